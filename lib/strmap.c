@@ -98,18 +98,15 @@ bool strmap_get(const struct strmap *m, const void *key, size_t len, uint64_t *v
 	return true;
 }
 
-bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
-		uint64_t *existing)
+uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *inserted)
 {
 	if ((m->count + 1) * 2 > m->nslots)
 		grow(m);
 	uint64_t hash = strmap_hash(key, len);
 	struct strmap_slot *s = find_slot(m, hash, key, len);
-	if (s->hash) {
-		if (existing)
-			*existing = s->value;
-		return false;
-	}
+	*inserted = s->hash == 0;
+	if (!*inserted)
+		return &s->value;
 	if (m->arena_len + len > m->arena_cap) {
 		size_t cap = m->arena_cap ? m->arena_cap : 4096;
 		while (cap < m->arena_len + len)
@@ -117,12 +114,25 @@ bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
 		m->arena = xrealloc(m->arena, cap);
 		m->arena_cap = cap;
 	}
-	memcpy(m->arena + m->arena_len, key, len);
+	if (len)
+		memcpy(m->arena + m->arena_len, key, len);
 	s->hash = hash;
-	s->value = value;
+	s->value = 0;
 	s->key_off = m->arena_len;
 	s->key_len = len;
 	m->arena_len += len;
 	m->count++;
-	return true;
+	return &s->value;
+}
+
+bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
+		uint64_t *existing)
+{
+	bool inserted;
+	uint64_t *v = strmap_upsert(m, key, len, &inserted);
+	if (inserted)
+		*v = value;
+	else if (existing)
+		*existing = *v;
+	return inserted;
 }

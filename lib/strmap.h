@@ -36,6 +36,12 @@ bool strmap_get(const struct strmap *m, const void *key, size_t len, uint64_t *v
 bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
 		uint64_t *existing);
 
+/*
+ * Returns a pointer to key's value, inserting key with value 0 when absent
+ * (*inserted says which).  The pointer is valid until the next insertion.
+ */
+uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *inserted);
+
 /* Returns the number of keys. */
 static inline size_t strmap_count(const struct strmap *m) { return m->count; }
 
