@@ -19,6 +19,7 @@ struct checker {
 	const struct ruleset *rs;
 	struct diag_file *out;
 	struct csvr *reader;
+	enum csvr_encoding encoding;
 	enum lang lang;
 	size_t max_field;
 	bool header_done;
@@ -30,6 +31,9 @@ struct checker {
 	struct buf msg, folded, key, expected;
 	uint64_t records;
 	uint64_t rows;
+	bool byte_event_pending;   /* a bad byte waits for its record to find its cell */
+	struct csvr_event byte_event;
+	char *byte_event_message;
 	const char *county;        /* of the record being checked, or NULL */
 	char county_buf[64];
 };
@@ -83,17 +87,20 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 			 "file starts with a UTF-8 byte-order mark (ignored)");
 		break;
 	case CSVR_EV_BAD_BYTES:
-		diag_msg(m, k->lang, "第 %llu 字节（0x%02X）不是有效的 %s 编码",
-			 "byte %llu (0x%02X) is not valid %s", at, ev->bytes[0],
-			 k->rs->encoding == CSVR_UTF8 ? "UTF-8" : "GB18030");
-		break;
+	case CSVR_EV_NUL:
+		k->byte_event = *ev;
+		k->byte_event_pending = true;
+		free(k->byte_event_message);
+		k->byte_event_message = xstrdup(ev->kind == CSVR_EV_NUL
+			? diag_msg(m, k->lang, "第 %llu 字节为 NUL（0x00），文本文件中不应出现",
+				   "NUL byte at byte %llu; a text file has none", at)
+			: diag_msg(m, k->lang, "第 %llu 字节（0x%02X）不是有效的 %s 编码",
+				   "byte %llu (0x%02X) is not valid %s", at, ev->bytes[0],
+				   k->encoding == CSVR_UTF8 ? "UTF-8" : k->encoding == CSVR_GBK ? "GBK" : "GB18030"));
+		return;
 	case CSVR_EV_TRUNCATED:
 		diag_msg(m, k->lang, "文件在第 %llu 字节处的多字节字符中间结束",
 			 "file ends inside a multibyte character at byte %llu", at);
-		break;
-	case CSVR_EV_NUL:
-		diag_msg(m, k->lang, "第 %llu 字节为 NUL（0x00），文本文件中不应出现",
-			 "NUL byte at byte %llu; a text file has none", at);
 		break;
 	case CSVR_EV_UTF16:
 		diag_msg(m, k->lang, "文件为 UTF-16 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
@@ -129,6 +136,50 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		break;
 	}
 	emit_file_level(k, sev, code, NULL, ev->line, ev->row, m->data);
+}
+
+/* True if s holds U+FFFD, which transcoding puts where bytes were invalid. */
+static bool has_replacement_char(const char *s, size_t n)
+{
+	for (const char *p = s; (p = memchr(p, '\xEF', n - (size_t)(p - s))); p++)
+		if (n - (size_t)(p - s) >= 3 && memcmp(p, "\xEF\xBF\xBD", 3) == 0)
+			return true;
+	return false;
+}
+
+/* True if a cell holds the bytes a byte event was about. */
+static bool cell_has_bad_bytes(const struct checker *k, const struct csvr_cell *c)
+{
+	if (k->byte_event.kind == CSVR_EV_NUL)
+		return memchr(c->data, '\0', c->len) != NULL;
+	if (k->encoding != CSVR_UTF8) /* transcoding left U+FFFD in place of them */
+		return has_replacement_char(c->data, c->len);
+	bool partial;
+	return utf8_valid_prefix((const unsigned char *)c->data, c->len, &partial) < c->len;
+}
+
+/* Emits a held byte event, pointing at the cell that holds the bytes when rec has it. */
+static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
+{
+	if (!k->byte_event_pending)
+		return;
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_ERROR;
+	d.code = d.rule = "encoding-error";
+	d.message = k->byte_event_message;
+	d.line = k->byte_event.line;
+	d.row = k->byte_event.row;
+	for (size_t i = 0; rec && i < rec->ncells; i++)
+		if (cell_has_bad_bytes(k, &rec->cells[i])) {
+			int col = k->file_to_col && i < k->header_cells ? k->file_to_col[i] : -1;
+			d.cell = i;
+			d.column = col >= 0 ? k->rs->cols[col].name : NULL;
+			d.value = rec->cells[i].data;
+			d.value_len = rec->cells[i].len;
+			break;
+		}
+	diag_emit(k->out, &d);
+	k->byte_event_pending = false;
 }
 
 /* True if a cell holds nothing but blanks. */
@@ -325,14 +376,17 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 	bool long_ = c->max_length >= 0 && chars > (size_t)c->max_length;
 	if (!short_ && !long_)
 		return;
+	long limit = short_ ? c->min_length : c->max_length;
 	buf_reset(&k->expected);
-	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most",
-		 short_ ? c->min_length : c->max_length);
+	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most", limit);
 	char *expected = xstrdup(k->expected.data);
-	cell_finding(k, rec, f, col, CHK_LENGTH, expected,
-		     diag_msg(&k->msg, k->lang, "「%s」有 %zu 个字符，应%s %ld 个", "'%s' has %zu characters, %s %ld allowed",
-			      shown(c), chars, short_ ? (k->lang == LANG_ZH ? "至少" : "at least") : (k->lang == LANG_ZH ? "至多" : "at most"),
-			      short_ ? c->min_length : c->max_length));
+	if (short_)
+		diag_msg(&k->msg, k->lang, "「%s」只有 %zu 个字符，应至少 %ld 个",
+			 "'%s' is %zu characters long; it must have at least %ld", shown(c), chars, limit);
+	else
+		diag_msg(&k->msg, k->lang, "「%s」有 %zu 个字符，应至多 %ld 个",
+			 "'%s' is %zu characters long; it may have at most %ld", shown(c), chars, limit);
+	cell_finding(k, rec, f, col, CHK_LENGTH, expected, k->msg.data);
 	free(expected);
 }
 
@@ -572,6 +626,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 {
 	struct checker *k = ctx;
 	k->rows = rec->row;
+	flush_byte_event(k, rec);
 	if (!k->header_done) {
 		long header_row = k->rs->header_row;
 		bool title = header_row ? (long)rec->row < header_row
@@ -626,6 +681,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	struct csvr_handler h = {on_record, on_event, &k};
 	memset(res, 0, sizeof *res);
 	res->encoding = encoding_name(ropt.encoding);
+	k.encoding = ropt.encoding;
 	k.max_field = opt->max_field ? opt->max_field : 1024 * 1024;
 	k.reader = csvr_new(&ropt, &h);
 	if (!k.reader)
@@ -658,7 +714,11 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	free(chunk);
 	if (!res->unreadable) {
 		csvr_finish(k.reader);
-		check_end(&k, res->bytes);
+		flush_byte_event(&k, NULL);
+		if (csvr_stopped(k.reader) && !k.legacy_stop)
+			res->encoding = "utf-16";
+		else
+			check_end(&k, res->bytes);
 	}
 	if (k.legacy_stop)
 		res->encoding = "gb18030";
@@ -670,4 +730,5 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	free(k.file_to_col);
 	free(k.col_to_file);
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected);
+	free(k.byte_event_message);
 }

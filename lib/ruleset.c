@@ -261,7 +261,7 @@ static void load_refs(struct loader *L, json_t *root)
 		}
 		struct buf full = {0};
 		const char *file = json_string_value(v);
-		if (file[0] == '/')
+		if (file[0] == '/' || strcmp(dir, ".") == 0)
 			buf_adds(&full, file);
 		else
 			buf_addf(&full, "%s/%s", dir, file);
@@ -471,10 +471,11 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 	else if (!is_identifier(c->name, false))
 		lerr(L, sub(p, sizeof p, jpath, "name", 0), false,
 		     "column name '%s' must be an ASCII identifier (letters, digits, _)", c->name);
-	for (size_t i = 0; i < idx; i++)
-		if (strcmp(L->rs->cols[i].name, c->name) == 0)
-			lerr(L, sub(p, sizeof p, jpath, "name", 0), false, "duplicate column '%s'",
-			     c->name);
+	bool duplicate = false;
+	for (size_t i = 0; i < idx && !duplicate; i++)
+		duplicate = strcmp(L->rs->cols[i].name, c->name) == 0;
+	if (duplicate)
+		lerr(L, sub(p, sizeof p, jpath, "name", 0), false, "duplicate column '%s'", c->name);
 	c->label = dup_string(L, col, "label", jpath, false);
 	c->unit = dup_string(L, col, "unit", jpath, false);
 	c->description = dup_string(L, col, "description", jpath, false);
@@ -508,6 +509,8 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 	if (c->ref_text)
 		load_ref(L, c, jpath);
 	load_severity(L, col, c, jpath);
+	if (duplicate)
+		return;
 	add_header_name(L, c->name, idx, jpath);
 	if (c->label)
 		add_header_name(L, c->label, idx, sub(p, sizeof p, jpath, "label", 0));
