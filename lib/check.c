@@ -92,15 +92,15 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		k->byte_event_pending = true;
 		free(k->byte_event_message);
 		k->byte_event_message = xstrdup(ev->kind == CSVR_EV_NUL
-			? diag_msg(m, k->lang, "第 %llu 字节为 NUL（0x00），文本文件中不应出现",
-				   "NUL byte at byte %llu; a text file has none", at)
-			: diag_msg(m, k->lang, "第 %llu 字节（0x%02X）不是有效的 %s 编码",
-				   "byte %llu (0x%02X) is not valid %s", at, ev->bytes[0],
+			? diag_msg(m, k->lang, "字节偏移 %llu 处为 NUL（0x00），文本文件中不应出现",
+				   "NUL byte at byte offset %llu; a text file has none", at)
+			: diag_msg(m, k->lang, "字节偏移 %llu 处的 0x%02X 不是有效的 %s 编码",
+				   "at byte offset %llu, 0x%02X is not valid %s", at, ev->bytes[0],
 				   k->encoding == CSVR_UTF8 ? "UTF-8" : k->encoding == CSVR_GBK ? "GBK" : "GB18030"));
 		return;
 	case CSVR_EV_TRUNCATED:
-		diag_msg(m, k->lang, "文件在第 %llu 字节处的多字节字符中间结束",
-			 "file ends inside a multibyte character at byte %llu", at);
+		diag_msg(m, k->lang, "文件在字节偏移 %llu 处的多字节字符中间结束",
+			 "file ends inside a multibyte character at byte offset %llu", at);
 		break;
 	case CSVR_EV_UTF16:
 		diag_msg(m, k->lang, "文件为 UTF-16 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
@@ -110,9 +110,9 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		code = "legacy-encoding";
 		k->legacy_stop = true;
 		diag_msg(m, k->lang,
-			 "文件不是 UTF-8，而是 GB18030/GBK 编码（中文版 Excel 的默认编码，第 %llu 字节起）："
+			 "文件不是 UTF-8，而是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起）："
 			 "请加 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
-			 "file is not UTF-8 but GB18030/GBK (the default of Chinese Excel; from byte %llu): "
+			 "file is not UTF-8 but GB18030/GBK (the default of Chinese Excel; from byte offset %llu): "
 			 "re-run with --encoding gb18030, or save it as \"CSV UTF-8\"", at);
 		break;
 	case CSVR_EV_OVERSIZED: {

@@ -1,0 +1,15 @@
+#!/bin/sh
+# demo.sh BUILD — shows qy-check on the sample submissions, in Chinese text and
+# as the JSON stream.  Findings are expected: the samples are made to have them.
+build=${1:-build}
+export QY_RULES="$(pwd)/rules"
+check="$build/qy-check"
+show() { printf '\n$ %s\n' "$*"; "$@"; printf '(exit status %s)\n' "$?"; }
+
+show "$check" --format text --lang zh samples/英德市_空气质量日报_2025-06.csv
+show "$check" --format text --lang zh samples/清城区_空气质量日报_2025-06.csv
+show "$check" --format text --lang zh samples/佛冈县_空气质量日报_2025-06_excel.csv
+show "$check" --format text --lang zh --encoding gb18030 samples/佛冈县_空气质量日报_2025-06_excel.csv
+show "$check" --format text --lang en samples/air-daily_清新区_2025-06_bom.csv
+show "$check" --format json samples/清城区_空气质量日报_2025-06.csv
+exit 0
