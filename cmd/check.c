@@ -305,6 +305,15 @@ static int check_one(const struct settings *s, const char *file, FILE *out)
 	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
+/* Frees the loaded rule sets. */
+static void free_settings(struct settings *s)
+{
+	ruleset_free(s->fixed);
+	for (int i = 0; i < s->nsets; i++)
+		ruleset_free(s->sets[i]);
+	free(s->sets);
+}
+
 /* Combines exit statuses: trouble outranks findings, findings outrank a pass. */
 static int worse(int a, int b) { return a > b ? a : b; }
 
@@ -320,7 +329,7 @@ static void copy_out(FILE *f)
 }
 
 /* Checks files in child processes, jobs at a time, printing in the given order. */
-static int check_parallel(const struct settings *s, char **files, int n)
+static int check_parallel(struct settings *s, char **files, int n)
 {
 	pid_t *pids = xcalloc((size_t)n, sizeof *pids);
 	FILE **outs = xcalloc((size_t)n, sizeof *outs);
@@ -337,7 +346,11 @@ static int check_parallel(const struct settings *s, char **files, int n)
 				die(EXIT_TROUBLE, "fork: %s", strerror(errno));
 			if (pid == 0) {
 				int r = check_one(s, files[next], outs[next]);
-				_exit(fflush(outs[next]) == 0 ? r : EXIT_TROUBLE);
+				if (fflush(outs[next]) != 0)
+					r = EXIT_TROUBLE;
+				free(pids), free(outs), free(status), free(done);
+				free_settings(s);
+				_exit(r);
 			}
 			pids[next++] = pid;
 			running++;
@@ -380,10 +393,7 @@ int main(int argc, char **argv)
 	else
 		for (int i = 0; i < n; i++)
 			rc = worse(rc, check_one(&s, files[i], stdout));
-	ruleset_free(s.fixed);
-	for (int i = 0; i < s.nsets; i++)
-		ruleset_free(s.sets[i]);
-	free(s.sets);
+	free_settings(&s);
 	close_stdout();
 	return rc;
 }
