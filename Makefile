@@ -18,6 +18,13 @@ $(BUILD)/.deps: mk/deps.sh
 	@CC="$(CC)" sh mk/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
+# The installed rules directory is compiled in: rebuild when PREFIX or DATADIR changes.
+$(BUILD)/.datadir: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+
+$(BUILD)/lib/ruleset.o: $(BUILD)/.datadir
+
 $(BUILD)/lib/%.o: lib/%.c lib/*.h config.mk | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
@@ -69,4 +76,4 @@ uninstall:
 clean:
 	rm -rf build build-asan bench/data
 
-.PHONY: all check check-asan demo bench install uninstall clean
+.PHONY: all check check-asan demo bench install uninstall clean FORCE
