@@ -15,7 +15,7 @@ WARN = -Wall -Wextra
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\"
 CFLAGS = -std=c11 $(OPT) $(WARN) $(SAN)
 LDFLAGS = $(SAN)
-LDLIBS = `$(PKG_CONFIG) --libs $(PKGS)` -lcsv
+LDLIBS = `$(PKG_CONFIG) --libs $(PKGS)` -lcsv -lm
 
 # Sanitizer build used by `make check`.
 ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -149,7 +149,13 @@ static long days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-void format_date(double days, char *out)
+double month_first_day(double months)
+{
+	int y = (int)floor(months / 12);
+	return (double)days_from_civil(y, (int)(months - y * 12.0) + 1, 1);
+}
+
+void civil_from_days(double days, int *y, int *m, int *d)
 {
 	long z = (long)days + 719468;
 	long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -157,9 +163,15 @@ void format_date(double days, char *out)
 	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	long mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+void format_date(double days, char *out)
+{
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
 	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 

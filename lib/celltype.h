@@ -49,6 +49,12 @@ bool parse_month(const char *s, size_t n, double *months);
 /* Days in month m (1–12) of year y. */
 int days_in_month(int y, int m);
 
+/* The day number of the first day of a month given as year*12+month-1. */
+double month_first_day(double months);
+
+/* Splits a day number into year, month (1–12) and day. */
+void civil_from_days(double days, int *y, int *m, int *d);
+
 /* Formats a day number back as YYYY-MM-DD into out (16 bytes of room). */
 void format_date(double days, char *out);
 

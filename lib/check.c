@@ -5,6 +5,7 @@
  * unique keys.  Messages come in Chinese and English side by side.
  */
 #include "check.h"
+#include "rules.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -36,6 +37,11 @@ struct checker {
 	char *byte_event_message;
 	const char *county;        /* of the record being checked, or NULL */
 	char county_buf[64];
+	struct value *values;      /* per column: the typed value of the current record */
+	const char **text;         /* per column: its trimmed cell text */
+	size_t *textlen;
+	struct buf rowtext;        /* folded cell texts of the current record */
+	struct rules_state *rules;
 };
 
 /* The column as the clerk sees it in the header: its label, else its name. */
@@ -446,6 +452,28 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	}
 }
 
+/* Keeps a cell's typed value for the written rules. */
+static void set_value(struct checker *k, size_t col, const char *s, size_t n, double v)
+{
+	struct value *val = &k->values[col];
+	switch (k->rs->cols[col].type) {
+	case TYPE_STRING: case TYPE_USCC: case TYPE_PERMIT:
+		*val = (struct value){.type = V_STR, .str = s, .len = n};
+		break;
+	case TYPE_DATE:
+		*val = (struct value){.type = V_DATE, .num = v};
+		break;
+	case TYPE_MONTH:
+		*val = (struct value){.type = V_DATE, .num = month_first_day(v)};
+		break;
+	case TYPE_BOOLEAN:
+		*val = (struct value){.type = V_BOOL, .num = v};
+		break;
+	default:
+		*val = (struct value){.type = V_NUM, .num = v};
+	}
+}
+
 /* Runs every built-in check of one column on one cell. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
 {
@@ -458,6 +486,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	size_t trail = lead < cell->len ? utf8_blank_len_back(u + lead, cell->len - lead) : 0;
 	const char *s = cell->data + lead;
 	size_t n = cell->len - lead - trail;
+	k->text[col] = s;
+	k->textlen[col] = n;
 	if (n == 0) {
 		if (c->required)
 			cell_finding(k, rec, f, col, CHK_REQUIRED, "a value",
@@ -483,8 +513,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
 						      "'%s' has full-width characters where half-width belong",
 						      shown(c)));
-			k->folded.data[len] = '\0';
-			s = k->folded.data;
+			s = k->rowtext.data + k->rowtext.len; /* room was reserved: no move */
+			buf_add(&k->rowtext, k->folded.data, len);
 			n = len;
 		}
 	}
@@ -496,6 +526,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 				      k->lang == LANG_ZH ? type_zh(c->type) : type_en(c->type)));
 		return;
 	}
+	set_value(k, col, s, n, v);
 	if (pr == PARSE_CHECK_DIGIT) {
 		char want[2] = {uscc_check_char(s), '\0'};
 		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
@@ -639,10 +670,28 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	if (!check_shape(k, rec))
 		return;
 	find_county(k, rec);
+	size_t bytes = 0;
+	for (size_t i = 0; i < k->rs->ncols; i++) {
+		k->values[i] = (struct value){.type = V_NULL};
+		k->text[i] = NULL;
+		k->textlen[i] = 0;
+	}
+	for (size_t f = 0; f < rec->ncells; f++)
+		bytes += rec->cells[f].len;
+	buf_reset(&k->rowtext);
+	buf_grow(&k->rowtext, bytes + 1);
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)
 			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
 	check_uniques(k, rec);
+	if (k->rules) {
+		struct row_view view = {
+			.values = k->values, .text = k->text, .textlen = k->textlen,
+			.file_col = k->col_to_file, .line = rec->line, .row = rec->row,
+			.county = k->county,
+		};
+		rules_row(k->rules, &view, k->out);
+	}
 }
 
 /* Reports what the end of the input shows: nothing at all, no header, no data. */
@@ -687,6 +736,11 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (!k.reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.unique_sets);
+	k.values = xcalloc(rs->ncols, sizeof *k.values);
+	k.text = xcalloc(rs->ncols, sizeof *k.text);
+	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
+	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
+		k.rules = rules_state_new(rs);
 	if (ropt.encoding != CSVR_UTF8)
 		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
 				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
@@ -715,6 +769,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (!res->unreadable) {
 		csvr_finish(k.reader);
 		flush_byte_event(&k, NULL);
+		if (k.rules && k.header_done && !k.legacy_stop)
+			rules_finish(k.rules, out);
 		if (csvr_stopped(k.reader) && !k.legacy_stop)
 			res->encoding = "utf-16";
 		else
@@ -731,4 +787,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	free(k.col_to_file);
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected);
 	free(k.byte_event_message);
+	rules_state_free(k.rules);
+	free(k.values), free(k.text), free(k.textlen);
+	buf_free(&k.rowtext);
 }

@@ -139,6 +139,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_key(b, "expected");
 		jsonw_string(b, d->expected, strlen(d->expected));
 	}
+	if (d->group) {
+		jsonw_key(b, "group");
+		buf_adds(b, d->group);
+	}
 	if (d->county) {
 		jsonw_key(b, "county");
 		jsonw_string(b, d->county, strlen(d->county));

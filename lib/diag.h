@@ -40,6 +40,7 @@ struct diag {
 	const char *value;      /* cell text, or NULL */
 	size_t value_len;
 	const char *expected;   /* or NULL */
+	const char *group;      /* a JSON object of group keys, or NULL */
 	const char *county;     /* or NULL */
 	const char *plan;       /* or NULL */
 };

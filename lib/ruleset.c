@@ -1,6 +1,8 @@
 /* ruleset.c — loading, validating and compiling rule sets. */
 #include "ruleset.h"
 #include "jsonload.h"
+#include "rules.h"
+#include "targets.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -465,12 +467,28 @@ static void find_county_column(struct ruleset *rs)
 		}
 }
 
+/* Indexes the plan target table when the rule set names one "targets". */
+static void load_targets(struct loader *L)
+{
+	struct ruleset *rs = L->rs;
+	struct reftable *t = find_table(rs, "targets", 7);
+	char err[256];
+	if (!t)
+		return;
+	rs->targets = xcalloc(1, sizeof *rs->targets);
+	if (!targets_init(rs->targets, t, err, sizeof err)) {
+		lerr(L, "refs.targets", false, "%s", err);
+		free(rs->targets);
+		rs->targets = NULL;
+	}
+}
+
 /* Reads the top-level keys once the document parsed. */
 static void load_root(struct loader *L, json_t *root)
 {
 	static const char *const keys[] = {
 		"ruleset", "version", "title", "plan", "description", "match", "dialect",
-		"refs", "columns", "unique", NULL};
+		"refs", "columns", "unique", "rules", "aggregates", "coverage", NULL};
 	struct ruleset *rs = L->rs;
 	if (!json_is_object(root)) {
 		lerr(L, "", false, "a rule set must be a JSON object");
@@ -492,6 +510,9 @@ static void load_root(struct loader *L, json_t *root)
 	load_columns(L, root);
 	load_uniques(L, root);
 	find_county_column(rs);
+	load_targets(L);
+	if (!L->errors)
+		rules_load(L, root);
 }
 
 struct ruleset *ruleset_load(const char *path)
@@ -548,6 +569,10 @@ void ruleset_free(struct ruleset *rs)
 		strmap_free(&c->enum_set);
 		free(c->enum_text), free(c->ref_text);
 	}
+	rules_free(rs);
+	if (rs->targets)
+		targets_free(rs->targets);
+	free(rs->targets);
 	free(rs->cols);
 	for (size_t i = 0; i < rs->nunique; i++)
 		free(rs->uniques[i].cols), free(rs->uniques[i].id);

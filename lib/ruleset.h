@@ -87,6 +87,11 @@ struct ruleset {
 	struct reftable *counties;
 	int county_code_col;
 	pcre2_match_context *match_ctx;
+	struct targets *targets;        /* from the "targets" reference table, or NULL */
+	struct written_rule *row_rules, *aggregates;
+	size_t nrow_rules, naggregates;
+	struct coverage_rule *coverage;
+	size_t ncoverage;
 };
 
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
