@@ -732,6 +732,31 @@ static enum op binary_op(enum tok t)
 	}
 }
 
+static bool is_null_literal(struct parser *P, int n)
+{
+	return N(P, n)->op == OP_LIT && N(P, n)->lit.type == V_NULL;
+}
+
+/* "x == null" and "x != null" are null tests (as in design.md's examples), not SQL comparisons. */
+static int null_test(struct parser *P, int operand, bool negate, size_t pos)
+{
+	int call = new_node(P, OP_CALL, V_BOOL, pos);
+	struct expr *e = P->e;
+	if (e->nargv + 1 > e->capargv) {
+		e->capargv = (e->capargv + 1) * 2;
+		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
+	}
+	N(P, call)->index = F_IS_NULL;
+	N(P, call)->args = e->nargv;
+	N(P, call)->nargs = 1;
+	e->argv[e->nargv++] = operand;
+	if (!negate)
+		return call;
+	int n = new_node(P, OP_NOT, V_BOOL, pos);
+	N(P, n)->a = call;
+	return n;
+}
+
 /* Precedence climbing: parses operators that bind at least min_bp. */
 static int parse_expr(struct parser *P, int min_bp)
 {
@@ -781,6 +806,10 @@ static int parse_expr(struct parser *P, int min_bp)
 			continue;
 		}
 		int rhs = parse_expr(P, rbp);
+		if ((t == T_EQ || t == T_NE) && (is_null_literal(P, lhs) || is_null_literal(P, rhs))) {
+			lhs = null_test(P, is_null_literal(P, lhs) ? rhs : lhs, t == T_NE, pos);
+			continue;
+		}
 		enum vtype type = binary_type(P, t, lhs, rhs, pos);
 		int n = new_node(P, binary_op(t), type, pos);
 		N(P, n)->a = lhs;

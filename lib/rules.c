@@ -141,7 +141,9 @@ static void load_message(struct loader *L, json_t *obj, const char *jpath, struc
 	sub(p, sizeof p, jpath, "message", 0);
 	if (zh)
 		parse_template(L, zh, p, scope, r, names, &msg[LANG_ZH]);
-	if (en)
+	if (en && zh && strcmp(zh, en) == 0)
+		msg[LANG_EN] = msg[LANG_ZH]; /* one string for both: shared, freed once */
+	else if (en)
 		parse_template(L, en, p, scope, r, names, &msg[LANG_EN]);
 	free(zh);
 	free(en);
@@ -377,15 +379,23 @@ static void load_coverage_v(struct loader *L, json_t *o, const char *p, void *r)
 /* Reports a rule id used twice: findings must name one rule. */
 static void check_unique_ids(struct loader *L, struct ruleset *rs)
 {
+	struct { const char *key; size_t n, size; const void *base; } lists[] = {
+		{"rules", rs->nrow_rules, sizeof *rs->row_rules, rs->row_rules},
+		{"aggregates", rs->naggregates, sizeof *rs->aggregates, rs->aggregates},
+		{"coverage", rs->ncoverage, sizeof *rs->coverage, rs->coverage},
+	};
 	struct strmap seen;
+	char p[PATHMAX], q[PATHMAX];
 	strmap_init(&seen);
-	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates + rs->ncoverage; i++) {
-		const char *id = i < rs->nrow_rules ? rs->row_rules[i].id
-			: i < rs->nrow_rules + rs->naggregates ? rs->aggregates[i - rs->nrow_rules].id
-			: rs->coverage[i - rs->nrow_rules - rs->naggregates].id;
-		if (strcmp(id, "?") && !strmap_put(&seen, id, strlen(id), i, NULL))
-			lerr(L, "", false, "rule id '%s' is used twice", id);
-	}
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < lists[l].n; i++) {
+			const char *item = (const char *)lists[l].base + i * lists[l].size;
+			const char *id = l < 2 ? ((const struct written_rule *)item)->id
+					       : ((const struct coverage_rule *)item)->id;
+			if (strcmp(id, "?") && !strmap_put(&seen, id, strlen(id), i, NULL))
+				lerr(L, sub(q, sizeof q, sub(p, sizeof p, lists[l].key, NULL, (long)i), "id", 0),
+				     false, "rule id '%s' is used twice", id);
+		}
 	strmap_free(&seen);
 }
 
@@ -411,13 +421,20 @@ static void free_template(struct template *t)
 	free(t->parts);
 }
 
+/* Frees both languages' templates, which may be one shared template. */
+static void free_messages(struct template msg[2])
+{
+	if (msg[LANG_EN].parts != msg[LANG_ZH].parts)
+		free_template(&msg[LANG_EN]);
+	free_template(&msg[LANG_ZH]);
+}
+
 static void free_written(struct written_rule *r)
 {
 	free(r->id), free(r->plan), free(r->code);
 	expr_free(r->when);
 	expr_free(r->assert);
-	free_template(&r->message[0]);
-	free_template(&r->message[1]);
+	free_messages(r->message);
 	free(r->cols);
 	for (size_t g = 0; g < r->ngroup; g++)
 		expr_free(r->group[g]);
@@ -441,8 +458,7 @@ void rules_free(struct ruleset *rs)
 		for (size_t k = 0; k < c->nper_values; k++)
 			free(c->per_owned[k]);
 		free(c->per_owned), free(c->per_values);
-		free_template(&c->message[0]);
-		free_template(&c->message[1]);
+		free_messages(c->message);
 	}
 	free(rs->row_rules), free(rs->aggregates), free(rs->coverage);
 }
@@ -840,12 +856,13 @@ static void coverage_finding(struct rules_state *st, const struct coverage_rule 
 		if (per)
 			value_format(per, &st->text);
 		buf_reset(&st->msg);
-		if (lang == LANG_ZH)
-			buf_addf(&st->msg, "缺少「%s」为 %s%s%s%s 的记录%s%s%s%s", shown, c->expected[k],
-				 label ? "（" : "", label ? label : "", label ? "）" : "",
-				 per ? "（" : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
-				 per ? st->text.data : "");
-		else
+		if (lang == LANG_ZH && label)
+			buf_addf(&st->msg, "缺少「%s」为 %s（%s）的记录", shown, c->expected[k], label);
+		else if (lang == LANG_ZH)
+			buf_addf(&st->msg, "缺少「%s」为 %s 的记录", shown, c->expected[k]);
+		if (lang == LANG_ZH && per)
+			buf_addf(&st->msg, "（%s = %s", expr_key_name(c->per), st->text.data);
+		if (lang == LANG_EN)
 			buf_addf(&st->msg, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
 				 label ? " (" : "", label ? label : "", label ? ")" : "",
 				 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",

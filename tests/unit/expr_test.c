@@ -80,10 +80,14 @@ static void test_nulls(void)
 				  "n < 1", "n <= 1", "1 > n", "n >= 1", "!b", "n in [1, 2]",
 				  "b ? 1 : 2", "s == \"x\"", "len(s)", "year(d)", "abs(n)",
 				  "round(n, 1)", "min(n, m)", "max(m, n)", "aqi(\"pm25\", n)",
-				  "water_class(\"cod\", n)", "null == null"};
+				  "water_class(\"cod\", n)"};
 	for (size_t i = 0; i < sizeof null_ops / sizeof *null_ops; i++)
 		EXPECT(null_ops[i], "null");
 	EXPECT("is_null(n)", "true");
+	EXPECT("n == null", "true");
+	EXPECT("null != n", "false");
+	EXPECT("m != null && n == null", "true");
+	EXPECT("null == null", "true");
 	EXPECT("is_null(m)", "false");
 	EXPECT("false && b", "false");
 	EXPECT("b && false", "false");
