@@ -257,6 +257,21 @@ static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
 
 static struct node *N(struct parser *P, int i) { return &P->e->nodes[i]; }
 
+/* Appends argument node indexes to the expression's list; returns where they start. */
+static int add_args(struct expr *e, const int *items, int n)
+{
+	int start = e->nargv;
+	if (n == 0)
+		return start;
+	if (e->nargv + n > e->capargv) {
+		e->capargv = (e->capargv + n) * 2;
+		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
+	}
+	memcpy(e->argv + e->nargv, items, (size_t)n * sizeof *items);
+	e->nargv += n;
+	return start;
+}
+
 /* True if a value of type have may stand where want is expected. */
 static bool fits(enum vtype have, enum vtype want)
 {
@@ -529,15 +544,8 @@ static int parse_call(struct parser *P, size_t pos, const char *name, size_t len
 		return call;
 	}
 	next(P);
-	struct expr *e = P->e;
-	if (e->nargv + nargs > e->capargv) {
-		e->capargv = (e->capargv + nargs) * 2;
-		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
-	}
-	N(P, call)->args = e->nargv;
+	N(P, call)->args = add_args(P->e, args, nargs);
 	N(P, call)->nargs = nargs;
-	memcpy(e->argv + e->nargv, args, (size_t)nargs * sizeof *args);
-	e->nargv += nargs;
 	const struct fninfo *f = find_function(name, len, nargs, P->scope->aggregate);
 	if (!f) {
 		bool known = false;
@@ -702,15 +710,8 @@ static int parse_in(struct parser *P, int lhs, size_t pos)
 			perr(P, P->tok_pos, "expected ',' or ']' in the list");
 	}
 	next(P);
-	struct expr *e = P->e;
-	if (e->nargv + count > e->capargv) {
-		e->capargv = (e->capargv + count) * 2;
-		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
-	}
-	N(P, n)->args = e->nargv;
+	N(P, n)->args = add_args(P->e, items, count);
 	N(P, n)->nargs = count;
-	memcpy(e->argv + e->nargv, items, (size_t)count * sizeof *items);
-	e->nargv += count;
 	return n;
 }
 
@@ -741,15 +742,9 @@ static bool is_null_literal(struct parser *P, int n)
 static int null_test(struct parser *P, int operand, bool negate, size_t pos)
 {
 	int call = new_node(P, OP_CALL, V_BOOL, pos);
-	struct expr *e = P->e;
-	if (e->nargv + 1 > e->capargv) {
-		e->capargv = (e->capargv + 1) * 2;
-		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
-	}
 	N(P, call)->index = F_IS_NULL;
-	N(P, call)->args = e->nargv;
+	N(P, call)->args = add_args(P->e, &operand, 1);
 	N(P, call)->nargs = 1;
-	e->argv[e->nargv++] = operand;
 	if (!negate)
 		return call;
 	int n = new_node(P, OP_NOT, V_BOOL, pos);

@@ -258,6 +258,7 @@ static void test_aggregates(void)
 	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
 	struct value v = expr_eval(e, &ctx);
 	CHECK("aggregate values", v.type == V_BOOL && v.num == 1, "got type %d %g", v.type, v.num);
+	agg_acc_free(accs, scope.nslots);
 	expr_free(e);
 	free(scope.slots);
 	struct expr_scope bad = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
