@@ -1,10 +1,12 @@
 /*
  * gen — writes the benchmark's daily air-quality file to stdout: N rows
  * (default 1,000,000) over 8 counties, one station-day each, dates from
- * 2021-01-01, six pollutants, about 2% of the cells defective in the ways
- * county files are (negative, text, out of range, full-width, blank-padded).
+ * 2021-01-01, six pollutants with the AQI and level that follow from them
+ * (HJ 633), and about 2% of the pollutant cells defective in the ways county
+ * files are (negative, text, out of range, full-width, blank-padded).
  * A fixed seed makes the file the same on every machine.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,29 @@ static const char *const counties[8][2] = {
 	{"441825", "连山壮族瑶族自治县"}, {"441826", "连南瑶族自治县"}, {"441881", "英德市"},
 	{"441882", "连州市"},
 };
-static const char *const levels[] = {"优", "良", "轻度污染", "中度污染"};
+
+/* HJ 633-2012 breakpoints, as in lib/standards.c. */
+static const double levels_iaqi[] = {0, 50, 100, 150, 200, 300, 400, 500};
+static const double bp[6][8] = {
+	{0, 35, 75, 115, 150, 250, 350, 500}, {0, 50, 150, 250, 350, 420, 500, 600},
+	{0, 50, 150, 475, 800, 1600, 2100, 2620}, {0, 40, 80, 180, 280, 565, 750, 940},
+	{0, 2, 4, 14, 24, 36, 48, 60}, {0, 100, 160, 215, 265, 800, 1e9, 1e9},
+};
+
+static double iaqi(int p, double c)
+{
+	for (int i = 1; i < 8; i++)
+		if (c <= bp[p][i])
+			return (levels_iaqi[i] - levels_iaqi[i - 1]) / (bp[p][i] - bp[p][i - 1]) * (c - bp[p][i - 1]) + levels_iaqi[i - 1];
+	return 500;
+}
+
+static const char *level_of(double aqi)
+{
+	static const char *const names[] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
+	int i = aqi <= 50 ? 0 : aqi <= 100 ? 1 : aqi <= 150 ? 2 : aqi <= 200 ? 3 : aqi <= 300 ? 4 : 5;
+	return names[i];
+}
 
 /* Prints a pollutant value, defective in about one cell of fifty. */
 static void value(double v, int decimals)
@@ -62,15 +86,17 @@ int main(int argc, char **argv)
 				break;
 			d -= len;
 		}
-		double pm25 = 5 + rnd() % 60, pm10 = pm25 * 1.6 + rnd() % 20;
+		double v[6] = {5 + rnd() % 60, 0, 3 + rnd() % 15, 8 + rnd() % 40, 3 + rnd() % 12, 40 + rnd() % 150};
+		v[1] = v[0] + 5 + rnd() % 30;
+		v[4] /= 10;
+		double aqi = 0;
+		for (int p = 0; p < 6; p++)
+			aqi = fmax(aqi, iaqi(p, v[p]));
+		aqi = ceil(aqi);
 		printf("%s,%s,QY-AQ-%04d,站点%04d,%04d-%02d-%02d", c[0], c[1], station, station, y, m + 1, d + 1);
-		value(pm25, 0);
-		value(pm10, 0);
-		value(3 + rnd() % 15, 0);
-		value(8 + rnd() % 40, 0);
-		value(0.3 + (rnd() % 12) / 10.0, 1);
-		value(40 + rnd() % 150, 0);
-		printf(",%u,%s\n", 20 + rnd() % 130, levels[rnd() % 4]);
+		for (int p = 0; p < 6; p++)
+			value(v[p], p == 4 ? 1 : 0);
+		printf(",%.0f,%s\n", aqi, level_of(aqi));
 	}
 	return 0;
 }
