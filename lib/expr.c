@@ -28,8 +28,9 @@ enum op {
 enum fn {
 	F_IS_NULL, F_LEN, F_YEAR, F_MONTH, F_DAY, F_DAYS_IN_MONTH, F_ABS, F_ROUND, F_MIN, F_MAX,
 	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
-	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS,
+	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR,
 	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
+	F_MAX_CHANGE,
 };
 
 struct fninfo {
@@ -51,10 +52,12 @@ static const struct fninfo functions[] = {
 	{"binding", F_BINDING, 1, 1, false}, {"aqi", F_AQI, 2, 2, false},
 	{"water_class", F_WATER_CLASS, 2, 2, false}, {"date", F_DATE, 1, 1, false},
 	{"number", F_NUMBER, 1, 1, false}, {"class", F_CLASS, 1, 1, false},
+	{"substr", F_SUBSTR, 3, 3, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
 	{"min", F_AGG_MIN, 1, 1, true}, {"max", F_AGG_MAX, 1, 1, true},
 	{"ratio", F_RATIO, 1, 1, true}, {"percentile", F_PERCENTILE, 2, 2, true},
+	{"max_change", F_MAX_CHANGE, 2, 2, true},
 };
 
 struct node {
@@ -458,6 +461,11 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 		return V_DATE;
 	case F_NUMBER: return V_NUM;
 	case F_CLASS: want_arg(P, call, 0, V_STR, name); return V_NUM;
+	case F_SUBSTR:
+		want_arg(P, call, 0, V_STR, name);
+		want_arg(P, call, 1, V_NUM, name);
+		want_arg(P, call, 2, V_NUM, name);
+		return V_STR;
 	default: return V_ANY;
 	}
 }
@@ -482,6 +490,12 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 		ret = argt == V_DATE ? V_DATE : argt == V_NUM ? V_NUM : V_ANY;
 		break;
 	case F_RATIO: slot.kind = AGG_RATIO; want_arg(P, call, 0, V_BOOL, f->name); break;
+	case F_MAX_CHANGE:
+		slot.kind = AGG_MAX_CHANGE;
+		want_arg(P, call, 0, V_NUM, f->name);
+		want_arg(P, call, 1, V_NUM, f->name);
+		slot.arg2 = P->e->argv[n->args + 1];
+		break;
 	default: {
 		slot.kind = AGG_PERCENTILE;
 		want_arg(P, call, 0, V_NUM, f->name);
@@ -1096,6 +1110,27 @@ static struct value progress(const struct targets *tg, size_t row, double v)
 	return num((v - b) / (t - b));
 }
 
+/* Byte length of the character a lead byte starts (1 for ASCII and stray bytes). */
+static size_t char_bytes(unsigned char lead)
+{
+	return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+}
+
+/* Characters start… (1-based) of s, at most len of them, as in Excel's MID. */
+static struct value substring(const struct value *s, double start, double len)
+{
+	const unsigned char *u = (const unsigned char *)s->str;
+	size_t i = 0;
+	for (double k = 1; k < start && i < s->len; k++)
+		i += char_bytes(u[i]);
+	size_t from = i < s->len ? i : s->len;
+	for (double k = 0; k < len && i < s->len; k++)
+		i += char_bytes(u[i]);
+	if (i > s->len)
+		i = s->len;
+	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
+}
+
 static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value a[16];
@@ -1179,6 +1214,10 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		double v;
 		return a[0].type == V_STR && cell_parse(TYPE_WATER_CLASS, a[0].str, a[0].len, &v) == PARSE_OK ? num(v) : null_value;
 	}
+	case F_SUBSTR:
+		if (a[0].type != V_STR || a[1].type != V_NUM || a[2].type != V_NUM)
+			return null_value;
+		return substring(&a[0], a[1].num, a[2].num);
 	default:
 		return null_value;
 	}
@@ -1208,6 +1247,39 @@ static double percentile(struct agg_acc *acc, double p)
 	return acc->vals[s - 1] + (acc->vals[s] - acc->vals[s - 1]) * (k - (double)s);
 }
 
+/* Orders (time, value) pairs by time. */
+static int by_time(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The largest relative change between values whose times differ by exactly
+ * one (year on year): |x(t) - x(t-1)| / |x(t-1)|; null when there is no such pair.
+ */
+static struct value max_change(struct agg_acc *acc)
+{
+	size_t n = acc->nvals / 2;
+	if (!acc->sorted) {
+		qsort(acc->vals, n, 2 * sizeof *acc->vals, by_time);
+		acc->sorted = true;
+	}
+	bool found = false;
+	double best = 0;
+	for (size_t i = 1; i < n; i++) {
+		double t0 = acc->vals[2 * i - 2], v0 = acc->vals[2 * i - 1];
+		double t1 = acc->vals[2 * i], v1 = acc->vals[2 * i + 1];
+		if (t1 - t0 != 1 || v0 == 0)
+			continue;
+		double change = fabs(v1 - v0) / fabs(v0);
+		if (!found || change > best)
+			best = change;
+		found = true;
+	}
+	return found ? num(best) : null_value;
+}
+
 /* The value of an aggregate for the group being judged. */
 static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 {
@@ -1224,6 +1296,7 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 				      .num = x->param == AGG_MIN ? acc->lo : acc->hi};
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
 	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
+	case AGG_MAX_CHANGE: return max_change(acc);
 	}
 	return null_value;
 }
@@ -1313,6 +1386,17 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 	return eval(e, e->root, ctx);
 }
 
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
+	}
+	a->vals[a->nvals++] = v;
+	a->sorted = false;
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row)
 {
@@ -1347,15 +1431,15 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			a->n++;
 			break;
 		case AGG_PERCENTILE:
-			if (v.type != V_NUM)
-				break;
-			if (a->nvals == a->cap) {
-				a->cap = a->cap ? a->cap * 2 : 32;
-				a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
-			}
-			a->vals[a->nvals++] = v.num;
-			a->sorted = false;
+			if (v.type == V_NUM)
+				keep_number(a, v.num);
 			break;
+		case AGG_MAX_CHANGE: {
+			struct value t = eval(s->expr, s->arg2, row);
+			if (v.type == V_NUM && t.type == V_NUM)
+				keep_number(a, t.num), keep_number(a, v.num);
+			break;
+		}
 		default:
 			break;
 		}

@@ -12,7 +12,7 @@
  * null skips the rule (the callers apply those two).
  *
  * In an aggregate scope, aggregate functions (count, count_if, sum, mean,
- * min, max, ratio, percentile) become accumulator slots that the caller
+ * min, max, ratio, percentile, max_change) become accumulator slots that the caller
  * feeds row by row with agg_update; any other part of the expression must be
  * a group key (a column or expression of the rule's "group").
  */
@@ -39,7 +39,8 @@ struct value {
 const char *vtype_name(enum vtype t);
 
 enum agg_kind {
-	AGG_COUNT, AGG_COUNT_IF, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_RATIO, AGG_PERCENTILE
+	AGG_COUNT, AGG_COUNT_IF, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_RATIO, AGG_PERCENTILE,
+	AGG_MAX_CHANGE
 };
 
 struct expr;
@@ -49,6 +50,7 @@ struct agg_slot {
 	enum agg_kind kind;
 	const struct expr *expr;
 	int arg;           /* node index of the argument, or -1 for count() */
+	int arg2;          /* max_change: node index of the time argument */
 	double p;          /* percentile */
 };
 
@@ -56,7 +58,7 @@ struct agg_slot {
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
-	double *vals;      /* percentile only */
+	double *vals;      /* percentile: values; max_change: (time, value) pairs */
 	size_t nvals, cap;
 	bool sorted;
 	bool date;         /* min and max saw dates */

@@ -127,6 +127,11 @@ static void test_functions(void)
 	EXPECT("lookup(\"counties\", \"999999\", \"name\")", "null");
 	EXPECT("number(\"12.5\")", "12.5");
 	EXPECT("class(\"劣Ⅴ\")", "6");
+	EXPECT("substr(\"91441881MA4W0000X1\", 3, 6)", "441881");
+	EXPECT("substr(s, 2, 2)", "远a");
+	EXPECT("substr(s, 4, 9)", "b");
+	EXPECT("substr(s, 9, 1)", "");
+	EXPECT("substr(s, 0, 1)", "清");
 }
 
 static void test_aqi(void)
@@ -241,16 +246,16 @@ static void test_aggregates(void)
 	struct expr_scope scope = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
 	const char *src = "count() == 3 && count_if(n > 1) == 2 && sum(n) == 6 && mean(n) == 2 && "
 			  "min(n) == 1 && max(n) == 3 && ratio(b) == 0.5 && percentile(n, 50) == 2 && "
-			  "month(d) == 2";
+			  "round(max_change(n, m), 4) == 0.6667 && month(d) == 2";
 	struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
 	CHECK("aggregate compiles", e != NULL, "%s at %d", err, pos);
 	if (!e)
 		return;
 	struct agg_acc accs[16] = {0};
-	double ns[] = {1, 2, 3};
+	double ns[] = {1, 2, 3}, years[] = {2023, 2021, 2022};
 	int bs[] = {1, 0, -1};
 	for (int i = 0; i < 3; i++) {
-		set_row(ns[i], 0, NULL, "2024-02-10", bs[i]);
+		set_row(ns[i], years[i], NULL, "2024-02-10", bs[i]);
 		struct eval_ctx ctx = {.rs = rs, .row = row};
 		agg_update(scope.slots, scope.nslots, accs, &ctx);
 	}
