@@ -10,6 +10,7 @@
  * each file's records are still printed together, in the order given.
  */
 #include "check.h"
+#include "cli.h"
 #include "diag.h"
 #include "ruleset.h"
 #include "util.h"
@@ -82,25 +83,6 @@ struct settings {
 	struct ruleset *fixed;     /* from -r or --rules */
 };
 
-static void usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", progname);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'qy-check --help' for more information.\n");
-	exit(EXIT_TROUBLE);
-}
-
-/* Parses a whole number >= 0 for option name. */
-static long parse_count(const char *name, const char *arg)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0)
-		usage_error("%s needs a whole number", name);
-	return v;
-}
-
 /* Parses a size in bytes with an optional K or M suffix. */
 static size_t parse_size(const char *arg)
 {
@@ -112,16 +94,8 @@ static size_t parse_size(const char *arg)
 	else if (*end == 'M' || *end == 'm')
 		v <<= 20, end++;
 	if (errno || end == arg || *end || v == 0 || arg[0] == '-')
-		usage_error("--max-field needs a size such as 1048576, 512K or 4M, not '%s'", arg);
+		cli_usage_error("--max-field needs a size such as 1048576, 512K or 4M, not '%s'", arg);
 	return (size_t)v;
-}
-
-static void list_options(void)
-{
-	for (const struct option *o = long_options; o->name; o++)
-		if (strcmp(o->name, "list-options") != 0)
-			printf("--%s\n", o->name);
-	puts("-r\n-j\n-h");
 }
 
 /* Reads the command line into s; returns the index of the first file argument. */
@@ -147,38 +121,38 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			else if (strcmp(optarg, "gb18030") == 0)
 				s->check.encoding = CSVR_GB18030;
 			else
-				usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
+				cli_usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
 			break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case OPT_LANG:
 			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				usage_error("--lang must be zh or en, not '%s'", optarg);
+				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
 			s->diag.lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
 			break;
 		case OPT_FAIL_ON:
 			if (!severity_from_name(optarg, &s->diag.fail_on, true) ||
 			    s->diag.fail_on == SEV_INFO)
-				usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
+				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
 			break;
-		case OPT_MAX_PER_RULE: s->diag.max_per_rule = parse_count("--max-per-rule", optarg); break;
-		case OPT_MAX_ERRORS: s->diag.max_errors = parse_count("--max-errors", optarg); break;
+		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
+		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
 		case 'j':
-			s->jobs = parse_count("--jobs", optarg);
+			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
-				usage_error("--jobs needs at least %s", "1");
+				cli_usage_error("--jobs needs at least 1");
 			break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
-		case OPT_VERSION: printf("qy-check %s\n", QY_VERSION); exit(EXIT_PASS);
-		case OPT_LIST_OPTIONS: list_options(); exit(EXIT_PASS);
+		case OPT_VERSION: cli_version();
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, "rjh");
 		default:
 			fprintf(stderr, "Try 'qy-check --help' for more information.\n");
 			exit(EXIT_TROUBLE);
 		}
 	}
 	if (s->ruleset_id && s->rules_file)
-		usage_error("give -r or --rules, not both%s", "");
+		cli_usage_error("give -r or --rules, not both");
 	bool tty = isatty(STDOUT_FILENO);
 	if (!format)
 		s->diag.format = tty ? OUT_TEXT : OUT_JSON;
@@ -187,14 +161,14 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	else if (strcmp(format, "text") == 0)
 		s->diag.format = OUT_TEXT;
 	else
-		usage_error("--format must be json or text, not '%s'", format);
+		cli_usage_error("--format must be json or text, not '%s'", format);
 	if (strcmp(color, "always") == 0)
 		s->diag.color = true;
 	else if (strcmp(color, "auto") == 0) {
 		const char *term = getenv("TERM");
 		s->diag.color = tty && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
 	} else if (strcmp(color, "never") != 0)
-		usage_error("--color must be auto, always or never, not '%s'", color);
+		cli_usage_error("--color must be auto, always or never, not '%s'", color);
 	s->diag.color = s->diag.color && s->diag.format == OUT_TEXT;
 	return optind;
 }
@@ -382,7 +356,7 @@ int main(int argc, char **argv)
 {
 	static char *stdin_only[] = {"-", NULL};
 	struct settings s = {0};
-	progname = "qy-check";
+	cli_init("qy-check");
 	int first = parse_args(argc, argv, &s);
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;

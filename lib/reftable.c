@@ -43,7 +43,10 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	if (rec->ncells == 0 || (rec->ncells == 1 && rec->cells[0].len == 0))
 		return;
 	if (rec->ncells != t->ncols) {
-		load_fail(L, "line %llu: wrong number of cells", rec->line);
+		if (!L->failed)
+			snprintf(L->err, L->errlen, "line %llu has %zu cells, the header %zu (a comma inside a cell needs quotes)",
+				 (unsigned long long)rec->line, rec->ncells, t->ncols);
+		L->failed = true;
 		return;
 	}
 	if (t->nrows == L->cap_rows) {

@@ -1,0 +1,49 @@
+/* cli.c — shared command-line conventions. */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_init(const char *name) { progname = name; }
+
+void cli_version(void)
+{
+	printf("%s %s\n", progname, QY_VERSION);
+	exit(EXIT_PASS);
+}
+
+void cli_list_options(const struct option *opts, const char *shorts)
+{
+	for (const struct option *o = opts; o->name; o++)
+		if (strcmp(o->name, "list-options") != 0)
+			printf("--%s\n", o->name);
+	for (const char *s = shorts; s && *s; s++)
+		if (*s != ':')
+			printf("-%c\n", *s);
+	exit(EXIT_PASS);
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+	exit(EXIT_TROUBLE);
+}
+
+long cli_count(const char *option, const char *arg)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0)
+		cli_usage_error("%s needs a whole number, not '%s'", option, arg);
+	return v;
+}
