@@ -1381,6 +1381,14 @@ static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx
 	}
 }
 
+bool expr_is_constant(const struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].op == OP_COL || e->nodes[i].op == OP_KEY || e->nodes[i].op == OP_AGG)
+			return false;
+	return true;
+}
+
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 {
 	return eval(e, e->root, ctx);

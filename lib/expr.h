@@ -100,6 +100,9 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
+/* True if the value does not depend on the data (no column, group key or aggregate). */
+bool expr_is_constant(const struct expr *e);
+
 /* Feeds one row to every slot's accumulator. */
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row);

@@ -164,6 +164,7 @@ static bool load_common(struct loader *L, json_t *obj, const char *jpath, struct
 	if (!r->id)
 		r->id = xstrdup("?");
 	r->plan = dup_string(L, obj, "plan", jpath, false);
+	get_text(L, obj, "description", jpath, &r->description[LANG_ZH], &r->description[LANG_EN]);
 	r->code = dup_string(L, obj, "code", jpath, false);
 	if (!r->code)
 		r->code = xstrdup(default_code);
@@ -333,6 +334,8 @@ static void load_coverage(struct loader *L, json_t *obj, const char *jpath, stru
 	}
 	c->id = common.id;
 	c->plan = common.plan;
+	c->description[0] = common.description[0];
+	c->description[1] = common.description[1];
 	c->severity = common.severity;
 	free(common.code);
 	check_keys(L, obj, jpath, keys);
@@ -432,6 +435,7 @@ static void free_messages(struct template msg[2])
 static void free_written(struct written_rule *r)
 {
 	free(r->id), free(r->plan), free(r->code);
+	free(r->description[0]), free(r->description[1]);
 	expr_free(r->when);
 	expr_free(r->assert);
 	free_messages(r->message);
@@ -451,6 +455,7 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		struct coverage_rule *c = &rs->coverage[i];
 		free(c->id), free(c->plan);
+		free(c->description[0]), free(c->description[1]);
 		for (size_t k = 0; k < c->nexpected; k++)
 			free(c->expected[k]), free(c->expected_label[k]);
 		free(c->expected), free(c->expected_label);

@@ -34,6 +34,7 @@ struct template {
 
 struct written_rule {
 	char *id, *plan, *code;
+	char *description[2];         /* by enum lang, or NULL */
 	enum severity severity;
 	struct expr *when, *assert;
 	struct template message[2];   /* by enum lang */
@@ -48,6 +49,7 @@ struct written_rule {
 
 struct coverage_rule {
 	char *id, *plan;
+	char *description[2];
 	enum severity severity;
 	size_t col;                   /* the column whose values must cover the set */
 	char **expected;              /* the expected keys, in order */

@@ -588,6 +588,33 @@ void ruleset_free(struct ruleset *rs)
 	free(rs);
 }
 
+void column_allowed(const struct column *c, enum lang lang, struct buf *b)
+{
+	bool zh = lang == LANG_ZH;
+	buf_reset(b);
+	if (c->has_min && c->has_max)
+		buf_addf(b, "%s–%s", c->min_text, c->max_text);
+	else if (c->has_min)
+		buf_addf(b, "≥ %s", c->min_text);
+	else if (c->has_max)
+		buf_addf(b, "≤ %s", c->max_text);
+	if (c->min_length >= 0 || c->max_length >= 0) {
+		buf_addf(b, "%s%s ", b->len ? "; " : "", zh ? "字符数" : "characters");
+		if (c->max_length < 0)
+			buf_addf(b, "≥ %ld", c->min_length);
+		else
+			buf_addf(b, "%ld–%ld", c->min_length < 0 ? 0 : c->min_length, c->max_length);
+	}
+	for (size_t i = 0; i < c->nenum; i++)
+		buf_addf(b, "%s%s", i ? (zh ? "、" : ", ") : (b->len ? "; " : ""), c->enum_values[i]);
+	if (c->pattern_src)
+		buf_addf(b, "%s`%s`", b->len ? "; " : "", c->pattern_src);
+	if (c->ref_text)
+		buf_addf(b, "%s%s %s", b->len ? "; " : "", zh ? "见参考表" : "in", c->ref_text);
+	if (!b->data)
+		buf_adds(b, "");
+}
+
 int ruleset_column(const struct ruleset *rs, const char *name)
 {
 	for (size_t i = 0; i < rs->ncols; i++)

@@ -101,6 +101,9 @@ void ruleset_free(struct ruleset *rs);
 /* Finds a column by canonical name; returns its index or -1. */
 int ruleset_column(const struct ruleset *rs, const char *name);
 
+/* Writes what a column allows (range, length, list, pattern, reference) in a short line. */
+void column_allowed(const struct column *c, enum lang lang, struct buf *out);
+
 /* True if a file name (its last component) matches one of the match globs. */
 bool ruleset_matches(const struct ruleset *rs, const char *filename);
 

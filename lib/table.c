@@ -79,6 +79,8 @@ void table_print(const struct table *t, FILE *out, bool header)
 			size_t total = 0;
 			for (size_t c = 0; c < t->ncols; c++)
 				total += t->width[c] + (c + 1 < t->ncols ? 2 : 0);
+			if (total > 100)
+				total = 100; /* a rule under a long last column need not span it */
 			for (size_t i = 0; i < total; i++)
 				fputc('-', out);
 			fputc('\n', out);
