@@ -262,8 +262,8 @@ static void render_summary(struct diag_file *f, uint64_t records, bool failed)
 		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", f->file,
 			 r, e, w, i, failed ? "未通过" : "通过");
 	else
-		buf_addf(b, "%s: %llu records, %llu error%s, %llu warning%s, %llu info — %s",
-			 f->file, r, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
+		buf_addf(b, "%s: %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
+			 f->file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
 			 failed ? "fail" : "pass");
 	color(b, o, "\033[0m");
 	if (f->suppressed)
