@@ -89,6 +89,20 @@ static void add_rule_id(struct buf *b, const struct diag_file *f, const char *ru
 	buf_adds(b, rule);
 }
 
+/* Writes a diagnostic's spreadsheet cell ("F3") into out; false when it has none. */
+static bool cell_ref(const struct diag *d, char out[40])
+{
+	if (d->cell_ref) {
+		snprintf(out, 40, "%s", d->cell_ref);
+		return true;
+	}
+	if (d->cell == SIZE_MAX || !d->row)
+		return false;
+	cell_column_name(d->cell, out);
+	snprintf(out + strlen(out), 40 - strlen(out), "%llu", (unsigned long long)d->row);
+	return true;
+}
+
 /* Appends one diagnostic as a JSON line. */
 static void render_json(struct diag_file *f, const struct diag *d)
 {
@@ -118,10 +132,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_key(b, "column");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
-	if (d->cell != SIZE_MAX && d->row) {
-		cell_column_name(d->cell, cell);
-		snprintf(cell + strlen(cell), sizeof cell - strlen(cell), "%llu",
-			 (unsigned long long)d->row);
+	if (cell_ref(d, cell)) {
 		jsonw_key(b, "cell");
 		jsonw_string(b, cell, strlen(cell));
 	}
@@ -164,14 +175,13 @@ static void color(struct buf *b, const struct diag_options *o, const char *code)
 static const char *const severity_colors[] = {"\033[1;36m", "\033[1;33m", "\033[1;31m", ""};
 static const char *const severity_zh[] = {"提示", "警告", "错误", ""};
 
-/* Appends one diagnostic as "file:line: severity[rule]: message (cell: "value")". */
-static void render_text(struct diag_file *f, const struct diag *d)
+void diag_render_text(struct buf *b, const struct diag_options *o, const char *file,
+		      const char *ruleset, const struct diag *d)
 {
-	const struct diag_options *o = f->opt;
-	struct buf *b = &f->line;
+	char cell[40];
 	color(b, o, "\033[1m");
-	buf_adds(b, f->file);
-	if (d->row)
+	buf_adds(b, file);
+	if (d->line)
 		buf_addf(b, ":%llu", (unsigned long long)d->line);
 	buf_adds(b, ": ");
 	color(b, o, "\033[0m");
@@ -179,14 +189,14 @@ static void render_text(struct diag_file *f, const struct diag *d)
 	buf_adds(b, o->lang == LANG_ZH ? severity_zh[d->severity] : severity_name(d->severity));
 	color(b, o, "\033[0m");
 	buf_addc(b, '[');
-	add_rule_id(b, f, d->rule);
+	if (ruleset)
+		buf_addf(b, "%s/", ruleset);
+	buf_adds(b, d->rule);
 	buf_adds(b, "]: ");
 	buf_adds(b, d->message);
-	if (d->cell != SIZE_MAX && d->row) {
-		char cell[16];
-		cell_column_name(d->cell, cell);
+	if (cell_ref(d, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
-		buf_addf(b, "%s%llu", cell, (unsigned long long)d->row);
+		buf_adds(b, cell);
 		if (d->value) {
 			size_t n = value_cut(d->value, d->value_len);
 			struct buf v = {0};
@@ -236,7 +246,7 @@ void diag_emit(struct diag_file *f, const struct diag *d)
 	if (f->opt->format == OUT_JSON)
 		render_json(f, d);
 	else
-		render_text(f, d);
+		diag_render_text(&f->line, f->opt, f->file, f->ruleset, d);
 	flush_line(f);
 }
 
@@ -250,25 +260,22 @@ static bool file_failed(const struct diag_file *f)
 	return false;
 }
 
-/* Appends the one-line summary of a file for the text format. */
-static void render_summary(struct diag_file *f, uint64_t records, bool failed)
+void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed)
 {
-	const struct diag_options *o = f->opt;
-	struct buf *b = &f->line;
-	unsigned long long e = f->counts[SEV_ERROR], w = f->counts[SEV_WARNING],
-			   i = f->counts[SEV_INFO], r = records;
+	unsigned long long e = counts[SEV_ERROR], w = counts[SEV_WARNING], i = counts[SEV_INFO], r = records;
 	color(b, o, "\033[1m");
 	if (o->lang == LANG_ZH)
-		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", f->file,
+		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", file,
 			 r, e, w, i, failed ? "未通过" : "通过");
 	else
 		buf_addf(b, "%s: %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
-			 f->file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
+			 file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
 			 failed ? "fail" : "pass");
 	color(b, o, "\033[0m");
-	if (f->suppressed)
+	if (suppressed)
 		buf_addf(b, o->lang == LANG_ZH ? "（另有 %llu 条未显示）" : " (%llu not shown)",
-			 (unsigned long long)f->suppressed);
+			 (unsigned long long)suppressed);
 	buf_addc(b, '\n');
 }
 
@@ -312,7 +319,7 @@ bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const 
 	if (f->opt->format == OUT_JSON)
 		render_file_record(f, records, bytes, encoding, failed);
 	else
-		render_summary(f, records, failed);
+		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, failed);
 	flush_line(f);
 	buf_free(&f->line);
 	strmap_free(&f->per_rule);

@@ -41,6 +41,7 @@ struct diag {
 	size_t value_len;
 	const char *expected;   /* or NULL */
 	const char *group;      /* a JSON object of group keys, or NULL */
+	const char *cell_ref;   /* the cell as text ("F3"), overriding cell and row; or NULL */
 	const char *county;     /* or NULL */
 	const char *plan;       /* or NULL */
 };
@@ -73,6 +74,14 @@ void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 void diag_emit(struct diag_file *f, const struct diag *d);
 /* Writes the "file" record (or the text summary) and returns true if the file failed. */
 bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding);
+
+/* Appends one finding as "file:line: severity[rule]: message (cell F3: "value")". */
+void diag_render_text(struct buf *b, const struct diag_options *o, const char *file,
+		      const char *ruleset, const struct diag *d);
+
+/* Appends a file's one-line summary: records, counts by severity, verdict. */
+void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed);
 
 /* Formats a message in the chosen language: zh and en take the same arguments. */
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...);
