@@ -49,11 +49,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libqy.a tests/unit/*.h
 
 # Every test twice: a plain build with -Werror, then under ASan and UBSan.
 check: $(BUILD)/.deps
+	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build WARN="$(WARN) -Werror" all
 	sh tests/run build
 	$(MAKE) check-asan
 
 check-asan: $(BUILD)/.deps
+	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build-asan WARN="$(WARN) -Werror" SAN="$(ASAN)" OPT="-O1 -g" all
 	ASAN_OPTIONS=detect_leaks=1 sh tests/run build-asan
 

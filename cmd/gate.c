@@ -149,9 +149,10 @@ int main(int argc, char **argv)
 			(unsigned long long)t.total[SEV_ERROR], (unsigned long long)t.total[SEV_WARNING],
 			(unsigned long long)t.total[SEV_INFO], failed ? "：" : "", failed ? why.data : "");
 	else
-		fprintf(stderr, "qy-gate: %s — %llu files, %llu errors, %llu warnings, %llu info%s%s\n",
-			failed ? "fail" : "pass", (unsigned long long)t.files,
-			(unsigned long long)t.total[SEV_ERROR], (unsigned long long)t.total[SEV_WARNING],
+		fprintf(stderr, "qy-gate: %s — %llu file%s, %llu error%s, %llu warning%s, %llu info%s%s\n",
+			failed ? "fail" : "pass", (unsigned long long)t.files, t.files == 1 ? "" : "s",
+			(unsigned long long)t.total[SEV_ERROR], t.total[SEV_ERROR] == 1 ? "" : "s",
+			(unsigned long long)t.total[SEV_WARNING], t.total[SEV_WARNING] == 1 ? "" : "s",
 			(unsigned long long)t.total[SEV_INFO], failed ? ": " : "", failed ? why.data : "");
 	buf_free(&why);
 	return failed ? EXIT_FINDINGS : EXIT_PASS;

@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh — make sure the libraries qy builds against are present.
-# Checks by compiling a one-line program against each header, so it works on any
-# system; on Debian or Ubuntu, when run as root, installs what is missing with
-# apt-get, otherwise prints the exact command to run and fails.
+# deps.sh [--tests] — make sure the libraries qy builds against are present
+# (with --tests, also the tools the test suite runs: xmllint, and npm for the
+# SARIF validator).  Checks by compiling a one-line program against each header,
+# so it works on any system; on Debian or Ubuntu, when run as root, installs
+# what is missing with apt-get, otherwise prints the exact command and fails.
 CC=${CC:-cc}
 missing=""
 
@@ -16,6 +17,10 @@ have_header jansson.h -ljansson || missing="$missing libjansson-dev"
 printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\nint main(void){return 0;}\n' |
 	$CC -x c -o /dev/null - -lpcre2-8 >/dev/null 2>&1 || missing="$missing libpcre2-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+if [ "$1" = --tests ]; then
+	command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 
 [ -z "$missing" ] && exit 0
 
