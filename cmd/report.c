@@ -303,7 +303,7 @@ static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 			cc[*slot].targets += strcmp(x->code, "target") == 0;
 		}
 	strmap_free(&index);
-	qsort(cc, count, sizeof *cc, by_county);
+	sort_items(cc, count, sizeof *cc, by_county);
 	*n = count;
 	return cc;
 }
@@ -619,7 +619,7 @@ static void report_sarif(const struct report *rp)
 	for (size_t i = 0; i < rp->nfiles; i++)
 		for (size_t j = 0; j < rp->files[i].n; j++, k++)
 			all[k] = (struct ranked){&rp->files[i], &rp->files[i].findings[j], k};
-	qsort(all, total, sizeof *all, by_severity_then_order);
+	sort_items(all, total, sizeof *all, by_severity_then_order);
 	size_t kept = total < SARIF_MAX_RESULTS ? total : SARIF_MAX_RESULTS;
 	uint64_t left[3] = {0};
 	for (size_t i = kept; i < total; i++)

@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 	if (got < 0)
 		return EXIT_TROUBLE;
 	sort_target = &st;
-	qsort(st.groups, st.ngroups, sizeof *st.groups, compare_groups);
+	sort_items(st.groups, st.ngroups, sizeof *st.groups, compare_groups);
 	if (json)
 		print_json(&st);
 	else if (csv)

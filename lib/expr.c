@@ -1237,7 +1237,7 @@ static int by_value(const void *a, const void *b)
 static double percentile(struct agg_acc *acc, double p)
 {
 	if (!acc->sorted) {
-		qsort(acc->vals, acc->nvals, sizeof *acc->vals, by_value);
+		sort_items(acc->vals, acc->nvals, sizeof *acc->vals, by_value);
 		acc->sorted = true;
 	}
 	double k = 1 + (double)(acc->nvals - 1) * p / 100;
@@ -1262,7 +1262,7 @@ static struct value max_change(struct agg_acc *acc)
 {
 	size_t n = acc->nvals / 2;
 	if (!acc->sorted) {
-		qsort(acc->vals, n, 2 * sizeof *acc->vals, by_time);
+		sort_items(acc->vals, n, 2 * sizeof *acc->vals, by_time);
 		acc->sorted = true;
 	}
 	bool found = false;

@@ -184,10 +184,11 @@ static void load_rule_columns(struct loader *L, json_t *obj, const char *jpath, 
 	char **names;
 	size_t n = get_strings(L, obj, "columns", jpath, &names);
 	if (!json_object_get(obj, "columns")) {
-		const size_t *cols;
+		const size_t *cols = NULL;
 		size_t k = r->assert ? expr_columns(r->assert, &cols) : 0;
 		r->cols = xcalloc(k + 1, sizeof *r->cols);
-		memcpy(r->cols, cols, k * sizeof *cols);
+		if (k)
+			memcpy(r->cols, cols, k * sizeof *cols);
 		r->ncols = k;
 		free(names);
 		return;

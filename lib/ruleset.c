@@ -671,7 +671,7 @@ int ruleset_load_dir(const char *dir, struct ruleset ***sets)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, compare_names);
+	sort_items(names, n, sizeof *names, compare_names);
 	int count = 0, failed = 0;
 	*sets = xcalloc(n + 1, sizeof **sets);
 	for (size_t i = 0; i < n; i++) {

@@ -47,7 +47,8 @@ uint64_t strmap_hash(const void *key, size_t len)
 		len -= 8;
 	}
 	uint64_t w = 0;
-	memcpy(&w, p, len);
+	if (len)
+		memcpy(&w, p, len);
 	h = mix(h ^ w);
 	return h ? h : 1;
 }
@@ -62,7 +63,7 @@ static struct strmap_slot *find_slot(const struct strmap *m, uint64_t hash,
 		if (s->hash == 0)
 			return s;
 		if (s->hash == hash && s->key_len == len &&
-		    memcmp(m->arena + s->key_off, key, len) == 0)
+		    (len == 0 || memcmp(m->arena + s->key_off, key, len) == 0))
 			return s;
 	}
 }

@@ -115,6 +115,12 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 void close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

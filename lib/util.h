@@ -46,6 +46,9 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
+/* qsort that accepts an empty array (qsort's base may not be NULL even for 0 items). */
+void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* Flushes and closes stdout; a write error is fatal (exit 2), EPIPE quiet. */
 void close_stdout(void);
 
