@@ -5,12 +5,14 @@
  * unique keys.  Messages come in Chinese and English side by side.
  */
 #include "check.h"
+#include "keyset.h"
 #include "rules.h"
 #include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TITLE_ROWS_MAX 10
@@ -28,10 +30,11 @@ struct checker {
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
-	struct strmap *unique_sets;
+	struct keyset *unique_sets;
 	struct buf msg, folded, key, expected;
 	uint64_t records;
 	uint64_t rows;
+	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */
 	bool byte_event_pending;   /* a bad byte waits for its record to find its cell */
 	struct csvr_event byte_event;
 	char *byte_event_message;
@@ -502,7 +505,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 				      shown(c)));
 		flagged = true;
 	}
-	if (c->type != TYPE_STRING && c->type != TYPE_WATER_CLASS && c->type != TYPE_BOOLEAN) {
+	if (c->type != TYPE_STRING && c->type != TYPE_WATER_CLASS && c->type != TYPE_BOOLEAN &&
+	    utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
@@ -556,6 +560,28 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		check_ref(k, rec, f, col, s, n);
 }
 
+/* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
+static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec)
+{
+	uint64_t per_row = rec->offset / rec->row + 1;
+	size_t expected = (size_t)(k->file_size / per_row) + 1024;
+	for (size_t u = 0; u < k->rs->nunique; u++)
+		keyset_reserve(&k->unique_sets[u], expected);
+}
+
+/* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
+static void add_key_part(struct buf *key, const char *s, size_t len)
+{
+	unsigned char prefix[10];
+	size_t n = 0, v = len;
+	do {
+		prefix[n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	buf_add(key, prefix, n);
+	buf_add(key, s, len);
+}
+
 /* Reports a repeated unique key, naming the row of its first occurrence. */
 static void check_uniques(struct checker *k, const struct csvr_record *rec)
 {
@@ -572,14 +598,12 @@ static void check_uniques(struct checker *k, const struct csvr_record *rec)
 			}
 			const struct csvr_cell *c = &rec->cells[f];
 			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
-			size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-			uint32_t len = (uint32_t)(c->len - lead - trail);
+			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 			complete = len > 0;
-			buf_add(&k->key, &len, sizeof len);
-			buf_add(&k->key, c->data + lead, len);
+			add_key_part(&k->key, c->data + lead, len);
 		}
 		uint64_t first;
-		if (!complete || strmap_put(&k->unique_sets[u], k->key.data, k->key.len, rec->row, &first))
+		if (!complete || keyset_add(&k->unique_sets[u], k->key.data, k->key.len, rec->row, &first))
 			continue;
 		struct buf values = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
@@ -683,6 +707,8 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)
 			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
+	if (k->records == 256 && k->file_size && k->rs->nunique)
+		reserve_unique_sets(k, rec);
 	check_uniques(k, rec);
 	if (k->rules) {
 		struct row_view view = {
@@ -736,6 +762,9 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (!k.reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.unique_sets);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		k.file_size = (uint64_t)st.st_size;
 	k.values = xcalloc(rs->ncols, sizeof *k.values);
 	k.text = xcalloc(rs->ncols, sizeof *k.text);
 	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
@@ -781,7 +810,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	res->records = k.records;
 	csvr_free(k.reader);
 	for (size_t u = 0; u < rs->nunique; u++)
-		strmap_free(&k.unique_sets[u]);
+		keyset_free(&k.unique_sets[u]);
 	free(k.unique_sets);
 	free(k.file_to_col);
 	free(k.col_to_file);

@@ -54,11 +54,17 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, bool *partial)
 		}
 		if (i >= n)
 			break;
-		if (s[i] < 0x80) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
 			i++;
 			continue;
 		}
-		size_t len = seq_len(s[i]);
+		/* The common case in Chinese text: a complete three-byte sequence. */
+		if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+			i += 3;
+			continue;
+		}
+		size_t len = seq_len(c);
 		if (len == 0)
 			return i;
 		size_t have = n - i < len ? n - i : len;
@@ -132,7 +138,7 @@ static size_t blank_cp_len(uint32_t cp, size_t len)
 	return (cp == ' ' || cp == '\t' || cp == 0x3000 || cp == 0xA0) ? len : 0;
 }
 
-size_t utf8_blank_len(const unsigned char *s, size_t n)
+size_t utf8_blank_len_slow(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
@@ -145,7 +151,7 @@ size_t utf8_blank_len(const unsigned char *s, size_t n)
 	return i;
 }
 
-size_t utf8_blank_len_back(const unsigned char *s, size_t n)
+size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n)
 {
 	size_t end = n;
 	while (end > 0) {

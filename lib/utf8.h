@@ -26,9 +26,24 @@ size_t utf8_encode(uint32_t cp, char *out);
 /* Counts characters; each invalid byte counts as one. */
 size_t utf8_count(const unsigned char *s, size_t n);
 
-/* True if c is a blank a trimmed cell loses: ASCII space, tab, U+3000, NBSP. */
-size_t utf8_blank_len(const unsigned char *s, size_t n);
-size_t utf8_blank_len_back(const unsigned char *s, size_t n);
+/* Byte length of the blanks (space, tab, U+3000, NBSP) at the start, and at the end, of s. */
+size_t utf8_blank_len_slow(const unsigned char *s, size_t n);
+size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
+
+/* Inline for the usual cell, which starts and ends with a non-blank ASCII byte. */
+static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
+{
+	if (n == 0 || (s[0] < 0x80 && s[0] != ' ' && s[0] != '\t'))
+		return 0;
+	return utf8_blank_len_slow(s, n);
+}
+
+static inline size_t utf8_blank_len_back(const unsigned char *s, size_t n)
+{
+	if (n == 0 || (s[n - 1] < 0x80 && s[n - 1] != ' ' && s[n - 1] != '\t'))
+		return 0;
+	return utf8_blank_len_back_slow(s, n);
+}
 
 /*
  * Appends to out (at most 4*n+1 bytes room) the folded form of s: blanks at
@@ -42,6 +57,15 @@ size_t utf8_fold_name(const unsigned char *s, size_t n, char *out);
  * length (never more than n) and sets *changed if anything was folded.
  */
 size_t utf8_halfwidth(const unsigned char *s, size_t n, char *out, bool *changed);
+
+/* True if s may hold a full-width form (U+FF01–U+FF5E) or U+3000: a cheap pre-check. */
+static inline bool utf8_may_have_fullwidth(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == 0xEF || s[i] == 0xE3)
+			return true;
+	return false;
+}
 
 /* Display width of a string on a terminal: East Asian wide characters count 2. */
 size_t utf8_width(const char *s, size_t n);

@@ -62,7 +62,7 @@ void buf_grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
+void buf_add_slow(struct buf *b, const void *p, size_t n)
 {
 	buf_grow(b, n);
 	if (n)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define QY_VERSION "0.1.0"
 
@@ -37,7 +38,19 @@ struct buf {
 };
 
 void buf_grow(struct buf *b, size_t extra);
-void buf_add(struct buf *b, const void *p, size_t n);
+void buf_add_slow(struct buf *b, const void *p, size_t n);
+
+/* Appends n bytes; inline because every cell of every record passes here. */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (!b->data || n >= b->cap - b->len) {
+		buf_add_slow(b, p, n);
+		return;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
 void buf_addc(struct buf *b, char c);
 void buf_adds(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...)
