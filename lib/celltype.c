@@ -157,6 +157,13 @@ double month_first_day(double months)
 
 void civil_from_days(double days, int *y, int *m, int *d)
 {
+	/* rows of one day ask year(), month() and day() of the same date in turn */
+	static _Thread_local double last_days = -1e300;
+	static _Thread_local int last_y, last_m, last_d;
+	if (days == last_days) {
+		*y = last_y, *m = last_m, *d = last_d;
+		return;
+	}
 	long z = (long)days + 719468;
 	long era = (z >= 0 ? z : z - 146096) / 146097;
 	long doe = z - era * 146097;
@@ -166,6 +173,7 @@ void civil_from_days(double days, int *y, int *m, int *d)
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = (int)(yoe + era * 400 + (*m <= 2));
+	last_days = days, last_y = *y, last_m = *m, last_d = *d;
 }
 
 void format_date(double days, char *out)

@@ -474,6 +474,8 @@ void rules_free(struct ruleset *rs)
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
 struct group_table {
 	struct strmap index;     /* serialised key → group number */
+	struct buf last_key;     /* the previous row's key: sorted files repeat it */
+	long last_group;
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
 	size_t ngroups, cap;
@@ -526,6 +528,7 @@ void rules_state_free(struct rules_state *st)
 	for (size_t i = 0; i < rs->naggregates; i++) {
 		struct group_table *g = &st->groups[i];
 		strmap_free(&g->index);
+		buf_free(&g->last_key);
 		free_values(g->keys, g->ngroups * rs->aggregates[i].ngroup);
 		agg_acc_free(g->accs, g->ngroups * rs->aggregates[i].nslots);
 		free(g->accs);
@@ -642,10 +645,14 @@ static long find_group(struct rules_state *st, size_t a, const struct eval_ctx *
 			return -1;
 		key_add(&st->key, &keys[k]);
 	}
+	if (g->ngroups && st->key.len == g->last_key.len && memcmp(st->key.data, g->last_key.data, st->key.len) == 0)
+		return g->last_group;
+	buf_reset(&g->last_key);
+	buf_add(&g->last_key, st->key.data ? st->key.data : "", st->key.len);
 	bool inserted;
 	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
 	if (!inserted)
-		return (long)*slot;
+		return g->last_group = (long)*slot;
 	if (g->ngroups == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->keys = xrealloc(g->keys, g->cap * (r->ngroup + 1) * sizeof *g->keys);
@@ -655,6 +662,7 @@ static long find_group(struct rules_state *st, size_t a, const struct eval_ctx *
 		g->keys[g->ngroups * r->ngroup + k] = keep_value(&keys[k]);
 	memset(&g->accs[g->ngroups * r->nslots], 0, r->nslots * sizeof *g->accs);
 	*slot = g->ngroups;
+	g->last_group = (long)g->ngroups;
 	return (long)g->ngroups++;
 }
 
