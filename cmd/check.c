@@ -73,6 +73,12 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"},
+	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
+	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
+};
+
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
 	struct check_options check;
@@ -145,7 +151,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "rjh");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-check --help' for more information.\n");
 			exit(EXIT_TROUBLE);

@@ -59,6 +59,10 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"severity", "error warning info"}, {"type", "diagnostic file"}, {NULL, NULL},
+};
+
 /* A comma-separated list of patterns, split once. */
 struct list {
 	char **items;
@@ -159,7 +163,7 @@ int main(int argc, char **argv)
 		case OPT_LENIENT: lenient = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "scrfvh");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-filter --help' for more information.\n");
 			return EXIT_TROUBLE;

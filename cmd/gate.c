@@ -49,6 +49,10 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"fail-on", "error warning never"}, {"lang", "zh en"}, {NULL, NULL},
+};
+
 /* Findings of the file being read, until its file record settles them. */
 struct tally {
 	uint64_t total[3], pending[3], files;
@@ -88,7 +92,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "h");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-gate --help' for more information.\n");
 			return EXIT_TROUBLE;

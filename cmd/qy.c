@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 			puts(commands[i].name);
 		puts("help");
-		cli_list_options(long_options, "h");
+		cli_list_options(long_options, NULL);
 	}
 	if (argv[1][0] == '-')
 		cli_usage_error("unknown option '%s'", argv[1]);

@@ -51,6 +51,11 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"format", "text markdown html junit sarif github"}, {"lang", "zh en"},
+	{"color", "auto always never"}, {"fail-on", "error warning never"}, {NULL, NULL},
+};
+
 #define SARIF_MAX_RESULTS 25000
 #define GITHUB_MAX_PER_SEVERITY 10
 
@@ -793,7 +798,7 @@ int main(int argc, char **argv)
 		case OPT_LENIENT: lenient = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "fh");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-report --help' for more information.\n");
 			return EXIT_TROUBLE;

@@ -37,17 +37,19 @@ static const char usage_text[] =
 	"\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
 	"      --json           list and show as JSON\n"
+	"      --ids            list only the rule set ids, one a line\n"
 	"      --lang LANG      zh or en (default from LANG)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
 	"\n"
 	"Exit status: 0 fine, 2 usage error or unknown rule set, 3 a rule set is invalid.\n";
 
-enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_LANG, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_IDS, OPT_LANG, OPT_VERSION, OPT_LIST_OPTIONS };
 
 static const struct option long_options[] = {
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"ids", no_argument, NULL, OPT_IDS},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -55,8 +57,12 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"rules-dir", "DIR"}, {"lang", "zh en"}, {NULL, NULL},
+};
+
 static const char *rules_dir;
-static bool json;
+static bool json, ids_only;
 static enum lang lang;
 
 /* Picks the text of the chosen language, falling back to the other. */
@@ -115,6 +121,10 @@ static int cmd_list(void)
 	table_add(t, head);
 	for (int i = 0; i < n; i++) {
 		const struct ruleset *rs = sets[i];
+		if (ids_only) {
+			puts(rs->id);
+			continue;
+		}
 		if (json) {
 			struct buf b = {0};
 			buf_addc(&b, '{');
@@ -130,7 +140,7 @@ static int cmd_list(void)
 		const char *row[] = {rs->id, in_lang(rs->title_zh, rs->title_en), rs->version, rs->path};
 		table_add(t, row);
 	}
-	if (!json)
+	if (!json && !ids_only)
 		table_print(t, stdout, true);
 	table_free(t);
 	free_all(sets, n);
@@ -508,6 +518,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_RULES_DIR: rules_dir = optarg; break;
 		case OPT_JSON: json = true; break;
+		case OPT_IDS: ids_only = true; break;
 		case OPT_LANG:
 			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
 				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
@@ -515,7 +526,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "h");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-rules --help' for more information.\n");
 			return EXIT_TROUBLE;

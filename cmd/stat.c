@@ -47,6 +47,10 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"by", "severity code rule ruleset file county column"}, {NULL, NULL},
+};
+
 enum field { F_SEVERITY, F_CODE, F_RULE, F_RULESET, F_FILE, F_COUNTY, F_COLUMN, F_COUNT };
 static const char *const field_names[F_COUNT] = {"severity", "code", "rule", "ruleset", "file", "county", "column"};
 
@@ -258,7 +262,7 @@ int main(int argc, char **argv)
 		case OPT_LENIENT: lenient = true; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "h");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-stat --help' for more information.\n");
 			return EXIT_TROUBLE;

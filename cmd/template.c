@@ -49,6 +49,10 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option_hint hints[] = {
+	{"lang", "zh en"}, {"rules-dir", "DIR"}, {NULL, NULL},
+};
+
 /* Writes one CSV cell, quoted when it holds a comma, a quote or a line break. */
 static void csv_cell(const char *s)
 {
@@ -176,7 +180,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
 		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, "h");
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
 			fprintf(stderr, "Try 'qy-template --help' for more information.\n");
 			return EXIT_TROUBLE;

@@ -16,14 +16,32 @@ void cli_version(void)
 	exit(EXIT_PASS);
 }
 
-void cli_list_options(const struct option *opts, const char *shorts)
+/* Prints one option line: the name and, when it takes an argument, its hint. */
+static void print_option(const char *dashes, const char *name, const struct option *o,
+			 const struct option_hint *hints)
 {
-	for (const struct option *o = opts; o->name; o++)
-		if (strcmp(o->name, "list-options") != 0)
-			printf("--%s\n", o->name);
-	for (const char *s = shorts; s && *s; s++)
-		if (*s != ':')
-			printf("-%c\n", *s);
+	printf("%s%s", dashes, name);
+	if (o->has_arg != no_argument) {
+		const char *values = "";
+		for (const struct option_hint *h = hints; h && h->name; h++)
+			if (strcmp(h->name, o->name) == 0)
+				values = h->values;
+		printf("=%s", values);
+	}
+	putchar('\n');
+}
+
+void cli_list_options(const struct option *opts, const struct option_hint *hints)
+{
+	for (const struct option *o = opts; o->name; o++) {
+		if (strcmp(o->name, "list-options") == 0)
+			continue;
+		print_option("--", o->name, o, hints);
+		if (o->val > ' ' && o->val < 127) {
+			char shortname[2] = {(char)o->val, '\0'};
+			print_option("-", shortname, o, hints);
+		}
+	}
 	exit(EXIT_PASS);
 }
 

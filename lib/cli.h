@@ -14,8 +14,19 @@ void cli_init(const char *name);
 /* Prints "NAME VERSION" and exits 0. */
 void cli_version(void) __attribute__((noreturn));
 
-/* Prints every long option (and the short ones in shorts) one per line, exits 0. */
-void cli_list_options(const struct option *opts, const char *shorts) __attribute__((noreturn));
+/* What an option's argument can be, for shell completion: a list of words, or FILE, DIR, RULESET. */
+struct option_hint {
+	const char *name;
+	const char *values;
+};
+
+/*
+ * Prints every option one per line for the completion scripts: "--name" when
+ * it takes no argument, "--name=" for free text, "--name=VALUES" with a hint;
+ * short options the same, after their long twins.  Exits 0.
+ */
+void cli_list_options(const struct option *opts, const struct option_hint *hints)
+	__attribute__((noreturn));
 
 /* Prints "NAME: message" and the --help hint on stderr, exits 2. */
 void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -2,7 +2,8 @@
 # demo.sh BUILD — shows qy-check on the sample submissions, in Chinese text and
 # as the JSON stream.  Findings are expected: the samples are made to have them.
 build=${1:-build}
-export QY_RULES="$(pwd)/rules"
+QY_RULES="$(pwd)/rules"
+export QY_RULES
 check="$build/qy-check"
 show() { printf '\n$ %s\n' "$*"; "$@"; printf '(exit status %s)\n' "$?"; }
 

@@ -27,6 +27,7 @@ fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086 # one word per package
 	apt-get update -q >&2 && apt-get install -y -q $missing >&2 && exit 0
 	echo "deps: apt-get failed; install by hand:$missing" >&2
 	exit 1
