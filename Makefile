@@ -1,4 +1,4 @@
-# qy — see README.md.  Targets: all check demo bench install uninstall clean.
+# qy — see README.md.  Targets: all check demo bench install uninstall dist distcheck clean.
 include config.mk
 
 BUILD = build
@@ -51,6 +51,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libqy.a tests/unit/*.h
 check: $(BUILD)/.deps
 	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build WARN="$(WARN) -Werror" all
+	$(MAKE) lint-man
 	sh tests/run build
 	$(MAKE) check-asan
 
@@ -65,17 +66,57 @@ demo: all
 bench: all
 	sh bench/run $(BUILD)
 
+MAN1 = $(sort $(wildcard man/*.1))
+MAN5 = $(sort $(wildcard man/*.5))
+MAN7 = $(sort $(wildcard man/*.7))
+BASHDIR = $(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(PREFIX)/share/zsh/site-functions
+FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+# bash-completion and fish load a completion by command name: one file, a link per command.
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/ref
+	mkdir -p $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR)
 	for c in $(CMDS); do cp $(BUILD)/$$c $(DESTDIR)$(BINDIR)/$$c; done
 	cp rules/*.json $(DESTDIR)$(DATADIR)/rules/
 	cp rules/ref/*.csv $(DESTDIR)$(DATADIR)/rules/ref/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	cp completions/qy.bash $(DESTDIR)$(BASHDIR)/qy
+	cp completions/_qy $(DESTDIR)$(ZSHDIR)/_qy
+	cp completions/qy.fish $(DESTDIR)$(FISHDIR)/qy.fish
+	for c in $(filter-out qy,$(CMDS)); do \
+		ln -sf qy $(DESTDIR)$(BASHDIR)/$$c; ln -sf qy.fish $(DESTDIR)$(FISHDIR)/$$c.fish; done
 
 uninstall:
-	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(BASHDIR)/$$c $(DESTDIR)$(FISHDIR)/$$c.fish; done
+	for m in $(MAN1) $(MAN5) $(MAN7); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+	rm -f $(DESTDIR)$(ZSHDIR)/_qy $(DESTDIR)$(FISHDIR)/qy.fish
 	rm -rf $(DESTDIR)$(DATADIR)
 
-clean:
-	rm -rf build build-asan bench/data
+# The manual pages, with no warning from mandoc.
+lint-man:
+	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
 
-.PHONY: all check check-asan demo bench install uninstall clean FORCE
+# A versioned source tarball of the tracked files; distcheck builds and tests it.
+DIST = qy-$(VERSION)
+dist:
+	rm -rf $(DIST) $(DIST).tar.gz
+	mkdir $(DIST)
+	git ls-files | tar -cf - -T - | tar -xf - -C $(DIST)
+	tar -czf $(DIST).tar.gz $(DIST)
+	rm -rf $(DIST)
+
+distcheck: dist
+	rm -rf build-dist && mkdir build-dist
+	tar -xzf $(DIST).tar.gz -C build-dist
+	$(MAKE) -C build-dist/$(DIST) check
+	rm -rf build-dist
+
+clean:
+	rm -rf build build-asan build-install build-dist bench/data qy-*.tar.gz
+
+.PHONY: all check check-asan demo bench install uninstall lint-man dist distcheck clean FORCE

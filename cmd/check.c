@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
+#include "progress.h"
 #include "ruleset.h"
 #include "util.h"
 
@@ -248,6 +249,32 @@ static int open_input(const char *file, const char **why)
 	return fd;
 }
 
+static struct progress bar;
+
+/* Counts bytes read for the progress bar. */
+static void count_read(void *ctx, uint64_t n)
+{
+	(void)ctx;
+	progress_bytes(&bar, n);
+}
+
+/* Erases the bar before a line of output on the same terminal. */
+static void clear_bar(void)
+{
+	progress_clear(&bar);
+}
+
+/* Sums the sizes of the regular files among the inputs, for the bar's total. */
+static uint64_t total_size(char **files, int n)
+{
+	uint64_t total = 0;
+	struct stat st;
+	for (int i = 0; i < n; i++)
+		if (strcmp(files[i], "-") && stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
 /* Checks one file and writes its records to out; returns its exit status. */
 static int check_one(const struct settings *s, const char *file, FILE *out)
 {
@@ -325,6 +352,7 @@ static int check_parallel(struct settings *s, char **files, int n)
 			if (pid < 0)
 				die(EXIT_TROUBLE, "fork: %s", strerror(errno));
 			if (pid == 0) {
+				bar.enabled = false;
 				int r = check_one(s, files[next], outs[next]);
 				if (fflush(outs[next]) != 0)
 					r = EXIT_TROUBLE;
@@ -349,7 +377,12 @@ static int check_parallel(struct settings *s, char **files, int n)
 			}
 		running--;
 		while (printed < n && done[printed]) {
+			struct stat st;
+			if (strcmp(files[printed], "-") && stat(files[printed], &st) == 0 && S_ISREG(st.st_mode))
+				bar.done += (uint64_t)st.st_size;
+			progress_clear(&bar);
 			copy_out(outs[printed]);
+			progress_file_done(&bar);
 			rc = worse(rc, status[printed]);
 			printed++;
 		}
@@ -367,12 +400,20 @@ int main(int argc, char **argv)
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
 	load_rules(&s);
+	progress_init(&bar, total_size(files, n), n);
+	if (bar.enabled) {
+		s.check.on_read = count_read;
+		s.diag.before_write = clear_bar;
+	}
 	int rc = EXIT_PASS;
 	if (s.jobs > 1 && n > 1)
 		rc = check_parallel(&s, files, n);
 	else
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			rc = worse(rc, check_one(&s, files[i], stdout));
+			progress_file_done(&bar);
+		}
+	progress_clear(&bar);
 	free_settings(&s);
 	close_stdout();
 	return rc;

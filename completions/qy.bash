@@ -21,12 +21,12 @@ _qy_command() {
 	local opts line name
 	opts=$("$cmd" --list-options 2>/dev/null) || return
 	# --opt=value arrives as "--opt" "=" "value" (= is a word break)
-	if [ "$prev" = "=" ] && [ $COMP_CWORD -ge 2 ]; then
+	if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then
 		prev=${COMP_WORDS[COMP_CWORD - 2]}
 	elif [ "$cur" = "=" ]; then
 		cur=""
 	fi
-	if [ $COMP_CWORD -gt $first ]; then
+	if [ "$COMP_CWORD" -gt "$first" ]; then
 		while IFS= read -r line; do
 			name=${line%%=*}
 			if [ "$name" = "$prev" ] && [ "$name" != "$line" ]; then
@@ -64,7 +64,7 @@ _qy_command() {
 _qy_single() { _qy_command "$1" 1; }
 
 _qy() {
-	if [ $COMP_CWORD -eq 1 ]; then
+	if [ "$COMP_CWORD" -eq 1 ]; then
 		local names
 		names=$(qy --list-options 2>/dev/null | grep -v '^-')
 		COMPREPLY=($(compgen -W "$names" -- "${COMP_WORDS[1]}"))

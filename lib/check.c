@@ -791,6 +791,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		if (n == 0)
 			break;
 		res->bytes += (uint64_t)n;
+		if (opt->on_read)
+			opt->on_read(opt->on_read_ctx, (uint64_t)n);
 		if (!csvr_stopped(k.reader))
 			csvr_feed(k.reader, chunk, (size_t)n);
 	}

@@ -18,6 +18,8 @@ struct check_options {
 	enum csvr_encoding encoding;
 	bool encoding_given;    /* --encoding overrides the rule set's dialect */
 	size_t max_field;       /* bytes; 0: 1 MiB */
+	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
+	void *on_read_ctx;
 };
 
 struct check_result {

@@ -213,6 +213,8 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 /* Writes the line buffer out and empties it. */
 static void flush_line(struct diag_file *f)
 {
+	if (f->opt->before_write)
+		f->opt->before_write();
 	fwrite(f->line.data, 1, f->line.len, f->opt->out);
 	buf_reset(&f->line);
 }

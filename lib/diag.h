@@ -57,6 +57,7 @@ struct diag_options {
 	long max_errors;        /* < 0: no cap */
 	bool color;
 	FILE *out;
+	void (*before_write)(void);   /* e.g. erase a progress bar; or NULL */
 };
 
 /* Counting and output state for one input file. */

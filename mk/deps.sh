@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh [--tests] — make sure the libraries qy builds against are present
-# (with --tests, also the tools the test suite runs: xmllint, and npm for the
-# SARIF validator).  Checks by compiling a one-line program against each header,
+# (with --tests, also the tools the test suite runs: xmllint, mandoc, the
+# shells whose completions it drives, and npm for the SARIF validator).  Checks by compiling a one-line program against each header,
 # so it works on any system; on Debian or Ubuntu, when run as root, installs
 # what is missing with apt-get, otherwise prints the exact command and fails.
 CC=${CC:-cc}
@@ -19,6 +19,10 @@ printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\nint main(void){retu
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 if [ "$1" = --tests ]; then
 	command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
+	command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc"
+	command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
+	command -v fish >/dev/null 2>&1 || missing="$missing fish"
+	[ -r /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 	command -v npm >/dev/null 2>&1 || missing="$missing npm"
 fi
 
