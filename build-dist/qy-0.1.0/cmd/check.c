@@ -1,0 +1,420 @@
+/*
+ * qy-check — check county data files against the Qingyuan rule sets.
+ *
+ * usage: qy-check [-r ID | --rules FILE] [options] [FILE…]
+ *
+ * Each file is read once, streaming, and checked against the rule set named
+ * with -r or --rules, or else the one whose "match" globs fit its name.  The
+ * findings go to stdout as the diagnostic stream (JSON Lines), or as text on
+ * a terminal.  With -j N, N files are checked at once by child processes and
+ * each file's records are still printed together, in the order given.
+ */
+#include "check.h"
+#include "cli.h"
+#include "diag.h"
+#include "progress.h"
+#include "ruleset.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: qy-check [-r ID | --rules FILE] [options] [FILE...]\n"
+	"\n"
+	"Check data files against a rule set and print the findings as JSON Lines\n"
+	"(or as text on a terminal).  With no FILE, or when FILE is -, read stdin.\n"
+	"\n"
+	"  -r, --ruleset ID       use rule set ID from the rules directory\n"
+	"      --rules FILE       use the rule set in FILE\n"
+	"      --rules-dir DIR    rules directory (default: $QY_RULES or the installed one)\n"
+	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
+	"      --format FMT       json or text (default: text on a terminal, else json)\n"
+	"      --color WHEN       auto, always or never (text format)\n"
+	"      --lang LANG        zh or en (default from LANG)\n"
+	"      --fail-on LEVEL    error, warning or never (default: error)\n"
+	"      --max-per-rule N   print at most N findings per rule and file\n"
+	"      --max-errors N     print at most N errors per file (counts stay true)\n"
+	"      --max-field SIZE   largest cell in bytes, K or M suffix (default: 1M)\n"
+	"  -j, --jobs N           check N files at once\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n"
+	"\n"
+	"Exit status: 0 nothing at or above the fail level, 1 findings, 2 a file could\n"
+	"not be checked or usage error, 3 a rule set or reference table is invalid.\n";
+
+enum {
+	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_VERSION,
+	OPT_LIST_OPTIONS,
+};
+
+static const struct option long_options[] = {
+	{"ruleset", required_argument, NULL, 'r'},
+	{"rules", required_argument, NULL, OPT_RULES},
+	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
+	{"encoding", required_argument, NULL, OPT_ENCODING},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"max-per-rule", required_argument, NULL, OPT_MAX_PER_RULE},
+	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
+	{"jobs", required_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option_hint hints[] = {
+	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"},
+	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
+	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
+};
+
+struct settings {
+	const char *ruleset_id, *rules_file, *rules_dir;
+	struct check_options check;
+	struct diag_options diag;
+	long jobs;
+	struct ruleset **sets;     /* candidates for automatic selection */
+	int nsets;
+	struct ruleset *fixed;     /* from -r or --rules */
+};
+
+/* Parses a size in bytes with an optional K or M suffix. */
+static size_t parse_size(const char *arg)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (errno || end == arg || *end || v == 0 || arg[0] == '-')
+		cli_usage_error("--max-field needs a size such as 1048576, 512K or 4M, not '%s'", arg);
+	return (size_t)v;
+}
+
+/* Reads the command line into s; returns the index of the first file argument. */
+static int parse_args(int argc, char **argv, struct settings *s)
+{
+	int c;
+	const char *color = "auto", *format = NULL;
+	s->diag.lang = lang_from_env();
+	s->diag.fail_on = SEV_ERROR;
+	s->diag.max_per_rule = s->diag.max_errors = -1;
+	s->jobs = 1;
+	while ((c = getopt_long(argc, argv, "r:j:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'r': s->ruleset_id = optarg; break;
+		case OPT_RULES: s->rules_file = optarg; break;
+		case OPT_RULES_DIR: s->rules_dir = optarg; break;
+		case OPT_ENCODING:
+			s->check.encoding_given = true;
+			if (strcmp(optarg, "utf-8") == 0 || strcmp(optarg, "utf8") == 0)
+				s->check.encoding = CSVR_UTF8;
+			else if (strcmp(optarg, "gbk") == 0)
+				s->check.encoding = CSVR_GBK;
+			else if (strcmp(optarg, "gb18030") == 0)
+				s->check.encoding = CSVR_GB18030;
+			else
+				cli_usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
+			break;
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_COLOR: color = optarg; break;
+		case OPT_LANG:
+			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
+				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
+			s->diag.lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
+			break;
+		case OPT_FAIL_ON:
+			if (!severity_from_name(optarg, &s->diag.fail_on, true) ||
+			    s->diag.fail_on == SEV_INFO)
+				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
+			break;
+		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
+		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
+		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
+		case 'j':
+			s->jobs = cli_count("--jobs", optarg);
+			if (s->jobs < 1)
+				cli_usage_error("--jobs needs at least 1");
+			break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
+		case OPT_VERSION: cli_version();
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		default:
+			fprintf(stderr, "Try 'qy-check --help' for more information.\n");
+			exit(EXIT_TROUBLE);
+		}
+	}
+	if (s->ruleset_id && s->rules_file)
+		cli_usage_error("give -r or --rules, not both");
+	bool tty = isatty(STDOUT_FILENO);
+	if (!format)
+		s->diag.format = tty ? OUT_TEXT : OUT_JSON;
+	else if (strcmp(format, "json") == 0)
+		s->diag.format = OUT_JSON;
+	else if (strcmp(format, "text") == 0)
+		s->diag.format = OUT_TEXT;
+	else
+		cli_usage_error("--format must be json or text, not '%s'", format);
+	if (strcmp(color, "always") == 0)
+		s->diag.color = true;
+	else if (strcmp(color, "auto") == 0) {
+		const char *term = getenv("TERM");
+		s->diag.color = tty && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+	} else if (strcmp(color, "never") != 0)
+		cli_usage_error("--color must be auto, always or never, not '%s'", color);
+	s->diag.color = s->diag.color && s->diag.format == OUT_TEXT;
+	return optind;
+}
+
+/* Loads the rule set(s) the run needs; exits 2 or 3 when that fails. */
+static void load_rules(struct settings *s)
+{
+	const char *dir = s->rules_dir ? s->rules_dir : ruleset_default_dir();
+	if (s->rules_file) {
+		if (!(s->fixed = ruleset_load(s->rules_file)))
+			exit(access(s->rules_file, R_OK) == 0 ? EXIT_BADRULES : EXIT_TROUBLE);
+		return;
+	}
+	if (s->ruleset_id) {
+		struct buf path = {0};
+		buf_addf(&path, "%s/%s.json", dir, s->ruleset_id);
+		if (access(path.data, R_OK) != 0)
+			die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them",
+			    s->ruleset_id, path.data);
+		if (!(s->fixed = ruleset_load(path.data)))
+			exit(EXIT_BADRULES);
+		buf_free(&path);
+		return;
+	}
+	s->nsets = ruleset_load_dir(dir, &s->sets);
+	if (s->nsets < 0)
+		exit(access(dir, R_OK) == 0 ? EXIT_BADRULES : EXIT_TROUBLE);
+}
+
+/* Picks the rule set for a file: the fixed one, or the first whose globs match. */
+static const struct ruleset *select_ruleset(const struct settings *s, const char *file)
+{
+	if (s->fixed)
+		return s->fixed;
+	if (strcmp(file, "-") == 0)
+		return NULL;
+	for (int i = 0; i < s->nsets; i++)
+		if (ruleset_matches(s->sets[i], file))
+			return s->sets[i];
+	return NULL;
+}
+
+/* Emits the one diagnostic of a file that could not be checked, and its file record. */
+static int report_unchecked(struct diag_file *df, const char *code, const char *message)
+{
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_ERROR;
+	d.code = d.rule = code;
+	d.message = message;
+	diag_emit(df, &d);
+	diag_file_end(df, 0, 0, NULL);
+	return EXIT_TROUBLE;
+}
+
+/* Opens a data file; directories and FIFOs-that-fail are refused with a reason. */
+static int open_input(const char *file, const char **why)
+{
+	if (strcmp(file, "-") == 0)
+		return STDIN_FILENO;
+	int fd = open(file, O_RDONLY);
+	struct stat st;
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		*why = strerror(EISDIR);
+		return -1;
+	}
+	return fd;
+}
+
+static struct progress bar;
+
+/* Counts bytes read for the progress bar. */
+static void count_read(void *ctx, uint64_t n)
+{
+	(void)ctx;
+	progress_bytes(&bar, n);
+}
+
+/* Erases the bar before a line of output on the same terminal. */
+static void clear_bar(void)
+{
+	progress_clear(&bar);
+}
+
+/* Sums the sizes of the regular files among the inputs, for the bar's total. */
+static uint64_t total_size(char **files, int n)
+{
+	uint64_t total = 0;
+	struct stat st;
+	for (int i = 0; i < n; i++)
+		if (strcmp(files[i], "-") && stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
+/* Checks one file and writes its records to out; returns its exit status. */
+static int check_one(const struct settings *s, const char *file, FILE *out)
+{
+	struct diag_options dopt = s->diag;
+	struct diag_file df;
+	struct buf msg = {0};
+	dopt.out = out;
+	const struct ruleset *rs = select_ruleset(s, file);
+	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
+	if (!rs) {
+		warnmsg("%s: no rule set matches this file name; name one with -r ID", file);
+		int rc = report_unchecked(&df, "no-ruleset",
+					  diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，请用 -r 指定",
+						   "no rule set matches this file name; name one with -r ID"));
+		buf_free(&msg);
+		return rc;
+	}
+	const char *why = NULL;
+	int fd = open_input(file, &why);
+	if (fd < 0) {
+		warnmsg("%s: %s", file, why);
+		int rc = report_unchecked(&df, "io-error",
+					  diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s", why));
+		buf_free(&msg);
+		return rc;
+	}
+	struct check_result res;
+	check_fd(rs, fd, &s->check, &df, &res);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (res.unreadable)
+		warnmsg("%s: read error", file);
+	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
+	buf_free(&msg);
+	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
+}
+
+/* Frees the loaded rule sets. */
+static void free_settings(struct settings *s)
+{
+	ruleset_free(s->fixed);
+	for (int i = 0; i < s->nsets; i++)
+		ruleset_free(s->sets[i]);
+	free(s->sets);
+}
+
+/* Combines exit statuses: trouble outranks findings, findings outrank a pass. */
+static int worse(int a, int b) { return a > b ? a : b; }
+
+/* Copies a finished child's output to stdout. */
+static void copy_out(FILE *f)
+{
+	char tmp[65536];
+	size_t n;
+	rewind(f);
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		fwrite(tmp, 1, n, stdout);
+	fclose(f);
+}
+
+/* Checks files in child processes, jobs at a time, printing in the given order. */
+static int check_parallel(struct settings *s, char **files, int n)
+{
+	pid_t *pids = xcalloc((size_t)n, sizeof *pids);
+	FILE **outs = xcalloc((size_t)n, sizeof *outs);
+	int *status = xcalloc((size_t)n, sizeof *status);
+	bool *done = xcalloc((size_t)n, sizeof *done);
+	int next = 0, printed = 0, running = 0, rc = EXIT_PASS;
+	fflush(stdout);
+	while (printed < n) {
+		if (running < s->jobs && next < n) {
+			if (!(outs[next] = tmpfile()))
+				die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
+			pid_t pid = fork();
+			if (pid < 0)
+				die(EXIT_TROUBLE, "fork: %s", strerror(errno));
+			if (pid == 0) {
+				bar.enabled = false;
+				int r = check_one(s, files[next], outs[next]);
+				if (fflush(outs[next]) != 0)
+					r = EXIT_TROUBLE;
+				free(pids), free(outs), free(status), free(done);
+				free_settings(s);
+				_exit(r);
+			}
+			pids[next++] = pid;
+			running++;
+			continue;
+		}
+		int st;
+		pid_t pid = wait(&st);
+		if (pid < 0)
+			die(EXIT_TROUBLE, "wait: %s", strerror(errno));
+		for (int i = 0; i < next; i++)
+			if (pids[i] == pid) {
+				done[i] = true;
+				status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_TROUBLE;
+				if (!WIFEXITED(st))
+					warnmsg("%s: checker died (signal %d)", files[i], WTERMSIG(st));
+			}
+		running--;
+		while (printed < n && done[printed]) {
+			struct stat st;
+			if (strcmp(files[printed], "-") && stat(files[printed], &st) == 0 && S_ISREG(st.st_mode))
+				bar.done += (uint64_t)st.st_size;
+			progress_clear(&bar);
+			copy_out(outs[printed]);
+			progress_file_done(&bar);
+			rc = worse(rc, status[printed]);
+			printed++;
+		}
+	}
+	free(pids), free(outs), free(status), free(done);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static char *stdin_only[] = {"-", NULL};
+	struct settings s = {0};
+	cli_init("qy-check");
+	int first = parse_args(argc, argv, &s);
+	char **files = first < argc ? argv + first : stdin_only;
+	int n = first < argc ? argc - first : 1;
+	load_rules(&s);
+	progress_init(&bar, total_size(files, n), n);
+	if (bar.enabled) {
+		s.check.on_read = count_read;
+		s.diag.before_write = clear_bar;
+	}
+	int rc = EXIT_PASS;
+	if (s.jobs > 1 && n > 1)
+		rc = check_parallel(&s, files, n);
+	else
+		for (int i = 0; i < n; i++) {
+			rc = worse(rc, check_one(&s, files[i], stdout));
+			progress_file_done(&bar);
+		}
+	progress_clear(&bar);
+	free_settings(&s);
+	close_stdout();
+	return rc;
+}

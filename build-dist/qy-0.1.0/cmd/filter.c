@@ -1,0 +1,193 @@
+/*
+ * qy-filter — keep the findings of a diagnostic stream that match.
+ *
+ * usage: qy-filter [options] [FILE...]
+ *
+ * Diagnostics are kept when they match every criterion given (or none, with
+ * --invert); each criterion takes a comma-separated list, globs where it
+ * says so.  File records are kept unless --no-file-records or --type
+ * diagnostic (and --file applies to them too), so the output is still a
+ * valid stream.  Lines pass through byte for byte.
+ */
+#include "cli.h"
+#include "diag.h"
+#include "stream.h"
+#include "util.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: qy-filter [options] [FILE...]\n"
+	"\n"
+	"Keep the records of a diagnostic stream (files or stdin) that match.\n"
+	"Each option takes a comma-separated list.\n"
+	"\n"
+	"  -s, --severity LEVELS  a minimum (warning: warnings and errors) or a list (error,info)\n"
+	"  -c, --code GLOBS       diagnostic codes, e.g. range,type-*\n"
+	"  -r, --rule GLOBS       rule ids, e.g. 'air-daily/*'\n"
+	"  -f, --file GLOBS       file names (file records too)\n"
+	"      --county CODES     county codes\n"
+	"      --column NAMES     column names\n"
+	"      --type TYPE        diagnostic or file\n"
+	"  -v, --invert           keep the diagnostics that do not match\n"
+	"      --no-file-records  drop the file records\n"
+	"      --lenient          skip lines that are not records instead of failing\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n"
+	"\n"
+	"Exit status: 0, or 2 for a usage error or an unreadable stream.\n";
+
+enum { OPT_COUNTY = 256, OPT_COLUMN, OPT_TYPE, OPT_NO_FILE_RECORDS, OPT_LENIENT, OPT_VERSION,
+       OPT_LIST_OPTIONS };
+
+static const struct option long_options[] = {
+	{"severity", required_argument, NULL, 's'},
+	{"code", required_argument, NULL, 'c'},
+	{"rule", required_argument, NULL, 'r'},
+	{"file", required_argument, NULL, 'f'},
+	{"county", required_argument, NULL, OPT_COUNTY},
+	{"column", required_argument, NULL, OPT_COLUMN},
+	{"type", required_argument, NULL, OPT_TYPE},
+	{"invert", no_argument, NULL, 'v'},
+	{"no-file-records", no_argument, NULL, OPT_NO_FILE_RECORDS},
+	{"lenient", no_argument, NULL, OPT_LENIENT},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option_hint hints[] = {
+	{"severity", "error warning info"}, {"type", "diagnostic file"}, {NULL, NULL},
+};
+
+/* A comma-separated list of patterns, split once. */
+struct list {
+	char **items;
+	size_t n;
+	bool glob;
+};
+
+static void list_parse(struct list *l, const char *arg, bool glob)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	l->glob = glob;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+		l->items[l->n++] = xstrdup(t);
+	}
+	free(copy);
+	if (!l->n)
+		cli_usage_error("an empty list: '%s'", arg);
+}
+
+/* True when the list is unset, or value matches one of its items. */
+static bool list_match(const struct list *l, const char *value)
+{
+	if (!l->n)
+		return true;
+	if (!value)
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->glob ? fnmatch(l->items[i], value, 0) == 0 : strcmp(l->items[i], value) == 0)
+			return true;
+	return false;
+}
+
+static void list_free(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+}
+
+struct criteria {
+	bool severities[3], by_severity;
+	struct list code, rule, file, county, column;
+	bool invert, file_records, diagnostics;
+};
+
+/* Reads --severity: one level is a minimum, several are a list. */
+static void parse_severity(struct criteria *c, const char *arg)
+{
+	struct list l = {0};
+	list_parse(&l, arg, false);
+	c->by_severity = true;
+	for (size_t i = 0; i < l.n; i++) {
+		enum severity s;
+		if (!severity_from_name(l.items[i], &s, false))
+			cli_usage_error("unknown severity '%s' (error, warning, info)", l.items[i]);
+		if (l.n == 1)
+			for (int k = s; k <= SEV_ERROR; k++)
+				c->severities[k] = true;
+		else
+			c->severities[s] = true;
+	}
+	list_free(&l);
+}
+
+/* True when a diagnostic meets every criterion. */
+static bool matches(const struct criteria *c, const struct record *r)
+{
+	return (!c->by_severity || c->severities[r->severity]) && list_match(&c->code, r->code) &&
+	       list_match(&c->rule, r->rule) && list_match(&c->file, r->file) &&
+	       list_match(&c->county, r->county) && list_match(&c->column, r->column);
+}
+
+int main(int argc, char **argv)
+{
+	struct criteria c = {.file_records = true, .diagnostics = true};
+	bool lenient = false;
+	int opt;
+	cli_init("qy-filter");
+	while ((opt = getopt_long(argc, argv, "s:c:r:f:vh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 's': parse_severity(&c, optarg); break;
+		case 'c': list_parse(&c.code, optarg, true); break;
+		case 'r': list_parse(&c.rule, optarg, true); break;
+		case 'f': list_parse(&c.file, optarg, true); break;
+		case OPT_COUNTY: list_parse(&c.county, optarg, false); break;
+		case OPT_COLUMN: list_parse(&c.column, optarg, false); break;
+		case OPT_TYPE:
+			if (strcmp(optarg, "diagnostic") == 0)
+				c.file_records = false;
+			else if (strcmp(optarg, "file") == 0)
+				c.diagnostics = false;
+			else
+				cli_usage_error("--type must be diagnostic or file, not '%s'", optarg);
+			break;
+		case 'v': c.invert = true; break;
+		case OPT_NO_FILE_RECORDS: c.file_records = false; break;
+		case OPT_LENIENT: lenient = true; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
+		case OPT_VERSION: cli_version();
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		default:
+			fprintf(stderr, "Try 'qy-filter --help' for more information.\n");
+			return EXIT_TROUBLE;
+		}
+	}
+	struct stream in;
+	struct record r;
+	int got;
+	stream_open(&in, argv + optind, argc - optind, lenient);
+	while ((got = stream_next(&in, &r)) > 0) {
+		bool keep;
+		if (r.type == REC_DIAGNOSTIC)
+			keep = c.diagnostics && matches(&c, &r) != c.invert;
+		else if (r.type == REC_FILE)
+			keep = c.file_records && list_match(&c.file, r.file);
+		else
+			keep = true; /* a newer record type passes through */
+		if (keep) {
+			fwrite(r.text, 1, r.len, stdout);
+			putchar('\n');
+		}
+	}
+	stream_close(&in);
+	list_free(&c.code), list_free(&c.rule), list_free(&c.file), list_free(&c.county), list_free(&c.column);
+	close_stdout();
+	return got < 0 ? EXIT_TROUBLE : EXIT_PASS;
+}

@@ -1,0 +1,93 @@
+/*
+ * qy — run a qy command: "qy NAME ARGS" runs qy-NAME ARGS, as git does.
+ *
+ * usage: qy NAME [ARGS...]
+ *        qy help [NAME]
+ *        qy --version
+ *
+ * qy-NAME is looked for next to qy first, then on PATH.
+ */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct { const char *name, *about; } commands[] = {
+	{"check", "check data files against rule sets (the diagnostic stream)"},
+	{"rules", "list, show, lint and explain rule sets"},
+	{"template", "a blank submission template or a data dictionary"},
+	{"filter", "keep the findings of a stream that match"},
+	{"stat", "count the findings of a stream"},
+	{"report", "render a stream as text, markdown, html, junit, sarif or github"},
+	{"gate", "pass or fail a stream against thresholds"},
+};
+
+static const struct option long_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"list-options", no_argument, NULL, 'L'},
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: qy NAME [ARGS...]\n       qy help [NAME]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].about);
+	fprintf(out, "\n'qy help NAME' shows a command's options; each is also qy-NAME.\n");
+}
+
+/* Runs qy-NAME from qy's own directory, else from PATH; returns only on failure. */
+static void run(const char *name, char **args)
+{
+	char self[PATH_MAX], path[PATH_MAX + 256];
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "qy-%s", name);
+	args[0] = cmd;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			int len = snprintf(path, sizeof path, "%s/%s", self, cmd);
+			if (len > 0 && (size_t)len < sizeof path && access(path, X_OK) == 0)
+				execv(path, args);
+		}
+	}
+	execvp(cmd, args);
+	die(EXIT_TROUBLE, "'%s' is not a qy command (%s); 'qy help' lists them", name, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	cli_init("qy");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || (!strcmp(argv[1], "help") && argc == 2)) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "--version"))
+		cli_version();
+	if (!strcmp(argv[1], "--list-options")) {
+		for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+			puts(commands[i].name);
+		puts("help");
+		cli_list_options(long_options, NULL);
+	}
+	if (argv[1][0] == '-')
+		cli_usage_error("unknown option '%s'", argv[1]);
+	if (!strcmp(argv[1], "help")) {
+		char *args[] = {NULL, "--help", NULL};
+		run(argv[2], args);
+	}
+	run(argv[1], argv + 1);
+	return EXIT_TROUBLE;
+}

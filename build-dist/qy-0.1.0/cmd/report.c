@@ -1,0 +1,839 @@
+/*
+ * qy-report — render a diagnostic stream for people and for CI.
+ *
+ * usage: qy-report [--format FORMAT] [options] [FILE...]
+ *
+ * Formats: text (compiler style, grouped by file), markdown (a summary table
+ * and findings per file), html (one self-contained page with charts drawn as
+ * inline SVG and sortable tables), junit (a testsuite per file, a testcase
+ * per rule), sarif (SARIF 2.1.0, at most 25,000 results, most severe first)
+ * and github (workflow commands, at most 10 per severity).
+ */
+#include "cli.h"
+#include "diag.h"
+#include "jsonw.h"
+#include "stream.h"
+#include "strmap.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: qy-report [--format FORMAT] [options] [FILE...]\n"
+	"\n"
+	"Render a diagnostic stream (files or stdin).\n"
+	"\n"
+	"  -f, --format FORMAT  text, markdown, html, junit, sarif or github (default: text)\n"
+	"      --lang LANG      zh or en (default from LANG)\n"
+	"      --color WHEN     auto, always or never (text)\n"
+	"      --fail-on LEVEL  error, warning or never: what junit counts as a failure (default: error)\n"
+	"      --title TEXT     the report's title (markdown, html)\n"
+	"      --lenient        skip lines that are not records instead of failing\n"
+	"  -h, --help           show this help\n"
+	"      --version        show the version\n"
+	"\n"
+	"Exit status: 0, or 2 for a usage error or an unreadable stream.\n";
+
+enum { OPT_LANG = 256, OPT_COLOR, OPT_FAIL_ON, OPT_TITLE, OPT_LENIENT, OPT_VERSION, OPT_LIST_OPTIONS };
+
+static const struct option long_options[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"title", required_argument, NULL, OPT_TITLE},
+	{"lenient", no_argument, NULL, OPT_LENIENT},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option_hint hints[] = {
+	{"format", "text markdown html junit sarif github"}, {"lang", "zh en"},
+	{"color", "auto always never"}, {"fail-on", "error warning never"}, {NULL, NULL},
+};
+
+#define SARIF_MAX_RESULTS 25000
+#define GITHUB_MAX_PER_SEVERITY 10
+
+struct finding {
+	enum severity severity;
+	char *rule, *code, *message, *column, *cell, *value, *county, *expected, *plan;
+	uint64_t line, row;
+};
+
+/* One input file of the stream, its findings and its file record. */
+struct report_file {
+	char *name, *ruleset;
+	struct finding *findings;
+	size_t n, cap;
+	uint64_t counts[3], records, suppressed;
+	bool has_record, failed;
+};
+
+struct report {
+	struct report_file *files;
+	size_t nfiles, cap;
+	struct strmap index;       /* file name → files[] */
+	enum lang lang;
+	enum severity fail_on;
+	bool color;
+	const char *title;
+	uint64_t totals[3];
+};
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+/* Finds or adds the entry of a file name. */
+static struct report_file *file_entry(struct report *rp, const char *name)
+{
+	bool inserted;
+	uint64_t *slot = strmap_upsert(&rp->index, name, strlen(name), &inserted);
+	if (inserted) {
+		if (rp->nfiles == rp->cap) {
+			rp->cap = rp->cap ? rp->cap * 2 : 16;
+			rp->files = xrealloc(rp->files, rp->cap * sizeof *rp->files);
+		}
+		memset(&rp->files[rp->nfiles], 0, sizeof *rp->files);
+		rp->files[rp->nfiles].name = xstrdup(name);
+		*slot = rp->nfiles++;
+	}
+	return &rp->files[*slot];
+}
+
+/* Takes in one record of the stream. */
+static void add_record(struct report *rp, const struct record *r)
+{
+	char tmp[256];
+	if (r->type == REC_FILE) {
+		struct report_file *f = file_entry(rp, r->file);
+		memcpy(f->counts, r->counts, sizeof f->counts);
+		f->records = r->records;
+		f->suppressed = r->suppressed;
+		f->has_record = true;
+		f->failed = r->status && strcmp(r->status, "fail") == 0;
+		if (!f->ruleset)
+			f->ruleset = dup_or_null(r->ruleset);
+		return;
+	}
+	if (r->type != REC_DIAGNOSTIC)
+		return;
+	struct report_file *f = file_entry(rp, r->file);
+	if (!f->ruleset && *record_ruleset(r, tmp, sizeof tmp))
+		f->ruleset = xstrdup(tmp);
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->findings = xrealloc(f->findings, f->cap * sizeof *f->findings);
+	}
+	f->findings[f->n++] = (struct finding){
+		.severity = r->severity, .rule = xstrdup(r->rule), .code = xstrdup(r->code),
+		.message = xstrdup(r->message), .column = dup_or_null(r->column), .cell = dup_or_null(r->cell),
+		.value = dup_or_null(r->value), .county = dup_or_null(r->county),
+		.expected = dup_or_null(r->expected), .plan = dup_or_null(r->plan),
+		.line = r->line, .row = r->row,
+	};
+}
+
+/* Fills in counts for files without a file record, and the totals. */
+static void finish_counts(struct report *rp)
+{
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		struct report_file *f = &rp->files[i];
+		if (!f->has_record) {
+			for (size_t k = 0; k < f->n; k++)
+				f->counts[f->findings[k].severity]++;
+			f->failed = f->counts[SEV_ERROR] > 0;
+		}
+		for (int s = 0; s < 3; s++)
+			rp->totals[s] += f->counts[s];
+	}
+}
+
+static bool zh(const struct report *rp) { return rp->lang == LANG_ZH; }
+static const char *tr(const struct report *rp, const char *zh_text, const char *en_text)
+{
+	return zh(rp) ? zh_text : en_text;
+}
+
+static const char *severity_label(const struct report *rp, enum severity s)
+{
+	static const char *const names_zh[] = {"提示", "警告", "错误"};
+	return zh(rp) ? names_zh[s] : severity_name(s);
+}
+
+/* ---- text ---- */
+
+/* A struct diag view of a finding, for the shared text renderer. */
+static struct diag as_diag(const struct finding *x)
+{
+	struct diag d = DIAG_INIT;
+	d.severity = x->severity;
+	d.code = x->code;
+	d.rule = x->rule;
+	d.message = x->message;
+	d.line = x->line;
+	d.row = x->row;
+	d.column = x->column;
+	d.cell_ref = x->cell;
+	d.value = x->value;
+	d.value_len = x->value ? strlen(x->value) : 0;
+	return d;
+}
+
+static void report_text(const struct report *rp)
+{
+	struct diag_options o = {.format = OUT_TEXT, .lang = rp->lang, .color = rp->color, .out = stdout};
+	struct buf b = {0};
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		for (size_t k = 0; k < f->n; k++) {
+			struct diag d = as_diag(&f->findings[k]);
+			diag_render_text(&b, &o, f->name, NULL, &d);
+		}
+		diag_render_summary(&b, &o, f->name, f->counts, f->records, f->suppressed, f->failed);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_reset(&b);
+	}
+	buf_free(&b);
+}
+
+/* ---- markdown ---- */
+
+/* Writes text fit for a Markdown table cell. */
+static void md(const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<')
+			putchar('\\');
+		putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+}
+
+static void report_markdown(const struct report *rp)
+{
+	printf("# %s\n\n", rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report"));
+	printf(tr(rp, "共 %zu 个文件：错误 %llu，警告 %llu，提示 %llu。\n\n", "%zu files: %llu errors, %llu warnings, %llu info.\n\n"),
+	       rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
+	       (unsigned long long)rp->totals[SEV_INFO]);
+	printf("%s\n|---|---|---:|---:|---:|---:|---|\n",
+	       tr(rp, "| 文件 | 规则集 | 记录 | 错误 | 警告 | 提示 | 结论 |", "| file | rule set | records | errors | warnings | info | result |"));
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		printf("| ");
+		md(f->name);
+		printf(" | %s | %llu | %llu | %llu | %llu | %s |\n", f->ruleset ? f->ruleset : "", (unsigned long long)f->records,
+		       (unsigned long long)f->counts[SEV_ERROR], (unsigned long long)f->counts[SEV_WARNING],
+		       (unsigned long long)f->counts[SEV_INFO], f->failed ? tr(rp, "❌ 未通过", "❌ fail") : tr(rp, "✅ 通过", "✅ pass"));
+	}
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		if (!f->n)
+			continue;
+		printf("\n## ");
+		md(f->name);
+		printf("\n\n%s\n|---:|---|---|---|---|\n",
+		       tr(rp, "| 行 | 单元格 | 级别 | 规则 | 说明 |", "| row | cell | severity | rule | message |"));
+		for (size_t k = 0; k < f->n; k++) {
+			const struct finding *x = &f->findings[k];
+			if (x->row)
+				printf("| %llu | ", (unsigned long long)x->row);
+			else
+				printf("|  | ");
+			md(x->cell);
+			printf(" | %s | `%s` | ", severity_label(rp, x->severity), x->rule);
+			md(x->message);
+			printf(" |\n");
+		}
+		if (f->suppressed)
+			printf(tr(rp, "\n另有 %llu 条发现因 --max-* 未列出。\n", "\n%llu more findings were held back by --max-*.\n"),
+			       (unsigned long long)f->suppressed);
+	}
+}
+
+/* ---- html ---- */
+
+/* Writes text escaped for XML and HTML alike. */
+static void xml(const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", stdout); break;
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		case '\'': fputs("&apos;", stdout); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+				fputs("\xEF\xBF\xBD", stdout); /* not allowed in XML 1.0 */
+			else
+				putchar(*s);
+		}
+	}
+}
+
+/* Counts per county: a key, and a count per severity. */
+struct county_counts {
+	char *county;
+	uint64_t n[3], targets;
+};
+
+static int by_county(const void *a, const void *b)
+{
+	return strcmp(((const struct county_counts *)a)->county, ((const struct county_counts *)b)->county);
+}
+
+/* Tallies the findings by county, sorted by county code ("" first). */
+static struct county_counts *count_by_county(const struct report *rp, size_t *n)
+{
+	struct strmap index;
+	struct county_counts *cc = NULL;
+	size_t count = 0;
+	strmap_init(&index);
+	for (size_t i = 0; i < rp->nfiles; i++)
+		for (size_t k = 0; k < rp->files[i].n; k++) {
+			const struct finding *x = &rp->files[i].findings[k];
+			const char *c = x->county ? x->county : "";
+			bool inserted;
+			uint64_t *slot = strmap_upsert(&index, c, strlen(c), &inserted);
+			if (inserted) {
+				cc = xrealloc(cc, (count + 1) * sizeof *cc);
+				memset(&cc[count], 0, sizeof *cc);
+				cc[count].county = xstrdup(c);
+				*slot = count++;
+			}
+			cc[*slot].n[x->severity]++;
+			cc[*slot].targets += strcmp(x->code, "target") == 0;
+		}
+	strmap_free(&index);
+	sort_items(cc, count, sizeof *cc, by_county);
+	*n = count;
+	return cc;
+}
+
+static const char *const severity_fill[] = {"#0366d6", "#dbab09", "#d73a49"};
+
+/* Draws findings by county as horizontal bars stacked by severity. */
+static void svg_by_county(const struct report *rp, const struct county_counts *cc, size_t n)
+{
+	uint64_t most = 1;
+	for (size_t i = 0; i < n; i++)
+		if (cc[i].n[0] + cc[i].n[1] + cc[i].n[2] > most)
+			most = cc[i].n[0] + cc[i].n[1] + cc[i].n[2];
+	const int left = 150, width = 520, bar = 20, gap = 8, top = 30;
+	int height = top + (int)n * (bar + gap) + 10;
+	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"by-county\" width=\"%d\" height=\"%d\" role=\"img\">\n",
+	       left + width + 60, height);
+	for (int s = SEV_ERROR, x = left; s >= SEV_INFO; s--, x += 110) {
+		printf("<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, severity_fill[s]);
+		printf("<text x=\"%d\" y=\"17\">%s</text>\n", x + 16, severity_label(rp, (enum severity)s));
+	}
+	for (size_t i = 0; i < n; i++) {
+		int y = top + (int)i * (bar + gap);
+		double x = left;
+		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
+		xml(*cc[i].county ? cc[i].county : tr(rp, "（无区县）", "(no county)"));
+		printf("</text>\n");
+		for (int s = SEV_ERROR; s >= SEV_INFO; s--) {
+			if (!cc[i].n[s])
+				continue;
+			double w = (double)width * (double)cc[i].n[s] / (double)most;
+			printf("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" data-county=\"", x, y, w, bar,
+			       severity_fill[s]);
+			xml(cc[i].county);
+			printf("\" data-severity=\"%s\" data-count=\"%llu\"><title>%llu</title></rect>\n", severity_name((enum severity)s),
+			       (unsigned long long)cc[i].n[s], (unsigned long long)cc[i].n[s]);
+			x += w;
+		}
+		printf("<text x=\"%.1f\" y=\"%d\">%llu</text>\n", x + 6, y + 15,
+		       (unsigned long long)(cc[i].n[0] + cc[i].n[1] + cc[i].n[2]));
+	}
+	printf("</svg>\n");
+}
+
+/* Draws, per county, how many plan targets were not met or are behind schedule. */
+static void svg_targets(const struct report *rp, const struct county_counts *cc, size_t n)
+{
+	uint64_t most = 0;
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		most = cc[i].targets > most ? cc[i].targets : most;
+		shown += cc[i].targets > 0;
+	}
+	if (!shown) {
+		printf("<p>%s</p>\n", tr(rp, "没有关于规划目标的发现。", "No findings about plan targets."));
+		return;
+	}
+	const int left = 150, width = 520, bar = 20, gap = 8;
+	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"targets\" width=\"%d\" height=\"%d\" role=\"img\">\n",
+	       left + width + 60, (int)shown * (bar + gap) + 10);
+	int row = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!cc[i].targets)
+			continue;
+		int y = 4 + row++ * (bar + gap);
+		double w = (double)width * (double)cc[i].targets / (double)most;
+		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
+		xml(*cc[i].county ? cc[i].county : tr(rp, "（无区县）", "(no county)"));
+		printf("</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#6f42c1\" data-county=\"", left, y, w, bar);
+		xml(cc[i].county);
+		printf("\" data-targets=\"%llu\"/><text x=\"%.1f\" y=\"%d\">%llu</text>\n", (unsigned long long)cc[i].targets,
+		       left + w + 6, y + 15, (unsigned long long)cc[i].targets);
+	}
+	printf("</svg>\n");
+}
+
+static const char html_style[] =
+	"body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;color:#24292e}"
+	"table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #d1d5da;padding:4px 8px;text-align:left;vertical-align:top}"
+	"th{background:#f6f8fa;cursor:pointer}td.n{text-align:right}.error{color:#d73a49}.warning{color:#b08800}.info{color:#0366d6}"
+	".chart text{font-size:13px;fill:#24292e}.fail{color:#d73a49;font-weight:bold}.pass{color:#28a745;font-weight:bold}";
+
+static const char html_script[] =
+	"//<![CDATA[\n"
+	"document.querySelectorAll('table.sortable th').forEach(function (th, col) {\n"
+	"  th.addEventListener('click', function () {\n"
+	"    var body = th.closest('table').tBodies[0], rows = Array.prototype.slice.call(body.rows);\n"
+	"    var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir === 1 ? 'asc' : 'desc';\n"
+	"    rows.sort(function (a, b) {\n"
+	"      var x = a.cells[col].textContent, y = b.cells[col].textContent, nx = parseFloat(x), ny = parseFloat(y);\n"
+	"      return dir * (isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny);\n"
+	"    });\n"
+	"    rows.forEach(function (r) { body.appendChild(r); });\n"
+	"  });\n"
+	"});\n"
+	"//]]>\n";
+
+static void report_html(const struct report *rp)
+{
+	const char *title = rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report");
+	size_t ncounties;
+	struct county_counts *cc = count_by_county(rp, &ncounties);
+	printf("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>",
+	       zh(rp) ? "zh-CN" : "en");
+	xml(title);
+	printf("</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", html_style);
+	xml(title);
+	printf("</h1>\n<p>");
+	printf(tr(rp, "共 %zu 个文件：<span class=\"error\">错误 %llu</span>，<span class=\"warning\">警告 %llu</span>，<span class=\"info\">提示 %llu</span>。",
+		  "%zu files: <span class=\"error\">%llu errors</span>, <span class=\"warning\">%llu warnings</span>, <span class=\"info\">%llu info</span>."),
+	       rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
+	       (unsigned long long)rp->totals[SEV_INFO]);
+	printf("</p>\n<table class=\"sortable\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+	       tr(rp, "文件", "file"), tr(rp, "规则集", "rule set"), tr(rp, "记录", "records"), tr(rp, "错误", "errors"),
+	       tr(rp, "警告", "warnings"), tr(rp, "提示", "info"), tr(rp, "结论", "result"));
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		printf("<tr><td><a href=\"#file-%zu\">", i);
+		xml(f->name);
+		printf("</a></td><td>");
+		xml(f->ruleset);
+		printf("</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"%s\">%s</td></tr>\n",
+		       (unsigned long long)f->records, (unsigned long long)f->counts[SEV_ERROR],
+		       (unsigned long long)f->counts[SEV_WARNING], (unsigned long long)f->counts[SEV_INFO],
+		       f->failed ? "fail" : "pass", f->failed ? tr(rp, "未通过", "fail") : tr(rp, "通过", "pass"));
+	}
+	printf("</tbody></table>\n<h2>%s</h2>\n", tr(rp, "按区县和级别的发现", "Findings by county and severity"));
+	svg_by_county(rp, cc, ncounties);
+	printf("<h2>%s</h2>\n", tr(rp, "未达到或落后于序时进度的规划目标（按区县）", "Plan targets not met or behind schedule, by county"));
+	svg_targets(rp, cc, ncounties);
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		printf("<h2 id=\"file-%zu\">", i);
+		xml(f->name);
+		printf("</h2>\n");
+		if (!f->n) {
+			printf("<p class=\"pass\">%s</p>\n", tr(rp, "没有发现。", "No findings."));
+			continue;
+		}
+		printf("<table class=\"sortable\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+		       tr(rp, "行", "row"), tr(rp, "单元格", "cell"), tr(rp, "级别", "severity"), tr(rp, "规则", "rule"),
+		       tr(rp, "说明", "message"), tr(rp, "单元格内容", "value"));
+		for (size_t k = 0; k < f->n; k++) {
+			const struct finding *x = &f->findings[k];
+			printf("<tr><td class=\"n\">");
+			if (x->row)
+				printf("%llu", (unsigned long long)x->row);
+			printf("</td><td>");
+			xml(x->cell);
+			printf("</td><td class=\"%s\">%s</td><td>", severity_name(x->severity), severity_label(rp, x->severity));
+			xml(x->rule);
+			printf("</td><td>");
+			xml(x->message);
+			printf("</td><td>");
+			xml(x->value);
+			printf("</td></tr>\n");
+		}
+		printf("</tbody></table>\n");
+	}
+	printf("<script>\n%s</script>\n</body>\n</html>\n", html_script);
+	for (size_t i = 0; i < ncounties; i++)
+		free(cc[i].county);
+	free(cc);
+}
+
+/* ---- junit ---- */
+
+/* True when a finding counts as a failure at the fail level. */
+static bool is_failure(const struct report *rp, enum severity s)
+{
+	return rp->fail_on != SEV_NEVER && s >= rp->fail_on;
+}
+
+/* Writes one finding as a line of a failure or system-out text. */
+static void junit_line(const struct finding *x)
+{
+	if (x->line)
+		printf("line %llu", (unsigned long long)x->line);
+	if (x->cell) {
+		printf(" cell ");
+		xml(x->cell);
+	}
+	printf("%s%s: ", x->line || x->cell ? " " : "", severity_name(x->severity));
+	xml(x->message);
+	printf("\n");
+}
+
+static void report_junit(const struct report *rp)
+{
+	uint64_t tests = 0, failures = 0;
+	/* rules per file: a testcase each; a file without findings has one passing case */
+	struct strmap seen;
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		strmap_init(&seen);
+		const struct report_file *f = &rp->files[i];
+		for (size_t k = 0; k < f->n; k++) {
+			bool inserted;
+			uint64_t *fails = strmap_upsert(&seen, f->findings[k].rule, strlen(f->findings[k].rule), &inserted);
+			if (inserted)
+				tests++;
+			if (is_failure(rp, f->findings[k].severity) && !(*fails)++)
+				failures++;
+		}
+		tests += f->n == 0;
+		strmap_free(&seen);
+	}
+	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"qy\" tests=\"%llu\" failures=\"%llu\" errors=\"0\">\n",
+	       (unsigned long long)tests, (unsigned long long)failures);
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		const struct report_file *f = &rp->files[i];
+		size_t ncases = 0, nfail = 0;
+		const char **rules = xcalloc(f->n + 1, sizeof *rules);
+		strmap_init(&seen);
+		for (size_t k = 0; k < f->n; k++) {
+			bool inserted;
+			uint64_t *fails = strmap_upsert(&seen, f->findings[k].rule, strlen(f->findings[k].rule), &inserted);
+			if (inserted)
+				rules[ncases++] = f->findings[k].rule;
+			if (is_failure(rp, f->findings[k].severity) && !(*fails)++)
+				nfail++;
+		}
+		printf("  <testsuite name=\"");
+		xml(f->name);
+		printf("\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", ncases ? ncases : 1, nfail);
+		if (!ncases) {
+			printf("    <testcase classname=\"");
+			xml(f->name);
+			printf("\" name=\"%s\"/>\n", f->ruleset ? f->ruleset : "qy-check");
+		}
+		for (size_t c = 0; c < ncases; c++) {
+			uint64_t fails = 0;
+			strmap_get(&seen, rules[c], strlen(rules[c]), &fails);
+			printf("    <testcase classname=\"");
+			xml(f->name);
+			printf("\" name=\"");
+			xml(rules[c]);
+			printf("\">\n");
+			if (fails) {
+				printf("      <failure type=\"qy\" message=\"%llu %s\">", (unsigned long long)fails,
+				       fails == 1 ? "finding" : "findings");
+				for (size_t k = 0; k < f->n; k++)
+					if (!strcmp(f->findings[k].rule, rules[c]) && is_failure(rp, f->findings[k].severity))
+						junit_line(&f->findings[k]);
+				printf("</failure>\n");
+			}
+			bool other = false;
+			for (size_t k = 0; k < f->n && !other; k++)
+				other = !strcmp(f->findings[k].rule, rules[c]) && !is_failure(rp, f->findings[k].severity);
+			if (other) {
+				printf("      <system-out>");
+				for (size_t k = 0; k < f->n; k++)
+					if (!strcmp(f->findings[k].rule, rules[c]) && !is_failure(rp, f->findings[k].severity))
+						junit_line(&f->findings[k]);
+				printf("</system-out>\n");
+			}
+			printf("    </testcase>\n");
+		}
+		printf("  </testsuite>\n");
+		strmap_free(&seen);
+		free(rules);
+	}
+	printf("</testsuites>\n");
+}
+
+/* ---- sarif ---- */
+
+static const char *sarif_level(enum severity s)
+{
+	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "note";
+}
+
+/* Appends a file name as a URI reference: unreserved bytes and '/' kept, the rest %XX. */
+static void uri(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/", *p))
+			buf_addc(b, (char)*p);
+		else
+			buf_addf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+}
+
+/* Appends "key":"text" with the text escaped. */
+static void json_text(struct buf *b, const char *key, const char *text)
+{
+	jsonw_key(b, key);
+	jsonw_string(b, text, strlen(text));
+}
+
+struct ranked {
+	const struct report_file *file;
+	const struct finding *x;
+	size_t order;
+};
+
+/* Most severe first, then in stream order: what a capped run keeps. */
+static int by_severity_then_order(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->x->severity != y->x->severity)
+		return (int)y->x->severity - (int)x->x->severity;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void report_sarif(const struct report *rp)
+{
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < rp->nfiles; i++)
+		total += rp->files[i].n;
+	struct ranked *all = xcalloc(total + 1, sizeof *all);
+	for (size_t i = 0; i < rp->nfiles; i++)
+		for (size_t j = 0; j < rp->files[i].n; j++, k++)
+			all[k] = (struct ranked){&rp->files[i], &rp->files[i].findings[j], k};
+	sort_items(all, total, sizeof *all, by_severity_then_order);
+	size_t kept = total < SARIF_MAX_RESULTS ? total : SARIF_MAX_RESULTS;
+	uint64_t left[3] = {0};
+	for (size_t i = kept; i < total; i++)
+		left[all[i].x->severity]++;
+
+	struct strmap rule_index;
+	struct buf o = {0}, rules = {0}, msg = {0};
+	size_t nrules = 0;
+	strmap_init(&rule_index);
+	buf_adds(&rules, "[");
+	for (size_t i = 0; i < kept; i++) {
+		const struct finding *x = all[i].x;
+		if (!strmap_put(&rule_index, x->rule, strlen(x->rule), nrules, NULL))
+			continue;
+		buf_adds(&rules, nrules++ ? ",{" : "{");
+		json_text(&rules, "id", x->rule);
+		buf_reset(&msg);
+		buf_addf(&msg, "%s: %s.", x->code, x->expected ? x->expected : x->rule);
+		jsonw_key(&rules, "shortDescription");
+		buf_adds(&rules, "{");
+		json_text(&rules, "text", msg.data);
+		buf_adds(&rules, "}");
+		buf_reset(&msg);
+		buf_addf(&msg, "Finding code '%s'%s%s. Run 'qy-rules explain %s' for what the rule checks and where it comes from.",
+			 x->code, x->plan ? "; plan reference: " : "", x->plan ? x->plan : "", x->rule);
+		jsonw_key(&rules, "help");
+		buf_adds(&rules, "{");
+		json_text(&rules, "text", msg.data);
+		buf_adds(&rules, "}");
+		jsonw_key(&rules, "defaultConfiguration");
+		buf_addf(&rules, "{\"level\":\"%s\"}}", sarif_level(x->severity));
+	}
+	buf_adds(&rules, "]");
+
+	buf_adds(&o, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{");
+	buf_addf(&o, "\"tool\":{\"driver\":{\"name\":\"qy-check\",\"version\":\"%s\",\"rules\":", QY_VERSION);
+	buf_add(&o, rules.data, rules.len);
+	buf_adds(&o, "}},\"invocations\":[{\"executionSuccessful\":true");
+	if (kept < total) {
+		buf_reset(&msg);
+		buf_addf(&msg, "%zu of %zu results are left out (SARIF viewers take at most %d a run): %llu errors, %llu warnings, %llu notes. The full list is in the diagnostic stream.",
+			 total - kept, total, SARIF_MAX_RESULTS, (unsigned long long)left[SEV_ERROR],
+			 (unsigned long long)left[SEV_WARNING], (unsigned long long)left[SEV_INFO]);
+		buf_adds(&o, ",\"toolExecutionNotifications\":[{\"level\":\"note\",\"message\":{");
+		json_text(&o, "text", msg.data);
+		buf_adds(&o, "}}]");
+	}
+	buf_adds(&o, "}],\"results\":[");
+	for (size_t i = 0; i < kept; i++) {
+		const struct finding *x = all[i].x;
+		uint64_t index = 0;
+		strmap_get(&rule_index, x->rule, strlen(x->rule), &index);
+		buf_adds(&o, i ? ",{" : "{");
+		json_text(&o, "ruleId", x->rule);
+		buf_addf(&o, ",\"ruleIndex\":%llu,\"level\":\"%s\",\"message\":{", (unsigned long long)index, sarif_level(x->severity));
+		buf_reset(&msg);
+		buf_adds(&msg, x->message);
+		if (x->cell)
+			buf_addf(&msg, " (cell %s%s%s%s)", x->cell, x->value ? ": \"" : "", x->value ? x->value : "",
+				 x->value ? "\"" : "");
+		json_text(&o, "text", msg.data);
+		buf_adds(&o, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"");
+		uri(&o, all[i].file->name);
+		buf_adds(&o, "\"}");
+		/* findings about a whole file or group point at its first line */
+		buf_addf(&o, ",\"region\":{\"startLine\":%llu}", (unsigned long long)(x->line ? x->line : 1));
+		buf_adds(&o, "}}]}");
+	}
+	buf_adds(&o, "]}]}\n");
+	fputs(o.data, stdout);
+	buf_free(&o), buf_free(&rules), buf_free(&msg);
+	strmap_free(&rule_index);
+	free(all);
+}
+
+/* ---- github ---- */
+
+/* Writes a workflow-command value: % CR LF escaped, and , : too in properties. */
+static void gh(const char *s, bool property)
+{
+	for (; s && *s; s++) {
+		if (*s == '%')
+			fputs("%25", stdout);
+		else if (*s == '\r')
+			fputs("%0D", stdout);
+		else if (*s == '\n')
+			fputs("%0A", stdout);
+		else if (property && *s == ':')
+			fputs("%3A", stdout);
+		else if (property && *s == ',')
+			fputs("%2C", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+static void report_github(const struct report *rp)
+{
+	static const char *const commands[] = {"notice", "warning", "error"};
+	uint64_t shown[3] = {0}, more[3] = {0};
+	for (int s = SEV_ERROR; s >= SEV_INFO; s--)
+		for (size_t i = 0; i < rp->nfiles; i++)
+			for (size_t k = 0; k < rp->files[i].n; k++) {
+				const struct finding *x = &rp->files[i].findings[k];
+				if ((int)x->severity != s)
+					continue;
+				if (shown[s] == GITHUB_MAX_PER_SEVERITY) {
+					more[s]++;
+					continue;
+				}
+				shown[s]++;
+				printf("::%s file=", commands[s]);
+				gh(rp->files[i].name, true);
+				if (x->line)
+					printf(",line=%llu", (unsigned long long)x->line);
+				printf(",title=");
+				gh(x->rule, true);
+				printf("::");
+				gh(x->message, false);
+				if (x->cell) {
+					printf(" (cell ");
+					gh(x->cell, false);
+					printf(")");
+				}
+				putchar('\n');
+			}
+	if (more[0] + more[1] + more[2])
+		printf("::notice title=qy::%llu more errors, %llu more warnings and %llu more notices are not shown (GitHub shows 10 of each); see the full report\n",
+		       (unsigned long long)more[SEV_ERROR], (unsigned long long)more[SEV_WARNING], (unsigned long long)more[SEV_INFO]);
+	printf("::%s title=qy::%zu files: %llu errors, %llu warnings, %llu info\n",
+	       rp->totals[SEV_ERROR] ? "error" : "notice", rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR],
+	       (unsigned long long)rp->totals[SEV_WARNING], (unsigned long long)rp->totals[SEV_INFO]);
+}
+
+static void free_report(struct report *rp)
+{
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		struct report_file *f = &rp->files[i];
+		for (size_t k = 0; k < f->n; k++) {
+			struct finding *x = &f->findings[k];
+			free(x->rule), free(x->code), free(x->message), free(x->column), free(x->cell);
+			free(x->value), free(x->county), free(x->expected), free(x->plan);
+		}
+		free(f->findings), free(f->name), free(f->ruleset);
+	}
+	free(rp->files);
+	strmap_free(&rp->index);
+}
+
+int main(int argc, char **argv)
+{
+	struct report rp = {.lang = lang_from_env(), .fail_on = SEV_ERROR};
+	const char *format = "text", *color = "auto";
+	bool lenient = false;
+	int c;
+	cli_init("qy-report");
+	while ((c = getopt_long(argc, argv, "f:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case OPT_LANG:
+			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
+				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
+			rp.lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
+			break;
+		case OPT_COLOR: color = optarg; break;
+		case OPT_FAIL_ON:
+			if (!severity_from_name(optarg, &rp.fail_on, true) || rp.fail_on == SEV_INFO)
+				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
+			break;
+		case OPT_TITLE: rp.title = optarg; break;
+		case OPT_LENIENT: lenient = true; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
+		case OPT_VERSION: cli_version();
+		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		default:
+			fprintf(stderr, "Try 'qy-report --help' for more information.\n");
+			return EXIT_TROUBLE;
+		}
+	}
+	static const char *const formats[] = {"text", "markdown", "html", "junit", "sarif", "github"};
+	void (*const renderers[])(const struct report *) = {report_text, report_markdown, report_html,
+							    report_junit, report_sarif, report_github};
+	int which = -1;
+	for (int i = 0; i < 6; i++)
+		if (strcmp(format, formats[i]) == 0)
+			which = i;
+	if (which < 0)
+		cli_usage_error("unknown format '%s' (text, markdown, html, junit, sarif, github)", format);
+	if (strcmp(color, "always") == 0)
+		rp.color = true;
+	else if (strcmp(color, "auto") == 0)
+		rp.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+	else if (strcmp(color, "never") != 0)
+		cli_usage_error("--color must be auto, always or never, not '%s'", color);
+	strmap_init(&rp.index);
+	struct stream in;
+	struct record r;
+	int got;
+	stream_open(&in, argv + optind, argc - optind, lenient);
+	while ((got = stream_next(&in, &r)) > 0)
+		add_record(&rp, &r);
+	stream_close(&in);
+	if (got < 0) {
+		free_report(&rp);
+		return EXIT_TROUBLE;
+	}
+	finish_counts(&rp);
+	renderers[which](&rp);
+	free_report(&rp);
+	close_stdout();
+	return EXIT_PASS;
+}

@@ -1,0 +1,69 @@
+# fish completion for qy and qy-NAME, driven by each command's --list-options
+# ("--name", "--name=", "--name=VALUES"), so it cannot drift from the commands.
+
+# Prints the candidates for the command line being completed.
+function __qy_complete
+    set -l tokens (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd (basename $tokens[1])
+    set -l first 2
+    if test $cmd = qy
+        if test (count $tokens) -eq 1; or begin; test (count $tokens) -eq 2; and test $tokens[2] = help; end
+            qy --list-options 2>/dev/null | string match -v -- '-*'
+            return
+        end
+        set cmd qy-$tokens[2]
+        set first 3
+    end
+    set -l opts ($cmd --list-options 2>/dev/null)
+    set -l prev $tokens[-1]
+    set -l prefix ""
+    if string match -q -- '--*=*' $cur
+        set prev (string split -m1 = -- $cur)[1]
+        set prefix $prev=
+    end
+    if test (count $tokens) -ge $first; or test -n "$prefix"
+        for line in $opts
+            set -l parts (string split -m1 = -- $line)
+            if test $parts[1] = $prev; and test (count $parts) -eq 2
+                switch $parts[2]
+                    case RULESET
+                        for id in (qy-rules list --ids 2>/dev/null)
+                            echo $prefix$id
+                        end
+                    case FILE DIR
+                        __fish_complete_path (string replace -- $prefix '' $cur)
+                    case ''
+                    case '*'
+                        printf "$prefix%s\n" (string split ' ' -- $parts[2])
+                end
+                return
+            end
+        end
+    end
+    if string match -q -- '-*' $cur
+        for line in $opts
+            string split -m1 = -- $line | head -n1
+        end
+        return
+    end
+    switch $cmd
+        case qy-rules
+            set -l sub (string match -r -- '^(list|show|lint|explain)$' $tokens)
+            if test -z "$sub"
+                printf '%s\n' list show lint explain
+            else if test $sub[1] = show
+                qy-rules list --ids 2>/dev/null
+            else if test $sub[1] = lint
+                __fish_complete_path $cur
+            end
+        case qy-template
+            qy-rules list --ids 2>/dev/null
+        case '*'
+            __fish_complete_path $cur
+    end
+end
+
+for c in qy qy-check qy-rules qy-template qy-filter qy-stat qy-report qy-gate
+    complete -c $c -f -a '(__qy_complete)'
+end

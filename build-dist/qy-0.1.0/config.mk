@@ -1,0 +1,21 @@
+# qy version and build settings; override any of them on the make command line.
+VERSION = 0.1.0
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/qy
+MANDIR = $(PREFIX)/share/man
+
+CC = cc
+PKG_CONFIG = pkg-config
+PKGS = jansson libpcre2-8
+
+OPT = -O2 -g
+WARN = -Wall -Wextra
+CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\"
+CFLAGS = -std=c11 $(OPT) $(WARN) $(SAN)
+LDFLAGS = $(SAN)
+LDLIBS = `$(PKG_CONFIG) --libs $(PKGS)` -lcsv -lm
+
+# Sanitizer build used by `make check`.
+ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

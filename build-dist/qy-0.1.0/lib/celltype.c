@@ -1,0 +1,328 @@
+/* celltype.c — parsing and validating typed cells. */
+#include "celltype.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[TYPE_COUNT] = {
+	"string", "integer", "number", "percent", "date", "month",
+	"year", "boolean", "uscc", "permit", "water-class",
+};
+
+static const char *const type_forms[TYPE_COUNT] = {
+	"text", "integer", "number", "percent 0-100", "YYYY-MM-DD", "YYYY-MM",
+	"YYYY", "是/否, true/false or 1/0", "18-character unified social credit code",
+	"22-character permit number (USCC + 3 digits + letter)", "Ⅰ-Ⅴ or 劣Ⅴ",
+};
+
+const char *coltype_name(enum coltype t) { return type_names[t]; }
+const char *coltype_form(enum coltype t) { return type_forms[t]; }
+
+bool coltype_from_name(const char *name, enum coltype *t)
+{
+	for (int i = 0; i < TYPE_COUNT; i++)
+		if (strcmp(name, type_names[i]) == 0) {
+			*t = (enum coltype)i;
+			return true;
+		}
+	return false;
+}
+
+bool coltype_is_numeric(enum coltype t)
+{
+	return t == TYPE_INTEGER || t == TYPE_NUMBER || t == TYPE_PERCENT ||
+	       t == TYPE_DATE || t == TYPE_MONTH || t == TYPE_YEAR;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Exact powers of ten up to 1e22, the range in which double holds them exactly. */
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * Checks the grammar, then converts: with at most 15 significant digits and no
+ * exponent, mantissa / 10^k is one correctly rounded division (Clinger's fast
+ * path), identical to strtod; anything else goes to strtod.
+ */
+bool parse_number(const char *s, size_t n, double *value)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	uint64_t mant = 0;
+	int digits = 0, frac = 0;
+	size_t int_start = i;
+	while (i < n && is_digit(s[i])) {
+		if (digits < 19)
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+		if (mant)
+			digits++;
+		i++;
+	}
+	bool have_int = i > int_start;
+	bool have_frac = false;
+	if (i < n && s[i] == '.') {
+		i++;
+		size_t frac_start = i;
+		while (i < n && is_digit(s[i])) {
+			if (digits < 19)
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+			if (mant)
+				digits++;
+			frac++;
+			i++;
+		}
+		have_frac = i > frac_start;
+	}
+	if (!have_int && !have_frac)
+		return false;
+	bool have_exp = false;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t exp_start = i;
+		while (i < n && is_digit(s[i]))
+			i++;
+		if (i == exp_start)
+			return false;
+		have_exp = true;
+	}
+	if (i != n)
+		return false;
+	if (!have_exp && digits <= 15 && frac <= 22) {
+		double v = (double)mant / pow10_exact[frac];
+		*value = neg ? -v : v;
+		return true;
+	}
+	char tmp[64];
+	char *copy = n < sizeof tmp ? tmp : malloc(n + 1);
+	if (!copy)
+		return false;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	double v = strtod(copy, NULL);
+	if (copy != tmp)
+		free(copy);
+	if (!isfinite(v))
+		return false;
+	*value = v;
+	return true;
+}
+
+/* Reads exactly len digits at s into *out. */
+static bool read_digits(const char *s, size_t len, int *out)
+{
+	int v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
+static long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+double month_first_day(double months)
+{
+	int y = (int)floor(months / 12);
+	return (double)days_from_civil(y, (int)(months - y * 12.0) + 1, 1);
+}
+
+void civil_from_days(double days, int *y, int *m, int *d)
+{
+	/* rows of one day ask year(), month() and day() of the same date in turn */
+	static _Thread_local double last_days = -1e300;
+	static _Thread_local int last_y, last_m, last_d;
+	if (days == last_days) {
+		*y = last_y, *m = last_m, *d = last_d;
+		return;
+	}
+	long z = (long)days + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+	last_days = days, last_y = *y, last_m = *m, last_d = *d;
+}
+
+void format_date(double days, char *out)
+{
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+bool parse_date(const char *s, size_t n, double *days)
+{
+	int y, m, d;
+	if (n != 10 || s[4] != '-' || s[7] != '-' || !read_digits(s, 4, &y) ||
+	    !read_digits(s + 5, 2, &m) || !read_digits(s + 8, 2, &d))
+		return false;
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return false;
+	*days = (double)days_from_civil(y, m, d);
+	return true;
+}
+
+bool parse_month(const char *s, size_t n, double *months)
+{
+	int y, m;
+	if (n != 7 || s[4] != '-' || !read_digits(s, 4, &y) || !read_digits(s + 5, 2, &m) ||
+	    m < 1 || m > 12)
+		return false;
+	*months = y * 12.0 + m - 1;
+	return true;
+}
+
+/* GB 32100-2015 character set: the value of a character is its index. */
+static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+static int uscc_value(char c)
+{
+	const char *p = c ? strchr(uscc_chars, c) : NULL;
+	return p ? (int)(p - uscc_chars) : -1;
+}
+
+char uscc_check_char(const char *s)
+{
+	static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+	int sum = 0;
+	for (int i = 0; i < 17; i++)
+		sum += uscc_value(s[i]) * weights[i];
+	return uscc_chars[(31 - sum % 31) % 31];
+}
+
+enum parse_result uscc_check(const char *s, size_t n)
+{
+	if (n != 18)
+		return PARSE_BAD;
+	for (int i = 0; i < 18; i++)
+		if (uscc_value(s[i]) < 0)
+			return PARSE_BAD;
+	return uscc_check_char(s) == s[17] ? PARSE_OK : PARSE_CHECK_DIGIT;
+}
+
+/* HJ 608-2017: the 18-character code, a sequence 001–999, then a letter. */
+static enum parse_result permit_check(const char *s, size_t n)
+{
+	int seq;
+	if (n != 22 || !read_digits(s + 18, 3, &seq) || seq == 0 || s[21] < 'A' || s[21] > 'Z')
+		return PARSE_BAD;
+	return uscc_check(s, 18);
+}
+
+static bool equals(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool equals_nocase(const char *s, size_t n, const char *lit)
+{
+	if (strlen(lit) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+		if (c != lit[i])
+			return false;
+	}
+	return true;
+}
+
+/* Water quality class: Roman numerals (Unicode or ASCII), 劣Ⅴ, optional 类. */
+static bool parse_water_class(const char *s, size_t n, double *value)
+{
+	static const char *const forms[][3] = {
+		{"Ⅰ", "I", NULL}, {"Ⅱ", "II", NULL}, {"Ⅲ", "III", NULL},
+		{"Ⅳ", "IV", NULL}, {"Ⅴ", "V", NULL}, {"劣Ⅴ", "劣V", NULL},
+	};
+	if (n > 3 && memcmp(s + n - 3, "类", 3) == 0)
+		n -= 3;
+	for (int c = 0; c < 6; c++)
+		for (int k = 0; forms[c][k]; k++)
+			if (equals(s, n, forms[c][k])) {
+				*value = c + 1;
+				return true;
+			}
+	return false;
+}
+
+enum parse_result cell_parse(enum coltype t, const char *s, size_t n, double *value)
+{
+	int y;
+	*value = 0;
+	switch (t) {
+	case TYPE_STRING:
+		return PARSE_OK;
+	case TYPE_INTEGER: {
+		size_t i = n && (s[0] == '-' || s[0] == '+');
+		if (i == n || n - i > 15)
+			return PARSE_BAD;
+		for (size_t k = i; k < n; k++)
+			if (!is_digit(s[k]))
+				return PARSE_BAD;
+		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;
+	}
+	case TYPE_NUMBER:
+		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;
+	case TYPE_PERCENT:
+		if (n && s[n - 1] == '%')
+			n--;
+		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;
+	case TYPE_DATE:
+		return parse_date(s, n, value) ? PARSE_OK : PARSE_BAD;
+	case TYPE_MONTH:
+		return parse_month(s, n, value) ? PARSE_OK : PARSE_BAD;
+	case TYPE_YEAR:
+		if (n != 4 || !read_digits(s, 4, &y) || y < 1000)
+			return PARSE_BAD;
+		*value = y;
+		return PARSE_OK;
+	case TYPE_BOOLEAN:
+		if (equals(s, n, "是") || equals(s, n, "1") || equals_nocase(s, n, "true")) {
+			*value = 1;
+			return PARSE_OK;
+		}
+		return equals(s, n, "否") || equals(s, n, "0") || equals_nocase(s, n, "false")
+			       ? PARSE_OK : PARSE_BAD;
+	case TYPE_USCC:
+		return uscc_check(s, n);
+	case TYPE_PERMIT:
+		return permit_check(s, n);
+	case TYPE_WATER_CLASS:
+		return parse_water_class(s, n, value) ? PARSE_OK : PARSE_BAD;
+	case TYPE_COUNT:
+		break;
+	}
+	return PARSE_BAD;
+}

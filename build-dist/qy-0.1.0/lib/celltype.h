@@ -1,0 +1,67 @@
+/*
+ * celltype.h — the column types of design.md §6 and the parsers that turn a
+ * cell's text into a comparable number.  Parsers take trimmed, half-width text
+ * (not NUL-terminated) and allocate nothing.
+ */
+#ifndef QY_CELLTYPE_H
+#define QY_CELLTYPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum coltype {
+	TYPE_STRING, TYPE_INTEGER, TYPE_NUMBER, TYPE_PERCENT, TYPE_DATE, TYPE_MONTH,
+	TYPE_YEAR, TYPE_BOOLEAN, TYPE_USCC, TYPE_PERMIT, TYPE_WATER_CLASS, TYPE_COUNT
+};
+
+enum parse_result {
+	PARSE_OK,
+	PARSE_BAD,         /* not of the type at all */
+	PARSE_CHECK_DIGIT, /* well-formed code whose check character is wrong */
+};
+
+/* Returns the type's name as written in rule sets. */
+const char *coltype_name(enum coltype t);
+/* Looks a type name up; returns false if unknown. */
+bool coltype_from_name(const char *name, enum coltype *t);
+/* A short statement of the expected form, for the "expected" key. */
+const char *coltype_form(enum coltype t);
+/* True for types whose cells are numbers (full-width digits are then a finding). */
+bool coltype_is_numeric(enum coltype t);
+
+/*
+ * Parses a cell of type t.  On success *value holds a comparable number:
+ * numbers as themselves, dates as days since 1970-01-01, months as
+ * year*12+month-1, booleans 0/1, water classes 1–6 (6 is 劣Ⅴ); strings and
+ * codes leave it 0.
+ */
+enum parse_result cell_parse(enum coltype t, const char *s, size_t n, double *value);
+
+/* Parses a plain decimal number ([+-]digits[.digits][e±digits]); exact as strtod. */
+bool parse_number(const char *s, size_t n, double *value);
+
+/* Parses YYYY-MM-DD (a real calendar day) into days since 1970-01-01. */
+bool parse_date(const char *s, size_t n, double *days);
+
+/* Parses YYYY-MM into year*12+month-1. */
+bool parse_month(const char *s, size_t n, double *months);
+
+/* Days in month m (1–12) of year y. */
+int days_in_month(int y, int m);
+
+/* The day number of the first day of a month given as year*12+month-1. */
+double month_first_day(double months);
+
+/* Splits a day number into year, month (1–12) and day. */
+void civil_from_days(double days, int *y, int *m, int *d);
+
+/* Formats a day number back as YYYY-MM-DD into out (16 bytes of room). */
+void format_date(double days, char *out);
+
+/* Checks an 18-character unified social credit code (GB 32100-2015). */
+enum parse_result uscc_check(const char *s, size_t n);
+
+/* The check character the first 17 characters of a well-formed code call for. */
+char uscc_check_char(const char *s);
+
+#endif

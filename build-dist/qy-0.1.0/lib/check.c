@@ -1,0 +1,824 @@
+/*
+ * check.c — one pass over a file: the reader hands over records with their
+ * positions, the first non-title record becomes the header, and every later
+ * record is checked cell by cell against its column, then against the
+ * unique keys.  Messages come in Chinese and English side by side.
+ */
+#include "check.h"
+#include "keyset.h"
+#include "rules.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TITLE_ROWS_MAX 10
+#define READ_CHUNK (1024 * 1024)
+
+struct checker {
+	const struct ruleset *rs;
+	struct diag_file *out;
+	struct csvr *reader;
+	enum csvr_encoding encoding;
+	enum lang lang;
+	size_t max_field;
+	bool header_done;
+	bool legacy_stop;
+	size_t header_cells;
+	int *file_to_col;          /* rule column of each header cell, or -1 */
+	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
+	struct keyset *unique_sets;
+	struct buf msg, folded, key, expected;
+	uint64_t records;
+	uint64_t rows;
+	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */
+	bool byte_event_pending;   /* a bad byte waits for its record to find its cell */
+	struct csvr_event byte_event;
+	char *byte_event_message;
+	const char *county;        /* of the record being checked, or NULL */
+	char county_buf[64];
+	struct value *values;      /* per column: the typed value of the current record */
+	const char **text;         /* per column: its trimmed cell text */
+	size_t *textlen;
+	struct buf rowtext;        /* folded cell texts of the current record */
+	struct rules_state *rules;
+};
+
+/* The column as the clerk sees it in the header: its label, else its name. */
+static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
+
+/* Fills the position of a record into a diagnostic and emits it. */
+static void emit_at(struct checker *k, struct diag *d, const struct csvr_record *rec)
+{
+	if (rec) {
+		d->line = rec->line;
+		d->row = rec->row;
+	}
+	if (!d->county)
+		d->county = k->county;
+	diag_emit(k->out, d);
+}
+
+/* Emits a file-level diagnostic whose rule id is its code. */
+static void emit_file_level(struct checker *k, enum severity sev, const char *code,
+			    const struct csvr_record *rec, uint64_t line, uint64_t row,
+			    const char *message)
+{
+	struct diag d = DIAG_INIT;
+	d.severity = sev;
+	d.code = d.rule = code;
+	d.message = message;
+	if (rec)
+		emit_at(k, &d, rec);
+	else {
+		d.line = line;
+		d.row = row;
+		diag_emit(k->out, &d);
+	}
+}
+
+/* Turns a reader event into its diagnostic. */
+static void on_event(void *ctx, const struct csvr_event *ev)
+{
+	struct checker *k = ctx;
+	struct buf *m = &k->msg;
+	unsigned long long at = ev->offset;
+	const char *code = "encoding-error";
+	enum severity sev = SEV_ERROR;
+	switch (ev->kind) {
+	case CSVR_EV_BOM:
+		code = "bom";
+		sev = SEV_INFO;
+		diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
+			 "file starts with a UTF-8 byte-order mark (ignored)");
+		break;
+	case CSVR_EV_BAD_BYTES:
+	case CSVR_EV_NUL:
+		k->byte_event = *ev;
+		k->byte_event_pending = true;
+		free(k->byte_event_message);
+		k->byte_event_message = xstrdup(ev->kind == CSVR_EV_NUL
+			? diag_msg(m, k->lang, "字节偏移 %llu 处为 NUL（0x00），文本文件中不应出现",
+				   "NUL byte at byte offset %llu; a text file has none", at)
+			: diag_msg(m, k->lang, "字节偏移 %llu 处的 0x%02X 不是有效的 %s 编码",
+				   "at byte offset %llu, 0x%02X is not valid %s", at, ev->bytes[0],
+				   k->encoding == CSVR_UTF8 ? "UTF-8" : k->encoding == CSVR_GBK ? "GBK" : "GB18030"));
+		return;
+	case CSVR_EV_TRUNCATED:
+		diag_msg(m, k->lang, "文件在字节偏移 %llu 处的多字节字符中间结束",
+			 "file ends inside a multibyte character at byte offset %llu", at);
+		break;
+	case CSVR_EV_UTF16:
+		diag_msg(m, k->lang, "文件为 UTF-16 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+			 "file is UTF-16; save it as \"CSV UTF-8\" in Excel");
+		break;
+	case CSVR_EV_LEGACY:
+		code = "legacy-encoding";
+		k->legacy_stop = true;
+		diag_msg(m, k->lang,
+			 "文件不是 UTF-8，而是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起）："
+			 "请加 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
+			 "file is not UTF-8 but GB18030/GBK (the default of Chinese Excel; from byte offset %llu): "
+			 "re-run with --encoding gb18030, or save it as \"CSV UTF-8\"", at);
+		break;
+	case CSVR_EV_OVERSIZED: {
+		struct diag d = DIAG_INIT;
+		d.severity = SEV_ERROR;
+		d.code = d.rule = "cell-too-large";
+		d.cell = ev->cell;
+		d.line = ev->line;
+		d.row = ev->row;
+		d.message = diag_msg(m, k->lang, "单元格超过 %zu 字节的上限，只保留开头部分，未做检查",
+				     "cell exceeds the limit of %zu bytes; only its start is kept and it is not checked",
+				     k->max_field);
+		diag_emit(k->out, &d);
+		return;
+	}
+	case CSVR_EV_UNTERMINATED:
+		code = "unterminated-quote";
+		diag_msg(m, k->lang, "引号未闭合：从第 %llu 行开始的字段一直延续到文件末尾",
+			 "quote never closed: the field that starts on line %llu runs to the end of the file",
+			 (unsigned long long)ev->line);
+		break;
+	}
+	emit_file_level(k, sev, code, NULL, ev->line, ev->row, m->data);
+}
+
+/* True if s holds U+FFFD, which transcoding puts where bytes were invalid. */
+static bool has_replacement_char(const char *s, size_t n)
+{
+	for (const char *p = s; (p = memchr(p, '\xEF', n - (size_t)(p - s))); p++)
+		if (n - (size_t)(p - s) >= 3 && memcmp(p, "\xEF\xBF\xBD", 3) == 0)
+			return true;
+	return false;
+}
+
+/* True if a cell holds the bytes a byte event was about. */
+static bool cell_has_bad_bytes(const struct checker *k, const struct csvr_cell *c)
+{
+	if (k->byte_event.kind == CSVR_EV_NUL)
+		return memchr(c->data, '\0', c->len) != NULL;
+	if (k->encoding != CSVR_UTF8) /* transcoding left U+FFFD in place of them */
+		return has_replacement_char(c->data, c->len);
+	bool partial;
+	return utf8_valid_prefix((const unsigned char *)c->data, c->len, &partial) < c->len;
+}
+
+/* Emits a held byte event, pointing at the cell that holds the bytes when rec has it. */
+static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
+{
+	if (!k->byte_event_pending)
+		return;
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_ERROR;
+	d.code = d.rule = "encoding-error";
+	d.message = k->byte_event_message;
+	d.line = k->byte_event.line;
+	d.row = k->byte_event.row;
+	for (size_t i = 0; rec && i < rec->ncells; i++)
+		if (cell_has_bad_bytes(k, &rec->cells[i])) {
+			int col = k->file_to_col && i < k->header_cells ? k->file_to_col[i] : -1;
+			d.cell = i;
+			d.column = col >= 0 ? k->rs->cols[col].name : NULL;
+			d.value = rec->cells[i].data;
+			d.value_len = rec->cells[i].len;
+			break;
+		}
+	diag_emit(k->out, &d);
+	k->byte_event_pending = false;
+}
+
+/* True if a cell holds nothing but blanks. */
+static bool cell_blank(const struct csvr_cell *c)
+{
+	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
+}
+
+/* True for a title row: at most one non-empty cell, and that one names no column. */
+static bool is_title_row(const struct checker *k, const struct csvr_record *rec)
+{
+	size_t filled = 0, last = 0;
+	for (size_t i = 0; i < rec->ncells; i++)
+		if (!cell_blank(&rec->cells[i]))
+			filled++, last = i;
+	if (filled == 0)
+		return true;
+	if (filled > 1 || k->rs->ncols == 1)
+		return false;
+	const struct csvr_cell *c = &rec->cells[last];
+	char *folded = xmalloc(4 * c->len + 1);
+	size_t len = utf8_fold_name((const unsigned char *)c->data, c->len, folded);
+	bool names_column = strmap_get(&k->rs->header_names, folded, len, NULL);
+	free(folded);
+	return !names_column;
+}
+
+/* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
+static void read_header(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	struct buf *m = &k->msg;
+	k->header_done = true;
+	k->header_cells = rec->ncells;
+	k->file_to_col = xcalloc(rec->ncells + 1, sizeof *k->file_to_col);
+	k->col_to_file = xmalloc((rs->ncols + 1) * sizeof *k->col_to_file);
+	for (size_t i = 0; i < rs->ncols; i++)
+		k->col_to_file[i] = SIZE_MAX;
+	for (size_t i = 0; i < rec->ncells; i++) {
+		const struct csvr_cell *c = &rec->cells[i];
+		struct diag d = DIAG_INIT;
+		char letter[16], first[16];
+		k->file_to_col[i] = -1;
+		buf_reset(&k->folded);
+		buf_grow(&k->folded, 4 * c->len + 1);
+		size_t len = utf8_fold_name((const unsigned char *)c->data, c->len, k->folded.data);
+		uint64_t col;
+		d.cell = i;
+		d.value = c->data;
+		d.value_len = c->len;
+		cell_column_name(i, letter);
+		if (len == 0) {
+			d.severity = SEV_WARNING;
+			d.code = d.rule = "blank-header";
+			d.message = diag_msg(m, k->lang, "表头 %s 列为空，该列数据不会被检查",
+					     "header cell in column %s is blank; its data is not checked", letter);
+		} else if (!strmap_get(&rs->header_names, k->folded.data, len, &col)) {
+			d.severity = SEV_INFO;
+			d.code = d.rule = "unknown-column";
+			d.message = diag_msg(m, k->lang, "未知列“%.*s”（%s 列），不做检查",
+					     "unknown column \"%.*s\" (column %s) is not checked",
+					     (int)c->len, c->data, letter);
+		} else if (k->col_to_file[col] != SIZE_MAX) {
+			cell_column_name(k->col_to_file[col], first);
+			d.severity = SEV_ERROR;
+			d.code = d.rule = "duplicate-column";
+			d.column = rs->cols[col].name;
+			d.message = diag_msg(m, k->lang, "列「%s」重复出现（%s 列），只检查第一次出现的 %s 列",
+					     "column '%s' appears again (column %s); only column %s is checked",
+					     shown(&rs->cols[col]), letter, first);
+		} else {
+			k->col_to_file[col] = i;
+			k->file_to_col[i] = (int)col;
+			continue;
+		}
+		emit_at(k, &d, rec);
+	}
+	for (size_t i = 0; i < rs->ncols; i++) {
+		const struct column *c = &rs->cols[i];
+		if (k->col_to_file[i] != SIZE_MAX)
+			continue;
+		struct diag d = DIAG_INIT;
+		d.severity = c->required ? SEV_ERROR : SEV_INFO;
+		d.code = d.rule = "missing-column";
+		d.column = c->name;
+		d.message = c->required
+			? diag_msg(m, k->lang, "缺少必填列「%s」", "required column '%s' is missing", shown(c))
+			: diag_msg(m, k->lang, "缺少列「%s」（非必填）", "column '%s' is absent (optional)", shown(c));
+		emit_at(k, &d, rec);
+	}
+	csvr_keep_cells(k->reader, rec->ncells + 1);
+}
+
+/* Works out the record's county from the county column, if the rule set has one. */
+static void find_county(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	k->county = NULL;
+	if (rs->county_mode == COUNTY_NONE)
+		return;
+	size_t f = k->col_to_file[rs->county_col];
+	if (f == SIZE_MAX || f >= rec->ncells)
+		return;
+	const struct csvr_cell *c = &rec->cells[f];
+	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
+	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+	size_t row;
+	bool alias;
+	const struct column *col = &rs->cols[rs->county_col];
+	if (!reftable_find(col->ref, col->ref_col, c->data + lead, c->len - lead - trail, &row, &alias))
+		return;
+	snprintf(k->county_buf, sizeof k->county_buf, "%s",
+		 reftable_cell(rs->counties, row, rs->county_code_col));
+	k->county = k->county_buf;
+}
+
+/* Emits a finding about one cell of a column. */
+static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
+			 size_t col, enum check chk, const char *expected, const char *message)
+{
+	const struct column *c = &k->rs->cols[col];
+	const struct csvr_cell *cell = &rec->cells[file_col];
+	struct buf rule = {0};
+	buf_addf(&rule, "%s.%s", c->name, check_code(chk));
+	struct diag d = DIAG_INIT;
+	d.severity = c->severity[chk];
+	d.code = check_code(chk);
+	d.rule = rule.data;
+	d.message = message;
+	d.column = c->name;
+	d.cell = file_col;
+	d.value = cell->data;
+	d.value_len = cell->len;
+	d.expected = expected;
+	emit_at(k, &d, rec);
+	buf_free(&rule);
+}
+
+/* Chinese names of the column types, for messages. */
+static const char *type_zh(enum coltype t)
+{
+	static const char *const names[TYPE_COUNT] = {
+		"文本", "整数", "数值", "0–100 的百分比", "日期（YYYY-MM-DD，如 2025-06-01）",
+		"月份（YYYY-MM）", "年份（YYYY）", "是/否", "18 位统一社会信用代码",
+		"22 位排污许可证编号", "水质类别（Ⅰ–Ⅴ、劣Ⅴ）",
+	};
+	return names[t];
+}
+
+/* English names of the column types, for messages. */
+static const char *type_en(enum coltype t)
+{
+	static const char *const names[TYPE_COUNT] = {
+		"text", "an integer", "a number", "a percentage from 0 to 100",
+		"a date (YYYY-MM-DD, e.g. 2025-06-01)", "a month (YYYY-MM)", "a year (YYYY)",
+		"是/否, true/false or 1/0", "an 18-character unified social credit code",
+		"a 22-character discharge permit number", "a water class (Ⅰ–Ⅴ, 劣Ⅴ)",
+	};
+	return names[t];
+}
+
+/* States the allowed range of a column in the user's language. */
+static void range_words(struct checker *k, const struct column *c, struct buf *out)
+{
+	bool zh = k->lang == LANG_ZH;
+	if (c->has_min && c->has_max)
+		buf_addf(out, zh ? "应在 %s 到 %s 之间" : "must be from %s to %s", c->min_text, c->max_text);
+	else if (c->has_min)
+		buf_addf(out, zh ? "应不小于 %s" : "must be at least %s", c->min_text);
+	else
+		buf_addf(out, zh ? "应不大于 %s" : "must be at most %s", c->max_text);
+}
+
+/* Formats the allowed range of a column into k->expected. */
+static const char *range_text(struct checker *k, const struct column *c)
+{
+	buf_reset(&k->expected);
+	if (c->has_min && c->has_max)
+		buf_addf(&k->expected, ">= %s and <= %s", c->min_text, c->max_text);
+	else if (c->has_min)
+		buf_addf(&k->expected, ">= %s", c->min_text);
+	else
+		buf_addf(&k->expected, "<= %s", c->max_text);
+	return k->expected.data;
+}
+
+/* Checks a value's length in characters against min_length and max_length. */
+static void check_length(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+			 const char *s, size_t n)
+{
+	const struct column *c = &k->rs->cols[col];
+	size_t chars = utf8_count((const unsigned char *)s, n);
+	bool short_ = c->min_length >= 0 && chars < (size_t)c->min_length;
+	bool long_ = c->max_length >= 0 && chars > (size_t)c->max_length;
+	if (!short_ && !long_)
+		return;
+	long limit = short_ ? c->min_length : c->max_length;
+	buf_reset(&k->expected);
+	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most", limit);
+	char *expected = xstrdup(k->expected.data);
+	if (short_)
+		diag_msg(&k->msg, k->lang, "「%s」只有 %zu 个字符，应至少 %ld 个",
+			 "'%s' is %zu characters long; it must have at least %ld", shown(c), chars, limit);
+	else
+		diag_msg(&k->msg, k->lang, "「%s」有 %zu 个字符，应至多 %ld 个",
+			 "'%s' is %zu characters long; it may have at most %ld", shown(c), chars, limit);
+	cell_finding(k, rec, f, col, CHK_LENGTH, expected, k->msg.data);
+	free(expected);
+}
+
+/* Runs the pattern on a value; a match limit hit is a warning, not a verdict. */
+static void check_pattern(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+			  const char *s, size_t n)
+{
+	const struct column *c = &k->rs->cols[col];
+	int rc = pcre2_match(c->pattern, (PCRE2_SPTR)s, n, 0, 0, c->match, k->rs->match_ctx);
+	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
+		return; /* matched, or invalid UTF-8 already reported */
+	buf_reset(&k->expected);
+	buf_addf(&k->expected, "matches %s", c->pattern_src);
+	char *expected = xstrdup(k->expected.data);
+	if (rc == PCRE2_ERROR_NOMATCH) {
+		cell_finding(k, rec, f, col, CHK_PATTERN, expected,
+			     diag_msg(&k->msg, k->lang, "「%s」格式不符合要求", "'%s' does not have the required form",
+				      shown(c)));
+	} else {
+		struct diag d = DIAG_INIT;
+		struct buf rule = {0};
+		buf_addf(&rule, "%s.pattern", c->name);
+		d.severity = SEV_WARNING;
+		d.code = "pattern";
+		d.rule = rule.data;
+		d.column = c->name;
+		d.cell = f;
+		d.value = rec->cells[f].data;
+		d.value_len = rec->cells[f].len;
+		d.expected = expected;
+		d.message = diag_msg(&k->msg, k->lang, "「%s」的格式检查超出匹配步数上限，未能判定",
+				     "'%s' could not be checked: the pattern hit its match limit", shown(c));
+		emit_at(k, &d, rec);
+		buf_free(&rule);
+	}
+	free(expected);
+}
+
+/* Looks a value up in the column's reference table; aliases give a warning. */
+static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+		      const char *s, size_t n)
+{
+	const struct column *c = &k->rs->cols[col];
+	size_t row;
+	bool alias;
+	if (!reftable_find(c->ref, c->ref_col, s, n, &row, &alias)) {
+		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text,
+			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不在参考表 %s 中",
+				      "'%s' value \"%.*s\" is not in reference table %s",
+				      shown(c), (int)n, s, c->ref_text));
+	} else if (alias) {
+		const char *canonical = reftable_cell(c->ref, row, c->ref_col);
+		cell_finding(k, rec, f, col, CHK_ALIAS, canonical,
+			     diag_msg(&k->msg, k->lang, "「%s」写作“%.*s”，规范写法为“%s”",
+				      "'%s' is written \"%.*s\"; the canonical form is \"%s\"",
+				      shown(c), (int)n, s, canonical));
+	}
+}
+
+/* Keeps a cell's typed value for the written rules. */
+static void set_value(struct checker *k, size_t col, const char *s, size_t n, double v)
+{
+	struct value *val = &k->values[col];
+	switch (k->rs->cols[col].type) {
+	case TYPE_STRING: case TYPE_USCC: case TYPE_PERMIT:
+		*val = (struct value){.type = V_STR, .str = s, .len = n};
+		break;
+	case TYPE_DATE:
+		*val = (struct value){.type = V_DATE, .num = v};
+		break;
+	case TYPE_MONTH:
+		*val = (struct value){.type = V_DATE, .num = month_first_day(v)};
+		break;
+	case TYPE_BOOLEAN:
+		*val = (struct value){.type = V_BOOL, .num = v};
+		break;
+	default:
+		*val = (struct value){.type = V_NUM, .num = v};
+	}
+}
+
+/* Runs every built-in check of one column on one cell. */
+static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
+{
+	const struct column *c = &k->rs->cols[col];
+	const struct csvr_cell *cell = &rec->cells[f];
+	if (cell->oversized)
+		return;
+	const unsigned char *u = (const unsigned char *)cell->data;
+	size_t lead = utf8_blank_len(u, cell->len);
+	size_t trail = lead < cell->len ? utf8_blank_len_back(u + lead, cell->len - lead) : 0;
+	const char *s = cell->data + lead;
+	size_t n = cell->len - lead - trail;
+	k->text[col] = s;
+	k->textlen[col] = n;
+	if (n == 0) {
+		if (c->required)
+			cell_finding(k, rec, f, col, CHK_REQUIRED, "a value",
+				     diag_msg(&k->msg, k->lang, "「%s」为必填项，不能为空",
+					      "'%s' is required but empty", shown(c)));
+		return;
+	}
+	bool flagged = false;
+	if (lead || trail) {
+		cell_finding(k, rec, f, col, CHK_WHITESPACE, "no leading or trailing blanks",
+			     diag_msg(&k->msg, k->lang, "「%s」首尾有空格", "'%s' has leading or trailing blanks",
+				      shown(c)));
+		flagged = true;
+	}
+	if (c->type != TYPE_STRING && c->type != TYPE_WATER_CLASS && c->type != TYPE_BOOLEAN &&
+	    utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+		bool changed;
+		buf_reset(&k->folded);
+		buf_grow(&k->folded, n + 1);
+		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
+		if (changed) {
+			if (!flagged)
+				cell_finding(k, rec, f, col, CHK_WHITESPACE, "half-width characters",
+					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
+						      "'%s' has full-width characters where half-width belong",
+						      shown(c)));
+			s = k->rowtext.data + k->rowtext.len; /* room was reserved: no move */
+			buf_add(&k->rowtext, k->folded.data, len);
+			n = len;
+		}
+	}
+	double v;
+	enum parse_result pr = cell_parse(c->type, s, n, &v);
+	if (pr == PARSE_BAD) {
+		cell_finding(k, rec, f, col, CHK_TYPE, coltype_form(c->type),
+			     diag_msg(&k->msg, k->lang, "「%s」应为%s", "'%s' must be %s", shown(c),
+				      k->lang == LANG_ZH ? type_zh(c->type) : type_en(c->type)));
+		return;
+	}
+	set_value(k, col, s, n, v);
+	if (pr == PARSE_CHECK_DIGIT) {
+		char want[2] = {uscc_check_char(s), '\0'};
+		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
+			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
+				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
+				      shown(c), s[17], want));
+	}
+	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
+		char *expected = xstrdup(range_text(k, c));
+		struct buf words = {0};
+		range_words(k, c, &words);
+		cell_finding(k, rec, f, col, CHK_RANGE, expected,
+			     diag_msg(&k->msg, k->lang, "「%s」的值 %.*s 超出范围：%s",
+				      "'%s' value %.*s is out of range: it %s", shown(c), (int)n, s, words.data));
+		buf_free(&words);
+		free(expected);
+	}
+	if (c->min_length >= 0 || c->max_length >= 0)
+		check_length(k, rec, f, col, s, n);
+	if (c->pattern)
+		check_pattern(k, rec, f, col, s, n);
+	if (c->nenum && !strmap_get(&c->enum_set, s, n, NULL))
+		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
+			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不是允许的取值", "'%s' value \"%.*s\" is not an allowed value",
+				      shown(c), (int)n, s));
+	if (c->ref)
+		check_ref(k, rec, f, col, s, n);
+}
+
+/* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
+static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec)
+{
+	uint64_t per_row = rec->offset / rec->row + 1;
+	size_t expected = (size_t)(k->file_size / per_row) + 1024;
+	for (size_t u = 0; u < k->rs->nunique; u++)
+		keyset_reserve(&k->unique_sets[u], expected);
+}
+
+/* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
+static void add_key_part(struct buf *key, const char *s, size_t len)
+{
+	unsigned char prefix[10];
+	size_t n = 0, v = len;
+	do {
+		prefix[n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	buf_add(key, prefix, n);
+	buf_add(key, s, len);
+}
+
+/* Reports a repeated unique key, naming the row of its first occurrence. */
+static void check_uniques(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	for (size_t u = 0; u < rs->nunique; u++) {
+		const struct unique_key *key = &rs->uniques[u];
+		buf_reset(&k->key);
+		bool complete = true;
+		for (size_t i = 0; i < key->ncols && complete; i++) {
+			size_t f = k->col_to_file[key->cols[i]];
+			if (f == SIZE_MAX || f >= rec->ncells) {
+				complete = false;
+				break;
+			}
+			const struct csvr_cell *c = &rec->cells[f];
+			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
+			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+			complete = len > 0;
+			add_key_part(&k->key, c->data + lead, len);
+		}
+		uint64_t first;
+		if (!complete || keyset_add(&k->unique_sets[u], k->key.data, k->key.len, rec->row, &first))
+			continue;
+		struct buf values = {0};
+		for (size_t i = 0; i < key->ncols; i++) {
+			const struct csvr_cell *c = &rec->cells[k->col_to_file[key->cols[i]]];
+			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
+		}
+		struct buf rule = {0}, expected = {0};
+		buf_addf(&rule, "%s.unique", key->id);
+		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
+		struct diag d = DIAG_INIT;
+		d.severity = key->severity;
+		d.code = "unique";
+		d.rule = rule.data;
+		d.column = rs->cols[key->cols[0]].name;
+		d.cell = k->col_to_file[key->cols[0]];
+		d.value = rec->cells[d.cell].data;
+		d.value_len = rec->cells[d.cell].len;
+		d.expected = expected.data;
+		d.message = diag_msg(&k->msg, k->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
+				     "duplicate key (%s) = (%s): same as row %llu", key->id, values.data,
+				     (unsigned long long)first);
+		emit_at(k, &d, rec);
+		buf_free(&values), buf_free(&rule), buf_free(&expected);
+	}
+}
+
+/* Checks the shape of a data record: ragged or blank.  Returns false to skip its cells. */
+static bool check_shape(struct checker *k, const struct csvr_record *rec)
+{
+	struct buf *m = &k->msg;
+	bool blank = true;
+	for (size_t i = 0; i < rec->ncells && blank; i++)
+		blank = cell_blank(&rec->cells[i]);
+	if (blank && rec->total_cells <= rec->ncells) {
+		emit_file_level(k, SEV_INFO, "blank-row", rec, 0, 0,
+				diag_msg(m, k->lang, "空行", "blank row"));
+		return false;
+	}
+	k->records++;
+	if (rec->unterminated)
+		return false;
+	if (rec->total_cells > k->header_cells) {
+		bool data_lost = rec->total_cells > rec->ncells;
+		for (size_t i = k->header_cells; i < rec->ncells && !data_lost; i++)
+			data_lost = !cell_blank(&rec->cells[i]);
+		struct diag d = DIAG_INIT;
+		d.severity = data_lost ? SEV_ERROR : SEV_INFO;
+		d.code = d.rule = "extra-cell";
+		d.cell = k->header_cells;
+		if (k->header_cells < rec->ncells) {
+			d.value = rec->cells[k->header_cells].data;
+			d.value_len = rec->cells[k->header_cells].len;
+		}
+		d.message = diag_msg(m, k->lang, "本行有 %zu 个单元格，多于表头的 %zu 列",
+				     "row has %zu cells, more than the %zu header columns",
+				     rec->total_cells, k->header_cells);
+		emit_at(k, &d, rec);
+	} else if (rec->total_cells < k->header_cells) {
+		struct diag d = DIAG_INIT;
+		int col = k->file_to_col[rec->total_cells];
+		d.severity = SEV_ERROR;
+		d.code = d.rule = "missing-cell";
+		d.cell = rec->total_cells;
+		d.column = col >= 0 ? k->rs->cols[col].name : NULL;
+		d.message = diag_msg(m, k->lang, "本行只有 %zu 个单元格，少于表头的 %zu 列",
+				     "row has only %zu cells, fewer than the %zu header columns",
+				     rec->total_cells, k->header_cells);
+		emit_at(k, &d, rec);
+	}
+	return true;
+}
+
+/* Reader callback: title rows, then the header, then data records. */
+static void on_record(void *ctx, const struct csvr_record *rec)
+{
+	struct checker *k = ctx;
+	k->rows = rec->row;
+	flush_byte_event(k, rec);
+	if (!k->header_done) {
+		long header_row = k->rs->header_row;
+		bool title = header_row ? (long)rec->row < header_row
+					: rec->row <= TITLE_ROWS_MAX && is_title_row(k, rec);
+		if (!title)
+			read_header(k, rec);
+		return;
+	}
+	k->county = NULL;
+	if (!check_shape(k, rec))
+		return;
+	find_county(k, rec);
+	size_t bytes = 0;
+	for (size_t i = 0; i < k->rs->ncols; i++) {
+		k->values[i] = (struct value){.type = V_NULL};
+		k->text[i] = NULL;
+		k->textlen[i] = 0;
+	}
+	for (size_t f = 0; f < rec->ncells; f++)
+		bytes += rec->cells[f].len;
+	buf_reset(&k->rowtext);
+	buf_grow(&k->rowtext, bytes + 1);
+	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
+		if (k->file_to_col[f] >= 0)
+			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
+	if (k->records == 256 && k->file_size && k->rs->nunique)
+		reserve_unique_sets(k, rec);
+	check_uniques(k, rec);
+	if (k->rules) {
+		struct row_view view = {
+			.values = k->values, .text = k->text, .textlen = k->textlen,
+			.file_col = k->col_to_file, .line = rec->line, .row = rec->row,
+			.county = k->county,
+		};
+		rules_row(k->rules, &view, k->out);
+	}
+}
+
+/* Reports what the end of the input shows: nothing at all, no header, no data. */
+static void check_end(struct checker *k, uint64_t bytes)
+{
+	struct buf *m = &k->msg;
+	if (k->legacy_stop)
+		return;
+	if (bytes == 0 || (k->rows == 0 && !k->header_done))
+		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
+				diag_msg(m, k->lang, "文件为空", "file is empty"));
+	else if (!k->header_done)
+		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
+				diag_msg(m, k->lang, "找不到表头行：前 %llu 行都是空行或标题行",
+					 "no header row: the first %llu rows are blank or titles",
+					 (unsigned long long)k->rows));
+	else if (k->records == 0)
+		emit_file_level(k, SEV_WARNING, "empty-file", NULL, 0, 0,
+				diag_msg(m, k->lang, "只有表头，没有数据行", "header only, no data rows"));
+}
+
+static const char *encoding_name(enum csvr_encoding e)
+{
+	return e == CSVR_GBK ? "gbk" : e == CSVR_GB18030 ? "gb18030" : "utf-8";
+}
+
+void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
+	      struct diag_file *out, struct check_result *res)
+{
+	struct checker k = {.rs = rs, .out = out, .lang = out->opt->lang};
+	struct csvr_options ropt = {
+		.delimiter = rs->delimiter,
+		.encoding = opt->encoding_given ? opt->encoding : rs->encoding,
+		.max_field = opt->max_field,
+	};
+	struct csvr_handler h = {on_record, on_event, &k};
+	memset(res, 0, sizeof *res);
+	res->encoding = encoding_name(ropt.encoding);
+	k.encoding = ropt.encoding;
+	k.max_field = opt->max_field ? opt->max_field : 1024 * 1024;
+	k.reader = csvr_new(&ropt, &h);
+	if (!k.reader)
+		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
+	k.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.unique_sets);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		k.file_size = (uint64_t)st.st_size;
+	k.values = xcalloc(rs->ncols, sizeof *k.values);
+	k.text = xcalloc(rs->ncols, sizeof *k.text);
+	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
+	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
+		k.rules = rules_state_new(rs);
+	if (ropt.encoding != CSVR_UTF8)
+		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
+				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
+					 "read as %s (declared); positions refer to the original file",
+					 ropt.encoding == CSVR_GBK ? "GBK" : "GB18030"));
+	char *chunk = xmalloc(READ_CHUNK);
+	for (;;) {
+		ssize_t n = read(fd, chunk, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
+					diag_msg(&k.msg, k.lang, "读取失败（第 %llu 字节后）：%s",
+						 "read failed after byte %llu: %s",
+						 (unsigned long long)res->bytes, strerror(errno)));
+			res->unreadable = true;
+			break;
+		}
+		if (n == 0)
+			break;
+		res->bytes += (uint64_t)n;
+		if (opt->on_read)
+			opt->on_read(opt->on_read_ctx, (uint64_t)n);
+		if (!csvr_stopped(k.reader))
+			csvr_feed(k.reader, chunk, (size_t)n);
+	}
+	free(chunk);
+	if (!res->unreadable) {
+		csvr_finish(k.reader);
+		flush_byte_event(&k, NULL);
+		if (k.rules && k.header_done && !k.legacy_stop)
+			rules_finish(k.rules, out);
+		if (csvr_stopped(k.reader) && !k.legacy_stop)
+			res->encoding = "utf-16";
+		else
+			check_end(&k, res->bytes);
+	}
+	if (k.legacy_stop)
+		res->encoding = "gb18030";
+	res->records = k.records;
+	csvr_free(k.reader);
+	for (size_t u = 0; u < rs->nunique; u++)
+		keyset_free(&k.unique_sets[u]);
+	free(k.unique_sets);
+	free(k.file_to_col);
+	free(k.col_to_file);
+	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected);
+	free(k.byte_event_message);
+	rules_state_free(k.rules);
+	free(k.values), free(k.text), free(k.textlen);
+	buf_free(&k.rowtext);
+}

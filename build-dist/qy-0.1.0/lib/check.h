@@ -1,0 +1,36 @@
+/*
+ * check.h — checking one data file against one rule set: structure (encoding,
+ * title rows, header, ragged and blank rows), every column's built-in checks
+ * and the unique keys.  Streams the file once; memory grows only with the
+ * unique keys.
+ */
+#ifndef QY_CHECK_H
+#define QY_CHECK_H
+
+#include "csvread.h"
+#include "diag.h"
+#include "ruleset.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct check_options {
+	enum csvr_encoding encoding;
+	bool encoding_given;    /* --encoding overrides the rule set's dialect */
+	size_t max_field;       /* bytes; 0: 1 MiB */
+	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
+	void *on_read_ctx;
+};
+
+struct check_result {
+	uint64_t records;       /* data records (not title, header or blank rows) */
+	uint64_t bytes;         /* bytes read */
+	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
+	bool unreadable;        /* a read error stopped the check (io-error reported) */
+};
+
+/* Checks the file open on fd; diagnostics go to out. */
+void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
+	      struct diag_file *out, struct check_result *res);
+
+#endif

@@ -1,0 +1,67 @@
+/* cli.c — shared command-line conventions. */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_init(const char *name) { progname = name; }
+
+void cli_version(void)
+{
+	printf("%s %s\n", progname, QY_VERSION);
+	exit(EXIT_PASS);
+}
+
+/* Prints one option line: the name and, when it takes an argument, its hint. */
+static void print_option(const char *dashes, const char *name, const struct option *o,
+			 const struct option_hint *hints)
+{
+	printf("%s%s", dashes, name);
+	if (o->has_arg != no_argument) {
+		const char *values = "";
+		for (const struct option_hint *h = hints; h && h->name; h++)
+			if (strcmp(h->name, o->name) == 0)
+				values = h->values;
+		printf("=%s", values);
+	}
+	putchar('\n');
+}
+
+void cli_list_options(const struct option *opts, const struct option_hint *hints)
+{
+	for (const struct option *o = opts; o->name; o++) {
+		if (strcmp(o->name, "list-options") == 0)
+			continue;
+		print_option("--", o->name, o, hints);
+		if (o->val > ' ' && o->val < 127) {
+			char shortname[2] = {(char)o->val, '\0'};
+			print_option("-", shortname, o, hints);
+		}
+	}
+	exit(EXIT_PASS);
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+	exit(EXIT_TROUBLE);
+}
+
+long cli_count(const char *option, const char *arg)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0)
+		cli_usage_error("%s needs a whole number, not '%s'", option, arg);
+	return v;
+}

@@ -1,0 +1,37 @@
+/*
+ * cli.h — what every command does the same way: --version, the hidden
+ * --list-options that shell completions read, usage errors (stderr, exit 2)
+ * and the name the messages carry.
+ */
+#ifndef QY_CLI_H
+#define QY_CLI_H
+
+#include <getopt.h>
+
+/* Sets progname for messages. */
+void cli_init(const char *name);
+
+/* Prints "NAME VERSION" and exits 0. */
+void cli_version(void) __attribute__((noreturn));
+
+/* What an option's argument can be, for shell completion: a list of words, or FILE, DIR, RULESET. */
+struct option_hint {
+	const char *name;
+	const char *values;
+};
+
+/*
+ * Prints every option one per line for the completion scripts: "--name" when
+ * it takes no argument, "--name=" for free text, "--name=VALUES" with a hint;
+ * short options the same, after their long twins.  Exits 0.
+ */
+void cli_list_options(const struct option *opts, const struct option_hint *hints)
+	__attribute__((noreturn));
+
+/* Prints "NAME: message" and the --help hint on stderr, exits 2. */
+void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Parses a whole number >= 0 or fails with a usage error naming the option. */
+long cli_count(const char *option, const char *arg);
+
+#endif

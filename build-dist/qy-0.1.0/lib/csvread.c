@@ -1,0 +1,468 @@
+/*
+ * csvread.c — positions, encodings and size limits around libcsv.
+ *
+ * The input is cut into segments that end right after a line break ("\n",
+ * "\r\n" or a lone "\r"), so a record can only end at the end of a segment and
+ * its start offset and line are known exactly.  libcsv runs with CSV_REPALL_NL
+ * so blank lines are records too (they are rows in a spreadsheet); the empty
+ * record it reports for the "\n" of a "\r\n" pair is dropped.
+ */
+#include "csvread.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_FIELD (1024 * 1024)
+#define LEGACY_WINDOW 4096
+/* libcsv's parser state for "inside a field" (libcsv.c: FIELD_BEGUN). */
+#define LIBCSV_FIELD_BEGUN 2
+
+struct csvr {
+	struct csv_parser parser;
+	struct csvr_handler h;
+	struct csvr_options opt;
+	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
+
+	uint64_t offset;          /* original bytes accounted for so far */
+	uint64_t line;            /* physical line at offset */
+	bool prev_cr;             /* the byte before offset was '\r' */
+	uint64_t rec_offset, rec_line;
+	uint64_t rows;
+	bool row_ended;           /* a row callback ran in the current segment */
+	int last_row_end;         /* terminator of the last record, 0 after a CRLF pair */
+
+	struct csvr_cell *cells;
+	size_t ncells, cap_cells, total_cells, keep_cells;
+	struct buf cellbuf;
+	bool field_oversized;
+	bool unterminated;
+
+	unsigned char carry[8];   /* an incomplete character held for the next feed */
+	size_t ncarry;
+	bool sniffed;             /* the first bytes were checked for a BOM */
+	bool stopped;
+	bool seen_multibyte;      /* valid non-ASCII UTF-8 was seen */
+	bool legacy_checked;      /* the GB18030 question was asked once */
+	bool deciding;            /* holding bytes to answer it */
+	struct buf pending;       /* bytes held while deciding */
+	uint64_t last_bad_row;    /* record of the last byte-level event */
+	struct buf conv;          /* transcoded segment */
+};
+
+static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool final);
+
+/* Sends an event about the record in progress. */
+static void emit(struct csvr *r, enum csvr_event_kind kind, uint64_t offset,
+		 const unsigned char *bytes, size_t nbytes)
+{
+	struct csvr_event ev = {
+		.kind = kind, .offset = offset, .line = r->rec_line,
+		.row = r->rows + 1, .cell = SIZE_MAX,
+	};
+	if (kind == CSVR_EV_OVERSIZED)
+		ev.cell = r->total_cells;
+	ev.nbytes = nbytes > sizeof ev.bytes ? sizeof ev.bytes : nbytes;
+	if (bytes)
+		memcpy(ev.bytes, bytes, ev.nbytes);
+	if (r->h.event)
+		r->h.event(r->h.ctx, &ev);
+}
+
+/* Reports a byte-level problem once per record, so a bad file is not a flood. */
+static void emit_bytes(struct csvr *r, enum csvr_event_kind kind, uint64_t offset,
+		       const unsigned char *bytes, size_t nbytes)
+{
+	if (r->last_bad_row == r->rows + 1)
+		return;
+	r->last_bad_row = r->rows + 1;
+	emit(r, kind, offset, bytes, nbytes);
+}
+
+/* libcsv field callback: keeps a copy of the cell until the record ends. */
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct csvr *r = ctx;
+	if (len > r->opt.max_field) {
+		if (!r->field_oversized)
+			emit(r, CSVR_EV_OVERSIZED, r->rec_offset, NULL, 0);
+		r->field_oversized = true;
+		len = r->opt.max_field;
+	}
+	bool oversized = r->field_oversized;
+	r->field_oversized = false;
+	r->total_cells++;
+	if (r->ncells >= r->keep_cells)
+		return;
+	if (r->ncells == r->cap_cells) {
+		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+	}
+	struct csvr_cell *c = &r->cells[r->ncells++];
+	c->off = r->cellbuf.len;
+	c->len = len;
+	c->oversized = oversized;
+	buf_add(&r->cellbuf, data, len);
+}
+
+/* libcsv row callback: delivers the record with its position. */
+static void on_row(int c, void *ctx)
+{
+	struct csvr *r = ctx;
+	r->row_ended = true;
+	if (r->total_cells == 0 && c == '\n' && r->last_row_end == '\r') {
+		r->last_row_end = 0; /* the LF of a CRLF pair */
+		return;
+	}
+	r->last_row_end = c;
+	for (size_t i = 0; i < r->ncells; i++)
+		r->cells[i].data = r->cellbuf.data + r->cells[i].off;
+	struct csvr_record rec = {
+		.cells = r->cells, .ncells = r->ncells, .total_cells = r->total_cells,
+		.row = ++r->rows, .line = r->rec_line, .offset = r->rec_offset,
+		.unterminated = r->unterminated,
+	};
+	r->h.record(r->h.ctx, &rec);
+	r->ncells = r->total_cells = 0;
+	buf_reset(&r->cellbuf);
+	r->unterminated = false;
+}
+
+/* Hands UTF-8 text to libcsv and keeps any one cell within the size limit. */
+static void parse(struct csvr *r, const void *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (csv_parse(&r->parser, s, n, on_field, on_row, r) != n)
+		die(EXIT_TROUBLE, "csv: %s", csv_strerror(csv_error(&r->parser)));
+	/* One byte of slack: a closing quote may still be dropped from the end. */
+	if (r->parser.entry_pos > r->opt.max_field + 1) {
+		if (!r->field_oversized)
+			emit(r, CSVR_EV_OVERSIZED, r->rec_offset, NULL, 0);
+		r->field_oversized = true;
+		r->parser.entry_pos = r->opt.max_field + 1;
+	}
+}
+
+/* Tells libcsv that no byte is a trimmable space: blanks are data. */
+static int never_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h)
+{
+	struct csvr *r = xcalloc(1, sizeof *r);
+	r->opt = *opt;
+	if (!r->opt.delimiter)
+		r->opt.delimiter = ',';
+	if (!r->opt.max_field)
+		r->opt.max_field = DEFAULT_MAX_FIELD;
+	r->h = *h;
+	r->cd = (iconv_t)-1;
+	if (opt->encoding != CSVR_UTF8) {
+		r->cd = iconv_open("UTF-8", opt->encoding == CSVR_GBK ? "GBK" : "GB18030");
+		if (r->cd == (iconv_t)-1) {
+			free(r);
+			return NULL;
+		}
+	}
+	if (csv_init(&r->parser, CSV_REPALL_NL) != 0)
+		die(EXIT_TROUBLE, "out of memory");
+	csv_set_delim(&r->parser, r->opt.delimiter);
+	csv_set_space_func(&r->parser, never_space);
+	r->line = r->rec_line = 1;
+	r->keep_cells = SIZE_MAX;
+	return r;
+}
+
+void csvr_free(struct csvr *r)
+{
+	if (!r)
+		return;
+	csv_free(&r->parser);
+	if (r->cd != (iconv_t)-1)
+		iconv_close(r->cd);
+	free(r->cells);
+	buf_free(&r->cellbuf);
+	buf_free(&r->pending);
+	buf_free(&r->conv);
+	free(r);
+}
+
+void csvr_keep_cells(struct csvr *r, size_t n) { r->keep_cells = n; }
+bool csvr_stopped(const struct csvr *r) { return r->stopped; }
+uint64_t csvr_rows(const struct csvr *r) { return r->rows; }
+
+/* Returns the end of the segment starting at i: just past the next line break. */
+static size_t segment_end(const unsigned char *s, size_t n, size_t i)
+{
+	const unsigned char *lf = memchr(s + i, '\n', n - i);
+	size_t limit = lf ? (size_t)(lf - s) : n;
+	const unsigned char *cr = memchr(s + i, '\r', limit - i);
+	if (cr && (size_t)(cr - s) + 1 < limit)
+		return (size_t)(cr - s) + 1;        /* a lone CR */
+	return lf ? limit + 1 : (cr ? (size_t)(cr - s) + 1 : n);
+}
+
+/* True if any byte has its high bit set. */
+static bool has_high_byte(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] & 0x80)
+			return true;
+	return false;
+}
+
+/* Starts holding bytes from s[0..n) to decide whether the file is GB18030. */
+static void start_deciding(struct csvr *r, const unsigned char *s, size_t n)
+{
+	buf_reset(&r->pending);
+	buf_add(&r->pending, s, n);
+}
+
+/* Validates and parses one UTF-8 segment; returns the bytes consumed. */
+static size_t utf8_segment(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	size_t i = 0;
+	while (i < n) {
+		bool partial;
+		size_t v = i + utf8_valid_prefix(s + i, n - i, &partial);
+		if (!r->seen_multibyte && has_high_byte(s + i, v - i))
+			r->seen_multibyte = true;
+		parse(r, s + i, v - i);
+		if (v == n || (partial && !final))
+			return v;
+		if (!r->legacy_checked && !r->seen_multibyte) {
+			r->deciding = true; /* the caller holds the rest */
+			r->offset += v;
+			return v;
+		}
+		emit_bytes(r, partial ? CSVR_EV_TRUNCATED : CSVR_EV_BAD_BYTES,
+			   r->offset + v, s + v, partial ? n - v : 1);
+		parse(r, s + v, 1);
+		i = v + 1;
+	}
+	return n;
+}
+
+/* Appends the replacement character to the transcoding buffer. */
+static void add_replacement(struct buf *b)
+{
+	buf_add(b, "\xEF\xBF\xBD", 3);
+}
+
+/* Transcodes one GBK/GB18030 segment to UTF-8 and parses it; returns bytes consumed. */
+static size_t legacy_segment(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	char *in = (char *)s;
+	size_t inleft = n;
+	buf_reset(&r->conv);
+	buf_grow(&r->conv, 2 * n + 16);
+	while (inleft > 0) {
+		char *out = r->conv.data + r->conv.len;
+		size_t outleft = r->conv.cap - r->conv.len - 1;
+		size_t rc = iconv(r->cd, &in, &inleft, &out, &outleft);
+		r->conv.len = (size_t)(out - r->conv.data);
+		if (rc != (size_t)-1)
+			break;
+		if (errno == E2BIG) {
+			buf_grow(&r->conv, 2 * inleft + 16);
+		} else if (errno == EINVAL && !final) {
+			break;
+		} else {
+			size_t at = (size_t)((unsigned char *)in - s);
+			emit_bytes(r, errno == EINVAL ? CSVR_EV_TRUNCATED : CSVR_EV_BAD_BYTES,
+				   r->offset + at, s + at, errno == EINVAL ? inleft : 1);
+			add_replacement(&r->conv);
+			in++;
+			inleft--;
+		}
+	}
+	parse(r, r->conv.data, r->conv.len);
+	return (size_t)((unsigned char *)in - s);
+}
+
+/* Moves the position past a fully consumed segment, counting its line break. */
+static void account_segment(struct csvr *r, const unsigned char *s, size_t n)
+{
+	unsigned char last = s[n - 1];
+	r->offset += n;
+	if (last == '\r' || (last == '\n' && !(n == 1 && r->prev_cr)))
+		r->line++;
+	r->prev_cr = last == '\r';
+	if (r->row_ended) {
+		r->row_ended = false;
+		r->rec_offset = r->offset;
+		r->rec_line = r->line;
+	}
+}
+
+/* Reports NUL bytes, which no text export contains. */
+static void check_nul(struct csvr *r, const unsigned char *s, size_t n)
+{
+	const unsigned char *z = memchr(s, '\0', n);
+	if (z)
+		emit_bytes(r, CSVR_EV_NUL, r->offset + (uint64_t)(z - s), z, 1);
+}
+
+/*
+ * Processes s[0..n) segment by segment.  Returns the bytes consumed: less than
+ * n only when the input ends inside a character and more may follow.
+ */
+static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	size_t i = 0;
+	while (i < n && !r->stopped) {
+		size_t end = segment_end(s, n, i), len = end - i;
+		check_nul(r, s + i, len);
+		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, final)
+						    : legacy_segment(r, s + i, len, final);
+		if (r->deciding) {
+			start_deciding(r, s + i + used, n - i - used);
+			return n;
+		}
+		if (used < len) {
+			r->offset += used;
+			return i + used;
+		}
+		account_segment(r, s + i, len);
+		i = end;
+	}
+	return n;
+}
+
+/* Feeds bytes after any held incomplete character, holding a new one at the end. */
+static void feed_range(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	while (r->ncarry > 0 && (n > 0 || final) && !r->stopped) {
+		unsigned char tmp[sizeof r->carry];
+		size_t take = n < 3 ? n : 3;
+		size_t held = r->ncarry;
+		memcpy(tmp, r->carry, held);
+		memcpy(tmp + held, s, take);
+		r->ncarry = 0;
+		size_t used = process(r, tmp, held + take, final && take == n);
+		s += take;
+		n -= take;
+		if (r->deciding) {
+			buf_add(&r->pending, s, n);
+			return;
+		}
+		memcpy(r->carry, tmp + used, held + take - used);
+		r->ncarry = held + take - used;
+		if (final && n == 0)
+			break;
+	}
+	if (n > 0 && !r->stopped) {
+		size_t used = process(r, s, n, final);
+		if (r->deciding)
+			return;
+		memcpy(r->carry, s + used, n - used);
+		r->ncarry = n - used;
+	}
+}
+
+/* Answers "is this GB18030?" from the held bytes: up to the line's end or 4 KiB. */
+static bool looks_like_gb18030(const unsigned char *s, size_t n, bool cut)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	if (cd == (iconv_t)-1)
+		return false;
+	char out[4 * LEGACY_WINDOW + 16];
+	char *in = (char *)s, *o = out;
+	size_t inleft = n, outleft = sizeof out;
+	size_t rc = iconv(cd, &in, &inleft, &o, &outleft);
+	int e = errno;
+	iconv_close(cd);
+	return rc != (size_t)-1 || (e == EINVAL && cut);
+}
+
+/* Decides the encoding question once enough bytes are held, then resumes. */
+static void maybe_decide(struct csvr *r, bool final)
+{
+	const unsigned char *s = (const unsigned char *)r->pending.data;
+	size_t n = r->pending.len, window = 0;
+	while (window < n && window < LEGACY_WINDOW && s[window] != '\n' && s[window] != '\r')
+		window++;
+	bool cut = window == LEGACY_WINDOW;
+	if (window == n && !cut && !final)
+		return;
+	if (looks_like_gb18030(s, window, cut)) {
+		emit(r, CSVR_EV_LEGACY, r->offset, s, window);
+		r->stopped = true;
+		return;
+	}
+	r->deciding = false;
+	r->legacy_checked = true;
+	struct buf held = r->pending;
+	memset(&r->pending, 0, sizeof r->pending);
+	feed_range(r, (const unsigned char *)held.data, held.len, final);
+	buf_free(&held);
+}
+
+/* Looks at the first bytes for a byte-order mark. */
+static void sniff(struct csvr *r)
+{
+	r->sniffed = true;
+	if (r->ncarry >= 3 && memcmp(r->carry, "\xEF\xBB\xBF", 3) == 0) {
+		emit(r, CSVR_EV_BOM, 0, r->carry, 3);
+		memmove(r->carry, r->carry + 3, r->ncarry - 3);
+		r->ncarry -= 3;
+		r->offset = r->rec_offset = 3;
+	} else if (r->ncarry >= 2 && (memcmp(r->carry, "\xFF\xFE", 2) == 0 ||
+				      memcmp(r->carry, "\xFE\xFF", 2) == 0)) {
+		emit(r, CSVR_EV_UTF16, 0, r->carry, 2);
+		r->stopped = true;
+	}
+}
+
+void csvr_feed(struct csvr *r, const void *data, size_t n)
+{
+	const unsigned char *s = data;
+	if (!r->sniffed) {
+		size_t take = 3 - r->ncarry < n ? 3 - r->ncarry : n;
+		memcpy(r->carry + r->ncarry, s, take);
+		r->ncarry += take;
+		s += take;
+		n -= take;
+		if (r->ncarry < 3)
+			return;
+		sniff(r);
+	}
+	if (r->stopped)
+		return;
+	if (r->deciding) {
+		buf_add(&r->pending, s, n);
+		maybe_decide(r, false);
+		return;
+	}
+	/* Held bytes go first: a BOM-less start or an incomplete character. */
+	feed_range(r, s, n, false);
+	if (r->deciding)
+		maybe_decide(r, false);
+}
+
+void csvr_finish(struct csvr *r)
+{
+	static const unsigned char nothing[1];
+	if (!r->sniffed)
+		sniff(r);
+	if (!r->stopped && !r->deciding)
+		feed_range(r, nothing, 0, true);
+	if (!r->stopped && r->deciding)
+		maybe_decide(r, true);
+	if (r->stopped)
+		return;
+	if (r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) {
+		r->unterminated = true;
+		emit(r, CSVR_EV_UNTERMINATED, r->rec_offset, NULL, 0);
+	}
+	if (csv_fini(&r->parser, on_field, on_row, r) != 0)
+		die(EXIT_TROUBLE, "csv: %s", csv_strerror(csv_error(&r->parser)));
+}

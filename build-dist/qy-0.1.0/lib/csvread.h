@@ -1,0 +1,94 @@
+/*
+ * csvread.h — a push reader for CSV over libcsv that knows where it is.
+ *
+ * libcsv reports no positions, so the reader cuts its input into segments that
+ * end at a line break and hands libcsv one segment at a time: every record then
+ * ends at the end of a known segment, which gives each record its exact byte
+ * offset and physical line.  The reader also strips and reports a UTF-8 BOM,
+ * validates UTF-8 (or transcodes GBK/GB18030 with iconv while positions keep
+ * referring to the original bytes), turns CRLF pairs into one line break, and
+ * bounds the memory a single cell may take.
+ *
+ * Cell pointers in a record are borrowed: valid only during the record
+ * callback.  Input may be fed in pieces of any size, down to one byte.
+ */
+#ifndef QY_CSVREAD_H
+#define QY_CSVREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum csvr_encoding { CSVR_UTF8, CSVR_GBK, CSVR_GB18030 };
+
+struct csvr_cell {
+	const char *data; /* UTF-8 (or the raw bytes, when they were invalid) */
+	size_t len;
+	size_t off;       /* private: offset in the reader's cell buffer */
+	bool oversized;   /* cut to the size limit */
+};
+
+struct csvr_record {
+	const struct csvr_cell *cells;
+	size_t ncells;      /* cells kept (at most the limit set by csvr_keep_cells) */
+	size_t total_cells; /* cells the record really has */
+	uint64_t row;       /* 1-based record number, title and header rows included */
+	uint64_t line;      /* 1-based physical line where the record starts */
+	uint64_t offset;    /* byte offset in the original input where it starts */
+	bool unterminated;  /* a quoted field ran to the end of the input */
+};
+
+enum csvr_event_kind {
+	CSVR_EV_BOM,             /* UTF-8 BOM stripped */
+	CSVR_EV_BAD_BYTES,       /* bytes invalid in the input encoding */
+	CSVR_EV_TRUNCATED,       /* input ends inside a multibyte character */
+	CSVR_EV_NUL,             /* NUL byte in the text */
+	CSVR_EV_LEGACY,          /* undeclared GB18030/GBK detected; reading stopped */
+	CSVR_EV_UTF16,           /* UTF-16 byte-order mark; reading stopped */
+	CSVR_EV_OVERSIZED,       /* a cell exceeded the size limit */
+	CSVR_EV_UNTERMINATED,    /* a quoted field never closed */
+};
+
+struct csvr_event {
+	enum csvr_event_kind kind;
+	uint64_t offset;          /* byte offset of the problem (of the record, for cells) */
+	uint64_t line, row;       /* where: the line of the byte, the record it is in */
+	size_t cell;              /* 0-based cell index (oversized only), else SIZE_MAX */
+	unsigned char bytes[4];   /* the offending bytes, for the message */
+	size_t nbytes;
+};
+
+struct csvr_handler {
+	void (*record)(void *ctx, const struct csvr_record *rec);
+	void (*event)(void *ctx, const struct csvr_event *ev);
+	void *ctx;
+};
+
+struct csvr_options {
+	unsigned char delimiter;   /* ',' by default */
+	enum csvr_encoding encoding;
+	size_t max_field;          /* bytes; 0 means the default of 1 MiB */
+};
+
+struct csvr;
+
+/* Creates a reader; the handler is copied.  Returns NULL if iconv lacks the encoding. */
+struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h);
+void csvr_free(struct csvr *r);
+
+/* Limits how many cells of each later record are kept (the rest are only counted). */
+void csvr_keep_cells(struct csvr *r, size_t n);
+
+/* Feeds the next n bytes of input. */
+void csvr_feed(struct csvr *r, const void *data, size_t n);
+
+/* Ends the input: flushes the last record and reports what was left open. */
+void csvr_finish(struct csvr *r);
+
+/* True once reading stopped for good (UTF-16 or undeclared legacy encoding). */
+bool csvr_stopped(const struct csvr *r);
+
+/* Number of records delivered so far. */
+uint64_t csvr_rows(const struct csvr *r);
+
+#endif

@@ -1,0 +1,329 @@
+/* diag.c — rendering, counting and capping diagnostics. */
+#include "diag.h"
+#include "jsonw.h"
+#include "utf8.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VALUE_MAX 200
+
+static const char *const severity_names[] = {"info", "warning", "error", "never"};
+
+const char *severity_name(enum severity s) { return severity_names[s]; }
+
+bool severity_from_name(const char *name, enum severity *s, bool allow_never)
+{
+	for (int i = 0; i <= SEV_NEVER; i++)
+		if (strcmp(name, severity_names[i]) == 0 && (i != SEV_NEVER || allow_never)) {
+			*s = (enum severity)i;
+			return true;
+		}
+	return false;
+}
+
+enum lang lang_from_env(void)
+{
+	const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	for (int i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return strncmp(v, "zh", 2) == 0 ? LANG_ZH : LANG_EN;
+	}
+	return LANG_EN;
+}
+
+void cell_column_name(size_t index, char out[16])
+{
+	char tmp[16];
+	int n = 0;
+	size_t v = index + 1;
+	while (v > 0 && n < 15) {
+		tmp[n++] = (char)('A' + (v - 1) % 26);
+		v = (v - 1) / 26;
+	}
+	for (int i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+}
+
+const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...)
+{
+	va_list ap;
+	buf_reset(b);
+	va_start(ap, en);
+	buf_vaddf(b, lang == LANG_ZH ? zh : en, ap);
+	va_end(ap);
+	return b->data;
+}
+
+void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
+		     const char *file, const char *ruleset)
+{
+	memset(f, 0, sizeof *f);
+	f->opt = opt;
+	f->file = file;
+	f->ruleset = ruleset;
+	strmap_init(&f->per_rule);
+}
+
+/* Cuts a value to VALUE_MAX bytes without splitting a UTF-8 character. */
+static size_t value_cut(const char *s, size_t n)
+{
+	if (n <= VALUE_MAX)
+		return n;
+	size_t cut = VALUE_MAX;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	return cut;
+}
+
+/* Writes the full rule id: RULESET/LOCAL. */
+static void add_rule_id(struct buf *b, const struct diag_file *f, const char *rule)
+{
+	if (f->ruleset) {
+		buf_adds(b, f->ruleset);
+		buf_addc(b, '/');
+	}
+	buf_adds(b, rule);
+}
+
+/* Writes a diagnostic's spreadsheet cell ("F3") into out; false when it has none. */
+static bool cell_ref(const struct diag *d, char out[40])
+{
+	if (d->cell_ref) {
+		snprintf(out, 40, "%s", d->cell_ref);
+		return true;
+	}
+	if (d->cell == SIZE_MAX || !d->row)
+		return false;
+	cell_column_name(d->cell, out);
+	snprintf(out + strlen(out), 40 - strlen(out), "%llu", (unsigned long long)d->row);
+	return true;
+}
+
+/* Appends one diagnostic as a JSON line. */
+static void render_json(struct diag_file *f, const struct diag *d)
+{
+	struct buf *b = &f->line;
+	char cell[40];
+	buf_adds(b, "{\"type\":\"diagnostic\"");
+	jsonw_key(b, "severity");
+	jsonw_string(b, severity_name(d->severity), strlen(severity_name(d->severity)));
+	jsonw_key(b, "code");
+	jsonw_string(b, d->code, strlen(d->code));
+	jsonw_key(b, "rule");
+	struct buf id = {0};
+	add_rule_id(&id, f, d->rule);
+	jsonw_string(b, id.data, id.len);
+	buf_free(&id);
+	jsonw_key(b, "file");
+	jsonw_string(b, f->file, strlen(f->file));
+	jsonw_key(b, "message");
+	jsonw_string(b, d->message, strlen(d->message));
+	if (d->row) {
+		jsonw_key(b, "line");
+		buf_addf(b, "%llu", (unsigned long long)d->line);
+		jsonw_key(b, "row");
+		buf_addf(b, "%llu", (unsigned long long)d->row);
+	}
+	if (d->column) {
+		jsonw_key(b, "column");
+		jsonw_string(b, d->column, strlen(d->column));
+	}
+	if (cell_ref(d, cell)) {
+		jsonw_key(b, "cell");
+		jsonw_string(b, cell, strlen(cell));
+	}
+	if (d->value) {
+		size_t n = value_cut(d->value, d->value_len);
+		jsonw_key(b, "value");
+		if (!jsonw_string(b, d->value, n)) {
+			jsonw_key(b, "value_bytes");
+			buf_addc(b, '"');
+			base64_encode(b, (const unsigned char *)d->value, n);
+			buf_addc(b, '"');
+		}
+	}
+	if (d->expected) {
+		jsonw_key(b, "expected");
+		jsonw_string(b, d->expected, strlen(d->expected));
+	}
+	if (d->group) {
+		jsonw_key(b, "group");
+		buf_adds(b, d->group);
+	}
+	if (d->county) {
+		jsonw_key(b, "county");
+		jsonw_string(b, d->county, strlen(d->county));
+	}
+	if (d->plan) {
+		jsonw_key(b, "plan");
+		jsonw_string(b, d->plan, strlen(d->plan));
+	}
+	buf_adds(b, "}\n");
+}
+
+/* Starts an ANSI colour when colour is on. */
+static void color(struct buf *b, const struct diag_options *o, const char *code)
+{
+	if (o->color)
+		buf_adds(b, code);
+}
+
+static const char *const severity_colors[] = {"\033[1;36m", "\033[1;33m", "\033[1;31m", ""};
+static const char *const severity_zh[] = {"提示", "警告", "错误", ""};
+
+void diag_render_text(struct buf *b, const struct diag_options *o, const char *file,
+		      const char *ruleset, const struct diag *d)
+{
+	char cell[40];
+	color(b, o, "\033[1m");
+	buf_adds(b, file);
+	if (d->line)
+		buf_addf(b, ":%llu", (unsigned long long)d->line);
+	buf_adds(b, ": ");
+	color(b, o, "\033[0m");
+	color(b, o, severity_colors[d->severity]);
+	buf_adds(b, o->lang == LANG_ZH ? severity_zh[d->severity] : severity_name(d->severity));
+	color(b, o, "\033[0m");
+	buf_addc(b, '[');
+	if (ruleset)
+		buf_addf(b, "%s/", ruleset);
+	buf_adds(b, d->rule);
+	buf_adds(b, "]: ");
+	buf_adds(b, d->message);
+	if (cell_ref(d, cell)) {
+		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
+		buf_adds(b, cell);
+		if (d->value) {
+			size_t n = value_cut(d->value, d->value_len);
+			struct buf v = {0};
+			jsonw_string(&v, d->value, n);
+			buf_adds(b, o->lang == LANG_ZH ? "：" : ": ");
+			buf_add(b, v.data, v.len);
+			buf_free(&v);
+		}
+		buf_adds(b, o->lang == LANG_ZH ? "）" : ")");
+	}
+	buf_addc(b, '\n');
+}
+
+/* Writes the line buffer out and empties it. */
+static void flush_line(struct diag_file *f)
+{
+	if (f->opt->before_write)
+		f->opt->before_write();
+	fwrite(f->line.data, 1, f->line.len, f->opt->out);
+	buf_reset(&f->line);
+}
+
+/* True when the output caps let this diagnostic be printed. */
+static bool within_caps(struct diag_file *f, const struct diag *d)
+{
+	const struct diag_options *o = f->opt;
+	if (o->max_per_rule >= 0) {
+		bool inserted;
+		uint64_t *printed = strmap_upsert(&f->per_rule, d->rule, strlen(d->rule), &inserted);
+		if (*printed >= (uint64_t)o->max_per_rule)
+			return false;
+		(*printed)++;
+	}
+	if (d->severity == SEV_ERROR && o->max_errors >= 0) {
+		if (f->printed_errors >= (uint64_t)o->max_errors)
+			return false;
+		f->printed_errors++;
+	}
+	return true;
+}
+
+void diag_emit(struct diag_file *f, const struct diag *d)
+{
+	f->counts[d->severity]++;
+	if (!within_caps(f, d)) {
+		f->suppressed++;
+		return;
+	}
+	if (f->opt->format == OUT_JSON)
+		render_json(f, d);
+	else
+		diag_render_text(&f->line, f->opt, f->file, f->ruleset, d);
+	flush_line(f);
+}
+
+/* True when the counts reach the fail level. */
+static bool file_failed(const struct diag_file *f)
+{
+	enum severity level = f->opt->fail_on;
+	for (int s = SEV_ERROR; s >= (int)level && level != SEV_NEVER; s--)
+		if (f->counts[s])
+			return true;
+	return false;
+}
+
+void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed)
+{
+	unsigned long long e = counts[SEV_ERROR], w = counts[SEV_WARNING], i = counts[SEV_INFO], r = records;
+	color(b, o, "\033[1m");
+	if (o->lang == LANG_ZH)
+		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", file,
+			 r, e, w, i, failed ? "未通过" : "通过");
+	else
+		buf_addf(b, "%s: %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
+			 file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
+			 failed ? "fail" : "pass");
+	color(b, o, "\033[0m");
+	if (suppressed)
+		buf_addf(b, o->lang == LANG_ZH ? "（另有 %llu 条未显示）" : " (%llu not shown)",
+			 (unsigned long long)suppressed);
+	buf_addc(b, '\n');
+}
+
+/* Appends the closing "file" record of design.md §3.2. */
+static void render_file_record(struct diag_file *f, uint64_t records, uint64_t bytes,
+			       const char *encoding, bool failed)
+{
+	struct buf *b = &f->line;
+	buf_adds(b, "{\"type\":\"file\"");
+	jsonw_key(b, "file");
+	jsonw_string(b, f->file, strlen(f->file));
+	jsonw_key(b, "ruleset");
+	if (f->ruleset)
+		jsonw_string(b, f->ruleset, strlen(f->ruleset));
+	else
+		buf_adds(b, "null");
+	jsonw_key(b, "records");
+	buf_addf(b, "%llu", (unsigned long long)records);
+	jsonw_key(b, "bytes");
+	buf_addf(b, "%llu", (unsigned long long)bytes);
+	jsonw_key(b, "encoding");
+	if (encoding)
+		jsonw_string(b, encoding, strlen(encoding));
+	else
+		buf_adds(b, "null");
+	jsonw_key(b, "counts");
+	buf_addf(b, "{\"error\":%llu,\"warning\":%llu,\"info\":%llu}",
+		 (unsigned long long)f->counts[SEV_ERROR],
+		 (unsigned long long)f->counts[SEV_WARNING],
+		 (unsigned long long)f->counts[SEV_INFO]);
+	jsonw_key(b, "suppressed");
+	buf_addf(b, "%llu", (unsigned long long)f->suppressed);
+	jsonw_key(b, "status");
+	buf_adds(b, failed ? "\"fail\"" : "\"pass\"");
+	buf_adds(b, "}\n");
+}
+
+bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding)
+{
+	bool failed = file_failed(f);
+	if (f->opt->format == OUT_JSON)
+		render_file_record(f, records, bytes, encoding, failed);
+	else
+		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, failed);
+	flush_line(f);
+	buf_free(&f->line);
+	strmap_free(&f->per_rule);
+	return failed;
+}

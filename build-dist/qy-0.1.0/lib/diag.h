@@ -1,0 +1,90 @@
+/*
+ * diag.h — the diagnostic stream of design.md §3: one finding per line as
+ * JSON (fixed key order, nothing time-dependent) or as compiler-style text for
+ * a terminal, with per-file counting, output caps and the closing "file"
+ * record.  A struct diag borrows every string it points at; diag_emit copies
+ * what it needs.
+ */
+#ifndef QY_DIAG_H
+#define QY_DIAG_H
+
+#include "strmap.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_NEVER };
+enum lang { LANG_EN, LANG_ZH };
+enum out_format { OUT_JSON, OUT_TEXT };
+
+const char *severity_name(enum severity s);
+/* Parses "error", "warning", "info" (and "never" when allow_never). */
+bool severity_from_name(const char *name, enum severity *s, bool allow_never);
+
+/* The user's language from LC_ALL, LC_MESSAGES or LANG: zh for zh_*, else en. */
+enum lang lang_from_env(void);
+
+/* Writes a spreadsheet column name (A, B, …, Z, AA, …) for a 0-based index. */
+void cell_column_name(size_t index, char out[16]);
+
+struct diag {
+	enum severity severity;
+	const char *code;       /* from the catalogue, e.g. "range" */
+	const char *rule;       /* local rule id; the ruleset id is prefixed */
+	const char *message;
+	uint64_t line, row;     /* 0: not located */
+	const char *column;     /* canonical column name, or NULL */
+	size_t cell;            /* 0-based column index in the file; SIZE_MAX: none */
+	const char *value;      /* cell text, or NULL */
+	size_t value_len;
+	const char *expected;   /* or NULL */
+	const char *group;      /* a JSON object of group keys, or NULL */
+	const char *cell_ref;   /* the cell as text ("F3"), overriding cell and row; or NULL */
+	const char *county;     /* or NULL */
+	const char *plan;       /* or NULL */
+};
+
+/* An empty diagnostic: no position, no cell. */
+#define DIAG_INIT { .cell = SIZE_MAX }
+
+struct diag_options {
+	enum out_format format;
+	enum lang lang;
+	enum severity fail_on;  /* SEV_NEVER: never fail */
+	long max_per_rule;      /* < 0: no cap */
+	long max_errors;        /* < 0: no cap */
+	bool color;
+	FILE *out;
+	void (*before_write)(void);   /* e.g. erase a progress bar; or NULL */
+};
+
+/* Counting and output state for one input file. */
+struct diag_file {
+	const struct diag_options *opt;
+	const char *file, *ruleset;
+	uint64_t counts[3];
+	uint64_t suppressed, printed_errors;
+	struct strmap per_rule;
+	struct buf line;
+};
+
+void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
+		     const char *file, const char *ruleset);
+void diag_emit(struct diag_file *f, const struct diag *d);
+/* Writes the "file" record (or the text summary) and returns true if the file failed. */
+bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding);
+
+/* Appends one finding as "file:line: severity[rule]: message (cell F3: "value")". */
+void diag_render_text(struct buf *b, const struct diag_options *o, const char *file,
+		      const char *ruleset, const struct diag *d);
+
+/* Appends a file's one-line summary: records, counts by severity, verdict. */
+void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed);
+
+/* Formats a message in the chosen language: zh and en take the same arguments. */
+const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...);
+
+#endif

@@ -1,0 +1,1501 @@
+/*
+ * expr.c — lexer, Pratt parser, type checker and evaluator of rule
+ * expressions.  Nodes live in one array and refer to each other by index;
+ * evaluation is a recursive walk whose depth the parser bounds.
+ */
+#include "expr.h"
+#include "celltype.h"
+#include "jsonw.h"
+#include "ruleset.h"
+#include "standards.h"
+#include "targets.h"
+#include "utf8.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 200
+
+enum op {
+	OP_LIT, OP_COL, OP_KEY, OP_AGG, OP_CALL, OP_NEG, OP_NOT,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_AND, OP_OR, OP_COND, OP_IN,
+};
+
+enum fn {
+	F_IS_NULL, F_LEN, F_YEAR, F_MONTH, F_DAY, F_DAYS_IN_MONTH, F_ABS, F_ROUND, F_MIN, F_MAX,
+	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
+	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR,
+	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
+	F_MAX_CHANGE,
+};
+
+struct fninfo {
+	const char *name;
+	enum fn id;
+	int min_args, max_args;
+	bool aggregate;
+};
+
+static const struct fninfo functions[] = {
+	{"is_null", F_IS_NULL, 1, 1, false}, {"len", F_LEN, 1, 1, false},
+	{"year", F_YEAR, 1, 1, false}, {"month", F_MONTH, 1, 1, false},
+	{"day", F_DAY, 1, 1, false}, {"days_in_month", F_DAYS_IN_MONTH, 1, 1, false},
+	{"abs", F_ABS, 1, 1, false}, {"round", F_ROUND, 2, 2, false},
+	{"min", F_MIN, 2, 16, false}, {"max", F_MAX, 2, 16, false},
+	{"matches", F_MATCHES, 2, 2, false}, {"lookup", F_LOOKUP, 3, 3, false},
+	{"target", F_TARGET, 1, 2, false}, {"baseline", F_BASELINE, 1, 2, false},
+	{"progress", F_PROGRESS, 2, 3, false}, {"schedule", F_SCHEDULE, 1, 1, false},
+	{"binding", F_BINDING, 1, 1, false}, {"aqi", F_AQI, 2, 2, false},
+	{"water_class", F_WATER_CLASS, 2, 2, false}, {"date", F_DATE, 1, 1, false},
+	{"number", F_NUMBER, 1, 1, false}, {"class", F_CLASS, 1, 1, false},
+	{"substr", F_SUBSTR, 3, 3, false},
+	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
+	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
+	{"min", F_AGG_MIN, 1, 1, true}, {"max", F_AGG_MAX, 1, 1, true},
+	{"ratio", F_RATIO, 1, 1, true}, {"percentile", F_PERCENTILE, 2, 2, true},
+	{"max_change", F_MAX_CHANGE, 2, 2, true},
+};
+
+struct node {
+	enum op op;
+	enum vtype type;
+	int pos;                  /* byte offset in the source */
+	int a, b, c;              /* children, -1 when absent */
+	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
+	struct value lit;         /* OP_LIT */
+	int index;                /* column, group key, slot, or function id */
+	int param;                /* pollutant, water parameter or table column */
+	const struct reftable *table;
+	int keycol;
+	void *re, *md;            /* pcre2 code and match data for matches() */
+};
+
+struct expr {
+	char *src;
+	struct node *nodes;
+	int nnodes, cap;
+	int *argv;
+	int nargv, capargv;
+	int root;
+	enum vtype type;
+	char *key_name;
+	size_t *cols;
+	size_t ncols;
+	char **owned;             /* string literals */
+	size_t nowned;
+};
+
+const char *vtype_name(enum vtype t)
+{
+	static const char *const names[] = {"null", "number", "string", "date", "boolean", "any"};
+	return names[t];
+}
+
+/* ---- lexing ---- */
+
+enum tok {
+	T_END, T_NUM, T_STR, T_IDENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_COMMA,
+	T_QUEST, T_COLON, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_NOT, T_EQ, T_NE, T_LT, T_LE,
+	T_GT, T_GE, T_AND, T_OR, T_IN, T_TRUE, T_FALSE, T_NULL, T_BAD,
+};
+
+struct parser {
+	struct expr *e;
+	struct expr_scope *scope;
+	const char *s;
+	size_t i;
+	enum tok tok;
+	size_t tok_pos, tok_len;
+	double tok_num;
+	struct buf tok_str;
+	int depth;
+	bool failed;
+	char *err;
+	size_t errlen;
+	int err_pos;
+};
+
+/* Records the first error, at a byte offset of the source. */
+static void perr(struct parser *P, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr(struct parser *P, size_t at, const char *fmt, ...)
+{
+	if (P->failed)
+		return;
+	P->failed = true;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(P->err, P->errlen, fmt, ap);
+	va_end(ap);
+	P->err_pos = (int)utf8_count((const unsigned char *)P->s, at) + 1;
+}
+
+static bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* Reads a string literal with \" \\ \n \t escapes. */
+static void lex_string(struct parser *P)
+{
+	buf_reset(&P->tok_str);
+	P->i++;
+	for (;;) {
+		char c = P->s[P->i];
+		if (!c) {
+			perr(P, P->tok_pos, "unterminated string");
+			P->tok = T_BAD;
+			return;
+		}
+		P->i++;
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			char n = P->s[P->i++];
+			c = n == 'n' ? '\n' : n == 't' ? '\t' : n;
+			if (!n) {
+				perr(P, P->tok_pos, "unterminated string");
+				P->tok = T_BAD;
+				return;
+			}
+		}
+		buf_addc(&P->tok_str, c);
+	}
+	P->tok = T_STR;
+}
+
+static void next(struct parser *P)
+{
+	static const struct { const char *text; enum tok tok; } ops[] = {
+		{"==", T_EQ}, {"!=", T_NE}, {"<=", T_LE}, {">=", T_GE}, {"&&", T_AND}, {"||", T_OR},
+		{"(", T_LPAREN}, {")", T_RPAREN}, {"[", T_LBRACK}, {"]", T_RBRACK}, {",", T_COMMA},
+		{"?", T_QUEST}, {":", T_COLON}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR},
+		{"/", T_SLASH}, {"!", T_NOT}, {"<", T_LT}, {">", T_GT},
+	};
+	while (P->s[P->i] == ' ' || P->s[P->i] == '\t' || P->s[P->i] == '\n' || P->s[P->i] == '\r')
+		P->i++;
+	P->tok_pos = P->i;
+	char c = P->s[P->i];
+	if (!c) {
+		P->tok = T_END;
+		return;
+	}
+	if ((c >= '0' && c <= '9') || (c == '.' && P->s[P->i + 1] >= '0' && P->s[P->i + 1] <= '9')) {
+		size_t j = P->i;
+		while ((P->s[j] >= '0' && P->s[j] <= '9') || P->s[j] == '.')
+			j++;
+		if (P->s[j] == 'e' || P->s[j] == 'E') {
+			size_t k = j + 1 + (P->s[j + 1] == '+' || P->s[j + 1] == '-');
+			if (P->s[k] >= '0' && P->s[k] <= '9') {
+				j = k;
+				while (P->s[j] >= '0' && P->s[j] <= '9')
+					j++;
+			}
+		}
+		if (!parse_number(P->s + P->i, j - P->i, &P->tok_num)) {
+			perr(P, P->i, "bad number '%.*s'", (int)(j - P->i), P->s + P->i);
+			P->tok = T_BAD;
+			return;
+		}
+		P->tok_len = j - P->i;
+		P->i = j;
+		P->tok = T_NUM;
+		return;
+	}
+	if (c == '"') {
+		lex_string(P);
+		return;
+	}
+	if (is_ident_start(c)) {
+		size_t j = P->i;
+		while (is_ident_char(P->s[j]))
+			j++;
+		P->tok_len = j - P->i;
+		P->i = j;
+		P->tok = T_IDENT;
+		const char *w = P->s + P->tok_pos;
+		if (P->tok_len == 2 && !memcmp(w, "in", 2))
+			P->tok = T_IN;
+		else if (P->tok_len == 4 && !memcmp(w, "true", 4))
+			P->tok = T_TRUE;
+		else if (P->tok_len == 5 && !memcmp(w, "false", 5))
+			P->tok = T_FALSE;
+		else if (P->tok_len == 4 && !memcmp(w, "null", 4))
+			P->tok = T_NULL;
+		return;
+	}
+	for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+		size_t n = strlen(ops[k].text);
+		if (!strncmp(P->s + P->i, ops[k].text, n)) {
+			P->i += n;
+			P->tok = ops[k].tok;
+			return;
+		}
+	}
+	uint32_t cp;
+	size_t len = utf8_decode((const unsigned char *)P->s + P->i, strlen(P->s + P->i), &cp);
+	perr(P, P->i, "unexpected character '%.*s'", (int)(len ? len : 1), P->s + P->i);
+	P->tok = T_BAD;
+}
+
+/* ---- building nodes ---- */
+
+static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
+{
+	struct expr *e = P->e;
+	if (e->nnodes == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 16;
+		e->nodes = xrealloc(e->nodes, (size_t)e->cap * sizeof *e->nodes);
+	}
+	struct node *n = &e->nodes[e->nnodes];
+	memset(n, 0, sizeof *n);
+	n->op = op;
+	n->type = type;
+	n->pos = (int)pos;
+	n->a = n->b = n->c = -1;
+	return e->nnodes++;
+}
+
+static struct node *N(struct parser *P, int i) { return &P->e->nodes[i]; }
+
+/* Appends argument node indexes to the expression's list; returns where they start. */
+static int add_args(struct expr *e, const int *items, int n)
+{
+	int start = e->nargv;
+	if (n == 0)
+		return start;
+	if (e->nargv + n > e->capargv) {
+		e->capargv = (e->capargv + n) * 2;
+		e->argv = xrealloc(e->argv, (size_t)e->capargv * sizeof *e->argv);
+	}
+	memcpy(e->argv + e->nargv, items, (size_t)n * sizeof *items);
+	e->nargv += n;
+	return start;
+}
+
+/* True if a value of type have may stand where want is expected. */
+static bool fits(enum vtype have, enum vtype want)
+{
+	return have == want || have == V_ANY || have == V_NULL || want == V_ANY;
+}
+
+/* Keeps a copy of a string literal for the expression's lifetime. */
+static const char *keep(struct parser *P, const char *s, size_t n)
+{
+	struct expr *e = P->e;
+	e->owned = xrealloc(e->owned, (e->nowned + 1) * sizeof *e->owned);
+	return e->owned[e->nowned++] = xstrndup(s, n);
+}
+
+static int parse_expr(struct parser *P, int min_bp);
+
+/* Binding powers of the binary operators: left, right (0: not binary). */
+static void binding_power(enum tok t, int *lbp, int *rbp)
+{
+	*lbp = *rbp = 0;
+	switch (t) {
+	case T_QUEST: *lbp = 2, *rbp = 1; break;
+	case T_OR: *lbp = 3, *rbp = 4; break;
+	case T_AND: *lbp = 5, *rbp = 6; break;
+	case T_EQ: case T_NE: case T_LT: case T_LE: case T_GT: case T_GE: case T_IN:
+		*lbp = 7, *rbp = 8; break;
+	case T_PLUS: case T_MINUS: *lbp = 9, *rbp = 10; break;
+	case T_STAR: case T_SLASH: *lbp = 11, *rbp = 12; break;
+	default: break;
+	}
+}
+
+static const struct fninfo *find_function(const char *name, size_t len, int nargs, bool aggregate)
+{
+	const struct fninfo *any = NULL;
+	for (size_t i = 0; i < sizeof functions / sizeof *functions; i++) {
+		const struct fninfo *f = &functions[i];
+		if (strlen(f->name) != len || memcmp(f->name, name, len) != 0)
+			continue;
+		if ((f->id == F_MIN || f->id == F_MAX) && aggregate && nargs == 1)
+			continue; /* one argument in an aggregate: the aggregate min/max */
+		if ((f->id == F_AGG_MIN || f->id == F_AGG_MAX) && (!aggregate || nargs != 1))
+			continue;
+		if (!any)
+			any = f;
+	}
+	return any;
+}
+
+/* Requires argument k of a call to be a string literal; returns it or NULL. */
+static const char *literal_arg(struct parser *P, int call, int k, const char *what)
+{
+	struct node *n = N(P, P->e->argv[N(P, call)->args + k]);
+	if (n->op != OP_LIT || n->lit.type != V_STR) {
+		perr(P, (size_t)n->pos, "%s must be a string literal", what);
+		return NULL;
+	}
+	return n->lit.str;
+}
+
+/* Checks the type of argument k of a call. */
+static void want_arg(struct parser *P, int call, int k, enum vtype want, const char *fname)
+{
+	struct node *n = N(P, P->e->argv[N(P, call)->args + k]);
+	if (!fits(n->type, want))
+		perr(P, (size_t)n->pos, "argument %d of %s() must be a %s, not a %s", k + 1, fname,
+		     vtype_name(want), vtype_name(n->type));
+}
+
+/* Finds the reference table named by lookup()'s first argument ("table" or "table.keycolumn"). */
+static void resolve_lookup(struct parser *P, int call)
+{
+	const struct ruleset *rs = P->scope->rs;
+	const char *tname = literal_arg(P, call, 0, "the table of lookup()");
+	const char *cname = literal_arg(P, call, 2, "the column of lookup()");
+	if (!tname || !cname)
+		return;
+	struct node *n = N(P, call);
+	size_t tlen = strcspn(tname, ".");
+	struct reftable *t = NULL;
+	for (size_t i = 0; i < rs->nrefs && !t; i++)
+		if (strlen(rs->refs[i].name) == tlen && !memcmp(rs->refs[i].name, tname, tlen))
+			t = rs->refs[i].table;
+	if (!t) {
+		perr(P, (size_t)n->pos, "no reference table '%.*s' in 'refs'", (int)tlen, tname);
+		return;
+	}
+	int key = tname[tlen] ? reftable_column(t, tname + tlen + 1) : 0;
+	int col = reftable_column(t, cname);
+	if (key < 0 || col < 0) {
+		perr(P, (size_t)n->pos, "reference table '%.*s' has no column '%s'", (int)tlen, tname,
+		     key < 0 ? tname + tlen + 1 : cname);
+		return;
+	}
+	reftable_index((struct reftable *)t, key);
+	n->table = t;
+	n->keycol = key;
+	n->param = col;
+}
+
+/* Compiles the pattern of matches() once. */
+static void compile_matches(struct parser *P, int call)
+{
+	const char *pat = literal_arg(P, call, 1, "the pattern of matches()");
+	if (!pat)
+		return;
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(code, msg, sizeof msg);
+		perr(P, (size_t)N(P, call)->pos, "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
+		return;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	N(P, call)->re = re;
+	N(P, call)->md = pcre2_match_data_create_from_pattern(re, NULL);
+}
+
+/* Type-checks a row function call and resolves its literal arguments. */
+static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
+{
+	struct node *n = N(P, call);
+	const char *name = f->name;
+	const struct ruleset *rs = P->scope->rs;
+	const char *lit;
+	int nargs = n->nargs;
+	switch (f->id) {
+	case F_IS_NULL: return V_BOOL;
+	case F_LEN: want_arg(P, call, 0, V_STR, name); return V_NUM;
+	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH:
+		want_arg(P, call, 0, V_DATE, name);
+		return V_NUM;
+	case F_ABS: want_arg(P, call, 0, V_NUM, name); return V_NUM;
+	case F_ROUND: want_arg(P, call, 0, V_NUM, name); want_arg(P, call, 1, V_NUM, name); return V_NUM;
+	case F_MIN: case F_MAX: {
+		enum vtype t = V_NULL;
+		for (int k = 0; k < nargs; k++) {
+			enum vtype at = N(P, P->e->argv[n->args + k])->type;
+			if (t == V_NULL || t == V_ANY)
+				t = at;
+			if (!fits(at, t) || (at != V_NUM && at != V_DATE && at != V_ANY && at != V_NULL))
+				perr(P, (size_t)N(P, P->e->argv[n->args + k])->pos,
+				     "%s() compares numbers or dates, not a %s", name, vtype_name(at));
+		}
+		return t == V_NULL ? V_ANY : t;
+	}
+	case F_MATCHES: want_arg(P, call, 0, V_STR, name); compile_matches(P, call); return V_BOOL;
+	case F_LOOKUP: resolve_lookup(P, call); return V_STR;
+	case F_TARGET: case F_BASELINE: case F_PROGRESS: case F_BINDING:
+		if (!rs->targets) {
+			perr(P, (size_t)n->pos, "%s() needs a reference table named 'targets' in 'refs'", name);
+			return V_ANY;
+		}
+		want_arg(P, call, 0, V_STR, name);
+		lit = N(P, P->e->argv[n->args])->op == OP_LIT ? N(P, P->e->argv[n->args])->lit.str : NULL;
+		if (lit && !targets_has(rs->targets, lit, strlen(lit)))
+			perr(P, (size_t)N(P, P->e->argv[n->args])->pos, "no indicator '%s' in the target table", lit);
+		if (f->id == F_PROGRESS)
+			want_arg(P, call, 1, V_NUM, name);
+		if ((f->id == F_PROGRESS && nargs == 3) || (f->id != F_PROGRESS && nargs == 2))
+			want_arg(P, call, nargs - 1, V_STR, name);
+		return f->id == F_BINDING ? V_BOOL : V_NUM;
+	case F_SCHEDULE: want_arg(P, call, 0, V_NUM, name); return V_NUM;
+	case F_AQI:
+		if ((lit = literal_arg(P, call, 0, "the pollutant of aqi()")) && (n->param = aqi_pollutant(lit)) < 0)
+			perr(P, (size_t)n->pos, "unknown pollutant '%s' (pm25, pm10, so2, no2, co, o3_8h)", lit);
+		want_arg(P, call, 1, V_NUM, name);
+		return V_NUM;
+	case F_WATER_CLASS:
+		if ((lit = literal_arg(P, call, 0, "the parameter of water_class()")) && (n->param = water_param(lit)) < 0)
+			perr(P, (size_t)n->pos, "unknown parameter '%s' (do, codmn, cod, bod5, nh3n, tp, tp_lake, ph)", lit);
+		want_arg(P, call, 1, V_NUM, name);
+		return V_NUM;
+	case F_DATE:
+		if ((lit = literal_arg(P, call, 0, "the argument of date()"))) {
+			double d;
+			if (!parse_date(lit, strlen(lit), &d))
+				perr(P, (size_t)n->pos, "'%s' is not a date (YYYY-MM-DD)", lit);
+			n->op = OP_LIT;
+			n->lit = (struct value){.type = V_DATE, .num = d};
+		}
+		return V_DATE;
+	case F_NUMBER: return V_NUM;
+	case F_CLASS: want_arg(P, call, 0, V_STR, name); return V_NUM;
+	case F_SUBSTR:
+		want_arg(P, call, 0, V_STR, name);
+		want_arg(P, call, 1, V_NUM, name);
+		want_arg(P, call, 2, V_NUM, name);
+		return V_STR;
+	default: return V_ANY;
+	}
+}
+
+/* Turns an aggregate call into an accumulator slot of the scope. */
+static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo *f)
+{
+	struct expr_scope *sc = P->scope;
+	struct node *n = N(P, call);
+	struct agg_slot slot = {.expr = P->e, .arg = n->nargs ? P->e->argv[n->args] : -1};
+	enum vtype argt = slot.arg >= 0 ? N(P, slot.arg)->type : V_NULL;
+	enum vtype ret = V_NUM;
+	switch (f->id) {
+	case F_COUNT: slot.kind = AGG_COUNT; break;
+	case F_COUNT_IF: slot.kind = AGG_COUNT_IF; want_arg(P, call, 0, V_BOOL, f->name); break;
+	case F_SUM: slot.kind = AGG_SUM; want_arg(P, call, 0, V_NUM, f->name); break;
+	case F_MEAN: slot.kind = AGG_MEAN; want_arg(P, call, 0, V_NUM, f->name); break;
+	case F_AGG_MIN: case F_AGG_MAX:
+		slot.kind = f->id == F_AGG_MIN ? AGG_MIN : AGG_MAX;
+		if (argt != V_NUM && argt != V_DATE && argt != V_ANY && argt != V_NULL)
+			perr(P, (size_t)n->pos, "%s() takes numbers or dates, not a %s", f->name, vtype_name(argt));
+		ret = argt == V_DATE ? V_DATE : argt == V_NUM ? V_NUM : V_ANY;
+		break;
+	case F_RATIO: slot.kind = AGG_RATIO; want_arg(P, call, 0, V_BOOL, f->name); break;
+	case F_MAX_CHANGE:
+		slot.kind = AGG_MAX_CHANGE;
+		want_arg(P, call, 0, V_NUM, f->name);
+		want_arg(P, call, 1, V_NUM, f->name);
+		slot.arg2 = P->e->argv[n->args + 1];
+		break;
+	default: {
+		slot.kind = AGG_PERCENTILE;
+		want_arg(P, call, 0, V_NUM, f->name);
+		struct node *p = N(P, P->e->argv[n->args + 1]);
+		if (p->op != OP_LIT || p->lit.type != V_NUM || p->lit.num < 0 || p->lit.num > 100)
+			perr(P, (size_t)p->pos, "the percentile must be a number from 0 to 100");
+		slot.p = p->lit.num;
+	}
+	}
+	if (sc->nslots == sc->capslots) {
+		sc->capslots = sc->capslots ? sc->capslots * 2 : 4;
+		sc->slots = xrealloc(sc->slots, sc->capslots * sizeof *sc->slots);
+	}
+	n->op = OP_AGG;
+	n->index = (int)sc->nslots;
+	n->param = (int)slot.kind;
+	n->lit.num = slot.p;
+	sc->slots[sc->nslots++] = slot;
+	return ret;
+}
+
+/* True if the subtree at node n holds an aggregate call. */
+static bool contains_aggregate(const struct expr *e, int n)
+{
+	if (n < 0)
+		return false;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_AGG)
+		return true;
+	for (int k = 0; k < x->nargs; k++)
+		if (contains_aggregate(e, e->argv[x->args + k]))
+			return true;
+	return contains_aggregate(e, x->a) || contains_aggregate(e, x->b) || contains_aggregate(e, x->c);
+}
+
+/* Parses name(args…) after the name. */
+static int parse_call(struct parser *P, size_t pos, const char *name, size_t len)
+{
+	int call = new_node(P, OP_CALL, V_ANY, pos);
+	int args[16], nargs = 0;
+	next(P);
+	if (P->tok != T_RPAREN) {
+		for (;;) {
+			if (nargs == 16) {
+				perr(P, P->tok_pos, "too many arguments");
+				return call;
+			}
+			args[nargs++] = parse_expr(P, 0);
+			if (P->failed)
+				return call;
+			if (P->tok == T_COMMA) {
+				next(P);
+				continue;
+			}
+			break;
+		}
+	}
+	if (P->tok != T_RPAREN) {
+		perr(P, P->tok_pos, "expected ')' to close the call of %.*s()", (int)len, name);
+		return call;
+	}
+	next(P);
+	N(P, call)->args = add_args(P->e, args, nargs);
+	N(P, call)->nargs = nargs;
+	const struct fninfo *f = find_function(name, len, nargs, P->scope->aggregate);
+	if (!f) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
+			known = known || (strlen(functions[i].name) == len && !memcmp(functions[i].name, name, len));
+		if (known && !P->scope->aggregate)
+			perr(P, pos, "aggregate function %.*s() is only allowed in aggregates", (int)len, name);
+		else if (known)
+			perr(P, pos, "wrong number of arguments to %.*s()", (int)len, name);
+		else
+			perr(P, pos, "unknown function '%.*s'", (int)len, name);
+		return call;
+	}
+	if (nargs < f->min_args || nargs > f->max_args) {
+		perr(P, pos, "%s() takes %d%s argument%s, not %d", f->name, f->min_args,
+		     f->max_args > f->min_args ? " or more" : "", f->max_args == 1 ? "" : "s", nargs);
+		return call;
+	}
+	if (f->aggregate && !P->scope->aggregate) {
+		perr(P, pos, "aggregate function %s() is only allowed in aggregates", f->name);
+		return call;
+	}
+	for (int k = 0; f->aggregate && k < nargs; k++)
+		if (contains_aggregate(P->e, args[k])) {
+			perr(P, pos, "aggregate function %s() around another aggregate", f->name);
+			return call;
+		}
+	N(P, call)->index = (int)f->id;
+	enum vtype t = f->aggregate ? make_aggregate(P, call, f) : check_call(P, call, f);
+	N(P, call)->type = t;
+	return call;
+}
+
+/* Parses a literal, a name, a call, a parenthesised expression or a unary operator. */
+static int parse_prefix(struct parser *P)
+{
+	size_t pos = P->tok_pos;
+	int n;
+	switch (P->tok) {
+	case T_NUM:
+		n = new_node(P, OP_LIT, V_NUM, pos);
+		N(P, n)->lit = (struct value){.type = V_NUM, .num = P->tok_num};
+		next(P);
+		return n;
+	case T_STR: {
+		n = new_node(P, OP_LIT, V_STR, pos);
+		const char *s = keep(P, P->tok_str.data ? P->tok_str.data : "", P->tok_str.len);
+		N(P, n)->lit = (struct value){.type = V_STR, .str = s, .len = P->tok_str.len};
+		next(P);
+		return n;
+	}
+	case T_TRUE: case T_FALSE:
+		n = new_node(P, OP_LIT, V_BOOL, pos);
+		N(P, n)->lit = (struct value){.type = V_BOOL, .num = P->tok == T_TRUE};
+		next(P);
+		return n;
+	case T_NULL:
+		n = new_node(P, OP_LIT, V_NULL, pos);
+		next(P);
+		return n;
+	case T_IDENT: {
+		const char *name = P->s + pos;
+		size_t len = P->tok_len;
+		next(P);
+		if (P->tok == T_LPAREN)
+			return parse_call(P, pos, name, len);
+		char tmp[128];
+		snprintf(tmp, sizeof tmp, "%.*s", (int)(len < 127 ? len : 127), name);
+		int col = ruleset_column(P->scope->rs, tmp);
+		if (col < 0) {
+			perr(P, pos, "unknown column '%s'", tmp);
+			return new_node(P, OP_LIT, V_NULL, pos);
+		}
+		n = new_node(P, OP_COL, V_ANY, pos);
+		N(P, n)->index = col;
+		enum coltype ct = P->scope->rs->cols[col].type;
+		N(P, n)->type = ct == TYPE_DATE || ct == TYPE_MONTH ? V_DATE
+			: ct == TYPE_BOOLEAN ? V_BOOL
+			: coltype_is_numeric(ct) || ct == TYPE_WATER_CLASS ? V_NUM : V_STR;
+		return n;
+	}
+	case T_LPAREN:
+		next(P);
+		n = parse_expr(P, 0);
+		if (P->tok != T_RPAREN)
+			perr(P, P->tok_pos, "expected ')'");
+		next(P);
+		return n;
+	case T_NOT: case T_MINUS: {
+		bool neg = P->tok == T_MINUS;
+		next(P);
+		int a = parse_expr(P, 13);
+		enum vtype at = N(P, a)->type;
+		if (!fits(at, neg ? V_NUM : V_BOOL))
+			perr(P, pos, "'%c' needs a %s, not a %s", neg ? '-' : '!', neg ? "number" : "boolean", vtype_name(at));
+		n = new_node(P, neg ? OP_NEG : OP_NOT, neg ? V_NUM : V_BOOL, pos);
+		N(P, n)->a = a;
+		return n;
+	}
+	case T_END:
+		perr(P, pos, "expression ends too early");
+		return new_node(P, OP_LIT, V_NULL, pos);
+	default:
+		perr(P, pos, "unexpected '%.*s'", (int)(P->i - pos ? P->i - pos : 1), P->s + pos);
+		return new_node(P, OP_LIT, V_NULL, pos);
+	}
+}
+
+/* Type of a binary operation, reporting a mismatch that is certain. */
+static enum vtype binary_type(struct parser *P, enum tok t, int a, int b, size_t pos)
+{
+	enum vtype x = N(P, a)->type, y = N(P, b)->type;
+	switch (t) {
+	case T_AND: case T_OR:
+		if (!fits(x, V_BOOL) || !fits(y, V_BOOL))
+			perr(P, pos, "'%s' needs booleans, not a %s and a %s", t == T_AND ? "&&" : "||",
+			     vtype_name(x), vtype_name(y));
+		return V_BOOL;
+	case T_PLUS: case T_MINUS:
+		if (x == V_DATE && (y == V_NUM || y == V_ANY || y == V_NULL))
+			return V_DATE;
+		if (t == T_MINUS && x == V_DATE && y == V_DATE)
+			return V_NUM;
+		/* fall through */
+	case T_STAR: case T_SLASH:
+		if (!fits(x, V_NUM) || !fits(y, V_NUM))
+			perr(P, pos, "arithmetic needs numbers, not a %s and a %s", vtype_name(x), vtype_name(y));
+		return x == V_ANY || y == V_ANY ? V_ANY : V_NUM;
+	default: /* comparisons */
+		if (x != V_NULL && y != V_NULL && x != V_ANY && y != V_ANY && x != y)
+			perr(P, pos, "cannot compare a %s with a %s", vtype_name(x), vtype_name(y));
+		if ((t != T_EQ && t != T_NE) && (x == V_BOOL || y == V_BOOL))
+			perr(P, pos, "booleans can only be compared with == and !=");
+		return V_BOOL;
+	}
+}
+
+/* Parses "x in [a, b, …]" after the 'in'. */
+static int parse_in(struct parser *P, int lhs, size_t pos)
+{
+	int n = new_node(P, OP_IN, V_BOOL, pos);
+	N(P, n)->a = lhs;
+	if (P->tok != T_LBRACK) {
+		perr(P, P->tok_pos, "expected '[' after 'in'");
+		return n;
+	}
+	next(P);
+	int items[256], count = 0;
+	while (P->tok != T_RBRACK && !P->failed) {
+		if (count == 256) {
+			perr(P, P->tok_pos, "more than 256 items in a list");
+			return n;
+		}
+		items[count] = parse_expr(P, 0);
+		if (!fits(N(P, items[count])->type, N(P, lhs)->type) && N(P, lhs)->type != V_NULL)
+			perr(P, (size_t)N(P, items[count])->pos, "list item is a %s, the value a %s",
+			     vtype_name(N(P, items[count])->type), vtype_name(N(P, lhs)->type));
+		count++;
+		if (P->tok == T_COMMA)
+			next(P);
+		else if (P->tok != T_RBRACK)
+			perr(P, P->tok_pos, "expected ',' or ']' in the list");
+	}
+	next(P);
+	N(P, n)->args = add_args(P->e, items, count);
+	N(P, n)->nargs = count;
+	return n;
+}
+
+static enum op binary_op(enum tok t)
+{
+	switch (t) {
+	case T_PLUS: return OP_ADD;
+	case T_MINUS: return OP_SUB;
+	case T_STAR: return OP_MUL;
+	case T_SLASH: return OP_DIV;
+	case T_EQ: return OP_EQ;
+	case T_NE: return OP_NE;
+	case T_LT: return OP_LT;
+	case T_LE: return OP_LE;
+	case T_GT: return OP_GT;
+	case T_GE: return OP_GE;
+	case T_AND: return OP_AND;
+	default: return OP_OR;
+	}
+}
+
+static bool is_null_literal(struct parser *P, int n)
+{
+	return N(P, n)->op == OP_LIT && N(P, n)->lit.type == V_NULL;
+}
+
+/* "x == null" and "x != null" are null tests (as in design.md's examples), not SQL comparisons. */
+static int null_test(struct parser *P, int operand, bool negate, size_t pos)
+{
+	int call = new_node(P, OP_CALL, V_BOOL, pos);
+	N(P, call)->index = F_IS_NULL;
+	N(P, call)->args = add_args(P->e, &operand, 1);
+	N(P, call)->nargs = 1;
+	if (!negate)
+		return call;
+	int n = new_node(P, OP_NOT, V_BOOL, pos);
+	N(P, n)->a = call;
+	return n;
+}
+
+/* Precedence climbing: parses operators that bind at least min_bp. */
+static int parse_expr(struct parser *P, int min_bp)
+{
+	if (++P->depth > MAX_DEPTH) {
+		perr(P, P->tok_pos, "expression nested more than %d levels deep", MAX_DEPTH);
+		P->depth--;
+		return new_node(P, OP_LIT, V_NULL, P->tok_pos);
+	}
+	int lhs = parse_prefix(P);
+	bool compared = false;
+	while (!P->failed) {
+		int lbp, rbp;
+		enum tok t = P->tok;
+		binding_power(t, &lbp, &rbp);
+		if (!lbp || lbp < min_bp)
+			break;
+		size_t pos = P->tok_pos;
+		bool is_comparison = lbp == 7;
+		if (is_comparison && compared) {
+			perr(P, pos, "comparisons do not chain; use &&");
+			break;
+		}
+		compared = compared || is_comparison;
+		next(P);
+		if (t == T_IN) {
+			lhs = parse_in(P, lhs, pos);
+			continue;
+		}
+		if (t == T_QUEST) {
+			int a = parse_expr(P, 0);
+			if (P->tok != T_COLON) {
+				perr(P, P->tok_pos, "expected ':' in '?:'");
+				break;
+			}
+			next(P);
+			int b = parse_expr(P, rbp);
+			if (!fits(N(P, lhs)->type, V_BOOL))
+				perr(P, pos, "the condition of '?:' must be a boolean, not a %s", vtype_name(N(P, lhs)->type));
+			enum vtype ta = N(P, a)->type, tb = N(P, b)->type;
+			if (ta != tb && ta != V_NULL && tb != V_NULL && ta != V_ANY && tb != V_ANY)
+				perr(P, pos, "the branches of '?:' are a %s and a %s", vtype_name(ta), vtype_name(tb));
+			int n = new_node(P, OP_COND, ta == V_NULL ? tb : tb == V_NULL ? ta : ta == tb ? ta : V_ANY, pos);
+			N(P, n)->a = a;
+			N(P, n)->b = b;
+			N(P, n)->c = lhs;
+			lhs = n;
+			continue;
+		}
+		int rhs = parse_expr(P, rbp);
+		if ((t == T_EQ || t == T_NE) && (is_null_literal(P, lhs) || is_null_literal(P, rhs))) {
+			lhs = null_test(P, is_null_literal(P, lhs) ? rhs : lhs, t == T_NE, pos);
+			continue;
+		}
+		enum vtype type = binary_type(P, t, lhs, rhs, pos);
+		int n = new_node(P, binary_op(t), type, pos);
+		N(P, n)->a = lhs;
+		N(P, n)->b = rhs;
+		lhs = n;
+	}
+	P->depth--;
+	return lhs;
+}
+
+/* ---- passes after parsing ---- */
+
+/* Appends the canonical text of a subtree: one spacing, full parentheses. */
+static void canonical(const struct expr *e, int n, struct buf *out)
+{
+	static const char *const ops[] = {
+		[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_EQ] = "==",
+		[OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">", [OP_GE] = ">=",
+		[OP_AND] = "&&", [OP_OR] = "||",
+	};
+	const struct node *x = &e->nodes[n];
+	switch (x->op) {
+	case OP_LIT:
+		if (x->lit.type == V_STR) {
+			buf_addc(out, '"');
+			buf_add(out, x->lit.str, x->lit.len);
+			buf_addc(out, '"');
+		} else {
+			value_format(&x->lit, out);
+		}
+		break;
+	case OP_COL: case OP_KEY:
+		buf_add(out, e->src + x->pos, strspn(e->src + x->pos,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+		break;
+	case OP_CALL: case OP_AGG:
+		buf_add(out, e->src + x->pos, strspn(e->src + x->pos,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+		buf_addc(out, '(');
+		for (int k = 0; k < x->nargs; k++) {
+			if (k)
+				buf_adds(out, ", ");
+			canonical(e, e->argv[x->args + k], out);
+		}
+		buf_addc(out, ')');
+		break;
+	case OP_NEG: case OP_NOT:
+		buf_addc(out, x->op == OP_NEG ? '-' : '!');
+		canonical(e, x->a, out);
+		break;
+	case OP_COND:
+		buf_addc(out, '(');
+		canonical(e, x->c, out);
+		buf_adds(out, " ? ");
+		canonical(e, x->a, out);
+		buf_adds(out, " : ");
+		canonical(e, x->b, out);
+		buf_addc(out, ')');
+		break;
+	case OP_IN:
+		buf_addc(out, '(');
+		canonical(e, x->a, out);
+		buf_adds(out, " in [");
+		for (int k = 0; k < x->nargs; k++) {
+			if (k)
+				buf_adds(out, ", ");
+			canonical(e, e->argv[x->args + k], out);
+		}
+		buf_adds(out, "])");
+		break;
+	default:
+		buf_addc(out, '(');
+		canonical(e, x->a, out);
+		buf_addf(out, " %s ", ops[x->op]);
+		canonical(e, x->b, out);
+		buf_addc(out, ')');
+	}
+}
+
+/*
+ * In an aggregate, replaces every subtree outside aggregate calls that equals
+ * a group key by a reference to that key; a column left over is an error.
+ */
+static void bind_group_keys(struct parser *P, int n)
+{
+	struct expr *e = P->e;
+	struct node *x = &e->nodes[n];
+	if (x->op == OP_AGG || x->op == OP_LIT || P->failed)
+		return;
+	struct buf text = {0}, key = {0};
+	canonical(e, n, &text);
+	for (size_t g = 0; g < P->scope->ngroup; g++) {
+		const struct expr *ge = P->scope->group[g];
+		buf_reset(&key);
+		canonical(ge, ge->root, &key);
+		if (key.len == text.len && memcmp(key.data, text.data, key.len) == 0) {
+			x->op = OP_KEY;
+			x->index = (int)g;
+			x->type = ge->type;
+			buf_free(&text), buf_free(&key);
+			return;
+		}
+	}
+	buf_free(&text), buf_free(&key);
+	if (x->op == OP_COL) {
+		perr(P, (size_t)x->pos, "column '%s' is used outside an aggregate function but is not a group key",
+		     P->scope->rs->cols[x->index].name);
+		return;
+	}
+	for (int k = 0; k < x->nargs; k++)
+		bind_group_keys(P, e->argv[x->args + k]);
+	if (x->a >= 0)
+		bind_group_keys(P, x->a);
+	if (x->b >= 0)
+		bind_group_keys(P, x->b);
+	if (x->c >= 0)
+		bind_group_keys(P, x->c);
+}
+
+/* Collects the columns a subtree reads, in source order, once each. */
+static void collect_columns(struct expr *e, int n)
+{
+	if (n < 0)
+		return;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COND)
+		collect_columns(e, x->c);
+	collect_columns(e, x->a);
+	collect_columns(e, x->b);
+	for (int k = 0; k < x->nargs; k++)
+		collect_columns(e, e->argv[x->args + k]);
+	if (x->op != OP_COL)
+		return;
+	for (size_t i = 0; i < e->ncols; i++)
+		if (e->cols[i] == (size_t)x->index)
+			return;
+	e->cols = xrealloc(e->cols, (e->ncols + 1) * sizeof *e->cols);
+	e->cols[e->ncols++] = (size_t)x->index;
+}
+
+/* Names a group key: a column, the function of one column, or the canonical text. */
+static char *key_name(const struct expr *e)
+{
+	const struct node *x = &e->nodes[e->root];
+	struct buf b = {0};
+	if (x->op == OP_COL)
+		canonical(e, e->root, &b);
+	else if (x->op == OP_CALL && x->nargs == 1 && e->nodes[e->argv[x->args]].op == OP_COL)
+		buf_add(&b, e->src + x->pos, strspn(e->src + x->pos,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+	else
+		canonical(e, e->root, &b);
+	return b.data ? b.data : xstrdup("");
+}
+
+struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
+			  int *pos)
+{
+	struct expr *e = xcalloc(1, sizeof *e);
+	e->src = xstrdup(src);
+	struct parser P = {.e = e, .scope = scope, .s = e->src, .err = err, .errlen = errlen};
+	size_t slots_before = scope->nslots;
+	next(&P);
+	e->root = parse_expr(&P, 0);
+	if (!P.failed && P.tok != T_END)
+		perr(&P, P.tok_pos, "unexpected '%.*s' after the expression",
+		     (int)(P.i > P.tok_pos ? P.i - P.tok_pos : 1), P.s + P.tok_pos);
+	if (!P.failed && scope->aggregate && scope->group)
+		bind_group_keys(&P, e->root);
+	buf_free(&P.tok_str);
+	if (P.failed) {
+		*pos = P.err_pos;
+		scope->nslots = slots_before;
+		expr_free(e);
+		return NULL;
+	}
+	e->type = e->nodes[e->root].type;
+	collect_columns(e, e->root);
+	e->key_name = key_name(e);
+	return e;
+}
+
+void expr_free(struct expr *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; i < e->nnodes; i++) {
+		pcre2_match_data_free(e->nodes[i].md);
+		pcre2_code_free(e->nodes[i].re);
+	}
+	for (size_t i = 0; i < e->nowned; i++)
+		free(e->owned[i]);
+	free(e->owned);
+	free(e->nodes);
+	free(e->argv);
+	free(e->cols);
+	free(e->key_name);
+	free(e->src);
+	free(e);
+}
+
+enum vtype expr_type(const struct expr *e) { return e->type; }
+const char *expr_source(const struct expr *e) { return e->src; }
+const char *expr_key_name(const struct expr *e) { return e->key_name; }
+
+size_t expr_columns(const struct expr *e, const size_t **cols)
+{
+	*cols = e->cols;
+	return e->ncols;
+}
+
+/* ---- evaluation ---- */
+
+static const struct value null_value = {.type = V_NULL};
+
+static struct value num(double v) { return (struct value){.type = V_NUM, .num = v}; }
+static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
+
+static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx);
+
+/* Compares two non-null values: -2 when they cannot be compared. */
+static int compare(const struct value *x, const struct value *y)
+{
+	if (x->type != y->type)
+		return -2;
+	if (x->type == V_STR) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		int c = memcmp(x->str, y->str, n);
+		if (c)
+			return c < 0 ? -1 : 1;
+		return x->len < y->len ? -1 : x->len > y->len;
+	}
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* Evaluates + - * / with the null rule and date arithmetic. */
+static struct value arith(enum op op, struct value x, struct value y)
+{
+	if (x.type == V_NULL || y.type == V_NULL)
+		return null_value;
+	if (x.type == V_DATE && y.type == V_NUM && (op == OP_ADD || op == OP_SUB))
+		return (struct value){.type = V_DATE, .num = op == OP_ADD ? x.num + y.num : x.num - y.num};
+	if (x.type == V_DATE && y.type == V_DATE && op == OP_SUB)
+		return num(x.num - y.num);
+	if (x.type != V_NUM || y.type != V_NUM)
+		return null_value;
+	switch (op) {
+	case OP_ADD: return num(x.num + y.num);
+	case OP_SUB: return num(x.num - y.num);
+	case OP_MUL: return num(x.num * y.num);
+	default: return y.num == 0 ? null_value : num(x.num / y.num);
+	}
+}
+
+/* Turns a key value into text for a table lookup. */
+static const char *key_text(const struct value *v, char *tmp, size_t size, size_t *len)
+{
+	if (v->type == V_STR) {
+		*len = v->len;
+		return v->str;
+	}
+	struct buf b = {0};
+	value_format(v, &b);
+	snprintf(tmp, size, "%s", b.data ? b.data : "");
+	buf_free(&b);
+	*len = strlen(tmp);
+	return tmp;
+}
+
+/* Finds the target-table row for an indicator and an optional scope value. */
+static bool target_row(const struct eval_ctx *ctx, const struct value *id, const struct value *scope,
+		       size_t *row)
+{
+	if (id->type != V_STR || !ctx->rs->targets)
+		return false;
+	const char *s = scope && scope->type == V_STR ? scope->str : NULL;
+	size_t slen = s ? scope->len : 0;
+	return targets_row(ctx->rs->targets, id->str, id->len, s, slen, row);
+}
+
+/* Share of the way from baseline to target that value has come. */
+static struct value progress(const struct targets *tg, size_t row, double v)
+{
+	double b, t;
+	if (!targets_number(tg, row, tg->c_baseline, &b) || !targets_number(tg, row, tg->c_target, &t))
+		return null_value;
+	if (t == b)
+		return num(targets_lower_better(tg, row) ? v <= t : v >= t);
+	return num((v - b) / (t - b));
+}
+
+/* Byte length of the character a lead byte starts (1 for ASCII and stray bytes). */
+static size_t char_bytes(unsigned char lead)
+{
+	return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+}
+
+/* Characters start… (1-based) of s, at most len of them, as in Excel's MID. */
+static struct value substring(const struct value *s, double start, double len)
+{
+	const unsigned char *u = (const unsigned char *)s->str;
+	size_t i = 0;
+	for (double k = 1; k < start && i < s->len; k++)
+		i += char_bytes(u[i]);
+	size_t from = i < s->len ? i : s->len;
+	for (double k = 0; k < len && i < s->len; k++)
+		i += char_bytes(u[i]);
+	if (i > s->len)
+		i = s->len;
+	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
+}
+
+static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value a[16];
+	for (int k = 0; k < x->nargs; k++)
+		a[k] = eval(e, e->argv[x->args + k], ctx);
+	int y, m, d;
+	size_t row;
+	switch ((enum fn)x->index) {
+	case F_IS_NULL: return boolean(a[0].type == V_NULL);
+	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
+	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH:
+		if (a[0].type != V_DATE)
+			return null_value;
+		civil_from_days(a[0].num, &y, &m, &d);
+		return num(x->index == F_YEAR ? y : x->index == F_MONTH ? m : x->index == F_DAY ? d : days_in_month(y, m));
+	case F_ABS: return a[0].type == V_NUM ? num(fabs(a[0].num)) : null_value;
+	case F_ROUND: {
+		if (a[0].type != V_NUM || a[1].type != V_NUM)
+			return null_value;
+		double scale = pow(10, a[1].num);
+		return num(round(a[0].num * scale) / scale);
+	}
+	case F_MIN: case F_MAX: {
+		struct value best = a[0];
+		for (int k = 0; k < x->nargs; k++) {
+			if (a[k].type == V_NULL || (a[k].type != V_NUM && a[k].type != V_DATE) || a[k].type != best.type)
+				return null_value;
+			if (x->index == F_MIN ? a[k].num < best.num : a[k].num > best.num)
+				best = a[k];
+		}
+		return best;
+	}
+	case F_MATCHES: {
+		if (a[0].type != V_STR)
+			return null_value;
+		int rc = pcre2_match(x->re, (PCRE2_SPTR)a[0].str, a[0].len, 0, 0, x->md, ctx->rs->match_ctx);
+		return rc >= 0 ? boolean(true) : rc == PCRE2_ERROR_NOMATCH ? boolean(false) : null_value;
+	}
+	case F_LOOKUP: {
+		char tmp[64];
+		size_t len;
+		bool alias;
+		if (a[1].type == V_NULL || !x->table)
+			return null_value;
+		const char *k = key_text(&a[1], tmp, sizeof tmp, &len);
+		if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
+			return null_value;
+		const char *v = reftable_cell(x->table, row, x->param);
+		return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
+	}
+	case F_TARGET: case F_BASELINE: {
+		double v;
+		if (!target_row(ctx, &a[0], x->nargs > 1 ? &a[1] : NULL, &row))
+			return null_value;
+		const struct targets *tg = ctx->rs->targets;
+		return targets_number(tg, row, x->index == F_TARGET ? tg->c_target : tg->c_baseline, &v) ? num(v) : null_value;
+	}
+	case F_PROGRESS:
+		if (a[1].type != V_NUM || !target_row(ctx, &a[0], x->nargs > 2 ? &a[2] : NULL, &row))
+			return null_value;
+		return progress(ctx->rs->targets, row, a[1].num);
+	case F_SCHEDULE:
+		if (a[0].type != V_NUM)
+			return null_value;
+		return num(a[0].num <= 2020 ? 0 : a[0].num >= 2025 ? 1 : (a[0].num - 2020) / 5);
+	case F_BINDING:
+		return target_row(ctx, &a[0], NULL, &row) ? boolean(targets_binding(ctx->rs->targets, row)) : null_value;
+	case F_AQI: {
+		double v;
+		return a[1].type == V_NUM && aqi_individual(x->param, a[1].num, &v) ? num(v) : null_value;
+	}
+	case F_WATER_CLASS:
+		return a[1].type == V_NUM ? num(water_class_of(x->param, a[1].num)) : null_value;
+	case F_NUMBER: {
+		double v;
+		if (a[0].type == V_NUM)
+			return a[0];
+		return a[0].type == V_STR && parse_number(a[0].str, a[0].len, &v) ? num(v) : null_value;
+	}
+	case F_CLASS: {
+		double v;
+		return a[0].type == V_STR && cell_parse(TYPE_WATER_CLASS, a[0].str, a[0].len, &v) == PARSE_OK ? num(v) : null_value;
+	}
+	case F_SUBSTR:
+		if (a[0].type != V_STR || a[1].type != V_NUM || a[2].type != V_NUM)
+			return null_value;
+		return substring(&a[0], a[1].num, a[2].num);
+	default:
+		return null_value;
+	}
+}
+
+/* Sorts a percentile slot's values once, when first read. */
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The p-th percentile of the sorted values, interpolating between ranks:
+ * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).
+ */
+static double percentile(struct agg_acc *acc, double p)
+{
+	if (!acc->sorted) {
+		sort_items(acc->vals, acc->nvals, sizeof *acc->vals, by_value);
+		acc->sorted = true;
+	}
+	double k = 1 + (double)(acc->nvals - 1) * p / 100;
+	size_t s = (size_t)floor(k);
+	if (s >= acc->nvals)
+		return acc->vals[acc->nvals - 1];
+	return acc->vals[s - 1] + (acc->vals[s] - acc->vals[s - 1]) * (k - (double)s);
+}
+
+/* Orders (time, value) pairs by time. */
+static int by_time(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The largest relative change between values whose times differ by exactly
+ * one (year on year): |x(t) - x(t-1)| / |x(t-1)|; null when there is no such pair.
+ */
+static struct value max_change(struct agg_acc *acc)
+{
+	size_t n = acc->nvals / 2;
+	if (!acc->sorted) {
+		sort_items(acc->vals, n, 2 * sizeof *acc->vals, by_time);
+		acc->sorted = true;
+	}
+	bool found = false;
+	double best = 0;
+	for (size_t i = 1; i < n; i++) {
+		double t0 = acc->vals[2 * i - 2], v0 = acc->vals[2 * i - 1];
+		double t1 = acc->vals[2 * i], v1 = acc->vals[2 * i + 1];
+		if (t1 - t0 != 1 || v0 == 0)
+			continue;
+		double change = fabs(v1 - v0) / fabs(v0);
+		if (!found || change > best)
+			best = change;
+		found = true;
+	}
+	return found ? num(best) : null_value;
+}
+
+/* The value of an aggregate for the group being judged. */
+static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
+{
+	struct agg_acc *acc = &ctx->accs[x->index];
+	switch ((enum agg_kind)x->param) {
+	case AGG_COUNT: return num(acc->n);
+	case AGG_COUNT_IF: return num(acc->hits);
+	case AGG_SUM: return acc->n ? num(acc->sum) : null_value;
+	case AGG_MEAN: return acc->n ? num(acc->sum / acc->n) : null_value;
+	case AGG_MIN: case AGG_MAX:
+		if (!acc->n)
+			return null_value;
+		return (struct value){.type = acc->date ? V_DATE : V_NUM,
+				      .num = x->param == AGG_MIN ? acc->lo : acc->hi};
+	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
+	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
+	case AGG_MAX_CHANGE: return max_change(acc);
+	}
+	return null_value;
+}
+
+/* Evaluates && and || in three-valued logic. */
+static struct value logic(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	bool is_and = x->op == OP_AND;
+	struct value l = eval(e, x->a, ctx);
+	if (l.type == V_BOOL && (bool)l.num != is_and)
+		return l; /* false && …, true || … */
+	struct value r = eval(e, x->b, ctx);
+	if (r.type == V_BOOL && (bool)r.num != is_and)
+		return r;
+	if (l.type != V_BOOL || r.type != V_BOOL)
+		return null_value;
+	return boolean(is_and);
+}
+
+/* Evaluates "x in [...]": null when x is null, or when nothing matched and an item was null. */
+static struct value member(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	if (v.type == V_NULL)
+		return null_value;
+	bool saw_null = false;
+	for (int k = 0; k < x->nargs; k++) {
+		struct value item = eval(e, e->argv[x->args + k], ctx);
+		if (item.type == V_NULL)
+			saw_null = true;
+		else if (compare(&v, &item) == 0)
+			return boolean(true);
+	}
+	return saw_null ? null_value : boolean(false);
+}
+
+static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
+{
+	const struct node *x = &e->nodes[n];
+	switch (x->op) {
+	case OP_LIT: return x->lit;
+	case OP_COL: return ctx->row ? ctx->row[x->index] : null_value;
+	case OP_KEY: return ctx->keys ? ctx->keys[x->index] : null_value;
+	case OP_AGG: return ctx->accs ? aggregate(x, ctx) : null_value;
+	case OP_CALL: return call(e, x, ctx);
+	case OP_NEG: {
+		struct value v = eval(e, x->a, ctx);
+		return v.type == V_NUM ? num(-v.num) : null_value;
+	}
+	case OP_NOT: {
+		struct value v = eval(e, x->a, ctx);
+		return v.type == V_BOOL ? boolean(!v.num) : null_value;
+	}
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+		return arith(x->op, eval(e, x->a, ctx), eval(e, x->b, ctx));
+	case OP_AND: case OP_OR:
+		return logic(e, x, ctx);
+	case OP_COND: {
+		struct value c = eval(e, x->c, ctx);
+		if (c.type != V_BOOL)
+			return null_value;
+		return eval(e, c.num ? x->a : x->b, ctx);
+	}
+	case OP_IN:
+		return member(e, x, ctx);
+	default: {
+		struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
+		if (l.type == V_NULL || r.type == V_NULL)
+			return null_value;
+		int c = compare(&l, &r);
+		if (c == -2)
+			return null_value;
+		switch (x->op) {
+		case OP_EQ: return boolean(c == 0);
+		case OP_NE: return boolean(c != 0);
+		case OP_LT: return boolean(c < 0);
+		case OP_LE: return boolean(c <= 0);
+		case OP_GT: return boolean(c > 0);
+		default: return boolean(c >= 0);
+		}
+	}
+	}
+}
+
+bool expr_is_constant(const struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].op == OP_COL || e->nodes[i].op == OP_KEY || e->nodes[i].op == OP_AGG)
+			return false;
+	return true;
+}
+
+struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
+{
+	return eval(e, e->root, ctx);
+}
+
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
+	}
+	a->vals[a->nvals++] = v;
+	a->sorted = false;
+}
+
+void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
+		const struct eval_ctx *row)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_slot *s = &slots[i];
+		struct agg_acc *a = &accs[i];
+		if (s->kind == AGG_COUNT) {
+			a->n++;
+			continue;
+		}
+		struct value v = eval(s->expr, s->arg, row);
+		switch (s->kind) {
+		case AGG_COUNT_IF:
+			a->hits += v.type == V_BOOL && v.num;
+			break;
+		case AGG_RATIO:
+			if (v.type == V_BOOL)
+				a->n++, a->hits += v.num;
+			break;
+		case AGG_SUM: case AGG_MEAN:
+			if (v.type == V_NUM)
+				a->n++, a->sum += v.num;
+			break;
+		case AGG_MIN: case AGG_MAX:
+			if (v.type != V_NUM && v.type != V_DATE)
+				break;
+			if (!a->n || v.num < a->lo)
+				a->lo = v.num;
+			if (!a->n || v.num > a->hi)
+				a->hi = v.num;
+			a->date = v.type == V_DATE;
+			a->n++;
+			break;
+		case AGG_PERCENTILE:
+			if (v.type == V_NUM)
+				keep_number(a, v.num);
+			break;
+		case AGG_MAX_CHANGE: {
+			struct value t = eval(s->expr, s->arg2, row);
+			if (v.type == V_NUM && t.type == V_NUM)
+				keep_number(a, t.num), keep_number(a, v.num);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+void agg_acc_free(struct agg_acc *accs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(accs[i].vals);
+}
+
+void value_format(const struct value *v, struct buf *out)
+{
+	char tmp[64];
+	switch (v->type) {
+	case V_NUM:
+		if (v->num == floor(v->num) && fabs(v->num) < 1e15) {
+			buf_addf(out, "%.0f", v->num);
+		} else {
+			snprintf(tmp, sizeof tmp, "%.4f", v->num);
+			size_t len = strlen(tmp);
+			while (len && tmp[len - 1] == '0')
+				len--;
+			if (len && tmp[len - 1] == '.')
+				len--;
+			buf_add(out, tmp, len);
+		}
+		break;
+	case V_STR: buf_add(out, v->str, v->len); break;
+	case V_DATE: format_date(v->num, tmp); buf_adds(out, tmp); break;
+	case V_BOOL: buf_adds(out, v->num ? "true" : "false"); break;
+	default: buf_adds(out, "null");
+	}
+}
+
+void value_json(const struct value *v, struct buf *out)
+{
+	switch (v->type) {
+	case V_NUM: case V_BOOL: value_format(v, out); break;
+	case V_STR: jsonw_string(out, v->str, v->len); break;
+	case V_DATE: {
+		struct buf t = {0};
+		value_format(v, &t);
+		jsonw_string(out, t.data, t.len);
+		buf_free(&t);
+		break;
+	}
+	default: buf_adds(out, "null");
+	}
+}

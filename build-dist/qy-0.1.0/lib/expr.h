@@ -1,0 +1,117 @@
+/*
+ * expr.h — the expression language of design.md §7, used by `when`,
+ * `assert`, aggregate `group` and message templates.
+ *
+ * An expression is parsed once (Pratt parser), type-checked and compiled to
+ * a node array; evaluating it per row walks that array and allocates
+ * nothing.  Strings in values are borrowed from the row's cells, the
+ * expression's literals or a reference table.
+ *
+ * Null rule: arithmetic and comparison with null give null; && and || follow
+ * three-valued logic; an assert that is null does not fail and a when that is
+ * null skips the rule (the callers apply those two).
+ *
+ * In an aggregate scope, aggregate functions (count, count_if, sum, mean,
+ * min, max, ratio, percentile, max_change) become accumulator slots that the caller
+ * feeds row by row with agg_update; any other part of the expression must be
+ * a group key (a column or expression of the rule's "group").
+ */
+#ifndef QY_EXPR_H
+#define QY_EXPR_H
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ruleset;
+
+enum vtype { V_NULL, V_NUM, V_STR, V_DATE, V_BOOL, V_ANY };
+
+struct value {
+	enum vtype type;
+	double num;       /* numbers, dates (days since 1970-01-01), booleans 0/1 */
+	const char *str;  /* strings: borrowed, not NUL-terminated */
+	size_t len;
+};
+
+/* Returns the name of a type ("number", "string", …). */
+const char *vtype_name(enum vtype t);
+
+enum agg_kind {
+	AGG_COUNT, AGG_COUNT_IF, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_RATIO, AGG_PERCENTILE,
+	AGG_MAX_CHANGE
+};
+
+struct expr;
+
+/* One aggregate function call: what to accumulate, from which expression node. */
+struct agg_slot {
+	enum agg_kind kind;
+	const struct expr *expr;
+	int arg;           /* node index of the argument, or -1 for count() */
+	int arg2;          /* max_change: node index of the time argument */
+	double p;          /* percentile */
+};
+
+/* The running state of one slot for one group. */
+struct agg_acc {
+	double n;          /* rows (count) or non-null values */
+	double sum, hits, lo, hi;
+	double *vals;      /* percentile: values; max_change: (time, value) pairs */
+	size_t nvals, cap;
+	bool sorted;
+	bool date;         /* min and max saw dates */
+};
+
+/* Where an expression is compiled: the rule set's names and, for aggregates, the group. */
+struct expr_scope {
+	const struct ruleset *rs;
+	bool aggregate;
+	struct expr *const *group;   /* group key expressions */
+	size_t ngroup;
+	struct agg_slot *slots;      /* grown by expr_compile; owned by the caller */
+	size_t nslots, capslots;
+};
+
+struct eval_ctx {
+	const struct ruleset *rs;
+	const struct value *row;     /* one value per rule-set column */
+	const struct value *keys;    /* group key values */
+	struct agg_acc *accs;        /* accumulators of the group */
+};
+
+/*
+ * Compiles src.  On error returns NULL, writes the message to err and the
+ * 1-based character position to *pos.
+ */
+struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
+			  int *pos);
+void expr_free(struct expr *e);
+
+/* The static type of the result (V_ANY when it depends on the data). */
+enum vtype expr_type(const struct expr *e);
+/* The source text as written. */
+const char *expr_source(const struct expr *e);
+/* A group key's name: its column, the function of one column ("year"), or its text. */
+const char *expr_key_name(const struct expr *e);
+/* The rule-set columns read outside aggregate functions and inside, in order of first use. */
+size_t expr_columns(const struct expr *e, const size_t **cols);
+
+struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
+
+/* True if the value does not depend on the data (no column, group key or aggregate). */
+bool expr_is_constant(const struct expr *e);
+
+/* Feeds one row to every slot's accumulator. */
+void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
+		const struct eval_ctx *row);
+/* Frees the accumulators' value lists. */
+void agg_acc_free(struct agg_acc *accs, size_t n);
+
+/* Appends a value as message text: numbers without trailing zeros, dates as YYYY-MM-DD. */
+void value_format(const struct value *v, struct buf *out);
+/* Appends a value as JSON. */
+void value_json(const struct value *v, struct buf *out);
+
+#endif

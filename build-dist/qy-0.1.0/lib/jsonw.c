@@ -1,0 +1,76 @@
+/* jsonw.c — JSON string escaping and base64. */
+#include "jsonw.h"
+#include "utf8.h"
+
+bool jsonw_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	bool clean = true;
+	buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			size_t j = i + 1;
+			while (j < n && u[j] >= 0x20 && u[j] < 0x80 && u[j] != '"' && u[j] != '\\')
+				j++;
+			buf_add(b, s + i, j - i);
+			i = j;
+		} else if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+			i++;
+		} else if (c < 0x20) {
+			switch (c) {
+			case '\n': buf_adds(b, "\\n"); break;
+			case '\r': buf_adds(b, "\\r"); break;
+			case '\t': buf_adds(b, "\\t"); break;
+			default:
+				buf_adds(b, "\\u00");
+				buf_addc(b, hex[c >> 4]);
+				buf_addc(b, hex[c & 15]);
+			}
+			i++;
+		} else {
+			uint32_t cp;
+			size_t len = utf8_decode(u + i, n - i, &cp);
+			if (len) {
+				buf_add(b, s + i, len);
+				i += len;
+			} else {
+				buf_adds(b, "\xEF\xBF\xBD");
+				clean = false;
+				i++;
+			}
+		}
+	}
+	buf_addc(b, '"');
+	return clean;
+}
+
+void jsonw_key(struct buf *b, const char *key)
+{
+	if (b->len && b->data[b->len - 1] != '{')
+		buf_addc(b, ',');
+	buf_addc(b, '"');
+	buf_adds(b, key);
+	buf_adds(b, "\":");
+}
+
+void base64_encode(struct buf *b, const unsigned char *s, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		buf_addc(b, tab[v >> 18 & 63]);
+		buf_addc(b, tab[v >> 12 & 63]);
+		buf_addc(b, i + 1 < n ? tab[v >> 6 & 63] : '=');
+		buf_addc(b, i + 2 < n ? tab[v & 63] : '=');
+	}
+}

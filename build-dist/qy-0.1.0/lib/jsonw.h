@@ -1,0 +1,24 @@
+/*
+ * jsonw.h — writing JSON text into a buffer: strings escaped byte-exactly
+ * (invalid UTF-8 becomes U+FFFD, so the output is always valid JSON) and
+ * base64 for raw bytes.  Used for the diagnostic stream, whose fixed key order
+ * and byte-identical output are part of the contract.
+ */
+#ifndef QY_JSONW_H
+#define QY_JSONW_H
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Appends s[0..n) as a quoted JSON string; returns false if bytes were replaced. */
+bool jsonw_string(struct buf *b, const char *s, size_t n);
+
+/* Appends ,"key": — the separator is left out for the first key of an object. */
+void jsonw_key(struct buf *b, const char *key);
+
+/* Appends s[0..n) in standard base64. */
+void base64_encode(struct buf *b, const unsigned char *s, size_t n);
+
+#endif

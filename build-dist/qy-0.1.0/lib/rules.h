@@ -1,0 +1,91 @@
+/*
+ * rules.h — the written rules of a rule set (design.md §6–7): row rules
+ * (`rules`: when/assert per record), aggregates (`aggregates`: an assert per
+ * group, judged after the last record) and coverage (`coverage`: every
+ * expected key present, optionally per group).  Loaded with the rule set;
+ * the per-file state is a struct rules_state.  Memory grows with the number
+ * of groups (and the values a percentile keeps), never with the rows.
+ */
+#ifndef QY_RULES_H
+#define QY_RULES_H
+
+#include "diag.h"
+#include "expr.h"
+#include "jsonload.h"
+#include "strmap.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ruleset;
+
+/* A message template: text with {name} and {=expression} placeholders. */
+struct template_part {
+	char *text;            /* literal text, or the placeholder's name */
+	struct expr *expr;     /* {=…} */
+	bool is_name;
+};
+
+struct template {
+	struct template_part *parts;
+	size_t nparts;
+};
+
+struct written_rule {
+	char *id, *plan, *code;
+	char *description[2];         /* by enum lang, or NULL */
+	enum severity severity;
+	struct expr *when, *assert;
+	struct template message[2];   /* by enum lang */
+	size_t *cols;                 /* columns a row finding points at */
+	size_t ncols;
+	/* aggregates */
+	struct expr **group;
+	size_t ngroup;
+	struct agg_slot *slots;
+	size_t nslots;
+};
+
+struct coverage_rule {
+	char *id, *plan;
+	char *description[2];
+	enum severity severity;
+	size_t col;                   /* the column whose values must cover the set */
+	char **expected;              /* the expected keys, in order */
+	char **expected_label;        /* their names from the reference table, or NULL */
+	size_t nexpected;
+	struct expr *per;             /* optional: per group */
+	struct expr *when;
+	struct value *per_values;     /* listed per values, or NULL: those seen */
+	size_t nper_values;
+	char **per_owned;
+	struct template message[2];
+};
+
+/* Reads "rules", "aggregates" and "coverage" into the rule set. */
+void rules_load(struct loader *L, json_t *root);
+void rules_free(struct ruleset *rs);
+
+/* What the rules see of one record. */
+struct row_view {
+	const struct value *values;   /* per column */
+	const char *const *text;      /* per column: trimmed cell text, or NULL */
+	const size_t *textlen;
+	const size_t *file_col;       /* per column: 0-based cell index, or SIZE_MAX */
+	uint64_t line, row;
+	const char *county;
+};
+
+struct rules_state;
+
+struct rules_state *rules_state_new(const struct ruleset *rs);
+void rules_state_free(struct rules_state *st);
+
+/* Runs the row rules on a record and feeds it to the aggregates and coverage. */
+void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out);
+
+/* Judges every aggregate group and coverage set after the last record. */
+void rules_finish(struct rules_state *st, struct diag_file *out);
+
+#endif

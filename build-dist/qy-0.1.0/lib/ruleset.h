@@ -1,0 +1,119 @@
+/*
+ * ruleset.h — rule sets (design.md §6): one JSON file describing a kind of
+ * submission, compiled once at load time — patterns JIT-compiled with a match
+ * limit, enums hashed, reference tables loaded and indexed, header names
+ * folded for matching.  Every mistake in a rule file is reported as
+ * "FILE:LINE:COL: PATH: message" on stderr and makes loading fail.
+ * A loaded ruleset owns everything it points at.
+ */
+#ifndef QY_RULESET_H
+#define QY_RULESET_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "celltype.h"
+#include "csvread.h"
+#include "diag.h"
+#include "reftable.h"
+#include "strmap.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The built-in checks of a column, each with its own severity. */
+enum check {
+	CHK_REQUIRED, CHK_TYPE, CHK_CHECK_DIGIT, CHK_RANGE, CHK_LENGTH, CHK_PATTERN,
+	CHK_ENUM, CHK_REFERENCE, CHK_ALIAS, CHK_WHITESPACE, CHK_COUNT
+};
+
+/* The diagnostic code of a check ("type-error", "range", …). */
+const char *check_code(enum check c);
+
+struct column {
+	char *name, *label, *unit, *description;
+	char **aliases;
+	size_t naliases;
+	enum coltype type;
+	bool required;
+	bool has_min, has_max;
+	double min, max;
+	char *min_text, *max_text;      /* as written, for messages */
+	long min_length, max_length;    /* -1: none */
+	char *pattern_src;
+	pcre2_code *pattern;
+	pcre2_match_data *match;
+	char **enum_values;
+	size_t nenum;
+	struct strmap enum_set;
+	char *enum_text;                /* "one of A, B, …" */
+	struct reftable *ref;
+	int ref_col;
+	char *ref_text;                 /* "table.column" */
+	enum severity severity[CHK_COUNT];
+};
+
+struct unique_key {
+	size_t *cols;
+	size_t ncols;
+	char *id;                       /* "station_id+date" */
+	enum severity severity;
+};
+
+struct named_table {
+	char *name;
+	struct reftable *table;
+};
+
+enum county_mode { COUNTY_NONE, COUNTY_BY_CODE, COUNTY_BY_NAME };
+
+struct ruleset {
+	char *id, *version, *title_zh, *title_en, *plan, *description, *path;
+	char **match;
+	size_t nmatch;
+	unsigned char delimiter;
+	long header_row;                /* 0: detect */
+	enum csvr_encoding encoding;
+	bool encoding_declared;
+	struct column *cols;
+	size_t ncols;
+	struct strmap header_names;     /* folded name, label or alias → column */
+	struct unique_key *uniques;
+	size_t nunique;
+	struct named_table *refs;
+	size_t nrefs;
+	size_t county_col;              /* valid when county_mode != COUNTY_NONE */
+	enum county_mode county_mode;
+	struct reftable *counties;
+	int county_code_col;
+	pcre2_match_context *match_ctx;
+	struct targets *targets;        /* from the "targets" reference table, or NULL */
+	struct written_rule *row_rules, *aggregates;
+	size_t nrow_rules, naggregates;
+	struct coverage_rule *coverage;
+	size_t ncoverage;
+};
+
+/* Loads and compiles a rule set; prints every error and returns NULL on failure. */
+struct ruleset *ruleset_load(const char *path);
+void ruleset_free(struct ruleset *rs);
+
+/* Finds a column by canonical name; returns its index or -1. */
+int ruleset_column(const struct ruleset *rs, const char *name);
+
+/* Writes what a column allows (range, length, list, pattern, reference) in a short line. */
+void column_allowed(const struct column *c, enum lang lang, struct buf *out);
+
+/* True if a file name (its last component) matches one of the match globs. */
+bool ruleset_matches(const struct ruleset *rs, const char *filename);
+
+/*
+ * Loads every *.json rule set in dir, sorted by file name.  Returns the count
+ * (0 with *sets NULL for an empty directory), or -1 if any failed to load.
+ */
+int ruleset_load_dir(const char *dir, struct ruleset ***sets);
+
+/* The rules directory: $QY_RULES, the installed one, or ../rules beside the binary. */
+const char *ruleset_default_dir(void);
+
+#endif

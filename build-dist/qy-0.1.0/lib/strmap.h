@@ -1,0 +1,48 @@
+/*
+ * strmap.h — a hash map from byte strings to 64-bit values, with the keys
+ * copied into one arena owned by the map.  Open addressing, one probe sequence,
+ * no per-key allocation: it backs enum sets, reference-table indexes, header
+ * matching and the unique-key sets that must hold a million keys cheaply.
+ */
+#ifndef QY_STRMAP_H
+#define QY_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strmap_slot;
+
+struct strmap {
+	struct strmap_slot *slots;
+	size_t nslots, count;
+	char *arena;
+	size_t arena_len, arena_cap;
+};
+
+void strmap_init(struct strmap *m);
+void strmap_free(struct strmap *m);
+
+/* Hashes a byte string (exposed so callers can hash once and probe twice). */
+uint64_t strmap_hash(const void *key, size_t len);
+
+/* Looks key up; returns true and sets *value when present. */
+bool strmap_get(const struct strmap *m, const void *key, size_t len, uint64_t *value);
+
+/*
+ * Inserts key with value unless present.  Returns true if inserted; when the
+ * key was there already returns false and sets *existing to its value.
+ */
+bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
+		uint64_t *existing);
+
+/*
+ * Returns a pointer to key's value, inserting key with value 0 when absent
+ * (*inserted says which).  The pointer is valid until the next insertion.
+ */
+uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *inserted);
+
+/* Returns the number of keys. */
+static inline size_t strmap_count(const struct strmap *m) { return m->count; }
+
+#endif

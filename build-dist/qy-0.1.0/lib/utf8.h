@@ -1,0 +1,73 @@
+/*
+ * utf8.h — strict UTF-8 validation, character counting and the folding used to
+ * match header cells and spot full-width characters.  All functions take
+ * byte ranges that need not be NUL-terminated and allocate nothing.
+ */
+#ifndef QY_UTF8_H
+#define QY_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Returns the length of the valid UTF-8 prefix of s[0..n).  When the rest is
+ * a sequence cut off by the end of the range, *partial is set to true (more
+ * bytes may complete it); otherwise the byte at the returned offset is invalid.
+ */
+size_t utf8_valid_prefix(const unsigned char *s, size_t n, bool *partial);
+
+/* Decodes one character; returns its length, or 0 (and *cp = U+FFFD) when invalid. */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Encodes cp into out (4 bytes room); returns the length. */
+size_t utf8_encode(uint32_t cp, char *out);
+
+/* Counts characters; each invalid byte counts as one. */
+size_t utf8_count(const unsigned char *s, size_t n);
+
+/* Byte length of the blanks (space, tab, U+3000, NBSP) at the start, and at the end, of s. */
+size_t utf8_blank_len_slow(const unsigned char *s, size_t n);
+size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
+
+/* Inline for the usual cell, which starts and ends with a non-blank ASCII byte. */
+static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
+{
+	if (n == 0 || (s[0] < 0x80 && s[0] != ' ' && s[0] != '\t'))
+		return 0;
+	return utf8_blank_len_slow(s, n);
+}
+
+static inline size_t utf8_blank_len_back(const unsigned char *s, size_t n)
+{
+	if (n == 0 || (s[n - 1] < 0x80 && s[n - 1] != ' ' && s[n - 1] != '\t'))
+		return 0;
+	return utf8_blank_len_back_slow(s, n);
+}
+
+/*
+ * Appends to out (at most 4*n+1 bytes room) the folded form of s: blanks at
+ * both ends trimmed, full-width ASCII (U+FF01–U+FF5E, U+3000) made half-width,
+ * and ASCII letters lower-cased.  Returns the folded length.
+ */
+size_t utf8_fold_name(const unsigned char *s, size_t n, char *out);
+
+/*
+ * Copies s to out with full-width ASCII forms made half-width; returns the new
+ * length (never more than n) and sets *changed if anything was folded.
+ */
+size_t utf8_halfwidth(const unsigned char *s, size_t n, char *out, bool *changed);
+
+/* True if s may hold a full-width form (U+FF01–U+FF5E) or U+3000: a cheap pre-check. */
+static inline bool utf8_may_have_fullwidth(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == 0xEF || s[i] == 0xE3)
+			return true;
+	return false;
+}
+
+/* Display width of a string on a terminal: East Asian wide characters count 2. */
+size_t utf8_width(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * util.h — memory, growable byte buffers and error reporting shared by every
+ * command.  Allocation failure is fatal (exit 2): a checker that runs out of
+ * memory cannot give a trustworthy verdict.  Strings returned by x* functions
+ * are owned by the caller.
+ */
+#ifndef QY_UTIL_H
+#define QY_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define QY_VERSION "0.1.0"
+
+/* Exit codes of design.md §4. */
+enum { EXIT_PASS = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2, EXIT_BADRULES = 3 };
+
+extern const char *progname;
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Prints "progname: message" on stderr. */
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "progname: message" on stderr and exits with status. */
+void die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* A growable byte buffer; data is always NUL-terminated after len bytes. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+void buf_grow(struct buf *b, size_t extra);
+void buf_add_slow(struct buf *b, const void *p, size_t n);
+
+/* Appends n bytes; inline because every cell of every record passes here. */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (!b->data || n >= b->cap - b->len) {
+		buf_add_slow(b, p, n);
+		return;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_addf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+/* qsort that accepts an empty array (qsort's base may not be NULL even for 0 items). */
+void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* Flushes and closes stdout; a write error is fatal (exit 2), EPIPE quiet. */
+void close_stdout(void);
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# demo.sh BUILD — shows qy-check on the sample submissions, in Chinese text and
+# as the JSON stream.  Findings are expected: the samples are made to have them.
+build=${1:-build}
+QY_RULES="$(pwd)/rules"
+export QY_RULES
+check="$build/qy-check"
+show() { printf '\n$ %s\n' "$*"; "$@"; printf '(exit status %s)\n' "$?"; }
+
+show "$check" --format text --lang zh samples/英德市_空气质量日报_2025-06.csv
+show "$check" --format text --lang zh samples/清城区_空气质量日报_2025-06.csv
+show "$check" --format text --lang zh samples/佛冈县_空气质量日报_2025-06_excel.csv
+show "$check" --format text --lang zh --encoding gb18030 samples/佛冈县_空气质量日报_2025-06_excel.csv
+show "$check" --format text --lang en samples/air-daily_清新区_2025-06_bom.csv
+show "$check" --format json samples/清城区_空气质量日报_2025-06.csv
+show "$check" --format text --lang zh samples/清城区_指标清单_2023-2024.csv samples/连州市_重点项目清单_2025.csv \
+	samples/清新区_断面水质月报_2025-06.csv samples/连南瑶族自治县_排放源统计_2024.csv
+show "$check" --format text --lang zh --encoding gb18030 samples/清新区_主要任务清单_2025.csv
+show "$check" -j 2 --format text --lang en samples/英德市_*.csv samples/清远市_*.csv samples/清城区_断面水质月报_2025-01至06.csv
+exit 0

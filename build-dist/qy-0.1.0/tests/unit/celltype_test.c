@@ -1,0 +1,83 @@
+/* celltype_test — number, date, code and class parsing at their edges. */
+#include "celltype.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+/* The fast number path must agree with strtod to the last bit. */
+static void test_numbers(void)
+{
+	const char *same[] = {"0", "-0", "12", "3.5", "0.1", "0.3", "123456789012345",
+			      "1234567890.12345", "99999.99999", "1e3", "-2.5E-3", ".5", "5.",
+			      "+7", "0.000000000000000000001", "1234567890123456789"};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+		double v = -1;
+		bool ok = parse_number(same[i], strlen(same[i]), &v);
+		double want = strtod(same[i], NULL);
+		char name[64];
+		snprintf(name, sizeof name, "number %s", same[i]);
+		CHECK(name, ok && memcmp(&v, &want, sizeof v) == 0, "got %.17g, strtod %.17g", v, want);
+	}
+	const char *bad[] = {"", "-", ".", "1.2.3", "1e", "e5", "abc", "1,234", " 1", "1 ",
+			     "inf", "nan", "0x10", "1e999"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		double v;
+		char name[64];
+		snprintf(name, sizeof name, "not a number '%s'", bad[i]);
+		CHECK(name, !parse_number(bad[i], strlen(bad[i]), &v), "accepted");
+	}
+}
+
+/* Dates across month ends and leap years, and their round trip. */
+static void test_dates(void)
+{
+	double d, e;
+	char out[16];
+	CHECK("1970-01-01 is day 0", parse_date("1970-01-01", 10, &d) && d == 0, "got %g", d);
+	CHECK("2024-02-29 exists", parse_date("2024-02-29", 10, &d), "rejected");
+	CHECK("2023-02-29 does not", !parse_date("2023-02-29", 10, &d), "accepted");
+	CHECK("2000-02-29 exists", parse_date("2000-02-29", 10, &d), "rejected");
+	CHECK("1900-02-29 does not", !parse_date("1900-02-29", 10, &d), "accepted");
+	CHECK("2025-04-31 does not", !parse_date("2025-04-31", 10, &d), "accepted");
+	CHECK("2025/06/01 is not a date", !parse_date("2025/06/01", 10, &d), "accepted");
+	parse_date("2024-02-28", 10, &d);
+	parse_date("2024-03-01", 10, &e);
+	CHECK("leap day between", e - d == 2, "got %g", e - d);
+	parse_date("2025-12-31", 10, &d);
+	format_date(d + 1, out);
+	CHECK_STR("day after 2025-12-31", out, "2026-01-01");
+	CHECK("days in Feb 2024", days_in_month(2024, 2) == 29, "wrong");
+	CHECK("days in Feb 2025", days_in_month(2025, 2) == 28, "wrong");
+	CHECK("month 2025-06", parse_month("2025-06", 7, &d) && d == 2025 * 12 + 5, "got %g", d);
+	CHECK("month 2025-13", !parse_month("2025-13", 7, &d), "accepted");
+}
+
+/* Unified social credit codes: the worked example of domain.md §5 and its faults. */
+static void test_codes(void)
+{
+	double v;
+	CHECK("valid USCC", uscc_check("91130200699229617X", 18) == PARSE_OK, "rejected");
+	CHECK("check character", uscc_check_char("91130200699229617X") == 'X', "wrong");
+	CHECK("pilot code fails only the check", uscc_check("91350100M0001TGQXM", 18) == PARSE_CHECK_DIGIT, "wrong");
+	CHECK("letter I is not allowed", uscc_check("91130200699229617I", 18) == PARSE_BAD, "accepted");
+	CHECK("17 characters", uscc_check("91130200699229617", 17) == PARSE_BAD, "accepted");
+	CHECK("permit", cell_parse(TYPE_PERMIT, "91130200699229617X001P", 22, &v) == PARSE_OK, "rejected");
+	CHECK("permit sequence 000", cell_parse(TYPE_PERMIT, "91130200699229617X000P", 22, &v) == PARSE_BAD, "accepted");
+	CHECK("permit letter", cell_parse(TYPE_PERMIT, "91130200699229617X0011", 22, &v) == PARSE_BAD, "accepted");
+	CHECK("water class Ⅲ", cell_parse(TYPE_WATER_CLASS, "Ⅲ", 3, &v) == PARSE_OK && v == 3, "got %g", v);
+	CHECK("water class 劣V类", cell_parse(TYPE_WATER_CLASS, "劣V类", strlen("劣V类"), &v) == PARSE_OK && v == 6, "got %g", v);
+	CHECK("water class VI", cell_parse(TYPE_WATER_CLASS, "VI", 2, &v) == PARSE_BAD, "accepted");
+	CHECK("boolean TRUE", cell_parse(TYPE_BOOLEAN, "TRUE", 4, &v) == PARSE_OK && v == 1, "wrong");
+	CHECK("boolean 否", cell_parse(TYPE_BOOLEAN, "否", 3, &v) == PARSE_OK && v == 0, "wrong");
+	CHECK("percent 45%", cell_parse(TYPE_PERCENT, "45%", 3, &v) == PARSE_OK && v == 45, "wrong");
+	CHECK("integer 1.0", cell_parse(TYPE_INTEGER, "1.0", 3, &v) == PARSE_BAD, "accepted");
+	CHECK("year 0999", cell_parse(TYPE_YEAR, "0999", 4, &v) == PARSE_BAD, "accepted");
+}
+
+int main(void)
+{
+	test_numbers();
+	test_dates();
+	test_codes();
+	return test_status();
+}

@@ -1,0 +1,152 @@
+/*
+ * csvread_test — the CSV reader against every fixture in tests/csv: the dump
+ * of records and events at full size must equal FIXTURE.dump, and feeding the
+ * same bytes at every chunk size from one byte up must give the same dump.
+ * A fixture named *.gb18030.csv is read with --encoding gb18030.
+ * With UPDATE=1 the .dump files are rewritten (read them before committing).
+ */
+#include "csvread.h"
+#include "util.h"
+#include "test.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends bytes with everything unprintable or special escaped. */
+static void add_escaped(struct buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n')
+			buf_adds(out, "\\n");
+		else if (c == '\r')
+			buf_adds(out, "\\r");
+		else if (c == '\\' || c == '|' || c == ']')
+			buf_addf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(out, "\\x%02x", c);
+		else
+			buf_addc(out, (char)c);
+	}
+}
+
+static void on_record(void *ctx, const struct csvr_record *rec)
+{
+	struct buf *out = ctx;
+	buf_addf(out, "record row=%llu line=%llu offset=%llu cells=%zu/%zu%s [",
+		 (unsigned long long)rec->row, (unsigned long long)rec->line,
+		 (unsigned long long)rec->offset, rec->ncells, rec->total_cells,
+		 rec->unterminated ? " unterminated" : "");
+	for (size_t i = 0; i < rec->ncells; i++) {
+		if (i)
+			buf_addc(out, '|');
+		add_escaped(out, rec->cells[i].data, rec->cells[i].len);
+		if (rec->cells[i].oversized)
+			buf_adds(out, "<cut>");
+	}
+	buf_adds(out, "]\n");
+}
+
+static void on_event(void *ctx, const struct csvr_event *ev)
+{
+	static const char *names[] = {"bom", "bad-bytes", "truncated", "nul",
+				      "legacy", "utf16", "oversized", "unterminated"};
+	struct buf *out = ctx;
+	buf_addf(out, "event %s offset=%llu line=%llu row=%llu cell=%zu bytes=",
+		 names[ev->kind], (unsigned long long)ev->offset,
+		 (unsigned long long)ev->line, (unsigned long long)ev->row, ev->cell);
+	for (size_t i = 0; i < ev->nbytes; i++)
+		buf_addf(out, "%02x", ev->bytes[i]);
+	buf_addc(out, '\n');
+}
+
+/* Reads data in pieces of chunk bytes and returns the dump. */
+static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding enc)
+{
+	struct buf out = {0};
+	struct csvr_options opt = {.encoding = enc, .max_field = 64};
+	struct csvr_handler h = {on_record, on_event, &out};
+	struct csvr *r = csvr_new(&opt, &h);
+	for (size_t i = 0; i < n; i += chunk)
+		csvr_feed(r, data + i, n - i < chunk ? n - i : chunk);
+	csvr_finish(r);
+	csvr_free(r);
+	buf_addc(&out, 0);
+	return out.data;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b = {0};
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	*len = b.len;
+	if (!b.data)
+		buf_add(&b, "", 0);
+	return b.data;
+}
+
+static void test_fixture(const char *dir, const char *name)
+{
+	char path[1024], dpath[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
+	size_t n, dn;
+	char *data = slurp(path, &n);
+	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030 : CSVR_UTF8;
+	char *whole = dump(data, n, n ? n : 1, enc);
+	char *want = slurp(dpath, &dn);
+	if (getenv("UPDATE")) {
+		FILE *f = fopen(dpath, "wb");
+		fputs(whole, f);
+		fclose(f);
+	} else {
+		CHECK(name, want && strcmp(whole, want) == 0,
+		      "dump differs from %s:\n%s", dpath, whole);
+	}
+	size_t bad = 0;
+	for (size_t chunk = 1; chunk < n; chunk++) {
+		char *d = dump(data, n, chunk, enc);
+		if (strcmp(d, whole) != 0 && !bad)
+			bad = chunk;
+		free(d);
+	}
+	char label[1100];
+	snprintf(label, sizeof label, "%s at every chunk size", name);
+	CHECK(label, bad == 0, "chunk size %zu differs:\n%s", bad,
+	      bad ? dump(data, n, bad, enc) : "");
+	free(data);
+	free(whole);
+	free(want);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "tests/csv";
+	DIR *d = opendir(dir);
+	if (!d) {
+		printf("FAIL csvread: cannot open %s\n", dir);
+		return 1;
+	}
+	struct dirent *e;
+	char *names[256];
+	int count = 0;
+	while ((e = readdir(d)) && count < 256) {
+		size_t len = strlen(e->d_name);
+		if (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0)
+			names[count++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	for (int i = 0; i < count; i++) {
+		test_fixture(dir, names[i]);
+		free(names[i]);
+	}
+	return test_status();
+}

@@ -1,0 +1,295 @@
+/*
+ * expr_test — the expression language: precedence and associativity, every
+ * operator with null on either side, three-valued logic, every function
+ * (aqi at and between breakpoints, water_class at each class limit, dates
+ * across month and leap-year ends, targets), and load-time errors with
+ * their positions.
+ */
+#include "celltype.h"
+#include "expr.h"
+#include "ruleset.h"
+#include "test.h"
+
+#include <math.h>
+
+static struct ruleset *rs;
+static struct value row[7];
+
+enum { N_, M_, S_, D_, B_, MON_, CODE_ };
+
+/* Sets the test row: n, m, s, d, b (null when the pointer or number says so). */
+static void set_row(double n, double m, const char *s, const char *d, int b)
+{
+	double days;
+	row[N_] = isnan(n) ? (struct value){V_NULL} : (struct value){.type = V_NUM, .num = n};
+	row[M_] = isnan(m) ? (struct value){V_NULL} : (struct value){.type = V_NUM, .num = m};
+	row[S_] = s ? (struct value){.type = V_STR, .str = s, .len = strlen(s)} : (struct value){V_NULL};
+	row[D_] = d && parse_date(d, strlen(d), &days) ? (struct value){.type = V_DATE, .num = days}
+						      : (struct value){V_NULL};
+	row[B_] = b < 0 ? (struct value){V_NULL} : (struct value){.type = V_BOOL, .num = b};
+	row[MON_] = (struct value){V_NULL};
+	row[CODE_] = (struct value){.type = V_STR, .str = "441881", .len = 6};
+}
+
+/* Evaluates src on the test row and renders the result ("null" for null). */
+static const char *run(const char *src)
+{
+	static struct buf out;
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+	buf_reset(&out);
+	if (!e) {
+		buf_addf(&out, "error %d: %s", pos, err);
+		return out.data;
+	}
+	struct eval_ctx ctx = {.rs = rs, .row = row};
+	struct value v = expr_eval(e, &ctx);
+	value_format(&v, &out);
+	expr_free(e);
+	free(scope.slots);
+	return out.data;
+}
+
+#define EXPECT(src, want) CHECK_STR(src, run(src), want)
+
+static void test_precedence(void)
+{
+	set_row(2, 3, "x", "2024-02-28", 1);
+	EXPECT("1 + 2 * 3", "7");
+	EXPECT("(1 + 2) * 3", "9");
+	EXPECT("10 - 4 - 3", "3");
+	EXPECT("24 / 4 / 2", "3");
+	EXPECT("-n * m", "-6");
+	EXPECT("1 + 2 < 4 && 2 > 1", "true");
+	EXPECT("true || false && false", "true");
+	EXPECT("!false && false", "false");
+	EXPECT("n > 1 ? 10 : 20", "10");
+	EXPECT("false ? 1 : true ? 2 : 3", "2");
+	EXPECT("n in [1, 2, 3]", "true");
+	EXPECT("s in [\"a\", \"b\"]", "false");
+	EXPECT("7 / 2", "3.5");
+	EXPECT("1 / 0", "null");
+}
+
+static void test_nulls(void)
+{
+	set_row(NAN, 3, NULL, NULL, -1);
+	const char *null_ops[] = {"n + 1", "1 - n", "n * 2", "2 / n", "-n", "n == 1", "1 != n",
+				  "n < 1", "n <= 1", "1 > n", "n >= 1", "!b", "n in [1, 2]",
+				  "b ? 1 : 2", "s == \"x\"", "len(s)", "year(d)", "abs(n)",
+				  "round(n, 1)", "min(n, m)", "max(m, n)", "aqi(\"pm25\", n)",
+				  "water_class(\"cod\", n)"};
+	for (size_t i = 0; i < sizeof null_ops / sizeof *null_ops; i++)
+		EXPECT(null_ops[i], "null");
+	EXPECT("is_null(n)", "true");
+	EXPECT("n == null", "true");
+	EXPECT("null != n", "false");
+	EXPECT("m != null && n == null", "true");
+	EXPECT("null == null", "true");
+	EXPECT("is_null(m)", "false");
+	EXPECT("false && b", "false");
+	EXPECT("b && false", "false");
+	EXPECT("true && b", "null");
+	EXPECT("b && true", "null");
+	EXPECT("true || b", "true");
+	EXPECT("b || true", "true");
+	EXPECT("false || b", "null");
+	EXPECT("b || b", "null");
+	EXPECT("m in [1, null]", "null");
+	EXPECT("m in [3, null]", "true");
+}
+
+static void test_functions(void)
+{
+	set_row(-2.5, 3, "清远ab", "2024-02-29", 1);
+	EXPECT("len(s)", "4");
+	EXPECT("abs(n)", "2.5");
+	EXPECT("round(2.345, 2)", "2.35");
+	EXPECT("round(n, 0)", "-3");
+	EXPECT("min(3, 1, 2)", "1");
+	EXPECT("max(3, 1, 2)", "3");
+	EXPECT("year(d)", "2024");
+	EXPECT("month(d)", "2");
+	EXPECT("day(d)", "29");
+	EXPECT("days_in_month(d)", "29");
+	EXPECT("days_in_month(date(\"2023-02-01\"))", "28");
+	EXPECT("days_in_month(date(\"2025-04-30\"))", "30");
+	EXPECT("d + 1", "2024-03-01");
+	EXPECT("date(\"2025-01-01\") - 1", "2024-12-31");
+	EXPECT("date(\"2025-01-01\") - date(\"2024-01-01\")", "366");
+	EXPECT("d < date(\"2024-03-01\")", "true");
+	EXPECT("matches(s, \"^清远\")", "true");
+	EXPECT("matches(s, \"[0-9]\")", "false");
+	EXPECT("lookup(\"counties\", code, \"name\")", "英德市");
+	EXPECT("lookup(\"counties.name\", \"连山县\", \"code\")", "441825");
+	EXPECT("lookup(\"counties\", \"999999\", \"name\")", "null");
+	EXPECT("number(\"12.5\")", "12.5");
+	EXPECT("class(\"劣Ⅴ\")", "6");
+	EXPECT("substr(\"91441881MA4W0000X1\", 3, 6)", "441881");
+	EXPECT("substr(s, 2, 2)", "远a");
+	EXPECT("substr(s, 4, 9)", "b");
+	EXPECT("substr(s, 9, 1)", "");
+	EXPECT("substr(s, 0, 1)", "清");
+}
+
+static void test_aqi(void)
+{
+	set_row(0, 0, NULL, NULL, 0);
+	/* at breakpoints */
+	EXPECT("aqi(\"pm25\", 35)", "50");
+	EXPECT("aqi(\"pm25\", 75)", "100");
+	EXPECT("aqi(\"pm25\", 500)", "500");
+	EXPECT("aqi(\"pm10\", 150)", "100");
+	EXPECT("aqi(\"so2\", 475)", "150");
+	EXPECT("aqi(\"no2\", 280)", "200");
+	EXPECT("aqi(\"co\", 4)", "100");
+	EXPECT("aqi(\"co\", 60)", "500");
+	EXPECT("aqi(\"o3_8h\", 160)", "100");
+	EXPECT("aqi(\"o3_8h\", 800)", "300");
+	/* between breakpoints: (I_hi - I_lo)/(BP_hi - BP_lo)·(C - BP_lo) + I_lo */
+	EXPECT("aqi(\"pm25\", 55)", "75");
+	EXPECT("aqi(\"pm10\", 100)", "75");
+	EXPECT("aqi(\"so2\", 100)", "75");
+	EXPECT("aqi(\"no2\", 60)", "75");
+	EXPECT("aqi(\"co\", 3)", "75");
+	EXPECT("aqi(\"o3_8h\", 130)", "75");
+	EXPECT("aqi(\"pm25\", 0)", "0");
+	/* off the scale */
+	EXPECT("aqi(\"pm25\", 501)", "null");
+	EXPECT("aqi(\"o3_8h\", 801)", "null");
+	EXPECT("aqi(\"pm25\", -1)", "null");
+}
+
+static void test_water(void)
+{
+	set_row(0, 0, NULL, NULL, 0);
+	EXPECT("water_class(\"cod\", 15)", "1");
+	EXPECT("water_class(\"cod\", 15.1)", "3");
+	EXPECT("water_class(\"cod\", 40)", "5");
+	EXPECT("water_class(\"cod\", 40.1)", "6");
+	EXPECT("water_class(\"bod5\", 3)", "1");
+	EXPECT("water_class(\"do\", 7.5)", "1");
+	EXPECT("water_class(\"do\", 7.4)", "2");
+	EXPECT("water_class(\"do\", 2)", "5");
+	EXPECT("water_class(\"do\", 1.9)", "6");
+	EXPECT("water_class(\"nh3n\", 0.15)", "1");
+	EXPECT("water_class(\"nh3n\", 0.5)", "2");
+	EXPECT("water_class(\"nh3n\", 1.0)", "3");
+	EXPECT("water_class(\"nh3n\", 1.5)", "4");
+	EXPECT("water_class(\"nh3n\", 2.0)", "5");
+	EXPECT("water_class(\"codmn\", 6)", "3");
+	EXPECT("water_class(\"tp\", 0.2)", "3");
+	EXPECT("water_class(\"tp_lake\", 0.2)", "5");
+	EXPECT("water_class(\"tp_lake\", 0.025)", "2");
+	EXPECT("water_class(\"ph\", 6)", "1");
+	EXPECT("water_class(\"ph\", 9.1)", "6");
+}
+
+static void test_targets(void)
+{
+	set_row(23, 21, NULL, NULL, 0);
+	EXPECT("target(\"pm25_annual\")", "22");
+	EXPECT("target(\"pm25_annual\", code)", "20");
+	EXPECT("target(\"pm25_annual\", \"441802\")", "22");
+	EXPECT("baseline(\"pm25_annual\", code)", "24");
+	EXPECT("progress(\"pm25_annual\", n, code)", "0.25");
+	EXPECT("progress(\"pm25_annual\", m)", "1.3333");
+	EXPECT("progress(\"good_days\", 93.5)", "0.5");
+	EXPECT("progress(\"forest\", 58)", "1");
+	EXPECT("progress(\"forest\", 57)", "0");
+	EXPECT("progress(\"ecology\", 1)", "null");
+	EXPECT("schedule(2023)", "0.6");
+	EXPECT("schedule(2026)", "1");
+	EXPECT("binding(\"pm25_annual\")", "true");
+	EXPECT("binding(\"forest\")", "false");
+}
+
+static void test_errors(void)
+{
+	EXPECT("n +", "error 4: expression ends too early");
+	EXPECT("(n + 1", "error 7: expected ')'");
+	EXPECT("pm2 > 1", "error 1: unknown column 'pm2'");
+	EXPECT("n > foo(1)", "error 5: unknown function 'foo'");
+	EXPECT("len(s, s)", "error 1: len() takes 1 argument, not 2");
+	EXPECT("n + s", "error 3: arithmetic needs numbers, not a number and a string");
+	EXPECT("s == 1", "error 3: cannot compare a string with a number");
+	EXPECT("n > 1 && 2", "error 7: '&&' needs booleans, not a boolean and a number");
+	EXPECT("mean(n) > 1", "error 1: aggregate function mean() is only allowed in aggregates");
+	EXPECT("1 < n < 3", "error 7: comparisons do not chain; use &&");
+	EXPECT("aqi(\"pm1\", n)", "error 1: unknown pollutant 'pm1' (pm25, pm10, so2, no2, co, o3_8h)");
+	EXPECT("water_class(\"cod\", s)", "error 20: argument 2 of water_class() must be a number, not a string");
+	EXPECT("matches(s, \"(\")", "error 1: bad pattern at offset 1: missing closing parenthesis");
+	EXPECT("target(\"nope\")", "error 8: no indicator 'nope' in the target table");
+	EXPECT("lookup(\"regions\", s, \"x\")", "error 1: no reference table 'regions' in 'refs'");
+	EXPECT("date(\"2025-02-30\")", "error 1: '2025-02-30' is not a date (YYYY-MM-DD)");
+	EXPECT("s == \"清远\" && @", "error 14: unexpected character '@'");
+	EXPECT("n ? 1 : 2", "error 3: the condition of '?:' must be a boolean, not a number");
+	struct buf deep = {0};
+	for (int i = 0; i < 10000; i++)
+		buf_addc(&deep, '(');
+	buf_adds(&deep, "1");
+	CHECK("10,000 parentheses are refused", strstr(run(deep.data), "nested more than 200 levels") != NULL,
+	      "got %s", run(deep.data));
+	buf_free(&deep);
+}
+
+/* Aggregates: accumulate three rows and judge one group. */
+static void test_aggregates(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope rs_scope = {.rs = rs};
+	struct expr *group = expr_compile("month(d)", &rs_scope, err, sizeof err, &pos);
+	struct expr *groups[] = {group};
+	struct expr_scope scope = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	const char *src = "count() == 3 && count_if(n > 1) == 2 && sum(n) == 6 && mean(n) == 2 && "
+			  "min(n) == 1 && max(n) == 3 && ratio(b) == 0.5 && percentile(n, 50) == 2 && "
+			  "round(max_change(n, m), 4) == 0.6667 && month(d) == 2";
+	struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+	CHECK("aggregate compiles", e != NULL, "%s at %d", err, pos);
+	if (!e)
+		return;
+	struct agg_acc accs[16] = {0};
+	double ns[] = {1, 2, 3}, years[] = {2023, 2021, 2022};
+	int bs[] = {1, 0, -1};
+	for (int i = 0; i < 3; i++) {
+		set_row(ns[i], years[i], NULL, "2024-02-10", bs[i]);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope.slots, scope.nslots, accs, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
+	struct value v = expr_eval(e, &ctx);
+	CHECK("aggregate values", v.type == V_BOOL && v.num == 1, "got type %d %g", v.type, v.num);
+	agg_acc_free(accs, scope.nslots);
+	expr_free(e);
+	free(scope.slots);
+	struct expr_scope bad = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	e = expr_compile("mean(n) > m", &bad, err, sizeof err, &pos);
+	CHECK("column outside aggregate must be a key", !e && strstr(err, "'m' is used outside"), "%s", err);
+	e = expr_compile("sum(count())", &bad, err, sizeof err, &pos);
+	CHECK("nested aggregate refused", !e && strstr(err, "around another aggregate"), "%s", err);
+	free(bad.slots);
+	expr_free(group);
+}
+
+int main(void)
+{
+	rs = ruleset_load("tests/rules/expr.json");
+	if (!rs) {
+		printf("FAIL expr: cannot load tests/rules/expr.json\n");
+		return 1;
+	}
+	test_precedence();
+	test_nulls();
+	test_functions();
+	test_aqi();
+	test_water();
+	test_targets();
+	test_errors();
+	test_aggregates();
+	ruleset_free(rs);
+	return test_status();
+}

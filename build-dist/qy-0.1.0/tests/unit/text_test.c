@@ -1,0 +1,68 @@
+/* text_test — UTF-8 validation and folding, JSON escaping, the string map, JSON positions. */
+#include "jsonpos.h"
+#include "jsonw.h"
+#include "strmap.h"
+#include "utf8.h"
+#include "test.h"
+
+#include <stdio.h>
+
+static void test_utf8(void)
+{
+	bool partial;
+	CHECK("valid mixed", utf8_valid_prefix((const unsigned char *)"ab清远", 8, &partial) == 8, "cut");
+	CHECK("overlong rejected", utf8_valid_prefix((const unsigned char *)"a\xC0\xAF", 3, &partial) == 1 && !partial, "accepted");
+	CHECK("surrogate rejected", utf8_valid_prefix((const unsigned char *)"\xED\xA0\x80", 3, &partial) == 0 && !partial, "accepted");
+	CHECK("cut sequence is partial", utf8_valid_prefix((const unsigned char *)"a\xE6\xB8", 3, &partial) == 1 && partial, "not partial");
+	CHECK("count characters", utf8_count((const unsigned char *)"清远a", 7) == 3, "wrong");
+	char out[64];
+	size_t n = utf8_fold_name((const unsigned char *)"\xE3\x80\x80ＰＭ２.５ ", strlen("\xE3\x80\x80ＰＭ２.５ "), out);
+	CHECK_STR("fold full-width header", (out[n] = 0, out), "pm2.5");
+	CHECK("width of CJK", utf8_width("清远ab", 8) == 6, "wrong");
+}
+
+static void test_json(void)
+{
+	struct buf b = {0};
+	bool clean = jsonw_string(&b, "a\"\\\n\x01\xff清", 9);
+	CHECK_STR("escaping", b.data, "\"a\\\"\\\\\\n\\u0001\xEF\xBF\xBD清\"");
+	CHECK("invalid byte reported", !clean, "clean");
+	buf_reset(&b);
+	base64_encode(&b, (const unsigned char *)"\xff\xfe", 2);
+	CHECK_STR("base64", b.data, "//4=");
+	buf_free(&b);
+	const char *doc = "{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"c\": {\"d\": true}\n}";
+	int line, col;
+	CHECK("path a[1].b", jsonpos_find(doc, strlen(doc), "a[1].b", false, &line, &col) && line == 2 && col == 18,
+	      "got %d:%d", line, col);
+	CHECK("key c.d", jsonpos_find(doc, strlen(doc), "c.d", true, &line, &col) && line == 3 && col == 9,
+	      "got %d:%d", line, col);
+	CHECK("missing path", !jsonpos_find(doc, strlen(doc), "c.e", true, &line, &col), "found");
+}
+
+static void test_strmap(void)
+{
+	struct strmap m;
+	strmap_init(&m);
+	char key[32];
+	bool ok = true;
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		ok = ok && strmap_put(&m, key, strlen(key), (uint64_t)i, NULL);
+	}
+	uint64_t v = 0, old = 0;
+	CHECK("100000 distinct keys", ok && strmap_count(&m) == 100000, "count %zu", strmap_count(&m));
+	CHECK("lookup", strmap_get(&m, "k4242", 5, &v) && v == 4242, "got %llu", (unsigned long long)v);
+	CHECK("duplicate refused", !strmap_put(&m, "k7", 2, 1, &old) && old == 7, "old %llu", (unsigned long long)old);
+	CHECK("absent", !strmap_get(&m, "k100000", 7, &v), "found");
+	CHECK("empty key", strmap_put(&m, "", 0, 9, NULL) && strmap_get(&m, "", 0, &v) && v == 9, "wrong");
+	strmap_free(&m);
+}
+
+int main(void)
+{
+	test_utf8();
+	test_json();
+	test_strmap();
+	return test_status();
+}
