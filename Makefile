@@ -101,12 +101,17 @@ uninstall:
 lint-man:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
 
+# libFuzzer harnesses (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS = 60
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 # A versioned source tarball of the tracked files; distcheck builds and tests it.
 DIST = qy-$(VERSION)
 dist:
 	rm -rf $(DIST) $(DIST).tar.gz
 	mkdir $(DIST)
-	git ls-files | tar -cf - -T - | tar -xf - -C $(DIST)
+	git ls-files -z | tar --null -cf - -T - | tar -xf - -C $(DIST)
 	tar -czf $(DIST).tar.gz $(DIST)
 	rm -rf $(DIST)
 
@@ -117,6 +122,6 @@ distcheck: dist
 	rm -rf build-dist
 
 clean:
-	rm -rf build build-asan build-install build-dist bench/data qy-*.tar.gz
+	rm -rf build build-asan build-install build-dist build-fuzz bench/data qy-*.tar.gz
 
-.PHONY: all check check-asan demo bench install uninstall lint-man dist distcheck clean FORCE
+.PHONY: all check check-asan demo bench install uninstall lint-man dist distcheck fuzz clean FORCE

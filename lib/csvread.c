@@ -50,7 +50,8 @@ struct csvr {
 	bool legacy_checked;      /* the GB18030 question was asked once */
 	bool deciding;            /* holding bytes to answer it */
 	struct buf pending;       /* bytes held while deciding */
-	uint64_t last_bad_row;    /* record of the last byte-level event */
+	struct csvr_event bad;    /* the earliest byte-level problem of the record in progress */
+	bool has_bad;
 	struct buf conv;          /* transcoded segment */
 };
 
@@ -73,14 +74,32 @@ static void emit(struct csvr *r, enum csvr_event_kind kind, uint64_t offset,
 		r->h.event(r->h.ctx, &ev);
 }
 
-/* Reports a byte-level problem once per record, so a bad file is not a flood. */
+/*
+ * Notes a byte-level problem; a record reports only its earliest one (just
+ * before the record itself), so a bad file is not a flood and the report does
+ * not depend on how the input was cut into pieces.
+ */
 static void emit_bytes(struct csvr *r, enum csvr_event_kind kind, uint64_t offset,
 		       const unsigned char *bytes, size_t nbytes)
 {
-	if (r->last_bad_row == r->rows + 1)
+	if (r->has_bad && r->bad.offset <= offset)
 		return;
-	r->last_bad_row = r->rows + 1;
-	emit(r, kind, offset, bytes, nbytes);
+	r->has_bad = true;
+	r->bad = (struct csvr_event){
+		.kind = kind, .offset = offset, .line = r->rec_line, .row = r->rows + 1, .cell = SIZE_MAX,
+	};
+	r->bad.nbytes = nbytes > sizeof r->bad.bytes ? sizeof r->bad.bytes : nbytes;
+	memcpy(r->bad.bytes, bytes, r->bad.nbytes);
+}
+
+/* Sends the held byte-level problem of the record in progress. */
+static void flush_bytes(struct csvr *r)
+{
+	if (!r->has_bad)
+		return;
+	r->has_bad = false;
+	if (r->h.event)
+		r->h.event(r->h.ctx, &r->bad);
 }
 
 /* libcsv field callback: keeps a copy of the cell until the record ends. */
@@ -119,6 +138,7 @@ static void on_row(int c, void *ctx)
 		return;
 	}
 	r->last_row_end = c;
+	flush_bytes(r);
 	for (size_t i = 0; i < r->ncells; i++)
 		r->cells[i].data = r->cellbuf.data + r->cells[i].off;
 	struct csvr_record rec = {
@@ -320,9 +340,11 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 	size_t i = 0;
 	while (i < n && !r->stopped) {
 		size_t end = segment_end(s, n, i), len = end - i;
+		/* a segment that ends at a line break is complete: a character cut there is cut for good */
+		bool complete = final || s[end - 1] == '\n' || s[end - 1] == '\r';
 		check_nul(r, s + i, len);
-		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, final)
-						    : legacy_segment(r, s + i, len, final);
+		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
+						    : legacy_segment(r, s + i, len, complete);
 		if (r->deciding) {
 			start_deciding(r, s + i + used, n - i - used);
 			return n;
@@ -342,8 +364,10 @@ static void feed_range(struct csvr *r, const unsigned char *s, size_t n, bool fi
 {
 	while (r->ncarry > 0 && (n > 0 || final) && !r->stopped) {
 		unsigned char tmp[sizeof r->carry];
-		size_t take = n < 3 ? n : 3;
-		size_t held = r->ncarry;
+		size_t held = r->ncarry;  /* at most 3: the start of one character */
+		size_t take = n < sizeof tmp - held ? n : sizeof tmp - held;
+		if (take > 3)
+			take = 3;
 		memcpy(tmp, r->carry, held);
 		memcpy(tmp + held, s, take);
 		r->ncarry = 0;
@@ -457,12 +481,15 @@ void csvr_finish(struct csvr *r)
 		feed_range(r, nothing, 0, true);
 	if (!r->stopped && r->deciding)
 		maybe_decide(r, true);
-	if (r->stopped)
+	if (r->stopped) {
+		flush_bytes(r);
 		return;
+	}
 	if (r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) {
 		r->unterminated = true;
 		emit(r, CSVR_EV_UNTERMINATED, r->rec_offset, NULL, 0);
 	}
 	if (csv_fini(&r->parser, on_field, on_row, r) != 0)
 		die(EXIT_TROUBLE, "csv: %s", csv_strerror(csv_error(&r->parser)));
+	flush_bytes(r);
 }

@@ -153,13 +153,14 @@ static void lex_string(struct parser *P)
 		if (c == '"')
 			break;
 		if (c == '\\') {
-			char n = P->s[P->i++];
-			c = n == 'n' ? '\n' : n == 't' ? '\t' : n;
+			char n = P->s[P->i];
 			if (!n) {
 				perr(P, P->tok_pos, "unterminated string");
 				P->tok = T_BAD;
 				return;
 			}
+			P->i++;
+			c = n == 'n' ? '\n' : n == 't' ? '\t' : n;
 		}
 		buf_addc(&P->tok_str, c);
 	}

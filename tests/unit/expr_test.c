@@ -226,6 +226,8 @@ static void test_errors(void)
 	EXPECT("date(\"2025-02-30\")", "error 1: '2025-02-30' is not a date (YYYY-MM-DD)");
 	EXPECT("s == \"清远\" && @", "error 14: unexpected character '@'");
 	EXPECT("n ? 1 : 2", "error 3: the condition of '?:' must be a boolean, not a number");
+	/* found by fuzzing: a backslash at the very end of a string read past the expression */
+	EXPECT("   (\"    c\\", "error 5: unterminated string");
 	struct buf deep = {0};
 	for (int i = 0; i < 10000; i++)
 		buf_addc(&deep, '(');

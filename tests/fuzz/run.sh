@@ -1,0 +1,46 @@
+#!/bin/sh
+# tests/fuzz/run.sh SECONDS — builds the libFuzzer harnesses (clang, ASan, UBSan)
+# and runs each for SECONDS, from seed corpora made of the samples, the golden
+# cases, the rule files, their expressions and the streams.  A crash leaves its
+# input in build-fuzz/crashes/; turn each into a regression case in tests/.
+set -e
+seconds=${1:-60}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+out=build-fuzz
+make -s BUILD=$out CC=clang OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" $out/libqy.a
+flags="-std=c11 -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags jansson libpcre2-8)"
+libs="$out/libqy.a $(pkg-config --libs jansson libpcre2-8) -lcsv -lm"
+mkdir -p $out/crashes
+for f in csv ruleset expr stream; do
+	# shellcheck disable=SC2086 # flag lists
+	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $out/fuzz_$f tests/fuzz/fuzz_$f.c $libs
+	rm -rf $out/seeds-$f && mkdir -p $out/seeds-$f $out/corpus-$f
+done
+i=0
+for s in samples/*.csv tests/golden/*/*.csv tests/csv/*.csv; do
+	i=$((i + 1))
+	{ printf ' '; cat "$s"; } > $out/seeds-csv/$i            # UTF-8, 17-byte chunks
+	{ printf '\041'; cat "$s"; } > $out/seeds-csv/g$i         # GB18030, 17-byte chunks
+done
+for s in rules/*.json tests/rules/*.json tests/golden/*/rules.json tests/golden/*/never.json; do
+	[ -f "$s" ] && cp "$s" $out/seeds-ruleset/"$(echo "$s" | tr / _)"
+done
+i=0
+while IFS= read -r e; do
+	i=$((i + 1))
+	printf '%s' "$e" > $out/seeds-expr/$i
+done < tests/fuzz/expr-seeds.txt
+for s in tests/streams/*.jsonl tests/golden/*/expected; do
+	cp "$s" $out/seeds-stream/"$(echo "$s" | tr / _)"
+done
+status=0
+for f in csv ruleset expr stream; do
+	echo "fuzz_$f: $seconds s"
+	$out/fuzz_$f -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$out/crashes/$f- -print_final_stats=1 $out/corpus-$f $out/seeds-$f 2>$out/fuzz_$f.log ||
+		{ status=1; tail -30 $out/fuzz_$f.log; }
+	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE' $out/fuzz_$f.log | tr '\n' ' '
+	echo
+done
+exit $status
