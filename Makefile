@@ -48,11 +48,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libqy.a tests/unit/*.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ilib -o $@ $< $(BUILD)/libqy.a $(LDLIBS)
 
 # Every test twice: a plain build with -Werror, then under ASan and UBSan.
+# make check VALGRIND=1 runs the golden cases of the plain build under valgrind.
 check: $(BUILD)/.deps
 	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build WARN="$(WARN) -Werror" all
 	$(MAKE) lint-man
-	sh tests/run build
+	VALGRIND="$(VALGRIND)" sh tests/run build
 	$(MAKE) check-asan
 
 check-asan: $(BUILD)/.deps

@@ -114,7 +114,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	s->diag.fail_on = SEV_ERROR;
 	s->diag.max_per_rule = s->diag.max_errors = -1;
 	s->jobs = 1;
-	while ((c = getopt_long(argc, argv, "r:j:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:j:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r': s->ruleset_id = optarg; break;
 		case OPT_RULES: s->rules_file = optarg; break;
@@ -154,8 +154,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-check --help' for more information.\n");
-			exit(EXIT_TROUBLE);
+			cli_bad_option(c, argv);
 		}
 	}
 	if (s->ruleset_id && s->rules_file)

@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	bool lenient = false;
 	int opt;
 	cli_init("qy-filter");
-	while ((opt = getopt_long(argc, argv, "s:c:r:f:vh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:c:r:f:vh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 's': parse_severity(&c, optarg); break;
 		case 'c': list_parse(&c.code, optarg, true); break;
@@ -165,8 +165,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-filter --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(opt, argv);
 		}
 	}
 	struct stream in;

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	enum lang lang = lang_from_env();
 	int c;
 	cli_init("qy-gate");
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_MAX_ERRORS: max[SEV_ERROR] = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_WARNINGS: max[SEV_WARNING] = cli_count("--max-warnings", optarg); break;
@@ -94,8 +94,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-gate --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(c, argv);
 		}
 	}
 	struct stream in;

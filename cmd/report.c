@@ -781,7 +781,7 @@ int main(int argc, char **argv)
 	bool lenient = false;
 	int c;
 	cli_init("qy-report");
-	while ((c = getopt_long(argc, argv, "f:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case OPT_LANG:
@@ -800,8 +800,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-report --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(c, argv);
 		}
 	}
 	static const char *const formats[] = {"text", "markdown", "html", "junit", "sarif", "github"};

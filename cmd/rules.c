@@ -514,7 +514,7 @@ int main(int argc, char **argv)
 	int c;
 	cli_init("qy-rules");
 	lang = lang_from_env();
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_RULES_DIR: rules_dir = optarg; break;
 		case OPT_JSON: json = true; break;
@@ -528,8 +528,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-rules --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(c, argv);
 		}
 	}
 	if (!rules_dir)

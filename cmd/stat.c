@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	bool json = false, csv = false, lenient = false;
 	int c;
 	cli_init("qy-stat");
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_BY: parse_by(&st, optarg); break;
 		case OPT_JSON: json = true; break;
@@ -264,8 +264,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-stat --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(c, argv);
 		}
 	}
 	if (json && csv)

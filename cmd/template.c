@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL;
 	enum lang lang = lang_from_env();
 	cli_init("qy-template");
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_BOM: bom = true; break;
 		case OPT_DICTIONARY: dictionary = true; break;
@@ -182,8 +182,7 @@ int main(int argc, char **argv)
 		case OPT_VERSION: cli_version();
 		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			fprintf(stderr, "Try 'qy-template --help' for more information.\n");
-			return EXIT_TROUBLE;
+			cli_bad_option(c, argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -8,7 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_init(const char *name) { progname = name; }
+void cli_init(const char *name)
+{
+	progname = name;
+	opterr = 0; /* cli_bad_option words the errors, under the command's own name */
+}
+
+void cli_bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (c == ':')
+		cli_usage_error("option '%s' needs an argument", arg);
+	if (optopt && strncmp(arg, "--", 2) != 0)
+		cli_usage_error("unknown option '-%c'", optopt);
+	cli_usage_error("unrecognized option '%s'", arg);
+}
 
 void cli_version(void)
 {

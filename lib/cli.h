@@ -31,6 +31,12 @@ void cli_list_options(const struct option *opts, const struct option_hint *hints
 /* Prints "NAME: message" and the --help hint on stderr, exits 2. */
 void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * Reports what getopt_long (run with opterr = 0 and an optstring that starts
+ * with ':') did not accept: an unknown option or a missing argument.  Exits 2.
+ */
+void cli_bad_option(int c, char **argv) __attribute__((noreturn));
+
 /* Parses a whole number >= 0 or fails with a usage error naming the option. */
 long cli_count(const char *option, const char *arg);
 

@@ -156,6 +156,8 @@ static bool load_common(struct loader *L, json_t *obj, const char *jpath, struct
 	char p[PATHMAX];
 	if (!json_is_object(obj)) {
 		lerr(L, jpath, false, "a rule must be an object");
+		r->id = xstrdup("?");
+		r->code = xstrdup(default_code);
 		return false;
 	}
 	r->id = dup_string(L, obj, "id", jpath, true);
@@ -330,7 +332,8 @@ static void load_coverage(struct loader *L, json_t *obj, const char *jpath, stru
 	struct written_rule common = {0};
 	char p[PATHMAX];
 	if (!load_common(L, obj, jpath, &common, "coverage", SEV_ERROR)) {
-		c->id = xstrdup("?");
+		c->id = common.id;
+		free(common.code);
 		return;
 	}
 	c->id = common.id;
