@@ -347,6 +347,7 @@ static int check_parallel(struct settings *s, char **files, int n)
 		if (running < s->jobs && next < n) {
 			if (!(outs[next] = tmpfile()))
 				die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
+			fflush(stdout); /* a child must not inherit output the parent has not written yet */
 			pid_t pid = fork();
 			if (pid < 0)
 				die(EXIT_TROUBLE, "fork: %s", strerror(errno));
