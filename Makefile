@@ -65,7 +65,7 @@ demo: all
 	sh mk/demo.sh $(BUILD)
 
 bench: all
-	sh bench/run $(BUILD)
+	bash bench/run $(BUILD)
 
 MAN1 = $(sort $(wildcard man/*.1))
 MAN5 = $(sort $(wildcard man/*.5))

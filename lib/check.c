@@ -38,8 +38,10 @@ struct checker {
 	bool byte_event_pending;   /* a bad byte waits for its record to find its cell */
 	struct csvr_event byte_event;
 	char *byte_event_message;
-	const char *county;        /* of the record being checked, or NULL */
-	char county_buf[64];
+	const char *county;        /* of the record being checked (a reference-table cell), or NULL */
+	bool county_looked_up;     /* the county column's reference lookup, done once a record */
+	bool county_found, county_alias;
+	size_t county_row;
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
@@ -287,6 +289,7 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = k->rs;
 	k->county = NULL;
+	k->county_looked_up = false;
 	if (rs->county_mode == COUNTY_NONE)
 		return;
 	size_t f = k->col_to_file[rs->county_col];
@@ -295,14 +298,12 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	const struct csvr_cell *c = &rec->cells[f];
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-	size_t row;
-	bool alias;
 	const struct column *col = &rs->cols[rs->county_col];
-	if (!reftable_find(col->ref, col->ref_col, c->data + lead, c->len - lead - trail, &row, &alias))
-		return;
-	snprintf(k->county_buf, sizeof k->county_buf, "%s",
-		 reftable_cell(rs->counties, row, rs->county_code_col));
-	k->county = k->county_buf;
+	k->county_looked_up = true;
+	k->county_found = reftable_find(col->ref, col->ref_col, c->data + lead, c->len - lead - trail,
+					&k->county_row, &k->county_alias);
+	if (k->county_found)
+		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 }
 
 /* Emits a finding about one cell of a column. */
@@ -440,8 +441,12 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 {
 	const struct column *c = &k->rs->cols[col];
 	size_t row;
-	bool alias;
-	if (!reftable_find(c->ref, c->ref_col, s, n, &row, &alias)) {
+	bool alias, found;
+	if (col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
+		found = k->county_found, row = k->county_row, alias = k->county_alias;
+	else
+		found = reftable_find(c->ref, c->ref_col, s, n, &row, &alias);
+	if (!found) {
 		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text,
 			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不在参考表 %s 中",
 				      "'%s' value \"%.*s\" is not in reference table %s",
@@ -475,6 +480,17 @@ static void set_value(struct checker *k, size_t col, const char *s, size_t n, do
 	default:
 		*val = (struct value){.type = V_NUM, .num = v};
 	}
+}
+
+/* True if a value is one of the column's enum values: a short list is scanned, a long one hashed. */
+static bool enum_has(const struct column *c, const char *s, size_t n)
+{
+	if (c->nenum > 8)
+		return strmap_get(&c->enum_set, s, n, NULL);
+	for (size_t i = 0; i < c->nenum; i++)
+		if (c->enum_lens[i] == n && memcmp(c->enum_values[i], s, n) == 0)
+			return true;
+	return false;
 }
 
 /* Runs every built-in check of one column on one cell. */
@@ -552,7 +568,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		check_length(k, rec, f, col, s, n);
 	if (c->pattern)
 		check_pattern(k, rec, f, col, s, n);
-	if (c->nenum && !strmap_get(&c->enum_set, s, n, NULL))
+	if (c->nenum && !enum_has(c, s, n))
 		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
 			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不是允许的取值", "'%s' value \"%.*s\" is not an allowed value",
 				      shown(c), (int)n, s));

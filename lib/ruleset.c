@@ -214,8 +214,10 @@ static void load_enum(struct loader *L, json_t *col, struct column *c, const cha
 		return;
 	struct buf text = {0};
 	buf_adds(&text, "one of ");
+	c->enum_lens = xcalloc(c->nenum + 1, sizeof *c->enum_lens);
 	for (size_t i = 0; i < c->nenum; i++) {
 		const char *v = c->enum_values[i];
+		c->enum_lens[i] = strlen(v);
 		strmap_put(&c->enum_set, v, strlen(v), i, NULL);
 		if (i < 12)
 			buf_addf(&text, "%s%s", i ? ", " : "", v);
@@ -566,6 +568,7 @@ void ruleset_free(struct ruleset *rs)
 		pcre2_match_data_free(c->match);
 		pcre2_code_free(c->pattern);
 		free_strings(c->enum_values, c->nenum);
+		free(c->enum_lens);
 		strmap_free(&c->enum_set);
 		free(c->enum_text), free(c->ref_text);
 	}

@@ -44,6 +44,7 @@ struct column {
 	pcre2_code *pattern;
 	pcre2_match_data *match;
 	char **enum_values;
+	size_t *enum_lens;
 	size_t nenum;
 	struct strmap enum_set;
 	char *enum_text;                /* "one of A, B, …" */
