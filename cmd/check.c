@@ -51,8 +51,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_VERSION,
-	OPT_LIST_OPTIONS,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD,
 };
 
 static const struct option long_options[] = {
@@ -68,9 +67,7 @@ static const struct option long_options[] = {
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 	{"jobs", required_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -132,16 +129,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_COLOR: color = optarg; break;
-		case OPT_LANG:
-			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
-			s->diag.lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
-			break;
-		case OPT_FAIL_ON:
-			if (!severity_from_name(optarg, &s->diag.fail_on, true) ||
-			    s->diag.fail_on == SEV_INFO)
-				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
-			break;
+		case OPT_LANG: s->diag.lang = cli_lang(optarg); break;
+		case OPT_FAIL_ON: s->diag.fail_on = cli_fail_on(optarg); break;
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
@@ -150,11 +139,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			if (s->jobs < 1)
 				cli_usage_error("--jobs needs at least 1");
 			break;
-		case 'h': fputs(usage_text, stdout); exit(EXIT_PASS);
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (s->ruleset_id && s->rules_file)
@@ -168,13 +154,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		s->diag.format = OUT_TEXT;
 	else
 		cli_usage_error("--format must be json or text, not '%s'", format);
-	if (strcmp(color, "always") == 0)
-		s->diag.color = true;
-	else if (strcmp(color, "auto") == 0) {
-		const char *term = getenv("TERM");
-		s->diag.color = tty && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
-	} else if (strcmp(color, "never") != 0)
-		cli_usage_error("--color must be auto, always or never, not '%s'", color);
+	s->diag.color = cli_color(color, STDOUT_FILENO);
 	s->diag.color = s->diag.color && s->diag.format == OUT_TEXT;
 	return optind;
 }

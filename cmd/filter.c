@@ -39,8 +39,7 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0, or 2 for a usage error or an unreadable stream.\n";
 
-enum { OPT_COUNTY = 256, OPT_COLUMN, OPT_TYPE, OPT_NO_FILE_RECORDS, OPT_LENIENT, OPT_VERSION,
-       OPT_LIST_OPTIONS };
+enum { OPT_COUNTY = 256, OPT_COLUMN, OPT_TYPE, OPT_NO_FILE_RECORDS, OPT_LENIENT };
 
 static const struct option long_options[] = {
 	{"severity", required_argument, NULL, 's'},
@@ -53,9 +52,7 @@ static const struct option long_options[] = {
 	{"invert", no_argument, NULL, 'v'},
 	{"no-file-records", no_argument, NULL, OPT_NO_FILE_RECORDS},
 	{"lenient", no_argument, NULL, OPT_LENIENT},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -161,11 +158,8 @@ int main(int argc, char **argv)
 		case 'v': c.invert = true; break;
 		case OPT_NO_FILE_RECORDS: c.file_records = false; break;
 		case OPT_LENIENT: lenient = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			cli_bad_option(opt, argv);
+			cli_standard(opt, argv, usage_text, long_options, hints);
 		}
 	}
 	struct stream in;

@@ -33,8 +33,7 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 pass, 1 fail, 2 the stream could not be read.\n";
 
-enum { OPT_MAX_ERRORS = 256, OPT_MAX_WARNINGS, OPT_FAIL_ON, OPT_REQUIRE_FILES, OPT_LENIENT,
-       OPT_LANG, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_MAX_ERRORS = 256, OPT_MAX_WARNINGS, OPT_FAIL_ON, OPT_REQUIRE_FILES, OPT_LENIENT, OPT_LANG };
 
 static const struct option long_options[] = {
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
@@ -43,9 +42,7 @@ static const struct option long_options[] = {
 	{"require-files", required_argument, NULL, OPT_REQUIRE_FILES},
 	{"lenient", no_argument, NULL, OPT_LENIENT},
 	{"lang", required_argument, NULL, OPT_LANG},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -80,21 +77,11 @@ int main(int argc, char **argv)
 		case OPT_MAX_ERRORS: max[SEV_ERROR] = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_WARNINGS: max[SEV_WARNING] = cli_count("--max-warnings", optarg); break;
 		case OPT_REQUIRE_FILES: require_files = cli_count("--require-files", optarg); break;
-		case OPT_FAIL_ON:
-			if (!severity_from_name(optarg, &fail_on, true) || fail_on == SEV_INFO)
-				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
-			break;
+		case OPT_FAIL_ON: fail_on = cli_fail_on(optarg); break;
 		case OPT_LENIENT: lenient = true; break;
-		case OPT_LANG:
-			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
-			lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
-			break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	struct stream in;

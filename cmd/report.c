@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0, or 2 for a usage error or an unreadable stream.\n";
 
-enum { OPT_LANG = 256, OPT_COLOR, OPT_FAIL_ON, OPT_TITLE, OPT_LENIENT, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_LANG = 256, OPT_COLOR, OPT_FAIL_ON, OPT_TITLE, OPT_LENIENT };
 
 static const struct option long_options[] = {
 	{"format", required_argument, NULL, 'f'},
@@ -45,9 +45,7 @@ static const struct option long_options[] = {
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"title", required_argument, NULL, OPT_TITLE},
 	{"lenient", no_argument, NULL, OPT_LENIENT},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -784,23 +782,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":f:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
-		case OPT_LANG:
-			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
-			rp.lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
-			break;
+		case OPT_LANG: rp.lang = cli_lang(optarg); break;
 		case OPT_COLOR: color = optarg; break;
-		case OPT_FAIL_ON:
-			if (!severity_from_name(optarg, &rp.fail_on, true) || rp.fail_on == SEV_INFO)
-				cli_usage_error("--fail-on must be error, warning or never, not '%s'", optarg);
-			break;
+		case OPT_FAIL_ON: rp.fail_on = cli_fail_on(optarg); break;
 		case OPT_TITLE: rp.title = optarg; break;
 		case OPT_LENIENT: lenient = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	static const char *const formats[] = {"text", "markdown", "html", "junit", "sarif", "github"};
@@ -812,12 +800,7 @@ int main(int argc, char **argv)
 			which = i;
 	if (which < 0)
 		cli_usage_error("unknown format '%s' (text, markdown, html, junit, sarif, github)", format);
-	if (strcmp(color, "always") == 0)
-		rp.color = true;
-	else if (strcmp(color, "auto") == 0)
-		rp.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
-	else if (strcmp(color, "never") != 0)
-		cli_usage_error("--color must be auto, always or never, not '%s'", color);
+	rp.color = cli_color(color, STDOUT_FILENO);
 	strmap_init(&rp.index);
 	struct stream in;
 	struct record r;

@@ -44,16 +44,14 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 fine, 2 usage error or unknown rule set, 3 a rule set is invalid.\n";
 
-enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_IDS, OPT_LANG, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_IDS, OPT_LANG };
 
 static const struct option long_options[] = {
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"ids", no_argument, NULL, OPT_IDS},
 	{"lang", required_argument, NULL, OPT_LANG},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -519,16 +517,9 @@ int main(int argc, char **argv)
 		case OPT_RULES_DIR: rules_dir = optarg; break;
 		case OPT_JSON: json = true; break;
 		case OPT_IDS: ids_only = true; break;
-		case OPT_LANG:
-			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
-			lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
-			break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (!rules_dir)

@@ -34,16 +34,14 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0, or 2 for a usage error or an unreadable stream.\n";
 
-enum { OPT_BY = 256, OPT_JSON, OPT_CSV, OPT_LENIENT, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_BY = 256, OPT_JSON, OPT_CSV, OPT_LENIENT };
 
 static const struct option long_options[] = {
 	{"by", required_argument, NULL, OPT_BY},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"csv", no_argument, NULL, OPT_CSV},
 	{"lenient", no_argument, NULL, OPT_LENIENT},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -260,11 +258,8 @@ int main(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_CSV: csv = true; break;
 		case OPT_LENIENT: lenient = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (json && csv)

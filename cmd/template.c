@@ -36,16 +36,14 @@ static const char usage_text[] =
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n";
 
-enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR, OPT_VERSION, OPT_LIST_OPTIONS };
+enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR };
 
 static const struct option long_options[] = {
 	{"bom", no_argument, NULL, OPT_BOM},
 	{"dictionary", no_argument, NULL, OPT_DICTIONARY},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"list-options", no_argument, NULL, OPT_LIST_OPTIONS},
+	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -173,16 +171,9 @@ int main(int argc, char **argv)
 		case OPT_BOM: bom = true; break;
 		case OPT_DICTIONARY: dictionary = true; break;
 		case OPT_RULES_DIR: dir = optarg; break;
-		case OPT_LANG:
-			if (strcmp(optarg, "zh") && strcmp(optarg, "en"))
-				cli_usage_error("--lang must be zh or en, not '%s'", optarg);
-			lang = optarg[0] == 'z' ? LANG_ZH : LANG_EN;
-			break;
-		case 'h': fputs(usage_text, stdout); return EXIT_PASS;
-		case OPT_VERSION: cli_version();
-		case OPT_LIST_OPTIONS: cli_list_options(long_options, hints);
+		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
-			cli_bad_option(c, argv);
+			cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (optind + 1 != argc)

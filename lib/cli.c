@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_init(const char *name)
 {
@@ -78,4 +79,45 @@ long cli_count(const char *option, const char *arg)
 	if (errno || end == arg || *end || v < 0)
 		cli_usage_error("%s needs a whole number, not '%s'", option, arg);
 	return v;
+}
+
+void cli_standard(int c, char **argv, const char *usage, const struct option *opts,
+		  const struct option_hint *hints)
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		exit(EXIT_PASS);
+	}
+	if (c == CLI_VERSION)
+		cli_version();
+	if (c == CLI_LIST_OPTIONS)
+		cli_list_options(opts, hints);
+	cli_bad_option(c, argv);
+}
+
+enum lang cli_lang(const char *arg)
+{
+	if (strcmp(arg, "zh") && strcmp(arg, "en"))
+		cli_usage_error("--lang must be zh or en, not '%s'", arg);
+	return arg[0] == 'z' ? LANG_ZH : LANG_EN;
+}
+
+enum severity cli_fail_on(const char *arg)
+{
+	enum severity s;
+	if (!severity_from_name(arg, &s, true) || s == SEV_INFO)
+		cli_usage_error("--fail-on must be error, warning or never, not '%s'", arg);
+	return s;
+}
+
+bool cli_color(const char *arg, int fd)
+{
+	if (strcmp(arg, "always") == 0)
+		return true;
+	if (strcmp(arg, "never") == 0)
+		return false;
+	if (strcmp(arg, "auto") != 0)
+		cli_usage_error("--color must be auto, always or never, not '%s'", arg);
+	const char *term = getenv("TERM");
+	return isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
 }

@@ -6,7 +6,27 @@
 #ifndef QY_CLI_H
 #define QY_CLI_H
 
+#include "diag.h"
+
 #include <getopt.h>
+
+/* Option values every command shares (beside 'h'); command options start at 256. */
+enum { CLI_VERSION = 1000, CLI_LIST_OPTIONS };
+
+/* The options every command has: --help, --version and the hidden --list-options. */
+#define CLI_STANDARD_OPTIONS                                                   \
+	{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, CLI_VERSION}, \
+	{"list-options", no_argument, NULL, CLI_LIST_OPTIONS}
+
+struct option_hint;
+
+/*
+ * Handles what getopt_long returned that is not a command's own option:
+ * --help (usage on stdout, exit 0), --version, --list-options, or an error
+ * (exit 2).  Never returns.
+ */
+void cli_standard(int c, char **argv, const char *usage, const struct option *opts,
+		  const struct option_hint *hints) __attribute__((noreturn));
 
 /* Sets progname for messages. */
 void cli_init(const char *name);
@@ -36,6 +56,15 @@ void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), 
  * with ':') did not accept: an unknown option or a missing argument.  Exits 2.
  */
 void cli_bad_option(int c, char **argv) __attribute__((noreturn));
+
+/* Parses --lang: zh or en. */
+enum lang cli_lang(const char *arg);
+
+/* Parses --fail-on: error, warning or never. */
+enum severity cli_fail_on(const char *arg);
+
+/* Parses --color (auto, always, never): whether to colour output to a stream on fd. */
+bool cli_color(const char *arg, int fd);
 
 /* Parses a whole number >= 0 or fails with a usage error naming the option. */
 long cli_count(const char *option, const char *arg);
