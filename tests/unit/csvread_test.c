@@ -6,6 +6,7 @@
  * With UPDATE=1 the .dump files are rewritten (read them before committing).
  */
 #include "csvread.h"
+#include "jsonload.h"
 #include "util.h"
 #include "test.h"
 
@@ -76,33 +77,16 @@ static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding e
 	return out.data;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = {0};
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
-	*len = b.len;
-	if (!b.data)
-		buf_add(&b, "", 0);
-	return b.data;
-}
-
 static void test_fixture(const char *dir, const char *name)
 {
 	char path[1024], dpath[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
 	size_t n, dn;
-	char *data = slurp(path, &n);
+	char *data = read_file(path, &n);
 	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030 : CSVR_UTF8;
 	char *whole = dump(data, n, n ? n : 1, enc);
-	char *want = slurp(dpath, &dn);
+	char *want = read_file(dpath, &dn);
 	if (getenv("UPDATE")) {
 		FILE *f = fopen(dpath, "wb");
 		fputs(whole, f);
