@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "diag.h"
 #include "jsonw.h"
+#include "reftable.h"
+#include "ruleset.h"
 #include "stream.h"
 #include "strmap.h"
 #include "util.h"
@@ -313,14 +315,48 @@ static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 
 static const char *const severity_fill[] = {"#0366d6", "#dbab09", "#d73a49"};
 
+/* The county names of the rules directory's counties table, for chart labels; NULL if absent. */
+static struct reftable *load_counties(void)
+{
+	char err[256];
+	struct buf path = {0};
+	buf_addf(&path, "%s/ref/counties.csv", ruleset_default_dir());
+	struct reftable *t = access(path.data, R_OK) == 0 ? reftable_load(path.data, err, sizeof err) : NULL;
+	buf_free(&path);
+	if (t && (reftable_column(t, "code") != 0 || t->name_col < 0)) {
+		reftable_free(t);
+		return NULL;
+	}
+	if (t)
+		reftable_index(t, 0);
+	return t;
+}
+
+/* Writes a county's chart label: its code and, when known, its name. */
+static void county_label(const struct report *rp, const struct reftable *names, const char *county)
+{
+	size_t row;
+	bool alias;
+	if (!*county) {
+		xml(tr(rp, "（无区县）", "(no county)"));
+		return;
+	}
+	xml(county);
+	if (names && reftable_find(names, 0, county, strlen(county), &row, &alias)) {
+		putchar(' ');
+		xml(reftable_cell(names, row, names->name_col));
+	}
+}
+
 /* Draws findings by county as horizontal bars stacked by severity. */
-static void svg_by_county(const struct report *rp, const struct county_counts *cc, size_t n)
+static void svg_by_county(const struct report *rp, const struct county_counts *cc, size_t n,
+			  const struct reftable *names)
 {
 	uint64_t most = 1;
 	for (size_t i = 0; i < n; i++)
 		if (cc[i].n[0] + cc[i].n[1] + cc[i].n[2] > most)
 			most = cc[i].n[0] + cc[i].n[1] + cc[i].n[2];
-	const int left = 150, width = 520, bar = 20, gap = 8, top = 30;
+	const int left = 230, width = 520, bar = 20, gap = 8, top = 30;
 	int height = top + (int)n * (bar + gap) + 10;
 	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"by-county\" width=\"%d\" height=\"%d\" role=\"img\">\n",
 	       left + width + 60, height);
@@ -332,7 +368,7 @@ static void svg_by_county(const struct report *rp, const struct county_counts *c
 		int y = top + (int)i * (bar + gap);
 		double x = left;
 		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
-		xml(*cc[i].county ? cc[i].county : tr(rp, "（无区县）", "(no county)"));
+		county_label(rp, names, cc[i].county);
 		printf("</text>\n");
 		for (int s = SEV_ERROR; s >= SEV_INFO; s--) {
 			if (!cc[i].n[s])
@@ -352,7 +388,8 @@ static void svg_by_county(const struct report *rp, const struct county_counts *c
 }
 
 /* Draws, per county, how many plan targets were not met or are behind schedule. */
-static void svg_targets(const struct report *rp, const struct county_counts *cc, size_t n)
+static void svg_targets(const struct report *rp, const struct county_counts *cc, size_t n,
+			const struct reftable *names)
 {
 	uint64_t most = 0;
 	size_t shown = 0;
@@ -364,7 +401,7 @@ static void svg_targets(const struct report *rp, const struct county_counts *cc,
 		printf("<p>%s</p>\n", tr(rp, "没有关于规划目标的发现。", "No findings about plan targets."));
 		return;
 	}
-	const int left = 150, width = 520, bar = 20, gap = 8;
+	const int left = 230, width = 520, bar = 20, gap = 8;
 	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"targets\" width=\"%d\" height=\"%d\" role=\"img\">\n",
 	       left + width + 60, (int)shown * (bar + gap) + 10);
 	int row = 0;
@@ -374,7 +411,7 @@ static void svg_targets(const struct report *rp, const struct county_counts *cc,
 		int y = 4 + row++ * (bar + gap);
 		double w = (double)width * (double)cc[i].targets / (double)most;
 		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
-		xml(*cc[i].county ? cc[i].county : tr(rp, "（无区县）", "(no county)"));
+		county_label(rp, names, cc[i].county);
 		printf("</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#6f42c1\" data-county=\"", left, y, w, bar);
 		xml(cc[i].county);
 		printf("\" data-targets=\"%llu\"/><text x=\"%.1f\" y=\"%d\">%llu</text>\n", (unsigned long long)cc[i].targets,
@@ -434,9 +471,11 @@ static void report_html(const struct report *rp)
 		       f->failed ? "fail" : "pass", f->failed ? tr(rp, "未通过", "fail") : tr(rp, "通过", "pass"));
 	}
 	printf("</tbody></table>\n<h2>%s</h2>\n", tr(rp, "按区县和级别的发现", "Findings by county and severity"));
-	svg_by_county(rp, cc, ncounties);
+	struct reftable *names = load_counties();
+	svg_by_county(rp, cc, ncounties, names);
 	printf("<h2>%s</h2>\n", tr(rp, "未达到或落后于序时进度的规划目标（按区县）", "Plan targets not met or behind schedule, by county"));
-	svg_targets(rp, cc, ncounties);
+	svg_targets(rp, cc, ncounties, names);
+	reftable_free(names);
 	for (size_t i = 0; i < rp->nfiles; i++) {
 		const struct report_file *f = &rp->files[i];
 		printf("<h2 id=\"file-%zu\">", i);
