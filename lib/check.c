@@ -31,7 +31,7 @@ struct checker {
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct keyset *unique_sets;
-	struct buf msg, folded, key, expected;
+	struct buf msg, folded, key, expected, rule;
 	uint64_t records;
 	uint64_t rows;
 	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */
@@ -312,12 +312,14 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[file_col];
-	struct buf rule = {0};
-	buf_addf(&rule, "%s.%s", c->name, check_code(chk));
+	buf_reset(&k->rule);
+	buf_adds(&k->rule, c->name);
+	buf_addc(&k->rule, '.');
+	buf_adds(&k->rule, check_code(chk));
 	struct diag d = DIAG_INIT;
 	d.severity = c->severity[chk];
 	d.code = check_code(chk);
-	d.rule = rule.data;
+	d.rule = k->rule.data;
 	d.message = message;
 	d.column = c->name;
 	d.cell = file_col;
@@ -325,7 +327,6 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	d.value_len = cell->len;
 	d.expected = expected;
 	emit_at(k, &d, rec);
-	buf_free(&rule);
 }
 
 /* Chinese names of the column types, for messages. */
@@ -832,7 +833,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	free(k.unique_sets);
 	free(k.file_to_col);
 	free(k.col_to_file);
-	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected);
+	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
 	rules_state_free(k.rules);
 	free(k.values), free(k.text), free(k.textlen);

@@ -79,15 +79,6 @@ static size_t value_cut(const char *s, size_t n)
 	return cut;
 }
 
-/* Writes the full rule id: RULESET/LOCAL. */
-static void add_rule_id(struct buf *b, const struct diag_file *f, const char *rule)
-{
-	if (f->ruleset) {
-		buf_adds(b, f->ruleset);
-		buf_addc(b, '/');
-	}
-	buf_adds(b, rule);
-}
 
 /* Writes a diagnostic's spreadsheet cell ("F3") into out; false when it has none. */
 static bool cell_ref(const struct diag *d, char out[40])
@@ -114,10 +105,13 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	jsonw_key(b, "code");
 	jsonw_string(b, d->code, strlen(d->code));
 	jsonw_key(b, "rule");
-	struct buf id = {0};
-	add_rule_id(&id, f, d->rule);
-	jsonw_string(b, id.data, id.len);
-	buf_free(&id);
+	buf_addc(b, '"');
+	if (f->ruleset) {
+		jsonw_escape(b, f->ruleset, strlen(f->ruleset));
+		buf_addc(b, '/');
+	}
+	jsonw_escape(b, d->rule, strlen(d->rule));
+	buf_addc(b, '"');
 	jsonw_key(b, "file");
 	jsonw_string(b, f->file, strlen(f->file));
 	jsonw_key(b, "message");

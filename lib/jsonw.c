@@ -4,11 +4,18 @@
 
 bool jsonw_string(struct buf *b, const char *s, size_t n)
 {
+	buf_addc(b, '"');
+	bool clean = jsonw_escape(b, s, n);
+	buf_addc(b, '"');
+	return clean;
+}
+
+bool jsonw_escape(struct buf *b, const char *s, size_t n)
+{
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	bool clean = true;
 	buf_grow(b, n + 2);
-	buf_addc(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -45,7 +52,6 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 			}
 		}
 	}
-	buf_addc(b, '"');
 	return clean;
 }
 

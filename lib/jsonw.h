@@ -15,6 +15,9 @@
 /* Appends s[0..n) as a quoted JSON string; returns false if bytes were replaced. */
 bool jsonw_string(struct buf *b, const char *s, size_t n);
 
+/* Appends s[0..n) escaped for the inside of a JSON string, without quotes. */
+bool jsonw_escape(struct buf *b, const char *s, size_t n);
+
 /* Appends ,"key": — the separator is left out for the first key of an object. */
 void jsonw_key(struct buf *b, const char *key);
 

@@ -86,15 +86,19 @@ void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list aq;
-	va_copy(aq, ap);
-	int n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return;
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	b->len += (size_t)n;
+	va_list again;
+	va_copy(again, ap);
+	buf_grow(b, 128); /* most messages fit: format once */
+	size_t room = b->cap - b->len;
+	int n = vsnprintf(b->data + b->len, room, fmt, ap);
+	if (n >= 0 && (size_t)n >= room) {
+		buf_grow(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n > 0)
+		b->len += (size_t)n;
+	b->data[b->len] = '\0';
 }
 
 void buf_addf(struct buf *b, const char *fmt, ...)
