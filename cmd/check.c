@@ -357,9 +357,9 @@ static int check_parallel(struct settings *s, char **files, int n)
 			}
 		running--;
 		while (printed < n && done[printed]) {
-			struct stat st;
-			if (strcmp(files[printed], "-") && stat(files[printed], &st) == 0 && S_ISREG(st.st_mode))
-				bar.done += (uint64_t)st.st_size;
+			struct stat info;
+			if (strcmp(files[printed], "-") && stat(files[printed], &info) == 0 && S_ISREG(info.st_mode))
+				bar.done += (uint64_t)info.st_size;
 			progress_clear(&bar);
 			copy_out(outs[printed]);
 			progress_file_done(&bar);
