@@ -1,28 +1,19 @@
 /* fuzz_stream — the diagnostic-stream reader of the pipeline commands, lenient and strict. */
 #include "stream.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-static char path[64];
+#include "fuzz_file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-
-	snprintf(path, sizeof path, "/tmp/qy-fuzz-stream-%d.jsonl", (int)getpid());
+	fuzz_file_init("stream", "jsonl");
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f)
+	char *path = fuzz_file_write(data, size);
+	if (!path)
 		return 0;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	char *inputs[] = {path};
 	for (int lenient = 0; lenient < 2; lenient++) {
 		struct stream in;
