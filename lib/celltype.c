@@ -158,7 +158,7 @@ double month_first_day(double months)
 void civil_from_days(double days, int *y, int *m, int *d)
 {
 	/* rows of one day ask year(), month() and day() of the same date in turn */
-	static _Thread_local double last_days = -1e300;
+	static _Thread_local double last_days = NAN; /* equal to no day */
 	static _Thread_local int last_y, last_m, last_d;
 	if (days == last_days) {
 		*y = last_y, *m = last_m, *d = last_d;

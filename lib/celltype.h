@@ -52,7 +52,10 @@ int days_in_month(int y, int m);
 /* The day number of the first day of a month given as year*12+month-1. */
 double month_first_day(double months);
 
-/* Splits a day number into year, month (1–12) and day. */
+/* Day numbers beyond this, either side of 1970-01-01 (about year ±8200), are not dates. */
+#define DATE_DAYS_LIMIT 3000000.0
+
+/* Splits a day number within DATE_DAYS_LIMIT into year, month (1–12) and day. */
 void civil_from_days(double days, int *y, int *m, int *d);
 
 /* Formats a day number back as YYYY-MM-DD into out (16 bytes of room). */

@@ -152,8 +152,9 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 /* True if s holds U+FFFD, which transcoding puts where bytes were invalid. */
 static bool has_replacement_char(const char *s, size_t n)
 {
-	for (const char *p = s; (p = memchr(p, '\xEF', n - (size_t)(p - s))); p++)
-		if (n - (size_t)(p - s) >= 3 && memcmp(p, "\xEF\xBF\xBD", 3) == 0)
+	const char *end = s + n;
+	for (const char *p = s; end - p >= 3 && (p = memchr(p, '\xEF', (size_t)(end - p) - 2)); p++)
+		if (memcmp(p, "\xEF\xBF\xBD", 3) == 0)
 			return true;
 	return false;
 }

@@ -1060,8 +1060,12 @@ static struct value arith(enum op op, struct value x, struct value y)
 {
 	if (x.type == V_NULL || y.type == V_NULL)
 		return null_value;
-	if (x.type == V_DATE && y.type == V_NUM && (op == OP_ADD || op == OP_SUB))
-		return (struct value){.type = V_DATE, .num = op == OP_ADD ? x.num + y.num : x.num - y.num};
+	if (x.type == V_DATE && y.type == V_NUM && (op == OP_ADD || op == OP_SUB)) {
+		double days = op == OP_ADD ? x.num + y.num : x.num - y.num;
+		if (!(fabs(days) <= DATE_DAYS_LIMIT))
+			return null_value;
+		return (struct value){.type = V_DATE, .num = days};
+	}
 	if (x.type == V_DATE && y.type == V_DATE && op == OP_SUB)
 		return num(x.num - y.num);
 	if (x.type != V_NUM || y.type != V_NUM)

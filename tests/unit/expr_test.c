@@ -118,6 +118,9 @@ static void test_functions(void)
 	EXPECT("days_in_month(date(\"2025-04-30\"))", "30");
 	EXPECT("d + 1", "2024-03-01");
 	EXPECT("date(\"2025-01-01\") - 1", "2024-12-31");
+	EXPECT("d + 1e300", "null");
+	EXPECT("year(d - 1e300)", "null");
+	EXPECT("d + 2000000", "7499-12-23");
 	EXPECT("date(\"2025-01-01\") - date(\"2024-01-01\")", "366");
 	EXPECT("d < date(\"2024-03-01\")", "true");
 	EXPECT("matches(s, \"^清远\")", "true");
