@@ -1035,7 +1035,8 @@ size_t expr_columns(const struct expr *e, const size_t **cols)
 
 static const struct value null_value = {.type = V_NULL};
 
-static struct value num(double v) { return (struct value){.type = V_NUM, .num = v}; }
+/* A number, or null when arithmetic has run past what a double holds. */
+static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
 
 static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx);
@@ -1470,7 +1471,9 @@ void value_format(const struct value *v, struct buf *out)
 	char tmp[64];
 	switch (v->type) {
 	case V_NUM:
-		if (v->num == floor(v->num) && fabs(v->num) < 1e15) {
+		if (!(fabs(v->num) < 1e15)) {
+			buf_addf(out, "%.15g", v->num);
+		} else if (v->num == floor(v->num)) {
 			buf_addf(out, "%.0f", v->num);
 		} else {
 			snprintf(tmp, sizeof tmp, "%.4f", v->num);

@@ -119,6 +119,11 @@ static void test_functions(void)
 	EXPECT("d + 1", "2024-03-01");
 	EXPECT("date(\"2025-01-01\") - 1", "2024-12-31");
 	EXPECT("d + 1e300", "null");
+	EXPECT("1e300 * 3", "3e+300");
+	EXPECT("1e300 * 1e300", "null");
+	EXPECT("round(1e300, 10)", "null");
+	EXPECT("0 - 2.5e15", "-2.5e+15");
+	EXPECT("999999999999999", "999999999999999");
 	EXPECT("year(d - 1e300)", "null");
 	EXPECT("d + 2000000", "7499-12-23");
 	EXPECT("date(\"2025-01-01\") - date(\"2024-01-01\")", "366");
