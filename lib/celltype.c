@@ -45,6 +45,19 @@ static const double pow10_exact[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* Reads the digits from i into the mantissa (its first 19 significant ones) and returns
+ * where they end; digits counts the significant digits seen. */
+static size_t read_mantissa(const char *s, size_t i, size_t n, uint64_t *mant, int *digits)
+{
+	for (; i < n && is_digit(s[i]); i++) {
+		if (*digits < 19)
+			*mant = *mant * 10 + (uint64_t)(s[i] - '0');
+		if (*mant)
+			(*digits)++;
+	}
+	return i;
+}
+
 /*
  * Checks the grammar, then converts: with at most 15 significant digits and no
  * exponent, mantissa / 10^k is one correctly rounded division (Clinger's fast
@@ -57,28 +70,15 @@ bool parse_number(const char *s, size_t n, double *value)
 	if (i < n && (s[i] == '+' || s[i] == '-'))
 		neg = s[i++] == '-';
 	uint64_t mant = 0;
-	int digits = 0, frac = 0;
-	size_t int_start = i;
-	while (i < n && is_digit(s[i])) {
-		if (digits < 19)
-			mant = mant * 10 + (uint64_t)(s[i] - '0');
-		if (mant)
-			digits++;
-		i++;
-	}
+	int digits = 0;
+	size_t frac = 0, int_start = i;
+	i = read_mantissa(s, i, n, &mant, &digits);
 	bool have_int = i > int_start;
 	bool have_frac = false;
 	if (i < n && s[i] == '.') {
-		i++;
-		size_t frac_start = i;
-		while (i < n && is_digit(s[i])) {
-			if (digits < 19)
-				mant = mant * 10 + (uint64_t)(s[i] - '0');
-			if (mant)
-				digits++;
-			frac++;
-			i++;
-		}
+		size_t frac_start = ++i;
+		i = read_mantissa(s, i, n, &mant, &digits);
+		frac = i - frac_start;
 		have_frac = i > frac_start;
 	}
 	if (!have_int && !have_frac)

@@ -832,6 +832,27 @@ static int parse_expr(struct parser *P, int min_bp)
 
 /* ---- passes after parsing ---- */
 
+static void canonical(const struct expr *e, int n, struct buf *out);
+
+/* Appends the name a column, key or call node was written with. */
+static void write_name(const struct expr *e, const struct node *x, struct buf *out)
+{
+	size_t len = 0;
+	while (is_ident_char(e->src[x->pos + len]))
+		len++;
+	buf_add(out, e->src + x->pos, len);
+}
+
+/* Appends a node's arguments in canonical text, separated by ", ". */
+static void write_args(const struct expr *e, const struct node *x, struct buf *out)
+{
+	for (int k = 0; k < x->nargs; k++) {
+		if (k)
+			buf_adds(out, ", ");
+		canonical(e, e->argv[x->args + k], out);
+	}
+}
+
 /* Appends the canonical text of a subtree: one spacing, full parentheses. */
 static void canonical(const struct expr *e, int n, struct buf *out)
 {
@@ -852,18 +873,12 @@ static void canonical(const struct expr *e, int n, struct buf *out)
 		}
 		break;
 	case OP_COL: case OP_KEY:
-		buf_add(out, e->src + x->pos, strspn(e->src + x->pos,
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+		write_name(e, x, out);
 		break;
 	case OP_CALL: case OP_AGG:
-		buf_add(out, e->src + x->pos, strspn(e->src + x->pos,
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+		write_name(e, x, out);
 		buf_addc(out, '(');
-		for (int k = 0; k < x->nargs; k++) {
-			if (k)
-				buf_adds(out, ", ");
-			canonical(e, e->argv[x->args + k], out);
-		}
+		write_args(e, x, out);
 		buf_addc(out, ')');
 		break;
 	case OP_NEG: case OP_NOT:
@@ -883,11 +898,7 @@ static void canonical(const struct expr *e, int n, struct buf *out)
 		buf_addc(out, '(');
 		canonical(e, x->a, out);
 		buf_adds(out, " in [");
-		for (int k = 0; k < x->nargs; k++) {
-			if (k)
-				buf_adds(out, ", ");
-			canonical(e, e->argv[x->args + k], out);
-		}
+		write_args(e, x, out);
 		buf_adds(out, "])");
 		break;
 	default:
@@ -965,11 +976,8 @@ static char *key_name(const struct expr *e)
 {
 	const struct node *x = &e->nodes[e->root];
 	struct buf b = {0};
-	if (x->op == OP_COL)
-		canonical(e, e->root, &b);
-	else if (x->op == OP_CALL && x->nargs == 1 && e->nodes[e->argv[x->args]].op == OP_COL)
-		buf_add(&b, e->src + x->pos, strspn(e->src + x->pos,
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"));
+	if (x->op == OP_CALL && x->nargs == 1 && e->nodes[e->argv[x->args]].op == OP_COL)
+		write_name(e, x, &b);
 	else
 		canonical(e, e->root, &b);
 	return b.data ? b.data : xstrdup("");
