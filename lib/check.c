@@ -18,6 +18,13 @@
 #define TITLE_ROWS_MAX 10
 #define READ_CHUNK (1024 * 1024)
 
+/* A record's key for one unique set, built and prefetched before its cells are checked. */
+struct unique_probe {
+	struct buf key;
+	uint64_t hash;
+	bool complete;             /* false if a key cell is missing or blank */
+};
+
 struct checker {
 	const struct ruleset *rs;
 	struct diag_file *out;
@@ -31,7 +38,8 @@ struct checker {
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct keyset *unique_sets;
-	struct buf msg, folded, key, expected, rule;
+	struct unique_probe *probes; /* per unique key: the current record's key */
+	struct buf msg, folded, expected, rule;
 	uint64_t records;
 	uint64_t rows;
 	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */
@@ -600,28 +608,48 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 	buf_add(key, s, len);
 }
 
+/*
+ * Builds the record's key for every unique set and prefetches its slot: the
+ * sets are too big for the cache, and the cell checks that run before
+ * check_uniques give the fetch time to arrive.
+ */
+static void prepare_unique_keys(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	for (size_t u = 0; u < rs->nunique; u++) {
+		const struct unique_key *key = &rs->uniques[u];
+		struct unique_probe *p = &k->probes[u];
+		buf_reset(&p->key);
+		p->complete = true;
+		for (size_t i = 0; i < key->ncols && p->complete; i++) {
+			size_t f = k->col_to_file[key->cols[i]];
+			if (f == SIZE_MAX || f >= rec->ncells) {
+				p->complete = false;
+				break;
+			}
+			const struct csvr_cell *c = &rec->cells[f];
+			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
+			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+			p->complete = len > 0;
+			add_key_part(&p->key, c->data + lead, len);
+		}
+		if (p->complete) {
+			p->hash = keyset_hash(p->key.data, p->key.len);
+			keyset_prefetch(&k->unique_sets[u], p->hash);
+		}
+	}
+}
+
 /* Reports a repeated unique key, naming the row of its first occurrence. */
 static void check_uniques(struct checker *k, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = k->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
-		buf_reset(&k->key);
-		bool complete = true;
-		for (size_t i = 0; i < key->ncols && complete; i++) {
-			size_t f = k->col_to_file[key->cols[i]];
-			if (f == SIZE_MAX || f >= rec->ncells) {
-				complete = false;
-				break;
-			}
-			const struct csvr_cell *c = &rec->cells[f];
-			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
-			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-			complete = len > 0;
-			add_key_part(&k->key, c->data + lead, len);
-		}
+		const struct unique_probe *p = &k->probes[u];
 		uint64_t first;
-		if (!complete || keyset_add(&k->unique_sets[u], k->key.data, k->key.len, rec->row, &first))
+		if (!p->complete ||
+		    keyset_add_hashed(&k->unique_sets[u], p->key.data, p->key.len, p->hash, rec->row, &first))
 			continue;
 		struct buf values = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
@@ -722,6 +750,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 		bytes += rec->cells[f].len;
 	buf_reset(&k->rowtext);
 	buf_grow(&k->rowtext, bytes + 1);
+	prepare_unique_keys(k, rec);
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)
 			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
@@ -780,6 +809,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (!k.reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.unique_sets);
+	k.probes = xcalloc(rs->nunique + 1, sizeof *k.probes);
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		k.file_size = (uint64_t)st.st_size;
@@ -829,12 +859,15 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		res->encoding = "gb18030";
 	res->records = k.records;
 	csvr_free(k.reader);
-	for (size_t u = 0; u < rs->nunique; u++)
+	for (size_t u = 0; u < rs->nunique; u++) {
 		keyset_free(&k.unique_sets[u]);
+		buf_free(&k.probes[u].key);
+	}
 	free(k.unique_sets);
+	free(k.probes);
 	free(k.file_to_col);
 	free(k.col_to_file);
-	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.key), buf_free(&k.expected), buf_free(&k.rule);
+	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
 	rules_state_free(k.rules);
 	free(k.values), free(k.text), free(k.textlen);

@@ -109,12 +109,15 @@ void keyset_reserve(struct keyset *ks, size_t n)
 		resize(ks, slots);
 }
 
-bool keyset_add(struct keyset *ks, const void *key, size_t len, uint64_t value, uint64_t *existing)
+uint64_t keyset_hash(const void *key, size_t len) { return strmap_hash(key, len); }
+
+bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+		       uint64_t value, uint64_t *existing)
 {
 	/* at most three quarters full: 8-byte slots keep a probe run within a cache line or two */
 	if ((ks->count + 1) * 4 > ks->nslots * 3)
 		resize(ks, ks->nslots ? ks->nslots * 2 : 1024);
-	uint64_t hash = strmap_hash(key, len), tag = tag_of(hash);
+	uint64_t tag = tag_of(hash);
 	size_t mask = ks->nslots - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		uint64_t s = ks->slots[i];

@@ -26,10 +26,25 @@ void keyset_free(struct keyset *ks);
 /* Makes room for n keys at once, so that a big file does not rehash as it grows. */
 void keyset_reserve(struct keyset *ks, size_t n);
 
+/* The hash of a key, which keyset_prefetch and keyset_add_hashed take. */
+uint64_t keyset_hash(const void *key, size_t len);
+
 /*
- * Adds key with value.  Returns true if it was new; otherwise leaves the set
- * as it was and sets *existing to the value stored with the key.
+ * Asks the processor to fetch the slot a key's hash starts at, so that an add
+ * made a little later finds it in cache: the table is too big to stay there.
  */
-bool keyset_add(struct keyset *ks, const void *key, size_t len, uint64_t value, uint64_t *existing);
+static inline void keyset_prefetch(const struct keyset *ks, uint64_t hash)
+{
+	if (ks->nslots)
+		__builtin_prefetch(&ks->slots[hash & (ks->nslots - 1)], 1);
+}
+
+/*
+ * Adds key, whose keyset_hash is hash, with value.  Returns true if it was
+ * new; otherwise leaves the set as it was and sets *existing to the value
+ * stored with the key.
+ */
+bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+		       uint64_t value, uint64_t *existing);
 
 #endif
