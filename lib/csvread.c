@@ -102,6 +102,19 @@ static void flush_bytes(struct csvr *r)
 		r->h.event(r->h.ctx, &r->bad);
 }
 
+/* Counts a cell of the record in progress; returns where to keep it, or NULL past the limit. */
+static struct csvr_cell *new_cell(struct csvr *r)
+{
+	r->total_cells++;
+	if (r->ncells >= r->keep_cells)
+		return NULL;
+	if (r->ncells == r->cap_cells) {
+		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+	}
+	return &r->cells[r->ncells++];
+}
+
 /* libcsv field callback: keeps a copy of the cell until the record ends. */
 static void on_field(void *data, size_t len, void *ctx)
 {
@@ -114,33 +127,20 @@ static void on_field(void *data, size_t len, void *ctx)
 	}
 	bool oversized = r->field_oversized;
 	r->field_oversized = false;
-	r->total_cells++;
-	if (r->ncells >= r->keep_cells)
+	struct csvr_cell *c = new_cell(r);
+	if (!c)
 		return;
-	if (r->ncells == r->cap_cells) {
-		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
-		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
-	}
-	struct csvr_cell *c = &r->cells[r->ncells++];
 	c->off = r->cellbuf.len;
 	c->len = len;
 	c->oversized = oversized;
 	buf_add(&r->cellbuf, data, len);
 }
 
-/* libcsv row callback: delivers the record with its position. */
-static void on_row(int c, void *ctx)
+/* Delivers the record whose cells are ready, with its position, and starts the next. */
+static void deliver(struct csvr *r)
 {
-	struct csvr *r = ctx;
 	r->row_ended = true;
-	if (r->total_cells == 0 && c == '\n' && r->last_row_end == '\r') {
-		r->last_row_end = 0; /* the LF of a CRLF pair */
-		return;
-	}
-	r->last_row_end = c;
 	flush_bytes(r);
-	for (size_t i = 0; i < r->ncells; i++)
-		r->cells[i].data = r->cellbuf.data + r->cells[i].off;
 	struct csvr_record rec = {
 		.cells = r->cells, .ncells = r->ncells, .total_cells = r->total_cells,
 		.row = ++r->rows, .line = r->rec_line, .offset = r->rec_offset,
@@ -150,6 +150,21 @@ static void on_row(int c, void *ctx)
 	r->ncells = r->total_cells = 0;
 	buf_reset(&r->cellbuf);
 	r->unterminated = false;
+}
+
+/* libcsv row callback: points the cells at their copies and delivers the record. */
+static void on_row(int c, void *ctx)
+{
+	struct csvr *r = ctx;
+	r->row_ended = true;
+	if (r->total_cells == 0 && c == '\n' && r->last_row_end == '\r') {
+		r->last_row_end = 0; /* the LF of a CRLF pair */
+		return;
+	}
+	r->last_row_end = c;
+	for (size_t i = 0; i < r->ncells; i++)
+		r->cells[i].data = r->cellbuf.data + r->cells[i].off;
+	deliver(r);
 }
 
 /* Hands UTF-8 text to libcsv and keeps any one cell within the size limit. */
@@ -296,9 +311,11 @@ static size_t legacy_segment(struct csvr *r, const unsigned char *s, size_t n, b
 		} else if (errno == EINVAL && !final) {
 			break;
 		} else {
+			/* a character cut by a line break is bad, as when iconv sees the whole line */
+			bool truncated = errno == EINVAL && s[n - 1] != '\n' && s[n - 1] != '\r';
 			size_t at = (size_t)((unsigned char *)in - s);
-			emit_bytes(r, errno == EINVAL ? CSVR_EV_TRUNCATED : CSVR_EV_BAD_BYTES,
-				   r->offset + at, s + at, errno == EINVAL ? inleft : 1);
+			emit_bytes(r, truncated ? CSVR_EV_TRUNCATED : CSVR_EV_BAD_BYTES,
+				   r->offset + at, s + at, truncated ? inleft : 1);
 			add_replacement(&r->conv);
 			in++;
 			inleft--;
@@ -323,12 +340,53 @@ static void account_segment(struct csvr *r, const unsigned char *s, size_t n)
 	}
 }
 
-/* Reports NUL bytes, which no text export contains. */
-static void check_nul(struct csvr *r, const unsigned char *s, size_t n)
+/* Reports NUL bytes, which no text export contains; returns true if there was one. */
+static bool check_nul(struct csvr *r, const unsigned char *s, size_t n)
 {
 	const unsigned char *z = memchr(s, '\0', n);
 	if (z)
 		emit_bytes(r, CSVR_EV_NUL, r->offset + (uint64_t)(z - s), z, 1);
+	return z != NULL;
+}
+
+/*
+ * The common case without libcsv: a whole UTF-8 record on one line, with no
+ * quote, no NUL and no cell over the size limit, starting where libcsv is
+ * between records.  Its cells are cut at the delimiters and borrowed from s,
+ * and the record is delivered as libcsv would have delivered it.  Returns
+ * false, having done nothing, for anything else.
+ */
+static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
+{
+	size_t text = n - 1;   /* without the line break, which the caller made sure of */
+	int end = s[text];
+	if (end == '\n' && text > 0 && s[text - 1] == '\r') {
+		text--;
+		end = '\r';
+	}
+	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
+	    memchr(s, '"', text))
+		return false;
+	bool partial;
+	if (utf8_valid_prefix(s, text, &partial) != text)
+		return false;
+	if (!r->seen_multibyte && has_high_byte(s, text))
+		r->seen_multibyte = true;
+	unsigned char delim = r->opt.delimiter;
+	for (size_t start = 0, i = 0;; i++) {
+		if (i < text && s[i] != delim)
+			continue;
+		struct csvr_cell *c = new_cell(r);
+		if (c)
+			*c = (struct csvr_cell){.data = (const char *)s + start, .len = i - start};
+		if (i == text)
+			break;
+		start = i + 1;
+	}
+	/* a CRLF leaves libcsv's bookkeeping as after its dropped empty LF row */
+	r->last_row_end = end == '\r' && s[n - 1] == '\n' ? 0 : end;
+	deliver(r);
+	return true;
 }
 
 /*
@@ -340,9 +398,15 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 	size_t i = 0;
 	while (i < n && !r->stopped) {
 		size_t end = segment_end(s, n, i), len = end - i;
+		bool ends_line = s[end - 1] == '\n' || s[end - 1] == '\r';
 		/* a segment that ends at a line break is complete: a character cut there is cut for good */
-		bool complete = final || s[end - 1] == '\n' || s[end - 1] == '\r';
-		check_nul(r, s + i, len);
+		bool complete = final || ends_line;
+		bool nul = check_nul(r, s + i, len);
+		if (ends_line && !nul && r->cd == (iconv_t)-1 && plain_record(r, s + i, len)) {
+			account_segment(r, s + i, len);
+			i = end;
+			continue;
+		}
 		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
 						    : legacy_segment(r, s + i, len, complete);
 		if (r->deciding) {
@@ -420,6 +484,9 @@ static void maybe_decide(struct csvr *r, bool final)
 	if (looks_like_gb18030(s, window, cut)) {
 		emit(r, CSVR_EV_LEGACY, r->offset, s, window);
 		r->stopped = true;
+		/* bytes past the stop are not read, whatever was seen of them in advance */
+		if (r->has_bad && r->bad.offset >= r->offset)
+			r->has_bad = false;
 		return;
 	}
 	r->deciding = false;

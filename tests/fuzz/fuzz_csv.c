@@ -2,12 +2,15 @@
  * fuzz_csv — the CSV reader and the whole check of a file: arbitrary bytes,
  * any chunking, UTF-8 or GB18030, against the air-daily rule set with its row
  * rules, aggregates and unique key.  The first byte picks the encoding and the
- * chunk size.
+ * chunk size.  The reader must deliver the same records and events however the
+ * input is cut: fed a byte at a time (every record through libcsv), in the
+ * chosen chunks, and whole (plain records split without libcsv).
  */
 #include "check.h"
 #include "csvread.h"
 #include "diag.h"
 #include "ruleset.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,16 +22,41 @@
 static struct ruleset *rs;
 static FILE *sink;
 
+/* Writes a record, position and cells, into the transcript. */
 static void on_record(void *ctx, const struct csvr_record *rec)
 {
-	size_t *n = ctx;
-	for (size_t i = 0; i < rec->ncells; i++)
-		*n += rec->cells[i].len;
+	struct buf *t = ctx;
+	buf_addf(t, "R %llu %llu %llu %zu %zu %d|", (unsigned long long)rec->row,
+		 (unsigned long long)rec->line, (unsigned long long)rec->offset, rec->ncells,
+		 rec->total_cells, rec->unterminated);
+	for (size_t i = 0; i < rec->ncells; i++) {
+		buf_addf(t, "%zu %d:", rec->cells[i].len, rec->cells[i].oversized);
+		buf_add(t, rec->cells[i].data, rec->cells[i].len);
+	}
+	buf_addc(t, '\n');
 }
 
+/* Writes an event into the transcript. */
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
-	(void)ctx, (void)ev;
+	struct buf *t = ctx;
+	buf_addf(t, "E %d %llu %llu %llu %zu %zu:", (int)ev->kind, (unsigned long long)ev->offset,
+		 (unsigned long long)ev->line, (unsigned long long)ev->row, ev->cell, ev->nbytes);
+	buf_add(t, ev->bytes, ev->nbytes);
+	buf_addc(t, '\n');
+}
+
+/* The transcript of reading data in pieces of chunk bytes. */
+static void transcript(const uint8_t *data, size_t size, size_t chunk, enum csvr_encoding enc,
+		       struct buf *t)
+{
+	struct csvr_options opt = {.encoding = enc, .max_field = 256};
+	struct csvr_handler h = {on_record, on_event, t};
+	struct csvr *r = csvr_new(&opt, &h);
+	for (size_t i = 0; i < size; i += chunk)
+		csvr_feed(r, data + i, size - i < chunk ? size - i : chunk);
+	csvr_finish(r);
+	csvr_free(r);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -48,14 +76,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t chunk = (size_t)(data[0] >> 1) + 1;
 	data++, size--;
 
-	size_t total = 0;
-	struct csvr_options opt = {.encoding = enc, .max_field = 256};
-	struct csvr_handler h = {on_record, on_event, &total};
-	struct csvr *r = csvr_new(&opt, &h);
-	for (size_t i = 0; i < size; i += chunk)
-		csvr_feed(r, data + i, size - i < chunk ? size - i : chunk);
-	csvr_finish(r);
-	csvr_free(r);
+	struct buf bytewise = {0}, chunked = {0}, whole = {0};
+	transcript(data, size, 1, enc, &bytewise);
+	transcript(data, size, chunk, enc, &chunked);
+	transcript(data, size, size ? size : 1, enc, &whole);
+	if (bytewise.len != chunked.len || bytewise.len != whole.len ||
+	    (bytewise.len && (memcmp(bytewise.data, chunked.data, bytewise.len) != 0 ||
+			      memcmp(bytewise.data, whole.data, bytewise.len) != 0))) {
+		fprintf(stderr, "records differ with the chunking:\n--- bytewise\n");
+		fwrite(bytewise.data, 1, bytewise.len, stderr);
+		fprintf(stderr, "--- chunk %zu\n", chunk);
+		fwrite(chunked.data, 1, chunked.len, stderr);
+		fprintf(stderr, "--- whole\n");
+		fwrite(whole.data, 1, whole.len, stderr);
+		abort();
+	}
+	buf_free(&bytewise), buf_free(&chunked), buf_free(&whole);
 
 	if (!rs)
 		return 0;
