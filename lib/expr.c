@@ -1,7 +1,8 @@
 /*
  * expr.c — lexer, Pratt parser, type checker and evaluator of rule
  * expressions.  Nodes live in one array and refer to each other by index;
- * evaluation is a recursive walk whose depth the parser bounds.
+ * evaluation is a recursive walk whose depth the parser bounds, through an
+ * evaluator function picked for each node when it is compiled.
  */
 #include "expr.h"
 #include "celltype.h"
@@ -60,7 +61,15 @@ static const struct fninfo functions[] = {
 	{"max_change", F_MAX_CHANGE, 2, 2, true},
 };
 
+struct node;
+struct expr;
+struct eval_ctx;
+
+/* Evaluates one node; chosen per node once compiled, so evaluation needs no switch on the op. */
+typedef struct value (*evaluator)(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
 struct node {
+	evaluator fn;
 	enum op op;
 	enum vtype type;
 	int pos;                  /* byte offset in the source */
@@ -983,6 +992,8 @@ static char *key_name(const struct expr *e)
 	return b.data ? b.data : xstrdup("");
 }
 
+static evaluator evaluator_of(const struct node *x);
+
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
 {
@@ -1004,6 +1015,8 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		expr_free(e);
 		return NULL;
 	}
+	for (int i = 0; i < e->nnodes; i++)
+		e->nodes[i].fn = evaluator_of(&e->nodes[i]);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);
@@ -1047,7 +1060,12 @@ static const struct value null_value = {.type = V_NULL};
 static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
 
-static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx);
+/* Evaluates node n through its evaluator. */
+static inline struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
+{
+	const struct node *x = &e->nodes[n];
+	return x->fn(e, x, ctx);
+}
 
 /* Compares two non-null values: -2 when they cannot be compared. */
 static int compare(const struct value *x, const struct value *y)
@@ -1145,37 +1163,76 @@ static struct value substring(const struct value *s, double start, double len)
 	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
 }
 
+/* year(), month(), day() or days_in_month() of a date. */
+static struct value date_part(int fn, const struct value *v)
+{
+	int y, m, d;
+	if (v->type != V_DATE)
+		return null_value;
+	civil_from_days(v->num, &y, &m, &d);
+	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+}
+
+/* min() or max() of the arguments: null unless all are numbers, or all dates. */
+static struct value min_max(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value best = eval(e, e->argv[x->args], ctx);
+	for (int k = 0; k < x->nargs; k++) {
+		struct value v = k ? eval(e, e->argv[x->args + k], ctx) : best;
+		if (v.type == V_NULL || (v.type != V_NUM && v.type != V_DATE) || v.type != best.type)
+			return null_value;
+		if (x->index == F_MIN ? v.num < best.num : v.num > best.num)
+			best = v;
+	}
+	return best;
+}
+
+/* aqi(pollutant, c): the pollutant was resolved when compiled, so only c is evaluated. */
+static struct value ev_aqi(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, e->argv[x->args + 1], ctx);
+	double v;
+	return c.type == V_NUM && aqi_individual(x->param, c.num, &v) ? num(v) : null_value;
+}
+
+/* water_class(parameter, v), the parameter resolved when compiled. */
+static struct value ev_water_class(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, e->argv[x->args + 1], ctx);
+	return c.type == V_NUM ? num(water_class_of(x->param, c.num)) : null_value;
+}
+
+static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	return date_part(x->index, &v);
+}
+
+static struct value ev_is_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(eval(e, e->argv[x->args], ctx).type == V_NULL);
+}
+
+static struct value ev_abs(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
+}
+
+/* Any other function call (none takes more than three arguments): the arguments, then the function. */
 static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value a[16];
-	for (int k = 0; k < x->nargs; k++)
+	struct value a[3];
+	for (int k = 0; k < x->nargs && k < 3; k++)
 		a[k] = eval(e, e->argv[x->args + k], ctx);
-	int y, m, d;
 	size_t row;
 	switch ((enum fn)x->index) {
-	case F_IS_NULL: return boolean(a[0].type == V_NULL);
 	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
-	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH:
-		if (a[0].type != V_DATE)
-			return null_value;
-		civil_from_days(a[0].num, &y, &m, &d);
-		return num(x->index == F_YEAR ? y : x->index == F_MONTH ? m : x->index == F_DAY ? d : days_in_month(y, m));
-	case F_ABS: return a[0].type == V_NUM ? num(fabs(a[0].num)) : null_value;
 	case F_ROUND: {
 		if (a[0].type != V_NUM || a[1].type != V_NUM)
 			return null_value;
 		double scale = pow(10, a[1].num);
 		return num(round(a[0].num * scale) / scale);
-	}
-	case F_MIN: case F_MAX: {
-		struct value best = a[0];
-		for (int k = 0; k < x->nargs; k++) {
-			if (a[k].type == V_NULL || (a[k].type != V_NUM && a[k].type != V_DATE) || a[k].type != best.type)
-				return null_value;
-			if (x->index == F_MIN ? a[k].num < best.num : a[k].num > best.num)
-				best = a[k];
-		}
-		return best;
 	}
 	case F_MATCHES: {
 		if (a[0].type != V_STR)
@@ -1212,12 +1269,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		return num(a[0].num <= 2020 ? 0 : a[0].num >= 2025 ? 1 : (a[0].num - 2020) / 5);
 	case F_BINDING:
 		return target_row(ctx, &a[0], NULL, &row) ? boolean(targets_binding(ctx->rs->targets, row)) : null_value;
-	case F_AQI: {
-		double v;
-		return a[1].type == V_NUM && aqi_individual(x->param, a[1].num, &v) ? num(v) : null_value;
-	}
-	case F_WATER_CLASS:
-		return a[1].type == V_NUM ? num(water_class_of(x->param, a[1].num)) : null_value;
 	case F_NUMBER: {
 		double v;
 		if (a[0].type == V_NUM)
@@ -1236,6 +1287,7 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		return null_value;
 	}
 }
+
 
 /* Sorts a percentile slot's values once, when first read. */
 static int by_value(const void *a, const void *b)
@@ -1347,51 +1399,99 @@ static struct value member(const struct expr *e, const struct node *x, const str
 	return saw_null ? null_value : boolean(false);
 }
 
-static struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
+static struct value ev_lit(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	const struct node *x = &e->nodes[n];
+	(void)e, (void)ctx;
+	return x->lit;
+}
+
+static struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->row ? ctx->row[x->index] : null_value;
+}
+
+static struct value ev_key(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->keys ? ctx->keys[x->index] : null_value;
+}
+
+static struct value ev_agg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->accs ? aggregate(x, ctx) : null_value;
+}
+
+static struct value ev_neg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	return v.type == V_NUM ? num(-v.num) : null_value;
+}
+
+static struct value ev_not(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	return v.type == V_BOOL ? boolean(!v.num) : null_value;
+}
+
+static struct value ev_arith(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	return arith(x->op, eval(e, x->a, ctx), eval(e, x->b, ctx));
+}
+
+static struct value ev_cond(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, x->c, ctx);
+	if (c.type != V_BOOL)
+		return null_value;
+	return eval(e, c.num ? x->a : x->b, ctx);
+}
+
+/* Comparisons: null if either side is null or the two cannot be compared. */
+static struct value ev_compare(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
+	if (l.type == V_NULL || r.type == V_NULL)
+		return null_value;
+	int c = compare(&l, &r);
+	if (c == -2)
+		return null_value;
 	switch (x->op) {
-	case OP_LIT: return x->lit;
-	case OP_COL: return ctx->row ? ctx->row[x->index] : null_value;
-	case OP_KEY: return ctx->keys ? ctx->keys[x->index] : null_value;
-	case OP_AGG: return ctx->accs ? aggregate(x, ctx) : null_value;
-	case OP_CALL: return call(e, x, ctx);
-	case OP_NEG: {
-		struct value v = eval(e, x->a, ctx);
-		return v.type == V_NUM ? num(-v.num) : null_value;
+	case OP_EQ: return boolean(c == 0);
+	case OP_NE: return boolean(c != 0);
+	case OP_LT: return boolean(c < 0);
+	case OP_LE: return boolean(c <= 0);
+	case OP_GT: return boolean(c > 0);
+	default: return boolean(c >= 0);
 	}
-	case OP_NOT: {
-		struct value v = eval(e, x->a, ctx);
-		return v.type == V_BOOL ? boolean(!v.num) : null_value;
+}
+
+/* The evaluator of a compiled node. */
+static evaluator evaluator_of(const struct node *x)
+{
+	switch (x->op) {
+	case OP_LIT: return ev_lit;
+	case OP_COL: return ev_col;
+	case OP_KEY: return ev_key;
+	case OP_AGG: return ev_agg;
+	case OP_NEG: return ev_neg;
+	case OP_NOT: return ev_not;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: return ev_arith;
+	case OP_AND: case OP_OR: return logic;
+	case OP_COND: return ev_cond;
+	case OP_IN: return member;
+	case OP_CALL: break;
+	default: return ev_compare;
 	}
-	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
-		return arith(x->op, eval(e, x->a, ctx), eval(e, x->b, ctx));
-	case OP_AND: case OP_OR:
-		return logic(e, x, ctx);
-	case OP_COND: {
-		struct value c = eval(e, x->c, ctx);
-		if (c.type != V_BOOL)
-			return null_value;
-		return eval(e, c.num ? x->a : x->b, ctx);
-	}
-	case OP_IN:
-		return member(e, x, ctx);
-	default: {
-		struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
-		if (l.type == V_NULL || r.type == V_NULL)
-			return null_value;
-		int c = compare(&l, &r);
-		if (c == -2)
-			return null_value;
-		switch (x->op) {
-		case OP_EQ: return boolean(c == 0);
-		case OP_NE: return boolean(c != 0);
-		case OP_LT: return boolean(c < 0);
-		case OP_LE: return boolean(c <= 0);
-		case OP_GT: return boolean(c > 0);
-		default: return boolean(c >= 0);
-		}
-	}
+	switch ((enum fn)x->index) {
+	case F_IS_NULL: return ev_is_null;
+	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
+	case F_ABS: return ev_abs;
+	case F_MIN: case F_MAX: return min_max;
+	case F_AQI: return ev_aqi;
+	case F_WATER_CLASS: return ev_water_class;
+	default: return call;
 	}
 }
 
