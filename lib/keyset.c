@@ -1,12 +1,15 @@
 /* keyset.c — compact open addressing over an append-only key arena. */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
 #include "keyset.h"
 #include "strmap.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define BLOCK (1u << 20)
+#define HUGE_PAGE (2u << 20)
 #define REF_MASK ((1ULL << 48) - 1)
 
 void keyset_init(struct keyset *ks) { memset(ks, 0, sizeof *ks); }
@@ -58,10 +61,29 @@ static const unsigned char *record(const struct keyset *ks, uint64_t slot, size_
 
 static uint64_t tag_of(uint64_t hash) { return ((hash >> 48) | 1) << 48; }
 
+/*
+ * A zeroed slot array.  A big one is aligned to huge pages and asks for them:
+ * every add touches one random slot, and with small pages most adds would
+ * also miss the TLB.
+ */
+static uint64_t *new_slots(size_t n)
+{
+	size_t bytes = n * sizeof(uint64_t);
+	if (bytes < HUGE_PAGE)
+		return xcalloc(n, sizeof(uint64_t));
+	void *p;
+	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+		die(EXIT_TROUBLE, "out of memory");
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return memset(p, 0, bytes);
+}
+
 /* Resizes the slot array to n slots, placing every key again from its stored bytes. */
 static void resize(struct keyset *ks, size_t n)
 {
-	uint64_t *slots = xcalloc(n, sizeof *slots);
+	uint64_t *slots = new_slots(n);
 	for (size_t i = 0; i < ks->nslots; i++) {
 		if (!ks->slots[i])
 			continue;
