@@ -30,17 +30,22 @@ size_t utf8_count(const unsigned char *s, size_t n);
 size_t utf8_blank_len_slow(const unsigned char *s, size_t n);
 size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
 
-/* Inline for the usual cell, which starts and ends with a non-blank ASCII byte. */
+/*
+ * Inline for the usual cell: a blank starts with ' ', '\t', 0xC2 (NBSP) or
+ * 0xE3 (U+3000) and ends with ' ', '\t', 0xA0 or 0x80, so any other first or
+ * last byte means no blanks at that end.
+ */
 static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
 {
-	if (n == 0 || (s[0] < 0x80 && s[0] != ' ' && s[0] != '\t'))
+	if (n == 0 || (s[0] != ' ' && s[0] != '\t' && s[0] != 0xC2 && s[0] != 0xE3))
 		return 0;
 	return utf8_blank_len_slow(s, n);
 }
 
 static inline size_t utf8_blank_len_back(const unsigned char *s, size_t n)
 {
-	if (n == 0 || (s[n - 1] < 0x80 && s[n - 1] != ' ' && s[n - 1] != '\t'))
+	unsigned char last = n ? s[n - 1] : 0;
+	if (n == 0 || (last != ' ' && last != '\t' && last != 0xA0 && last != 0x80))
 		return 0;
 	return utf8_blank_len_back_slow(s, n);
 }

@@ -55,10 +55,8 @@ void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-void buf_grow(struct buf *b, size_t extra)
+void buf_grow_slow(struct buf *b, size_t extra)
 {
-	if (b->len + extra + 1 <= b->cap)
-		return;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
@@ -72,13 +70,6 @@ void buf_add_slow(struct buf *b, const void *p, size_t n)
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_grow(b, 1);
-	b->data[b->len++] = c;
 	b->data[b->len] = '\0';
 }
 

@@ -37,8 +37,15 @@ struct buf {
 	size_t len, cap;
 };
 
-void buf_grow(struct buf *b, size_t extra);
+void buf_grow_slow(struct buf *b, size_t extra);
 void buf_add_slow(struct buf *b, const void *p, size_t n);
+
+/* Makes room for extra more bytes (and the NUL); inline because most calls find it. */
+static inline void buf_grow(struct buf *b, size_t extra)
+{
+	if (b->len + extra + 1 > b->cap)
+		buf_grow_slow(b, extra);
+}
 
 /* Appends n bytes; inline because every cell of every record passes here. */
 static inline void buf_add(struct buf *b, const void *p, size_t n)
@@ -51,7 +58,12 @@ static inline void buf_add(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 }
-void buf_addc(struct buf *b, char c);
+static inline void buf_addc(struct buf *b, char c)
+{
+	buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void buf_adds(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
