@@ -90,7 +90,13 @@ static bool cell_ref(const struct diag *d, char out[40])
 	if (d->cell == SIZE_MAX || !d->row)
 		return false;
 	cell_column_name(d->cell, out);
-	snprintf(out + strlen(out), 40 - strlen(out), "%llu", (unsigned long long)d->row);
+	char *p = out + strlen(out), digits[20];
+	size_t n = 0;
+	for (uint64_t v = d->row; v; v /= 10)
+		digits[n++] = (char)('0' + v % 10);
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
 	return true;
 }
 
@@ -118,9 +124,9 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	jsonw_string(b, d->message, strlen(d->message));
 	if (d->row) {
 		jsonw_key(b, "line");
-		buf_addf(b, "%llu", (unsigned long long)d->line);
+		buf_add_uint(b, d->line);
 		jsonw_key(b, "row");
-		buf_addf(b, "%llu", (unsigned long long)d->row);
+		buf_add_uint(b, d->row);
 	}
 	if (d->column) {
 		jsonw_key(b, "column");
@@ -289,9 +295,9 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	else
 		buf_adds(b, "null");
 	jsonw_key(b, "records");
-	buf_addf(b, "%llu", (unsigned long long)records);
+	buf_add_uint(b, records);
 	jsonw_key(b, "bytes");
-	buf_addf(b, "%llu", (unsigned long long)bytes);
+	buf_add_uint(b, bytes);
 	jsonw_key(b, "encoding");
 	if (encoding)
 		jsonw_string(b, encoding, strlen(encoding));
@@ -303,7 +309,7 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 		 (unsigned long long)f->counts[SEV_WARNING],
 		 (unsigned long long)f->counts[SEV_INFO]);
 	jsonw_key(b, "suppressed");
-	buf_addf(b, "%llu", (unsigned long long)f->suppressed);
+	buf_add_uint(b, f->suppressed);
 	jsonw_key(b, "status");
 	buf_adds(b, failed ? "\"fail\"" : "\"pass\"");
 	buf_adds(b, "}\n");

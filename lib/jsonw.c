@@ -10,6 +10,23 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 	return clean;
 }
 
+/* Length of the run at s that JSON takes as it is: printable ASCII and the common CJK characters. */
+static size_t plain_run(const unsigned char *u, size_t n)
+{
+	size_t j = 0;
+	while (j < n) {
+		unsigned char c = u[j];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+			j++;
+		else if (c >= 0xE1 && c <= 0xEC && j + 2 < n && (u[j + 1] & 0xC0) == 0x80 &&
+			 (u[j + 2] & 0xC0) == 0x80)
+			j += 3; /* always valid */
+		else
+			break;
+	}
+	return j;
+}
+
 bool jsonw_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -18,12 +35,10 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 	buf_grow(b, n + 2);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			size_t j = i + 1;
-			while (j < n && u[j] >= 0x20 && u[j] < 0x80 && u[j] != '"' && u[j] != '\\')
-				j++;
-			buf_add(b, s + i, j - i);
-			i = j;
+		size_t run = plain_run(u + i, n - i);
+		if (run) {
+			buf_add(b, s + i, run);
+			i += run;
 		} else if (c == '"' || c == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, (char)c);

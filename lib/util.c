@@ -75,6 +75,17 @@ void buf_add_slow(struct buf *b, const void *p, size_t n)
 
 void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
+void buf_add_uint(struct buf *b, unsigned long long v)
+{
+	char digits[20];
+	size_t n = 0;
+	do {
+		digits[sizeof digits - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, digits + sizeof digits - n, n);
+}
+
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list again;

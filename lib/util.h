@@ -65,6 +65,8 @@ static inline void buf_addc(struct buf *b, char c)
 	b->data[b->len] = '\0';
 }
 void buf_adds(struct buf *b, const char *s);
+/* Appends v in decimal. */
+void buf_add_uint(struct buf *b, unsigned long long v);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
