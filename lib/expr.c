@@ -481,6 +481,40 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 }
 
 /* Turns an aggregate call into an accumulator slot of the scope. */
+/* True if node n of a and node m of b are the same expression, literal for literal. */
+static bool same_tree(const struct expr *a, int n, const struct expr *b, int m)
+{
+	if ((n < 0) != (m < 0))
+		return false;
+	if (n < 0)
+		return true;
+	const struct node *x = &a->nodes[n], *y = &b->nodes[m];
+	if (x->op != y->op || x->type != y->type || x->index != y->index || x->param != y->param ||
+	    x->table != y->table || x->keycol != y->keycol || x->nargs != y->nargs ||
+	    x->lit.type != y->lit.type || x->lit.len != y->lit.len)
+		return false;
+	if (x->op == OP_LIT && (x->lit.num != y->lit.num ||
+				(x->lit.len && memcmp(x->lit.str, y->lit.str, x->lit.len) != 0)))
+		return false;
+	for (int k = 0; k < x->nargs; k++)
+		if (!same_tree(a, a->argv[x->args + k], b, b->argv[y->args + k]))
+			return false;
+	return same_tree(a, x->a, b, y->a) && same_tree(a, x->b, b, y->b) && same_tree(a, x->c, b, y->c);
+}
+
+/* The slot already made for the same aggregate of the same argument, or -1. */
+static int existing_slot(const struct expr_scope *sc, const struct agg_slot *slot)
+{
+	for (size_t i = 0; i < sc->nslots; i++) {
+		const struct agg_slot *o = &sc->slots[i];
+		if (o->kind == slot->kind && o->p == slot->p &&
+		    same_tree(o->expr, o->arg, slot->expr, slot->arg) &&
+		    (slot->kind != AGG_MAX_CHANGE || same_tree(o->expr, o->arg2, slot->expr, slot->arg2)))
+			return (int)i;
+	}
+	return -1;
+}
+
 static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo *f)
 {
 	struct expr_scope *sc = P->scope;
@@ -515,14 +549,18 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 		slot.p = p->lit.num;
 	}
 	}
+	n->op = OP_AGG;
+	n->param = (int)slot.kind;
+	n->lit.num = slot.p;
+	/* an aggregate written twice (in the assert and the message) is accumulated once */
+	n->index = existing_slot(sc, &slot);
+	if (n->index >= 0)
+		return ret;
 	if (sc->nslots == sc->capslots) {
 		sc->capslots = sc->capslots ? sc->capslots * 2 : 4;
 		sc->slots = xrealloc(sc->slots, sc->capslots * sizeof *sc->slots);
 	}
-	n->op = OP_AGG;
 	n->index = (int)sc->nslots;
-	n->param = (int)slot.kind;
-	n->lit.num = slot.p;
 	sc->slots[sc->nslots++] = slot;
 	return ret;
 }

@@ -261,6 +261,12 @@ static void test_aggregates(void)
 	CHECK("aggregate compiles", e != NULL, "%s at %d", err, pos);
 	if (!e)
 		return;
+	size_t slots = scope.nslots;
+	struct expr *again = expr_compile("mean(n) + count() == 5 && percentile(n, 90) > 0 && "
+					  "count_if(n > 1) == 2 && count_if(n > 2) == 1 && max(n) == 3",
+					  &scope, err, sizeof err, &pos);
+	CHECK("aggregates written again share their slots", again && scope.nslots == slots + 2,
+	      "%zu slots after %zu", scope.nslots, slots);
 	struct agg_acc accs[16] = {0};
 	double ns[] = {1, 2, 3}, years[] = {2023, 2021, 2022};
 	int bs[] = {1, 0, -1};
@@ -273,7 +279,10 @@ static void test_aggregates(void)
 	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
 	struct value v = expr_eval(e, &ctx);
 	CHECK("aggregate values", v.type == V_BOOL && v.num == 1, "got type %d %g", v.type, v.num);
+	v = again ? expr_eval(again, &ctx) : (struct value){.type = V_NULL};
+	CHECK("shared slots give the same values", v.type == V_BOOL && v.num == 1, "got type %d %g", v.type, v.num);
 	agg_acc_free(accs, scope.nslots);
+	expr_free(again);
 	expr_free(e);
 	free(scope.slots);
 	struct expr_scope bad = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
