@@ -477,8 +477,7 @@ void rules_free(struct ruleset *rs)
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
 struct group_table {
 	struct strmap index;     /* serialised key → group number */
-	struct buf last_key;     /* the previous row's key: sorted files repeat it */
-	long last_group;
+	long last_group;         /* the previous row's group: sorted files repeat it */
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
 	size_t ngroups, cap;
@@ -531,7 +530,6 @@ void rules_state_free(struct rules_state *st)
 	for (size_t i = 0; i < rs->naggregates; i++) {
 		struct group_table *g = &st->groups[i];
 		strmap_free(&g->index);
-		buf_free(&g->last_key);
 		free_values(g->keys, g->ngroups * rs->aggregates[i].ngroup);
 		agg_acc_free(g->accs, g->ngroups * rs->aggregates[i].nslots);
 		free(g->accs);
@@ -558,6 +556,19 @@ static void key_add(struct buf *key, const struct value *v)
 	} else {
 		buf_add(key, &v->num, sizeof v->num);
 	}
+}
+
+/* True if two lists of group key values would give the same key_add bytes. */
+static bool same_keys(const struct value *a, const struct value *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (a[k].type != b[k].type)
+			return false;
+		if (a[k].type == V_STR ? a[k].len != b[k].len || memcmp(a[k].str, b[k].str, a[k].len) != 0
+				       : memcmp(&a[k].num, &b[k].num, sizeof a[k].num) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Copies a value so it outlives the record (strings duplicated). */
@@ -641,17 +652,16 @@ static long find_group(struct rules_state *st, size_t a, const struct eval_ctx *
 	struct group_table *g = &st->groups[a];
 	struct value keys[32];
 	size_t nk = r->ngroup < 32 ? r->ngroup : 32;
-	buf_reset(&st->key);
 	for (size_t k = 0; k < nk; k++) {
 		keys[k] = expr_eval(r->group[k], ctx);
 		if (keys[k].type == V_NULL)
 			return -1;
-		key_add(&st->key, &keys[k]);
 	}
-	if (g->ngroups && st->key.len == g->last_key.len && memcmp(st->key.data, g->last_key.data, st->key.len) == 0)
+	if (g->ngroups && same_keys(keys, &g->keys[(size_t)g->last_group * r->ngroup], nk))
 		return g->last_group;
-	buf_reset(&g->last_key);
-	buf_add(&g->last_key, st->key.data ? st->key.data : "", st->key.len);
+	buf_reset(&st->key);
+	for (size_t k = 0; k < nk; k++)
+		key_add(&st->key, &keys[k]);
 	bool inserted;
 	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
 	if (!inserted)
