@@ -1098,10 +1098,14 @@ static const struct value null_value = {.type = V_NULL};
 static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
 
-/* Evaluates node n through its evaluator. */
+/* Evaluates node n: a column or a literal at once, anything else through its evaluator. */
 static inline struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
 {
 	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL && ctx->row)
+		return ctx->row[x->index];
+	if (x->op == OP_LIT)
+		return x->lit;
 	return x->fn(e, x, ctx);
 }
 
