@@ -415,7 +415,7 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 			  const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
-	int rc = pcre2_match(c->pattern, (PCRE2_SPTR)s, n, 0, 0, c->match, k->rs->match_ctx);
+	int rc = ruleset_pattern_match(k->rs, c->pattern, c->match, s, n);
 	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return; /* matched, or invalid UTF-8 already reported */
 	buf_reset(&k->expected);

@@ -1279,7 +1279,7 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	case F_MATCHES: {
 		if (a[0].type != V_STR)
 			return null_value;
-		int rc = pcre2_match(x->re, (PCRE2_SPTR)a[0].str, a[0].len, 0, 0, x->md, ctx->rs->match_ctx);
+		int rc = ruleset_pattern_match(ctx->rs, x->re, x->md, a[0].str, a[0].len);
 		return rc >= 0 ? boolean(true) : rc == PCRE2_ERROR_NOMATCH ? boolean(false) : null_value;
 	}
 	case F_LOOKUP: {

@@ -719,3 +719,15 @@ const char *ruleset_default_dir(void)
 	}
 	return QY_RULES_DIR;
 }
+
+int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_data *md,
+			  const char *s, size_t n)
+{
+	bool partial;
+	if (utf8_valid_prefix((const unsigned char *)s, n, &partial) == n) {
+		int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, 0, 0, md, rs->match_ctx);
+		if (rc != PCRE2_ERROR_JIT_BADOPTION)
+			return rc; /* not JIT-compiled: the interpreter below */
+	}
+	return pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, rs->match_ctx);
+}

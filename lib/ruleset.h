@@ -95,6 +95,14 @@ struct ruleset {
 	size_t ncoverage;
 };
 
+/*
+ * Matches a compiled pattern of the rule set (pcre2_match's result), through
+ * PCRE2's JIT fast path when the subject is valid UTF-8, since that path does
+ * not check it.
+ */
+int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_data *md,
+			  const char *s, size_t n);
+
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
 struct ruleset *ruleset_load(const char *path);
 void ruleset_free(struct ruleset *rs);
