@@ -18,6 +18,13 @@
 #define TITLE_ROWS_MAX 10
 #define READ_CHUNK (1024 * 1024)
 
+/* A column's last reference lookup: sorted files repeat the same county row after row. */
+struct ref_memo {
+	struct buf text;
+	bool valid, found, alias;
+	size_t row;
+};
+
 /* A record's key for one unique set, built and prefetched before its cells are checked. */
 struct unique_probe {
 	struct buf key;
@@ -39,6 +46,7 @@ struct checker {
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct keyset *unique_sets;
 	struct unique_probe *probes; /* per unique key: the current record's key */
+	struct ref_memo *ref_memos;  /* per column */
 	struct buf msg, folded, expected, rule;
 	uint64_t records;
 	uint64_t rows;
@@ -293,6 +301,22 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 }
 
+/* Looks a cell up in its column's reference table, remembering the last answer. */
+static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
+{
+	const struct column *c = &k->rs->cols[col];
+	struct ref_memo *m = &k->ref_memos[col];
+	if (!m->valid || m->text.len != n || memcmp(m->text.data, s, n) != 0) {
+		m->found = reftable_find(c->ref, c->ref_col, s, n, &m->row, &m->alias);
+		buf_reset(&m->text);
+		buf_add(&m->text, s, n);
+		m->valid = true;
+	}
+	*row = m->row;
+	*alias = m->alias;
+	return m->found;
+}
+
 /* Works out the record's county from the county column, if the rule set has one. */
 static void find_county(struct checker *k, const struct csvr_record *rec)
 {
@@ -307,10 +331,9 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	const struct csvr_cell *c = &rec->cells[f];
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-	const struct column *col = &rs->cols[rs->county_col];
 	k->county_looked_up = true;
-	k->county_found = reftable_find(col->ref, col->ref_col, c->data + lead, c->len - lead - trail,
-					&k->county_row, &k->county_alias);
+	k->county_found = find_ref(k, rs->county_col, c->data + lead, c->len - lead - trail,
+				   &k->county_row, &k->county_alias);
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 }
@@ -455,7 +478,7 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	if (col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
 		found = k->county_found, row = k->county_row, alias = k->county_alias;
 	else
-		found = reftable_find(c->ref, c->ref_col, s, n, &row, &alias);
+		found = find_ref(k, col, s, n, &row, &alias);
 	if (!found) {
 		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text,
 			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不在参考表 %s 中",
@@ -814,6 +837,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		k.file_size = (uint64_t)st.st_size;
 	k.values = xcalloc(rs->ncols, sizeof *k.values);
+	k.ref_memos = xcalloc(rs->ncols + 1, sizeof *k.ref_memos);
 	k.text = xcalloc(rs->ncols, sizeof *k.text);
 	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
@@ -870,6 +894,9 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
 	rules_state_free(k.rules);
+	for (size_t i = 0; i < rs->ncols; i++)
+		buf_free(&k.ref_memos[i].text);
+	free(k.ref_memos);
 	free(k.values), free(k.text), free(k.textlen);
 	buf_free(&k.rowtext);
 }
