@@ -105,40 +105,41 @@ static void render_json(struct diag_file *f, const struct diag *d)
 {
 	struct buf *b = &f->line;
 	char cell[40];
-	buf_adds(b, "{\"type\":\"diagnostic\"");
-	jsonw_key(b, "severity");
-	jsonw_string(b, severity_name(d->severity), strlen(severity_name(d->severity)));
-	jsonw_key(b, "code");
+	JSONW_LIT(b, "{\"type\":\"diagnostic\",\"severity\":\"");
+	buf_adds(b, severity_name(d->severity));
+	JSONW_LIT(b, "\",\"code\":");
 	jsonw_string(b, d->code, strlen(d->code));
-	jsonw_key(b, "rule");
-	buf_addc(b, '"');
-	if (f->ruleset) {
-		jsonw_escape(b, f->ruleset, strlen(f->ruleset));
-		buf_addc(b, '/');
+	if (!f->rule_head.len) {
+		buf_adds(&f->rule_head, ",\"rule\":\"");
+		if (f->ruleset) {
+			jsonw_escape(&f->rule_head, f->ruleset, strlen(f->ruleset));
+			buf_addc(&f->rule_head, '/');
+		}
+		buf_adds(&f->file_tail, "\",\"file\":");
+		jsonw_string(&f->file_tail, f->file, strlen(f->file));
 	}
+	buf_add(b, f->rule_head.data, f->rule_head.len);
 	jsonw_escape(b, d->rule, strlen(d->rule));
-	buf_addc(b, '"');
-	jsonw_key(b, "file");
-	jsonw_string(b, f->file, strlen(f->file));
-	jsonw_key(b, "message");
+	buf_add(b, f->file_tail.data, f->file_tail.len);
+	JSONW_LIT(b, ",\"message\":");
 	jsonw_string(b, d->message, strlen(d->message));
 	if (d->row) {
-		jsonw_key(b, "line");
+		JSONW_LIT(b, ",\"line\":");
 		buf_add_uint(b, d->line);
-		jsonw_key(b, "row");
+		JSONW_LIT(b, ",\"row\":");
 		buf_add_uint(b, d->row);
 	}
 	if (d->column) {
-		jsonw_key(b, "column");
+		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
 	if (cell_ref(d, cell)) {
-		jsonw_key(b, "cell");
+		JSONW_LIT(b, ",\"cell\":");
 		jsonw_string(b, cell, strlen(cell));
 	}
 	if (d->value) {
 		size_t n = value_cut(d->value, d->value_len);
-		jsonw_key(b, "value");
+		JSONW_LIT(b, ",\"value\":");
 		if (!jsonw_string(b, d->value, n)) {
 			jsonw_key(b, "value_bytes");
 			buf_addc(b, '"');
@@ -147,7 +148,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		}
 	}
 	if (d->expected) {
-		jsonw_key(b, "expected");
+		JSONW_LIT(b, ",\"expected\":");
 		jsonw_string(b, d->expected, strlen(d->expected));
 	}
 	if (d->group) {
@@ -324,6 +325,8 @@ bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const 
 		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, failed);
 	flush_line(f);
 	buf_free(&f->line);
+	buf_free(&f->rule_head);
+	buf_free(&f->file_tail);
 	strmap_free(&f->per_rule);
 	return failed;
 }

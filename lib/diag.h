@@ -68,6 +68,8 @@ struct diag_file {
 	uint64_t suppressed, printed_errors;
 	struct strmap per_rule;
 	struct buf line;
+	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
+	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,

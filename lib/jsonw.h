@@ -18,6 +18,9 @@ bool jsonw_string(struct buf *b, const char *s, size_t n);
 /* Appends s[0..n) escaped for the inside of a JSON string, without quotes. */
 bool jsonw_escape(struct buf *b, const char *s, size_t n);
 
+/* Appends a string literal, whose length is known when compiled: JSONW_LIT(b, ",\"row\":"). */
+#define JSONW_LIT(b, lit) buf_add((b), (lit), sizeof(lit) - 1)
+
 /* Appends ,"key": — the separator is left out for the first key of an object. */
 void jsonw_key(struct buf *b, const char *key);
 
