@@ -62,6 +62,7 @@ struct checker {
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
+	bool rowtext_reserved;     /* rowtext has room for the whole record */
 	struct rules_state *rules;
 };
 
@@ -526,6 +527,20 @@ static bool enum_has(const struct column *c, const char *s, size_t n)
 	return false;
 }
 
+/*
+ * Makes room in rowtext for every cell of the record, on its first folded
+ * cell: texts already folded into it must not move.
+ */
+static void reserve_rowtext(struct checker *k, const struct csvr_record *rec)
+{
+	size_t bytes = 0;
+	for (size_t f = 0; f < rec->ncells; f++)
+		bytes += rec->cells[f].len;
+	buf_reset(&k->rowtext);
+	buf_grow(&k->rowtext, bytes + 1);
+	k->rowtext_reserved = true;
+}
+
 /* Runs every built-in check of one column on one cell. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
 {
@@ -566,6 +581,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
 						      "'%s' has full-width characters where half-width belong",
 						      shown(c)));
+			if (!k->rowtext_reserved)
+				reserve_rowtext(k, rec);
 			s = k->rowtext.data + k->rowtext.len; /* room was reserved: no move */
 			buf_add(&k->rowtext, k->folded.data, len);
 			n = len;
@@ -763,16 +780,11 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	if (!check_shape(k, rec))
 		return;
 	find_county(k, rec);
-	size_t bytes = 0;
-	for (size_t i = 0; i < k->rs->ncols; i++) {
-		k->values[i] = (struct value){.type = V_NULL};
-		k->text[i] = NULL;
-		k->textlen[i] = 0;
-	}
-	for (size_t f = 0; f < rec->ncells; f++)
-		bytes += rec->cells[f].len;
-	buf_reset(&k->rowtext);
-	buf_grow(&k->rowtext, bytes + 1);
+	/* all zero is null, no text */
+	memset(k->values, 0, k->rs->ncols * sizeof *k->values);
+	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
+	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
+	k->rowtext_reserved = false;
 	prepare_unique_keys(k, rec);
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)

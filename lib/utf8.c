@@ -142,6 +142,10 @@ size_t utf8_count(const unsigned char *s, size_t n)
 	return count;
 }
 
+const unsigned char utf8_blank_edge[256] = {
+	[' '] = 3, ['\t'] = 3, [0xC2] = 1, [0xE3] = 1, [0xA0] = 2, [0x80] = 2,
+};
+
 /* Returns the byte length of cp when it is a blank, else 0. */
 static size_t blank_cp_len(uint32_t cp, size_t len)
 {

@@ -31,21 +31,22 @@ size_t utf8_blank_len_slow(const unsigned char *s, size_t n);
 size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
 
 /*
- * Inline for the usual cell: a blank starts with ' ', '\t', 0xC2 (NBSP) or
- * 0xE3 (U+3000) and ends with ' ', '\t', 0xA0 or 0x80, so any other first or
- * last byte means no blanks at that end.
+ * Bytes a blank can start (1) or end (2) with: ' ' and '\t'; NBSP is C2 A0
+ * and U+3000 is E3 80 80.  Any other first or last byte means no blanks at
+ * that end, which settles the usual cell inline.
  */
+extern const unsigned char utf8_blank_edge[256];
+
 static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
 {
-	if (n == 0 || (s[0] != ' ' && s[0] != '\t' && s[0] != 0xC2 && s[0] != 0xE3))
+	if (n == 0 || !(utf8_blank_edge[s[0]] & 1))
 		return 0;
 	return utf8_blank_len_slow(s, n);
 }
 
 static inline size_t utf8_blank_len_back(const unsigned char *s, size_t n)
 {
-	unsigned char last = n ? s[n - 1] : 0;
-	if (n == 0 || (last != ' ' && last != '\t' && last != 0xA0 && last != 0x80))
+	if (n == 0 || !(utf8_blank_edge[s[n - 1]] & 2))
 		return 0;
 	return utf8_blank_len_back_slow(s, n);
 }
@@ -66,6 +67,11 @@ size_t utf8_halfwidth(const unsigned char *s, size_t n, char *out, bool *changed
 /* True if s may hold a full-width form (U+FF01–U+FF5E) or U+3000: a cheap pre-check. */
 static inline bool utf8_may_have_fullwidth(const unsigned char *s, size_t n)
 {
+	unsigned char any = 0;
+	for (size_t i = 0; i < n; i++)
+		any |= s[i];
+	if (!(any & 0x80))
+		return false; /* ASCII, as most typed cells are */
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == 0xEF || s[i] == 0xE3)
 			return true;
