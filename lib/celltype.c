@@ -59,12 +59,42 @@ static size_t read_mantissa(const char *s, size_t i, size_t n, uint64_t *mant, i
 }
 
 /*
+ * The usual number cell: at most 15 characters, digits and at most one point
+ * (with a digit on some side of it).  Converted as parse_number would, since
+ * it has at most 15 significant digits; returns false, having decided nothing,
+ * for anything else.
+ */
+static bool parse_plain_decimal(const char *s, size_t n, double *value)
+{
+	if (n == 0 || n > 15)
+		return false;
+	uint64_t mant = 0;
+	size_t dot = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d < 10)
+			mant = mant * 10 + d;
+		else if (s[i] == '.' && dot == n)
+			dot = i;
+		else
+			return false;
+	}
+	if (n == 1 && dot == 0)
+		return false; /* "." alone */
+	size_t frac = dot == n ? 0 : n - dot - 1;
+	*value = (double)mant / pow10_exact[frac];
+	return true;
+}
+
+/*
  * Checks the grammar, then converts: with at most 15 significant digits and no
  * exponent, mantissa / 10^k is one correctly rounded division (Clinger's fast
  * path), identical to strtod; anything else goes to strtod.
  */
 bool parse_number(const char *s, size_t n, double *value)
 {
+	if (parse_plain_decimal(s, n, value))
+		return true;
 	size_t i = 0;
 	bool neg = false;
 	if (i < n && (s[i] == '+' || s[i] == '-'))

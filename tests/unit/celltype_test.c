@@ -2,7 +2,9 @@
 #include "celltype.h"
 #include "test.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The fast number path must agree with strtod to the last bit. */
 static void test_numbers(void)
@@ -18,6 +20,28 @@ static void test_numbers(void)
 		snprintf(name, sizeof name, "number %s", same[i]);
 		CHECK(name, ok && memcmp(&v, &want, sizeof v) == 0, "got %.17g, strtod %.17g", v, want);
 	}
+	/* 200,000 plain decimals of 1 to 16 characters, the point anywhere */
+	uint64_t seed = 88172645463325252ULL;
+	size_t differ = 0;
+	char first[32] = "";
+	for (int t = 0; t < 200000; t++) {
+		char text[24];
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		size_t len = 1 + seed % 16, dot = (seed >> 8) % (len + 4); /* often no point */
+		for (size_t i = 0; i < len; i++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			text[i] = i == dot ? '.' : (char)('0' + seed % 10);
+		}
+		text[len] = '\0';
+		if (strcmp(text, ".") == 0)
+			continue;
+		double v = -1, want = strtod(text, NULL);
+		if (!parse_number(text, len, &v) || memcmp(&v, &want, sizeof v) != 0) {
+			if (!differ++)
+				snprintf(first, sizeof first, "%s", text);
+		}
+	}
+	CHECK("200,000 plain decimals agree with strtod", differ == 0, "%zu differ, first %s", differ, first);
 	const char *bad[] = {"", "-", ".", "1.2.3", "1e", "e5", "abc", "1,234", " 1", "1 ",
 			     "inf", "nan", "0x10", "1e999"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
