@@ -41,7 +41,7 @@ static const char usage_text[] =
 	"      --fail-on LEVEL    error, warning or never (default: error)\n"
 	"      --max-per-rule N   print at most N findings per rule and file\n"
 	"      --max-errors N     print at most N errors per file (counts stay true)\n"
-	"      --max-field SIZE   largest cell in bytes, K or M suffix (default: 1M)\n"
+	"      --max-field SIZE   largest cell in bytes, K or M suffix, at most 1024M (default: 1M)\n"
 	"  -j, --jobs N           check N files at once\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n"
@@ -87,19 +87,24 @@ struct settings {
 	struct ruleset *fixed;     /* from -r or --rules */
 };
 
-/* Parses a size in bytes with an optional K or M suffix. */
+/* Cells are measured in 32 bits in expressions; no real cell comes near this. */
+#define MAX_FIELD_LIMIT (1ULL << 30)
+
+/* Parses a size in bytes with an optional K or M suffix, from 1 byte to 1G. */
 static size_t parse_size(const char *arg)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(arg, &end, 10);
+	int shift = 0;
 	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
+		shift = 10, end++;
 	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (errno || end == arg || *end || v == 0 || arg[0] == '-')
-		cli_usage_error("--max-field needs a size such as 1048576, 512K or 4M, not '%s'", arg);
-	return (size_t)v;
+		shift = 20, end++;
+	if (errno || end == arg || *end || v == 0 || arg[0] == '-' || v > (MAX_FIELD_LIMIT >> shift))
+		cli_usage_error("--max-field needs a size from 1 to 1024M, such as 1048576, 512K or 4M, not '%s'",
+				arg);
+	return (size_t)(v << shift);
 }
 
 /* Reads the command line into s; returns the index of the first file argument. */

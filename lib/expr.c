@@ -441,7 +441,8 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 			return V_ANY;
 		}
 		want_arg(P, call, 0, V_STR, name);
-		lit = N(P, P->e->argv[n->args])->op == OP_LIT ? N(P, P->e->argv[n->args])->lit.str : NULL;
+		lit = N(P, P->e->argv[n->args])->op == OP_LIT && N(P, P->e->argv[n->args])->lit.type == V_STR
+			      ? N(P, P->e->argv[n->args])->lit.str : NULL;
 		if (lit && !targets_has(rs->targets, lit, strlen(lit)))
 			perr(P, (size_t)N(P, P->e->argv[n->args])->pos, "no indicator '%s' in the target table", lit);
 		if (f->id == F_PROGRESS)
@@ -493,8 +494,8 @@ static bool same_tree(const struct expr *a, int n, const struct expr *b, int m)
 	    x->table != y->table || x->keycol != y->keycol || x->nargs != y->nargs ||
 	    x->lit.type != y->lit.type || x->lit.len != y->lit.len)
 		return false;
-	if (x->op == OP_LIT && (x->lit.num != y->lit.num ||
-				(x->lit.len && memcmp(x->lit.str, y->lit.str, x->lit.len) != 0)))
+	if (x->op == OP_LIT && (x->lit.type == V_STR ? x->lit.len && memcmp(x->lit.str, y->lit.str, x->lit.len) != 0
+						     : x->lit.num != y->lit.num))
 		return false;
 	for (int k = 0; k < x->nargs; k++)
 		if (!same_tree(a, a->argv[x->args + k], b, b->argv[y->args + k]))

@@ -23,16 +23,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ruleset;
 
 enum vtype { V_NULL, V_NUM, V_STR, V_DATE, V_BOOL, V_ANY };
 
+/* 16 bytes, so that evaluators return values in registers. */
 struct value {
+	union {
+		double num;       /* numbers, dates (days since 1970-01-01), booleans 0/1 */
+		const char *str;  /* strings: borrowed, not NUL-terminated */
+	};
+	uint32_t len;             /* strings: bytes (a cell is at most --max-field) */
 	enum vtype type;
-	double num;       /* numbers, dates (days since 1970-01-01), booleans 0/1 */
-	const char *str;  /* strings: borrowed, not NUL-terminated */
-	size_t len;
 };
 
 /* Returns the name of a type ("number", "string", …). */

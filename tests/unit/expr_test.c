@@ -21,13 +21,13 @@ enum { N_, M_, S_, D_, B_, MON_, CODE_ };
 static void set_row(double n, double m, const char *s, const char *d, int b)
 {
 	double days;
-	row[N_] = isnan(n) ? (struct value){V_NULL} : (struct value){.type = V_NUM, .num = n};
-	row[M_] = isnan(m) ? (struct value){V_NULL} : (struct value){.type = V_NUM, .num = m};
-	row[S_] = s ? (struct value){.type = V_STR, .str = s, .len = strlen(s)} : (struct value){V_NULL};
+	row[N_] = isnan(n) ? (struct value){.type = V_NULL} : (struct value){.type = V_NUM, .num = n};
+	row[M_] = isnan(m) ? (struct value){.type = V_NULL} : (struct value){.type = V_NUM, .num = m};
+	row[S_] = s ? (struct value){.type = V_STR, .str = s, .len = strlen(s)} : (struct value){.type = V_NULL};
 	row[D_] = d && parse_date(d, strlen(d), &days) ? (struct value){.type = V_DATE, .num = days}
-						      : (struct value){V_NULL};
-	row[B_] = b < 0 ? (struct value){V_NULL} : (struct value){.type = V_BOOL, .num = b};
-	row[MON_] = (struct value){V_NULL};
+						      : (struct value){.type = V_NULL};
+	row[B_] = b < 0 ? (struct value){.type = V_NULL} : (struct value){.type = V_BOOL, .num = b};
+	row[MON_] = (struct value){.type = V_NULL};
 	row[CODE_] = (struct value){.type = V_STR, .str = "441881", .len = 6};
 }
 
