@@ -1,6 +1,7 @@
 /* standards.c — HJ 633-2012 IAQI breakpoints and GB 3838-2002 class limits. */
 #include "standards.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const char *const pollutants[] = {"pm25", "pm10", "so2", "no2", "co", "o3_8h"};
@@ -24,6 +25,21 @@ int aqi_pollutant(const char *name)
 	return -1;
 }
 
+/* The slope of each breakpoint segment, (IAQI_hi - IAQI_lo) / (BP_hi - BP_lo), worked out once. */
+static const double *segment_slopes(int pollutant)
+{
+	static double slopes[6][8];
+	static bool ready;
+	if (!ready) {
+		for (int p = 0; p < 6; p++)
+			for (int i = 1; i < 8 && breakpoints[p][i] >= 0; i++)
+				slopes[p][i] = (iaqi_levels[i] - iaqi_levels[i - 1]) /
+					       (breakpoints[p][i] - breakpoints[p][i - 1]);
+		ready = true;
+	}
+	return slopes[pollutant];
+}
+
 bool aqi_individual(int pollutant, double c, double *iaqi)
 {
 	const double *bp = breakpoints[pollutant];
@@ -31,8 +47,8 @@ bool aqi_individual(int pollutant, double c, double *iaqi)
 		return false;
 	for (int i = 1; i < 8 && bp[i] >= 0; i++)
 		if (c <= bp[i]) {
-			*iaqi = (iaqi_levels[i] - iaqi_levels[i - 1]) / (bp[i] - bp[i - 1]) * (c - bp[i - 1]) +
-				iaqi_levels[i - 1];
+			/* HJ 633-2012 formula (1), with the slope computed as it would be inline */
+			*iaqi = segment_slopes(pollutant)[i] * (c - bp[i - 1]) + iaqi_levels[i - 1];
 			return true;
 		}
 	return false;
