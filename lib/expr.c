@@ -1031,7 +1031,7 @@ static char *key_name(const struct expr *e)
 	return b.data ? b.data : xstrdup("");
 }
 
-static evaluator evaluator_of(const struct node *x);
+static evaluator evaluator_of(const struct expr *e, const struct node *x);
 
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
@@ -1055,7 +1055,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		return NULL;
 	}
 	for (int i = 0; i < e->nnodes; i++)
-		e->nodes[i].fn = evaluator_of(&e->nodes[i]);
+		e->nodes[i].fn = evaluator_of(e, &e->nodes[i]);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);
@@ -1510,9 +1510,18 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	}
 }
 
-/* The evaluator of a compiled node. */
-static evaluator evaluator_of(const struct node *x)
+/* "x != null": not(is_null(x)) in one step. */
+static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
+	const struct node *test = &e->nodes[x->a];
+	return boolean(eval(e, e->argv[test->args], ctx).type != V_NULL);
+}
+
+/* The evaluator of a compiled node. */
+static evaluator evaluator_of(const struct expr *e, const struct node *x)
+{
+	if (x->op == OP_NOT && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_IS_NULL)
+		return ev_not_null;
 	switch (x->op) {
 	case OP_LIT: return ev_lit;
 	case OP_COL: return ev_col;
