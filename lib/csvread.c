@@ -349,6 +349,34 @@ static bool check_nul(struct csvr *r, const unsigned char *s, size_t n)
 	return z != NULL;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGH_BITS 0x8080808080808080ULL
+
+/* The high bit of each zero byte of w, exactly (no borrow runs into the next byte). */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+	uint64_t low7 = ~HIGH_BITS;
+	return ~(((w & low7) + low7) | w) & HIGH_BITS;
+}
+
+/* Index in memory order of the first byte whose high bit is set in a nonzero mask. */
+static inline size_t first_marked_byte(uint64_t mask)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(mask) / 8;
+#else
+	return (size_t)__builtin_ctzll(mask) / 8;
+#endif
+}
+
+/* Keeps a cell of a plain record, borrowed from the input. */
+static inline void add_plain_cell(struct csvr *r, const unsigned char *data, size_t len)
+{
+	struct csvr_cell *c = new_cell(r);
+	if (c)
+		*c = (struct csvr_cell){.data = (const char *)data, .len = len};
+}
+
 /*
  * The common case without libcsv: a whole UTF-8 record on one line, with no
  * quote, no NUL and no cell over the size limit, starting where libcsv is
@@ -364,25 +392,46 @@ static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
 		text--;
 		end = '\r';
 	}
-	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
-	    memchr(s, '"', text))
-		return false;
-	bool partial;
-	if (utf8_valid_prefix(s, text, &partial) != text)
-		return false;
-	if (!r->seen_multibyte && has_high_byte(s, text))
-		r->seen_multibyte = true;
 	unsigned char delim = r->opt.delimiter;
-	for (size_t start = 0, i = 0;; i++) {
-		if (i < text && s[i] != delim)
-			continue;
-		struct csvr_cell *c = new_cell(r);
-		if (c)
-			*c = (struct csvr_cell){.data = (const char *)s + start, .len = i - start};
-		if (i == text)
-			break;
-		start = i + 1;
+	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
+	    delim >= 0x80 || delim == '"')
+		return false;
+	uint64_t delims = ONES * delim, quotes = ONES * '"';
+	bool multibyte = false;
+	size_t start = 0;
+	for (size_t i = 0; i < text;) {
+		if (i + 8 <= text) { /* eight plain bytes at a time */
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			uint64_t stop = (w & HIGH_BITS) | zero_bytes(w ^ delims) | zero_bytes(w ^ quotes);
+			if (!stop) {
+				i += 8;
+				continue;
+			}
+			i += first_marked_byte(stop);
+		}
+		unsigned char c = s[i];
+		if (c == delim) {
+			add_plain_cell(r, s + start, i - start);
+			start = ++i;
+		} else if (c == '"') {
+			r->ncells = r->total_cells = 0;
+			return false;
+		} else if (c >= 0x80) {
+			size_t len = utf8_char_len(s + i, text - i);
+			if (!len) {
+				r->ncells = r->total_cells = 0;
+				return false;
+			}
+			multibyte = true;
+			i += len;
+		} else {
+			i++;
+		}
 	}
+	add_plain_cell(r, s + start, text - start);
+	if (multibyte)
+		r->seen_multibyte = true;
 	/* a CRLF leaves libcsv's bookkeeping as after its dropped empty LF row */
 	r->last_row_end = end == '\r' && s[n - 1] == '\n' ? 0 : end;
 	deliver(r);

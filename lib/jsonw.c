@@ -10,19 +10,22 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 	return clean;
 }
 
-/* Length of the run at s that JSON takes as it is: printable ASCII and the common CJK characters. */
+/* Length of the run at s that JSON takes as it is: printable ASCII and valid UTF-8 characters. */
 static size_t plain_run(const unsigned char *u, size_t n)
 {
 	size_t j = 0;
 	while (j < n) {
 		unsigned char c = u[j];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			j++;
-		else if (c >= 0xE1 && c <= 0xEC && j + 2 < n && (u[j + 1] & 0xC0) == 0x80 &&
-			 (u[j + 2] & 0xC0) == 0x80)
-			j += 3; /* always valid */
-		else
+		} else if (c >= 0x80) {
+			size_t len = utf8_char_len(u + j, n - j);
+			if (!len)
+				break;
+			j += len;
+		} else {
 			break;
+		}
 	}
 	return j;
 }
@@ -54,17 +57,10 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 				buf_addc(b, hex[c & 15]);
 			}
 			i++;
-		} else {
-			uint32_t cp;
-			size_t len = utf8_decode(u + i, n - i, &cp);
-			if (len) {
-				buf_add(b, s + i, len);
-				i += len;
-			} else {
-				buf_adds(b, "\xEF\xBF\xBD");
-				clean = false;
-				i++;
-			}
+		} else { /* a byte that starts no valid character */
+			buf_adds(b, "\xEF\xBF\xBD");
+			clean = false;
+			i++;
 		}
 	}
 	return clean;

@@ -125,18 +125,7 @@ size_t utf8_count(const unsigned char *s, size_t n)
 {
 	size_t count = 0;
 	for (size_t i = 0; i < n; count++) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		/* most CJK characters: a lead byte E1–EC and two continuation bytes are always valid */
-		if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-			i += 3;
-			continue;
-		}
-		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
+		size_t len = utf8_char_len(s + i, n - i);
 		i += len ? len : 1;
 	}
 	return count;

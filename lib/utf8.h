@@ -20,6 +20,22 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, bool *partial);
 /* Decodes one character; returns its length, or 0 (and *cp = U+FFFD) when invalid. */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/*
+ * Length of the valid character at s[0..n) (n > 0), or 0 if it is not one.
+ * ASCII and the usual CJK character (lead E1–EC, always valid with two
+ * continuation bytes) are decided inline.
+ */
+static inline size_t utf8_char_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xE1 && c <= 0xEC && n > 2 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80)
+		return 3;
+	uint32_t cp;
+	return utf8_decode(s, n, &cp);
+}
+
 /* Encodes cp into out (4 bytes room); returns the length. */
 size_t utf8_encode(uint32_t cp, char *out);
 
