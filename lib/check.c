@@ -47,6 +47,7 @@ struct checker {
 	struct keyset *unique_sets;
 	struct unique_probe *probes; /* per unique key: the current record's key */
 	struct ref_memo *ref_memos;  /* per column */
+	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct buf msg, folded, expected, rule;
 	uint64_t records;
 	uint64_t rows;
@@ -385,29 +386,32 @@ static const char *type_en(enum coltype t)
 	return names[t];
 }
 
-/* States the allowed range of a column in the user's language. */
-static void range_words(struct checker *k, const struct column *c, struct buf *out)
-{
-	bool zh = k->lang == LANG_ZH;
-	if (c->has_min && c->has_max)
-		buf_addf(out, zh ? "应在 %s 到 %s 之间" : "must be from %s to %s", c->min_text, c->max_text);
-	else if (c->has_min)
-		buf_addf(out, zh ? "应不小于 %s" : "must be at least %s", c->min_text);
-	else
-		buf_addf(out, zh ? "应不大于 %s" : "must be at most %s", c->max_text);
-}
+/* A column's allowed range, as the finding's "expected" and in the message's words; made once. */
+struct range_texts {
+	char *expected, *words;
+};
 
-/* Formats the allowed range of a column into k->expected. */
-static const char *range_text(struct checker *k, const struct column *c)
+static const struct range_texts *range_texts(struct checker *k, size_t col)
 {
-	buf_reset(&k->expected);
-	if (c->has_min && c->has_max)
-		buf_addf(&k->expected, ">= %s and <= %s", c->min_text, c->max_text);
-	else if (c->has_min)
-		buf_addf(&k->expected, ">= %s", c->min_text);
-	else
-		buf_addf(&k->expected, "<= %s", c->max_text);
-	return k->expected.data;
+	const struct column *c = &k->rs->cols[col];
+	struct range_texts *t = &k->ranges[col];
+	if (t->expected)
+		return t;
+	bool zh = k->lang == LANG_ZH;
+	struct buf e = {0}, w = {0};
+	if (c->has_min && c->has_max) {
+		buf_addf(&e, ">= %s and <= %s", c->min_text, c->max_text);
+		buf_addf(&w, zh ? "应在 %s 到 %s 之间" : "must be from %s to %s", c->min_text, c->max_text);
+	} else if (c->has_min) {
+		buf_addf(&e, ">= %s", c->min_text);
+		buf_addf(&w, zh ? "应不小于 %s" : "must be at least %s", c->min_text);
+	} else {
+		buf_addf(&e, "<= %s", c->max_text);
+		buf_addf(&w, zh ? "应不大于 %s" : "must be at most %s", c->max_text);
+	}
+	t->expected = e.data;
+	t->words = w.data;
+	return t;
 }
 
 /* Checks a value's length in characters against min_length and max_length. */
@@ -605,14 +609,10 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 				      shown(c), s[17], want));
 	}
 	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
-		char *expected = xstrdup(range_text(k, c));
-		struct buf words = {0};
-		range_words(k, c, &words);
-		cell_finding(k, rec, f, col, CHK_RANGE, expected,
+		const struct range_texts *range = range_texts(k, col);
+		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
 			     diag_msg(&k->msg, k->lang, "「%s」的值 %.*s 超出范围：%s",
-				      "'%s' value %.*s is out of range: it %s", shown(c), (int)n, s, words.data));
-		buf_free(&words);
-		free(expected);
+				      "'%s' value %.*s is out of range: it %s", shown(c), (int)n, s, range->words));
 	}
 	if (c->min_length >= 0 || c->max_length >= 0)
 		check_length(k, rec, f, col, s, n);
@@ -850,6 +850,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		k.file_size = (uint64_t)st.st_size;
 	k.values = xcalloc(rs->ncols, sizeof *k.values);
 	k.ref_memos = xcalloc(rs->ncols + 1, sizeof *k.ref_memos);
+	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
 	k.text = xcalloc(rs->ncols, sizeof *k.text);
 	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
@@ -906,9 +907,11 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
 	rules_state_free(k.rules);
-	for (size_t i = 0; i < rs->ncols; i++)
+	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k.ref_memos[i].text);
-	free(k.ref_memos);
+		free(k.ranges[i].expected), free(k.ranges[i].words);
+	}
+	free(k.ref_memos), free(k.ranges);
 	free(k.values), free(k.text), free(k.textlen);
 	buf_free(&k.rowtext);
 }
