@@ -185,11 +185,17 @@ double month_first_day(double months)
 	return (double)days_from_civil(y, (int)(months - y * 12.0) + 1, 1);
 }
 
+/* The last date turned into a day number or back: a row's year() and month() ask about the date just parsed. */
+static _Thread_local double last_days = NAN; /* equal to no day */
+static _Thread_local int last_y, last_m, last_d;
+
+static void remember_date(double days, int y, int m, int d)
+{
+	last_days = days, last_y = y, last_m = m, last_d = d;
+}
+
 void civil_from_days(double days, int *y, int *m, int *d)
 {
-	/* rows of one day ask year(), month() and day() of the same date in turn */
-	static _Thread_local double last_days = NAN; /* equal to no day */
-	static _Thread_local int last_y, last_m, last_d;
 	if (days == last_days) {
 		*y = last_y, *m = last_m, *d = last_d;
 		return;
@@ -203,7 +209,7 @@ void civil_from_days(double days, int *y, int *m, int *d)
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = (int)(yoe + era * 400 + (*m <= 2));
-	last_days = days, last_y = *y, last_m = *m, last_d = *d;
+	remember_date(days, *y, *m, *d);
 }
 
 void format_date(double days, char *out)
@@ -222,6 +228,7 @@ bool parse_date(const char *s, size_t n, double *days)
 	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return false;
 	*days = (double)days_from_civil(y, m, d);
+	remember_date(*days, y, m, d);
 	return true;
 }
 
