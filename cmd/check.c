@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -319,60 +320,136 @@ static void copy_out(FILE *f)
 	fclose(f);
 }
 
-/* Checks files in child processes, jobs at a time, printing in the given order. */
-static int check_parallel(struct settings *s, char **files, int n)
+/* Files handed to the workers at a time: each gets a temporary file, so this bounds open files. */
+#define BATCH 256
+
+/* Reads exactly n bytes unless the other end closes first; returns the bytes read. */
+static size_t read_full(int fd, void *p, size_t n)
 {
-	pid_t *pids = xcalloc((size_t)n, sizeof *pids);
-	FILE **outs = xcalloc((size_t)n, sizeof *outs);
-	int *status = xcalloc((size_t)n, sizeof *status);
-	bool *done = xcalloc((size_t)n, sizeof *done);
-	int next = 0, printed = 0, running = 0, rc = EXIT_PASS;
-	fflush(stdout);
-	while (printed < n) {
-		if (running < s->jobs && next < n) {
-			if (!(outs[next] = tmpfile()))
-				die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
-			fflush(stdout); /* a child must not inherit output the parent has not written yet */
-			pid_t pid = fork();
-			if (pid < 0)
-				die(EXIT_TROUBLE, "fork: %s", strerror(errno));
-			if (pid == 0) {
-				bar.enabled = false;
-				int r = check_one(s, files[next], outs[next]);
-				if (fflush(outs[next]) != 0)
-					r = EXIT_TROUBLE;
-				free(pids), free(outs), free(status), free(done);
-				free_settings(s);
-				_exit(r);
-			}
-			pids[next++] = pid;
-			running++;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)p + got, n - got);
+		if (r < 0 && errno == EINTR)
 			continue;
-		}
-		int st;
-		pid_t pid = wait(&st);
-		if (pid < 0)
-			die(EXIT_TROUBLE, "wait: %s", strerror(errno));
-		for (int i = 0; i < next; i++)
-			if (pids[i] == pid) {
-				done[i] = true;
-				status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_TROUBLE;
-				if (!WIFEXITED(st))
-					warnmsg("%s: checker died (signal %d)", files[i], WTERMSIG(st));
-			}
-		running--;
-		while (printed < n && done[printed]) {
-			struct stat info;
-			if (strcmp(files[printed], "-") && stat(files[printed], &info) == 0 && S_ISREG(info.st_mode))
-				bar.done += (uint64_t)info.st_size;
-			progress_clear(&bar);
-			copy_out(outs[printed]);
-			progress_file_done(&bar);
-			rc = worse(rc, status[printed]);
-			printed++;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+/* Writes all n bytes (a pipe write this small is atomic); dies if it cannot. */
+static void write_full(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
+		p = (const char *)p + w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * A worker: takes file numbers from the work pipe until it is empty, checks
+ * each into its temporary file and reports (number, status) on the done pipe.
+ * One process checks many files, so its memory is set up once, not per file.
+ */
+static void worker(struct settings *s, char **files, FILE **outs, int work, int done)
+{
+	int32_t i;
+	bar.enabled = false;
+	while (read_full(work, &i, sizeof i) == sizeof i) {
+		int32_t msg[2] = {i, check_one(s, files[i], outs[i])};
+		if (fflush(outs[i]) != 0)
+			msg[1] = EXIT_TROUBLE;
+		write_full(done, msg, sizeof msg);
+	}
+}
+
+/* Prints a finished file's output and counts it. */
+static void print_done(char **files, FILE **outs, int i)
+{
+	struct stat info;
+	if (strcmp(files[i], "-") && stat(files[i], &info) == 0 && S_ISREG(info.st_mode))
+		bar.done += (uint64_t)info.st_size;
+	progress_clear(&bar);
+	copy_out(outs[i]);
+	progress_file_done(&bar);
+}
+
+/*
+ * Checks files[0..n) (at most BATCH) in jobs worker processes that share them
+ * through a pipe, printing each file's output in the given order as soon as it
+ * and those before it are done.  Returns the combined status.
+ */
+static int check_batch(struct settings *s, char **files, int n)
+{
+	FILE *outs[BATCH];
+	int status[BATCH], work[2], done[2];
+	for (int i = 0; i < n; i++) {
+		if (!(outs[i] = tmpfile()))
+			die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
+		status[i] = -1;
+	}
+	if (pipe(work) != 0 || pipe(done) != 0)
+		die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
+	for (int32_t i = 0; i < n; i++) /* 4 bytes a file: the pipe holds a whole batch */
+		write_full(work[1], &i, sizeof i);
+	close(work[1]);
+	int workers = s->jobs < n ? (int)s->jobs : n;
+	pid_t pids[BATCH];
+	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
+	for (int w = 0; w < workers; w++) {
+		pids[w] = fork();
+		if (pids[w] < 0)
+			die(EXIT_TROUBLE, "fork: %s", strerror(errno));
+		if (pids[w] == 0) {
+			close(done[0]);
+			worker(s, files, outs, work[0], done[1]);
+			free_settings(s);
+			_exit(0);
 		}
 	}
-	free(pids), free(outs), free(status), free(done);
+	close(work[0]);
+	close(done[1]);
+	int printed = 0, rc = EXIT_PASS;
+	int32_t msg[2];
+	while (read_full(done[0], msg, sizeof msg) == sizeof msg) {
+		if (msg[0] < 0 || msg[0] >= n)
+			continue;
+		status[msg[0]] = msg[1];
+		for (; printed < n && status[printed] >= 0; printed++) {
+			print_done(files, outs, printed);
+			rc = worse(rc, status[printed]);
+		}
+	}
+	close(done[0]);
+	for (int w = 0; w < workers; w++) {
+		int st;
+		while (waitpid(pids[w], &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* a file without a status was being checked by a worker that died */
+	for (; printed < n; printed++) {
+		if (status[printed] < 0) {
+			warnmsg("%s: checker died", files[printed]);
+			status[printed] = EXIT_TROUBLE;
+		}
+		print_done(files, outs, printed);
+		rc = worse(rc, status[printed]);
+	}
+	return rc;
+}
+
+/* Checks files in worker processes, jobs at a time, printing in the given order. */
+static int check_parallel(struct settings *s, char **files, int n)
+{
+	int rc = EXIT_PASS;
+	for (int first = 0; first < n; first += BATCH)
+		rc = worse(rc, check_batch(s, files + first, n - first < BATCH ? n - first : BATCH));
 	return rc;
 }
 
