@@ -59,7 +59,7 @@ check: $(BUILD)/.deps
 check-asan: $(BUILD)/.deps
 	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build-asan WARN="$(WARN) -Werror" SAN="$(ASAN)" OPT="-O1 -g" all
-	ASAN_OPTIONS=detect_leaks=1 sh tests/run build-asan
+	VALGRIND= ASAN_OPTIONS=detect_leaks=1 sh tests/run build-asan   # valgrind cannot run ASan binaries
 
 demo: all
 	sh mk/demo.sh $(BUILD)
