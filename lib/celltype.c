@@ -82,7 +82,7 @@ static bool parse_plain_decimal(const char *s, size_t n, double *value)
 	if (n == 1 && dot == 0)
 		return false; /* "." alone */
 	size_t frac = dot == n ? 0 : n - dot - 1;
-	*value = (double)mant / pow10_exact[frac];
+	*value = frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
 	return true;
 }
 
@@ -322,13 +322,18 @@ enum parse_result cell_parse(enum coltype t, const char *s, size_t n, double *va
 	case TYPE_STRING:
 		return PARSE_OK;
 	case TYPE_INTEGER: {
+		/* at most 15 digits: exact in a double, as parse_number would give it */
 		size_t i = n && (s[0] == '-' || s[0] == '+');
 		if (i == n || n - i > 15)
 			return PARSE_BAD;
-		for (size_t k = i; k < n; k++)
+		uint64_t v = 0;
+		for (size_t k = i; k < n; k++) {
 			if (!is_digit(s[k]))
 				return PARSE_BAD;
-		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;
+			v = v * 10 + (uint64_t)(s[k] - '0');
+		}
+		*value = s[0] == '-' ? -(double)v : (double)v;
+		return PARSE_OK;
 	}
 	case TYPE_NUMBER:
 		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;

@@ -2,6 +2,7 @@
 #include "celltype.h"
 #include "test.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,13 @@ static void test_codes(void)
 	CHECK("boolean 否", cell_parse(TYPE_BOOLEAN, "否", 3, &v) == PARSE_OK && v == 0, "wrong");
 	CHECK("percent 45%", cell_parse(TYPE_PERCENT, "45%", 3, &v) == PARSE_OK && v == 45, "wrong");
 	CHECK("integer 1.0", cell_parse(TYPE_INTEGER, "1.0", 3, &v) == PARSE_BAD, "accepted");
+	CHECK("integer -0 is negative zero", cell_parse(TYPE_INTEGER, "-0", 2, &v) == PARSE_OK && v == 0 && signbit(v),
+	      "got %g", v);
+	CHECK("integer +7", cell_parse(TYPE_INTEGER, "+7", 2, &v) == PARSE_OK && v == 7, "got %g", v);
+	CHECK("integer of 15 digits", cell_parse(TYPE_INTEGER, "999999999999999", 15, &v) == PARSE_OK &&
+	      v == 999999999999999.0, "got %.17g", v);
+	CHECK("integer of 16 digits", cell_parse(TYPE_INTEGER, "1000000000000000", 16, &v) == PARSE_BAD, "accepted");
+	CHECK("integer sign alone", cell_parse(TYPE_INTEGER, "-", 1, &v) == PARSE_BAD, "accepted");
 	CHECK("year 0999", cell_parse(TYPE_YEAR, "0999", 4, &v) == PARSE_BAD, "accepted");
 }
 
