@@ -501,23 +501,19 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 /* Keeps a cell's typed value for the written rules. */
 static void set_value(struct checker *k, size_t col, const char *s, size_t n, double v)
 {
+	/* a lookup, not a switch: the type changes from cell to cell and a jump table mispredicts */
+	static const enum vtype value_type[TYPE_COUNT] = {
+		[TYPE_STRING] = V_STR, [TYPE_USCC] = V_STR, [TYPE_PERMIT] = V_STR,
+		[TYPE_DATE] = V_DATE, [TYPE_MONTH] = V_DATE, [TYPE_BOOLEAN] = V_BOOL,
+		[TYPE_INTEGER] = V_NUM, [TYPE_NUMBER] = V_NUM, [TYPE_PERCENT] = V_NUM,
+		[TYPE_YEAR] = V_NUM, [TYPE_WATER_CLASS] = V_NUM,
+	};
+	enum coltype t = k->rs->cols[col].type;
 	struct value *val = &k->values[col];
-	switch (k->rs->cols[col].type) {
-	case TYPE_STRING: case TYPE_USCC: case TYPE_PERMIT:
-		*val = (struct value){.type = V_STR, .str = s, .len = n};
-		break;
-	case TYPE_DATE:
-		*val = (struct value){.type = V_DATE, .num = v};
-		break;
-	case TYPE_MONTH:
-		*val = (struct value){.type = V_DATE, .num = month_first_day(v)};
-		break;
-	case TYPE_BOOLEAN:
-		*val = (struct value){.type = V_BOOL, .num = v};
-		break;
-	default:
-		*val = (struct value){.type = V_NUM, .num = v};
-	}
+	if (value_type[t] == V_STR)
+		*val = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
+	else
+		*val = (struct value){.type = value_type[t], .num = t == TYPE_MONTH ? month_first_day(v) : v};
 }
 
 /* True if a value is one of the column's enum values: a short list is scanned, a long one hashed. */
