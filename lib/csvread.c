@@ -5,7 +5,10 @@
  * "\r\n" or a lone "\r"), so a record can only end at the end of a segment and
  * its start offset and line are known exactly.  libcsv runs with CSV_REPALL_NL
  * so blank lines are records too (they are rows in a spreadsheet); the empty
- * record it reports for the "\n" of a "\r\n" pair is dropped.
+ * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
+ * record, one line of valid UTF-8 without a quote, is split here instead
+ * (plain_record), exactly as libcsv would split it; the CSV fuzzer compares
+ * the two ways on every input.
  */
 #include "csvread.h"
 #include "utf8.h"

@@ -4,7 +4,8 @@
  * libcsv reports no positions, so the reader cuts its input into segments that
  * end at a line break and hands libcsv one segment at a time: every record then
  * ends at the end of a known segment, which gives each record its exact byte
- * offset and physical line.  The reader also strips and reports a UTF-8 BOM,
+ * offset and physical line.  A plain one-line record (no quote) is split by
+ * the reader itself, faster and with the same result.  The reader also strips and reports a UTF-8 BOM,
  * validates UTF-8 (or transcodes GBK/GB18030 with iconv while positions keep
  * referring to the original bytes), turns CRLF pairs into one line break, and
  * bounds the memory a single cell may take.
