@@ -1331,7 +1331,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	}
 }
 
-
 /* Sorts a percentile slot's values once, when first read. */
 static int by_value(const void *a, const void *b)
 {
