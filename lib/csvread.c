@@ -362,22 +362,69 @@ static inline uint64_t zero_bytes(uint64_t w)
 	return ~(((w & low7) + low7) | w) & HIGH_BITS;
 }
 
-/* Index in memory order of the first byte whose high bit is set in a nonzero mask. */
-static inline size_t first_marked_byte(uint64_t mask)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return (size_t)__builtin_clzll(mask) / 8;
-#else
-	return (size_t)__builtin_ctzll(mask) / 8;
-#endif
-}
-
 /* Keeps a cell of a plain record, borrowed from the input. */
 static inline void add_plain_cell(struct csvr *r, const unsigned char *data, size_t len)
 {
 	struct csvr_cell *c = new_cell(r);
 	if (c)
 		*c = (struct csvr_cell){.data = (const char *)data, .len = len};
+}
+
+/* Eight bytes as a little-endian word: byte k of memory is bits 8k to 8k+7. */
+static inline uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/*
+ * Cuts s[0..text) into cells at the delimiters, checking that it is UTF-8
+ * without a quote; returns false at the first quote or invalid byte.  Words of
+ * eight ASCII bytes take their delimiters straight from a mask; the rest goes
+ * a character at a time.
+ */
+static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
+			bool *multibyte)
+{
+	uint64_t delims = ONES * delim, quotes = ONES * '"';
+	size_t start = 0, i = 0;
+	while (i < text) {
+		if (i + 8 <= text) {
+			uint64_t w = load_le64(s + i);
+			if (zero_bytes(w ^ quotes))
+				return false;
+			if (!(w & HIGH_BITS)) {
+				for (uint64_t m = zero_bytes(w ^ delims); m; m &= m - 1) {
+					size_t at = i + (size_t)__builtin_ctzll(m) / 8;
+					add_plain_cell(r, s + start, at - start);
+					start = at + 1;
+				}
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c == delim) {
+			add_plain_cell(r, s + start, i - start);
+			start = ++i;
+		} else if (c == '"') {
+			return false;
+		} else if (c >= 0x80) {
+			size_t len = utf8_char_len(s + i, text - i);
+			if (!len)
+				return false;
+			*multibyte = true;
+			i += len;
+		} else {
+			i++;
+		}
+	}
+	add_plain_cell(r, s + start, text - start);
+	return true;
 }
 
 /*
@@ -399,40 +446,11 @@ static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
 	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
 	    delim >= 0x80 || delim == '"')
 		return false;
-	uint64_t delims = ONES * delim, quotes = ONES * '"';
 	bool multibyte = false;
-	size_t start = 0;
-	for (size_t i = 0; i < text;) {
-		if (i + 8 <= text) { /* eight plain bytes at a time */
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			uint64_t stop = (w & HIGH_BITS) | zero_bytes(w ^ delims) | zero_bytes(w ^ quotes);
-			if (!stop) {
-				i += 8;
-				continue;
-			}
-			i += first_marked_byte(stop);
-		}
-		unsigned char c = s[i];
-		if (c == delim) {
-			add_plain_cell(r, s + start, i - start);
-			start = ++i;
-		} else if (c == '"') {
-			r->ncells = r->total_cells = 0;
-			return false;
-		} else if (c >= 0x80) {
-			size_t len = utf8_char_len(s + i, text - i);
-			if (!len) {
-				r->ncells = r->total_cells = 0;
-				return false;
-			}
-			multibyte = true;
-			i += len;
-		} else {
-			i++;
-		}
+	if (!split_plain(r, s, text, delim, &multibyte)) {
+		r->ncells = r->total_cells = 0;
+		return false;
 	}
-	add_plain_cell(r, s + start, text - start);
 	if (multibyte)
 		r->seen_multibyte = true;
 	/* a CRLF leaves libcsv's bookkeeping as after its dropped empty LF row */
