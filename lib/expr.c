@@ -1099,14 +1099,26 @@ static const struct value null_value = {.type = V_NULL};
 static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
 
-/* Evaluates node n: a column or a literal at once, anything else through its evaluator. */
+static inline struct value ev_lit(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e, (void)ctx;
+	return x->lit;
+}
+
+static inline struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->row ? ctx->row[x->index] : null_value;
+}
+
+/* Evaluates node n: a column or a literal inline, anything else through its evaluator. */
 static inline struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
 {
 	const struct node *x = &e->nodes[n];
-	if (x->op == OP_COL && ctx->row)
-		return ctx->row[x->index];
+	if (x->op == OP_COL)
+		return ev_col(e, x, ctx);
 	if (x->op == OP_LIT)
-		return x->lit;
+		return ev_lit(e, x, ctx);
 	return x->fn(e, x, ctx);
 }
 
@@ -1206,16 +1218,6 @@ static struct value substring(const struct value *s, double start, double len)
 	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
 }
 
-/* year(), month(), day() or days_in_month() of a date. */
-static struct value date_part(int fn, const struct value *v)
-{
-	int y, m, d;
-	if (v->type != V_DATE)
-		return null_value;
-	civil_from_days(v->num, &y, &m, &d);
-	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
-}
-
 /* min() or max() of the arguments: null unless all are numbers, or all dates. */
 static struct value min_max(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -1245,10 +1247,16 @@ static struct value ev_water_class(const struct expr *e, const struct node *x, c
 	return c.type == V_NUM ? num(water_class_of(x->param, c.num)) : null_value;
 }
 
+/* year(), month(), day() or days_in_month() of a date. */
 static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value v = eval(e, e->argv[x->args], ctx);
-	return date_part(x->index, &v);
+	int y, m, d;
+	if (v.type != V_DATE)
+		return null_value;
+	civil_from_days(v.num, &y, &m, &d);
+	int fn = x->index;
+	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
 }
 
 static struct value ev_is_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1439,18 +1447,6 @@ static struct value member(const struct expr *e, const struct node *x, const str
 			return boolean(true);
 	}
 	return saw_null ? null_value : boolean(false);
-}
-
-static struct value ev_lit(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
-{
-	(void)e, (void)ctx;
-	return x->lit;
-}
-
-static struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
-{
-	(void)e;
-	return ctx->row ? ctx->row[x->index] : null_value;
 }
 
 static struct value ev_key(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
