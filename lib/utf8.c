@@ -54,17 +54,13 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, bool *partial)
 		}
 		if (i >= n)
 			break;
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
+		size_t valid = utf8_char_len(s + i, n - i);
+		if (valid) {
+			i += valid;
 			continue;
 		}
-		/* The common case in Chinese text: a complete three-byte sequence. */
-		if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-			i += 3;
-			continue;
-		}
-		size_t len = seq_len(c);
+		/* not a whole valid character: bad here, or cut off by the end of the range */
+		size_t len = seq_len(s[i]);
 		if (len == 0)
 			return i;
 		size_t have = n - i < len ? n - i : len;
