@@ -66,6 +66,15 @@ void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 	f->file = file;
 	f->ruleset = ruleset;
 	strmap_init(&f->per_rule);
+	if (opt->format != OUT_JSON)
+		return;
+	buf_adds(&f->rule_head, ",\"rule\":\"");
+	if (ruleset) {
+		jsonw_escape(&f->rule_head, ruleset, strlen(ruleset));
+		buf_addc(&f->rule_head, '/');
+	}
+	buf_adds(&f->file_tail, "\",\"file\":");
+	jsonw_string(&f->file_tail, file, strlen(file));
 }
 
 /* Cuts a value to VALUE_MAX bytes without splitting a UTF-8 character. */
@@ -109,15 +118,6 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	buf_adds(b, severity_name(d->severity));
 	JSONW_LIT(b, "\",\"code\":");
 	jsonw_string(b, d->code, strlen(d->code));
-	if (!f->rule_head.len) {
-		buf_adds(&f->rule_head, ",\"rule\":\"");
-		if (f->ruleset) {
-			jsonw_escape(&f->rule_head, f->ruleset, strlen(f->ruleset));
-			buf_addc(&f->rule_head, '/');
-		}
-		buf_adds(&f->file_tail, "\",\"file\":");
-		jsonw_string(&f->file_tail, f->file, strlen(f->file));
-	}
 	buf_add(b, f->rule_head.data, f->rule_head.len);
 	jsonw_escape(b, d->rule, strlen(d->rule));
 	buf_add(b, f->file_tail.data, f->file_tail.len);
