@@ -133,6 +133,12 @@ void keyset_reserve(struct keyset *ks, size_t n)
 
 uint64_t keyset_hash(const void *key, size_t len) { return strmap_hash(key, len); }
 
+void keyset_prefetch(const struct keyset *ks, uint64_t hash)
+{
+	if (ks->nslots)
+		__builtin_prefetch(&ks->slots[hash & (ks->nslots - 1)], 1);
+}
+
 bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
 		       uint64_t value, uint64_t *existing)
 {

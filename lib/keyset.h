@@ -32,12 +32,10 @@ uint64_t keyset_hash(const void *key, size_t len);
 /*
  * Asks the processor to fetch the slot a key's hash starts at, so that an add
  * made a little later finds it in cache: the table is too big to stay there.
+ * Not inline: a caller that only prefetches would look free of effects, and
+ * the compiler would drop the call.
  */
-static inline void keyset_prefetch(const struct keyset *ks, uint64_t hash)
-{
-	if (ks->nslots)
-		__builtin_prefetch(&ks->slots[hash & (ks->nslots - 1)], 1);
-}
+void keyset_prefetch(const struct keyset *ks, uint64_t hash);
 
 /*
  * Adds key, whose keyset_hash is hash, with value.  Returns true if it was
