@@ -13,8 +13,8 @@ PKGS = jansson libpcre2-8
 OPT = -O2 -g
 WARN = -Wall -Wextra
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\"
-CFLAGS = -std=c11 $(OPT) $(WARN) $(SAN)
-LDFLAGS = $(SAN)
+CFLAGS = -std=c11 -pthread $(OPT) $(WARN) $(SAN)
+LDFLAGS = -pthread $(SAN)
 LDLIBS = `$(PKG_CONFIG) --libs $(PKGS)` -lcsv -lm
 
 # Sanitizer build used by `make check`.

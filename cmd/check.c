@@ -453,6 +453,20 @@ static int check_parallel(struct settings *s, char **files, int n)
 	return rc;
 }
 
+/*
+ * Lets a big file's in-order checks run in a second thread when files are
+ * checked one at a time and there is a second processor; QY_THREAD_AFTER
+ * moves the point, in records, where that thread starts.
+ */
+static void use_threads(struct check_options *c)
+{
+	const char *after = getenv("QY_THREAD_AFTER");
+	c->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	c->helper_after = CHECK_HELPER_AFTER;
+	if (after && *after)
+		c->helper_after = strtoull(after, NULL, 10);
+}
+
 int main(int argc, char **argv)
 {
 	static char *stdin_only[] = {"-", NULL};
@@ -467,6 +481,8 @@ int main(int argc, char **argv)
 		s.check.on_read = count_read;
 		s.diag.before_write = clear_bar;
 	}
+	if (s.jobs == 1 || n == 1)
+		use_threads(&s.check);
 	int rc = EXIT_PASS;
 	if (s.jobs > 1 && n > 1)
 		rc = check_parallel(&s, files, n);

@@ -6,6 +6,8 @@
  */
 #include "check.h"
 #include "keyset.h"
+#include "recbatch.h"
+#include "relay.h"
 #include "rules.h"
 #include "utf8.h"
 
@@ -17,6 +19,10 @@
 
 #define TITLE_ROWS_MAX 10
 #define READ_CHUNK (1024 * 1024)
+#define BATCHES 4                  /* batches in flight between the two threads */
+#define BATCH_RECORDS 1024
+#define BATCH_BYTES (512 * 1024)
+#define PREFETCH_AHEAD 4           /* records between a key's prefetch and its lookup */
 
 /* A column's last reference lookup: sorted files repeat the same county row after row. */
 struct ref_memo {
@@ -25,15 +31,28 @@ struct ref_memo {
 	size_t row;
 };
 
-/* A record's key for one unique set, built and prefetched before its cells are checked. */
-struct unique_probe {
-	struct buf key;
+/*
+ * The checks that must see the records in file order, and their output:
+ * with a helper thread, only it touches these until the check ends.
+ */
+/* A record's key for one unique set: bytes at in a key text. */
+struct record_key {
+	size_t at, len;
 	uint64_t hash;
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
+struct in_order {
+	struct keyset *unique_sets;
+	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
+	struct buf key_text;
+	struct rules_state *rules;
+	struct buf msg;
+};
+
 struct checker {
 	const struct ruleset *rs;
+	const struct check_options *opt;
 	struct diag_file *out;
 	struct csvr *reader;
 	enum csvr_encoding encoding;
@@ -44,8 +63,7 @@ struct checker {
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
-	struct keyset *unique_sets;
-	struct unique_probe *probes; /* per unique key: the current record's key */
+	struct in_order order;
 	struct ref_memo *ref_memos;  /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct buf msg, folded, expected, rule;
@@ -62,13 +80,30 @@ struct checker {
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
+	struct value *own_values;  /* what values, text and textlen point at without a helper */
+	const char **own_text;
+	size_t *own_textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
 	bool rowtext_reserved;     /* rowtext has room for the whole record */
-	struct rules_state *rules;
+	struct relay *helper;      /* runs the in-order checks of a big file, or NULL */
+	bool helper_failed;        /* no thread could be made: stay in one */
+	struct recbatch batches[BATCHES];
+	struct recbatch *filling;  /* the batch records go to, or NULL */
+	bool handing;              /* the record being checked goes to the helper */
+	uint64_t unreported_bytes; /* read while the helper runs, for the progress bar */
 };
 
 /* The column as the clerk sees it in the header: its label, else its name. */
 static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
+
+/* Emits a finding, or renders it into the batch when its record goes to the helper. */
+static void report(struct checker *k, const struct diag *d)
+{
+	if (k->handing)
+		recbatch_add_finding(k->filling, k->out, d);
+	else
+		diag_emit(k->out, d);
+}
 
 /* Fills the position of a record into a diagnostic and emits it. */
 static void emit_at(struct checker *k, struct diag *d, const struct csvr_record *rec)
@@ -79,7 +114,7 @@ static void emit_at(struct checker *k, struct diag *d, const struct csvr_record 
 	}
 	if (!d->county)
 		d->county = k->county;
-	diag_emit(k->out, d);
+	report(k, d);
 }
 
 /* Emits a file-level diagnostic whose rule id is its code. */
@@ -96,15 +131,18 @@ static void emit_file_level(struct checker *k, enum severity sev, const char *co
 	else {
 		d.line = line;
 		d.row = row;
-		diag_emit(k->out, &d);
+		report(k, &d);
 	}
 }
+
+static void sync_with_helper(struct checker *k);
 
 /* Turns a reader event into its diagnostic. */
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	struct checker *k = ctx;
 	struct buf *m = &k->msg;
+	sync_with_helper(k);
 	unsigned long long at = ev->offset;
 	const char *code = "encoding-error";
 	enum severity sev = SEV_ERROR;
@@ -154,7 +192,7 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		d.message = diag_msg(m, k->lang, "单元格超过 %zu 字节的上限，只保留开头部分，未做检查",
 				     "cell exceeds the limit of %zu bytes; only its start is kept and it is not checked",
 				     k->max_field);
-		diag_emit(k->out, &d);
+		report(k, &d);
 		return;
 	}
 	case CSVR_EV_UNTERMINATED:
@@ -208,7 +246,7 @@ static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
 			d.value_len = rec->cells[i].len;
 			break;
 		}
-	diag_emit(k->out, &d);
+	report(k, &d);
 	k->byte_event_pending = false;
 }
 
@@ -528,17 +566,26 @@ static bool enum_has(const struct column *c, const char *s, size_t n)
 }
 
 /*
- * Makes room in rowtext for every cell of the record, on its first folded
- * cell: texts already folded into it must not move.
+ * Room for n bytes of a folded cell text that lasts as long as the record's
+ * values: in the batch when the record goes to the helper, else in rowtext,
+ * which makes room for every cell of the record on its first folded cell
+ * (texts already folded into it must not move).
  */
-static void reserve_rowtext(struct checker *k, const struct csvr_record *rec)
+static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n)
 {
-	size_t bytes = 0;
-	for (size_t f = 0; f < rec->ncells; f++)
-		bytes += rec->cells[f].len;
-	buf_reset(&k->rowtext);
-	buf_grow(&k->rowtext, bytes + 1);
-	k->rowtext_reserved = true;
+	if (k->handing)
+		return recbatch_text_room(k->filling, n);
+	if (!k->rowtext_reserved) {
+		size_t bytes = 0;
+		for (size_t f = 0; f < rec->ncells; f++)
+			bytes += rec->cells[f].len;
+		buf_reset(&k->rowtext);
+		buf_grow(&k->rowtext, bytes + 1);
+		k->rowtext_reserved = true;
+	}
+	char *room = k->rowtext.data + k->rowtext.len;
+	k->rowtext.len += n;
+	return room;
 }
 
 /* Runs every built-in check of one column on one cell. */
@@ -581,10 +628,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
 						      "'%s' has full-width characters where half-width belong",
 						      shown(c)));
-			if (!k->rowtext_reserved)
-				reserve_rowtext(k, rec);
-			s = k->rowtext.data + k->rowtext.len; /* room was reserved: no move */
-			buf_add(&k->rowtext, k->folded.data, len);
+			s = memcpy(fold_room(k, rec, len), k->folded.data, len);
 			n = len;
 		}
 	}
@@ -628,7 +672,7 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 	uint64_t per_row = rec->offset / rec->row + 1;
 	size_t expected = (size_t)(k->file_size / per_row) + 1024;
 	for (size_t u = 0; u < k->rs->nunique; u++)
-		keyset_reserve(&k->unique_sets[u], expected);
+		keyset_reserve(&k->order.unique_sets[u], expected);
 }
 
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
@@ -644,48 +688,55 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 	buf_add(key, s, len);
 }
 
-/*
- * Builds the record's key for every unique set and prefetches its slot: the
- * sets are too big for the cache, and the cell checks that run before
- * check_uniques give the fetch time to arrive.
- */
-static void prepare_unique_keys(struct checker *k, const struct csvr_record *rec)
+/* Builds a record's key for every unique set into keys, their bytes appended to text. */
+static void build_unique_keys(const struct checker *k, const struct csvr_record *rec, struct buf *text,
+			      struct record_key *keys)
 {
 	const struct ruleset *rs = k->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
-		struct unique_probe *p = &k->probes[u];
-		buf_reset(&p->key);
-		p->complete = true;
-		for (size_t i = 0; i < key->ncols && p->complete; i++) {
+		bool complete = true;
+		size_t at = text->len;
+		for (size_t i = 0; i < key->ncols && complete; i++) {
 			size_t f = k->col_to_file[key->cols[i]];
 			if (f == SIZE_MAX || f >= rec->ncells) {
-				p->complete = false;
+				complete = false;
 				break;
 			}
 			const struct csvr_cell *c = &rec->cells[f];
 			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-			p->complete = len > 0;
-			add_key_part(&p->key, c->data + lead, len);
+			complete = len > 0;
+			add_key_part(text, c->data + lead, len);
 		}
-		if (p->complete) {
-			p->hash = keyset_hash(p->key.data, p->key.len);
-			keyset_prefetch(&k->unique_sets[u], p->hash);
-		}
+		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
+		if (complete)
+			keys[u].hash = keyset_hash(text->data + at, keys[u].len);
 	}
 }
 
-/* Reports a repeated unique key, naming the row of its first occurrence. */
-static void check_uniques(struct checker *k, const struct csvr_record *rec)
+/*
+ * Prefetches the slots of a record's keys: the sets are too big for the
+ * cache, and the work done before check_uniques gives the fetch time to arrive.
+ */
+static void prefetch_unique_keys(const struct checker *k, struct in_order *o, const struct record_key *keys)
+{
+	for (size_t u = 0; u < k->rs->nunique; u++)
+		if (keys[u].complete)
+			keyset_prefetch(&o->unique_sets[u], keys[u].hash);
+}
+
+/* Reports a repeated unique key (keys built into o->key_text), naming the row of its first occurrence. */
+static void check_uniques(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
+			  const struct record_key *keys, const char *county)
 {
 	const struct ruleset *rs = k->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
-		const struct unique_probe *p = &k->probes[u];
+		const struct record_key *p = &keys[u];
 		uint64_t first;
-		if (!p->complete ||
-		    keyset_add_hashed(&k->unique_sets[u], p->key.data, p->key.len, p->hash, rec->row, &first))
+		if (!p->complete || keyset_add_hashed(&o->unique_sets[u], o->key_text.data + p->at, p->len,
+						      p->hash, rec->row, &first))
 			continue;
 		struct buf values = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
@@ -699,17 +750,39 @@ static void check_uniques(struct checker *k, const struct csvr_record *rec)
 		d.severity = key->severity;
 		d.code = "unique";
 		d.rule = rule.data;
+		d.line = rec->line;
+		d.row = rec->row;
+		d.county = county;
 		d.column = rs->cols[key->cols[0]].name;
 		d.cell = k->col_to_file[key->cols[0]];
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
 		d.expected = expected.data;
-		d.message = diag_msg(&k->msg, k->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
+		d.message = diag_msg(&o->msg, k->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
 				     "duplicate key (%s) = (%s): same as row %llu", key->id, values.data,
 				     (unsigned long long)first);
-		emit_at(k, &d, rec);
+		diag_emit(k->out, &d);
 		buf_free(&values), buf_free(&rule), buf_free(&expected);
 	}
+}
+
+/* Runs the checks bound to file order on a record whose cells were checked. */
+static void check_in_order(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
+			   const struct record_key *keys, const struct row_view *view)
+{
+	check_uniques(k, o, rec, keys, view->county);
+	if (o->rules)
+		rules_row(o->rules, view, k->out);
+}
+
+/* The record's values as the written rules see them. */
+static struct row_view row_view_of(const struct checker *k, const struct csvr_record *rec)
+{
+	return (struct row_view){
+		.values = k->values, .text = k->text, .textlen = k->textlen,
+		.file_col = k->col_to_file, .line = rec->line, .row = rec->row,
+		.county = k->county,
+	};
 }
 
 /* Checks the shape of a data record: ragged or blank.  Returns false to skip its cells. */
@@ -758,11 +831,172 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 	return true;
 }
 
-/* Reader callback: title rows, then the header, then data records. */
+/*
+ * Checks a data record's shape and cells into values, text and textlen; false
+ * if it has no cells to check further (blank, or cut by an open quote).
+ */
+static bool check_record(struct checker *k, const struct csvr_record *rec)
+{
+	k->county = NULL;
+	if (!check_shape(k, rec))
+		return false;
+	find_county(k, rec);
+	/* all zero is null, no text */
+	memset(k->values, 0, k->rs->ncols * sizeof *k->values);
+	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
+	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
+	k->rowtext_reserved = false;
+	if (!k->handing) {
+		buf_reset(&k->order.key_text);
+		build_unique_keys(k, rec, &k->order.key_text, k->order.keys);
+		prefetch_unique_keys(k, &k->order, k->order.keys);
+	}
+	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
+		if (k->file_to_col[f] >= 0)
+			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
+	return true;
+}
+
+/* The helper thread's work: a batch's records in order, their findings first. */
+static void consume_batch(void *ctx, void *item)
+{
+	struct checker *k = ctx;
+	struct recbatch *b = item;
+	if (b->bytes_read && k->opt->on_read)
+		k->opt->on_read(k->opt->on_read_ctx, b->bytes_read);
+	struct in_order *o = &k->order;
+	size_t nkeys = k->rs->nunique;
+	buf_reset(&o->key_text);
+	for (size_t i = 0; i < b->nrecs; i++)
+		if (b->recs[i].checked)
+			build_unique_keys(k, recbatch_record(b, i), &o->key_text, &o->keys[i * nkeys]);
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct batch_record *br = &b->recs[i];
+		if (i == 0)
+			for (size_t j = 0; j < PREFETCH_AHEAD && j < b->nrecs; j++)
+				if (b->recs[j].checked)
+					prefetch_unique_keys(k, o, &o->keys[j * nkeys]);
+		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
+			prefetch_unique_keys(k, o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
+		const struct csvr_record *rec = recbatch_record(b, i);
+		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++) {
+			const struct batch_finding *bf = &b->findings[f];
+			diag_emit_rendered(k->out, bf->severity, b->lines.data + bf->rule,
+					   b->lines.data + bf->text, bf->len);
+		}
+		if (!br->checked)
+			continue;
+		struct row_view view = {
+			.values = b->values + i * b->ncols, .text = b->text + i * b->ncols,
+			.textlen = b->textlen + i * b->ncols, .file_col = k->col_to_file,
+			.line = rec->line, .row = rec->row, .county = br->county,
+		};
+		check_in_order(k, o, rec, &o->keys[i * nkeys], &view);
+	}
+	recbatch_clear(b);
+}
+
+/* Starts the helper thread once a file proves big enough and has in-order checks for it. */
+static void maybe_start_helper(struct checker *k)
+{
+	if (!k->opt->threads || k->helper || k->helper_failed || k->records < k->opt->helper_after ||
+	    (!k->rs->nunique && !k->order.rules))
+		return;
+	size_t records = k->opt->helper_after < BATCH_RECORDS ? (size_t)k->opt->helper_after : BATCH_RECORDS;
+	if (records == 0)
+		records = 1;
+	void *items[BATCHES];
+	for (size_t i = 0; i < BATCHES; i++) {
+		recbatch_init(&k->batches[i], k->rs->ncols, records, BATCH_BYTES);
+		items[i] = &k->batches[i];
+	}
+	k->order.keys = xrealloc(k->order.keys, (records * k->rs->nunique + 1) * sizeof *k->order.keys);
+	k->helper = relay_start(items, BATCHES, consume_batch, k);
+	if (!k->helper) {
+		k->helper_failed = true;
+		for (size_t i = 0; i < BATCHES; i++)
+			recbatch_free(&k->batches[i]);
+	}
+}
+
+/* Hands the batch being filled to the helper. */
+static void send_batch(struct checker *k)
+{
+	k->filling->bytes_read = k->unreported_bytes;
+	k->unreported_bytes = 0;
+	relay_send(k->helper, k->filling);
+	k->filling = NULL;
+}
+
+/*
+ * Checks a record's cells in this thread and hands it to the helper for the
+ * in-order checks; false if it is too big for a batch.
+ */
+static bool hand_over(struct checker *k, const struct csvr_record *rec)
+{
+	if (!k->filling)
+		k->filling = relay_free_item(k->helper);
+	if (!recbatch_fits(k->filling, rec)) {
+		if (k->filling->nrecs == 0)
+			return false;
+		send_batch(k);
+		k->filling = relay_free_item(k->helper);
+		if (!recbatch_fits(k->filling, rec))
+			return false;
+	}
+	struct recbatch *b = k->filling;
+	struct csvr_record copy;
+	struct batch_record *br = recbatch_add(b, rec, &copy);
+	size_t at = (b->nrecs - 1) * b->ncols;
+	k->values = b->values + at, k->text = b->text + at, k->textlen = b->textlen + at;
+	k->handing = true;
+	br->checked = check_record(k, &copy);
+	br->county = k->county;
+	k->handing = false;
+	k->values = k->own_values, k->text = k->own_text, k->textlen = k->own_textlen;
+	if (recbatch_full(b))
+		send_batch(k);
+	return true;
+}
+
+/* Waits until the helper has done all it was given: this thread may then do its work itself. */
+static void sync_with_helper(struct checker *k)
+{
+	if (!k->helper)
+		return;
+	if (k->filling && k->filling->nrecs)
+		send_batch(k);
+	relay_drain(k->helper);
+	if (k->unreported_bytes && k->opt->on_read)
+		k->opt->on_read(k->opt->on_read_ctx, k->unreported_bytes);
+	k->unreported_bytes = 0;
+}
+
+/* Ends the helper thread, if there is one, when everything it was given is done. */
+static void stop_helper(struct checker *k)
+{
+	if (!k->helper)
+		return;
+	sync_with_helper(k);
+	relay_stop(k->helper);
+	k->helper = NULL;
+	k->filling = NULL;
+	for (size_t i = 0; i < BATCHES; i++)
+		recbatch_free(&k->batches[i]);
+}
+
+/*
+ * Reader callback: title rows, then the header, then data records.  With a
+ * helper thread, an ordinary record is handed over; anything else waits for
+ * the helper to finish and is done here, as without one.
+ */
 static void on_record(void *ctx, const struct csvr_record *rec)
 {
 	struct checker *k = ctx;
 	k->rows = rec->row;
+	if (k->helper && !k->byte_event_pending && hand_over(k, rec))
+		return;
+	sync_with_helper(k);
 	flush_byte_event(k, rec);
 	if (!k->header_done) {
 		long header_row = k->rs->header_row;
@@ -772,30 +1006,13 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 			read_header(k, rec);
 		return;
 	}
-	k->county = NULL;
-	if (!check_shape(k, rec))
+	if (!check_record(k, rec))
 		return;
-	find_county(k, rec);
-	/* all zero is null, no text */
-	memset(k->values, 0, k->rs->ncols * sizeof *k->values);
-	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
-	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
-	k->rowtext_reserved = false;
-	prepare_unique_keys(k, rec);
-	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
-		if (k->file_to_col[f] >= 0)
-			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
 	if (k->records == 256 && k->file_size && k->rs->nunique)
 		reserve_unique_sets(k, rec);
-	check_uniques(k, rec);
-	if (k->rules) {
-		struct row_view view = {
-			.values = k->values, .text = k->text, .textlen = k->textlen,
-			.file_col = k->col_to_file, .line = rec->line, .row = rec->row,
-			.county = k->county,
-		};
-		rules_row(k->rules, &view, k->out);
-	}
+	struct row_view view = row_view_of(k, rec);
+	check_in_order(k, &k->order, rec, k->order.keys, &view);
+	maybe_start_helper(k);
 }
 
 /* Reports what the end of the input shows: nothing at all, no header, no data. */
@@ -825,7 +1042,7 @@ static const char *encoding_name(enum csvr_encoding e)
 void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	      struct diag_file *out, struct check_result *res)
 {
-	struct checker k = {.rs = rs, .out = out, .lang = out->opt->lang};
+	struct checker k = {.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
 	struct csvr_options ropt = {
 		.delimiter = rs->delimiter,
 		.encoding = opt->encoding_given ? opt->encoding : rs->encoding,
@@ -839,50 +1056,57 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	k.reader = csvr_new(&ropt, &h);
 	if (!k.reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
-	k.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.unique_sets);
-	k.probes = xcalloc(rs->nunique + 1, sizeof *k.probes);
+	k.order.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.order.unique_sets);
+	k.order.keys = xcalloc(rs->nunique + 1, sizeof *k.order.keys);
+	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
+		k.order.rules = rules_state_new(rs);
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		k.file_size = (uint64_t)st.st_size;
-	k.values = xcalloc(rs->ncols, sizeof *k.values);
+	k.values = k.own_values = xcalloc(rs->ncols, sizeof *k.values);
+	k.text = k.own_text = xcalloc(rs->ncols, sizeof *k.text);
+	k.textlen = k.own_textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	k.ref_memos = xcalloc(rs->ncols + 1, sizeof *k.ref_memos);
 	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
-	k.text = xcalloc(rs->ncols, sizeof *k.text);
-	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
-	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
-		k.rules = rules_state_new(rs);
 	if (ropt.encoding != CSVR_UTF8)
 		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
 				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
 					 "read as %s (declared); positions refer to the original file",
 					 ropt.encoding == CSVR_GBK ? "GBK" : "GB18030"));
 	char *chunk = xmalloc(READ_CHUNK);
+	int read_error = 0;
 	for (;;) {
 		ssize_t n = read(fd, chunk, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
-					diag_msg(&k.msg, k.lang, "读取失败（第 %llu 字节后）：%s",
-						 "read failed after byte %llu: %s",
-						 (unsigned long long)res->bytes, strerror(errno)));
-			res->unreadable = true;
+			read_error = errno;
 			break;
 		}
 		if (n == 0)
 			break;
 		res->bytes += (uint64_t)n;
-		if (opt->on_read)
+		if (k.helper)
+			k.unreported_bytes += (uint64_t)n;
+		else if (opt->on_read)
 			opt->on_read(opt->on_read_ctx, (uint64_t)n);
 		if (!csvr_stopped(k.reader))
 			csvr_feed(k.reader, chunk, (size_t)n);
 	}
 	free(chunk);
-	if (!res->unreadable) {
+	if (read_error) {
+		stop_helper(&k);
+		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
+				diag_msg(&k.msg, k.lang, "读取失败（第 %llu 字节后）：%s",
+					 "read failed after byte %llu: %s",
+					 (unsigned long long)res->bytes, strerror(read_error)));
+		res->unreadable = true;
+	} else {
 		csvr_finish(k.reader);
+		stop_helper(&k);
 		flush_byte_event(&k, NULL);
-		if (k.rules && k.header_done && !k.legacy_stop)
-			rules_finish(k.rules, out);
+		if (k.order.rules && k.header_done && !k.legacy_stop)
+			rules_finish(k.order.rules, out);
 		if (csvr_stopped(k.reader) && !k.legacy_stop)
 			res->encoding = "utf-16";
 		else
@@ -893,21 +1117,22 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	res->records = k.records;
 	csvr_free(k.reader);
 	for (size_t u = 0; u < rs->nunique; u++) {
-		keyset_free(&k.unique_sets[u]);
-		buf_free(&k.probes[u].key);
+		keyset_free(&k.order.unique_sets[u]);
 	}
-	free(k.unique_sets);
-	free(k.probes);
+	free(k.order.unique_sets);
+	free(k.order.keys);
+	buf_free(&k.order.key_text);
+	rules_state_free(k.order.rules);
+	buf_free(&k.order.msg);
 	free(k.file_to_col);
 	free(k.col_to_file);
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
-	rules_state_free(k.rules);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k.ref_memos[i].text);
 		free(k.ranges[i].expected), free(k.ranges[i].words);
 	}
 	free(k.ref_memos), free(k.ranges);
-	free(k.values), free(k.text), free(k.textlen);
+	free(k.own_values), free(k.own_text), free(k.own_textlen);
 	buf_free(&k.rowtext);
 }

@@ -20,7 +20,18 @@ struct check_options {
 	size_t max_field;       /* bytes; 0: 1 MiB */
 	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
 	void *on_read_ctx;
+	/*
+	 * With threads, a big file's in-order checks (unique keys, written rules)
+	 * and its output run in a second thread once helper_after records are
+	 * checked; batches of records then go to it, of helper_after records
+	 * when that is fewer than 1024 (one when it is 0).
+	 */
+	bool threads;
+	uint64_t helper_after;
 };
+
+/* Records worth checking in one thread before a second one pays for itself. */
+#define CHECK_HELPER_AFTER 4096
 
 struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 static struct ruleset *rs;
-static FILE *sink;
 
 /* Writes a record, position and cells, into the transcript. */
 static void on_record(void *ctx, const struct csvr_record *rec)
@@ -59,12 +58,40 @@ static void transcript(const uint8_t *data, size_t size, size_t chunk, enum csvr
 	csvr_free(r);
 }
 
+/*
+ * Checks data against the rule set into *out (malloc'd): in one thread when
+ * after is 0, else with the in-order checks in a second thread from record
+ * after on.  False if the input could not be set up.
+ */
+static bool check_output(const uint8_t *data, size_t size, enum csvr_encoding enc, uint64_t after,
+			 char **out, size_t *len)
+{
+	int fd = memfd_create("fuzz", 0);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	FILE *f = open_memstream(out, len);
+	struct diag_options dopt = {.format = enc ? OUT_TEXT : OUT_JSON, .max_per_rule = enc ? 2 : -1,
+				    .max_errors = -1, .out = f};
+	struct check_options copt = {.encoding = enc, .encoding_given = true, .max_field = 256,
+				     .threads = after > 0, .helper_after = after};
+	struct diag_file df;
+	struct check_result res;
+	diag_file_begin(&df, &dopt, "fuzz.csv", rs->id);
+	check_fd(rs, fd, &copt, &df, &res);
+	diag_file_end(&df, res.records, res.bytes, res.encoding);
+	fclose(f);
+	close(fd);
+	return true;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 
 	rs = ruleset_load(getenv("QY_FUZZ_RULES") ? getenv("QY_FUZZ_RULES") : "rules/air-daily.json");
-	sink = fopen("/dev/null", "w");
 	return 0;
 }
 
@@ -95,19 +122,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!rs)
 		return 0;
-	int fd = memfd_create("fuzz", 0);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) {
-		if (fd >= 0)
-			close(fd);
+	char *one = NULL, *two = NULL;
+	size_t one_len = 0, two_len = 0;
+	if (!check_output(data, size, enc, 0, &one, &one_len) ||
+	    !check_output(data, size, enc, 1 + chunk % 3, &two, &two_len)) {
+		free(one), free(two);
 		return 0;
 	}
-	struct diag_options dopt = {.format = enc ? OUT_TEXT : OUT_JSON, .max_per_rule = -1, .max_errors = -1, .out = sink};
-	struct check_options copt = {.encoding = enc, .encoding_given = true, .max_field = 256};
-	struct diag_file df;
-	struct check_result res;
-	diag_file_begin(&df, &dopt, "fuzz.csv", rs->id);
-	check_fd(rs, fd, &copt, &df, &res);
-	diag_file_end(&df, res.records, res.bytes, res.encoding);
-	close(fd);
+	if (one_len != two_len || memcmp(one, two, one_len) != 0) {
+		fprintf(stderr, "the findings differ with a second thread:\n--- one thread\n%s--- two\n%s", one, two);
+		abort();
+	}
+	free(one), free(two);
 	return 0;
 }
