@@ -100,7 +100,7 @@ static const char *shown(const struct column *c) { return c->label ? c->label : 
 static void report(struct checker *k, const struct diag *d)
 {
 	if (k->handing)
-		recbatch_add_finding(k->filling, k->out, d);
+		recbatch_add_finding(k->filling, d);
 	else
 		diag_emit(k->out, d);
 }
@@ -879,11 +879,8 @@ static void consume_batch(void *ctx, void *item)
 		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
 			prefetch_unique_keys(k, o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
 		const struct csvr_record *rec = recbatch_record(b, i);
-		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++) {
-			const struct batch_finding *bf = &b->findings[f];
-			diag_emit_rendered(k->out, bf->severity, b->lines.data + bf->rule,
-					   b->lines.data + bf->text, bf->len);
-		}
+		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++)
+			diag_emit(k->out, recbatch_finding(b, f));
 		if (!br->checked)
 			continue;
 		struct row_view view = {
@@ -936,21 +933,21 @@ static bool hand_over(struct checker *k, const struct csvr_record *rec)
 {
 	if (!k->filling)
 		k->filling = relay_free_item(k->helper);
-	if (!recbatch_fits(k->filling, rec)) {
+	struct batch_record *br = recbatch_add(k->filling, rec);
+	if (!br) {
 		if (k->filling->nrecs == 0)
 			return false;
 		send_batch(k);
 		k->filling = relay_free_item(k->helper);
-		if (!recbatch_fits(k->filling, rec))
+		if (!(br = recbatch_add(k->filling, rec)))
 			return false;
 	}
 	struct recbatch *b = k->filling;
-	struct csvr_record copy;
-	struct batch_record *br = recbatch_add(b, rec, &copy);
+	const struct csvr_record *copy = recbatch_record(b, b->nrecs - 1);
 	size_t at = (b->nrecs - 1) * b->ncols;
 	k->values = b->values + at, k->text = b->text + at, k->textlen = b->textlen + at;
 	k->handing = true;
-	br->checked = check_record(k, &copy);
+	br->checked = check_record(k, copy);
 	br->county = k->county;
 	k->handing = false;
 	k->values = k->own_values, k->text = k->own_text, k->textlen = k->own_textlen;

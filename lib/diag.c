@@ -110,8 +110,9 @@ static bool cell_ref(const struct diag *d, char out[40])
 }
 
 /* Appends one diagnostic as a JSON line. */
-static void render_json(const struct diag_file *f, const struct diag *d, struct buf *b)
+static void render_json(struct diag_file *f, const struct diag *d)
 {
+	struct buf *b = &f->line;
 	char cell[40];
 	JSONW_LIT(b, "{\"type\":\"diagnostic\",\"severity\":\"");
 	buf_adds(b, severity_name(d->severity));
@@ -210,33 +211,27 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	buf_addc(b, '\n');
 }
 
-/* Writes a rendered line out. */
-static void write_line(const struct diag_file *f, const char *text, size_t len)
-{
-	if (f->opt->before_write)
-		f->opt->before_write();
-	fwrite(text, 1, len, f->opt->out);
-}
-
 /* Writes the line buffer out and empties it. */
 static void flush_line(struct diag_file *f)
 {
-	write_line(f, f->line.data, f->line.len);
+	if (f->opt->before_write)
+		f->opt->before_write();
+	fwrite(f->line.data, 1, f->line.len, f->opt->out);
 	buf_reset(&f->line);
 }
 
-/* True when the output caps let a diagnostic of this rule be printed. */
-static bool within_caps(struct diag_file *f, enum severity severity, const char *rule)
+/* True when the output caps let this diagnostic be printed. */
+static bool within_caps(struct diag_file *f, const struct diag *d)
 {
 	const struct diag_options *o = f->opt;
 	if (o->max_per_rule >= 0) {
 		bool inserted;
-		uint64_t *printed = strmap_upsert(&f->per_rule, rule, strlen(rule), &inserted);
+		uint64_t *printed = strmap_upsert(&f->per_rule, d->rule, strlen(d->rule), &inserted);
 		if (*printed >= (uint64_t)o->max_per_rule)
 			return false;
 		(*printed)++;
 	}
-	if (severity == SEV_ERROR && o->max_errors >= 0) {
+	if (d->severity == SEV_ERROR && o->max_errors >= 0) {
 		if (f->printed_errors >= (uint64_t)o->max_errors)
 			return false;
 		f->printed_errors++;
@@ -244,37 +239,18 @@ static bool within_caps(struct diag_file *f, enum severity severity, const char 
 	return true;
 }
 
-/* Counts a diagnostic; true when it is to be printed, false when the caps suppress it. */
-static bool count_within_caps(struct diag_file *f, enum severity severity, const char *rule)
-{
-	f->counts[severity]++;
-	if (within_caps(f, severity, rule))
-		return true;
-	f->suppressed++;
-	return false;
-}
-
-void diag_render(const struct diag_file *f, const struct diag *d, struct buf *out)
-{
-	if (f->opt->format == OUT_JSON)
-		render_json(f, d, out);
-	else
-		diag_render_text(out, f->opt, f->file, f->ruleset, d);
-}
-
 void diag_emit(struct diag_file *f, const struct diag *d)
 {
-	if (!count_within_caps(f, d->severity, d->rule))
+	f->counts[d->severity]++;
+	if (!within_caps(f, d)) {
+		f->suppressed++;
 		return;
-	diag_render(f, d, &f->line);
+	}
+	if (f->opt->format == OUT_JSON)
+		render_json(f, d);
+	else
+		diag_render_text(&f->line, f->opt, f->file, f->ruleset, d);
 	flush_line(f);
-}
-
-void diag_emit_rendered(struct diag_file *f, enum severity severity, const char *rule,
-			const char *text, size_t len)
-{
-	if (count_within_caps(f, severity, rule))
-		write_line(f, text, len);
 }
 
 /* True when the counts reach the fail level. */

@@ -75,14 +75,6 @@ struct diag_file {
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 		     const char *file, const char *ruleset);
 void diag_emit(struct diag_file *f, const struct diag *d);
-/*
- * Renders a finding as diag_emit would print it, touching nothing in f: a
- * second thread may render while the first emits.
- */
-void diag_render(const struct diag_file *f, const struct diag *d, struct buf *out);
-/* Counts, caps and prints a finding rendered by diag_render. */
-void diag_emit_rendered(struct diag_file *f, enum severity severity, const char *rule,
-			const char *text, size_t len);
 /* Writes the "file" record (or the text summary) and returns true if the file failed. */
 bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding);
 

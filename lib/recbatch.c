@@ -6,6 +6,8 @@
 
 void recbatch_init(struct recbatch *b, size_t ncols, size_t records, size_t bytes)
 {
+	if (bytes > UINT32_MAX)
+		die(EXIT_TROUBLE, "record batch too big");
 	memset(b, 0, sizeof *b);
 	b->ncols = ncols;
 	b->arena = xmalloc(bytes);
@@ -21,17 +23,17 @@ void recbatch_init(struct recbatch *b, size_t ncols, size_t records, size_t byte
 
 void recbatch_free(struct recbatch *b)
 {
-	free(b->arena), free(b->cells), free(b->recs);
+	free(b->arena), free(b->cells), free(b->view), free(b->recs);
 	free(b->values), free((void *)b->text), free(b->textlen);
 	free(b->findings);
-	buf_free(&b->lines);
+	buf_free(&b->texts);
 }
 
 void recbatch_clear(struct recbatch *b)
 {
 	b->used = b->ncells = b->nrecs = b->nfindings = 0;
 	b->bytes_read = 0;
-	buf_reset(&b->lines);
+	buf_reset(&b->texts);
 }
 
 /*
@@ -62,42 +64,36 @@ static size_t record_bytes(const struct csvr_record *rec)
 	return n;
 }
 
-bool recbatch_fits(const struct recbatch *b, const struct csvr_record *rec)
-{
-	size_t span = record_span(rec), bytes = span ? span : record_bytes(rec);
-	return b->nrecs < b->recs_cap && bytes <= (b->cap - b->used) / 2;
-}
-
 bool recbatch_full(const struct recbatch *b) { return b->nrecs == b->recs_cap; }
 
-struct batch_record *recbatch_add(struct recbatch *b, const struct csvr_record *rec,
-				  struct csvr_record *copy)
+struct batch_record *recbatch_add(struct recbatch *b, const struct csvr_record *rec)
 {
+	size_t span = record_span(rec), bytes = span ? span : record_bytes(rec);
+	if (b->nrecs == b->recs_cap || bytes > (b->cap - b->used) / 2)
+		return NULL;
 	if (b->ncells + rec->ncells > b->cells_cap) {
 		b->cells_cap = (b->ncells + rec->ncells) * 2 + 64;
 		b->cells = xrealloc(b->cells, b->cells_cap * sizeof *b->cells);
 	}
-	struct csvr_cell *cells = &b->cells[b->ncells];
-	size_t span = record_span(rec);
-	memcpy(cells, rec->cells, rec->ncells * sizeof *cells);
+	struct batch_cell *cells = &b->cells[b->ncells];
 	if (span) {
-		char *to = memcpy(b->arena + b->used, rec->cells[0].data, span);
+		memcpy(b->arena + b->used, rec->cells[0].data, span);
 		for (size_t i = 0; i < rec->ncells; i++)
-			cells[i].data = to + (rec->cells[i].data - rec->cells[0].data);
+			cells[i].at = (uint32_t)(b->used + (size_t)(rec->cells[i].data - rec->cells[0].data));
 		b->used += span;
 	} else {
 		for (size_t i = 0; i < rec->ncells; i++) {
-			cells[i].data = b->arena + b->used;
+			cells[i].at = (uint32_t)b->used;
 			if (rec->cells[i].len)
 				memcpy(b->arena + b->used, rec->cells[i].data, rec->cells[i].len);
 			b->used += rec->cells[i].len;
 		}
 	}
+	for (size_t i = 0; i < rec->ncells; i++)
+		cells[i].len = (uint32_t)rec->cells[i].len << 1 | rec->cells[i].oversized;
 	struct batch_record *br = &b->recs[b->nrecs++];
 	*br = (struct batch_record){.rec = *rec, .first_cell = b->ncells, .first_finding = b->nfindings};
 	b->ncells += rec->ncells;
-	*copy = *rec;
-	copy->cells = cells;
 	return br;
 }
 
@@ -108,25 +104,48 @@ char *recbatch_text_room(struct recbatch *b, size_t n)
 	return room;
 }
 
-void recbatch_add_finding(struct recbatch *b, const struct diag_file *out, const struct diag *d)
+/* Copies a string into the batch's texts; returns its offset. */
+static size_t keep_text(struct recbatch *b, const char *s)
+{
+	size_t at = b->texts.len;
+	buf_add(&b->texts, s, strlen(s) + 1);
+	return at;
+}
+
+void recbatch_add_finding(struct recbatch *b, const struct diag *d)
 {
 	if (b->nfindings == b->findings_cap) {
 		b->findings_cap = b->findings_cap ? 2 * b->findings_cap : 64;
 		b->findings = xrealloc(b->findings, b->findings_cap * sizeof *b->findings);
 	}
 	struct batch_finding *f = &b->findings[b->nfindings++];
-	f->severity = d->severity;
-	f->rule = b->lines.len;
-	buf_add(&b->lines, d->rule, strlen(d->rule) + 1);
-	f->text = b->lines.len;
-	diag_render(out, d, &b->lines);
-	f->len = b->lines.len - f->text;
+	f->d = *d;
+	f->message = keep_text(b, d->message);
+	f->rule = keep_text(b, d->rule);
+	f->expected = d->expected ? keep_text(b, d->expected) : SIZE_MAX;
 	b->recs[b->nrecs - 1].nfindings++;
+}
+
+const struct diag *recbatch_finding(struct recbatch *b, size_t f)
+{
+	struct batch_finding *bf = &b->findings[f];
+	bf->d.message = b->texts.data + bf->message;
+	bf->d.rule = b->texts.data + bf->rule;
+	bf->d.expected = bf->expected == SIZE_MAX ? NULL : b->texts.data + bf->expected;
+	return &bf->d;
 }
 
 const struct csvr_record *recbatch_record(struct recbatch *b, size_t i)
 {
 	struct batch_record *br = &b->recs[i];
-	br->rec.cells = &b->cells[br->first_cell];
+	if (br->rec.ncells > b->view_cap) {
+		b->view_cap = br->rec.ncells * 2;
+		b->view = xrealloc(b->view, b->view_cap * sizeof *b->view);
+	}
+	const struct batch_cell *cells = &b->cells[br->first_cell];
+	for (size_t c = 0; c < br->rec.ncells; c++)
+		b->view[c] = (struct csvr_cell){.data = b->arena + cells[c].at, .len = cells[c].len >> 1,
+						.oversized = cells[c].len & 1};
+	br->rec.cells = b->view;
 	return &br->rec;
 }

@@ -3,7 +3,7 @@
  * reads a file and checks its cells to the thread that runs the checks bound
  * to file order (unique keys, written rules) and prints.  Each record's cells
  * are copied into memory that does not move while the batch lives, beside its
- * typed values and its cell findings, already rendered.
+ * typed values and its cell findings, to be printed in order.
  */
 #ifndef QY_RECBATCH_H
 #define QY_RECBATCH_H
@@ -16,10 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A rendered finding: offsets into the batch's lines. */
+/* A finding: its strings that do not outlive the check of a cell are kept in the batch's texts. */
 struct batch_finding {
-	enum severity severity;
-	size_t rule, text, len;
+	struct diag d;
+	size_t message, rule, expected;   /* offsets in texts; expected SIZE_MAX for none */
+};
+
+/* A cell: its bytes in the arena, its length times two, plus one if it was cut to the size limit. */
+struct batch_cell {
+	uint32_t at, len;
 };
 
 struct batch_record {
@@ -34,8 +39,10 @@ struct recbatch {
 	size_t ncols;
 	char *arena;               /* cell texts and folded texts: never moves */
 	size_t used, cap;
-	struct csvr_cell *cells;
+	struct batch_cell *cells;
 	size_t ncells, cells_cap;
+	struct csvr_cell *view;    /* the cells of the record recbatch_record gave last */
+	size_t view_cap;
 	struct batch_record *recs;
 	size_t nrecs, recs_cap;
 	struct value *values;      /* recs_cap × ncols */
@@ -43,7 +50,7 @@ struct recbatch {
 	size_t *textlen;
 	struct batch_finding *findings;
 	size_t nfindings, findings_cap;
-	struct buf lines;          /* rendered findings and their rule ids */
+	struct buf texts;          /* the findings' messages, rule ids and expectations */
 	uint64_t bytes_read;       /* input read while the batch filled (for a progress bar) */
 };
 
@@ -53,23 +60,25 @@ void recbatch_free(struct recbatch *b);
 /* Empties a batch for reuse. */
 void recbatch_clear(struct recbatch *b);
 
-/* True if the batch has room for the record, with room to fold every cell. */
-bool recbatch_fits(const struct recbatch *b, const struct csvr_record *rec);
 /* True if the batch has no room left for another record. */
 bool recbatch_full(const struct recbatch *b);
 
 /*
- * Copies a record in (recbatch_fits said yes) and returns its entry; *copy
- * becomes the record with its cells in the batch.
+ * Copies a record in and returns its entry; NULL if the batch has no room for
+ * it and for a folded copy of every cell.
  */
-struct batch_record *recbatch_add(struct recbatch *b, const struct csvr_record *rec,
-				  struct csvr_record *copy);
+struct batch_record *recbatch_add(struct recbatch *b, const struct csvr_record *rec);
 /* Room for n bytes of folded text of the last record added. */
 char *recbatch_text_room(struct recbatch *b, size_t n);
-/* Renders a finding of the last record added, as out would print it. */
-void recbatch_add_finding(struct recbatch *b, const struct diag_file *out, const struct diag *d);
+/*
+ * Keeps a finding of the last record added: its message, rule and expected
+ * copied, its other strings (the cell value among them) borrowed.
+ */
+void recbatch_add_finding(struct recbatch *b, const struct diag *d);
+/* Finding f as it was added; valid until the next call. */
+const struct diag *recbatch_finding(struct recbatch *b, size_t f);
 
-/* Record i, its cells pointing into the batch. */
+/* Record i, its cells pointing into the batch; valid until the next call. */
 const struct csvr_record *recbatch_record(struct recbatch *b, size_t i);
 
 #endif
