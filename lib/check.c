@@ -24,11 +24,22 @@
 #define BATCH_BYTES (512 * 1024)
 #define PREFETCH_AHEAD 4           /* records between a key's prefetch and its lookup */
 
-/* A column's last reference lookup: sorted files repeat the same county row after row. */
-struct ref_memo {
+/*
+ * A column's last cell text, to answer a question about it (a reference
+ * lookup, a pattern) again without asking: sorted files repeat the same
+ * county and station row after row.
+ */
+struct text_memo {
 	struct buf text;
-	bool valid, found, alias;
+	bool valid;
+};
+
+/* A column's memos: its last reference lookup and its last pattern match. */
+struct column_memo {
+	struct text_memo ref_text, pattern_text;
+	bool found, alias;
 	size_t row;
+	int pattern_rc;
 };
 
 /*
@@ -64,7 +75,7 @@ struct checker {
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct in_order order;
-	struct ref_memo *ref_memos;  /* per column */
+	struct column_memo *memos;   /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct buf msg, folded, expected, rule;
 	uint64_t records;
@@ -341,17 +352,24 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 }
 
+/* True if s is the text the memo holds; if not, it holds s from now on. */
+static bool same_text(struct text_memo *m, const char *s, size_t n)
+{
+	if (m->valid && m->text.len == n && memcmp(m->text.data, s, n) == 0)
+		return true;
+	buf_reset(&m->text);
+	buf_add(&m->text, s, n);
+	m->valid = true;
+	return false;
+}
+
 /* Looks a cell up in its column's reference table, remembering the last answer. */
 static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
 {
 	const struct column *c = &k->rs->cols[col];
-	struct ref_memo *m = &k->ref_memos[col];
-	if (!m->valid || m->text.len != n || memcmp(m->text.data, s, n) != 0) {
+	struct column_memo *m = &k->memos[col];
+	if (!same_text(&m->ref_text, s, n))
 		m->found = reftable_find(c->ref, c->ref_col, s, n, &m->row, &m->alias);
-		buf_reset(&m->text);
-		buf_add(&m->text, s, n);
-		m->valid = true;
-	}
 	*row = m->row;
 	*alias = m->alias;
 	return m->found;
@@ -481,7 +499,10 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 			  const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
-	int rc = ruleset_pattern_match(k->rs, c->pattern, c->match, s, n);
+	struct column_memo *m = &k->memos[col];
+	if (!same_text(&m->pattern_text, s, n))
+		m->pattern_rc = ruleset_pattern_match(k->rs, c->pattern, c->match, s, n);
+	int rc = m->pattern_rc;
 	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return; /* matched, or invalid UTF-8 already reported */
 	buf_reset(&k->expected);
@@ -1063,7 +1084,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	k.values = k.own_values = xcalloc(rs->ncols, sizeof *k.values);
 	k.text = k.own_text = xcalloc(rs->ncols, sizeof *k.text);
 	k.textlen = k.own_textlen = xcalloc(rs->ncols, sizeof *k.textlen);
-	k.ref_memos = xcalloc(rs->ncols + 1, sizeof *k.ref_memos);
+	k.memos = xcalloc(rs->ncols + 1, sizeof *k.memos);
 	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
 	if (ropt.encoding != CSVR_UTF8)
 		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
@@ -1126,10 +1147,10 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	free(k.byte_event_message);
 	for (size_t i = 0; i < rs->ncols; i++) {
-		buf_free(&k.ref_memos[i].text);
+		buf_free(&k.memos[i].ref_text.text), buf_free(&k.memos[i].pattern_text.text);
 		free(k.ranges[i].expected), free(k.ranges[i].words);
 	}
-	free(k.ref_memos), free(k.ranges);
+	free(k.memos), free(k.ranges);
 	free(k.own_values), free(k.own_text), free(k.own_textlen);
 	buf_free(&k.rowtext);
 }
