@@ -383,19 +383,20 @@ static inline uint64_t load_le64(const unsigned char *p)
 
 /*
  * Cuts s[0..text) into cells at the delimiters, checking that it is UTF-8
- * without a quote; returns false at the first quote or invalid byte.  Words of
+ * without a quote, NUL or CR; returns false at the first of those or at an
+ * invalid byte.  Words of
  * eight ASCII bytes take their delimiters straight from a mask; the rest goes
  * a character at a time.
  */
 static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
 			bool *multibyte)
 {
-	uint64_t delims = ONES * delim, quotes = ONES * '"';
+	uint64_t delims = ONES * delim, quotes = ONES * '"', crs = ONES * '\r';
 	size_t start = 0, i = 0;
 	while (i < text) {
 		if (i + 8 <= text) {
 			uint64_t w = load_le64(s + i);
-			if (zero_bytes(w ^ quotes))
+			if (zero_bytes(w ^ quotes) | zero_bytes(w) | zero_bytes(w ^ crs))
 				return false;
 			if (!(w & HIGH_BITS)) {
 				for (uint64_t m = zero_bytes(w ^ delims); m; m &= m - 1) {
@@ -411,7 +412,7 @@ static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, uns
 		if (c == delim) {
 			add_plain_cell(r, s + start, i - start);
 			start = ++i;
-		} else if (c == '"') {
+		} else if (c == '"' || c == '\0' || c == '\r') {
 			return false;
 		} else if (c >= 0x80) {
 			size_t len = utf8_char_len(s + i, text - i);
@@ -467,6 +468,12 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 {
 	size_t i = 0;
 	while (i < n && !r->stopped) {
+		const unsigned char *lf = memchr(s + i, '\n', n - i);
+		if (lf && r->cd == (iconv_t)-1 && plain_record(r, s + i, (size_t)(lf - s) + 1 - i)) {
+			account_segment(r, s + i, (size_t)(lf - s) + 1 - i);
+			i = (size_t)(lf - s) + 1;
+			continue;
+		}
 		size_t end = segment_end(s, n, i), len = end - i;
 		bool ends_line = s[end - 1] == '\n' || s[end - 1] == '\r';
 		/* a segment that ends at a line break is complete: a character cut there is cut for good */
