@@ -14,12 +14,14 @@
 
 void keyset_init(struct keyset *ks) { memset(ks, 0, sizeof *ks); }
 
+static void free_slots(uint64_t *slots, size_t n);
+
 void keyset_free(struct keyset *ks)
 {
 	for (size_t i = 0; i < ks->nblocks; i++)
 		free(ks->blocks[i]);
 	free(ks->blocks);
-	free(ks->slots);
+	free_slots(ks->slots, ks->nslots);
 	memset(ks, 0, sizeof *ks);
 }
 
@@ -62,22 +64,36 @@ static const unsigned char *record(const struct keyset *ks, uint64_t slot, size_
 static uint64_t tag_of(uint64_t hash) { return ((hash >> 48) | 1) << 48; }
 
 /*
- * A zeroed slot array.  A big one is aligned to huge pages and asks for them:
- * every add touches one random slot, and with small pages most adds would
- * also miss the TLB.
+ * A zeroed slot array.  A big one is mapped straight from the kernel, whose
+ * fresh pages are zero already (the kernel clears each when it is first
+ * touched), aligned to huge pages and asking for them: every add touches one
+ * random slot, and with small pages most adds would also miss the TLB.
  */
 static uint64_t *new_slots(size_t n)
 {
 	size_t bytes = n * sizeof(uint64_t);
 	if (bytes < HUGE_PAGE)
 		return xcalloc(n, sizeof(uint64_t));
-	void *p;
-	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+	char *map = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
 		die(EXIT_TROUBLE, "out of memory");
+	size_t lead = (HUGE_PAGE - (uintptr_t)map % HUGE_PAGE) % HUGE_PAGE;
+	if (lead)
+		munmap(map, lead);
+	munmap(map + lead + bytes, HUGE_PAGE - lead);
 #ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE);
+	madvise(map + lead, bytes, MADV_HUGEPAGE);
 #endif
-	return memset(p, 0, bytes);
+	return (uint64_t *)(map + lead);
+}
+
+/* Frees a slot array made by new_slots. */
+static void free_slots(uint64_t *slots, size_t n)
+{
+	if (n * sizeof(uint64_t) < HUGE_PAGE)
+		free(slots);
+	else
+		munmap(slots, n * sizeof(uint64_t));
 }
 
 /* Resizes the slot array to n slots, placing every key again from its stored bytes. */
@@ -94,7 +110,7 @@ static void resize(struct keyset *ks, size_t n)
 			j = (j + 1) & (n - 1);
 		slots[j] = ks->slots[i];
 	}
-	free(ks->slots);
+	free_slots(ks->slots, ks->nslots);
 	ks->slots = slots;
 	ks->nslots = n;
 }
