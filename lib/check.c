@@ -55,6 +55,7 @@ struct record_key {
 
 struct in_order {
 	struct keyset *unique_sets;
+	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
 	struct buf key_text;
 	struct rules_state *rules;
@@ -747,17 +748,34 @@ static void prefetch_unique_keys(const struct checker *k, struct in_order *o, co
 			keyset_prefetch(&o->unique_sets[u], keys[u].hash);
 }
 
-/* Reports a repeated unique key (keys built into o->key_text), naming the row of its first occurrence. */
-static void check_uniques(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
-			  const struct record_key *keys, const char *county)
+/*
+ * Adds a record's keys (built into o->key_text) to the unique sets; o->first[u]
+ * becomes the row where a repeated key was first seen, or 0.  Returns true if
+ * any key repeated.
+ */
+static bool add_unique_keys(const struct checker *k, struct in_order *o, const struct record_key *keys,
+			    uint64_t row)
+{
+	bool repeated = false;
+	for (size_t u = 0; u < k->rs->nunique; u++) {
+		const struct record_key *p = &keys[u];
+		o->first[u] = 0;
+		if (p->complete && !keyset_add_hashed(&o->unique_sets[u], o->key_text.data + p->at, p->len,
+						      p->hash, row, &o->first[u]))
+			repeated = true;
+	}
+	return repeated;
+}
+
+/* Reports the keys add_unique_keys found repeated, naming the row of each one's first occurrence. */
+static void report_repeats(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
+			   const char *county)
 {
 	const struct ruleset *rs = k->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
-		const struct record_key *p = &keys[u];
-		uint64_t first;
-		if (!p->complete || keyset_add_hashed(&o->unique_sets[u], o->key_text.data + p->at, p->len,
-						      p->hash, rec->row, &first))
+		uint64_t first = o->first[u];
+		if (!first)
 			continue;
 		struct buf values = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
@@ -787,11 +805,15 @@ static void check_uniques(const struct checker *k, struct in_order *o, const str
 	}
 }
 
-/* Runs the checks bound to file order on a record whose cells were checked. */
+/*
+ * Runs the checks bound to file order on a record whose cells were checked:
+ * rec, or when it is NULL record i of batch b (only a repeated key needs its cells).
+ */
 static void check_in_order(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
-			   const struct record_key *keys, const struct row_view *view)
+			   struct recbatch *b, size_t i, const struct record_key *keys, const struct row_view *view)
 {
-	check_uniques(k, o, rec, keys, view->county);
+	if (add_unique_keys(k, o, keys, view->row))
+		report_repeats(k, o, rec ? rec : recbatch_record(b, i), view->county);
 	if (o->rules)
 		rules_row(o->rules, view, k->out);
 }
@@ -899,7 +921,7 @@ static void consume_batch(void *ctx, void *item)
 					prefetch_unique_keys(k, o, &o->keys[j * nkeys]);
 		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
 			prefetch_unique_keys(k, o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
-		const struct csvr_record *rec = recbatch_record(b, i);
+		const struct csvr_record *rec = &br->rec;
 		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++)
 			diag_emit(k->out, recbatch_finding(b, f));
 		if (!br->checked)
@@ -909,7 +931,7 @@ static void consume_batch(void *ctx, void *item)
 			.textlen = b->textlen + i * b->ncols, .file_col = k->col_to_file,
 			.line = rec->line, .row = rec->row, .county = br->county,
 		};
-		check_in_order(k, o, rec, &o->keys[i * nkeys], &view);
+		check_in_order(k, o, NULL, b, i, &o->keys[i * nkeys], &view);
 	}
 	recbatch_clear(b);
 }
@@ -1029,7 +1051,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	if (k->records == 256 && k->file_size && k->rs->nunique)
 		reserve_unique_sets(k, rec);
 	struct row_view view = row_view_of(k, rec);
-	check_in_order(k, &k->order, rec, k->order.keys, &view);
+	check_in_order(k, &k->order, rec, NULL, 0, k->order.keys, &view);
 	maybe_start_helper(k);
 }
 
@@ -1076,6 +1098,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.order.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.order.unique_sets);
 	k.order.keys = xcalloc(rs->nunique + 1, sizeof *k.order.keys);
+	k.order.first = xcalloc(rs->nunique + 1, sizeof *k.order.first);
 	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
 		k.order.rules = rules_state_new(rs);
 	struct stat st;
@@ -1138,7 +1161,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		keyset_free(&k.order.unique_sets[u]);
 	}
 	free(k.order.unique_sets);
-	free(k.order.keys);
+	free(k.order.keys), free(k.order.first);
 	buf_free(&k.order.key_text);
 	rules_state_free(k.order.rules);
 	buf_free(&k.order.msg);
