@@ -200,6 +200,12 @@ void civil_from_days(double days, int *y, int *m, int *d)
 		*y = last_y, *m = last_m, *d = last_d;
 		return;
 	}
+	/* the next whole day of the same month, as sorted files go */
+	if (days == last_days + 1 && last_d < 28 && days == (double)(long)days) {
+		*y = last_y, *m = last_m, *d = last_d + 1;
+		remember_date(days, *y, *m, *d);
+		return;
+	}
 	long z = (long)days + 719468;
 	long era = (z >= 0 ? z : z - 146096) / 146097;
 	long doe = z - era * 146097;

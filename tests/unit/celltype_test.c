@@ -75,6 +75,20 @@ static void test_dates(void)
 	CHECK("days in Feb 2025", days_in_month(2025, 2) == 28, "wrong");
 	CHECK("month 2025-06", parse_month("2025-06", 7, &d) && d == 2025 * 12 + 5, "got %g", d);
 	CHECK("month 2025-13", !parse_month("2025-13", 7, &d), "accepted");
+	/* day after day (the next-day shortcut) and backwards (computed in full) agree, and invert */
+	int ys[3000], ms[3000], ds[3000];
+	bool same = true;
+	for (int i = 0; i < 3000; i++)
+		civil_from_days(-400.0 + 11 * i / 10, &ys[i], &ms[i], &ds[i]);
+	for (int i = 2999; i >= 0; i--) {
+		int y, m, dd;
+		double back;
+		civil_from_days(-400.0 + 11 * i / 10, &y, &m, &dd);
+		snprintf(out, sizeof out, "%04d-%02d-%02d", y, m, dd);
+		same = same && y == ys[i] && m == ms[i] && dd == ds[i] && parse_date(out, 10, &back) &&
+		       back == -400.0 + 11 * i / 10;
+	}
+	CHECK("day numbers to dates, in either order", same, "differ");
 }
 
 /* Unified social credit codes: the worked example of domain.md §5 and its faults. */
