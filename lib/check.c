@@ -54,6 +54,11 @@ struct record_key {
 };
 
 struct in_order {
+	const struct ruleset *rs;
+	const struct check_options *opt;
+	struct diag_file *out;
+	enum lang lang;
+	const size_t *col_to_file;   /* set with the header */
 	struct keyset *unique_sets;
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
@@ -75,7 +80,7 @@ struct checker {
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
-	struct in_order order;
+	struct in_order *order;      /* on cache lines of its own: the helper writes it */
 	struct column_memo *memos;   /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct buf msg, folded, expected, rule;
@@ -99,7 +104,7 @@ struct checker {
 	bool rowtext_reserved;     /* rowtext has room for the whole record */
 	struct relay *helper;      /* runs the in-order checks of a big file, or NULL */
 	bool helper_failed;        /* no thread could be made: stay in one */
-	struct recbatch batches[BATCHES];
+	struct recbatch *batches[BATCHES];
 	struct recbatch *filling;  /* the batch records go to, or NULL */
 	bool handing;              /* the record being checked goes to the helper */
 	uint64_t unreported_bytes; /* read while the helper runs, for the progress bar */
@@ -350,6 +355,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 			: diag_msg(m, k->lang, "缺少列「%s」（非必填）", "column '%s' is absent (optional)", shown(c));
 		emit_at(k, &d, rec);
 	}
+	k->order->col_to_file = k->col_to_file;
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 }
 
@@ -694,7 +700,7 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 	uint64_t per_row = rec->offset / rec->row + 1;
 	size_t expected = (size_t)(k->file_size / per_row) + 1024;
 	for (size_t u = 0; u < k->rs->nunique; u++)
-		keyset_reserve(&k->order.unique_sets[u], expected);
+		keyset_reserve(&k->order->unique_sets[u], expected);
 }
 
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
@@ -711,16 +717,16 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 }
 
 /* Builds a record's key for every unique set into keys, their bytes appended to text. */
-static void build_unique_keys(const struct checker *k, const struct csvr_record *rec, struct buf *text,
+static void build_unique_keys(const struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
 {
-	const struct ruleset *rs = k->rs;
+	const struct ruleset *rs = o->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
 		bool complete = true;
 		size_t at = text->len;
 		for (size_t i = 0; i < key->ncols && complete; i++) {
-			size_t f = k->col_to_file[key->cols[i]];
+			size_t f = o->col_to_file[key->cols[i]];
 			if (f == SIZE_MAX || f >= rec->ncells) {
 				complete = false;
 				break;
@@ -741,9 +747,9 @@ static void build_unique_keys(const struct checker *k, const struct csvr_record 
  * Prefetches the slots of a record's keys: the sets are too big for the
  * cache, and the work done before check_uniques gives the fetch time to arrive.
  */
-static void prefetch_unique_keys(const struct checker *k, struct in_order *o, const struct record_key *keys)
+static void prefetch_unique_keys(const struct in_order *o, const struct record_key *keys)
 {
-	for (size_t u = 0; u < k->rs->nunique; u++)
+	for (size_t u = 0; u < o->rs->nunique; u++)
 		if (keys[u].complete)
 			keyset_prefetch(&o->unique_sets[u], keys[u].hash);
 }
@@ -753,11 +759,10 @@ static void prefetch_unique_keys(const struct checker *k, struct in_order *o, co
  * becomes the row where a repeated key was first seen, or 0.  Returns true if
  * any key repeated.
  */
-static bool add_unique_keys(const struct checker *k, struct in_order *o, const struct record_key *keys,
-			    uint64_t row)
+static bool add_unique_keys(struct in_order *o, const struct record_key *keys, uint64_t row)
 {
 	bool repeated = false;
-	for (size_t u = 0; u < k->rs->nunique; u++) {
+	for (size_t u = 0; u < o->rs->nunique; u++) {
 		const struct record_key *p = &keys[u];
 		o->first[u] = 0;
 		if (p->complete && !keyset_add_hashed(&o->unique_sets[u], o->key_text.data + p->at, p->len,
@@ -768,10 +773,9 @@ static bool add_unique_keys(const struct checker *k, struct in_order *o, const s
 }
 
 /* Reports the keys add_unique_keys found repeated, naming the row of each one's first occurrence. */
-static void report_repeats(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
-			   const char *county)
+static void report_repeats(struct in_order *o, const struct csvr_record *rec, const char *county)
 {
-	const struct ruleset *rs = k->rs;
+	const struct ruleset *rs = o->rs;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
 		uint64_t first = o->first[u];
@@ -779,7 +783,7 @@ static void report_repeats(const struct checker *k, struct in_order *o, const st
 			continue;
 		struct buf values = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
-			const struct csvr_cell *c = &rec->cells[k->col_to_file[key->cols[i]]];
+			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
 			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
 		}
 		struct buf rule = {0}, expected = {0};
@@ -793,14 +797,14 @@ static void report_repeats(const struct checker *k, struct in_order *o, const st
 		d.row = rec->row;
 		d.county = county;
 		d.column = rs->cols[key->cols[0]].name;
-		d.cell = k->col_to_file[key->cols[0]];
+		d.cell = o->col_to_file[key->cols[0]];
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
 		d.expected = expected.data;
-		d.message = diag_msg(&o->msg, k->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
+		d.message = diag_msg(&o->msg, o->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
 				     "duplicate key (%s) = (%s): same as row %llu", key->id, values.data,
 				     (unsigned long long)first);
-		diag_emit(k->out, &d);
+		diag_emit(o->out, &d);
 		buf_free(&values), buf_free(&rule), buf_free(&expected);
 	}
 }
@@ -809,13 +813,13 @@ static void report_repeats(const struct checker *k, struct in_order *o, const st
  * Runs the checks bound to file order on a record whose cells were checked:
  * rec, or when it is NULL record i of batch b (only a repeated key needs its cells).
  */
-static void check_in_order(const struct checker *k, struct in_order *o, const struct csvr_record *rec,
-			   struct recbatch *b, size_t i, const struct record_key *keys, const struct row_view *view)
+static void check_in_order(struct in_order *o, const struct csvr_record *rec, struct recbatch *b, size_t i,
+			   const struct record_key *keys, const struct row_view *view)
 {
-	if (add_unique_keys(k, o, keys, view->row))
-		report_repeats(k, o, rec ? rec : recbatch_record(b, i), view->county);
+	if (add_unique_keys(o, keys, view->row))
+		report_repeats(o, rec ? rec : recbatch_record(b, i), view->county);
 	if (o->rules)
-		rules_row(o->rules, view, k->out);
+		rules_row(o->rules, view, o->out);
 }
 
 /* The record's values as the written rules see them. */
@@ -890,9 +894,9 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
 	k->rowtext_reserved = false;
 	if (!k->handing) {
-		buf_reset(&k->order.key_text);
-		build_unique_keys(k, rec, &k->order.key_text, k->order.keys);
-		prefetch_unique_keys(k, &k->order, k->order.keys);
+		buf_reset(&k->order->key_text);
+		build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
+		prefetch_unique_keys(k->order, k->order->keys);
 	}
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)
@@ -903,35 +907,33 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 /* The helper thread's work: a batch's records in order, their findings first. */
 static void consume_batch(void *ctx, void *item)
 {
-	struct checker *k = ctx;
+	struct in_order *o = ctx;
 	struct recbatch *b = item;
-	if (b->bytes_read && k->opt->on_read)
-		k->opt->on_read(k->opt->on_read_ctx, b->bytes_read);
-	struct in_order *o = &k->order;
-	size_t nkeys = k->rs->nunique;
+	if (b->bytes_read && o->opt->on_read)
+		o->opt->on_read(o->opt->on_read_ctx, b->bytes_read);
+	size_t nkeys = o->rs->nunique;
 	buf_reset(&o->key_text);
 	for (size_t i = 0; i < b->nrecs; i++)
 		if (b->recs[i].checked)
-			build_unique_keys(k, recbatch_record(b, i), &o->key_text, &o->keys[i * nkeys]);
+			build_unique_keys(o, recbatch_record(b, i), &o->key_text, &o->keys[i * nkeys]);
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct batch_record *br = &b->recs[i];
 		if (i == 0)
 			for (size_t j = 0; j < PREFETCH_AHEAD && j < b->nrecs; j++)
 				if (b->recs[j].checked)
-					prefetch_unique_keys(k, o, &o->keys[j * nkeys]);
+					prefetch_unique_keys(o, &o->keys[j * nkeys]);
 		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
-			prefetch_unique_keys(k, o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
-		const struct csvr_record *rec = &br->rec;
+			prefetch_unique_keys(o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
 		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++)
-			diag_emit(k->out, recbatch_finding(b, f));
+			diag_emit(o->out, recbatch_finding(b, f));
 		if (!br->checked)
 			continue;
 		struct row_view view = {
 			.values = b->values + i * b->ncols, .text = b->text + i * b->ncols,
-			.textlen = b->textlen + i * b->ncols, .file_col = k->col_to_file,
-			.line = rec->line, .row = rec->row, .county = br->county,
+			.textlen = b->textlen + i * b->ncols, .file_col = o->col_to_file,
+			.line = br->rec.line, .row = br->rec.row, .county = br->county,
 		};
-		check_in_order(k, o, NULL, b, i, &o->keys[i * nkeys], &view);
+		check_in_order(o, NULL, b, i, &o->keys[i * nkeys], &view);
 	}
 	recbatch_clear(b);
 }
@@ -940,22 +942,21 @@ static void consume_batch(void *ctx, void *item)
 static void maybe_start_helper(struct checker *k)
 {
 	if (!k->opt->threads || k->helper || k->helper_failed || k->records < k->opt->helper_after ||
-	    (!k->rs->nunique && !k->order.rules))
+	    (!k->rs->nunique && !k->order->rules))
 		return;
 	size_t records = k->opt->helper_after < BATCH_RECORDS ? (size_t)k->opt->helper_after : BATCH_RECORDS;
 	if (records == 0)
 		records = 1;
 	void *items[BATCHES];
 	for (size_t i = 0; i < BATCHES; i++) {
-		recbatch_init(&k->batches[i], k->rs->ncols, records, BATCH_BYTES);
-		items[i] = &k->batches[i];
+		items[i] = k->batches[i] = recbatch_new(k->rs->ncols, records, BATCH_BYTES);
 	}
-	k->order.keys = xrealloc(k->order.keys, (records * k->rs->nunique + 1) * sizeof *k->order.keys);
-	k->helper = relay_start(items, BATCHES, consume_batch, k);
+	k->order->keys = xrealloc(k->order->keys, (records * k->rs->nunique + 1) * sizeof *k->order->keys);
+	k->helper = relay_start(items, BATCHES, consume_batch, k->order);
 	if (!k->helper) {
 		k->helper_failed = true;
 		for (size_t i = 0; i < BATCHES; i++)
-			recbatch_free(&k->batches[i]);
+			recbatch_free(k->batches[i]);
 	}
 }
 
@@ -1022,7 +1023,7 @@ static void stop_helper(struct checker *k)
 	k->helper = NULL;
 	k->filling = NULL;
 	for (size_t i = 0; i < BATCHES; i++)
-		recbatch_free(&k->batches[i]);
+		recbatch_free(k->batches[i]);
 }
 
 /*
@@ -1051,7 +1052,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	if (k->records == 256 && k->file_size && k->rs->nunique)
 		reserve_unique_sets(k, rec);
 	struct row_view view = row_view_of(k, rec);
-	check_in_order(k, &k->order, rec, NULL, 0, k->order.keys, &view);
+	check_in_order(k->order, rec, NULL, 0, k->order->keys, &view);
 	maybe_start_helper(k);
 }
 
@@ -1072,6 +1073,34 @@ static void check_end(struct checker *k, uint64_t bytes)
 	else if (k->records == 0)
 		emit_file_level(k, SEV_WARNING, "empty-file", NULL, 0, 0,
 				diag_msg(m, k->lang, "只有表头，没有数据行", "header only, no data rows"));
+}
+
+/* The in-order state of a check, alone on its cache lines so that the two threads do not share one. */
+static struct in_order *new_in_order(const struct ruleset *rs, const struct check_options *opt,
+				     struct diag_file *out)
+{
+	size_t size = (sizeof(struct in_order) + 63) / 64 * 64;
+	struct in_order *o = aligned_alloc(64, size);
+	if (!o)
+		die(EXIT_TROUBLE, "out of memory");
+	*o = (struct in_order){.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
+	o->unique_sets = xcalloc(rs->nunique + 1, sizeof *o->unique_sets);
+	o->keys = xcalloc(rs->nunique + 1, sizeof *o->keys);
+	o->first = xcalloc(rs->nunique + 1, sizeof *o->first);
+	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
+		o->rules = rules_state_new(rs);
+	return o;
+}
+
+static void free_in_order(struct in_order *o)
+{
+	for (size_t u = 0; u < o->rs->nunique; u++)
+		keyset_free(&o->unique_sets[u]);
+	free(o->unique_sets);
+	free(o->keys), free(o->first);
+	buf_free(&o->key_text), buf_free(&o->msg);
+	rules_state_free(o->rules);
+	free(o);
 }
 
 static const char *encoding_name(enum csvr_encoding e)
@@ -1096,11 +1125,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	k.reader = csvr_new(&ropt, &h);
 	if (!k.reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
-	k.order.unique_sets = xcalloc(rs->nunique + 1, sizeof *k.order.unique_sets);
-	k.order.keys = xcalloc(rs->nunique + 1, sizeof *k.order.keys);
-	k.order.first = xcalloc(rs->nunique + 1, sizeof *k.order.first);
-	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
-		k.order.rules = rules_state_new(rs);
+	k.order = new_in_order(rs, opt, out);
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		k.file_size = (uint64_t)st.st_size;
@@ -1146,8 +1171,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		csvr_finish(k.reader);
 		stop_helper(&k);
 		flush_byte_event(&k, NULL);
-		if (k.order.rules && k.header_done && !k.legacy_stop)
-			rules_finish(k.order.rules, out);
+		if (k.order->rules && k.header_done && !k.legacy_stop)
+			rules_finish(k.order->rules, out);
 		if (csvr_stopped(k.reader) && !k.legacy_stop)
 			res->encoding = "utf-16";
 		else
@@ -1157,14 +1182,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		res->encoding = "gb18030";
 	res->records = k.records;
 	csvr_free(k.reader);
-	for (size_t u = 0; u < rs->nunique; u++) {
-		keyset_free(&k.order.unique_sets[u]);
-	}
-	free(k.order.unique_sets);
-	free(k.order.keys), free(k.order.first);
-	buf_free(&k.order.key_text);
-	rules_state_free(k.order.rules);
-	buf_free(&k.order.msg);
+	free_in_order(k.order);
 	free(k.file_to_col);
 	free(k.col_to_file);
 	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);

@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void recbatch_init(struct recbatch *b, size_t ncols, size_t records, size_t bytes)
+struct recbatch *recbatch_new(size_t ncols, size_t records, size_t bytes)
 {
 	if (bytes > UINT32_MAX)
 		die(EXIT_TROUBLE, "record batch too big");
+	/* cache lines of its own: the two threads take turns at neighbouring batches */
+	struct recbatch *b = aligned_alloc(64, (sizeof *b + 63) / 64 * 64);
+	if (!b)
+		die(EXIT_TROUBLE, "out of memory");
 	memset(b, 0, sizeof *b);
 	b->ncols = ncols;
 	b->arena = xmalloc(bytes);
@@ -19,6 +23,7 @@ void recbatch_init(struct recbatch *b, size_t ncols, size_t records, size_t byte
 	b->values = xcalloc(records * ncols + 1, sizeof *b->values);
 	b->text = xcalloc(records * ncols + 1, sizeof *b->text);
 	b->textlen = xcalloc(records * ncols + 1, sizeof *b->textlen);
+	return b;
 }
 
 void recbatch_free(struct recbatch *b)
@@ -27,6 +32,7 @@ void recbatch_free(struct recbatch *b)
 	free(b->values), free((void *)b->text), free(b->textlen);
 	free(b->findings);
 	buf_free(&b->texts);
+	free(b);
 }
 
 void recbatch_clear(struct recbatch *b)

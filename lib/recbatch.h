@@ -54,8 +54,8 @@ struct recbatch {
 	uint64_t bytes_read;       /* input read while the batch filled (for a progress bar) */
 };
 
-/* Makes an empty batch for up to records records of ncols values, and bytes bytes of text. */
-void recbatch_init(struct recbatch *b, size_t ncols, size_t records, size_t bytes);
+/* An empty batch for up to records records of ncols values, and bytes bytes of text. */
+struct recbatch *recbatch_new(size_t ncols, size_t records, size_t bytes);
 void recbatch_free(struct recbatch *b);
 /* Empties a batch for reuse. */
 void recbatch_clear(struct recbatch *b);
