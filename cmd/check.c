@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -455,13 +456,17 @@ static int check_parallel(struct settings *s, char **files, int n)
 
 /*
  * Lets a big file's in-order checks run in a second thread when files are
- * checked one at a time and there is a second processor; QY_THREAD_AFTER
- * moves the point, in records, where that thread starts.
+ * checked one at a time and there is a second processor, unless the address
+ * space is limited to less than 256 MiB (the thread and its batches take a
+ * few); QY_THREAD_AFTER moves the point, in records, where that thread starts.
  */
 static void use_threads(struct check_options *c)
 {
 	const char *after = getenv("QY_THREAD_AFTER");
-	c->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	struct rlimit as;
+	bool roomy = getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY ||
+		     as.rlim_cur >= (rlim_t)256 << 20;
+	c->threads = roomy && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	c->helper_after = CHECK_HELPER_AFTER;
 	if (after && *after)
 		c->helper_after = strtoull(after, NULL, 10);

@@ -948,12 +948,13 @@ static void maybe_start_helper(struct checker *k)
 	if (records == 0)
 		records = 1;
 	void *items[BATCHES];
-	for (size_t i = 0; i < BATCHES; i++) {
-		items[i] = k->batches[i] = recbatch_new(k->rs->ncols, records, BATCH_BYTES);
-	}
+	bool made = true;
+	for (size_t i = 0; i < BATCHES; i++)
+		made = (items[i] = k->batches[i] = recbatch_new(k->rs->ncols, records, BATCH_BYTES)) && made;
 	k->order->keys = xrealloc(k->order->keys, (records * k->rs->nunique + 1) * sizeof *k->order->keys);
-	k->helper = relay_start(items, BATCHES, consume_batch, k->order);
-	if (!k->helper) {
+	if (made)
+		k->helper = relay_start(items, BATCHES, consume_batch, k->order);
+	if (!k->helper) { /* short of memory or of threads: go on in one */
 		k->helper_failed = true;
 		for (size_t i = 0; i < BATCHES; i++)
 			recbatch_free(k->batches[i]);

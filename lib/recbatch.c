@@ -6,28 +6,34 @@
 
 struct recbatch *recbatch_new(size_t ncols, size_t records, size_t bytes)
 {
-	if (bytes > UINT32_MAX)
-		die(EXIT_TROUBLE, "record batch too big");
+	if (bytes > UINT32_MAX || records == 0)
+		return NULL;
 	/* cache lines of its own: the two threads take turns at neighbouring batches */
 	struct recbatch *b = aligned_alloc(64, (sizeof *b + 63) / 64 * 64);
 	if (!b)
-		die(EXIT_TROUBLE, "out of memory");
+		return NULL;
 	memset(b, 0, sizeof *b);
 	b->ncols = ncols;
-	b->arena = xmalloc(bytes);
 	b->cap = bytes;
-	b->recs = xcalloc(records, sizeof *b->recs);
-	b->cells_cap = records * 16;
-	b->cells = xmalloc(b->cells_cap * sizeof *b->cells);
 	b->recs_cap = records;
-	b->values = xcalloc(records * ncols + 1, sizeof *b->values);
-	b->text = xcalloc(records * ncols + 1, sizeof *b->text);
-	b->textlen = xcalloc(records * ncols + 1, sizeof *b->textlen);
+	b->cells_cap = records * 16;
+	b->arena = malloc(bytes);
+	b->recs = calloc(records, sizeof *b->recs);
+	b->cells = calloc(b->cells_cap, sizeof *b->cells);
+	b->values = calloc(records * ncols + 1, sizeof *b->values);
+	b->text = calloc(records * ncols + 1, sizeof *b->text);
+	b->textlen = calloc(records * ncols + 1, sizeof *b->textlen);
+	if (!b->arena || !b->recs || !b->cells || !b->values || !b->text || !b->textlen) {
+		recbatch_free(b);
+		return NULL;
+	}
 	return b;
 }
 
 void recbatch_free(struct recbatch *b)
 {
+	if (!b)
+		return;
 	free(b->arena), free(b->cells), free(b->view), free(b->recs);
 	free(b->values), free((void *)b->text), free(b->textlen);
 	free(b->findings);

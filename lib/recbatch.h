@@ -54,7 +54,10 @@ struct recbatch {
 	uint64_t bytes_read;       /* input read while the batch filled (for a progress bar) */
 };
 
-/* An empty batch for up to records records of ncols values, and bytes bytes of text. */
+/*
+ * An empty batch for up to records records of ncols values, and bytes bytes
+ * of text; NULL when memory is short (the check then stays in one thread).
+ */
 struct recbatch *recbatch_new(size_t ncols, size_t records, size_t bytes);
 void recbatch_free(struct recbatch *b);
 /* Empties a batch for reuse. */

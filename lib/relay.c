@@ -16,6 +16,9 @@
  */
 #define SPIN_NS 2000000L
 
+/* The helper's stack: its work recurses no deeper than an expression (a few hundred levels). */
+#define HELPER_STACK (1024 * 1024)
+
 /* A ring of item pointers; it never holds more than the relay's item count. */
 struct ring {
 	void **items;
@@ -114,7 +117,12 @@ struct relay *relay_start(void *const *items, size_t n, void (*consume)(void *ct
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->sent_cond, NULL);
 	pthread_cond_init(&r->free_cond, NULL);
-	if (pthread_create(&r->thread, NULL, helper, r) != 0) {
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, HELPER_STACK);
+	int failed = pthread_create(&r->thread, &attr, helper, r);
+	pthread_attr_destroy(&attr);
+	if (failed) {
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->sent_cond);
 		pthread_cond_destroy(&r->free_cond);
