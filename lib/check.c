@@ -2,7 +2,10 @@
  * check.c — one pass over a file: the reader hands over records with their
  * positions, the first non-title record becomes the header, and every later
  * record is checked cell by cell against its column, then against the
- * unique keys.  Messages come in Chinese and English side by side.
+ * unique keys and the written rules.  Messages come in Chinese and English
+ * side by side.  In a big file, the unique keys, written rules and output
+ * move to a helper thread that takes the records, cells checked, in batches
+ * (recbatch, relay) and keeps them in file order.
  */
 #include "check.h"
 #include "keyset.h"
@@ -42,10 +45,6 @@ struct column_memo {
 	int pattern_rc;
 };
 
-/*
- * The checks that must see the records in file order, and their output:
- * with a helper thread, only it touches these until the check ends.
- */
 /* A record's key for one unique set: bytes at in a key text. */
 struct record_key {
 	size_t at, len;
@@ -53,6 +52,11 @@ struct record_key {
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
+/*
+ * The checks that must see the records in file order (unique keys, written
+ * rules), and the output: with a helper thread, only it touches these until
+ * the check ends.
+ */
 struct in_order {
 	const struct ruleset *rs;
 	const struct check_options *opt;
@@ -113,7 +117,7 @@ struct checker {
 /* The column as the clerk sees it in the header: its label, else its name. */
 static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
 
-/* Emits a finding, or renders it into the batch when its record goes to the helper. */
+/* Emits a finding, or keeps it in the batch when its record goes to the helper. */
 static void report(struct checker *k, const struct diag *d)
 {
 	if (k->handing)
@@ -745,7 +749,7 @@ static void build_unique_keys(const struct in_order *o, const struct csvr_record
 
 /*
  * Prefetches the slots of a record's keys: the sets are too big for the
- * cache, and the work done before check_uniques gives the fetch time to arrive.
+ * cache, and the work done before add_unique_keys gives the fetch time to arrive.
  */
 static void prefetch_unique_keys(const struct in_order *o, const struct record_key *keys)
 {
@@ -916,12 +920,11 @@ static void consume_batch(void *ctx, void *item)
 	for (size_t i = 0; i < b->nrecs; i++)
 		if (b->recs[i].checked)
 			build_unique_keys(o, recbatch_record(b, i), &o->key_text, &o->keys[i * nkeys]);
+	for (size_t i = 0; i < PREFETCH_AHEAD && i < b->nrecs; i++)
+		if (b->recs[i].checked)
+			prefetch_unique_keys(o, &o->keys[i * nkeys]);
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct batch_record *br = &b->recs[i];
-		if (i == 0)
-			for (size_t j = 0; j < PREFETCH_AHEAD && j < b->nrecs; j++)
-				if (b->recs[j].checked)
-					prefetch_unique_keys(o, &o->keys[j * nkeys]);
 		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
 			prefetch_unique_keys(o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
 		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++)
