@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 out=build-fuzz
 make -s BUILD=$out CC=clang OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" $out/libqy.a
-flags="-std=c11 -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags jansson libpcre2-8)"
+flags="-std=c11 -pthread -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags jansson libpcre2-8)"
 libs="$out/libqy.a $(pkg-config --libs jansson libpcre2-8) -lcsv -lm"
 mkdir -p $out/crashes
 for f in csv ruleset expr stream; do
