@@ -33,7 +33,7 @@ struct relay {
 	struct ring sent, free;
 	atomic_size_t nsent, nfree; /* the rings' counts, for looking without the lock */
 	bool busy;                  /* the helper is consuming an item */
-	bool stopping;
+	atomic_bool stopping;
 	void (*consume)(void *ctx, void *item);
 	void *ctx;
 };
@@ -58,11 +58,12 @@ static long now_ns(void)
 	return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* Waits a little, without the lock, for a count to become non-zero. */
-static void spin_for(const atomic_size_t *count)
+/* Waits a little, without the lock, for a count to become non-zero or the relay to stop. */
+static void spin_for(const struct relay *r, const atomic_size_t *count)
 {
 	long until = 0;
-	for (unsigned i = 1; !atomic_load_explicit(count, memory_order_relaxed); i++) {
+	for (unsigned i = 1; !atomic_load_explicit(count, memory_order_relaxed) &&
+			     !atomic_load_explicit(&r->stopping, memory_order_relaxed); i++) {
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
 #endif
@@ -81,7 +82,7 @@ static void *helper(void *arg)
 {
 	struct relay *r = arg;
 	for (;;) {
-		spin_for(&r->nsent);
+		spin_for(r, &r->nsent);
 		pthread_mutex_lock(&r->lock);
 		while (r->sent.count == 0 && !r->stopping)
 			pthread_cond_wait(&r->sent_cond, &r->lock);
@@ -114,6 +115,7 @@ struct relay *relay_start(void *const *items, size_t n, void (*consume)(void *ct
 		ring_push(&r->free, items[i]);
 	atomic_init(&r->nsent, 0);
 	atomic_init(&r->nfree, n);
+	atomic_init(&r->stopping, false);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->sent_cond, NULL);
 	pthread_cond_init(&r->free_cond, NULL);
@@ -134,7 +136,7 @@ struct relay *relay_start(void *const *items, size_t n, void (*consume)(void *ct
 
 void *relay_free_item(struct relay *r)
 {
-	spin_for(&r->nfree);
+	spin_for(r, &r->nfree);
 	pthread_mutex_lock(&r->lock);
 	while (r->free.count == 0)
 		pthread_cond_wait(&r->free_cond, &r->lock);
