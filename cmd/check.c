@@ -468,8 +468,12 @@ static void use_threads(struct check_options *c)
 		     as.rlim_cur >= (rlim_t)256 << 20;
 	c->threads = roomy && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	c->helper_after = CHECK_HELPER_AFTER;
-	if (after && *after)
-		c->helper_after = strtoull(after, NULL, 10);
+	char *end;
+	if (after && *after >= '0' && *after <= '9') {
+		unsigned long long v = strtoull(after, &end, 10);
+		if (!*end)
+			c->helper_after = v; /* anything else keeps the default */
+	}
 }
 
 int main(int argc, char **argv)

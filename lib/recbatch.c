@@ -50,8 +50,9 @@ void recbatch_clear(struct recbatch *b)
 
 /*
  * The bytes from a record's first kept cell to the end of its last, when the
- * cells lie in that span in order (as the reader delivers them), so that one
- * copy takes them all; else 0.
+ * cells lie in that span in order, a few bytes apart at most (delimiters,
+ * quotes, line breaks, as the reader delivers them), so that one copy takes
+ * them all; else 0.
  */
 static size_t record_span(const struct csvr_record *rec)
 {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -14,7 +15,7 @@
  * machine, an interrupt between processors), more than a short wait.  A batch
  * of records takes well under this to fill or to check.
  */
-#define SPIN_NS 2000000L
+#define SPIN_NS INT64_C(2000000)
 
 /* The helper's stack: its work recurses no deeper than an expression (a few hundred levels). */
 #define HELPER_STACK (1024 * 1024)
@@ -38,11 +39,13 @@ struct relay {
 	void *ctx;
 };
 
+/* Puts an item at the back of a ring (never full: there are only so many items). */
 static void ring_push(struct ring *q, void *item)
 {
 	q->items[(q->head + q->count++) % q->cap] = item;
 }
 
+/* Takes the item at the front of a non-empty ring. */
 static void *ring_pop(struct ring *q)
 {
 	void *item = q->items[q->head];
@@ -51,24 +54,25 @@ static void *ring_pop(struct ring *q)
 	return item;
 }
 
-static long now_ns(void)
+/* The monotonic clock in nanoseconds. */
+static int64_t now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000L + t.tv_nsec;
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
 /* Waits a little, without the lock, for a count to become non-zero or the relay to stop. */
 static void spin_for(const struct relay *r, const atomic_size_t *count)
 {
-	long until = 0;
+	int64_t until = 0;
 	for (unsigned i = 1; !atomic_load_explicit(count, memory_order_relaxed) &&
 			     !atomic_load_explicit(&r->stopping, memory_order_relaxed); i++) {
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
 #endif
 		if (i % 256 == 0) {
-			long t = now_ns();
+			int64_t t = now_ns();
 			if (!until)
 				until = t + SPIN_NS;
 			else if (t > until)
