@@ -460,6 +460,15 @@ static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
 	return true;
 }
 
+/* Delivers s[0..len), a whole line, if plain_record takes it, and moves past its bytes. */
+static bool plain_segment(struct csvr *r, const unsigned char *s, size_t len)
+{
+	if (r->cd != (iconv_t)-1 || !plain_record(r, s, len))
+		return false;
+	account_segment(r, s, len);
+	return true;
+}
+
 /*
  * Processes s[0..n) segment by segment.  Returns the bytes consumed: less than
  * n only when the input ends inside a character and more may follow.
@@ -468,9 +477,9 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 {
 	size_t i = 0;
 	while (i < n && !r->stopped) {
+		/* an ordinary line first: plain_record refuses one with a CR or NUL inside */
 		const unsigned char *lf = memchr(s + i, '\n', n - i);
-		if (lf && r->cd == (iconv_t)-1 && plain_record(r, s + i, (size_t)(lf - s) + 1 - i)) {
-			account_segment(r, s + i, (size_t)(lf - s) + 1 - i);
+		if (lf && plain_segment(r, s + i, (size_t)(lf - s) + 1 - i)) {
 			i = (size_t)(lf - s) + 1;
 			continue;
 		}
@@ -479,8 +488,7 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 		/* a segment that ends at a line break is complete: a character cut there is cut for good */
 		bool complete = final || ends_line;
 		bool nul = check_nul(r, s + i, len);
-		if (ends_line && !nul && r->cd == (iconv_t)-1 && plain_record(r, s + i, len)) {
-			account_segment(r, s + i, len);
+		if (ends_line && !nul && plain_segment(r, s + i, len)) {
 			i = end;
 			continue;
 		}
