@@ -954,9 +954,10 @@ static void maybe_start_helper(struct checker *k)
 	bool made = true;
 	for (size_t i = 0; i < BATCHES; i++)
 		made = (items[i] = k->batches[i] = recbatch_new(k->rs->ncols, records, BATCH_BYTES)) && made;
-	k->order->keys = xrealloc(k->order->keys, (records * k->rs->nunique + 1) * sizeof *k->order->keys);
-	if (made)
+	if (made) {
+		k->order->keys = xrealloc(k->order->keys, (records * k->rs->nunique + 1) * sizeof *k->order->keys);
 		k->helper = relay_start(items, BATCHES, consume_batch, k->order);
+	}
 	if (!k->helper) { /* short of memory or of threads: go on in one */
 		k->helper_failed = true;
 		for (size_t i = 0; i < BATCHES; i++)

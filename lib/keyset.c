@@ -63,6 +63,9 @@ static const unsigned char *record(const struct keyset *ks, uint64_t slot, size_
 
 static uint64_t tag_of(uint64_t hash) { return ((hash >> 48) | 1) << 48; }
 
+/* True if a slot array of n slots is big enough to be mapped from the kernel (see new_slots). */
+static bool mapped(size_t n) { return n * sizeof(uint64_t) >= HUGE_PAGE; }
+
 /*
  * A zeroed slot array.  A big one is mapped straight from the kernel, whose
  * fresh pages are zero already (the kernel clears each when it is first
@@ -72,7 +75,7 @@ static uint64_t tag_of(uint64_t hash) { return ((hash >> 48) | 1) << 48; }
 static uint64_t *new_slots(size_t n)
 {
 	size_t bytes = n * sizeof(uint64_t);
-	if (bytes < HUGE_PAGE)
+	if (!mapped(n))
 		return xcalloc(n, sizeof(uint64_t));
 	char *map = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
@@ -90,7 +93,7 @@ static uint64_t *new_slots(size_t n)
 /* Frees a slot array made by new_slots. */
 static void free_slots(uint64_t *slots, size_t n)
 {
-	if (n * sizeof(uint64_t) < HUGE_PAGE)
+	if (!mapped(n))
 		free(slots);
 	else
 		munmap(slots, n * sizeof(uint64_t));
