@@ -1,0 +1,587 @@
+/*
+ * expreval.c — evaluating compiled expressions: operators with the null rule,
+ * the row functions, and the aggregate accumulators.  Evaluation is a
+ * recursive walk whose depth the parser bounds, through an evaluator function
+ * picked for each node when it is compiled; it allocates nothing.
+ */
+#include "exprnode.h"
+#include "celltype.h"
+#include "jsonw.h"
+#include "ruleset.h"
+#include "standards.h"
+#include "targets.h"
+#include "utf8.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct value null_value = {.type = V_NULL};
+
+/* A number, or null when arithmetic has run past what a double holds. */
+static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
+static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
+
+static inline struct value ev_lit(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e, (void)ctx;
+	return x->lit;
+}
+
+static inline struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->row ? ctx->row[x->index] : null_value;
+}
+
+/* Evaluates node n: a column or a literal inline, anything else through its evaluator. */
+static inline struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL)
+		return ev_col(e, x, ctx);
+	if (x->op == OP_LIT)
+		return ev_lit(e, x, ctx);
+	return x->fn(e, x, ctx);
+}
+
+/* Compares two non-null values: -2 when they cannot be compared. */
+static int compare(const struct value *x, const struct value *y)
+{
+	if (x->type != y->type)
+		return -2;
+	if (x->type == V_STR) {
+		size_t n = x->len < y->len ? x->len : y->len;
+		int c = memcmp(x->str, y->str, n);
+		if (c)
+			return c < 0 ? -1 : 1;
+		return x->len < y->len ? -1 : x->len > y->len;
+	}
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* Evaluates + - * / with the null rule and date arithmetic. */
+static struct value arith(enum op op, struct value x, struct value y)
+{
+	if (x.type == V_NULL || y.type == V_NULL)
+		return null_value;
+	if (x.type == V_DATE && y.type == V_NUM && (op == OP_ADD || op == OP_SUB)) {
+		double days = op == OP_ADD ? x.num + y.num : x.num - y.num;
+		if (!(fabs(days) <= DATE_DAYS_LIMIT))
+			return null_value;
+		return (struct value){.type = V_DATE, .num = days};
+	}
+	if (x.type == V_DATE && y.type == V_DATE && op == OP_SUB)
+		return num(x.num - y.num);
+	if (x.type != V_NUM || y.type != V_NUM)
+		return null_value;
+	switch (op) {
+	case OP_ADD: return num(x.num + y.num);
+	case OP_SUB: return num(x.num - y.num);
+	case OP_MUL: return num(x.num * y.num);
+	default: return y.num == 0 ? null_value : num(x.num / y.num);
+	}
+}
+
+/* Turns a key value into text for a table lookup. */
+static const char *key_text(const struct value *v, char *tmp, size_t size, size_t *len)
+{
+	if (v->type == V_STR) {
+		*len = v->len;
+		return v->str;
+	}
+	struct buf b = {0};
+	value_format(v, &b);
+	snprintf(tmp, size, "%s", b.data ? b.data : "");
+	buf_free(&b);
+	*len = strlen(tmp);
+	return tmp;
+}
+
+/* Finds the target-table row for an indicator and an optional scope value. */
+static bool target_row(const struct eval_ctx *ctx, const struct value *id, const struct value *scope,
+		       size_t *row)
+{
+	if (id->type != V_STR || !ctx->rs->targets)
+		return false;
+	const char *s = scope && scope->type == V_STR ? scope->str : NULL;
+	size_t slen = s ? scope->len : 0;
+	return targets_row(ctx->rs->targets, id->str, id->len, s, slen, row);
+}
+
+/* Share of the way from baseline to target that value has come. */
+static struct value progress(const struct targets *tg, size_t row, double v)
+{
+	double b, t;
+	if (!targets_number(tg, row, tg->c_baseline, &b) || !targets_number(tg, row, tg->c_target, &t))
+		return null_value;
+	if (t == b)
+		return num(targets_lower_better(tg, row) ? v <= t : v >= t);
+	return num((v - b) / (t - b));
+}
+
+/* Byte length of the character a lead byte starts (1 for ASCII and stray bytes). */
+static size_t char_bytes(unsigned char lead)
+{
+	return lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+}
+
+/* Characters start… (1-based) of s, at most len of them, as in Excel's MID. */
+static struct value substring(const struct value *s, double start, double len)
+{
+	const unsigned char *u = (const unsigned char *)s->str;
+	size_t i = 0;
+	for (double k = 1; k < start && i < s->len; k++)
+		i += char_bytes(u[i]);
+	size_t from = i < s->len ? i : s->len;
+	for (double k = 0; k < len && i < s->len; k++)
+		i += char_bytes(u[i]);
+	if (i > s->len)
+		i = s->len;
+	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
+}
+
+/* min() or max() of the arguments: null unless all are numbers, or all dates. */
+static struct value min_max(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value best = eval(e, e->argv[x->args], ctx);
+	for (int k = 0; k < x->nargs; k++) {
+		struct value v = k ? eval(e, e->argv[x->args + k], ctx) : best;
+		if (v.type == V_NULL || (v.type != V_NUM && v.type != V_DATE) || v.type != best.type)
+			return null_value;
+		if (x->index == F_MIN ? v.num < best.num : v.num > best.num)
+			best = v;
+	}
+	return best;
+}
+
+/* aqi(pollutant, c): the pollutant was resolved when compiled, so only c is evaluated. */
+static struct value ev_aqi(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, e->argv[x->args + 1], ctx);
+	double v;
+	return c.type == V_NUM && aqi_individual(x->param, c.num, &v) ? num(v) : null_value;
+}
+
+/* water_class(parameter, v), the parameter resolved when compiled. */
+static struct value ev_water_class(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, e->argv[x->args + 1], ctx);
+	return c.type == V_NUM ? num(water_class_of(x->param, c.num)) : null_value;
+}
+
+/* year(), month(), day() or days_in_month() of a date. */
+static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	int y, m, d;
+	if (v.type != V_DATE)
+		return null_value;
+	civil_from_days(v.num, &y, &m, &d);
+	int fn = x->index;
+	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+}
+
+static struct value ev_is_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(eval(e, e->argv[x->args], ctx).type == V_NULL);
+}
+
+static struct value ev_abs(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
+}
+
+/* Any other function call (none takes more than three arguments): the arguments, then the function. */
+static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value a[3];
+	for (int k = 0; k < x->nargs && k < 3; k++)
+		a[k] = eval(e, e->argv[x->args + k], ctx);
+	size_t row;
+	switch ((enum fn)x->index) {
+	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
+	case F_ROUND: {
+		if (a[0].type != V_NUM || a[1].type != V_NUM)
+			return null_value;
+		double scale = pow(10, a[1].num);
+		return num(round(a[0].num * scale) / scale);
+	}
+	case F_MATCHES: {
+		if (a[0].type != V_STR)
+			return null_value;
+		int rc = ruleset_pattern_match(ctx->rs, x->re, x->md, a[0].str, a[0].len);
+		return rc >= 0 ? boolean(true) : rc == PCRE2_ERROR_NOMATCH ? boolean(false) : null_value;
+	}
+	case F_LOOKUP: {
+		char tmp[64];
+		size_t len;
+		bool alias;
+		if (a[1].type == V_NULL || !x->table)
+			return null_value;
+		const char *k = key_text(&a[1], tmp, sizeof tmp, &len);
+		if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
+			return null_value;
+		const char *v = reftable_cell(x->table, row, x->param);
+		return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
+	}
+	case F_TARGET: case F_BASELINE: {
+		double v;
+		if (!target_row(ctx, &a[0], x->nargs > 1 ? &a[1] : NULL, &row))
+			return null_value;
+		const struct targets *tg = ctx->rs->targets;
+		return targets_number(tg, row, x->index == F_TARGET ? tg->c_target : tg->c_baseline, &v) ? num(v) : null_value;
+	}
+	case F_PROGRESS:
+		if (a[1].type != V_NUM || !target_row(ctx, &a[0], x->nargs > 2 ? &a[2] : NULL, &row))
+			return null_value;
+		return progress(ctx->rs->targets, row, a[1].num);
+	case F_SCHEDULE:
+		if (a[0].type != V_NUM)
+			return null_value;
+		return num(a[0].num <= 2020 ? 0 : a[0].num >= 2025 ? 1 : (a[0].num - 2020) / 5);
+	case F_BINDING:
+		return target_row(ctx, &a[0], NULL, &row) ? boolean(targets_binding(ctx->rs->targets, row)) : null_value;
+	case F_NUMBER: {
+		double v;
+		if (a[0].type == V_NUM)
+			return a[0];
+		return a[0].type == V_STR && parse_number(a[0].str, a[0].len, &v) ? num(v) : null_value;
+	}
+	case F_CLASS: {
+		double v;
+		return a[0].type == V_STR && cell_parse(TYPE_WATER_CLASS, a[0].str, a[0].len, &v) == PARSE_OK ? num(v) : null_value;
+	}
+	case F_SUBSTR:
+		if (a[0].type != V_STR || a[1].type != V_NUM || a[2].type != V_NUM)
+			return null_value;
+		return substring(&a[0], a[1].num, a[2].num);
+	default:
+		return null_value;
+	}
+}
+
+/* Sorts a percentile slot's values once, when first read. */
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The p-th percentile of the sorted values, interpolating between ranks:
+ * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).
+ */
+static double percentile(struct agg_acc *acc, double p)
+{
+	if (!acc->sorted) {
+		sort_items(acc->vals, acc->nvals, sizeof *acc->vals, by_value);
+		acc->sorted = true;
+	}
+	double k = 1 + (double)(acc->nvals - 1) * p / 100;
+	size_t s = (size_t)floor(k);
+	if (s >= acc->nvals)
+		return acc->vals[acc->nvals - 1];
+	return acc->vals[s - 1] + (acc->vals[s] - acc->vals[s - 1]) * (k - (double)s);
+}
+
+/* Orders (time, value) pairs by time. */
+static int by_time(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The largest relative change between values whose times differ by exactly
+ * one (year on year): |x(t) - x(t-1)| / |x(t-1)|; null when there is no such pair.
+ */
+static struct value max_change(struct agg_acc *acc)
+{
+	size_t n = acc->nvals / 2;
+	if (!acc->sorted) {
+		sort_items(acc->vals, n, 2 * sizeof *acc->vals, by_time);
+		acc->sorted = true;
+	}
+	bool found = false;
+	double best = 0;
+	for (size_t i = 1; i < n; i++) {
+		double t0 = acc->vals[2 * i - 2], v0 = acc->vals[2 * i - 1];
+		double t1 = acc->vals[2 * i], v1 = acc->vals[2 * i + 1];
+		if (t1 - t0 != 1 || v0 == 0)
+			continue;
+		double change = fabs(v1 - v0) / fabs(v0);
+		if (!found || change > best)
+			best = change;
+		found = true;
+	}
+	return found ? num(best) : null_value;
+}
+
+/* The value of an aggregate for the group being judged. */
+static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
+{
+	struct agg_acc *acc = &ctx->accs[x->index];
+	switch ((enum agg_kind)x->param) {
+	case AGG_COUNT: return num(acc->n);
+	case AGG_COUNT_IF: return num(acc->hits);
+	case AGG_SUM: return acc->n ? num(acc->sum) : null_value;
+	case AGG_MEAN: return acc->n ? num(acc->sum / acc->n) : null_value;
+	case AGG_MIN: case AGG_MAX:
+		if (!acc->n)
+			return null_value;
+		return (struct value){.type = acc->date ? V_DATE : V_NUM,
+				      .num = x->param == AGG_MIN ? acc->lo : acc->hi};
+	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
+	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
+	case AGG_MAX_CHANGE: return max_change(acc);
+	}
+	return null_value;
+}
+
+/* Evaluates && and || in three-valued logic. */
+static struct value logic(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	bool is_and = x->op == OP_AND;
+	struct value l = eval(e, x->a, ctx);
+	if (l.type == V_BOOL && (bool)l.num != is_and)
+		return l; /* false && …, true || … */
+	struct value r = eval(e, x->b, ctx);
+	if (r.type == V_BOOL && (bool)r.num != is_and)
+		return r;
+	if (l.type != V_BOOL || r.type != V_BOOL)
+		return null_value;
+	return boolean(is_and);
+}
+
+/* Evaluates "x in [...]": null when x is null, or when nothing matched and an item was null. */
+static struct value member(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	if (v.type == V_NULL)
+		return null_value;
+	bool saw_null = false;
+	for (int k = 0; k < x->nargs; k++) {
+		struct value item = eval(e, e->argv[x->args + k], ctx);
+		if (item.type == V_NULL)
+			saw_null = true;
+		else if (compare(&v, &item) == 0)
+			return boolean(true);
+	}
+	return saw_null ? null_value : boolean(false);
+}
+
+static struct value ev_key(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->keys ? ctx->keys[x->index] : null_value;
+}
+
+static struct value ev_agg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->accs ? aggregate(x, ctx) : null_value;
+}
+
+static struct value ev_neg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	return v.type == V_NUM ? num(-v.num) : null_value;
+}
+
+static struct value ev_not(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, x->a, ctx);
+	return v.type == V_BOOL ? boolean(!v.num) : null_value;
+}
+
+static struct value ev_arith(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	return arith(x->op, eval(e, x->a, ctx), eval(e, x->b, ctx));
+}
+
+static struct value ev_cond(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value c = eval(e, x->c, ctx);
+	if (c.type != V_BOOL)
+		return null_value;
+	return eval(e, c.num ? x->a : x->b, ctx);
+}
+
+/* Comparisons: null if either side is null or the two cannot be compared. */
+static struct value ev_compare(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
+	if (l.type == V_NULL || r.type == V_NULL)
+		return null_value;
+	int c = compare(&l, &r);
+	if (c == -2)
+		return null_value;
+	switch (x->op) {
+	case OP_EQ: return boolean(c == 0);
+	case OP_NE: return boolean(c != 0);
+	case OP_LT: return boolean(c < 0);
+	case OP_LE: return boolean(c <= 0);
+	case OP_GT: return boolean(c > 0);
+	default: return boolean(c >= 0);
+	}
+}
+
+/* "x != null": not(is_null(x)) in one step. */
+static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	const struct node *test = &e->nodes[x->a];
+	return boolean(eval(e, e->argv[test->args], ctx).type != V_NULL);
+}
+
+evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
+{
+	if (x->op == OP_NOT && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_IS_NULL)
+		return ev_not_null;
+	switch (x->op) {
+	case OP_LIT: return ev_lit;
+	case OP_COL: return ev_col;
+	case OP_KEY: return ev_key;
+	case OP_AGG: return ev_agg;
+	case OP_NEG: return ev_neg;
+	case OP_NOT: return ev_not;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: return ev_arith;
+	case OP_AND: case OP_OR: return logic;
+	case OP_COND: return ev_cond;
+	case OP_IN: return member;
+	case OP_CALL: break;
+	default: return ev_compare;
+	}
+	switch ((enum fn)x->index) {
+	case F_IS_NULL: return ev_is_null;
+	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
+	case F_ABS: return ev_abs;
+	case F_MIN: case F_MAX: return min_max;
+	case F_AQI: return ev_aqi;
+	case F_WATER_CLASS: return ev_water_class;
+	default: return call;
+	}
+}
+
+bool expr_is_constant(const struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].op == OP_COL || e->nodes[i].op == OP_KEY || e->nodes[i].op == OP_AGG)
+			return false;
+	return true;
+}
+
+struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
+{
+	return eval(e, e->root, ctx);
+}
+
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
+	}
+	a->vals[a->nvals++] = v;
+	a->sorted = false;
+}
+
+void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
+		const struct eval_ctx *row)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_slot *s = &slots[i];
+		struct agg_acc *a = &accs[i];
+		if (s->kind == AGG_COUNT) {
+			a->n++;
+			continue;
+		}
+		struct value v = eval(s->expr, s->arg, row);
+		switch (s->kind) {
+		case AGG_COUNT_IF:
+			a->hits += v.type == V_BOOL && v.num;
+			break;
+		case AGG_RATIO:
+			if (v.type == V_BOOL)
+				a->n++, a->hits += v.num;
+			break;
+		case AGG_SUM: case AGG_MEAN:
+			if (v.type == V_NUM)
+				a->n++, a->sum += v.num;
+			break;
+		case AGG_MIN: case AGG_MAX:
+			if (v.type != V_NUM && v.type != V_DATE)
+				break;
+			if (!a->n || v.num < a->lo)
+				a->lo = v.num;
+			if (!a->n || v.num > a->hi)
+				a->hi = v.num;
+			a->date = v.type == V_DATE;
+			a->n++;
+			break;
+		case AGG_PERCENTILE:
+			if (v.type == V_NUM)
+				keep_number(a, v.num);
+			break;
+		case AGG_MAX_CHANGE: {
+			struct value t = eval(s->expr, s->arg2, row);
+			if (v.type == V_NUM && t.type == V_NUM)
+				keep_number(a, t.num), keep_number(a, v.num);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+void agg_acc_free(struct agg_acc *accs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(accs[i].vals);
+}
+
+void value_format(const struct value *v, struct buf *out)
+{
+	char tmp[64];
+	switch (v->type) {
+	case V_NUM:
+		if (!(fabs(v->num) < 1e15)) {
+			buf_addf(out, "%.15g", v->num);
+		} else if (v->num == floor(v->num)) {
+			buf_addf(out, "%.0f", v->num);
+		} else {
+			snprintf(tmp, sizeof tmp, "%.4f", v->num);
+			size_t len = strlen(tmp);
+			while (len && tmp[len - 1] == '0')
+				len--;
+			if (len && tmp[len - 1] == '.')
+				len--;
+			buf_add(out, tmp, len);
+		}
+		break;
+	case V_STR: buf_add(out, v->str, v->len); break;
+	case V_DATE: format_date(v->num, tmp); buf_adds(out, tmp); break;
+	case V_BOOL: buf_adds(out, v->num ? "true" : "false"); break;
+	default: buf_adds(out, "null");
+	}
+}
+
+void value_json(const struct value *v, struct buf *out)
+{
+	switch (v->type) {
+	case V_NUM: case V_BOOL: value_format(v, out); break;
+	case V_STR: jsonw_string(out, v->str, v->len); break;
+	case V_DATE: {
+		struct buf t = {0};
+		value_format(v, &t);
+		jsonw_string(out, t.data, t.len);
+		buf_free(&t);
+		break;
+	}
+	default: buf_adds(out, "null");
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * exprnode.h — the compiled form of an expression, private to expr.c (which
+ * parses and type-checks it) and expreval.c (which evaluates it).  Nodes live
+ * in one array and refer to each other by index.
+ */
+#ifndef QY_EXPRNODE_H
+#define QY_EXPRNODE_H
+
+#include "expr.h"
+#include "reftable.h"
+
+enum op {
+	OP_LIT, OP_COL, OP_KEY, OP_AGG, OP_CALL, OP_NEG, OP_NOT,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_AND, OP_OR, OP_COND, OP_IN,
+};
+
+enum fn {
+	F_IS_NULL, F_LEN, F_YEAR, F_MONTH, F_DAY, F_DAYS_IN_MONTH, F_ABS, F_ROUND, F_MIN, F_MAX,
+	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
+	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR,
+	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
+	F_MAX_CHANGE,
+};
+
+struct node;
+struct expr;
+struct eval_ctx;
+
+/* Evaluates one node; chosen per node once compiled, so evaluation needs no switch on the op. */
+typedef struct value (*evaluator)(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+struct node {
+	evaluator fn;
+	enum op op;
+	enum vtype type;
+	int pos;                  /* byte offset in the source */
+	int a, b, c;              /* children, -1 when absent */
+	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
+	struct value lit;         /* OP_LIT */
+	int index;                /* column, group key, slot, or function id */
+	int param;                /* pollutant, water parameter or table column */
+	const struct reftable *table;
+	int keycol;
+	void *re, *md;            /* pcre2 code and match data for matches() */
+};
+
+struct expr {
+	char *src;
+	struct node *nodes;
+	int nnodes, cap;
+	int *argv;
+	int nargv, capargv;
+	int root;
+	enum vtype type;
+	char *key_name;
+	size_t *cols;
+	size_t ncols;
+	char **owned;             /* string literals */
+	size_t nowned;
+};
+
+/* The evaluator of a compiled node. */
+evaluator expr_evaluator_of(const struct expr *e, const struct node *x);
+
+#endif
