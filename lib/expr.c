@@ -212,10 +212,35 @@ static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
 	n->type = type;
 	n->pos = (int)pos;
 	n->a = n->b = n->c = -1;
+	n->depth = 1;
 	return e->nnodes++;
 }
 
 static struct node *N(struct parser *P, int i) { return &P->e->nodes[i]; }
+
+/*
+ * Sets a node's depth from its children's once they are linked, and refuses a
+ * tree deeper than MAX_DEPTH: evaluation and the passes after parsing recurse
+ * along every path, so a chain such as a + a + … + a, which the parser builds
+ * without recursing, counts one level an operator.  Returns n.
+ */
+static int linked(struct parser *P, int n)
+{
+	struct node *x = N(P, n);
+	int d = 0;
+	const int kids[3] = {x->a, x->b, x->c};
+	for (int k = 0; k < 3; k++)
+		if (kids[k] >= 0 && N(P, kids[k])->depth > d)
+			d = N(P, kids[k])->depth;
+	for (int k = 0; k < x->nargs; k++)
+		if (N(P, P->e->argv[x->args + k])->depth > d)
+			d = N(P, P->e->argv[x->args + k])->depth;
+	x->depth = d + 1;
+	if (x->depth > MAX_DEPTH)
+		perr(P, (size_t)x->pos, "expression nested more than %d levels deep (in a chain such as a + b + c, each operator is a level)",
+		     MAX_DEPTH);
+	return n;
+}
 
 /* Appends argument node indexes to the expression's list; returns where they start. */
 static int add_args(struct expr *e, const int *items, int n)
@@ -556,6 +581,7 @@ static int parse_call(struct parser *P, size_t pos, const char *name, size_t len
 	next(P);
 	N(P, call)->args = add_args(P->e, args, nargs);
 	N(P, call)->nargs = nargs;
+	linked(P, call);
 	const struct fninfo *f = find_function(name, len, nargs, P->scope->aggregate);
 	if (!f) {
 		bool known = false;
@@ -653,7 +679,7 @@ static int parse_prefix(struct parser *P)
 			perr(P, pos, "'%c' needs a %s, not a %s", neg ? '-' : '!', neg ? "number" : "boolean", vtype_name(at));
 		n = new_node(P, neg ? OP_NEG : OP_NOT, neg ? V_NUM : V_BOOL, pos);
 		N(P, n)->a = a;
-		return n;
+		return linked(P, n);
 	}
 	case T_END:
 		perr(P, pos, "expression ends too early");
@@ -722,7 +748,7 @@ static int parse_in(struct parser *P, int lhs, size_t pos)
 	next(P);
 	N(P, n)->args = add_args(P->e, items, count);
 	N(P, n)->nargs = count;
-	return n;
+	return linked(P, n);
 }
 
 static enum op binary_op(enum tok t)
@@ -756,10 +782,10 @@ static int null_test(struct parser *P, int operand, bool negate, size_t pos)
 	N(P, call)->args = add_args(P->e, &operand, 1);
 	N(P, call)->nargs = 1;
 	if (!negate)
-		return call;
+		return linked(P, call);
 	int n = new_node(P, OP_NOT, V_BOOL, pos);
-	N(P, n)->a = call;
-	return n;
+	N(P, n)->a = linked(P, call);
+	return linked(P, n);
 }
 
 /* Precedence climbing: parses operators that bind at least min_bp. */
@@ -807,7 +833,7 @@ static int parse_expr(struct parser *P, int min_bp)
 			N(P, n)->a = a;
 			N(P, n)->b = b;
 			N(P, n)->c = lhs;
-			lhs = n;
+			lhs = linked(P, n);
 			continue;
 		}
 		int rhs = parse_expr(P, rbp);
@@ -819,7 +845,7 @@ static int parse_expr(struct parser *P, int min_bp)
 		int n = new_node(P, binary_op(t), type, pos);
 		N(P, n)->a = lhs;
 		N(P, n)->b = rhs;
-		lhs = n;
+		lhs = linked(P, n);
 	}
 	P->depth--;
 	return lhs;

@@ -35,6 +35,7 @@ struct node {
 	enum op op;
 	enum vtype type;
 	int pos;                  /* byte offset in the source */
+	int depth;                /* levels of the subtree it roots, itself included */
 	int a, b, c;              /* children, -1 when absent */
 	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
 	struct value lit;         /* OP_LIT */
