@@ -528,7 +528,7 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 		struct buf rule = {0};
 		buf_addf(&rule, "%s.pattern", c->name);
 		d.severity = SEV_WARNING;
-		d.code = "pattern";
+		d.code = "pattern-limit";
 		d.rule = rule.data;
 		d.column = c->name;
 		d.cell = f;

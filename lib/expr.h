@@ -78,8 +78,15 @@ struct expr_scope {
 	size_t nslots, capslots;
 };
 
+/* What an evaluation could not decide, for the caller to report; evaluation only sets it. */
+struct eval_trouble {
+	bool pattern_limit;          /* matches() hit PCRE2's match or depth limit */
+	int pattern_col;             /* the column it was matching, or -1 */
+};
+
 struct eval_ctx {
 	const struct ruleset *rs;
+	struct eval_trouble *trouble; /* or NULL */
 	const struct value *row;     /* one value per rule-set column */
 	const struct value *keys;    /* group key values */
 	struct agg_acc *accs;        /* accumulators of the group */

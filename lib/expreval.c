@@ -213,7 +213,15 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		if (a[0].type != V_STR)
 			return null_value;
 		int rc = ruleset_pattern_match(ctx->rs, x->re, x->md, a[0].str, a[0].len);
-		return rc >= 0 ? boolean(true) : rc == PCRE2_ERROR_NOMATCH ? boolean(false) : null_value;
+		if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+			return boolean(rc >= 0);
+		const struct node *subject = &e->nodes[e->argv[x->args]];
+		if (ctx->trouble && (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+				     rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)) {
+			ctx->trouble->pattern_limit = true;
+			ctx->trouble->pattern_col = subject->op == OP_COL ? subject->index : -1;
+		}
+		return null_value;
 	}
 	case F_LOOKUP: {
 		char tmp[64];

@@ -714,31 +714,78 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 	strmap_put(&s->pairs, st->key.data, st->key.len, 1, NULL);
 }
 
+/*
+ * Reports that a rule's matches() hit the pattern's match limit on this row,
+ * so the rule could not be judged there: a warning at the cell it was
+ * matching (or the rule's first column), as for a column's own pattern.
+ */
+static void pattern_limit_finding(struct rules_state *st, const struct written_rule *r,
+				  const struct row_view *row, const struct eval_trouble *t, struct diag_file *out)
+{
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_WARNING;
+	d.code = "pattern-limit";
+	d.rule = r->id;
+	d.line = row->line;
+	d.row = row->row;
+	d.county = row->county;
+	d.plan = r->plan ? r->plan : st->rs->plan;
+	long c = t->pattern_col >= 0 ? t->pattern_col : r->ncols ? (long)r->cols[0] : -1;
+	if (c >= 0) {
+		d.column = st->rs->cols[c].name;
+		if (row->file_col[c] != SIZE_MAX) {
+			d.cell = row->file_col[c];
+			d.value = row->text[c] ? row->text[c] : "";
+			d.value_len = row->text[c] ? row->textlen[c] : 0;
+		}
+	}
+	d.message = diag_msg(&st->msg, out->opt->lang, "规则 %s 的 matches() 超出匹配步数上限，本行未能判定",
+			     "rule %s could not be judged on this row: matches() hit the pattern's match limit", r->id);
+	diag_emit(out, &d);
+}
+
+/* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
+static struct value judge(struct rules_state *st, const struct written_rule *r, const struct expr *e,
+			  const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	struct eval_trouble *t = ctx->trouble;
+	t->pattern_limit = false;
+	struct value v = expr_eval(e, ctx);
+	if (!t->pattern_limit)
+		return v;
+	pattern_limit_finding(st, r, row, t, out);
+	return (struct value){.type = V_NULL};
+}
+
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	struct eval_ctx ctx = {.rs = rs, .row = row->values};
+	struct eval_trouble trouble;
+	struct eval_ctx ctx = {.rs = rs, .row = row->values, .trouble = &trouble};
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (r->when) {
-			struct value w = expr_eval(r->when, &ctx);
+			struct value w = judge(st, r, r->when, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}
-		struct value v = expr_eval(r->assert, &ctx);
+		struct value v = judge(st, r, r->assert, row, &ctx, out);
 		if (v.type == V_BOOL && !v.num)
 			row_finding(st, r, row, &ctx, out);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
 		if (r->when) {
-			struct value w = expr_eval(r->when, &ctx);
+			struct value w = judge(st, r, r->when, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}
+		trouble.pattern_limit = false;
 		long g = find_group(st, a, &ctx);
 		if (g >= 0)
 			agg_update(r->slots, r->nslots, &st->groups[a].accs[(size_t)g * r->nslots], &ctx);
+		if (trouble.pattern_limit)
+			pattern_limit_finding(st, r, row, &trouble, out);
 	}
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
