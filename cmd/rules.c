@@ -309,6 +309,38 @@ static int lint_constant(const char *file, const char *where, const char *id, co
 	return 1;
 }
 
+/*
+ * Warns about a row rule whose assert a blank cell can make null, so that the
+ * rule goes silent on that row: an input neither required by the column, nor
+ * listed in the rule's requires, nor tested in its when.
+ */
+static int lint_silent_on_null(const char *file, const char *where, const struct ruleset *rs,
+			       const struct written_rule *r)
+{
+	bool *covered = xcalloc(rs->ncols + 1, sizeof *covered);
+	size_t *inputs = xcalloc(rs->ncols + 1, sizeof *inputs);
+	for (size_t c = 0; c < rs->ncols; c++)
+		covered[c] = rs->cols[c].required;
+	for (size_t k = 0; k < r->nrequires; k++)
+		covered[r->requires[k]] = true;
+	const size_t *cols;
+	size_t n = r->when ? expr_columns(r->when, &cols) : 0;
+	for (size_t k = 0; k < n; k++)
+		covered[cols[k]] = true;
+	n = expr_null_inputs(r->assert, covered, rs->ncols, inputs);
+	struct buf names = {0};
+	for (size_t k = 0; k < n; k++)
+		buf_addf(&names, "%s'%s'", k ? ", " : "", rs->cols[inputs[k]].name);
+	if (n)
+		fprintf(stderr, "%s: %s: %s: warning: rule '%s' is silent when %s %s blank: list %s in 'requires' "
+			"(a cannot-verify finding) or test %s in 'when'\n", progname, file, where, r->id, names.data,
+			n > 1 ? "are" : "is", n > 1 ? "them" : "it", n > 1 ? "them" : "it");
+	buf_free(&names);
+	free(covered);
+	free(inputs);
+	return n > 0;
+}
+
 /* Lints one loaded rule set; returns the number of warnings. */
 static int lint_rules(const char *file, const struct ruleset *rs)
 {
@@ -328,8 +360,11 @@ static int lint_rules(const char *file, const struct ruleset *rs)
 	}
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		snprintf(where, sizeof where, "rules[%zu]", i);
-		warnings += lint_constant(file, where, rs->row_rules[i].id, rs->row_rules[i].when, true);
+		int never = lint_constant(file, where, rs->row_rules[i].id, rs->row_rules[i].when, true);
+		warnings += never;
 		warnings += lint_constant(file, where, rs->row_rules[i].id, rs->row_rules[i].assert, false);
+		if (!never)
+			warnings += lint_silent_on_null(file, where, rs, &rs->row_rules[i]);
 	}
 	for (size_t i = 0; i < rs->naggregates; i++) {
 		snprintf(where, sizeof where, "aggregates[%zu]", i);

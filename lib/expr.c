@@ -5,6 +5,7 @@
  */
 #include "exprnode.h"
 #include "celltype.h"
+#include "rules.h"
 #include "ruleset.h"
 #include "standards.h"
 #include "targets.h"
@@ -36,7 +37,9 @@ static const struct fninfo functions[] = {
 	{"binding", F_BINDING, 1, 1, false}, {"aqi", F_AQI, 2, 2, false},
 	{"water_class", F_WATER_CLASS, 2, 2, false}, {"date", F_DATE, 1, 1, false},
 	{"number", F_NUMBER, 1, 1, false}, {"class", F_CLASS, 1, 1, false},
-	{"substr", F_SUBSTR, 3, 3, false},
+	{"substr", F_SUBSTR, 3, 3, false}, {"max_of", F_MAX_OF, 1, 16, false},
+	{"min_of", F_MIN_OF, 1, 16, false}, {"coalesce", F_COALESCE, 1, 16, false},
+	{"ceil", F_CEIL, 1, 1, false}, {"floor", F_FLOOR, 1, 1, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
 	{"min", F_AGG_MIN, 1, 1, true}, {"max", F_AGG_MAX, 1, 1, true},
@@ -69,25 +72,58 @@ struct parser {
 	double tok_num;
 	struct buf tok_str;
 	int depth;
+	int let;                  /* the let being expanded (P->s is its text), or -1 */
+	int *let_parent;          /* per let being expanded: the let it is expanded in, or -1 */
 	bool failed;
 	char *err;
 	size_t errlen;
 	int err_pos;
 };
 
-/* Records the first error, at a byte offset of the source. */
-static void perr(struct parser *P, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void perr(struct parser *P, size_t at, const char *fmt, ...)
+/* The text a node was parsed from: the expression's own, or a let's. */
+static const char *text_of(const struct expr *e, int let)
+{
+	return let < 0 ? e->src : e->lets[let].src;
+}
+
+/*
+ * Records the first error at a byte offset of a text (the expression's own or
+ * a let's); the position is counted in characters of that text, and an error
+ * inside a let says which.
+ */
+static void verr(struct parser *P, int let, size_t at, const char *fmt, va_list ap)
 {
 	if (P->failed)
 		return;
 	P->failed = true;
+	int used = 0;
+	if (let >= 0)
+		used = snprintf(P->err, P->errlen, "in let '%s': ", P->e->lets[let].name);
+	if (used >= 0 && (size_t)used < P->errlen)
+		vsnprintf(P->err + used, P->errlen - (size_t)used, fmt, ap);
+	P->err_pos = (int)utf8_count((const unsigned char *)text_of(P->e, let), at) + 1;
+}
+
+/* Records the first error, at a byte offset of the text being parsed. */
+static void perr(struct parser *P, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr(struct parser *P, size_t at, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(P->err, P->errlen, fmt, ap);
+	verr(P, P->let, at, fmt, ap);
 	va_end(ap);
-	P->err_pos = (int)utf8_count((const unsigned char *)P->s, at) + 1;
+}
+
+/* Records the first error, at a node (which may come from a let). */
+static void perr_node(struct parser *P, const struct node *x, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr_node(struct parser *P, const struct node *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(P, x->let, (size_t)x->pos, fmt, ap);
+	va_end(ap);
 }
 
 static bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -211,6 +247,7 @@ static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
 	n->op = op;
 	n->type = type;
 	n->pos = (int)pos;
+	n->let = P->let;
 	n->a = n->b = n->c = -1;
 	n->depth = 1;
 	return e->nnodes++;
@@ -237,7 +274,7 @@ static int linked(struct parser *P, int n)
 			d = N(P, P->e->argv[x->args + k])->depth;
 	x->depth = d + 1;
 	if (x->depth > MAX_DEPTH)
-		perr(P, (size_t)x->pos, "expression nested more than %d levels deep (in a chain such as a + b + c, each operator is a level)",
+		perr_node(P, x, "expression nested more than %d levels deep (in a chain such as a + b + c, each operator is a level)",
 		     MAX_DEPTH);
 	return n;
 }
@@ -311,7 +348,7 @@ static const char *literal_arg(struct parser *P, int call, int k, const char *wh
 {
 	struct node *n = N(P, P->e->argv[N(P, call)->args + k]);
 	if (n->op != OP_LIT || n->lit.type != V_STR) {
-		perr(P, (size_t)n->pos, "%s must be a string literal", what);
+		perr_node(P, n, "%s must be a string literal", what);
 		return NULL;
 	}
 	return n->lit.str;
@@ -322,7 +359,7 @@ static void want_arg(struct parser *P, int call, int k, enum vtype want, const c
 {
 	struct node *n = N(P, P->e->argv[N(P, call)->args + k]);
 	if (!fits(n->type, want))
-		perr(P, (size_t)n->pos, "argument %d of %s() must be a %s, not a %s", k + 1, fname,
+		perr_node(P, n, "argument %d of %s() must be a %s, not a %s", k + 1, fname,
 		     vtype_name(want), vtype_name(n->type));
 }
 
@@ -341,13 +378,13 @@ static void resolve_lookup(struct parser *P, int call)
 		if (strlen(rs->refs[i].name) == tlen && !memcmp(rs->refs[i].name, tname, tlen))
 			t = rs->refs[i].table;
 	if (!t) {
-		perr(P, (size_t)n->pos, "no reference table '%.*s' in 'refs'", (int)tlen, tname);
+		perr_node(P, n, "no reference table '%.*s' in 'refs'", (int)tlen, tname);
 		return;
 	}
 	int key = tname[tlen] ? reftable_column(t, tname + tlen + 1) : 0;
 	int col = reftable_column(t, cname);
 	if (key < 0 || col < 0) {
-		perr(P, (size_t)n->pos, "reference table '%.*s' has no column '%s'", (int)tlen, tname,
+		perr_node(P, n, "reference table '%.*s' has no column '%s'", (int)tlen, tname,
 		     key < 0 ? tname + tlen + 1 : cname);
 		return;
 	}
@@ -369,7 +406,7 @@ static void compile_matches(struct parser *P, int call)
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(code, msg, sizeof msg);
-		perr(P, (size_t)N(P, call)->pos, "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
+		perr_node(P, N(P, call), "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
 		return;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
@@ -391,16 +428,28 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH:
 		want_arg(P, call, 0, V_DATE, name);
 		return V_NUM;
-	case F_ABS: want_arg(P, call, 0, V_NUM, name); return V_NUM;
+	case F_ABS: case F_CEIL: case F_FLOOR: want_arg(P, call, 0, V_NUM, name); return V_NUM;
+	case F_COALESCE: {
+		enum vtype t = V_NULL;
+		for (int k = 0; k < nargs; k++) {
+			const struct node *a = N(P, P->e->argv[n->args + k]);
+			if (t == V_NULL || t == V_ANY)
+				t = a->type == V_NULL ? t : a->type;
+			else if (!fits(a->type, t))
+				perr_node(P, a, "the arguments of coalesce() are a %s and a %s", vtype_name(t),
+					  vtype_name(a->type));
+		}
+		return t == V_NULL ? V_ANY : t;
+	}
 	case F_ROUND: want_arg(P, call, 0, V_NUM, name); want_arg(P, call, 1, V_NUM, name); return V_NUM;
-	case F_MIN: case F_MAX: {
+	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: {
 		enum vtype t = V_NULL;
 		for (int k = 0; k < nargs; k++) {
 			enum vtype at = N(P, P->e->argv[n->args + k])->type;
 			if (t == V_NULL || t == V_ANY)
 				t = at;
 			if (!fits(at, t) || (at != V_NUM && at != V_DATE && at != V_ANY && at != V_NULL))
-				perr(P, (size_t)N(P, P->e->argv[n->args + k])->pos,
+				perr_node(P, N(P, P->e->argv[n->args + k]),
 				     "%s() compares numbers or dates, not a %s", name, vtype_name(at));
 		}
 		return t == V_NULL ? V_ANY : t;
@@ -409,14 +458,14 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 	case F_LOOKUP: resolve_lookup(P, call); return V_STR;
 	case F_TARGET: case F_BASELINE: case F_PROGRESS: case F_BINDING:
 		if (!rs->targets) {
-			perr(P, (size_t)n->pos, "%s() needs a reference table named 'targets' in 'refs'", name);
+			perr_node(P, n, "%s() needs a reference table named 'targets' in 'refs'", name);
 			return V_ANY;
 		}
 		want_arg(P, call, 0, V_STR, name);
 		lit = N(P, P->e->argv[n->args])->op == OP_LIT && N(P, P->e->argv[n->args])->lit.type == V_STR
 			      ? N(P, P->e->argv[n->args])->lit.str : NULL;
 		if (lit && !targets_has(rs->targets, lit, strlen(lit)))
-			perr(P, (size_t)N(P, P->e->argv[n->args])->pos, "no indicator '%s' in the target table", lit);
+			perr_node(P, N(P, P->e->argv[n->args]), "no indicator '%s' in the target table", lit);
 		if (f->id == F_PROGRESS)
 			want_arg(P, call, 1, V_NUM, name);
 		if ((f->id == F_PROGRESS && nargs == 3) || (f->id != F_PROGRESS && nargs == 2))
@@ -425,19 +474,19 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 	case F_SCHEDULE: want_arg(P, call, 0, V_NUM, name); return V_NUM;
 	case F_AQI:
 		if ((lit = literal_arg(P, call, 0, "the pollutant of aqi()")) && (n->param = aqi_pollutant(lit)) < 0)
-			perr(P, (size_t)n->pos, "unknown pollutant '%s' (pm25, pm10, so2, no2, co, o3_8h)", lit);
+			perr_node(P, n, "unknown pollutant '%s' (pm25, pm10, so2, no2, co, o3_8h)", lit);
 		want_arg(P, call, 1, V_NUM, name);
 		return V_NUM;
 	case F_WATER_CLASS:
 		if ((lit = literal_arg(P, call, 0, "the parameter of water_class()")) && (n->param = water_param(lit)) < 0)
-			perr(P, (size_t)n->pos, "unknown parameter '%s' (do, codmn, cod, bod5, nh3n, tp, tp_lake, ph)", lit);
+			perr_node(P, n, "unknown parameter '%s' (do, codmn, cod, bod5, nh3n, tp, tp_lake, ph)", lit);
 		want_arg(P, call, 1, V_NUM, name);
 		return V_NUM;
 	case F_DATE:
 		if ((lit = literal_arg(P, call, 0, "the argument of date()"))) {
 			double d;
 			if (!parse_date(lit, strlen(lit), &d))
-				perr(P, (size_t)n->pos, "'%s' is not a date (YYYY-MM-DD)", lit);
+				perr_node(P, n, "'%s' is not a date (YYYY-MM-DD)", lit);
 			n->op = OP_LIT;
 			n->lit = (struct value){.type = V_DATE, .num = d};
 		}
@@ -503,7 +552,7 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 	case F_AGG_MIN: case F_AGG_MAX:
 		slot.kind = f->id == F_AGG_MIN ? AGG_MIN : AGG_MAX;
 		if (argt != V_NUM && argt != V_DATE && argt != V_ANY && argt != V_NULL)
-			perr(P, (size_t)n->pos, "%s() takes numbers or dates, not a %s", f->name, vtype_name(argt));
+			perr_node(P, n, "%s() takes numbers or dates, not a %s", f->name, vtype_name(argt));
 		ret = argt == V_DATE ? V_DATE : argt == V_NUM ? V_NUM : V_ANY;
 		break;
 	case F_RATIO: slot.kind = AGG_RATIO; want_arg(P, call, 0, V_BOOL, f->name); break;
@@ -518,7 +567,7 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 		want_arg(P, call, 0, V_NUM, f->name);
 		struct node *p = N(P, P->e->argv[n->args + 1]);
 		if (p->op != OP_LIT || p->lit.type != V_NUM || p->lit.num < 0 || p->lit.num > 100)
-			perr(P, (size_t)p->pos, "the percentile must be a number from 0 to 100");
+			perr_node(P, p, "the percentile must be a number from 0 to 100");
 		slot.p = p->lit.num;
 	}
 	}
@@ -615,6 +664,38 @@ static int parse_call(struct parser *P, size_t pos, const char *name, size_t len
 	return call;
 }
 
+/*
+ * Parses a let's text in place of its name, as if it were written there in
+ * parentheses, then goes on with the text after the name.  A let that uses
+ * itself, directly or through others, is an error.
+ */
+static int expand_let(struct parser *P, int let, size_t pos)
+{
+	for (int up = P->let; up >= 0; up = P->let_parent[up])
+		if (up == let) {
+			perr(P, pos, "let '%s' uses itself", P->e->lets[let].name);
+			return new_node(P, OP_LIT, V_NULL, pos);
+		}
+	const char *s = P->s;
+	size_t resume = P->tok_pos;
+	int outer = P->let;
+	P->let_parent[let] = outer;
+	P->s = P->e->lets[let].src;
+	P->i = 0;
+	P->let = let;
+	next(P);
+	int n = parse_expr(P, 0);
+	if (P->tok != T_END)
+		perr(P, P->tok_pos, "unexpected '%.*s' after the expression",
+		     (int)(P->i > P->tok_pos ? P->i - P->tok_pos : 1), P->s + P->tok_pos);
+	P->s = s;
+	P->i = resume;
+	P->let = outer;
+	if (!P->failed)
+		next(P);
+	return n;
+}
+
 /* Parses a literal, a name, a call, a parenthesised expression or a unary operator. */
 static int parse_prefix(struct parser *P)
 {
@@ -650,6 +731,9 @@ static int parse_prefix(struct parser *P)
 			return parse_call(P, pos, name, len);
 		char tmp[128];
 		snprintf(tmp, sizeof tmp, "%.*s", (int)(len < 127 ? len : 127), name);
+		int let = rules_let_index(P->scope->rs, tmp);
+		if (let >= 0)
+			return expand_let(P, let, pos);
 		int col = ruleset_column(P->scope->rs, tmp);
 		if (col < 0) {
 			perr(P, pos, "unknown column '%s'", tmp);
@@ -737,7 +821,7 @@ static int parse_in(struct parser *P, int lhs, size_t pos)
 		}
 		items[count] = parse_expr(P, 0);
 		if (!fits(N(P, items[count])->type, N(P, lhs)->type) && N(P, lhs)->type != V_NULL)
-			perr(P, (size_t)N(P, items[count])->pos, "list item is a %s, the value a %s",
+			perr_node(P, N(P, items[count]), "list item is a %s, the value a %s",
 			     vtype_name(N(P, items[count])->type), vtype_name(N(P, lhs)->type));
 		count++;
 		if (P->tok == T_COMMA)
@@ -858,10 +942,11 @@ static void canonical(const struct expr *e, int n, struct buf *out);
 /* Appends the name a column, key or call node was written with. */
 static void write_name(const struct expr *e, const struct node *x, struct buf *out)
 {
+	const char *text = text_of(e, x->let) + x->pos;
 	size_t len = 0;
-	while (is_ident_char(e->src[x->pos + len]))
+	while (is_ident_char(text[len]))
 		len++;
-	buf_add(out, e->src + x->pos, len);
+	buf_add(out, text, len);
 }
 
 /* Appends a node's arguments in canonical text, separated by ", ". */
@@ -957,7 +1042,7 @@ static void bind_group_keys(struct parser *P, int n)
 	}
 	buf_free(&text), buf_free(&key);
 	if (x->op == OP_COL) {
-		perr(P, (size_t)x->pos, "column '%s' is used outside an aggregate function but is not a group key",
+		perr_node(P, x, "column '%s' is used outside an aggregate function but is not a group key",
 		     P->scope->rs->cols[x->index].name);
 		return;
 	}
@@ -1009,7 +1094,9 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 {
 	struct expr *e = xcalloc(1, sizeof *e);
 	e->src = xstrdup(src);
-	struct parser P = {.e = e, .scope = scope, .s = e->src, .err = err, .errlen = errlen};
+	e->lets = scope->rs->lets;
+	struct parser P = {.e = e, .scope = scope, .s = e->src, .let = -1, .err = err, .errlen = errlen};
+	P.let_parent = xcalloc(scope->rs->nlets + 1, sizeof *P.let_parent);
 	size_t slots_before = scope->nslots;
 	next(&P);
 	e->root = parse_expr(&P, 0);
@@ -1019,6 +1106,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	if (!P.failed && scope->aggregate && scope->group)
 		bind_group_keys(&P, e->root);
 	buf_free(&P.tok_str);
+	free(P.let_parent);
 	if (P.failed) {
 		*pos = P.err_pos;
 		scope->nslots = slots_before;
@@ -1031,6 +1119,82 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);
 	return e;
+}
+
+/*
+ * Marks the columns whose presence the left side of && or || settles for its
+ * right side: "x != null && …" and "x == null || …" (through nested && or ||).
+ */
+static void mark_tested(const struct expr *e, int n, enum op op, bool *covered)
+{
+	const struct node *x = &e->nodes[n];
+	bool is_null_call = x->op == OP_CALL && x->index == F_IS_NULL;
+	bool not_null = x->op == OP_NOT && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_IS_NULL;
+	if (x->op == op) {
+		mark_tested(e, x->a, op, covered);
+		mark_tested(e, x->b, op, covered);
+	} else if (op == OP_AND ? not_null : is_null_call) {
+		const struct node *test = op == OP_AND ? &e->nodes[x->a] : x;
+		const struct node *arg = &e->nodes[e->argv[test->args]];
+		if (arg->op == OP_COL)
+			covered[arg->index] = true;
+	}
+}
+
+/*
+ * Whether subtree n can be null when some of the inputs not in covered are
+ * null, marking those inputs in hit: null passes through operators and
+ * functions, but is_null() and count-like aggregates are never null, and
+ * coalesce(), max_of() and min_of() are null only when every argument can be.
+ */
+static bool null_from_inputs(const struct expr *e, int n, const bool *covered, size_t ncols, bool *hit)
+{
+	const struct node *x = &e->nodes[n];
+	switch (x->op) {
+	case OP_LIT: return x->lit.type == V_NULL;
+	case OP_COL:
+		if (covered[x->index])
+			return false;
+		hit[x->index] = true;
+		return true;
+	case OP_KEY: case OP_AGG: return false;
+	default: break;
+	}
+	bool all = x->nargs > 0, any = false;
+	bool lenient = x->op == OP_CALL && (x->index == F_COALESCE || x->index == F_MAX_OF || x->index == F_MIN_OF);
+	if (x->op == OP_CALL && x->index == F_IS_NULL)
+		return false;
+	if (x->op == OP_AND || x->op == OP_OR) { /* "x != null && f(x)": f sees x present */
+		bool *inner = xcalloc(ncols + 1, sizeof *inner);
+		memcpy(inner, covered, ncols * sizeof *inner);
+		mark_tested(e, x->a, x->op, inner);
+		bool nullable = null_from_inputs(e, x->a, covered, ncols, hit) |
+				null_from_inputs(e, x->b, inner, ncols, hit);
+		free(inner);
+		return nullable;
+	}
+	const int kids[3] = {x->a, x->b, x->c};
+	for (int k = 0; k < 3; k++)
+		if (kids[k] >= 0)
+			any |= null_from_inputs(e, kids[k], covered, ncols, hit);
+	for (int k = 0; k < x->nargs; k++) {
+		bool one = null_from_inputs(e, e->argv[x->args + k], covered, ncols, hit);
+		any |= one;
+		all &= one;
+	}
+	return lenient ? all : any;
+}
+
+size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols, size_t *out)
+{
+	bool *hit = xcalloc(ncols + 1, sizeof *hit);
+	size_t n = 0;
+	if (null_from_inputs(e, e->root, covered, ncols, hit))
+		for (size_t c = 0; c < ncols; c++)
+			if (hit[c])
+				out[n++] = c;
+	free(hit);
+	return n;
 }
 
 void expr_free(struct expr *e)

@@ -111,6 +111,13 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
+/*
+ * The columns (of ncols, those not marked in covered) whose being null can
+ * make the value null, written to out (room for ncols); returns how many.
+ * Lint uses it to find an assert that a blank cell silences.
+ */
+size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols, size_t *out);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 

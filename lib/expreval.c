@@ -142,18 +142,36 @@ static struct value substring(const struct value *s, double start, double len)
 	return (struct value){.type = V_STR, .str = s->str + from, .len = i - from};
 }
 
-/* min() or max() of the arguments: null unless all are numbers, or all dates. */
+/*
+ * min() or max() of the arguments: null unless all are numbers, or all dates.
+ * min_of() and max_of() skip null arguments: null only when all are null.
+ */
 static struct value min_max(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value best = eval(e, e->argv[x->args], ctx);
+	bool skip_null = x->index == F_MIN_OF || x->index == F_MAX_OF;
+	bool least = x->index == F_MIN || x->index == F_MIN_OF;
+	struct value best = null_value;
 	for (int k = 0; k < x->nargs; k++) {
-		struct value v = k ? eval(e, e->argv[x->args + k], ctx) : best;
-		if (v.type == V_NULL || (v.type != V_NUM && v.type != V_DATE) || v.type != best.type)
+		struct value v = eval(e, e->argv[x->args + k], ctx);
+		if (v.type == V_NULL && skip_null)
+			continue;
+		if ((v.type != V_NUM && v.type != V_DATE) || (best.type != V_NULL && v.type != best.type))
 			return null_value;
-		if (x->index == F_MIN ? v.num < best.num : v.num > best.num)
+		if (best.type == V_NULL || (least ? v.num < best.num : v.num > best.num))
 			best = v;
 	}
 	return best;
+}
+
+/* coalesce(): the first argument that is not null. */
+static struct value ev_coalesce(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	for (int k = 0; k < x->nargs; k++) {
+		struct value v = eval(e, e->argv[x->args + k], ctx);
+		if (v.type != V_NULL)
+			return v;
+	}
+	return null_value;
 }
 
 /* aqi(pollutant, c): the pollutant was resolved when compiled, so only c is evaluated. */
@@ -203,6 +221,8 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	size_t row;
 	switch ((enum fn)x->index) {
 	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
+	case F_CEIL: return a[0].type == V_NUM ? num(ceil(a[0].num)) : null_value;
+	case F_FLOOR: return a[0].type == V_NUM ? num(floor(a[0].num)) : null_value;
 	case F_ROUND: {
 		if (a[0].type != V_NUM || a[1].type != V_NUM)
 			return null_value;
@@ -466,7 +486,8 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	case F_IS_NULL: return ev_is_null;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
-	case F_MIN: case F_MAX: return min_max;
+	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
+	case F_COALESCE: return ev_coalesce;
 	case F_AQI: return ev_aqi;
 	case F_WATER_CLASS: return ev_water_class;
 	default: return call;

@@ -18,7 +18,8 @@ enum op {
 enum fn {
 	F_IS_NULL, F_LEN, F_YEAR, F_MONTH, F_DAY, F_DAYS_IN_MONTH, F_ABS, F_ROUND, F_MIN, F_MAX,
 	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
-	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR,
+	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR, F_MAX_OF, F_MIN_OF, F_COALESCE,
+	F_CEIL, F_FLOOR,
 	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
 	F_MAX_CHANGE,
 };
@@ -34,7 +35,8 @@ struct node {
 	evaluator fn;
 	enum op op;
 	enum vtype type;
-	int pos;                  /* byte offset in the source */
+	int pos;                  /* byte offset in its source text */
+	int let;                  /* that text: the let it was expanded from, or -1 for the expression's own */
 	int depth;                /* levels of the subtree it roots, itself included */
 	int a, b, c;              /* children, -1 when absent */
 	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
@@ -48,6 +50,7 @@ struct node {
 
 struct expr {
 	char *src;
+	const struct let *lets;   /* the rule set's, for the text of expanded nodes */
 	struct node *nodes;
 	int nnodes, cap;
 	int *argv;

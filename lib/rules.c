@@ -119,8 +119,19 @@ static void parse_template(struct loader *L, const char *text, const char *jpath
 		} else {
 			part->text = xstrndup(s + 1, (size_t)(end - s - 1));
 			part->is_name = true;
-			if (!names(L->rs, r, part->text))
+			if (!names(L->rs, r, part->text) && rules_let_index(L->rs, part->text) >= 0) {
+				char err[256]; /* {let}: its value, as {=let} */
+				int pos;
+				part->is_name = false;
+				part->expr = expr_compile(part->text, scope, err, sizeof err, &pos);
+				if (!part->expr)
+					lerr(L, jpath, false, "rule '%s': in the message's {%s}: %s (at character %d)",
+					     r->id, part->text, err, pos);
+				free(part->text);
+				part->text = NULL;
+			} else if (!names(L->rs, r, part->text)) {
 				lerr(L, jpath, false, "rule '%s': the message's {%s} names nothing here", r->id, part->text);
+			}
 		}
 		s = end + 1;
 	}
@@ -208,15 +219,41 @@ static void load_rule_columns(struct loader *L, json_t *obj, const char *jpath, 
 	free(names);
 }
 
+/* Reads "requires" (columns) and "requires_severity" (default info) of a row rule. */
+static void load_requires(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r)
+{
+	char p[PATHMAX], q[PATHMAX];
+	char **names;
+	size_t n = get_strings(L, obj, "requires", jpath, &names);
+	r->requires = xcalloc(n + 1, sizeof *r->requires);
+	sub(p, sizeof p, jpath, "requires", 0);
+	for (size_t i = 0; i < n; i++) {
+		int c = ruleset_column(L->rs, names[i]);
+		if (c < 0)
+			lerr(L, sub(q, sizeof q, p, NULL, (long)i), false, "unknown column '%s'", names[i]);
+		else
+			r->requires[r->nrequires++] = (size_t)c;
+		free(names[i]);
+	}
+	free(names);
+	r->requires_severity = SEV_INFO;
+	const char *sev = get_string(L, obj, "requires_severity", jpath, false);
+	if (sev && !severity_from_name(sev, &r->requires_severity, false))
+		lerr(L, sub(p, sizeof p, jpath, "requires_severity", 0), false,
+		     "requires_severity must be error, warning or info");
+}
+
 static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r)
 {
-	static const char *const keys[] = {"id", "when", "assert", "severity", "code", "message",
-					   "plan", "columns", "description", NULL};
+	static const char *const keys[] = {"id", "when", "requires", "requires_severity", "assert",
+					   "severity", "code", "message", "plan", "columns",
+					   "description", NULL};
 	if (!load_common(L, obj, jpath, r, "rule", SEV_ERROR))
 		return;
 	check_keys(L, obj, jpath, keys);
 	struct expr_scope scope = {.rs = L->rs};
 	r->when = load_expr(L, obj, "when", jpath, &scope, r->id, false, V_BOOL);
+	load_requires(L, obj, jpath, r);
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_rule_columns(L, obj, jpath, r);
 	load_message(L, obj, jpath, &scope, r, is_column, r->message);
@@ -406,10 +443,63 @@ static void check_unique_ids(struct loader *L, struct ruleset *rs)
 	strmap_free(&seen);
 }
 
+int rules_let_index(const struct ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nlets; i++)
+		if (strcmp(rs->lets[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Reads "let": named sub-expressions.  Each is compiled once here, where
+ * aggregate functions and columns are both allowed, so that a mistake is
+ * reported even in a let no rule uses; where it is used it is compiled again,
+ * as part of that expression, with that place's rules.
+ */
+static void load_lets(struct loader *L, json_t *root)
+{
+	struct ruleset *rs = L->rs;
+	json_t *lets = json_object_get(root, "let");
+	if (!lets)
+		return;
+	if (!json_is_object(lets)) {
+		lerr(L, "let", false, "'let' must be an object of name: expression");
+		return;
+	}
+	rs->lets = xcalloc(json_object_size(lets) + 1, sizeof *rs->lets);
+	const char *name;
+	json_t *v;
+	char p[PATHMAX], err[256];
+	json_object_foreach(lets, name, v) {
+		sub(p, sizeof p, "let", name, 0);
+		if (!is_identifier(name, false) || (name[0] >= '0' && name[0] <= '9'))
+			lerr(L, p, true, "let name '%s' must be letters, digits and '_', not starting with a digit", name);
+		else if (ruleset_column(rs, name) >= 0)
+			lerr(L, p, true, "let name '%s' is also a column", name);
+		else if (!json_is_string(v))
+			lerr(L, p, false, "a let must be an expression (a string)");
+		else
+			rs->lets[rs->nlets++] = (struct let){xstrdup(name), xstrdup(json_string_value(v))};
+	}
+	for (size_t i = 0; i < rs->nlets; i++) {
+		struct expr_scope scope = {.rs = rs, .aggregate = true};
+		int pos;
+		struct expr *e = expr_compile(rs->lets[i].src, &scope, err, sizeof err, &pos);
+		if (!e)
+			lerr(L, sub(p, sizeof p, "let", rs->lets[i].name, 0), false, "%s (at character %d)", err, pos);
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
 void rules_load(struct loader *L, json_t *root)
 {
 	struct ruleset *rs = L->rs;
 	void *p;
+	load_lets(L, root);
+	if (L->errors)
+		return;
 	rs->nrow_rules = load_array(L, root, "rules", sizeof *rs->row_rules, &p, load_row_rule_v);
 	rs->row_rules = p;
 	rs->naggregates = load_array(L, root, "aggregates", sizeof *rs->aggregates, &p, load_aggregate_v);
@@ -444,6 +534,7 @@ static void free_written(struct written_rule *r)
 	expr_free(r->assert);
 	free_messages(r->message);
 	free(r->cols);
+	free(r->requires);
 	for (size_t g = 0; g < r->ngroup; g++)
 		expr_free(r->group[g]);
 	free(r->group);
@@ -452,6 +543,9 @@ static void free_written(struct written_rule *r)
 
 void rules_free(struct ruleset *rs)
 {
+	for (size_t i = 0; i < rs->nlets; i++)
+		free(rs->lets[i].name), free(rs->lets[i].src);
+	free(rs->lets);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		free_written(&rs->row_rules[i]);
 	for (size_t i = 0; i < rs->naggregates; i++)
@@ -495,6 +589,8 @@ struct rules_state {
 	const struct ruleset *rs;
 	struct group_table *groups;     /* per aggregate */
 	struct coverage_seen *seen;     /* per coverage rule */
+	bool *absent_input;             /* per row rule: a required column is not in the file */
+	bool started;                   /* the first row has been seen */
 	struct buf key, msg, rule, text, json;
 };
 
@@ -502,6 +598,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs)
 {
 	struct rules_state *st = xcalloc(1, sizeof *st);
 	st->rs = rs;
+	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
 	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	for (size_t i = 0; i < rs->naggregates; i++)
@@ -541,6 +638,7 @@ void rules_state_free(struct rules_state *st)
 	}
 	free(st->groups);
 	free(st->seen);
+	free(st->absent_input);
 	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
 	free(st);
 }
@@ -757,11 +855,99 @@ static struct value judge(struct rules_state *st, const struct written_rule *r, 
 	return (struct value){.type = V_NULL};
 }
 
+/* A column's name as the user sees it: its label, or its name. */
+static const char *shown_name(const struct ruleset *rs, size_t col)
+{
+	return rs->cols[col].label ? rs->cols[col].label : rs->cols[col].name;
+}
+
+/*
+ * Once per file, at its first row: reports each row rule that requires a
+ * column the file does not have, once, and remembers it so that its rows are
+ * not reported one by one.
+ */
+static void report_absent_inputs(struct rules_state *st, const struct row_view *row, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	enum lang lang = out->opt->lang;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		for (size_t k = 0; k < r->nrequires && !st->absent_input[i]; k++) {
+			size_t c = r->requires[k];
+			if (row->file_col[c] != SIZE_MAX)
+				continue;
+			st->absent_input[i] = true;
+			struct diag d = DIAG_INIT;
+			d.severity = r->requires_severity;
+			d.code = "cannot-verify";
+			d.rule = r->id;
+			d.column = rs->cols[c].name;
+			d.plan = r->plan ? r->plan : rs->plan;
+			d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
+					     "rule %s cannot be verified: the file has no '%s' column",
+					     lang == LANG_ZH ? shown_name(rs, c) : r->id,
+					     lang == LANG_ZH ? r->id : shown_name(rs, c));
+			diag_emit(out, &d);
+		}
+	}
+}
+
+/*
+ * True if every input a row rule requires has a value on this row; otherwise
+ * reports cannot-verify at the first blank one, naming them all, unless a
+ * required column is missing from the whole file (reported once already).
+ */
+static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
+	size_t first = SIZE_MAX;
+	buf_reset(&st->text);
+	for (size_t k = 0; k < r->nrequires; k++) {
+		size_t c = r->requires[k];
+		if (row->values[c].type != V_NULL)
+			continue;
+		if (first == SIZE_MAX)
+			first = c;
+		else
+			buf_adds(&st->text, out->opt->lang == LANG_ZH ? "、" : "', '");
+		buf_adds(&st->text, shown_name(rs, c));
+	}
+	if (first == SIZE_MAX)
+		return true;
+	if (st->absent_input[i])
+		return false;
+	enum lang lang = out->opt->lang;
+	struct diag d = DIAG_INIT;
+	d.severity = r->requires_severity;
+	d.code = "cannot-verify";
+	d.rule = r->id;
+	d.line = row->line;
+	d.row = row->row;
+	d.county = row->county;
+	d.plan = r->plan ? r->plan : rs->plan;
+	d.column = rs->cols[first].name;
+	if (row->file_col[first] != SIZE_MAX) {
+		d.cell = row->file_col[first];
+		d.value = row->text[first] ? row->text[first] : "";
+		d.value_len = row->text[first] ? row->textlen[first] : 0;
+	}
+	d.message = diag_msg(&st->msg, lang, "「%s」没有可用的值，规则 %s 本行无法核验",
+			     "rule %s cannot be verified on this row: no usable value for '%s'",
+			     lang == LANG_ZH ? st->text.data : r->id, lang == LANG_ZH ? r->id : st->text.data);
+	diag_emit(out, &d);
+	return false;
+}
+
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .row = row->values, .trouble = &trouble};
+	if (!st->started) {
+		st->started = true;
+		report_absent_inputs(st, row, out);
+	}
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (r->when) {
@@ -769,6 +955,8 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}
+		if (r->nrequires && !inputs_present(st, i, row, out))
+			continue;
 		struct value v = judge(st, r, r->assert, row, &ctx, out);
 		if (v.type == V_BOOL && !v.num)
 			row_finding(st, r, row, &ctx, out);

@@ -40,6 +40,9 @@ struct written_rule {
 	struct template message[2];   /* by enum lang */
 	size_t *cols;                 /* columns a row finding points at */
 	size_t ncols;
+	size_t *requires;             /* row rules: inputs without which there is no verdict */
+	size_t nrequires;
+	enum severity requires_severity; /* of the cannot-verify finding when one is missing */
 	/* aggregates */
 	struct expr **group;
 	size_t ngroup;
@@ -63,8 +66,11 @@ struct coverage_rule {
 	struct template message[2];
 };
 
-/* Reads "rules", "aggregates" and "coverage" into the rule set. */
+/* Reads "let", "rules", "aggregates" and "coverage" into the rule set. */
 void rules_load(struct loader *L, json_t *root);
+
+/* The index of the rule set's let of that name, or -1. */
+int rules_let_index(const struct ruleset *rs, const char *name);
 void rules_free(struct ruleset *rs);
 
 /* What the rules see of one record. */

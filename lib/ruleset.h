@@ -68,6 +68,11 @@ struct named_table {
 
 enum county_mode { COUNTY_NONE, COUNTY_BY_CODE, COUNTY_BY_NAME };
 
+/* A named sub-expression ("let"): its text is compiled where the name is used. */
+struct let {
+	char *name, *src;
+};
+
 struct ruleset {
 	char *id, *version, *title_zh, *title_en, *plan, *description, *path;
 	char **match;
@@ -89,6 +94,8 @@ struct ruleset {
 	int county_code_col;
 	pcre2_match_context *match_ctx;
 	struct targets *targets;        /* from the "targets" reference table, or NULL */
+	struct let *lets;
+	size_t nlets;
 	struct written_rule *row_rules, *aggregates;
 	size_t nrow_rules, naggregates;
 	struct coverage_rule *coverage;

@@ -80,7 +80,8 @@ static void test_nulls(void)
 				  "n < 1", "n <= 1", "1 > n", "n >= 1", "!b", "n in [1, 2]",
 				  "b ? 1 : 2", "s == \"x\"", "len(s)", "year(d)", "abs(n)",
 				  "round(n, 1)", "min(n, m)", "max(m, n)", "aqi(\"pm25\", n)",
-				  "water_class(\"cod\", n)"};
+				  "water_class(\"cod\", n)", "ceil(n)", "floor(n)", "max_of(n)",
+				  "min_of(n, n)", "coalesce(n, null)", "twice_n", "best_or_zero + n"};
 	for (size_t i = 0; i < sizeof null_ops / sizeof *null_ops; i++)
 		EXPECT(null_ops[i], "null");
 	EXPECT("is_null(n)", "true");
@@ -99,6 +100,14 @@ static void test_nulls(void)
 	EXPECT("b || b", "null");
 	EXPECT("m in [1, null]", "null");
 	EXPECT("m in [3, null]", "true");
+	/* the null-skipping forms: null only when every argument is */
+	EXPECT("max_of(n, m)", "3");
+	EXPECT("min_of(m, n, 5)", "3");
+	EXPECT("max_of(n, m) == null", "false");
+	EXPECT("coalesce(n, m, 7)", "3");
+	EXPECT("coalesce(n, 7, m)", "7");
+	EXPECT("best_or_zero", "3");
+	EXPECT("coalesce(s, \"none\")", "none");
 }
 
 static void test_functions(void)
@@ -110,6 +119,16 @@ static void test_functions(void)
 	EXPECT("round(n, 0)", "-3");
 	EXPECT("min(3, 1, 2)", "1");
 	EXPECT("max(3, 1, 2)", "3");
+	EXPECT("max_of(3, 1, 2)", "3");
+	EXPECT("min_of(d, date(\"2020-01-01\"))", "2020-01-01");
+	EXPECT("ceil(n)", "-2");
+	EXPECT("floor(n)", "-3");
+	EXPECT("ceil(7.000000000000001)", "8");
+	EXPECT("floor(2)", "2");
+	/* lets are expanded where they are used, lets inside lets too */
+	EXPECT("twice_n", "-5");
+	EXPECT("twice_n * twice_n + 1", "26");
+	EXPECT("quadruple_n", "-10");
 	EXPECT("year(d)", "2024");
 	EXPECT("month(d)", "2");
 	EXPECT("day(d)", "29");
@@ -234,6 +253,10 @@ static void test_errors(void)
 	EXPECT("date(\"2025-02-30\")", "error 1: '2025-02-30' is not a date (YYYY-MM-DD)");
 	EXPECT("s == \"清远\" && @", "error 14: unexpected character '@'");
 	EXPECT("n ? 1 : 2", "error 3: the condition of '?:' must be a boolean, not a number");
+	EXPECT("coalesce(n, s)", "error 13: the arguments of coalesce() are a number and a string");
+	EXPECT("max_of(n, s)", "error 11: max_of() compares numbers or dates, not a string");
+	EXPECT("len(twice_n)", "error 3: in let 'twice_n': argument 1 of len() must be a string, not a number");
+	EXPECT("n + (twice_n", "error 13: expected ')'");
 	/* found by fuzzing: a backslash at the very end of a string read past the expression */
 	EXPECT("   (\"    c\\", "error 5: unterminated string");
 	struct buf deep = {0};
