@@ -672,7 +672,6 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 				      k->lang == LANG_ZH ? type_zh(c->type) : type_en(c->type)));
 		return;
 	}
-	set_value(k, col, s, n, v);
 	if (pr == PARSE_CHECK_DIGIT) {
 		char want[2] = {uscc_check_char(s), '\0'};
 		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
@@ -685,6 +684,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
 			     diag_msg(&k->msg, k->lang, "「%s」的值 %.*s 超出范围：%s",
 				      "'%s' value %.*s is out of range: it %s", shown(c), (int)n, s, range->words));
+	} else {
+		set_value(k, col, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
 	if (c->min_length >= 0 || c->max_length >= 0)
 		check_length(k, rec, f, col, s, n);

@@ -35,10 +35,16 @@ static const struct fninfo functions[] = {
 	{"target", F_TARGET, 1, 2, false}, {"baseline", F_BASELINE, 1, 2, false},
 	{"progress", F_PROGRESS, 2, 3, false}, {"schedule", F_SCHEDULE, 1, 1, false},
 	{"binding", F_BINDING, 1, 1, false}, {"aqi", F_AQI, 2, 2, false},
-	{"water_class", F_WATER_CLASS, 2, 2, false}, {"date", F_DATE, 1, 1, false},
+	{"water_class", F_WATER_CLASS, 2, 3, false}, {"date", F_DATE, 1, 1, false},
 	{"number", F_NUMBER, 1, 1, false}, {"class", F_CLASS, 1, 1, false},
-	{"substr", F_SUBSTR, 3, 3, false}, {"max_of", F_MAX_OF, 1, 16, false},
-	{"min_of", F_MIN_OF, 1, 16, false}, {"coalesce", F_COALESCE, 1, 16, false},
+	{"substr", F_SUBSTR, 3, 3, false}, {"max_of", F_MAX_OF, 1, 32, false},
+	{"min_of", F_MIN_OF, 1, 32, false}, {"coalesce", F_COALESCE, 1, 32, false},
+	{"aqi_day", F_AQI_DAY, 7, 7, false}, {"aqi_top", F_AQI_TOP, 7, 7, false},
+	{"aqi_over", F_AQI_OVER, 7, 7, false}, {"aqi_level", F_AQI_LEVEL, 1, 1, false},
+	{"aqi_category", F_AQI_CATEGORY, 1, 1, false}, {"aqi_grade", F_AQI_GRADE, 1, 1, false},
+	{"same_pollutants", F_SAME_POLLUTANTS, 2, 2, false},
+	{"water_class_name", F_WATER_CLASS_NAME, 1, 1, false},
+	{"name_of_max", F_NAME_OF_MAX, 2, MAX_ARGS, false}, {"in_file", F_IN_FILE, 1, 1, false},
 	{"ceil", F_CEIL, 1, 1, false}, {"floor", F_FLOOR, 1, 1, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
@@ -473,14 +479,41 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 		return f->id == F_BINDING ? V_BOOL : V_NUM;
 	case F_SCHEDULE: want_arg(P, call, 0, V_NUM, name); return V_NUM;
 	case F_AQI:
-		if ((lit = literal_arg(P, call, 0, "the pollutant of aqi()")) && (n->param = aqi_pollutant(lit)) < 0)
-			perr_node(P, n, "unknown pollutant '%s' (pm25, pm10, so2, no2, co, o3_8h)", lit);
+		if ((lit = literal_arg(P, call, 0, "the pollutant of aqi()")) && (n->param = aqi_item(lit)) < 0)
+			perr_node(P, n, "unknown pollutant '%s' (so2, no2, pm10, co, o3_1h, o3_8h, pm25)", lit);
 		want_arg(P, call, 1, V_NUM, name);
 		return V_NUM;
+	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER:
+		for (int k = 0; k < nargs; k++)
+			want_arg(P, call, k, V_NUM, name);
+		return f->id == F_AQI_DAY ? V_NUM : V_STR;
+	case F_AQI_LEVEL: return V_NUM;
+	case F_AQI_CATEGORY: case F_AQI_GRADE: case F_WATER_CLASS_NAME:
+		want_arg(P, call, 0, V_NUM, name);
+		return V_STR;
+	case F_SAME_POLLUTANTS:
+		want_arg(P, call, 0, V_STR, name);
+		want_arg(P, call, 1, V_STR, name);
+		return V_BOOL;
+	case F_NAME_OF_MAX:
+		if (nargs % 2)
+			perr_node(P, n, "name_of_max() takes pairs of a name and a value");
+		for (int k = 0; k + 1 < nargs; k += 2) {
+			literal_arg(P, call, k, "each name of name_of_max()");
+			want_arg(P, call, k + 1, V_NUM, name);
+		}
+		return V_STR;
+	case F_IN_FILE:
+		if (N(P, P->e->argv[n->args])->op != OP_COL)
+			perr_node(P, N(P, P->e->argv[n->args]), "in_file() takes a column");
+		return V_BOOL;
 	case F_WATER_CLASS:
-		if ((lit = literal_arg(P, call, 0, "the parameter of water_class()")) && (n->param = water_param(lit)) < 0)
-			perr_node(P, n, "unknown parameter '%s' (do, codmn, cod, bod5, nh3n, tp, tp_lake, ph)", lit);
+		if ((lit = literal_arg(P, call, 0, "the item of water_class()")) && (n->param = water_item(lit)) < 0)
+			perr_node(P, n, "unknown item '%s' (ph, do, codmn, cod, bod5, nh3n, tp, tn, cu, zn, fluoride, se, "
+				  "as, hg, cd, cr6, pb, cn, phenol, oil, las, sulfide, fecal_coliform, tp_lake)", lit);
 		want_arg(P, call, 1, V_NUM, name);
+		if (nargs == 3)
+			want_arg(P, call, 2, V_BOOL, name);
 		return V_NUM;
 	case F_DATE:
 		if ((lit = literal_arg(P, call, 0, "the argument of date()"))) {
@@ -605,11 +638,11 @@ static bool contains_aggregate(const struct expr *e, int n)
 static int parse_call(struct parser *P, size_t pos, const char *name, size_t len)
 {
 	int call = new_node(P, OP_CALL, V_ANY, pos);
-	int args[16], nargs = 0;
+	int args[MAX_ARGS], nargs = 0;
 	next(P);
 	if (P->tok != T_RPAREN) {
 		for (;;) {
-			if (nargs == 16) {
+			if (nargs == MAX_ARGS) {
 				perr(P, P->tok_pos, "too many arguments");
 				return call;
 			}

@@ -88,6 +88,7 @@ struct eval_ctx {
 	const struct ruleset *rs;
 	struct eval_trouble *trouble; /* or NULL */
 	const struct value *row;     /* one value per rule-set column */
+	const size_t *file_col;      /* per column: its cell in the file, SIZE_MAX if absent; or NULL */
 	const struct value *keys;    /* group key values */
 	struct agg_acc *accs;        /* accumulators of the group */
 };

@@ -178,15 +178,65 @@ static struct value ev_coalesce(const struct expr *e, const struct node *x, cons
 static struct value ev_aqi(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value c = eval(e, e->argv[x->args + 1], ctx);
-	double v;
-	return c.type == V_NUM && aqi_individual(x->param, c.num, &v) ? num(v) : null_value;
+	int iaqi;
+	return c.type == V_NUM && aqi_individual(x->param, c.num, &iaqi) ? num(iaqi) : null_value;
 }
 
-/* water_class(parameter, v), the parameter resolved when compiled. */
+/*
+ * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
+ * pm10, co, o3_1h, o3_8h, pm25): the largest individual index of those that
+ * have one, the names of the items that reach it, and the names of the items
+ * above 100.  With items missing, the largest index is a lower bound of the AQI.
+ */
+static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	int iaqi[AQI_ITEMS], best = -1;
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		struct value c = eval(e, e->argv[x->args + k], ctx);
+		if (c.type != V_NUM || !aqi_individual((enum aqi_item)k, c.num, &iaqi[k]))
+			iaqi[k] = -1;
+		if (iaqi[k] > best)
+			best = iaqi[k];
+	}
+	if (x->index == F_AQI_DAY)
+		return best >= 0 ? num(best) : null_value;
+	unsigned set = 0;
+	for (int k = 0; k < AQI_ITEMS; k++)
+		if (x->index == F_AQI_TOP ? iaqi[k] == best && best >= 0 : iaqi[k] > 100)
+			set |= 1u << k;
+	const char *names = aqi_item_names(set);
+	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};
+}
+
+/* water_class(item, v[, lake]), the item resolved when compiled; no class is null. */
 static struct value ev_water_class(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value c = eval(e, e->argv[x->args + 1], ctx);
-	return c.type == V_NUM ? num(water_class_of(x->param, c.num)) : null_value;
+	struct value lake = x->nargs > 2 ? eval(e, e->argv[x->args + 2], ctx) : null_value;
+	if (c.type != V_NUM)
+		return null_value;
+	int cls = water_class_of(x->param, c.num, lake.type == V_BOOL && lake.num);
+	return cls ? num(cls) : null_value;
+}
+
+/* name_of_max(name, value, …): the first name whose value is the largest; null if none has one. */
+static struct value ev_name_of_max(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value best = null_value, name = null_value;
+	for (int k = 0; k + 1 < x->nargs; k += 2) {
+		struct value v = eval(e, e->argv[x->args + k + 1], ctx);
+		if (v.type == V_NUM && (best.type == V_NULL || v.num > best.num)) {
+			best = v;
+			name = eval(e, e->argv[x->args + k], ctx);
+		}
+	}
+	return name;
+}
+
+/* Text as a value; NULL is null. */
+static struct value text(const char *s)
+{
+	return s ? (struct value){.type = V_STR, .str = s, .len = (uint32_t)strlen(s)} : null_value;
 }
 
 /* year(), month(), day() or days_in_month() of a date. */
@@ -221,6 +271,28 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	size_t row;
 	switch ((enum fn)x->index) {
 	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
+	case F_AQI_LEVEL: {
+		int level = a[0].type == V_NUM ? aqi_level(a[0].num)
+			    : a[0].type == V_STR ? aqi_level_named(a[0].str, a[0].len) : 0;
+		return level ? num(level) : null_value;
+	}
+	case F_AQI_CATEGORY: return a[0].type == V_NUM ? text(aqi_category_name(aqi_level(a[0].num))) : null_value;
+	case F_AQI_GRADE: return a[0].type == V_NUM ? text(aqi_grade_name(aqi_level(a[0].num))) : null_value;
+	case F_SAME_POLLUTANTS: {
+		unsigned x0, x1;
+		if (a[0].type != V_STR || a[1].type != V_STR)
+			return null_value;
+		/* a name neither side knows is a mismatch to show, not a pass */
+		if (!aqi_item_set(a[0].str, a[0].len, &x0) || !aqi_item_set(a[1].str, a[1].len, &x1))
+			return boolean(false);
+		return boolean(aqi_same_items(x0, x1));
+	}
+	case F_WATER_CLASS_NAME:
+		return a[0].type == V_NUM && a[0].num == floor(a[0].num) ? text(water_class_name((int)a[0].num)) : null_value;
+	case F_IN_FILE: {
+		const struct node *col = &e->nodes[e->argv[x->args]];
+		return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
+	}
 	case F_CEIL: return a[0].type == V_NUM ? num(ceil(a[0].num)) : null_value;
 	case F_FLOOR: return a[0].type == V_NUM ? num(floor(a[0].num)) : null_value;
 	case F_ROUND: {
@@ -489,6 +561,8 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
 	case F_COALESCE: return ev_coalesce;
 	case F_AQI: return ev_aqi;
+	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER: return ev_aqi_items;
+	case F_NAME_OF_MAX: return ev_name_of_max;
 	case F_WATER_CLASS: return ev_water_class;
 	default: return call;
 	}

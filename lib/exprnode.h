@@ -19,7 +19,8 @@ enum fn {
 	F_IS_NULL, F_LEN, F_YEAR, F_MONTH, F_DAY, F_DAYS_IN_MONTH, F_ABS, F_ROUND, F_MIN, F_MAX,
 	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
 	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR, F_MAX_OF, F_MIN_OF, F_COALESCE,
-	F_CEIL, F_FLOOR,
+	F_CEIL, F_FLOOR, F_AQI_DAY, F_AQI_TOP, F_AQI_OVER, F_AQI_LEVEL, F_AQI_CATEGORY, F_AQI_GRADE,
+	F_SAME_POLLUTANTS, F_WATER_CLASS_NAME, F_NAME_OF_MAX, F_IN_FILE,
 	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
 	F_MAX_CHANGE,
 };
@@ -63,6 +64,9 @@ struct expr {
 	char **owned;             /* string literals */
 	size_t nowned;
 };
+
+/* The most arguments a call may have. */
+#define MAX_ARGS 64
 
 /* The evaluator of a compiled node. */
 evaluator expr_evaluator_of(const struct expr *e, const struct node *x);

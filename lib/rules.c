@@ -943,7 +943,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
-	struct eval_ctx ctx = {.rs = rs, .row = row->values, .trouble = &trouble};
+	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
 	if (!st->started) {
 		st->started = true;
 		report_absent_inputs(st, row, out);

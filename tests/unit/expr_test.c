@@ -187,6 +187,44 @@ static void test_aqi(void)
 	EXPECT("aqi(\"pm25\", 501)", "null");
 	EXPECT("aqi(\"o3_8h\", 801)", "null");
 	EXPECT("aqi(\"pm25\", -1)", "null");
+	/* rounded up to an integer (HJ 633-2012), computed on the decimal as written */
+	EXPECT("aqi(\"pm25\", 4.9)", "7");
+	EXPECT("aqi(\"pm25\", 75.5)", "101");
+	EXPECT("aqi(\"pm25\", 35.1)", "51");
+	EXPECT("aqi(\"pm25\", 75.0000000001)", "101");
+	EXPECT("aqi(\"co\", 0.1)", "3");
+	EXPECT("aqi(\"o3_1h\", 200)", "100");
+	EXPECT("aqi(\"o3_1h\", 1200)", "500");
+	EXPECT("aqi(\"o3_1h\", 1200.1)", "null");
+	/* the seven daily items: so2, no2, pm10, co, o3_1h, o3_8h, pm25 */
+	EXPECT("aqi_day(5, 20, 40, 0.6, 150, 120, 75.5)", "101");
+	EXPECT("aqi_top(5, 20, 40, 0.6, 150, 120, 75.5)", "PM2.5");
+	EXPECT("aqi_over(5, 20, 40, 0.6, 150, 120, 75.5)", "PM2.5");
+	EXPECT("aqi_day(5, 20, 40, 0.6, 240, 150, 75)", "120");
+	EXPECT("aqi_top(5, 20, 150, 0.6, 200, 160, 75)", "PM10、O3_1h、O3_8h、PM2.5");
+	EXPECT("aqi_over(5, 20, 150, 0.6, 200, 160, 75)", "");
+	/* O3-8h above 800 has no index of its own: the 1-hour value stands */
+	EXPECT("aqi_day(5, 20, 40, 0.6, 1000, 900, 10)", "400");
+	EXPECT("aqi_top(5, 20, 40, 0.6, 1000, 900, 10)", "O3_1h");
+	/* items missing: a lower bound, null only when none is there */
+	EXPECT("aqi_day(n, n, n, n, n, n, 120)", "158");
+	EXPECT("aqi_day(null, null, null, null, null, null, null)", "null");
+	EXPECT("aqi_top(null, null, null, null, null, null, null)", "");
+	EXPECT("aqi_level(50)", "1");
+	EXPECT("aqi_level(51)", "2");
+	EXPECT("aqi_level(301)", "6");
+	EXPECT("aqi_level(\"轻度污染\")", "3");
+	EXPECT("aqi_level(\"五级\")", "5");
+	EXPECT("aqi_level(\"很好\")", "null");
+	EXPECT("aqi_category(101)", "轻度污染");
+	EXPECT("aqi_grade(100)", "二级");
+	EXPECT("same_pollutants(\"PM2.5、O3_8h\", \"O₃-8h，细颗粒物\")", "true");
+	EXPECT("same_pollutants(\"臭氧\", \"O3_8h\")", "true");
+	EXPECT("same_pollutants(\"O3\", \"PM2.5\")", "false");
+	EXPECT("same_pollutants(\"—\", \"\")", "true");
+	EXPECT("same_pollutants(\"无\", \"PM10\")", "false");
+	EXPECT("same_pollutants(\"PM2.6\", \"PM2.6\")", "false");
+	EXPECT("same_pollutants(\"ＰＭ２．５ / pm10\", \"PM10、PM2.5\")", "true");
 }
 
 static void test_water(void)
@@ -212,6 +250,21 @@ static void test_water(void)
 	EXPECT("water_class(\"tp_lake\", 0.025)", "2");
 	EXPECT("water_class(\"ph\", 6)", "1");
 	EXPECT("water_class(\"ph\", 9.1)", "6");
+	EXPECT("water_class(\"tp\", 0.2, true)", "5");
+	EXPECT("water_class(\"tp\", 0.2, false)", "3");
+	EXPECT("water_class(\"tn\", 0.6, true)", "3");
+	EXPECT("water_class(\"tn\", 0.6, false)", "null");
+	EXPECT("water_class(\"hg\", 0.00005)", "1");
+	EXPECT("water_class(\"hg\", 0.00006)", "3");
+	EXPECT("water_class(\"cu\", 0.5)", "2");
+	EXPECT("water_class(\"fluoride\", 1.0)", "1");
+	EXPECT("water_class(\"oil\", 0.06)", "4");
+	EXPECT("water_class(\"fecal_coliform\", 2000)", "2");
+	EXPECT("water_class_name(6)", "劣Ⅴ");
+	EXPECT("water_class_name(3)", "Ⅲ");
+	EXPECT("water_class_name(7)", "null");
+	EXPECT("name_of_max(\"溶解氧\", 2, \"总磷\", 4, \"氨氮\", 4)", "总磷");
+	EXPECT("name_of_max(\"溶解氧\", n, \"总磷\", null)", "溶解氧");
 }
 
 static void test_targets(void)
@@ -245,7 +298,10 @@ static void test_errors(void)
 	EXPECT("n > 1 && 2", "error 7: '&&' needs booleans, not a boolean and a number");
 	EXPECT("mean(n) > 1", "error 1: aggregate function mean() is only allowed in aggregates");
 	EXPECT("1 < n < 3", "error 7: comparisons do not chain; use &&");
-	EXPECT("aqi(\"pm1\", n)", "error 1: unknown pollutant 'pm1' (pm25, pm10, so2, no2, co, o3_8h)");
+	EXPECT("aqi(\"pm1\", n)", "error 1: unknown pollutant 'pm1' (so2, no2, pm10, co, o3_1h, o3_8h, pm25)");
+	EXPECT("name_of_max(\"a\", n, \"b\")", "error 1: name_of_max() takes pairs of a name and a value");
+	EXPECT("name_of_max(s, n)", "error 13: each name of name_of_max() must be a string literal");
+	EXPECT("in_file(n + 1)", "error 11: in_file() takes a column");
 	EXPECT("water_class(\"cod\", s)", "error 20: argument 2 of water_class() must be a number, not a string");
 	EXPECT("matches(s, \"(\")", "error 1: bad pattern at offset 1: missing closing parenthesis");
 	EXPECT("target(\"nope\")", "error 8: no indicator 'nope' in the target table");
