@@ -5,10 +5,13 @@
  *        qy-rules show ID [--json]
  *        qy-rules lint FILE...
  *        qy-rules explain RULE-ID
+ *        qy-rules check-functions
  *
  * lint runs exactly the checks qy-check runs when it loads a rule set, then
  * warns about rules that can never fire and an id that differs from the file
- * name (qy-check -r ID looks for ID.json).
+ * name (qy-check -r ID looks for ID.json).  check-functions evaluates the
+ * standards' functions at every breakpoint and class limit and checks what
+ * HJ 633-2012 and GB 3838-2002 say they give there.
  */
 #include "cli.h"
 #include "diag.h"
@@ -16,6 +19,7 @@
 #include "jsonw.h"
 #include "rules.h"
 #include "ruleset.h"
+#include "standards.h"
 #include "table.h"
 #include "utf8.h"
 #include "util.h"
@@ -29,11 +33,13 @@ static const char usage_text[] =
 	"       qy-rules [options] show ID\n"
 	"       qy-rules [options] lint FILE...\n"
 	"       qy-rules [options] explain RULE-ID\n"
+	"       qy-rules check-functions\n"
 	"\n"
 	"  list              the rule sets: id, title, version, file\n"
 	"  show ID           a rule set's columns and rules as tables\n"
 	"  lint FILE...      check rule files as qy-check does; warn about rules that never fire\n"
 	"  explain RULE-ID   what a rule (ruleset/rule, e.g. air-daily/pm25.range) checks\n"
+	"  check-functions   aqi() and water_class() at every breakpoint and class limit\n"
 	"\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
 	"      --json           list and show as JSON\n"
@@ -542,6 +548,91 @@ static int cmd_explain(const char *rule_id)
 	return found ? EXIT_PASS : EXIT_TROUBLE;
 }
 
+/* One self-check as a table row: what was computed, what the standard says; counts a failure. */
+static void expect_int(struct table *t, int *failed, const char *item, const char *where, double arg, int got,
+		       bool have, int want, bool want_have)
+{
+	bool ok = have == want_have && (!have || got == want);
+	char value[32], result[16], standard[16];
+	*failed += !ok;
+	snprintf(value, sizeof value, "%.10g", arg);
+	snprintf(result, sizeof result, have ? "%d" : "none", got);
+	snprintf(standard, sizeof standard, want_have ? "%d" : "none", want);
+	const char *cells[] = {item, where, value, result, standard, ok ? "ok" : "WRONG"};
+	table_add(t, cells);
+}
+
+/* A table for the self-check, its numbers right-aligned. */
+static struct table *check_table(const char *result)
+{
+	struct table *t = table_new(6);
+	table_align_right(t, 2), table_align_right(t, 3), table_align_right(t, 4);
+	const char *head[] = {"item", "where", "value", result, "standard", "check"};
+	table_add(t, head);
+	return t;
+}
+
+/*
+ * aqi() at every HJ 633-2012 breakpoint (the step's index exactly), just
+ * above it (one more, as the index is rounded up) and halfway along each
+ * segment (the mean of its steps); water_class() at every GB 3838-2002 limit
+ * (the better class where two share it) and just past it (a worse class).
+ */
+static int cmd_check_functions(void)
+{
+	int failed = 0, iaqi;
+	char where[64];
+	struct table *t = check_table("IAQI");
+	printf("aqi(), HJ 633-2012 Table 1\n\n");
+	for (int item = 0; item < AQI_ITEMS; item++) {
+		int n;
+		const int *bp = aqi_breakpoints(item, &n);
+		const char *name = aqi_item_name(item);
+		for (int i = 0; i < n; i++) {
+			snprintf(where, sizeof where, "breakpoint %d", i);
+			bool have = aqi_individual(item, bp[i], &iaqi);
+			expect_int(t, &failed, name, where, bp[i], iaqi, have, aqi_step(i), true);
+			have = aqi_individual(item, bp[i] + 0.001, &iaqi);
+			expect_int(t, &failed, name, "just above", bp[i] + 0.001, iaqi, have, aqi_step(i) + 1, i + 1 < n);
+			if (i + 1 < n) {
+				double mid = (bp[i] + bp[i + 1]) / 2.0;
+				have = aqi_individual(item, mid, &iaqi);
+				expect_int(t, &failed, name, "halfway", mid, iaqi, have, (aqi_step(i) + aqi_step(i + 1)) / 2, true);
+			}
+		}
+	}
+	table_print(t, stdout, true);
+	table_free(t);
+	t = check_table("class");
+	printf("\nwater_class(), GB 3838-2002 Table 1 (lake limits for tp_lake and tn)\n\n");
+	for (int item = W_DO; item <= W_TP_LAKE; item++) {
+		if (item == W_FECAL || item == W_ITEMS)
+			continue;
+		const double *lim = water_limits(item);
+		bool lake = item == W_TN;
+		const char *name = water_item_name(item);
+		for (int k = 0; k < 5; k++) {
+			if (k > 0 && lim[k - 1] == lim[k])
+				continue; /* a limit two classes share: judged at its better class */
+			snprintf(where, sizeof where, "class %s limit", water_class_name(k + 1));
+			expect_int(t, &failed, name, where, lim[k], water_class_of(item, lim[k], lake), true, k + 1, true);
+			double past = item == W_DO ? lim[k] - lim[k] / 1000 : lim[k] + lim[k] / 1000;
+			int next = k + 1;
+			while (next < 5 && lim[next] == lim[k])
+				next++;
+			expect_int(t, &failed, name, "just past it", past, water_class_of(item, past, lake), true, next + 1, true);
+		}
+	}
+	static const double ph[] = {5.9, 6, 9, 9.1};
+	for (int i = 0; i < 4; i++)
+		expect_int(t, &failed, "ph", "6–9, every class", ph[i], water_class_of(W_PH, ph[i], false), true,
+			   ph[i] >= 6 && ph[i] <= 9 ? 1 : 6, true);
+	table_print(t, stdout, true);
+	table_free(t);
+	printf("\n%s\n", failed ? "some functions disagree with the standards" : "every check agrees with the standards");
+	return failed ? EXIT_FINDINGS : EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	int c;
@@ -572,8 +663,11 @@ int main(int argc, char **argv)
 		rc = cmd_lint(argv + optind, nargs);
 	else if (!strcmp(cmd, "explain") && nargs == 1)
 		rc = cmd_explain(argv[optind]);
-	else if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "lint") && strcmp(cmd, "explain"))
-		cli_usage_error("unknown subcommand '%s' (list, show, lint, explain)", cmd);
+	else if (!strcmp(cmd, "check-functions") && nargs == 0)
+		rc = cmd_check_functions();
+	else if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "lint") && strcmp(cmd, "explain") &&
+		 strcmp(cmd, "check-functions"))
+		cli_usage_error("unknown subcommand '%s' (list, show, lint, explain, check-functions)", cmd);
 	else
 		cli_usage_error("wrong arguments for '%s'", cmd);
 	close_stdout();

@@ -47,10 +47,10 @@ _qy_command() {
 	qy-rules)
 		local sub="" i
 		for ((i = first; i < COMP_CWORD; i++)); do
-			case ${COMP_WORDS[i]} in list | show | lint | explain) sub=${COMP_WORDS[i]} ;; esac
+			case ${COMP_WORDS[i]} in list | show | lint | explain | check-functions) sub=${COMP_WORDS[i]} ;; esac
 		done
 		case $sub in
-		"") COMPREPLY=($(compgen -W "list show lint explain" -- "$cur")) ;;
+		"") COMPREPLY=($(compgen -W "list show lint explain check-functions" -- "$cur")) ;;
 		show) COMPREPLY=($(compgen -W "$(qy-rules list --ids 2>/dev/null)" -- "$cur")) ;;
 		lint) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		*) COMPREPLY=() ;;

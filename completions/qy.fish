@@ -49,9 +49,9 @@ function __qy_complete
     end
     switch $cmd
         case qy-rules
-            set -l sub (string match -r -- '^(list|show|lint|explain)$' $tokens)
+            set -l sub (string match -r -- '^(list|show|lint|explain|check-functions)$' $tokens)
             if test -z "$sub"
-                printf '%s\n' list show lint explain
+                printf '%s\n' list show lint explain check-functions
             else if test $sub[1] = show
                 qy-rules list --ids 2>/dev/null
             else if test $sub[1] = lint

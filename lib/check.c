@@ -346,19 +346,38 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		}
 		emit_at(k, &d, rec);
 	}
+	/* each missing required column is an error; the optional ones absent are named in one info */
+	struct buf optional = {0};
+	const char *first_optional = NULL;
+	size_t absent = 0;
 	for (size_t i = 0; i < rs->ncols; i++) {
 		const struct column *c = &rs->cols[i];
 		if (k->col_to_file[i] != SIZE_MAX)
 			continue;
+		if (!c->required) {
+			buf_addf(&optional, "%s%s", optional.len ? (k->lang == LANG_ZH ? "」「" : "', '") : "", shown(c));
+			first_optional = first_optional ? first_optional : c->name;
+			absent++;
+			continue;
+		}
 		struct diag d = DIAG_INIT;
-		d.severity = c->required ? SEV_ERROR : SEV_INFO;
+		d.severity = SEV_ERROR;
 		d.code = d.rule = "missing-column";
 		d.column = c->name;
-		d.message = c->required
-			? diag_msg(m, k->lang, "缺少必填列「%s」", "required column '%s' is missing", shown(c))
-			: diag_msg(m, k->lang, "缺少列「%s」（非必填）", "column '%s' is absent (optional)", shown(c));
+		d.message = diag_msg(m, k->lang, "缺少必填列「%s」", "required column '%s' is missing", shown(c));
 		emit_at(k, &d, rec);
 	}
+	if (first_optional) {
+		struct diag d = DIAG_INIT;
+		d.severity = SEV_INFO;
+		d.code = d.rule = "missing-column";
+		d.column = first_optional;
+		d.message = absent == 1
+			? diag_msg(m, k->lang, "缺少列「%s」（非必填）", "column '%s' is absent (optional)", optional.data)
+			: diag_msg(m, k->lang, "缺少列「%s」（非必填）", "columns '%s' are absent (optional)", optional.data);
+		emit_at(k, &d, rec);
+	}
+	buf_free(&optional);
 	k->order->col_to_file = k->col_to_file;
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 }

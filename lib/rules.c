@@ -589,8 +589,7 @@ struct rules_state {
 	const struct ruleset *rs;
 	struct group_table *groups;     /* per aggregate */
 	struct coverage_seen *seen;     /* per coverage rule */
-	bool *absent_input;             /* per row rule: a required column is not in the file */
-	bool started;                   /* the first row has been seen */
+	bool *absent_input;             /* per row rule: a required column not in the file was reported */
 	struct buf key, msg, rule, text, json;
 };
 
@@ -862,40 +861,31 @@ static const char *shown_name(const struct ruleset *rs, size_t col)
 }
 
 /*
- * Once per file, at its first row: reports each row rule that requires a
- * column the file does not have, once, and remembers it so that its rows are
- * not reported one by one.
+ * Reports, once for the file, that a row rule requires a column the file does
+ * not have; from then on its rows are not reported one by one.
  */
-static void report_absent_inputs(struct rules_state *st, const struct row_view *row, struct diag_file *out)
+static void report_absent_input(struct rules_state *st, size_t i, size_t col, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
 	enum lang lang = out->opt->lang;
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		const struct written_rule *r = &rs->row_rules[i];
-		for (size_t k = 0; k < r->nrequires && !st->absent_input[i]; k++) {
-			size_t c = r->requires[k];
-			if (row->file_col[c] != SIZE_MAX)
-				continue;
-			st->absent_input[i] = true;
-			struct diag d = DIAG_INIT;
-			d.severity = r->requires_severity;
-			d.code = "cannot-verify";
-			d.rule = r->id;
-			d.column = rs->cols[c].name;
-			d.plan = r->plan ? r->plan : rs->plan;
-			d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
-					     "rule %s cannot be verified: the file has no '%s' column",
-					     lang == LANG_ZH ? shown_name(rs, c) : r->id,
-					     lang == LANG_ZH ? r->id : shown_name(rs, c));
-			diag_emit(out, &d);
-		}
-	}
+	st->absent_input[i] = true;
+	struct diag d = DIAG_INIT;
+	d.severity = r->requires_severity;
+	d.code = "cannot-verify";
+	d.rule = r->id;
+	d.column = rs->cols[col].name;
+	d.plan = r->plan ? r->plan : rs->plan;
+	d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
+			     "rule %s cannot be verified: the file has no '%s' column",
+			     lang == LANG_ZH ? shown_name(rs, col) : r->id, lang == LANG_ZH ? r->id : shown_name(rs, col));
+	diag_emit(out, &d);
 }
 
 /*
  * True if every input a row rule requires has a value on this row; otherwise
- * reports cannot-verify at the first blank one, naming them all, unless a
- * required column is missing from the whole file (reported once already).
+ * reports cannot-verify at the first blank one, naming them all, or, for a
+ * required column missing from the whole file, once for the file.
  */
 static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
 {
@@ -907,6 +897,11 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
 			continue;
+		if (row->file_col[c] == SIZE_MAX) {
+			if (!st->absent_input[i])
+				report_absent_input(st, i, c, out);
+			return false;
+		}
 		if (first == SIZE_MAX)
 			first = c;
 		else
@@ -915,8 +910,6 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	}
 	if (first == SIZE_MAX)
 		return true;
-	if (st->absent_input[i])
-		return false;
 	enum lang lang = out->opt->lang;
 	struct diag d = DIAG_INIT;
 	d.severity = r->requires_severity;
@@ -944,10 +937,6 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
-	if (!st->started) {
-		st->started = true;
-		report_absent_inputs(st, row, out);
-	}
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (r->when) {

@@ -38,6 +38,24 @@ int aqi_item(const char *name)
 	return -1;
 }
 
+const int *aqi_breakpoints(enum aqi_item item, int *count)
+{
+	*count = 0;
+	while (*count < 8 && breakpoints[item][*count] >= 0)
+		(*count)++;
+	return breakpoints[item];
+}
+
+int aqi_step(int i)
+{
+	return iaqi_steps[i];
+}
+
+const char *aqi_item_name(enum aqi_item item)
+{
+	return aqi_names[item];
+}
+
 /* Powers of ten that a double holds exactly. */
 static const double exact_pow10[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -317,6 +335,16 @@ int water_class_of(enum water_item item, double v, bool lake)
 		if (item == W_DO ? v >= water_table[item].limits[cls] : v <= water_table[item].limits[cls])
 			return cls + 1; /* where two classes share a limit, the better one */
 	return 6;
+}
+
+const double *water_limits(enum water_item item)
+{
+	return water_table[item].limits;
+}
+
+const char *water_item_name(enum water_item item)
+{
+	return water_table[item].name;
 }
 
 const char *water_class_name(int cls)

@@ -33,6 +33,17 @@ int aqi_item(const char *name);
  */
 bool aqi_individual(enum aqi_item item, double concentration, int *iaqi);
 
+/*
+ * HJ 633-2012 Table 1 as data, for a self-check: the concentrations at which
+ * an item's index reaches its steps (the IAQI of breakpoint i is step i), and
+ * how many there are.
+ */
+const int *aqi_breakpoints(enum aqi_item item, int *count);
+int aqi_step(int i);
+
+/* The item's name as rules write it (so2 …) and as reports show it (SO2 …). */
+const char *aqi_item_name(enum aqi_item item);
+
 /* The AQI level 1–6 (一级 … 六级) of an AQI value; 0 for a negative one. */
 int aqi_level(double aqi);
 
@@ -74,6 +85,10 @@ int water_item(const char *name);
  * class (0).
  */
 int water_class_of(enum water_item item, double value, bool lake);
+
+/* GB 3838-2002 Table 1 as data, for a self-check: the Class Ⅰ–Ⅴ limits and the name of an item. */
+const double *water_limits(enum water_item item);
+const char *water_item_name(enum water_item item);
 
 /* The class's name: Ⅰ … Ⅴ, 劣Ⅴ; NULL outside 1–6. */
 const char *water_class_name(int cls);
