@@ -12,7 +12,7 @@ make -s BUILD=$out CC=clang OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,
 flags="-std=c11 -pthread -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags jansson libpcre2-8)"
 libs="$out/libqy.a $(pkg-config --libs jansson libpcre2-8) -lcsv -lm"
 mkdir -p $out/crashes
-for f in csv ruleset expr stream; do
+for f in csv ruleset expr stream chain; do
 	# shellcheck disable=SC2086 # flag lists
 	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $out/fuzz_$f tests/fuzz/fuzz_$f.c $libs
 	rm -rf $out/seeds-$f && mkdir -p $out/seeds-$f $out/corpus-$f
@@ -31,11 +31,16 @@ while IFS= read -r e; do
 	i=$((i + 1))
 	printf '%s' "$e" > $out/seeds-expr/$i
 done < tests/fuzz/expr-seeds.txt
+# chains and nestings: shape, length (two bytes, little-endian), term; then row values
+for seed in '\000\307\000\000' '\000\310\000\001' '\000\040\116\002' '\003\100\234\000' \
+	'\005\307\000\003' '\007\144\000\001' '\012\143\000\004' '\011\377\377\005'; do
+	printf "$seed"'\001\002\003\011\020\030' > $out/seeds-chain/"$(printf '%s' "$seed" | tr -d '\\')"
+done
 for s in tests/streams/*.jsonl tests/golden/*/expected; do
 	cp "$s" $out/seeds-stream/"$(echo "$s" | tr / _)"
 done
 status=0
-for f in csv ruleset expr stream; do
+for f in csv ruleset expr stream chain; do
 	echo "fuzz_$f: $seconds s"
 	$out/fuzz_$f -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=$out/crashes/$f- -print_final_stats=1 $out/corpus-$f $out/seeds-$f 2>$out/fuzz_$f.log ||
