@@ -729,6 +729,27 @@ static int expand_let(struct parser *P, int let, size_t pos)
 	return n;
 }
 
+/* The index and value type of a column of the scope (the rule set's, or a view's), or -1. */
+static int find_column(const struct expr_scope *scope, const char *name, enum vtype *type)
+{
+	if (scope->columns) {
+		for (size_t i = 0; i < scope->columns->n; i++)
+			if (strcmp(scope->columns->names[i], name) == 0) {
+				*type = scope->columns->types[i];
+				return (int)i;
+			}
+		return -1;
+	}
+	int col = ruleset_column(scope->rs, name);
+	if (col >= 0) {
+		enum coltype ct = scope->rs->cols[col].type;
+		*type = ct == TYPE_DATE || ct == TYPE_MONTH ? V_DATE
+			: ct == TYPE_BOOLEAN ? V_BOOL
+			: coltype_is_numeric(ct) || ct == TYPE_WATER_CLASS ? V_NUM : V_STR;
+	}
+	return col;
+}
+
 /* Parses a literal, a name, a call, a parenthesised expression or a unary operator. */
 static int parse_prefix(struct parser *P)
 {
@@ -767,17 +788,14 @@ static int parse_prefix(struct parser *P)
 		int let = rules_let_index(P->scope->rs, tmp);
 		if (let >= 0)
 			return expand_let(P, let, pos);
-		int col = ruleset_column(P->scope->rs, tmp);
+		enum vtype type;
+		int col = find_column(P->scope, tmp, &type);
 		if (col < 0) {
 			perr(P, pos, "unknown column '%s'", tmp);
 			return new_node(P, OP_LIT, V_NULL, pos);
 		}
-		n = new_node(P, OP_COL, V_ANY, pos);
+		n = new_node(P, OP_COL, type, pos);
 		N(P, n)->index = col;
-		enum coltype ct = P->scope->rs->cols[col].type;
-		N(P, n)->type = ct == TYPE_DATE || ct == TYPE_MONTH ? V_DATE
-			: ct == TYPE_BOOLEAN ? V_BOOL
-			: coltype_is_numeric(ct) || ct == TYPE_WATER_CLASS ? V_NUM : V_STR;
 		return n;
 	}
 	case T_LPAREN:
@@ -1076,7 +1094,7 @@ static void bind_group_keys(struct parser *P, int n)
 	buf_free(&text), buf_free(&key);
 	if (x->op == OP_COL) {
 		perr_node(P, x, "column '%s' is used outside an aggregate function but is not a group key",
-		     P->scope->rs->cols[x->index].name);
+			  P->scope->columns ? P->scope->columns->names[x->index] : P->scope->rs->cols[x->index].name);
 		return;
 	}
 	for (int k = 0; k < x->nargs; k++)

@@ -68,9 +68,17 @@ struct agg_acc {
 	bool date;         /* min and max saw dates */
 };
 
+/* Columns an expression reads when they are not the rule set's own: a view's, by name and type. */
+struct expr_columns {
+	const char *const *names;
+	const enum vtype *types;
+	size_t n;
+};
+
 /* Where an expression is compiled: the rule set's names and, for aggregates, the group. */
 struct expr_scope {
 	const struct ruleset *rs;
+	const struct expr_columns *columns; /* the columns a name means, or NULL: the rule set's */
 	bool aggregate;
 	struct expr *const *group;   /* group key expressions */
 	size_t ngroup;

@@ -1,22 +1,14 @@
 /*
- * rules.c — loading and running row rules, aggregates and coverage.
- *
- * Row rules are judged as each record arrives.  Aggregates keep one set of
- * accumulators per group, found through a hash of the group's key values;
- * coverage keeps the set of keys seen (per group when asked).  Both are
- * judged once the file has been read, in the order the groups first appeared.
+ * rules.c — loading the written rules of a rule set: lets, views, row rules,
+ * aggregates and coverage, each expression compiled once and checked where it
+ * stands.  rulerun.c runs them on a file.
  */
 #include "rules.h"
-#include "jsonw.h"
 #include "ruleset.h"
-#include "utf8.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- loading ---- */
 
 /* Says whether a {name} placeholder means something where the template is used. */
 typedef bool (*name_check)(const struct ruleset *rs, const struct written_rule *r, const char *name);
@@ -259,35 +251,158 @@ static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, stru
 	load_message(L, obj, jpath, &scope, r, is_column, r->message);
 }
 
+/*
+ * Reads "from": the view whose rows an aggregate or a view reads (it must
+ * come before); returns its index, or -1 for the file's rows, and points
+ * columns at that view's columns.
+ */
+static int load_from(struct loader *L, json_t *obj, const char *jpath, const struct expr_columns **columns)
+{
+	char p[PATHMAX];
+	const char *from = get_string(L, obj, "from", jpath, false);
+	*columns = NULL;
+	if (!from)
+		return -1;
+	for (size_t v = 0; v < L->rs->nviews; v++)
+		if (strcmp(L->rs->views[v].name, from) == 0) {
+			*columns = &L->rs->views[v].out;
+			return (int)v;
+		}
+	lerr(L, sub(p, sizeof p, jpath, "from", 0), false, "no view '%s' before this point in 'views'", from);
+	return -1;
+}
+
+/* Compiles "group", a list of expressions over the rows read; returns how many compiled. */
+static size_t load_group(struct loader *L, json_t *obj, const char *jpath, const char *id,
+			 struct expr_scope *row_scope, struct expr ***out)
+{
+	char p[PATHMAX], q[PATHMAX], err[256];
+	char **groups;
+	size_t n = get_strings(L, obj, "group", jpath, &groups), ngroup = 0;
+	*out = xcalloc(n + 1, sizeof **out);
+	sub(p, sizeof p, jpath, "group", 0);
+	for (size_t i = 0; i < n; i++) {
+		int pos;
+		struct expr *g = expr_compile(groups[i], row_scope, err, sizeof err, &pos);
+		if (!g)
+			expr_error(L, sub(q, sizeof q, p, NULL, (long)i), id, err, pos);
+		else
+			(*out)[ngroup++] = g;
+		free(groups[i]);
+	}
+	free(groups);
+	return ngroup;
+}
+
 static void load_aggregate(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r)
 {
-	static const char *const keys[] = {"id", "group", "when", "assert", "severity", "code",
+	static const char *const keys[] = {"id", "from", "group", "when", "assert", "severity", "code",
 					   "message", "plan", "description", NULL};
-	char p[PATHMAX], q[PATHMAX], err[256];
+	r->from = -1;
 	if (!load_common(L, obj, jpath, r, "aggregate", SEV_ERROR))
 		return;
 	check_keys(L, obj, jpath, keys);
 	struct expr_scope row_scope = {.rs = L->rs};
-	char **groups;
-	size_t n = get_strings(L, obj, "group", jpath, &groups);
-	r->group = xcalloc(n + 1, sizeof *r->group);
-	sub(p, sizeof p, jpath, "group", 0);
-	for (size_t i = 0; i < n; i++) {
-		int pos;
-		struct expr *g = expr_compile(groups[i], &row_scope, err, sizeof err, &pos);
-		if (!g)
-			expr_error(L, sub(q, sizeof q, p, NULL, (long)i), r->id, err, pos);
-		else
-			r->group[r->ngroup++] = g;
-		free(groups[i]);
-	}
-	free(groups);
+	r->from = load_from(L, obj, jpath, &row_scope.columns);
+	r->ngroup = load_group(L, obj, jpath, r->id, &row_scope, &r->group);
 	r->when = load_expr(L, obj, "when", jpath, &row_scope, r->id, false, V_BOOL);
-	struct expr_scope scope = {.rs = L->rs, .aggregate = true, .group = r->group, .ngroup = r->ngroup};
+	struct expr_scope scope = {.rs = L->rs, .columns = row_scope.columns, .aggregate = true,
+				   .group = r->group, .ngroup = r->ngroup};
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_message(L, obj, jpath, &scope, r, is_group_key, r->message);
 	r->slots = scope.slots;
 	r->nslots = scope.nslots;
+}
+
+/* Reads one view: its group, its values (aggregates over the group) and the columns its rows have. */
+static void load_view(struct loader *L, json_t *obj, const char *jpath, struct view *v)
+{
+	static const char *const keys[] = {"from", "group", "when", "values", "description", NULL};
+	char p[PATHMAX], q[PATHMAX], err[256];
+	v->from = -1;
+	if (!json_is_object(obj)) {
+		lerr(L, jpath, false, "a view must be an object with 'group' and 'values'");
+		return;
+	}
+	check_keys(L, obj, jpath, keys);
+	struct expr_scope row_scope = {.rs = L->rs};
+	v->from = load_from(L, obj, jpath, &row_scope.columns);
+	v->ngroup = load_group(L, obj, jpath, v->name, &row_scope, &v->group);
+	v->when = load_expr(L, obj, "when", jpath, &row_scope, v->name, false, V_BOOL);
+	json_t *values = json_object_get(obj, "values");
+	sub(p, sizeof p, jpath, "values", 0);
+	if (!json_is_object(values) || !json_object_size(values)) {
+		lerr(L, p, false, "'values' must be an object of name: aggregate expression");
+		return;
+	}
+	struct expr_scope scope = {.rs = L->rs, .columns = row_scope.columns, .aggregate = true,
+				   .group = v->group, .ngroup = v->ngroup};
+	size_t n = json_object_size(values);
+	v->value_names = xcalloc(n + 1, sizeof *v->value_names);
+	v->values = xcalloc(n + 1, sizeof *v->values);
+	v->out_names = xcalloc(v->ngroup + n + 1, sizeof *v->out_names);
+	v->out_types = xcalloc(v->ngroup + n + 1, sizeof *v->out_types);
+	for (size_t g = 0; g < v->ngroup; g++) {
+		v->out_names[g] = expr_key_name(v->group[g]);
+		v->out_types[g] = expr_type(v->group[g]);
+	}
+	const char *name;
+	json_t *e;
+	json_object_foreach(values, name, e) {
+		sub(q, sizeof q, p, name, 0);
+		bool clash = false;
+		for (size_t k = 0; k < v->ngroup + v->nvalues; k++)
+			clash = clash || strcmp(v->out_names[k], name) == 0;
+		if (!is_identifier(name, false) || (name[0] >= '0' && name[0] <= '9') || clash) {
+			lerr(L, q, true, "'%s' must be a name (letters, digits, '_') no other column of the view has", name);
+			continue;
+		}
+		if (!json_is_string(e)) {
+			lerr(L, q, false, "a value must be an aggregate expression (a string)");
+			continue;
+		}
+		int pos;
+		struct expr *x = expr_compile(json_string_value(e), &scope, err, sizeof err, &pos);
+		if (!x) {
+			lerr(L, q, false, "view '%s': %s (at character %d)", v->name, err, pos);
+			continue;
+		}
+		v->value_names[v->nvalues] = xstrdup(name);
+		v->values[v->nvalues] = x;
+		v->out_names[v->ngroup + v->nvalues] = v->value_names[v->nvalues];
+		v->out_types[v->ngroup + v->nvalues] = expr_type(x);
+		v->nvalues++;
+	}
+	v->slots = scope.slots;
+	v->nslots = scope.nslots;
+	v->out = (struct expr_columns){v->out_names, v->out_types, v->ngroup + v->nvalues};
+}
+
+/* Reads "views", in order: a view may read from one before it. */
+static void load_views(struct loader *L, json_t *root)
+{
+	char p[PATHMAX];
+	json_t *views = json_object_get(root, "views");
+	if (!views)
+		return;
+	if (!json_is_object(views)) {
+		lerr(L, "views", false, "'views' must be an object of name: view");
+		return;
+	}
+	struct ruleset *rs = L->rs;
+	rs->views = xcalloc(json_object_size(views) + 1, sizeof *rs->views);
+	const char *name;
+	json_t *v;
+	json_object_foreach(views, name, v) {
+		sub(p, sizeof p, "views", name, 0);
+		if (!is_identifier(name, true)) {
+			lerr(L, p, true, "view name '%s' must be letters, digits, '-' and '_'", name);
+			continue;
+		}
+		struct view *view = &rs->views[rs->nviews++];
+		view->name = xstrdup(name);
+		load_view(L, v, p, view);
+	}
 }
 
 /* Reads a list of per-group values for coverage: numbers or strings. */
@@ -452,10 +567,8 @@ int rules_let_index(const struct ruleset *rs, const char *name)
 }
 
 /*
- * Reads "let": named sub-expressions.  Each is compiled once here, where
- * aggregate functions and columns are both allowed, so that a mistake is
- * reported even in a let no rule uses; where it is used it is compiled again,
- * as part of that expression, with that place's rules.
+ * Reads "let": named sub-expressions, compiled where they are used, as part
+ * of that expression, with that place's rules (check_lets looks at each once).
  */
 static void load_lets(struct loader *L, json_t *root)
 {
@@ -470,7 +583,7 @@ static void load_lets(struct loader *L, json_t *root)
 	rs->lets = xcalloc(json_object_size(lets) + 1, sizeof *rs->lets);
 	const char *name;
 	json_t *v;
-	char p[PATHMAX], err[256];
+	char p[PATHMAX];
 	json_object_foreach(lets, name, v) {
 		sub(p, sizeof p, "let", name, 0);
 		if (!is_identifier(name, false) || (name[0] >= '0' && name[0] <= '9'))
@@ -482,14 +595,31 @@ static void load_lets(struct loader *L, json_t *root)
 		else
 			rs->lets[rs->nlets++] = (struct let){xstrdup(name), xstrdup(json_string_value(v))};
 	}
+}
+
+/*
+ * Checks every let once, so that a mistake shows even in a let no rule uses:
+ * compiled where aggregate functions and columns are both allowed, over the
+ * rule set's columns or, failing that, some view's.
+ */
+static void check_lets(struct loader *L)
+{
+	const struct ruleset *rs = L->rs;
+	char p[PATHMAX], err[256], first[256];
 	for (size_t i = 0; i < rs->nlets; i++) {
-		struct expr_scope scope = {.rs = rs, .aggregate = true};
-		int pos;
-		struct expr *e = expr_compile(rs->lets[i].src, &scope, err, sizeof err, &pos);
+		int pos, first_pos = 0;
+		struct expr *e = NULL;
+		for (size_t v = 0; v <= rs->nviews && !e; v++) {
+			struct expr_scope scope = {.rs = rs, .aggregate = true,
+						   .columns = v ? &rs->views[v - 1].out : NULL};
+			e = expr_compile(rs->lets[i].src, &scope, err, sizeof err, &pos);
+			free(scope.slots);
+			if (!v && !e)
+				snprintf(first, sizeof first, "%s", err), first_pos = pos;
+		}
 		if (!e)
-			lerr(L, sub(p, sizeof p, "let", rs->lets[i].name, 0), false, "%s (at character %d)", err, pos);
+			lerr(L, sub(p, sizeof p, "let", rs->lets[i].name, 0), false, "%s (at character %d)", first, first_pos);
 		expr_free(e);
-		free(scope.slots);
 	}
 }
 
@@ -498,6 +628,9 @@ void rules_load(struct loader *L, json_t *root)
 	struct ruleset *rs = L->rs;
 	void *p;
 	load_lets(L, root);
+	if (!L->errors)
+		load_views(L, root);
+	check_lets(L);
 	if (L->errors)
 		return;
 	rs->nrow_rules = load_array(L, root, "rules", sizeof *rs->row_rules, &p, load_row_rule_v);
@@ -541,8 +674,24 @@ static void free_written(struct written_rule *r)
 	free(r->slots);
 }
 
+static void free_view(struct view *v)
+{
+	free(v->name);
+	for (size_t g = 0; g < v->ngroup; g++)
+		expr_free(v->group[g]);
+	free(v->group);
+	expr_free(v->when);
+	for (size_t k = 0; k < v->nvalues; k++)
+		free(v->value_names[k]), expr_free(v->values[k]);
+	free(v->value_names), free(v->values), free(v->slots);
+	free(v->out_names), free(v->out_types);
+}
+
 void rules_free(struct ruleset *rs)
 {
+	for (size_t i = 0; i < rs->nviews; i++)
+		free_view(&rs->views[i]);
+	free(rs->views);
 	for (size_t i = 0; i < rs->nlets; i++)
 		free(rs->lets[i].name), free(rs->lets[i].src);
 	free(rs->lets);
@@ -564,593 +713,4 @@ void rules_free(struct ruleset *rs)
 		free_messages(c->message);
 	}
 	free(rs->row_rules), free(rs->aggregates), free(rs->coverage);
-}
-
-/* ---- running ---- */
-
-/* One aggregate's groups: key values and accumulators, in order of first appearance. */
-struct group_table {
-	struct strmap index;     /* serialised key → group number */
-	long last_group;         /* the previous row's group: sorted files repeat it */
-	struct value *keys;      /* ngroups × ngroup, strings owned */
-	struct agg_acc *accs;    /* ngroups × nslots */
-	size_t ngroups, cap;
-};
-
-/* One coverage rule's record of what was seen. */
-struct coverage_seen {
-	struct strmap pairs;     /* serialised per value + key */
-	struct strmap per_index; /* per values seen → order */
-	struct value *per_seen;  /* strings owned */
-	size_t nper, cap;
-};
-
-struct rules_state {
-	const struct ruleset *rs;
-	struct group_table *groups;     /* per aggregate */
-	struct coverage_seen *seen;     /* per coverage rule */
-	bool *absent_input;             /* per row rule: a required column not in the file was reported */
-	struct buf key, msg, rule, text, json;
-};
-
-struct rules_state *rules_state_new(const struct ruleset *rs)
-{
-	struct rules_state *st = xcalloc(1, sizeof *st);
-	st->rs = rs;
-	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
-	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
-	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
-	for (size_t i = 0; i < rs->naggregates; i++)
-		strmap_init(&st->groups[i].index);
-	for (size_t i = 0; i < rs->ncoverage; i++) {
-		strmap_init(&st->seen[i].pairs);
-		strmap_init(&st->seen[i].per_index);
-	}
-	return st;
-}
-
-/* Frees the strings a list of values owns. */
-static void free_values(struct value *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].type == V_STR)
-			free((char *)v[i].str);
-	free(v);
-}
-
-void rules_state_free(struct rules_state *st)
-{
-	if (!st)
-		return;
-	const struct ruleset *rs = st->rs;
-	for (size_t i = 0; i < rs->naggregates; i++) {
-		struct group_table *g = &st->groups[i];
-		strmap_free(&g->index);
-		free_values(g->keys, g->ngroups * rs->aggregates[i].ngroup);
-		agg_acc_free(g->accs, g->ngroups * rs->aggregates[i].nslots);
-		free(g->accs);
-	}
-	for (size_t i = 0; i < rs->ncoverage; i++) {
-		strmap_free(&st->seen[i].pairs);
-		strmap_free(&st->seen[i].per_index);
-		free_values(st->seen[i].per_seen, st->seen[i].nper);
-	}
-	free(st->groups);
-	free(st->seen);
-	free(st->absent_input);
-	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
-	free(st);
-}
-
-/* Appends a value to a hash key, typed so that "1" and 1 stay apart. */
-static void key_add(struct buf *key, const struct value *v)
-{
-	buf_addc(key, (char)('0' + v->type));
-	if (v->type == V_STR) {
-		uint32_t len = (uint32_t)v->len;
-		buf_add(key, &len, sizeof len);
-		buf_add(key, v->str, v->len);
-	} else {
-		buf_add(key, &v->num, sizeof v->num);
-	}
-}
-
-/* True if two lists of group key values would give the same key_add bytes. */
-static bool same_keys(const struct value *a, const struct value *b, size_t n)
-{
-	for (size_t k = 0; k < n; k++) {
-		if (a[k].type != b[k].type)
-			return false;
-		if (a[k].type == V_STR ? a[k].len != b[k].len || memcmp(a[k].str, b[k].str, a[k].len) != 0
-				       : memcmp(&a[k].num, &b[k].num, sizeof a[k].num) != 0)
-			return false;
-	}
-	return true;
-}
-
-/* Copies a value so it outlives the record (strings duplicated). */
-static struct value keep_value(const struct value *v)
-{
-	struct value c = *v;
-	if (v->type == V_STR)
-		c.str = xstrndup(v->str, v->len);
-	return c;
-}
-
-/* Renders a template; {name} parts are resolved by the caller's function. */
-static const char *render(struct rules_state *st, const struct template *t, const struct eval_ctx *ctx,
-			  void (*name)(void *arg, const char *name, struct buf *out), void *arg)
-{
-	buf_reset(&st->msg);
-	for (size_t i = 0; i < t->nparts; i++) {
-		const struct template_part *p = &t->parts[i];
-		if (p->expr) {
-			struct value v = expr_eval(p->expr, ctx);
-			value_format(&v, &st->msg);
-		} else if (p->is_name) {
-			name(arg, p->text, &st->msg);
-		} else {
-			buf_adds(&st->msg, p->text);
-		}
-	}
-	return st->msg.data ? st->msg.data : "";
-}
-
-/* {name} in a row rule: the column's cell text. */
-static void row_name(void *arg, const char *name, struct buf *out)
-{
-	const struct row_view *row = ((void **)arg)[0];
-	const struct ruleset *rs = ((void **)arg)[1];
-	int c = ruleset_column(rs, name);
-	if (c >= 0 && row->text[c])
-		buf_add(out, row->text[c], row->textlen[c]);
-}
-
-/* Emits a failed row rule, pointing at its first column's cell. */
-static void row_finding(struct rules_state *st, const struct written_rule *r, const struct row_view *row,
-			const struct eval_ctx *ctx, struct diag_file *out)
-{
-	enum lang lang = out->opt->lang;
-	const struct template *t = &r->message[lang];
-	void *arg[2] = {(void *)row, (void *)st->rs};
-	struct diag d = DIAG_INIT;
-	d.severity = r->severity;
-	d.code = r->code;
-	d.rule = r->id;
-	d.line = row->line;
-	d.row = row->row;
-	d.county = row->county;
-	d.plan = r->plan ? r->plan : st->rs->plan;
-	d.expected = expr_source(r->assert);
-	if (r->ncols) {
-		size_t c = r->cols[0];
-		d.column = st->rs->cols[c].name;
-		if (row->file_col[c] != SIZE_MAX) {
-			d.cell = row->file_col[c];
-			d.value = row->text[c] ? row->text[c] : "";
-			d.value_len = row->text[c] ? row->textlen[c] : 0;
-		}
-	}
-	if (t->nparts) {
-		d.message = render(st, t, ctx, row_name, arg);
-	} else {
-		buf_reset(&st->msg);
-		buf_addf(&st->msg, lang == LANG_ZH ? "不满足规则 %s：%s" : "rule %s fails: %s", r->id,
-			 expr_source(r->assert));
-		d.message = st->msg.data;
-	}
-	diag_emit(out, &d);
-}
-
-/* Finds or creates the group of the current row; returns its number or -1 for a null key. */
-static long find_group(struct rules_state *st, size_t a, const struct eval_ctx *ctx)
-{
-	const struct written_rule *r = &st->rs->aggregates[a];
-	struct group_table *g = &st->groups[a];
-	struct value keys[32];
-	size_t nk = r->ngroup < 32 ? r->ngroup : 32;
-	for (size_t k = 0; k < nk; k++) {
-		keys[k] = expr_eval(r->group[k], ctx);
-		if (keys[k].type == V_NULL)
-			return -1;
-	}
-	if (g->ngroups && same_keys(keys, &g->keys[(size_t)g->last_group * r->ngroup], nk))
-		return g->last_group;
-	buf_reset(&st->key);
-	for (size_t k = 0; k < nk; k++)
-		key_add(&st->key, &keys[k]);
-	bool inserted;
-	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
-	if (!inserted)
-		return g->last_group = (long)*slot;
-	if (g->ngroups == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->keys = xrealloc(g->keys, g->cap * (r->ngroup + 1) * sizeof *g->keys);
-		g->accs = xrealloc(g->accs, g->cap * (r->nslots + 1) * sizeof *g->accs);
-	}
-	for (size_t k = 0; k < nk; k++)
-		g->keys[g->ngroups * r->ngroup + k] = keep_value(&keys[k]);
-	memset(&g->accs[g->ngroups * r->nslots], 0, r->nslots * sizeof *g->accs);
-	*slot = g->ngroups;
-	g->last_group = (long)g->ngroups;
-	return (long)g->ngroups++;
-}
-
-/* Records the row's key (and per value) for a coverage rule. */
-static void coverage_row(struct rules_state *st, size_t i, const struct row_view *row,
-			 const struct eval_ctx *ctx)
-{
-	const struct coverage_rule *c = &st->rs->coverage[i];
-	struct coverage_seen *s = &st->seen[i];
-	if (!row->text[c->col] || !row->textlen[c->col])
-		return;
-	if (c->when) {
-		struct value w = expr_eval(c->when, ctx);
-		if (w.type != V_BOOL || !w.num)
-			return;
-	}
-	buf_reset(&st->key);
-	if (c->per) {
-		struct value pv = expr_eval(c->per, ctx);
-		if (pv.type == V_NULL)
-			return;
-		key_add(&st->key, &pv);
-		bool inserted;
-		uint64_t *n = strmap_upsert(&s->per_index, st->key.data, st->key.len, &inserted);
-		if (inserted) {
-			if (s->nper == s->cap) {
-				s->cap = s->cap ? s->cap * 2 : 16;
-				s->per_seen = xrealloc(s->per_seen, s->cap * sizeof *s->per_seen);
-			}
-			*n = s->nper;
-			s->per_seen[s->nper++] = keep_value(&pv);
-		}
-	}
-	struct value k = {.type = V_STR, .str = row->text[c->col], .len = row->textlen[c->col]};
-	key_add(&st->key, &k);
-	strmap_put(&s->pairs, st->key.data, st->key.len, 1, NULL);
-}
-
-/*
- * Reports that a rule's matches() hit the pattern's match limit on this row,
- * so the rule could not be judged there: a warning at the cell it was
- * matching (or the rule's first column), as for a column's own pattern.
- */
-static void pattern_limit_finding(struct rules_state *st, const struct written_rule *r,
-				  const struct row_view *row, const struct eval_trouble *t, struct diag_file *out)
-{
-	struct diag d = DIAG_INIT;
-	d.severity = SEV_WARNING;
-	d.code = "pattern-limit";
-	d.rule = r->id;
-	d.line = row->line;
-	d.row = row->row;
-	d.county = row->county;
-	d.plan = r->plan ? r->plan : st->rs->plan;
-	long c = t->pattern_col >= 0 ? t->pattern_col : r->ncols ? (long)r->cols[0] : -1;
-	if (c >= 0) {
-		d.column = st->rs->cols[c].name;
-		if (row->file_col[c] != SIZE_MAX) {
-			d.cell = row->file_col[c];
-			d.value = row->text[c] ? row->text[c] : "";
-			d.value_len = row->text[c] ? row->textlen[c] : 0;
-		}
-	}
-	d.message = diag_msg(&st->msg, out->opt->lang, "规则 %s 的 matches() 超出匹配步数上限，本行未能判定",
-			     "rule %s could not be judged on this row: matches() hit the pattern's match limit", r->id);
-	diag_emit(out, &d);
-}
-
-/* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
-static struct value judge(struct rules_state *st, const struct written_rule *r, const struct expr *e,
-			  const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
-{
-	struct eval_trouble *t = ctx->trouble;
-	t->pattern_limit = false;
-	struct value v = expr_eval(e, ctx);
-	if (!t->pattern_limit)
-		return v;
-	pattern_limit_finding(st, r, row, t, out);
-	return (struct value){.type = V_NULL};
-}
-
-/* A column's name as the user sees it: its label, or its name. */
-static const char *shown_name(const struct ruleset *rs, size_t col)
-{
-	return rs->cols[col].label ? rs->cols[col].label : rs->cols[col].name;
-}
-
-/*
- * Reports, once for the file, that a row rule requires a column the file does
- * not have; from then on its rows are not reported one by one.
- */
-static void report_absent_input(struct rules_state *st, size_t i, size_t col, struct diag_file *out)
-{
-	const struct ruleset *rs = st->rs;
-	const struct written_rule *r = &rs->row_rules[i];
-	enum lang lang = out->opt->lang;
-	st->absent_input[i] = true;
-	struct diag d = DIAG_INIT;
-	d.severity = r->requires_severity;
-	d.code = "cannot-verify";
-	d.rule = r->id;
-	d.column = rs->cols[col].name;
-	d.plan = r->plan ? r->plan : rs->plan;
-	d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
-			     "rule %s cannot be verified: the file has no '%s' column",
-			     lang == LANG_ZH ? shown_name(rs, col) : r->id, lang == LANG_ZH ? r->id : shown_name(rs, col));
-	diag_emit(out, &d);
-}
-
-/*
- * True if every input a row rule requires has a value on this row; otherwise
- * reports cannot-verify at the first blank one, naming them all, or, for a
- * required column missing from the whole file, once for the file.
- */
-static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
-{
-	const struct ruleset *rs = st->rs;
-	const struct written_rule *r = &rs->row_rules[i];
-	size_t first = SIZE_MAX;
-	buf_reset(&st->text);
-	for (size_t k = 0; k < r->nrequires; k++) {
-		size_t c = r->requires[k];
-		if (row->values[c].type != V_NULL)
-			continue;
-		if (row->file_col[c] == SIZE_MAX) {
-			if (!st->absent_input[i])
-				report_absent_input(st, i, c, out);
-			return false;
-		}
-		if (first == SIZE_MAX)
-			first = c;
-		else
-			buf_adds(&st->text, out->opt->lang == LANG_ZH ? "、" : "', '");
-		buf_adds(&st->text, shown_name(rs, c));
-	}
-	if (first == SIZE_MAX)
-		return true;
-	enum lang lang = out->opt->lang;
-	struct diag d = DIAG_INIT;
-	d.severity = r->requires_severity;
-	d.code = "cannot-verify";
-	d.rule = r->id;
-	d.line = row->line;
-	d.row = row->row;
-	d.county = row->county;
-	d.plan = r->plan ? r->plan : rs->plan;
-	d.column = rs->cols[first].name;
-	if (row->file_col[first] != SIZE_MAX) {
-		d.cell = row->file_col[first];
-		d.value = row->text[first] ? row->text[first] : "";
-		d.value_len = row->text[first] ? row->textlen[first] : 0;
-	}
-	d.message = diag_msg(&st->msg, lang, "「%s」没有可用的值，规则 %s 本行无法核验",
-			     "rule %s cannot be verified on this row: no usable value for '%s'",
-			     lang == LANG_ZH ? st->text.data : r->id, lang == LANG_ZH ? r->id : st->text.data);
-	diag_emit(out, &d);
-	return false;
-}
-
-void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
-{
-	const struct ruleset *rs = st->rs;
-	struct eval_trouble trouble;
-	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		const struct written_rule *r = &rs->row_rules[i];
-		if (r->when) {
-			struct value w = judge(st, r, r->when, row, &ctx, out);
-			if (w.type != V_BOOL || !w.num)
-				continue;
-		}
-		if (r->nrequires && !inputs_present(st, i, row, out))
-			continue;
-		struct value v = judge(st, r, r->assert, row, &ctx, out);
-		if (v.type == V_BOOL && !v.num)
-			row_finding(st, r, row, &ctx, out);
-	}
-	for (size_t a = 0; a < rs->naggregates; a++) {
-		const struct written_rule *r = &rs->aggregates[a];
-		if (r->when) {
-			struct value w = judge(st, r, r->when, row, &ctx, out);
-			if (w.type != V_BOOL || !w.num)
-				continue;
-		}
-		trouble.pattern_limit = false;
-		long g = find_group(st, a, &ctx);
-		if (g >= 0)
-			agg_update(r->slots, r->nslots, &st->groups[a].accs[(size_t)g * r->nslots], &ctx);
-		if (trouble.pattern_limit)
-			pattern_limit_finding(st, r, row, &trouble, out);
-	}
-	for (size_t i = 0; i < rs->ncoverage; i++)
-		coverage_row(st, i, row, &ctx);
-}
-
-/* The county of a group: its key that is the rule set's county column, as a code. */
-static const char *group_county(const struct ruleset *rs, const struct written_rule *r,
-				const struct value *keys, char *buf, size_t size)
-{
-	if (rs->county_mode == COUNTY_NONE)
-		return NULL;
-	for (size_t k = 0; k < r->ngroup; k++) {
-		const size_t *cols;
-		size_t n = expr_columns(r->group[k], &cols);
-		if (n != 1 || cols[0] != rs->county_col || keys[k].type != V_STR ||
-		    strcmp(expr_key_name(r->group[k]), rs->cols[rs->county_col].name) != 0)
-			continue;
-		const struct column *c = &rs->cols[rs->county_col];
-		size_t row;
-		bool alias;
-		if (!reftable_find(c->ref, c->ref_col, keys[k].str, keys[k].len, &row, &alias))
-			return NULL;
-		snprintf(buf, size, "%s", reftable_cell(rs->counties, row, rs->county_code_col));
-		return buf;
-	}
-	return NULL;
-}
-
-struct group_names {
-	const struct written_rule *r;
-	const struct value *keys;
-};
-
-/* {name} in an aggregate: the group key of that name. */
-static void group_name(void *arg, const char *name, struct buf *out)
-{
-	const struct group_names *gn = arg;
-	for (size_t k = 0; k < gn->r->ngroup; k++)
-		if (strcmp(expr_key_name(gn->r->group[k]), name) == 0)
-			value_format(&gn->keys[k], out);
-}
-
-/* Writes the group object of design.md §3.1: {"county_code":"441881","year":2025}. */
-static const char *group_json(struct rules_state *st, const struct written_rule *r, const struct value *keys)
-{
-	buf_reset(&st->json);
-	buf_addc(&st->json, '{');
-	for (size_t k = 0; k < r->ngroup; k++) {
-		jsonw_key(&st->json, expr_key_name(r->group[k]));
-		value_json(&keys[k], &st->json);
-	}
-	buf_addc(&st->json, '}');
-	return st->json.data;
-}
-
-/* Judges every group of one aggregate. */
-static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
-{
-	const struct written_rule *r = &st->rs->aggregates[a];
-	struct group_table *g = &st->groups[a];
-	enum lang lang = out->opt->lang;
-	char county[64];
-	for (size_t i = 0; i < g->ngroups; i++) {
-		const struct value *keys = &g->keys[i * r->ngroup];
-		struct eval_ctx ctx = {.rs = st->rs, .keys = keys, .accs = &g->accs[i * r->nslots]};
-		struct value v = expr_eval(r->assert, &ctx);
-		if (v.type != V_BOOL || v.num)
-			continue;
-		struct diag d = DIAG_INIT;
-		d.severity = r->severity;
-		d.code = r->code;
-		d.rule = r->id;
-		d.expected = expr_source(r->assert);
-		d.plan = r->plan ? r->plan : st->rs->plan;
-		d.county = group_county(st->rs, r, keys, county, sizeof county);
-		char *gj = xstrdup(group_json(st, r, keys));
-		d.group = gj;
-		if (r->message[lang].nparts) {
-			struct group_names gn = {r, keys};
-			d.message = render(st, &r->message[lang], &ctx, group_name, &gn);
-		} else {
-			buf_reset(&st->msg);
-			buf_addf(&st->msg, lang == LANG_ZH ? "分组 %s 不满足 %s" : "group %s fails %s", gj,
-				 expr_source(r->assert));
-			d.message = st->msg.data;
-		}
-		diag_emit(out, &d);
-		free(gj);
-	}
-}
-
-struct coverage_names {
-	const struct coverage_rule *c;
-	size_t key;
-	const struct value *per;
-};
-
-/* {value}, {label} and {per} in a coverage message. */
-static void coverage_name(void *arg, const char *name, struct buf *out)
-{
-	const struct coverage_names *cn = arg;
-	if (!strcmp(name, "value"))
-		buf_adds(out, cn->c->expected[cn->key]);
-	else if (!strcmp(name, "label") && cn->c->expected_label[cn->key])
-		buf_adds(out, cn->c->expected_label[cn->key]);
-	else if (!strcmp(name, "per") && cn->per)
-		value_format(cn->per, out);
-}
-
-/* Reports one expected key missing (for one per value, when given). */
-static void coverage_finding(struct rules_state *st, const struct coverage_rule *c, size_t k,
-			     const struct value *per, struct diag_file *out)
-{
-	const struct ruleset *rs = st->rs;
-	enum lang lang = out->opt->lang;
-	const char *colname = rs->cols[c->col].name;
-	const char *shown = rs->cols[c->col].label ? rs->cols[c->col].label : colname;
-	const char *label = c->expected_label[k];
-	struct diag d = DIAG_INIT;
-	d.severity = c->severity;
-	d.code = "coverage";
-	d.rule = c->id;
-	d.column = colname;
-	d.plan = c->plan ? c->plan : rs->plan;
-	d.county = rs->county_mode != COUNTY_NONE && c->col == rs->county_col &&
-		   rs->county_mode == COUNTY_BY_CODE ? c->expected[k] : NULL;
-	buf_reset(&st->json);
-	buf_addc(&st->json, '{');
-	if (per) {
-		jsonw_key(&st->json, expr_key_name(c->per));
-		value_json(per, &st->json);
-	}
-	jsonw_key(&st->json, colname);
-	jsonw_string(&st->json, c->expected[k], strlen(c->expected[k]));
-	buf_addc(&st->json, '}');
-	d.group = st->json.data;
-	if (c->message[lang].nparts) {
-		struct coverage_names cn = {c, k, per};
-		d.message = render(st, &c->message[lang], NULL, coverage_name, &cn);
-	} else {
-		buf_reset(&st->text);
-		if (per)
-			value_format(per, &st->text);
-		buf_reset(&st->msg);
-		if (lang == LANG_ZH && label)
-			buf_addf(&st->msg, "缺少「%s」为 %s（%s）的记录", shown, c->expected[k], label);
-		else if (lang == LANG_ZH)
-			buf_addf(&st->msg, "缺少「%s」为 %s 的记录", shown, c->expected[k]);
-		if (lang == LANG_ZH && per)
-			buf_addf(&st->msg, "（%s = %s", expr_key_name(c->per), st->text.data);
-		if (lang == LANG_EN)
-			buf_addf(&st->msg, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
-				 label ? " (" : "", label ? label : "", label ? ")" : "",
-				 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
-				 per ? st->text.data : "");
-		if (lang == LANG_ZH && per)
-			buf_adds(&st->msg, "）");
-		d.message = st->msg.data;
-	}
-	diag_emit(out, &d);
-}
-
-/* Judges one coverage rule: every expected key, for every per value. */
-static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *out)
-{
-	const struct coverage_rule *c = &st->rs->coverage[i];
-	struct coverage_seen *s = &st->seen[i];
-	const struct value *pers = c->per_values ? c->per_values : s->per_seen;
-	size_t nper = c->per ? (c->per_values ? c->nper_values : s->nper) : 1;
-	struct buf key = {0};
-	for (size_t p = 0; p < nper; p++) {
-		for (size_t k = 0; k < c->nexpected; k++) {
-			buf_reset(&key);
-			if (c->per)
-				key_add(&key, &pers[p]);
-			struct value kv = {.type = V_STR, .str = c->expected[k], .len = strlen(c->expected[k])};
-			key_add(&key, &kv);
-			if (!strmap_get(&s->pairs, key.data, key.len, NULL))
-				coverage_finding(st, c, k, c->per ? &pers[p] : NULL, out);
-		}
-	}
-	buf_free(&key);
-}
-
-void rules_finish(struct rules_state *st, struct diag_file *out)
-{
-	for (size_t a = 0; a < st->rs->naggregates; a++)
-		finish_aggregate(st, a, out);
-	for (size_t i = 0; i < st->rs->ncoverage; i++)
-		finish_coverage(st, i, out);
 }

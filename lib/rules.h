@@ -32,6 +32,27 @@ struct template {
 	size_t nparts;
 };
 
+/*
+ * A view ("views"): a named aggregation whose groups become rows, one a
+ * group, of the group keys and then the values, for the aggregates (and
+ * views) that read "from" it: a county-day of the stations' means, say.
+ */
+struct view {
+	char *name;
+	int from;                     /* the earlier view whose rows it reads, or -1: the file's */
+	struct expr **group;
+	size_t ngroup;
+	struct expr *when;
+	char **value_names;
+	struct expr **values;         /* aggregate expressions over the group */
+	size_t nvalues;
+	struct agg_slot *slots;
+	size_t nslots;
+	const char **out_names;       /* its rows' columns: the key names, then the value names */
+	enum vtype *out_types;
+	struct expr_columns out;
+};
+
 struct written_rule {
 	char *id, *plan, *code;
 	char *description[2];         /* by enum lang, or NULL */
@@ -44,6 +65,7 @@ struct written_rule {
 	size_t nrequires;
 	enum severity requires_severity; /* of the cannot-verify finding when one is missing */
 	/* aggregates */
+	int from;                     /* the view whose rows it reads, or -1: the file's */
 	struct expr **group;
 	size_t ngroup;
 	struct agg_slot *slots;
@@ -66,7 +88,7 @@ struct coverage_rule {
 	struct template message[2];
 };
 
-/* Reads "let", "rules", "aggregates" and "coverage" into the rule set. */
+/* Reads "let", "views", "rules", "aggregates" and "coverage" into the rule set. */
 void rules_load(struct loader *L, json_t *root);
 
 /* The index of the rule set's let of that name, or -1. */

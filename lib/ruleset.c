@@ -490,7 +490,7 @@ static void load_root(struct loader *L, json_t *root)
 {
 	static const char *const keys[] = {
 		"ruleset", "version", "title", "plan", "description", "match", "dialect",
-		"refs", "columns", "unique", "let", "rules", "aggregates", "coverage", NULL};
+		"refs", "columns", "unique", "let", "views", "rules", "aggregates", "coverage", NULL};
 	struct ruleset *rs = L->rs;
 	if (!json_is_object(root)) {
 		lerr(L, "", false, "a rule set must be a JSON object");

@@ -96,6 +96,8 @@ struct ruleset {
 	struct targets *targets;        /* from the "targets" reference table, or NULL */
 	struct let *lets;
 	size_t nlets;
+	struct view *views;
+	size_t nviews;
 	struct written_rule *row_rules, *aggregates;
 	size_t nrow_rules, naggregates;
 	struct coverage_rule *coverage;

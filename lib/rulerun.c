@@ -1,0 +1,686 @@
+/*
+ * rulerun.c — running the written rules on one file.
+ *
+ * Row rules are judged as each record arrives.  Aggregates and views keep one
+ * set of accumulators per group, found through a hash of the group's key
+ * values; coverage keeps the set of keys seen (per group when asked).  Once
+ * the file has been read, each view's groups become the rows of what reads
+ * from it, then every aggregate and coverage rule is judged, in the order
+ * the groups first appeared.
+ */
+#include "rules.h"
+#include "jsonw.h"
+#include "ruleset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One aggregate's groups: key values and accumulators, in order of first appearance. */
+struct group_table {
+	struct strmap index;     /* serialised key → group number */
+	long last_group;         /* the previous row's group: sorted files repeat it */
+	struct value *keys;      /* ngroups × ngroup, strings owned */
+	struct agg_acc *accs;    /* ngroups × nslots */
+	size_t ngroups, cap;
+};
+
+/* One coverage rule's record of what was seen. */
+struct coverage_seen {
+	struct strmap pairs;     /* serialised per value + key */
+	struct strmap per_index; /* per values seen → order */
+	struct value *per_seen;  /* strings owned */
+	size_t nper, cap;
+};
+
+/* A view's rows, made once the rows it reads are all in: keys then values, a row a group. */
+struct view_rows {
+	struct value *values;    /* nrows × the view's columns; strings borrowed from its group table */
+	size_t nrows;
+};
+
+struct rules_state {
+	const struct ruleset *rs;
+	struct group_table *groups;     /* per aggregate */
+	struct group_table *view_groups; /* per view */
+	struct view_rows *view_rows;    /* per view */
+	struct coverage_seen *seen;     /* per coverage rule */
+	bool *absent_input;             /* per row rule: a required column not in the file was reported */
+	struct buf key, msg, rule, text, json;
+};
+
+struct rules_state *rules_state_new(const struct ruleset *rs)
+{
+	struct rules_state *st = xcalloc(1, sizeof *st);
+	st->rs = rs;
+	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
+	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
+	st->view_groups = xcalloc(rs->nviews + 1, sizeof *st->view_groups);
+	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
+	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
+	for (size_t i = 0; i < rs->naggregates; i++)
+		strmap_init(&st->groups[i].index);
+	for (size_t i = 0; i < rs->nviews; i++)
+		strmap_init(&st->view_groups[i].index);
+	for (size_t i = 0; i < rs->ncoverage; i++) {
+		strmap_init(&st->seen[i].pairs);
+		strmap_init(&st->seen[i].per_index);
+	}
+	return st;
+}
+
+/* Frees the strings a list of values owns. */
+static void free_values(struct value *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == V_STR)
+			free((char *)v[i].str);
+	free(v);
+}
+
+/* Frees a group table: its index, its keys (strings owned) and its accumulators. */
+static void free_group_table(struct group_table *g, size_t ngroup, size_t nslots)
+{
+	strmap_free(&g->index);
+	free_values(g->keys, g->ngroups * ngroup);
+	agg_acc_free(g->accs, g->ngroups * nslots);
+	free(g->accs);
+}
+
+void rules_state_free(struct rules_state *st)
+{
+	if (!st)
+		return;
+	const struct ruleset *rs = st->rs;
+	for (size_t i = 0; i < rs->naggregates; i++)
+		free_group_table(&st->groups[i], rs->aggregates[i].ngroup, rs->aggregates[i].nslots);
+	for (size_t i = 0; i < rs->nviews; i++) {
+		free_group_table(&st->view_groups[i], rs->views[i].ngroup, rs->views[i].nslots);
+		free(st->view_rows[i].values);
+	}
+	free(st->view_groups);
+	free(st->view_rows);
+	for (size_t i = 0; i < rs->ncoverage; i++) {
+		strmap_free(&st->seen[i].pairs);
+		strmap_free(&st->seen[i].per_index);
+		free_values(st->seen[i].per_seen, st->seen[i].nper);
+	}
+	free(st->groups);
+	free(st->seen);
+	free(st->absent_input);
+	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
+	free(st);
+}
+
+/* Appends a value to a hash key, typed so that "1" and 1 stay apart. */
+static void key_add(struct buf *key, const struct value *v)
+{
+	buf_addc(key, (char)('0' + v->type));
+	if (v->type == V_STR) {
+		uint32_t len = (uint32_t)v->len;
+		buf_add(key, &len, sizeof len);
+		buf_add(key, v->str, v->len);
+	} else {
+		buf_add(key, &v->num, sizeof v->num);
+	}
+}
+
+/* True if two lists of group key values would give the same key_add bytes. */
+static bool same_keys(const struct value *a, const struct value *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (a[k].type != b[k].type)
+			return false;
+		if (a[k].type == V_STR ? a[k].len != b[k].len || memcmp(a[k].str, b[k].str, a[k].len) != 0
+				       : memcmp(&a[k].num, &b[k].num, sizeof a[k].num) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Copies a value so it outlives the record (strings duplicated). */
+static struct value keep_value(const struct value *v)
+{
+	struct value c = *v;
+	if (v->type == V_STR)
+		c.str = xstrndup(v->str, v->len);
+	return c;
+}
+
+/* Renders a template; {name} parts are resolved by the caller's function. */
+static const char *render(struct rules_state *st, const struct template *t, const struct eval_ctx *ctx,
+			  void (*name)(void *arg, const char *name, struct buf *out), void *arg)
+{
+	buf_reset(&st->msg);
+	for (size_t i = 0; i < t->nparts; i++) {
+		const struct template_part *p = &t->parts[i];
+		if (p->expr) {
+			struct value v = expr_eval(p->expr, ctx);
+			value_format(&v, &st->msg);
+		} else if (p->is_name) {
+			name(arg, p->text, &st->msg);
+		} else {
+			buf_adds(&st->msg, p->text);
+		}
+	}
+	return st->msg.data ? st->msg.data : "";
+}
+
+/* {name} in a row rule: the column's cell text. */
+static void row_name(void *arg, const char *name, struct buf *out)
+{
+	const struct row_view *row = ((void **)arg)[0];
+	const struct ruleset *rs = ((void **)arg)[1];
+	int c = ruleset_column(rs, name);
+	if (c >= 0 && row->text[c])
+		buf_add(out, row->text[c], row->textlen[c]);
+}
+
+/* Emits a failed row rule, pointing at its first column's cell. */
+static void row_finding(struct rules_state *st, const struct written_rule *r, const struct row_view *row,
+			const struct eval_ctx *ctx, struct diag_file *out)
+{
+	enum lang lang = out->opt->lang;
+	const struct template *t = &r->message[lang];
+	void *arg[2] = {(void *)row, (void *)st->rs};
+	struct diag d = DIAG_INIT;
+	d.severity = r->severity;
+	d.code = r->code;
+	d.rule = r->id;
+	d.line = row->line;
+	d.row = row->row;
+	d.county = row->county;
+	d.plan = r->plan ? r->plan : st->rs->plan;
+	d.expected = expr_source(r->assert);
+	if (r->ncols) {
+		size_t c = r->cols[0];
+		d.column = st->rs->cols[c].name;
+		if (row->file_col[c] != SIZE_MAX) {
+			d.cell = row->file_col[c];
+			d.value = row->text[c] ? row->text[c] : "";
+			d.value_len = row->text[c] ? row->textlen[c] : 0;
+		}
+	}
+	if (t->nparts) {
+		d.message = render(st, t, ctx, row_name, arg);
+	} else {
+		buf_reset(&st->msg);
+		buf_addf(&st->msg, lang == LANG_ZH ? "不满足规则 %s：%s" : "rule %s fails: %s", r->id,
+			 expr_source(r->assert));
+		d.message = st->msg.data;
+	}
+	diag_emit(out, &d);
+}
+
+/*
+ * Finds or creates the group of the current row in a table grouped by ngroup
+ * expressions with nslots accumulators; returns its number, or -1 for a null key.
+ */
+static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
+		       size_t nslots, const struct eval_ctx *ctx)
+{
+	struct value keys[32];
+	size_t nk = ngroup < 32 ? ngroup : 32;
+	for (size_t k = 0; k < nk; k++) {
+		keys[k] = expr_eval(group[k], ctx);
+		if (keys[k].type == V_NULL)
+			return -1;
+	}
+	if (g->ngroups && same_keys(keys, &g->keys[(size_t)g->last_group * ngroup], nk))
+		return g->last_group;
+	buf_reset(&st->key);
+	for (size_t k = 0; k < nk; k++)
+		key_add(&st->key, &keys[k]);
+	bool inserted;
+	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
+	if (!inserted)
+		return g->last_group = (long)*slot;
+	if (g->ngroups == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->keys = xrealloc(g->keys, g->cap * (ngroup + 1) * sizeof *g->keys);
+		g->accs = xrealloc(g->accs, g->cap * (nslots + 1) * sizeof *g->accs);
+	}
+	for (size_t k = 0; k < nk; k++)
+		g->keys[g->ngroups * ngroup + k] = keep_value(&keys[k]);
+	memset(&g->accs[g->ngroups * nslots], 0, nslots * sizeof *g->accs);
+	*slot = g->ngroups;
+	g->last_group = (long)g->ngroups;
+	return (long)g->ngroups++;
+}
+
+/* Records the row's key (and per value) for a coverage rule. */
+static void coverage_row(struct rules_state *st, size_t i, const struct row_view *row,
+			 const struct eval_ctx *ctx)
+{
+	const struct coverage_rule *c = &st->rs->coverage[i];
+	struct coverage_seen *s = &st->seen[i];
+	if (!row->text[c->col] || !row->textlen[c->col])
+		return;
+	if (c->when) {
+		struct value w = expr_eval(c->when, ctx);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	buf_reset(&st->key);
+	if (c->per) {
+		struct value pv = expr_eval(c->per, ctx);
+		if (pv.type == V_NULL)
+			return;
+		key_add(&st->key, &pv);
+		bool inserted;
+		uint64_t *n = strmap_upsert(&s->per_index, st->key.data, st->key.len, &inserted);
+		if (inserted) {
+			if (s->nper == s->cap) {
+				s->cap = s->cap ? s->cap * 2 : 16;
+				s->per_seen = xrealloc(s->per_seen, s->cap * sizeof *s->per_seen);
+			}
+			*n = s->nper;
+			s->per_seen[s->nper++] = keep_value(&pv);
+		}
+	}
+	struct value k = {.type = V_STR, .str = row->text[c->col], .len = row->textlen[c->col]};
+	key_add(&st->key, &k);
+	strmap_put(&s->pairs, st->key.data, st->key.len, 1, NULL);
+}
+
+/*
+ * Reports that a rule's matches() hit the pattern's match limit on this row,
+ * so the rule could not be judged there: a warning at the cell it was
+ * matching (or the rule's first column), as for a column's own pattern.
+ */
+static void pattern_limit_finding(struct rules_state *st, const struct written_rule *r,
+				  const struct row_view *row, const struct eval_trouble *t, struct diag_file *out)
+{
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_WARNING;
+	d.code = "pattern-limit";
+	d.rule = r->id;
+	d.line = row->line;
+	d.row = row->row;
+	d.county = row->county;
+	d.plan = r->plan ? r->plan : st->rs->plan;
+	long c = t->pattern_col >= 0 ? t->pattern_col : r->ncols ? (long)r->cols[0] : -1;
+	if (c >= 0) {
+		d.column = st->rs->cols[c].name;
+		if (row->file_col[c] != SIZE_MAX) {
+			d.cell = row->file_col[c];
+			d.value = row->text[c] ? row->text[c] : "";
+			d.value_len = row->text[c] ? row->textlen[c] : 0;
+		}
+	}
+	d.message = diag_msg(&st->msg, out->opt->lang, "规则 %s 的 matches() 超出匹配步数上限，本行未能判定",
+			     "rule %s could not be judged on this row: matches() hit the pattern's match limit", r->id);
+	diag_emit(out, &d);
+}
+
+/* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
+static struct value judge(struct rules_state *st, const struct written_rule *r, const struct expr *e,
+			  const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	struct eval_trouble *t = ctx->trouble;
+	t->pattern_limit = false;
+	struct value v = expr_eval(e, ctx);
+	if (!t->pattern_limit)
+		return v;
+	pattern_limit_finding(st, r, row, t, out);
+	return (struct value){.type = V_NULL};
+}
+
+/* A column's name as the user sees it: its label, or its name. */
+static const char *shown_name(const struct ruleset *rs, size_t col)
+{
+	return rs->cols[col].label ? rs->cols[col].label : rs->cols[col].name;
+}
+
+/*
+ * Reports, once for the file, that a row rule requires a column the file does
+ * not have; from then on its rows are not reported one by one.
+ */
+static void report_absent_input(struct rules_state *st, size_t i, size_t col, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
+	enum lang lang = out->opt->lang;
+	st->absent_input[i] = true;
+	struct diag d = DIAG_INIT;
+	d.severity = r->requires_severity;
+	d.code = "cannot-verify";
+	d.rule = r->id;
+	d.column = rs->cols[col].name;
+	d.plan = r->plan ? r->plan : rs->plan;
+	d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
+			     "rule %s cannot be verified: the file has no '%s' column",
+			     lang == LANG_ZH ? shown_name(rs, col) : r->id, lang == LANG_ZH ? r->id : shown_name(rs, col));
+	diag_emit(out, &d);
+}
+
+/*
+ * True if every input a row rule requires has a value on this row; otherwise
+ * reports cannot-verify at the first blank one, naming them all, or, for a
+ * required column missing from the whole file, once for the file.
+ */
+static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
+	size_t first = SIZE_MAX;
+	buf_reset(&st->text);
+	for (size_t k = 0; k < r->nrequires; k++) {
+		size_t c = r->requires[k];
+		if (row->values[c].type != V_NULL)
+			continue;
+		if (row->file_col[c] == SIZE_MAX) {
+			if (!st->absent_input[i])
+				report_absent_input(st, i, c, out);
+			return false;
+		}
+		if (first == SIZE_MAX)
+			first = c;
+		else
+			buf_adds(&st->text, out->opt->lang == LANG_ZH ? "、" : "', '");
+		buf_adds(&st->text, shown_name(rs, c));
+	}
+	if (first == SIZE_MAX)
+		return true;
+	enum lang lang = out->opt->lang;
+	struct diag d = DIAG_INIT;
+	d.severity = r->requires_severity;
+	d.code = "cannot-verify";
+	d.rule = r->id;
+	d.line = row->line;
+	d.row = row->row;
+	d.county = row->county;
+	d.plan = r->plan ? r->plan : rs->plan;
+	d.column = rs->cols[first].name;
+	if (row->file_col[first] != SIZE_MAX) {
+		d.cell = row->file_col[first];
+		d.value = row->text[first] ? row->text[first] : "";
+		d.value_len = row->text[first] ? row->textlen[first] : 0;
+	}
+	d.message = diag_msg(&st->msg, lang, "「%s」没有可用的值，规则 %s 本行无法核验",
+			     "rule %s cannot be verified on this row: no usable value for '%s'",
+			     lang == LANG_ZH ? st->text.data : r->id, lang == LANG_ZH ? r->id : st->text.data);
+	diag_emit(out, &d);
+	return false;
+}
+
+/* Feeds a row to a table's group (when it passes the when): the group's accumulators take it. */
+static void feed(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
+		 const struct expr *when, const struct agg_slot *slots, size_t nslots, const struct eval_ctx *ctx)
+{
+	if (when) {
+		struct value w = expr_eval(when, ctx);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	long i = find_group(st, g, group, ngroup, nslots, ctx);
+	if (i >= 0)
+		agg_update(slots, nslots, &g->accs[(size_t)i * nslots], ctx);
+}
+
+void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	struct eval_trouble trouble;
+	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->when) {
+			struct value w = judge(st, r, r->when, row, &ctx, out);
+			if (w.type != V_BOOL || !w.num)
+				continue;
+		}
+		if (r->nrequires && !inputs_present(st, i, row, out))
+			continue;
+		struct value v = judge(st, r, r->assert, row, &ctx, out);
+		if (v.type == V_BOOL && !v.num)
+			row_finding(st, r, row, &ctx, out);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (r->from >= 0)
+			continue;
+		if (r->when) {
+			struct value w = judge(st, r, r->when, row, &ctx, out);
+			if (w.type != V_BOOL || !w.num)
+				continue;
+		}
+		trouble.pattern_limit = false;
+		feed(st, &st->groups[a], r->group, r->ngroup, NULL, r->slots, r->nslots, &ctx);
+		if (trouble.pattern_limit)
+			pattern_limit_finding(st, r, row, &trouble, out);
+	}
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		if (view->from < 0)
+			feed(st, &st->view_groups[v], view->group, view->ngroup, view->when, view->slots, view->nslots, &ctx);
+	}
+	for (size_t i = 0; i < rs->ncoverage; i++)
+		coverage_row(st, i, row, &ctx);
+}
+
+/* The county of a group: its key that is the rule set's county column, as a code. */
+static const char *group_county(const struct ruleset *rs, const struct written_rule *r,
+				const struct value *keys, char *buf, size_t size)
+{
+	if (rs->county_mode == COUNTY_NONE)
+		return NULL;
+	for (size_t k = 0; k < r->ngroup; k++) {
+		const size_t *cols;
+		size_t n = expr_columns(r->group[k], &cols);
+		/* a view's key of the county column's name is the county too */
+		if (n != 1 || (r->from < 0 && cols[0] != rs->county_col) || keys[k].type != V_STR ||
+		    strcmp(expr_key_name(r->group[k]), rs->cols[rs->county_col].name) != 0)
+			continue;
+		const struct column *c = &rs->cols[rs->county_col];
+		size_t row;
+		bool alias;
+		if (!reftable_find(c->ref, c->ref_col, keys[k].str, keys[k].len, &row, &alias))
+			return NULL;
+		snprintf(buf, size, "%s", reftable_cell(rs->counties, row, rs->county_code_col));
+		return buf;
+	}
+	return NULL;
+}
+
+struct group_names {
+	const struct written_rule *r;
+	const struct value *keys;
+};
+
+/* {name} in an aggregate: the group key of that name. */
+static void group_name(void *arg, const char *name, struct buf *out)
+{
+	const struct group_names *gn = arg;
+	for (size_t k = 0; k < gn->r->ngroup; k++)
+		if (strcmp(expr_key_name(gn->r->group[k]), name) == 0)
+			value_format(&gn->keys[k], out);
+}
+
+/* Writes the group object of design.md §3.1: {"county_code":"441881","year":2025}. */
+static const char *group_json(struct rules_state *st, const struct written_rule *r, const struct value *keys)
+{
+	buf_reset(&st->json);
+	buf_addc(&st->json, '{');
+	for (size_t k = 0; k < r->ngroup; k++) {
+		jsonw_key(&st->json, expr_key_name(r->group[k]));
+		value_json(&keys[k], &st->json);
+	}
+	buf_addc(&st->json, '}');
+	return st->json.data;
+}
+
+/* Judges every group of one aggregate. */
+static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
+{
+	const struct written_rule *r = &st->rs->aggregates[a];
+	struct group_table *g = &st->groups[a];
+	enum lang lang = out->opt->lang;
+	char county[64];
+	for (size_t i = 0; i < g->ngroups; i++) {
+		const struct value *keys = &g->keys[i * r->ngroup];
+		struct eval_ctx ctx = {.rs = st->rs, .keys = keys, .accs = &g->accs[i * r->nslots]};
+		struct value v = expr_eval(r->assert, &ctx);
+		if (v.type != V_BOOL || v.num)
+			continue;
+		struct diag d = DIAG_INIT;
+		d.severity = r->severity;
+		d.code = r->code;
+		d.rule = r->id;
+		d.expected = expr_source(r->assert);
+		d.plan = r->plan ? r->plan : st->rs->plan;
+		d.county = group_county(st->rs, r, keys, county, sizeof county);
+		char *gj = xstrdup(group_json(st, r, keys));
+		d.group = gj;
+		if (r->message[lang].nparts) {
+			struct group_names gn = {r, keys};
+			d.message = render(st, &r->message[lang], &ctx, group_name, &gn);
+		} else {
+			buf_reset(&st->msg);
+			buf_addf(&st->msg, lang == LANG_ZH ? "分组 %s 不满足 %s" : "group %s fails %s", gj,
+				 expr_source(r->assert));
+			d.message = st->msg.data;
+		}
+		diag_emit(out, &d);
+		free(gj);
+	}
+}
+
+struct coverage_names {
+	const struct coverage_rule *c;
+	size_t key;
+	const struct value *per;
+};
+
+/* {value}, {label} and {per} in a coverage message. */
+static void coverage_name(void *arg, const char *name, struct buf *out)
+{
+	const struct coverage_names *cn = arg;
+	if (!strcmp(name, "value"))
+		buf_adds(out, cn->c->expected[cn->key]);
+	else if (!strcmp(name, "label") && cn->c->expected_label[cn->key])
+		buf_adds(out, cn->c->expected_label[cn->key]);
+	else if (!strcmp(name, "per") && cn->per)
+		value_format(cn->per, out);
+}
+
+/* Reports one expected key missing (for one per value, when given). */
+static void coverage_finding(struct rules_state *st, const struct coverage_rule *c, size_t k,
+			     const struct value *per, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	enum lang lang = out->opt->lang;
+	const char *colname = rs->cols[c->col].name;
+	const char *shown = rs->cols[c->col].label ? rs->cols[c->col].label : colname;
+	const char *label = c->expected_label[k];
+	struct diag d = DIAG_INIT;
+	d.severity = c->severity;
+	d.code = "coverage";
+	d.rule = c->id;
+	d.column = colname;
+	d.plan = c->plan ? c->plan : rs->plan;
+	d.county = rs->county_mode != COUNTY_NONE && c->col == rs->county_col &&
+		   rs->county_mode == COUNTY_BY_CODE ? c->expected[k] : NULL;
+	buf_reset(&st->json);
+	buf_addc(&st->json, '{');
+	if (per) {
+		jsonw_key(&st->json, expr_key_name(c->per));
+		value_json(per, &st->json);
+	}
+	jsonw_key(&st->json, colname);
+	jsonw_string(&st->json, c->expected[k], strlen(c->expected[k]));
+	buf_addc(&st->json, '}');
+	d.group = st->json.data;
+	if (c->message[lang].nparts) {
+		struct coverage_names cn = {c, k, per};
+		d.message = render(st, &c->message[lang], NULL, coverage_name, &cn);
+	} else {
+		buf_reset(&st->text);
+		if (per)
+			value_format(per, &st->text);
+		buf_reset(&st->msg);
+		if (lang == LANG_ZH && label)
+			buf_addf(&st->msg, "缺少「%s」为 %s（%s）的记录", shown, c->expected[k], label);
+		else if (lang == LANG_ZH)
+			buf_addf(&st->msg, "缺少「%s」为 %s 的记录", shown, c->expected[k]);
+		if (lang == LANG_ZH && per)
+			buf_addf(&st->msg, "（%s = %s", expr_key_name(c->per), st->text.data);
+		if (lang == LANG_EN)
+			buf_addf(&st->msg, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
+				 label ? " (" : "", label ? label : "", label ? ")" : "",
+				 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
+				 per ? st->text.data : "");
+		if (lang == LANG_ZH && per)
+			buf_adds(&st->msg, "）");
+		d.message = st->msg.data;
+	}
+	diag_emit(out, &d);
+}
+
+/* Judges one coverage rule: every expected key, for every per value. */
+static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *out)
+{
+	const struct coverage_rule *c = &st->rs->coverage[i];
+	struct coverage_seen *s = &st->seen[i];
+	const struct value *pers = c->per_values ? c->per_values : s->per_seen;
+	size_t nper = c->per ? (c->per_values ? c->nper_values : s->nper) : 1;
+	struct buf key = {0};
+	for (size_t p = 0; p < nper; p++) {
+		for (size_t k = 0; k < c->nexpected; k++) {
+			buf_reset(&key);
+			if (c->per)
+				key_add(&key, &pers[p]);
+			struct value kv = {.type = V_STR, .str = c->expected[k], .len = strlen(c->expected[k])};
+			key_add(&key, &kv);
+			if (!strmap_get(&s->pairs, key.data, key.len, NULL))
+				coverage_finding(st, c, k, c->per ? &pers[p] : NULL, out);
+		}
+	}
+	buf_free(&key);
+}
+
+/*
+ * Makes a view's rows from its groups, in the order they first appeared, and
+ * feeds each to the views and aggregates that read from it.
+ */
+static void finish_view(struct rules_state *st, size_t v)
+{
+	const struct ruleset *rs = st->rs;
+	const struct view *view = &rs->views[v];
+	const struct group_table *g = &st->view_groups[v];
+	struct view_rows *vr = &st->view_rows[v];
+	size_t width = view->out.n;
+	vr->values = xcalloc(g->ngroups * width + 1, sizeof *vr->values);
+	vr->nrows = g->ngroups;
+	for (size_t i = 0; i < g->ngroups; i++) {
+		struct value *row = &vr->values[i * width];
+		struct eval_ctx ctx = {.rs = rs, .keys = &g->keys[i * view->ngroup], .accs = &g->accs[i * view->nslots]};
+		memcpy(row, ctx.keys, view->ngroup * sizeof *row);
+		for (size_t k = 0; k < view->nvalues; k++)
+			row[view->ngroup + k] = expr_eval(view->values[k], &ctx);
+	}
+	for (size_t i = 0; i < vr->nrows; i++) {
+		struct eval_ctx ctx = {.rs = rs, .row = &vr->values[i * width]};
+		for (size_t w = v + 1; w < rs->nviews; w++) {
+			const struct view *reader = &rs->views[w];
+			if (reader->from == (int)v)
+				feed(st, &st->view_groups[w], reader->group, reader->ngroup, reader->when, reader->slots,
+				     reader->nslots, &ctx);
+		}
+		for (size_t a = 0; a < rs->naggregates; a++) {
+			const struct written_rule *r = &rs->aggregates[a];
+			if (r->from == (int)v)
+				feed(st, &st->groups[a], r->group, r->ngroup, r->when, r->slots, r->nslots, &ctx);
+		}
+	}
+}
+
+void rules_finish(struct rules_state *st, struct diag_file *out)
+{
+	for (size_t v = 0; v < st->rs->nviews; v++)
+		finish_view(st, v);
+	for (size_t a = 0; a < st->rs->naggregates; a++)
+		finish_aggregate(st, a, out);
+	for (size_t i = 0; i < st->rs->ncoverage; i++)
+		finish_coverage(st, i, out);
+}
