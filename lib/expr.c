@@ -45,6 +45,8 @@ static const struct fninfo functions[] = {
 	{"same_pollutants", F_SAME_POLLUTANTS, 2, 2, false},
 	{"water_class_name", F_WATER_CLASS_NAME, 1, 1, false},
 	{"name_of_max", F_NAME_OF_MAX, 2, MAX_ARGS, false}, {"in_file", F_IN_FILE, 1, 1, false},
+	{"prev", F_PREV, 1, 1, false}, {"lag", F_LAG, 2, 2, false},
+	{"longest_run", F_LONGEST_RUN, 1, 1, true},
 	{"ceil", F_CEIL, 1, 1, false}, {"floor", F_FLOOR, 1, 1, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
@@ -503,6 +505,26 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 			want_arg(P, call, k + 1, V_NUM, name);
 		}
 		return V_STR;
+	case F_PREV: case F_LAG: {
+		if (!P->scope->ordered) {
+			perr_node(P, n, "%s() needs rows in order: give the rule an 'order'", name);
+			return V_ANY;
+		}
+		int lag = 1;
+		if (f->id == F_LAG) {
+			const struct node *k = N(P, P->e->argv[n->args + 1]);
+			if (k->op != OP_LIT || k->lit.type != V_NUM || k->lit.num < 1 || k->lit.num > MAX_LAG ||
+			    k->lit.num != (int)k->lit.num) {
+				perr_node(P, k, "the lag of lag() must be a whole number from 1 to %d", MAX_LAG);
+				return V_ANY;
+			}
+			lag = (int)k->lit.num;
+		}
+		n->param = lag;
+		if (lag > P->scope->max_lag)
+			P->scope->max_lag = lag;
+		return N(P, P->e->argv[n->args])->type;
+	}
 	case F_IN_FILE:
 		if (N(P, P->e->argv[n->args])->op != OP_COL)
 			perr_node(P, N(P, P->e->argv[n->args]), "in_file() takes a column");
@@ -589,6 +611,12 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 		ret = argt == V_DATE ? V_DATE : argt == V_NUM ? V_NUM : V_ANY;
 		break;
 	case F_RATIO: slot.kind = AGG_RATIO; want_arg(P, call, 0, V_BOOL, f->name); break;
+	case F_LONGEST_RUN:
+		slot.kind = AGG_LONGEST_RUN;
+		want_arg(P, call, 0, V_BOOL, f->name);
+		if (!sc->ordered)
+			perr_node(P, n, "longest_run() needs rows in order: give the aggregate an 'order'");
+		break;
 	case F_MAX_CHANGE:
 		slot.kind = AGG_MAX_CHANGE;
 		want_arg(P, call, 0, V_NUM, f->name);

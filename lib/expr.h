@@ -44,7 +44,7 @@ const char *vtype_name(enum vtype t);
 
 enum agg_kind {
 	AGG_COUNT, AGG_COUNT_IF, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_RATIO, AGG_PERCENTILE,
-	AGG_MAX_CHANGE
+	AGG_MAX_CHANGE, AGG_LONGEST_RUN
 };
 
 struct expr;
@@ -66,6 +66,7 @@ struct agg_acc {
 	size_t nvals, cap;
 	bool sorted;
 	bool date;         /* min and max saw dates */
+	const void *run_from, *best_from; /* longest_run: where the current and the longest run began */
 };
 
 /* Columns an expression reads when they are not the rule set's own: a view's, by name and type. */
@@ -84,6 +85,8 @@ struct expr_scope {
 	size_t ngroup;
 	struct agg_slot *slots;      /* grown by expr_compile; owned by the caller */
 	size_t nslots, capslots;
+	bool ordered;                /* rows come in a group's order: prev(), lag(), longest_run() */
+	int max_lag;                 /* raised by expr_compile to the furthest lag() it saw */
 };
 
 /* What an evaluation could not decide, for the caller to report; evaluation only sets it. */
@@ -99,6 +102,9 @@ struct eval_ctx {
 	const size_t *file_col;      /* per column: its cell in the file, SIZE_MAX if absent; or NULL */
 	const struct value *keys;    /* group key values */
 	struct agg_acc *accs;        /* accumulators of the group */
+	const struct value *const *history; /* in a group's order: the rows before, the last first */
+	size_t nhistory;
+	const void *where;           /* in a group's order: the caller's record of this row */
 };
 
 /*

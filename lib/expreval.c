@@ -233,6 +233,22 @@ static struct value ev_name_of_max(const struct expr *e, const struct node *x, c
 	return name;
 }
 
+/*
+ * prev(x) and lag(x, n): x evaluated on the row n before this one in the
+ * group's order (prev is lag 1); null for the first rows of a group.
+ */
+static struct value ev_lag(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	size_t n = (size_t)x->param;
+	if (!ctx->history || ctx->nhistory < n)
+		return null_value;
+	struct eval_ctx back = *ctx;
+	back.row = ctx->history[n - 1];
+	back.history = ctx->history + n;
+	back.nhistory = ctx->nhistory - n;
+	return eval(e, e->argv[x->args], &back);
+}
+
 /* Text as a value; NULL is null. */
 static struct value text(const char *s)
 {
@@ -437,6 +453,7 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
 	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
 	case AGG_MAX_CHANGE: return max_change(acc);
+	case AGG_LONGEST_RUN: return num(acc->hi);
 	}
 	return null_value;
 }
@@ -563,6 +580,7 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	case F_AQI: return ev_aqi;
 	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER: return ev_aqi_items;
 	case F_NAME_OF_MAX: return ev_name_of_max;
+	case F_PREV: case F_LAG: return ev_lag;
 	case F_WATER_CLASS: return ev_water_class;
 	default: return call;
 	}
@@ -628,6 +646,17 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		case AGG_PERCENTILE:
 			if (v.type == V_NUM)
 				keep_number(a, v.num);
+			break;
+		case AGG_LONGEST_RUN:
+			/* hits: the current run; hi: the longest, which began at best_from */
+			if (v.type == V_BOOL && v.num) {
+				if (!a->hits)
+					a->run_from = row->where;
+				if (++a->hits > a->hi)
+					a->hi = a->hits, a->best_from = a->run_from;
+			} else {
+				a->hits = 0;
+			}
 			break;
 		case AGG_MAX_CHANGE: {
 			struct value t = eval(s->expr, s->arg2, row);

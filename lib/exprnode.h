@@ -20,7 +20,7 @@ enum fn {
 	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
 	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR, F_MAX_OF, F_MIN_OF, F_COALESCE,
 	F_CEIL, F_FLOOR, F_AQI_DAY, F_AQI_TOP, F_AQI_OVER, F_AQI_LEVEL, F_AQI_CATEGORY, F_AQI_GRADE,
-	F_SAME_POLLUTANTS, F_WATER_CLASS_NAME, F_NAME_OF_MAX, F_IN_FILE,
+	F_SAME_POLLUTANTS, F_WATER_CLASS_NAME, F_NAME_OF_MAX, F_IN_FILE, F_PREV, F_LAG, F_LONGEST_RUN,
 	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
 	F_MAX_CHANGE,
 };
@@ -64,6 +64,9 @@ struct expr {
 	char **owned;             /* string literals */
 	size_t nowned;
 };
+
+/* The furthest lag(x, n) may look back. */
+#define MAX_LAG 400
 
 /* The most arguments a call may have. */
 #define MAX_ARGS 64

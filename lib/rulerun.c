@@ -9,6 +9,7 @@
  * the groups first appeared.
  */
 #include "rules.h"
+#include "arena.h"
 #include "jsonw.h"
 #include "ruleset.h"
 
@@ -39,8 +40,43 @@ struct view_rows {
 	size_t nrows;
 };
 
+/* A cell a row keeps for the rules judged in order: its value and its text. */
+struct kept_cell {
+	struct value value;         /* strings point at text */
+	const char *text;
+	uint32_t len;
+};
+
+/* A row kept until the file is read: where it was and the cells ordered rules read. */
+struct kept_row {
+	uint64_t row, line;
+	const char *county;
+	struct kept_cell cells[];   /* one per kept column (ruleset->kept_cols) */
+};
+
+/* One row (of the file or of a view) in an ordered rule's group, with its order key. */
+struct ordered_entry {
+	const struct kept_row *kept;     /* a file's row, or NULL */
+	const struct value *view_row;    /* a view's row, or NULL */
+	struct value order;
+	uint64_t seq;                    /* its place among the rows read, to keep ties in that order */
+	uint32_t group;
+};
+
+/* An ordered rule's rows, sorted by group and order once all are in; row rules group here. */
+struct ordered_rows {
+	struct ordered_entry *entries;
+	size_t n, cap;
+	struct group_table groups;       /* row rules only: their groups, no accumulators */
+};
+
 struct rules_state {
 	const struct ruleset *rs;
+	struct arena kept;              /* kept rows and the texts of order keys */
+	struct kept_row *this_row;      /* the current row, once some ordered rule kept it */
+	const size_t *file_col;         /* the file's cell of each column */
+	uint64_t seq;
+	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
 	struct group_table *groups;     /* per aggregate */
 	struct group_table *view_groups; /* per view */
 	struct view_rows *view_rows;    /* per view */
@@ -55,6 +91,10 @@ struct rules_state *rules_state_new(const struct ruleset *rs)
 	st->rs = rs;
 	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
 	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
+	st->ordered_rules = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_rules);
+	st->ordered_aggregates = xcalloc(rs->naggregates + 1, sizeof *st->ordered_aggregates);
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		strmap_init(&st->ordered_rules[i].groups.index);
 	st->view_groups = xcalloc(rs->nviews + 1, sizeof *st->view_groups);
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
@@ -100,6 +140,15 @@ void rules_state_free(struct rules_state *st)
 	}
 	free(st->view_groups);
 	free(st->view_rows);
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		free_group_table(&st->ordered_rules[i].groups, rs->row_rules[i].ngroup, 0);
+		free(st->ordered_rules[i].entries);
+	}
+	for (size_t i = 0; i < rs->naggregates; i++)
+		free(st->ordered_aggregates[i].entries);
+	free(st->ordered_rules);
+	free(st->ordered_aggregates);
+	arena_free(&st->kept);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_free(&st->seen[i].pairs);
 		strmap_free(&st->seen[i].per_index);
@@ -418,13 +467,76 @@ static void feed(struct rules_state *st, struct group_table *g, struct expr *con
 		agg_update(slots, nslots, &g->accs[(size_t)i * nslots], ctx);
 }
 
+/* Keeps the current row's cells that ordered rules read, once, in the arena. */
+static struct kept_row *keep_row(struct rules_state *st, const struct row_view *row)
+{
+	const struct ruleset *rs = st->rs;
+	if (st->this_row)
+		return st->this_row;
+	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + rs->nkept * sizeof *k->cells);
+	k->row = row->row;
+	k->line = row->line;
+	k->county = row->county;
+	for (size_t i = 0; i < rs->nkept; i++) {
+		size_t c = rs->kept_cols[i];
+		struct kept_cell *cell = &k->cells[i];
+		cell->len = row->text[c] ? (uint32_t)row->textlen[c] : 0;
+		cell->text = row->text[c] ? arena_copy(&st->kept, row->text[c], cell->len) : NULL;
+		cell->value = row->values[c];
+		if (cell->value.type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
+			cell->value.str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
+	}
+	return st->this_row = k;
+}
+
+/* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
+static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
+			const struct kept_row *kept, const struct value *view_row)
+{
+	if (g < 0 || order.type == V_NULL)
+		return;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->entries = xrealloc(o->entries, o->cap * sizeof *o->entries);
+	}
+	if (order.type == V_STR)
+		order.str = arena_copy(&st->kept, order.str, order.len);
+	o->entries[o->n++] = (struct ordered_entry){kept, view_row, order, st->seq++, (uint32_t)g};
+}
+
+/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
+static void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx)
+{
+	const struct ruleset *rs = st->rs;
+	st->this_row = NULL;
+	st->file_col = row->file_col;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (!r->order)
+			continue;
+		struct ordered_rows *o = &st->ordered_rules[i];
+		long g = r->ngroup ? find_group(st, &o->groups, r->group, r->ngroup, 0, ctx) : 0;
+		add_ordered(st, o, g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (!r->order || r->from >= 0)
+			continue;
+		long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
+		add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
+	}
+}
+
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	keep_for_ordered(st, row, &ctx);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order)
+			continue;
 		if (r->when) {
 			struct value w = judge(st, r, r->when, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
@@ -438,7 +550,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
-		if (r->from >= 0)
+		if (r->from >= 0 || r->order)
 			continue;
 		if (r->when) {
 			struct value w = judge(st, r, r->when, row, &ctx, out);
@@ -510,6 +622,19 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
 	return st->json.data;
 }
 
+/* Points a group's finding at the first row of its longest run (longest_run()), if a file's row began it. */
+static void locate_run(const struct written_rule *r, const struct agg_acc *accs, struct diag *d)
+{
+	for (size_t k = 0; k < r->nslots; k++) {
+		const struct ordered_entry *e = accs[k].best_from;
+		if (r->slots[k].kind != AGG_LONGEST_RUN || !e || !e->kept)
+			continue;
+		d->row = e->kept->row;
+		d->line = e->kept->line;
+		return;
+	}
+}
+
 /* Judges every group of one aggregate. */
 static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
 {
@@ -530,6 +655,7 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 		d.expected = expr_source(r->assert);
 		d.plan = r->plan ? r->plan : st->rs->plan;
 		d.county = group_county(st->rs, r, keys, county, sizeof county);
+		locate_run(r, ctx.accs, &d);
 		char *gj = xstrdup(group_json(st, r, keys));
 		d.group = gj;
 		if (r->message[lang].nparts) {
@@ -669,16 +795,156 @@ static void finish_view(struct rules_state *st, size_t v)
 		}
 		for (size_t a = 0; a < rs->naggregates; a++) {
 			const struct written_rule *r = &rs->aggregates[a];
-			if (r->from == (int)v)
+			if (r->from != (int)v)
+				continue;
+			if (!r->order) {
 				feed(st, &st->groups[a], r->group, r->ngroup, r->when, r->slots, r->nslots, &ctx);
+				continue;
+			}
+			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
+			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, &ctx), NULL, ctx.row);
 		}
 	}
 }
 
+/* Orders entries by group, then order key (numbers and dates as such, texts bytewise), then place. */
+static int by_group_and_order(const void *pa, const void *pb)
+{
+	const struct ordered_entry *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->order.type != b->order.type)
+		return a->order.type < b->order.type ? -1 : 1;
+	int c = 0;
+	if (a->order.type == V_STR) {
+		size_t n = a->order.len < b->order.len ? a->order.len : b->order.len;
+		c = memcmp(a->order.str, b->order.str, n);
+		if (!c)
+			c = (a->order.len > b->order.len) - (a->order.len < b->order.len);
+	} else {
+		c = (a->order.num > b->order.num) - (a->order.num < b->order.num);
+	}
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* A kept row spread back over the rule set's columns, with its cells' texts, for a rule to read. */
+struct spread_row {
+	struct value *values;
+	const char **text;
+	size_t *textlen;
+};
+
+static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out)
+{
+	memset(out->values, 0, rs->ncols * sizeof *out->values);
+	for (size_t c = 0; c < rs->ncols; c++)
+		out->text[c] = NULL, out->textlen[c] = 0;
+	for (size_t i = 0; i < rs->nkept; i++) {
+		size_t c = rs->kept_cols[i];
+		out->values[c] = k->cells[i].value;
+		out->text[c] = k->cells[i].text;
+		out->textlen[c] = k->cells[i].len;
+	}
+}
+
+/*
+ * Walks one ordered rule's rows, sorted, group by group: calls visit on each
+ * with an evaluation context whose history holds the rows before it in its
+ * group (as far back as the rule looks) and, for a file's row, its row view.
+ */
+static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o,
+			 void (*visit)(struct rules_state *, const struct written_rule *, const struct ordered_entry *,
+				       const struct eval_ctx *, const struct row_view *, void *),
+			 void *arg)
+{
+	const struct ruleset *rs = st->rs;
+	size_t ring = (size_t)r->max_lag + 1, width = rs->ncols + 1;
+	struct spread_row *rows = xcalloc(ring, sizeof *rows);
+	for (size_t i = 0; i < ring; i++) {
+		rows[i].values = xcalloc(width, sizeof *rows[i].values);
+		rows[i].text = xcalloc(width, sizeof *rows[i].text);
+		rows[i].textlen = xcalloc(width, sizeof *rows[i].textlen);
+	}
+	const struct value **history = xcalloc(ring, sizeof *history);
+	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
+	size_t first = 0; /* the first entry of the current group */
+	for (size_t i = 0; i < o->n; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		if (i && e->group != o->entries[i - 1].group)
+			first = i;
+		struct spread_row *sr = &rows[i % ring];
+		const struct value *values = e->view_row;
+		if (e->kept) {
+			spread(rs, e->kept, sr);
+			values = sr->values;
+		}
+		size_t back = i - first < ring - 1 ? i - first : ring - 1;
+		for (size_t k = 1; k <= back; k++) {
+			const struct ordered_entry *p = &o->entries[i - k];
+			history[k - 1] = p->kept ? rows[(i - k) % ring].values : p->view_row;
+		}
+		struct eval_ctx ctx = {.rs = rs, .row = values, .file_col = e->kept ? st->file_col : NULL,
+				       .history = history, .nhistory = back, .where = e};
+		struct row_view view = {0};
+		if (e->kept)
+			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
+						 e->kept->row, e->kept->county};
+		visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
+	}
+	for (size_t i = 0; i < ring; i++)
+		free(rows[i].values), free(rows[i].text), free(rows[i].textlen);
+	free(rows);
+	free(history);
+}
+
+/* An ordered row rule on one row: when, requires, assert, as for a row as it arrives. */
+static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			   const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	struct diag_file *out = ((void **)arg)[0];
+	size_t i = (size_t)(r - st->rs->row_rules);
+	(void)e;
+	struct eval_trouble trouble;
+	struct eval_ctx c = *ctx;
+	c.trouble = &trouble;
+	if (r->when) {
+		struct value w = judge(st, r, r->when, row, &c, out);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	if (r->nrequires && !inputs_present(st, i, row, out))
+		return;
+	struct value v = judge(st, r, r->assert, row, &c, out);
+	if (v.type == V_BOOL && !v.num)
+		row_finding(st, r, row, &c, out);
+}
+
+/* An ordered aggregate on one row: its when, then its group's accumulators. */
+static void visit_aggregate(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			    const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	struct group_table *g = arg;
+	(void)st, (void)row;
+	if (r->when) {
+		struct value w = expr_eval(r->when, ctx);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	agg_update(r->slots, r->nslots, &g->accs[(size_t)e->group * r->nslots], ctx);
+}
+
 void rules_finish(struct rules_state *st, struct diag_file *out)
 {
-	for (size_t v = 0; v < st->rs->nviews; v++)
+	const struct ruleset *rs = st->rs;
+	for (size_t v = 0; v < rs->nviews; v++)
 		finish_view(st, v);
+	void *arg[1] = {out};
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		if (rs->row_rules[i].order)
+			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], visit_row_rule, arg);
+	for (size_t a = 0; a < rs->naggregates; a++)
+		if (rs->aggregates[a].order)
+			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], visit_aggregate, &st->groups[a]);
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
 	for (size_t i = 0; i < st->rs->ncoverage; i++)

@@ -235,20 +235,66 @@ static void load_requires(struct loader *L, json_t *obj, const char *jpath, stru
 		     "requires_severity must be error, warning or info");
 }
 
+/* Compiles "group", a list of expressions over the rows read; returns how many compiled. */
+static size_t load_group(struct loader *L, json_t *obj, const char *jpath, const char *id,
+			 struct expr_scope *row_scope, struct expr ***out)
+{
+	char p[PATHMAX], q[PATHMAX], err[256];
+	char **groups;
+	size_t n = get_strings(L, obj, "group", jpath, &groups), ngroup = 0;
+	*out = xcalloc(n + 1, sizeof **out);
+	sub(p, sizeof p, jpath, "group", 0);
+	for (size_t i = 0; i < n; i++) {
+		int pos;
+		struct expr *g = expr_compile(groups[i], row_scope, err, sizeof err, &pos);
+		if (!g)
+			expr_error(L, sub(q, sizeof q, p, NULL, (long)i), id, err, pos);
+		else
+			(*out)[ngroup++] = g;
+		free(groups[i]);
+	}
+	free(groups);
+	return ngroup;
+}
+
+/*
+ * Reads "order" (and, for a row rule, "group"): the rows of each group are then
+ * judged in that order once the file is read, and the rule's expressions may
+ * look back with prev() and lag().  The group and the order see only the row.
+ */
+static void load_order(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r,
+		       struct expr_scope *row_scope, bool row_rule)
+{
+	char p[PATHMAX];
+	r->order = load_expr(L, obj, "order", jpath, row_scope, r->id, false, V_ANY);
+	if (row_rule && json_object_get(obj, "group")) {
+		if (!json_object_get(obj, "order"))
+			lerr(L, sub(p, sizeof p, jpath, "group", 0), true, "a row rule's 'group' needs an 'order'");
+		r->ngroup = load_group(L, obj, jpath, r->id, row_scope, &r->group);
+	}
+	if (r->order && expr_type(r->order) == V_BOOL)
+		lerr(L, sub(p, sizeof p, jpath, "order", 0), false, "rule '%s': the order must be a number, a date or a text",
+		     r->id);
+}
+
 static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r)
 {
-	static const char *const keys[] = {"id", "when", "requires", "requires_severity", "assert",
-					   "severity", "code", "message", "plan", "columns",
+	static const char *const keys[] = {"id", "group", "order", "when", "requires", "requires_severity",
+					   "assert", "severity", "code", "message", "plan", "columns",
 					   "description", NULL};
+	r->from = -1;
 	if (!load_common(L, obj, jpath, r, "rule", SEV_ERROR))
 		return;
 	check_keys(L, obj, jpath, keys);
 	struct expr_scope scope = {.rs = L->rs};
+	load_order(L, obj, jpath, r, &scope, true);
+	scope.ordered = r->order != NULL;
 	r->when = load_expr(L, obj, "when", jpath, &scope, r->id, false, V_BOOL);
 	load_requires(L, obj, jpath, r);
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_rule_columns(L, obj, jpath, r);
 	load_message(L, obj, jpath, &scope, r, is_column, r->message);
+	r->max_lag = scope.max_lag;
 }
 
 /*
@@ -272,31 +318,9 @@ static int load_from(struct loader *L, json_t *obj, const char *jpath, const str
 	return -1;
 }
 
-/* Compiles "group", a list of expressions over the rows read; returns how many compiled. */
-static size_t load_group(struct loader *L, json_t *obj, const char *jpath, const char *id,
-			 struct expr_scope *row_scope, struct expr ***out)
-{
-	char p[PATHMAX], q[PATHMAX], err[256];
-	char **groups;
-	size_t n = get_strings(L, obj, "group", jpath, &groups), ngroup = 0;
-	*out = xcalloc(n + 1, sizeof **out);
-	sub(p, sizeof p, jpath, "group", 0);
-	for (size_t i = 0; i < n; i++) {
-		int pos;
-		struct expr *g = expr_compile(groups[i], row_scope, err, sizeof err, &pos);
-		if (!g)
-			expr_error(L, sub(q, sizeof q, p, NULL, (long)i), id, err, pos);
-		else
-			(*out)[ngroup++] = g;
-		free(groups[i]);
-	}
-	free(groups);
-	return ngroup;
-}
-
 static void load_aggregate(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r)
 {
-	static const char *const keys[] = {"id", "from", "group", "when", "assert", "severity", "code",
+	static const char *const keys[] = {"id", "from", "group", "order", "when", "assert", "severity", "code",
 					   "message", "plan", "description", NULL};
 	r->from = -1;
 	if (!load_common(L, obj, jpath, r, "aggregate", SEV_ERROR))
@@ -305,13 +329,17 @@ static void load_aggregate(struct loader *L, json_t *obj, const char *jpath, str
 	struct expr_scope row_scope = {.rs = L->rs};
 	r->from = load_from(L, obj, jpath, &row_scope.columns);
 	r->ngroup = load_group(L, obj, jpath, r->id, &row_scope, &r->group);
+	load_order(L, obj, jpath, r, &row_scope, false);
+	row_scope.ordered = r->order != NULL;
 	r->when = load_expr(L, obj, "when", jpath, &row_scope, r->id, false, V_BOOL);
 	struct expr_scope scope = {.rs = L->rs, .columns = row_scope.columns, .aggregate = true,
-				   .group = r->group, .ngroup = r->ngroup};
+				   .group = r->group, .ngroup = r->ngroup, .ordered = row_scope.ordered,
+				   .max_lag = row_scope.max_lag};
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_message(L, obj, jpath, &scope, r, is_group_key, r->message);
 	r->slots = scope.slots;
 	r->nslots = scope.nslots;
+	r->max_lag = scope.max_lag;
 }
 
 /* Reads one view: its group, its values (aggregates over the group) and the columns its rows have. */
@@ -623,16 +651,63 @@ static void check_lets(struct loader *L)
 	}
 }
 
+/* Adds an expression's columns to the set kept with each row. */
+static void keep_columns(bool *keep, const struct expr *e)
+{
+	const size_t *cols;
+	size_t n = e ? expr_columns(e, &cols) : 0;
+	for (size_t k = 0; k < n; k++)
+		keep[cols[k]] = true;
+}
+
+/*
+ * The columns the rules judged in order on the file's rows read, in when,
+ * assert, messages, requires or the cells they point at: each row keeps
+ * those until the file is read.
+ */
+static void find_kept_columns(struct ruleset *rs)
+{
+	bool *keep = xcalloc(rs->ncols + 1, sizeof *keep);
+	for (size_t l = 0; l < 2; l++) {
+		const struct written_rule *rules = l ? rs->aggregates : rs->row_rules;
+		size_t n = l ? rs->naggregates : rs->nrow_rules;
+		for (size_t i = 0; i < n; i++) {
+			const struct written_rule *r = &rules[i];
+			if (!r->order || r->from >= 0)
+				continue;
+			keep_columns(keep, r->when);
+			keep_columns(keep, r->assert);
+			for (size_t k = 0; k < r->nrequires; k++)
+				keep[r->requires[k]] = true;
+			for (size_t k = 0; k < r->ncols; k++)
+				keep[r->cols[k]] = true;
+			for (int lang = 0; lang < 2; lang++)
+				for (size_t p = 0; p < r->message[lang].nparts; p++) {
+					const struct template_part *part = &r->message[lang].parts[p];
+					keep_columns(keep, part->expr);
+					int c = part->is_name ? ruleset_column(rs, part->text) : -1;
+					if (c >= 0)
+						keep[c] = true;
+				}
+		}
+	}
+	rs->kept_cols = xcalloc(rs->ncols + 1, sizeof *rs->kept_cols);
+	for (size_t c = 0; c < rs->ncols; c++)
+		if (keep[c])
+			rs->kept_cols[rs->nkept++] = c;
+	free(keep);
+}
+
 void rules_load(struct loader *L, json_t *root)
 {
 	struct ruleset *rs = L->rs;
 	void *p;
 	load_lets(L, root);
-	if (!L->errors)
-		load_views(L, root);
+	bool broken_let = L->errors;
+	load_views(L, root);
 	check_lets(L);
-	if (L->errors)
-		return;
+	if (broken_let)
+		return; /* every rule may use a let: a broken one would only repeat itself */
 	rs->nrow_rules = load_array(L, root, "rules", sizeof *rs->row_rules, &p, load_row_rule_v);
 	rs->row_rules = p;
 	rs->naggregates = load_array(L, root, "aggregates", sizeof *rs->aggregates, &p, load_aggregate_v);
@@ -640,6 +715,7 @@ void rules_load(struct loader *L, json_t *root)
 	rs->ncoverage = load_array(L, root, "coverage", sizeof *rs->coverage, &p, load_coverage_v);
 	rs->coverage = p;
 	check_unique_ids(L, rs);
+	find_kept_columns(rs);
 }
 
 static void free_template(struct template *t)
@@ -668,6 +744,7 @@ static void free_written(struct written_rule *r)
 	free_messages(r->message);
 	free(r->cols);
 	free(r->requires);
+	expr_free(r->order);
 	for (size_t g = 0; g < r->ngroup; g++)
 		expr_free(r->group[g]);
 	free(r->group);
@@ -689,6 +766,7 @@ static void free_view(struct view *v)
 
 void rules_free(struct ruleset *rs)
 {
+	free(rs->kept_cols);
 	for (size_t i = 0; i < rs->nviews; i++)
 		free_view(&rs->views[i]);
 	free(rs->views);

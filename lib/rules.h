@@ -64,12 +64,14 @@ struct written_rule {
 	size_t *requires;             /* row rules: inputs without which there is no verdict */
 	size_t nrequires;
 	enum severity requires_severity; /* of the cannot-verify finding when one is missing */
-	/* aggregates */
+	/* aggregates, and row rules judged in order */
 	int from;                     /* the view whose rows it reads, or -1: the file's */
 	struct expr **group;
 	size_t ngroup;
 	struct agg_slot *slots;
 	size_t nslots;
+	struct expr *order;           /* rows are judged per group in this order (prev(), lag(), runs), or NULL */
+	int max_lag;                  /* the furthest its expressions look back */
 };
 
 struct coverage_rule {

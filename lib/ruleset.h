@@ -98,6 +98,8 @@ struct ruleset {
 	size_t nlets;
 	struct view *views;
 	size_t nviews;
+	size_t *kept_cols;              /* the columns rules judged in order read: kept with each row */
+	size_t nkept;
 	struct written_rule *row_rules, *aggregates;
 	size_t nrow_rules, naggregates;
 	struct coverage_rule *coverage;

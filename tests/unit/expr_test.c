@@ -302,6 +302,7 @@ static void test_errors(void)
 	EXPECT("name_of_max(\"a\", n, \"b\")", "error 1: name_of_max() takes pairs of a name and a value");
 	EXPECT("name_of_max(s, n)", "error 13: each name of name_of_max() must be a string literal");
 	EXPECT("in_file(n + 1)", "error 11: in_file() takes a column");
+	EXPECT("prev(n) > 1", "error 1: prev() needs rows in order: give the rule an 'order'");
 	EXPECT("water_class(\"cod\", s)", "error 20: argument 2 of water_class() must be a number, not a string");
 	EXPECT("matches(s, \"(\")", "error 1: bad pattern at offset 1: missing closing parenthesis");
 	EXPECT("target(\"nope\")", "error 8: no indicator 'nope' in the target table");
