@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -44,6 +45,7 @@ static const char usage_text[] =
 	"      --max-per-rule N   print at most N findings per rule and file\n"
 	"      --max-errors N     print at most N errors per file (counts stay true)\n"
 	"      --max-field SIZE   largest cell in bytes, K or M suffix, at most 1024M (default: 1M)\n"
+	"      --as-of DATE       judge deadlines and progress at DATE, YYYY-MM-DD (default: today)\n"
 	"  -j, --jobs N           check N files at once\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n"
@@ -53,7 +55,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_AS_OF,
 };
 
 static const struct option long_options[] = {
@@ -68,6 +70,7 @@ static const struct option long_options[] = {
 	{"max-per-rule", required_argument, NULL, OPT_MAX_PER_RULE},
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
+	{"as-of", required_argument, NULL, OPT_AS_OF},
 	{"jobs", required_argument, NULL, 'j'},
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
@@ -81,6 +84,7 @@ static const struct option_hint hints[] = {
 
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
+	double as_of;              /* days since 1970-01-01 */
 	struct check_options check;
 	struct diag_options diag;
 	long jobs;
@@ -141,6 +145,11 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
+		case OPT_AS_OF:
+			if (!parse_date(optarg, strlen(optarg), &s->as_of))
+				cli_usage_error("--as-of needs a date such as 2025-06-30, not '%s'", optarg);
+			s->check.as_of = &s->as_of;
+			break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -482,6 +491,15 @@ int main(int argc, char **argv)
 	struct settings s = {0};
 	cli_init("qy-check");
 	int first = parse_args(argc, argv, &s);
+	if (!s.check.as_of) { /* today, in local time */
+		time_t now = time(NULL);
+		struct tm tm;
+		char today[16];
+		localtime_r(&now, &tm);
+		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		parse_date(today, strlen(today), &s.as_of);
+		s.check.as_of = &s.as_of;
+	}
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
 	load_rules(&s);

@@ -1113,7 +1113,7 @@ static struct in_order *new_in_order(const struct ruleset *rs, const struct chec
 	o->keys = xcalloc(rs->nunique + 1, sizeof *o->keys);
 	o->first = xcalloc(rs->nunique + 1, sizeof *o->first);
 	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
-		o->rules = rules_state_new(rs);
+		o->rules = rules_state_new(rs, opt->as_of);
 	return o;
 }
 

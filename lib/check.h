@@ -28,6 +28,7 @@ struct check_options {
 	 */
 	bool threads;
 	uint64_t helper_after;
+	const double *as_of;    /* the date rules judge deadlines and "so far" at (as_of()), or NULL */
 };
 
 /* Records worth checking in one thread before a second one pays for itself. */

@@ -46,7 +46,8 @@ static const struct fninfo functions[] = {
 	{"water_class_name", F_WATER_CLASS_NAME, 1, 1, false},
 	{"name_of_max", F_NAME_OF_MAX, 2, MAX_ARGS, false}, {"in_file", F_IN_FILE, 1, 1, false},
 	{"prev", F_PREV, 1, 1, false}, {"lag", F_LAG, 2, 2, false},
-	{"longest_run", F_LONGEST_RUN, 1, 1, true},
+	{"longest_run", F_LONGEST_RUN, 1, 1, true}, {"as_of", F_AS_OF, 0, 0, false},
+	{"due", F_DUE, 2, 3, false}, {"on_track", F_ON_TRACK, 3, 4, false},
 	{"ceil", F_CEIL, 1, 1, false}, {"floor", F_FLOOR, 1, 1, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
@@ -464,7 +465,7 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 	}
 	case F_MATCHES: want_arg(P, call, 0, V_STR, name); compile_matches(P, call); return V_BOOL;
 	case F_LOOKUP: resolve_lookup(P, call); return V_STR;
-	case F_TARGET: case F_BASELINE: case F_PROGRESS: case F_BINDING:
+	case F_TARGET: case F_BASELINE: case F_PROGRESS: case F_BINDING: case F_DUE: case F_ON_TRACK:
 		if (!rs->targets) {
 			perr_node(P, n, "%s() needs a reference table named 'targets' in 'refs'", name);
 			return V_ANY;
@@ -474,11 +475,13 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 			      ? N(P, P->e->argv[n->args])->lit.str : NULL;
 		if (lit && !targets_has(rs->targets, lit, strlen(lit)))
 			perr_node(P, N(P, P->e->argv[n->args]), "no indicator '%s' in the target table", lit);
-		if (f->id == F_PROGRESS)
-			want_arg(P, call, 1, V_NUM, name);
-		if ((f->id == F_PROGRESS && nargs == 3) || (f->id != F_PROGRESS && nargs == 2))
+		/* the numbers after the id: progress(id, value), due(id, year), on_track(id, value, year) */
+		int numbers = f->id == F_PROGRESS || f->id == F_DUE ? 1 : f->id == F_ON_TRACK ? 2 : 0;
+		for (int k = 1; k <= numbers; k++)
+			want_arg(P, call, k, V_NUM, name);
+		if (nargs > numbers + 1)
 			want_arg(P, call, nargs - 1, V_STR, name);
-		return f->id == F_BINDING ? V_BOOL : V_NUM;
+		return f->id == F_BINDING || f->id == F_ON_TRACK ? V_BOOL : V_NUM;
 	case F_SCHEDULE: want_arg(P, call, 0, V_NUM, name); return V_NUM;
 	case F_AQI:
 		if ((lit = literal_arg(P, call, 0, "the pollutant of aqi()")) && (n->param = aqi_item(lit)) < 0)
@@ -547,6 +550,7 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 		}
 		return V_DATE;
 	case F_NUMBER: return V_NUM;
+	case F_AS_OF: return V_DATE;
 	case F_CLASS: want_arg(P, call, 0, V_STR, name); return V_NUM;
 	case F_SUBSTR:
 		want_arg(P, call, 0, V_STR, name);

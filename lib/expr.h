@@ -105,6 +105,7 @@ struct eval_ctx {
 	const struct value *const *history; /* in a group's order: the rows before, the last first */
 	size_t nhistory;
 	const void *where;           /* in a group's order: the caller's record of this row */
+	const double *as_of;         /* the date the run judges as of (days since 1970-01-01), or NULL */
 };
 
 /*

@@ -113,12 +113,22 @@ static bool target_row(const struct eval_ctx *ctx, const struct value *id, const
 /* Share of the way from baseline to target that value has come. */
 static struct value progress(const struct targets *tg, size_t row, double v)
 {
-	double b, t;
-	if (!targets_number(tg, row, tg->c_baseline, &b) || !targets_number(tg, row, tg->c_target, &t))
-		return null_value;
-	if (t == b)
-		return num(targets_lower_better(tg, row) ? v <= t : v >= t);
+	double b = 0, t;
+	if ((!targets_cumulative(tg, row) && !targets_number(tg, row, tg->c_baseline, &b)) ||
+	    !targets_number(tg, row, tg->c_target, &t) || targets_meets(tg, row, b, t))
+		return null_value; /* a target met in 2020 has no way to come: it is kept, or not */
 	return num((v - b) / (t - b));
+}
+
+/* on_track(): the value meets the 2025 target, or stands where the schedule says it should by then. */
+static struct value on_track(const struct targets *tg, size_t row, double v, double year, const double *as_of)
+{
+	double t, due;
+	if (targets_number(tg, row, tg->c_target, &t) && targets_meets(tg, row, v, t))
+		return boolean(true);
+	if (!targets_due(tg, row, year, as_of, &due))
+		return null_value;
+	return boolean(targets_meets(tg, row, v, due));
 }
 
 /* Byte length of the character a lead byte starts (1 for ASCII and stray bytes). */
@@ -278,11 +288,11 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
-/* Any other function call (none takes more than three arguments): the arguments, then the function. */
+/* Any other function call (none takes more than four arguments): the arguments, then the function. */
 static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value a[3];
-	for (int k = 0; k < x->nargs && k < 3; k++)
+	struct value a[4];
+	for (int k = 0; k < x->nargs && k < 4; k++)
 		a[k] = eval(e, e->argv[x->args + k], ctx);
 	size_t row;
 	switch ((enum fn)x->index) {
@@ -309,6 +319,7 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		const struct node *col = &e->nodes[e->argv[x->args]];
 		return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
 	}
+	case F_AS_OF: return ctx->as_of ? (struct value){.type = V_DATE, .num = *ctx->as_of} : null_value;
 	case F_CEIL: return a[0].type == V_NUM ? num(ceil(a[0].num)) : null_value;
 	case F_FLOOR: return a[0].type == V_NUM ? num(floor(a[0].num)) : null_value;
 	case F_ROUND: {
@@ -354,10 +365,17 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 		if (a[1].type != V_NUM || !target_row(ctx, &a[0], x->nargs > 2 ? &a[2] : NULL, &row))
 			return null_value;
 		return progress(ctx->rs->targets, row, a[1].num);
-	case F_SCHEDULE:
-		if (a[0].type != V_NUM)
+	case F_SCHEDULE: return a[0].type == V_NUM ? num(targets_elapsed(a[0].num, ctx->as_of)) : null_value;
+	case F_DUE: {
+		double due;
+		if (a[1].type != V_NUM || !target_row(ctx, &a[0], x->nargs > 2 ? &a[2] : NULL, &row))
 			return null_value;
-		return num(a[0].num <= 2020 ? 0 : a[0].num >= 2025 ? 1 : (a[0].num - 2020) / 5);
+		return targets_due(ctx->rs->targets, row, a[1].num, ctx->as_of, &due) ? num(due) : null_value;
+	}
+	case F_ON_TRACK:
+		if (a[1].type != V_NUM || a[2].type != V_NUM || !target_row(ctx, &a[0], x->nargs > 3 ? &a[3] : NULL, &row))
+			return null_value;
+		return on_track(ctx->rs->targets, row, a[1].num, a[2].num, ctx->as_of);
 	case F_BINDING:
 		return target_row(ctx, &a[0], NULL, &row) ? boolean(targets_binding(ctx->rs->targets, row)) : null_value;
 	case F_NUMBER: {
@@ -589,7 +607,8 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 bool expr_is_constant(const struct expr *e)
 {
 	for (int i = 0; i < e->nnodes; i++)
-		if (e->nodes[i].op == OP_COL || e->nodes[i].op == OP_KEY || e->nodes[i].op == OP_AGG)
+		if (e->nodes[i].op == OP_COL || e->nodes[i].op == OP_KEY || e->nodes[i].op == OP_AGG ||
+		    (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_AS_OF))
 			return false;
 	return true;
 }

@@ -77,6 +77,8 @@ struct rules_state {
 	const size_t *file_col;         /* the file's cell of each column */
 	uint64_t seq;
 	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
+	double as_of;                   /* the run's date, when has_as_of */
+	bool has_as_of;
 	struct group_table *groups;     /* per aggregate */
 	struct group_table *view_groups; /* per view */
 	struct view_rows *view_rows;    /* per view */
@@ -85,10 +87,12 @@ struct rules_state {
 	struct buf key, msg, rule, text, json;
 };
 
-struct rules_state *rules_state_new(const struct ruleset *rs)
+struct rules_state *rules_state_new(const struct ruleset *rs, const double *as_of)
 {
 	struct rules_state *st = xcalloc(1, sizeof *st);
 	st->rs = rs;
+	if (as_of)
+		st->as_of = *as_of, st->has_as_of = true;
 	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
 	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
 	st->ordered_rules = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_rules);
@@ -107,6 +111,12 @@ struct rules_state *rules_state_new(const struct ruleset *rs)
 		strmap_init(&st->seen[i].per_index);
 	}
 	return st;
+}
+
+/* The run's date for an evaluation context: NULL when none was given. */
+static const double *as_of_of(const struct rules_state *st)
+{
+	return st->has_as_of ? &st->as_of : NULL;
 }
 
 /* Frees the strings a list of values owns. */
@@ -531,7 +541,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
-	struct eval_ctx ctx = {.rs = rs, .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
 	keep_for_ordered(st, row, &ctx);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
@@ -644,7 +654,7 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 	char county[64];
 	for (size_t i = 0; i < g->ngroups; i++) {
 		const struct value *keys = &g->keys[i * r->ngroup];
-		struct eval_ctx ctx = {.rs = st->rs, .keys = keys, .accs = &g->accs[i * r->nslots]};
+		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = &g->accs[i * r->nslots]};
 		struct value v = expr_eval(r->assert, &ctx);
 		if (v.type != V_BOOL || v.num)
 			continue;
@@ -780,13 +790,13 @@ static void finish_view(struct rules_state *st, size_t v)
 	vr->nrows = g->ngroups;
 	for (size_t i = 0; i < g->ngroups; i++) {
 		struct value *row = &vr->values[i * width];
-		struct eval_ctx ctx = {.rs = rs, .keys = &g->keys[i * view->ngroup], .accs = &g->accs[i * view->nslots]};
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .keys = &g->keys[i * view->ngroup], .accs = &g->accs[i * view->nslots]};
 		memcpy(row, ctx.keys, view->ngroup * sizeof *row);
 		for (size_t k = 0; k < view->nvalues; k++)
 			row[view->ngroup + k] = expr_eval(view->values[k], &ctx);
 	}
 	for (size_t i = 0; i < vr->nrows; i++) {
-		struct eval_ctx ctx = {.rs = rs, .row = &vr->values[i * width]};
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
 		for (size_t w = v + 1; w < rs->nviews; w++) {
 			const struct view *reader = &rs->views[w];
 			if (reader->from == (int)v)
@@ -883,7 +893,7 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 			const struct ordered_entry *p = &o->entries[i - k];
 			history[k - 1] = p->kept ? rows[(i - k) % ring].values : p->view_row;
 		}
-		struct eval_ctx ctx = {.rs = rs, .row = values, .file_col = e->kept ? st->file_col : NULL,
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values, .file_col = e->kept ? st->file_col : NULL,
 				       .history = history, .nhistory = back, .where = e};
 		struct row_view view = {0};
 		if (e->kept)

@@ -109,7 +109,8 @@ struct row_view {
 
 struct rules_state;
 
-struct rules_state *rules_state_new(const struct ruleset *rs);
+/* as_of: the date deadlines and "so far" are judged at (days since 1970-01-01), or NULL. */
+struct rules_state *rules_state_new(const struct ruleset *rs, const double *as_of);
 void rules_state_free(struct rules_state *st);
 
 /* Runs the row rules on a record and feeds it to the aggregates and coverage. */

@@ -277,8 +277,25 @@ static void test_targets(void)
 	EXPECT("progress(\"pm25_annual\", n, code)", "0.25");
 	EXPECT("progress(\"pm25_annual\", m)", "1.3333");
 	EXPECT("progress(\"good_days\", 93.5)", "0.5");
-	EXPECT("progress(\"forest\", 58)", "1");
-	EXPECT("progress(\"forest\", 57)", "0");
+	/* a target the 2020 baseline already meets is kept, not approached */
+	EXPECT("progress(\"forest\", 58)", "null");
+	EXPECT("on_track(\"forest\", 58, 2023)", "true");
+	EXPECT("on_track(\"forest\", 57, 2023)", "false");
+	EXPECT("due(\"forest\", 2021)", "58");
+	/* the straight line from the baseline, or the bureau's target for the year */
+	EXPECT("due(\"good_days\", 2022)", "93.2");
+	EXPECT("due(\"good_days\", 2023)", "94.5");
+	EXPECT("on_track(\"good_days\", 93.5, 2022)", "true");
+	EXPECT("on_track(\"good_days\", 93, 2022)", "false");
+	EXPECT("on_track(\"good_days\", 95, 2021)", "true");
+	EXPECT("on_track(\"good_days\", 94, 2023)", "false");
+	EXPECT("due(\"pm25_annual\", 2024, code)", "20.8");
+	EXPECT("on_track(\"pm25_annual\", 21, 2024, code)", "false");
+	EXPECT("on_track(\"pm25_annual\", 20.5, 2024, code)", "true");
+	/* a cumulative reduction on 2020, a positive percentage */
+	EXPECT("due(\"co2_cut\", 2023)", "10.8");
+	EXPECT("on_track(\"co2_cut\", 11, 2023)", "true");
+	EXPECT("progress(\"co2_cut\", 9)", "0.5");
 	EXPECT("progress(\"ecology\", 1)", "null");
 	EXPECT("schedule(2023)", "0.6");
 	EXPECT("schedule(2026)", "1");
