@@ -92,23 +92,6 @@ struct settings {
 /* Cells are measured in 32 bits in expressions; no real cell comes near this. */
 #define MAX_FIELD_LIMIT (1ULL << 30)
 
-/* Parses a size in bytes with an optional K or M suffix, from 1 byte to 1G. */
-static size_t parse_size(const char *arg)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	int shift = 0;
-	if (*end == 'K' || *end == 'k')
-		shift = 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20, end++;
-	if (errno || end == arg || *end || v == 0 || arg[0] == '-' || v > (MAX_FIELD_LIMIT >> shift))
-		cli_usage_error("--max-field needs a size from 1 to 1024M, such as 1048576, 512K or 4M, not '%s'",
-				arg);
-	return (size_t)(v << shift);
-}
-
 /* Reads the command line into s; returns the index of the first file argument. */
 static int parse_args(int argc, char **argv, struct settings *s)
 {
@@ -140,7 +123,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_FAIL_ON: s->diag.fail_on = cli_fail_on(optarg); break;
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
-		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
+		case OPT_MAX_FIELD: s->check.max_field = cli_size("--max-field", optarg, MAX_FIELD_LIMIT); break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
