@@ -36,6 +36,10 @@ static const char usage_text[] =
 	"  -r, --ruleset ID       use rule set ID from the rules directory\n"
 	"      --rules FILE       use the rule set in FILE\n"
 	"      --rules-dir DIR    rules directory (default: $QY_RULES or the installed one)\n"
+	"      --ref-dir DIR      another directory a rule set's reference tables may be in\n"
+	"      --max-ref-size SIZE\n"
+	"                         largest rule file or reference table, K, M or G suffix\n"
+	"                         (default: 64M)\n"
 	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
@@ -69,12 +73,13 @@ static const struct option long_options[] = {
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 	{"jobs", required_argument, NULL, 'j'},
+	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 static const struct option_hint hints[] = {
-	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"},
+	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"},
 	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
 	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
 };
@@ -130,7 +135,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 				cli_usage_error("--jobs needs at least 1");
 			break;
 		default:
-			cli_standard(c, argv, usage_text, long_options, hints);
+			if (!cli_rule_file_option(c, optarg))
+				cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (s->ruleset_id && s->rules_file)

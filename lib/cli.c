@@ -1,5 +1,6 @@
 /* cli.c — shared command-line conventions. */
 #include "cli.h"
+#include "rulefiles.h"
 #include "util.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_init(const char *name)
@@ -160,4 +162,19 @@ bool cli_color(const char *arg, int fd)
 		cli_usage_error("--color must be auto, always or never, not '%s'", arg);
 	const char *term = getenv("TERM");
 	return isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+bool cli_rule_file_option(int c, const char *arg)
+{
+	struct stat st;
+	if (c == CLI_MAX_REF_SIZE) {
+		rulefiles_set_max_size(cli_size("--max-ref-size", arg, 1ULL << 40));
+		return true;
+	}
+	if (c != CLI_REF_DIR)
+		return false;
+	if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+		cli_usage_error("--ref-dir needs a directory, not '%s'", arg);
+	rulefiles_set_ref_dir(arg);
+	return true;
 }

@@ -12,12 +12,20 @@
 #include <stdint.h>
 
 /* Option values every command shares (beside 'h'); command options start at 256. */
-enum { CLI_VERSION = 1000, CLI_LIST_OPTIONS };
+enum { CLI_VERSION = 1000, CLI_LIST_OPTIONS, CLI_REF_DIR, CLI_MAX_REF_SIZE };
 
 /* The options every command has: --help, --version and the hidden --list-options. */
 #define CLI_STANDARD_OPTIONS                                                   \
 	{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, CLI_VERSION}, \
 	{"list-options", no_argument, NULL, CLI_LIST_OPTIONS}
+
+/* The options of every command that loads rule sets: what a rule set may read (rulefiles.h). */
+#define CLI_RULE_FILE_OPTIONS                                                  \
+	{"ref-dir", required_argument, NULL, CLI_REF_DIR},                     \
+	{"max-ref-size", required_argument, NULL, CLI_MAX_REF_SIZE}
+
+/* Takes --ref-dir or --max-ref-size; false for any other option. */
+bool cli_rule_file_option(int c, const char *arg);
 
 struct option_hint;
 
