@@ -526,6 +526,10 @@ struct ruleset *ruleset_load(const char *path)
 		warnmsg("%s: cannot read rule set: %s", path, why);
 		return NULL;
 	}
+	if (L.len >= 3 && memcmp(L.text, "\xEF\xBB\xBF", 3) == 0) { /* a BOM, as Windows editors write */
+		L.len -= 3;
+		memmove(L.text, L.text + 3, L.len + 1);
+	}
 	json_error_t jerr;
 	json_t *root = json_loadb(L.text, L.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
