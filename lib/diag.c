@@ -1,6 +1,7 @@
 /* diag.c — rendering, counting and capping diagnostics. */
 #include "diag.h"
 #include "jsonw.h"
+#include "termtext.h"
 #include "utf8.h"
 
 #include <stdarg.h>
@@ -181,7 +182,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 {
 	char cell[40];
 	color(b, o, "\033[1m");
-	buf_adds(b, file);
+	termtext_adds(b, file);
 	if (d->line)
 		buf_addf(b, ":%llu", (unsigned long long)d->line);
 	buf_adds(b, ": ");
@@ -190,20 +191,22 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	buf_adds(b, o->lang == LANG_ZH ? severity_zh[d->severity] : severity_name(d->severity));
 	color(b, o, "\033[0m");
 	buf_addc(b, '[');
-	if (ruleset)
-		buf_addf(b, "%s/", ruleset);
-	buf_adds(b, d->rule);
+	if (ruleset) {
+		termtext_adds(b, ruleset);
+		buf_addc(b, '/');
+	}
+	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
-	buf_adds(b, d->message);
+	termtext_adds(b, d->message);
 	if (cell_ref(d, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
-		buf_adds(b, cell);
+		termtext_adds(b, cell);
 		if (d->value) {
 			size_t n = value_cut(d->value, d->value_len);
 			struct buf v = {0};
 			jsonw_string(&v, d->value, n);
 			buf_adds(b, o->lang == LANG_ZH ? "：" : ": ");
-			buf_add(b, v.data, v.len);
+			termtext_add(b, v.data, v.len);
 			buf_free(&v);
 		}
 		buf_adds(b, o->lang == LANG_ZH ? "）" : ")");
@@ -268,12 +271,13 @@ void diag_render_summary(struct buf *b, const struct diag_options *o, const char
 {
 	unsigned long long e = counts[SEV_ERROR], w = counts[SEV_WARNING], i = counts[SEV_INFO], r = records;
 	color(b, o, "\033[1m");
+	termtext_adds(b, file);
 	if (o->lang == LANG_ZH)
-		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", file,
+		buf_addf(b, "：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s",
 			 r, e, w, i, failed ? "未通过" : "通过");
 	else
-		buf_addf(b, "%s: %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
-			 file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
+		buf_addf(b, ": %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
+			 r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
 			 failed ? "fail" : "pass");
 	color(b, o, "\033[0m");
 	if (suppressed)
