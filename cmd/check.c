@@ -201,6 +201,7 @@ static int report_unchecked(struct diag_file *df, const char *code, const char *
 	d.code = d.rule = code;
 	d.message = message;
 	diag_emit(df, &d);
+	df->unchecked = true;
 	diag_file_end(df, 0, 0, NULL);
 	return EXIT_TROUBLE;
 }
@@ -282,6 +283,7 @@ static int check_one(const struct settings *s, const char *file, FILE *out)
 		close(fd);
 	if (res.unreadable)
 		warnmsg("%s: read error", file);
+	df.unchecked = res.unreadable;
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
 	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;

@@ -71,7 +71,7 @@ struct report_file {
 	struct finding *findings;
 	size_t n, cap;
 	uint64_t counts[3], records, suppressed;
-	bool has_record, failed;
+	bool has_record, failed, unchecked;
 };
 
 struct report {
@@ -114,7 +114,8 @@ static void add_record(struct report *rp, const struct record *r)
 		f->records = r->records;
 		f->suppressed = r->suppressed;
 		f->has_record = true;
-		f->failed = r->status && strcmp(r->status, "fail") == 0;
+		f->unchecked = r->status && strcmp(r->status, "error") == 0;
+		f->failed = f->unchecked || (r->status && strcmp(r->status, "fail") == 0);
 		if (!f->ruleset)
 			f->ruleset = dup_or_null(r->ruleset);
 		return;
@@ -193,7 +194,8 @@ static void report_text(const struct report *rp)
 			struct diag d = as_diag(&f->findings[k]);
 			diag_render_text(&b, &o, f->name, NULL, &d);
 		}
-		diag_render_summary(&b, &o, f->name, f->counts, f->records, f->suppressed, f->failed);
+		diag_render_summary(&b, &o, f->name, f->counts, f->records, f->suppressed,
+				    f->unchecked ? FILE_ERROR : f->failed ? FILE_FAIL : FILE_PASS);
 		fwrite(b.data, 1, b.len, stdout);
 		buf_reset(&b);
 	}
