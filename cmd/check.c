@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "ruleset.h"
 #include "util.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -251,13 +252,23 @@ static uint64_t total_size(char **files, int n)
 	return total;
 }
 
-/* Checks one file and writes its records to out; returns its exit status. */
-static int check_one(const struct settings *s, const char *file, FILE *out)
+/* Output of a file checked in a worker: to the parent, with the file's counts so far. */
+static void send_to_parent(void *ctx, const struct diag_file *f, const char *data, size_t len)
+{
+	workers_send(ctx, data, len, f->counts);
+}
+
+/* Checks one file and writes its records to stdout, or to the parent; returns its exit status. */
+static int check_one(const struct settings *s, const char *file, struct workers_out *to_parent)
 {
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
 	struct buf msg = {0};
-	dopt.out = out;
+	dopt.out = stdout;
+	if (to_parent) {
+		dopt.write = send_to_parent;
+		dopt.write_ctx = to_parent;
+	}
 	const struct ruleset *rs = select_ruleset(s, file);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	if (!rs) {
@@ -301,147 +312,103 @@ static void free_settings(struct settings *s)
 /* Combines exit statuses: trouble outranks findings, findings outrank a pass. */
 static int worse(int a, int b) { return a > b ? a : b; }
 
-/* Copies a finished child's output to stdout. */
-static void copy_out(FILE *f)
+/* The files of a run with -j, as the workers and the parent see them. */
+struct parallel {
+	struct settings *s;
+	char **files;
+};
+
+/* In a worker: checks file i, its output to the parent. */
+static int run_file(void *ctx, int i, struct workers_out *out)
 {
-	char tmp[65536];
-	size_t n;
-	rewind(f);
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		fwrite(tmp, 1, n, stdout);
-	fclose(f);
+	struct parallel *p = ctx;
+	bar.enabled = false; /* the parent draws the bar */
+	return check_one(p->s, p->files[i], out);
 }
 
-/* Files handed to the workers at a time: each gets a temporary file, so this bounds open files. */
-#define BATCH 256
-
-/* Reads exactly n bytes unless the other end closes first; returns the bytes read. */
-static size_t read_full(int fd, void *p, size_t n)
+/* In a worker that has checked its last file: frees what it inherited. */
+static void worker_cleanup(void *ctx)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	return got;
+	free_settings(((struct parallel *)ctx)->s);
 }
 
-/* Writes all n bytes (a pipe write this small is atomic); dies if it cannot. */
-static void write_full(int fd, const void *p, size_t n)
+/* Collects records into a buffer. */
+static void add_to_buf(void *ctx, const struct diag_file *f, const char *data, size_t len)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
+	(void)f;
+	buf_add(ctx, data, len);
 }
 
 /*
- * A worker: takes file numbers from the work pipe until it is empty, checks
- * each into its temporary file and reports (number, status) on the done pipe.
- * One process checks many files, so its memory is set up once, not per file.
+ * Closes the output of a file whose worker died after sending the records
+ * counted in counts: an io-error saying how, and a file record with status
+ * "error" whose counts include what was already sent.
  */
-static void worker(struct settings *s, char **files, FILE **outs, int work, int done)
+static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, struct buf *out)
 {
-	int32_t i;
-	bar.enabled = false;
-	while (read_full(work, &i, sizeof i) == sizeof i) {
-		int32_t msg[2] = {i, check_one(s, files[i], outs[i])};
-		if (fflush(outs[i]) != 0)
-			msg[1] = EXIT_TROUBLE;
-		write_full(done, msg, sizeof msg);
+	struct parallel *p = ctx;
+	const char *file = p->files[i];
+	struct diag_options dopt = p->s->diag;
+	struct diag_file df;
+	struct buf msg = {0};
+	dopt.write = add_to_buf;
+	dopt.write_ctx = out;
+	const struct ruleset *rs = select_ruleset(p->s, file);
+	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
+	memcpy(df.counts, counts, sizeof df.counts);
+	if (how >= 0 && WIFSIGNALED(how)) {
+		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, WTERMSIG(how),
+			strsignal(WTERMSIG(how)));
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
+			 "the check stopped: its worker process was killed by signal %d (%s)", WTERMSIG(how),
+			 strsignal(WTERMSIG(how)));
+	} else if (how >= 0 && WIFEXITED(how)) {
+		warnmsg("%s: the worker checking it ended with status %d", file, WEXITSTATUS(how));
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
+			 "the check stopped: its worker process ended with status %d", WEXITSTATUS(how));
+	} else {
+		warnmsg("%s: the worker checking it died", file);
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
 	}
+	int rc = report_unchecked(&df, "io-error", msg.data);
+	buf_free(&msg);
+	return rc;
 }
 
-/* Prints a finished file's output and counts it. */
-static void print_done(char **files, FILE **outs, int i)
+/* In the parent: writes records of the file being printed. */
+static bool write_stdout(void *ctx, const char *data, size_t len)
 {
-	struct stat info;
-	if (strcmp(files[i], "-") && stat(files[i], &info) == 0 && S_ISREG(info.st_mode))
-		bar.done += (uint64_t)info.st_size;
+	(void)ctx;
 	progress_clear(&bar);
-	copy_out(outs[i]);
+	return fwrite(data, 1, len, stdout) == len;
+}
+
+/* In the parent: a file's output is all written; the bar counts it. */
+static void file_written(void *ctx, int i)
+{
+	struct parallel *p = ctx;
+	struct stat info;
+	if (strcmp(p->files[i], "-") && stat(p->files[i], &info) == 0 && S_ISREG(info.st_mode))
+		bar.done += (uint64_t)info.st_size;
 	progress_file_done(&bar);
 }
 
 /*
- * Checks files[0..n) (at most BATCH) in jobs worker processes that share them
- * through a pipe, printing each file's output in the given order as soon as it
- * and those before it are done.  Returns the combined status.
+ * Checks files[0..n) in jobs worker processes that take them in turn, and
+ * prints each file's output in the given order.  Returns the combined status.
  */
-static int check_batch(struct settings *s, char **files, int n)
+static int check_parallel(struct settings *s, char **files, int n, int jobs)
 {
-	FILE *outs[BATCH];
-	int status[BATCH], work[2], done[2];
-	for (int i = 0; i < n; i++) {
-		if (!(outs[i] = tmpfile()))
-			die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
-		status[i] = -1;
+	struct parallel p = {s, files};
+	struct workers_job job = {
+		.nitems = n, .nworkers = jobs, .ctx = &p, .run = run_file, .cleanup = worker_cleanup,
+		.lost = report_lost, .write = write_stdout, .done = file_written,
+	};
+	int rc = workers_run(&job);
+	if (rc < 0) { /* stdout failed: what close_stdout says, it says now */
+		close_stdout();
+		die(EXIT_TROUBLE, "write error");
 	}
-	if (pipe(work) != 0 || pipe(done) != 0)
-		die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
-	for (int32_t i = 0; i < n; i++) /* 4 bytes a file: the pipe holds a whole batch */
-		write_full(work[1], &i, sizeof i);
-	close(work[1]);
-	int workers = s->jobs < n ? (int)s->jobs : n;
-	pid_t pids[BATCH];
-	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
-	for (int w = 0; w < workers; w++) {
-		pids[w] = fork();
-		if (pids[w] < 0)
-			die(EXIT_TROUBLE, "fork: %s", strerror(errno));
-		if (pids[w] == 0) {
-			close(done[0]);
-			worker(s, files, outs, work[0], done[1]);
-			free_settings(s);
-			_exit(0);
-		}
-	}
-	close(work[0]);
-	close(done[1]);
-	int printed = 0, rc = EXIT_PASS;
-	int32_t msg[2];
-	while (read_full(done[0], msg, sizeof msg) == sizeof msg) {
-		if (msg[0] < 0 || msg[0] >= n)
-			continue;
-		status[msg[0]] = msg[1];
-		for (; printed < n && status[printed] >= 0; printed++) {
-			print_done(files, outs, printed);
-			rc = worse(rc, status[printed]);
-		}
-	}
-	close(done[0]);
-	for (int w = 0; w < workers; w++) {
-		int st;
-		while (waitpid(pids[w], &st, 0) < 0 && errno == EINTR)
-			;
-	}
-	/* a file without a status was being checked by a worker that died */
-	for (; printed < n; printed++) {
-		if (status[printed] < 0) {
-			warnmsg("%s: checker died", files[printed]);
-			status[printed] = EXIT_TROUBLE;
-		}
-		print_done(files, outs, printed);
-		rc = worse(rc, status[printed]);
-	}
-	return rc;
-}
-
-/* Checks files in worker processes, jobs at a time, printing in the given order. */
-static int check_parallel(struct settings *s, char **files, int n)
-{
-	int rc = EXIT_PASS;
-	for (int first = 0; first < n; first += BATCH)
-		rc = worse(rc, check_batch(s, files + first, n - first < BATCH ? n - first : BATCH));
 	return rc;
 }
 
@@ -475,20 +442,27 @@ int main(int argc, char **argv)
 	int first = parse_args(argc, argv, &s);
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
+	for (int i = 0, stdin_seen = 0; i < n; i++)
+		if (!strcmp(files[i], "-") && stdin_seen++)
+			cli_usage_error("'-' (stdin) can be read only once");
 	load_rules(&s);
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;
 		s.diag.before_write = clear_bar;
 	}
-	if (s.jobs == 1 || n == 1)
+	/* more workers than files or processors would only take turns */
+	int jobs = s.jobs < n ? (int)s.jobs : n;
+	if (jobs > workers_processors())
+		jobs = workers_processors();
+	if (jobs == 1)
 		use_threads(&s.check);
 	int rc = EXIT_PASS;
-	if (s.jobs > 1 && n > 1)
-		rc = check_parallel(&s, files, n);
+	if (jobs > 1)
+		rc = check_parallel(&s, files, n, jobs);
 	else
 		for (int i = 0; i < n; i++) {
-			rc = worse(rc, check_one(&s, files[i], stdout));
+			rc = worse(rc, check_one(&s, files[i], NULL));
 			progress_file_done(&bar);
 		}
 	progress_clear(&bar);
