@@ -293,7 +293,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: read error", file);
+		warnmsg("%s: %s", file, res.size_changed ? "file changed size while it was read" : "read error");
 	df.unchecked = res.unreadable;
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);

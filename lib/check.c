@@ -1108,6 +1108,25 @@ static void free_in_order(struct in_order *o)
 	free(o);
 }
 
+/*
+ * Reports a regular file whose size changed while it was read (truncated or
+ * still being written): its findings are not those of one whole file.
+ */
+static void check_size_kept(struct checker *k, int fd, struct check_result *res)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || (res->bytes == k->file_size && (uint64_t)st.st_size == k->file_size))
+		return;
+	emit_file_level(k, SEV_ERROR, "io-error", NULL, 0, 0,
+			diag_msg(&k->msg, k->lang,
+				 "读取期间文件大小改变：打开时 %llu 字节，读到 %llu 字节，现为 %llu 字节；请在文件写完后重新检查",
+				 "file changed size while it was read: %llu bytes when opened, %llu read, %llu now; "
+				 "check it again once it is complete",
+				 (unsigned long long)k->file_size, (unsigned long long)res->bytes,
+				 (unsigned long long)st.st_size));
+	res->unreadable = res->size_changed = true;
+}
+
 static const char *encoding_name(enum csvr_encoding e)
 {
 	return e == CSVR_GBK ? "gbk" : e == CSVR_GB18030 ? "gb18030" : "utf-8";
@@ -1132,7 +1151,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.order = new_in_order(rs, opt, out);
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (regular)
 		k.file_size = (uint64_t)st.st_size;
 	k.values = k.own_values = xcalloc(rs->ncols, sizeof *k.values);
 	k.text = k.own_text = xcalloc(rs->ncols, sizeof *k.text);
@@ -1182,6 +1202,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 			res->encoding = "utf-16";
 		else
 			check_end(&k, res->bytes);
+		if (regular)
+			check_size_kept(&k, fd, res);
 	}
 	if (k.legacy_stop)
 		res->encoding = "gb18030";

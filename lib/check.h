@@ -37,7 +37,8 @@ struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */
 	uint64_t bytes;         /* bytes read */
 	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
-	bool unreadable;        /* a read error stopped the check (io-error reported) */
+	bool unreadable;        /* a read error stopped the check, or the file changed (io-error reported) */
+	bool size_changed;      /* a regular file changed size while it was read */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */
