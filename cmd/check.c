@@ -49,6 +49,8 @@ static const char usage_text[] =
 	"      --max-per-rule N   print at most N findings per rule and file\n"
 	"      --max-errors N     print at most N errors per file (counts stay true)\n"
 	"      --max-field SIZE   largest cell in bytes, K or M suffix, at most 1024M (default: 1M)\n"
+	"      --max-memory SIZE  memory the unique keys and aggregate groups of one file may\n"
+	"                         hold, K, M or G suffix (default: $QY_MAX_MEMORY, else no limit)\n"
 	"  -j, --jobs N           check N files at once\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n"
@@ -58,7 +60,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY,
 };
 
 static const struct option long_options[] = {
@@ -73,6 +75,7 @@ static const struct option long_options[] = {
 	{"max-per-rule", required_argument, NULL, OPT_MAX_PER_RULE},
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
+	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{"jobs", required_argument, NULL, 'j'},
 	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
@@ -97,6 +100,8 @@ struct settings {
 
 /* Cells are measured in 32 bits in expressions; no real cell comes near this. */
 #define MAX_FIELD_LIMIT (1ULL << 30)
+/* The largest --max-memory: beyond any machine that runs this. */
+#define MAX_MEMORY_LIMIT (1ULL << 40)
 
 /* Reads the command line into s; returns the index of the first file argument. */
 static int parse_args(int argc, char **argv, struct settings *s)
@@ -107,6 +112,9 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	s->diag.fail_on = SEV_ERROR;
 	s->diag.max_per_rule = s->diag.max_errors = -1;
 	s->jobs = 1;
+	const char *memory = getenv("QY_MAX_MEMORY");
+	if (memory && *memory)
+		s->check.max_memory = cli_size("QY_MAX_MEMORY", memory, MAX_MEMORY_LIMIT);
 	while ((c = getopt_long(argc, argv, ":r:j:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r': s->ruleset_id = optarg; break;
@@ -130,6 +138,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_FIELD: s->check.max_field = cli_size("--max-field", optarg, MAX_FIELD_LIMIT); break;
+		case OPT_MAX_MEMORY: s->check.max_memory = cli_size("--max-memory", optarg, MAX_MEMORY_LIMIT); break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -294,10 +303,12 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 		close(fd);
 	if (res.unreadable)
 		warnmsg("%s: %s", file, res.size_changed ? "file changed size while it was read" : "read error");
-	df.unchecked = res.unreadable;
+	if (res.over_budget)
+		warnmsg("%s: a rule needed more memory than --max-memory allows; it was not checked to the end", file);
+	df.unchecked = res.unreadable || res.over_budget;
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
-	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
+	return df.unchecked ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
 /* Frees the loaded rule sets. */

@@ -7,6 +7,7 @@
  * judged once the file has been read, in the order the groups first appeared.
  */
 #include "rules.h"
+#include "budget.h"
 #include "jsonw.h"
 #include "ruleset.h"
 #include "utf8.h"
@@ -481,6 +482,10 @@ struct group_table {
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
 	size_t ngroups, cap;
+	uint64_t bytes;          /* memory taken from the budget for all of it */
+	uint64_t strings, values;/* of which: key strings, and percentile values kept */
+	size_t counted;          /* groups whose key strings are in strings */
+	bool dropped;            /* over --max-memory: not judged in this file */
 };
 
 /* One coverage rule's record of what was seen. */
@@ -493,15 +498,17 @@ struct coverage_seen {
 
 struct rules_state {
 	const struct ruleset *rs;
+	struct budget *budget;
 	struct group_table *groups;     /* per aggregate */
 	struct coverage_seen *seen;     /* per coverage rule */
 	struct buf key, msg, rule, text, json;
 };
 
-struct rules_state *rules_state_new(const struct ruleset *rs)
+struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget)
 {
 	struct rules_state *st = xcalloc(1, sizeof *st);
 	st->rs = rs;
+	st->budget = budget;
 	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	for (size_t i = 0; i < rs->naggregates; i++)
@@ -522,18 +529,25 @@ static void free_values(struct value *v, size_t n)
 	free(v);
 }
 
+/* Frees an aggregate's groups and gives their memory back to the budget. */
+static void free_groups(struct rules_state *st, size_t a)
+{
+	const struct written_rule *r = &st->rs->aggregates[a];
+	struct group_table *g = &st->groups[a];
+	strmap_free(&g->index);
+	free_values(g->keys, g->ngroups * r->ngroup);
+	agg_acc_free(g->accs, g->ngroups * r->nslots);
+	free(g->accs);
+	budget_give(st->budget, g->bytes);
+}
+
 void rules_state_free(struct rules_state *st)
 {
 	if (!st)
 		return;
 	const struct ruleset *rs = st->rs;
-	for (size_t i = 0; i < rs->naggregates; i++) {
-		struct group_table *g = &st->groups[i];
-		strmap_free(&g->index);
-		free_values(g->keys, g->ngroups * rs->aggregates[i].ngroup);
-		agg_acc_free(g->accs, g->ngroups * rs->aggregates[i].nslots);
-		free(g->accs);
-	}
+	for (size_t i = 0; i < rs->naggregates; i++)
+		free_groups(st, i);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_free(&st->seen[i].pairs);
 		strmap_free(&st->seen[i].per_index);
@@ -714,6 +728,53 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 	strmap_put(&s->pairs, st->key.data, st->key.len, 1, NULL);
 }
 
+/* The percentile values (and max_change pairs) a group's accumulators keep, in bytes. */
+static uint64_t values_kept(const struct agg_acc *accs, size_t n)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += accs[i].nvals * sizeof *accs[i].vals;
+	return bytes;
+}
+
+/*
+ * Feeds a row to group g of aggregate a, then takes what its groups grew by
+ * from the budget: the memory they fill (tables grow by doubling; the part
+ * not filled yet is not counted, as the system gives it only when touched).
+ * When the budget cannot give it, the aggregate is dropped for the rest of
+ * the file with a resource-limit finding at this row.
+ */
+static void update_within_budget(struct rules_state *st, size_t a, long g, const struct eval_ctx *ctx,
+				 const struct row_view *row, struct diag_file *out)
+{
+	const struct written_rule *r = &st->rs->aggregates[a];
+	struct group_table *t = &st->groups[a];
+	struct agg_acc *accs = &t->accs[(size_t)g * r->nslots];
+	if (!st->budget || !st->budget->limit) {
+		agg_update(r->slots, r->nslots, accs, ctx);
+		return;
+	}
+	uint64_t kept = values_kept(accs, r->nslots);
+	agg_update(r->slots, r->nslots, accs, ctx);
+	t->values += values_kept(accs, r->nslots) - kept;
+	for (; t->counted < t->ngroups; t->counted++)
+		for (size_t k = 0; k < r->ngroup; k++)
+			if (t->keys[t->counted * r->ngroup + k].type == V_STR)
+				t->strings += budget_block_size(t->keys[t->counted * r->ngroup + k].len + 1);
+	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values +
+		       t->ngroups * (r->ngroup * sizeof *t->keys + r->nslots * sizeof *t->accs);
+	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
+		t->bytes = now > t->bytes ? now : t->bytes;
+		return;
+	}
+	struct budget_drop drop = {r->id, "汇总规则", "aggregate", r->id, t->bytes, now};
+	budget_report_drop(st->budget, out, &drop, row->line, row->row);
+	free_groups(st, a);
+	memset(t, 0, sizeof *t);
+	strmap_init(&t->index);
+	t->dropped = true;
+}
+
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
@@ -731,6 +792,8 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
+		if (st->groups[a].dropped)
+			continue;
 		if (r->when) {
 			struct value w = expr_eval(r->when, &ctx);
 			if (w.type != V_BOOL || !w.num)
@@ -738,7 +801,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 		}
 		long g = find_group(st, a, &ctx);
 		if (g >= 0)
-			agg_update(r->slots, r->nslots, &st->groups[a].accs[(size_t)g * r->nslots], &ctx);
+			update_within_budget(st, a, g, &ctx, row, out);
 	}
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
