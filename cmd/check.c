@@ -416,7 +416,7 @@ static int check_parallel(struct settings *s, char **files, int n, int jobs)
 		.lost = report_lost, .write = write_stdout, .done = file_written,
 	};
 	int rc = workers_run(&job);
-	if (rc < 0) { /* stdout failed: what close_stdout says, it says now */
+	if (rc < 0) { /* stdout failed: close_stdout says how (nothing for a closed pipe) and exits 2 */
 		close_stdout();
 		die(EXIT_TROUBLE, "write error");
 	}
