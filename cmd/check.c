@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "ruleset.h"
 #include "util.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,10 @@ static const char usage_text[] =
 	"  -r, --ruleset ID       use rule set ID from the rules directory\n"
 	"      --rules FILE       use the rule set in FILE\n"
 	"      --rules-dir DIR    rules directory (default: $QY_RULES or the installed one)\n"
+	"      --ref-dir DIR      another directory a rule set's reference tables may be in\n"
+	"      --max-ref-size SIZE\n"
+	"                         largest rule file or reference table, K, M or G suffix\n"
+	"                         (default: 64M)\n"
 	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
@@ -46,6 +51,8 @@ static const char usage_text[] =
 	"      --max-errors N     print at most N errors per file (counts stay true)\n"
 	"      --max-field SIZE   largest cell in bytes, K or M suffix, at most 1024M (default: 1M)\n"
 	"      --as-of DATE       judge deadlines and progress at DATE, YYYY-MM-DD (default: today)\n"
+	"      --max-memory SIZE  memory the unique keys and aggregate groups of one file may\n"
+	"                         hold, K, M or G suffix (default: $QY_MAX_MEMORY, else no limit)\n"
 	"  -j, --jobs N           check N files at once\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n"
@@ -55,7 +62,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_AS_OF,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY, OPT_AS_OF,
 };
 
 static const struct option long_options[] = {
@@ -71,13 +78,15 @@ static const struct option long_options[] = {
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 	{"as-of", required_argument, NULL, OPT_AS_OF},
+	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{"jobs", required_argument, NULL, 'j'},
+	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 static const struct option_hint hints[] = {
-	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"},
+	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"},
 	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
 	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
 };
@@ -95,23 +104,8 @@ struct settings {
 
 /* Cells are measured in 32 bits in expressions; no real cell comes near this. */
 #define MAX_FIELD_LIMIT (1ULL << 30)
-
-/* Parses a size in bytes with an optional K or M suffix, from 1 byte to 1G. */
-static size_t parse_size(const char *arg)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	int shift = 0;
-	if (*end == 'K' || *end == 'k')
-		shift = 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20, end++;
-	if (errno || end == arg || *end || v == 0 || arg[0] == '-' || v > (MAX_FIELD_LIMIT >> shift))
-		cli_usage_error("--max-field needs a size from 1 to 1024M, such as 1048576, 512K or 4M, not '%s'",
-				arg);
-	return (size_t)(v << shift);
-}
+/* The largest --max-memory: beyond any machine that runs this. */
+#define MAX_MEMORY_LIMIT (1ULL << 40)
 
 /* Reads the command line into s; returns the index of the first file argument. */
 static int parse_args(int argc, char **argv, struct settings *s)
@@ -122,6 +116,9 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	s->diag.fail_on = SEV_ERROR;
 	s->diag.max_per_rule = s->diag.max_errors = -1;
 	s->jobs = 1;
+	const char *memory = getenv("QY_MAX_MEMORY");
+	if (memory && *memory)
+		s->check.max_memory = cli_size("QY_MAX_MEMORY", memory, MAX_MEMORY_LIMIT);
 	while ((c = getopt_long(argc, argv, ":r:j:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r': s->ruleset_id = optarg; break;
@@ -144,7 +141,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_FAIL_ON: s->diag.fail_on = cli_fail_on(optarg); break;
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
-		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
+		case OPT_MAX_FIELD: s->check.max_field = cli_size("--max-field", optarg, MAX_FIELD_LIMIT); break;
+		case OPT_MAX_MEMORY: s->check.max_memory = cli_size("--max-memory", optarg, MAX_MEMORY_LIMIT); break;
 		case OPT_AS_OF:
 			if (!parse_date(optarg, strlen(optarg), &s->as_of))
 				cli_usage_error("--as-of needs a date such as 2025-06-30, not '%s'", optarg);
@@ -156,7 +154,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 				cli_usage_error("--jobs needs at least 1");
 			break;
 		default:
-			cli_standard(c, argv, usage_text, long_options, hints);
+			if (!cli_rule_file_option(c, optarg))
+				cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (s->ruleset_id && s->rules_file)
@@ -221,6 +220,7 @@ static int report_unchecked(struct diag_file *df, const char *code, const char *
 	d.code = d.rule = code;
 	d.message = message;
 	diag_emit(df, &d);
+	df->unchecked = true;
 	diag_file_end(df, 0, 0, NULL);
 	return EXIT_TROUBLE;
 }
@@ -270,13 +270,23 @@ static uint64_t total_size(char **files, int n)
 	return total;
 }
 
-/* Checks one file and writes its records to out; returns its exit status. */
-static int check_one(const struct settings *s, const char *file, FILE *out)
+/* Output of a file checked in a worker: to the parent, with the file's counts so far. */
+static void send_to_parent(void *ctx, const struct diag_file *f, const char *data, size_t len)
+{
+	workers_send(ctx, data, len, f->counts);
+}
+
+/* Checks one file and writes its records to stdout, or to the parent; returns its exit status. */
+static int check_one(const struct settings *s, const char *file, struct workers_out *to_parent)
 {
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
 	struct buf msg = {0};
-	dopt.out = out;
+	dopt.out = stdout;
+	if (to_parent) {
+		dopt.write = send_to_parent;
+		dopt.write_ctx = to_parent;
+	}
 	const struct ruleset *rs = select_ruleset(s, file);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	if (!rs) {
@@ -301,10 +311,13 @@ static int check_one(const struct settings *s, const char *file, FILE *out)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: read error", file);
+		warnmsg("%s: %s", file, res.size_changed ? "file changed size while it was read" : "read error");
+	if (res.over_budget)
+		warnmsg("%s: a rule needed more memory than --max-memory allows; it was not checked to the end", file);
+	df.unchecked = res.unreadable || res.over_budget;
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
-	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
+	return df.unchecked ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
 /* Frees the loaded rule sets. */
@@ -319,147 +332,103 @@ static void free_settings(struct settings *s)
 /* Combines exit statuses: trouble outranks findings, findings outrank a pass. */
 static int worse(int a, int b) { return a > b ? a : b; }
 
-/* Copies a finished child's output to stdout. */
-static void copy_out(FILE *f)
+/* The files of a run with -j, as the workers and the parent see them. */
+struct parallel {
+	struct settings *s;
+	char **files;
+};
+
+/* In a worker: checks file i, its output to the parent. */
+static int run_file(void *ctx, int i, struct workers_out *out)
 {
-	char tmp[65536];
-	size_t n;
-	rewind(f);
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		fwrite(tmp, 1, n, stdout);
-	fclose(f);
+	struct parallel *p = ctx;
+	bar.enabled = false; /* the parent draws the bar */
+	return check_one(p->s, p->files[i], out);
 }
 
-/* Files handed to the workers at a time: each gets a temporary file, so this bounds open files. */
-#define BATCH 256
-
-/* Reads exactly n bytes unless the other end closes first; returns the bytes read. */
-static size_t read_full(int fd, void *p, size_t n)
+/* In a worker that has checked its last file: frees what it inherited. */
+static void worker_cleanup(void *ctx)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	return got;
+	free_settings(((struct parallel *)ctx)->s);
 }
 
-/* Writes all n bytes (a pipe write this small is atomic); dies if it cannot. */
-static void write_full(int fd, const void *p, size_t n)
+/* Collects records into a buffer. */
+static void add_to_buf(void *ctx, const struct diag_file *f, const char *data, size_t len)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
+	(void)f;
+	buf_add(ctx, data, len);
 }
 
 /*
- * A worker: takes file numbers from the work pipe until it is empty, checks
- * each into its temporary file and reports (number, status) on the done pipe.
- * One process checks many files, so its memory is set up once, not per file.
+ * Closes the output of a file whose worker died after sending the records
+ * counted in counts: an io-error saying how, and a file record with status
+ * "error" whose counts include what was already sent.
  */
-static void worker(struct settings *s, char **files, FILE **outs, int work, int done)
+static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, struct buf *out)
 {
-	int32_t i;
-	bar.enabled = false;
-	while (read_full(work, &i, sizeof i) == sizeof i) {
-		int32_t msg[2] = {i, check_one(s, files[i], outs[i])};
-		if (fflush(outs[i]) != 0)
-			msg[1] = EXIT_TROUBLE;
-		write_full(done, msg, sizeof msg);
+	struct parallel *p = ctx;
+	const char *file = p->files[i];
+	struct diag_options dopt = p->s->diag;
+	struct diag_file df;
+	struct buf msg = {0};
+	dopt.write = add_to_buf;
+	dopt.write_ctx = out;
+	const struct ruleset *rs = select_ruleset(p->s, file);
+	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
+	memcpy(df.counts, counts, sizeof df.counts);
+	if (how >= 0 && WIFSIGNALED(how)) {
+		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, WTERMSIG(how),
+			strsignal(WTERMSIG(how)));
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
+			 "the check stopped: its worker process was killed by signal %d (%s)", WTERMSIG(how),
+			 strsignal(WTERMSIG(how)));
+	} else if (how >= 0 && WIFEXITED(how)) {
+		warnmsg("%s: the worker checking it ended with status %d", file, WEXITSTATUS(how));
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
+			 "the check stopped: its worker process ended with status %d", WEXITSTATUS(how));
+	} else {
+		warnmsg("%s: the worker checking it died", file);
+		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
 	}
+	int rc = report_unchecked(&df, "io-error", msg.data);
+	buf_free(&msg);
+	return rc;
 }
 
-/* Prints a finished file's output and counts it. */
-static void print_done(char **files, FILE **outs, int i)
+/* In the parent: writes records of the file being printed. */
+static bool write_stdout(void *ctx, const char *data, size_t len)
 {
-	struct stat info;
-	if (strcmp(files[i], "-") && stat(files[i], &info) == 0 && S_ISREG(info.st_mode))
-		bar.done += (uint64_t)info.st_size;
+	(void)ctx;
 	progress_clear(&bar);
-	copy_out(outs[i]);
+	return fwrite(data, 1, len, stdout) == len;
+}
+
+/* In the parent: a file's output is all written; the bar counts it. */
+static void file_written(void *ctx, int i)
+{
+	struct parallel *p = ctx;
+	struct stat info;
+	if (strcmp(p->files[i], "-") && stat(p->files[i], &info) == 0 && S_ISREG(info.st_mode))
+		bar.done += (uint64_t)info.st_size;
 	progress_file_done(&bar);
 }
 
 /*
- * Checks files[0..n) (at most BATCH) in jobs worker processes that share them
- * through a pipe, printing each file's output in the given order as soon as it
- * and those before it are done.  Returns the combined status.
+ * Checks files[0..n) in jobs worker processes that take them in turn, and
+ * prints each file's output in the given order.  Returns the combined status.
  */
-static int check_batch(struct settings *s, char **files, int n)
+static int check_parallel(struct settings *s, char **files, int n, int jobs)
 {
-	FILE *outs[BATCH];
-	int status[BATCH], work[2], done[2];
-	for (int i = 0; i < n; i++) {
-		if (!(outs[i] = tmpfile()))
-			die(EXIT_TROUBLE, "cannot create a temporary file: %s", strerror(errno));
-		status[i] = -1;
+	struct parallel p = {s, files};
+	struct workers_job job = {
+		.nitems = n, .nworkers = jobs, .ctx = &p, .run = run_file, .cleanup = worker_cleanup,
+		.lost = report_lost, .write = write_stdout, .done = file_written,
+	};
+	int rc = workers_run(&job);
+	if (rc < 0) { /* stdout failed: close_stdout says how (nothing for a closed pipe) and exits 2 */
+		close_stdout();
+		die(EXIT_TROUBLE, "write error");
 	}
-	if (pipe(work) != 0 || pipe(done) != 0)
-		die(EXIT_TROUBLE, "pipe: %s", strerror(errno));
-	for (int32_t i = 0; i < n; i++) /* 4 bytes a file: the pipe holds a whole batch */
-		write_full(work[1], &i, sizeof i);
-	close(work[1]);
-	int workers = s->jobs < n ? (int)s->jobs : n;
-	pid_t pids[BATCH];
-	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
-	for (int w = 0; w < workers; w++) {
-		pids[w] = fork();
-		if (pids[w] < 0)
-			die(EXIT_TROUBLE, "fork: %s", strerror(errno));
-		if (pids[w] == 0) {
-			close(done[0]);
-			worker(s, files, outs, work[0], done[1]);
-			free_settings(s);
-			_exit(0);
-		}
-	}
-	close(work[0]);
-	close(done[1]);
-	int printed = 0, rc = EXIT_PASS;
-	int32_t msg[2];
-	while (read_full(done[0], msg, sizeof msg) == sizeof msg) {
-		if (msg[0] < 0 || msg[0] >= n)
-			continue;
-		status[msg[0]] = msg[1];
-		for (; printed < n && status[printed] >= 0; printed++) {
-			print_done(files, outs, printed);
-			rc = worse(rc, status[printed]);
-		}
-	}
-	close(done[0]);
-	for (int w = 0; w < workers; w++) {
-		int st;
-		while (waitpid(pids[w], &st, 0) < 0 && errno == EINTR)
-			;
-	}
-	/* a file without a status was being checked by a worker that died */
-	for (; printed < n; printed++) {
-		if (status[printed] < 0) {
-			warnmsg("%s: checker died", files[printed]);
-			status[printed] = EXIT_TROUBLE;
-		}
-		print_done(files, outs, printed);
-		rc = worse(rc, status[printed]);
-	}
-	return rc;
-}
-
-/* Checks files in worker processes, jobs at a time, printing in the given order. */
-static int check_parallel(struct settings *s, char **files, int n)
-{
-	int rc = EXIT_PASS;
-	for (int first = 0; first < n; first += BATCH)
-		rc = worse(rc, check_batch(s, files + first, n - first < BATCH ? n - first : BATCH));
 	return rc;
 }
 
@@ -502,20 +471,27 @@ int main(int argc, char **argv)
 	}
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
+	for (int i = 0, stdin_seen = 0; i < n; i++)
+		if (!strcmp(files[i], "-") && stdin_seen++)
+			cli_usage_error("'-' (stdin) can be read only once");
 	load_rules(&s);
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;
 		s.diag.before_write = clear_bar;
 	}
-	if (s.jobs == 1 || n == 1)
+	/* more workers than files or processors would only take turns */
+	int jobs = s.jobs < n ? (int)s.jobs : n;
+	if (jobs > workers_processors())
+		jobs = workers_processors();
+	if (jobs == 1)
 		use_threads(&s.check);
 	int rc = EXIT_PASS;
-	if (s.jobs > 1 && n > 1)
-		rc = check_parallel(&s, files, n);
+	if (jobs > 1)
+		rc = check_parallel(&s, files, n, jobs);
 	else
 		for (int i = 0; i < n; i++) {
-			rc = worse(rc, check_one(&s, files[i], stdout));
+			rc = worse(rc, check_one(&s, files[i], NULL));
 			progress_file_done(&bar);
 		}
 	progress_clear(&bar);

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
+		close_stdout();
 		return EXIT_PASS;
 	}
 	if (!strcmp(argv[1], "--version"))

@@ -71,7 +71,7 @@ struct report_file {
 	struct finding *findings;
 	size_t n, cap;
 	uint64_t counts[3], records, suppressed;
-	bool has_record, failed;
+	bool has_record, failed, unchecked;
 };
 
 struct report {
@@ -114,7 +114,8 @@ static void add_record(struct report *rp, const struct record *r)
 		f->records = r->records;
 		f->suppressed = r->suppressed;
 		f->has_record = true;
-		f->failed = r->status && strcmp(r->status, "fail") == 0;
+		f->unchecked = r->status && strcmp(r->status, "error") == 0;
+		f->failed = f->unchecked || (r->status && strcmp(r->status, "fail") == 0);
 		if (!f->ruleset)
 			f->ruleset = dup_or_null(r->ruleset);
 		return;
@@ -193,7 +194,8 @@ static void report_text(const struct report *rp)
 			struct diag d = as_diag(&f->findings[k]);
 			diag_render_text(&b, &o, f->name, NULL, &d);
 		}
-		diag_render_summary(&b, &o, f->name, f->counts, f->records, f->suppressed, f->failed);
+		diag_render_summary(&b, &o, f->name, f->counts, f->records, f->suppressed,
+				    f->unchecked ? FILE_ERROR : f->failed ? FILE_FAIL : FILE_PASS);
 		fwrite(b.data, 1, b.len, stdout);
 		buf_reset(&b);
 	}
@@ -202,19 +204,47 @@ static void report_text(const struct report *rp)
 
 /* ---- markdown ---- */
 
-/* Writes text fit for a Markdown table cell. */
+/*
+ * Writes text fit for a Markdown table cell or heading: whatever could start
+ * a link, an image, HTML, emphasis or code is backslash-escaped, so that text
+ * from the stream stays text; line breaks become spaces.
+ */
 static void md(const char *s)
 {
 	for (; s && *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<')
+		if (strchr("\\`*_[]()!<>|", *s))
 			putchar('\\');
 		putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
 	}
 }
 
+/* Writes text as a code span in a table cell: fenced by more backticks than it holds in a row. */
+static void md_code(const char *s)
+{
+	size_t run = 0, longest = 0;
+	for (const char *p = s; *p; p++)
+		run = *p == '`' ? run + 1 : 0, longest = run > longest ? run : longest;
+	bool pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
+	for (size_t i = 0; i <= longest; i++)
+		putchar('`');
+	if (pad)
+		putchar(' ');
+	for (; *s; s++) {
+		if (*s == '|')
+			putchar('\\'); /* a table cell ends at a bare pipe, even in code */
+		putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+	if (pad)
+		putchar(' ');
+	for (size_t i = 0; i <= longest; i++)
+		putchar('`');
+}
+
 static void report_markdown(const struct report *rp)
 {
-	printf("# %s\n\n", rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report"));
+	printf("# ");
+	md(rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report"));
+	printf("\n\n");
 	printf(tr(rp, "共 %zu 个文件：错误 %llu，警告 %llu，提示 %llu。\n\n", "%zu files: %llu errors, %llu warnings, %llu info.\n\n"),
 	       rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
 	       (unsigned long long)rp->totals[SEV_INFO]);
@@ -224,7 +254,9 @@ static void report_markdown(const struct report *rp)
 		const struct report_file *f = &rp->files[i];
 		printf("| ");
 		md(f->name);
-		printf(" | %s | %llu | %llu | %llu | %llu | %s |\n", f->ruleset ? f->ruleset : "", (unsigned long long)f->records,
+		printf(" | ");
+		md(f->ruleset);
+		printf(" | %llu | %llu | %llu | %llu | %s |\n", (unsigned long long)f->records,
 		       (unsigned long long)f->counts[SEV_ERROR], (unsigned long long)f->counts[SEV_WARNING],
 		       (unsigned long long)f->counts[SEV_INFO], f->failed ? tr(rp, "❌ 未通过", "❌ fail") : tr(rp, "✅ 通过", "✅ pass"));
 	}
@@ -243,7 +275,9 @@ static void report_markdown(const struct report *rp)
 			else
 				printf("|  | ");
 			md(x->cell);
-			printf(" | %s | `%s` | ", severity_label(rp, x->severity), x->rule);
+			printf(" | %s | ", severity_label(rp, x->severity));
+			md_code(x->rule);
+			printf(" | ");
 			md(x->message);
 			printf(" |\n");
 		}

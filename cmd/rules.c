@@ -42,6 +42,10 @@ static const char usage_text[] =
 	"  check-functions   aqi() and water_class() at every breakpoint and class limit\n"
 	"\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
+	"      --ref-dir DIR    another directory a rule set's reference tables may be in\n"
+	"      --max-ref-size SIZE\n"
+	"                       largest rule file or reference table, K, M or G suffix\n"
+	"                       (default: 64M)\n"
 	"      --json           list and show as JSON\n"
 	"      --ids            list only the rule set ids, one a line\n"
 	"      --lang LANG      zh or en (default from LANG)\n"
@@ -57,12 +61,13 @@ static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
 	{"ids", no_argument, NULL, OPT_IDS},
 	{"lang", required_argument, NULL, OPT_LANG},
+	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 static const struct option_hint hints[] = {
-	{"rules-dir", "DIR"}, {"lang", "zh en"}, {NULL, NULL},
+	{"rules-dir", "DIR"}, {"ref-dir", "DIR"}, {"lang", "zh en"}, {NULL, NULL},
 };
 
 static const char *rules_dir;
@@ -645,7 +650,8 @@ int main(int argc, char **argv)
 		case OPT_IDS: ids_only = true; break;
 		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
-			cli_standard(c, argv, usage_text, long_options, hints);
+			if (!cli_rule_file_option(c, optarg))
+				cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (!rules_dir)

@@ -159,14 +159,23 @@ static void parse_by(struct stats *st, const char *arg)
 		cli_usage_error("--by needs at least one field");
 }
 
-/* Appends a CSV cell, quoted when needed. */
+/*
+ * Appends a CSV cell, quoted when needed.  A cell that starts with = + - @,
+ * a tab or a carriage return gets a leading ' (OWASP's rule against CSV
+ * injection), so that a spreadsheet shows it as text, not as a formula.
+ */
 static void csv_cell(struct buf *b, const char *s)
 {
+	bool formula = *s && strchr("=+-@\t\r", *s);
 	if (!strpbrk(s, ",\"\r\n")) {
+		if (formula)
+			buf_addc(b, '\'');
 		buf_adds(b, s);
 		return;
 	}
 	buf_addc(b, '"');
+	if (formula)
+		buf_addc(b, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
 			buf_addc(b, '"');

@@ -33,6 +33,10 @@ static const char usage_text[] =
 	"      --dictionary     print the data dictionary instead\n"
 	"      --lang LANG      zh (labels) or en (column names); default from LANG\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
+	"      --ref-dir DIR    another directory a rule set's reference tables may be in\n"
+	"      --max-ref-size SIZE\n"
+	"                       largest rule file or reference table, K, M or G suffix\n"
+	"                       (default: 64M)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n";
 
@@ -43,12 +47,13 @@ static const struct option long_options[] = {
 	{"dictionary", no_argument, NULL, OPT_DICTIONARY},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
+	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 static const struct option_hint hints[] = {
-	{"lang", "zh en"}, {"rules-dir", "DIR"}, {NULL, NULL},
+	{"lang", "zh en"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"}, {NULL, NULL},
 };
 
 /* Writes one CSV cell, quoted when it holds a comma, a quote or a line break. */
@@ -173,7 +178,8 @@ int main(int argc, char **argv)
 		case OPT_RULES_DIR: dir = optarg; break;
 		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
-			cli_standard(c, argv, usage_text, long_options, hints);
+			if (!cli_rule_file_option(c, optarg))
+				cli_standard(c, argv, usage_text, long_options, hints);
 		}
 	}
 	if (optind + 1 != argc)

@@ -64,6 +64,8 @@ struct in_order {
 	enum lang lang;
 	const size_t *col_to_file;   /* set with the header */
 	struct keyset *unique_sets;
+	bool *dropped;               /* per unique set: dropped for want of memory (--max-memory) */
+	struct budget budget;        /* what the unique sets and the rules' groups may hold */
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
 	struct buf key_text;
@@ -783,15 +785,29 @@ static void prefetch_unique_keys(const struct in_order *o, const struct record_k
  * becomes the row where a repeated key was first seen, or 0.  Returns true if
  * any key repeated.
  */
-static bool add_unique_keys(struct in_order *o, const struct record_key *keys, uint64_t row)
+static bool add_unique_keys(struct in_order *o, const struct record_key *keys, const struct row_view *view)
 {
 	bool repeated = false;
 	for (size_t u = 0; u < o->rs->nunique; u++) {
 		const struct record_key *p = &keys[u];
+		struct keyset *set = &o->unique_sets[u];
 		o->first[u] = 0;
-		if (p->complete && !keyset_add_hashed(&o->unique_sets[u], o->key_text.data + p->at, p->len,
-						      p->hash, row, &o->first[u]))
+		if (!p->complete || o->dropped[u])
+			continue;
+		enum keyset_added added = keyset_add_hashed(set, o->key_text.data + p->at, p->len, p->hash,
+							    view->row, &o->first[u]);
+		if (added == KEYSET_SEEN) {
 			repeated = true;
+		} else if (added == KEYSET_FULL) { /* the set would pass --max-memory: drop it */
+			const struct unique_key *key = &o->rs->uniques[u];
+			struct buf rule = {0};
+			buf_addf(&rule, "%s.unique", key->id);
+			struct budget_drop drop = {rule.data, "唯一键", "unique key", key->id, set->bytes, set->needed};
+			budget_report_drop(&o->budget, o->out, &drop, view->line, view->row);
+			buf_free(&rule);
+			keyset_free(set);
+			o->dropped[u] = true;
+		}
 	}
 	return repeated;
 }
@@ -840,7 +856,7 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 static void check_in_order(struct in_order *o, const struct csvr_record *rec, struct recbatch *b, size_t i,
 			   const struct record_key *keys, const struct row_view *view)
 {
-	if (add_unique_keys(o, keys, view->row))
+	if (add_unique_keys(o, keys, view))
 		report_repeats(o, rec ? rec : recbatch_record(b, i), view->county);
 	if (o->rules)
 		rules_row(o->rules, view, o->out);
@@ -1074,7 +1090,8 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	}
 	if (!check_record(k, rec))
 		return;
-	if (k->records == 256 && k->file_size && k->rs->nunique)
+	/* under --max-memory the sets grow alike in one thread and two: where one runs out is the same */
+	if (k->records == 256 && k->file_size && k->rs->nunique && !k->opt->max_memory)
 		reserve_unique_sets(k, rec);
 	struct row_view view = row_view_of(k, rec);
 	check_in_order(k->order, rec, NULL, 0, k->order->keys, &view);
@@ -1109,11 +1126,15 @@ static struct in_order *new_in_order(const struct ruleset *rs, const struct chec
 	if (!o)
 		die(EXIT_TROUBLE, "out of memory");
 	*o = (struct in_order){.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
+	o->budget.limit = opt->max_memory;
 	o->unique_sets = xcalloc(rs->nunique + 1, sizeof *o->unique_sets);
+	o->dropped = xcalloc(rs->nunique + 1, sizeof *o->dropped);
+	for (size_t u = 0; u < rs->nunique; u++)
+		o->unique_sets[u].budget = &o->budget;
 	o->keys = xcalloc(rs->nunique + 1, sizeof *o->keys);
 	o->first = xcalloc(rs->nunique + 1, sizeof *o->first);
 	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
-		o->rules = rules_state_new(rs, opt->as_of);
+		o->rules = rules_state_new(rs, &o->budget, opt->as_of);
 	return o;
 }
 
@@ -1121,11 +1142,30 @@ static void free_in_order(struct in_order *o)
 {
 	for (size_t u = 0; u < o->rs->nunique; u++)
 		keyset_free(&o->unique_sets[u]);
-	free(o->unique_sets);
+	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
 	buf_free(&o->key_text), buf_free(&o->msg);
 	rules_state_free(o->rules);
 	free(o);
+}
+
+/*
+ * Reports a regular file whose size changed while it was read (truncated or
+ * still being written): its findings are not those of one whole file.
+ */
+static void check_size_kept(struct checker *k, int fd, struct check_result *res)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || (res->bytes == k->file_size && (uint64_t)st.st_size == k->file_size))
+		return;
+	emit_file_level(k, SEV_ERROR, "io-error", NULL, 0, 0,
+			diag_msg(&k->msg, k->lang,
+				 "读取期间文件大小改变：打开时 %llu 字节，读到 %llu 字节，现为 %llu 字节；请在文件写完后重新检查",
+				 "file changed size while it was read: %llu bytes when opened, %llu read, %llu now; "
+				 "check it again once it is complete",
+				 (unsigned long long)k->file_size, (unsigned long long)res->bytes,
+				 (unsigned long long)st.st_size));
+	res->unreadable = res->size_changed = true;
 }
 
 static const char *encoding_name(enum csvr_encoding e)
@@ -1152,7 +1192,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
 	k.order = new_in_order(rs, opt, out);
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (regular)
 		k.file_size = (uint64_t)st.st_size;
 	k.values = k.own_values = xcalloc(rs->ncols, sizeof *k.values);
 	k.text = k.own_text = xcalloc(rs->ncols, sizeof *k.text);
@@ -1202,10 +1243,13 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 			res->encoding = "utf-16";
 		else
 			check_end(&k, res->bytes);
+		if (regular)
+			check_size_kept(&k, fd, res);
 	}
 	if (k.legacy_stop)
 		res->encoding = "gb18030";
 	res->records = k.records;
+	res->over_budget = k.order->budget.refused;
 	csvr_free(k.reader);
 	free_in_order(k.order);
 	free(k.file_to_col);

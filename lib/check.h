@@ -2,7 +2,7 @@
  * check.h — checking one data file against one rule set: structure (encoding,
  * title rows, header, ragged and blank rows), every column's built-in checks
  * and the unique keys.  Streams the file once; memory grows only with the
- * unique keys.
+ * unique keys and the aggregate groups, within --max-memory when it is given.
  */
 #ifndef QY_CHECK_H
 #define QY_CHECK_H
@@ -18,6 +18,7 @@ struct check_options {
 	enum csvr_encoding encoding;
 	bool encoding_given;    /* --encoding overrides the rule set's dialect */
 	size_t max_field;       /* bytes; 0: 1 MiB */
+	uint64_t max_memory;    /* bytes the unique keys and groups of one file may hold; 0: no limit */
 	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
 	void *on_read_ctx;
 	/*
@@ -38,7 +39,9 @@ struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */
 	uint64_t bytes;         /* bytes read */
 	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
-	bool unreadable;        /* a read error stopped the check (io-error reported) */
+	bool unreadable;        /* a read error stopped the check, or the file changed (io-error reported) */
+	bool size_changed;      /* a regular file changed size while it was read */
+	bool over_budget;       /* a rule was dropped for want of memory (resource-limit reported) */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */

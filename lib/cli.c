@@ -1,5 +1,6 @@
 /* cli.c — shared command-line conventions. */
 #include "cli.h"
+#include "rulefiles.h"
 #include "util.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_init(const char *name)
@@ -25,10 +27,17 @@ void cli_bad_option(int c, char **argv)
 	cli_usage_error("unrecognized option '%s'", arg);
 }
 
+/* Ends a command whose whole job was to print: exit 0, or 2 when stdout could not take it. */
+static void __attribute__((noreturn)) exit_printed(void)
+{
+	close_stdout();
+	exit(EXIT_PASS);
+}
+
 void cli_version(void)
 {
 	printf("%s %s\n", progname, QY_VERSION);
-	exit(EXIT_PASS);
+	exit_printed();
 }
 
 /* Prints one option line: the name and, when it takes an argument, its hint. */
@@ -57,7 +66,7 @@ void cli_list_options(const struct option *opts, const struct option_hint *hints
 			print_option("-", shortname, o, hints);
 		}
 	}
-	exit(EXIT_PASS);
+	exit_printed();
 }
 
 void cli_usage_error(const char *fmt, ...)
@@ -81,12 +90,45 @@ long cli_count(const char *option, const char *arg)
 	return v;
 }
 
+/* Writes a size limit the way a user would type it: 1024M rather than 1G, 64M, 512K. */
+static void size_text(uint64_t size, char *out, size_t len)
+{
+	static const char units[] = "KMG";
+	int unit = -1;
+	while (unit < 2 && size % 1024 == 0 && size / 1024 >= 1024)
+		size /= 1024, unit++;
+	if (unit < 0)
+		snprintf(out, len, "%llu", (unsigned long long)size);
+	else
+		snprintf(out, len, "%llu%c", (unsigned long long)size, units[unit]);
+}
+
+uint64_t cli_size(const char *option, const char *arg, uint64_t max)
+{
+	char *end, most[32];
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	int shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (errno || end == arg || *end || v == 0 || arg[0] == '-' || v > (max >> shift)) {
+		size_text(max, most, sizeof most);
+		cli_usage_error("%s needs a size from 1 to %s, such as 1048576, 512K or 4M, not '%s'",
+				option, most, arg);
+	}
+	return (uint64_t)v << shift;
+}
+
 void cli_standard(int c, char **argv, const char *usage, const struct option *opts,
 		  const struct option_hint *hints)
 {
 	if (c == 'h') {
 		fputs(usage, stdout);
-		exit(EXIT_PASS);
+		exit_printed();
 	}
 	if (c == CLI_VERSION)
 		cli_version();
@@ -120,4 +162,19 @@ bool cli_color(const char *arg, int fd)
 		cli_usage_error("--color must be auto, always or never, not '%s'", arg);
 	const char *term = getenv("TERM");
 	return isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+bool cli_rule_file_option(int c, const char *arg)
+{
+	struct stat st;
+	if (c == CLI_MAX_REF_SIZE) {
+		rulefiles_set_max_size(cli_size("--max-ref-size", arg, 1ULL << 40));
+		return true;
+	}
+	if (c != CLI_REF_DIR)
+		return false;
+	if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+		cli_usage_error("--ref-dir needs a directory, not '%s'", arg);
+	rulefiles_set_ref_dir(arg);
+	return true;
 }

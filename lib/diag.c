@@ -1,6 +1,7 @@
 /* diag.c — rendering, counting and capping diagnostics. */
 #include "diag.h"
 #include "jsonw.h"
+#include "termtext.h"
 #include "utf8.h"
 
 #include <stdarg.h>
@@ -181,7 +182,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 {
 	char cell[40];
 	color(b, o, "\033[1m");
-	buf_adds(b, file);
+	termtext_adds(b, file);
 	if (d->line)
 		buf_addf(b, ":%llu", (unsigned long long)d->line);
 	buf_adds(b, ": ");
@@ -190,20 +191,22 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	buf_adds(b, o->lang == LANG_ZH ? severity_zh[d->severity] : severity_name(d->severity));
 	color(b, o, "\033[0m");
 	buf_addc(b, '[');
-	if (ruleset)
-		buf_addf(b, "%s/", ruleset);
-	buf_adds(b, d->rule);
+	if (ruleset) {
+		termtext_adds(b, ruleset);
+		buf_addc(b, '/');
+	}
+	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
-	buf_adds(b, d->message);
+	termtext_adds(b, d->message);
 	if (cell_ref(d, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
-		buf_adds(b, cell);
+		termtext_adds(b, cell);
 		if (d->value) {
 			size_t n = value_cut(d->value, d->value_len);
 			struct buf v = {0};
 			jsonw_string(&v, d->value, n);
 			buf_adds(b, o->lang == LANG_ZH ? "：" : ": ");
-			buf_add(b, v.data, v.len);
+			termtext_add(b, v.data, v.len);
 			buf_free(&v);
 		}
 		buf_adds(b, o->lang == LANG_ZH ? "）" : ")");
@@ -216,7 +219,10 @@ static void flush_line(struct diag_file *f)
 {
 	if (f->opt->before_write)
 		f->opt->before_write();
-	fwrite(f->line.data, 1, f->line.len, f->opt->out);
+	if (f->opt->write)
+		f->opt->write(f->opt->write_ctx, f, f->line.data, f->line.len);
+	else
+		fwrite(f->line.data, 1, f->line.len, f->opt->out);
 	buf_reset(&f->line);
 }
 
@@ -264,17 +270,21 @@ static bool file_failed(const struct diag_file *f)
 }
 
 void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
-			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed)
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed,
+			 enum file_status status)
 {
+	static const char *const verdict_zh[] = {"通过", "未通过", "未能完整检查"};
+	static const char *const verdict_en[] = {"pass", "fail", "not fully checked"};
 	unsigned long long e = counts[SEV_ERROR], w = counts[SEV_WARNING], i = counts[SEV_INFO], r = records;
 	color(b, o, "\033[1m");
+	termtext_adds(b, file);
 	if (o->lang == LANG_ZH)
-		buf_addf(b, "%s：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s", file,
-			 r, e, w, i, failed ? "未通过" : "通过");
+		buf_addf(b, "：%llu 条记录，错误 %llu，警告 %llu，提示 %llu —— %s",
+			 r, e, w, i, verdict_zh[status]);
 	else
-		buf_addf(b, "%s: %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
-			 file, r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
-			 failed ? "fail" : "pass");
+		buf_addf(b, ": %llu record%s, %llu error%s, %llu warning%s, %llu info — %s",
+			 r, r == 1 ? "" : "s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", i,
+			 verdict_en[status]);
 	color(b, o, "\033[0m");
 	if (suppressed)
 		buf_addf(b, o->lang == LANG_ZH ? "（另有 %llu 条未显示）" : " (%llu not shown)",
@@ -284,8 +294,9 @@ void diag_render_summary(struct buf *b, const struct diag_options *o, const char
 
 /* Appends the closing "file" record of design.md §3.2. */
 static void render_file_record(struct diag_file *f, uint64_t records, uint64_t bytes,
-			       const char *encoding, bool failed)
+			       const char *encoding, enum file_status status)
 {
+	static const char *const status_json[] = {"\"pass\"", "\"fail\"", "\"error\""};
 	struct buf *b = &f->line;
 	buf_adds(b, "{\"type\":\"file\"");
 	jsonw_key(b, "file");
@@ -312,21 +323,21 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	jsonw_key(b, "suppressed");
 	buf_add_uint(b, f->suppressed);
 	jsonw_key(b, "status");
-	buf_adds(b, failed ? "\"fail\"" : "\"pass\"");
+	buf_adds(b, status_json[status]);
 	buf_adds(b, "}\n");
 }
 
 bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding)
 {
-	bool failed = file_failed(f);
+	enum file_status status = f->unchecked ? FILE_ERROR : file_failed(f) ? FILE_FAIL : FILE_PASS;
 	if (f->opt->format == OUT_JSON)
-		render_file_record(f, records, bytes, encoding, failed);
+		render_file_record(f, records, bytes, encoding, status);
 	else
-		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, failed);
+		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, status);
 	flush_line(f);
 	buf_free(&f->line);
 	buf_free(&f->rule_head);
 	buf_free(&f->file_tail);
 	strmap_free(&f->per_rule);
-	return failed;
+	return status != FILE_PASS;
 }

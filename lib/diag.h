@@ -18,6 +18,8 @@
 enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_NEVER };
 enum lang { LANG_EN, LANG_ZH };
 enum out_format { OUT_JSON, OUT_TEXT };
+/* A file's verdict, the "status" of its file record: "error" when it could not be (fully) checked. */
+enum file_status { FILE_PASS, FILE_FAIL, FILE_ERROR };
 
 const char *severity_name(enum severity s);
 /* Parses "error", "warning", "info" (and "never" when allow_never). */
@@ -49,6 +51,8 @@ struct diag {
 /* An empty diagnostic: no position, no cell. */
 #define DIAG_INIT { .cell = SIZE_MAX }
 
+struct diag_file;
+
 struct diag_options {
 	enum out_format format;
 	enum lang lang;
@@ -58,6 +62,12 @@ struct diag_options {
 	bool color;
 	FILE *out;
 	void (*before_write)(void);   /* e.g. erase a progress bar; or NULL */
+	/*
+	 * Where output goes instead of out, when set: called with whole records
+	 * (one or more lines) and the file's counts so far.
+	 */
+	void (*write)(void *ctx, const struct diag_file *f, const char *data, size_t len);
+	void *write_ctx;
 };
 
 /* Counting and output state for one input file. */
@@ -66,6 +76,7 @@ struct diag_file {
 	const char *file, *ruleset;
 	uint64_t counts[3];
 	uint64_t suppressed, printed_errors;
+	bool unchecked;        /* set when the file could not be (fully) checked: status "error" */
 	struct strmap per_rule;
 	struct buf line;
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
@@ -75,7 +86,10 @@ struct diag_file {
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 		     const char *file, const char *ruleset);
 void diag_emit(struct diag_file *f, const struct diag *d);
-/* Writes the "file" record (or the text summary) and returns true if the file failed. */
+/*
+ * Writes the "file" record (or the text summary) and returns true if the
+ * file failed or could not be checked.
+ */
 bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding);
 
 /* Appends one finding as "file:line: severity[rule]: message (cell F3: "value")". */
@@ -84,7 +98,8 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 
 /* Appends a file's one-line summary: records, counts by severity, verdict. */
 void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
-			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed);
+			 const uint64_t counts[3], uint64_t records, uint64_t suppressed,
+			 enum file_status status);
 
 /* Formats a message in the chosen language: zh and en take the same arguments. */
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...);

@@ -141,26 +141,3 @@ bool is_identifier(const char *s, bool dashes)
 			return false;
 	return true;
 }
-
-/* Reads the whole file into memory for jansson and for error positions. */
-char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = {0};
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_add(&b, tmp, n);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		buf_free(&b);
-		return NULL;
-	}
-	if (!b.data)
-		buf_add(&b, "", 0);
-	*len = b.len;
-	return b.data;
-}

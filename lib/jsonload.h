@@ -50,7 +50,4 @@ void get_text(struct loader *L, json_t *obj, const char *key, const char *jpath,
 /* True for an ASCII identifier (with '-' allowed when dashes). */
 bool is_identifier(const char *s, bool dashes);
 
-/* Reads a whole file; returns NULL (errno set) on failure. */
-char *read_file(const char *path, size_t *len);
-
 #endif

@@ -18,11 +18,14 @@ static void free_slots(uint64_t *slots, size_t n);
 
 void keyset_free(struct keyset *ks)
 {
+	struct budget *budget = ks->budget;
 	for (size_t i = 0; i < ks->nblocks; i++)
 		free(ks->blocks[i]);
 	free(ks->blocks);
 	free_slots(ks->slots, ks->nslots);
+	budget_give(budget, ks->bytes);
 	memset(ks, 0, sizeof *ks);
+	ks->budget = budget;
 }
 
 /* Writes v as a varint (7 bits a byte); returns the bytes written. */
@@ -99,9 +102,16 @@ static void free_slots(uint64_t *slots, size_t n)
 		munmap(slots, n * sizeof(uint64_t));
 }
 
-/* Resizes the slot array to n slots, placing every key again from its stored bytes. */
-static void resize(struct keyset *ks, size_t n)
+/*
+ * Resizes the slot array to n slots, placing every key again from its stored
+ * bytes; false when the budget cannot give the new array.
+ */
+static bool resize(struct keyset *ks, size_t n)
 {
+	if (!budget_take(ks->budget, n * sizeof(uint64_t))) {
+		ks->needed = ks->bytes + n * sizeof(uint64_t);
+		return false;
+	}
 	uint64_t *slots = new_slots(n);
 	for (size_t i = 0; i < ks->nslots; i++) {
 		if (!ks->slots[i])
@@ -114,11 +124,14 @@ static void resize(struct keyset *ks, size_t n)
 		slots[j] = ks->slots[i];
 	}
 	free_slots(ks->slots, ks->nslots);
+	budget_give(ks->budget, ks->nslots * sizeof(uint64_t));
+	ks->bytes += (n - ks->nslots) * sizeof(uint64_t);
 	ks->slots = slots;
 	ks->nslots = n;
+	return true;
 }
 
-/* Stores a key and its value in the arena; returns its reference. */
+/* Stores a key and its value in the arena; returns its reference, or 0 when the budget is spent. */
 static uint64_t store(struct keyset *ks, const void *key, size_t len, uint64_t value)
 {
 	size_t need = len + 20;
@@ -126,6 +139,11 @@ static uint64_t store(struct keyset *ks, const void *key, size_t len, uint64_t v
 		size_t size = need > BLOCK ? need : BLOCK;
 		if (ks->nblocks >= 0xFFFF)
 			die(EXIT_TROUBLE, "too many unique keys to remember");
+		if (!budget_take(ks->budget, size)) {
+			ks->needed = ks->bytes + size;
+			return 0;
+		}
+		ks->bytes += size;
 		ks->blocks = xrealloc(ks->blocks, (ks->nblocks + 1) * sizeof *ks->blocks);
 		ks->blocks[ks->nblocks++] = xmalloc(size);
 		ks->used = 0;
@@ -147,7 +165,7 @@ void keyset_reserve(struct keyset *ks, size_t n)
 	while (slots * 3 < 4 * n)
 		slots *= 2;
 	if (slots > ks->nslots)
-		resize(ks, slots);
+		resize(ks, slots); /* short of budget: the set grows as keys come instead */
 }
 
 uint64_t keyset_hash(const void *key, size_t len) { return strmap_hash(key, len); }
@@ -158,20 +176,23 @@ void keyset_prefetch(const struct keyset *ks, uint64_t hash)
 		__builtin_prefetch(&ks->slots[hash & (ks->nslots - 1)], 1);
 }
 
-bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
-		       uint64_t value, uint64_t *existing)
+enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+				    uint64_t value, uint64_t *existing)
 {
 	/* at most three quarters full: 8-byte slots keep a probe run within a cache line or two */
-	if ((ks->count + 1) * 4 > ks->nslots * 3)
-		resize(ks, ks->nslots ? ks->nslots * 2 : 1024);
+	if ((ks->count + 1) * 4 > ks->nslots * 3 && !resize(ks, ks->nslots ? ks->nslots * 2 : 1024))
+		return KEYSET_FULL;
 	uint64_t tag = tag_of(hash);
 	size_t mask = ks->nslots - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		uint64_t s = ks->slots[i];
 		if (!s) {
-			ks->slots[i] = tag | store(ks, key, len, value);
+			uint64_t ref = store(ks, key, len, value);
+			if (!ref)
+				return KEYSET_FULL;
+			ks->slots[i] = tag | ref;
 			ks->count++;
-			return true;
+			return KEYSET_NEW;
 		}
 		if ((s & ~REF_MASK) != tag)
 			continue;
@@ -181,7 +202,7 @@ bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t 
 		if (klen == len && (len == 0 || memcmp(k, key, len) == 0)) {
 			if (existing)
 				*existing = v;
-			return false;
+			return KEYSET_SEEN;
 		}
 	}
 }

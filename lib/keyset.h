@@ -3,10 +3,12 @@
  * unique-key check: millions of keys in little memory.  A slot is 8 bytes (a
  * 16-bit hash tag and where the key lives), at most three quarters of them in
  * use; each key is stored once, with its value, in 1 MiB blocks that never
- * move.  Owns its memory.
+ * move.  Owns its memory, which it takes from a budget when it has one.
  */
 #ifndef QY_KEYSET_H
 #define QY_KEYSET_H
+
+#include "budget.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,12 +20,21 @@ struct keyset {
 	unsigned char **blocks;
 	size_t nblocks, used;     /* bytes used in the last block */
 	size_t last_size;         /* size of the last block */
+	struct budget *budget;    /* where its memory comes from, or NULL (set after keyset_init) */
+	uint64_t bytes;           /* the memory it holds */
+	uint64_t needed;          /* after KEYSET_FULL: what it would have held */
 };
+
+/* What keyset_add_hashed did. */
+enum keyset_added { KEYSET_NEW, KEYSET_SEEN, KEYSET_FULL };
 
 void keyset_init(struct keyset *ks);
 void keyset_free(struct keyset *ks);
 
-/* Makes room for n keys at once, so that a big file does not rehash as it grows. */
+/*
+ * Makes room for n keys at once, so that a big file does not rehash as it
+ * grows; not when the budget cannot give that room.
+ */
 void keyset_reserve(struct keyset *ks, size_t n);
 
 /* The hash of a key, which keyset_prefetch and keyset_add_hashed take. */
@@ -38,11 +49,12 @@ uint64_t keyset_hash(const void *key, size_t len);
 void keyset_prefetch(const struct keyset *ks, uint64_t hash);
 
 /*
- * Adds key, whose keyset_hash is hash, with value.  Returns true if it was
- * new; otherwise leaves the set as it was and sets *existing to the value
- * stored with the key.
+ * Adds key, whose keyset_hash is hash, with value: KEYSET_NEW.  When it is
+ * there already, leaves the set as it was and sets *existing to the value
+ * stored with the key: KEYSET_SEEN.  When the budget cannot give the memory
+ * the key needs, leaves the set as it was and sets needed: KEYSET_FULL.
  */
-bool keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
-		       uint64_t value, uint64_t *existing);
+enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+				    uint64_t value, uint64_t *existing);
 
 #endif

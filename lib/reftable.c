@@ -1,6 +1,7 @@
 /* reftable.c — loading and indexing reference tables. */
 #include "reftable.h"
 #include "csvread.h"
+#include "rulefiles.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -73,9 +74,10 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 
 struct reftable *reftable_load(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY);
+	char why[256];
+	int fd = rulefiles_open(path, why, sizeof why);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		snprintf(err, errlen, "%s", why);
 		return NULL;
 	}
 	struct reftable *t = xcalloc(1, sizeof *t);
@@ -86,11 +88,19 @@ struct reftable *reftable_load(const char *path, char *err, size_t errlen)
 	struct csvr *r = csvr_new(&opt, &h);
 	char chunk[65536];
 	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		csvr_feed(r, chunk, (size_t)n);
-	if (n < 0)
-		load_fail(&L, "read error", 0);
-	csvr_finish(r);
+	uint64_t total = 0;
+	while (!L.failed && (n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			load_fail(&L, "read error", 0);
+		else if ((total += (uint64_t)n) > rulefiles_max_size())
+			load_fail(&L, "grew past --max-ref-size (%llu bytes) while it was read", rulefiles_max_size());
+		else
+			csvr_feed(r, chunk, (size_t)n);
+	}
+	if (!L.failed)
+		csvr_finish(r);
 	csvr_free(r);
 	close(fd);
 	if (!L.failed && !t->colnames)

@@ -25,7 +25,8 @@ struct reftable {
 };
 
 /*
- * Loads a table; on failure returns NULL and writes a message to err.
+ * Loads a table, a regular file of at most --max-ref-size bytes (rulefiles.h);
+ * on failure returns NULL and writes why to err.
  */
 struct reftable *reftable_load(const char *path, char *err, size_t errlen);
 void reftable_free(struct reftable *t);

@@ -10,6 +10,7 @@
  */
 #include "rules.h"
 #include "arena.h"
+#include "budget.h"
 #include "jsonw.h"
 #include "ruleset.h"
 
@@ -24,6 +25,21 @@ struct group_table {
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
 	size_t ngroups, cap;
+	uint64_t bytes;          /* memory taken from the budget for all of it */
+	uint64_t strings, values;/* of which: key strings, and percentile values kept */
+	size_t counted;          /* groups whose key strings are in strings */
+	bool dropped;            /* over --max-memory: not judged in this file */
+};
+
+/* What feeds a group table: an aggregate's or a view's grouping, and its name for a resource-limit finding. */
+struct grouping {
+	struct group_table *table;
+	struct expr *const *group;
+	size_t ngroup;
+	const struct expr *when;
+	const struct agg_slot *slots;
+	size_t nslots;
+	const char *id, *kind_zh, *kind_en;
 };
 
 /* One coverage rule's record of what was seen. */
@@ -72,6 +88,9 @@ struct ordered_rows {
 
 struct rules_state {
 	const struct ruleset *rs;
+	struct budget *budget;          /* what the groups and kept rows may hold, or NULL */
+	uint64_t kept_bytes;            /* taken from it for the kept rows and ordered lists */
+	bool ordered_dropped;           /* the rules in order ran out of it: not judged in this file */
 	struct arena kept;              /* kept rows and the texts of order keys */
 	struct kept_row *this_row;      /* the current row, once some ordered rule kept it */
 	const size_t *file_col;         /* the file's cell of each column */
@@ -87,10 +106,11 @@ struct rules_state {
 	struct buf key, msg, rule, text, json;
 };
 
-struct rules_state *rules_state_new(const struct ruleset *rs, const double *as_of)
+struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of)
 {
 	struct rules_state *st = xcalloc(1, sizeof *st);
 	st->rs = rs;
+	st->budget = budget;
 	if (as_of)
 		st->as_of = *as_of, st->has_as_of = true;
 	st->absent_input = xcalloc(rs->nrow_rules + 1, sizeof *st->absent_input);
@@ -128,13 +148,33 @@ static void free_values(struct value *v, size_t n)
 	free(v);
 }
 
-/* Frees a group table: its index, its keys (strings owned) and its accumulators. */
-static void free_group_table(struct group_table *g, size_t ngroup, size_t nslots)
+/* Frees a group table: its index, its keys (strings owned) and its accumulators; gives its memory back. */
+static void free_group_table(struct rules_state *st, struct group_table *g, size_t ngroup, size_t nslots)
 {
 	strmap_free(&g->index);
 	free_values(g->keys, g->ngroups * ngroup);
 	agg_acc_free(g->accs, g->ngroups * nslots);
 	free(g->accs);
+	budget_give(st->budget, g->bytes);
+}
+
+/* Frees the kept rows and ordered lists and gives their memory back. */
+static void free_ordered(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		free(st->ordered_rules[i].entries);
+		st->ordered_rules[i].entries = NULL;
+		st->ordered_rules[i].n = st->ordered_rules[i].cap = 0;
+	}
+	for (size_t i = 0; i < rs->naggregates; i++) {
+		free(st->ordered_aggregates[i].entries);
+		st->ordered_aggregates[i].entries = NULL;
+		st->ordered_aggregates[i].n = st->ordered_aggregates[i].cap = 0;
+	}
+	arena_free(&st->kept);
+	budget_give(st->budget, st->kept_bytes);
+	st->kept_bytes = 0;
 }
 
 void rules_state_free(struct rules_state *st)
@@ -143,22 +183,18 @@ void rules_state_free(struct rules_state *st)
 		return;
 	const struct ruleset *rs = st->rs;
 	for (size_t i = 0; i < rs->naggregates; i++)
-		free_group_table(&st->groups[i], rs->aggregates[i].ngroup, rs->aggregates[i].nslots);
+		free_group_table(st, &st->groups[i], rs->aggregates[i].ngroup, rs->aggregates[i].nslots);
 	for (size_t i = 0; i < rs->nviews; i++) {
-		free_group_table(&st->view_groups[i], rs->views[i].ngroup, rs->views[i].nslots);
+		free_group_table(st, &st->view_groups[i], rs->views[i].ngroup, rs->views[i].nslots);
 		free(st->view_rows[i].values);
 	}
 	free(st->view_groups);
 	free(st->view_rows);
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		free_group_table(&st->ordered_rules[i].groups, rs->row_rules[i].ngroup, 0);
-		free(st->ordered_rules[i].entries);
-	}
-	for (size_t i = 0; i < rs->naggregates; i++)
-		free(st->ordered_aggregates[i].entries);
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].ngroup, 0);
+	free_ordered(st);
 	free(st->ordered_rules);
 	free(st->ordered_aggregates);
-	arena_free(&st->kept);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_free(&st->seen[i].pairs);
 		strmap_free(&st->seen[i].per_index);
@@ -463,18 +499,83 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	return false;
 }
 
-/* Feeds a row to a table's group (when it passes the when): the group's accumulators take it. */
-static void feed(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		 const struct expr *when, const struct agg_slot *slots, size_t nslots, const struct eval_ctx *ctx)
+/* An aggregate's grouping; when is left out where the caller judges it itself. */
+static struct grouping aggregate_grouping(struct rules_state *st, size_t a, bool with_when)
 {
-	if (when) {
-		struct value w = expr_eval(when, ctx);
+	const struct written_rule *r = &st->rs->aggregates[a];
+	return (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
+				 r->nslots, r->id, "汇总规则", "aggregate"};
+}
+
+static struct grouping view_grouping(struct rules_state *st, size_t v)
+{
+	const struct view *view = &st->rs->views[v];
+	return (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
+				 view->nslots, view->name, "视图", "view"};
+}
+
+/* The percentile values (and max_change pairs) a group's accumulators keep, in bytes. */
+static uint64_t values_kept(const struct agg_acc *accs, size_t n)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += accs[i].nvals * sizeof *accs[i].vals;
+	return bytes;
+}
+
+/*
+ * Takes what a table's groups grew by from the budget: the memory they fill
+ * (tables grow by doubling; the part not filled yet is not counted, as the
+ * system gives it only when touched).  When the budget cannot give it, the
+ * table is dropped for the rest of the file with a resource-limit finding at
+ * this row (line and row 0: after the last).  kept_before: the values its
+ * group kept before this row.
+ */
+static void account(struct rules_state *st, const struct grouping *gr, const struct agg_acc *accs,
+		    uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
+{
+	struct group_table *t = gr->table;
+	if (accs)
+		t->values += values_kept(accs, gr->nslots) - kept_before;
+	for (; t->counted < t->ngroups; t->counted++)
+		for (size_t k = 0; k < gr->ngroup; k++)
+			if (t->keys[t->counted * gr->ngroup + k].type == V_STR)
+				t->strings += budget_block_size(t->keys[t->counted * gr->ngroup + k].len + 1);
+	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values +
+		       t->ngroups * (gr->ngroup * sizeof *t->keys + gr->nslots * sizeof *t->accs);
+	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
+		t->bytes = now > t->bytes ? now : t->bytes;
+		return;
+	}
+	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, t->bytes, now};
+	budget_report_drop(st->budget, out, &drop, line, row);
+	free_group_table(st, t, gr->ngroup, gr->nslots);
+	memset(t, 0, sizeof *t);
+	strmap_init(&t->index);
+	t->dropped = true;
+}
+
+/* Feeds a row to its group of a grouping (when it passes the when), within the budget. */
+static void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+		 uint64_t row, struct diag_file *out)
+{
+	struct group_table *t = gr->table;
+	if (t->dropped)
+		return;
+	if (gr->when) {
+		struct value w = expr_eval(gr->when, ctx);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	long i = find_group(st, g, group, ngroup, nslots, ctx);
-	if (i >= 0)
-		agg_update(slots, nslots, &g->accs[(size_t)i * nslots], ctx);
+	long i = find_group(st, t, gr->group, gr->ngroup, gr->nslots, ctx);
+	if (i < 0)
+		return;
+	struct agg_acc *accs = &t->accs[(size_t)i * gr->nslots];
+	bool limited = st->budget && st->budget->limit;
+	uint64_t kept = limited ? values_kept(accs, gr->nslots) : 0;
+	agg_update(gr->slots, gr->nslots, accs, ctx);
+	if (limited)
+		account(st, gr, accs, kept, line, row, out);
 }
 
 /* Keeps the current row's cells that ordered rules read, once, in the arena. */
@@ -514,10 +615,48 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	o->entries[o->n++] = (struct ordered_entry){kept, view_row, order, st->seq++, (uint32_t)g};
 }
 
-/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
-static void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx)
+/*
+ * Takes from the budget what the kept rows and the ordered lists grew by; when
+ * it cannot give it, the rules judged in order are dropped for the rest of the
+ * file (they need every row) with a resource-limit finding at this row.
+ */
+static void account_ordered(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
+	uint64_t now = st->kept.held;
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		now += st->ordered_rules[i].cap * sizeof(struct ordered_entry) +
+		       strmap_bytes(&st->ordered_rules[i].groups.index);
+	for (size_t i = 0; i < rs->naggregates; i++)
+		now += st->ordered_aggregates[i].cap * sizeof(struct ordered_entry);
+	if (now <= st->kept_bytes || budget_take(st->budget, now - st->kept_bytes)) {
+		st->kept_bytes = now > st->kept_bytes ? now : st->kept_bytes;
+		return;
+	}
+	struct buf names = {0};
+	const char *first = NULL;
+	for (size_t l = 0; l < 2; l++) {
+		const struct written_rule *rules = l ? rs->aggregates : rs->row_rules;
+		for (size_t i = 0, n = l ? rs->naggregates : rs->nrow_rules; i < n; i++)
+			if (rules[i].order && rules[i].from < 0) {
+				buf_addf(&names, "%s%s", names.len ? ", " : "", rules[i].id);
+				first = first ? first : rules[i].id;
+			}
+	}
+	struct budget_drop drop = {first, "按顺序核查的规则", "rules judged in order", names.data, st->kept_bytes, now};
+	budget_report_drop(st->budget, out, &drop, row->line, row->row);
+	buf_free(&names);
+	free_ordered(st);
+	st->ordered_dropped = true;
+}
+
+/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
+static void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
+			     struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	if (!rs->nkept || st->ordered_dropped)
+		return;
 	st->this_row = NULL;
 	st->file_col = row->file_col;
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
@@ -532,9 +671,13 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 		const struct written_rule *r = &rs->aggregates[a];
 		if (!r->order || r->from >= 0)
 			continue;
+		if (st->groups[a].dropped)
+			continue;
 		long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
 		add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
 	}
+	if (st->budget && st->budget->limit)
+		account_ordered(st, row, out);
 }
 
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
@@ -542,7 +685,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
-	keep_for_ordered(st, row, &ctx);
+	keep_for_ordered(st, row, &ctx, out);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (r->order)
@@ -560,7 +703,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
-		if (r->from >= 0 || r->order)
+		if (r->from >= 0 || r->order || st->groups[a].dropped)
 			continue;
 		if (r->when) {
 			struct value w = judge(st, r, r->when, row, &ctx, out);
@@ -568,14 +711,15 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 				continue;
 		}
 		trouble.pattern_limit = false;
-		feed(st, &st->groups[a], r->group, r->ngroup, NULL, r->slots, r->nslots, &ctx);
+		struct grouping gr = aggregate_grouping(st, a, false);
+		feed(st, &gr, &ctx, row->line, row->row, out);
 		if (trouble.pattern_limit)
 			pattern_limit_finding(st, r, row, &trouble, out);
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
-		const struct view *view = &rs->views[v];
-		if (view->from < 0)
-			feed(st, &st->view_groups[v], view->group, view->ngroup, view->when, view->slots, view->nslots, &ctx);
+		struct grouping gr = view_grouping(st, v);
+		if (rs->views[v].from < 0)
+			feed(st, &gr, &ctx, row->line, row->row, out);
 	}
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
@@ -779,7 +923,7 @@ static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *
  * Makes a view's rows from its groups, in the order they first appeared, and
  * feeds each to the views and aggregates that read from it.
  */
-static void finish_view(struct rules_state *st, size_t v)
+static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	const struct view *view = &rs->views[v];
@@ -798,17 +942,17 @@ static void finish_view(struct rules_state *st, size_t v)
 	for (size_t i = 0; i < vr->nrows; i++) {
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
 		for (size_t w = v + 1; w < rs->nviews; w++) {
-			const struct view *reader = &rs->views[w];
-			if (reader->from == (int)v)
-				feed(st, &st->view_groups[w], reader->group, reader->ngroup, reader->when, reader->slots,
-				     reader->nslots, &ctx);
+			struct grouping gr = view_grouping(st, w);
+			if (rs->views[w].from == (int)v)
+				feed(st, &gr, &ctx, 0, 0, out);
 		}
 		for (size_t a = 0; a < rs->naggregates; a++) {
 			const struct written_rule *r = &rs->aggregates[a];
 			if (r->from != (int)v)
 				continue;
 			if (!r->order) {
-				feed(st, &st->groups[a], r->group, r->ngroup, r->when, r->slots, r->nslots, &ctx);
+				struct grouping gr = aggregate_grouping(st, a, true);
+				feed(st, &gr, &ctx, 0, 0, out);
 				continue;
 			}
 			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
@@ -929,32 +1073,41 @@ static void visit_row_rule(struct rules_state *st, const struct written_rule *r,
 		row_finding(st, r, row, &c, out);
 }
 
-/* An ordered aggregate on one row: its when, then its group's accumulators. */
+/* An ordered aggregate on one row: its when, then its group's accumulators, within the budget. */
 static void visit_aggregate(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			    const struct eval_ctx *ctx, const struct row_view *row, void *arg)
 {
-	struct group_table *g = arg;
-	(void)st, (void)row;
+	struct diag_file *out = arg;
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct grouping gr = aggregate_grouping(st, a, true);
+	(void)row;
+	if (gr.table->dropped)
+		return;
 	if (r->when) {
 		struct value w = expr_eval(r->when, ctx);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	agg_update(r->slots, r->nslots, &g->accs[(size_t)e->group * r->nslots], ctx);
+	struct agg_acc *accs = &gr.table->accs[(size_t)e->group * r->nslots];
+	bool limited = st->budget && st->budget->limit;
+	uint64_t kept = limited ? values_kept(accs, r->nslots) : 0;
+	agg_update(r->slots, r->nslots, accs, ctx);
+	if (limited)
+		account(st, &gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
 }
 
 void rules_finish(struct rules_state *st, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t v = 0; v < rs->nviews; v++)
-		finish_view(st, v);
+		finish_view(st, v, out);
 	void *arg[1] = {out};
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order)
 			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], visit_row_rule, arg);
 	for (size_t a = 0; a < rs->naggregates; a++)
 		if (rs->aggregates[a].order)
-			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], visit_aggregate, &st->groups[a]);
+			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], visit_aggregate, out);
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
 	for (size_t i = 0; i < st->rs->ncoverage; i++)

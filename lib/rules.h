@@ -4,7 +4,8 @@
  * group, judged after the last record) and coverage (`coverage`: every
  * expected key present, optionally per group).  Loaded with the rule set;
  * the per-file state is a struct rules_state.  Memory grows with the number
- * of groups (and the values a percentile keeps), never with the rows.
+ * of groups (and the values a percentile keeps), never with the rows, and
+ * stays within the file's budget (--max-memory).
  */
 #ifndef QY_RULES_H
 #define QY_RULES_H
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct budget;
 struct ruleset;
 
 /* A message template: text with {name} and {=expression} placeholders. */
@@ -109,8 +111,13 @@ struct row_view {
 
 struct rules_state;
 
-/* as_of: the date deadlines and "so far" are judged at (days since 1970-01-01), or NULL. */
-struct rules_state *rules_state_new(const struct ruleset *rs, const double *as_of);
+/*
+ * The per-file state of a rule set's rules; the aggregates' groups take their
+ * memory from budget (borrowed), and an aggregate that would pass it is
+ * dropped for the rest of the file with a resource-limit finding.  as_of is
+ * the date deadlines and "so far" are judged at (days since 1970-01-01), or NULL.
+ */
+struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of);
 void rules_state_free(struct rules_state *st);
 
 /* Runs the row rules on a record and feeds it to the aggregates and coverage. */

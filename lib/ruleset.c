@@ -1,6 +1,7 @@
 /* ruleset.c — loading, validating and compiling rule sets. */
 #include "ruleset.h"
 #include "jsonload.h"
+#include "rulefiles.h"
 #include "rules.h"
 #include "targets.h"
 #include "utf8.h"
@@ -104,30 +105,29 @@ static void load_refs(struct loader *L, json_t *root)
 		return;
 	}
 	char *dir = rule_dir(L->path);
+	const char *roots[] = {dir, rulefiles_ref_dir(), ruleset_default_dir()};
 	rs->refs = xcalloc(json_object_size(refs) + 1, sizeof *rs->refs);
 	const char *name;
 	json_t *v;
 	char p[PATHMAX];
+	struct buf full = {0};
 	json_object_foreach(refs, name, v) {
 		sub(p, sizeof p, "refs", name, 0);
 		if (!json_is_string(v)) {
 			lerr(L, p, false, "'%s' must be a file name", name);
 			continue;
 		}
-		struct buf full = {0};
 		const char *file = json_string_value(v);
-		if (file[0] == '/' || strcmp(dir, ".") == 0)
-			buf_adds(&full, file);
-		else
-			buf_addf(&full, "%s/%s", dir, file);
-		char err[512];
-		struct reftable *t = reftable_load(full.data, err, sizeof err);
-		if (!t)
-			lerr(L, p, false, "reference table '%s': %s", name, err);
+		char err[PATHMAX * 4];
+		struct reftable *t = NULL;
+		if (!rulefiles_resolve(roots, sizeof roots / sizeof *roots, file, &full, err, sizeof err))
+			lerr(L, p, false, "reference table '%s': '%s': %s", name, file, err);
+		else if (!(t = reftable_load(full.data, err, sizeof err)))
+			lerr(L, p, false, "reference table '%s': '%s': %s", name, file, err);
 		else
 			rs->refs[rs->nrefs++] = (struct named_table){xstrdup(name), t};
-		buf_free(&full);
 	}
+	buf_free(&full);
 	free(dir);
 }
 
@@ -520,10 +520,15 @@ static void load_root(struct loader *L, json_t *root)
 struct ruleset *ruleset_load(const char *path)
 {
 	struct loader L = {.path = path};
-	L.text = read_file(path, &L.len);
+	char why[256];
+	L.text = rulefiles_read(path, &L.len, why, sizeof why);
 	if (!L.text) {
-		warnmsg("%s: cannot read rule set: %s", path, strerror(errno));
+		warnmsg("%s: cannot read rule set: %s", path, why);
 		return NULL;
+	}
+	if (L.len >= 3 && memcmp(L.text, "\xEF\xBB\xBF", 3) == 0) { /* a BOM, as Windows editors write */
+		L.len -= 3;
+		memmove(L.text, L.text + 3, L.len + 1);
 	}
 	json_error_t jerr;
 	json_t *root = json_loadb(L.text, L.len, JSON_REJECT_DUPLICATES, &jerr);

@@ -71,6 +71,52 @@ static uint64_t num(json_t *o, const char *key)
 	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
+/*
+ * Reads a count of a file record into *out: a whole number >= 0, or absent
+ * when optional.  Returns false for anything else (-5, 1.5, "3").
+ */
+static bool count_ok(json_t *o, const char *key, bool optional, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = 0;
+	if (!v)
+		return optional;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+/* Fills a file record; returns a reason when it cannot be trusted. */
+static const char *fill_file(struct record *r, json_t *o)
+{
+	static const char *const severities[] = {"info", "warning", "error"};
+	static const char *const bad_count[] = {
+		"\"counts\".\"info\" must be a whole number from 0",
+		"\"counts\".\"warning\" must be a whole number from 0",
+		"\"counts\".\"error\" must be a whole number from 0",
+	};
+	json_t *counts = json_object_get(o, "counts");
+	if (!(r->file = str(o, "file")))
+		return "file";
+	if (!json_is_object(counts))
+		return "counts";
+	for (int s = SEV_ERROR; s >= SEV_INFO; s--)
+		if (!count_ok(counts, severities[s], false, &r->counts[s]))
+			return bad_count[s];
+	if (!count_ok(o, "records", true, &r->records))
+		return "\"records\" must be a whole number from 0";
+	if (!count_ok(o, "bytes", true, &r->bytes))
+		return "\"bytes\" must be a whole number from 0";
+	if (!count_ok(o, "suppressed", true, &r->suppressed))
+		return "\"suppressed\" must be a whole number from 0";
+	r->ruleset = str(o, "ruleset");
+	r->status = str(o, "status");
+	if (!r->status || (strcmp(r->status, "pass") && strcmp(r->status, "fail") && strcmp(r->status, "error")))
+		return "\"status\" must be \"pass\", \"fail\" or \"error\"";
+	return NULL;
+}
+
 /* Fills a record from its parsed object; returns a reason when the record is unusable. */
 static const char *fill(struct record *r, json_t *o)
 {
@@ -101,20 +147,7 @@ static const char *fill(struct record *r, json_t *o)
 	}
 	if (strcmp(type, "file") == 0) {
 		r->type = REC_FILE;
-		json_t *counts = json_object_get(o, "counts");
-		if (!(r->file = str(o, "file")))
-			return "file";
-		if (!json_is_object(counts))
-			return "counts";
-		r->counts[SEV_ERROR] = num(counts, "error");
-		r->counts[SEV_WARNING] = num(counts, "warning");
-		r->counts[SEV_INFO] = num(counts, "info");
-		r->ruleset = str(o, "ruleset");
-		r->status = str(o, "status");
-		r->records = num(o, "records");
-		r->bytes = num(o, "bytes");
-		r->suppressed = num(o, "suppressed");
-		return NULL;
+		return fill_file(r, o);
 	}
 	r->type = REC_OTHER; /* a record type from a newer version: passed through */
 	return NULL;

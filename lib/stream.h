@@ -1,7 +1,8 @@
 /*
  * stream.h — reading the diagnostic stream (design.md §3) back: one record per
  * line from files or stdin, checked enough that the pipeline commands can
- * trust the keys they use.  A record borrows everything from the reader and
+ * trust the keys they use: a file record's counts are whole numbers from 0
+ * and its status is pass, fail or error, or the line is not a record.  A record borrows everything from the reader and
  * is valid until the next call; its text is the line exactly as read, so a
  * record from a newer version passes through unchanged.
  */

@@ -24,6 +24,11 @@ void strmap_free(struct strmap *m)
 	memset(m, 0, sizeof *m);
 }
 
+size_t strmap_bytes(const struct strmap *m)
+{
+	return m->nslots * sizeof *m->slots + m->arena_len;
+}
+
 /* Mixes a 64-bit word well enough for table indexes (from splitmix64). */
 static uint64_t mix(uint64_t x)
 {

@@ -42,6 +42,9 @@ bool strmap_put(struct strmap *m, const void *key, size_t len, uint64_t value,
  */
 uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *inserted);
 
+/* The memory the map's slots and stored keys take, in bytes. */
+size_t strmap_bytes(const struct strmap *m);
+
 /* Returns the number of keys. */
 static inline size_t strmap_count(const struct strmap *m) { return m->count; }
 

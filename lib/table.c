@@ -1,5 +1,6 @@
 /* table.c — display-width alignment for terminal tables. */
 #include "table.h"
+#include "termtext.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -43,9 +44,10 @@ void table_add(struct table *t, const char *const *cells)
 		t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
 	}
 	for (size_t c = 0; c < t->ncols; c++) {
-		const char *s = cells[c] ? cells[c] : "";
-		t->cells[t->nrows * t->ncols + c] = xstrdup(s);
-		size_t w = utf8_width(s, strlen(s));
+		struct buf shown = {0};
+		termtext_adds(&shown, cells[c] ? cells[c] : "");
+		t->cells[t->nrows * t->ncols + c] = shown.data;
+		size_t w = utf8_width(shown.data, shown.len);
 		if (w > t->width[c])
 			t->width[c] = w;
 	}

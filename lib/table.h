@@ -1,7 +1,7 @@
 /*
  * table.h — a text table aligned by display width, so that Chinese text
  * (two columns a character) lines up with ASCII.  The table copies the cells
- * it is given.
+ * it is given, with control characters written visibly (termtext.h).
  */
 #ifndef QY_TABLE_H
 #define QY_TABLE_H

@@ -30,12 +30,25 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
-/* Prints "progname: message" and a newline on stderr. */
+/*
+ * Prints "progname: message" and a newline on stderr, in one write, so that
+ * the lines of processes that share stderr (-j workers) never interleave.
+ * Formatted on the stack: "out of memory" must be said without memory.
+ */
 static void vwarnmsg(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[4096];
+	int n = snprintf(line, sizeof line - 1, "%s: ", progname);
+	if (n > 0 && (size_t)n < sizeof line - 1) {
+		int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+		n += m < 0 ? 0 : m;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof line - 2)
+		n = sizeof line - 2; /* a message this long is cut */
+	line[n++] = '\n';
+	fwrite(line, 1, (size_t)n, stderr);
 }
 
 void warnmsg(const char *fmt, ...)

@@ -6,7 +6,7 @@
  * With UPDATE=1 the .dump files are rewritten (read them before committing).
  */
 #include "csvread.h"
-#include "jsonload.h"
+#include "rulefiles.h"
 #include "util.h"
 #include "test.h"
 
@@ -77,16 +77,23 @@ static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding e
 	return out.data;
 }
 
+/* Reads a whole fixture file, or NULL when it cannot. */
+static char *slurp(const char *path, size_t *len)
+{
+	char why[256];
+	return rulefiles_read(path, len, why, sizeof why);
+}
+
 static void test_fixture(const char *dir, const char *name)
 {
 	char path[1024], dpath[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
 	size_t n, dn;
-	char *data = read_file(path, &n);
+	char *data = slurp(path, &n);
 	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030 : CSVR_UTF8;
 	char *whole = dump(data, n, n ? n : 1, enc);
-	char *want = read_file(dpath, &dn);
+	char *want = slurp(dpath, &dn);
 	if (getenv("UPDATE")) {
 		FILE *f = fopen(dpath, "wb");
 		fputs(whole, f);

@@ -1,7 +1,8 @@
-/* text_test — UTF-8 validation and folding, JSON escaping, the string map, JSON positions. */
+/* text_test — UTF-8 validation and folding, JSON and terminal escaping, the string map, JSON positions. */
 #include "jsonpos.h"
 #include "jsonw.h"
 #include "strmap.h"
+#include "termtext.h"
 #include "utf8.h"
 #include "test.h"
 
@@ -19,6 +20,18 @@ static void test_utf8(void)
 	size_t n = utf8_fold_name((const unsigned char *)"\xE3\x80\x80ＰＭ２.５ ", strlen("\xE3\x80\x80ＰＭ２.５ "), out);
 	CHECK_STR("fold full-width header", (out[n] = 0, out), "pm2.5");
 	CHECK("width of CJK", utf8_width("清远ab", 8) == 6, "wrong");
+}
+
+static void test_termtext(void)
+{
+	struct buf b = {0};
+	const char s[] = "a\x1b[31m\tb\x7f\xC2\x9B" "2J\x9b\xC2\xA0清\n";
+	termtext_add(&b, s, sizeof s - 1);
+	CHECK_STR("controls shown as \\xNN", b.data, "a\\x1b[31m\\x09b\\x7f\\x9b2J\\x9b\xC2\xA0清\\x0a");
+	buf_reset(&b);
+	termtext_add(&b, "", 0);
+	CHECK_STR("empty text", b.data, "");
+	buf_free(&b);
 }
 
 static void test_json(void)
@@ -62,6 +75,7 @@ static void test_strmap(void)
 int main(void)
 {
 	test_utf8();
+	test_termtext();
 	test_json();
 	test_strmap();
 	return test_status();

@@ -1,0 +1,165 @@
+/* rulefiles.c — confining and bounding what rule sets read from disk. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "rulefiles.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *ref_dir;
+static uint64_t max_size = RULEFILES_MAX_SIZE;
+
+void rulefiles_set_ref_dir(const char *dir) { ref_dir = dir; }
+const char *rulefiles_ref_dir(void) { return ref_dir; }
+void rulefiles_set_max_size(uint64_t bytes) { max_size = bytes; }
+uint64_t rulefiles_max_size(void) { return max_size; }
+
+/* What kind of file a mode is, for a refusal: "a FIFO", "a directory", … */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a special file";
+}
+
+int rulefiles_open(const char *path, char *why, size_t whylen)
+{
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait for one */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s, not a regular file", file_kind(st.st_mode));
+		close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max_size) {
+		snprintf(why, whylen, "%llu bytes, more than --max-ref-size (%llu)",
+			 (unsigned long long)st.st_size, (unsigned long long)max_size);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+char *rulefiles_read(const char *path, size_t *len, char *why, size_t whylen)
+{
+	int fd = rulefiles_open(path, why, whylen);
+	if (fd < 0)
+		return NULL;
+	struct buf b = {0};
+	char chunk[65536];
+	ssize_t n;
+	buf_add(&b, "", 0);
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			break;
+		}
+		if (b.len + (size_t)n > max_size) { /* it grew after it was opened */
+			snprintf(why, whylen, "grew past --max-ref-size (%llu bytes) while it was read",
+				 (unsigned long long)max_size);
+			n = -1;
+			break;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data;
+}
+
+/* True if path (resolved) is dir (resolved) or lies below it. */
+static bool is_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* True if path (resolved) lies inside one of the roots. */
+static bool inside_a_root(const char *path, const char *const *roots, size_t n)
+{
+	char dir[PATH_MAX];
+	for (size_t i = 0; i < n; i++)
+		if (roots[i] && realpath(roots[i], dir) && is_inside(path, dir))
+			return true;
+	return false;
+}
+
+/* Writes the list of roots into why after a lead text. */
+static void name_roots(char *why, size_t whylen, const char *lead, const char *const *roots, size_t n)
+{
+	struct buf b = {0};
+	buf_adds(&b, lead);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!roots[i])
+			continue;
+		buf_addf(&b, "%s%s", k == 0 ? "" : i + 1 == n ? " or " : ", ", roots[i]);
+		k++;
+	}
+	snprintf(why, whylen, "%s", b.data);
+	buf_free(&b);
+}
+
+bool rulefiles_resolve(const char *const *roots, size_t n, const char *name, struct buf *out,
+		       char *why, size_t whylen)
+{
+	char real[PATH_MAX];
+	if (name[0] == '/') {
+		name_roots(why, whylen, "an absolute path is not allowed: name a file inside ", roots, n);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!roots[i])
+			continue;
+		struct buf joined = {0};
+		buf_addf(&joined, "%s/%s", roots[i], name);
+		bool found = realpath(joined.data, real) != NULL;
+		int err = errno;
+		buf_free(&joined);
+		if (!found && (err == ENOENT || err == ENOTDIR))
+			continue;
+		if (!found) {
+			snprintf(why, whylen, "%s", strerror(err));
+			return false;
+		}
+		if (!inside_a_root(real, roots, n)) {
+			name_roots(why, whylen, "leads (through '..' or a symlink) outside ", roots, n);
+			return false;
+		}
+		buf_reset(out);
+		buf_adds(out, real);
+		return true;
+	}
+	name_roots(why, whylen, "no such file in ", roots, n);
+	return false;
+}

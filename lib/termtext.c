@@ -1,0 +1,42 @@
+/* termtext.c — control characters written visibly for terminals. */
+#include "termtext.h"
+#include "utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Appends one code point or byte as \xNN. */
+static void add_hex(struct buf *b, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[4] = {'\\', 'x', hex[(v >> 4) & 15], hex[v & 15]};
+	buf_add(b, esc, sizeof esc);
+}
+
+void termtext_add(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		const unsigned char *run = p;
+		while (p < end && *p >= 0x20 && *p < 0x7F) /* plain ASCII, the usual text */
+			p++;
+		buf_add(b, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		if (*p < 0x80) {
+			add_hex(b, *p++);
+			continue;
+		}
+		uint32_t cp;
+		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
+		if (len == 0)
+			add_hex(b, *p++);
+		else if (cp <= 0x9F)
+			add_hex(b, cp), p += len;
+		else
+			buf_add(b, p, len), p += len;
+	}
+	buf_add(b, "", 0); /* an empty text still leaves a NUL-terminated buffer */
+}
+
+void termtext_adds(struct buf *b, const char *s) { termtext_add(b, s, strlen(s)); }

@@ -1,0 +1,400 @@
+/* workers.c — worker processes, their output framed through pipes and written in order. */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, sched_getaffinity */
+#include "workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#define FRAME_DATA (64u << 10)   /* a worker sends an item's output in frames of about this much */
+#define READ_SIZE (64u << 10)
+#define MORE (-1)                /* the status in a frame that is not its item's last */
+
+/* What comes before a frame's records in a pipe. */
+struct frame_head {
+	int32_t item, status;    /* status: the item's exit status in its last frame, else MORE */
+	uint64_t len;            /* bytes of records that follow */
+	uint64_t counts[3];      /* the item's findings so far, by severity */
+};
+
+struct workers_out {
+	int fd;
+	int item;
+	struct buf frame;        /* room for a frame_head, then records not sent yet */
+	uint64_t counts[3];
+};
+
+/*
+ * The counter the workers take items from, in memory they share with the
+ * parent, and the item each worker slot took last (-1: none), so that the
+ * parent knows what a worker was doing when it died before sending anything.
+ */
+struct queue {
+	atomic_int next;
+	atomic_int doing[];
+};
+
+/* A worker as the parent sees it. */
+struct worker {
+	pid_t pid;
+	int slot;                /* its place in queue->doing */
+	int fd;                  /* the read end of its pipe, or -1 once it ended */
+	struct buf in;           /* bytes read that do not make a whole frame yet */
+	int last_item;           /* the item of its last frame, or -1 */
+};
+
+/* An item as the parent sees it. */
+struct item {
+	struct buf waiting;      /* output that waits for an earlier item */
+	uint64_t counts[3];
+	int status;
+	bool done;               /* its last frame came (or it was lost) */
+};
+
+struct run {
+	const struct workers_job *job;
+	struct queue *queue;
+	pid_t parent;
+	struct worker *workers;
+	int nworkers, respawns;
+	struct item *items;
+	int head;                /* the item being written; every one before it is written */
+	size_t waiting;          /* bytes in the items' waiting buffers */
+	int worst;
+	bool write_failed;
+};
+
+/* ---- in a worker ---- */
+
+/* Writes all of p to the parent; a worker whose parent is gone ends quietly. */
+static void send_all(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(EXIT_TROUBLE);
+		p = (const char *)p + w;
+		n -= (size_t)w;
+	}
+}
+
+/* Sends the records gathered for the item as one frame, its last when status is not MORE. */
+static void send_frame(struct workers_out *w, int status)
+{
+	struct frame_head h = {.item = w->item, .status = status, .len = w->frame.len - sizeof h};
+	memcpy(h.counts, w->counts, sizeof h.counts);
+	memcpy(w->frame.data, &h, sizeof h);
+	send_all(w->fd, w->frame.data, w->frame.len);
+	w->frame.len = sizeof h;
+}
+
+void workers_send(struct workers_out *w, const char *data, size_t len, const uint64_t counts[3])
+{
+	buf_add(&w->frame, data, len);
+	memcpy(w->counts, counts, sizeof w->counts);
+	if (w->frame.len - sizeof(struct frame_head) >= FRAME_DATA)
+		send_frame(w, MORE);
+}
+
+static void free_run(struct run *r);
+
+/*
+ * A worker's life: takes items from the shared counter until none is left,
+ * sending each one's output and status on fd.  It dies with the parent.
+ */
+static void __attribute__((noreturn)) work(struct run *r, int slot, int fd)
+{
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	for (int w = 0; w < r->nworkers; w++) /* the other workers' pipes are not its business */
+		if (r->workers[w].fd >= 0)
+			close(r->workers[w].fd);
+	struct workers_out out = {.fd = fd};
+	struct frame_head blank = {0};
+	buf_add(&out.frame, &blank, sizeof blank);
+	int i;
+	/* a parent that is gone (before PR_SET_PDEATHSIG, or where there is none) stops the work */
+	while (getppid() == r->parent && (i = atomic_fetch_add(&r->queue->next, 1)) < r->job->nitems) {
+		atomic_store(&r->queue->doing[slot], i);
+		out.item = i;
+		memset(out.counts, 0, sizeof out.counts);
+		send_frame(&out, r->job->run(r->job->ctx, i, &out));
+	}
+	buf_free(&out.frame);
+	close(fd);
+	free_run(r);
+	if (r->job->cleanup)
+		r->job->cleanup(r->job->ctx);
+	_exit(EXIT_PASS);
+}
+
+/* ---- in the parent ---- */
+
+/* Starts a worker in a slot with a pipe of its own; false (said on stderr) when it cannot. */
+static bool spawn(struct run *r, int slot)
+{
+	int p[2];
+	if (pipe(p) != 0) {
+		warnmsg("cannot start a worker: pipe: %s", strerror(errno));
+		return false;
+	}
+	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
+	atomic_store(&r->queue->doing[slot], -1);
+	pid_t pid = fork();
+	if (pid < 0) {
+		warnmsg("cannot start a worker: fork: %s", strerror(errno));
+		close(p[0]), close(p[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		work(r, slot, p[1]);
+	}
+	close(p[1]);
+	r->workers = xrealloc(r->workers, (size_t)(r->nworkers + 1) * sizeof *r->workers);
+	r->workers[r->nworkers++] = (struct worker){.pid = pid, .slot = slot, .fd = p[0], .last_item = -1};
+	return true;
+}
+
+/* Writes output of the head item; after a failed write nothing more is written. */
+static void write_out(struct run *r, const char *data, size_t len)
+{
+	if (len && !r->write_failed && !r->job->write(r->job->ctx, data, len))
+		r->write_failed = true;
+}
+
+/* Writes out what waited for item i, which is now the head. */
+static void flush_waiting(struct run *r, int i)
+{
+	struct item *it = &r->items[i];
+	write_out(r, it->waiting.data, it->waiting.len);
+	r->waiting -= it->waiting.len;
+	buf_free(&it->waiting);
+}
+
+/* Takes records of item i: written when it is the head, kept until then otherwise. */
+static void put(struct run *r, int i, const char *data, size_t len)
+{
+	if (i == r->head) {
+		write_out(r, data, len);
+		return;
+	}
+	buf_add(&r->items[i].waiting, data, len);
+	r->waiting += len;
+}
+
+/* Marks item i done with its status and writes every item that was waiting for it. */
+static void finish_item(struct run *r, int i, int status)
+{
+	r->items[i].done = true;
+	r->items[i].status = status;
+	if (status > r->worst)
+		r->worst = status;
+	while (r->head < r->job->nitems && r->items[r->head].done) {
+		if (r->job->done)
+			r->job->done(r->job->ctx, r->head);
+		if (++r->head < r->job->nitems)
+			flush_waiting(r, r->head);
+	}
+}
+
+/* Closes an item whose worker died: the job's callback says what stands for the rest. */
+static void lose(struct run *r, int i, int how)
+{
+	struct buf b = {0};
+	int status = r->job->lost(r->job->ctx, i, r->items[i].counts, how, &b);
+	put(r, i, b.data, b.len);
+	buf_free(&b);
+	finish_item(r, i, status);
+}
+
+/* True while items are left that no worker took. */
+static bool items_left(const struct run *r)
+{
+	return atomic_load(&r->queue->next) < r->job->nitems;
+}
+
+/*
+ * Reaps a worker whose pipe closed.  The item it was doing, if any, is lost;
+ * a worker that died is replaced while items are left.
+ */
+static void worker_ended(struct run *r, struct worker *w)
+{
+	int how = -1;
+	close(w->fd);
+	w->fd = -1;
+	buf_free(&w->in);
+	while (waitpid(w->pid, &how, 0) < 0 && errno == EINTR)
+		;
+	int doing = atomic_load(&r->queue->doing[w->slot]);
+	if (doing >= 0 && doing < r->job->nitems && !r->items[doing].done)
+		lose(r, doing, how);
+	else if (!(WIFEXITED(how) && WEXITSTATUS(how) == 0) && !r->write_failed) {
+		if (WIFSIGNALED(how))
+			warnmsg("a worker was killed by signal %d (%s)", WTERMSIG(how), strsignal(WTERMSIG(how)));
+		else
+			warnmsg("a worker ended with status %d", WIFEXITED(how) ? WEXITSTATUS(how) : -1);
+	}
+	if (!(WIFEXITED(how) && WEXITSTATUS(how) == 0) && items_left(r) && r->respawns < r->job->nitems &&
+	    !r->write_failed && spawn(r, w->slot))
+		r->respawns++;
+}
+
+/* Takes one frame from worker w; false when it makes no sense (the worker is then ended). */
+static bool take_frame(struct run *r, struct worker *w, const struct frame_head *h, const char *data)
+{
+	if (h->item < w->last_item || h->item >= r->job->nitems || h->item < 0 || r->items[h->item].done ||
+	    (h->status != MORE && (h->status < 0 || h->status > EXIT_BADRULES)))
+		return false;
+	w->last_item = h->item;
+	memcpy(r->items[h->item].counts, h->counts, sizeof h->counts);
+	put(r, h->item, data, (size_t)h->len);
+	if (h->status != MORE)
+		finish_item(r, h->item, h->status);
+	return true;
+}
+
+/* Reads what worker w sent and takes every whole frame in it. */
+static void read_worker(struct run *r, struct worker *w)
+{
+	buf_grow(&w->in, READ_SIZE);
+	ssize_t got = read(w->fd, w->in.data + w->in.len, READ_SIZE);
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (got <= 0) {
+		worker_ended(r, w);
+		return;
+	}
+	w->in.len += (size_t)got;
+	size_t at = 0;
+	struct frame_head h;
+	while (w->in.len - at >= sizeof h) {
+		memcpy(&h, w->in.data + at, sizeof h);
+		if (w->in.len - at - sizeof h < h.len)
+			break;
+		if (!take_frame(r, w, &h, w->in.data + at + sizeof h)) {
+			warnmsg("a worker sent output that makes no sense; it is stopped");
+			kill(w->pid, SIGKILL);
+			worker_ended(r, w);
+			return;
+		}
+		at += sizeof h + h.len;
+	}
+	w->in.len -= at;
+	memmove(w->in.data, w->in.data + at, w->in.len);
+}
+
+/* True if a running worker may be doing item i: it sent nothing of a later one. */
+static bool may_be_doing(const struct worker *w, int i)
+{
+	return w->fd >= 0 && w->last_item <= i;
+}
+
+/*
+ * Settles a head item that no running worker can be doing: it was taken by
+ * a worker that died before sending a frame (lost), or no worker is left to
+ * take it (a new one is started, or it is lost when none can be).
+ */
+static void settle_head(struct run *r)
+{
+	int i = r->head;
+	if (i >= r->job->nitems || r->items[i].done)
+		return;
+	for (int w = 0; w < r->nworkers; w++)
+		if (may_be_doing(&r->workers[w], i))
+			return;
+	/* no worker runs now: slot 0 is free */
+	if (atomic_load(&r->queue->next) > i || r->respawns >= r->job->nitems || !spawn(r, 0))
+		lose(r, i, -1);
+	else
+		r->respawns++;
+}
+
+/* Waits for output from the workers that matter now and takes it. */
+static void gather(struct run *r)
+{
+	struct pollfd *fds = xcalloc((size_t)r->nworkers + 1, sizeof *fds);
+	int *who = xcalloc((size_t)r->nworkers + 1, sizeof *who);
+	/* with too much waiting, only the worker of the head item is read; the others wait */
+	bool throttled = r->waiting > WORKERS_WAITING_MAX;
+	nfds_t n = 0;
+	for (int w = 0; w < r->nworkers; w++)
+		if (r->workers[w].fd >= 0 && (!throttled || may_be_doing(&r->workers[w], r->head))) {
+			fds[n] = (struct pollfd){.fd = r->workers[w].fd, .events = POLLIN};
+			who[n++] = w;
+		}
+	int ready = n ? poll(fds, n, -1) : 0;
+	if (ready < 0 && errno != EINTR)
+		die(EXIT_TROUBLE, "poll: %s", strerror(errno));
+	for (nfds_t k = 0; ready > 0 && k < n; k++)
+		if (fds[k].revents && r->workers[who[k]].fd >= 0)
+			read_worker(r, &r->workers[who[k]]);
+	free(fds);
+	free(who);
+	settle_head(r);
+}
+
+static void free_run(struct run *r)
+{
+	for (int w = 0; w < r->nworkers; w++)
+		buf_free(&r->workers[w].in);
+	free(r->workers);
+	for (int i = 0; i < r->job->nitems; i++)
+		buf_free(&r->items[i].waiting);
+	free(r->items);
+}
+
+int workers_run(const struct workers_job *job)
+{
+	struct run r = {.job = job, .parent = getpid()};
+	size_t shared = sizeof *r.queue + (size_t)job->nworkers * sizeof r.queue->doing[0];
+	r.queue = mmap(NULL, shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r.queue == MAP_FAILED)
+		die(EXIT_TROUBLE, "cannot share the list of files with workers: mmap: %s", strerror(errno));
+	atomic_init(&r.queue->next, 0);
+	r.items = xcalloc((size_t)job->nitems + 1, sizeof *r.items);
+	for (int w = 0; w < job->nworkers && spawn(&r, w); w++)
+		;
+	if (!r.nworkers)
+		die(EXIT_TROUBLE, "no worker could be started");
+	while (r.head < job->nitems && !r.write_failed)
+		gather(&r);
+	for (int w = 0; w < r.nworkers; w++) {
+		struct worker *wk = &r.workers[w];
+		if (wk->fd < 0)
+			continue;
+		if (r.write_failed)
+			kill(wk->pid, SIGKILL);
+		close(wk->fd);
+		while (waitpid(wk->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	munmap(r.queue, shared);
+	int worst = r.write_failed ? -1 : r.worst;
+	free_run(&r);
+	return worst;
+}
+
+int workers_processors(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+#endif
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}

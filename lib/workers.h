@@ -1,0 +1,67 @@
+/*
+ * workers.h — items of work (files to check) done by worker processes, their
+ * output written in item order.  Workers take items in order from a counter
+ * they share; each sends its output to the parent through a pipe of its own,
+ * in frames of whole records, and the parent writes an item's output as soon
+ * as every item before it is written.  Only output that waits for an earlier
+ * item is held, in memory, and at most WORKERS_WAITING_MAX bytes of it: past
+ * that, the parent reads only from the worker of the item it is writing, and
+ * the others wait.  No temporary file is made.
+ *
+ * A worker that dies (killed, out of memory) leaves its item to a callback
+ * that writes what stands for the rest of its output; the other items are
+ * done by the other workers (or a new one).  The workers die with the parent
+ * (PR_SET_PDEATHSIG where the system has it, and a check of the parent
+ * between items), so killing a run leaves nothing running.
+ */
+#ifndef QY_WORKERS_H
+#define QY_WORKERS_H
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Output waiting for an earlier item, at most: beyond it the workers ahead wait. */
+#define WORKERS_WAITING_MAX (16u << 20)
+
+/* A worker's way to the parent. */
+struct workers_out;
+
+/*
+ * Sends whole records of the item being done to the parent, and its counts
+ * of findings so far by severity (info, warning, error).
+ */
+void workers_send(struct workers_out *w, const char *data, size_t len, const uint64_t counts[3]);
+
+struct workers_job {
+	int nitems, nworkers;
+	void *ctx;
+	/* In a worker: does an item, its output through workers_send; returns its exit status. */
+	int (*run)(void *ctx, int item, struct workers_out *out);
+	/* In a worker, before it exits: frees what it inherited. */
+	void (*cleanup)(void *ctx);
+	/*
+	 * In the parent: the worker doing item died after sending the records
+	 * counted in counts; how is its wait status, or -1 when unknown.  Appends
+	 * the records that close the item to out and returns its exit status.
+	 */
+	int (*lost)(void *ctx, int item, const uint64_t counts[3], int how, struct buf *out);
+	/* In the parent: writes whole records of an item; false when that failed. */
+	bool (*write)(void *ctx, const char *data, size_t len);
+	/* In the parent: an item's output is all written. */
+	void (*done)(void *ctx, int item);
+};
+
+/*
+ * Does the job; returns the worst exit status of the items.  When output
+ * cannot be written, stops the workers and returns -1.  Exits 2 with a
+ * message when no worker can be started.
+ */
+int workers_run(const struct workers_job *job);
+
+/* The processors this process may run on: more workers than that only take turns. */
+int workers_processors(void);
+
+#endif
