@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"      --rules FILE       use the rule set in FILE\n"
 	"      --rules-dir DIR    rules directory (default: $QY_RULES or the installed one)\n"
 	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
+	"      --sheet NAME       a workbook's sheet, by name or 1-based number\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
 	"      --lang LANG        zh or en (default from LANG)\n"
@@ -53,7 +54,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_SHEET,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
 	{"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
 	{"max-field", required_argument, NULL, OPT_MAX_FIELD},
 	{"jobs", required_argument, NULL, 'j'},
+	{"sheet", required_argument, NULL, OPT_SHEET},
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -141,6 +143,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_MAX_PER_RULE: s->diag.max_per_rule = cli_count("--max-per-rule", optarg); break;
 		case OPT_MAX_ERRORS: s->diag.max_errors = cli_count("--max-errors", optarg); break;
 		case OPT_MAX_FIELD: s->check.max_field = parse_size(optarg); break;
+		case OPT_SHEET: s->check.sheet = optarg; break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -288,11 +291,13 @@ static int check_one(const struct settings *s, const char *file, FILE *out)
 		return rc;
 	}
 	struct check_result res;
-	check_fd(rs, fd, &s->check, &df, &res);
+	struct check_options copt = s->check;
+	copt.path = fd == STDIN_FILENO ? NULL : file;
+	check_fd(rs, fd, &copt, &df, &res);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: read error", file);
+		warnmsg("%s: %s", file, res.trouble ? res.trouble : "read error");
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
 	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;

@@ -2,7 +2,9 @@
  * check.h — checking one data file against one rule set: structure (encoding,
  * title rows, header, ragged and blank rows), every column's built-in checks
  * and the unique keys.  Streams the file once; memory grows only with the
- * unique keys.
+ * unique keys.  A workbook (.xlsx, .xls) is checked by its sheet's rows, the
+ * same checks on the same records; any other file that is not CSV gets one
+ * finding that says what it is.
  */
 #ifndef QY_CHECK_H
 #define QY_CHECK_H
@@ -28,6 +30,8 @@ struct check_options {
 	 */
 	bool threads;
 	uint64_t helper_after;
+	const char *path;       /* the file's name, for a workbook library that opens it; NULL: stdin */
+	const char *sheet;      /* --sheet: a workbook's sheet, over the rule set's dialect.sheet */
 };
 
 /* Records worth checking in one thread before a second one pays for itself. */
@@ -38,6 +42,7 @@ struct check_result {
 	uint64_t bytes;         /* bytes read */
 	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
 	bool unreadable;        /* a read error stopped the check (io-error reported) */
+	const char *trouble;    /* what else stopped it, for stderr (static), or NULL */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */
