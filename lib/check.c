@@ -79,6 +79,7 @@ struct checker {
 	struct csvr *reader;
 	struct book *book;         /* reading a workbook, or NULL */
 	bool book_stop;            /* the workbook could not be read to its end */
+	const char *book_trouble;  /* why, when it is not a workbook at all (static), or NULL */
 	enum csvr_encoding encoding;
 	enum lang lang;
 	size_t max_field;
@@ -1143,6 +1144,10 @@ static void on_book_event(void *ctx, const struct book_event *ev)
 		return;
 	}
 	sync_with_helper(k);
+	if (ev->kind == BOOK_EV_NOT_TABLE)
+		k->book_trouble = "not CSV and not a workbook";
+	else if (ev->kind == BOOK_EV_ENCRYPTED)
+		k->book_trouble = "the workbook is protected by a password";
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_ERROR;
 	d.code = d.rule = book_event_code(ev);
@@ -1182,7 +1187,7 @@ static void check_book(struct checker *k, int fd, enum book_kind kind, const cha
 	res->encoding = kind == BOOK_UTF16 ? "utf-16" : NULL;
 	if (k->book_stop && kind != BOOK_UTF16) {
 		res->unreadable = true;
-		res->trouble = kind == BOOK_ZIP || kind == BOOK_OLE2 ? "workbook not read" : "not a table";
+		res->trouble = k->book_trouble ? k->book_trouble : "the workbook could not be read";
 	}
 }
 
