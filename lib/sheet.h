@@ -9,7 +9,7 @@
  *
  * A cell problem (an error value, a formula without its value) is sent just
  * before its row's record, and the cell comes with "reported" set: the
- * problem is its finding.  A problem that stops reading (a limit, a broken
+ * problem is its finding (the cell's text is the error value, or empty).  A problem that stops reading (a limit, a broken
  * part) stops the sheet: sheet_stopped() then says so.  Strings in events and
  * records are borrowed for the call.
  */

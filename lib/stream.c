@@ -97,6 +97,7 @@ static const char *fill(struct record *r, json_t *o)
 		r->plan = str(o, "plan");
 		r->line = num(o, "line");
 		r->row = num(o, "row");
+		r->sheet = str(o, "sheet");
 		return NULL;
 	}
 	if (strcmp(type, "file") == 0) {
@@ -114,6 +115,8 @@ static const char *fill(struct record *r, json_t *o)
 		r->records = num(o, "records");
 		r->bytes = num(o, "bytes");
 		r->suppressed = num(o, "suppressed");
+		r->encoding = str(o, "encoding");
+		r->sheet = str(o, "sheet");
 		return NULL;
 	}
 	r->type = REC_OTHER; /* a record type from a newer version: passed through */

@@ -551,7 +551,7 @@ static void finish_cell(struct xlsx *x)
 		info.type = BV_ERROR;
 		problem.kind = BOOK_EV_ERROR_VALUE;
 		problem.value = x->v.data ? x->v.data : "";
-		sheet_cell(x->sink, x->row, x->col, "", 0, &info, &problem);
+		sheet_cell(x->sink, x->row, x->col, problem.value, x->v.len, &info, &problem);
 		return;
 	} else if (strcmp(t, "d") == 0) {
 		char *tee = x->v.data ? strchr(x->v.data, 'T') : NULL; /* ISO 8601: the date part, or date and time */
