@@ -69,8 +69,8 @@ static struct format_tokens read_tokens(const char *code)
 				p++;
 		} else if (c == '[') {
 			char lead = (char)tolower((unsigned char)p[1]);
-			if (lead == 'h' || lead == 'm' || lead == 's')
-				t.hour = true; /* elapsed time */
+			if ((lead == 'h' || lead == 'm' || lead == 's') && n < sizeof seq)
+				seq[n++] = 'h'; /* elapsed time: an m after it is minutes */
 			while (p[1] && p[1] != ']')
 				p++;
 			if (p[1])
