@@ -59,7 +59,8 @@ check: $(BUILD)/.deps
 check-asan: $(BUILD)/.deps
 	@CC="$(CC)" sh mk/deps.sh --tests
 	$(MAKE) BUILD=build-asan WARN="$(WARN) -Werror" SAN="$(ASAN)" OPT="-O1 -g" all
-	VALGRIND= ASAN_OPTIONS=detect_leaks=1 sh tests/run build-asan   # valgrind cannot run ASan binaries
+	VALGRIND= ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+		sh tests/run build-asan   # valgrind cannot run ASan binaries
 
 demo: all
 	sh mk/demo.sh $(BUILD)

@@ -8,7 +8,7 @@ MANDIR = $(PREFIX)/share/man
 
 CC = cc
 PKG_CONFIG = pkg-config
-PKGS = jansson libpcre2-8
+PKGS = jansson libpcre2-8 libzip expat freexl xlsxwriter
 
 OPT = -O2 -g
 WARN = -Wall -Wextra

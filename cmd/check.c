@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"                         largest rule file or reference table, K, M or G suffix\n"
 	"                         (default: 64M)\n"
 	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
+	"      --sheet NAME       a workbook's sheet, by name or 1-based number\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
 	"      --lang LANG        zh or en (default from LANG)\n"
@@ -62,7 +63,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
-	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY, OPT_AS_OF,
+	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY, OPT_AS_OF, OPT_SHEET,
 };
 
 static const struct option long_options[] = {
@@ -81,6 +82,7 @@ static const struct option long_options[] = {
 	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{"jobs", required_argument, NULL, 'j'},
 	CLI_RULE_FILE_OPTIONS,
+	{"sheet", required_argument, NULL, OPT_SHEET},
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -148,6 +150,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 				cli_usage_error("--as-of needs a date such as 2025-06-30, not '%s'", optarg);
 			s->check.as_of = &s->as_of;
 			break;
+		case OPT_SHEET: s->check.sheet = optarg; break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -307,11 +310,14 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 		return rc;
 	}
 	struct check_result res;
-	check_fd(rs, fd, &s->check, &df, &res);
+	struct check_options copt = s->check;
+	copt.path = fd == STDIN_FILENO ? NULL : file;
+	check_fd(rs, fd, &copt, &df, &res);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: %s", file, res.size_changed ? "file changed size while it was read" : "read error");
+		warnmsg("%s: %s", file, res.trouble ? res.trouble
+					: res.size_changed ? "file changed size while it was read" : "read error");
 	if (res.over_budget)
 		warnmsg("%s: a rule needed more memory than --max-memory allows; it was not checked to the end", file);
 	df.unchecked = res.unreadable || res.over_budget;

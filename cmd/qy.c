@@ -19,7 +19,8 @@
 static const struct { const char *name, *about; } commands[] = {
 	{"check", "check data files against rule sets (the diagnostic stream)"},
 	{"rules", "list, show, lint and explain rule sets"},
-	{"template", "a blank submission template or a data dictionary"},
+	{"template", "a blank submission template (CSV or a validating workbook) or a data dictionary"},
+	{"annotate", "a checked file as a workbook, its findings coloured and commented"},
 	{"filter", "keep the findings of a stream that match"},
 	{"stat", "count the findings of a stream"},
 	{"report", "render a stream as text, markdown, html, junit, sarif or github"},

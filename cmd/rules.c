@@ -425,6 +425,8 @@ static const struct { const char *code, *zh, *en; } structural[] = {
 	{"blank-row", "空行", "a blank row"},
 	{"unterminated-quote", "引号未闭合，字段延续到文件末尾", "a quoted field runs to the end of the file"},
 	{"cell-too-large", "单元格超过 --max-field 上限", "a cell exceeds --max-field"},
+	{"file-type", "文件既不是 CSV 也不是工作簿（Word、OpenDocument、PDF 等），并说明如何另存", "the file is neither CSV nor a workbook (Word, OpenDocument, PDF …); the message says how to save the table"},
+	{"workbook", "工作簿无法读取或超出上限；公式没有保存计算结果；单元格为错误值（如 #N/A）", "a workbook cannot be read or reaches a limit; a formula without a saved value; an error value such as #N/A"},
 };
 
 /* Describes one built-in check of a column. */

@@ -8,6 +8,7 @@
  * (recbatch, relay) and keeps them in file order.
  */
 #include "check.h"
+#include "book.h"
 #include "keyset.h"
 #include "recbatch.h"
 #include "relay.h"
@@ -78,6 +79,9 @@ struct checker {
 	const struct check_options *opt;
 	struct diag_file *out;
 	struct csvr *reader;
+	struct book *book;         /* reading a workbook, or NULL */
+	bool book_stop;            /* the workbook could not be read to its end */
+	const char *book_trouble;  /* why, when it is not a workbook at all (static), or NULL */
 	enum csvr_encoding encoding;
 	enum lang lang;
 	size_t max_field;
@@ -382,6 +386,8 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 	buf_free(&optional);
 	k->order->col_to_file = k->col_to_file;
 	csvr_keep_cells(k->reader, rec->ncells + 1);
+	if (k->book)
+		book_keep_cells(k->book, rec->ncells + 1);
 }
 
 /* True if s is the text the memo holds; if not, it holds s from now on. */
@@ -646,7 +652,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[f];
-	if (cell->oversized)
+	if (cell->oversized || cell->reported)
 		return;
 	const unsigned char *u = (const unsigned char *)cell->data;
 	size_t lead = utf8_blank_len(u, cell->len);
@@ -1173,6 +1179,107 @@ static const char *encoding_name(enum csvr_encoding e)
 	return e == CSVR_GBK ? "gbk" : e == CSVR_GB18030 ? "gb18030" : "utf-8";
 }
 
+/* Workbook callback: the sheet chosen names every later finding of the file. */
+static void on_sheet(void *ctx, const char *name)
+{
+	struct checker *k = ctx;
+	diag_file_sheet(k->out, name);
+}
+
+/* Workbook callback: a sheet row is a record like a CSV line. */
+static void on_book_record(void *ctx, const struct csvr_record *rec, const struct book_cell *cells)
+{
+	(void)cells;
+	on_record(ctx, rec);
+}
+
+/* Workbook callback: a problem of the file or of one cell becomes its finding. */
+static void on_book_event(void *ctx, const struct book_event *ev)
+{
+	struct checker *k = ctx;
+	if (ev->kind == BOOK_EV_OVERSIZED || (ev->kind == BOOK_EV_NOT_TABLE && ev->what == BOOK_UTF16)) {
+		struct csvr_event same = {.kind = ev->kind == BOOK_EV_OVERSIZED ? CSVR_EV_OVERSIZED : CSVR_EV_UTF16,
+					  .row = ev->row ? ev->row : 1, .line = ev->row ? 0 : 1, .cell = ev->col};
+		on_event(k, &same);
+		return;
+	}
+	sync_with_helper(k);
+	if (ev->kind == BOOK_EV_NOT_TABLE)
+		k->book_trouble = "not CSV and not a workbook";
+	else if (ev->kind == BOOK_EV_ENCRYPTED)
+		k->book_trouble = "the workbook is protected by a password";
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_ERROR;
+	d.code = d.rule = book_event_code(ev);
+	d.message = book_event_message(ev, k->lang, &k->msg);
+	d.row = ev->row;
+	if (ev->row && ev->col != SIZE_MAX) {
+		int col = k->file_to_col && ev->col < k->header_cells ? k->file_to_col[ev->col] : -1;
+		d.cell = ev->col;
+		d.column = col >= 0 ? k->rs->cols[col].name : NULL;
+		d.value = ev->value;
+		d.value_len = ev->value ? strlen(ev->value) : 0;
+	}
+	report(k, &d);
+}
+
+/*
+ * Reads an input that is not CSV, whose first n bytes are in head: a
+ * workbook's sheet goes through on_record as a CSV file's lines would; any
+ * other kind gets its one finding.
+ */
+static void check_book(struct checker *k, int fd, enum book_kind kind, const char *head, size_t n,
+		       struct check_result *res)
+{
+	struct book_options bopt = {
+		.path = k->opt->path, .sheet = k->opt->sheet ? k->opt->sheet : k->rs->sheet,
+		.max_field = k->max_field,
+	};
+	struct book_handler h = {on_sheet, on_book_record, on_book_event, k};
+	k->book = book_new(&bopt, &h);
+	k->book_stop = !book_read(k->book, kind, fd, head, n, &res->bytes);
+	if (k->helper)
+		k->unreported_bytes += res->bytes;
+	else if (k->opt->on_read)
+		k->opt->on_read(k->opt->on_read_ctx, res->bytes);
+	book_free(k->book);
+	k->book = NULL;
+	res->encoding = kind == BOOK_UTF16 ? "utf-16" : NULL;
+	if (k->book_stop && kind != BOOK_UTF16) {
+		res->unreadable = true;
+		res->trouble = k->book_trouble ? k->book_trouble : "the workbook could not be read";
+	}
+}
+
+/* Reads an input's first bytes, enough to tell a workbook from CSV; returns how many. */
+static size_t read_head(int fd, char *chunk, int *read_error)
+{
+	size_t have = 0;
+	while (have < BOOK_HEAD) {
+		ssize_t n = read(fd, chunk + have, READ_CHUNK - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			*read_error = errno;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	return have;
+}
+
+/* Counts n bytes of CSV input read into chunk and feeds them to the reader. */
+static void take_input(struct checker *k, const char *chunk, size_t n, struct check_result *res)
+{
+	res->bytes += (uint64_t)n;
+	if (k->helper)
+		k->unreported_bytes += (uint64_t)n;
+	else if (k->opt->on_read)
+		k->opt->on_read(k->opt->on_read_ctx, (uint64_t)n);
+	if (!csvr_stopped(k->reader))
+		csvr_feed(k->reader, chunk, n);
+}
+
 void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	      struct diag_file *out, struct check_result *res)
 {
@@ -1200,14 +1307,20 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	k.textlen = k.own_textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	k.memos = xcalloc(rs->ncols + 1, sizeof *k.memos);
 	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
-	if (ropt.encoding != CSVR_UTF8)
+	char *chunk = xmalloc(READ_CHUNK);
+	int read_error = 0;
+	size_t head = read_head(fd, chunk, &read_error);
+	enum book_kind kind = read_error ? BOOK_TEXT : book_kind_of((const unsigned char *)chunk, head);
+	if (kind != BOOK_TEXT)
+		check_book(&k, fd, kind, chunk, head, res);
+	else if (ropt.encoding != CSVR_UTF8)
 		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
 				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
 					 "read as %s (declared); positions refer to the original file",
 					 ropt.encoding == CSVR_GBK ? "GBK" : "GB18030"));
-	char *chunk = xmalloc(READ_CHUNK);
-	int read_error = 0;
-	for (;;) {
+	if (kind == BOOK_TEXT && head)
+		take_input(&k, chunk, head, res);
+	while (kind == BOOK_TEXT && !read_error) {
 		ssize_t n = read(fd, chunk, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1217,13 +1330,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		}
 		if (n == 0)
 			break;
-		res->bytes += (uint64_t)n;
-		if (k.helper)
-			k.unreported_bytes += (uint64_t)n;
-		else if (opt->on_read)
-			opt->on_read(opt->on_read_ctx, (uint64_t)n);
-		if (!csvr_stopped(k.reader))
-			csvr_feed(k.reader, chunk, (size_t)n);
+		take_input(&k, chunk, (size_t)n, res);
 	}
 	free(chunk);
 	if (read_error) {
@@ -1234,14 +1341,15 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 					 (unsigned long long)res->bytes, strerror(read_error)));
 		res->unreadable = true;
 	} else {
-		csvr_finish(k.reader);
+		if (kind == BOOK_TEXT)
+			csvr_finish(k.reader);
 		stop_helper(&k);
 		flush_byte_event(&k, NULL);
-		if (k.order->rules && k.header_done && !k.legacy_stop)
+		if (k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop)
 			rules_finish(k.order->rules, out);
 		if (csvr_stopped(k.reader) && !k.legacy_stop)
 			res->encoding = "utf-16";
-		else
+		else if (!k.book_stop)
 			check_end(&k, res->bytes);
 		if (regular)
 			check_size_kept(&k, fd, res);

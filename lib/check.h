@@ -3,6 +3,9 @@
  * title rows, header, ragged and blank rows), every column's built-in checks
  * and the unique keys.  Streams the file once; memory grows only with the
  * unique keys and the aggregate groups, within --max-memory when it is given.
+ * A workbook (.xlsx, .xls) is checked by its sheet's rows, the same checks on
+ * the same records; any other file that is not CSV gets one finding that says
+ * what it is.
  */
 #ifndef QY_CHECK_H
 #define QY_CHECK_H
@@ -30,6 +33,8 @@ struct check_options {
 	bool threads;
 	uint64_t helper_after;
 	const double *as_of;    /* the date rules judge deadlines and "so far" at (as_of()), or NULL */
+	const char *path;       /* the file's name, for a workbook library that opens it; NULL: stdin */
+	const char *sheet;      /* --sheet: a workbook's sheet, over the rule set's dialect.sheet */
 };
 
 /* Records worth checking in one thread before a second one pays for itself. */
@@ -42,6 +47,7 @@ struct check_result {
 	bool unreadable;        /* a read error stopped the check, or the file changed (io-error reported) */
 	bool size_changed;      /* a regular file changed size while it was read */
 	bool over_budget;       /* a rule was dropped for want of memory (resource-limit reported) */
+	const char *trouble;    /* what else stopped it, for stderr (static), or NULL */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */

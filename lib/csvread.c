@@ -133,9 +133,7 @@ static void on_field(void *data, size_t len, void *ctx)
 	struct csvr_cell *c = new_cell(r);
 	if (!c)
 		return;
-	c->off = r->cellbuf.len;
-	c->len = len;
-	c->oversized = oversized;
+	*c = (struct csvr_cell){.off = r->cellbuf.len, .len = len, .oversized = oversized};
 	buf_add(&r->cellbuf, data, len);
 }
 

@@ -27,6 +27,7 @@ struct csvr_cell {
 	size_t len;
 	size_t off;       /* private: offset in the reader's cell buffer */
 	bool oversized;   /* cut to the size limit */
+	bool reported;    /* a workbook cell whose problem is its finding (error value): not checked */
 };
 
 struct csvr_record {

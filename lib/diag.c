@@ -125,8 +125,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	JSONW_LIT(b, ",\"message\":");
 	jsonw_string(b, d->message, strlen(d->message));
 	if (d->row) {
-		JSONW_LIT(b, ",\"line\":");
-		buf_add_uint(b, d->line);
+		if (d->line) { /* a workbook's rows have no line */
+			JSONW_LIT(b, ",\"line\":");
+			buf_add_uint(b, d->line);
+		}
 		JSONW_LIT(b, ",\"row\":");
 		buf_add_uint(b, d->row);
 	}
@@ -164,6 +166,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_key(b, "plan");
 		jsonw_string(b, d->plan, strlen(d->plan));
 	}
+	if (d->sheet) {
+		jsonw_key(b, "sheet");
+		jsonw_string(b, d->sheet, strlen(d->sheet));
+	}
 	buf_adds(b, "}\n");
 }
 
@@ -183,8 +189,13 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	char cell[40];
 	color(b, o, "\033[1m");
 	termtext_adds(b, file);
-	if (d->line)
-		buf_addf(b, ":%llu", (unsigned long long)d->line);
+	if (d->sheet) {
+		buf_addc(b, '[');
+		termtext_adds(b, d->sheet);
+		buf_addc(b, ']');
+	}
+	if (d->line || (d->sheet && d->row))
+		buf_addf(b, ":%llu", (unsigned long long)(d->line ? d->line : d->row));
 	buf_adds(b, ": ");
 	color(b, o, "\033[0m");
 	color(b, o, severity_colors[d->severity]);
@@ -245,8 +256,20 @@ static bool within_caps(struct diag_file *f, const struct diag *d)
 	return true;
 }
 
+void diag_file_sheet(struct diag_file *f, const char *name)
+{
+	free(f->sheet);
+	f->sheet = xstrdup(name);
+}
+
 void diag_emit(struct diag_file *f, const struct diag *d)
 {
+	struct diag in_sheet;
+	if (f->sheet && !d->sheet) {
+		in_sheet = *d;
+		in_sheet.sheet = f->sheet;
+		d = &in_sheet;
+	}
 	f->counts[d->severity]++;
 	if (!within_caps(f, d)) {
 		f->suppressed++;
@@ -324,6 +347,10 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	buf_add_uint(b, f->suppressed);
 	jsonw_key(b, "status");
 	buf_adds(b, status_json[status]);
+	if (f->sheet) {
+		jsonw_key(b, "sheet");
+		jsonw_string(b, f->sheet, strlen(f->sheet));
+	}
 	buf_adds(b, "}\n");
 }
 
@@ -338,6 +365,8 @@ bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const 
 	buf_free(&f->line);
 	buf_free(&f->rule_head);
 	buf_free(&f->file_tail);
+	free(f->sheet);
+	f->sheet = NULL;
 	strmap_free(&f->per_rule);
 	return status != FILE_PASS;
 }

@@ -46,6 +46,7 @@ struct diag {
 	const char *cell_ref;   /* the cell as text ("F3"), overriding cell and row; or NULL */
 	const char *county;     /* or NULL */
 	const char *plan;       /* or NULL */
+	const char *sheet;      /* the worksheet of a workbook, or NULL (diag_emit fills in the file's) */
 };
 
 /* An empty diagnostic: no position, no cell. */
@@ -81,18 +82,24 @@ struct diag_file {
 	struct buf line;
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
 	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
+	char *sheet;           /* the worksheet of a workbook (owned), or NULL */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 		     const char *file, const char *ruleset);
 void diag_emit(struct diag_file *f, const struct diag *d);
+/* Names the worksheet a workbook's findings from now on, and its file record, are about. */
+void diag_file_sheet(struct diag_file *f, const char *name);
 /*
  * Writes the "file" record (or the text summary) and returns true if the
  * file failed or could not be checked.
  */
 bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const char *encoding);
 
-/* Appends one finding as "file:line: severity[rule]: message (cell F3: "value")". */
+/*
+ * Appends one finding as "file:line: severity[rule]: message (cell F3: "value")",
+ * or "file[sheet]:row: …" for a finding in a workbook's sheet.
+ */
 void diag_render_text(struct buf *b, const struct diag_options *o, const char *file,
 		      const char *ruleset, const struct diag *d);
 

@@ -103,7 +103,8 @@ struct batch_record *recbatch_add(struct recbatch *b, const struct csvr_record *
 		}
 	}
 	for (size_t i = 0; i < rec->ncells; i++)
-		cells[i].len = (uint32_t)rec->cells[i].len << 1 | rec->cells[i].oversized;
+		cells[i].len = (uint32_t)rec->cells[i].len << 2 | (uint32_t)rec->cells[i].reported << 1 |
+			       rec->cells[i].oversized;
 	struct batch_record *br = &b->recs[b->nrecs++];
 	*br = (struct batch_record){.rec = *rec, .first_cell = b->ncells, .first_finding = b->nfindings};
 	b->ncells += rec->ncells;
@@ -157,8 +158,8 @@ const struct csvr_record *recbatch_record(struct recbatch *b, size_t i)
 	}
 	const struct batch_cell *cells = &b->cells[br->first_cell];
 	for (size_t c = 0; c < br->rec.ncells; c++)
-		b->view[c] = (struct csvr_cell){.data = b->arena + cells[c].at, .len = cells[c].len >> 1,
-						.oversized = cells[c].len & 1};
+		b->view[c] = (struct csvr_cell){.data = b->arena + cells[c].at, .len = cells[c].len >> 2,
+						.oversized = cells[c].len & 1, .reported = cells[c].len >> 1 & 1};
 	br->rec.cells = b->view;
 	return &br->rec;
 }

@@ -22,7 +22,7 @@ struct batch_finding {
 	size_t message, rule, expected;   /* offsets in texts; expected SIZE_MAX for none */
 };
 
-/* A cell: its bytes in the arena, its length times two, plus one if it was cut to the size limit. */
+/* A cell: its bytes in the arena, its length times four, plus one if it was cut to the size limit, plus two if reported. */
 struct batch_cell {
 	uint32_t at, len;
 };

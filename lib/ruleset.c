@@ -41,7 +41,7 @@ const char *check_code(enum check c) { return check_codes[c]; }
 /* Reads "dialect". */
 static void load_dialect(struct loader *L, json_t *root)
 {
-	static const char *const keys[] = {"header_row", "skip_rows", "encoding", "delimiter", NULL};
+	static const char *const keys[] = {"header_row", "skip_rows", "encoding", "delimiter", "sheet", NULL};
 	struct ruleset *rs = L->rs;
 	json_t *d = json_object_get(root, "dialect");
 	rs->delimiter = ',';
@@ -83,6 +83,16 @@ static void load_dialect(struct loader *L, json_t *root)
 			lerr(L, "dialect.delimiter", false, "delimiter must be \",\", \"\\t\" or \";\"");
 		else
 			rs->delimiter = (unsigned char)delim[0];
+	}
+	json_t *sheet = json_object_get(d, "sheet");
+	if (json_is_integer(sheet) && json_integer_value(sheet) >= 1) {
+		struct buf index = {0};
+		buf_addf(&index, "%lld", (long long)json_integer_value(sheet));
+		rs->sheet = index.data;
+	} else if (sheet && (!json_is_string(sheet) || !*json_string_value(sheet))) {
+		lerr(L, "dialect.sheet", false, "'sheet' must be a sheet name or a whole number from 1");
+	} else if (sheet) {
+		rs->sheet = xstrdup(json_string_value(sheet));
 	}
 }
 
@@ -593,6 +603,7 @@ void ruleset_free(struct ruleset *rs)
 	free_strings(rs->match, rs->nmatch);
 	free(rs->id), free(rs->version), free(rs->title_zh), free(rs->title_en);
 	free(rs->plan), free(rs->description), free(rs->path);
+	free(rs->sheet);
 	free(rs);
 }
 
@@ -639,19 +650,38 @@ static void ascii_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+/* A workbook's name as its CSV export would be called: "x.xlsx" → "x.csv"; NULL for other names. */
+static char *as_csv_name(const char *name)
+{
+	static const char *const workbook_ext[] = {".xlsx", ".xlsm", ".xls"};
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof workbook_ext / sizeof *workbook_ext; i++) {
+		size_t e = strlen(workbook_ext[i]);
+		if (n > e && strcmp(name + n - e, workbook_ext[i]) == 0) {
+			char *csv = xmalloc(n - e + 5);
+			memcpy(csv, name, n - e);
+			memcpy(csv + n - e, ".csv", 5);
+			return csv;
+		}
+	}
+	return NULL;
+}
+
+/* A glob written for "*.csv" matches the same name as a workbook: 英德市_空气质量日报.xlsx. */
 bool ruleset_matches(const struct ruleset *rs, const char *filename)
 {
 	const char *base = strrchr(filename, '/');
 	char *name = xstrdup(base ? base + 1 : filename);
 	ascii_lower(name);
+	char *csv = as_csv_name(name);
 	bool hit = false;
 	for (size_t i = 0; i < rs->nmatch && !hit; i++) {
 		char *glob = xstrdup(rs->match[i]);
 		ascii_lower(glob);
-		hit = fnmatch(glob, name, 0) == 0;
+		hit = fnmatch(glob, name, 0) == 0 || (csv && fnmatch(glob, csv, 0) == 0);
 		free(glob);
 	}
-	free(name);
+	free(name), free(csv);
 	return hit;
 }
 

@@ -79,6 +79,7 @@ struct ruleset {
 	size_t nmatch;
 	unsigned char delimiter;
 	long header_row;                /* 0: detect */
+	char *sheet;                    /* a workbook's sheet: name or 1-based index; NULL: the first visible */
 	enum csvr_encoding encoding;
 	bool encoding_declared;
 	struct column *cols;
@@ -124,7 +125,10 @@ int ruleset_column(const struct ruleset *rs, const char *name);
 /* Writes what a column allows (range, length, list, pattern, reference) in a short line. */
 void column_allowed(const struct column *c, enum lang lang, struct buf *out);
 
-/* True if a file name (its last component) matches one of the match globs. */
+/*
+ * True if a file name (its last component) matches one of the match globs;
+ * a workbook (.xlsx, .xlsm, .xls) also matches as if it ended in .csv.
+ */
 bool ruleset_matches(const struct ruleset *rs, const char *filename);
 
 /*

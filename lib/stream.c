@@ -111,6 +111,7 @@ static const char *fill_file(struct record *r, json_t *o)
 	if (!count_ok(o, "suppressed", true, &r->suppressed))
 		return "\"suppressed\" must be a whole number from 0";
 	r->ruleset = str(o, "ruleset");
+	r->sheet = str(o, "sheet");
 	r->status = str(o, "status");
 	if (!r->status || (strcmp(r->status, "pass") && strcmp(r->status, "fail") && strcmp(r->status, "error")))
 		return "\"status\" must be \"pass\", \"fail\" or \"error\"";
@@ -143,6 +144,7 @@ static const char *fill(struct record *r, json_t *o)
 		r->plan = str(o, "plan");
 		r->line = num(o, "line");
 		r->row = num(o, "row");
+		r->sheet = str(o, "sheet");
 		return NULL;
 	}
 	if (strcmp(type, "file") == 0) {

@@ -28,8 +28,9 @@ struct record {
 	enum severity severity;
 	const char *code, *rule, *file, *message, *column, *cell, *value, *expected, *county, *plan;
 	uint64_t line, row;
+	const char *sheet;        /* a workbook's sheet (both types), or NULL */
 	/* file records */
-	const char *ruleset, *status;
+	const char *ruleset, *status, *encoding;
 	uint64_t counts[3], records, bytes, suppressed;
 };
 

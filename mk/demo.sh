@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh BUILD — shows qy-check on the sample submissions, in Chinese text and
-# as the JSON stream.  Findings are expected: the samples are made to have them.
+# as the JSON stream, and a workbook checked and annotated.  Findings are
+# expected: the samples are made to have them.
 build=${1:-build}
 QY_RULES="$(pwd)/rules"
 export QY_RULES
@@ -17,4 +18,17 @@ show "$check" --format text --lang zh samples/清城区_指标清单_2023-2024.c
 	samples/清新区_断面水质月报_2025-06.csv samples/连南瑶族自治县_排放源统计_2024.csv
 show "$check" --format text --lang zh --encoding gb18030 samples/清新区_主要任务清单_2025.csv
 show "$check" -j 2 --format text --lang en samples/英德市_*.csv samples/清远市_*.csv samples/清城区_断面水质月报_2025-01至06.csv
+
+# A workbook checked as it is, then given back with its findings coloured and commented
+book=tests/workbooks/air.xlsx
+out=${TMPDIR:-/tmp}/qy-demo-$$.checked.xlsx
+show "$check" --format text --lang zh -r air-daily "$book"
+printf '\n$ %s\n' "$check -r air-daily --lang zh $book | $build/qy-annotate --lang zh $book > $out"
+"$check" -r air-daily --lang zh "$book" | "$build/qy-annotate" --lang zh "$book" > "$out"
+printf '(exit status %s)\n' "$?"
+if command -v unzip >/dev/null; then
+	printf '%s\n' "$out: $(unzip -l "$out" | tail -1 | awk '{print $2}') parts;" \
+		"the sheets: $(unzip -p "$out" xl/workbook.xml | grep -o 'sheet name="[^"]*"' | tr '\n' ' ')"
+fi
+rm -f "$out"
 exit 0

@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh [--tests] — make sure the libraries qy builds against are present
 # (with --tests, also the tools the test suite runs: xmllint, mandoc, the
-# shells whose completions it drives, and npm for the SARIF validator).  Checks by compiling a one-line program against each header,
+# shells whose completions it drives, npm for the SARIF validator, and
+# python3-openpyxl, which reads the workbooks qy writes back independently).  Checks by compiling a one-line program against each header,
 # so it works on any system; on Debian or Ubuntu, when run as root, installs
 # what is missing with apt-get, otherwise prints the exact command and fails.
 CC=${CC:-cc}
@@ -14,6 +15,10 @@ have_header() {
 
 have_header csv.h -lcsv || missing="$missing libcsv-dev"
 have_header jansson.h -ljansson || missing="$missing libjansson-dev"
+have_header zip.h -lzip || missing="$missing libzip-dev"
+have_header expat.h -lexpat || missing="$missing libexpat1-dev"
+have_header freexl.h -lfreexl || missing="$missing libfreexl-dev"
+have_header xlsxwriter.h -lxlsxwriter || missing="$missing libxlsxwriter-dev"
 printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\nint main(void){return 0;}\n' |
 	$CC -x c -o /dev/null - -lpcre2-8 >/dev/null 2>&1 || missing="$missing libpcre2-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
@@ -24,6 +29,7 @@ if [ "$1" = --tests ]; then
 	command -v fish >/dev/null 2>&1 || missing="$missing fish"
 	[ -r /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+	/usr/bin/python3 -c 'import openpyxl' >/dev/null 2>&1 || missing="$missing python3-openpyxl"
 fi
 
 [ -z "$missing" ] && exit 0

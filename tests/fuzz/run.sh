@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/run.sh SECONDS — builds the libFuzzer harnesses (clang, ASan, UBSan)
 # and runs each for SECONDS, from seed corpora made of the samples, the golden
-# cases, the rule files, their expressions and the streams.  A crash leaves its
+# cases, the rule files, their expressions, the streams and the workbooks.  A crash leaves its
 # input in build-fuzz/crashes/; turn each into a regression case in tests/.
 set -e
 seconds=${1:-60}
@@ -9,10 +9,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 out=build-fuzz
 make -s BUILD=$out CC=clang OPT="-O1 -g" SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" $out/libqy.a
-flags="-std=c11 -pthread -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags jansson libpcre2-8)"
-libs="$out/libqy.a $(pkg-config --libs jansson libpcre2-8) -lcsv -lm"
+pkgs="jansson libpcre2-8 libzip expat freexl xlsxwriter"
+flags="-std=c11 -pthread -D_GNU_SOURCE -O1 -g -Ilib $(pkg-config --cflags $pkgs)"
+libs="$out/libqy.a $(pkg-config --libs $pkgs) -lcsv -lm"
 mkdir -p $out/crashes
-for f in csv ruleset expr stream chain; do
+for f in csv ruleset expr stream chain book; do
 	# shellcheck disable=SC2086 # flag lists
 	clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $out/fuzz_$f tests/fuzz/fuzz_$f.c $libs
 	rm -rf $out/seeds-$f && mkdir -p $out/seeds-$f $out/corpus-$f
@@ -39,8 +40,16 @@ done
 for s in tests/streams/*.jsonl tests/golden/*/expected; do
 	cp "$s" $out/seeds-stream/"$(echo "$s" | tr / _)"
 done
+i=0
+for s in tests/workbooks/*.xlsx tests/workbooks/*.xls tests/workbooks/*.doc tests/workbooks/*.ods; do
+	i=$((i + 1))
+	{ printf '\000'; cat "$s"; } > $out/seeds-book/$i                # the whole file
+	for p in 1:xl/worksheets/sheet1.xml 2:xl/sharedStrings.xml 3:xl/styles.xml 4:xl/workbook.xml; do
+		{ printf "\\00${p%%:*}"; unzip -p "$s" "${p#*:}" 2>/dev/null || :; } > $out/seeds-book/$i-${p%%:*}
+	done
+done
 status=0
-for f in csv ruleset expr stream chain; do
+for f in csv ruleset expr stream chain book; do
 	echo "fuzz_$f: $seconds s"
 	$out/fuzz_$f -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=$out/crashes/$f- -print_final_stats=1 $out/corpus-$f $out/seeds-$f 2>$out/fuzz_$f.log ||

@@ -1,0 +1,335 @@
+/*
+ * book.c — telling inputs apart by their first bytes, getting a workbook into
+ * a file that its library can seek in, and handing it to the reader of its
+ * format.  An OLE2 file libfreexl cannot open is named by the streams its
+ * directory lists (WordDocument, PowerPoint Document, EncryptedPackage,
+ * Workbook), found by their UTF-16 names.
+ */
+#include "book.h"
+#include "xls.h"
+#include "xlsx.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SPOOL_LIMIT (2ull << 30)       /* a workbook on standard input */
+#define OLE2_SCAN (64u << 20)          /* bytes of an OLE2 file searched for its streams' names */
+#define SCAN_CHUNK (1u << 20)
+
+struct book {
+	struct book_options opt;
+	struct sheet *sink;
+	struct book_handler h;
+};
+
+enum book_kind book_kind_of(const unsigned char *head, size_t n)
+{
+	if (n >= 4 && memcmp(head, "PK\3\4", 4) == 0)
+		return BOOK_ZIP;
+	if (n >= 4 && memcmp(head, "PK\5\6", 4) == 0) /* an empty archive */
+		return BOOK_ZIP;
+	if (n >= 8 && memcmp(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+		return BOOK_OLE2;
+	if (n >= 5 && memcmp(head, "%PDF-", 5) == 0)
+		return BOOK_PDF;
+	if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+		return BOOK_TEXT; /* UTF-16 with its mark: the CSV reader says so */
+	size_t zero_even = 0, zero_odd = 0, pairs = n / 2;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		zero_even += head[i] == 0, zero_odd += head[i + 1] == 0;
+	if (pairs >= 4 && ((zero_even == 0 && zero_odd * 10 >= pairs * 3) ||
+			   (zero_odd == 0 && zero_even * 10 >= pairs * 3)))
+		return BOOK_UTF16; /* ASCII in UTF-16: every other byte NUL */
+	return BOOK_TEXT;
+}
+
+struct book *book_new(const struct book_options *opt, const struct book_handler *h)
+{
+	struct book *b = xcalloc(1, sizeof *b);
+	b->opt = *opt;
+	b->h = *h;
+	b->sink = sheet_new(h, opt->sheet, opt->max_field ? opt->max_field : 1024 * 1024);
+	return b;
+}
+
+void book_free(struct book *b)
+{
+	if (!b)
+		return;
+	sheet_free(b->sink);
+	free(b);
+}
+
+void book_keep_cells(struct book *b, size_t n)
+{
+	sheet_keep_cells(b->sink, n);
+}
+
+/* Sends a stopping event about the whole input. */
+static void whole_file_event(struct book *b, enum book_event_kind kind, enum book_kind what,
+			     enum book_limit limit, uint64_t amount, const char *detail)
+{
+	struct book_event ev = {.kind = kind, .col = SIZE_MAX, .what = what, .limit = limit,
+				.amount = amount, .detail = detail};
+	sheet_problem(b->sink, &ev);
+}
+
+/* Writes all n bytes to fd; false on error. */
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w, n -= (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * Copies the input (head, then the rest of fd) into a temporary file whose
+ * name goes in *path (unlinked by the caller); returns its descriptor, or -1
+ * after an event.
+ */
+static int spool(struct book *b, int fd, const void *head, size_t nhead, char **path, uint64_t *bytes)
+{
+	const char *dir = getenv("TMPDIR");
+	struct buf name = {0};
+	buf_addf(&name, "%s/qy-book-XXXXXX", dir && *dir ? dir : "/tmp");
+	int out = mkstemp(name.data);
+	if (out < 0) {
+		whole_file_event(b, BOOK_EV_BROKEN, BOOK_TEXT, 0, 0, "cannot create a temporary file");
+		buf_free(&name);
+		return -1;
+	}
+	*path = name.data;
+	char *chunk = xmalloc(SCAN_CHUNK);
+	bool ok = write_all(out, head, nhead);
+	*bytes = nhead;
+	while (ok) {
+		ssize_t n = read(fd, chunk, SCAN_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ok = n == 0;
+			break;
+		}
+		if ((*bytes += (uint64_t)n) > SPOOL_LIMIT) {
+			whole_file_event(b, BOOK_EV_LIMIT, BOOK_TEXT, LIMIT_SPOOL, SPOOL_LIMIT, NULL);
+			ok = false;
+			break;
+		}
+		ok = write_all(out, chunk, (size_t)n);
+	}
+	free(chunk);
+	if (!ok) {
+		if (!sheet_stopped(b->sink))
+			whole_file_event(b, BOOK_EV_BROKEN, BOOK_TEXT, 0, 0, "cannot copy standard input");
+		close(out);
+		return -1;
+	}
+	return out;
+}
+
+/* True if needle occurs in hay[0..n). */
+static bool contains(const char *hay, size_t n, const char *needle, size_t len)
+{
+	for (size_t i = 0; i + len <= n; i++)
+		if (hay[i] == needle[0] && memcmp(hay + i, needle, len) == 0)
+			return true;
+	return false;
+}
+
+/* Says what an OLE2 file that is not a readable workbook is, by its streams' names. */
+static void name_ole2(struct book *b, int fd)
+{
+	static const struct {
+		const char *name;
+		enum book_kind kind;
+	} streams[] = {
+		{"EncryptedPackage", BOOK_XLSX}, {"WordDocument", BOOK_WORD},
+		{"PowerPoint Document", BOOK_POWERPOINT}, {"Workbook", BOOK_XLS}, {"Book", BOOK_XLS},
+	};
+	enum { NSTREAMS = sizeof streams / sizeof streams[0] };
+	char needles[NSTREAMS][48];
+	size_t lens[NSTREAMS];
+	for (size_t i = 0; i < NSTREAMS; i++) { /* the names as UTF-16LE */
+		lens[i] = 2 * strlen(streams[i].name);
+		for (size_t k = 0; streams[i].name[k]; k++)
+			needles[i][2 * k] = streams[i].name[k], needles[i][2 * k + 1] = '\0';
+	}
+	char *chunk = xmalloc(SCAN_CHUNK + 64);
+	size_t keep = 0, found = NSTREAMS;
+	off_t at = 0;
+	while (at < OLE2_SCAN && found == NSTREAMS) {
+		ssize_t n = pread(fd, chunk + keep, SCAN_CHUNK, at);
+		if (n <= 0)
+			break;
+		at += n;
+		size_t have = keep + (size_t)n;
+		for (size_t i = 0; i < NSTREAMS && found == NSTREAMS; i++)
+			if (contains(chunk, have, needles[i], lens[i]))
+				found = i;
+		keep = have < 48 ? have : 48; /* a name across two chunks */
+		memmove(chunk, chunk + have - keep, keep);
+	}
+	free(chunk);
+	if (found < NSTREAMS && streams[found].kind == BOOK_XLSX)
+		whole_file_event(b, BOOK_EV_ENCRYPTED, BOOK_XLSX, 0, 0, NULL);
+	else
+		whole_file_event(b, BOOK_EV_NOT_TABLE, found < NSTREAMS ? streams[found].kind : BOOK_OLE2, 0, 0,
+				 NULL);
+}
+
+bool book_read(struct book *b, enum book_kind kind, int fd, const void *head, size_t nhead,
+	       uint64_t *bytes)
+{
+	*bytes = nhead;
+	if (kind != BOOK_ZIP && kind != BOOK_OLE2) {
+		whole_file_event(b, BOOK_EV_NOT_TABLE, kind, 0, 0, NULL);
+		return false;
+	}
+	struct stat st;
+	char *temp = NULL;
+	const char *path = b->opt.path;
+	int in = fd;
+	if (path && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		*bytes = (uint64_t)st.st_size;
+	} else {
+		if ((in = spool(b, fd, head, nhead, &temp, bytes)) < 0) {
+			if (temp)
+				unlink(temp);
+			free(temp);
+			return false;
+		}
+		path = temp;
+	}
+	if (kind == BOOK_ZIP)
+		xlsx_read(in, b->sink, b->opt.max_field ? b->opt.max_field : 1024 * 1024);
+	else if (!xls_read(path, b->sink))
+		name_ole2(b, in);
+	if (temp) {
+		close(in);
+		unlink(temp);
+		free(temp);
+	}
+	return !sheet_stopped(b->sink);
+}
+
+const char *book_event_code(const struct book_event *ev)
+{
+	if (ev->kind == BOOK_EV_OVERSIZED)
+		return "cell-too-large";
+	if (ev->kind == BOOK_EV_NOT_TABLE && ev->what != BOOK_XLS)
+		return "file-type";
+	return "workbook";
+}
+
+/* A limit's message. */
+static const char *limit_message(const struct book_event *ev, enum lang lang, struct buf *b)
+{
+	unsigned long long n = ev->amount, mib = ev->amount >> 20;
+	const char *part = ev->part ? ev->part : "";
+	switch (ev->limit) {
+	case LIMIT_RATIO:
+		return diag_msg(b, lang, "工作簿部件 %s 解压后超过压缩大小的 %llu 倍（疑似 zip 炸弹），已停止读取",
+				"workbook part %s inflates to more than %llu times its compressed size "
+				"(a zip bomb?); reading stopped", part, n);
+	case LIMIT_PART_SIZE:
+		return diag_msg(b, lang, "工作簿部件 %s 超过 %llu MiB 的上限，已停止读取",
+				"workbook part %s is larger than the limit of %llu MiB; reading stopped", part, mib);
+	case LIMIT_STRINGS:
+		return diag_msg(b, lang, "共享字符串表超过上限（%llu），已停止读取",
+				"the shared-string table exceeds its limit (%llu); reading stopped", n);
+	case LIMIT_DEPTH:
+		return diag_msg(b, lang, "工作簿部件 %s 的 XML 嵌套超过 %llu 层，已停止读取",
+				"workbook part %s nests XML deeper than %llu levels; reading stopped", part, n);
+	case LIMIT_DTD:
+		return diag_msg(b, lang, "工作簿部件 %s 含有 DTD（实体声明），工作簿不需要它，已拒绝读取",
+				"workbook part %s declares a DTD (entities), which no workbook needs; refused", part);
+	case LIMIT_COLUMNS:
+		return diag_msg(b, lang, "第 %llu 行有超出 XFD 列（第 %llu 列）的单元格，已停止读取",
+				"row %llu has a cell beyond column XFD (column %llu); reading stopped",
+				(unsigned long long)ev->row, n);
+	case LIMIT_ROWS:
+		return diag_msg(b, lang, "行号超出 %llu，已停止读取", "a row number beyond %llu; reading stopped", n);
+	case LIMIT_COUNT:
+		return diag_msg(b, lang, "工作簿部件 %s 中的工作表、格式或关系超过 %llu 个，已停止读取",
+				"workbook part %s lists more than %llu sheets, formats or relationships; reading stopped",
+				part, n);
+	case LIMIT_SPOOL:
+		break;
+	}
+	return diag_msg(b, lang, "从标准输入读取的工作簿超过 %llu MiB，已停止读取",
+			"a workbook on standard input is larger than %llu MiB; reading stopped", mib);
+}
+
+/* The message for a file that is not a table qy reads, naming the fix. */
+static const char *not_table_message(enum book_kind what, enum lang lang, struct buf *b)
+{
+	switch (what) {
+	case BOOK_WORD:
+		return diag_msg(b, lang, "这是 Word 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				"this is a Word document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
+	case BOOK_POWERPOINT:
+		return diag_msg(b, lang, "这是 PowerPoint 演示文稿，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				"this is a PowerPoint presentation, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
+	case BOOK_ODS:
+		return diag_msg(b, lang, "这是 OpenDocument 表格（.ods），不是 CSV：请在 WPS 或 Excel 中另存为 .xlsx 或 CSV UTF-8",
+				"this is an OpenDocument spreadsheet (.ods), not CSV: save it from WPS or Excel as .xlsx or CSV UTF-8");
+	case BOOK_ODT:
+		return diag_msg(b, lang, "这是 OpenDocument 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				"this is an OpenDocument document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
+	case BOOK_PDF:
+		return diag_msg(b, lang, "这是 PDF 文件，不是 CSV：请提交原始表格，在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				"this is a PDF file, not CSV: send the table itself, saved from Excel as CSV UTF-8 or .xlsx");
+	case BOOK_ZIP:
+		return diag_msg(b, lang, "这是 zip 压缩包，不是 CSV：请解压后逐个检查其中的表格",
+				"this is a zip archive, not CSV: unpack it and check the tables inside");
+	case BOOK_XLS:
+		return diag_msg(b, lang, "这是 Excel 97–2003 或 WPS 工作簿，但无法读取：请在 Excel 或 WPS 中另存为 .xlsx",
+				"this is an Excel 97–2003 or WPS workbook that cannot be read: save it from Excel or WPS as .xlsx");
+	default:
+		return diag_msg(b, lang, "这是 Office 97–2003 文件，但不是 Excel 工作簿：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				"this is an Office 97–2003 file but not an Excel workbook: save the table from Excel as CSV UTF-8 or .xlsx");
+	}
+}
+
+const char *book_event_message(const struct book_event *ev, enum lang lang, struct buf *b)
+{
+	const char *value = ev->value ? ev->value : "", *detail = ev->detail ? ev->detail : "";
+	const char *part = ev->part ? ev->part : "";
+	switch (ev->kind) {
+	case BOOK_EV_NO_VALUE:
+		return diag_msg(b, lang, "公式 %s 没有保存计算结果：请在 Excel 中打开，重新计算后保存",
+				"formula %s has no saved result: open the file in Excel, recalculate and save it", value);
+	case BOOK_EV_ERROR_VALUE:
+		return diag_msg(b, lang, "单元格为错误值 %s：请修正公式或它引用的数据",
+				"the cell holds the error value %s: correct the formula or the data it uses", value);
+	case BOOK_EV_OVERSIZED:
+		return diag_msg(b, lang, "单元格过大，只保留开头部分，未做检查",
+				"the cell is too large; only its start is kept and it is not checked");
+	case BOOK_EV_LIMIT:
+		return limit_message(ev, lang, b);
+	case BOOK_EV_BROKEN:
+		return diag_msg(b, lang, "工作簿已损坏，无法读取（%s%s%s）：请在 Excel 中打开并重新另存为 .xlsx",
+				"the workbook is damaged and cannot be read (%s%s%s): open it in Excel and save it as .xlsx again",
+				part, *part ? ": " : "", detail);
+	case BOOK_EV_NO_SHEET:
+		return diag_msg(b, lang, "工作簿中没有名为“%s”的工作表（有：%s）：请用 --sheet 或规则集的 dialect.sheet 指定",
+				"the workbook has no sheet '%s' (it has %s): name one with --sheet or the rule set's dialect.sheet",
+				value, detail);
+	case BOOK_EV_NOT_TABLE:
+		return not_table_message(ev->what, lang, b);
+	case BOOK_EV_ENCRYPTED:
+		break;
+	}
+	return diag_msg(b, lang, "工作簿设有打开密码，无法读取：请去掉密码后另存为 .xlsx",
+			"the workbook is protected by a password and cannot be read: remove the password and save it as .xlsx");
+}

@@ -1,0 +1,19 @@
+/*
+ * xls.h — reading an Excel 97–2003 workbook (.xls, BIFF8; also what WPS
+ * saves as .xls) into a sheet sink through libfreexl.
+ */
+#ifndef QY_XLS_H
+#define QY_XLS_H
+
+#include "sheet.h"
+
+#include <stdbool.h>
+
+/*
+ * Reads the workbook at path into s: the sheet s picks, its cells, its
+ * problems.  False, with nothing sent, when libfreexl cannot open the file
+ * as a workbook (the caller then says what the file is).
+ */
+bool xls_read(const char *path, struct sheet *s);
+
+#endif
