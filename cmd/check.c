@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
+#include "platform.h"
 #include "progress.h"
 #include "ruleset.h"
 #include "util.h"
@@ -22,7 +23,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,7 +152,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	}
 	if (s->ruleset_id && s->rules_file)
 		cli_usage_error("give -r or --rules, not both");
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = platform_is_terminal(STDOUT_FILENO);
 	if (!format)
 		s->diag.format = tty ? OUT_TEXT : OUT_JSON;
 	else if (strcmp(format, "json") == 0)
@@ -224,7 +224,8 @@ static int open_input(const char *file, const char **why)
 	int fd = open(file, O_RDONLY);
 	struct stat st;
 	if (fd < 0) {
-		*why = strerror(errno);
+		int err = errno; /* Windows refuses to open a directory at all */
+		*why = strerror(stat(file, &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : err);
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -463,10 +464,7 @@ static int check_parallel(struct settings *s, char **files, int n)
 static void use_threads(struct check_options *c)
 {
 	const char *after = getenv("QY_THREAD_AFTER");
-	struct rlimit as;
-	bool roomy = getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY ||
-		     as.rlim_cur >= (rlim_t)256 << 20;
-	c->threads = roomy && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	c->threads = !platform_memory_below((size_t)256 << 20) && platform_processors() > 1;
 	c->helper_after = CHECK_HELPER_AFTER;
 	char *end;
 	if (after && *after >= '0' && *after <= '9') {
@@ -485,6 +483,10 @@ int main(int argc, char **argv)
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
 	load_rules(&s);
+	if (s.jobs > 1 && n > 1 && !PLATFORM_CAN_FORK) {
+		warnmsg("-j %ld: this system cannot check files in parallel: checking them one at a time", s.jobs);
+		s.jobs = 1;
+	}
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;

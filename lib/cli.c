@@ -1,5 +1,6 @@
 /* cli.c — shared command-line conventions. */
 #include "cli.h"
+#include "platform.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 void cli_init(const char *name)
 {
 	progname = name;
+	platform_init();
 	opterr = 0; /* cli_bad_option words the errors, under the command's own name */
 }
 
@@ -118,6 +120,5 @@ bool cli_color(const char *arg, int fd)
 		return false;
 	if (strcmp(arg, "auto") != 0)
 		cli_usage_error("--color must be auto, always or never, not '%s'", arg);
-	const char *term = getenv("TERM");
-	return isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+	return platform_colours(fd) && !getenv("NO_COLOR");
 }
