@@ -48,6 +48,9 @@ bool platform_is_absolute(const char *path)
 
 #ifdef _WIN32
 
+/* Neither cmd.exe nor PowerShell expands incoming\*.csv: the C library does, before main. */
+int _dowildcard = -1;
+
 static UINT saved_output_cp, saved_input_cp;
 static bool escapes_on[3];
 
