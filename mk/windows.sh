@@ -157,7 +157,9 @@ if [ ! -f "$B/gen/gbtables.c" ] || [ mk/gbtables.c -nt "$B/gen/gbtables.c" ]; th
 fi
 # The C library's printf here is mingw's C99 one (%zu, %lld as on Linux), but GCC checks
 # formats against Microsoft's: the Linux build checks them instead.
+# _FILE_OFFSET_BITS=64: stat's st_size is 32 bits otherwise, even on 64-bit Windows.
 QYCFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -Wno-format $MAP -D_POSIX_C_SOURCE=200809L -D__USE_MINGW_ANSI_STDIO=1"
+QYCFLAGS="$QYCFLAGS -D_FILE_OFFSET_BITS=64"
 QYCFLAGS="$QYCFLAGS -DPCRE2_STATIC -DXML_STATIC -DZIP_STATIC -DQY_RULES_DIR=\"rules\" -include lib/win/compat.h -Ilib -Ilib/win -I$PREFIX/include"
 # shellcheck disable=SC2086
 for f in lib/win/iconv.c lib/win/gbdecode.c "$B/gen/gbtables.c"; do
