@@ -36,12 +36,14 @@ done
 
 # ---- Debian's sources, through a private apt configuration ----
 
-. /etc/os-release
+# The release's main archive, whose point releases carry the security fixes; a deb-src
+# line for the security archive may be added to BUILD/apt/sources.list (then rm BUILD/prefix).
+codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 APT="-o Dir::Etc::SourceList=$B/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
 APT="$APT -o Dir::State::Lists=$B/apt/lists -o Dir::Cache=$B/apt/cache -o APT::Sandbox::User=root -q"
 if [ ! -f "$B/apt/.updated" ]; then
 	mkdir -p "$B/apt/lists/partial" "$B/apt/cache/archives/partial"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $VERSION_CODENAME main" \
+	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $codename main" \
 		> "$B/apt/sources.list"
 	# shellcheck disable=SC2086
 	apt-get $APT update
@@ -178,6 +180,7 @@ done
 echo "  QY    $QY_VERSION"
 LIBS="-L$PREFIX/lib -lpcre2-8 -ljansson -lcsv -liconv -lm -lpthread"
 LDFLAGS="-static -s -Wl,--no-insert-timestamp"
+rm -rf "$B/obj/lib" "$B/obj/cmd" "$B/obj/tests" "$B/bin" "$B/tests" # nothing left from older sources
 (cd lib/win && $HOST-windres -O coff qy.rc "$B/obj/qy.res")
 # compile SOURCE OBJECT: one translation unit, in parallel with the others through xargs.
 ls lib/*.c lib/win/fnmatch.c lib/win/posix.c cmd/*.c tests/unit/*.c |
