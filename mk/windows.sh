@@ -37,7 +37,7 @@ done
 # ---- Debian's sources, through a private apt configuration ----
 
 # The release's main archive, whose point releases carry the security fixes; a deb-src
-# line for the security archive may be added to BUILD/apt/sources.list (then rm BUILD/prefix).
+# line for the security archive may be added to BUILD/apt/sources.list (in a new BUILD).
 codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 APT="-o Dir::Etc::SourceList=$B/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
 APT="$APT -o Dir::State::Lists=$B/apt/lists -o Dir::Cache=$B/apt/cache -o APT::Sandbox::User=root -q"
