@@ -1,4 +1,5 @@
-# qy — see README.md.  Targets: all check demo bench install uninstall dist distcheck clean.
+# qy — see README.md.  Targets: all check demo bench install uninstall dist distcheck
+# windows check-windows clean.
 include config.mk
 
 BUILD = build
@@ -62,6 +63,16 @@ check-asan: $(BUILD)/.deps
 	VALGRIND= ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		sh tests/run build-asan   # valgrind cannot run ASan binaries
 
+# The Windows build (mk/windows.sh: Debian's sources, mingw-w64, a reproducible zip)
+# and its tests under Wine.
+windows:
+	@sh mk/deps.sh --windows
+	sh mk/windows.sh build-win
+
+check-windows:
+	@sh mk/deps.sh --windows
+	sh tests/windows/run build-win
+
 demo: all
 	sh mk/demo.sh $(BUILD)
 
@@ -124,6 +135,6 @@ distcheck: dist
 	rm -rf build-dist
 
 clean:
-	rm -rf build build-asan build-install build-dist build-fuzz bench/data qy-*.tar.gz
+	rm -rf build build-asan build-install build-dist build-fuzz build-win bench/data qy-*.tar.gz
 
-.PHONY: all check check-asan demo bench install uninstall lint-man dist distcheck fuzz clean FORCE
+.PHONY: all check check-asan windows check-windows demo bench install uninstall lint-man dist distcheck fuzz clean FORCE

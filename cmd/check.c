@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
+#include "platform.h"
 #include "progress.h"
 #include "ruleset.h"
 #include "util.h"
@@ -23,7 +24,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -163,7 +163,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	}
 	if (s->ruleset_id && s->rules_file)
 		cli_usage_error("give -r or --rules, not both");
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = platform_is_terminal(STDOUT_FILENO);
 	if (!format)
 		s->diag.format = tty ? OUT_TEXT : OUT_JSON;
 	else if (strcmp(format, "json") == 0)
@@ -236,7 +236,8 @@ static int open_input(const char *file, const char **why)
 	int fd = open(file, O_RDONLY);
 	struct stat st;
 	if (fd < 0) {
-		*why = strerror(errno);
+		int err = errno; /* Windows refuses to open a directory at all */
+		*why = strerror(stat(file, &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : err);
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -447,10 +448,7 @@ static int check_parallel(struct settings *s, char **files, int n, int jobs)
 static void use_threads(struct check_options *c)
 {
 	const char *after = getenv("QY_THREAD_AFTER");
-	struct rlimit as;
-	bool roomy = getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY ||
-		     as.rlim_cur >= (rlim_t)256 << 20;
-	c->threads = roomy && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	c->threads = !platform_memory_below((size_t)256 << 20) && platform_processors() > 1;
 	c->helper_after = CHECK_HELPER_AFTER;
 	char *end;
 	if (after && *after >= '0' && *after <= '9') {
@@ -481,6 +479,10 @@ int main(int argc, char **argv)
 		if (!strcmp(files[i], "-") && stdin_seen++)
 			cli_usage_error("'-' (stdin) can be read only once");
 	load_rules(&s);
+	if (s.jobs > 1 && n > 1 && !PLATFORM_CAN_FORK) {
+		warnmsg("-j %ld: this system cannot check files in parallel: checking them one at a time", s.jobs);
+		s.jobs = 1;
+	}
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;

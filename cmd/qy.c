@@ -8,6 +8,7 @@
  * qy-NAME is looked for next to qy first, then on PATH.
  */
 #include "cli.h"
+#include "platform.h"
 #include "util.h"
 
 #include <errno.h>
@@ -45,22 +46,15 @@ static void usage(FILE *out)
 /* Runs qy-NAME from qy's own directory, else from PATH; returns only on failure. */
 static void run(const char *name, char **args)
 {
-	char self[PATH_MAX], path[PATH_MAX + 256];
+	char path[PATH_MAX + 256];
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "qy-%s", name);
 	args[0] = cmd;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			int len = snprintf(path, sizeof path, "%s/%s", self, cmd);
-			if (len > 0 && (size_t)len < sizeof path && access(path, X_OK) == 0)
-				execv(path, args);
-		}
-	}
-	execvp(cmd, args);
+	const char *self = platform_exe_dir();
+	int len = self ? snprintf(path, sizeof path, "%s/%s%s", self, cmd, PLATFORM_EXE_SUFFIX) : -1;
+	if (len > 0 && (size_t)len < sizeof path && access(path, R_OK) == 0)
+		platform_exec(path, args, false);
+	platform_exec(cmd, args, true);
 	die(EXIT_TROUBLE, "'%s' is not a qy command (%s); 'qy help' lists them", name, strerror(errno));
 }
 

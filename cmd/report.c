@@ -651,13 +651,25 @@ static const char *sarif_level(enum severity s)
 	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "note";
 }
 
-/* Appends a file name as a URI reference: unreserved bytes and '/' kept, the rest %XX. */
+/*
+ * Appends a file name as a URI reference: unreserved bytes and '/' kept, the
+ * rest %XX.  A Windows path reads the same wherever the stream is rendered:
+ * its '\' are '/', and one with a drive letter is a file URI (file:///C:/…).
+ */
 static void uri(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	bool drive = ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && s[1] == ':' &&
+		     (s[2] == '\\' || s[2] == '/');
+	if (drive) {
+		buf_addf(b, "file:///%c:", s[0]);
+		s += 2;
+	}
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~/", *p))
+		if (*p == '\\')
+			buf_addc(b, '/');
+		else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			 strchr("-._~/", *p))
 			buf_addc(b, (char)*p);
 		else
 			buf_addf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "expr.h"
 #include "jsonw.h"
+#include "platform.h"
 #include "rules.h"
 #include "ruleset.h"
 #include "standards.h"
@@ -357,8 +358,7 @@ static int lint_rules(const char *file, const struct ruleset *rs)
 {
 	int warnings = 0;
 	char where[64];
-	const char *base = strrchr(file, '/');
-	base = base ? base + 1 : file;
+	const char *base = platform_basename(file);
 	if (strlen(base) != strlen(rs->id) + 5 || strncmp(base, rs->id, strlen(rs->id)) != 0) {
 		fprintf(stderr, "%s: %s: warning: rule set id '%s' differs from the file name: qy-check -r %s looks for %s.json\n",
 			progname, file, rs->id, rs->id, rs->id);

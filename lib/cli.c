@@ -1,5 +1,6 @@
 /* cli.c — shared command-line conventions. */
 #include "cli.h"
+#include "platform.h"
 #include "rulefiles.h"
 #include "util.h"
 
@@ -14,6 +15,7 @@
 void cli_init(const char *name)
 {
 	progname = name;
+	platform_init();
 	opterr = 0; /* cli_bad_option words the errors, under the command's own name */
 }
 
@@ -160,8 +162,7 @@ bool cli_color(const char *arg, int fd)
 		return false;
 	if (strcmp(arg, "auto") != 0)
 		cli_usage_error("--color must be auto, always or never, not '%s'", arg);
-	const char *term = getenv("TERM");
-	return isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+	return platform_colours(fd) && !getenv("NO_COLOR");
 }
 
 bool cli_rule_file_option(int c, const char *arg)

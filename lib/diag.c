@@ -362,6 +362,8 @@ bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const 
 	else
 		diag_render_summary(&f->line, f->opt, f->file, f->counts, records, f->suppressed, status);
 	flush_line(f);
+	if (f->opt->out == stdout && ferror(stdout))
+		close_stdout(); /* its reader is gone or the disk full: stop now (Windows has no SIGPIPE) */
 	buf_free(&f->line);
 	buf_free(&f->rule_head);
 	buf_free(&f->file_tail);

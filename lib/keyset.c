@@ -1,12 +1,11 @@
 /* keyset.c — compact open addressing over an append-only key arena. */
-#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
 #include "keyset.h"
+#include "platform.h"
 #include "strmap.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define BLOCK (1u << 20)
 #define HUGE_PAGE (2u << 20)
@@ -70,27 +69,16 @@ static uint64_t tag_of(uint64_t hash) { return ((hash >> 48) | 1) << 48; }
 static bool mapped(size_t n) { return n * sizeof(uint64_t) >= HUGE_PAGE; }
 
 /*
- * A zeroed slot array.  A big one is mapped straight from the kernel, whose
- * fresh pages are zero already (the kernel clears each when it is first
- * touched), aligned to huge pages and asking for them: every add touches one
- * random slot, and with small pages most adds would also miss the TLB.
+ * A zeroed slot array.  A big one comes straight from the system, whose
+ * fresh pages are zero already, on huge pages where it has them: every add
+ * touches one random slot, and with small pages most adds would also miss
+ * the TLB.
  */
 static uint64_t *new_slots(size_t n)
 {
-	size_t bytes = n * sizeof(uint64_t);
 	if (!mapped(n))
 		return xcalloc(n, sizeof(uint64_t));
-	char *map = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED)
-		die(EXIT_TROUBLE, "out of memory");
-	size_t lead = (HUGE_PAGE - (uintptr_t)map % HUGE_PAGE) % HUGE_PAGE;
-	if (lead)
-		munmap(map, lead);
-	munmap(map + lead + bytes, HUGE_PAGE - lead);
-#ifdef MADV_HUGEPAGE
-	madvise(map + lead, bytes, MADV_HUGEPAGE);
-#endif
-	return (uint64_t *)(map + lead);
+	return platform_zeroed_pages(n * sizeof(uint64_t));
 }
 
 /* Frees a slot array made by new_slots. */
@@ -99,7 +87,7 @@ static void free_slots(uint64_t *slots, size_t n)
 	if (!mapped(n))
 		free(slots);
 	else
-		munmap(slots, n * sizeof(uint64_t));
+		platform_free_pages(slots, n * sizeof(uint64_t));
 }
 
 /*

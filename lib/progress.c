@@ -1,9 +1,9 @@
 /* progress.c — drawing the progress bar. */
 #include "progress.h"
+#include "platform.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +17,7 @@ static double now(void)
 void progress_init(struct progress *p, uint64_t total, int nfiles)
 {
 	const char *after = getenv("QY_PROGRESS_AFTER");
-	*p = (struct progress){.enabled = isatty(STDERR_FILENO), .total = total, .nfiles = nfiles};
+	*p = (struct progress){.enabled = platform_escapes(STDERR_FILENO), .total = total, .nfiles = nfiles};
 	p->after = after ? atof(after) : 1.0;
 	p->start = p->last = now();
 }
@@ -25,10 +25,8 @@ void progress_init(struct progress *p, uint64_t total, int nfiles)
 /* The terminal's width, or 80. */
 static int terminal_width(void)
 {
-	struct winsize ws;
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-		return ws.ws_col;
-	return 80;
+	int width = platform_terminal_width(STDERR_FILENO);
+	return width > 20 ? width : 80;
 }
 
 /* Redraws the bar when the run has lasted long enough and the last draw is old. */

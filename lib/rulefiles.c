@@ -1,6 +1,7 @@
 /* rulefiles.c — confining and bounding what rule sets read from disk. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "rulefiles.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,7 +135,7 @@ bool rulefiles_resolve(const char *const *roots, size_t n, const char *name, str
 		       char *why, size_t whylen)
 {
 	char real[PATH_MAX];
-	if (name[0] == '/') {
+	if (platform_is_absolute(name)) {
 		name_roots(why, whylen, "an absolute path is not allowed: name a file inside ", roots, n);
 		return false;
 	}

@@ -1,6 +1,7 @@
 /* ruleset.c — loading, validating and compiling rule sets. */
 #include "ruleset.h"
 #include "jsonload.h"
+#include "platform.h"
 #include "rulefiles.h"
 #include "rules.h"
 #include "targets.h"
@@ -99,8 +100,8 @@ static void load_dialect(struct loader *L, json_t *root)
 /* Directory part of the rule file's path, for resolving reference tables. */
 static char *rule_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	const char *base = platform_basename(path);
+	return base > path ? xstrndup(path, (size_t)(base - path - 1)) : xstrdup(".");
 }
 
 /* Reads "refs" and loads every table it names. */
@@ -670,8 +671,7 @@ static char *as_csv_name(const char *name)
 /* A glob written for "*.csv" matches the same name as a workbook: 英德市_空气质量日报.xlsx. */
 bool ruleset_matches(const struct ruleset *rs, const char *filename)
 {
-	const char *base = strrchr(filename, '/');
-	char *name = xstrdup(base ? base + 1 : filename);
+	char *name = xstrdup(platform_basename(filename));
 	ascii_lower(name);
 	char *csv = as_csv_name(name);
 	bool hit = false;
@@ -734,24 +734,24 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * An installed QY_RULES_DIR is absolute; a relative one (the Windows zip)
+ * lies beside the executable.  Failing both, a build tree's rules are one up
+ * from the executable.
+ */
 const char *ruleset_default_dir(void)
 {
 	static char beside[PATH_MAX];
 	const char *env = getenv("QY_RULES");
 	if (env && *env)
 		return env;
-	if (is_dir(QY_RULES_DIR))
+	bool installed = platform_is_absolute(QY_RULES_DIR);
+	if (installed && is_dir(QY_RULES_DIR))
 		return QY_RULES_DIR;
-	ssize_t n = readlink("/proc/self/exe", beside, sizeof beside - 16);
-	if (n > 0) {
-		beside[n] = '\0';
-		char *slash = strrchr(beside, '/');
-		if (slash) {
-			strcpy(slash, "/../rules");
-			if (is_dir(beside))
-				return beside;
-		}
-	}
+	const char *exe = platform_exe_dir();
+	int n = exe ? snprintf(beside, sizeof beside, "%s/%s", exe, installed ? "../rules" : QY_RULES_DIR) : -1;
+	if (n > 0 && (size_t)n < sizeof beside && (is_dir(beside) || !installed))
+		return beside;
 	return QY_RULES_DIR;
 }
 

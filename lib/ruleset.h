@@ -137,7 +137,7 @@ bool ruleset_matches(const struct ruleset *rs, const char *filename);
  */
 int ruleset_load_dir(const char *dir, struct ruleset ***sets);
 
-/* The rules directory: $QY_RULES, the installed one, or ../rules beside the binary. */
+/* The rules directory: $QY_RULES, the installed one, or rules (Windows) or ../rules beside the binary. */
 const char *ruleset_default_dir(void);
 
 #endif

@@ -1,8 +1,8 @@
 /* util.c — allocation, byte buffers and error messages. */
 #include "util.h"
+#include "platform.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,10 +147,10 @@ void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, cons
 void close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
+		if (platform_broken_pipe(errno))
 			_exit(EXIT_TROUBLE);
 		die(EXIT_TROUBLE, "write error: %s", strerror(errno));
 	}
-	if (fclose(stdout) != 0 && errno != EPIPE)
+	if (fclose(stdout) != 0 && !platform_broken_pipe(errno))
 		die(EXIT_TROUBLE, "write error: %s", strerror(errno));
 }

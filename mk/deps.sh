@@ -1,8 +1,10 @@
 #!/bin/sh
-# deps.sh [--tests] — make sure the libraries qy builds against are present
+# deps.sh [--tests | --windows] — make sure the libraries qy builds against are present
 # (with --tests, also the tools the test suite runs: xmllint, mandoc, the
 # shells whose completions it drives, npm for the SARIF validator, and
-# python3-openpyxl, which reads the workbooks qy writes back independently).  Checks by compiling a one-line program against each header,
+# python3-openpyxl, which reads the workbooks qy writes back independently; with
+# --windows, the cross toolchain, the source-package tools and Wine that
+# make windows and make check-windows use).  Checks by compiling a one-line program against each header,
 # so it works on any system; on Debian or Ubuntu, when run as root, installs
 # what is missing with apt-get, otherwise prints the exact command and fails.
 CC=${CC:-cc}
@@ -30,6 +32,14 @@ if [ "$1" = --tests ]; then
 	[ -r /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 	command -v npm >/dev/null 2>&1 || missing="$missing npm"
 	/usr/bin/python3 -c 'import openpyxl' >/dev/null 2>&1 || missing="$missing python3-openpyxl"
+fi
+
+if [ "$1" = --windows ]; then
+	for tool in x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 x86_64-w64-mingw32-g++:g++-mingw-w64-x86-64 \
+		cmake:cmake ninja:ninja-build dpkg-source:dpkg-dev python3:python3; do
+		command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+	done
+	command -v wine64 >/dev/null 2>&1 || [ -x /usr/lib/wine/wine64 ] || missing="$missing wine64"
 fi
 
 [ -z "$missing" ] && exit 0
