@@ -251,7 +251,10 @@ static const char *render(struct rules_state *st, const struct template *t, cons
 		const struct template_part *p = &t->parts[i];
 		if (p->expr) {
 			struct value v = expr_eval(p->expr, ctx);
-			value_format(&v, &st->msg);
+			if (v.type == V_NULL)
+				buf_adds(&st->msg, "—"); /* no value: a dash, as tables show it */
+			else
+				value_format(&v, &st->msg);
 		} else if (p->is_name) {
 			name(arg, p->text, &st->msg);
 		} else {
