@@ -67,7 +67,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	struct loading *L = ctx;
-	if (ev->kind != CSVR_EV_BOM)
+	if (ev->kind != CSVR_EV_BOM && ev->kind != CSVR_EV_ENCODING)
 		load_fail(L, "line %llu: not valid UTF-8 CSV", ev->line);
 }
 

@@ -2,7 +2,8 @@
  * csvread_test — the CSV reader against every fixture in tests/csv: the dump
  * of records and events at full size must equal FIXTURE.dump, and feeding the
  * same bytes at every chunk size from one byte up must give the same dump.
- * A fixture named *.gb18030.csv is read with --encoding gb18030.
+ * A fixture named *.gb18030.csv is read as declared GB18030, *.auto.csv with
+ * the encoding decided from its bytes, any other as declared UTF-8.
  * With UPDATE=1 the .dump files are rewritten (read them before committing).
  */
 #include "csvread.h"
@@ -52,11 +53,14 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	static const char *names[] = {"bom", "bad-bytes", "truncated", "nul",
-				      "legacy", "utf16", "oversized", "unterminated"};
+				      "legacy", "utf16", "oversized", "unterminated", "encoding"};
+	static const char *encodings[] = {"utf-8", "gbk", "gb18030", "auto"};
 	struct buf *out = ctx;
 	buf_addf(out, "event %s offset=%llu line=%llu row=%llu cell=%zu bytes=",
 		 names[ev->kind], (unsigned long long)ev->offset,
 		 (unsigned long long)ev->line, (unsigned long long)ev->row, ev->cell);
+	if (ev->kind == CSVR_EV_ENCODING)
+		buf_addf(out, " %s %s", encodings[ev->encoding], ev->detected ? "detected" : "declared");
 	for (size_t i = 0; i < ev->nbytes; i++)
 		buf_addf(out, "%02x", ev->bytes[i]);
 	buf_addc(out, '\n');
@@ -84,7 +88,8 @@ static void test_fixture(const char *dir, const char *name)
 	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
 	size_t n, dn;
 	char *data = read_file(path, &n);
-	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030 : CSVR_UTF8;
+	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030
+				 : strstr(name, ".auto.") ? CSVR_AUTO : CSVR_UTF8;
 	char *whole = dump(data, n, n ? n : 1, enc);
 	char *want = read_file(dpath, &dn);
 	if (getenv("UPDATE")) {
