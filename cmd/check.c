@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"  -r, --ruleset ID       use rule set ID from the rules directory\n"
 	"      --rules FILE       use the rule set in FILE\n"
 	"      --rules-dir DIR    rules directory (default: $QY_RULES or the installed one)\n"
-	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
+	"      --encoding ENC     auto (decided per file, the default), utf-8, gbk or gb18030\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
 	"      --lang LANG        zh or en (default from LANG)\n"
@@ -75,7 +75,7 @@ static const struct option long_options[] = {
 
 static const struct option_hint hints[] = {
 	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"},
-	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
+	{"encoding", "auto utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
 	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
 };
 
@@ -131,8 +131,10 @@ static int parse_args(int argc, char **argv, struct settings *s)
 				s->check.encoding = CSVR_GBK;
 			else if (strcmp(optarg, "gb18030") == 0)
 				s->check.encoding = CSVR_GB18030;
+			else if (strcmp(optarg, "auto") == 0)
+				s->check.encoding = CSVR_AUTO;
 			else
-				cli_usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
+				cli_usage_error("unknown encoding '%s' (auto, utf-8, gbk, gb18030)", optarg);
 			break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_COLOR: color = optarg; break;
@@ -293,6 +295,7 @@ static int check_one(const struct settings *s, const char *file, FILE *out)
 		close(fd);
 	if (res.unreadable)
 		warnmsg("%s: read error", file);
+	df.encoding_source = res.encoding_detected ? "detected" : "declared";
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
 	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;

@@ -367,7 +367,7 @@ static const struct { const char *code, *zh, *en; } structural[] = {
 	{"io-error", "文件无法读取", "the file could not be read"},
 	{"no-ruleset", "没有规则集与文件名匹配", "no rule set matches the file name"},
 	{"encoding-error", "字节不符合文件编码（给出字节偏移），含 NUL 字节或为 UTF-16", "bytes not valid in the file's encoding (with the byte offset), a NUL byte, or a UTF-16 file"},
-	{"legacy-encoding", "文件为 GB18030/GBK：未声明时为错误并提示 --encoding gb18030，已声明时为提示", "the file is GB18030/GBK: an error naming --encoding gb18030 when undeclared, info when declared"},
+	{"legacy-encoding", "按 GB18030/GBK 读取（自动判断或已声明）为提示；声明为 UTF-8 的文件实为 GB18030 时不读取，为错误并给出改法", "read as GB18030/GBK, detected or declared (info); GB18030 where UTF-8 was declared is not read (an error naming the fix)"},
 	{"bom", "文件带 UTF-8 BOM，已去除", "a UTF-8 byte-order mark was stripped"},
 	{"empty-file", "文件为空、找不到表头，或只有表头", "the file is empty, has no header, or has only a header"},
 	{"missing-column", "缺少必填列（错误）或可选列（提示）", "a required column (error) or an optional one (info) is absent"},

@@ -76,7 +76,9 @@ struct checker {
 	const struct check_options *opt;
 	struct diag_file *out;
 	struct csvr *reader;
-	enum csvr_encoding encoding;
+	enum csvr_encoding requested;  /* as declared or given, or CSVR_AUTO */
+	enum csvr_encoding encoding;   /* the one read, once the reader decided */
+	bool encoding_known, encoding_detected;
 	enum lang lang;
 	size_t max_field;
 	bool header_done;
@@ -116,6 +118,12 @@ struct checker {
 
 /* The column as the clerk sees it in the header: its label, else its name. */
 static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
+
+/* An encoding as messages name it. */
+static const char *encoding_label(enum csvr_encoding e)
+{
+	return e == CSVR_GBK ? "GBK" : e == CSVR_GB18030 ? "GB18030" : "UTF-8";
+}
 
 /* Emits a finding, or keeps it in the batch when its record goes to the helper. */
 static void report(struct checker *k, const struct diag *d)
@@ -171,9 +179,32 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 	case CSVR_EV_BOM:
 		code = "bom";
 		sev = SEV_INFO;
-		diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
-			 "file starts with a UTF-8 byte-order mark (ignored)");
+		if (k->requested == CSVR_GBK || k->requested == CSVR_GB18030)
+			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），因此按 UTF-8 读取，而不是指定的 %s",
+				 "file starts with a UTF-8 byte-order mark, so it is read as UTF-8, not as the %s asked for",
+				 encoding_label(k->requested));
+		else
+			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
+				 "file starts with a UTF-8 byte-order mark (ignored)");
 		break;
+	case CSVR_EV_ENCODING:
+		k->encoding = ev->encoding;
+		k->encoding_known = true;
+		k->encoding_detected = ev->detected;
+		if (ev->encoding == CSVR_UTF8)
+			return;
+		code = "legacy-encoding";
+		sev = SEV_INFO;
+		if (ev->detected)
+			diag_msg(m, k->lang, "按文件内容判断为 %s 编码（中文版 Excel 的默认编码）并按此读取，位置均指原文件",
+				 "read as %s, detected from the content (the default of Chinese Excel); "
+				 "positions refer to the original file", encoding_label(ev->encoding));
+		else
+			diag_msg(m, k->lang, "按 %s 编码读取（已声明），位置均指原文件",
+				 "read as %s (declared); positions refer to the original file",
+				 encoding_label(ev->encoding));
+		emit_file_level(k, sev, code, NULL, 0, 0, m->data);
+		return;
 	case CSVR_EV_BAD_BYTES:
 	case CSVR_EV_NUL:
 		k->byte_event = *ev;
@@ -184,7 +215,7 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 				   "NUL byte at byte offset %llu; a text file has none", at)
 			: diag_msg(m, k->lang, "字节偏移 %llu 处的 0x%02X 不是有效的 %s 编码",
 				   "at byte offset %llu, 0x%02X is not valid %s", at, ev->bytes[0],
-				   k->encoding == CSVR_UTF8 ? "UTF-8" : k->encoding == CSVR_GBK ? "GBK" : "GB18030"));
+				   encoding_label(k->encoding)));
 		return;
 	case CSVR_EV_TRUNCATED:
 		diag_msg(m, k->lang, "文件在字节偏移 %llu 处的多字节字符中间结束",
@@ -198,10 +229,10 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		code = "legacy-encoding";
 		k->legacy_stop = true;
 		diag_msg(m, k->lang,
-			 "文件不是 UTF-8，而是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起）："
-			 "请加 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
-			 "file is not UTF-8 but GB18030/GBK (the default of Chinese Excel; from byte offset %llu): "
-			 "re-run with --encoding gb18030, or save it as \"CSV UTF-8\"", at);
+			 "文件声明为 UTF-8，内容却是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起），未读取："
+			 "请用 --encoding auto 或 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
+			 "file was declared UTF-8 but is GB18030/GBK (the default of Chinese Excel; from byte offset %llu) "
+			 "and was not read: re-run with --encoding auto or --encoding gb18030, or save it as \"CSV UTF-8\"", at);
 		break;
 	case CSVR_EV_OVERSIZED: {
 		struct diag d = DIAG_INIT;
@@ -1119,17 +1150,17 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	struct checker k = {.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
 	struct csvr_options ropt = {
 		.delimiter = rs->delimiter,
-		.encoding = opt->encoding_given ? opt->encoding : rs->encoding,
+		.encoding = opt->encoding_given ? opt->encoding : rs->encoding_declared ? rs->encoding : CSVR_AUTO,
 		.max_field = opt->max_field,
 	};
 	struct csvr_handler h = {on_record, on_event, &k};
 	memset(res, 0, sizeof *res);
-	res->encoding = encoding_name(ropt.encoding);
-	k.encoding = ropt.encoding;
+	k.requested = ropt.encoding;
+	k.encoding = ropt.encoding == CSVR_AUTO ? CSVR_UTF8 : ropt.encoding;
 	k.max_field = opt->max_field ? opt->max_field : 1024 * 1024;
 	k.reader = csvr_new(&ropt, &h);
 	if (!k.reader)
-		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
+		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	k.order = new_in_order(rs, opt, out);
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -1139,11 +1170,6 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	k.textlen = k.own_textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	k.memos = xcalloc(rs->ncols + 1, sizeof *k.memos);
 	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
-	if (ropt.encoding != CSVR_UTF8)
-		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
-				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
-					 "read as %s (declared); positions refer to the original file",
-					 ropt.encoding == CSVR_GBK ? "GBK" : "GB18030"));
 	char *chunk = xmalloc(READ_CHUNK);
 	int read_error = 0;
 	for (;;) {
@@ -1178,13 +1204,15 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		flush_byte_event(&k, NULL);
 		if (k.order->rules && k.header_done && !k.legacy_stop)
 			rules_finish(k.order->rules, out);
-		if (csvr_stopped(k.reader) && !k.legacy_stop)
-			res->encoding = "utf-16";
-		else
+		if (!csvr_stopped(k.reader))
 			check_end(&k, res->bytes);
 	}
-	if (k.legacy_stop)
-		res->encoding = "gb18030";
+	res->encoding = k.encoding_known ? encoding_name(k.encoding) : NULL; /* NULL: not read far enough */
+	res->encoding_detected = k.encoding_detected;
+	if (csvr_stopped(k.reader)) { /* UTF-16, or GB18030 declared as UTF-8: told by the bytes */
+		res->encoding = k.legacy_stop ? "gb18030" : "utf-16";
+		res->encoding_detected = true;
+	}
 	res->records = k.records;
 	csvr_free(k.reader);
 	free_in_order(k.order);

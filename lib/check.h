@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 struct check_options {
-	enum csvr_encoding encoding;
-	bool encoding_given;    /* --encoding overrides the rule set's dialect */
+	enum csvr_encoding encoding;  /* CSVR_AUTO: decided per file */
+	bool encoding_given;    /* --encoding overrides the rule set's dialect (default: auto) */
 	size_t max_field;       /* bytes; 0: 1 MiB */
 	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
 	void *on_read_ctx;
@@ -36,7 +36,8 @@ struct check_options {
 struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */
 	uint64_t bytes;         /* bytes read */
-	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
+	const char *encoding;   /* "utf-8", "gbk", "gb18030", "utf-16" (static), or NULL if unknown */
+	bool encoding_detected; /* told by the bytes, not as declared */
 	bool unreadable;        /* a read error stopped the check (io-error reported) */
 };
 

@@ -304,6 +304,11 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 		jsonw_string(b, encoding, strlen(encoding));
 	else
 		buf_adds(b, "null");
+	jsonw_key(b, "encoding_source");
+	if (encoding && f->encoding_source)
+		jsonw_string(b, f->encoding_source, strlen(f->encoding_source));
+	else
+		buf_adds(b, "null");
 	jsonw_key(b, "counts");
 	buf_addf(b, "{\"error\":%llu,\"warning\":%llu,\"info\":%llu}",
 		 (unsigned long long)f->counts[SEV_ERROR],

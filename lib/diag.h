@@ -70,6 +70,7 @@ struct diag_file {
 	struct buf line;
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
 	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
+	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,

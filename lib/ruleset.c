@@ -63,7 +63,9 @@ static void load_dialect(struct loader *L, json_t *root)
 	else if (sk)
 		rs->header_row = (long)json_integer_value(sk) + 1;
 	const char *enc = get_string(L, d, "encoding", "dialect", false);
-	if (enc) {
+	if (enc && strcmp(enc, "auto") == 0) {
+		rs->encoding = CSVR_AUTO; /* as if not declared: each file decides */
+	} else if (enc) {
 		if (strcmp(enc, "utf-8") == 0 || strcmp(enc, "utf8") == 0) {
 			rs->encoding = CSVR_UTF8;
 		} else if (strcmp(enc, "gbk") == 0) {
@@ -71,7 +73,7 @@ static void load_dialect(struct loader *L, json_t *root)
 		} else if (strcmp(enc, "gb18030") == 0) {
 			rs->encoding = CSVR_GB18030;
 		} else {
-			lerr(L, "dialect.encoding", false, "unknown encoding '%s' (utf-8, gbk, gb18030)", enc);
+			lerr(L, "dialect.encoding", false, "unknown encoding '%s' (auto, utf-8, gbk, gb18030)", enc);
 			return;
 		}
 		rs->encoding_declared = true;
