@@ -8,6 +8,7 @@
  * (recbatch, relay) and keeps them in file order.
  */
 #include "check.h"
+#include "advice.h"
 #include "keyset.h"
 #include "recbatch.h"
 #include "relay.h"
@@ -67,6 +68,7 @@ struct in_order {
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
 	struct buf key_text;
+	struct buf key_fold;         /* a key cell made half-width */
 	struct rules_state *rules;
 	struct buf msg;
 };
@@ -117,7 +119,7 @@ struct checker {
 };
 
 /* The column as the clerk sees it in the header: its label, else its name. */
-static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
+static const char *shown(const struct column *c) { return column_shown(c); }
 
 /* An encoding as messages name it. */
 static const char *encoding_label(enum csvr_encoding e)
@@ -431,16 +433,25 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	const struct csvr_cell *c = &rec->cells[f];
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+	const char *s = c->data + lead;
+	size_t n = c->len - lead - trail;
 	k->county_looked_up = true;
-	k->county_found = find_ref(k, rs->county_col, c->data + lead, c->len - lead - trail,
-				   &k->county_row, &k->county_alias);
+	k->county_found = find_ref(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
+	if (!k->county_found && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+		bool changed; /* ４４１８８１ is 441881, as check_cell will say */
+		buf_reset(&k->folded);
+		buf_grow(&k->folded, n + 1);
+		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
+		k->county_found = changed && find_ref(k, rs->county_col, k->folded.data, len, &k->county_row,
+						      &k->county_alias);
+	}
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 }
 
-/* Emits a finding about one cell of a column. */
-static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
-			 size_t col, enum check chk, const char *expected, const char *message)
+/* Emits a finding about one cell of a column, at the severity given. */
+static void cell_finding_at(struct checker *k, const struct csvr_record *rec, size_t file_col, size_t col,
+			    enum check chk, enum severity severity, const char *expected, const char *message)
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[file_col];
@@ -449,7 +460,7 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	buf_addc(&k->rule, '.');
 	buf_adds(&k->rule, check_code(chk));
 	struct diag d = DIAG_INIT;
-	d.severity = c->severity[chk];
+	d.severity = severity;
 	d.code = check_code(chk);
 	d.rule = k->rule.data;
 	d.message = message;
@@ -461,27 +472,11 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	emit_at(k, &d, rec);
 }
 
-/* Chinese names of the column types, for messages. */
-static const char *type_zh(enum coltype t)
+/* Emits a finding about one cell of a column, at the severity of its check. */
+static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
+			 size_t col, enum check chk, const char *expected, const char *message)
 {
-	static const char *const names[TYPE_COUNT] = {
-		"文本", "整数", "数值", "0–100 的百分比", "日期（YYYY-MM-DD，如 2025-06-01）",
-		"月份（YYYY-MM）", "年份（YYYY）", "是/否", "18 位统一社会信用代码",
-		"22 位排污许可证编号", "水质类别（Ⅰ–Ⅴ、劣Ⅴ）",
-	};
-	return names[t];
-}
-
-/* English names of the column types, for messages. */
-static const char *type_en(enum coltype t)
-{
-	static const char *const names[TYPE_COUNT] = {
-		"text", "an integer", "a number", "a percentage from 0 to 100",
-		"a date (YYYY-MM-DD, e.g. 2025-06-01)", "a month (YYYY-MM)", "a year (YYYY)",
-		"是/否, true/false or 1/0", "an 18-character unified social credit code",
-		"a 22-character discharge permit number", "a water class (Ⅰ–Ⅴ, 劣Ⅴ)",
-	};
-	return names[t];
+	cell_finding_at(k, rec, file_col, col, chk, k->rs->cols[col].severity[chk], expected, message);
 }
 
 /* A column's allowed range, as the finding's "expected" and in the message's words; made once. */
@@ -551,9 +546,7 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	buf_addf(&k->expected, "matches %s", c->pattern_src);
 	char *expected = xstrdup(k->expected.data);
 	if (rc == PCRE2_ERROR_NOMATCH) {
-		cell_finding(k, rec, f, col, CHK_PATTERN, expected,
-			     diag_msg(&k->msg, k->lang, "「%s」格式不符合要求", "'%s' does not have the required form",
-				      shown(c)));
+		cell_finding(k, rec, f, col, CHK_PATTERN, expected, advice_pattern(&k->msg, k->lang, c));
 	} else {
 		struct diag d = DIAG_INIT;
 		struct buf rule = {0};
@@ -586,10 +579,7 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	else
 		found = find_ref(k, col, s, n, &row, &alias);
 	if (!found) {
-		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text,
-			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不在参考表 %s 中",
-				      "'%s' value \"%.*s\" is not in reference table %s",
-				      shown(c), (int)n, s, c->ref_text));
+		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text, advice_reference(&k->msg, k->lang, c, s, n));
 	} else if (alias) {
 		const char *canonical = reftable_cell(c->ref, row, c->ref_col);
 		cell_finding(k, rec, f, col, CHK_ALIAS, canonical,
@@ -651,6 +641,48 @@ static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t 
 	return room;
 }
 
+/* The cell of the record's credit code column that holds code (18 characters), or SIZE_MAX. */
+static size_t credit_code_cell(const struct checker *k, const struct csvr_record *rec, const char *code)
+{
+	for (size_t i = 0; i < k->rs->ncols; i++) {
+		size_t f = k->col_to_file[i];
+		if (k->rs->cols[i].type != TYPE_USCC || f == SIZE_MAX || f >= rec->ncells)
+			continue;
+		const unsigned char *u = (const unsigned char *)rec->cells[f].data;
+		size_t n = rec->cells[f].len, lead = utf8_blank_len(u, n);
+		size_t len = n - lead - utf8_blank_len_back(u + lead, n - lead);
+		if (len == 18 && memcmp(u + lead, code, 18) == 0)
+			return f;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Reports a wrong check character.  A permit number carries its holder's
+ * credit code: when the record's credit code cell holds the same code, the
+ * warning is given there and the permit's finding (info) refers to it.
+ */
+static void check_digit_finding(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+				const char *s)
+{
+	const struct column *c = &k->rs->cols[col];
+	char want[2] = {uscc_check_char(s), '\0'};
+	size_t code_cell = c->type == TYPE_PERMIT ? credit_code_cell(k, rec, s) : SIZE_MAX;
+	if (code_cell == SIZE_MAX) {
+		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
+			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
+				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
+				      shown(c), s[17], want));
+		return;
+	}
+	char letter[16];
+	cell_column_name(code_cell, letter);
+	cell_finding_at(k, rec, f, col, CHK_CHECK_DIGIT, SEV_INFO, want,
+			diag_msg(&k->msg, k->lang, "「%s」所含统一社会信用代码与 %s%llu 相同，其校验位问题见该单元格",
+				 "'%s' carries the credit code of cell %s%llu, whose check character is reported there",
+				 shown(c), letter, (unsigned long long)rec->row));
+}
+
 /* Runs every built-in check of one column on one cell. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
 {
@@ -672,45 +704,35 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 					      "'%s' is required but empty", shown(c)));
 		return;
 	}
-	bool flagged = false;
-	if (lead || trail) {
-		cell_finding(k, rec, f, col, CHK_WHITESPACE, "no leading or trailing blanks",
-			     diag_msg(&k->msg, k->lang, "「%s」首尾有空格", "'%s' has leading or trailing blanks",
-				      shown(c)));
-		flagged = true;
-	}
-	if (c->type != TYPE_STRING && c->type != TYPE_WATER_CLASS && c->type != TYPE_BOOLEAN &&
-	    utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	bool width = false;
+	if (utf8_may_have_fullwidth((const unsigned char *)s, n) && (coltype_folds_width(c->type) || c->ref)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
 		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
-		if (changed) {
-			if (!flagged)
-				cell_finding(k, rec, f, col, CHK_WHITESPACE, "half-width characters",
-					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
-						      "'%s' has full-width characters where half-width belong",
-						      shown(c)));
+		size_t row;
+		bool alias;
+		/* a reference value is folded when that finds it in its table */
+		if (changed && (coltype_folds_width(c->type) || find_ref(k, col, k->folded.data, len, &row, &alias))) {
 			s = memcpy(fold_room(k, rec, len), k->folded.data, len);
 			n = len;
+			width = true;
 		}
 	}
+	if (lead || trail || width)
+		cell_finding(k, rec, f, col, CHK_WHITESPACE, width ? "half-width characters" : "no leading or trailing blanks",
+			     advice_whitespace(&k->msg, k->lang, c, lead || trail, width, s, n));
 	double v;
 	enum parse_result pr = cell_parse(c->type, s, n, &v);
 	if (pr == PARSE_BAD) {
-		cell_finding(k, rec, f, col, CHK_TYPE, coltype_form(c->type),
-			     diag_msg(&k->msg, k->lang, "「%s」应为%s", "'%s' must be %s", shown(c),
-				      k->lang == LANG_ZH ? type_zh(c->type) : type_en(c->type)));
+		const char *expected;
+		advice_type(&k->msg, k->lang, c, s, n, &k->expected, &expected);
+		cell_finding(k, rec, f, col, CHK_TYPE, expected, k->msg.data);
 		return;
 	}
 	set_value(k, col, s, n, v);
-	if (pr == PARSE_CHECK_DIGIT) {
-		char want[2] = {uscc_check_char(s), '\0'};
-		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
-			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
-				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
-				      shown(c), s[17], want));
-	}
+	if (pr == PARSE_CHECK_DIGIT)
+		check_digit_finding(k, rec, f, col, s);
 	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
 		const struct range_texts *range = range_texts(k, col);
 		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
@@ -751,8 +773,11 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 	buf_add(key, s, len);
 }
 
-/* Builds a record's key for every unique set into keys, their bytes appended to text. */
-static void build_unique_keys(const struct in_order *o, const struct csvr_record *rec, struct buf *text,
+/*
+ * Builds a record's key for every unique set into keys, their bytes appended
+ * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key.
+ */
+static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
 {
 	const struct ruleset *rs = o->rs;
@@ -769,8 +794,16 @@ static void build_unique_keys(const struct in_order *o, const struct csvr_record
 			const struct csvr_cell *c = &rec->cells[f];
 			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+			const char *p = c->data + lead;
 			complete = len > 0;
-			add_key_part(text, c->data + lead, len);
+			if (utf8_may_have_fullwidth((const unsigned char *)p, len)) {
+				bool changed;
+				buf_reset(&o->key_fold);
+				buf_grow(&o->key_fold, len + 1);
+				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
+				p = o->key_fold.data;
+			}
+			add_key_part(text, p, len);
 		}
 		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
 		if (complete)
@@ -816,11 +849,14 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		uint64_t first = o->first[u];
 		if (!first)
 			continue;
-		struct buf values = {0};
+		struct buf values = {0}, labels = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
 			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
 			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
+			buf_addf(&labels, "%s%s", i ? "+" : "", column_shown(&rs->cols[key->cols[i]]));
 		}
+		char letter[16];
+		cell_column_name(o->col_to_file[key->cols[0]], letter);
 		struct buf rule = {0}, expected = {0};
 		buf_addf(&rule, "%s.unique", key->id);
 		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
@@ -836,11 +872,11 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
 		d.expected = expected.data;
-		d.message = diag_msg(&o->msg, o->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
-				     "duplicate key (%s) = (%s): same as row %llu", key->id, values.data,
-				     (unsigned long long)first);
+		d.message = diag_msg(&o->msg, o->lang, "重复记录：%s 为（%s），与第 %llu 行（单元格 %s%llu）相同",
+				     "duplicate %s (%s): same as row %llu (cell %s%llu)", labels.data, values.data,
+				     (unsigned long long)first, letter, (unsigned long long)first);
 		diag_emit(o->out, &d);
-		buf_free(&values), buf_free(&rule), buf_free(&expected);
+		buf_free(&values), buf_free(&labels), buf_free(&rule), buf_free(&expected);
 	}
 }
 
@@ -1134,7 +1170,7 @@ static void free_in_order(struct in_order *o)
 		keyset_free(&o->unique_sets[u]);
 	free(o->unique_sets);
 	free(o->keys), free(o->first);
-	buf_free(&o->key_text), buf_free(&o->msg);
+	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->msg);
 	rules_state_free(o->rules);
 	free(o);
 }

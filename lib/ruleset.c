@@ -94,9 +94,40 @@ static char *rule_dir(const char *path)
 	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 }
 
-/* Reads "refs" and loads every table it names. */
+/* Reads a table's "labels": column name to its name in words, each column of the table. */
+static void load_ref_labels(struct loader *L, json_t *spec, const char *jpath, struct named_table *nt)
+{
+	char p[PATHMAX], q[PATHMAX];
+	json_t *labels = json_object_get(spec, "labels");
+	if (!labels)
+		return;
+	sub(p, sizeof p, jpath, "labels", 0);
+	if (!json_is_object(labels)) {
+		lerr(L, p, false, "'labels' must be an object of column: text");
+		return;
+	}
+	nt->labels = xcalloc(json_object_size(labels) + 1, sizeof *nt->labels);
+	const char *col;
+	json_t *v;
+	json_object_foreach(labels, col, v) {
+		struct ref_label *l = &nt->labels[nt->nlabels];
+		if (reftable_column(nt->table, col) < 0) {
+			lerr(L, sub(q, sizeof q, p, col, 0), true, "reference table '%s' has no column '%s'", nt->name, col);
+			continue;
+		}
+		get_text(L, labels, col, p, &l->zh, &l->en);
+		l->column = xstrdup(col);
+		nt->nlabels++;
+	}
+}
+
+/*
+ * Reads "refs" and loads every table it names: a table is a file name, or
+ * {"file": NAME, "labels": {COLUMN: TEXT}} to name its columns in messages.
+ */
 static void load_refs(struct loader *L, json_t *root)
 {
+	static const char *const keys[] = {"file", "labels", NULL};
 	struct ruleset *rs = L->rs;
 	json_t *refs = json_object_get(root, "refs");
 	if (!refs)
@@ -112,34 +143,48 @@ static void load_refs(struct loader *L, json_t *root)
 	char p[PATHMAX];
 	json_object_foreach(refs, name, v) {
 		sub(p, sizeof p, "refs", name, 0);
-		if (!json_is_string(v)) {
-			lerr(L, p, false, "'%s' must be a file name", name);
-			continue;
+		const char *file = json_is_string(v) ? json_string_value(v) : NULL;
+		if (json_is_object(v)) {
+			check_keys(L, v, p, keys);
+			file = get_string(L, v, "file", p, true);
+		} else if (!file) {
+			lerr(L, p, false, "'%s' must be a file name or an object with \"file\"", name);
 		}
+		if (!file)
+			continue;
 		struct buf full = {0};
-		const char *file = json_string_value(v);
 		if (file[0] == '/' || strcmp(dir, ".") == 0)
 			buf_adds(&full, file);
 		else
 			buf_addf(&full, "%s/%s", dir, file);
 		char err[512];
 		struct reftable *t = reftable_load(full.data, err, sizeof err);
-		if (!t)
+		if (!t) {
 			lerr(L, p, false, "reference table '%s': %s", name, err);
-		else
-			rs->refs[rs->nrefs++] = (struct named_table){xstrdup(name), t};
+		} else {
+			struct named_table *nt = &rs->refs[rs->nrefs++];
+			*nt = (struct named_table){.name = xstrdup(name), .table = t};
+			if (json_is_object(v))
+				load_ref_labels(L, v, p, nt);
+		}
 		buf_free(&full);
 	}
 	free(dir);
 }
 
 /* Finds a named reference table. */
-static struct reftable *find_table(const struct ruleset *rs, const char *name, size_t len)
+static struct named_table *find_named(const struct ruleset *rs, const char *name, size_t len)
 {
 	for (size_t i = 0; i < rs->nrefs; i++)
 		if (strlen(rs->refs[i].name) == len && memcmp(rs->refs[i].name, name, len) == 0)
-			return rs->refs[i].table;
+			return &rs->refs[i];
 	return NULL;
+}
+
+static struct reftable *find_table(const struct ruleset *rs, const char *name, size_t len)
+{
+	struct named_table *nt = find_named(rs, name, len);
+	return nt ? nt->table : NULL;
 }
 
 /* Reads a min or max bound; its JSON type must suit the column type. */
@@ -239,12 +284,16 @@ static void load_ref(struct loader *L, struct column *c, const char *jpath)
 		lerr(L, p, false, "'ref' must be TABLE.COLUMN, e.g. counties.code");
 		return;
 	}
-	struct reftable *t = find_table(L->rs, c->ref_text, (size_t)(dot - c->ref_text));
+	struct named_table *nt = find_named(L->rs, c->ref_text, (size_t)(dot - c->ref_text));
+	struct reftable *t = nt ? nt->table : NULL;
 	if (!t) {
 		lerr(L, p, false, "no reference table '%.*s' in 'refs'", (int)(dot - c->ref_text),
 		     c->ref_text);
 		return;
 	}
+	for (size_t i = 0; i < nt->nlabels; i++)
+		if (strcmp(nt->labels[i].column, dot + 1) == 0)
+			c->ref_zh = nt->labels[i].zh, c->ref_en = nt->labels[i].en;
 	int col = reftable_column(t, dot + 1);
 	if (col < 0) {
 		lerr(L, p, false, "reference table '%.*s' has no column '%s'",
@@ -311,7 +360,7 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 {
 	static const char *const keys[] = {
 		"name", "label", "aliases", "type", "required", "unit", "min", "max",
-		"min_length", "max_length", "pattern", "enum", "ref", "severity",
+		"min_length", "max_length", "pattern", "pattern_description", "enum", "ref", "severity",
 		"description", NULL};
 	char jpath[PATHMAX], p[PATHMAX];
 	struct column *c = &L->rs->cols[idx];
@@ -363,6 +412,10 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 	c->pattern_src = dup_string(L, col, "pattern", jpath, false);
 	if (c->pattern_src)
 		load_pattern(L, c, jpath);
+	get_text(L, col, "pattern_description", jpath, &c->pattern_zh, &c->pattern_en);
+	if (c->pattern_zh && !c->pattern_src)
+		lerr(L, sub(p, sizeof p, jpath, "pattern_description", 0), true,
+		     "'pattern_description' describes a 'pattern', and the column has none");
 	load_enum(L, col, c, jpath);
 	c->ref_text = dup_string(L, col, "ref", jpath, false);
 	if (c->ref_text)
@@ -567,6 +620,7 @@ void ruleset_free(struct ruleset *rs)
 		free(c->name), free(c->label), free(c->unit), free(c->description);
 		free_strings(c->aliases, c->naliases);
 		free(c->min_text), free(c->max_text), free(c->pattern_src);
+		free(c->pattern_zh), free(c->pattern_en);
 		pcre2_match_data_free(c->match);
 		pcre2_code_free(c->pattern);
 		free_strings(c->enum_values, c->nenum);
@@ -582,8 +636,12 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nunique; i++)
 		free(rs->uniques[i].cols), free(rs->uniques[i].id);
 	free(rs->uniques);
-	for (size_t i = 0; i < rs->nrefs; i++)
+	for (size_t i = 0; i < rs->nrefs; i++) {
 		free(rs->refs[i].name), reftable_free(rs->refs[i].table);
+		for (size_t l = 0; l < rs->refs[i].nlabels; l++)
+			free(rs->refs[i].labels[l].column), free(rs->refs[i].labels[l].zh), free(rs->refs[i].labels[l].en);
+		free(rs->refs[i].labels);
+	}
 	free(rs->refs);
 	strmap_free(&rs->header_names);
 	pcre2_match_context_free(rs->match_ctx);
@@ -618,6 +676,11 @@ void column_allowed(const struct column *c, enum lang lang, struct buf *b)
 		buf_addf(b, "%s%s %s", b->len ? "; " : "", zh ? "见参考表" : "in", c->ref_text);
 	if (!b->data)
 		buf_adds(b, "");
+}
+
+const char *column_shown(const struct column *c)
+{
+	return c->label ? c->label : c->name;
 }
 
 int ruleset_column(const struct ruleset *rs, const char *name)
