@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
+#include "header.h"
 #include "progress.h"
 #include "ruleset.h"
 #include "util.h"
@@ -84,8 +85,9 @@ struct settings {
 	struct check_options check;
 	struct diag_options diag;
 	long jobs;
-	struct ruleset **sets;     /* candidates for automatic selection */
+	struct ruleset **sets;     /* candidates for automatic selection and suggestions */
 	int nsets;
+	bool sets_loaded;          /* with -r or --rules: loaded when a header first asks */
 	struct ruleset *fixed;     /* from -r or --rules */
 };
 
@@ -189,8 +191,27 @@ static void load_rules(struct settings *s)
 		return;
 	}
 	s->nsets = ruleset_load_dir(dir, &s->sets);
+	s->sets_loaded = true;
 	if (s->nsets < 0)
 		exit(access(dir, R_OK) == 0 ? EXIT_BADRULES : EXIT_TROUBLE);
+}
+
+/*
+ * check_options.fits_instead: the rule set of the rules directory that a
+ * header fits better than rs.  With -r or --rules they are loaded on the
+ * first such header; one that fails to load is left out.
+ */
+static const struct ruleset *fits_instead(void *ctx, const struct ruleset *rs, const struct csvr_record *header)
+{
+	struct settings *s = ctx;
+	if (!s->sets_loaded) {
+		s->sets_loaded = true;
+		s->nsets = ruleset_load_dir(s->rules_dir ? s->rules_dir : ruleset_default_dir(), &s->sets);
+		if (s->nsets < 0) /* the array ends at the last one loaded */
+			for (s->nsets = 0; s->sets && s->sets[s->nsets]; s->nsets++)
+				;
+	}
+	return header_best_fit(s->sets, (size_t)s->nsets, rs, header);
 }
 
 /* Picks the rule set for a file: the fixed one, or the first whose globs match. */
@@ -219,19 +240,19 @@ static int report_unchecked(struct diag_file *df, const char *code, const char *
 }
 
 /* Opens a data file; directories and FIFOs-that-fail are refused with a reason. */
-static int open_input(const char *file, const char **why)
+static int open_input(const char *file, int *why)
 {
 	if (strcmp(file, "-") == 0)
 		return STDIN_FILENO;
 	int fd = open(file, O_RDONLY);
 	struct stat st;
 	if (fd < 0) {
-		*why = strerror(errno);
+		*why = errno;
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
-		*why = strerror(EISDIR);
+		*why = EISDIR;
 		return -1;
 	}
 	return fd;
@@ -264,41 +285,90 @@ static uint64_t total_size(char **files, int n)
 }
 
 /* Checks one file and writes its records to out; returns its exit status. */
+/*
+ * Repeats on stderr, in the same words, a finding that keeps a file from
+ * being checked, unless stdout is a terminal that shows it already.
+ */
+static void tell(const char *file, const char *message)
+{
+	if (!isatty(STDOUT_FILENO))
+		warnmsg("%s: %s", file, message);
+}
+
+/* Reports a file that could not be checked, here and on stderr; returns its exit status. */
+static int unchecked(struct diag_file *df, const char *code, const char *message)
+{
+	tell(df->file, message);
+	return report_unchecked(df, code, message);
+}
+
+/* Says that a file whose name no rule set matches was checked with the rule set its header fits. */
+static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct buf *msg)
+{
+	enum lang lang = df->opt->lang;
+	const char *title = lang == LANG_ZH ? rs->title_zh : rs->title_en;
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_WARNING;
+	d.code = d.rule = "no-ruleset";
+	d.message = diag_msg(msg, lang,
+			     "没有与文件名匹配的规则集；表头与规则集 %s（%s）相符，已按其检查：请按 %s 命名文件，或用 -r %s 指定",
+			     "no rule set matches the file name; its header fits rule set %s (%s), which it was "
+			     "checked with: name the file like %s, or give -r %s",
+			     rs->id, title ? title : rs->id, rs->nmatch ? rs->match[0] : rs->id, rs->id);
+	tell(df->file, d.message);
+	diag_emit(df, &d);
+}
+
+/* Checks one file and writes its records to out; returns its exit status. */
 static int check_one(const struct settings *s, const char *file, FILE *out)
 {
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
 	struct buf msg = {0};
 	dopt.out = out;
-	const struct ruleset *rs = select_ruleset(s, file);
+	int why = 0, fd = open_input(file, &why);
+	const struct ruleset *rs = select_ruleset(s, file), *by_header = NULL;
+	if (!rs && fd >= 0 && fd != STDIN_FILENO)
+		rs = by_header = header_fit_file(fd, s->sets, (size_t)s->nsets);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
-	if (!rs) {
-		warnmsg("%s: no rule set matches this file name; name one with -r ID", file);
-		int rc = report_unchecked(&df, "no-ruleset",
-					  diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，请用 -r 指定",
-						   "no rule set matches this file name; name one with -r ID"));
+	int rc = EXIT_TROUBLE;
+	if (fd < 0 && why == ENOENT)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "文件不存在", "no such file"));
+	else if (fd < 0 && why == EISDIR)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "这是一个目录，不是数据文件",
+							 "this is a directory, not a data file"));
+	else if (fd < 0)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s",
+							 diag_strerror(why, dopt.lang)));
+	else if (!rs && fd == STDIN_FILENO)
+		rc = unchecked(&df, "no-ruleset",
+			       diag_msg(&msg, dopt.lang, "标准输入没有文件名可以匹配规则集：请用 -r 指定",
+					"standard input has no file name to match a rule set; name one with -r ID"));
+	else if (!rs)
+		rc = unchecked(&df, "no-ruleset",
+			       diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，表头也不符合任何规则集：请用 -r 指定",
+					"no rule set matches the file name, nor its header; name one with -r ID"));
+	if (fd < 0 || !rs) {
+		if (fd > STDIN_FILENO)
+			close(fd);
 		buf_free(&msg);
 		return rc;
 	}
-	const char *why = NULL;
-	int fd = open_input(file, &why);
-	if (fd < 0) {
-		warnmsg("%s: %s", file, why);
-		int rc = report_unchecked(&df, "io-error",
-					  diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s", why));
-		buf_free(&msg);
-		return rc;
-	}
+	if (by_header)
+		chosen_by_header(&df, rs, &msg);
 	struct check_result res;
 	check_fd(rs, fd, &s->check, &df, &res);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: read error", file);
+		tell(file, diag_msg(&msg, dopt.lang, "读取出错", "read error"));
+	if (res.fits)
+		tell(file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
+				    "not checked with %s", res.fits->id, rs->id));
 	df.encoding_source = res.encoding_detected ? "detected" : "declared";
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
-	return res.unreadable ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
+	return res.unreadable || res.fits ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
 /* Frees the loaded rule sets. */
@@ -488,6 +558,8 @@ int main(int argc, char **argv)
 	char **files = first < argc ? argv + first : stdin_only;
 	int n = first < argc ? argc - first : 1;
 	load_rules(&s);
+	s.check.fits_instead = fits_instead;
+	s.check.fits_instead_ctx = &s;
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;

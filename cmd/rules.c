@@ -365,7 +365,8 @@ static int cmd_lint(char **files, int n)
 /* What the file-level checks mean, for explain. */
 static const struct { const char *code, *zh, *en; } structural[] = {
 	{"io-error", "文件无法读取", "the file could not be read"},
-	{"no-ruleset", "没有规则集与文件名匹配", "no rule set matches the file name"},
+	{"no-ruleset", "没有规则集与文件名匹配（表头相符时按其检查，为警告）", "no rule set matches the file name (a warning when the file was checked with the rule set its header fits)"},
+	{"wrong-ruleset", "表头缺少所用规则集的必填列而与另一规则集相符：未检查", "the header lacks required columns of the rule set given and fits another: not checked"},
 	{"encoding-error", "字节不符合文件编码（给出字节偏移），含 NUL 字节或为 UTF-16", "bytes not valid in the file's encoding (with the byte offset), a NUL byte, or a UTF-16 file"},
 	{"legacy-encoding", "按 GB18030/GBK 读取（自动判断或已声明）为提示；声明为 UTF-8 的文件实为 GB18030 时不读取，为错误并给出改法", "read as GB18030/GBK, detected or declared (info); GB18030 where UTF-8 was declared is not read (an error naming the fix)"},
 	{"bom", "文件带 UTF-8 BOM，已去除", "a UTF-8 byte-order mark was stripped"},

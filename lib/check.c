@@ -9,6 +9,7 @@
  */
 #include "check.h"
 #include "advice.h"
+#include "header.h"
 #include "keyset.h"
 #include "recbatch.h"
 #include "relay.h"
@@ -21,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TITLE_ROWS_MAX 10
 #define READ_CHUNK (1024 * 1024)
 #define BATCHES 4                  /* batches in flight between the two threads */
 #define BATCH_RECORDS 1024
@@ -85,6 +85,7 @@ struct checker {
 	size_t max_field;
 	bool header_done;
 	bool legacy_stop;
+	const struct ruleset *fits;  /* the rule set the header fits instead: nothing more is checked */
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
@@ -304,29 +305,28 @@ static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
 	k->byte_event_pending = false;
 }
 
-/* True if a cell holds nothing but blanks. */
-static bool cell_blank(const struct csvr_cell *c)
+/*
+ * Reports, when the header lacks required columns and fits another rule set,
+ * that the file is checked with the wrong one, instead of a finding for each
+ * missing and unknown column; true if it did.
+ */
+static bool wrong_ruleset(struct checker *k, const struct csvr_record *rec)
 {
-	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
-}
-
-/* True for a title row: at most one non-empty cell, and that one names no column. */
-static bool is_title_row(const struct checker *k, const struct csvr_record *rec)
-{
-	size_t filled = 0, last = 0;
-	for (size_t i = 0; i < rec->ncells; i++)
-		if (!cell_blank(&rec->cells[i]))
-			filled++, last = i;
-	if (filled == 0)
-		return true;
-	if (filled > 1 || k->rs->ncols == 1)
+	struct header_fit fit;
+	if (!k->opt->fits_instead)
 		return false;
-	const struct csvr_cell *c = &rec->cells[last];
-	char *folded = xmalloc(4 * c->len + 1);
-	size_t len = utf8_fold_name((const unsigned char *)c->data, c->len, folded);
-	bool names_column = strmap_get(&k->rs->header_names, folded, len, NULL);
-	free(folded);
-	return !names_column;
+	header_fit(k->rs, rec, &fit);
+	if (!fit.required_missing || !(k->fits = k->opt->fits_instead(k->opt->fits_instead_ctx, k->rs, rec)))
+		return false;
+	const struct ruleset *other = k->fits;
+	const char *title = k->lang == LANG_ZH ? other->title_zh : other->title_en;
+	emit_file_level(k, SEV_ERROR, "wrong-ruleset", rec, 0, 0,
+			diag_msg(&k->msg, k->lang,
+				 "表头缺少规则集 %s 的 %zu 个必填列，而与规则集 %s（%s）相符：文件未检查，请用 -r %s 检查",
+				 "the header does not fit rule set %s (%zu required columns missing) but fits rule set %s "
+				 "(%s): the file was not checked; check it with -r %s",
+				 k->rs->id, fit.required_missing, other->id, title ? title : other->id, other->id));
+	return true;
 }
 
 /* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
@@ -909,7 +909,7 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 	struct buf *m = &k->msg;
 	bool blank = true;
 	for (size_t i = 0; i < rec->ncells && blank; i++)
-		blank = cell_blank(&rec->cells[i]);
+		blank = csvr_cell_blank(&rec->cells[i]);
 	if (blank && rec->total_cells <= rec->ncells) {
 		emit_file_level(k, SEV_INFO, "blank-row", rec, 0, 0,
 				diag_msg(m, k->lang, "空行", "blank row"));
@@ -921,7 +921,7 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 	if (rec->total_cells > k->header_cells) {
 		bool data_lost = rec->total_cells > rec->ncells;
 		for (size_t i = k->header_cells; i < rec->ncells && !data_lost; i++)
-			data_lost = !cell_blank(&rec->cells[i]);
+			data_lost = !csvr_cell_blank(&rec->cells[i]);
 		struct diag d = DIAG_INIT;
 		d.severity = data_lost ? SEV_ERROR : SEV_INFO;
 		d.code = d.rule = "extra-cell";
@@ -1107,15 +1107,14 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 {
 	struct checker *k = ctx;
 	k->rows = rec->row;
+	if (k->fits)
+		return;
 	if (k->helper && !k->byte_event_pending && hand_over(k, rec))
 		return;
 	sync_with_helper(k);
 	flush_byte_event(k, rec);
 	if (!k->header_done) {
-		long header_row = k->rs->header_row;
-		bool title = header_row ? (long)rec->row < header_row
-					: rec->row <= TITLE_ROWS_MAX && is_title_row(k, rec);
-		if (!title)
+		if (!header_above(k->rs, rec) && !wrong_ruleset(k, rec))
 			read_header(k, rec);
 		return;
 	}
@@ -1132,7 +1131,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 static void check_end(struct checker *k, uint64_t bytes)
 {
 	struct buf *m = &k->msg;
-	if (k->legacy_stop)
+	if (k->legacy_stop || k->fits)
 		return;
 	if (bytes == 0 || (k->rows == 0 && !k->header_done))
 		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
@@ -1223,7 +1222,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 			k.unreported_bytes += (uint64_t)n;
 		else if (opt->on_read)
 			opt->on_read(opt->on_read_ctx, (uint64_t)n);
-		if (!csvr_stopped(k.reader))
+		if (!csvr_stopped(k.reader) && !k.fits)
 			csvr_feed(k.reader, chunk, (size_t)n);
 	}
 	free(chunk);
@@ -1250,6 +1249,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		res->encoding_detected = true;
 	}
 	res->records = k.records;
+	res->fits = k.fits;
 	csvr_free(k.reader);
 	free_in_order(k.order);
 	free(k.file_to_col);

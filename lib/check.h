@@ -28,6 +28,14 @@ struct check_options {
 	 */
 	bool threads;
 	uint64_t helper_after;
+	/*
+	 * Asked when a header lacks required columns of the rule set: returns
+	 * the rule set the header fits instead (the file is then not checked,
+	 * and one wrong-ruleset finding says so), or NULL.  NULL: never asked.
+	 */
+	const struct ruleset *(*fits_instead)(void *ctx, const struct ruleset *rs,
+					      const struct csvr_record *header);
+	void *fits_instead_ctx;
 };
 
 /* Records worth checking in one thread before a second one pays for itself. */
@@ -39,6 +47,7 @@ struct check_result {
 	const char *encoding;   /* "utf-8", "gbk", "gb18030", "utf-16" (static), or NULL if unknown */
 	bool encoding_detected; /* told by the bytes, not as declared */
 	bool unreadable;        /* a read error stopped the check (io-error reported) */
+	const struct ruleset *fits;  /* the rule set the header fits instead: not checked (wrong-ruleset reported) */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */

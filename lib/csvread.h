@@ -21,6 +21,8 @@
 #ifndef QY_CSVREAD_H
 #define QY_CSVREAD_H
 
+#include "utf8.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,6 +82,12 @@ struct csvr_options {
 };
 
 struct csvr;
+
+/* True if a cell holds nothing but blanks (space, tab, U+3000, NBSP). */
+static inline bool csvr_cell_blank(const struct csvr_cell *c)
+{
+	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
+}
 
 /* Creates a reader; the handler is copied.  Returns NULL if iconv lacks the encoding. */
 struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h);

@@ -3,6 +3,7 @@
 #include "jsonw.h"
 #include "utf8.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,26 @@ void cell_column_name(size_t index, char out[16])
 	for (int i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
 	out[n] = '\0';
+}
+
+const char *diag_strerror(int err, enum lang lang)
+{
+	static const struct { int err; const char *zh; } words[] = {
+		{ENOENT, "文件不存在"}, {EACCES, "没有读取权限"}, {EPERM, "不允许读取"},
+		{EISDIR, "这是一个目录，不是文件"}, {ENOTDIR, "路径中有一段不是目录"},
+		{ELOOP, "符号链接层数过多"}, {ENAMETOOLONG, "文件名太长"}, {EIO, "输入输出错误"},
+		{EMFILE, "打开的文件太多"}, {ENFILE, "系统打开的文件太多"}, {ENOMEM, "内存不足"},
+		{ENXIO, "设备不存在"}, {EINVAL, "参数无效"}, {EFBIG, "文件太大"}, {EOVERFLOW, "文件太大"},
+		{EAGAIN, "暂时无法读取"}, {ETXTBSY, "文件正被使用"}, {ENODEV, "设备不支持读取"},
+	};
+	if (lang != LANG_ZH)
+		return strerror(err);
+	static _Thread_local char other[32];
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (words[i].err == err)
+			return words[i].zh;
+	snprintf(other, sizeof other, "系统错误 %d", err);
+	return other;
 }
 
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...)

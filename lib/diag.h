@@ -87,6 +87,9 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
 			 const uint64_t counts[3], uint64_t records, uint64_t suppressed, bool failed);
 
+/* What a system error number means, in the chosen language (strerror's words in English). */
+const char *diag_strerror(int err, enum lang lang);
+
 /* Formats a message in the chosen language: zh and en take the same arguments. */
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...);
 
