@@ -1,7 +1,7 @@
 /*
  * qy-rules — list, show, lint and explain rule sets.
  *
- * usage: qy-rules [--rules-dir DIR] [--lang zh|en] list [--json]
+ * usage: qy-rules [--rules-dir DIR] [--lang zh|en] [list] [--json]
  *        qy-rules show ID [--json]
  *        qy-rules lint FILE...
  *        qy-rules explain RULE-ID
@@ -25,12 +25,12 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: qy-rules [options] list\n"
+	"usage: qy-rules [options] [list]\n"
 	"       qy-rules [options] show ID\n"
 	"       qy-rules [options] lint FILE...\n"
 	"       qy-rules [options] explain RULE-ID\n"
 	"\n"
-	"  list              the rule sets: id, title, version, file\n"
+	"  list              the rule sets: id, title, version, file (also with no subcommand)\n"
 	"  show ID           a rule set's columns and rules as tables\n"
 	"  lint FILE...      check rule files as qy-check does; warn about rules that never fire\n"
 	"  explain RULE-ID   what a rule (ruleset/rule, e.g. air-daily/pm25.range) checks\n"
@@ -525,9 +525,7 @@ int main(int argc, char **argv)
 	}
 	if (!rules_dir)
 		rules_dir = ruleset_default_dir();
-	if (optind >= argc)
-		cli_usage_error("name a subcommand: list, show, lint or explain");
-	const char *cmd = argv[optind++];
+	const char *cmd = optind < argc ? argv[optind++] : "list"; /* alone, it lists the rule sets */
 	int nargs = argc - optind;
 	int rc;
 	if (!strcmp(cmd, "list") && nargs == 0)
