@@ -2,11 +2,12 @@
  * qy-template — a blank submission template for a rule set, or its data
  * dictionary.
  *
- * usage: qy-template [--bom] [--lang zh|en] ID
+ * usage: qy-template [--bom] [--names] ID
  *        qy-template --dictionary [--lang zh|en] ID
  *
- * The template is one CSV header row: the columns' labels (their names with
- * --lang en), which qy-check matches back to the columns.  --bom starts it
+ * The template is one CSV header row: the columns' labels, whatever the
+ * language (their names with --names), which qy-check matches back to the
+ * columns.  --bom starts it
  * with a UTF-8 byte-order mark so that Excel opens it as UTF-8.  The
  * dictionary is Markdown: each column's label, type, unit, whether it is
  * required, its allowed values and the rules that read it.
@@ -23,24 +24,26 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: qy-template [--bom] [--lang zh|en] ID\n"
+	"usage: qy-template [--bom] [--names] ID\n"
 	"       qy-template --dictionary [--lang zh|en] ID\n"
 	"\n"
 	"Print a blank CSV template (the header row) for rule set ID, or its data\n"
 	"dictionary in Markdown.\n"
 	"\n"
 	"      --bom            start the CSV with a UTF-8 byte-order mark (for Excel)\n"
+	"      --names          a header of the column names, not their labels\n"
 	"      --dictionary     print the data dictionary instead\n"
-	"      --lang LANG      zh (labels) or en (column names); default from LANG\n"
+	"      --lang LANG      the dictionary's language, zh or en; default from LANG\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n";
 
-enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR };
+enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR, OPT_NAMES };
 
 static const struct option long_options[] = {
 	{"bom", no_argument, NULL, OPT_BOM},
 	{"dictionary", no_argument, NULL, OPT_DICTIONARY},
+	{"names", no_argument, NULL, OPT_NAMES},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 	CLI_STANDARD_OPTIONS,
@@ -67,7 +70,7 @@ static void csv_cell(const char *s)
 	putchar('"');
 }
 
-static void print_template(const struct ruleset *rs, enum lang lang, bool bom)
+static void print_template(const struct ruleset *rs, bool names, bool bom)
 {
 	if (bom)
 		fputs("\xEF\xBB\xBF", stdout);
@@ -75,7 +78,7 @@ static void print_template(const struct ruleset *rs, enum lang lang, bool bom)
 		const struct column *c = &rs->cols[i];
 		if (i)
 			putchar(',');
-		csv_cell(lang == LANG_ZH && c->label ? c->label : c->name);
+		csv_cell(names ? c->name : column_shown(c));
 	}
 	putchar('\n');
 }
@@ -162,7 +165,7 @@ static void print_dictionary(const struct ruleset *rs, enum lang lang)
 int main(int argc, char **argv)
 {
 	int c;
-	bool bom = false, dictionary = false;
+	bool bom = false, dictionary = false, names = false;
 	const char *dir = NULL;
 	enum lang lang = lang_from_env();
 	cli_init("qy-template");
@@ -170,6 +173,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_BOM: bom = true; break;
 		case OPT_DICTIONARY: dictionary = true; break;
+		case OPT_NAMES: names = true; break;
 		case OPT_RULES_DIR: dir = optarg; break;
 		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
@@ -178,8 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		cli_usage_error("name one rule set, e.g. qy-template air-daily");
-	if (bom && dictionary)
-		cli_usage_error("--bom applies to the CSV template, not to --dictionary");
+	if ((bom || names) && dictionary)
+		cli_usage_error("--bom and --names apply to the CSV template, not to --dictionary");
 	struct buf path = {0};
 	buf_addf(&path, "%s/%s.json", dir ? dir : ruleset_default_dir(), argv[optind]);
 	if (access(path.data, R_OK) != 0)
@@ -191,7 +195,7 @@ int main(int argc, char **argv)
 	if (dictionary)
 		print_dictionary(rs, lang);
 	else
-		print_template(rs, lang, bom);
+		print_template(rs, names, bom);
 	ruleset_free(rs);
 	close_stdout();
 	return EXIT_PASS;
