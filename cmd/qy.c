@@ -20,6 +20,7 @@ static const struct { const char *name, *about; } commands[] = {
 	{"check", "check data files against rule sets (the diagnostic stream)"},
 	{"rules", "list, show, lint and explain rule sets"},
 	{"template", "a blank submission template or a data dictionary"},
+	{"fix", "repair what is safe to repair in data files, and say what changed"},
 	{"filter", "keep the findings of a stream that match"},
 	{"stat", "count the findings of a stream"},
 	{"report", "render a stream as text, markdown, html, junit, sarif or github"},
@@ -60,7 +61,11 @@ static void run(const char *name, char **args)
 		}
 	}
 	execvp(cmd, args);
-	die(EXIT_TROUBLE, "'%s' is not a qy command (%s); 'qy help' lists them", name, strerror(errno));
+	bool zh = lang_from_env() == LANG_ZH;
+	if (errno == ENOENT)
+		die(EXIT_TROUBLE, zh ? "没有“%s”这个命令；qy help 列出所有命令" : "'%s' is not a qy command; 'qy help' lists them",
+		    name);
+	die(EXIT_TROUBLE, zh ? "无法运行 qy-%s：%s" : "cannot run qy-%s: %s", name, diag_strerror(errno, zh ? LANG_ZH : LANG_EN));
 }
 
 int main(int argc, char **argv)
