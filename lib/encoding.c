@@ -7,8 +7,9 @@
  * like when read as UTF-8, so GB18030 is asked about too.  A sample with
  * invalid UTF-8 is UTF-8 with a few bad bytes when its valid multibyte
  * characters outnumber them; otherwise it is GB18030 when it decodes as
- * GB18030 and reads as Chinese: at most one character in eight invalid,
- * private-use or from the four-byte ranges, and at least a third from GB 2312
+ * GB18030 and reads as Chinese: at most one character in eight private-use
+ * or from the four-byte ranges, at most one bad byte for four characters
+ * (a file may be damaged in places), and at least a third from GB 2312
  * (the common hanzi, full-width forms and punctuation; the rest may be GBK's
  * traditional and rarer hanzi).  Latin-1 text, which also decodes as GBK,
  * lands in GBK's rarer rows and is left as UTF-8.
@@ -125,7 +126,7 @@ static bool plausible_gb18030(const unsigned char *s, size_t n)
 {
 	struct gb_tally t = {0};
 	tally_gb18030(s, n, &t);
-	return t.chars > 0 && (t.rare + t.bad) * 8 <= t.chars && t.common * 3 >= t.chars;
+	return t.chars > 0 && t.rare * 8 <= t.chars && t.bad * 4 <= t.chars && t.common * 3 >= t.chars;
 }
 
 enum encoding_guess encoding_guess(const unsigned char *s, size_t n)
