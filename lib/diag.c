@@ -184,6 +184,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_key(b, "plan");
 		jsonw_string(b, d->plan, strlen(d->plan));
 	}
+	if (d->fixed) {
+		jsonw_key(b, "fixed");
+		jsonw_string(b, d->fixed, d->fixed_len);
+	}
 	buf_adds(b, "}\n");
 }
 
@@ -339,6 +343,10 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	buf_add_uint(b, f->suppressed);
 	jsonw_key(b, "status");
 	buf_adds(b, failed ? "\"fail\"" : "\"pass\"");
+	if (f->output) {
+		jsonw_key(b, "output");
+		jsonw_string(b, f->output, strlen(f->output));
+	}
 	buf_adds(b, "}\n");
 }
 

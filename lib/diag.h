@@ -44,6 +44,8 @@ struct diag {
 	const char *cell_ref;   /* the cell as text ("F3"), overriding cell and row; or NULL */
 	const char *county;     /* or NULL */
 	const char *plan;       /* or NULL */
+	const char *fixed;      /* qy-fix: the cell's new text (value holds the old one), or NULL */
+	size_t fixed_len;
 };
 
 /* An empty diagnostic: no position, no cell. */
@@ -71,6 +73,7 @@ struct diag_file {
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
 	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
 	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
+	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
