@@ -180,14 +180,8 @@ static void load_rules(struct settings *s)
 		return;
 	}
 	if (s->ruleset_id) {
-		struct buf path = {0};
-		buf_addf(&path, "%s/%s.json", dir, s->ruleset_id);
-		if (access(path.data, R_OK) != 0)
-			die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them",
-			    s->ruleset_id, path.data);
-		if (!(s->fixed = ruleset_load(path.data)))
+		if (!(s->fixed = ruleset_load_id(dir, s->ruleset_id)))
 			exit(EXIT_BADRULES);
-		buf_free(&path);
 		return;
 	}
 	s->nsets = ruleset_load_dir(dir, &s->sets);
@@ -221,10 +215,7 @@ static const struct ruleset *select_ruleset(const struct settings *s, const char
 		return s->fixed;
 	if (strcmp(file, "-") == 0)
 		return NULL;
-	for (int i = 0; i < s->nsets; i++)
-		if (ruleset_matches(s->sets[i], file))
-			return s->sets[i];
-	return NULL;
+	return ruleset_for_name(s->sets, (size_t)s->nsets, file);
 }
 
 /* Emits the one diagnostic of a file that could not be checked, and its file record. */
@@ -386,11 +377,7 @@ static int worse(int a, int b) { return a > b ? a : b; }
 /* Copies a finished child's output to stdout. */
 static void copy_out(FILE *f)
 {
-	char tmp[65536];
-	size_t n;
-	rewind(f);
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		fwrite(tmp, 1, n, stdout);
+	copy_to_stdout(f);
 	fclose(f);
 }
 

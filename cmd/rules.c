@@ -89,12 +89,7 @@ static void free_all(struct ruleset **sets, int n)
 /* Loads one rule set by id, exiting 2 if there is none and 3 if it is invalid. */
 static struct ruleset *load_one(const char *id)
 {
-	struct buf path = {0};
-	buf_addf(&path, "%s/%s.json", rules_dir, id);
-	if (access(path.data, R_OK) != 0)
-		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s)", id, path.data);
-	struct ruleset *rs = ruleset_load(path.data);
-	buf_free(&path);
+	struct ruleset *rs = ruleset_load_id(rules_dir, id);
 	if (!rs)
 		exit(EXIT_BADRULES);
 	return rs;

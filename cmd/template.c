@@ -13,6 +13,7 @@
  * required, its allowed values and the rules that read it.
  */
 #include "cli.h"
+#include "csvwrite.h"
 #include "diag.h"
 #include "expr.h"
 #include "rules.h"
@@ -54,33 +55,21 @@ static const struct option_hint hints[] = {
 	{"lang", "zh en"}, {"rules-dir", "DIR"}, {NULL, NULL},
 };
 
-/* Writes one CSV cell, quoted when it holds a comma, a quote or a line break. */
-static void csv_cell(const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
+/* Writes the template: one header row of the labels (or names), after a BOM on request. */
 static void print_template(const struct ruleset *rs, bool names, bool bom)
 {
+	struct buf line = {0};
 	if (bom)
-		fputs("\xEF\xBB\xBF", stdout);
+		buf_adds(&line, "\xEF\xBB\xBF");
 	for (size_t i = 0; i < rs->ncols; i++) {
-		const struct column *c = &rs->cols[i];
+		const char *text = names ? rs->cols[i].name : column_shown(&rs->cols[i]);
 		if (i)
-			putchar(',');
-		csv_cell(names ? c->name : column_shown(c));
+			buf_addc(&line, ',');
+		csvw_cell(&line, text, strlen(text), ',');
 	}
-	putchar('\n');
+	buf_addc(&line, '\n');
+	fwrite(line.data, 1, line.len, stdout);
+	buf_free(&line);
 }
 
 /* Writes text for a Markdown table cell: pipes escaped, line breaks as spaces. */
@@ -184,12 +173,7 @@ int main(int argc, char **argv)
 		cli_usage_error("name one rule set, e.g. qy-template air-daily");
 	if ((bom || names) && dictionary)
 		cli_usage_error("--bom and --names apply to the CSV template, not to --dictionary");
-	struct buf path = {0};
-	buf_addf(&path, "%s/%s.json", dir ? dir : ruleset_default_dir(), argv[optind]);
-	if (access(path.data, R_OK) != 0)
-		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them", argv[optind], path.data);
-	struct ruleset *rs = ruleset_load(path.data);
-	buf_free(&path);
+	struct ruleset *rs = ruleset_load_id(dir ? dir : ruleset_default_dir(), argv[optind]);
 	if (!rs)
 		return EXIT_BADRULES;
 	if (dictionary)

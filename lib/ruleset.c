@@ -603,6 +603,25 @@ struct ruleset *ruleset_load(const char *path)
 	return L.rs;
 }
 
+struct ruleset *ruleset_load_id(const char *dir, const char *id)
+{
+	struct buf path = {0};
+	buf_addf(&path, "%s/%s.json", dir, id);
+	if (access(path.data, R_OK) != 0)
+		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them", id, path.data);
+	struct ruleset *rs = ruleset_load(path.data);
+	buf_free(&path);
+	return rs;
+}
+
+const struct ruleset *ruleset_for_name(struct ruleset *const *sets, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ruleset_matches(sets[i], file))
+			return sets[i];
+	return NULL;
+}
+
 /* Frees a NULL-terminated or counted string list. */
 static void free_strings(char **v, size_t n)
 {

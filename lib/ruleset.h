@@ -114,6 +114,15 @@ int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_
 
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
 struct ruleset *ruleset_load(const char *path);
+
+/*
+ * Loads rule set id from dir (ID.json): NULL, its errors printed, when it is
+ * invalid; an id with no file there is a usage mistake (message, exit 2).
+ */
+struct ruleset *ruleset_load_id(const char *dir, const char *id);
+
+/* The first of sets whose match globs fit a file's name, or NULL. */
+const struct ruleset *ruleset_for_name(struct ruleset *const *sets, size_t n, const char *file);
 void ruleset_free(struct ruleset *rs);
 
 /* The column as the clerk sees it in the header: its label, else its name. */
