@@ -37,11 +37,6 @@ bool coltype_is_numeric(enum coltype t)
 	       t == TYPE_DATE || t == TYPE_MONTH || t == TYPE_YEAR;
 }
 
-bool coltype_folds_width(enum coltype t)
-{
-	return t != TYPE_STRING && t != TYPE_WATER_CLASS && t != TYPE_BOOLEAN;
-}
-
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Exact powers of ten up to 1e22, the range in which double holds them exactly. */

@@ -29,7 +29,10 @@ const char *coltype_form(enum coltype t);
 /* True for types whose cells are numbers (full-width digits are then a finding). */
 bool coltype_is_numeric(enum coltype t);
 /* True for the types of numbers, dates and codes: full-width forms there are a finding and are folded. */
-bool coltype_folds_width(enum coltype t);
+static inline bool coltype_folds_width(enum coltype t)
+{
+	return t != TYPE_STRING && t != TYPE_WATER_CLASS && t != TYPE_BOOLEAN;
+}
 
 /*
  * Parses a cell of type t.  On success *value holds a comparable number:

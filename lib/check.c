@@ -101,7 +101,7 @@ struct checker {
 	char *byte_event_message;
 	const char *county;        /* of the record being checked (a reference-table cell), or NULL */
 	bool county_looked_up;     /* the county column's reference lookup, done once a record */
-	bool county_found, county_alias;
+	bool county_found, county_alias, county_width;  /* county_width: found in half-width */
 	size_t county_row;
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
@@ -419,6 +419,22 @@ static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, siz
 	return m->found;
 }
 
+/*
+ * Looks up the half-width form of a value written with full-width
+ * characters (４４１８８１ for 441881), leaving it in k->folded; true if the
+ * table has it.
+ */
+static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
+{
+	if (!utf8_may_have_fullwidth((const unsigned char *)s, n))
+		return false;
+	bool changed;
+	buf_reset(&k->folded);
+	buf_grow(&k->folded, n + 1);
+	k->folded.len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
+	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
+}
+
 /* Works out the record's county from the county column, if the rule set has one. */
 static void find_county(struct checker *k, const struct csvr_record *rec)
 {
@@ -437,14 +453,9 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	size_t n = c->len - lead - trail;
 	k->county_looked_up = true;
 	k->county_found = find_ref(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
-	if (!k->county_found && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
-		bool changed; /* ４４１８８１ is 441881, as check_cell will say */
-		buf_reset(&k->folded);
-		buf_grow(&k->folded, n + 1);
-		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
-		k->county_found = changed && find_ref(k, rs->county_col, k->folded.data, len, &k->county_row,
-						      &k->county_alias);
-	}
+	k->county_width = !k->county_found &&
+			  find_ref_halfwidth(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
+	k->county_found = k->county_found || k->county_width;
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 }
@@ -567,17 +578,35 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	free(expected);
 }
 
-/* Looks a value up in the column's reference table; aliases give a warning. */
+static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n);
+
+/*
+ * Looks a value up in the column's reference table; aliases give a warning,
+ * and a value in full-width characters whose half-width form is there a
+ * whitespace warning (the rules see the half-width form).
+ */
 static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
 		      const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
 	size_t row;
-	bool alias, found;
+	bool alias, found, width;
 	if (col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
-		found = k->county_found, row = k->county_row, alias = k->county_alias;
+		found = k->county_found, row = k->county_row, alias = k->county_alias, width = k->county_width;
 	else
-		found = find_ref(k, col, s, n, &row, &alias);
+		found = find_ref(k, col, s, n, &row, &alias), width = false;
+	if (!found)
+		found = width = find_ref_halfwidth(k, col, s, n, &row, &alias);
+	else if (width) /* find_county's fold, made again: k->folded has served other cells since */
+		find_ref_halfwidth(k, col, s, n, &row, &alias);
+	if (width) { /* the half-width form is what the rules see, and what the clerk is told to write */
+		s = memcpy(fold_room(k, rec, k->folded.len), k->folded.data, k->folded.len);
+		n = k->folded.len;
+		if (c->type == TYPE_STRING) /* the other types fold full-width forms in check_cell */
+			k->values[col] = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
+		cell_finding(k, rec, f, col, CHK_WHITESPACE, "half-width characters",
+			     advice_whitespace(&k->msg, k->lang, c, false, true, s, n));
+	}
 	if (!found) {
 		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text, advice_reference(&k->msg, k->lang, c, s, n));
 	} else if (alias) {
@@ -705,15 +734,12 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		return;
 	}
 	bool width = false;
-	if (utf8_may_have_fullwidth((const unsigned char *)s, n) && (coltype_folds_width(c->type) || c->ref)) {
+	if (coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
 		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
-		size_t row;
-		bool alias;
-		/* a reference value is folded when that finds it in its table */
-		if (changed && (coltype_folds_width(c->type) || find_ref(k, col, k->folded.data, len, &row, &alias))) {
+		if (changed) {
 			s = memcpy(fold_room(k, rec, len), k->folded.data, len);
 			n = len;
 			width = true;
@@ -773,6 +799,21 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 	buf_add(key, s, len);
 }
 
+/* True if s has a byte past ASCII, eight at a time: a key cell that has none needs no folding. */
+static inline bool has_high_byte(const char *s, size_t n)
+{
+	uint64_t any = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= (unsigned char)s[i];
+	return any & 0x8080808080808080ULL;
+}
+
 /*
  * Builds a record's key for every unique set into keys, their bytes appended
  * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key.
@@ -796,7 +837,7 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 			const char *p = c->data + lead;
 			complete = len > 0;
-			if (utf8_may_have_fullwidth((const unsigned char *)p, len)) {
+			if (has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
 				bool changed;
 				buf_reset(&o->key_fold);
 				buf_grow(&o->key_fold, len + 1);

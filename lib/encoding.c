@@ -129,8 +129,21 @@ static bool plausible_gb18030(const unsigned char *s, size_t n)
 	return t.chars > 0 && t.rare * 8 <= t.chars && t.bad * 4 <= t.chars && t.common * 3 >= t.chars;
 }
 
+/* True if some byte leads a UTF-8 sequence of three or four bytes (as CJK text has): 0xE0 or more. */
+static bool has_wide_lead(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 0xE0)
+			return true;
+	return false;
+}
+
 enum encoding_guess encoding_guess(const unsigned char *s, size_t n)
 {
+	bool partial;
+	/* the usual sample, valid UTF-8 with CJK in it, is settled without the tally */
+	if (utf8_valid_prefix(s, n, &partial) == n && has_wide_lead(s, n))
+		return GUESS_UTF8;
 	struct utf8_tally u = {0};
 	tally_utf8(s, n, &u);
 	if (u.bad == 0 && (u.wide > 0 || u.odd == 0))
