@@ -393,9 +393,22 @@ static void describe_check(const struct column *c, enum check k, struct buf *b)
 		buf_free(&allowed);
 		break;
 	}
-	case CHK_PATTERN: buf_addf(b, zh ? "「%s」须匹配 %s" : "'%s' must match %s", label, c->pattern_src ? c->pattern_src : ""); break;
+	case CHK_PATTERN:
+		if (c->pattern_zh)
+			buf_addf(b, zh ? "「%s」须为%s（%s）" : "'%s' must be %s (%s)", label, zh ? c->pattern_zh : c->pattern_en,
+				 c->pattern_src);
+		else
+			buf_addf(b, zh ? "「%s」须匹配 %s" : "'%s' must match %s", label, c->pattern_src ? c->pattern_src : "");
+		break;
 	case CHK_ENUM: buf_addf(b, zh ? "「%s」须为 %s" : "'%s' must be %s", label, c->enum_text ? c->enum_text : ""); break;
-	case CHK_REFERENCE: buf_addf(b, zh ? "「%s」须出现在参考表 %s 中" : "'%s' must be in reference table %s", label, c->ref_text ? c->ref_text : ""); break;
+	case CHK_REFERENCE:
+		if (c->ref_zh)
+			buf_addf(b, zh ? "「%s」须出现在%s（%s）中" : "'%s' must be in %s (%s)", label, zh ? c->ref_zh : c->ref_en,
+				 c->ref_text);
+		else
+			buf_addf(b, zh ? "「%s」须出现在参考表 %s 中" : "'%s' must be in reference table %s", label,
+				 c->ref_text ? c->ref_text : "");
+		break;
 	case CHK_ALIAS: buf_addf(b, zh ? "「%s」用了别名而非规范写法（%s）" : "'%s' uses an alias rather than the canonical form (%s)", label, c->ref_text ? c->ref_text : ""); break;
 	default: buf_addf(b, zh ? "「%s」首尾不能有空格，数字须为半角" : "'%s' has no leading or trailing blanks and half-width digits", label); break;
 	}
