@@ -235,6 +235,7 @@ struct fixer {
 	FILE *out;                     /* the copy, a temporary file until it is complete */
 	iconv_t to_legacy;             /* to write the copy in its GB18030 again, or (iconv_t)-1 */
 	enum csvr_encoding encoding;   /* the input's */
+	const char *stopped_on;        /* the encoding that stopped the reading ("utf-16", "gb18030"), or NULL */
 	bool encoding_detected, had_bom, started, header_done;
 	const char *eol;               /* the copy's line end */
 	int first_eol;                 /* the input's first line end: 0 unknown, '\n', 'c' (CRLF), '\r' */
@@ -479,10 +480,12 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 					"correct them by hand first; not repaired", at));
 		break;
 	case CSVR_EV_UTF16:
+		x->stopped_on = "utf-16";
 		refuse(x, "encoding-error", diag_msg(&x->msg, l, "文件为 UTF-16 编码：请在 Excel 中另存为“CSV UTF-8”，未修复",
 						     "the file is UTF-16: save it as \"CSV UTF-8\" in Excel; not repaired"));
 		break;
 	case CSVR_EV_LEGACY:
+		x->stopped_on = "gb18030";
 		refuse(x, "legacy-encoding",
 		       diag_msg(&x->msg, l, "文件声明为 UTF-8，内容却是 GB18030：请用 --encoding auto，未修复",
 				"the file was declared UTF-8 but is GB18030: give --encoding auto; not repaired"));
@@ -712,8 +715,8 @@ static int fix_one(const struct settings *s, const char *file)
 	else if (x.refused_code || !install(&x, tmp.data, file, dest))
 		unlink(tmp.data);
 	int rc = EXIT_PASS;
-	const char *encoding = encoding_name(x.encoding);
-	const char *source = x.encoding_detected ? "detected" : "declared";
+	const char *encoding = x.stopped_on ? x.stopped_on : encoding_name(x.encoding);
+	const char *source = x.stopped_on || x.encoding_detected ? "detected" : "declared";
 	if (x.refused_code) {
 		diag_file_end(&df, 0, 0, NULL); /* its records are dropped with held: the file was not repaired */
 		fclose(held);
