@@ -107,7 +107,7 @@ static void mend_date(struct mending *m, const struct column *c)
 static void mend_name(struct mending *m, const struct column *c)
 {
 	size_t row;
-	bool alias;
+	bool alias = false; /* stays false for a variant spelling, which is a reference finding */
 	if (!c->ref)
 		return;
 	if (reftable_find(c->ref, c->ref_col, m->text, m->len, &row, &alias)) {
