@@ -116,6 +116,36 @@ static void test_fixture(const char *dir, const char *name)
 	free(want);
 }
 
+/*
+ * An input longer than the encoding sample, GB18030 text in its first line
+ * and a line that straddles the sample's end: read whole and in pieces that
+ * fill the sample at once, just short of it, just past it, and slowly, the
+ * records and events are the same, and the text is read as GB18030.
+ */
+static void test_longer_than_sample(void)
+{
+	static const char title[] = "\xD3\xA2\xB5\xC2\xCA\xD0\r\n";   /* 英德市 */
+	static const char row[] = "441881,\xD3\xA2\xB5\xC2\xCA\xD0,\"a\r\nb\",12.5\r\n";
+	struct buf in = {0};
+	buf_adds(&in, title);
+	while (in.len < 70000)
+		buf_adds(&in, row);
+	char *whole = dump(in.data, in.len, in.len, CSVR_AUTO);
+	static const size_t chunks[] = {1, 3, 4096, 65535, 65536, 65537, 69999};
+	size_t bad = 0;
+	for (size_t i = 0; i < sizeof chunks / sizeof *chunks && !bad; i++) {
+		char *d = dump(in.data, in.len, chunks[i], CSVR_AUTO);
+		if (strcmp(d, whole) != 0)
+			bad = chunks[i];
+		free(d);
+	}
+	CHECK("longer than the sample: the same at every chunk size", bad == 0, "chunk size %zu differs", bad);
+	CHECK("longer than the sample: read as GB18030", strstr(whole, "gb18030 detected") && strstr(whole, "英德市"),
+	      "%.300s", whole);
+	free(whole);
+	buf_free(&in);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -137,5 +167,6 @@ int main(int argc, char **argv)
 		test_fixture(dir, names[i]);
 		free(names[i]);
 	}
+	test_longer_than_sample();
 	return test_status();
 }
