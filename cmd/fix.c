@@ -56,6 +56,7 @@ static const char usage_text[] =
 	"      --backup SUFFIX    with --in-place: keep the original as FILE plus SUFFIX\n"
 	"      --only LIST        only these repairs (comma-separated; see below)\n"
 	"      --skip LIST        all default repairs but these\n"
+	"      --remove-titles    also remove the title rows above the header (repair titles)\n"
 	"      --bom              start the copy with a UTF-8 byte-order mark (for Excel)\n"
 	"      --no-bom           leave out the byte-order mark the input had\n"
 	"      --eol crlf|lf      line ends of the copy (default: as the input's first line)\n"
@@ -68,14 +69,14 @@ static const char usage_text[] =
 	"and letters where numbers, dates and codes belong), case (a credit code's\n"
 	"letters), dates (2025/6/1 and 2025年6月1日 to 2025-06-01), names (aliases and\n"
 	"variant spellings to the canonical value); all by default, and titles (remove\n"
-	"the title rows above the header) when asked with --only.\n"
+	"the title rows above the header) when asked.\n"
 	"\n"
 	"Exit status: 0 every copy written, 2 a file could not be repaired or usage\n"
 	"error, 3 a rule set or reference table is invalid.\n";
 
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_SUFFIX, OPT_IN_PLACE, OPT_BACKUP, OPT_ONLY, OPT_SKIP,
-	OPT_BOM, OPT_NO_BOM, OPT_EOL, OPT_ENCODING, OPT_LANG,
+	OPT_BOM, OPT_NO_BOM, OPT_EOL, OPT_ENCODING, OPT_LANG, OPT_REMOVE_TITLES,
 };
 
 static const struct option long_options[] = {
@@ -88,6 +89,7 @@ static const struct option long_options[] = {
 	{"backup", required_argument, NULL, OPT_BACKUP},
 	{"only", required_argument, NULL, OPT_ONLY},
 	{"skip", required_argument, NULL, OPT_SKIP},
+	{"remove-titles", no_argument, NULL, OPT_REMOVE_TITLES},
 	{"bom", no_argument, NULL, OPT_BOM},
 	{"no-bom", no_argument, NULL, OPT_NO_BOM},
 	{"eol", required_argument, NULL, OPT_EOL},
@@ -144,7 +146,7 @@ static unsigned parse_repairs(const char *option, const char *list)
 static int parse_args(int argc, char **argv, struct settings *s)
 {
 	int c;
-	bool only = false;
+	bool only = false, titles = false;
 	unsigned skip = 0;
 	s->diag = (struct diag_options){.format = OUT_JSON, .lang = lang_from_env(), .fail_on = SEV_ERROR,
 					.max_per_rule = -1, .max_errors = -1};
@@ -161,6 +163,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_BACKUP: s->backup = optarg; break;
 		case OPT_ONLY: s->repairs = parse_repairs("--only", optarg), only = true; break;
 		case OPT_SKIP: skip |= parse_repairs("--skip", optarg); break;
+		case OPT_REMOVE_TITLES: titles = true; break;
 		case OPT_BOM: s->bom = 1; break;
 		case OPT_NO_BOM: s->bom = -1; break;
 		case OPT_EOL:
@@ -188,7 +191,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	}
 	if (only && skip)
 		cli_usage_error("give --only or --skip, not both");
-	s->repairs &= ~skip;
+	s->repairs = (s->repairs | (titles ? 1u << REPAIR_TITLES : 0)) & ~skip;
 	if (s->ruleset_id && s->rules_file)
 		cli_usage_error("give -r or --rules, not both");
 	if (optind >= argc)
