@@ -127,15 +127,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_RULES_DIR: s->rules_dir = optarg; break;
 		case OPT_ENCODING:
 			s->check.encoding_given = true;
-			if (strcmp(optarg, "utf-8") == 0 || strcmp(optarg, "utf8") == 0)
-				s->check.encoding = CSVR_UTF8;
-			else if (strcmp(optarg, "gbk") == 0)
-				s->check.encoding = CSVR_GBK;
-			else if (strcmp(optarg, "gb18030") == 0)
-				s->check.encoding = CSVR_GB18030;
-			else if (strcmp(optarg, "auto") == 0)
-				s->check.encoding = CSVR_AUTO;
-			else
+			if (!csvr_encoding_from_name(optarg, &s->check.encoding))
 				cli_usage_error("unknown encoding '%s' (auto, utf-8, gbk, gb18030)", optarg);
 			break;
 		case OPT_FORMAT: format = optarg; break;

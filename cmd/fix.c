@@ -173,15 +173,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_ENCODING:
 			s->encoding_given = true;
-			if (!strcmp(optarg, "utf-8") || !strcmp(optarg, "utf8"))
-				s->encoding = CSVR_UTF8;
-			else if (!strcmp(optarg, "gbk"))
-				s->encoding = CSVR_GBK;
-			else if (!strcmp(optarg, "gb18030"))
-				s->encoding = CSVR_GB18030;
-			else if (!strcmp(optarg, "auto"))
-				s->encoding = CSVR_AUTO;
-			else
+			if (!csvr_encoding_from_name(optarg, &s->encoding))
 				cli_usage_error("unknown encoding '%s' (auto, utf-8, gbk, gb18030)", optarg);
 			break;
 		case OPT_LANG: s->diag.lang = cli_lang(optarg); break;

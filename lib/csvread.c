@@ -194,6 +194,20 @@ static int never_space(unsigned char c)
 	return 0;
 }
 
+bool csvr_encoding_from_name(const char *name, enum csvr_encoding *e)
+{
+	static const struct { const char *name; enum csvr_encoding e; } names[] = {
+		{"auto", CSVR_AUTO}, {"utf-8", CSVR_UTF8}, {"utf8", CSVR_UTF8}, {"gbk", CSVR_GBK},
+		{"gb18030", CSVR_GB18030},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*e = names[i].e;
+			return true;
+		}
+	return false;
+}
+
 struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h)
 {
 	struct csvr *r = xcalloc(1, sizeof *r);

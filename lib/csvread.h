@@ -89,6 +89,9 @@ static inline bool csvr_cell_blank(const struct csvr_cell *c)
 	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
 }
 
+/* Looks an encoding up by the name rule sets and --encoding give it: auto, utf-8 (utf8), gbk, gb18030. */
+bool csvr_encoding_from_name(const char *name, enum csvr_encoding *e);
+
 /* Creates a reader; the handler is copied.  Returns NULL if iconv lacks the encoding. */
 struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h);
 void csvr_free(struct csvr *r);

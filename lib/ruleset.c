@@ -63,21 +63,10 @@ static void load_dialect(struct loader *L, json_t *root)
 	else if (sk)
 		rs->header_row = (long)json_integer_value(sk) + 1;
 	const char *enc = get_string(L, d, "encoding", "dialect", false);
-	if (enc && strcmp(enc, "auto") == 0) {
-		rs->encoding = CSVR_AUTO; /* as if not declared: each file decides */
-	} else if (enc) {
-		if (strcmp(enc, "utf-8") == 0 || strcmp(enc, "utf8") == 0) {
-			rs->encoding = CSVR_UTF8;
-		} else if (strcmp(enc, "gbk") == 0) {
-			rs->encoding = CSVR_GBK;
-		} else if (strcmp(enc, "gb18030") == 0) {
-			rs->encoding = CSVR_GB18030;
-		} else {
-			lerr(L, "dialect.encoding", false, "unknown encoding '%s' (auto, utf-8, gbk, gb18030)", enc);
-			return;
-		}
-		rs->encoding_declared = true;
-	}
+	if (enc && !csvr_encoding_from_name(enc, &rs->encoding))
+		lerr(L, "dialect.encoding", false, "unknown encoding '%s' (auto, utf-8, gbk, gb18030)", enc);
+	else if (enc)
+		rs->encoding_declared = rs->encoding != CSVR_AUTO; /* auto: as if not declared, each file decides */
 	const char *delim = get_string(L, d, "delimiter", "dialect", false);
 	if (delim) {
 		if (strcmp(delim, ",") && strcmp(delim, "\t") && strcmp(delim, ";"))
