@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
+#include "header.h"
 #include "platform.h"
 #include "progress.h"
 #include "ruleset.h"
@@ -42,7 +43,7 @@ static const char usage_text[] =
 	"      --max-ref-size SIZE\n"
 	"                         largest rule file or reference table, K, M or G suffix\n"
 	"                         (default: 64M)\n"
-	"      --encoding ENC     input encoding: utf-8, gbk or gb18030\n"
+	"      --encoding ENC     auto (decided per file, the default), utf-8, gbk or gb18030\n"
 	"      --sheet NAME       a workbook's sheet, by name or 1-based number\n"
 	"      --format FMT       json or text (default: text on a terminal, else json)\n"
 	"      --color WHEN       auto, always or never (text format)\n"
@@ -89,7 +90,7 @@ static const struct option long_options[] = {
 
 static const struct option_hint hints[] = {
 	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"},
-	{"encoding", "utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
+	{"encoding", "auto utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
 	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
 };
 
@@ -99,8 +100,9 @@ struct settings {
 	struct check_options check;
 	struct diag_options diag;
 	long jobs;
-	struct ruleset **sets;     /* candidates for automatic selection */
+	struct ruleset **sets;     /* candidates for automatic selection and suggestions */
 	int nsets;
+	bool sets_loaded;          /* with -r or --rules: loaded when a header first asks */
 	struct ruleset *fixed;     /* from -r or --rules */
 };
 
@@ -128,14 +130,8 @@ static int parse_args(int argc, char **argv, struct settings *s)
 		case OPT_RULES_DIR: s->rules_dir = optarg; break;
 		case OPT_ENCODING:
 			s->check.encoding_given = true;
-			if (strcmp(optarg, "utf-8") == 0 || strcmp(optarg, "utf8") == 0)
-				s->check.encoding = CSVR_UTF8;
-			else if (strcmp(optarg, "gbk") == 0)
-				s->check.encoding = CSVR_GBK;
-			else if (strcmp(optarg, "gb18030") == 0)
-				s->check.encoding = CSVR_GB18030;
-			else
-				cli_usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
+			if (!csvr_encoding_from_name(optarg, &s->check.encoding))
+				cli_usage_error("unknown encoding '%s' (auto, utf-8, gbk, gb18030)", optarg);
 			break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_COLOR: color = optarg; break;
@@ -187,19 +183,32 @@ static void load_rules(struct settings *s)
 		return;
 	}
 	if (s->ruleset_id) {
-		struct buf path = {0};
-		buf_addf(&path, "%s/%s.json", dir, s->ruleset_id);
-		if (access(path.data, R_OK) != 0)
-			die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them",
-			    s->ruleset_id, path.data);
-		if (!(s->fixed = ruleset_load(path.data)))
+		if (!(s->fixed = ruleset_load_id(dir, s->ruleset_id)))
 			exit(EXIT_BADRULES);
-		buf_free(&path);
 		return;
 	}
 	s->nsets = ruleset_load_dir(dir, &s->sets);
+	s->sets_loaded = true;
 	if (s->nsets < 0)
 		exit(access(dir, R_OK) == 0 ? EXIT_BADRULES : EXIT_TROUBLE);
+}
+
+/*
+ * check_options.fits_instead: the rule set of the rules directory that a
+ * header fits better than rs.  With -r or --rules they are loaded on the
+ * first such header; one that fails to load is left out.
+ */
+static const struct ruleset *fits_instead(void *ctx, const struct ruleset *rs, const struct csvr_record *header)
+{
+	struct settings *s = ctx;
+	if (!s->sets_loaded) {
+		s->sets_loaded = true;
+		s->nsets = ruleset_load_dir(s->rules_dir ? s->rules_dir : ruleset_default_dir(), &s->sets);
+		if (s->nsets < 0) /* the array ends at the last one loaded */
+			for (s->nsets = 0; s->sets && s->sets[s->nsets]; s->nsets++)
+				;
+	}
+	return header_best_fit(s->sets, (size_t)s->nsets, rs, header);
 }
 
 /* Picks the rule set for a file: the fixed one, or the first whose globs match. */
@@ -209,10 +218,7 @@ static const struct ruleset *select_ruleset(const struct settings *s, const char
 		return s->fixed;
 	if (strcmp(file, "-") == 0)
 		return NULL;
-	for (int i = 0; i < s->nsets; i++)
-		if (ruleset_matches(s->sets[i], file))
-			return s->sets[i];
-	return NULL;
+	return ruleset_for_name(s->sets, (size_t)s->nsets, file);
 }
 
 /* Emits the one diagnostic of a file that could not be checked, and its file record. */
@@ -229,7 +235,7 @@ static int report_unchecked(struct diag_file *df, const char *code, const char *
 }
 
 /* Opens a data file; directories and FIFOs-that-fail are refused with a reason. */
-static int open_input(const char *file, const char **why)
+static int open_input(const char *file, int *why)
 {
 	if (strcmp(file, "-") == 0)
 		return STDIN_FILENO;
@@ -237,12 +243,12 @@ static int open_input(const char *file, const char **why)
 	struct stat st;
 	if (fd < 0) {
 		int err = errno; /* Windows refuses to open a directory at all */
-		*why = strerror(stat(file, &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : err);
+		*why = stat(file, &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : err;
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
-		*why = strerror(EISDIR);
+		*why = EISDIR;
 		return -1;
 	}
 	return fd;
@@ -274,6 +280,40 @@ static uint64_t total_size(char **files, int n)
 	return total;
 }
 
+/*
+ * Repeats on stderr, in the same words, a finding that keeps a file from
+ * being checked, unless stdout is a terminal that shows it already.
+ */
+static void tell(const char *file, const char *message)
+{
+	if (!platform_is_terminal(STDOUT_FILENO))
+		warnmsg("%s: %s", file, message);
+}
+
+/* Reports a file that could not be checked, here and on stderr; returns its exit status. */
+static int unchecked(struct diag_file *df, const char *code, const char *message)
+{
+	tell(df->file, message);
+	return report_unchecked(df, code, message);
+}
+
+/* Says that a file whose name no rule set matches was checked with the rule set its header fits. */
+static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct buf *msg)
+{
+	enum lang lang = df->opt->lang;
+	const char *title = lang == LANG_ZH ? rs->title_zh : rs->title_en;
+	struct diag d = DIAG_INIT;
+	d.severity = SEV_WARNING;
+	d.code = d.rule = "no-ruleset";
+	d.message = diag_msg(msg, lang,
+			     "没有与文件名匹配的规则集；表头与规则集 %s（%s）相符，已按其检查：请按 %s 命名文件，或用 -r %s 指定",
+			     "no rule set matches the file name; its header fits rule set %s (%s), which it was "
+			     "checked with: name the file like %s, or give -r %s",
+			     rs->id, title ? title : rs->id, rs->nmatch ? rs->match[0] : rs->id, rs->id);
+	tell(df->file, d.message);
+	diag_emit(df, &d);
+}
+
 /* Output of a file checked in a worker: to the parent, with the file's counts so far. */
 static void send_to_parent(void *ctx, const struct diag_file *f, const char *data, size_t len)
 {
@@ -291,25 +331,36 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 		dopt.write = send_to_parent;
 		dopt.write_ctx = to_parent;
 	}
-	const struct ruleset *rs = select_ruleset(s, file);
+	int why = 0, fd = open_input(file, &why);
+	const struct ruleset *rs = select_ruleset(s, file), *by_header = NULL;
+	if (!rs && fd >= 0 && fd != STDIN_FILENO)
+		rs = by_header = header_fit_file(fd, s->sets, (size_t)s->nsets);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
-	if (!rs) {
-		warnmsg("%s: no rule set matches this file name; name one with -r ID", file);
-		int rc = report_unchecked(&df, "no-ruleset",
-					  diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，请用 -r 指定",
-						   "no rule set matches this file name; name one with -r ID"));
+	int rc = EXIT_TROUBLE;
+	if (fd < 0 && why == ENOENT)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "文件不存在", "no such file"));
+	else if (fd < 0 && why == EISDIR)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "这是一个目录，不是数据文件",
+							 "this is a directory, not a data file"));
+	else if (fd < 0)
+		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s",
+							 diag_strerror(why, dopt.lang)));
+	else if (!rs && fd == STDIN_FILENO)
+		rc = unchecked(&df, "no-ruleset",
+			       diag_msg(&msg, dopt.lang, "标准输入没有文件名可以匹配规则集：请用 -r 指定",
+					"standard input has no file name to match a rule set; name one with -r ID"));
+	else if (!rs)
+		rc = unchecked(&df, "no-ruleset",
+			       diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，表头也不符合任何规则集：请用 -r 指定",
+					"no rule set matches the file name, nor its header; name one with -r ID"));
+	if (fd < 0 || !rs) {
+		if (fd > STDIN_FILENO)
+			close(fd);
 		buf_free(&msg);
 		return rc;
 	}
-	const char *why = NULL;
-	int fd = open_input(file, &why);
-	if (fd < 0) {
-		warnmsg("%s: %s", file, why);
-		int rc = report_unchecked(&df, "io-error",
-					  diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s", why));
-		buf_free(&msg);
-		return rc;
-	}
+	if (by_header)
+		chosen_by_header(&df, rs, &msg);
 	struct check_result res;
 	struct check_options copt = s->check;
 	copt.path = fd == STDIN_FILENO ? NULL : file;
@@ -317,11 +368,17 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		warnmsg("%s: %s", file, res.trouble ? res.trouble
-					: res.size_changed ? "file changed size while it was read" : "read error");
+		tell(file, res.trouble ? res.trouble
+			   : res.size_changed ? diag_msg(&msg, dopt.lang, "读取时文件大小变了", "file changed size while it was read")
+			   : diag_msg(&msg, dopt.lang, "读取出错", "read error"));
 	if (res.over_budget)
-		warnmsg("%s: a rule needed more memory than --max-memory allows; it was not checked to the end", file);
-	df.unchecked = res.unreadable || res.over_budget;
+		tell(file, diag_msg(&msg, dopt.lang, "有规则需要的内存超过 --max-memory，未能检查到底",
+				    "a rule needed more memory than --max-memory allows; it was not checked to the end"));
+	if (res.fits)
+		tell(file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
+				    "not checked with %s", res.fits->id, rs->id));
+	df.unchecked = res.unreadable || res.over_budget || res.fits;
+	df.encoding_source = res.encoding_detected ? "detected" : "declared";
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
 	return df.unchecked ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
@@ -483,6 +540,8 @@ int main(int argc, char **argv)
 		warnmsg("-j %ld: this system cannot check files in parallel: checking them one at a time", s.jobs);
 		s.jobs = 1;
 	}
+	s.check.fits_instead = fits_instead;
+	s.check.fits_instead_ctx = &s;
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;

@@ -21,6 +21,7 @@ static const struct { const char *name, *about; } commands[] = {
 	{"check", "check data files against rule sets (the diagnostic stream)"},
 	{"rules", "list, show, lint and explain rule sets"},
 	{"template", "a blank submission template (CSV or a validating workbook) or a data dictionary"},
+	{"fix", "repair what is safe to repair in data files, and say what changed"},
 	{"annotate", "a checked file as a workbook, its findings coloured and commented"},
 	{"filter", "keep the findings of a stream that match"},
 	{"stat", "count the findings of a stream"},
@@ -55,7 +56,11 @@ static void run(const char *name, char **args)
 	if (len > 0 && (size_t)len < sizeof path && access(path, R_OK) == 0)
 		platform_exec(path, args, false);
 	platform_exec(cmd, args, true);
-	die(EXIT_TROUBLE, "'%s' is not a qy command (%s); 'qy help' lists them", name, strerror(errno));
+	bool zh = lang_from_env() == LANG_ZH;
+	if (errno == ENOENT)
+		die(EXIT_TROUBLE, zh ? "没有“%s”这个命令；qy help 列出所有命令" : "'%s' is not a qy command; 'qy help' lists them",
+		    name);
+	die(EXIT_TROUBLE, zh ? "无法运行 qy-%s：%s" : "cannot run qy-%s: %s", name, diag_strerror(errno, zh ? LANG_ZH : LANG_EN));
 }
 
 int main(int argc, char **argv)

@@ -1,7 +1,7 @@
 /*
  * qy-rules — list, show, lint and explain rule sets.
  *
- * usage: qy-rules [--rules-dir DIR] [--lang zh|en] list [--json]
+ * usage: qy-rules [--rules-dir DIR] [--lang zh|en] [list] [--json]
  *        qy-rules show ID [--json]
  *        qy-rules lint FILE...
  *        qy-rules explain RULE-ID
@@ -30,13 +30,13 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: qy-rules [options] list\n"
+	"usage: qy-rules [options] [list]\n"
 	"       qy-rules [options] show ID\n"
 	"       qy-rules [options] lint FILE...\n"
 	"       qy-rules [options] explain RULE-ID\n"
 	"       qy-rules check-functions\n"
 	"\n"
-	"  list              the rule sets: id, title, version, file\n"
+	"  list              the rule sets: id, title, version, file (also with no subcommand)\n"
 	"  show ID           a rule set's columns and rules as tables\n"
 	"  lint FILE...      check rule files as qy-check does; warn about rules that never fire\n"
 	"  explain RULE-ID   what a rule (ruleset/rule, e.g. air-daily/pm25.range) checks\n"
@@ -101,12 +101,7 @@ static void free_all(struct ruleset **sets, int n)
 /* Loads one rule set by id, exiting 2 if there is none and 3 if it is invalid. */
 static struct ruleset *load_one(const char *id)
 {
-	struct buf path = {0};
-	buf_addf(&path, "%s/%s.json", rules_dir, id);
-	if (access(path.data, R_OK) != 0)
-		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s)", id, path.data);
-	struct ruleset *rs = ruleset_load(path.data);
-	buf_free(&path);
+	struct ruleset *rs = ruleset_load_id(rules_dir, id);
 	if (!rs)
 		exit(EXIT_BADRULES);
 	return rs;
@@ -411,9 +406,10 @@ static int cmd_lint(char **files, int n)
 /* What the file-level checks mean, for explain. */
 static const struct { const char *code, *zh, *en; } structural[] = {
 	{"io-error", "文件无法读取", "the file could not be read"},
-	{"no-ruleset", "没有规则集与文件名匹配", "no rule set matches the file name"},
+	{"no-ruleset", "没有规则集与文件名匹配（表头相符时按其检查，为警告）", "no rule set matches the file name (a warning when the file was checked with the rule set its header fits)"},
+	{"wrong-ruleset", "表头缺少所用规则集的必填列而与另一规则集相符：未检查", "the header lacks required columns of the rule set given and fits another: not checked"},
 	{"encoding-error", "字节不符合文件编码（给出字节偏移），含 NUL 字节或为 UTF-16", "bytes not valid in the file's encoding (with the byte offset), a NUL byte, or a UTF-16 file"},
-	{"legacy-encoding", "文件为 GB18030/GBK：未声明时为错误并提示 --encoding gb18030，已声明时为提示", "the file is GB18030/GBK: an error naming --encoding gb18030 when undeclared, info when declared"},
+	{"legacy-encoding", "按 GB18030/GBK 读取（自动判断或已声明）为提示；声明为 UTF-8 的文件实为 GB18030 时不读取，为错误并给出改法", "read as GB18030/GBK, detected or declared (info); GB18030 where UTF-8 was declared is not read (an error naming the fix)"},
 	{"bom", "文件带 UTF-8 BOM，已去除", "a UTF-8 byte-order mark was stripped"},
 	{"empty-file", "文件为空、找不到表头，或只有表头", "the file is empty, has no header, or has only a header"},
 	{"missing-column", "缺少必填列（错误）或可选列（提示）", "a required column (error) or an optional one (info) is absent"},
@@ -445,9 +441,22 @@ static void describe_check(const struct column *c, enum check k, struct buf *b)
 		buf_free(&allowed);
 		break;
 	}
-	case CHK_PATTERN: buf_addf(b, zh ? "「%s」须匹配 %s" : "'%s' must match %s", label, c->pattern_src ? c->pattern_src : ""); break;
+	case CHK_PATTERN:
+		if (c->pattern_zh)
+			buf_addf(b, zh ? "「%s」须为%s（%s）" : "'%s' must be %s (%s)", label, zh ? c->pattern_zh : c->pattern_en,
+				 c->pattern_src);
+		else
+			buf_addf(b, zh ? "「%s」须匹配 %s" : "'%s' must match %s", label, c->pattern_src ? c->pattern_src : "");
+		break;
 	case CHK_ENUM: buf_addf(b, zh ? "「%s」须为 %s" : "'%s' must be %s", label, c->enum_text ? c->enum_text : ""); break;
-	case CHK_REFERENCE: buf_addf(b, zh ? "「%s」须出现在参考表 %s 中" : "'%s' must be in reference table %s", label, c->ref_text ? c->ref_text : ""); break;
+	case CHK_REFERENCE:
+		if (c->ref_zh)
+			buf_addf(b, zh ? "「%s」须出现在%s（%s）中" : "'%s' must be in %s (%s)", label, zh ? c->ref_zh : c->ref_en,
+				 c->ref_text);
+		else
+			buf_addf(b, zh ? "「%s」须出现在参考表 %s 中" : "'%s' must be in reference table %s", label,
+				 c->ref_text ? c->ref_text : "");
+		break;
 	case CHK_ALIAS: buf_addf(b, zh ? "「%s」用了别名而非规范写法（%s）" : "'%s' uses an alias rather than the canonical form (%s)", label, c->ref_text ? c->ref_text : ""); break;
 	default: buf_addf(b, zh ? "「%s」首尾不能有空格，数字须为半角" : "'%s' has no leading or trailing blanks and half-width digits", label); break;
 	}
@@ -658,9 +667,7 @@ int main(int argc, char **argv)
 	}
 	if (!rules_dir)
 		rules_dir = ruleset_default_dir();
-	if (optind >= argc)
-		cli_usage_error("name a subcommand: list, show, lint or explain");
-	const char *cmd = argv[optind++];
+	const char *cmd = optind < argc ? argv[optind++] : "list"; /* alone, it lists the rule sets */
 	int nargs = argc - optind;
 	int rc;
 	if (!strcmp(cmd, "list") && nargs == 0)

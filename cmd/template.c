@@ -2,12 +2,13 @@
  * qy-template — a blank submission template for a rule set, or its data
  * dictionary.
  *
- * usage: qy-template [--bom] [--lang zh|en] ID
+ * usage: qy-template [--bom] [--names] ID
  *        qy-template --xlsx [--lang zh|en] ID > FILE.xlsx
  *        qy-template --dictionary [--lang zh|en] ID
  *
- * The template is one CSV header row: the columns' labels (their names with
- * --lang en), which qy-check matches back to the columns.  --bom starts it
+ * The template is one CSV header row: the columns' labels, whatever the
+ * language (their names with --names), which qy-check matches back to the
+ * columns.  --bom starts it
  * with a UTF-8 byte-order mark so that Excel opens it as UTF-8.  The
  * dictionary is Markdown: each column's label, type, unit, whether it is
  * required, its allowed values and the rules that read it.
@@ -22,6 +23,7 @@
  * second sheet.  A check whose severity is a warning warns instead of refusing.
  */
 #include "cli.h"
+#include "csvwrite.h"
 #include "diag.h"
 #include "expr.h"
 #include "rules.h"
@@ -37,7 +39,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: qy-template [--bom] [--lang zh|en] ID\n"
+	"usage: qy-template [--bom] [--names] ID\n"
 	"       qy-template --xlsx [--lang zh|en] ID > FILE.xlsx\n"
 	"       qy-template --dictionary [--lang zh|en] ID\n"
 	"\n"
@@ -46,8 +48,9 @@ static const char usage_text[] =
 	"\n"
 	"      --bom            start the CSV with a UTF-8 byte-order mark (for Excel)\n"
 	"      --xlsx           write an .xlsx workbook that validates what is typed\n"
+	"      --names          a header of the column names, not their labels\n"
 	"      --dictionary     print the data dictionary instead\n"
-	"      --lang LANG      zh (labels) or en (column names); default from LANG\n"
+	"      --lang LANG      the dictionary's language, zh or en; default from LANG\n"
 	"      --rules-dir DIR  rules directory (default: $QY_RULES or the installed one)\n"
 	"      --ref-dir DIR    another directory a rule set's reference tables may be in\n"
 	"      --max-ref-size SIZE\n"
@@ -56,11 +59,12 @@ static const char usage_text[] =
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n";
 
-enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR, OPT_XLSX };
+enum { OPT_BOM = 256, OPT_DICTIONARY, OPT_LANG, OPT_RULES_DIR, OPT_XLSX, OPT_NAMES };
 
 static const struct option long_options[] = {
 	{"bom", no_argument, NULL, OPT_BOM},
 	{"dictionary", no_argument, NULL, OPT_DICTIONARY},
+	{"names", no_argument, NULL, OPT_NAMES},
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 	CLI_RULE_FILE_OPTIONS,
@@ -73,33 +77,21 @@ static const struct option_hint hints[] = {
 	{"lang", "zh en"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"}, {NULL, NULL},
 };
 
-/* Writes one CSV cell, quoted when it holds a comma, a quote or a line break. */
-static void csv_cell(const char *s)
+/* Writes the template: one header row of the labels (or names), after a BOM on request. */
+static void print_template(const struct ruleset *rs, bool names, bool bom)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
-static void print_template(const struct ruleset *rs, enum lang lang, bool bom)
-{
+	struct buf line = {0};
 	if (bom)
-		fputs("\xEF\xBB\xBF", stdout);
+		buf_adds(&line, "\xEF\xBB\xBF");
 	for (size_t i = 0; i < rs->ncols; i++) {
-		const struct column *c = &rs->cols[i];
+		const char *text = names ? rs->cols[i].name : column_shown(&rs->cols[i]);
 		if (i)
-			putchar(',');
-		csv_cell(lang == LANG_ZH && c->label ? c->label : c->name);
+			buf_addc(&line, ',');
+		csvw_cell(&line, text, strlen(text), ',');
 	}
-	putchar('\n');
+	buf_addc(&line, '\n');
+	fwrite(line.data, 1, line.len, stdout);
+	buf_free(&line);
 }
 
 /* Writes text for a Markdown table cell: pipes escaped, line breaks as spaces. */
@@ -469,7 +461,7 @@ static void write_workbook(const struct ruleset *rs, enum lang lang)
 int main(int argc, char **argv)
 {
 	int c;
-	bool bom = false, dictionary = false, xlsx = false;
+	bool bom = false, dictionary = false, xlsx = false, names = false;
 	const char *dir = NULL;
 	enum lang lang = lang_from_env();
 	cli_init("qy-template");
@@ -478,6 +470,7 @@ int main(int argc, char **argv)
 		case OPT_BOM: bom = true; break;
 		case OPT_DICTIONARY: dictionary = true; break;
 		case OPT_XLSX: xlsx = true; break;
+		case OPT_NAMES: names = true; break;
 		case OPT_RULES_DIR: dir = optarg; break;
 		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
@@ -487,16 +480,11 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		cli_usage_error("name one rule set, e.g. qy-template air-daily");
-	if (bom && dictionary)
-		cli_usage_error("--bom applies to the CSV template, not to --dictionary");
-	if (xlsx && (bom || dictionary))
-		cli_usage_error("--xlsx writes a workbook: give it without --bom and --dictionary");
-	struct buf path = {0};
-	buf_addf(&path, "%s/%s.json", dir ? dir : ruleset_default_dir(), argv[optind]);
-	if (access(path.data, R_OK) != 0)
-		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them", argv[optind], path.data);
-	struct ruleset *rs = ruleset_load(path.data);
-	buf_free(&path);
+	if ((bom || names) && dictionary)
+		cli_usage_error("--bom and --names apply to the CSV template, not to --dictionary");
+	if (xlsx && (bom || names || dictionary))
+		cli_usage_error("--xlsx writes a workbook: give it without --bom, --names and --dictionary");
+	struct ruleset *rs = ruleset_load_id(dir ? dir : ruleset_default_dir(), argv[optind]);
 	if (!rs)
 		return EXIT_BADRULES;
 	if (dictionary)
@@ -504,7 +492,7 @@ int main(int argc, char **argv)
 	else if (xlsx)
 		write_workbook(rs, lang);
 	else
-		print_template(rs, lang, bom);
+		print_template(rs, names, bom);
 	ruleset_free(rs);
 	close_stdout();
 	return EXIT_PASS;

@@ -248,6 +248,81 @@ bool parse_month(const char *s, size_t n, double *months)
 	return true;
 }
 
+/* True if s[0..n) is the text lit. */
+static bool equals(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+/* Reads one or two digits; returns how many, 0 if there is none (or more). */
+static size_t read_short_number(const char *s, size_t n, int *v)
+{
+	size_t k = 0;
+	*v = 0;
+	while (k < n && k < 2 && is_digit(s[k]))
+		*v = *v * 10 + (s[k++] - '0');
+	return k < n && is_digit(s[k]) ? 0 : k;
+}
+
+/* True if lit is at s + *i; then advances *i past it. */
+static bool skip_text(const char *s, size_t n, size_t *i, const char *lit)
+{
+	size_t len = strlen(lit);
+	if (n - *i < len || memcmp(s + *i, lit, len) != 0)
+		return false;
+	*i += len;
+	return true;
+}
+
+/* True for the time Excel writes after a date at midnight: " 0:00", " 00:00:00". */
+static bool is_midnight(const char *s, size_t n)
+{
+	static const char *const forms[] = {" 0:00", " 00:00", " 0:00:00", " 00:00:00"};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++)
+		if (equals(s, n, forms[i]))
+			return true;
+	return false;
+}
+
+enum date_form date_form(const char *s, size_t n, bool month, int *y, int *m, int *d)
+{
+	size_t i = 4, k;
+	char sep = 0;
+	*d = 1;
+	if (n < 4 || !read_digits(s, 4, y))
+		return DATE_NOT;
+	bool cjk = skip_text(s, n, &i, "年");
+	if (!cjk && i < n && (s[i] == '-' || s[i] == '/' || s[i] == '.'))
+		sep = s[i++];
+	if ((!cjk && !sep) || !(k = read_short_number(s + i, n - i, m)))
+		return DATE_NOT;
+	bool iso = sep == '-' && k == 2;
+	i += k;
+	if (cjk && !skip_text(s, n, &i, "月"))
+		return DATE_NOT;
+	if (!month) {
+		if (!cjk && !(i < n && s[i++] == sep))
+			return DATE_NOT;
+		if (!(k = read_short_number(s + i, n - i, d)))
+			return DATE_NOT;
+		iso = iso && k == 2;
+		i += k;
+		if (cjk && !skip_text(s, n, &i, "日"))
+			skip_text(s, n, &i, "号");
+		if (i < n && is_midnight(s + i, n - i)) {
+			i = n;
+			iso = false;
+		}
+	}
+	if (i != n)
+		return DATE_NOT;
+	if (*m < 1 || *m > 12)
+		return DATE_NO_SUCH_MONTH;
+	if (*d < 1 || *d > days_in_month(*y, *m))
+		return DATE_NO_SUCH_DAY;
+	return iso ? DATE_ISO : DATE_OTHER_FORM;
+}
+
 /* GB 32100-2015 character set: the value of a character is its index. */
 static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -283,11 +358,6 @@ static enum parse_result permit_check(const char *s, size_t n)
 	if (n != 22 || !read_digits(s + 18, 3, &seq) || seq == 0 || s[21] < 'A' || s[21] > 'Z')
 		return PARSE_BAD;
 	return uscc_check(s, 18);
-}
-
-static bool equals(const char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && memcmp(s, lit, n) == 0;
 }
 
 static bool equals_nocase(const char *s, size_t n, const char *lit)

@@ -28,6 +28,11 @@ bool coltype_from_name(const char *name, enum coltype *t);
 const char *coltype_form(enum coltype t);
 /* True for types whose cells are numbers (full-width digits are then a finding). */
 bool coltype_is_numeric(enum coltype t);
+/* True for the types of numbers, dates and codes: full-width forms there are a finding and are folded. */
+static inline bool coltype_folds_width(enum coltype t)
+{
+	return t != TYPE_STRING && t != TYPE_WATER_CLASS && t != TYPE_BOOLEAN;
+}
 
 /*
  * Parses a cell of type t.  On success *value holds a comparable number:
@@ -60,6 +65,22 @@ void civil_from_days(double days, int *y, int *m, int *d);
 
 /* Formats a day number back as YYYY-MM-DD into out (16 bytes of room). */
 void format_date(double days, char *out);
+
+/* How a date or month cell is written, for advice and repair beyond what cell_parse accepts. */
+enum date_form {
+	DATE_NOT,            /* no date in a form this knows */
+	DATE_ISO,            /* YYYY-MM-DD (YYYY-MM), a real day (month) */
+	DATE_OTHER_FORM,     /* a real day in another form: 2025/6/1, 2025.6.1, 2025-6-1, 2025年6月1日 */
+	DATE_NO_SUCH_MONTH,  /* a month over 12, or 0 */
+	DATE_NO_SUCH_DAY,    /* a day the month does not have: 2025-06-31 */
+};
+
+/*
+ * Reads a date (a month when month is set: 2025/6, 2025年6月) in the ISO form
+ * or one of the others clerks write, a date perhaps followed by Excel's time
+ * of midnight (" 0:00"); sets *y, *m and *d (1 for a month) as written.
+ */
+enum date_form date_form(const char *s, size_t n, bool month, int *y, int *m, int *d);
 
 /* Checks an 18-character unified social credit code (GB 32100-2015). */
 enum parse_result uscc_check(const char *s, size_t n);

@@ -8,7 +8,9 @@
  * (recbatch, relay) and keeps them in file order.
  */
 #include "check.h"
+#include "advice.h"
 #include "book.h"
+#include "header.h"
 #include "keyset.h"
 #include "recbatch.h"
 #include "relay.h"
@@ -21,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TITLE_ROWS_MAX 10
 #define READ_CHUNK (1024 * 1024)
 #define BATCHES 4                  /* batches in flight between the two threads */
 #define BATCH_RECORDS 1024
@@ -70,6 +71,7 @@ struct in_order {
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
 	struct buf key_text;
+	struct buf key_fold;         /* a key cell made half-width */
 	struct rules_state *rules;
 	struct buf msg;
 };
@@ -82,11 +84,14 @@ struct checker {
 	struct book *book;         /* reading a workbook, or NULL */
 	bool book_stop;            /* the workbook could not be read to its end */
 	const char *book_trouble;  /* why, when it is not a workbook at all (static), or NULL */
-	enum csvr_encoding encoding;
+	enum csvr_encoding requested;  /* as declared or given, or CSVR_AUTO */
+	enum csvr_encoding encoding;   /* the one read, once the reader decided */
+	bool encoding_known, encoding_detected;
 	enum lang lang;
 	size_t max_field;
 	bool header_done;
 	bool legacy_stop;
+	const struct ruleset *fits;  /* the rule set the header fits instead: nothing more is checked */
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
@@ -102,7 +107,7 @@ struct checker {
 	char *byte_event_message;
 	const char *county;        /* of the record being checked (a reference-table cell), or NULL */
 	bool county_looked_up;     /* the county column's reference lookup, done once a record */
-	bool county_found, county_alias;
+	bool county_found, county_alias, county_width;  /* county_width: found in half-width */
 	size_t county_row;
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
@@ -121,7 +126,13 @@ struct checker {
 };
 
 /* The column as the clerk sees it in the header: its label, else its name. */
-static const char *shown(const struct column *c) { return c->label ? c->label : c->name; }
+static const char *shown(const struct column *c) { return column_shown(c); }
+
+/* An encoding as messages name it. */
+static const char *encoding_label(enum csvr_encoding e)
+{
+	return e == CSVR_GBK ? "GBK" : e == CSVR_GB18030 ? "GB18030" : "UTF-8";
+}
 
 /* Emits a finding, or keeps it in the batch when its record goes to the helper. */
 static void report(struct checker *k, const struct diag *d)
@@ -177,9 +188,32 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 	case CSVR_EV_BOM:
 		code = "bom";
 		sev = SEV_INFO;
-		diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
-			 "file starts with a UTF-8 byte-order mark (ignored)");
+		if (k->requested == CSVR_GBK || k->requested == CSVR_GB18030)
+			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），因此按 UTF-8 读取，而不是指定的 %s",
+				 "file starts with a UTF-8 byte-order mark, so it is read as UTF-8, not as the %s asked for",
+				 encoding_label(k->requested));
+		else
+			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
+				 "file starts with a UTF-8 byte-order mark (ignored)");
 		break;
+	case CSVR_EV_ENCODING:
+		k->encoding = ev->encoding;
+		k->encoding_known = true;
+		k->encoding_detected = ev->detected;
+		if (ev->encoding == CSVR_UTF8)
+			return;
+		code = "legacy-encoding";
+		sev = SEV_INFO;
+		if (ev->detected)
+			diag_msg(m, k->lang, "按文件内容判断为 %s 编码（中文版 Excel 的默认编码）并按此读取，位置均指原文件",
+				 "read as %s, detected from the content (the default of Chinese Excel); "
+				 "positions refer to the original file", encoding_label(ev->encoding));
+		else
+			diag_msg(m, k->lang, "按 %s 编码读取（已声明），位置均指原文件",
+				 "read as %s (declared); positions refer to the original file",
+				 encoding_label(ev->encoding));
+		emit_file_level(k, sev, code, NULL, 0, 0, m->data);
+		return;
 	case CSVR_EV_BAD_BYTES:
 	case CSVR_EV_NUL:
 		k->byte_event = *ev;
@@ -190,7 +224,7 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 				   "NUL byte at byte offset %llu; a text file has none", at)
 			: diag_msg(m, k->lang, "字节偏移 %llu 处的 0x%02X 不是有效的 %s 编码",
 				   "at byte offset %llu, 0x%02X is not valid %s", at, ev->bytes[0],
-				   k->encoding == CSVR_UTF8 ? "UTF-8" : k->encoding == CSVR_GBK ? "GBK" : "GB18030"));
+				   encoding_label(k->encoding)));
 		return;
 	case CSVR_EV_TRUNCATED:
 		diag_msg(m, k->lang, "文件在字节偏移 %llu 处的多字节字符中间结束",
@@ -204,10 +238,10 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		code = "legacy-encoding";
 		k->legacy_stop = true;
 		diag_msg(m, k->lang,
-			 "文件不是 UTF-8，而是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起）："
-			 "请加 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
-			 "file is not UTF-8 but GB18030/GBK (the default of Chinese Excel; from byte offset %llu): "
-			 "re-run with --encoding gb18030, or save it as \"CSV UTF-8\"", at);
+			 "文件声明为 UTF-8，内容却是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起），未读取："
+			 "请用 --encoding auto 或 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
+			 "file was declared UTF-8 but is GB18030/GBK (the default of Chinese Excel; from byte offset %llu) "
+			 "and was not read: re-run with --encoding auto or --encoding gb18030, or save it as \"CSV UTF-8\"", at);
 		break;
 	case CSVR_EV_OVERSIZED: {
 		struct diag d = DIAG_INIT;
@@ -277,29 +311,28 @@ static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
 	k->byte_event_pending = false;
 }
 
-/* True if a cell holds nothing but blanks. */
-static bool cell_blank(const struct csvr_cell *c)
+/*
+ * Reports, when the header lacks required columns and fits another rule set,
+ * that the file is checked with the wrong one, instead of a finding for each
+ * missing and unknown column; true if it did.
+ */
+static bool wrong_ruleset(struct checker *k, const struct csvr_record *rec)
 {
-	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
-}
-
-/* True for a title row: at most one non-empty cell, and that one names no column. */
-static bool is_title_row(const struct checker *k, const struct csvr_record *rec)
-{
-	size_t filled = 0, last = 0;
-	for (size_t i = 0; i < rec->ncells; i++)
-		if (!cell_blank(&rec->cells[i]))
-			filled++, last = i;
-	if (filled == 0)
-		return true;
-	if (filled > 1 || k->rs->ncols == 1)
+	struct header_fit fit;
+	if (!k->opt->fits_instead)
 		return false;
-	const struct csvr_cell *c = &rec->cells[last];
-	char *folded = xmalloc(4 * c->len + 1);
-	size_t len = utf8_fold_name((const unsigned char *)c->data, c->len, folded);
-	bool names_column = strmap_get(&k->rs->header_names, folded, len, NULL);
-	free(folded);
-	return !names_column;
+	header_fit(k->rs, rec, &fit);
+	if (!fit.required_missing || !(k->fits = k->opt->fits_instead(k->opt->fits_instead_ctx, k->rs, rec)))
+		return false;
+	const struct ruleset *other = k->fits;
+	const char *title = k->lang == LANG_ZH ? other->title_zh : other->title_en;
+	emit_file_level(k, SEV_ERROR, "wrong-ruleset", rec, 0, 0,
+			diag_msg(&k->msg, k->lang,
+				 "表头缺少规则集 %s 的 %zu 个必填列，而与规则集 %s（%s）相符：文件未检查，请用 -r %s 检查",
+				 "the header does not fit rule set %s (%zu required columns missing) but fits rule set %s "
+				 "(%s): the file was not checked; check it with -r %s",
+				 k->rs->id, fit.required_missing, other->id, title ? title : other->id, other->id));
+	return true;
 }
 
 /* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
@@ -413,6 +446,22 @@ static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, siz
 	return m->found;
 }
 
+/*
+ * Looks up the half-width form of a value written with full-width
+ * characters (４４１８８１ for 441881), leaving it in k->folded; true if the
+ * table has it.
+ */
+static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
+{
+	if (!utf8_may_have_fullwidth((const unsigned char *)s, n))
+		return false;
+	bool changed;
+	buf_reset(&k->folded);
+	buf_grow(&k->folded, n + 1);
+	k->folded.len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
+	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
+}
+
 /* Works out the record's county from the county column, if the rule set has one. */
 static void find_county(struct checker *k, const struct csvr_record *rec)
 {
@@ -427,16 +476,20 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	const struct csvr_cell *c = &rec->cells[f];
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+	const char *s = c->data + lead;
+	size_t n = c->len - lead - trail;
 	k->county_looked_up = true;
-	k->county_found = find_ref(k, rs->county_col, c->data + lead, c->len - lead - trail,
-				   &k->county_row, &k->county_alias);
+	k->county_found = find_ref(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
+	k->county_width = !k->county_found &&
+			  find_ref_halfwidth(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
+	k->county_found = k->county_found || k->county_width;
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 }
 
-/* Emits a finding about one cell of a column. */
-static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
-			 size_t col, enum check chk, const char *expected, const char *message)
+/* Emits a finding about one cell of a column, at the severity given. */
+static void cell_finding_at(struct checker *k, const struct csvr_record *rec, size_t file_col, size_t col,
+			    enum check chk, enum severity severity, const char *expected, const char *message)
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[file_col];
@@ -445,7 +498,7 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	buf_addc(&k->rule, '.');
 	buf_adds(&k->rule, check_code(chk));
 	struct diag d = DIAG_INIT;
-	d.severity = c->severity[chk];
+	d.severity = severity;
 	d.code = check_code(chk);
 	d.rule = k->rule.data;
 	d.message = message;
@@ -457,27 +510,11 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	emit_at(k, &d, rec);
 }
 
-/* Chinese names of the column types, for messages. */
-static const char *type_zh(enum coltype t)
+/* Emits a finding about one cell of a column, at the severity of its check. */
+static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
+			 size_t col, enum check chk, const char *expected, const char *message)
 {
-	static const char *const names[TYPE_COUNT] = {
-		"文本", "整数", "数值", "0–100 的百分比", "日期（YYYY-MM-DD，如 2025-06-01）",
-		"月份（YYYY-MM）", "年份（YYYY）", "是/否", "18 位统一社会信用代码",
-		"22 位排污许可证编号", "水质类别（Ⅰ–Ⅴ、劣Ⅴ）",
-	};
-	return names[t];
-}
-
-/* English names of the column types, for messages. */
-static const char *type_en(enum coltype t)
-{
-	static const char *const names[TYPE_COUNT] = {
-		"text", "an integer", "a number", "a percentage from 0 to 100",
-		"a date (YYYY-MM-DD, e.g. 2025-06-01)", "a month (YYYY-MM)", "a year (YYYY)",
-		"是/否, true/false or 1/0", "an 18-character unified social credit code",
-		"a 22-character discharge permit number", "a water class (Ⅰ–Ⅴ, 劣Ⅴ)",
-	};
-	return names[t];
+	cell_finding_at(k, rec, file_col, col, chk, k->rs->cols[col].severity[chk], expected, message);
 }
 
 /* A column's allowed range, as the finding's "expected" and in the message's words; made once. */
@@ -547,9 +584,7 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	buf_addf(&k->expected, "matches %s", c->pattern_src);
 	char *expected = xstrdup(k->expected.data);
 	if (rc == PCRE2_ERROR_NOMATCH) {
-		cell_finding(k, rec, f, col, CHK_PATTERN, expected,
-			     diag_msg(&k->msg, k->lang, "「%s」格式不符合要求", "'%s' does not have the required form",
-				      shown(c)));
+		cell_finding(k, rec, f, col, CHK_PATTERN, expected, advice_pattern(&k->msg, k->lang, c));
 	} else {
 		struct diag d = DIAG_INIT;
 		struct buf rule = {0};
@@ -570,22 +605,37 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	free(expected);
 }
 
-/* Looks a value up in the column's reference table; aliases give a warning. */
+static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n);
+
+/*
+ * Looks a value up in the column's reference table; aliases give a warning,
+ * and a value in full-width characters whose half-width form is there a
+ * whitespace warning (the rules see the half-width form).
+ */
 static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
 		      const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
 	size_t row;
-	bool alias, found;
+	bool alias, found, width;
 	if (col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
-		found = k->county_found, row = k->county_row, alias = k->county_alias;
+		found = k->county_found, row = k->county_row, alias = k->county_alias, width = k->county_width;
 	else
-		found = find_ref(k, col, s, n, &row, &alias);
+		found = find_ref(k, col, s, n, &row, &alias), width = false;
+	if (!found)
+		found = width = find_ref_halfwidth(k, col, s, n, &row, &alias);
+	else if (width) /* find_county's fold, made again: k->folded has served other cells since */
+		find_ref_halfwidth(k, col, s, n, &row, &alias);
+	if (width) { /* the half-width form is what the rules see, and what the clerk is told to write */
+		s = memcpy(fold_room(k, rec, k->folded.len), k->folded.data, k->folded.len);
+		n = k->folded.len;
+		if (c->type == TYPE_STRING) /* the other types fold full-width forms in check_cell */
+			k->values[col] = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
+		cell_finding(k, rec, f, col, CHK_WHITESPACE, "half-width characters",
+			     advice_whitespace(&k->msg, k->lang, c, false, true, s, n));
+	}
 	if (!found) {
-		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text,
-			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不在参考表 %s 中",
-				      "'%s' value \"%.*s\" is not in reference table %s",
-				      shown(c), (int)n, s, c->ref_text));
+		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text, advice_reference(&k->msg, k->lang, c, s, n));
 	} else if (alias) {
 		const char *canonical = reftable_cell(c->ref, row, c->ref_col);
 		cell_finding(k, rec, f, col, CHK_ALIAS, canonical,
@@ -647,6 +697,48 @@ static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t 
 	return room;
 }
 
+/* The cell of the record's credit code column that holds code (18 characters), or SIZE_MAX. */
+static size_t credit_code_cell(const struct checker *k, const struct csvr_record *rec, const char *code)
+{
+	for (size_t i = 0; i < k->rs->ncols; i++) {
+		size_t f = k->col_to_file[i];
+		if (k->rs->cols[i].type != TYPE_USCC || f == SIZE_MAX || f >= rec->ncells)
+			continue;
+		const unsigned char *u = (const unsigned char *)rec->cells[f].data;
+		size_t n = rec->cells[f].len, lead = utf8_blank_len(u, n);
+		size_t len = n - lead - utf8_blank_len_back(u + lead, n - lead);
+		if (len == 18 && memcmp(u + lead, code, 18) == 0)
+			return f;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Reports a wrong check character.  A permit number carries its holder's
+ * credit code: when the record's credit code cell holds the same code, the
+ * warning is given there and the permit's finding (info) refers to it.
+ */
+static void check_digit_finding(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+				const char *s)
+{
+	const struct column *c = &k->rs->cols[col];
+	char want[2] = {uscc_check_char(s), '\0'};
+	size_t code_cell = c->type == TYPE_PERMIT ? credit_code_cell(k, rec, s) : SIZE_MAX;
+	if (code_cell == SIZE_MAX) {
+		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
+			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
+				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
+				      shown(c), s[17], want));
+		return;
+	}
+	char letter[16];
+	cell_column_name(code_cell, letter);
+	cell_finding_at(k, rec, f, col, CHK_CHECK_DIGIT, SEV_INFO, want,
+			diag_msg(&k->msg, k->lang, "「%s」所含统一社会信用代码与 %s%llu 相同，其校验位问题见该单元格",
+				 "'%s' carries the credit code of cell %s%llu, whose check character is reported there",
+				 shown(c), letter, (unsigned long long)rec->row));
+}
+
 /* Runs every built-in check of one column on one cell. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
 {
@@ -668,44 +760,31 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 					      "'%s' is required but empty", shown(c)));
 		return;
 	}
-	bool flagged = false;
-	if (lead || trail) {
-		cell_finding(k, rec, f, col, CHK_WHITESPACE, "no leading or trailing blanks",
-			     diag_msg(&k->msg, k->lang, "「%s」首尾有空格", "'%s' has leading or trailing blanks",
-				      shown(c)));
-		flagged = true;
-	}
-	if (c->type != TYPE_STRING && c->type != TYPE_WATER_CLASS && c->type != TYPE_BOOLEAN &&
-	    utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	bool width = false;
+	if (coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
 		size_t len = utf8_halfwidth((const unsigned char *)s, n, k->folded.data, &changed);
 		if (changed) {
-			if (!flagged)
-				cell_finding(k, rec, f, col, CHK_WHITESPACE, "half-width characters",
-					     diag_msg(&k->msg, k->lang, "「%s」含全角字符，应使用半角",
-						      "'%s' has full-width characters where half-width belong",
-						      shown(c)));
 			s = memcpy(fold_room(k, rec, len), k->folded.data, len);
 			n = len;
+			width = true;
 		}
 	}
+	if (lead || trail || width)
+		cell_finding(k, rec, f, col, CHK_WHITESPACE, width ? "half-width characters" : "no leading or trailing blanks",
+			     advice_whitespace(&k->msg, k->lang, c, lead || trail, width, s, n));
 	double v;
 	enum parse_result pr = cell_parse(c->type, s, n, &v);
 	if (pr == PARSE_BAD) {
-		cell_finding(k, rec, f, col, CHK_TYPE, coltype_form(c->type),
-			     diag_msg(&k->msg, k->lang, "「%s」应为%s", "'%s' must be %s", shown(c),
-				      k->lang == LANG_ZH ? type_zh(c->type) : type_en(c->type)));
+		const char *expected;
+		advice_type(&k->msg, k->lang, c, s, n, &k->expected, &expected);
+		cell_finding(k, rec, f, col, CHK_TYPE, expected, k->msg.data);
 		return;
 	}
-	if (pr == PARSE_CHECK_DIGIT) {
-		char want[2] = {uscc_check_char(s), '\0'};
-		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
-			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
-				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
-				      shown(c), s[17], want));
-	}
+	if (pr == PARSE_CHECK_DIGIT)
+		check_digit_finding(k, rec, f, col, s);
 	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
 		const struct range_texts *range = range_texts(k, col);
 		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
@@ -748,8 +827,26 @@ static void add_key_part(struct buf *key, const char *s, size_t len)
 	buf_add(key, s, len);
 }
 
-/* Builds a record's key for every unique set into keys, their bytes appended to text. */
-static void build_unique_keys(const struct in_order *o, const struct csvr_record *rec, struct buf *text,
+/* True if s has a byte past ASCII, eight at a time: a key cell that has none needs no folding. */
+static inline bool has_high_byte(const char *s, size_t n)
+{
+	uint64_t any = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= (unsigned char)s[i];
+	return any & 0x8080808080808080ULL;
+}
+
+/*
+ * Builds a record's key for every unique set into keys, their bytes appended
+ * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key.
+ */
+static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
 {
 	const struct ruleset *rs = o->rs;
@@ -766,8 +863,16 @@ static void build_unique_keys(const struct in_order *o, const struct csvr_record
 			const struct csvr_cell *c = &rec->cells[f];
 			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+			const char *p = c->data + lead;
 			complete = len > 0;
-			add_key_part(text, c->data + lead, len);
+			if (has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
+				bool changed;
+				buf_reset(&o->key_fold);
+				buf_grow(&o->key_fold, len + 1);
+				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
+				p = o->key_fold.data;
+			}
+			add_key_part(text, p, len);
 		}
 		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
 		if (complete)
@@ -827,11 +932,14 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		uint64_t first = o->first[u];
 		if (!first)
 			continue;
-		struct buf values = {0};
+		struct buf values = {0}, labels = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
 			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
 			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
+			buf_addf(&labels, "%s%s", i ? "+" : "", column_shown(&rs->cols[key->cols[i]]));
 		}
+		char letter[16];
+		cell_column_name(o->col_to_file[key->cols[0]], letter);
 		struct buf rule = {0}, expected = {0};
 		buf_addf(&rule, "%s.unique", key->id);
 		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
@@ -847,11 +955,11 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
 		d.expected = expected.data;
-		d.message = diag_msg(&o->msg, o->lang, "重复记录：（%s）=（%s）与第 %llu 行相同",
-				     "duplicate key (%s) = (%s): same as row %llu", key->id, values.data,
-				     (unsigned long long)first);
+		d.message = diag_msg(&o->msg, o->lang, "重复记录：%s 为（%s），与第 %llu 行（单元格 %s%llu）相同",
+				     "duplicate %s (%s): same as row %llu (cell %s%llu)", labels.data, values.data,
+				     (unsigned long long)first, letter, (unsigned long long)first);
 		diag_emit(o->out, &d);
-		buf_free(&values), buf_free(&rule), buf_free(&expected);
+		buf_free(&values), buf_free(&labels), buf_free(&rule), buf_free(&expected);
 	}
 }
 
@@ -884,7 +992,7 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 	struct buf *m = &k->msg;
 	bool blank = true;
 	for (size_t i = 0; i < rec->ncells && blank; i++)
-		blank = cell_blank(&rec->cells[i]);
+		blank = csvr_cell_blank(&rec->cells[i]);
 	if (blank && rec->total_cells <= rec->ncells) {
 		emit_file_level(k, SEV_INFO, "blank-row", rec, 0, 0,
 				diag_msg(m, k->lang, "空行", "blank row"));
@@ -896,7 +1004,7 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 	if (rec->total_cells > k->header_cells) {
 		bool data_lost = rec->total_cells > rec->ncells;
 		for (size_t i = k->header_cells; i < rec->ncells && !data_lost; i++)
-			data_lost = !cell_blank(&rec->cells[i]);
+			data_lost = !csvr_cell_blank(&rec->cells[i]);
 		struct diag d = DIAG_INIT;
 		d.severity = data_lost ? SEV_ERROR : SEV_INFO;
 		d.code = d.rule = "extra-cell";
@@ -1082,15 +1190,14 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 {
 	struct checker *k = ctx;
 	k->rows = rec->row;
+	if (k->fits)
+		return;
 	if (k->helper && !k->byte_event_pending && hand_over(k, rec))
 		return;
 	sync_with_helper(k);
 	flush_byte_event(k, rec);
 	if (!k->header_done) {
-		long header_row = k->rs->header_row;
-		bool title = header_row ? (long)rec->row < header_row
-					: rec->row <= TITLE_ROWS_MAX && is_title_row(k, rec);
-		if (!title)
+		if (!header_above(k->rs, rec) && !wrong_ruleset(k, rec))
 			read_header(k, rec);
 		return;
 	}
@@ -1108,7 +1215,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 static void check_end(struct checker *k, uint64_t bytes)
 {
 	struct buf *m = &k->msg;
-	if (k->legacy_stop)
+	if (k->legacy_stop || k->fits)
 		return;
 	if (bytes == 0 || (k->rows == 0 && !k->header_done))
 		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
@@ -1150,7 +1257,7 @@ static void free_in_order(struct in_order *o)
 		keyset_free(&o->unique_sets[u]);
 	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
-	buf_free(&o->key_text), buf_free(&o->msg);
+	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->msg);
 	rules_state_free(o->rules);
 	free(o);
 }
@@ -1276,7 +1383,7 @@ static void take_input(struct checker *k, const char *chunk, size_t n, struct ch
 		k->unreported_bytes += (uint64_t)n;
 	else if (k->opt->on_read)
 		k->opt->on_read(k->opt->on_read_ctx, (uint64_t)n);
-	if (!csvr_stopped(k->reader))
+	if (!csvr_stopped(k->reader) && !k->fits)
 		csvr_feed(k->reader, chunk, n);
 }
 
@@ -1286,17 +1393,17 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	struct checker k = {.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
 	struct csvr_options ropt = {
 		.delimiter = rs->delimiter,
-		.encoding = opt->encoding_given ? opt->encoding : rs->encoding,
+		.encoding = opt->encoding_given ? opt->encoding : rs->encoding_declared ? rs->encoding : CSVR_AUTO,
 		.max_field = opt->max_field,
 	};
 	struct csvr_handler h = {on_record, on_event, &k};
 	memset(res, 0, sizeof *res);
-	res->encoding = encoding_name(ropt.encoding);
-	k.encoding = ropt.encoding;
+	k.requested = ropt.encoding;
+	k.encoding = ropt.encoding == CSVR_AUTO ? CSVR_UTF8 : ropt.encoding;
 	k.max_field = opt->max_field ? opt->max_field : 1024 * 1024;
 	k.reader = csvr_new(&ropt, &h);
 	if (!k.reader)
-		die(EXIT_TROUBLE, "iconv cannot convert from %s", res->encoding);
+		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	k.order = new_in_order(rs, opt, out);
 	struct stat st;
 	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -1313,11 +1420,6 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	enum book_kind kind = read_error ? BOOK_TEXT : book_kind_of((const unsigned char *)chunk, head);
 	if (kind != BOOK_TEXT)
 		check_book(&k, fd, kind, chunk, head, res);
-	else if (ropt.encoding != CSVR_UTF8)
-		emit_file_level(&k, SEV_INFO, "legacy-encoding", NULL, 0, 0,
-				diag_msg(&k.msg, k.lang, "按 %s 编码读取（已声明），位置均指原文件",
-					 "read as %s (declared); positions refer to the original file",
-					 ropt.encoding == CSVR_GBK ? "GBK" : "GB18030"));
 	if (kind == BOOK_TEXT && head)
 		take_input(&k, chunk, head, res);
 	while (kind == BOOK_TEXT && !read_error) {
@@ -1338,7 +1440,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
 				diag_msg(&k.msg, k.lang, "读取失败（第 %llu 字节后）：%s",
 					 "read failed after byte %llu: %s",
-					 (unsigned long long)res->bytes, strerror(read_error)));
+					 (unsigned long long)res->bytes, diag_strerror(read_error, k.lang)));
 		res->unreadable = true;
 	} else {
 		if (kind == BOOK_TEXT)
@@ -1347,17 +1449,22 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		flush_byte_event(&k, NULL);
 		if (k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop)
 			rules_finish(k.order->rules, out);
-		if (csvr_stopped(k.reader) && !k.legacy_stop)
-			res->encoding = "utf-16";
-		else if (!k.book_stop)
+		if (!csvr_stopped(k.reader) && !k.book_stop)
 			check_end(&k, res->bytes);
 		if (regular)
 			check_size_kept(&k, fd, res);
 	}
-	if (k.legacy_stop)
-		res->encoding = "gb18030";
+	if (kind == BOOK_TEXT) {
+		res->encoding = k.encoding_known ? encoding_name(k.encoding) : NULL; /* NULL: not read far enough */
+		res->encoding_detected = k.encoding_detected;
+		if (csvr_stopped(k.reader)) { /* UTF-16, or GB18030 declared as UTF-8: told by the bytes */
+			res->encoding = k.legacy_stop ? "gb18030" : "utf-16";
+			res->encoding_detected = true;
+		}
+	}
 	res->records = k.records;
 	res->over_budget = k.order->budget.refused;
+	res->fits = k.fits;
 	csvr_free(k.reader);
 	free_in_order(k.order);
 	free(k.file_to_col);

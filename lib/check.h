@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 struct check_options {
-	enum csvr_encoding encoding;
-	bool encoding_given;    /* --encoding overrides the rule set's dialect */
+	enum csvr_encoding encoding;  /* CSVR_AUTO: decided per file */
+	bool encoding_given;    /* --encoding overrides the rule set's dialect (default: auto) */
 	size_t max_field;       /* bytes; 0: 1 MiB */
 	uint64_t max_memory;    /* bytes the unique keys and groups of one file may hold; 0: no limit */
 	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
@@ -35,6 +35,14 @@ struct check_options {
 	const double *as_of;    /* the date rules judge deadlines and "so far" at (as_of()), or NULL */
 	const char *path;       /* the file's name, for a workbook library that opens it; NULL: stdin */
 	const char *sheet;      /* --sheet: a workbook's sheet, over the rule set's dialect.sheet */
+	/*
+	 * Asked when a header lacks required columns of the rule set: returns
+	 * the rule set the header fits instead (the file is then not checked,
+	 * and one wrong-ruleset finding says so), or NULL.  NULL: never asked.
+	 */
+	const struct ruleset *(*fits_instead)(void *ctx, const struct ruleset *rs,
+					      const struct csvr_record *header);
+	void *fits_instead_ctx;
 };
 
 /* Records worth checking in one thread before a second one pays for itself. */
@@ -43,11 +51,13 @@ struct check_options {
 struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */
 	uint64_t bytes;         /* bytes read */
-	const char *encoding;   /* "utf-8", "gbk", "gb18030" (static) */
+	const char *encoding;   /* "utf-8", "gbk", "gb18030", "utf-16" (static), or NULL if unknown */
+	bool encoding_detected; /* told by the bytes, not as declared */
 	bool unreadable;        /* a read error stopped the check, or the file changed (io-error reported) */
 	bool size_changed;      /* a regular file changed size while it was read */
 	bool over_budget;       /* a rule was dropped for want of memory (resource-limit reported) */
 	const char *trouble;    /* what else stopped it, for stderr (static), or NULL */
+	const struct ruleset *fits;  /* the rule set the header fits instead: not checked (wrong-ruleset reported) */
 };
 
 /* Checks the file open on fd; diagnostics go to out. */

@@ -8,9 +8,12 @@
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * record, one line of valid UTF-8 without a quote, is split here instead
  * (plain_record), exactly as libcsv would split it; the CSV fuzzer compares
- * the two ways on every input.
+ * the two ways on every input.  Unless the encoding is forced, the first
+ * bytes are held until a sample of them decides it (encoding.h), once, before
+ * any record is read.
  */
 #include "csvread.h"
+#include "encoding.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -21,7 +24,6 @@
 #include <string.h>
 
 #define DEFAULT_MAX_FIELD (1024 * 1024)
-#define LEGACY_WINDOW 4096
 /* libcsv's parser state for "inside a field" (libcsv.c: FIELD_BEGUN). */
 #define LIBCSV_FIELD_BEGUN 2
 
@@ -30,6 +32,7 @@ struct csvr {
 	struct csvr_handler h;
 	struct csvr_options opt;
 	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
+	enum csvr_encoding enc;   /* the encoding read: UTF-8 until decided otherwise */
 
 	uint64_t offset;          /* original bytes accounted for so far */
 	uint64_t line;            /* physical line at offset */
@@ -49,10 +52,8 @@ struct csvr {
 	size_t ncarry;
 	bool sniffed;             /* the first bytes were checked for a BOM */
 	bool stopped;
-	bool seen_multibyte;      /* valid non-ASCII UTF-8 was seen */
-	bool legacy_checked;      /* the GB18030 question was asked once */
-	bool deciding;            /* holding bytes to answer it */
-	struct buf pending;       /* bytes held while deciding */
+	bool decided;             /* the encoding is settled */
+	struct buf pending;       /* the first bytes, held until the encoding is decided */
 	struct csvr_event bad;    /* the earliest byte-level problem of the record in progress */
 	bool has_bad;
 	struct buf conv;          /* transcoded segment */
@@ -191,6 +192,20 @@ static int never_space(unsigned char c)
 	return 0;
 }
 
+bool csvr_encoding_from_name(const char *name, enum csvr_encoding *e)
+{
+	static const struct { const char *name; enum csvr_encoding e; } names[] = {
+		{"auto", CSVR_AUTO}, {"utf-8", CSVR_UTF8}, {"utf8", CSVR_UTF8}, {"gbk", CSVR_GBK},
+		{"gb18030", CSVR_GB18030},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*e = names[i].e;
+			return true;
+		}
+	return false;
+}
+
 struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h)
 {
 	struct csvr *r = xcalloc(1, sizeof *r);
@@ -201,7 +216,7 @@ struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler 
 		r->opt.max_field = DEFAULT_MAX_FIELD;
 	r->h = *h;
 	r->cd = (iconv_t)-1;
-	if (opt->encoding != CSVR_UTF8) {
+	if (opt->encoding == CSVR_GBK || opt->encoding == CSVR_GB18030) {
 		r->cd = iconv_open("UTF-8", opt->encoding == CSVR_GBK ? "GBK" : "GB18030");
 		if (r->cd == (iconv_t)-1) {
 			free(r);
@@ -233,6 +248,7 @@ void csvr_free(struct csvr *r)
 
 void csvr_keep_cells(struct csvr *r, size_t n) { r->keep_cells = n; }
 bool csvr_stopped(const struct csvr *r) { return r->stopped; }
+enum csvr_encoding csvr_encoding(const struct csvr *r) { return r->enc; }
 uint64_t csvr_rows(const struct csvr *r) { return r->rows; }
 
 /* Returns the end of the segment starting at i: just past the next line break. */
@@ -246,22 +262,6 @@ static size_t segment_end(const unsigned char *s, size_t n, size_t i)
 	return lf ? limit + 1 : (cr ? (size_t)(cr - s) + 1 : n);
 }
 
-/* True if any byte has its high bit set. */
-static bool has_high_byte(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] & 0x80)
-			return true;
-	return false;
-}
-
-/* Starts holding bytes from s[0..n) to decide whether the file is GB18030. */
-static void start_deciding(struct csvr *r, const unsigned char *s, size_t n)
-{
-	buf_reset(&r->pending);
-	buf_add(&r->pending, s, n);
-}
-
 /* Validates and parses one UTF-8 segment; returns the bytes consumed. */
 static size_t utf8_segment(struct csvr *r, const unsigned char *s, size_t n, bool final)
 {
@@ -269,16 +269,9 @@ static size_t utf8_segment(struct csvr *r, const unsigned char *s, size_t n, boo
 	while (i < n) {
 		bool partial;
 		size_t v = i + utf8_valid_prefix(s + i, n - i, &partial);
-		if (!r->seen_multibyte && has_high_byte(s + i, v - i))
-			r->seen_multibyte = true;
 		parse(r, s + i, v - i);
 		if (v == n || (partial && !final))
 			return v;
-		if (!r->legacy_checked && !r->seen_multibyte) {
-			r->deciding = true; /* the caller holds the rest */
-			r->offset += v;
-			return v;
-		}
 		emit_bytes(r, partial ? CSVR_EV_TRUNCATED : CSVR_EV_BAD_BYTES,
 			   r->offset + v, s + v, partial ? n - v : 1);
 		parse(r, s + v, 1);
@@ -386,8 +379,7 @@ static inline uint64_t load_le64(const unsigned char *p)
  * eight ASCII bytes take their delimiters straight from a mask; the rest goes
  * a character at a time.
  */
-static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
-			bool *multibyte)
+static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim)
 {
 	uint64_t delims = ONES * delim, quotes = ONES * '"', crs = ONES * '\r';
 	size_t start = 0, i = 0;
@@ -416,7 +408,6 @@ static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, uns
 			size_t len = utf8_char_len(s + i, text - i);
 			if (!len)
 				return false;
-			*multibyte = true;
 			i += len;
 		} else {
 			i++;
@@ -445,13 +436,10 @@ static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
 	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
 	    delim >= 0x80 || delim == '"')
 		return false;
-	bool multibyte = false;
-	if (!split_plain(r, s, text, delim, &multibyte)) {
+	if (!split_plain(r, s, text, delim)) {
 		r->ncells = r->total_cells = 0;
 		return false;
 	}
-	if (multibyte)
-		r->seen_multibyte = true;
 	/* a CRLF leaves libcsv's bookkeeping as after its dropped empty LF row */
 	r->last_row_end = end == '\r' && s[n - 1] == '\n' ? 0 : end;
 	deliver(r);
@@ -492,10 +480,6 @@ static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool fin
 		}
 		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
 						    : legacy_segment(r, s + i, len, complete);
-		if (r->deciding) {
-			start_deciding(r, s + i + used, n - i - used);
-			return n;
-		}
 		if (used < len) {
 			r->offset += used;
 			return i + used;
@@ -521,10 +505,6 @@ static void feed_range(struct csvr *r, const unsigned char *s, size_t n, bool fi
 		size_t used = process(r, tmp, held + take, final && take == n);
 		s += take;
 		n -= take;
-		if (r->deciding) {
-			buf_add(&r->pending, s, n);
-			return;
-		}
 		memcpy(r->carry, tmp + used, held + take - used);
 		r->ncarry = held + take - used;
 		if (final && n == 0)
@@ -532,74 +512,143 @@ static void feed_range(struct csvr *r, const unsigned char *s, size_t n, bool fi
 	}
 	if (n > 0 && !r->stopped) {
 		size_t used = process(r, s, n, final);
-		if (r->deciding)
-			return;
 		memcpy(r->carry, s + used, n - used);
 		r->ncarry = n - used;
 	}
 }
 
-/* Answers "is this GB18030?" from the held bytes: up to the line's end or 4 KiB. */
-static bool looks_like_gb18030(const unsigned char *s, size_t n, bool cut)
+/* Sends the event that says which encoding is read, and whether the bytes decided it. */
+static void emit_encoding(struct csvr *r, bool detected)
 {
-	iconv_t cd = iconv_open("UTF-8", "GB18030");
-	if (cd == (iconv_t)-1)
-		return false;
-	char out[4 * LEGACY_WINDOW + 16];
-	char *in = (char *)s, *o = out;
-	size_t inleft = n, outleft = sizeof out;
-	size_t rc = iconv(cd, &in, &inleft, &o, &outleft);
-	int e = errno;
-	iconv_close(cd);
-	return rc != (size_t)-1 || (e == EINVAL && cut);
+	struct csvr_event ev = {
+		.kind = CSVR_EV_ENCODING, .offset = r->offset, .line = 1, .row = 1,
+		.cell = SIZE_MAX, .encoding = r->enc, .detected = detected,
+	};
+	if (r->h.event)
+		r->h.event(r->h.ctx, &ev);
 }
 
-/* Decides the encoding question once enough bytes are held, then resumes. */
-static void maybe_decide(struct csvr *r, bool final)
+/*
+ * Decides the encoding from the sample at the start of s[0..n) (whole: s is
+ * all the input).  Declared UTF-8 that reads as GB18030 stops the reading
+ * with an event that names the first byte UTF-8 does not allow.
+ */
+static void decide(struct csvr *r, const unsigned char *s, size_t n, bool whole)
 {
-	const unsigned char *s = (const unsigned char *)r->pending.data;
-	size_t n = r->pending.len, window = 0;
-	while (window < n && window < LEGACY_WINDOW && s[window] != '\n' && s[window] != '\r')
-		window++;
-	bool cut = window == LEGACY_WINDOW;
-	if (window == n && !cut && !final)
-		return;
-	if (looks_like_gb18030(s, window, cut)) {
-		emit(r, CSVR_EV_LEGACY, r->offset, s, window);
+	size_t len = encoding_sample_len(s, n, whole);
+	bool gb = encoding_guess(s, len) == GUESS_GB18030;
+	r->decided = true;
+	if (gb && r->opt.encoding == CSVR_UTF8) {
+		size_t at = 0, breaks = 0;
+		bool quote = false;
+		for (; at < len && s[at] < 0x80; at++) {
+			breaks += s[at] == '\n' || (s[at] == '\r' && (at + 1 == len || s[at + 1] != '\n'));
+			quote = quote || s[at] == '"';
+		}
+		/* where the first non-ASCII character is; its record is known unless a quote came first */
+		struct csvr_event ev = {
+			.kind = CSVR_EV_LEGACY, .offset = r->offset + at, .line = 1 + breaks,
+			.row = quote ? 0 : 1 + breaks, .cell = SIZE_MAX,
+			.nbytes = len - at < sizeof ev.bytes ? len - at : sizeof ev.bytes,
+		};
+		memcpy(ev.bytes, s + at, ev.nbytes);
+		if (r->h.event)
+			r->h.event(r->h.ctx, &ev);
 		r->stopped = true;
-		/* bytes past the stop are not read, whatever was seen of them in advance */
-		if (r->has_bad && r->bad.offset >= r->offset)
-			r->has_bad = false;
 		return;
 	}
-	r->deciding = false;
-	r->legacy_checked = true;
+	if (gb && (r->cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1)
+		gb = false;
+	r->enc = gb ? CSVR_GB18030 : CSVR_UTF8;
+	emit_encoding(r, r->opt.encoding == CSVR_AUTO);
+}
+
+/*
+ * Holds the first bytes of the input until a sample's worth (or all of it,
+ * when final) is there, decides the encoding, then reads them.  The usual
+ * first feed of a big file is decided where it lies, without a copy.
+ */
+static void take_sample(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	if (r->ncarry) {
+		buf_add(&r->pending, r->carry, r->ncarry);
+		r->ncarry = 0;
+	}
+	if (r->pending.len == 0 && n >= ENCODING_SAMPLE) {
+		decide(r, s, n, false);
+		if (!r->stopped)
+			feed_range(r, s, n, final);
+		return;
+	}
+	buf_add(&r->pending, s, n);
+	if (r->pending.len < ENCODING_SAMPLE && !final)
+		return;
 	struct buf held = r->pending;
 	memset(&r->pending, 0, sizeof r->pending);
-	feed_range(r, (const unsigned char *)held.data, held.len, final);
+	const unsigned char *p = held.data ? (const unsigned char *)held.data : s;
+	decide(r, p, held.len, final);
+	if (!r->stopped)
+		feed_range(r, p, held.len, final);
 	buf_free(&held);
 }
 
-/* Looks at the first bytes for a byte-order mark. */
-static void sniff(struct csvr *r)
+/*
+ * Looks at the first bytes of the input, s[0..n), for a byte-order mark;
+ * returns the bytes to skip.  A UTF-8 BOM settles the encoding whatever was
+ * declared; a declared GBK or GB18030 without one is settled as declared.
+ */
+static size_t sniff(struct csvr *r, const unsigned char *s, size_t n)
 {
 	r->sniffed = true;
-	if (r->ncarry >= 3 && memcmp(r->carry, "\xEF\xBB\xBF", 3) == 0) {
-		emit(r, CSVR_EV_BOM, 0, r->carry, 3);
-		memmove(r->carry, r->carry + 3, r->ncarry - 3);
-		r->ncarry -= 3;
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		emit(r, CSVR_EV_BOM, 0, s, 3);
 		r->offset = r->rec_offset = 3;
-	} else if (r->ncarry >= 2 && (memcmp(r->carry, "\xFF\xFE", 2) == 0 ||
-				      memcmp(r->carry, "\xFE\xFF", 2) == 0)) {
-		emit(r, CSVR_EV_UTF16, 0, r->carry, 2);
-		r->stopped = true;
+		if (r->cd != (iconv_t)-1)
+			iconv_close(r->cd);
+		r->cd = (iconv_t)-1;
+		r->enc = CSVR_UTF8;
+		r->decided = true;
+		emit_encoding(r, r->opt.encoding != CSVR_UTF8);
+		return 3;
 	}
+	if (n >= 2 && (memcmp(s, "\xFF\xFE", 2) == 0 || memcmp(s, "\xFE\xFF", 2) == 0)) {
+		emit(r, CSVR_EV_UTF16, 0, s, 2);
+		r->stopped = true;
+	} else if (r->cd != (iconv_t)-1) {
+		r->enc = r->opt.encoding;
+		r->decided = true;
+		emit_encoding(r, false);
+	}
+	return 0;
+}
+
+/* Sniffs the first three bytes held in carry (fewer at the end of a short input). */
+static void sniff_carry(struct csvr *r)
+{
+	size_t skip = sniff(r, r->carry, r->ncarry);
+	memmove(r->carry, r->carry + skip, r->ncarry - skip);
+	r->ncarry -= skip;
+}
+
+/* Reads s[0..n) once the encoding is decided, or holds it for the decision. */
+static void read_bytes(struct csvr *r, const unsigned char *s, size_t n, bool final)
+{
+	if (r->stopped)
+		return;
+	if (!r->decided)
+		take_sample(r, s, n, final);
+	else
+		feed_range(r, s, n, final); /* held bytes go first: an incomplete character */
 }
 
 void csvr_feed(struct csvr *r, const void *data, size_t n)
 {
 	const unsigned char *s = data;
-	if (!r->sniffed) {
+	if (!r->sniffed && r->ncarry == 0 && n >= 3) {
+		size_t skip = sniff(r, s, n);
+		s += skip;
+		n -= skip;
+	} else if (!r->sniffed) {
 		size_t take = 3 - r->ncarry < n ? 3 - r->ncarry : n;
 		memcpy(r->carry + r->ncarry, s, take);
 		r->ncarry += take;
@@ -607,30 +656,17 @@ void csvr_feed(struct csvr *r, const void *data, size_t n)
 		n -= take;
 		if (r->ncarry < 3)
 			return;
-		sniff(r);
+		sniff_carry(r);
 	}
-	if (r->stopped)
-		return;
-	if (r->deciding) {
-		buf_add(&r->pending, s, n);
-		maybe_decide(r, false);
-		return;
-	}
-	/* Held bytes go first: a BOM-less start or an incomplete character. */
-	feed_range(r, s, n, false);
-	if (r->deciding)
-		maybe_decide(r, false);
+	read_bytes(r, s, n, false);
 }
 
 void csvr_finish(struct csvr *r)
 {
 	static const unsigned char nothing[1];
 	if (!r->sniffed)
-		sniff(r);
-	if (!r->stopped && !r->deciding)
-		feed_range(r, nothing, 0, true);
-	if (!r->stopped && r->deciding)
-		maybe_decide(r, true);
+		sniff_carry(r);
+	read_bytes(r, nothing, 0, true);
 	if (r->stopped) {
 		flush_bytes(r);
 		return;

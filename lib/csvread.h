@@ -12,15 +12,22 @@
  *
  * Cell pointers in a record are borrowed: valid only during the record
  * callback.  Input may be fed in pieces of any size, down to one byte.
+ *
+ * The encoding is decided once, before the first record: a UTF-8 BOM makes it
+ * UTF-8; otherwise a declared GBK or GB18030 is read as declared, and
+ * CSVR_AUTO (or declared UTF-8) holds the first bytes until a sample of them
+ * decides between UTF-8 and GB18030 (encoding.h).
  */
 #ifndef QY_CSVREAD_H
 #define QY_CSVREAD_H
+
+#include "utf8.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum csvr_encoding { CSVR_UTF8, CSVR_GBK, CSVR_GB18030 };
+enum csvr_encoding { CSVR_UTF8, CSVR_GBK, CSVR_GB18030, CSVR_AUTO };
 
 struct csvr_cell {
 	const char *data; /* UTF-8 (or the raw bytes, when they were invalid) */
@@ -45,10 +52,11 @@ enum csvr_event_kind {
 	CSVR_EV_BAD_BYTES,       /* bytes invalid in the input encoding */
 	CSVR_EV_TRUNCATED,       /* input ends inside a multibyte character */
 	CSVR_EV_NUL,             /* NUL byte in the text */
-	CSVR_EV_LEGACY,          /* undeclared GB18030/GBK detected; reading stopped */
+	CSVR_EV_LEGACY,          /* GB18030 text where UTF-8 was declared; reading stopped */
 	CSVR_EV_UTF16,           /* UTF-16 byte-order mark; reading stopped */
 	CSVR_EV_OVERSIZED,       /* a cell exceeded the size limit */
 	CSVR_EV_UNTERMINATED,    /* a quoted field never closed */
+	CSVR_EV_ENCODING,        /* the encoding is decided (before any record) */
 };
 
 struct csvr_event {
@@ -58,6 +66,8 @@ struct csvr_event {
 	size_t cell;              /* 0-based cell index (oversized only), else SIZE_MAX */
 	unsigned char bytes[4];   /* the offending bytes, for the message */
 	size_t nbytes;
+	enum csvr_encoding encoding;  /* CSVR_EV_ENCODING: the one read (never CSVR_AUTO) */
+	bool detected;            /* CSVR_EV_ENCODING: decided by the bytes, not as declared */
 };
 
 struct csvr_handler {
@@ -68,11 +78,20 @@ struct csvr_handler {
 
 struct csvr_options {
 	unsigned char delimiter;   /* ',' by default */
-	enum csvr_encoding encoding;
+	enum csvr_encoding encoding;  /* as declared, or CSVR_AUTO */
 	size_t max_field;          /* bytes; 0 means the default of 1 MiB */
 };
 
 struct csvr;
+
+/* True if a cell holds nothing but blanks (space, tab, U+3000, NBSP). */
+static inline bool csvr_cell_blank(const struct csvr_cell *c)
+{
+	return utf8_blank_len((const unsigned char *)c->data, c->len) == c->len;
+}
+
+/* Looks an encoding up by the name rule sets and --encoding give it: auto, utf-8 (utf8), gbk, gb18030. */
+bool csvr_encoding_from_name(const char *name, enum csvr_encoding *e);
 
 /* Creates a reader; the handler is copied.  Returns NULL if iconv lacks the encoding. */
 struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler *h);
@@ -87,8 +106,11 @@ void csvr_feed(struct csvr *r, const void *data, size_t n);
 /* Ends the input: flushes the last record and reports what was left open. */
 void csvr_finish(struct csvr *r);
 
-/* True once reading stopped for good (UTF-16 or undeclared legacy encoding). */
+/* True once reading stopped for good (UTF-16, or GB18030 declared as UTF-8). */
 bool csvr_stopped(const struct csvr *r);
+
+/* The encoding being read: UTF-8 until the decision says otherwise. */
+enum csvr_encoding csvr_encoding(const struct csvr *r);
 
 /* Number of records delivered so far. */
 uint64_t csvr_rows(const struct csvr *r);

@@ -4,6 +4,7 @@
 #include "termtext.h"
 #include "utf8.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,26 @@ void cell_column_name(size_t index, char out[16])
 	for (int i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
 	out[n] = '\0';
+}
+
+const char *diag_strerror(int err, enum lang lang)
+{
+	static const struct { int err; const char *zh; } words[] = {
+		{ENOENT, "文件不存在"}, {EACCES, "没有读取权限"}, {EPERM, "不允许读取"},
+		{EISDIR, "这是一个目录，不是文件"}, {ENOTDIR, "路径中有一段不是目录"},
+		{ELOOP, "符号链接层数过多"}, {ENAMETOOLONG, "文件名太长"}, {EIO, "输入输出错误"},
+		{EMFILE, "打开的文件太多"}, {ENFILE, "系统打开的文件太多"}, {ENOMEM, "内存不足"},
+		{ENXIO, "设备不存在"}, {EINVAL, "参数无效"}, {EFBIG, "文件太大"}, {EOVERFLOW, "文件太大"},
+		{EAGAIN, "暂时无法读取"}, {ETXTBSY, "文件正被使用"}, {ENODEV, "设备不支持读取"},
+	};
+	if (lang != LANG_ZH)
+		return strerror(err);
+	static _Thread_local char other[32];
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (words[i].err == err)
+			return words[i].zh;
+	snprintf(other, sizeof other, "系统错误 %d", err);
+	return other;
 }
 
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...)
@@ -169,6 +190,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	if (d->sheet) {
 		jsonw_key(b, "sheet");
 		jsonw_string(b, d->sheet, strlen(d->sheet));
+	}
+	if (d->fixed) {
+		jsonw_key(b, "fixed");
+		jsonw_string(b, d->fixed, d->fixed_len);
 	}
 	buf_adds(b, "}\n");
 }
@@ -338,6 +363,11 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 		jsonw_string(b, encoding, strlen(encoding));
 	else
 		buf_adds(b, "null");
+	jsonw_key(b, "encoding_source");
+	if (encoding && f->encoding_source)
+		jsonw_string(b, f->encoding_source, strlen(f->encoding_source));
+	else
+		buf_adds(b, "null");
 	jsonw_key(b, "counts");
 	buf_addf(b, "{\"error\":%llu,\"warning\":%llu,\"info\":%llu}",
 		 (unsigned long long)f->counts[SEV_ERROR],
@@ -350,6 +380,10 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	if (f->sheet) {
 		jsonw_key(b, "sheet");
 		jsonw_string(b, f->sheet, strlen(f->sheet));
+	}
+	if (f->output) {
+		jsonw_key(b, "output");
+		jsonw_string(b, f->output, strlen(f->output));
 	}
 	buf_adds(b, "}\n");
 }

@@ -47,6 +47,8 @@ struct diag {
 	const char *county;     /* or NULL */
 	const char *plan;       /* or NULL */
 	const char *sheet;      /* the worksheet of a workbook, or NULL (diag_emit fills in the file's) */
+	const char *fixed;      /* qy-fix: the cell's new text (value holds the old one), or NULL */
+	size_t fixed_len;
 };
 
 /* An empty diagnostic: no position, no cell. */
@@ -83,6 +85,8 @@ struct diag_file {
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
 	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
 	char *sheet;           /* the worksheet of a workbook (owned), or NULL */
+	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
+	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
@@ -107,6 +111,9 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 void diag_render_summary(struct buf *b, const struct diag_options *o, const char *file,
 			 const uint64_t counts[3], uint64_t records, uint64_t suppressed,
 			 enum file_status status);
+
+/* What a system error number means, in the chosen language (strerror's words in English). */
+const char *diag_strerror(int err, enum lang lang);
 
 /* Formats a message in the chosen language: zh and en take the same arguments. */
 const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *en, ...);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define ALIAS_FLAG (1ULL << 63)
+#define SUGGEST_CHARS 64   /* values longer than this get no suggestion */
 
 struct loading {
 	struct reftable *t;
@@ -65,10 +66,86 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	t->nrows++;
 }
 
+/* Decodes s[0..n) into at most max code points; returns how many, or SIZE_MAX if it is invalid or longer. */
+static size_t decode_chars(const char *s, size_t n, uint32_t *cps, size_t max)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; count++) {
+		size_t len = count < max ? utf8_decode((const unsigned char *)s + i, n - i, &cps[count]) : 0;
+		if (!len)
+			return SIZE_MAX;
+		i += len;
+	}
+	return count;
+}
+
+/* The next '|'-separated alias of a list, advancing *list; false at the end. */
+static bool next_alias(const char **list, const char **alias, size_t *len)
+{
+	while (**list == '|')
+		(*list)++;
+	if (!**list)
+		return false;
+	*alias = *list;
+	*len = strcspn(*list, "|");
+	*list += *len;
+	return true;
+}
+
+/* Notes that alias character from stands for name character to; a character seen standing for two is dropped. */
+static void add_variant(struct reftable *t, uint32_t from, uint32_t to)
+{
+	for (size_t i = 0; i < t->nvariants; i++)
+		if (t->variants[i][0] == from) {
+			if (t->variants[i][1] != to)
+				t->variants[i][1] = 0;
+			return;
+		}
+	t->variants = xrealloc(t->variants, (t->nvariants + 1) * sizeof *t->variants);
+	t->variants[t->nvariants][0] = from;
+	t->variants[t->nvariants++][1] = to;
+}
+
+/* True if a character appears in some name: then it is no variant of another. */
+static bool in_a_name(const struct reftable *t, uint32_t cp)
+{
+	uint32_t cps[SUGGEST_CHARS];
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *name = reftable_cell(t, r, t->name_col);
+		size_t n = decode_chars(name, strlen(name), cps, SUGGEST_CHARS);
+		for (size_t i = 0; n != SIZE_MAX && i < n; i++)
+			if (cps[i] == cp)
+				return true;
+	}
+	return false;
+}
+
+/* Learns the variant characters from the aliases as long as their names, where they differ. */
+static void learn_variants(struct reftable *t)
+{
+	if (t->name_col < 0 || t->alias_col < 0)
+		return;
+	uint32_t name[SUGGEST_CHARS], alias[SUGGEST_CHARS];
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *text = reftable_cell(t, r, t->name_col), *list = reftable_cell(t, r, t->alias_col), *a;
+		size_t n = decode_chars(text, strlen(text), name, SUGGEST_CHARS), len;
+		while (n != SIZE_MAX && next_alias(&list, &a, &len))
+			if (decode_chars(a, len, alias, SUGGEST_CHARS) == n)
+				for (size_t i = 0; i < n; i++)
+					if (alias[i] != name[i])
+						add_variant(t, alias[i], name[i]);
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < t->nvariants; i++)
+		if (t->variants[i][1] && !in_a_name(t, t->variants[i][0]))
+			memcpy(t->variants[kept++], t->variants[i], sizeof *t->variants);
+	t->nvariants = kept;
+}
+
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	struct loading *L = ctx;
-	if (ev->kind != CSVR_EV_BOM)
+	if (ev->kind != CSVR_EV_BOM && ev->kind != CSVR_EV_ENCODING)
 		load_fail(L, "line %llu: not valid UTF-8 CSV", ev->line);
 }
 
@@ -112,6 +189,7 @@ struct reftable *reftable_load(const char *path, char *err, size_t errlen)
 	t->index = xcalloc(t->ncols, sizeof *t->index);
 	t->name_col = reftable_column(t, "name");
 	t->alias_col = reftable_column(t, "aliases");
+	learn_variants(t);
 	return t;
 }
 
@@ -126,6 +204,7 @@ void reftable_free(struct reftable *t)
 	}
 	free(t->colnames);
 	free(t->index);
+	free(t->variants);
 	free(t->cells);
 	buf_free(&t->text);
 	free(t->path);
@@ -157,13 +236,10 @@ void reftable_index(struct reftable *t, int col)
 	if (col != t->name_col || t->alias_col < 0)
 		return;
 	for (size_t r = 0; r < t->nrows; r++) {
-		const char *a = reftable_cell(t, r, t->alias_col);
-		while (*a) {
-			size_t len = strcspn(a, "|");
-			if (len)
-				strmap_put(m, a, len, r | ALIAS_FLAG, NULL);
-			a += len + (a[len] == '|');
-		}
+		const char *list = reftable_cell(t, r, t->alias_col), *a;
+		size_t len;
+		while (next_alias(&list, &a, &len))
+			strmap_put(m, a, len, r | ALIAS_FLAG, NULL);
 	}
 }
 
@@ -176,4 +252,92 @@ bool reftable_find(const struct reftable *t, int col, const char *s, size_t n,
 	*row = (size_t)(v & ~ALIAS_FLAG);
 	*alias = (v & ALIAS_FLAG) != 0;
 	return true;
+}
+
+/* Writes s with its variant characters folded into out (4*n+1 bytes); returns the length, or 0 if none was. */
+static size_t fold_variants(const struct reftable *t, const char *s, size_t n, char *out)
+{
+	size_t o = 0;
+	bool changed = false;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		if (!len)
+			return 0;
+		size_t v = 0;
+		while (v < t->nvariants && t->variants[v][0] != cp)
+			v++;
+		if (v < t->nvariants) {
+			o += utf8_encode(t->variants[v][1], out + o);
+			changed = true;
+		} else {
+			memcpy(out + o, s + i, len);
+			o += len;
+		}
+		i += len;
+	}
+	return changed ? o : 0;
+}
+
+bool reftable_find_variant(const struct reftable *t, int col, const char *s, size_t n, size_t *row)
+{
+	if (col != t->name_col || !t->nvariants)
+		return false;
+	char *folded = xmalloc(4 * n + 1);
+	size_t len = fold_variants(t, s, n, folded);
+	bool alias, found = len && reftable_find(t, col, folded, len, row, &alias);
+	free(folded);
+	return found;
+}
+
+/* Levenshtein distance between two short strings of code points. */
+static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	size_t prev[SUGGEST_CHARS + 1], cur[SUGGEST_CHARS + 1];
+	for (size_t j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (nb + 1) * sizeof *prev);
+	}
+	return prev[nb];
+}
+
+/* The distance from s to a text of the table, or SIZE_MAX when it cannot be told. */
+static size_t distance_to(const uint32_t *s, size_t n, const char *text, size_t len)
+{
+	uint32_t cps[SUGGEST_CHARS];
+	size_t m = decode_chars(text, len, cps, SUGGEST_CHARS);
+	return m == SIZE_MAX ? SIZE_MAX : edit_distance(s, n, cps, m);
+}
+
+size_t reftable_suggest(const struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
+{
+	size_t count = 0, variant_row = SIZE_MAX;
+	if (max && reftable_find_variant(t, col, s, n, &variant_row))
+		rows[count++] = variant_row;
+	uint32_t cps[SUGGEST_CHARS];
+	size_t chars = decode_chars(s, n, cps, SUGGEST_CHARS);
+	if (chars == SIZE_MAX)
+		return count;
+	size_t limit = chars >= 6 ? 2 : 1;
+	for (size_t d = 1; d <= limit && count < max; d++)
+		for (size_t r = 0; r < t->nrows && count < max; r++) {
+			const char *v = reftable_cell(t, r, col), *list = "", *a;
+			size_t best = distance_to(cps, chars, v, strlen(v)), len;
+			if (col == t->name_col && t->alias_col >= 0)
+				list = reftable_cell(t, r, t->alias_col);
+			while (next_alias(&list, &a, &len)) {
+				size_t e = distance_to(cps, chars, a, len);
+				best = e < best ? e : best;
+			}
+			if (best == d && r != variant_row)
+				rows[count++] = r;
+		}
+	return count;
 }

@@ -2,7 +2,11 @@
  * reftable.h — reference tables (the CSV files under rules/ref): a header row, then rows of
  * text, loaded once per run and indexed by any column a rule looks values up
  * in.  A column named "aliases" holds other spellings of the "name" column,
- * separated by '|'; looking up "name" finds them too and says so.
+ * separated by '|'; looking up "name" finds them too and says so.  The
+ * aliases also teach the table its variant characters (縣 for 县, 區 for
+ * 区: an alias character where its name has another, never one a name
+ * uses), so that a spelling in those variants is found, and a near miss
+ * gets suggestions.
  * The table owns all its strings; lookups return borrowed pointers.
  */
 #ifndef QY_REFTABLE_H
@@ -13,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct reftable {
 	char *path;
@@ -22,6 +27,8 @@ struct reftable {
 	size_t *cells;          /* nrows*ncols offsets into text */
 	struct strmap *index;   /* per column, built by reftable_index */
 	int name_col, alias_col;
+	uint32_t (*variants)[2];  /* variant character → the name's, learned from the aliases */
+	size_t nvariants;
 };
 
 /*
@@ -43,6 +50,21 @@ void reftable_index(struct reftable *t, int col);
  */
 bool reftable_find(const struct reftable *t, int col, const char *s, size_t n,
 		   size_t *row, bool *alias);
+
+/*
+ * Finds a value of the name column written with variant characters (英德縣
+ * is 英德县 folded, 佛岡縣 佛冈县): true, with *row, when the folded value is
+ * a name or an alias; the fold never adds a second candidate.
+ */
+bool reftable_find_variant(const struct reftable *t, int col, const char *s, size_t n, size_t *row);
+
+/*
+ * Fills rows (up to max) with the rows whose value in an indexed column is
+ * nearest to s: its variant fold, or within one edit (two for values of six
+ * characters or more), names matched through their aliases too; nearest
+ * first, then in table order.  Returns how many.
+ */
+size_t reftable_suggest(const struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max);
 
 /* Returns the text of a cell (NUL-terminated, borrowed). */
 const char *reftable_cell(const struct reftable *t, size_t row, int col);

@@ -65,19 +65,10 @@ static void load_dialect(struct loader *L, json_t *root)
 	else if (sk)
 		rs->header_row = (long)json_integer_value(sk) + 1;
 	const char *enc = get_string(L, d, "encoding", "dialect", false);
-	if (enc) {
-		if (strcmp(enc, "utf-8") == 0 || strcmp(enc, "utf8") == 0) {
-			rs->encoding = CSVR_UTF8;
-		} else if (strcmp(enc, "gbk") == 0) {
-			rs->encoding = CSVR_GBK;
-		} else if (strcmp(enc, "gb18030") == 0) {
-			rs->encoding = CSVR_GB18030;
-		} else {
-			lerr(L, "dialect.encoding", false, "unknown encoding '%s' (utf-8, gbk, gb18030)", enc);
-			return;
-		}
-		rs->encoding_declared = true;
-	}
+	if (enc && !csvr_encoding_from_name(enc, &rs->encoding))
+		lerr(L, "dialect.encoding", false, "unknown encoding '%s' (auto, utf-8, gbk, gb18030)", enc);
+	else if (enc)
+		rs->encoding_declared = rs->encoding != CSVR_AUTO; /* auto: as if not declared, each file decides */
 	const char *delim = get_string(L, d, "delimiter", "dialect", false);
 	if (delim) {
 		if (strcmp(delim, ",") && strcmp(delim, "\t") && strcmp(delim, ";"))
@@ -104,9 +95,40 @@ static char *rule_dir(const char *path)
 	return base > path ? xstrndup(path, (size_t)(base - path - 1)) : xstrdup(".");
 }
 
-/* Reads "refs" and loads every table it names. */
+/* Reads a table's "labels": column name to its name in words, each column of the table. */
+static void load_ref_labels(struct loader *L, json_t *spec, const char *jpath, struct named_table *nt)
+{
+	char p[PATHMAX], q[PATHMAX];
+	json_t *labels = json_object_get(spec, "labels");
+	if (!labels)
+		return;
+	sub(p, sizeof p, jpath, "labels", 0);
+	if (!json_is_object(labels)) {
+		lerr(L, p, false, "'labels' must be an object of column: text");
+		return;
+	}
+	nt->labels = xcalloc(json_object_size(labels) + 1, sizeof *nt->labels);
+	const char *col;
+	json_t *v;
+	json_object_foreach(labels, col, v) {
+		struct ref_label *l = &nt->labels[nt->nlabels];
+		if (reftable_column(nt->table, col) < 0) {
+			lerr(L, sub(q, sizeof q, p, col, 0), true, "reference table '%s' has no column '%s'", nt->name, col);
+			continue;
+		}
+		get_text(L, labels, col, p, &l->zh, &l->en);
+		l->column = xstrdup(col);
+		nt->nlabels++;
+	}
+}
+
+/*
+ * Reads "refs" and loads every table it names: a table is a file name, or
+ * {"file": NAME, "labels": {COLUMN: TEXT}} to name its columns in messages.
+ */
 static void load_refs(struct loader *L, json_t *root)
 {
+	static const char *const keys[] = {"file", "labels", NULL};
 	struct ruleset *rs = L->rs;
 	json_t *refs = json_object_get(root, "refs");
 	if (!refs)
@@ -124,31 +146,45 @@ static void load_refs(struct loader *L, json_t *root)
 	struct buf full = {0};
 	json_object_foreach(refs, name, v) {
 		sub(p, sizeof p, "refs", name, 0);
-		if (!json_is_string(v)) {
-			lerr(L, p, false, "'%s' must be a file name", name);
-			continue;
+		const char *file = json_is_string(v) ? json_string_value(v) : NULL;
+		if (json_is_object(v)) {
+			check_keys(L, v, p, keys);
+			file = get_string(L, v, "file", p, true);
+		} else if (!file) {
+			lerr(L, p, false, "'%s' must be a file name or an object with \"file\"", name);
 		}
-		const char *file = json_string_value(v);
+		if (!file)
+			continue;
 		char err[PATHMAX * 4];
 		struct reftable *t = NULL;
-		if (!rulefiles_resolve(roots, sizeof roots / sizeof *roots, file, &full, err, sizeof err))
+		if (!rulefiles_resolve(roots, sizeof roots / sizeof *roots, file, &full, err, sizeof err)) {
 			lerr(L, p, false, "reference table '%s': '%s': %s", name, file, err);
-		else if (!(t = reftable_load(full.data, err, sizeof err)))
+		} else if (!(t = reftable_load(full.data, err, sizeof err))) {
 			lerr(L, p, false, "reference table '%s': '%s': %s", name, file, err);
-		else
-			rs->refs[rs->nrefs++] = (struct named_table){xstrdup(name), t};
+		} else {
+			struct named_table *nt = &rs->refs[rs->nrefs++];
+			*nt = (struct named_table){.name = xstrdup(name), .table = t};
+			if (json_is_object(v))
+				load_ref_labels(L, v, p, nt);
+		}
 	}
 	buf_free(&full);
 	free(dir);
 }
 
 /* Finds a named reference table. */
-static struct reftable *find_table(const struct ruleset *rs, const char *name, size_t len)
+static struct named_table *find_named(const struct ruleset *rs, const char *name, size_t len)
 {
 	for (size_t i = 0; i < rs->nrefs; i++)
 		if (strlen(rs->refs[i].name) == len && memcmp(rs->refs[i].name, name, len) == 0)
-			return rs->refs[i].table;
+			return &rs->refs[i];
 	return NULL;
+}
+
+static struct reftable *find_table(const struct ruleset *rs, const char *name, size_t len)
+{
+	struct named_table *nt = find_named(rs, name, len);
+	return nt ? nt->table : NULL;
 }
 
 /* Reads a min or max bound; its JSON type must suit the column type. */
@@ -248,12 +284,16 @@ static void load_ref(struct loader *L, struct column *c, const char *jpath)
 		lerr(L, p, false, "'ref' must be TABLE.COLUMN, e.g. counties.code");
 		return;
 	}
-	struct reftable *t = find_table(L->rs, c->ref_text, (size_t)(dot - c->ref_text));
+	struct named_table *nt = find_named(L->rs, c->ref_text, (size_t)(dot - c->ref_text));
+	struct reftable *t = nt ? nt->table : NULL;
 	if (!t) {
 		lerr(L, p, false, "no reference table '%.*s' in 'refs'", (int)(dot - c->ref_text),
 		     c->ref_text);
 		return;
 	}
+	for (size_t i = 0; i < nt->nlabels; i++)
+		if (strcmp(nt->labels[i].column, dot + 1) == 0)
+			c->ref_zh = nt->labels[i].zh, c->ref_en = nt->labels[i].en;
 	int col = reftable_column(t, dot + 1);
 	if (col < 0) {
 		lerr(L, p, false, "reference table '%.*s' has no column '%s'",
@@ -320,7 +360,7 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 {
 	static const char *const keys[] = {
 		"name", "label", "aliases", "type", "required", "unit", "min", "max",
-		"min_length", "max_length", "pattern", "enum", "ref", "severity",
+		"min_length", "max_length", "pattern", "pattern_description", "enum", "ref", "severity",
 		"description", NULL};
 	char jpath[PATHMAX], p[PATHMAX];
 	struct column *c = &L->rs->cols[idx];
@@ -372,6 +412,10 @@ static void load_column(struct loader *L, json_t *col, size_t idx)
 	c->pattern_src = dup_string(L, col, "pattern", jpath, false);
 	if (c->pattern_src)
 		load_pattern(L, c, jpath);
+	get_text(L, col, "pattern_description", jpath, &c->pattern_zh, &c->pattern_en);
+	if (c->pattern_zh && !c->pattern_src)
+		lerr(L, sub(p, sizeof p, jpath, "pattern_description", 0), true,
+		     "'pattern_description' describes a 'pattern', and the column has none");
 	load_enum(L, col, c, jpath);
 	c->ref_text = dup_string(L, col, "ref", jpath, false);
 	if (c->ref_text)
@@ -564,6 +608,25 @@ struct ruleset *ruleset_load(const char *path)
 	return L.rs;
 }
 
+struct ruleset *ruleset_load_id(const char *dir, const char *id)
+{
+	struct buf path = {0};
+	buf_addf(&path, "%s/%s.json", dir, id);
+	if (access(path.data, R_OK) != 0)
+		die(EXIT_TROUBLE, "unknown rule set '%s' (no %s); 'qy-rules list' shows them", id, path.data);
+	struct ruleset *rs = ruleset_load(path.data);
+	buf_free(&path);
+	return rs;
+}
+
+const struct ruleset *ruleset_for_name(struct ruleset *const *sets, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ruleset_matches(sets[i], file))
+			return sets[i];
+	return NULL;
+}
+
 /* Frees a NULL-terminated or counted string list. */
 static void free_strings(char **v, size_t n)
 {
@@ -581,6 +644,7 @@ void ruleset_free(struct ruleset *rs)
 		free(c->name), free(c->label), free(c->unit), free(c->description);
 		free_strings(c->aliases, c->naliases);
 		free(c->min_text), free(c->max_text), free(c->pattern_src);
+		free(c->pattern_zh), free(c->pattern_en);
 		pcre2_match_data_free(c->match);
 		pcre2_code_free(c->pattern);
 		free_strings(c->enum_values, c->nenum);
@@ -596,8 +660,12 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nunique; i++)
 		free(rs->uniques[i].cols), free(rs->uniques[i].id);
 	free(rs->uniques);
-	for (size_t i = 0; i < rs->nrefs; i++)
+	for (size_t i = 0; i < rs->nrefs; i++) {
 		free(rs->refs[i].name), reftable_free(rs->refs[i].table);
+		for (size_t l = 0; l < rs->refs[i].nlabels; l++)
+			free(rs->refs[i].labels[l].column), free(rs->refs[i].labels[l].zh), free(rs->refs[i].labels[l].en);
+		free(rs->refs[i].labels);
+	}
 	free(rs->refs);
 	strmap_free(&rs->header_names);
 	pcre2_match_context_free(rs->match_ctx);
@@ -633,6 +701,11 @@ void column_allowed(const struct column *c, enum lang lang, struct buf *b)
 		buf_addf(b, "%s%s %s", b->len ? "; " : "", zh ? "见参考表" : "in", c->ref_text);
 	if (!b->data)
 		buf_adds(b, "");
+}
+
+const char *column_shown(const struct column *c)
+{
+	return c->label ? c->label : c->name;
 }
 
 int ruleset_column(const struct ruleset *rs, const char *name)

@@ -41,6 +41,7 @@ struct column {
 	char *min_text, *max_text;      /* as written, for messages */
 	long min_length, max_length;    /* -1: none */
 	char *pattern_src;
+	char *pattern_zh, *pattern_en;  /* "pattern_description": the form in words, or NULL */
 	pcre2_code *pattern;
 	pcre2_match_data *match;
 	char **enum_values;
@@ -51,6 +52,7 @@ struct column {
 	struct reftable *ref;
 	int ref_col;
 	char *ref_text;                 /* "table.column" */
+	const char *ref_zh, *ref_en;    /* the referenced column in words ("区县名称表"), or NULL; borrowed from refs */
 	enum severity severity[CHK_COUNT];
 };
 
@@ -61,9 +63,16 @@ struct unique_key {
 	enum severity severity;
 };
 
+/* What a reference table's column is called in messages ("区县名称表", "the county name list"). */
+struct ref_label {
+	char *column, *zh, *en;
+};
+
 struct named_table {
 	char *name;
 	struct reftable *table;
+	struct ref_label *labels;
+	size_t nlabels;
 };
 
 enum county_mode { COUNTY_NONE, COUNTY_BY_CODE, COUNTY_BY_NAME };
@@ -117,7 +126,19 @@ int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_
 
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
 struct ruleset *ruleset_load(const char *path);
+
+/*
+ * Loads rule set id from dir (ID.json): NULL, its errors printed, when it is
+ * invalid; an id with no file there is a usage mistake (message, exit 2).
+ */
+struct ruleset *ruleset_load_id(const char *dir, const char *id);
+
+/* The first of sets whose match globs fit a file's name, or NULL. */
+const struct ruleset *ruleset_for_name(struct ruleset *const *sets, size_t n, const char *file);
 void ruleset_free(struct ruleset *rs);
+
+/* The column as the clerk sees it in the header: its label, else its name. */
+const char *column_shown(const struct column *c);
 
 /* Finds a column by canonical name; returns its index or -1. */
 int ruleset_column(const struct ruleset *rs, const char *name);

@@ -144,6 +144,15 @@ void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, cons
 		qsort(base, n, size, cmp);
 }
 
+void copy_to_stdout(FILE *f)
+{
+	char tmp[65536];
+	size_t n;
+	rewind(f);
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		fwrite(tmp, 1, n, stdout);
+}
+
 void close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -76,6 +76,9 @@ void buf_free(struct buf *b);
 /* qsort that accepts an empty array (qsort's base may not be NULL even for 0 items). */
 void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
+/* Copies a temporary file, from its start, to stdout (a child's output, what a file said). */
+void copy_to_stdout(FILE *f);
+
 /* Flushes and closes stdout; a write error is fatal (exit 2), EPIPE quiet. */
 void close_stdout(void);
 

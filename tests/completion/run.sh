@@ -28,6 +28,7 @@ t qy-rules ""
 t qy-rules show w
 t qy-template pro
 t qy-gate --fail-on ""
+t qy-fix --eol ""
 ' sh "$top"
 
 # shellcheck disable=SC2016
@@ -52,12 +53,13 @@ t qy stat --by c
 t qy-rules show w
 t qy-template pro
 t qy-report data.jsonl ""
+t qy-fix --sk
 ' sh "$top"
 
 # shellcheck disable=SC2016 # the fish program is in single quotes on purpose
 fish --no-config -c '
 source $argv[1]/completions/qy.fish
-for line in "qy-check --fo" "qy-check --format " "qy-check -r " "qy-report --format=j" "qy st" "qy stat --by c" "qy-rules show w" "qy-template pro"
+for line in "qy-check --fo" "qy-check --format " "qy-check -r " "qy-report --format=j" "qy st" "qy stat --by c" "qy-rules show w" "qy-template pro" "qy-fix --in"
     echo "fish: $line -> "(complete -C"$line" | sort | string join " ")
 end
 ' "$top"

@@ -1,8 +1,8 @@
 /*
  * fuzz_csv — the CSV reader and the whole check of a file: arbitrary bytes,
- * any chunking, UTF-8 or GB18030, against the air-daily rule set with its row
- * rules, aggregates and unique key.  The first byte picks the encoding and the
- * chunk size.  The reader must deliver the same records and events however the
+ * any chunking, declared UTF-8 or GB18030 or decided from the bytes, against
+ * the air-daily rule set with its row rules, aggregates and unique key.  The
+ * first byte picks the encoding and the chunk size.  The reader must deliver the same records and events however the
  * input is cut: fed a byte at a time (every record through libcsv), in the
  * chosen chunks, and whole (plain records split without libcsv).
  */
@@ -99,8 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	enum csvr_encoding enc = data[0] & 1 ? CSVR_GB18030 : CSVR_UTF8;
-	size_t chunk = (size_t)(data[0] >> 1) + 1;
+	static const enum csvr_encoding encodings[] = {CSVR_UTF8, CSVR_GB18030, CSVR_AUTO, CSVR_AUTO};
+	enum csvr_encoding enc = encodings[data[0] & 3];
+	size_t chunk = (size_t)(data[0] >> 2) + 1;
 	data++, size--;
 
 	struct buf bytewise = {0}, chunked = {0}, whole = {0};

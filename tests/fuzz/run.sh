@@ -21,8 +21,9 @@ done
 i=0
 for s in samples/*.csv tests/golden/*/*.csv tests/csv/*.csv; do
 	i=$((i + 1))
-	{ printf ' '; cat "$s"; } > $out/seeds-csv/$i            # UTF-8, 17-byte chunks
-	{ printf '\041'; cat "$s"; } > $out/seeds-csv/g$i         # GB18030, 17-byte chunks
+	{ printf '@'; cat "$s"; } > $out/seeds-csv/$i            # UTF-8, 17-byte chunks
+	{ printf 'A'; cat "$s"; } > $out/seeds-csv/g$i           # GB18030, 17-byte chunks
+	{ printf 'B'; cat "$s"; } > $out/seeds-csv/a$i           # decided from the bytes, 17-byte chunks
 done
 for s in rules/*.json tests/rules/*.json tests/golden/*/rules.json tests/golden/*/never.json; do
 	[ -f "$s" ] && cp "$s" $out/seeds-ruleset/"$(echo "$s" | tr / _)"

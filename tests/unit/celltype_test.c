@@ -120,10 +120,54 @@ static void test_codes(void)
 	CHECK("year 0999", cell_parse(TYPE_YEAR, "0999", 4, &v) == PARSE_BAD, "accepted");
 }
 
+/* The date forms clerks write, read for advice and repair. */
+static void test_date_forms(void)
+{
+	static const struct {
+		const char *text;
+		bool month;
+		enum date_form form;
+		int y, m, d;
+	} cases[] = {
+		{"2025-06-01", false, DATE_ISO, 2025, 6, 1},
+		{"2025/6/1", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025.06.01", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025-6-1", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025年6月1日", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025年6月1号", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025年6月1", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025/6/1 0:00", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025-06-01 00:00:00", false, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025-06-31", false, DATE_NO_SUCH_DAY, 2025, 6, 31},
+		{"2024-02-29", false, DATE_ISO, 2024, 2, 29},
+		{"2025/2/29", false, DATE_NO_SUCH_DAY, 2025, 2, 29},
+		{"2025-13-01", false, DATE_NO_SUCH_MONTH, 2025, 13, 1},
+		{"2025/6-1", false, DATE_NOT, 0, 0, 0},
+		{"2025/6/1 8:30", false, DATE_NOT, 0, 0, 0},
+		{"6/1/2025", false, DATE_NOT, 0, 0, 0},
+		{"2025/123/1", false, DATE_NOT, 0, 0, 0},
+		{"20250601", false, DATE_NOT, 0, 0, 0},
+		{"2025-06", true, DATE_ISO, 2025, 6, 1},
+		{"2025/6", true, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025年6月", true, DATE_OTHER_FORM, 2025, 6, 1},
+		{"2025年6", true, DATE_NOT, 0, 0, 0},
+		{"2025-00", true, DATE_NO_SUCH_MONTH, 2025, 0, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int y = 0, m = 0, d = 0;
+		enum date_form f = date_form(cases[i].text, strlen(cases[i].text), cases[i].month, &y, &m, &d);
+		char name[96];
+		snprintf(name, sizeof name, "date form %s", cases[i].text);
+		CHECK(name, f == cases[i].form && (f == DATE_NOT || (y == cases[i].y && m == cases[i].m && d == cases[i].d)),
+		      "form %d, %d-%d-%d", (int)f, y, m, d);
+	}
+}
+
 int main(void)
 {
 	test_numbers();
 	test_dates();
+	test_date_forms();
 	test_codes();
 	return test_status();
 }

@@ -2,7 +2,8 @@
  * csvread_test — the CSV reader against every fixture in tests/csv: the dump
  * of records and events at full size must equal FIXTURE.dump, and feeding the
  * same bytes at every chunk size from one byte up must give the same dump.
- * A fixture named *.gb18030.csv is read with --encoding gb18030.
+ * A fixture named *.gb18030.csv is read as declared GB18030, *.auto.csv with
+ * the encoding decided from its bytes, any other as declared UTF-8.
  * With UPDATE=1 the .dump files are rewritten (read them before committing).
  */
 #include "csvread.h"
@@ -52,11 +53,14 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	static const char *names[] = {"bom", "bad-bytes", "truncated", "nul",
-				      "legacy", "utf16", "oversized", "unterminated"};
+				      "legacy", "utf16", "oversized", "unterminated", "encoding"};
+	static const char *encodings[] = {"utf-8", "gbk", "gb18030", "auto"};
 	struct buf *out = ctx;
 	buf_addf(out, "event %s offset=%llu line=%llu row=%llu cell=%zu bytes=",
 		 names[ev->kind], (unsigned long long)ev->offset,
 		 (unsigned long long)ev->line, (unsigned long long)ev->row, ev->cell);
+	if (ev->kind == CSVR_EV_ENCODING)
+		buf_addf(out, " %s %s", encodings[ev->encoding], ev->detected ? "detected" : "declared");
 	for (size_t i = 0; i < ev->nbytes; i++)
 		buf_addf(out, "%02x", ev->bytes[i]);
 	buf_addc(out, '\n');
@@ -91,7 +95,8 @@ static void test_fixture(const char *dir, const char *name)
 	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
 	size_t n, dn;
 	char *data = slurp(path, &n);
-	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030 : CSVR_UTF8;
+	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030
+				 : strstr(name, ".auto.") ? CSVR_AUTO : CSVR_UTF8;
 	char *whole = dump(data, n, n ? n : 1, enc);
 	char *want = slurp(dpath, &dn);
 	if (getenv("UPDATE")) {
@@ -118,6 +123,36 @@ static void test_fixture(const char *dir, const char *name)
 	free(want);
 }
 
+/*
+ * An input longer than the encoding sample, GB18030 text in its first line
+ * and a line that straddles the sample's end: read whole and in pieces that
+ * fill the sample at once, just short of it, just past it, and slowly, the
+ * records and events are the same, and the text is read as GB18030.
+ */
+static void test_longer_than_sample(void)
+{
+	static const char title[] = "\xD3\xA2\xB5\xC2\xCA\xD0\r\n";   /* 英德市 */
+	static const char row[] = "441881,\xD3\xA2\xB5\xC2\xCA\xD0,\"a\r\nb\",12.5\r\n";
+	struct buf in = {0};
+	buf_adds(&in, title);
+	while (in.len < 70000)
+		buf_adds(&in, row);
+	char *whole = dump(in.data, in.len, in.len, CSVR_AUTO);
+	static const size_t chunks[] = {1, 3, 4096, 65535, 65536, 65537, 69999};
+	size_t bad = 0;
+	for (size_t i = 0; i < sizeof chunks / sizeof *chunks && !bad; i++) {
+		char *d = dump(in.data, in.len, chunks[i], CSVR_AUTO);
+		if (strcmp(d, whole) != 0)
+			bad = chunks[i];
+		free(d);
+	}
+	CHECK("longer than the sample: the same at every chunk size", bad == 0, "chunk size %zu differs", bad);
+	CHECK("longer than the sample: read as GB18030", strstr(whole, "gb18030 detected") && strstr(whole, "英德市"),
+	      "%.300s", whole);
+	free(whole);
+	buf_free(&in);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -139,5 +174,6 @@ int main(int argc, char **argv)
 		test_fixture(dir, names[i]);
 		free(names[i]);
 	}
+	test_longer_than_sample();
 	return test_status();
 }

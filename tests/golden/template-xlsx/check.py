@@ -28,7 +28,8 @@ def expected_list(rs, col, refdir):
         return col["enum"]
     if "ref" in col:
         table, column = col["ref"].split(".")
-        with open(os.path.join(refdir, rs["refs"][table]), encoding="utf-8") as f:
+        ref = rs["refs"][table]  # a file name, or {"file": …, "labels": …}
+        with open(os.path.join(refdir, ref["file"] if isinstance(ref, dict) else ref), encoding="utf-8") as f:
             seen = []
             for row in csv.DictReader(f):
                 if row[column] and row[column] not in seen:
