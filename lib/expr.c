@@ -48,6 +48,14 @@ static const struct fninfo functions[] = {
 	{"prev", F_PREV, 1, 1, false}, {"lag", F_LAG, 2, 2, false},
 	{"longest_run", F_LONGEST_RUN, 1, 1, true}, {"as_of", F_AS_OF, 0, 0, false},
 	{"due", F_DUE, 2, 3, false}, {"on_track", F_ON_TRACK, 3, 4, false},
+	{"median", F_MEDIAN, 1, 1, true}, {"mad", F_MAD, 1, 1, true},
+	{"count_distinct", F_COUNT_DISTINCT, 1, 16, true},
+	{"longest_run_from", F_LONGEST_RUN_FROM, 1, 1, true},
+	{"longest_equal_run", F_LONGEST_EQUAL_RUN, 1, 1, true},
+	{"longest_equal_run_from", F_LONGEST_EQUAL_RUN_FROM, 1, 1, true},
+	{"longest_equal_run_value", F_LONGEST_EQUAL_RUN_VALUE, 1, 1, true},
+	{"robust_z", F_ROBUST_Z, 1, 1, false}, {"deviates", F_DEVIATES, 2, 2, false},
+	{"equal", F_EQUAL, 2, 2, false},
 	{"ceil", F_CEIL, 1, 1, false}, {"floor", F_FLOOR, 1, 1, false},
 	{"count", F_COUNT, 0, 0, true}, {"count_if", F_COUNT_IF, 1, 1, true},
 	{"sum", F_SUM, 1, 1, true}, {"mean", F_MEAN, 1, 1, true},
@@ -423,6 +431,32 @@ static void compile_matches(struct parser *P, int call)
 	N(P, call)->md = pcre2_match_data_create_from_pattern(re, NULL);
 }
 
+static int add_slot(struct expr_scope *sc, const struct agg_slot *slot);
+
+/*
+ * robust_z(x) and deviates(x, k), in a rule judged on its group's rows: x's
+ * distance from the group's median in robust standard deviations.  Their
+ * argument feeds two slots of the group, its median and its MAD.
+ */
+static enum vtype window_call(struct parser *P, int call, const struct fninfo *f)
+{
+	struct expr_scope *sc = P->scope;
+	struct node *n = N(P, call);
+	if (!sc->aggregate || !sc->ordered || sc->group) {
+		perr_node(P, n, "%s() compares a row with its group: it belongs in a row rule with 'order' (and 'group')",
+			  f->name);
+		return V_ANY;
+	}
+	want_arg(P, call, 0, V_NUM, f->name);
+	if (f->id == F_DEVIATES)
+		want_arg(P, call, 1, V_NUM, f->name);
+	struct agg_slot median = {.kind = AGG_PERCENTILE, .expr = P->e, .arg = P->e->argv[n->args], .p = 50};
+	struct agg_slot mad = {.kind = AGG_MAD, .expr = P->e, .arg = P->e->argv[n->args]};
+	n->part = add_slot(sc, &median);
+	n->keycol = add_slot(sc, &mad);
+	return f->id == F_DEVIATES ? V_BOOL : V_NUM;
+}
+
 /* Type-checks a row function call and resolves its literal arguments. */
 static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 {
@@ -528,6 +562,8 @@ static enum vtype check_call(struct parser *P, int call, const struct fninfo *f)
 			P->scope->max_lag = lag;
 		return N(P, P->e->argv[n->args])->type;
 	}
+	case F_ROBUST_Z: case F_DEVIATES: return window_call(P, call, f);
+	case F_EQUAL: return V_BOOL;
 	case F_IN_FILE:
 		if (N(P, P->e->argv[n->args])->op != OP_COL)
 			perr_node(P, N(P, P->e->argv[n->args]), "in_file() takes a column");
@@ -589,7 +625,8 @@ static int existing_slot(const struct expr_scope *sc, const struct agg_slot *slo
 	for (size_t i = 0; i < sc->nslots; i++) {
 		const struct agg_slot *o = &sc->slots[i];
 		if (o->kind == slot->kind && o->p == slot->p &&
-		    same_tree(o->expr, o->arg, slot->expr, slot->arg) &&
+		    (slot->kind == AGG_COUNT_DISTINCT ? same_tree(o->expr, o->call, slot->expr, slot->call)
+						      : same_tree(o->expr, o->arg, slot->expr, slot->arg)) &&
 		    (slot->kind != AGG_MAX_CHANGE || same_tree(o->expr, o->arg2, slot->expr, slot->arg2)))
 			return (int)i;
 	}
@@ -615,11 +652,32 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 		ret = argt == V_DATE ? V_DATE : argt == V_NUM ? V_NUM : V_ANY;
 		break;
 	case F_RATIO: slot.kind = AGG_RATIO; want_arg(P, call, 0, V_BOOL, f->name); break;
-	case F_LONGEST_RUN:
+	case F_LONGEST_RUN: case F_LONGEST_RUN_FROM:
 		slot.kind = AGG_LONGEST_RUN;
 		want_arg(P, call, 0, V_BOOL, f->name);
+		n->part = f->id == F_LONGEST_RUN_FROM;
+		ret = f->id == F_LONGEST_RUN_FROM ? V_ANY : V_NUM;
 		if (!sc->ordered)
-			perr_node(P, n, "longest_run() needs rows in order: give the aggregate an 'order'");
+			perr_node(P, n, "%s() needs rows in order: give the rule an 'order'", f->name);
+		break;
+	case F_LONGEST_EQUAL_RUN: case F_LONGEST_EQUAL_RUN_FROM: case F_LONGEST_EQUAL_RUN_VALUE:
+		slot.kind = AGG_LONGEST_EQUAL_RUN;
+		want_arg(P, call, 0, V_NUM, f->name);
+		n->part = f->id == F_LONGEST_EQUAL_RUN ? 0 : f->id == F_LONGEST_EQUAL_RUN_FROM ? 1 : 2;
+		ret = n->part == 1 ? V_ANY : V_NUM;
+		if (!sc->ordered)
+			perr_node(P, n, "%s() needs rows in order: give the rule an 'order'", f->name);
+		break;
+	case F_MEDIAN: slot.kind = AGG_PERCENTILE; slot.p = 50; want_arg(P, call, 0, V_NUM, f->name); break;
+	case F_MAD: slot.kind = AGG_MAD; want_arg(P, call, 0, V_NUM, f->name); break;
+	case F_COUNT_DISTINCT:
+		slot.kind = AGG_COUNT_DISTINCT;
+		slot.call = call;
+		for (int k = 0; k < n->nargs; k++) {
+			enum vtype t = N(P, P->e->argv[n->args + k])->type;
+			if (t == V_STR)
+				perr_node(P, N(P, P->e->argv[n->args + k]), "count_distinct() counts numbers, dates and booleans, not texts");
+		}
 		break;
 	case F_MAX_CHANGE:
 		slot.kind = AGG_MAX_CHANGE;
@@ -639,18 +697,24 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 	n->op = OP_AGG;
 	n->param = (int)slot.kind;
 	n->lit.num = slot.p;
-	/* an aggregate written twice (in the assert and the message) is accumulated once */
-	n->index = existing_slot(sc, &slot);
-	if (n->index >= 0)
-		return ret;
+	n->index = add_slot(sc, &slot);
+	return ret;
+}
+
+/* The scope's slot for an aggregate: one written twice (in the assert and the message) is accumulated once. */
+static int add_slot(struct expr_scope *sc, const struct agg_slot *slot)
+{
+	int i = existing_slot(sc, slot);
+	if (i >= 0)
+		return i;
 	if (sc->nslots == sc->capslots) {
 		sc->capslots = sc->capslots ? sc->capslots * 2 : 4;
 		sc->slots = xrealloc(sc->slots, sc->capslots * sizeof *sc->slots);
 	}
-	n->index = (int)sc->nslots;
-	sc->slots[sc->nslots++] = slot;
-	return ret;
+	sc->slots[sc->nslots] = *slot;
+	return (int)sc->nslots++;
 }
+
 
 /* True if the subtree at node n holds an aggregate call. */
 static bool contains_aggregate(const struct expr *e, int n)

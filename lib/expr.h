@@ -44,7 +44,7 @@ const char *vtype_name(enum vtype t);
 
 enum agg_kind {
 	AGG_COUNT, AGG_COUNT_IF, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_RATIO, AGG_PERCENTILE,
-	AGG_MAX_CHANGE, AGG_LONGEST_RUN
+	AGG_MAX_CHANGE, AGG_LONGEST_RUN, AGG_MAD, AGG_COUNT_DISTINCT, AGG_LONGEST_EQUAL_RUN
 };
 
 struct expr;
@@ -56,9 +56,14 @@ struct agg_slot {
 	int arg;           /* node index of the argument, or -1 for count() */
 	int arg2;          /* max_change: node index of the time argument */
 	double p;          /* percentile */
+	int call;          /* count_distinct: the call's node, whose arguments make the tuple */
 };
 
-/* The running state of one slot for one group. */
+/*
+ * The running state of one slot for one group.  Runs count in hits (the
+ * current run) and hi (the longest); longest_equal_run keeps the current
+ * run's value in lo and the longest's in sum.
+ */
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
@@ -66,7 +71,7 @@ struct agg_acc {
 	size_t nvals, cap;
 	bool sorted;
 	bool date;         /* min and max saw dates */
-	const void *run_from, *best_from; /* longest_run: where the current and the longest run began */
+	const void *run_from, *best_from; /* runs: where the current and the longest run began */
 };
 
 /* Columns an expression reads when they are not the rule set's own: a view's, by name and type. */
@@ -104,7 +109,8 @@ struct eval_ctx {
 	struct agg_acc *accs;        /* accumulators of the group */
 	const struct value *const *history; /* in a group's order: the rows before, the last first */
 	size_t nhistory;
-	const void *where;           /* in a group's order: the caller's record of this row */
+	const void *where;           /* in a group's order: the caller's record of this row, which
+					starts with the row's order key (a struct value) */
 	const double *as_of;         /* the date the run judges as of (days since 1970-01-01), or NULL */
 };
 

@@ -259,6 +259,15 @@ static struct value ev_lag(const struct expr *e, const struct node *x, const str
 	return eval(e, e->argv[x->args], &back);
 }
 
+/* equal(a, b): a == b, where two nulls are equal and a null differs from any value (never null). */
+static struct value ev_equal(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value a = eval(e, e->argv[x->args], ctx), b = eval(e, e->argv[x->args + 1], ctx);
+	if (a.type == V_NULL || b.type == V_NULL)
+		return boolean(a.type == b.type);
+	return boolean(compare(&a, &b) == 0);
+}
+
 /* Text as a value; NULL is null. */
 static struct value text(const char *s)
 {
@@ -454,6 +463,75 @@ static struct value max_change(struct agg_acc *acc)
 	return found ? num(best) : null_value;
 }
 
+/*
+ * The median absolute deviation of the kept values (sorted once), about
+ * their median; when it is 0 (more than half the values equal), the mean
+ * absolute deviation times 1.2533/1.4826, so that the robust standard
+ * deviation 1.4826·MAD stays the scale of a normal distribution (Iglewicz
+ * and Hoaglin's fallback).
+ */
+static double mad(struct agg_acc *acc)
+{
+	if (acc->hits) /* worked out once a group: lo holds it until a value comes in */
+		return acc->lo;
+	double med = percentile(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
+	for (size_t i = 0; i < acc->nvals; i++)
+		sum += dev[i] = fabs(acc->vals[i] - med);
+	struct agg_acc d = {.vals = dev, .nvals = acc->nvals};
+	double m = percentile(&d, 50);
+	free(dev);
+	acc->hits = 1;
+	return acc->lo = m > 0 ? m : sum / (double)acc->nvals * 1.2533 / 1.4826;
+}
+
+/*
+ * robust_z(x): (x − the group's median) / (1.4826 · its MAD), the modified
+ * z-score of Iglewicz and Hoaglin, so that one spike does not hide itself by
+ * inflating a mean and a standard deviation; deviates(x, k): |robust_z| > k.
+ * Null without x or without values in the group.
+ */
+static struct value ev_robust_z(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	if (v.type != V_NUM || !ctx->accs || !ctx->accs[x->part].nvals)
+		return null_value;
+	double med = percentile(&ctx->accs[x->part], 50), spread = 1.4826 * mad(&ctx->accs[x->keycol]);
+	double z = spread > 0 ? (v.num - med) / spread : v.num == med ? 0 : HUGE_VAL;
+	if (x->index == F_ROBUST_Z)
+		return isfinite(z) ? num(z) : null_value;
+	struct value k = eval(e, e->argv[x->args + 1], ctx);
+	return k.type == V_NUM ? boolean(fabs(z) > k.num) : null_value;
+}
+
+/* Compares two tuples of count_distinct, width values each. */
+static int tuple_cmp(const void *a, const void *b, size_t width)
+{
+	const double *x = a, *y = b;
+	for (size_t k = 0; k < width; k++)
+		if (x[k] != y[k])
+			return x[k] < y[k] ? -1 : 1;
+	return 0;
+}
+
+/* count_distinct(): the distinct tuples among the kept ones, of width values each. */
+static double distinct(const struct agg_acc *acc, size_t width)
+{
+	size_t n = width ? acc->nvals / width : 0, count = 0;
+	for (size_t i = 0; i < n; i++) { /* few tuples a group (stations of a county-day): a plain scan */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = tuple_cmp(acc->vals + i * width, acc->vals + j * width, width) == 0;
+		count += !seen;
+	}
+	return (double)count;
+}
+
+/* Where a run began, as its order key: the caller's row record starts with it (see eval_ctx.where). */
+static struct value run_start(const void *where)
+{
+	return where ? *(const struct value *)where : null_value;
+}
+
 /* The value of an aggregate for the group being judged. */
 static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 {
@@ -471,7 +549,12 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
 	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
 	case AGG_MAX_CHANGE: return max_change(acc);
-	case AGG_LONGEST_RUN: return num(acc->hi);
+	case AGG_LONGEST_RUN: return x->part ? run_start(acc->best_from) : num(acc->hi);
+	case AGG_LONGEST_EQUAL_RUN:
+		return x->part == 1 ? run_start(acc->best_from) : x->part == 2 ? (acc->hi ? num(acc->sum) : null_value)
+									       : num(acc->hi);
+	case AGG_MAD: return acc->nvals ? num(mad(acc)) : null_value;
+	case AGG_COUNT_DISTINCT: return num(distinct(acc, (size_t)x->nargs));
 	}
 	return null_value;
 }
@@ -599,6 +682,8 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER: return ev_aqi_items;
 	case F_NAME_OF_MAX: return ev_name_of_max;
 	case F_PREV: case F_LAG: return ev_lag;
+	case F_ROBUST_Z: case F_DEVIATES: return ev_robust_z;
+	case F_EQUAL: return ev_equal;
 	case F_WATER_CLASS: return ev_water_class;
 	default: return call;
 	}
@@ -677,6 +762,27 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 				a->hits = 0;
 			}
 			break;
+		case AGG_LONGEST_EQUAL_RUN:
+			/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
+			if (v.type != V_NUM)
+				break;
+			if (!a->hits || v.num != a->lo)
+				a->hits = 0, a->lo = v.num, a->run_from = row->where;
+			if (++a->hits > a->hi)
+				a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+			break;
+		case AGG_MAD:
+			if (v.type == V_NUM)
+				keep_number(a, v.num), a->hits = 0;
+			break;
+		case AGG_COUNT_DISTINCT: {
+			const struct node *c = &s->expr->nodes[s->call];
+			for (int k = 0; k < c->nargs; k++) {
+				struct value t = k ? eval(s->expr, s->expr->argv[c->args + k], row) : v;
+				keep_number(a, t.type == V_NULL ? -HUGE_VAL : t.num); /* blanks equal each other */
+			}
+			break;
+		}
 		case AGG_MAX_CHANGE: {
 			struct value t = eval(s->expr, s->arg2, row);
 			if (v.type == V_NUM && t.type == V_NUM)

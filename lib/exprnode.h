@@ -20,7 +20,9 @@ enum fn {
 	F_MATCHES, F_LOOKUP, F_TARGET, F_BASELINE, F_PROGRESS, F_SCHEDULE, F_BINDING, F_AQI,
 	F_WATER_CLASS, F_DATE, F_NUMBER, F_CLASS, F_SUBSTR, F_MAX_OF, F_MIN_OF, F_COALESCE,
 	F_CEIL, F_FLOOR, F_AQI_DAY, F_AQI_TOP, F_AQI_OVER, F_AQI_LEVEL, F_AQI_CATEGORY, F_AQI_GRADE,
-	F_SAME_POLLUTANTS, F_WATER_CLASS_NAME, F_NAME_OF_MAX, F_IN_FILE, F_PREV, F_LAG, F_LONGEST_RUN, F_AS_OF, F_DUE, F_ON_TRACK,
+	F_SAME_POLLUTANTS, F_WATER_CLASS_NAME, F_NAME_OF_MAX, F_IN_FILE, F_PREV, F_LAG, F_LONGEST_RUN, F_AS_OF, F_DUE, F_ON_TRACK, F_MEDIAN, F_MAD, F_COUNT_DISTINCT,
+	F_LONGEST_RUN_FROM, F_LONGEST_EQUAL_RUN, F_LONGEST_EQUAL_RUN_FROM, F_LONGEST_EQUAL_RUN_VALUE,
+	F_ROBUST_Z, F_DEVIATES, F_EQUAL,
 	F_COUNT, F_COUNT_IF, F_SUM, F_MEAN, F_AGG_MIN, F_AGG_MAX, F_RATIO, F_PERCENTILE,
 	F_MAX_CHANGE,
 };
@@ -43,9 +45,11 @@ struct node {
 	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
 	struct value lit;         /* OP_LIT */
 	int index;                /* column, group key, slot, or function id */
-	int param;                /* pollutant, water parameter or table column */
+	int param;                /* pollutant, water parameter or table column; an aggregate's kind */
+	int part;                 /* a run aggregate: 0 its length, 1 where it began, 2 its value;
+				     robust_z(), deviates(): the slot of the median (keycol: of the MAD) */
 	const struct reftable *table;
-	int keycol;
+	int keycol;               /* lookup(): the key column; robust_z(), deviates(): the MAD's slot */
 	void *re, *md;            /* pcre2 code and match data for matches() */
 };
 

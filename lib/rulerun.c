@@ -72,9 +72,9 @@ struct kept_row {
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
 struct ordered_entry {
+	struct value order;              /* first: runs report where they began by it (eval_ctx.where) */
 	const struct kept_row *kept;     /* a file's row, or NULL */
 	const struct value *view_row;    /* a view's row, or NULL */
-	struct value order;
 	uint64_t seq;                    /* its place among the rows read, to keep ties in that order */
 	uint32_t group;
 };
@@ -191,7 +191,7 @@ void rules_state_free(struct rules_state *st)
 	free(st->view_groups);
 	free(st->view_rows);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
-		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].ngroup, 0);
+		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].ngroup, rs->row_rules[i].nslots);
 	free_ordered(st);
 	free(st->ordered_rules);
 	free(st->ordered_aggregates);
@@ -615,7 +615,7 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	}
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
-	o->entries[o->n++] = (struct ordered_entry){kept, view_row, order, st->seq++, (uint32_t)g};
+	o->entries[o->n++] = (struct ordered_entry){order, kept, view_row, st->seq++, (uint32_t)g};
 }
 
 /*
@@ -667,7 +667,7 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 		if (!r->order)
 			continue;
 		struct ordered_rows *o = &st->ordered_rules[i];
-		long g = r->ngroup ? find_group(st, &o->groups, r->group, r->ngroup, 0, ctx) : 0;
+		long g = find_group(st, &o->groups, r->group, r->ngroup, r->nslots, ctx);
 		add_ordered(st, o, g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
@@ -784,7 +784,7 @@ static void locate_run(const struct written_rule *r, const struct agg_acc *accs,
 {
 	for (size_t k = 0; k < r->nslots; k++) {
 		const struct ordered_entry *e = accs[k].best_from;
-		if (r->slots[k].kind != AGG_LONGEST_RUN || !e || !e->kept)
+		if ((r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN) || !e || !e->kept)
 			continue;
 		d->row = e->kept->row;
 		d->line = e->kept->line;
@@ -1004,15 +1004,21 @@ static void spread(const struct ruleset *rs, const struct kept_row *k, struct sp
 	}
 }
 
-/*
- * Walks one ordered rule's rows, sorted, group by group: calls visit on each
- * with an evaluation context whose history holds the rows before it in its
- * group (as far back as the rule looks) and, for a file's row, its row view.
- */
-static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o,
-			 void (*visit)(struct rules_state *, const struct written_rule *, const struct ordered_entry *,
-				       const struct eval_ctx *, const struct row_view *, void *),
-			 void *arg)
+typedef void (*ordered_visit)(struct rules_state *, const struct written_rule *, const struct ordered_entry *,
+			      const struct eval_ctx *, const struct row_view *, void *);
+
+/* A row rule's pass over its group before judging it: the row goes into the group's accumulators. */
+static void feed_window(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	(void)row, (void)arg;
+	struct ordered_rows *o = &st->ordered_rules[r - st->rs->row_rules];
+	agg_update(r->slots, r->nslots, &o->groups.accs[(size_t)e->group * r->nslots], ctx);
+}
+
+/* Walks the sorted rows [from, to) of one group, each with its history, calling visit. */
+static void walk_group(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, size_t from,
+		       size_t to, ordered_visit visit, void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	size_t ring = (size_t)r->max_lag + 1, width = rs->ncols + 1;
@@ -1023,12 +1029,9 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 		rows[i].textlen = xcalloc(width, sizeof *rows[i].textlen);
 	}
 	const struct value **history = xcalloc(ring, sizeof *history);
-	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
-	size_t first = 0; /* the first entry of the current group */
-	for (size_t i = 0; i < o->n; i++) {
+	size_t first = from;
+	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
-		if (i && e->group != o->entries[i - 1].group)
-			first = i;
 		struct spread_row *sr = &rows[i % ring];
 		const struct value *values = e->view_row;
 		if (e->kept) {
@@ -1042,6 +1045,8 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 		}
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values, .file_col = e->kept ? st->file_col : NULL,
 				       .history = history, .nhistory = back, .where = e};
+		if (r->nslots && o == &st->ordered_rules[r - rs->row_rules]) /* a row rule sees its group's */
+			ctx.accs = &o->groups.accs[(size_t)e->group * r->nslots];
 		struct row_view view = {0};
 		if (e->kept)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
@@ -1052,6 +1057,35 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 		free(rows[i].values), free(rows[i].text), free(rows[i].textlen);
 	free(rows);
 	free(history);
+}
+
+/*
+ * Walks one ordered rule's rows, sorted, group by group: calls visit on each
+ * with an evaluation context whose history holds the rows before it in its
+ * group (as far back as the rule looks) and, for a file's row, its row view.
+ * A row rule that reads its group as a whole (aggregates, robust_z()) has
+ * each group walked twice: first to fill the group's accumulators, then to
+ * judge its rows, which then see them; the group's kept values go after.
+ */
+static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o,
+			 ordered_visit visit, void *arg)
+{
+	size_t first = 0;
+	bool window = r->nslots && r->assert && o == &st->ordered_rules[r - st->rs->row_rules];
+	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
+	for (size_t i = 1; i <= o->n; i++) {
+		if (i < o->n && o->entries[i].group == o->entries[first].group)
+			continue;
+		if (window)
+			walk_group(st, r, o, first, i, feed_window, NULL);
+		walk_group(st, r, o, first, i, visit, arg);
+		if (window) {
+			struct agg_acc *accs = &o->groups.accs[(size_t)o->entries[first].group * r->nslots];
+			agg_acc_free(accs, r->nslots);
+			memset(accs, 0, r->nslots * sizeof *accs);
+		}
+		first = i;
+	}
 }
 
 /* An ordered row rule on one row: when, requires, assert, as for a row as it arrives. */

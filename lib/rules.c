@@ -175,10 +175,14 @@ static bool load_common(struct loader *L, json_t *obj, const char *jpath, struct
 		r->code = xstrdup(default_code);
 	else if (!is_identifier(r->code, true))
 		lerr(L, sub(p, sizeof p, jpath, "code", 0), false, "code '%s' must be kebab-case", r->code);
-	r->severity = default_severity;
+	bool integrity = strcmp(r->code, "integrity") == 0;
+	r->severity = integrity ? SEV_WARNING : default_severity;
 	const char *sev = get_string(L, obj, "severity", jpath, false);
 	if (sev && !severity_from_name(sev, &r->severity, false))
 		lerr(L, sub(p, sizeof p, jpath, "severity", 0), false, "severity must be error, warning or info");
+	else if (integrity && r->severity == SEV_ERROR)
+		lerr(L, sub(p, sizeof p, jpath, "severity", 0), false,
+		     "an integrity finding asks the county to verify: its severity is warning or info, never error");
 	return true;
 }
 
@@ -288,13 +292,16 @@ static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, stru
 	check_keys(L, obj, jpath, keys);
 	struct expr_scope scope = {.rs = L->rs};
 	load_order(L, obj, jpath, r, &scope, true);
-	scope.ordered = r->order != NULL;
+	/* judged in order, a row also sees its whole group: aggregates over it, robust_z(), … */
+	scope.ordered = scope.aggregate = r->order != NULL;
 	r->when = load_expr(L, obj, "when", jpath, &scope, r->id, false, V_BOOL);
 	load_requires(L, obj, jpath, r);
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_rule_columns(L, obj, jpath, r);
 	load_message(L, obj, jpath, &scope, r, is_column, r->message);
 	r->max_lag = scope.max_lag;
+	r->slots = scope.slots;
+	r->nslots = scope.nslots;
 }
 
 /*
