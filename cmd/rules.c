@@ -181,10 +181,15 @@ static void show_text(const struct ruleset *rs)
 	printf("\n");
 	table_print(t, stdout, true);
 	table_free(t);
+	size_t shown = 0;
 	for (size_t i = 0; i < rs->nunique; i++)
-		printf("%s%s", i ? ", " : "\nunique: ", rs->uniques[i].id);
-	if (rs->nunique)
+		if (!rs->uniques[i].whole_row)
+			printf("%s%s", shown++ ? ", " : "\nunique: ", rs->uniques[i].id);
+	if (shown)
 		printf("\n");
+	for (size_t i = 0; i < rs->nunique; i++)
+		if (rs->uniques[i].whole_row)
+			printf("%sduplicate rows: %s\n", shown ? "" : "\n", severity_name(rs->uniques[i].severity));
 	if (rs->nrow_rules + rs->naggregates + rs->ncoverage) {
 		t = table_new(4);
 		const char *rhead[] = {"rule", "severity", "when / group", "assert"};
@@ -552,6 +557,13 @@ static int cmd_explain(const char *rule_id)
 			printf("%s/%s — %s\n", rs->id, local, zh ? "唯一键" : "unique key");
 			line("级别:", "severity:", severity_name(rs->uniques[i].severity));
 			line("检查:", "checks:", zh ? "这些列的取值组合在文件中只能出现一次；重复时指出首次出现的行" : "the combination appears once in the file; a repeat names the row of the first");
+		}
+	for (size_t i = 0; i < rs->nunique; i++)
+		if (rs->uniques[i].whole_row && !strcmp(local, rs->uniques[i].id) && (found = true)) {
+			printf("%s/%s — %s\n", rs->id, local, zh ? "重复行检查（内置，规则集开启）" : "duplicate-row check (built in, on in this rule set)");
+			line("级别:", "severity:", severity_name(rs->uniques[i].severity));
+			line("检查:", "checks:", zh ? "同一行（每个单元格，空白也算，首尾空格不计）在文件中只能出现一次；重复时指出首次出现的行"
+					      : "a row (every cell, blanks included, leading and trailing blanks not) appears once in the file; a repeat names the row of the first");
 		}
 	for (size_t i = 0; i < sizeof structural / sizeof *structural; i++)
 		if (!strcmp(structural[i].code, local) && (found = true)) {

@@ -124,7 +124,7 @@ static void rules_touching(const struct ruleset *rs, size_t col, struct buf *b)
 	buf_reset(b);
 	for (size_t i = 0; i < rs->nunique; i++)
 		for (size_t k = 0; k < rs->uniques[i].ncols; k++)
-			if (rs->uniques[i].cols[k] == col)
+			if (rs->uniques[i].cols[k] == col && !rs->uniques[i].whole_row)
 				buf_addf(b, "%s%s.unique", b->len ? ", " : "", rs->uniques[i].id);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];

@@ -845,6 +845,10 @@ static inline bool has_high_byte(const char *s, size_t n)
 /*
  * Builds a record's key for every unique set into keys, their bytes appended
  * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key.
+ * A key with a blank or absent cell is incomplete and never repeats.  The
+ * whole-row key is every cell of the record, known columns or not, up to its
+ * last one that is not blank (so a missing trailing cell equals a blank one);
+ * a row with nothing in it has none.
  */
 static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
@@ -853,9 +857,9 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
 		bool complete = true;
-		size_t at = text->len;
-		for (size_t i = 0; i < key->ncols && complete; i++) {
-			size_t f = o->col_to_file[key->cols[i]];
+		size_t at = text->len, end = at, n = key->whole_row ? rec->ncells : key->ncols;
+		for (size_t i = 0; i < n && complete; i++) {
+			size_t f = key->whole_row ? i : o->col_to_file[key->cols[i]];
 			if (f == SIZE_MAX || f >= rec->ncells) {
 				complete = false;
 				break;
@@ -864,7 +868,7 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 			const char *p = c->data + lead;
-			complete = len > 0;
+			complete = len > 0 || key->whole_row;
 			if (has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
 				bool changed;
 				buf_reset(&o->key_fold);
@@ -873,11 +877,21 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 				p = o->key_fold.data;
 			}
 			add_key_part(text, p, len);
+			if (len)
+				end = text->len;
 		}
+		if (key->whole_row)
+			text->len = end, complete = end > at;
 		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
 		if (complete)
 			keys[u].hash = keyset_hash(text->data + at, keys[u].len);
 	}
+}
+
+/* The rule a unique key's findings name: "station_id+date.unique", or "duplicate-row". */
+static void unique_rule_name(const struct unique_key *key, struct buf *rule)
+{
+	buf_addf(rule, key->whole_row ? "%s" : "%s.unique", key->id);
 }
 
 /*
@@ -912,8 +926,9 @@ static bool add_unique_keys(struct in_order *o, const struct record_key *keys, c
 		} else if (added == KEYSET_FULL) { /* the set would pass --max-memory: drop it */
 			const struct unique_key *key = &o->rs->uniques[u];
 			struct buf rule = {0};
-			buf_addf(&rule, "%s.unique", key->id);
-			struct budget_drop drop = {rule.data, "唯一键", "unique key", key->id, set->bytes, set->needed};
+			unique_rule_name(key, &rule);
+			struct budget_drop drop = {rule.data, key->whole_row ? "重复行检查" : "唯一键",
+						   key->whole_row ? "duplicate-row check" : "unique key", key->id, set->bytes, set->needed};
 			budget_report_drop(&o->budget, o->out, &drop, view->line, view->row);
 			buf_free(&rule);
 			keyset_free(set);
@@ -921,6 +936,27 @@ static bool add_unique_keys(struct in_order *o, const struct record_key *keys, c
 		}
 	}
 	return repeated;
+}
+
+/* Reports a row repeated whole: the row of its first occurrence, no cell of its own. */
+static void report_duplicate_row(struct in_order *o, const struct unique_key *key, const struct csvr_record *rec,
+				 const char *county, uint64_t first)
+{
+	struct buf expected = {0};
+	buf_addf(&expected, "a row of its own (first at row %llu)", (unsigned long long)first);
+	struct diag d = DIAG_INIT;
+	d.severity = key->severity;
+	d.code = "duplicate-row";
+	d.rule = key->id;
+	d.line = rec->line;
+	d.row = rec->row;
+	d.county = county;
+	d.expected = expected.data;
+	d.message = diag_msg(&o->msg, o->lang, "重复行：每个单元格都与第 %llu 行相同，请删除多余的一行或核实",
+			     "duplicate row: every cell the same as row %llu; delete the extra row or verify it",
+			     (unsigned long long)first);
+	diag_emit(o->out, &d);
+	buf_free(&expected);
 }
 
 /* Reports the keys add_unique_keys found repeated, naming the row of each one's first occurrence. */
@@ -932,6 +968,10 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		uint64_t first = o->first[u];
 		if (!first)
 			continue;
+		if (key->whole_row) {
+			report_duplicate_row(o, key, rec, county, first);
+			continue;
+		}
 		struct buf values = {0}, labels = {0};
 		for (size_t i = 0; i < key->ncols; i++) {
 			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
@@ -941,7 +981,7 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		char letter[16];
 		cell_column_name(o->col_to_file[key->cols[0]], letter);
 		struct buf rule = {0}, expected = {0};
-		buf_addf(&rule, "%s.unique", key->id);
+		unique_rule_name(key, &rule);
 		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
 		struct diag d = DIAG_INIT;
 		d.severity = key->severity;

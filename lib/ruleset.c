@@ -503,6 +503,26 @@ static void load_uniques(struct loader *L, json_t *root)
 		load_unique_key(L, json_array_get(u, i), sub(p, sizeof p, "unique", NULL, (long)i));
 }
 
+/*
+ * Reads "duplicate_rows": a severity that switches on the check for rows
+ * repeated whole, a unique key over every cell of a record, blanks included.
+ */
+static void load_duplicate_rows(struct loader *L, json_t *root)
+{
+	struct ruleset *rs = L->rs;
+	json_t *v = json_object_get(root, "duplicate_rows");
+	enum severity sev;
+	if (!v || !rs->ncols)
+		return;
+	if (!json_is_string(v) || !severity_from_name(json_string_value(v), &sev, false)) {
+		lerr(L, "duplicate_rows", false, "'duplicate_rows' is the severity of a row repeated whole: error, warning or info");
+		return;
+	}
+	rs->uniques = xrealloc(rs->uniques, (rs->nunique + 2) * sizeof *rs->uniques);
+	struct unique_key *u = &rs->uniques[rs->nunique++];
+	*u = (struct unique_key){.id = xstrdup("duplicate-row"), .severity = sev, .whole_row = true};
+}
+
 /* Picks the column that tells each record's county: a ref to counties.code or .name. */
 static void find_county_column(struct ruleset *rs)
 {
@@ -545,7 +565,7 @@ static void load_root(struct loader *L, json_t *root)
 {
 	static const char *const keys[] = {
 		"ruleset", "version", "title", "plan", "description", "match", "dialect",
-		"refs", "columns", "unique", "let", "views", "rules", "aggregates", "coverage", NULL};
+		"refs", "columns", "unique", "duplicate_rows", "let", "views", "rules", "aggregates", "coverage", NULL};
 	struct ruleset *rs = L->rs;
 	if (!json_is_object(root)) {
 		lerr(L, "", false, "a rule set must be a JSON object");
@@ -566,6 +586,7 @@ static void load_root(struct loader *L, json_t *root)
 	load_refs(L, root);
 	load_columns(L, root);
 	load_uniques(L, root);
+	load_duplicate_rows(L, root);
 	find_county_column(rs);
 	load_targets(L);
 	if (!L->errors)

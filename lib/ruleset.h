@@ -59,8 +59,9 @@ struct column {
 struct unique_key {
 	size_t *cols;
 	size_t ncols;
-	char *id;                       /* "station_id+date" */
+	char *id;                       /* "station_id+date"; "duplicate-row" for the whole row */
 	enum severity severity;
+	bool whole_row;                 /* every cell, blanks included: a row repeated whole (no cols) */
 };
 
 /* What a reference table's column is called in messages ("区县名称表", "the county name list"). */
