@@ -18,13 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Where a group began: the file's row (line and row) of its first row. */
+struct place {
+	uint64_t line, row;
+};
+
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
 struct group_table {
 	struct strmap index;     /* serialised key → group number */
 	long last_group;         /* the previous row's group: sorted files repeat it */
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
-	size_t ngroups, cap;
+	struct place *places;    /* a view's: where each group began (nplaces of them), so its rows have a place */
+	size_t ngroups, cap, nplaces;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
 	uint64_t strings, values;/* of which: key strings, and percentile values kept */
 	size_t counted;          /* groups whose key strings are in strings */
@@ -40,6 +46,7 @@ struct grouping {
 	const struct agg_slot *slots;
 	size_t nslots;
 	const char *id, *kind_zh, *kind_en;
+	bool places;             /* keep where each group began (a view's) */
 };
 
 /* One coverage rule's record of what was seen. */
@@ -53,6 +60,7 @@ struct coverage_seen {
 /* A view's rows, made once the rows it reads are all in: keys then values, a row a group. */
 struct view_rows {
 	struct value *values;    /* nrows × the view's columns; strings borrowed from its group table */
+	const struct place *places; /* where each row's group began; borrowed from its group table */
 	size_t nrows;
 };
 
@@ -155,6 +163,7 @@ static void free_group_table(struct rules_state *st, struct group_table *g, size
 	free_values(g->keys, g->ngroups * ngroup);
 	agg_acc_free(g->accs, g->ngroups * nslots);
 	free(g->accs);
+	free(g->places);
 	budget_give(st->budget, g->bytes);
 }
 
@@ -507,14 +516,14 @@ static struct grouping aggregate_grouping(struct rules_state *st, size_t a, bool
 {
 	const struct written_rule *r = &st->rs->aggregates[a];
 	return (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
-				 r->nslots, r->id, "汇总规则", "aggregate"};
+				 r->nslots, r->id, "汇总规则", "aggregate", false};
 }
 
 static struct grouping view_grouping(struct rules_state *st, size_t v)
 {
 	const struct view *view = &st->rs->views[v];
 	return (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
-				 view->nslots, view->name, "视图", "view"};
+				 view->nslots, view->name, "视图", "view", true};
 }
 
 /* The percentile values (and max_change pairs) a group's accumulators keep, in bytes. */
@@ -544,7 +553,7 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 		for (size_t k = 0; k < gr->ngroup; k++)
 			if (t->keys[t->counted * gr->ngroup + k].type == V_STR)
 				t->strings += budget_block_size(t->keys[t->counted * gr->ngroup + k].len + 1);
-	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values +
+	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values + t->nplaces * sizeof *t->places +
 		       t->ngroups * (gr->ngroup * sizeof *t->keys + gr->nslots * sizeof *t->accs);
 	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
 		t->bytes = now > t->bytes ? now : t->bytes;
@@ -573,6 +582,11 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	long i = find_group(st, t, gr->group, gr->ngroup, gr->nslots, ctx);
 	if (i < 0)
 		return;
+	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
+		if (t->nplaces % 64 == 0)
+			t->places = xrealloc(t->places, (t->nplaces + 64) * sizeof *t->places);
+		t->places[t->nplaces++] = (struct place){line, row};
+	}
 	struct agg_acc *accs = &t->accs[(size_t)i * gr->nslots];
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? values_kept(accs, gr->nslots) : 0;
@@ -779,15 +793,26 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
 	return st->json.data;
 }
 
-/* Points a group's finding at the first row of its longest run (longest_run()), if a file's row began it. */
-static void locate_run(const struct written_rule *r, const struct agg_acc *accs, struct diag *d)
+/*
+ * Points a group's finding at the first row of its longest run (longest_run()):
+ * the file's row that began it, or the first file row of the view row that did.
+ */
+static void locate_run(const struct rules_state *st, const struct written_rule *r, const struct agg_acc *accs,
+		       struct diag *d)
 {
 	for (size_t k = 0; k < r->nslots; k++) {
 		const struct ordered_entry *e = accs[k].best_from;
-		if ((r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN) || !e || !e->kept)
+		if ((r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN) || !e)
 			continue;
-		d->row = e->kept->row;
-		d->line = e->kept->line;
+		if (e->kept) {
+			d->row = e->kept->row;
+			d->line = e->kept->line;
+		} else if (e->view_row && r->from >= 0) {
+			const struct view_rows *vr = &st->view_rows[r->from];
+			struct place at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
+			d->row = at.row;
+			d->line = at.line;
+		}
 		return;
 	}
 }
@@ -812,7 +837,7 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 		d.expected = expr_source(r->assert);
 		d.plan = r->plan ? r->plan : st->rs->plan;
 		d.county = group_county(st->rs, r, keys, county, sizeof county);
-		locate_run(r, ctx.accs, &d);
+		locate_run(st, r, ctx.accs, &d);
 		char *gj = xstrdup(group_json(st, r, keys));
 		d.group = gj;
 		if (r->message[lang].nparts) {
@@ -935,6 +960,7 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 	size_t width = view->out.n;
 	vr->values = xcalloc(g->ngroups * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
+	vr->places = g->places;
 	for (size_t i = 0; i < g->ngroups; i++) {
 		struct value *row = &vr->values[i * width];
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .keys = &g->keys[i * view->ngroup], .accs = &g->accs[i * view->nslots]};
@@ -944,10 +970,11 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 	}
 	for (size_t i = 0; i < vr->nrows; i++) {
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
+		struct place at = vr->places[i];
 		for (size_t w = v + 1; w < rs->nviews; w++) {
 			struct grouping gr = view_grouping(st, w);
 			if (rs->views[w].from == (int)v)
-				feed(st, &gr, &ctx, 0, 0, out);
+				feed(st, &gr, &ctx, at.line, at.row, out);
 		}
 		for (size_t a = 0; a < rs->naggregates; a++) {
 			const struct written_rule *r = &rs->aggregates[a];
@@ -955,7 +982,7 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 				continue;
 			if (!r->order) {
 				struct grouping gr = aggregate_grouping(st, a, true);
-				feed(st, &gr, &ctx, 0, 0, out);
+				feed(st, &gr, &ctx, at.line, at.row, out);
 				continue;
 			}
 			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
