@@ -1291,8 +1291,9 @@ static void mark_tested(const struct expr *e, int n, enum op op, bool *covered)
 /*
  * Whether subtree n can be null when some of the inputs not in covered are
  * null, marking those inputs in hit: null passes through operators and
- * functions, but is_null() and count-like aggregates are never null, and
- * coalesce(), max_of() and min_of() are null only when every argument can be.
+ * functions, but is_null(), equal(), in_file() and count-like aggregates are
+ * never null, and coalesce(), max_of() and min_of() are null only when every
+ * argument can be.
  */
 static bool null_from_inputs(const struct expr *e, int n, const bool *covered, size_t ncols, bool *hit)
 {
@@ -1309,7 +1310,7 @@ static bool null_from_inputs(const struct expr *e, int n, const bool *covered, s
 	}
 	bool all = x->nargs > 0, any = false;
 	bool lenient = x->op == OP_CALL && (x->index == F_COALESCE || x->index == F_MAX_OF || x->index == F_MIN_OF);
-	if (x->op == OP_CALL && x->index == F_IS_NULL)
+	if (x->op == OP_CALL && (x->index == F_IS_NULL || x->index == F_EQUAL || x->index == F_IN_FILE))
 		return false;
 	if (x->op == OP_AND || x->op == OP_OR) { /* "x != null && f(x)": f sees x present */
 		bool *inner = xcalloc(ncols + 1, sizeof *inner);

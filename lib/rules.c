@@ -634,8 +634,8 @@ static void load_lets(struct loader *L, json_t *root)
 
 /*
  * Checks every let once, so that a mistake shows even in a let no rule uses:
- * compiled where aggregate functions and columns are both allowed, over the
- * rule set's columns or, failing that, some view's.
+ * compiled where aggregate functions, columns and looking back in order are
+ * all allowed, over the rule set's columns or, failing that, some view's.
  */
 static void check_lets(struct loader *L)
 {
@@ -645,7 +645,7 @@ static void check_lets(struct loader *L)
 		int pos, first_pos = 0;
 		struct expr *e = NULL;
 		for (size_t v = 0; v <= rs->nviews && !e; v++) {
-			struct expr_scope scope = {.rs = rs, .aggregate = true,
+			struct expr_scope scope = {.rs = rs, .aggregate = true, .ordered = true,
 						   .columns = v ? &rs->views[v - 1].out : NULL};
 			e = expr_compile(rs->lets[i].src, &scope, err, sizeof err, &pos);
 			free(scope.slots);
