@@ -1038,14 +1038,16 @@ typedef void (*ordered_visit)(struct rules_state *, const struct written_rule *,
 static void feed_window(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			const struct eval_ctx *ctx, const struct row_view *row, void *arg)
 {
-	(void)row, (void)arg;
-	struct ordered_rows *o = &st->ordered_rules[r - st->rs->row_rules];
-	agg_update(r->slots, r->nslots, &o->groups.accs[(size_t)e->group * r->nslots], ctx);
+	(void)st, (void)e, (void)row, (void)arg;
+	agg_update(r->slots, r->nslots, ctx->accs, ctx);
 }
 
-/* Walks the sorted rows [from, to) of one group, each with its history, calling visit. */
+/*
+ * Walks the sorted rows [from, to) of one group, each with its history, calling
+ * visit; accs: the group's accumulators a row rule sees (NULL for an aggregate).
+ */
 static void walk_group(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, size_t from,
-		       size_t to, ordered_visit visit, void *arg)
+		       size_t to, struct agg_acc *accs, ordered_visit visit, void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	size_t ring = (size_t)r->max_lag + 1, width = rs->ncols + 1;
@@ -1071,9 +1073,7 @@ static void walk_group(struct rules_state *st, const struct written_rule *r, str
 			history[k - 1] = p->kept ? rows[(i - k) % ring].values : p->view_row;
 		}
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values, .file_col = e->kept ? st->file_col : NULL,
-				       .history = history, .nhistory = back, .where = e};
-		if (r->nslots && o == &st->ordered_rules[r - rs->row_rules]) /* a row rule sees its group's */
-			ctx.accs = &o->groups.accs[(size_t)e->group * r->nslots];
+				       .history = history, .nhistory = back, .where = e, .accs = accs};
 		struct row_view view = {0};
 		if (e->kept)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
@@ -1094,20 +1094,20 @@ static void walk_group(struct rules_state *st, const struct written_rule *r, str
  * each group walked twice: first to fill the group's accumulators, then to
  * judge its rows, which then see them; the group's kept values go after.
  */
-static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o,
+static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, bool row_rule,
 			 ordered_visit visit, void *arg)
 {
 	size_t first = 0;
-	bool window = r->nslots && r->assert && o == &st->ordered_rules[r - st->rs->row_rules];
+	bool window = row_rule && r->nslots;
 	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	for (size_t i = 1; i <= o->n; i++) {
 		if (i < o->n && o->entries[i].group == o->entries[first].group)
 			continue;
+		struct agg_acc *accs = window ? &o->groups.accs[(size_t)o->entries[first].group * r->nslots] : NULL;
 		if (window)
-			walk_group(st, r, o, first, i, feed_window, NULL);
-		walk_group(st, r, o, first, i, visit, arg);
+			walk_group(st, r, o, first, i, accs, feed_window, NULL);
+		walk_group(st, r, o, first, i, accs, visit, arg);
 		if (window) {
-			struct agg_acc *accs = &o->groups.accs[(size_t)o->entries[first].group * r->nslots];
 			agg_acc_free(accs, r->nslots);
 			memset(accs, 0, r->nslots * sizeof *accs);
 		}
@@ -1168,10 +1168,10 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	void *arg[1] = {out};
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order)
-			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], visit_row_rule, arg);
+			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], true, visit_row_rule, arg);
 	for (size_t a = 0; a < rs->naggregates; a++)
 		if (rs->aggregates[a].order)
-			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], visit_aggregate, out);
+			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], false, visit_aggregate, out);
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
 	for (size_t i = 0; i < st->rs->ncoverage; i++)
