@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh BUILD — shows qy-check on the sample submissions, in Chinese text and
-# as the JSON stream, and a workbook checked and annotated.  Findings are
+# as the JSON stream (a year that passes every rule and still asks to be
+# verified among them), and a workbook checked and annotated.  Findings are
 # expected: the samples are made to have them.
 build=${1:-build}
 QY_RULES="$(pwd)/rules"
@@ -13,6 +14,7 @@ show "$check" --format text --lang zh samples/清城区_空气质量日报_2025-
 show "$check" --format text --lang zh samples/佛冈县_空气质量日报_2025-06_excel.csv
 show "$check" --format text --lang zh --encoding gb18030 samples/佛冈县_空气质量日报_2025-06_excel.csv
 show "$check" --format text --lang en samples/air-daily_清新区_2025-06_bom.csv
+show "$check" --format text --lang zh samples/清城区_空气质量日报_2025_核实.csv
 show "$check" --format json samples/清城区_空气质量日报_2025-06.csv
 show "$check" --format text --lang zh samples/清城区_指标清单_2023-2024.csv samples/连州市_重点项目清单_2025.csv \
 	samples/清新区_断面水质月报_2025-06.csv samples/连南瑶族自治县_排放源统计_2024.csv
