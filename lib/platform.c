@@ -1,6 +1,6 @@
 /* platform.c — the POSIX and the Windows side of platform.h, one #ifdef each. */
 #ifndef _WIN32
-#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
+#define _GNU_SOURCE /* madvise(MADV_HUGEPAGE) where the system has it, sched_getaffinity, MAP_ANONYMOUS */
 #endif
 #include "platform.h"
 #include "util.h"
@@ -17,6 +17,7 @@
 #include <process.h>
 #include <windows.h>
 #else
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -108,6 +109,119 @@ bool platform_broken_pipe(int err)
 	return err == EPIPE || GetFileType((HANDLE)_get_osfhandle(STDOUT_FILENO)) == FILE_TYPE_PIPE;
 }
 
+/* s in UTF-16, owned; NULL when it is not UTF-8. */
+static WCHAR *widen(const char *s)
+{
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+	WCHAR *w = n > 0 ? xmalloc((size_t)n * sizeof *w) : NULL;
+	if (w && !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n)) {
+		free(w);
+		w = NULL;
+	}
+	return w;
+}
+
+/* w in UTF-8, owned. */
+static char *narrow(const WCHAR *w)
+{
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	char *s = xmalloc(n > 0 ? (size_t)n : 1);
+	if (n <= 0 || !WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL))
+		s[0] = '\0';
+	return s;
+}
+
+/* The errno for a Windows error about a path. */
+static int path_errno(DWORD error)
+{
+	switch (error) {
+	case ERROR_FILE_NOT_FOUND: case ERROR_PATH_NOT_FOUND: case ERROR_INVALID_NAME:
+	case ERROR_BAD_NETPATH: case ERROR_BAD_NET_NAME: case ERROR_INVALID_DRIVE:
+		return ENOENT;
+	case ERROR_DIRECTORY:
+		return ENOTDIR;
+	case ERROR_ACCESS_DENIED: case ERROR_SHARING_VIOLATION:
+		return EACCES;
+	case ERROR_FILENAME_EXCED_RANGE:
+		return ENAMETOOLONG;
+	default:
+		return EIO;
+	}
+}
+
+/*
+ * The final name of the file open as h ("\\?\C:\…", "\\?\UNC\server\…"),
+ * symlinks and junctions followed, owned; or else, on a volume that has no
+ * such name, the full path of name as written.
+ */
+static WCHAR *final_name(HANDLE h, const WCHAR *name)
+{
+	DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
+	WCHAR *full = xmalloc((n ? n : 1) * sizeof *full);
+	if (n && GetFinalPathNameByHandleW(h, full, n, FILE_NAME_NORMALIZED) < n)
+		return full;
+	free(full);
+	n = GetFullPathNameW(name, 0, NULL, NULL);
+	full = xmalloc((n ? n : 1) * sizeof *full);
+	if (!n || GetFullPathNameW(name, n, full, NULL) >= n)
+		full[0] = L'\0';
+	return full;
+}
+
+char *platform_realpath(const char *path)
+{
+	WCHAR *wide = widen(path);
+	if (!wide) {
+		errno = ENOENT; /* not UTF-8: no file has that name */
+		return NULL;
+	}
+	HANDLE h = CreateFileW(wide, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+			       FILE_FLAG_BACKUP_SEMANTICS, NULL); /* the flag lets a directory open */
+	if (h == INVALID_HANDLE_VALUE) {
+		errno = path_errno(GetLastError());
+		free(wide);
+		return NULL;
+	}
+	WCHAR *full = final_name(h, wide);
+	CloseHandle(h);
+	free(wide);
+	const WCHAR *p = full;
+	bool unc = wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0;
+	if (unc)
+		p += 6; /* "\\server\share\…" */
+	else if (wcsncmp(p, L"\\\\?\\", 4) == 0)
+		p += 4;
+	char *real = narrow(p);
+	if (unc)
+		real[0] = real[1] = '\\';
+	free(full);
+	if (!real[0]) {
+		free(real);
+		errno = EIO;
+		return NULL;
+	}
+	for (char *c = real; *c; c++)
+		if (*c == '\\')
+			*c = '/';
+	if (real[0] >= 'a' && real[0] <= 'z' && real[1] == ':')
+		real[0] = (char)(real[0] - 'a' + 'A');
+	return real;
+}
+
+const char *platform_temp_dir(void)
+{
+	static char dir[MAX_PATH * 3];
+	WCHAR wide[MAX_PATH + 1];
+	DWORD n = GetTempPathW(MAX_PATH + 1, wide);
+	if (n == 0 || n > MAX_PATH ||
+	    !WideCharToMultiByte(CP_UTF8, 0, wide, (int)n + 1, dir, (int)sizeof dir, NULL, NULL))
+		return ".";
+	size_t len = strlen(dir);
+	if (len > 3 && dir[len - 1] == '\\') /* "C:\Users\…\Temp\" but "C:\" */
+		dir[len - 1] = '\0';
+	return dir;
+}
+
 const char *platform_exe_dir(void)
 {
 	static char dir[MAX_PATH * 3];
@@ -182,6 +296,16 @@ long platform_processors(void)
 	return info.dwNumberOfProcessors > 0 ? (long)info.dwNumberOfProcessors : 1;
 }
 
+int platform_usable_processors(void)
+{
+	DWORD_PTR mine, system;
+	int n = 0;
+	if (GetProcessAffinityMask(GetCurrentProcess(), &mine, &system))
+		for (; mine; mine &= mine - 1)
+			n++;
+	return n > 0 ? n : (int)platform_processors();
+}
+
 bool platform_memory_below(size_t bytes)
 {
 	(void)bytes;
@@ -226,6 +350,14 @@ int platform_terminal_width(int fd)
 
 bool platform_broken_pipe(int err) { return err == EPIPE; }
 
+char *platform_realpath(const char *path) { return realpath(path, NULL); }
+
+const char *platform_temp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
 const char *platform_exe_dir(void)
 {
 	static char dir[PATH_MAX];
@@ -252,6 +384,16 @@ long platform_processors(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? n : 1;
+}
+
+int platform_usable_processors(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+#endif
+	return (int)platform_processors();
 }
 
 bool platform_memory_below(size_t bytes)

@@ -1,8 +1,9 @@
 /*
  * platform.h — what differs between POSIX systems and Windows, in one place:
- * terminals and consoles, the program's own directory, path names, running
- * another command, big zeroed memory and whether a process can fork.  The
- * rest of qy calls these and stays free of #ifdef.
+ * terminals and consoles, the program's own directory, path names, the
+ * temporary directory, running another command, big zeroed memory and
+ * whether a process can fork.  The rest of qy calls these and stays free of
+ * #ifdef.
  *
  * On Windows the executables carry a manifest that makes UTF-8 the process
  * code page (Windows 10 1903 and later), so char strings — arguments, file
@@ -58,6 +59,17 @@ const char *platform_basename(const char *path);
 bool platform_is_absolute(const char *path);
 
 /*
+ * The absolute path of an existing file with every symlink (on Windows also
+ * junction) followed, its separators '/' (on Windows the drive letter upper
+ * case: "C:/Users/…"), owned; NULL with errno (ENOENT, ENOTDIR…) when it
+ * cannot be resolved.  Two names of one file resolve to the same string.
+ */
+char *platform_realpath(const char *path);
+
+/* The directory for temporary files: $TMPDIR or /tmp (on Windows the user's temporary folder). */
+const char *platform_temp_dir(void);
+
+/*
  * Runs the program at path (search: looked up on PATH) with args, in place of
  * this one: POSIX execv; on Windows the program runs as a child with the same
  * standard streams and this process exits with its status.  Returns only
@@ -67,6 +79,9 @@ void platform_exec(const char *path, char **args, bool search);
 
 /* The number of processors online (at least 1). */
 long platform_processors(void);
+
+/* The processors this process may run on (its affinity; at least 1). */
+int platform_usable_processors(void);
 
 /* Whether the address space is limited to fewer than bytes (POSIX RLIMIT_AS; never on Windows). */
 bool platform_memory_below(size_t bytes);

@@ -1,10 +1,10 @@
 /* workers.c — worker processes, their output framed through pipes and written in order. */
-#define _GNU_SOURCE /* MAP_ANONYMOUS, sched_getaffinity */
+#define _GNU_SOURCE /* MAP_ANONYMOUS */
 #include "workers.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -388,13 +388,4 @@ int workers_run(const struct workers_job *job)
 	return worst;
 }
 
-int workers_processors(void)
-{
-#ifdef CPU_COUNT
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
-#endif
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
+int workers_processors(void) { return platform_usable_processors(); }
