@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +95,7 @@ static const struct option_hint hints[] = {
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
 	double as_of;              /* days since 1970-01-01 */
+	char today[16];            /* the date as_of took from the clock, or "" when --as-of gave it */
 	struct check_options check;
 	struct diag_options diag;
 	long jobs;
@@ -383,16 +383,16 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	const struct ruleset *rs = select_ruleset(p->s, file);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	memcpy(df.counts, counts, sizeof df.counts);
-	if (how >= 0 && WIFSIGNALED(how)) {
-		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, WTERMSIG(how),
-			strsignal(WTERMSIG(how)));
+	int sig, status;
+	const char *signame;
+	if (platform_signalled(how, &sig, &signame)) {
+		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, sig, signame);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
-			 "the check stopped: its worker process was killed by signal %d (%s)", WTERMSIG(how),
-			 strsignal(WTERMSIG(how)));
-	} else if (how >= 0 && WIFEXITED(how)) {
-		warnmsg("%s: the worker checking it ended with status %d", file, WEXITSTATUS(how));
+			 "the check stopped: its worker process was killed by signal %d (%s)", sig, signame);
+	} else if (platform_exited(how, &status)) {
+		warnmsg("%s: the worker checking it ended with status %d", file, status);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
-			 "the check stopped: its worker process ended with status %d", WEXITSTATUS(how));
+			 "the check stopped: its worker process ended with status %d", status);
 	} else {
 		warnmsg("%s: the worker checking it died", file);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
@@ -427,9 +427,11 @@ static void file_written(void *ctx, int i)
 static int check_parallel(struct settings *s, char **files, int n, int jobs)
 {
 	struct parallel p = {s, files};
+	char as_of_option[] = "--as-of", *restart[] = {as_of_option, s->today, NULL};
 	struct workers_job job = {
-		.nitems = n, .nworkers = jobs, .ctx = &p, .run = run_file, .cleanup = worker_cleanup,
-		.lost = report_lost, .write = write_stdout, .done = file_written,
+		.nitems = n, .nworkers = jobs, .restart_args = s->today[0] ? restart : NULL, .ctx = &p,
+		.run = run_file, .cleanup = worker_cleanup, .lost = report_lost, .write = write_stdout,
+		.done = file_written,
 	};
 	int rc = workers_run(&job);
 	if (rc < 0) { /* stdout failed: close_stdout says how (nothing for a closed pipe) and exits 2 */
@@ -467,10 +469,9 @@ int main(int argc, char **argv)
 	if (!s.check.as_of) { /* today, in local time */
 		time_t now = time(NULL);
 		struct tm tm;
-		char today[16];
 		localtime_r(&now, &tm);
-		strftime(today, sizeof today, "%Y-%m-%d", &tm);
-		parse_date(today, strlen(today), &s.as_of);
+		strftime(s.today, sizeof s.today, "%Y-%m-%d", &tm);
+		parse_date(s.today, strlen(s.today), &s.as_of);
 		s.check.as_of = &s.as_of;
 	}
 	char **files = first < argc ? argv + first : stdin_only;
@@ -479,10 +480,6 @@ int main(int argc, char **argv)
 		if (!strcmp(files[i], "-") && stdin_seen++)
 			cli_usage_error("'-' (stdin) can be read only once");
 	load_rules(&s);
-	if (s.jobs > 1 && n > 1 && !PLATFORM_CAN_FORK) {
-		warnmsg("-j %ld: this system cannot check files in parallel: checking them one at a time", s.jobs);
-		s.jobs = 1;
-	}
 	progress_init(&bar, total_size(files, n), n);
 	if (bar.enabled) {
 		s.check.on_read = count_read;
