@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +96,7 @@ static const struct option_hint hints[] = {
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
 	double as_of;              /* days since 1970-01-01 */
+	char today[16];            /* the date as_of took from the clock, or "" when --as-of gave it */
 	struct check_options check;
 	struct diag_options diag;
 	long jobs;
@@ -284,7 +284,7 @@ static uint64_t total_size(char **files, int n)
  * Repeats on stderr, in the same words, a finding that keeps a file from
  * being checked, unless stdout is a terminal that shows it already.
  */
-static void tell(const char *file, const char *message)
+static void echo_on_stderr(const char *file, const char *message)
 {
 	if (!platform_is_terminal(STDOUT_FILENO))
 		warnmsg("%s: %s", file, message);
@@ -293,7 +293,7 @@ static void tell(const char *file, const char *message)
 /* Reports a file that could not be checked, here and on stderr; returns its exit status. */
 static int unchecked(struct diag_file *df, const char *code, const char *message)
 {
-	tell(df->file, message);
+	echo_on_stderr(df->file, message);
 	return report_unchecked(df, code, message);
 }
 
@@ -310,7 +310,7 @@ static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, str
 			     "no rule set matches the file name; its header fits rule set %s (%s), which it was "
 			     "checked with: name the file like %s, or give -r %s",
 			     rs->id, title ? title : rs->id, rs->nmatch ? rs->match[0] : rs->id, rs->id);
-	tell(df->file, d.message);
+	echo_on_stderr(df->file, d.message);
 	diag_emit(df, &d);
 }
 
@@ -368,14 +368,14 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		tell(file, res.trouble ? res.trouble
+		echo_on_stderr(file, res.trouble ? res.trouble
 			   : res.size_changed ? diag_msg(&msg, dopt.lang, "读取时文件大小变了", "file changed size while it was read")
 			   : diag_msg(&msg, dopt.lang, "读取出错", "read error"));
 	if (res.over_budget)
-		tell(file, diag_msg(&msg, dopt.lang, "有规则需要的内存超过 --max-memory，未能检查到底",
+		echo_on_stderr(file, diag_msg(&msg, dopt.lang, "有规则需要的内存超过 --max-memory，未能检查到底",
 				    "a rule needed more memory than --max-memory allows; it was not checked to the end"));
 	if (res.fits)
-		tell(file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
+		echo_on_stderr(file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
 				    "not checked with %s", res.fits->id, rs->id));
 	df.unchecked = res.unreadable || res.over_budget || res.fits;
 	df.encoding_source = res.encoding_detected ? "detected" : "declared";
@@ -440,16 +440,16 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	const struct ruleset *rs = select_ruleset(p->s, file);
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	memcpy(df.counts, counts, sizeof df.counts);
-	if (how >= 0 && WIFSIGNALED(how)) {
-		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, WTERMSIG(how),
-			strsignal(WTERMSIG(how)));
+	int sig, status;
+	const char *signame;
+	if (platform_signalled(how, &sig, &signame)) {
+		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, sig, signame);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
-			 "the check stopped: its worker process was killed by signal %d (%s)", WTERMSIG(how),
-			 strsignal(WTERMSIG(how)));
-	} else if (how >= 0 && WIFEXITED(how)) {
-		warnmsg("%s: the worker checking it ended with status %d", file, WEXITSTATUS(how));
+			 "the check stopped: its worker process was killed by signal %d (%s)", sig, signame);
+	} else if (platform_exited(how, &status)) {
+		warnmsg("%s: the worker checking it ended with status %d", file, status);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
-			 "the check stopped: its worker process ended with status %d", WEXITSTATUS(how));
+			 "the check stopped: its worker process ended with status %d", status);
 	} else {
 		warnmsg("%s: the worker checking it died", file);
 		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
@@ -484,9 +484,11 @@ static void file_written(void *ctx, int i)
 static int check_parallel(struct settings *s, char **files, int n, int jobs)
 {
 	struct parallel p = {s, files};
+	char as_of_option[] = "--as-of", *restart[] = {as_of_option, s->today, NULL};
 	struct workers_job job = {
-		.nitems = n, .nworkers = jobs, .ctx = &p, .run = run_file, .cleanup = worker_cleanup,
-		.lost = report_lost, .write = write_stdout, .done = file_written,
+		.nitems = n, .nworkers = jobs, .restart_args = s->today[0] ? restart : NULL, .ctx = &p,
+		.run = run_file, .cleanup = worker_cleanup, .lost = report_lost, .write = write_stdout,
+		.done = file_written,
 	};
 	int rc = workers_run(&job);
 	if (rc < 0) { /* stdout failed: close_stdout says how (nothing for a closed pipe) and exits 2 */
@@ -524,10 +526,9 @@ int main(int argc, char **argv)
 	if (!s.check.as_of) { /* today, in local time */
 		time_t now = time(NULL);
 		struct tm tm;
-		char today[16];
 		localtime_r(&now, &tm);
-		strftime(today, sizeof today, "%Y-%m-%d", &tm);
-		parse_date(today, strlen(today), &s.as_of);
+		strftime(s.today, sizeof s.today, "%Y-%m-%d", &tm);
+		parse_date(s.today, strlen(s.today), &s.as_of);
 		s.check.as_of = &s.as_of;
 	}
 	char **files = first < argc ? argv + first : stdin_only;
@@ -536,10 +537,6 @@ int main(int argc, char **argv)
 		if (!strcmp(files[i], "-") && stdin_seen++)
 			cli_usage_error("'-' (stdin) can be read only once");
 	load_rules(&s);
-	if (s.jobs > 1 && n > 1 && !PLATFORM_CAN_FORK) {
-		warnmsg("-j %ld: this system cannot check files in parallel: checking them one at a time", s.jobs);
-		s.jobs = 1;
-	}
 	s.check.fits_instead = fits_instead;
 	s.check.fits_instead_ctx = &s;
 	progress_init(&bar, total_size(files, n), n);

@@ -462,8 +462,10 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 			const char *from = ev->encoding == CSVR_GBK ? "GBK" : "GB18030";
 			said(x, "transcode", NULL, SIZE_MAX, NULL, from, strlen(from), "UTF-8", 5,
 			     diag_msg(&x->msg, l, "已由 %s 转为 UTF-8", "transcoded from %s to UTF-8", from));
-		} else {
-			x->to_legacy = iconv_open(ev->encoding == CSVR_GBK ? "GBK" : "GB18030", "UTF-8");
+		} else if ((x->to_legacy = iconv_open(ev->encoding == CSVR_GBK ? "GBK" : "GB18030", "UTF-8")) ==
+			   (iconv_t)-1) {
+			refuse(x, "encoding-error", diag_msg(&x->msg, l, "本系统无法写回 GB18030，未修复",
+							     "this system cannot write GB18030 back; not repaired"));
 		}
 		break;
 	case CSVR_EV_BAD_BYTES:

@@ -6,6 +6,7 @@
  * Workbook), found by their UTF-16 names.
  */
 #include "book.h"
+#include "platform.h"
 #include "xls.h"
 #include "xlsx.h"
 #include "util.h"
@@ -99,9 +100,8 @@ static bool write_all(int fd, const char *p, size_t n)
  */
 static int spool(struct book *b, int fd, const void *head, size_t nhead, char **path, uint64_t *bytes)
 {
-	const char *dir = getenv("TMPDIR");
 	struct buf name = {0};
-	buf_addf(&name, "%s/qy-book-XXXXXX", dir && *dir ? dir : "/tmp");
+	buf_addf(&name, "%s/qy-book-XXXXXX", platform_temp_dir());
 	int out = mkstemp(name.data);
 	if (out < 0) {
 		whole_file_event(b, BOOK_EV_BROKEN, BOOK_TEXT, 0, 0, "cannot create a temporary file");

@@ -1,12 +1,13 @@
 /* platform.c — the POSIX and the Windows side of platform.h, one #ifdef each. */
 #ifndef _WIN32
-#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
+#define _GNU_SOURCE /* madvise(MADV_HUGEPAGE) where the system has it, sched_getaffinity, MAP_ANONYMOUS */
 #endif
 #include "platform.h"
 #include "util.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,16 @@
 #include <process.h>
 #include <windows.h>
 #else
+#include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #endif
 
 const char *platform_basename(const char *path)
@@ -108,6 +115,119 @@ bool platform_broken_pipe(int err)
 	return err == EPIPE || GetFileType((HANDLE)_get_osfhandle(STDOUT_FILENO)) == FILE_TYPE_PIPE;
 }
 
+/* s in UTF-16, owned; NULL when it is not UTF-8. */
+static WCHAR *widen(const char *s)
+{
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+	WCHAR *w = n > 0 ? xmalloc((size_t)n * sizeof *w) : NULL;
+	if (w && !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n)) {
+		free(w);
+		w = NULL;
+	}
+	return w;
+}
+
+/* w in UTF-8, owned. */
+static char *narrow(const WCHAR *w)
+{
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	char *s = xmalloc(n > 0 ? (size_t)n : 1);
+	if (n <= 0 || !WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL))
+		s[0] = '\0';
+	return s;
+}
+
+/* The errno for a Windows error about a path. */
+static int path_errno(DWORD error)
+{
+	switch (error) {
+	case ERROR_FILE_NOT_FOUND: case ERROR_PATH_NOT_FOUND: case ERROR_INVALID_NAME:
+	case ERROR_BAD_NETPATH: case ERROR_BAD_NET_NAME: case ERROR_INVALID_DRIVE:
+		return ENOENT;
+	case ERROR_DIRECTORY:
+		return ENOTDIR;
+	case ERROR_ACCESS_DENIED: case ERROR_SHARING_VIOLATION:
+		return EACCES;
+	case ERROR_FILENAME_EXCED_RANGE:
+		return ENAMETOOLONG;
+	default:
+		return EIO;
+	}
+}
+
+/*
+ * The final name of the file open as h ("\\?\C:\…", "\\?\UNC\server\…"),
+ * symlinks and junctions followed, owned; or else, on a volume that has no
+ * such name, the full path of name as written.
+ */
+static WCHAR *final_name(HANDLE h, const WCHAR *name)
+{
+	DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
+	WCHAR *full = xmalloc((n ? n : 1) * sizeof *full);
+	if (n && GetFinalPathNameByHandleW(h, full, n, FILE_NAME_NORMALIZED) < n)
+		return full;
+	free(full);
+	n = GetFullPathNameW(name, 0, NULL, NULL);
+	full = xmalloc((n ? n : 1) * sizeof *full);
+	if (!n || GetFullPathNameW(name, n, full, NULL) >= n)
+		full[0] = L'\0';
+	return full;
+}
+
+char *platform_realpath(const char *path)
+{
+	WCHAR *wide = widen(path);
+	if (!wide) {
+		errno = ENOENT; /* not UTF-8: no file has that name */
+		return NULL;
+	}
+	HANDLE h = CreateFileW(wide, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+			       FILE_FLAG_BACKUP_SEMANTICS, NULL); /* the flag lets a directory open */
+	if (h == INVALID_HANDLE_VALUE) {
+		errno = path_errno(GetLastError());
+		free(wide);
+		return NULL;
+	}
+	WCHAR *full = final_name(h, wide);
+	CloseHandle(h);
+	free(wide);
+	const WCHAR *p = full;
+	bool unc = wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0;
+	if (unc)
+		p += 6; /* "\\server\share\…" */
+	else if (wcsncmp(p, L"\\\\?\\", 4) == 0)
+		p += 4;
+	char *real = narrow(p);
+	if (unc)
+		real[0] = real[1] = '\\';
+	free(full);
+	if (!real[0]) {
+		free(real);
+		errno = EIO;
+		return NULL;
+	}
+	for (char *c = real; *c; c++)
+		if (*c == '\\')
+			*c = '/';
+	if (real[0] >= 'a' && real[0] <= 'z' && real[1] == ':')
+		real[0] = (char)(real[0] - 'a' + 'A');
+	return real;
+}
+
+const char *platform_temp_dir(void)
+{
+	static char dir[MAX_PATH * 3];
+	WCHAR wide[MAX_PATH + 1];
+	DWORD n = GetTempPathW(MAX_PATH + 1, wide);
+	if (n == 0 || n > MAX_PATH ||
+	    !WideCharToMultiByte(CP_UTF8, 0, wide, (int)n + 1, dir, (int)sizeof dir, NULL, NULL))
+		return ".";
+	size_t len = strlen(dir);
+	if (len > 3 && dir[len - 1] == '\\') /* "C:\Users\…\Temp\" but "C:\" */
+		dir[len - 1] = '\0';
+	return dir;
+}
+
 const char *platform_exe_dir(void)
 {
 	static char dir[MAX_PATH * 3];
@@ -182,6 +302,16 @@ long platform_processors(void)
 	return info.dwNumberOfProcessors > 0 ? (long)info.dwNumberOfProcessors : 1;
 }
 
+int platform_usable_processors(void)
+{
+	DWORD_PTR mine, system;
+	int n = 0;
+	if (GetProcessAffinityMask(GetCurrentProcess(), &mine, &system))
+		for (; mine; mine &= mine - 1)
+			n++;
+	return n > 0 ? n : (int)platform_processors();
+}
+
 bool platform_memory_below(size_t bytes)
 {
 	(void)bytes;
@@ -201,6 +331,346 @@ void platform_free_pages(void *p, size_t bytes)
 	(void)bytes;
 	if (p)
 		VirtualFree(p, 0, MEM_RELEASE);
+}
+
+/*
+ * Windows ends a crashed process with an exception code for its status:
+ * each here with the C library's signal for it (the one its signal()
+ * handlers get) and its name.  Any other status from 0x80000000 on is an
+ * exception too, taken as an abnormal end (SIGABRT).
+ */
+static const struct {
+	DWORD code;
+	int sig;
+	const char *name;
+} exceptions[] = {
+	{0xC0000005, SIGSEGV, "access violation"}, {0xC00000FD, SIGSEGV, "stack overflow"},
+	{0xC0000006, SIGSEGV, "in-page error"}, {0x80000002, SIGSEGV, "misaligned data"},
+	{0xC000008C, SIGSEGV, "array bounds exceeded"}, {0xC000001D, SIGILL, "illegal instruction"},
+	{0xC0000096, SIGILL, "privileged instruction"}, {0xC0000094, SIGFPE, "integer division by zero"},
+	{0xC0000095, SIGFPE, "integer overflow"}, {0xC000008E, SIGFPE, "floating-point division by zero"},
+	{0xC0000090, SIGFPE, "floating-point invalid operation"}, {0xC000013A, SIGINT, "Ctrl+C"},
+	{0xC0000409, SIGABRT, "fail fast"}, {0xC0000017, SIGABRT, "out of memory"},
+};
+
+/* Statuses are exit codes; -1 (0xFFFFFFFF) stands for one that is not known. */
+bool platform_exited(int how, int *status)
+{
+	if (how < 0)
+		return false;
+	*status = how;
+	return true;
+}
+
+bool platform_signalled(int how, int *sig, const char **name)
+{
+	static char named[64];
+	if (how >= -1)
+		return false;
+	DWORD code = (DWORD)how;
+	*sig = SIGABRT;
+	const char *what = "exception";
+	for (size_t i = 0; i < sizeof exceptions / sizeof *exceptions; i++)
+		if (exceptions[i].code == code) {
+			*sig = exceptions[i].sig;
+			what = exceptions[i].name;
+		}
+	snprintf(named, sizeof named, "%s, 0x%08lX", what, (unsigned long)code);
+	*name = named;
+	return true;
+}
+
+/* ---- worker processes: the same program with a named pipe, over an inherited mapping ---- */
+
+#define WORKER_READ (64u << 10)
+
+struct platform_worker {
+	HANDLE process, pipe;
+	OVERLAPPED read;         /* the read under way on pipe; its event is set when it is done */
+	bool reading;            /* a read was started and has not been taken */
+	bool ended;              /* the pipe has ended: the worker closed it, or died */
+	DWORD got, taken;        /* bytes the last read brought, and those handed out */
+	char data[WORKER_READ];
+};
+
+static HANDLE shared_map;        /* the mapping of platform_shared_new's block, handed to workers */
+static size_t shared_size;
+static HANDLE parent_process;    /* in a worker: its parent, to die with */
+static unsigned pipes_made;
+
+void *platform_shared_new(size_t bytes)
+{
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	shared_map = CreateFileMappingW(INVALID_HANDLE_VALUE, &inherit, PAGE_READWRITE, (DWORD)((uint64_t)bytes >> 32),
+					(DWORD)bytes, NULL); /* pages of the paging file: zeroed */
+	void *p = shared_map ? MapViewOfFile(shared_map, FILE_MAP_ALL_ACCESS, 0, 0, bytes) : NULL;
+	if (!p) {
+		if (shared_map)
+			CloseHandle(shared_map);
+		shared_map = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	shared_size = bytes;
+	return p;
+}
+
+void platform_shared_free(void *p, size_t bytes)
+{
+	(void)bytes;
+	UnmapViewOfFile(p);
+	if (shared_map)
+		CloseHandle(shared_map);
+	shared_map = NULL;
+}
+
+/* An inheritable copy of a standard handle, or NULL when there is none. */
+static HANDLE inheritable(DWORD which)
+{
+	HANDLE h = GetStdHandle(which), copy = NULL;
+	if (h && h != INVALID_HANDLE_VALUE &&
+	    !DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &copy, 0, TRUE, DUPLICATE_SAME_ACCESS))
+		copy = NULL;
+	return copy;
+}
+
+/*
+ * The command line of a worker: this program, restart_args, then the
+ * arguments this process got; *argc is how many arguments that makes.
+ */
+static WCHAR *worker_command(char *const *restart_args, int *argc)
+{
+	WCHAR exe[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH);
+	if (n == 0 || n >= MAX_PATH)
+		return NULL;
+	char *self = narrow(exe);
+	struct buf line = {0};
+	quote_arg(&line, self);
+	free(self);
+	*argc = __argc;
+	for (char *const *a = restart_args; a && *a; a++, ++*argc) {
+		buf_addc(&line, ' ');
+		quote_arg(&line, *a);
+	}
+	for (int i = 1; i < __argc; i++) {
+		buf_addc(&line, ' ');
+		quote_arg(&line, __argv[i]);
+	}
+	WCHAR *wide = widen(line.data);
+	buf_free(&line);
+	return wide;
+}
+
+/*
+ * The worker gets its pipe's write end, the shared mapping and a handle of
+ * this process (to die with it) by inheritance, and their values, its slot,
+ * the shared size and its number of arguments in QY_WORKER, set only while
+ * it starts.  Its standard input and error are this process's; its standard
+ * output is NUL, since all it sends goes through the pipe.
+ */
+struct platform_worker *platform_worker_start(int slot, char *const *restart_args,
+					      void (*body)(void *ctx, int slot, int fd), void *ctx)
+{
+	(void)body, (void)ctx;
+	WCHAR name[80];
+	swprintf(name, 80, L"\\\\.\\pipe\\qy-worker-%lu-%u", (unsigned long)GetCurrentProcessId(), pipes_made++);
+	struct platform_worker *w = xcalloc(1, sizeof *w);
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	HANDLE write_end = INVALID_HANDLE_VALUE, parent = NULL, out = INVALID_HANDLE_VALUE;
+	HANDLE in = inheritable(STD_INPUT_HANDLE), err = inheritable(STD_ERROR_HANDLE);
+	int argc;
+	WCHAR *command = worker_command(restart_args, &argc);
+	w->pipe = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+				   PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 0,
+				   WORKER_READ, 0, NULL);
+	w->read.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (w->pipe != INVALID_HANDLE_VALUE && w->read.hEvent)
+		write_end = CreateFileW(name, GENERIC_WRITE, 0, &inherit, OPEN_EXISTING, 0, NULL);
+	out = CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+	bool ok = command && shared_map && write_end != INVALID_HANDLE_VALUE && out != INVALID_HANDLE_VALUE &&
+		  DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &parent, SYNCHRONIZE,
+				  TRUE, 0);
+	if (ok) {
+		WCHAR env[160];
+		swprintf(env, 160, L"%d %llu %llu %llu %llu %d", slot, (unsigned long long)(uintptr_t)write_end,
+			 (unsigned long long)(uintptr_t)shared_map, (unsigned long long)(uintptr_t)parent,
+			 (unsigned long long)shared_size, argc);
+		STARTUPINFOW si = {.cb = sizeof si, .dwFlags = STARTF_USESTDHANDLES, .hStdInput = in, .hStdOutput = out,
+				   .hStdError = err};
+		PROCESS_INFORMATION pi;
+		SetEnvironmentVariableW(L"QY_WORKER", env);
+		/* a console of this process is the workers' too; without one, none is made for them */
+		ok = CreateProcessW(NULL, command, NULL, NULL, TRUE, GetConsoleWindow() ? 0 : CREATE_NO_WINDOW, NULL,
+				    NULL, &si, &pi);
+		DWORD error = GetLastError();
+		SetEnvironmentVariableW(L"QY_WORKER", NULL);
+		if (ok) {
+			CloseHandle(pi.hThread);
+			w->process = pi.hProcess;
+		} else {
+			warnmsg("cannot start a worker: CreateProcess failed (Windows error %lu)", (unsigned long)error);
+		}
+	} else {
+		warnmsg("cannot start a worker: no pipe to it (Windows error %lu)", (unsigned long)GetLastError());
+	}
+	HANDLE ours[] = {write_end, out, in, err, parent};
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+		if (ours[i] && ours[i] != INVALID_HANDLE_VALUE)
+			CloseHandle(ours[i]);
+	free(command);
+	if (!ok) {
+		platform_worker_forget(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Starts reading what w sends, unless a read is under way, its data is not all taken, or it ended. */
+static void start_read(struct platform_worker *w)
+{
+	if (w->reading || w->ended || w->taken < w->got)
+		return;
+	w->got = w->taken = 0;
+	ResetEvent(w->read.hEvent);
+	if (ReadFile(w->pipe, w->data, sizeof w->data, NULL, &w->read) || GetLastError() == ERROR_IO_PENDING)
+		w->reading = true;
+	else
+		w->ended = true; /* ERROR_BROKEN_PIPE: the worker has closed its end */
+}
+
+/* Takes a finished read of w; whether w has something for its reader: data, or its end. */
+static bool take_read(struct platform_worker *w)
+{
+	DWORD n = 0;
+	if (w->reading) {
+		if (!GetOverlappedResult(w->pipe, &w->read, &n, FALSE)) {
+			if (GetLastError() == ERROR_IO_INCOMPLETE)
+				return false;
+			w->ended = true;
+		}
+		w->reading = false;
+		w->got = n;
+		w->taken = 0;
+	}
+	return w->ended || w->taken < w->got;
+}
+
+int platform_worker_poll(struct platform_worker *const *workers, int n, bool *ready)
+{
+	HANDLE events[MAXIMUM_WAIT_OBJECTS];
+	DWORD nevents = 0;
+	int count = 0;
+	for (int k = 0; k < n; k++) {
+		start_read(workers[k]);
+		count += ready[k] = take_read(workers[k]);
+	}
+	if (count > 0 || n == 0)
+		return count;
+	for (int k = 0; k < n && nevents < MAXIMUM_WAIT_OBJECTS; k++)
+		if (workers[k]->reading)
+			events[nevents++] = workers[k]->read.hEvent;
+	if (nevents && WaitForMultipleObjects(nevents, events, FALSE, INFINITE) == WAIT_FAILED) {
+		errno = EIO;
+		return -1;
+	}
+	for (int k = 0; k < n; k++)
+		count += ready[k] = take_read(workers[k]);
+	return count;
+}
+
+long platform_worker_read(struct platform_worker *w, void *buf, size_t len)
+{
+	if (w->taken < w->got) {
+		size_t n = w->got - w->taken < len ? w->got - w->taken : len;
+		memcpy(buf, w->data + w->taken, n);
+		w->taken += (DWORD)n;
+		return (long)n;
+	}
+	if (w->ended)
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}
+
+void platform_worker_kill(struct platform_worker *w) { TerminateProcess(w->process, 1); }
+
+/* Ends a read under way, so that its buffer can go. */
+static void cancel_read(struct platform_worker *w)
+{
+	DWORD n;
+	if (w->reading) {
+		CancelIoEx(w->pipe, &w->read);
+		GetOverlappedResult(w->pipe, &w->read, &n, TRUE);
+		w->reading = false;
+	}
+}
+
+int platform_worker_end(struct platform_worker *w)
+{
+	HANDLE process = w->process;
+	w->process = NULL;
+	platform_worker_forget(w);
+	DWORD code;
+	if (WaitForSingleObject(process, INFINITE) != WAIT_OBJECT_0 || !GetExitCodeProcess(process, &code))
+		code = (DWORD)-1;
+	CloseHandle(process);
+	return (int)code;
+}
+
+void platform_worker_forget(struct platform_worker *w)
+{
+	cancel_read(w);
+	if (w->pipe && w->pipe != INVALID_HANDLE_VALUE)
+		CloseHandle(w->pipe);
+	if (w->read.hEvent)
+		CloseHandle(w->read.hEvent);
+	if (w->process)
+		CloseHandle(w->process);
+	free(w);
+}
+
+/* In a worker: ends it when its parent has ended. */
+static DWORD WINAPI watch_parent(void *unused)
+{
+	(void)unused;
+	WaitForSingleObject(parent_process, INFINITE);
+	TerminateProcess(GetCurrentProcess(), EXIT_TROUBLE);
+	return 0;
+}
+
+/* A crash ends the worker quietly, without an error box: its parent tells what happened. */
+void platform_worker_bind(void)
+{
+	SetErrorMode(GetErrorMode() | SEM_NOGPFAULTERRORBOX);
+	HANDLE t = parent_process ? CreateThread(NULL, 64 << 10, watch_parent, NULL, 0, NULL) : NULL;
+	if (t)
+		CloseHandle(t);
+}
+
+bool platform_parent_alive(void)
+{
+	return !parent_process || WaitForSingleObject(parent_process, 0) == WAIT_TIMEOUT;
+}
+
+bool platform_worker_child(int *slot, int *fd, void **shared, size_t bytes)
+{
+	const char *v = getenv("QY_WORKER");
+	unsigned long long pipe, map, parent, size;
+	int s, argc;
+	if (!v)
+		return false;
+	if (sscanf(v, "%d %llu %llu %llu %llu %d", &s, &pipe, &map, &parent, &size, &argc) != 6)
+		die(EXIT_TROUBLE, "QY_WORKER is set, but this process was not started as a worker");
+	if (size != bytes || argc != __argc)
+		die(EXIT_TROUBLE, "a worker was started for another run than its parent's");
+	parent_process = (HANDLE)(uintptr_t)parent;
+	*shared = MapViewOfFile((HANDLE)(uintptr_t)map, FILE_MAP_ALL_ACCESS, 0, 0, bytes);
+	*fd = _open_osfhandle((intptr_t)pipe, _O_WRONLY | _O_BINARY);
+	if (!*shared || *fd < 0)
+		die(EXIT_TROUBLE, "a worker cannot reach its parent");
+	*slot = s;
+	return true;
 }
 
 #else /* POSIX */
@@ -225,6 +695,14 @@ int platform_terminal_width(int fd)
 }
 
 bool platform_broken_pipe(int err) { return err == EPIPE; }
+
+char *platform_realpath(const char *path) { return realpath(path, NULL); }
+
+const char *platform_temp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
 
 const char *platform_exe_dir(void)
 {
@@ -252,6 +730,16 @@ long platform_processors(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? n : 1;
+}
+
+int platform_usable_processors(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+#endif
+	return (int)platform_processors();
 }
 
 bool platform_memory_below(size_t bytes)
@@ -285,6 +773,119 @@ void platform_free_pages(void *p, size_t bytes)
 {
 	if (p)
 		munmap(p, bytes);
+}
+
+/* Statuses are waitpid's; -1 stands for one that is not known. */
+bool platform_exited(int how, int *status)
+{
+	if (how == -1 || !WIFEXITED(how))
+		return false;
+	*status = WEXITSTATUS(how);
+	return true;
+}
+
+bool platform_signalled(int how, int *sig, const char **name)
+{
+	if (how == -1 || !WIFSIGNALED(how))
+		return false;
+	*sig = WTERMSIG(how);
+	*name = strsignal(*sig);
+	return true;
+}
+
+/* ---- worker processes: forked, each with a pipe, over anonymous shared memory ---- */
+
+struct platform_worker {
+	pid_t pid;
+	int fd;                  /* the read end of its pipe */
+};
+
+static pid_t parent_pid;         /* in a worker: the process that forked it */
+
+void *platform_shared_new(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void platform_shared_free(void *p, size_t bytes) { munmap(p, bytes); }
+
+struct platform_worker *platform_worker_start(int slot, char *const *restart_args,
+					      void (*body)(void *ctx, int slot, int fd), void *ctx)
+{
+	(void)restart_args;
+	int p[2];
+	if (pipe(p) != 0) {
+		warnmsg("cannot start a worker: pipe: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
+	parent_pid = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		warnmsg("cannot start a worker: fork: %s", strerror(errno));
+		close(p[0]), close(p[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		body(ctx, slot, p[1]);
+		_exit(EXIT_TROUBLE); /* body does not return */
+	}
+	close(p[1]);
+	struct platform_worker *w = xmalloc(sizeof *w);
+	*w = (struct platform_worker){.pid = pid, .fd = p[0]};
+	return w;
+}
+
+int platform_worker_poll(struct platform_worker *const *workers, int n, bool *ready)
+{
+	if (n <= 0)
+		return 0;
+	struct pollfd *fds = xcalloc((size_t)n, sizeof *fds);
+	for (int k = 0; k < n; k++)
+		fds[k] = (struct pollfd){.fd = workers[k]->fd, .events = POLLIN};
+	int got = poll(fds, (nfds_t)n, -1);
+	for (int k = 0; k < n; k++)
+		ready[k] = got > 0 && fds[k].revents;
+	free(fds);
+	return got;
+}
+
+long platform_worker_read(struct platform_worker *w, void *buf, size_t len) { return read(w->fd, buf, len); }
+
+void platform_worker_kill(struct platform_worker *w) { kill(w->pid, SIGKILL); }
+
+int platform_worker_end(struct platform_worker *w)
+{
+	int how = -1;
+	close(w->fd);
+	while (waitpid(w->pid, &how, 0) < 0 && errno == EINTR)
+		;
+	free(w);
+	return how;
+}
+
+void platform_worker_forget(struct platform_worker *w)
+{
+	close(w->fd);
+	free(w);
+}
+
+void platform_worker_bind(void)
+{
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
+/* A parent that is gone (before PR_SET_PDEATHSIG, or where there is none) has left the worker to init. */
+bool platform_parent_alive(void) { return getppid() == parent_pid; }
+
+bool platform_worker_child(int *slot, int *fd, void **shared, size_t bytes)
+{
+	(void)slot, (void)fd, (void)shared, (void)bytes;
+	return false;
 }
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * platform.h — what differs between POSIX systems and Windows, in one place:
- * terminals and consoles, the program's own directory, path names, running
- * another command, big zeroed memory and whether a process can fork.  The
- * rest of qy calls these and stays free of #ifdef.
+ * terminals and consoles, the program's own directory, path names, the
+ * temporary directory, running another command, big zeroed memory, how a
+ * child process ended, and the worker processes of qy-check -j (forked on
+ * POSIX; on Windows the same program started again as a worker).  The rest
+ * of qy calls these and stays free of #ifdef.
  *
  * On Windows the executables carry a manifest that makes UTF-8 the process
  * code page (Windows 10 1903 and later), so char strings — arguments, file
@@ -17,10 +19,8 @@
 
 #ifdef _WIN32
 #define PLATFORM_EXE_SUFFIX ".exe"
-#define PLATFORM_CAN_FORK false
 #else
 #define PLATFORM_EXE_SUFFIX ""
-#define PLATFORM_CAN_FORK true
 #endif
 
 /*
@@ -58,6 +58,17 @@ const char *platform_basename(const char *path);
 bool platform_is_absolute(const char *path);
 
 /*
+ * The absolute path of an existing file with every symlink (on Windows also
+ * junction) followed, its separators '/' (on Windows the drive letter upper
+ * case: "C:/Users/…"), owned; NULL with errno (ENOENT, ENOTDIR…) when it
+ * cannot be resolved.  Two names of one file resolve to the same string.
+ */
+char *platform_realpath(const char *path);
+
+/* The directory for temporary files: $TMPDIR or /tmp (on Windows the user's temporary folder). */
+const char *platform_temp_dir(void);
+
+/*
  * Runs the program at path (search: looked up on PATH) with args, in place of
  * this one: POSIX execv; on Windows the program runs as a child with the same
  * standard streams and this process exits with its status.  Returns only
@@ -67,6 +78,9 @@ void platform_exec(const char *path, char **args, bool search);
 
 /* The number of processors online (at least 1). */
 long platform_processors(void);
+
+/* The processors this process may run on (its affinity; at least 1). */
+int platform_usable_processors(void);
 
 /* Whether the address space is limited to fewer than bytes (POSIX RLIMIT_AS; never on Windows). */
 bool platform_memory_below(size_t bytes);
@@ -78,5 +92,74 @@ bool platform_memory_below(size_t bytes);
  */
 void *platform_zeroed_pages(size_t bytes);
 void platform_free_pages(void *p, size_t bytes);
+
+/*
+ * How a child process ended, from the status platform_worker_end returns.
+ * platform_exited: it exited, with *status.  platform_signalled: a signal
+ * ended it, with its number and name (on Windows an exception, numbered as
+ * the C library's signal for it, an access violation as SIGSEGV, and named
+ * with its code: "access violation, 0xC0000005").  The name is static.
+ */
+bool platform_exited(int how, int *status);
+bool platform_signalled(int how, int *sig, const char **name);
+
+/*
+ * Worker processes (lib/workers.c): each writes to its parent through a pipe
+ * of its own and takes work from memory it shares with the parent.  On POSIX
+ * a worker is forked and runs a function.  Windows cannot fork: there a
+ * worker is this program started again, with restart_args before the
+ * arguments this process was given and its pipe, slot and the shared memory
+ * handed down; it runs as its parent did up to workers_run, which finds that
+ * it is a worker (platform_worker_child) and works instead of starting any.
+ */
+struct platform_worker;
+
+/* Zeroed memory shared with the workers started after it, one block at a time; NULL with errno. */
+void *platform_shared_new(size_t bytes);
+void platform_shared_free(void *p, size_t bytes);
+
+/*
+ * Starts a worker for slot: on POSIX the child calls body(ctx, slot, fd),
+ * which never returns, fd being the write end of its pipe.  Returns NULL,
+ * with a message on stderr, when it cannot.
+ */
+struct platform_worker *platform_worker_start(int slot, char *const *restart_args,
+					      void (*body)(void *ctx, int slot, int fd), void *ctx);
+
+/*
+ * Waits until at least one of workers[0..n) has sent output or ended, and
+ * sets ready[k] for each that has; returns how many, or -1 with errno (EINTR:
+ * a signal came first).
+ */
+int platform_worker_poll(struct platform_worker *const *workers, int n, bool *ready);
+
+/* Reads what a ready worker sent: the bytes read, 0 once its pipe has ended, -1 with errno. */
+long platform_worker_read(struct platform_worker *w, void *buf, size_t len);
+
+/* Stops a worker at once: SIGKILL; on Windows TerminateProcess with status 1, as Task Manager does. */
+void platform_worker_kill(struct platform_worker *w);
+
+/* Closes the pipe from a worker, waits for it to end and frees it; returns how it ended. */
+int platform_worker_end(struct platform_worker *w);
+
+/* In a forked worker: lets go of another worker its parent started (closes that pipe here). */
+void platform_worker_forget(struct platform_worker *w);
+
+/*
+ * In a worker: makes it die with its parent (Linux PR_SET_PDEATHSIG; Windows
+ * a thread that waits for the parent); platform_parent_alive tells, between
+ * items, whether the parent is still there where the system cannot do that.
+ */
+void platform_worker_bind(void);
+bool platform_parent_alive(void);
+
+/*
+ * Whether this process is a worker started as a new program (Windows): then
+ * sets its slot, the write end of its pipe and the shared block of bytes.  A
+ * worker whose run is not its parent's (other arguments, another number of
+ * workers, so another size of shared block) exits with status 2.  Always
+ * false on POSIX, where workers are forked.
+ */
+bool platform_worker_child(int *slot, int *fd, void **shared, size_t bytes);
 
 #endif

@@ -1,11 +1,9 @@
 /* rulefiles.c — confining and bounding what rule sets read from disk. */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include "rulefiles.h"
 #include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,22 +95,25 @@ char *rulefiles_read(const char *path, size_t *len, char *why, size_t whylen)
 	return b.data;
 }
 
-/* True if path (resolved) is dir (resolved) or lies below it. */
+/* True if path (resolved) is dir (resolved) or lies below it; a root ("/", "C:/") ends in '/'. */
 static bool is_inside(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return path[0] == '/';
+	if (n > 0 && dir[n - 1] == '/')
+		return strncmp(path, dir, n) == 0;
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
 /* True if path (resolved) lies inside one of the roots. */
 static bool inside_a_root(const char *path, const char *const *roots, size_t n)
 {
-	char dir[PATH_MAX];
-	for (size_t i = 0; i < n; i++)
-		if (roots[i] && realpath(roots[i], dir) && is_inside(path, dir))
+	for (size_t i = 0; i < n; i++) {
+		char *dir = roots[i] ? platform_realpath(roots[i]) : NULL;
+		bool inside = dir && is_inside(path, dir);
+		free(dir);
+		if (inside)
 			return true;
+	}
 	return false;
 }
 
@@ -134,7 +135,6 @@ static void name_roots(char *why, size_t whylen, const char *lead, const char *c
 bool rulefiles_resolve(const char *const *roots, size_t n, const char *name, struct buf *out,
 		       char *why, size_t whylen)
 {
-	char real[PATH_MAX];
 	if (platform_is_absolute(name)) {
 		name_roots(why, whylen, "an absolute path is not allowed: name a file inside ", roots, n);
 		return false;
@@ -144,22 +144,24 @@ bool rulefiles_resolve(const char *const *roots, size_t n, const char *name, str
 			continue;
 		struct buf joined = {0};
 		buf_addf(&joined, "%s/%s", roots[i], name);
-		bool found = realpath(joined.data, real) != NULL;
+		char *real = platform_realpath(joined.data);
 		int err = errno;
 		buf_free(&joined);
-		if (!found && (err == ENOENT || err == ENOTDIR))
+		if (!real && (err == ENOENT || err == ENOTDIR))
 			continue;
-		if (!found) {
+		if (!real) {
 			snprintf(why, whylen, "%s", strerror(err));
 			return false;
 		}
-		if (!inside_a_root(real, roots, n)) {
+		bool inside = inside_a_root(real, roots, n);
+		if (inside) {
+			buf_reset(out);
+			buf_adds(out, real);
+		} else {
 			name_roots(why, whylen, "leads (through '..' or a symlink) outside ", roots, n);
-			return false;
 		}
-		buf_reset(out);
-		buf_adds(out, real);
-		return true;
+		free(real);
+		return inside;
 	}
 	name_roots(why, whylen, "no such file in ", roots, n);
 	return false;

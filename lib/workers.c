@@ -1,20 +1,17 @@
-/* workers.c — worker processes, their output framed through pipes and written in order. */
-#define _GNU_SOURCE /* MAP_ANONYMOUS, sched_getaffinity */
+/*
+ * workers.c — worker processes, their output framed through pipes and written
+ * in order.  How a worker is started, waited for and read from is the
+ * system's business (platform.h); what goes through the pipes and in what
+ * order the parent writes it is this file's.
+ */
 #include "workers.h"
+#include "platform.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #define FRAME_DATA (64u << 10)   /* a worker sends an item's output in frames of about this much */
 #define READ_SIZE (64u << 10)
@@ -46,9 +43,8 @@ struct queue {
 
 /* A worker as the parent sees it. */
 struct worker {
-	pid_t pid;
+	struct platform_worker *proc; /* the process and its pipe, or NULL once it ended */
 	int slot;                /* its place in queue->doing */
-	int fd;                  /* the read end of its pipe, or -1 once it ended */
 	struct buf in;           /* bytes read that do not make a whole frame yet */
 	int last_item;           /* the item of its last frame, or -1 */
 };
@@ -64,7 +60,7 @@ struct item {
 struct run {
 	const struct workers_job *job;
 	struct queue *queue;
-	pid_t parent;
+	size_t shared;           /* the size of queue */
 	struct worker *workers;
 	int nworkers, respawns;
 	struct item *items;
@@ -116,18 +112,18 @@ static void free_run(struct run *r);
  */
 static void __attribute__((noreturn)) work(struct run *r, int slot, int fd)
 {
-#ifdef PR_SET_PDEATHSIG
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
+	platform_worker_bind();
 	for (int w = 0; w < r->nworkers; w++) /* the other workers' pipes are not its business */
-		if (r->workers[w].fd >= 0)
-			close(r->workers[w].fd);
+		if (r->workers[w].proc) {
+			platform_worker_forget(r->workers[w].proc);
+			r->workers[w].proc = NULL;
+		}
 	struct workers_out out = {.fd = fd};
 	struct frame_head blank = {0};
 	buf_add(&out.frame, &blank, sizeof blank);
 	int i;
-	/* a parent that is gone (before PR_SET_PDEATHSIG, or where there is none) stops the work */
-	while (getppid() == r->parent && (i = atomic_fetch_add(&r->queue->next, 1)) < r->job->nitems) {
+	/* a parent that is gone stops the work, where the system does not end the worker with it */
+	while (platform_parent_alive() && (i = atomic_fetch_add(&r->queue->next, 1)) < r->job->nitems) {
 		atomic_store(&r->queue->doing[slot], i);
 		out.item = i;
 		memset(out.counts, 0, sizeof out.counts);
@@ -141,31 +137,23 @@ static void __attribute__((noreturn)) work(struct run *r, int slot, int fd)
 	_exit(EXIT_PASS);
 }
 
+/* A forked worker's start: its work. */
+static void forked(void *ctx, int slot, int fd)
+{
+	work(ctx, slot, fd);
+}
+
 /* ---- in the parent ---- */
 
 /* Starts a worker in a slot with a pipe of its own; false (said on stderr) when it cannot. */
 static bool spawn(struct run *r, int slot)
 {
-	int p[2];
-	if (pipe(p) != 0) {
-		warnmsg("cannot start a worker: pipe: %s", strerror(errno));
-		return false;
-	}
-	fflush(stdout); /* a worker must not inherit output the parent has not written yet */
 	atomic_store(&r->queue->doing[slot], -1);
-	pid_t pid = fork();
-	if (pid < 0) {
-		warnmsg("cannot start a worker: fork: %s", strerror(errno));
-		close(p[0]), close(p[1]);
+	struct platform_worker *proc = platform_worker_start(slot, r->job->restart_args, forked, r);
+	if (!proc)
 		return false;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		work(r, slot, p[1]);
-	}
-	close(p[1]);
 	r->workers = xrealloc(r->workers, (size_t)(r->nworkers + 1) * sizeof *r->workers);
-	r->workers[r->nworkers++] = (struct worker){.pid = pid, .slot = slot, .fd = p[0], .last_item = -1};
+	r->workers[r->nworkers++] = (struct worker){.proc = proc, .slot = slot, .last_item = -1};
 	return true;
 }
 
@@ -233,23 +221,21 @@ static bool items_left(const struct run *r)
  */
 static void worker_ended(struct run *r, struct worker *w)
 {
-	int how = -1;
-	close(w->fd);
-	w->fd = -1;
+	int how = platform_worker_end(w->proc), status, sig;
+	const char *name;
+	w->proc = NULL;
 	buf_free(&w->in);
-	while (waitpid(w->pid, &how, 0) < 0 && errno == EINTR)
-		;
+	bool clean = platform_exited(how, &status) && status == 0;
 	int doing = atomic_load(&r->queue->doing[w->slot]);
 	if (doing >= 0 && doing < r->job->nitems && !r->items[doing].done)
 		lose(r, doing, how);
-	else if (!(WIFEXITED(how) && WEXITSTATUS(how) == 0) && !r->write_failed) {
-		if (WIFSIGNALED(how))
-			warnmsg("a worker was killed by signal %d (%s)", WTERMSIG(how), strsignal(WTERMSIG(how)));
+	else if (!clean && !r->write_failed) {
+		if (platform_signalled(how, &sig, &name))
+			warnmsg("a worker was killed by signal %d (%s)", sig, name);
 		else
-			warnmsg("a worker ended with status %d", WIFEXITED(how) ? WEXITSTATUS(how) : -1);
+			warnmsg("a worker ended with status %d", platform_exited(how, &status) ? status : -1);
 	}
-	if (!(WIFEXITED(how) && WEXITSTATUS(how) == 0) && items_left(r) && r->respawns < r->job->nitems &&
-	    !r->write_failed && spawn(r, w->slot))
+	if (!clean && items_left(r) && r->respawns < r->job->nitems && !r->write_failed && spawn(r, w->slot))
 		r->respawns++;
 }
 
@@ -271,7 +257,7 @@ static bool take_frame(struct run *r, struct worker *w, const struct frame_head 
 static void read_worker(struct run *r, struct worker *w)
 {
 	buf_grow(&w->in, READ_SIZE);
-	ssize_t got = read(w->fd, w->in.data + w->in.len, READ_SIZE);
+	long got = platform_worker_read(w->proc, w->in.data + w->in.len, READ_SIZE);
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (got <= 0) {
@@ -287,7 +273,7 @@ static void read_worker(struct run *r, struct worker *w)
 			break;
 		if (!take_frame(r, w, &h, w->in.data + at + sizeof h)) {
 			warnmsg("a worker sent output that makes no sense; it is stopped");
-			kill(w->pid, SIGKILL);
+			platform_worker_kill(w->proc);
 			worker_ended(r, w);
 			return;
 		}
@@ -300,7 +286,7 @@ static void read_worker(struct run *r, struct worker *w)
 /* True if a running worker may be doing item i: it sent nothing of a later one. */
 static bool may_be_doing(const struct worker *w, int i)
 {
-	return w->fd >= 0 && w->last_item <= i;
+	return w->proc && w->last_item <= i;
 }
 
 /*
@@ -326,23 +312,25 @@ static void settle_head(struct run *r)
 /* Waits for output from the workers that matter now and takes it. */
 static void gather(struct run *r)
 {
-	struct pollfd *fds = xcalloc((size_t)r->nworkers + 1, sizeof *fds);
+	struct platform_worker **procs = xcalloc((size_t)r->nworkers + 1, sizeof *procs);
+	bool *ready = xcalloc((size_t)r->nworkers + 1, sizeof *ready);
 	int *who = xcalloc((size_t)r->nworkers + 1, sizeof *who);
 	/* with too much waiting, only the worker of the head item is read; the others wait */
 	bool throttled = r->waiting > WORKERS_WAITING_MAX;
-	nfds_t n = 0;
+	int n = 0;
 	for (int w = 0; w < r->nworkers; w++)
-		if (r->workers[w].fd >= 0 && (!throttled || may_be_doing(&r->workers[w], r->head))) {
-			fds[n] = (struct pollfd){.fd = r->workers[w].fd, .events = POLLIN};
+		if (r->workers[w].proc && (!throttled || may_be_doing(&r->workers[w], r->head))) {
+			procs[n] = r->workers[w].proc;
 			who[n++] = w;
 		}
-	int ready = n ? poll(fds, n, -1) : 0;
-	if (ready < 0 && errno != EINTR)
-		die(EXIT_TROUBLE, "poll: %s", strerror(errno));
-	for (nfds_t k = 0; ready > 0 && k < n; k++)
-		if (fds[k].revents && r->workers[who[k]].fd >= 0)
+	int nready = platform_worker_poll(procs, n, ready);
+	if (nready < 0 && errno != EINTR)
+		die(EXIT_TROUBLE, "waiting for the workers: %s", strerror(errno));
+	for (int k = 0; nready > 0 && k < n; k++)
+		if (ready[k] && r->workers[who[k]].proc)
 			read_worker(r, &r->workers[who[k]]);
-	free(fds);
+	free(procs);
+	free(ready);
 	free(who);
 	settle_head(r);
 }
@@ -359,13 +347,18 @@ static void free_run(struct run *r)
 
 int workers_run(const struct workers_job *job)
 {
-	struct run r = {.job = job, .parent = getpid()};
-	size_t shared = sizeof *r.queue + (size_t)job->nworkers * sizeof r.queue->doing[0];
-	r.queue = mmap(NULL, shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (r.queue == MAP_FAILED)
-		die(EXIT_TROUBLE, "cannot share the list of files with workers: mmap: %s", strerror(errno));
-	atomic_init(&r.queue->next, 0);
+	struct run r = {.job = job};
+	r.shared = sizeof *r.queue + (size_t)job->nworkers * sizeof r.queue->doing[0];
 	r.items = xcalloc((size_t)job->nitems + 1, sizeof *r.items);
+	int slot, fd;
+	void *queue;
+	if (platform_worker_child(&slot, &fd, &queue, r.shared)) { /* a worker started as a new program */
+		r.queue = queue;
+		work(&r, slot, fd);
+	}
+	if (!(r.queue = platform_shared_new(r.shared)))
+		die(EXIT_TROUBLE, "cannot share the list of files with workers: %s", strerror(errno));
+	atomic_init(&r.queue->next, 0);
 	for (int w = 0; w < job->nworkers && spawn(&r, w); w++)
 		;
 	if (!r.nworkers)
@@ -374,27 +367,17 @@ int workers_run(const struct workers_job *job)
 		gather(&r);
 	for (int w = 0; w < r.nworkers; w++) {
 		struct worker *wk = &r.workers[w];
-		if (wk->fd < 0)
+		if (!wk->proc)
 			continue;
 		if (r.write_failed)
-			kill(wk->pid, SIGKILL);
-		close(wk->fd);
-		while (waitpid(wk->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+			platform_worker_kill(wk->proc);
+		platform_worker_end(wk->proc);
+		wk->proc = NULL;
 	}
-	munmap(r.queue, shared);
+	platform_shared_free(r.queue, r.shared);
 	int worst = r.write_failed ? -1 : r.worst;
 	free_run(&r);
 	return worst;
 }
 
-int workers_processors(void)
-{
-#ifdef CPU_COUNT
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
-#endif
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
+int workers_processors(void) { return platform_usable_processors(); }

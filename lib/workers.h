@@ -11,8 +11,14 @@
  * A worker that dies (killed, out of memory) leaves its item to a callback
  * that writes what stands for the rest of its output; the other items are
  * done by the other workers (or a new one).  The workers die with the parent
- * (PR_SET_PDEATHSIG where the system has it, and a check of the parent
- * between items), so killing a run leaves nothing running.
+ * (PR_SET_PDEATHSIG where the system has it, a thread that waits for it on
+ * Windows, and a check of the parent between items), so killing a run leaves
+ * nothing running.
+ *
+ * Where processes fork, a worker is a copy of the parent.  On Windows it is
+ * the same program started again with the same arguments (and the job's
+ * restart_args before them): it must reach workers_run with the same job,
+ * and there it works instead of starting workers.
  */
 #ifndef QY_WORKERS_H
 #define QY_WORKERS_H
@@ -37,6 +43,12 @@ void workers_send(struct workers_out *w, const char *data, size_t len, const uin
 
 struct workers_job {
 	int nitems, nworkers;
+	/*
+	 * Options that make a worker started as a new program see the run as
+	 * the parent does (such as a date the parent took from its clock), or
+	 * NULL; put before the parent's own arguments.
+	 */
+	char *const *restart_args;
 	void *ctx;
 	/* In a worker: does an item, its output through workers_send; returns its exit status. */
 	int (*run)(void *ctx, int item, struct workers_out *out);
@@ -44,8 +56,9 @@ struct workers_job {
 	void (*cleanup)(void *ctx);
 	/*
 	 * In the parent: the worker doing item died after sending the records
-	 * counted in counts; how is its wait status, or -1 when unknown.  Appends
-	 * the records that close the item to out and returns its exit status.
+	 * counted in counts; how says how it ended (platform_exited,
+	 * platform_signalled), -1 when unknown.  Appends the records that close
+	 * the item to out and returns its exit status.
 	 */
 	int (*lost)(void *ctx, int item, const uint64_t counts[3], int how, struct buf *out);
 	/* In the parent: writes whole records of an item; false when that failed. */

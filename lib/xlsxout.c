@@ -1,5 +1,6 @@
 /* xlsxout.c — a libxlsxwriter workbook made in a temporary file, then sent to stdout. */
 #include "xlsxout.h"
+#include "platform.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,16 +13,15 @@ void xlsxout_start(struct xlsxout *o, bool rows_in_order)
 {
 	if (isatty(STDOUT_FILENO))
 		die(EXIT_TROUBLE, "refusing to write a workbook to a terminal; redirect it to a file (> name.xlsx)");
-	const char *dir = getenv("TMPDIR");
+	const char *dir = platform_temp_dir();
 	struct buf path = {0};
-	buf_addf(&path, "%s/qy-xlsx-XXXXXX", dir && *dir ? dir : "/tmp");
+	buf_addf(&path, "%s/qy-xlsx-XXXXXX", dir);
 	int fd = mkstemp(path.data);
 	if (fd < 0)
-		die(EXIT_TROUBLE, "cannot create a temporary file in %s: %s", dir && *dir ? dir : "/tmp",
-		    strerror(errno));
+		die(EXIT_TROUBLE, "cannot create a temporary file in %s: %s", dir, strerror(errno));
 	close(fd);
 	o->path = path.data;
-	lxw_workbook_options opt = {.constant_memory = rows_in_order, .tmpdir = dir && *dir ? (char *)dir : NULL};
+	lxw_workbook_options opt = {.constant_memory = rows_in_order, .tmpdir = (char *)dir};
 	o->book = workbook_new_opt(o->path, &opt);
 	if (!o->book) {
 		unlink(o->path);
@@ -34,15 +34,17 @@ void xlsxout_finish(struct xlsxout *o)
 	lxw_error err = workbook_close(o->book);
 	o->book = NULL;
 	FILE *f = err == LXW_NO_ERROR ? fopen(o->path, "rb") : NULL;
-	unlink(o->path);
-	if (!f)
-		die(EXIT_TROUBLE, "cannot write the workbook: %s",
-		    err != LXW_NO_ERROR ? lxw_strerror(err) : strerror(errno));
+	if (!f) {
+		int why = errno;
+		unlink(o->path);
+		die(EXIT_TROUBLE, "cannot write the workbook: %s", err != LXW_NO_ERROR ? lxw_strerror(err) : strerror(why));
+	}
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		fwrite(chunk, 1, n, stdout);
 	fclose(f);
+	unlink(o->path); /* once closed: Windows removes no file that is open */
 	free(o->path);
 	o->path = NULL;
 }

@@ -162,7 +162,7 @@ fi
 # _FILE_OFFSET_BITS=64: stat's st_size is 32 bits otherwise, even on 64-bit Windows.
 QYCFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -Wno-format $MAP -D_POSIX_C_SOURCE=200809L -D__USE_MINGW_ANSI_STDIO=1"
 QYCFLAGS="$QYCFLAGS -D_FILE_OFFSET_BITS=64"
-QYCFLAGS="$QYCFLAGS -DPCRE2_STATIC -DXML_STATIC -DZIP_STATIC -DQY_RULES_DIR=\"rules\" -include lib/win/compat.h -Ilib -Ilib/win -I$PREFIX/include"
+QYCFLAGS="$QYCFLAGS -DPCRE2_STATIC -DXML_STATIC -DQY_RULES_DIR=\"rules\" -include lib/win/compat.h -Ilib -Ilib/win -I$PREFIX/include"
 # shellcheck disable=SC2086
 for f in lib/win/iconv.c lib/win/gbdecode.c "$B/gen/gbtables.c"; do
 	$CC $QYCFLAGS -c -o "$B/obj/iconv-$(basename "$f" .c).o" "$f"
@@ -178,7 +178,7 @@ done
 # ---- qy itself ----
 
 echo "  QY    $QY_VERSION"
-LIBS="-L$PREFIX/lib -lpcre2-8 -ljansson -lcsv -liconv -lm -lpthread"
+LIBS="-L$PREFIX/lib -lpcre2-8 -ljansson -lcsv -lxlsxwriter -lzip -lfreexl -lexpat -lz -liconv -lbcrypt -lm -lpthread"
 LDFLAGS="-static -s -Wl,--no-insert-timestamp"
 rm -rf "$B/obj/lib" "$B/obj/cmd" "$B/obj/tests" "$B/bin" "$B/tests" # nothing left from older sources
 (cd lib/win && $HOST-windres -O coff qy.rc "$B/obj/qy.res")

@@ -1,11 +1,14 @@
 /*
- * compat.h — what Microsoft's C library lacks of C11 that qy uses; the
- * Windows build (mk/windows.sh) includes it first in every file.
+ * compat.h — what Microsoft's C library lacks of C11 and POSIX that qy uses;
+ * the Windows build (mk/windows.sh) includes it first in every file.
  */
 #ifndef QY_WIN_COMPAT_H
 #define QY_WIN_COMPAT_H
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 /*
  * C11's aligned_alloc.  qy aligns blocks only to keep two threads off each
@@ -17,5 +20,25 @@ static inline void *aligned_alloc(size_t alignment, size_t size)
 	(void)alignment;
 	return malloc(size);
 }
+
+/* Opening never blocks on Windows, and there are no controlling terminals nor sockets as files. */
+#define O_NONBLOCK 0
+#define O_NOCTTY 0
+#define S_ISSOCK(mode) 0
+
+/*
+ * No symlinks are seen through Microsoft's stat, so lstat is stat; a file's
+ * permission bits are not kept on Windows, so setting them does nothing.
+ */
+#define lstat stat
+static inline int fchmod(int fd, mode_t mode)
+{
+	(void)fd;
+	(void)mode;
+	return 0;
+}
+
+/* POSIX pread: reads at offset, leaving the file's position where it was (lib/win/posix.c). */
+ssize_t pread(int fd, void *buf, size_t n, off_t offset);
 
 #endif

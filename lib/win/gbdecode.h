@@ -1,5 +1,5 @@
 /*
- * gbdecode.h — GBK and GB18030 decoding by table, for systems whose iconv
+ * gbdecode.h — GBK and GB18030 decoding and encoding by table, for systems whose iconv
  * cannot (Windows: lib/win/iconv.c).  The tables are written at build time
  * by mk/gbtables.c from glibc's iconv, so every build decodes the same way.
  */
@@ -29,5 +29,13 @@ extern const unsigned gb18030_four_byte_runs;
  * iconv gives as success, EINVAL and EILSEQ.
  */
 int gb_decode(const unsigned char *s, size_t n, bool gbk, uint32_t *cp);
+
+/*
+ * Encodes cp in GBK (gbk true) or GB18030 into out, as glibc's iconv does:
+ * returns the length in bytes (1, 2 or 4), or -1 when the encoding has no
+ * such character (GBK lacks many; GB18030 lacks only surrogates).  Not
+ * thread-safe on its first call, which sorts the table it reads.
+ */
+int gb_encode(uint32_t cp, bool gbk, unsigned char out[4]);
 
 #endif

@@ -16,6 +16,7 @@ enum source { SRC_GB18030, SRC_GBK, SRC_UTF8, SRC_UTF16LE, SRC_CODEPAGE };
 struct qy_iconv {
 	enum source source;
 	UINT codepage;
+	int to_gb; /* 0: to UTF-8; 1: from UTF-8 to GB18030; 2: to GBK (lib/win/gbdecode.c) */
 };
 
 /* True if a and b are the same name, ignoring ASCII case and the dashes and underscores in b. */
@@ -52,8 +53,11 @@ static UINT codepage_of(const char *name)
 
 iconv_t iconv_open(const char *tocode, const char *fromcode)
 {
-	struct qy_iconv c = {SRC_CODEPAGE, 0};
-	if (same_name(fromcode, "GB18030"))
+	struct qy_iconv c = {SRC_CODEPAGE, 0, 0};
+	if (same_name(fromcode, "UTF-8") && (same_name(tocode, "GB18030") || same_name(tocode, "GBK"))) {
+		c.source = SRC_UTF8;
+		c.to_gb = same_name(tocode, "GBK") ? 2 : 1;
+	} else if (same_name(fromcode, "GB18030"))
 		c.source = SRC_GB18030;
 	else if (same_name(fromcode, "GBK") || same_name(fromcode, "CP936"))
 		c.source = SRC_GBK;
@@ -63,7 +67,7 @@ iconv_t iconv_open(const char *tocode, const char *fromcode)
 		c.source = SRC_UTF16LE;
 	else
 		c.codepage = codepage_of(fromcode);
-	if (!same_name(tocode, "UTF-8") || (c.source == SRC_CODEPAGE && !c.codepage)) {
+	if ((!c.to_gb && !same_name(tocode, "UTF-8")) || (c.source == SRC_CODEPAGE && !c.codepage)) {
 		errno = EINVAL;
 		return (iconv_t)-1;
 	}
@@ -177,7 +181,11 @@ size_t iconv(iconv_t cd, char **in, size_t *inleft, char **out, size_t *outleft)
 			return (size_t)-1;
 		}
 		unsigned char u[4];
-		int ulen = put_utf8(cp, u);
+		int ulen = cd->to_gb ? gb_encode(cp, cd->to_gb == 2, u) : put_utf8(cp, u);
+		if (ulen < 0) {
+			errno = EILSEQ;
+			return (size_t)-1;
+		}
 		if ((size_t)ulen > *outleft) {
 			errno = E2BIG;
 			return (size_t)-1;

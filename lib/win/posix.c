@@ -1,21 +1,16 @@
-/* posix.c — the process calls of sys/wait.h for Windows: fork fails, pipe is _pipe. */
-#include "sys/wait.h"
-
+/* posix.c — the POSIX calls that Microsoft's C library lacks, for Windows (declared in compat.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <io.h>
+#include <stdio.h>
 
-pid_t fork(void)
+ssize_t pread(int fd, void *buf, size_t n, off_t offset)
 {
-	errno = ENOSYS;
-	return -1;
+	long long was = _lseeki64(fd, 0, SEEK_CUR);
+	if (was < 0 || _lseeki64(fd, offset, SEEK_SET) < 0)
+		return -1;
+	int got = _read(fd, buf, n > 0x7fffffff ? 0x7fffffff : (unsigned)n);
+	int err = errno;
+	_lseeki64(fd, was, SEEK_SET);
+	errno = err;
+	return got;
 }
-
-pid_t waitpid(pid_t pid, int *status, int options)
-{
-	(void)pid, (void)status, (void)options;
-	errno = ECHILD;
-	return -1;
-}
-
-int pipe(int fds[2]) { return _pipe(fds, 65536, _O_BINARY); }

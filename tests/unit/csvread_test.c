@@ -7,6 +7,7 @@
  * With UPDATE=1 the .dump files are rewritten (read them before committing).
  */
 #include "csvread.h"
+#include "platform.h"
 #include "rulefiles.h"
 #include "util.h"
 #include "test.h"
@@ -156,6 +157,7 @@ static void test_longer_than_sample(void)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
+	platform_init(); /* the fixtures are read as bytes, as the commands read files (Windows: binary) */
 	DIR *d = opendir(dir);
 	if (!d) {
 		printf("FAIL csvread: cannot open %s\n", dir);

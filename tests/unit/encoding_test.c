@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,10 @@ static const char *const words[] = {
 static size_t to_gb18030(const char *s, char *out, size_t room)
 {
 	iconv_t cd = iconv_open("GB18030", "UTF-8");
+	if (cd == (iconv_t)-1) {
+		fprintf(stderr, "encoding_test: this system cannot convert to GB18030\n");
+		exit(1);
+	}
 	char *in = (char *)s, *o = out;
 	size_t inleft = strlen(s), outleft = room;
 	iconv(cd, &in, &inleft, &o, &outleft);
