@@ -2,11 +2,11 @@
  * advice.h — the messages of cell findings that tell the clerk what to
  * write: the form a type or pattern asks for in words (with an example for
  * the known identifiers, and what is wrong with a credit code), the proper
- * case of a code, the ISO form of a date written otherwise or the
- * day a month does not have, the text a cell with blanks or full-width
- * characters should hold, what a value missing from a reference table
- * may have meant, and what a former name or code has become.  Each writes its message into msg (reset first) in the
- * chosen language and returns msg->data.
+ * case of a code, the ISO form of a date written otherwise or the day a
+ * month does not have, the text a cell with blanks or full-width characters
+ * should hold, what a value missing from a reference table may have meant,
+ * and what a former name or code has become.  Each writes its message into
+ * msg (reset first) in the chosen language and returns msg->data.
  */
 #ifndef QY_ADVICE_H
 #define QY_ADVICE_H
