@@ -8,8 +8,9 @@
 static const char *const type_zh[TYPE_COUNT] = {
 	"文本", "整数", "数值", "0–100 的百分比", "日期（YYYY-MM-DD，如 2025-06-01）",
 	"月份（YYYY-MM）", "年份（YYYY）", "是/否",
-	"18 位统一社会信用代码（数字和大写字母，不用 I、O、Z、S、V，如 91441881MA51234567）",
-	"22 位排污许可证编号：统一社会信用代码 18 位 + 3 位流水号 + 1 位字母，如 91441881MA51234567001P",
+	"18 位统一社会信用代码（数字和大写字母，不用 I、O、Z、S、V，如 91441881MA51234567；"
+	"无统一社会信用代码的单位填 H9 开头的 18 位编码）",
+	"22 位排污许可证编号：统一社会信用代码（或 H9 开头的编码）18 位 + 3 位流水号 + 1 位字母，如 91441881MA51234567001P",
 	"水质类别（Ⅰ–Ⅴ、劣Ⅴ）",
 };
 
@@ -19,9 +20,9 @@ static const char *const type_en[TYPE_COUNT] = {
 	"a date (YYYY-MM-DD, e.g. 2025-06-01)", "a month (YYYY-MM)", "a year (YYYY)",
 	"是/否, true/false or 1/0",
 	"an 18-character unified social credit code (digits and capital letters except I, O, Z, S, V, "
-	"e.g. 91441881MA51234567)",
-	"a 22-character discharge permit number: the 18-character credit code, a 3-digit sequence and a letter, "
-	"e.g. 91441881MA51234567001P",
+	"e.g. 91441881MA51234567; a unit without one gives its H9 code)",
+	"a 22-character discharge permit number: the 18-character credit code (or H9 code), a 3-digit sequence "
+	"and a letter, e.g. 91441881MA51234567001P",
 	"a water class (Ⅰ–Ⅴ, 劣Ⅴ)",
 };
 
@@ -29,17 +30,6 @@ static const char *const month_en[12] = {
 	"January", "February", "March", "April", "May", "June", "July", "August", "September",
 	"October", "November", "December",
 };
-
-bool advice_upper_code(enum coltype t, const char *s, size_t n, char *out)
-{
-	bool changed = false;
-	for (size_t i = 0; i < n; i++) {
-		out[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
-		changed = changed || out[i] != s[i];
-	}
-	double v;
-	return changed && (t == TYPE_USCC || t == TYPE_PERMIT) && cell_parse(t, out, n, &v) != PARSE_BAD;
-}
 
 /* The message for a date or month column's cell that is no date; false if it says nothing more than the type. */
 static bool advise_date(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
@@ -82,21 +72,45 @@ static bool advise_date(struct buf *msg, enum lang lang, const struct column *c,
 	return false;
 }
 
+/*
+ * The message for a credit code (the first 18 characters of a permit number)
+ * whose fault has words of its own: an H9 code not of the trial rules' form,
+ * or positions 1–2 that GB 32100-2015 Table 1 does not allow; false for any
+ * other fault.
+ */
+static bool advise_code(struct buf *msg, enum lang lang, const struct column *c, const char *s)
+{
+	const struct uscc_department *dep;
+	switch (code_fault(s, 18)) {
+	case CODE_H9_FORM:
+		diag_msg(msg, lang,
+			 "「%s」以 H9 开头，是无统一社会信用代码单位的编码，应为 18 位：H9、6 位行政区划代码、"
+			 "0000 加 5 位顺序码（或 9 位组织机构代码）、1 位小写字母（不用 i、o）",
+			 "'%s' starts with H9, the code of a unit without a credit code, which has 18 characters: H9, "
+			 "a 6-digit area code, 0000 and a 5-digit sequence (or a 9-character organisation code), and a "
+			 "lowercase letter other than i and o", column_shown(c));
+		return true;
+	case CODE_KIND:
+		dep = uscc_department(s[0]);
+		diag_msg(msg, lang, "「%s」第 1–2 位为“%.2s”：按 GB 32100-2015 表1，登记管理部门 %c（%s）的机构类别只有 %s",
+			 "'%s' begins \"%.2s\": in GB 32100-2015 Table 1, registration department %c (%s) registers only "
+			 "the types %s", column_shown(c), s, dep->code, lang == LANG_ZH ? dep->zh : dep->en,
+			 lang == LANG_ZH ? dep->types_zh : dep->types_en);
+		return true;
+	default:
+		return false;
+	}
+}
+
 const char *advice_type(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
 			struct buf *expected_buf, const char **expected)
 {
 	*expected = coltype_form(c->type);
 	if ((c->type == TYPE_DATE || c->type == TYPE_MONTH) && advise_date(msg, lang, c, s, n, expected_buf, expected))
 		return msg->data;
-	if (c->type == TYPE_USCC || c->type == TYPE_PERMIT) {
-		buf_reset(expected_buf);
-		buf_grow(expected_buf, n + 1);
-		if (advice_upper_code(c->type, s, n, expected_buf->data)) {
-			expected_buf->data[expected_buf->len = n] = '\0';
-			*expected = expected_buf->data;
-			return diag_msg(msg, lang, "「%s」的字母应大写：请写作 %s", "'%s' must have capital letters: write %s",
-					column_shown(c), expected_buf->data);
-		}
+	if ((c->type == TYPE_USCC && n == 18) || (c->type == TYPE_PERMIT && n == 22)) {
+		if (advise_code(msg, lang, c, s))
+			return msg->data;
 	}
 	return diag_msg(msg, lang, "「%s」应为%s", "'%s' must be %s", column_shown(c),
 			lang == LANG_ZH ? type_zh[c->type] : type_en[c->type]);
@@ -143,4 +157,20 @@ const char *advice_reference(struct buf *msg, enum lang lang, const struct colum
 	if (k)
 		buf_adds(msg, zh ? "？" : "?");
 	return msg->data;
+}
+
+const char *advice_case(struct buf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n)
+{
+	return diag_msg(msg, lang, "「%s」的字母大小写不对：应写作 %.*s（已按此核对）",
+			"'%s' has letters in the wrong case: write %.*s (checked as such)", column_shown(c), (int)n, fixed);
+}
+
+const char *advice_former(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			  const char *current, const char *ended)
+{
+	if (!*ended)
+		return diag_msg(msg, lang, "「%s」写作“%.*s”，已改为“%s”", "'%s' is written \"%.*s\", which has become \"%s\"",
+				column_shown(c), (int)n, s, current);
+	return diag_msg(msg, lang, "「%s」写作“%.*s”，已于 %s 年改为“%s”", "'%s' is written \"%.*s\", which became \"%s\" in %s",
+			column_shown(c), (int)n, s, lang == LANG_ZH ? ended : current, lang == LANG_ZH ? current : ended);
 }

@@ -1,11 +1,12 @@
 /*
  * advice.h — the messages of cell findings that tell the clerk what to
  * write: the form a type or pattern asks for in words (with an example for
- * the known identifiers), the ISO form of a date written otherwise or the
- * day a month does not have, the text a cell with blanks or full-width
- * characters should hold, and what a value missing from a reference table
- * may have meant.  Each writes its message into msg (reset first) in the
- * chosen language and returns msg->data.
+ * the known identifiers, and what is wrong with a credit code), the proper
+ * case of a code, the ISO form of a date written otherwise or the day a
+ * month does not have, the text a cell with blanks or full-width characters
+ * should hold, what a value missing from a reference table may have meant,
+ * and what a former name or code has become.  Each writes its message into
+ * msg (reset first) in the chosen language and returns msg->data.
  */
 #ifndef QY_ADVICE_H
 #define QY_ADVICE_H
@@ -40,7 +41,11 @@ const char *advice_pattern(struct buf *msg, enum lang lang, const struct column 
  */
 const char *advice_reference(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n);
 
-/* Writes s upper-cased into out (n bytes); true if that makes it a credit code or permit number of column type t. */
-bool advice_upper_code(enum coltype t, const char *s, size_t n, char *out);
+/* The message for a former value of a reference table (a historic name, an old code): current is today's, ended when it changed. */
+const char *advice_former(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			  const char *current, const char *ended);
+
+/* The message for a credit code or permit number written in the wrong case; fixed is the code in its proper case. */
+const char *advice_case(struct buf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n);
 
 #endif

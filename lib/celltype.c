@@ -14,8 +14,8 @@ static const char *const type_names[TYPE_COUNT] = {
 
 static const char *const type_forms[TYPE_COUNT] = {
 	"text", "integer", "number", "percent 0-100", "YYYY-MM-DD", "YYYY-MM",
-	"YYYY", "是/否, true/false or 1/0", "18-character unified social credit code",
-	"22-character permit number (USCC + 3 digits + letter)", "Ⅰ-Ⅴ or 劣Ⅴ",
+	"YYYY", "是/否, true/false or 1/0", "18-character unified social credit code (or H9 code)",
+	"22-character permit number (USCC or H9 code + 3 digits + letter)", "Ⅰ-Ⅴ or 劣Ⅴ",
 };
 
 const char *coltype_name(enum coltype t) { return type_names[t]; }
@@ -341,23 +341,103 @@ char uscc_check_char(const char *s)
 	return uscc_chars[(31 - sum % 31) % 31];
 }
 
-enum parse_result uscc_check(const char *s, size_t n)
+/*
+ * GB 32100-2015 Table 1: the registration departments it lists and the
+ * organisation types each registers.  Departments assigned after the
+ * standard are not in it, and their codes are not judged here.
+ */
+static const struct uscc_department departments[] = {
+	{'1', "1239", "机构编制", "the staffing authorities",
+	 "1 机关、2 事业单位、3 中央编办直接管理机构编制的群众团体、9 其他",
+	 "1 government body, 2 public institution, 3 mass organisation, 9 other"},
+	{'5', "1239", "民政", "civil affairs", "1 社会团体、2 民办非企业单位、3 基金会、9 其他",
+	 "1 social organisation, 2 private non-enterprise unit, 3 foundation, 9 other"},
+	{'9', "123", "工商", "industry and commerce", "1 企业、2 个体工商户、3 农民专业合作社",
+	 "1 enterprise, 2 individual business, 3 farmers' cooperative"},
+	{'Y', "1", "其他", "other", "1", "1"},
+};
+
+const struct uscc_department *uscc_department(char c)
 {
-	if (n != 18)
-		return PARSE_BAD;
-	for (int i = 0; i < 18; i++)
-		if (uscc_value(s[i]) < 0)
-			return PARSE_BAD;
-	return uscc_check_char(s) == s[17] ? PARSE_OK : PARSE_CHECK_DIGIT;
+	for (size_t i = 0; i < sizeof departments / sizeof *departments; i++)
+		if (departments[i].code == c)
+			return &departments[i];
+	return NULL;
 }
 
-/* HJ 608-2017: the 18-character code, a sequence 001–999, then a letter. */
+bool code_is_h9(const char *s, size_t n)
+{
+	return n >= 2 && (s[0] == 'H' || s[0] == 'h') && s[1] == '9';
+}
+
+/*
+ * The code the trial coding rules for stationary sources give a unit without
+ * a credit code, in its place: "H9", the issuing authority's area code (6
+ * digits), "0000" and a 5-digit sequence or the unit's 9-character
+ * organisation code, and a lowercase letter other than i and o.
+ */
+static bool h9_form(const char *s)
+{
+	for (int i = 2; i < 8; i++)
+		if (!is_digit(s[i]))
+			return false;
+	for (int i = 8; i < 16; i++)
+		if (!is_digit(s[i]) && (s[i] < 'A' || s[i] > 'Z'))
+			return false;
+	return (is_digit(s[16]) || s[16] == 'X') && s[17] >= 'a' && s[17] <= 'z' && s[17] != 'i' && s[17] != 'o';
+}
+
+enum code_fault code_fault(const char *s, size_t n)
+{
+	if (n != 18)
+		return CODE_FORM;
+	if (code_is_h9(s, n))
+		return s[0] == 'H' && h9_form(s) ? CODE_OK : CODE_H9_FORM;
+	for (int i = 0; i < 18; i++)
+		if (uscc_value(s[i]) < 0)
+			return CODE_FORM;
+	const struct uscc_department *dep = uscc_department(s[0]);
+	if (dep && !strchr(dep->types, s[1]))
+		return CODE_KIND;
+	return uscc_check_char(s) == s[17] ? CODE_OK : CODE_CHECK_DIGIT;
+}
+
+enum parse_result uscc_check(const char *s, size_t n)
+{
+	switch (code_fault(s, n)) {
+	case CODE_OK:
+		return PARSE_OK;
+	case CODE_CHECK_DIGIT:
+		return PARSE_CHECK_DIGIT;
+	default:
+		return PARSE_BAD;
+	}
+}
+
+/* HJ 608-2017: the unit's 18-character code, a sequence 001–999, then a letter. */
 static enum parse_result permit_check(const char *s, size_t n)
 {
 	int seq;
 	if (n != 22 || !read_digits(s + 18, 3, &seq) || seq == 0 || s[21] < 'A' || s[21] > 'Z')
 		return PARSE_BAD;
 	return uscc_check(s, 18);
+}
+
+bool code_fix_case(enum coltype t, const char *s, size_t n, char *out)
+{
+	if (t != TYPE_USCC && t != TYPE_PERMIT)
+		return false;
+	bool h9 = code_is_h9(s, n), changed = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (h9 && i == 17)
+			out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		else
+			out[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+		changed = changed || out[i] != c;
+	}
+	double v;
+	return changed && cell_parse(t, out, n, &v) != PARSE_BAD;
 }
 
 static bool equals_nocase(const char *s, size_t n, const char *lit)

@@ -82,10 +82,45 @@ enum date_form {
  */
 enum date_form date_form(const char *s, size_t n, bool month, int *y, int *m, int *d);
 
-/* Checks an 18-character unified social credit code (GB 32100-2015). */
+/*
+ * Checks an 18-character unified social credit code (GB 32100-2015), or the
+ * H9 code the trial coding rules for stationary sources give a unit without
+ * one in its place.
+ */
 enum parse_result uscc_check(const char *s, size_t n);
+
+/* What is wrong with an 18-character credit code (or H9 code), if anything. */
+enum code_fault {
+	CODE_OK,
+	CODE_FORM,         /* not 18 characters of the code's set */
+	CODE_H9_FORM,      /* starts with H9 but is not the trial rules' code of a unit without a credit code */
+	CODE_KIND,         /* positions 1–2: a department of GB 32100-2015 Table 1 with a type it does not register */
+	CODE_CHECK_DIGIT,  /* well-formed, but the check character is wrong */
+};
+enum code_fault code_fault(const char *s, size_t n);
 
 /* The check character the first 17 characters of a well-formed code call for. */
 char uscc_check_char(const char *s);
+
+/* A registration department of GB 32100-2015 Table 1 and the organisation types it registers. */
+struct uscc_department {
+	char code;
+	const char *types;               /* the type characters (position 2) it allows */
+	const char *zh, *en;             /* the department's name */
+	const char *types_zh, *types_en; /* its types, each with its character */
+};
+
+/* The Table 1 entry of a department character, or NULL for one the table does not list. */
+const struct uscc_department *uscc_department(char c);
+
+/* True if s starts with the H9 of a unit without a credit code (h9 too: the case is a separate fault). */
+bool code_is_h9(const char *s, size_t n);
+
+/*
+ * Writes a credit code or permit number (column type t) in its proper case
+ * into out (n bytes): capitals, but the lowercase letter that ends an H9
+ * code.  True if that changes it and makes it of the type.
+ */
+bool code_fix_case(enum coltype t, const char *s, size_t n, char *out);
 
 #endif

@@ -608,9 +608,10 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n);
 
 /*
- * Looks a value up in the column's reference table; aliases give a warning,
- * and a value in full-width characters whose half-width form is there a
- * whitespace warning (the rules see the half-width form).
+ * Looks a value up in the column's reference table; aliases and former
+ * values (a historic name, an old code) give a warning, and a value in
+ * full-width characters whose half-width form is there a whitespace warning
+ * (the rules see the half-width form).
  */
 static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
 		      const char *s, size_t n)
@@ -638,10 +639,12 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 		cell_finding(k, rec, f, col, CHK_REFERENCE, c->ref_text, advice_reference(&k->msg, k->lang, c, s, n));
 	} else if (alias) {
 		const char *canonical = reftable_cell(c->ref, row, c->ref_col);
+		const char *ended = reftable_former(c->ref, c->ref_col, s, n);
 		cell_finding(k, rec, f, col, CHK_ALIAS, canonical,
-			     diag_msg(&k->msg, k->lang, "「%s」写作“%.*s”，规范写法为“%s”",
-				      "'%s' is written \"%.*s\"; the canonical form is \"%s\"",
-				      shown(c), (int)n, s, canonical));
+			     ended ? advice_former(&k->msg, k->lang, c, s, n, canonical, ended)
+				   : diag_msg(&k->msg, k->lang, "「%s」写作“%.*s”，规范写法为“%s”",
+					      "'%s' is written \"%.*s\"; the canonical form is \"%s\"",
+					      shown(c), (int)n, s, canonical));
 	}
 }
 
@@ -739,6 +742,26 @@ static void check_digit_finding(struct checker *k, const struct csvr_record *rec
 				 shown(c), letter, (unsigned long long)rec->row));
 }
 
+/*
+ * A credit code or permit number in the wrong case (a lowercase check
+ * character, most often) is a warning, not a type error: it is checked, and
+ * seen by the rules, in its proper case.  Returns the text to check.
+ */
+static const char *fix_code_case(struct checker *k, const struct csvr_record *rec, size_t f, size_t col,
+				 const char *s, size_t n)
+{
+	enum severity sev = k->rs->cols[col].severity[CHK_TYPE];
+	buf_reset(&k->folded);
+	buf_grow(&k->folded, n + 1);
+	if (!code_fix_case(k->rs->cols[col].type, s, n, k->folded.data))
+		return s;
+	s = memcpy(fold_room(k, rec, n), k->folded.data, n);
+	k->folded.data[n] = '\0';
+	cell_finding_at(k, rec, f, col, CHK_TYPE, sev < SEV_WARNING ? sev : SEV_WARNING, k->folded.data,
+			advice_case(&k->msg, k->lang, &k->rs->cols[col], s, n));
+	return s;
+}
+
 /* Runs every built-in check of one column on one cell. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
 {
@@ -775,6 +798,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	if (lead || trail || width)
 		cell_finding(k, rec, f, col, CHK_WHITESPACE, width ? "half-width characters" : "no leading or trailing blanks",
 			     advice_whitespace(&k->msg, k->lang, c, lead || trail, width, s, n));
+	if (c->type == TYPE_USCC || c->type == TYPE_PERMIT)
+		s = fix_code_case(k, rec, f, col, s, n);
 	double v;
 	enum parse_result pr = cell_parse(c->type, s, n, &v);
 	if (pr == PARSE_BAD) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define ALIAS_FLAG (1ULL << 63)
+#define FORMER_FLAG (1ULL << 62)
 #define SUGGEST_CHARS 64   /* values longer than this get no suggestion */
 
 struct loading {
@@ -189,6 +190,13 @@ struct reftable *reftable_load(const char *path, char *err, size_t errlen)
 	t->index = xcalloc(t->ncols, sizeof *t->index);
 	t->name_col = reftable_column(t, "name");
 	t->alias_col = reftable_column(t, "aliases");
+	t->ended_col = reftable_column(t, "ended");
+	t->former_col = xcalloc(t->ncols, sizeof *t->former_col);
+	for (size_t i = 0; i < t->ncols; i++) {
+		char former[256];
+		snprintf(former, sizeof former, "former_%s", t->colnames[i]);
+		t->former_col[i] = reftable_column(t, former);
+	}
 	learn_variants(t);
 	return t;
 }
@@ -203,6 +211,7 @@ void reftable_free(struct reftable *t)
 			strmap_free(&t->index[i]);
 	}
 	free(t->colnames);
+	free(t->former_col);
 	free(t->index);
 	free(t->variants);
 	free(t->cells);
@@ -224,6 +233,17 @@ const char *reftable_cell(const struct reftable *t, size_t row, int col)
 	return t->text.data + t->cells[row * t->ncols + (size_t)col];
 }
 
+/* Adds the '|'-separated values of column list to the index of column col, as its rows', marked with flag. */
+static void index_list(struct reftable *t, int col, int list_col, uint64_t flag)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *list = reftable_cell(t, r, list_col), *a;
+		size_t len;
+		while (next_alias(&list, &a, &len))
+			strmap_put(&t->index[col], a, len, r | flag, NULL);
+	}
+}
+
 void reftable_index(struct reftable *t, int col)
 {
 	struct strmap *m = &t->index[col];
@@ -233,14 +253,10 @@ void reftable_index(struct reftable *t, int col)
 		const char *v = reftable_cell(t, r, col);
 		strmap_put(m, v, strlen(v), r, NULL);
 	}
-	if (col != t->name_col || t->alias_col < 0)
-		return;
-	for (size_t r = 0; r < t->nrows; r++) {
-		const char *list = reftable_cell(t, r, t->alias_col), *a;
-		size_t len;
-		while (next_alias(&list, &a, &len))
-			strmap_put(m, a, len, r | ALIAS_FLAG, NULL);
-	}
+	if (col == t->name_col && t->alias_col >= 0)
+		index_list(t, col, t->alias_col, ALIAS_FLAG);
+	if (t->former_col[col] >= 0)
+		index_list(t, col, t->former_col[col], FORMER_FLAG);
 }
 
 bool reftable_find(const struct reftable *t, int col, const char *s, size_t n,
@@ -249,9 +265,17 @@ bool reftable_find(const struct reftable *t, int col, const char *s, size_t n,
 	uint64_t v;
 	if (!strmap_get(&t->index[col], s, n, &v))
 		return false;
-	*row = (size_t)(v & ~ALIAS_FLAG);
-	*alias = (v & ALIAS_FLAG) != 0;
+	*row = (size_t)(v & ~(ALIAS_FLAG | FORMER_FLAG));
+	*alias = (v & (ALIAS_FLAG | FORMER_FLAG)) != 0;
 	return true;
+}
+
+const char *reftable_former(const struct reftable *t, int col, const char *s, size_t n)
+{
+	uint64_t v;
+	if (!strmap_get(&t->index[col], s, n, &v) || !(v & FORMER_FLAG))
+		return NULL;
+	return t->ended_col >= 0 ? reftable_cell(t, (size_t)(v & ~FORMER_FLAG), t->ended_col) : "";
 }
 
 /* Writes s with its variant characters folded into out (4*n+1 bytes); returns the length, or 0 if none was. */

@@ -6,7 +6,10 @@
  * aliases also teach the table its variant characters (縣 for 县, 區 for
  * 区: an alias character where its name has another, never one a name
  * uses), so that a spelling in those variants is found, and a near miss
- * gets suggestions.
+ * gets suggestions.  A column named "former_COLUMN" holds the values COLUMN
+ * had before (a former name, an old code), separated by '|', and a column
+ * "ended" the year they went out of use: looking COLUMN up finds them as it
+ * finds aliases, and reftable_former tells them apart.
  * The table owns all its strings; lookups return borrowed pointers.
  */
 #ifndef QY_REFTABLE_H
@@ -27,6 +30,8 @@ struct reftable {
 	size_t *cells;          /* nrows*ncols offsets into text */
 	struct strmap *index;   /* per column, built by reftable_index */
 	int name_col, alias_col;
+	int *former_col;        /* per column, the column of its former values, or -1 */
+	int ended_col;          /* when the former values went out of use, or -1 */
 	uint32_t (*variants)[2];  /* variant character → the name's, learned from the aliases */
 	size_t nvariants;
 };
@@ -46,10 +51,17 @@ void reftable_index(struct reftable *t, int col);
 
 /*
  * Finds a value in an indexed column: returns true and sets *row; *alias is
- * set when the value matched only as an alias of the name column.
+ * set when the value matched only as an alias of the name column or as a
+ * former value of the column.
  */
 bool reftable_find(const struct reftable *t, int col, const char *s, size_t n,
 		   size_t *row, bool *alias);
+
+/*
+ * If s is a former value of an indexed column, returns when it went out of
+ * use (the row's "ended" cell, "" when the table has none); else NULL.
+ */
+const char *reftable_former(const struct reftable *t, int col, const char *s, size_t n);
 
 /*
  * Finds a value of the name column written with variant characters (英德縣

@@ -1,6 +1,5 @@
 /* repair.c — the safe repairs of a cell, one step after another. */
 #include "repair.h"
-#include "advice.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -86,7 +85,7 @@ static void mend_width(struct mending *m, const struct column *c)
 static void mend_case(struct mending *m, const struct column *c)
 {
 	struct buf *b = step_room(m, m->len);
-	if (advice_upper_code(c->type, m->text, m->len, b->data))
+	if (code_fix_case(c->type, m->text, m->len, b->data))
 		step(m, REPAIR_CASE, CHK_TYPE, b->data, m->len);
 }
 

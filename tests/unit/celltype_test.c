@@ -91,7 +91,7 @@ static void test_dates(void)
 	CHECK("day numbers to dates, in either order", same, "differ");
 }
 
-/* Unified social credit codes: the worked example of domain.md §5 and its faults. */
+/* Unified social credit codes: the worked example of domain.md §5, its faults, positions 1–2, H9 codes, case. */
 static void test_codes(void)
 {
 	double v;
@@ -103,6 +103,29 @@ static void test_codes(void)
 	CHECK("permit", cell_parse(TYPE_PERMIT, "91130200699229617X001P", 22, &v) == PARSE_OK, "rejected");
 	CHECK("permit sequence 000", cell_parse(TYPE_PERMIT, "91130200699229617X000P", 22, &v) == PARSE_BAD, "accepted");
 	CHECK("permit letter", cell_parse(TYPE_PERMIT, "91130200699229617X0011", 22, &v) == PARSE_BAD, "accepted");
+	CHECK("positions 1-2: 93 is a farmers' cooperative", code_fault("93441826MA53H6T8WF", 18) == CODE_OK, "rejected");
+	CHECK("positions 1-2: 59 is civil affairs, other", code_fault("59441826MA53H6T8W1", 18) == CODE_OK, "rejected");
+	CHECK("positions 1-2: 94 is no type of 工商", code_fault("94441826MA53H6T8WC", 18) == CODE_KIND, "accepted");
+	CHECK("positions 1-2: 15 is no type of 机构编制", code_fault("15441826MA53H6T8WH", 18) == CODE_KIND, "accepted");
+	CHECK("positions 1-2: Y2 is no type of 其他", code_fault("Y2441826MA53H6T8WW", 18) == CODE_KIND, "accepted");
+	CHECK("positions 1-2: a department not in Table 1 is not judged", code_fault("N2441826MA53H6T8W5", 18) == CODE_OK,
+	      "rejected");
+	CHECK("a wrong pair is no credit code", uscc_check("94441826MA53H6T8WC", 18) == PARSE_BAD, "accepted");
+	CHECK("H9 code with a sequence", cell_parse(TYPE_USCC, "H9441800000000001a", 18, &v) == PARSE_OK, "rejected");
+	CHECK("H9 code with an organisation code", code_fault("H944180212345678Xb", 18) == CODE_OK, "rejected");
+	CHECK("H9 permit", cell_parse(TYPE_PERMIT, "H9441800000000001a002P", 22, &v) == PARSE_OK, "rejected");
+	CHECK("H9 code ends in i", code_fault("H9441800000000001i", 18) == CODE_H9_FORM, "accepted");
+	CHECK("H9 code with a letter in the area", code_fault("H94418A0000000001a", 18) == CODE_H9_FORM, "accepted");
+	char fixed[32] = "";
+	CHECK("lowercase check character put right",
+	      code_fix_case(TYPE_USCC, "91441826MA4Y9P2Q0k", 18, fixed) && !memcmp(fixed, "91441826MA4Y9P2Q0K", 18),
+	      "got %.18s", fixed);
+	CHECK("H9 code's letter put in lowercase",
+	      code_fix_case(TYPE_PERMIT, "h9441800000000001A001p", 22, fixed) &&
+	      !memcmp(fixed, "H9441800000000001a001P", 22), "got %.22s", fixed);
+	CHECK("a code in its case is not changed", !code_fix_case(TYPE_USCC, "H9441800000000001a", 18, fixed), "changed");
+	CHECK("lowercase that makes no code is no case fault", !code_fix_case(TYPE_USCC, "91441826ma4y9p2q0", 17, fixed),
+	      "fixed");
 	CHECK("water class Ⅲ", cell_parse(TYPE_WATER_CLASS, "Ⅲ", 3, &v) == PARSE_OK && v == 3, "got %g", v);
 	CHECK("water class 劣V类", cell_parse(TYPE_WATER_CLASS, "劣V类", strlen("劣V类"), &v) == PARSE_OK && v == 6, "got %g", v);
 	CHECK("water class VI", cell_parse(TYPE_WATER_CLASS, "VI", 2, &v) == PARSE_BAD, "accepted");
