@@ -134,12 +134,17 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
  */
 size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols, size_t *out);
 
+/* The slot of an expression that is one aggregate call and nothing more (an export's value), or -1. */
+int expr_aggregate_slot(const struct expr *e);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 
 /* Feeds one row to every slot's accumulator. */
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row);
+/* What an accumulator comes to for its aggregate (p: a percentile's); a percentile sorts its values. */
+struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
 /* Frees the accumulators' value lists. */
 void agg_acc_free(struct agg_acc *accs, size_t n);
 
@@ -147,5 +152,7 @@ void agg_acc_free(struct agg_acc *accs, size_t n);
 void value_format(const struct value *v, struct buf *out);
 /* Appends a value as JSON. */
 void value_json(const struct value *v, struct buf *out);
+/* Appends a value to a hash key's bytes, typed so that "1" and 1 stay apart. */
+void value_key(struct buf *key, const struct value *v);
 
 #endif

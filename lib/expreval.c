@@ -457,8 +457,12 @@ static struct value max_change(struct agg_acc *acc)
 /* The value of an aggregate for the group being judged. */
 static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 {
-	struct agg_acc *acc = &ctx->accs[x->index];
-	switch ((enum agg_kind)x->param) {
+	return agg_result((enum agg_kind)x->param, x->lit.num, &ctx->accs[x->index]);
+}
+
+struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
+{
+	switch (kind) {
 	case AGG_COUNT: return num(acc->n);
 	case AGG_COUNT_IF: return num(acc->hits);
 	case AGG_SUM: return acc->n ? num(acc->sum) : null_value;
@@ -467,9 +471,9 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 		if (!acc->n)
 			return null_value;
 		return (struct value){.type = acc->date ? V_DATE : V_NUM,
-				      .num = x->param == AGG_MIN ? acc->lo : acc->hi};
+				      .num = kind == AGG_MIN ? acc->lo : acc->hi};
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
-	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
+	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, p)) : null_value;
 	case AGG_MAX_CHANGE: return max_change(acc);
 	case AGG_LONGEST_RUN: return num(acc->hi);
 	}
@@ -613,6 +617,12 @@ bool expr_is_constant(const struct expr *e)
 	return true;
 }
 
+int expr_aggregate_slot(const struct expr *e)
+{
+	const struct node *x = &e->nodes[e->root];
+	return x->op == OP_AGG ? x->index : -1;
+}
+
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 {
 	return eval(e, e->root, ctx);
@@ -734,5 +744,17 @@ void value_json(const struct value *v, struct buf *out)
 		break;
 	}
 	default: buf_adds(out, "null");
+	}
+}
+
+void value_key(struct buf *key, const struct value *v)
+{
+	buf_addc(key, (char)('0' + v->type));
+	if (v->type == V_STR) {
+		uint32_t len = (uint32_t)v->len;
+		buf_add(key, &len, sizeof len);
+		buf_add(key, v->str, v->len);
+	} else {
+		buf_add(key, &v->num, sizeof v->num);
 	}
 }

@@ -15,6 +15,7 @@
 #include "celltype.h"
 #include "csvread.h"
 #include "diag.h"
+#include "jsonload.h"
 #include "reftable.h"
 #include "strmap.h"
 
@@ -108,6 +109,8 @@ struct ruleset {
 	size_t nlets;
 	struct view *views;
 	size_t nviews;
+	struct view *exports;           /* "exports": views written out as facts records */
+	size_t nexports;
 	size_t *kept_cols;              /* the columns rules judged in order read: kept with each row */
 	size_t nkept;
 	struct written_rule *row_rules, *aggregates;
@@ -123,6 +126,14 @@ struct ruleset {
  */
 int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_data *md,
 			  const char *s, size_t n);
+
+/*
+ * Reads the "refs" of a rule file into L's rule set, names resolving in the
+ * file's directory, in also (may be NULL), --ref-dir and the rules
+ * directory; a table named targets becomes the plan target table.  For rule
+ * files that are not a table's (qy-reconcile's).
+ */
+void ruleset_load_refs(struct loader *L, json_t *root, const char *also);
 
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
 struct ruleset *ruleset_load(const char *path);
