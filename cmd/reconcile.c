@@ -192,7 +192,7 @@ static bool write_summary(const struct reconciler *r, struct output *o)
 		for (size_t s = 0; s < r->nsets; s++) {
 			if (s)
 				buf_addc(&b, ',');
-			jsonw_string(&b, r->sets[s].id, strlen(r->sets[s].id));
+			jsonw_string(&b, r->sets[s].holder->id, strlen(r->sets[s].holder->id));
 		}
 		buf_addf(&b, "],\"facts\":%llu,\"counts\":{\"error\":%llu,\"warning\":%llu,\"info\":%llu},"
 			 "\"status\":\"%s\"}\n", (unsigned long long)r->facts.records, (unsigned long long)n[SEV_ERROR],

@@ -417,11 +417,3 @@ void facts_part_add(enum agg_kind kind, struct fact_part *into, const struct fac
 		into->x += part->x;
 	}
 }
-
-void facts_days_text(int32_t first, int32_t last, struct buf *out)
-{
-	char a[16], b[16];
-	format_date(first, a);
-	format_date(last, b);
-	buf_addf(out, "%s%s%s", a, last > first ? "/" : "", last > first ? b : "");
-}

@@ -112,7 +112,4 @@ void facts_part_add(enum agg_kind kind, struct fact_part *into, const struct fac
 /* The name of a string id, "" for none. */
 static inline const char *facts_name(const struct facts_store *s, uint32_t id) { return s->names[id]; }
 
-/* Appends a run of days as text: "2025-06-01", or "2025-06-01/2025-06-30". */
-void facts_days_text(int32_t first, int32_t last, struct buf *out);
-
 #endif

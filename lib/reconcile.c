@@ -61,7 +61,7 @@ static void free_set(struct recon_set *set)
 	for (size_t i = 0; i < set->ncoverage; i++)
 		free_coverage(&set->coverage[i]);
 	free(set->rules), free(set->coverage);
-	free(set->id), free(set->path);
+	free(set->path);
 	ruleset_free(set->holder);
 }
 
@@ -529,22 +529,12 @@ static void load_set(struct reconciler *r, struct loader *L, json_t *root, struc
 	static const char *const keys[] = {"reconcile", "version", "title", "plan", "description", "refs", "rules",
 					   "coverage", NULL};
 	char p[PATHMAX];
-	struct ruleset *h = set->holder;
 	if (!json_is_object(root)) {
 		lerr(L, "", false, "a reconciliation rule set must be a JSON object");
 		return;
 	}
 	check_keys(L, root, "", keys);
-	set->id = dup_string(L, root, "reconcile", "", true);
-	if (set->id && !is_identifier(set->id, true))
-		lerr(L, "reconcile", false, "rule set id '%s' must be letters, digits, '-' and '_'", set->id);
-	h->id = xstrdup(set->id ? set->id : "?");
-	h->version = dup_string(L, root, "version", "", false);
-	h->plan = dup_string(L, root, "plan", "", false);
-	get_text(L, root, "title", "", &h->title_zh, &h->title_en);
-	char *desc_en = NULL;
-	get_text(L, root, "description", "", &h->description, &desc_en);
-	free(desc_en);
+	ruleset_load_about(L, root, "reconcile");
 	ruleset_load_refs(L, root, strcmp(r->rules_dir, ruleset_default_dir()) ? r->rules_dir : NULL);
 	if (L->errors)
 		return;
@@ -989,7 +979,7 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 		d.message = diag_msg(&j->msg, j->lang, "%s：不满足 %s", "%s: %s fails", j->keys.data,
 				     expr_source(rule->base.assert));
 	}
-	j->emit(j->ctx, file, j->set->id, &d, j->related_text.data);
+	j->emit(j->ctx, file, j->set->holder->id, &d, j->related_text.data);
 	buf_free(&id);
 }
 
@@ -1142,7 +1132,7 @@ static void coverage_finding(struct judge *j, const struct recon_coverage *c, si
 		d.message = diag_msg(&j->msg, j->lang, "%s未报送 %s 的%s（%s）", "%s has not sent %s for %s (%s)",
 				     who.data, j->lang == LANG_ZH ? period : table->rs->id,
 				     j->lang == LANG_ZH ? cn.title : period, j->lang == LANG_ZH ? table->rs->id : cn.title);
-	j->emit(j->ctx, "-", j->set->id, &d, NULL);
+	j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
 	buf_free(&who);
 }
 
@@ -1157,7 +1147,7 @@ static void judge_coverage(struct judge *j, const struct recon_coverage *c, cons
 		d.message = diag_msg(&j->msg, j->lang, "没有给出 --period，无法判断各区县是否报送齐全（规则 %s）",
 				     "no --period given, so rule %s cannot say which tables each county has not sent",
 				     c->base.id);
-		j->emit(j->ctx, "-", j->set->id, &d, NULL);
+		j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
 		return;
 	}
 	struct strmap *seen = xcalloc(c->ntables + 1, sizeof *seen);

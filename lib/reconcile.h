@@ -57,8 +57,8 @@ struct recon_coverage {
 };
 
 struct recon_set {
-	char *id, *path;
-	struct ruleset *holder;       /* its "refs" (and target table), which expressions may read */
+	char *path;
+	struct ruleset *holder;       /* its id, title, plan and "refs" (and target table), which expressions may read */
 	struct recon_rule *rules;
 	size_t nrules;
 	struct recon_coverage *coverage;

@@ -551,15 +551,7 @@ static void load_root(struct loader *L, json_t *root)
 		return;
 	}
 	check_keys(L, root, "", keys);
-	rs->id = dup_string(L, root, "ruleset", "", true);
-	if (rs->id && !is_identifier(rs->id, true))
-		lerr(L, "ruleset", false, "rule set id '%s' must be letters, digits, '-' and '_'", rs->id);
-	rs->version = dup_string(L, root, "version", "", false);
-	rs->plan = dup_string(L, root, "plan", "", false);
-	get_text(L, root, "title", "", &rs->title_zh, &rs->title_en);
-	char *desc_en = NULL;
-	get_text(L, root, "description", "", &rs->description, &desc_en);
-	free(desc_en);
+	ruleset_load_about(L, root, "ruleset");
 	rs->nmatch = get_strings(L, root, "match", "", &rs->match);
 	load_dialect(L, root);
 	load_refs(L, root, NULL);
@@ -569,6 +561,20 @@ static void load_root(struct loader *L, json_t *root)
 	load_targets(L);
 	if (!L->errors)
 		rules_load(L, root);
+}
+
+void ruleset_load_about(struct loader *L, json_t *root, const char *id_key)
+{
+	struct ruleset *rs = L->rs;
+	rs->id = dup_string(L, root, id_key, "", true);
+	if (rs->id && !is_identifier(rs->id, true))
+		lerr(L, id_key, false, "rule set id '%s' must be letters, digits, '-' and '_'", rs->id);
+	rs->version = dup_string(L, root, "version", "", false);
+	rs->plan = dup_string(L, root, "plan", "", false);
+	get_text(L, root, "title", "", &rs->title_zh, &rs->title_en);
+	char *desc_en = NULL;
+	get_text(L, root, "description", "", &rs->description, &desc_en);
+	free(desc_en);
 }
 
 void ruleset_load_refs(struct loader *L, json_t *root, const char *also)

@@ -128,6 +128,13 @@ int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_
 			  const char *s, size_t n);
 
 /*
+ * Reads what every rule file says of itself into L's rule set: its id (under
+ * id_key: "ruleset", or qy-reconcile's "reconcile"), version, plan, title and
+ * description.
+ */
+void ruleset_load_about(struct loader *L, json_t *root, const char *id_key);
+
+/*
  * Reads the "refs" of a rule file into L's rule set, names resolving in the
  * file's directory, in also (may be NULL), --ref-dir and the rules
  * directory; a table named targets becomes the plan target table.  For rule
