@@ -767,7 +767,11 @@ static void key_words(struct judge *j, const struct ruleset *rs, const char *con
 	buf_reset(out);
 	for (size_t k = 0; k < n; k++) {
 		int col = rs ? ruleset_column(rs, names[k]) : -1;
-		const char *shown = col >= 0 && j->lang == LANG_ZH ? column_shown(&rs->cols[col]) : names[k];
+		const char *shown = names[k];
+		if (j->lang == LANG_ZH && col >= 0)
+			shown = column_shown(&rs->cols[col]);
+		else if (j->lang == LANG_ZH) /* a key of year(date) or month(date) has no column of its own */
+			shown = !strcmp(names[k], "year") ? "年份" : !strcmp(names[k], "month") ? "月份" : names[k];
 		buf_addf(out, "%s%s ", k ? (j->lang == LANG_ZH ? "、" : ", ") : "", shown);
 		value_format(&v[k], out);
 	}
