@@ -931,11 +931,15 @@ static void rule_name(void *arg, const char *name, struct buf *out)
 		value_format(&rn->row[col], out);
 }
 
+/* What a rule's finding says: its assert failed, a side has no partner, or the assert had no value. */
+enum verdict { ASSERT_FAILED, SIDE_MISSING, UNDECIDED };
+
 /* Writes one finding of a rule: at the about side's first record, the others related. */
 static void rule_finding(struct judge *j, const struct recon_rule *rule, struct entry *const *found,
 			 const struct value *keys, const struct value *row, size_t at, enum severity severity,
-			 const struct template *msg, bool missing_side)
+			 const struct template *msg, enum verdict verdict)
 {
+	bool missing_side = verdict == SIDE_MISSING;
 	char county[64];
 	struct buf id = {0};
 	const struct facts_table *t = &j->r->facts.tables[rule->inputs[at].table];
@@ -952,7 +956,7 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 	key_json((const char *const *)rule->join, keys, rule->njoin, &j->group);
 	struct diag d = DIAG_INIT;
 	d.severity = severity;
-	d.code = missing_side ? "reconcile" : rule->base.code;
+	d.code = verdict == UNDECIDED ? "cannot-verify" : missing_side ? "reconcile" : rule->base.code;
 	d.rule = rule->base.id;
 	d.group = j->group.data;
 	d.county = key_county((const char *const *)rule->join, keys, rule->njoin, county, sizeof county);
@@ -960,7 +964,11 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 	d.expected = missing_side ? NULL : expr_source(rule->base.assert);
 	d.related = j->related.data;
 	const char *file = locate(j, where, &d);
-	if (msg[j->lang].nparts) {
+	if (verdict == UNDECIDED) {
+		d.message = diag_msg(&j->msg, j->lang, "%s：规则 %s 无法核对：%s 所读的值中有空值",
+				     "%s: rule %s cannot be verified: a value that %s reads is empty", j->keys.data,
+				     rule->base.id, expr_source(rule->base.assert));
+	} else if (msg[j->lang].nparts) {
 		struct rule_names rn = {rule, row};
 		struct eval_ctx ctx = {.rs = j->set->holder, .row = row};
 		d.message = template_render(&j->msg, &msg[j->lang], &ctx, rule_name, &rn);
@@ -1021,7 +1029,7 @@ static void judge_key(struct judge *j, const struct recon_rule *rule, struct com
 			if (rule->inputs[i].missing > worst)
 				worst = rule->inputs[i].missing;
 		}
-		rule_finding(j, rule, found, keys, row, present, worst, rule->missing_message, true);
+		rule_finding(j, rule, found, keys, row, present, worst, rule->missing_message, SIDE_MISSING);
 		return;
 	}
 	struct eval_ctx ctx = {.rs = j->set->holder, .row = row};
@@ -1032,7 +1040,10 @@ static void judge_key(struct judge *j, const struct recon_rule *rule, struct com
 	}
 	struct value v = expr_eval(rule->base.assert, &ctx);
 	if (v.type == V_BOOL && !v.num)
-		rule_finding(j, rule, found, keys, row, rule->about, rule->base.severity, rule->base.message, false);
+		rule_finding(j, rule, found, keys, row, rule->about, rule->base.severity, rule->base.message,
+			     ASSERT_FAILED);
+	else if (v.type != V_BOOL) /* a value it reads is empty: say so rather than pass in silence */
+		rule_finding(j, rule, found, keys, row, rule->about, SEV_INFO, NULL, UNDECIDED);
 }
 
 /*
