@@ -152,6 +152,8 @@ void agg_acc_free(struct agg_acc *accs, size_t n);
 void value_format(const struct value *v, struct buf *out);
 /* Appends a value as JSON. */
 void value_json(const struct value *v, struct buf *out);
+/* Appends named values as a JSON object: {"county_code":"441802","year":2024}. */
+void values_object_json(const char *const *names, const struct value *v, size_t n, struct buf *out);
 /* Appends a value to a hash key's bytes, typed so that "1" and 1 stay apart. */
 void value_key(struct buf *key, const struct value *v);
 

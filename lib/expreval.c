@@ -747,6 +747,16 @@ void value_json(const struct value *v, struct buf *out)
 	}
 }
 
+void values_object_json(const char *const *names, const struct value *v, size_t n, struct buf *out)
+{
+	buf_addc(out, '{');
+	for (size_t k = 0; k < n; k++) {
+		jsonw_key(out, names[k]);
+		value_json(&v[k], out);
+	}
+	buf_addc(out, '}');
+}
+
 void value_key(struct buf *key, const struct value *v)
 {
 	buf_addc(key, (char)('0' + v->type));

@@ -781,15 +781,7 @@ static void key_words(struct judge *j, const struct ruleset *rs, const char *con
 static void key_json(const char *const *names, const struct value *v, size_t n, struct buf *out)
 {
 	buf_reset(out);
-	buf_addc(out, '{');
-	for (size_t k = 0; k < n; k++) {
-		if (k)
-			buf_addc(out, ',');
-		jsonw_string(out, names[k], strlen(names[k]));
-		buf_addc(out, ':');
-		value_json(&v[k], out);
-	}
-	buf_addc(out, '}');
+	values_object_json(names, v, n, out);
 }
 
 /* The county code among a key's values, when one is called county_code. */

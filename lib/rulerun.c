@@ -1125,15 +1125,8 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 	jsonw_key(b, "file");
 	jsonw_string(b, out->file, strlen(out->file));
 	jsonw_key(b, "key");
-	buf_addc(b, '{');
-	for (size_t k = 0; k < x->ngroup; k++) {
-		if (k)
-			buf_addc(b, ',');
-		jsonw_string(b, expr_key_name(x->group[k]), strlen(expr_key_name(x->group[k])));
-		buf_addc(b, ':');
-		value_json(&keys[k], b);
-	}
-	JSONW_LIT(b, "},\"values\":{");
+	values_object_json(x->out_names, keys, x->ngroup, b);
+	JSONW_LIT(b, ",\"values\":{");
 	for (size_t k = 0; k < x->nvalues; k++) {
 		struct value v = expr_eval(x->values[k], &ctx);
 		jsonw_key(b, x->value_names[k]);
