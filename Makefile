@@ -88,12 +88,13 @@ FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 # bash-completion and fish load a completion by command name: one file, a link per command.
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/ref
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/ref $(DESTDIR)$(DATADIR)/rules/reconcile
 	mkdir -p $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	mkdir -p $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR)
 	for c in $(CMDS); do cp $(BUILD)/$$c $(DESTDIR)$(BINDIR)/$$c; done
 	cp rules/*.json $(DESTDIR)$(DATADIR)/rules/
 	cp rules/ref/*.csv $(DESTDIR)$(DATADIR)/rules/ref/
+	cp rules/reconcile/*.json $(DESTDIR)$(DATADIR)/rules/reconcile/
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/

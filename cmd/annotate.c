@@ -132,7 +132,7 @@ static void read_findings(char **inputs, int n, const char *file, struct finding
 	int rc;
 	stream_open(&s, inputs, n, false);
 	while ((rc = stream_next(&s, &r)) > 0) {
-		if (r.type == REC_OTHER || !same_file(r.file, file))
+		if ((r.type != REC_DIAGNOSTIC && r.type != REC_FILE) || !same_file(r.file, file))
 			continue;
 		f->seen = true;
 		if (r.sheet && !f->sheet)

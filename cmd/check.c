@@ -159,15 +159,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 	}
 	if (s->ruleset_id && s->rules_file)
 		cli_usage_error("give -r or --rules, not both");
-	bool tty = platform_is_terminal(STDOUT_FILENO);
-	if (!format)
-		s->diag.format = tty ? OUT_TEXT : OUT_JSON;
-	else if (strcmp(format, "json") == 0)
-		s->diag.format = OUT_JSON;
-	else if (strcmp(format, "text") == 0)
-		s->diag.format = OUT_TEXT;
-	else
-		cli_usage_error("--format must be json or text, not '%s'", format);
+	s->diag.format = cli_format(format, STDOUT_FILENO);
 	s->diag.color = cli_color(color, STDOUT_FILENO);
 	s->diag.color = s->diag.color && s->diag.format == OUT_TEXT;
 	return optind;

@@ -5,9 +5,11 @@
  *
  * Diagnostics are kept when they match every criterion given (or none, with
  * --invert); each criterion takes a comma-separated list, globs where it
- * says so.  File records are kept unless --no-file-records or --type
- * diagnostic (and --file applies to them too), so the output is still a
- * valid stream.  Lines pass through byte for byte.
+ * says so.  File and facts records are kept unless --no-file-records or
+ * --type leaves them out (and --file applies to them too), so the output is
+ * still a valid stream; qy-reconcile's summary record is kept unless --type
+ * leaves it out, and a record type newer than this always passes.  Lines
+ * pass through byte for byte.
  */
 #include "cli.h"
 #include "diag.h"
@@ -30,7 +32,7 @@ static const char usage_text[] =
 	"  -f, --file GLOBS       file names (file records too)\n"
 	"      --county CODES     county codes\n"
 	"      --column NAMES     column names\n"
-	"      --type TYPE        diagnostic or file\n"
+	"      --type TYPES       keep only these records: diagnostic, file, facts, reconcile\n"
 	"  -v, --invert           keep the diagnostics that do not match\n"
 	"      --no-file-records  drop the file records\n"
 	"      --lenient          skip lines that are not records instead of failing\n"
@@ -57,7 +59,7 @@ static const struct option long_options[] = {
 };
 
 static const struct option_hint hints[] = {
-	{"severity", "error warning info"}, {"type", "diagnostic file"}, {NULL, NULL},
+	{"severity", "error warning info"}, {"type", "diagnostic file facts reconcile"}, {NULL, NULL},
 };
 
 /* A comma-separated list of patterns, split once. */
@@ -103,7 +105,8 @@ static void list_free(struct list *l)
 struct criteria {
 	bool severities[3], by_severity;
 	struct list code, rule, file, county, column;
-	bool invert, file_records, diagnostics;
+	bool invert, file_records;
+	bool types[REC_OTHER];     /* the record types kept (--type) */
 };
 
 /* Reads --severity: one level is a minimum, several are a list. */
@@ -125,6 +128,24 @@ static void parse_severity(struct criteria *c, const char *arg)
 	list_free(&l);
 }
 
+/* Reads --type: the record types to keep, of those this version knows. */
+static void parse_types(struct criteria *c, const char *arg)
+{
+	static const char *const names[REC_OTHER] = {"diagnostic", "file", "facts", "reconcile"};
+	struct list l = {0};
+	list_parse(&l, arg, false);
+	memset(c->types, 0, sizeof c->types);
+	for (size_t i = 0; i < l.n; i++) {
+		int t = 0;
+		while (t < REC_OTHER && strcmp(l.items[i], names[t]) != 0)
+			t++;
+		if (t == REC_OTHER)
+			cli_usage_error("--type takes diagnostic, file, facts or reconcile, not '%s'", l.items[i]);
+		c->types[t] = true;
+	}
+	list_free(&l);
+}
+
 /* True when a diagnostic meets every criterion. */
 static bool matches(const struct criteria *c, const struct record *r)
 {
@@ -135,7 +156,7 @@ static bool matches(const struct criteria *c, const struct record *r)
 
 int main(int argc, char **argv)
 {
-	struct criteria c = {.file_records = true, .diagnostics = true};
+	struct criteria c = {.file_records = true, .types = {true, true, true, true}};
 	bool lenient = false;
 	int opt;
 	cli_init("qy-filter");
@@ -147,14 +168,7 @@ int main(int argc, char **argv)
 		case 'f': list_parse(&c.file, optarg, true); break;
 		case OPT_COUNTY: list_parse(&c.county, optarg, false); break;
 		case OPT_COLUMN: list_parse(&c.column, optarg, false); break;
-		case OPT_TYPE:
-			if (strcmp(optarg, "diagnostic") == 0)
-				c.file_records = false;
-			else if (strcmp(optarg, "file") == 0)
-				c.diagnostics = false;
-			else
-				cli_usage_error("--type must be diagnostic or file, not '%s'", optarg);
-			break;
+		case OPT_TYPE: parse_types(&c, optarg); break;
 		case 'v': c.invert = true; break;
 		case OPT_NO_FILE_RECORDS: c.file_records = false; break;
 		case OPT_LENIENT: lenient = true; break;
@@ -168,12 +182,16 @@ int main(int argc, char **argv)
 	stream_open(&in, argv + optind, argc - optind, lenient);
 	while ((got = stream_next(&in, &r)) > 0) {
 		bool keep;
-		if (r.type == REC_DIAGNOSTIC)
-			keep = c.diagnostics && matches(&c, &r) != c.invert;
-		else if (r.type == REC_FILE)
+		if (r.type == REC_OTHER)
+			keep = true; /* a newer record type passes through */
+		else if (!c.types[r.type])
+			keep = false;
+		else if (r.type == REC_DIAGNOSTIC)
+			keep = matches(&c, &r) != c.invert;
+		else if (r.type == REC_FILE || r.type == REC_FACTS)
 			keep = c.file_records && list_match(&c.file, r.file);
 		else
-			keep = true; /* a newer record type passes through */
+			keep = true;
 		if (keep) {
 			fwrite(r.text, 1, r.len, stdout);
 			putchar('\n');

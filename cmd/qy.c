@@ -23,6 +23,7 @@ static const struct { const char *name, *about; } commands[] = {
 	{"template", "a blank submission template (CSV or a validating workbook) or a data dictionary"},
 	{"fix", "repair what is safe to repair in data files, and say what changed"},
 	{"annotate", "a checked file as a workbook, its findings coloured and commented"},
+	{"reconcile", "check a batch as a whole: what disagrees across files, or was not sent"},
 	{"filter", "keep the findings of a stream that match"},
 	{"stat", "count the findings of a stream"},
 	{"report", "render a stream as text, markdown, html, junit, sarif or github"},

@@ -125,6 +125,10 @@ static void add_record(struct report *rp, const struct record *r)
 	struct report_file *f = file_entry(rp, r->file);
 	if (!f->ruleset && *record_ruleset(r, tmp, sizeof tmp))
 		f->ruleset = xstrdup(tmp);
+	if (f->has_record) { /* after its file record: qy-reconcile's, which the record did not count */
+		f->counts[r->severity]++;
+		f->failed = f->failed || r->severity == SEV_ERROR;
+	}
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 16;
 		f->findings = xrealloc(f->findings, f->cap * sizeof *f->findings);

@@ -152,12 +152,42 @@ static int cmd_list(void)
 	return EXIT_PASS;
 }
 
-/* Joins a rule's group keys with ", ". */
-static void group_text(const struct written_rule *r, struct buf *b)
+/* Joins group keys (a rule's, an export's) with ", ". */
+static void group_text(struct expr *const *group, size_t n, struct buf *b)
 {
 	buf_reset(b);
-	for (size_t g = 0; g < r->ngroup; g++)
-		buf_addf(b, "%s%s", g ? ", " : "", expr_source(r->group[g]));
+	for (size_t g = 0; g < n; g++)
+		buf_addf(b, "%s%s", g ? ", " : "", expr_source(group[g]));
+}
+
+/* Prints the exports qy-reconcile reads: id, the view they read from and the group, the values. */
+static void exports_text(const struct ruleset *rs, struct buf *b)
+{
+	if (!rs->nexports)
+		return;
+	struct table *t = table_new(3);
+	const char *head[] = {"export", "from / group", "values"};
+	table_add(t, head);
+	for (size_t i = 0; i < rs->nexports; i++) {
+		const struct view *x = &rs->exports[i];
+		struct buf values = {0};
+		group_text(x->group, x->ngroup, b);
+		if (x->from >= 0) {
+			struct buf from = {0};
+			buf_addf(&from, "%s: %s", rs->views[x->from].name, b->data ? b->data : "");
+			buf_reset(b);
+			buf_adds(b, from.data);
+			buf_free(&from);
+		}
+		for (size_t k = 0; k < x->nvalues; k++)
+			buf_addf(&values, "%s%s = %s", k ? ", " : "", x->value_names[k], expr_source(x->values[k]));
+		const char *row[] = {x->name, b->data ? b->data : "", values.data ? values.data : ""};
+		table_add(t, row);
+		buf_free(&values);
+	}
+	printf("\n");
+	table_print(t, stdout, true);
+	table_free(t);
 }
 
 static void show_text(const struct ruleset *rs)
@@ -202,7 +232,7 @@ static void show_text(const struct ruleset *rs)
 		}
 		for (size_t i = 0; i < rs->naggregates; i++) {
 			const struct written_rule *r = &rs->aggregates[i];
-			group_text(r, &b);
+			group_text(r->group, r->ngroup, &b);
 			const char *row[] = {r->id, severity_name(r->severity), b.data, expr_source(r->assert)};
 			table_add(t, row);
 		}
@@ -217,7 +247,23 @@ static void show_text(const struct ruleset *rs)
 		table_print(t, stdout, true);
 		table_free(t);
 	}
+	exports_text(rs, &b);
 	buf_free(&b);
+}
+
+/* Appends "group": [the group keys' expressions], when there are any. */
+static void group_json(struct buf *o, struct expr *const *group, size_t n)
+{
+	if (!n)
+		return;
+	jsonw_key(o, "group");
+	buf_addc(o, '[');
+	for (size_t g = 0; g < n; g++) {
+		if (g)
+			buf_addc(o, ',');
+		jsonw_string(o, expr_source(group[g]), strlen(expr_source(group[g])));
+	}
+	buf_addc(o, ']');
 }
 
 /* Writes a written rule as a JSON object. */
@@ -227,16 +273,7 @@ static void rule_json(struct buf *o, const struct written_rule *r)
 	json_field(o, "id", r->id);
 	json_field(o, "severity", severity_name(r->severity));
 	json_field(o, "code", r->code);
-	if (r->ngroup) {
-		jsonw_key(o, "group");
-		buf_addc(o, '[');
-		for (size_t g = 0; g < r->ngroup; g++) {
-			if (g)
-				buf_addc(o, ',');
-			jsonw_string(o, expr_source(r->group[g]), strlen(expr_source(r->group[g])));
-		}
-		buf_addc(o, ']');
-	}
+	group_json(o, r->group, r->ngroup);
 	json_field(o, "when", r->when ? expr_source(r->when) : NULL);
 	json_field(o, "assert", expr_source(r->assert));
 	json_field(o, "plan", r->plan);
@@ -285,6 +322,21 @@ static void show_json(const struct ruleset *rs)
 		}
 		buf_addc(&o, ']');
 	}
+	jsonw_key(&o, "exports");
+	buf_addc(&o, '[');
+	for (size_t i = 0; i < rs->nexports; i++) {
+		const struct view *x = &rs->exports[i];
+		buf_adds(&o, i ? ",{" : "{");
+		json_field(&o, "id", x->name);
+		json_field(&o, "from", x->from >= 0 ? rs->views[x->from].name : NULL);
+		group_json(&o, x->group, x->ngroup);
+		jsonw_key(&o, "values");
+		buf_addc(&o, '{');
+		for (size_t k = 0; k < x->nvalues; k++)
+			json_field(&o, x->value_names[k], expr_source(x->values[k]));
+		buf_adds(&o, "}}");
+	}
+	buf_addc(&o, ']');
 	buf_adds(&o, "}\n");
 	fputs(o.data, stdout);
 	buf_free(&o), buf_free(&b);
@@ -487,7 +539,7 @@ static void explain_written(const struct ruleset *rs, const struct written_rule 
 	line("代码:", "code:", r->code);
 	line("说明:", "about:", in_lang(r->description[0], r->description[1]));
 	if (r->ngroup) {
-		group_text(r, &b);
+		group_text(r->group, r->ngroup, &b);
 		line("分组:", "group:", b.data);
 	}
 	line("条件:", "when:", r->when ? expr_source(r->when) : NULL);

@@ -76,4 +76,4 @@ _qy() {
 }
 
 complete -F _qy qy
-complete -F _qy_single qy-check qy-rules qy-template qy-fix qy-annotate qy-filter qy-stat qy-report qy-gate
+complete -F _qy_single qy-check qy-rules qy-template qy-fix qy-annotate qy-reconcile qy-filter qy-stat qy-report qy-gate

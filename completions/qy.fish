@@ -64,6 +64,6 @@ function __qy_complete
     end
 end
 
-for c in qy qy-check qy-rules qy-template qy-fix qy-annotate qy-filter qy-stat qy-report qy-gate
+for c in qy qy-check qy-rules qy-template qy-fix qy-annotate qy-reconcile qy-filter qy-stat qy-report qy-gate
     complete -c $c -f -a '(__qy_complete)'
 end

@@ -1311,7 +1311,7 @@ static struct in_order *new_in_order(const struct ruleset *rs, const struct chec
 		o->unique_sets[u].budget = &o->budget;
 	o->keys = xcalloc(rs->nunique + 1, sizeof *o->keys);
 	o->first = xcalloc(rs->nunique + 1, sizeof *o->first);
-	if (rs->nrow_rules || rs->naggregates || rs->ncoverage)
+	if (rs->nrow_rules || rs->naggregates || rs->ncoverage || rs->nexports)
 		o->rules = rules_state_new(rs, &o->budget, opt->as_of);
 	return o;
 }
@@ -1512,12 +1512,15 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 			csvr_finish(k.reader);
 		stop_helper(&k);
 		flush_byte_event(&k, NULL);
-		if (k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop)
+		bool judged = k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop;
+		if (judged)
 			rules_finish(k.order->rules, out);
 		if (!csvr_stopped(k.reader) && !k.book_stop)
 			check_end(&k, res->bytes);
 		if (regular)
 			check_size_kept(&k, fd, res);
+		if (judged && !res->unreadable) /* the facts of a whole file only */
+			rules_write_facts(k.order->rules, out);
 	}
 	if (kind == BOOK_TEXT) {
 		res->encoding = k.encoding_known ? encoding_name(k.encoding) : NULL; /* NULL: not read far enough */

@@ -154,6 +154,17 @@ enum severity cli_fail_on(const char *arg)
 	return s;
 }
 
+enum out_format cli_format(const char *arg, int fd)
+{
+	if (!arg)
+		return platform_is_terminal(fd) ? OUT_TEXT : OUT_JSON;
+	if (strcmp(arg, "json") == 0)
+		return OUT_JSON;
+	if (strcmp(arg, "text") != 0)
+		cli_usage_error("--format must be json or text, not '%s'", arg);
+	return OUT_TEXT;
+}
+
 bool cli_color(const char *arg, int fd)
 {
 	if (strcmp(arg, "always") == 0)

@@ -74,6 +74,9 @@ enum lang cli_lang(const char *arg);
 /* Parses --fail-on: error, warning or never. */
 enum severity cli_fail_on(const char *arg);
 
+/* Parses --format (json or text; NULL: text on a terminal fd, else json). */
+enum out_format cli_format(const char *arg, int fd);
+
 /* Parses --color (auto, always, never): whether to colour output to a stream on fd. */
 bool cli_color(const char *arg, int fd);
 

@@ -85,10 +85,17 @@ void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 {
 	memset(f, 0, sizeof *f);
 	f->opt = opt;
+	strmap_init(&f->per_rule);
+	diag_file_about(f, file, ruleset);
+}
+
+void diag_file_about(struct diag_file *f, const char *file, const char *ruleset)
+{
 	f->file = file;
 	f->ruleset = ruleset;
-	strmap_init(&f->per_rule);
-	if (opt->format != OUT_JSON)
+	buf_reset(&f->rule_head);
+	buf_reset(&f->file_tail);
+	if (f->opt->format != OUT_JSON)
 		return;
 	buf_adds(&f->rule_head, ",\"rule\":\"");
 	if (ruleset) {
@@ -190,6 +197,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	if (d->sheet) {
 		jsonw_key(b, "sheet");
 		jsonw_string(b, d->sheet, strlen(d->sheet));
+	}
+	if (d->related) {
+		jsonw_key(b, "related");
+		buf_adds(b, d->related);
 	}
 	if (d->fixed) {
 		jsonw_key(b, "fixed");
@@ -307,6 +318,14 @@ void diag_emit(struct diag_file *f, const struct diag *d)
 	flush_line(f);
 }
 
+void diag_emit_record(struct diag_file *f, const char *json, size_t len)
+{
+	if (f->opt->format != OUT_JSON)
+		return;
+	buf_add(&f->line, json, len);
+	flush_line(f);
+}
+
 /* True when the counts reach the fail level. */
 static bool file_failed(const struct diag_file *f)
 {
@@ -398,11 +417,16 @@ bool diag_file_end(struct diag_file *f, uint64_t records, uint64_t bytes, const 
 	flush_line(f);
 	if (f->opt->out == stdout && ferror(stdout))
 		close_stdout(); /* its reader is gone or the disk full: stop now (Windows has no SIGPIPE) */
+	diag_file_release(f);
+	return status != FILE_PASS;
+}
+
+void diag_file_release(struct diag_file *f)
+{
 	buf_free(&f->line);
 	buf_free(&f->rule_head);
 	buf_free(&f->file_tail);
 	free(f->sheet);
 	f->sheet = NULL;
 	strmap_free(&f->per_rule);
-	return status != FILE_PASS;
 }

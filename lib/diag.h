@@ -49,6 +49,7 @@ struct diag {
 	const char *sheet;      /* the worksheet of a workbook, or NULL (diag_emit fills in the file's) */
 	const char *fixed;      /* qy-fix: the cell's new text (value holds the old one), or NULL */
 	size_t fixed_len;
+	const char *related;    /* qy-reconcile: a JSON array of the other side's {file, row, …}, or NULL */
 };
 
 /* An empty diagnostic: no position, no cell. */
@@ -92,6 +93,21 @@ struct diag_file {
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 		     const char *file, const char *ruleset);
 void diag_emit(struct diag_file *f, const struct diag *d);
+/*
+ * Writes a record of another type (a facts record: one JSON line, newline
+ * included) among the file's findings; the text format shows none.
+ */
+void diag_emit_record(struct diag_file *f, const char *json, size_t len);
+
+/*
+ * Makes the findings emitted next be about another file and rule set (or
+ * none): qy-reconcile's findings are about many files, counted as one run.
+ */
+void diag_file_about(struct diag_file *f, const char *file, const char *ruleset);
+
+/* Frees what a diag_file holds without writing its file record (qy-reconcile writes its own). */
+void diag_file_release(struct diag_file *f);
+
 /* Names the worksheet a workbook's findings from now on, and its file record, are about. */
 void diag_file_sheet(struct diag_file *f, const char *name);
 /*

@@ -220,7 +220,8 @@ static void next(struct parser *P)
 	}
 	if (is_ident_start(c)) {
 		size_t j = P->i;
-		while (is_ident_char(P->s[j]))
+		/* a dot inside a name joins its parts: qy-reconcile's sides are ind.value, air.pm25 */
+		while (is_ident_char(P->s[j]) || (P->s[j] == '.' && is_ident_start(P->s[j + 1])))
 			j++;
 		P->tok_len = j - P->i;
 		P->i = j;

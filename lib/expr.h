@@ -140,12 +140,21 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
  */
 size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols, size_t *out);
 
+/* The slot of an expression that is one aggregate call and nothing more (an export's value), or -1. */
+int expr_aggregate_slot(const struct expr *e);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 
 /* Feeds one row to every slot's accumulator. */
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row);
+/*
+ * What an accumulator comes to for its aggregate (p: a percentile's); a
+ * percentile sorts its values.  A run's length, not where it began, and no
+ * count_distinct(), whose answer needs the call (the expression evaluator has it).
+ */
+struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
 /* Frees the accumulators' value lists. */
 void agg_acc_free(struct agg_acc *accs, size_t n);
 
@@ -153,5 +162,9 @@ void agg_acc_free(struct agg_acc *accs, size_t n);
 void value_format(const struct value *v, struct buf *out);
 /* Appends a value as JSON. */
 void value_json(const struct value *v, struct buf *out);
+/* Appends named values as a JSON object: {"county_code":"441802","year":2024}. */
+void values_object_json(const char *const *names, const struct value *v, size_t n, struct buf *out);
+/* Appends a value to a hash key's bytes, typed so that "1" and 1 stay apart. */
+void value_key(struct buf *key, const struct value *v);
 
 #endif

@@ -537,6 +537,18 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 {
 	struct agg_acc *acc = &ctx->accs[x->index];
 	switch ((enum agg_kind)x->param) {
+	case AGG_LONGEST_RUN: return x->part ? run_start(acc->best_from) : num(acc->hi);
+	case AGG_LONGEST_EQUAL_RUN:
+		return x->part == 1 ? run_start(acc->best_from) : x->part == 2 ? (acc->hi ? num(acc->sum) : null_value)
+									       : num(acc->hi);
+	case AGG_COUNT_DISTINCT: return num(distinct(acc, (size_t)x->nargs));
+	default: return agg_result((enum agg_kind)x->param, x->lit.num, acc);
+	}
+}
+
+struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
+{
+	switch (kind) {
 	case AGG_COUNT: return num(acc->n);
 	case AGG_COUNT_IF: return num(acc->hits);
 	case AGG_SUM: return acc->n ? num(acc->sum) : null_value;
@@ -545,16 +557,13 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 		if (!acc->n)
 			return null_value;
 		return (struct value){.type = acc->date ? V_DATE : V_NUM,
-				      .num = x->param == AGG_MIN ? acc->lo : acc->hi};
+				      .num = kind == AGG_MIN ? acc->lo : acc->hi};
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
-	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, x->lit.num)) : null_value;
+	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, p)) : null_value;
 	case AGG_MAX_CHANGE: return max_change(acc);
-	case AGG_LONGEST_RUN: return x->part ? run_start(acc->best_from) : num(acc->hi);
-	case AGG_LONGEST_EQUAL_RUN:
-		return x->part == 1 ? run_start(acc->best_from) : x->part == 2 ? (acc->hi ? num(acc->sum) : null_value)
-									       : num(acc->hi);
+	case AGG_LONGEST_RUN: case AGG_LONGEST_EQUAL_RUN: return num(acc->hi);
 	case AGG_MAD: return acc->nvals ? num(mad(acc)) : null_value;
-	case AGG_COUNT_DISTINCT: return num(distinct(acc, (size_t)x->nargs));
+	case AGG_COUNT_DISTINCT: return null_value; /* needs its arguments' count: aggregate() answers */
 	}
 	return null_value;
 }
@@ -696,6 +705,12 @@ bool expr_is_constant(const struct expr *e)
 		    (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_AS_OF))
 			return false;
 	return true;
+}
+
+int expr_aggregate_slot(const struct expr *e)
+{
+	const struct node *x = &e->nodes[e->root];
+	return x->op == OP_AGG ? x->index : -1;
 }
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
@@ -840,5 +855,27 @@ void value_json(const struct value *v, struct buf *out)
 		break;
 	}
 	default: buf_adds(out, "null");
+	}
+}
+
+void values_object_json(const char *const *names, const struct value *v, size_t n, struct buf *out)
+{
+	buf_addc(out, '{');
+	for (size_t k = 0; k < n; k++) {
+		jsonw_key(out, names[k]);
+		value_json(&v[k], out);
+	}
+	buf_addc(out, '}');
+}
+
+void value_key(struct buf *key, const struct value *v)
+{
+	buf_addc(key, (char)('0' + v->type));
+	if (v->type == V_STR) {
+		uint32_t len = (uint32_t)v->len;
+		buf_add(key, &len, sizeof len);
+		buf_add(key, v->str, v->len);
+	} else {
+		buf_add(key, &v->num, sizeof v->num);
 	}
 }

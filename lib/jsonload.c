@@ -1,12 +1,37 @@
 /* jsonload.c — reading rule files with jansson and reporting mistakes at their position. */
 #include "jsonload.h"
 #include "jsonpos.h"
+#include "rulefiles.h"
 #include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+json_t *loader_open(struct loader *L, const char *path)
+{
+	char why[256];
+	memset(L, 0, sizeof *L);
+	L->path = path;
+	L->text = rulefiles_read(path, &L->len, why, sizeof why);
+	if (!L->text) {
+		warnmsg("%s: cannot read rule set: %s", path, why);
+		return NULL;
+	}
+	if (L->len >= 3 && memcmp(L->text, "\xEF\xBB\xBF", 3) == 0) { /* a BOM, as Windows editors write */
+		L->len -= 3;
+		memmove(L->text, L->text + 3, L->len + 1);
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(L->text, L->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		warnmsg("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		free(L->text);
+		L->text = NULL;
+	}
+	return root;
+}
 
 /* Reports a rule-file mistake at the position of a JSON path. */
 void lerr(struct loader *L, const char *jpath, bool at_key, const char *fmt, ...)

@@ -25,6 +25,13 @@ struct loader {
 	struct ruleset *rs;
 };
 
+/*
+ * Reads and parses a rule file (a BOM is skipped, duplicate keys refused)
+ * into a loader for it; NULL, the reason printed, when it cannot be read or
+ * is not JSON.  The caller frees L->text.
+ */
+json_t *loader_open(struct loader *L, const char *path);
+
 /* Reports a mistake at the position of a JSON path (its key when at_key). */
 void lerr(struct loader *L, const char *jpath, bool at_key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

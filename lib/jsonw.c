@@ -2,6 +2,10 @@
 #include "jsonw.h"
 #include "utf8.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 bool jsonw_string(struct buf *b, const char *s, size_t n)
 {
 	buf_addc(b, '"');
@@ -73,6 +77,25 @@ void jsonw_key(struct buf *b, const char *key)
 	buf_addc(b, '"');
 	buf_adds(b, key);
 	buf_adds(b, "\":");
+}
+
+void jsonw_number(struct buf *b, double v)
+{
+	char tmp[40];
+	if (!isfinite(v)) {
+		buf_adds(b, "null");
+		return;
+	}
+	if (v == 0) { /* -0 too */
+		buf_addc(b, '0');
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(tmp, sizeof tmp, "%.*g", digits, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	buf_adds(b, tmp);
 }
 
 void base64_encode(struct buf *b, const unsigned char *s, size_t n)

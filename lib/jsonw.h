@@ -24,6 +24,12 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n);
 /* Appends ,"key": — the separator is left out for the first key of an object. */
 void jsonw_key(struct buf *b, const char *key);
 
+/*
+ * Appends a number in the fewest digits that read back as exactly the same
+ * double (what summed parts need to combine without drift); null when not finite.
+ */
+void jsonw_number(struct buf *b, double v);
+
 /* Appends s[0..n) in standard base64. */
 void base64_encode(struct buf *b, const unsigned char *s, size_t n);
 

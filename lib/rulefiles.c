@@ -2,6 +2,7 @@
 #include "rulefiles.h"
 #include "platform.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -165,4 +166,29 @@ bool rulefiles_resolve(const char *const *roots, size_t n, const char *name, str
 	}
 	name_roots(why, whylen, "no such file in ", roots, n);
 	return false;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long rulefiles_list(const char *dir, char ***names)
+{
+	*names = NULL;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
+			*names = xrealloc(*names, (n + 1) * sizeof **names);
+			(*names)[n++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	sort_items(*names, n, sizeof **names, compare_names);
+	return (long)n;
 }

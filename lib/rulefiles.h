@@ -42,6 +42,13 @@ int rulefiles_open(const char *path, char *why, size_t whylen);
 char *rulefiles_read(const char *path, size_t *len, char *why, size_t whylen);
 
 /*
+ * The names of the *.json files in dir, sorted; sets *names (owned: each
+ * name and the array) and returns how many, or -1 (errno set) when dir
+ * cannot be opened.
+ */
+long rulefiles_list(const char *dir, char ***names);
+
+/*
  * Resolves name, as a rule file wrote it, against roots[0..n) in turn: the
  * first root that holds it gives the path, which must then lie (symlinks
  * followed) inside one of the roots.  Sets out to the resolved path and

@@ -11,6 +11,7 @@
 #include "rules.h"
 #include "arena.h"
 #include "budget.h"
+#include "celltype.h"
 #include "jsonw.h"
 #include "ruleset.h"
 
@@ -29,12 +30,21 @@ struct group_table {
 	long last_group;         /* the previous row's group: sorted files repeat it */
 	struct value *keys;      /* ngroups × ngroup, strings owned */
 	struct agg_acc *accs;    /* ngroups × nslots */
-	struct place *places;    /* a view's: where each group began (nplaces of them), so its rows have a place */
+	struct place *places;    /* views' and exports': where each group began (nplaces of them) */
 	size_t ngroups, cap, nplaces;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
 	uint64_t strings, values;/* of which: key strings, and percentile values kept */
 	size_t counted;          /* groups whose key strings are in strings */
 	bool dropped;            /* over --max-memory: not judged in this file */
+	struct day_set *days;    /* exports with dates: per group, the days its rows stand for */
+	size_t ndays;
+	uint64_t day_bytes;      /* of the bytes: the days kept */
+};
+
+/* The days an export's group has rows for, sorted, each once. */
+struct day_set {
+	int32_t *days;
+	uint32_t n, cap;
 };
 
 /* What feeds a group table: an aggregate's or a view's grouping, and its name for a resource-limit finding. */
@@ -46,7 +56,8 @@ struct grouping {
 	const struct agg_slot *slots;
 	size_t nslots;
 	const char *id, *kind_zh, *kind_en;
-	bool places;             /* keep where each group began (a view's) */
+	bool places;                  /* keep where each group began (views', exports') */
+	const struct expr *dates;     /* keep each group's days, or NULL */
 };
 
 /* One coverage rule's record of what was seen. */
@@ -109,6 +120,7 @@ struct rules_state {
 	struct group_table *groups;     /* per aggregate */
 	struct group_table *view_groups; /* per view */
 	struct view_rows *view_rows;    /* per view */
+	struct group_table *export_groups; /* per export */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
 	struct buf key, msg, rule, text, json;
@@ -129,6 +141,9 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		strmap_init(&st->ordered_rules[i].groups.index);
 	st->view_groups = xcalloc(rs->nviews + 1, sizeof *st->view_groups);
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
+	st->export_groups = xcalloc(rs->nexports + 1, sizeof *st->export_groups);
+	for (size_t i = 0; i < rs->nexports; i++)
+		strmap_init(&st->export_groups[i].index);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	for (size_t i = 0; i < rs->naggregates; i++)
 		strmap_init(&st->groups[i].index);
@@ -164,6 +179,9 @@ static void free_group_table(struct rules_state *st, struct group_table *g, size
 	agg_acc_free(g->accs, g->ngroups * nslots);
 	free(g->accs);
 	free(g->places);
+	for (size_t i = 0; i < g->ndays; i++)
+		free(g->days[i].days);
+	free(g->days);
 	budget_give(st->budget, g->bytes);
 }
 
@@ -199,6 +217,9 @@ void rules_state_free(struct rules_state *st)
 	}
 	free(st->view_groups);
 	free(st->view_rows);
+	for (size_t i = 0; i < rs->nexports; i++)
+		free_group_table(st, &st->export_groups[i], rs->exports[i].ngroup, rs->exports[i].nslots);
+	free(st->export_groups);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].ngroup, rs->row_rules[i].nslots);
 	free_ordered(st);
@@ -216,20 +237,7 @@ void rules_state_free(struct rules_state *st)
 	free(st);
 }
 
-/* Appends a value to a hash key, typed so that "1" and 1 stay apart. */
-static void key_add(struct buf *key, const struct value *v)
-{
-	buf_addc(key, (char)('0' + v->type));
-	if (v->type == V_STR) {
-		uint32_t len = (uint32_t)v->len;
-		buf_add(key, &len, sizeof len);
-		buf_add(key, v->str, v->len);
-	} else {
-		buf_add(key, &v->num, sizeof v->num);
-	}
-}
-
-/* True if two lists of group key values would give the same key_add bytes. */
+/* True if two lists of group key values would give the same value_key bytes. */
 static bool same_keys(const struct value *a, const struct value *b, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
@@ -251,26 +259,32 @@ static struct value keep_value(const struct value *v)
 	return c;
 }
 
-/* Renders a template; {name} parts are resolved by the caller's function. */
+/* Renders a template into the state's message buffer. */
 static const char *render(struct rules_state *st, const struct template *t, const struct eval_ctx *ctx,
 			  void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
-	buf_reset(&st->msg);
+	return template_render(&st->msg, t, ctx, name, arg);
+}
+
+const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
+			    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
+{
+	buf_reset(out);
 	for (size_t i = 0; i < t->nparts; i++) {
 		const struct template_part *p = &t->parts[i];
 		if (p->expr) {
 			struct value v = expr_eval(p->expr, ctx);
 			if (v.type == V_NULL)
-				buf_adds(&st->msg, "—"); /* no value: a dash, as tables show it */
+				buf_adds(out, "—"); /* no value: a dash, as tables show it */
 			else
-				value_format(&v, &st->msg);
+				value_format(&v, out);
 		} else if (p->is_name) {
-			name(arg, p->text, &st->msg);
+			name(arg, p->text, out);
 		} else {
-			buf_adds(&st->msg, p->text);
+			buf_adds(out, p->text);
 		}
 	}
-	return st->msg.data ? st->msg.data : "";
+	return out->data ? out->data : "";
 }
 
 /* {name} in a row rule: the column's cell text. */
@@ -337,7 +351,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		return g->last_group;
 	buf_reset(&st->key);
 	for (size_t k = 0; k < nk; k++)
-		key_add(&st->key, &keys[k]);
+		value_key(&st->key, &keys[k]);
 	bool inserted;
 	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
 	if (!inserted)
@@ -373,7 +387,7 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 		struct value pv = expr_eval(c->per, ctx);
 		if (pv.type == V_NULL)
 			return;
-		key_add(&st->key, &pv);
+		value_key(&st->key, &pv);
 		bool inserted;
 		uint64_t *n = strmap_upsert(&s->per_index, st->key.data, st->key.len, &inserted);
 		if (inserted) {
@@ -386,7 +400,7 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 		}
 	}
 	struct value k = {.type = V_STR, .str = row->text[c->col], .len = row->textlen[c->col]};
-	key_add(&st->key, &k);
+	value_key(&st->key, &k);
 	strmap_put(&s->pairs, st->key.data, st->key.len, 1, NULL);
 }
 
@@ -516,14 +530,21 @@ static struct grouping aggregate_grouping(struct rules_state *st, size_t a, bool
 {
 	const struct written_rule *r = &st->rs->aggregates[a];
 	return (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
-				 r->nslots, r->id, "汇总规则", "aggregate", false};
+				 r->nslots, r->id, "汇总规则", "aggregate", false, NULL};
 }
 
 static struct grouping view_grouping(struct rules_state *st, size_t v)
 {
 	const struct view *view = &st->rs->views[v];
 	return (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
-				 view->nslots, view->name, "视图", "view", true};
+				 view->nslots, view->name, "视图", "view", true, NULL};
+}
+
+static struct grouping export_grouping(struct rules_state *st, size_t e)
+{
+	const struct view *x = &st->rs->exports[e];
+	return (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
+				 x->nslots, x->name, "导出", "export", true, x->dates};
 }
 
 /* The percentile values (and max_change pairs) a group's accumulators keep, in bytes. */
@@ -553,8 +574,9 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 		for (size_t k = 0; k < gr->ngroup; k++)
 			if (t->keys[t->counted * gr->ngroup + k].type == V_STR)
 				t->strings += budget_block_size(t->keys[t->counted * gr->ngroup + k].len + 1);
-	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values + t->nplaces * sizeof *t->places +
-		       t->ngroups * (gr->ngroup * sizeof *t->keys + gr->nslots * sizeof *t->accs);
+	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values + t->day_bytes +
+		       t->ngroups * (gr->ngroup * sizeof *t->keys + gr->nslots * sizeof *t->accs) +
+		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
 	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
 		t->bytes = now > t->bytes ? now : t->bytes;
 		return;
@@ -565,6 +587,34 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 	memset(t, 0, sizeof *t);
 	strmap_init(&t->index);
 	t->dropped = true;
+}
+
+/* Adds a day to a group's set (rows mostly come in order of days: then it goes at the end). */
+static void note_day(struct group_table *t, size_t i, struct value day)
+{
+	if (day.type != V_DATE)
+		return;
+	if (i >= t->ndays) {
+		t->days = xrealloc(t->days, t->cap * sizeof *t->days);
+		memset(&t->days[t->ndays], 0, (t->cap - t->ndays) * sizeof *t->days);
+		t->ndays = t->cap;
+	}
+	struct day_set *d = &t->days[i];
+	int32_t v = (int32_t)day.num;
+	uint32_t at = d->n;
+	while (at > 0 && d->days[at - 1] > v)
+		at--;
+	if (at > 0 && d->days[at - 1] == v)
+		return;
+	if (d->n == d->cap) {
+		t->day_bytes -= d->cap * sizeof *d->days;
+		d->cap = d->cap ? d->cap * 2 : 4;
+		d->days = xrealloc(d->days, d->cap * sizeof *d->days);
+		t->day_bytes += d->cap * sizeof *d->days;
+	}
+	memmove(&d->days[at + 1], &d->days[at], (d->n - at) * sizeof *d->days);
+	d->days[at] = v;
+	d->n++;
 }
 
 /* Feeds a row to its group of a grouping (when it passes the when), within the budget. */
@@ -587,6 +637,8 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 			t->places = xrealloc(t->places, (t->nplaces + 64) * sizeof *t->places);
 		t->places[t->nplaces++] = (struct place){line, row};
 	}
+	if (gr->dates)
+		note_day(t, (size_t)i, expr_eval(gr->dates, ctx));
 	struct agg_acc *accs = &t->accs[(size_t)i * gr->nslots];
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? values_kept(accs, gr->nslots) : 0;
@@ -675,7 +727,6 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	if (!rs->nkept || st->ordered_dropped)
 		return;
 	st->this_row = NULL;
-	st->file_col = row->file_col;
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (!r->order)
@@ -702,6 +753,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	st->file_col = row->file_col;
 	keep_for_ordered(st, row, &ctx, out);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
@@ -740,6 +792,11 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
+	for (size_t e = 0; e < rs->nexports; e++) {
+		struct grouping gr = export_grouping(st, e);
+		if (rs->exports[e].from < 0)
+			feed(st, &gr, &ctx, row->line, row->row, out);
+	}
 }
 
 /* The county of a group: its key that is the rule set's county column, as a code. */
@@ -937,9 +994,9 @@ static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *
 		for (size_t k = 0; k < c->nexpected; k++) {
 			buf_reset(&key);
 			if (c->per)
-				key_add(&key, &pers[p]);
+				value_key(&key, &pers[p]);
 			struct value kv = {.type = V_STR, .str = c->expected[k], .len = strlen(c->expected[k])};
-			key_add(&key, &kv);
+			value_key(&key, &kv);
 			if (!strmap_get(&s->pairs, key.data, key.len, NULL))
 				coverage_finding(st, c, k, c->per ? &pers[p] : NULL, out);
 		}
@@ -971,6 +1028,11 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 	for (size_t i = 0; i < vr->nrows; i++) {
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
 		struct place at = vr->places[i];
+		for (size_t e = 0; e < rs->nexports; e++) {
+			struct grouping gr = export_grouping(st, e);
+			if (rs->exports[e].from == (int)v)
+				feed(st, &gr, &ctx, at.line, at.row, out);
+		}
 		for (size_t w = v + 1; w < rs->nviews; w++) {
 			struct grouping gr = view_grouping(st, w);
 			if (rs->views[w].from == (int)v)
@@ -988,6 +1050,134 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
 			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, &ctx), NULL, ctx.row);
 		}
+	}
+}
+
+/* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
+static void fact_number(double v, bool date, struct buf *b)
+{
+	char day[16];
+	if (date) {
+		format_date(v, day);
+		jsonw_string(b, day, strlen(day));
+	} else {
+		jsonw_number(b, v);
+	}
+}
+
+/*
+ * Appends what combining an export's value across files needs, by its
+ * aggregate: {"n":N,"sum":S} for mean and sum, {"n":N,"hits":H} for ratio,
+ * {"n":N} for count, {"hits":H} for count_if, {"n":N,"min":X} and max; null
+ * for one that cannot be combined (a percentile without its values).
+ */
+static void parts_json(const struct agg_slot *slot, const struct agg_acc *acc, struct buf *b)
+{
+	if (!agg_combinable(slot->kind)) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '{');
+	if (slot->kind != AGG_COUNT_IF) {
+		jsonw_key(b, "n");
+		jsonw_number(b, acc->n);
+	}
+	if (slot->kind == AGG_SUM || slot->kind == AGG_MEAN) {
+		jsonw_key(b, "sum");
+		jsonw_number(b, acc->sum);
+	} else if (slot->kind == AGG_RATIO || slot->kind == AGG_COUNT_IF) {
+		jsonw_key(b, "hits");
+		jsonw_number(b, acc->hits);
+	} else if ((slot->kind == AGG_MIN || slot->kind == AGG_MAX) && acc->n) {
+		jsonw_key(b, slot->kind == AGG_MIN ? "min" : "max");
+		fact_number(slot->kind == AGG_MIN ? acc->lo : acc->hi, acc->date, b);
+	}
+	buf_addc(b, '}');
+}
+
+/* Appends a group's days as runs of consecutive days: ["2025-06-01/2025-06-30","2025-07-02"]. */
+static void days_json(const struct day_set *d, struct buf *b)
+{
+	char from[16], to[16];
+	buf_addc(b, '[');
+	for (uint32_t i = 0; d && i < d->n;) {
+		uint32_t j = i;
+		while (j + 1 < d->n && d->days[j + 1] == d->days[j] + 1)
+			j++;
+		format_date(d->days[i], from);
+		format_date(d->days[j], to);
+		buf_addf(b, "%s\"%s%s%s\"", i ? "," : "", from, j > i ? "/" : "", j > i ? to : "");
+		i = j + 1;
+	}
+	buf_addc(b, ']');
+}
+
+/* Writes one export's facts record for group i (design.md §3.4; "parts", "dates" and "cell" added). */
+static void write_fact(struct rules_state *st, const struct view *x, const struct group_table *g, size_t i,
+		       struct diag_file *out)
+{
+	struct buf *b = &st->json;
+	const struct value *keys = &g->keys[i * x->ngroup];
+	const struct agg_acc *accs = &g->accs[i * x->nslots];
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = (struct agg_acc *)accs};
+	buf_reset(b);
+	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
+	jsonw_string(b, st->rs->id, strlen(st->rs->id));
+	jsonw_key(b, "export");
+	jsonw_string(b, x->name, strlen(x->name));
+	jsonw_key(b, "file");
+	jsonw_string(b, out->file, strlen(out->file));
+	jsonw_key(b, "key");
+	values_object_json(x->out_names, keys, x->ngroup, b);
+	JSONW_LIT(b, ",\"values\":{");
+	for (size_t k = 0; k < x->nvalues; k++) {
+		struct value v = expr_eval(x->values[k], &ctx);
+		jsonw_key(b, x->value_names[k]);
+		if (v.type == V_NUM || v.type == V_DATE)
+			fact_number(v.num, v.type == V_DATE, b);
+		else
+			value_json(&v, b);
+	}
+	JSONW_LIT(b, "},\"parts\":{");
+	for (size_t k = 0; k < x->nvalues; k++) {
+		int slot = expr_aggregate_slot(x->values[k]);
+		jsonw_key(b, x->value_names[k]);
+		parts_json(&x->slots[slot], &accs[slot], b);
+	}
+	buf_addc(b, '}');
+	if (x->dates) {
+		jsonw_key(b, "dates");
+		days_json(i < g->ndays ? &g->days[i] : NULL, b);
+	}
+	uint64_t row = g->places[i].row, line = g->places[i].line;
+	jsonw_key(b, "row");
+	buf_add_uint(b, row);
+	if (line) { /* a workbook's rows have no line */
+		jsonw_key(b, "line");
+		buf_add_uint(b, line);
+	}
+	if (x->cell >= 0 && st->file_col && st->file_col[x->cell] != SIZE_MAX) {
+		char cell[24];
+		cell_column_name(st->file_col[x->cell], cell);
+		jsonw_key(b, "column");
+		jsonw_string(b, st->rs->cols[x->cell].name, strlen(st->rs->cols[x->cell].name));
+		jsonw_key(b, "cell");
+		buf_addf(b, "\"%s%llu\"", cell, (unsigned long long)row);
+	}
+	if (out->sheet) {
+		jsonw_key(b, "sheet");
+		jsonw_string(b, out->sheet, strlen(out->sheet));
+	}
+	buf_adds(b, "}\n");
+	diag_emit_record(out, b->data, b->len);
+}
+
+void rules_write_facts(struct rules_state *st, struct diag_file *out)
+{
+	for (size_t e = 0; e < st->rs->nexports; e++) {
+		const struct group_table *g = &st->export_groups[e];
+		for (size_t i = 0; !g->dropped && i < g->ngroups; i++)
+			write_fact(st, &st->rs->exports[e], g, i, out);
 	}
 }
 

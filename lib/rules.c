@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Says whether a {name} placeholder means something where the template is used. */
-typedef bool (*name_check)(const struct ruleset *rs, const struct written_rule *r, const char *name);
-
 static bool is_column(const struct ruleset *rs, const struct written_rule *r, const char *name)
 {
 	(void)r;
@@ -134,14 +131,15 @@ static void parse_template(struct loader *L, const char *text, const char *jpath
 	buf_free(&lit);
 }
 
-/* Reads "message" ({"zh", "en"} or one string) into both templates. */
-static void load_message(struct loader *L, json_t *obj, const char *jpath, struct expr_scope *scope,
-			 struct written_rule *r, name_check names, struct template msg[2])
+/* Reads a message ({"zh", "en"} or one string) into both templates. */
+void rules_load_message(struct loader *L, json_t *obj, const char *key, const char *jpath,
+			struct expr_scope *scope, struct written_rule *r, name_check names,
+			struct template msg[2])
 {
 	char p[PATHMAX];
 	char *zh, *en;
-	get_text(L, obj, "message", jpath, &zh, &en);
-	sub(p, sizeof p, jpath, "message", 0);
+	get_text(L, obj, key, jpath, &zh, &en);
+	sub(p, sizeof p, jpath, key, 0);
 	if (zh)
 		parse_template(L, zh, p, scope, r, names, &msg[LANG_ZH]);
 	if (en && zh && strcmp(zh, en) == 0)
@@ -150,6 +148,13 @@ static void load_message(struct loader *L, json_t *obj, const char *jpath, struc
 		parse_template(L, en, p, scope, r, names, &msg[LANG_EN]);
 	free(zh);
 	free(en);
+}
+
+/* Reads "message" into both templates. */
+static void load_message(struct loader *L, json_t *obj, const char *jpath, struct expr_scope *scope,
+			 struct written_rule *r, name_check names, struct template msg[2])
+{
+	rules_load_message(L, obj, "message", jpath, scope, r, names, msg);
 }
 
 /* Reads the members every written rule has: id, severity, code, plan. */
@@ -349,17 +354,44 @@ static void load_aggregate(struct loader *L, json_t *obj, const char *jpath, str
 	r->max_lag = scope.max_lag;
 }
 
-/* Reads one view: its group, its values (aggregates over the group) and the columns its rows have. */
-static void load_view(struct loader *L, json_t *obj, const char *jpath, struct view *v)
+/*
+ * Reads what only an export has: "dates", the day each row stands for (so
+ * that a day sent in two files shows), and "cell", the column whose cell on
+ * a group's first row its facts point at (the file's rows only).
+ */
+static void load_export_extras(struct loader *L, json_t *obj, const char *jpath, struct view *v,
+			       struct expr_scope *row_scope)
 {
-	static const char *const keys[] = {"from", "group", "when", "values", "description", NULL};
+	char p[PATHMAX];
+	v->dates = load_expr(L, obj, "dates", jpath, row_scope, v->name, false, V_DATE);
+	const char *cell = get_string(L, obj, "cell", jpath, false);
+	if (!cell)
+		return;
+	sub(p, sizeof p, jpath, "cell", 0);
+	if (v->from >= 0)
+		lerr(L, p, false, "export '%s': 'cell' names a column of the file's rows, and a view's rows have no cells",
+		     v->name);
+	else if ((v->cell = ruleset_column(L->rs, cell)) < 0)
+		lerr(L, p, false, "unknown column '%s'", cell);
+}
+
+/*
+ * Reads one view, or an export: its group, its values (aggregates over the
+ * group) and the columns its rows have.
+ */
+static void load_view(struct loader *L, json_t *obj, const char *jpath, struct view *v, bool export)
+{
+	static const char *const view_keys[] = {"from", "group", "when", "values", "description", NULL};
+	static const char *const export_keys[] = {"id", "from", "group", "when", "dates", "cell", "values",
+						  "description", NULL};
 	char p[PATHMAX], q[PATHMAX], err[256];
 	v->from = -1;
+	v->cell = -1;
 	if (!json_is_object(obj)) {
 		lerr(L, jpath, false, "a view must be an object with 'group' and 'values'");
 		return;
 	}
-	check_keys(L, obj, jpath, keys);
+	check_keys(L, obj, jpath, export ? export_keys : view_keys);
 	struct expr_scope row_scope = {.rs = L->rs};
 	v->from = load_from(L, obj, jpath, &row_scope.columns);
 	v->ngroup = load_group(L, obj, jpath, v->name, &row_scope, &v->group);
@@ -399,7 +431,13 @@ static void load_view(struct loader *L, json_t *obj, const char *jpath, struct v
 		int pos;
 		struct expr *x = expr_compile(json_string_value(e), &scope, err, sizeof err, &pos);
 		if (!x) {
-			lerr(L, q, false, "view '%s': %s (at character %d)", v->name, err, pos);
+			lerr(L, q, false, "%s '%s': %s (at character %d)", export ? "export" : "view", v->name, err, pos);
+			continue;
+		}
+		if (export && expr_aggregate_slot(x) < 0) {
+			lerr(L, q, false, "export '%s': a value is one aggregate function, such as mean(pm25), "
+			     "with nothing around it (what follows belongs in the reconciliation rule)", v->name);
+			expr_free(x);
 			continue;
 		}
 		v->value_names[v->nvalues] = xstrdup(name);
@@ -411,6 +449,8 @@ static void load_view(struct loader *L, json_t *obj, const char *jpath, struct v
 	v->slots = scope.slots;
 	v->nslots = scope.nslots;
 	v->out = (struct expr_columns){v->out_names, v->out_types, v->ngroup + v->nvalues};
+	if (export)
+		load_export_extras(L, obj, jpath, v, &row_scope);
 }
 
 /* Reads "views", in order: a view may read from one before it. */
@@ -436,7 +476,43 @@ static void load_views(struct loader *L, json_t *root)
 		}
 		struct view *view = &rs->views[rs->nviews++];
 		view->name = xstrdup(name);
-		load_view(L, v, p, view);
+		load_view(L, v, p, view, false);
+	}
+}
+
+bool agg_combinable(enum agg_kind kind)
+{
+	return kind == AGG_COUNT || kind == AGG_COUNT_IF || kind == AGG_SUM || kind == AGG_MEAN ||
+	       kind == AGG_MIN || kind == AGG_MAX || kind == AGG_RATIO;
+}
+
+/* Reads "exports", after the views they may read from; ids must be unique. */
+static void load_exports(struct loader *L, json_t *root)
+{
+	char p[PATHMAX], q[PATHMAX];
+	json_t *exports = json_object_get(root, "exports");
+	if (!exports)
+		return;
+	if (!json_is_array(exports)) {
+		lerr(L, "exports", false, "'exports' must be an array of exports");
+		return;
+	}
+	struct ruleset *rs = L->rs;
+	rs->exports = xcalloc(json_array_size(exports) + 1, sizeof *rs->exports);
+	for (size_t i = 0; i < json_array_size(exports); i++) {
+		json_t *obj = json_array_get(exports, i);
+		sub(p, sizeof p, "exports", NULL, (long)i);
+		const char *id = json_is_object(obj) ? get_string(L, obj, "id", p, true) : NULL;
+		if (id && !is_identifier(id, true)) {
+			lerr(L, sub(q, sizeof q, p, "id", 0), false, "export id '%s' must be letters, digits, '-' and '_'", id);
+			continue;
+		}
+		for (size_t k = 0; id && k < rs->nexports; k++)
+			if (strcmp(rs->exports[k].name, id) == 0)
+				lerr(L, sub(q, sizeof q, p, "id", 0), false, "export id '%s' is used twice", id);
+		struct view *e = &rs->exports[rs->nexports++];
+		e->name = xstrdup(id ? id : "?");
+		load_view(L, obj, p, e, true);
 	}
 }
 
@@ -721,6 +797,7 @@ void rules_load(struct loader *L, json_t *root)
 	rs->aggregates = p;
 	rs->ncoverage = load_array(L, root, "coverage", sizeof *rs->coverage, &p, load_coverage_v);
 	rs->coverage = p;
+	load_exports(L, root);
 	check_unique_ids(L, rs);
 	find_kept_columns(rs);
 }
@@ -761,6 +838,7 @@ static void free_written(struct written_rule *r)
 static void free_view(struct view *v)
 {
 	free(v->name);
+	expr_free(v->dates);
 	for (size_t g = 0; g < v->ngroup; g++)
 		expr_free(v->group[g]);
 	free(v->group);
@@ -777,6 +855,9 @@ void rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nviews; i++)
 		free_view(&rs->views[i]);
 	free(rs->views);
+	for (size_t i = 0; i < rs->nexports; i++)
+		free_view(&rs->exports[i]);
+	free(rs->exports);
 	for (size_t i = 0; i < rs->nlets; i++)
 		free(rs->lets[i].name), free(rs->lets[i].src);
 	free(rs->lets);
@@ -798,4 +879,33 @@ void rules_free(struct ruleset *rs)
 		free_messages(c->message);
 	}
 	free(rs->row_rules), free(rs->aggregates), free(rs->coverage);
+}
+
+/* ---- shared with qy-reconcile's rules ---- */
+
+bool rules_load_common(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r,
+		       const char *default_code, enum severity default_severity)
+{
+	return load_common(L, obj, jpath, r, default_code, default_severity);
+}
+
+struct expr *rules_load_expr(struct loader *L, json_t *obj, const char *key, const char *jpath,
+			     struct expr_scope *scope, const char *id, bool required, enum vtype want)
+{
+	return load_expr(L, obj, key, jpath, scope, id, required, want);
+}
+
+void rules_load_expected(struct loader *L, json_t *obj, const char *jpath, struct coverage_rule *c)
+{
+	load_expected(L, obj, jpath, c);
+}
+
+void rules_free_written(struct written_rule *r)
+{
+	free_written(r);
+}
+
+void rules_free_messages(struct template msg[2])
+{
+	free_messages(msg);
 }

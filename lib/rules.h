@@ -38,6 +38,10 @@ struct template {
  * A view ("views"): a named aggregation whose groups become rows, one a
  * group, of the group keys and then the values, for the aggregates (and
  * views) that read "from" it: a county-day of the stations' means, say.
+ * An export ("exports") is a view whose groups are written out instead, one
+ * facts record a group (design.md §3.4), for qy-reconcile to join across
+ * files; each of its values is one aggregate call, so that the facts of one
+ * key from several files combine.
  */
 struct view {
 	char *name;
@@ -53,7 +57,13 @@ struct view {
 	const char **out_names;       /* its rows' columns: the key names, then the value names */
 	enum vtype *out_types;
 	struct expr_columns out;
+	/* exports only */
+	struct expr *dates;           /* the day a row stands for, listed in the facts so overlaps show; or NULL */
+	int cell;                     /* the column whose cell on a group's first row the facts name, or -1 */
 };
+
+/* True if an export's value of this kind carries what combining across files needs. */
+bool agg_combinable(enum agg_kind kind);
 
 struct written_rule {
 	char *id, *plan, *code;
@@ -92,8 +102,33 @@ struct coverage_rule {
 	struct template message[2];
 };
 
-/* Reads "let", "views", "rules", "aggregates" and "coverage" into the rule set. */
+/* Reads "let", "views", "rules", "aggregates", "coverage" and "exports" into the rule set. */
 void rules_load(struct loader *L, json_t *root);
+
+/*
+ * The parts of loading written rules that qy-reconcile's rules share:
+ * the common members (id, severity, code, plan, description), an expression,
+ * a message whose {name} placeholders names accepts, and coverage's expected
+ * keys ("ref": TABLE.COLUMN or "values", less "except").
+ */
+typedef bool (*name_check)(const struct ruleset *rs, const struct written_rule *r, const char *name);
+bool rules_load_common(struct loader *L, json_t *obj, const char *jpath, struct written_rule *r,
+		       const char *default_code, enum severity default_severity);
+struct expr *rules_load_expr(struct loader *L, json_t *obj, const char *key, const char *jpath,
+			     struct expr_scope *scope, const char *id, bool required, enum vtype want);
+void rules_load_message(struct loader *L, json_t *obj, const char *key, const char *jpath,
+			struct expr_scope *scope, struct written_rule *r, name_check names,
+			struct template msg[2]);
+void rules_load_expected(struct loader *L, json_t *obj, const char *jpath, struct coverage_rule *c);
+void rules_free_written(struct written_rule *r);
+void rules_free_messages(struct template msg[2]);
+
+/*
+ * Renders a message template into out: {=…} parts evaluated in ctx (null
+ * shows as a dash), {name} parts by the caller's function.
+ */
+const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
+			    void (*name)(void *arg, const char *name, struct buf *out), void *arg);
 
 /* The index of the rule set's let of that name, or -1. */
 int rules_let_index(const struct ruleset *rs, const char *name);
@@ -125,5 +160,12 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 
 /* Judges every aggregate group and coverage set after the last record. */
 void rules_finish(struct rules_state *st, struct diag_file *out);
+
+/*
+ * Writes the facts records of the exports (design.md §3.4), after the file's
+ * findings and before its file record; an export dropped for want of memory
+ * writes none (its resource-limit finding says so).
+ */
+void rules_write_facts(struct rules_state *st, struct diag_file *out);
 
 #endif

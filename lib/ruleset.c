@@ -8,7 +8,6 @@
 #include "utf8.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
@@ -126,7 +125,7 @@ static void load_ref_labels(struct loader *L, json_t *spec, const char *jpath, s
  * Reads "refs" and loads every table it names: a table is a file name, or
  * {"file": NAME, "labels": {COLUMN: TEXT}} to name its columns in messages.
  */
-static void load_refs(struct loader *L, json_t *root)
+static void load_refs(struct loader *L, json_t *root, const char *also)
 {
 	static const char *const keys[] = {"file", "labels", NULL};
 	struct ruleset *rs = L->rs;
@@ -138,7 +137,7 @@ static void load_refs(struct loader *L, json_t *root)
 		return;
 	}
 	char *dir = rule_dir(L->path);
-	const char *roots[] = {dir, rulefiles_ref_dir(), ruleset_default_dir()};
+	const char *roots[] = {dir, also, rulefiles_ref_dir(), ruleset_default_dir()};
 	rs->refs = xcalloc(json_object_size(refs) + 1, sizeof *rs->refs);
 	const char *name;
 	json_t *v;
@@ -565,25 +564,18 @@ static void load_root(struct loader *L, json_t *root)
 {
 	static const char *const keys[] = {
 		"ruleset", "version", "title", "plan", "description", "match", "dialect",
-		"refs", "columns", "unique", "duplicate_rows", "let", "views", "rules", "aggregates", "coverage", NULL};
+		"refs", "columns", "unique", "duplicate_rows", "let", "views", "rules", "aggregates", "coverage", "exports",
+		NULL};
 	struct ruleset *rs = L->rs;
 	if (!json_is_object(root)) {
 		lerr(L, "", false, "a rule set must be a JSON object");
 		return;
 	}
 	check_keys(L, root, "", keys);
-	rs->id = dup_string(L, root, "ruleset", "", true);
-	if (rs->id && !is_identifier(rs->id, true))
-		lerr(L, "ruleset", false, "rule set id '%s' must be letters, digits, '-' and '_'", rs->id);
-	rs->version = dup_string(L, root, "version", "", false);
-	rs->plan = dup_string(L, root, "plan", "", false);
-	get_text(L, root, "title", "", &rs->title_zh, &rs->title_en);
-	char *desc_en = NULL;
-	get_text(L, root, "description", "", &rs->description, &desc_en);
-	free(desc_en);
+	ruleset_load_about(L, root, "ruleset");
 	rs->nmatch = get_strings(L, root, "match", "", &rs->match);
 	load_dialect(L, root);
-	load_refs(L, root);
+	load_refs(L, root, NULL);
 	load_columns(L, root);
 	load_uniques(L, root);
 	load_duplicate_rows(L, root);
@@ -593,26 +585,32 @@ static void load_root(struct loader *L, json_t *root)
 		rules_load(L, root);
 }
 
+void ruleset_load_about(struct loader *L, json_t *root, const char *id_key)
+{
+	struct ruleset *rs = L->rs;
+	rs->id = dup_string(L, root, id_key, "", true);
+	if (rs->id && !is_identifier(rs->id, true))
+		lerr(L, id_key, false, "rule set id '%s' must be letters, digits, '-' and '_'", rs->id);
+	rs->version = dup_string(L, root, "version", "", false);
+	rs->plan = dup_string(L, root, "plan", "", false);
+	get_text(L, root, "title", "", &rs->title_zh, &rs->title_en);
+	char *desc_en = NULL;
+	get_text(L, root, "description", "", &rs->description, &desc_en);
+	free(desc_en);
+}
+
+void ruleset_load_refs(struct loader *L, json_t *root, const char *also)
+{
+	load_refs(L, root, also);
+	load_targets(L);
+}
+
 struct ruleset *ruleset_load(const char *path)
 {
-	struct loader L = {.path = path};
-	char why[256];
-	L.text = rulefiles_read(path, &L.len, why, sizeof why);
-	if (!L.text) {
-		warnmsg("%s: cannot read rule set: %s", path, why);
+	struct loader L;
+	json_t *root = loader_open(&L, path);
+	if (!root)
 		return NULL;
-	}
-	if (L.len >= 3 && memcmp(L.text, "\xEF\xBB\xBF", 3) == 0) { /* a BOM, as Windows editors write */
-		L.len -= 3;
-		memmove(L.text, L.text + 3, L.len + 1);
-	}
-	json_error_t jerr;
-	json_t *root = json_loadb(L.text, L.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		warnmsg("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		free(L.text);
-		return NULL;
-	}
 	L.rs = xcalloc(1, sizeof *L.rs);
 	L.rs->path = xstrdup(path);
 	strmap_init(&L.rs->header_names);
@@ -779,31 +777,16 @@ bool ruleset_matches(const struct ruleset *rs, const char *filename)
 	return hit;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int ruleset_load_dir(const char *dir, struct ruleset ***sets)
 {
 	*sets = NULL;
-	DIR *d = opendir(dir);
-	if (!d) {
+	char **names;
+	long listed = rulefiles_list(dir, &names);
+	if (listed < 0) {
 		warnmsg("%s: cannot open rules directory: %s", dir, strerror(errno));
 		return -1;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
-			names = xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = xstrdup(e->d_name);
-		}
-	}
-	closedir(d);
-	sort_items(names, n, sizeof *names, compare_names);
+	size_t n = (size_t)listed;
 	int count = 0, failed = 0;
 	*sets = xcalloc(n + 1, sizeof **sets);
 	for (size_t i = 0; i < n; i++) {

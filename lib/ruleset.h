@@ -15,6 +15,7 @@
 #include "celltype.h"
 #include "csvread.h"
 #include "diag.h"
+#include "jsonload.h"
 #include "reftable.h"
 #include "strmap.h"
 
@@ -109,6 +110,8 @@ struct ruleset {
 	size_t nlets;
 	struct view *views;
 	size_t nviews;
+	struct view *exports;           /* "exports": views written out as facts records */
+	size_t nexports;
 	size_t *kept_cols;              /* the columns rules judged in order read: kept with each row */
 	size_t nkept;
 	struct written_rule *row_rules, *aggregates;
@@ -124,6 +127,21 @@ struct ruleset {
  */
 int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_data *md,
 			  const char *s, size_t n);
+
+/*
+ * Reads what every rule file says of itself into L's rule set: its id (under
+ * id_key: "ruleset", or qy-reconcile's "reconcile"), version, plan, title and
+ * description.
+ */
+void ruleset_load_about(struct loader *L, json_t *root, const char *id_key);
+
+/*
+ * Reads the "refs" of a rule file into L's rule set, names resolving in the
+ * file's directory, in also (may be NULL), --ref-dir and the rules
+ * directory; a table named targets becomes the plan target table.  For rule
+ * files that are not a table's (qy-reconcile's).
+ */
+void ruleset_load_refs(struct loader *L, json_t *root, const char *also);
 
 /* Loads and compiles a rule set; prints every error and returns NULL on failure. */
 struct ruleset *ruleset_load(const char *path);

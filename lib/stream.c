@@ -151,6 +151,16 @@ static const char *fill(struct record *r, json_t *o)
 		r->type = REC_FILE;
 		return fill_file(r, o);
 	}
+	if (strcmp(type, "facts") == 0) { /* the rest is qy-reconcile's to check */
+		r->type = REC_FACTS;
+		r->ruleset = str(o, "ruleset");
+		r->sheet = str(o, "sheet");
+		return (r->file = str(o, "file")) ? NULL : "file";
+	}
+	if (strcmp(type, "reconcile") == 0) {
+		r->type = REC_RECONCILE;
+		return NULL;
+	}
 	r->type = REC_OTHER; /* a record type from a newer version: passed through */
 	return NULL;
 }

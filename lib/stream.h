@@ -17,7 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum record_type { REC_DIAGNOSTIC, REC_FILE, REC_OTHER };
+/* The record types of design.md §3; REC_OTHER is a newer one, passed through or ignored. */
+enum record_type { REC_DIAGNOSTIC, REC_FILE, REC_FACTS, REC_RECONCILE, REC_OTHER };
 
 struct record {
 	enum record_type type;
@@ -29,7 +30,7 @@ struct record {
 	const char *code, *rule, *file, *message, *column, *cell, *value, *expected, *county, *plan;
 	uint64_t line, row;
 	const char *sheet;        /* a workbook's sheet (both types), or NULL */
-	/* file records */
+	/* file records (and facts records: ruleset, file) */
 	const char *ruleset, *status, *encoding;
 	uint64_t counts[3], records, bytes, suppressed;
 };
