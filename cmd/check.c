@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "header.h"
+#include "msgcat.h"
 #include "platform.h"
 #include "progress.h"
 #include "ruleset.h"
@@ -222,7 +223,7 @@ static const struct ruleset *select_ruleset(const struct settings *s, const char
 }
 
 /* Emits the one diagnostic of a file that could not be checked, and its file record. */
-static int report_unchecked(struct diag_file *df, const char *code, const char *message)
+static int report_unchecked(struct diag_file *df, const char *code, struct message message)
 {
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_ERROR;
@@ -291,26 +292,22 @@ static void tell(const char *file, const char *message)
 }
 
 /* Reports a file that could not be checked, here and on stderr; returns its exit status. */
-static int unchecked(struct diag_file *df, const char *code, const char *message)
+static int unchecked(struct diag_file *df, const char *code, struct message message)
 {
-	tell(df->file, message);
+	tell(df->file, message.text);
 	return report_unchecked(df, code, message);
 }
 
 /* Says that a file whose name no rule set matches was checked with the rule set its header fits. */
-static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct buf *msg)
+static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct msgbuf *msg)
 {
-	enum lang lang = df->opt->lang;
-	const char *title = lang == LANG_ZH ? rs->title_zh : rs->title_en;
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_WARNING;
 	d.code = d.rule = "no-ruleset";
-	d.message = diag_msg(msg, lang,
-			     "没有与文件名匹配的规则集；表头与规则集 %s（%s）相符，已按其检查：请按 %s 命名文件，或用 -r %s 指定",
-			     "no rule set matches the file name; its header fits rule set %s (%s), which it was "
-			     "checked with: name the file like %s, or give -r %s",
-			     rs->id, title ? title : rs->id, rs->nmatch ? rs->match[0] : rs->id, rs->id);
-	tell(df->file, d.message);
+	d.message = MSG_SAY(msg, df->opt->lang, MSG_NO_RULESET_HEADER, ARG_TEXT("ruleset", rs->id),
+			    ARG_PHRASE("title", rs->title_zh ? rs->title_zh : rs->id, rs->title_en ? rs->title_en : rs->id),
+			    ARG_TEXT("name", rs->nmatch ? rs->match[0] : rs->id));
+	tell(df->file, d.message.text);
 	diag_emit(df, &d);
 }
 
@@ -326,6 +323,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
 	struct buf msg = {0};
+	struct msgbuf said = {0};
 	dopt.out = stdout;
 	if (to_parent) {
 		dopt.write = send_to_parent;
@@ -338,29 +336,24 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	int rc = EXIT_TROUBLE;
 	if (fd < 0 && why == ENOENT)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "文件不存在", "no such file"));
+		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_MISSING_FILE));
 	else if (fd < 0 && why == EISDIR)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "这是一个目录，不是数据文件",
-							 "this is a directory, not a data file"));
+		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_DIRECTORY));
 	else if (fd < 0)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s",
-							 diag_strerror(why, dopt.lang)));
+		rc = unchecked(&df, "io-error", MSG_SAY(&said, dopt.lang, MSG_CANNOT_OPEN,
+							ARG_PHRASE("error", diag_strerror(why, LANG_ZH), diag_strerror(why, LANG_EN))));
 	else if (!rs && fd == STDIN_FILENO)
-		rc = unchecked(&df, "no-ruleset",
-			       diag_msg(&msg, dopt.lang, "标准输入没有文件名可以匹配规则集：请用 -r 指定",
-					"standard input has no file name to match a rule set; name one with -r ID"));
+		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET_STDIN));
 	else if (!rs)
-		rc = unchecked(&df, "no-ruleset",
-			       diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，表头也不符合任何规则集：请用 -r 指定",
-					"no rule set matches the file name, nor its header; name one with -r ID"));
+		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET));
 	if (fd < 0 || !rs) {
 		if (fd > STDIN_FILENO)
 			close(fd);
-		buf_free(&msg);
+		msgbuf_free(&said);
 		return rc;
 	}
 	if (by_header)
-		chosen_by_header(&df, rs, &msg);
+		chosen_by_header(&df, rs, &said);
 	struct check_result res;
 	struct check_options copt = s->check;
 	copt.path = fd == STDIN_FILENO ? NULL : file;
@@ -381,6 +374,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	df.encoding_source = res.encoding_detected ? "detected" : "declared";
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
+	msgbuf_free(&said);
 	return df.unchecked ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
@@ -434,7 +428,8 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	const char *file = p->files[i];
 	struct diag_options dopt = p->s->diag;
 	struct diag_file df;
-	struct buf msg = {0};
+	struct msgbuf msg = {0};
+	struct message said;
 	dopt.write = add_to_buf;
 	dopt.write_ctx = out;
 	const struct ruleset *rs = select_ruleset(p->s, file);
@@ -443,19 +438,17 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	if (how >= 0 && WIFSIGNALED(how)) {
 		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, WTERMSIG(how),
 			strsignal(WTERMSIG(how)));
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
-			 "the check stopped: its worker process was killed by signal %d (%s)", WTERMSIG(how),
-			 strsignal(WTERMSIG(how)));
+		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_SIGNAL, ARG_NUM("signal", WTERMSIG(how)),
+			       ARG_TEXT("name", strsignal(WTERMSIG(how))));
 	} else if (how >= 0 && WIFEXITED(how)) {
 		warnmsg("%s: the worker checking it ended with status %d", file, WEXITSTATUS(how));
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
-			 "the check stopped: its worker process ended with status %d", WEXITSTATUS(how));
+		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_STATUS, ARG_NUM("status", WEXITSTATUS(how)));
 	} else {
 		warnmsg("%s: the worker checking it died", file);
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
+		said = MSG_SAY0(&msg, dopt.lang, MSG_WORKER_DIED);
 	}
-	int rc = report_unchecked(&df, "io-error", msg.data);
-	buf_free(&msg);
+	int rc = report_unchecked(&df, "io-error", said);
+	msgbuf_free(&msg);
 	return rc;
 }
 

@@ -83,6 +83,7 @@ struct report {
 	bool color;
 	const char *title;
 	uint64_t totals[3];
+	struct buf said;           /* a message rendered again in lang */
 };
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
@@ -131,7 +132,7 @@ static void add_record(struct report *rp, const struct record *r)
 	}
 	f->findings[f->n++] = (struct finding){
 		.severity = r->severity, .rule = xstrdup(r->rule), .code = xstrdup(r->code),
-		.message = xstrdup(r->message), .column = dup_or_null(r->column), .cell = dup_or_null(r->cell),
+		.message = xstrdup(record_message(r, rp->lang, &rp->said)), .column = dup_or_null(r->column), .cell = dup_or_null(r->cell),
 		.value = dup_or_null(r->value), .county = dup_or_null(r->county),
 		.expected = dup_or_null(r->expected), .plan = dup_or_null(r->plan),
 		.line = r->line, .row = r->row,
@@ -174,7 +175,7 @@ static struct diag as_diag(const struct finding *x)
 	d.severity = x->severity;
 	d.code = x->code;
 	d.rule = x->rule;
-	d.message = x->message;
+	d.message = MESSAGE_TEXT(x->message);
 	d.line = x->line;
 	d.row = x->row;
 	d.column = x->column;
@@ -855,6 +856,7 @@ static void free_report(struct report *rp)
 	}
 	free(rp->files);
 	strmap_free(&rp->index);
+	buf_free(&rp->said);
 }
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "budget.h"
 #include "jsonw.h"
+#include "msgcat.h"
 #include "ruleset.h"
 
 #include <stdio.h>
@@ -111,7 +112,8 @@ struct rules_state {
 	struct view_rows *view_rows;    /* per view */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
-	struct buf key, msg, rule, text, json;
+	struct buf key, msg, msg_en, rule, text, json;
+	struct msgbuf said;             /* the message of the finding being made */
 };
 
 struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of)
@@ -212,7 +214,8 @@ void rules_state_free(struct rules_state *st)
 	free(st->groups);
 	free(st->seen);
 	free(st->absent_input);
-	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
+	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->msg_en), buf_free(&st->rule), buf_free(&st->text);
+	buf_free(&st->json), msgbuf_free(&st->said);
 	free(st);
 }
 
@@ -251,26 +254,39 @@ static struct value keep_value(const struct value *v)
 	return c;
 }
 
-/* Renders a template; {name} parts are resolved by the caller's function. */
-static const char *render(struct rules_state *st, const struct template *t, const struct eval_ctx *ctx,
+/* Renders a template into out; {name} parts are resolved by the caller's function. */
+static const char *render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
 			  void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
-	buf_reset(&st->msg);
+	buf_reset(out);
 	for (size_t i = 0; i < t->nparts; i++) {
 		const struct template_part *p = &t->parts[i];
 		if (p->expr) {
 			struct value v = expr_eval(p->expr, ctx);
 			if (v.type == V_NULL)
-				buf_adds(&st->msg, "—"); /* no value: a dash, as tables show it */
+				buf_adds(out, "—"); /* no value: a dash, as tables show it */
 			else
-				value_format(&v, &st->msg);
+				value_format(&v, out);
 		} else if (p->is_name) {
-			name(arg, p->text, &st->msg);
+			name(arg, p->text, out);
 		} else {
-			buf_adds(&st->msg, p->text);
+			buf_adds(out, p->text);
 		}
 	}
-	return st->msg.data ? st->msg.data : "";
+	return out->data ? out->data : "";
+}
+
+/*
+ * Renders a rule's message (by enum lang) in both languages: the finding
+ * shows it in lang and carries both, so that a report renders either.
+ */
+static struct message render_both(struct rules_state *st, const struct template message[2], enum lang lang,
+				  const struct eval_ctx *ctx, void (*name)(void *arg, const char *name, struct buf *out),
+				  void *arg)
+{
+	const char *zh = render(&st->msg, &message[LANG_ZH], ctx, name, arg);
+	const char *en = render(&st->msg_en, &message[LANG_EN], ctx, name, arg);
+	return msg_both(&st->said, lang, zh, en);
 }
 
 /* {name} in a row rule: the column's cell text. */
@@ -288,7 +304,6 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 			const struct eval_ctx *ctx, struct diag_file *out)
 {
 	enum lang lang = out->opt->lang;
-	const struct template *t = &r->message[lang];
 	void *arg[2] = {(void *)row, (void *)st->rs};
 	struct diag d = DIAG_INIT;
 	d.severity = r->severity;
@@ -308,13 +323,14 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 			d.value_len = row->text[c] ? row->textlen[c] : 0;
 		}
 	}
-	if (t->nparts) {
-		d.message = render(st, t, ctx, row_name, arg);
+	if (r->message[lang].nparts) {
+		d.message = render_both(st, r->message, lang, ctx, row_name, arg);
 	} else {
 		buf_reset(&st->msg);
-		buf_addf(&st->msg, lang == LANG_ZH ? "不满足规则 %s：%s" : "rule %s fails: %s", r->id,
-			 expr_source(r->assert));
-		d.message = st->msg.data;
+		buf_reset(&st->msg_en);
+		buf_addf(&st->msg, "不满足规则 %s：%s", r->id, expr_source(r->assert));
+		buf_addf(&st->msg_en, "rule %s fails: %s", r->id, expr_source(r->assert));
+		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
 	diag_emit(out, &d);
 }
@@ -415,8 +431,7 @@ static void pattern_limit_finding(struct rules_state *st, const struct written_r
 			d.value_len = row->text[c] ? row->textlen[c] : 0;
 		}
 	}
-	d.message = diag_msg(&st->msg, out->opt->lang, "规则 %s 的 matches() 超出匹配步数上限，本行未能判定",
-			     "rule %s could not be judged on this row: matches() hit the pattern's match limit", r->id);
+	d.message = MSG_SAY(&st->said, out->opt->lang, MSG_RULE_PATTERN_LIMIT, ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 }
 
@@ -455,9 +470,8 @@ static void report_absent_input(struct rules_state *st, size_t i, size_t col, st
 	d.rule = r->id;
 	d.column = rs->cols[col].name;
 	d.plan = r->plan ? r->plan : rs->plan;
-	d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
-			     "rule %s cannot be verified: the file has no '%s' column",
-			     lang == LANG_ZH ? shown_name(rs, col) : r->id, lang == LANG_ZH ? r->id : shown_name(rs, col));
+	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY_COLUMN, ARG_TEXT("column", shown_name(rs, col)),
+			    ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 }
 
@@ -472,6 +486,7 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	const struct written_rule *r = &rs->row_rules[i];
 	size_t first = SIZE_MAX;
 	buf_reset(&st->text);
+	buf_reset(&st->msg_en);
 	for (size_t k = 0; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
@@ -481,11 +496,14 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 				report_absent_input(st, i, c, out);
 			return false;
 		}
-		if (first == SIZE_MAX)
+		if (first == SIZE_MAX) {
 			first = c;
-		else
-			buf_adds(&st->text, out->opt->lang == LANG_ZH ? "、" : "', '");
+		} else {
+			buf_adds(&st->text, "、");
+			buf_adds(&st->msg_en, "', '");
+		}
 		buf_adds(&st->text, shown_name(rs, c));
+		buf_adds(&st->msg_en, shown_name(rs, c));
 	}
 	if (first == SIZE_MAX)
 		return true;
@@ -504,9 +522,8 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 		d.value = row->text[first] ? row->text[first] : "";
 		d.value_len = row->text[first] ? row->textlen[first] : 0;
 	}
-	d.message = diag_msg(&st->msg, lang, "「%s」没有可用的值，规则 %s 本行无法核验",
-			     "rule %s cannot be verified on this row: no usable value for '%s'",
-			     lang == LANG_ZH ? st->text.data : r->id, lang == LANG_ZH ? r->id : st->text.data);
+	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
+			    ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 	return false;
 }
@@ -842,12 +859,13 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 		d.group = gj;
 		if (r->message[lang].nparts) {
 			struct group_names gn = {r, keys};
-			d.message = render(st, &r->message[lang], &ctx, group_name, &gn);
+			d.message = render_both(st, r->message, lang, &ctx, group_name, &gn);
 		} else {
 			buf_reset(&st->msg);
-			buf_addf(&st->msg, lang == LANG_ZH ? "分组 %s 不满足 %s" : "group %s fails %s", gj,
-				 expr_source(r->assert));
-			d.message = st->msg.data;
+			buf_reset(&st->msg_en);
+			buf_addf(&st->msg, "分组 %s 不满足 %s", gj, expr_source(r->assert));
+			buf_addf(&st->msg_en, "group %s fails %s", gj, expr_source(r->assert));
+			d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 		}
 		diag_emit(out, &d);
 		free(gj);
@@ -901,26 +919,24 @@ static void coverage_finding(struct rules_state *st, const struct coverage_rule 
 	d.group = st->json.data;
 	if (c->message[lang].nparts) {
 		struct coverage_names cn = {c, k, per};
-		d.message = render(st, &c->message[lang], NULL, coverage_name, &cn);
+		d.message = render_both(st, c->message, lang, NULL, coverage_name, &cn);
 	} else {
 		buf_reset(&st->text);
 		if (per)
 			value_format(per, &st->text);
 		buf_reset(&st->msg);
-		if (lang == LANG_ZH && label)
+		buf_reset(&st->msg_en);
+		if (label)
 			buf_addf(&st->msg, "缺少「%s」为 %s（%s）的记录", shown, c->expected[k], label);
-		else if (lang == LANG_ZH)
+		else
 			buf_addf(&st->msg, "缺少「%s」为 %s 的记录", shown, c->expected[k]);
-		if (lang == LANG_ZH && per)
-			buf_addf(&st->msg, "（%s = %s", expr_key_name(c->per), st->text.data);
-		if (lang == LANG_EN)
-			buf_addf(&st->msg, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
-				 label ? " (" : "", label ? label : "", label ? ")" : "",
-				 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
-				 per ? st->text.data : "");
-		if (lang == LANG_ZH && per)
-			buf_adds(&st->msg, "）");
-		d.message = st->msg.data;
+		if (per)
+			buf_addf(&st->msg, "（%s = %s）", expr_key_name(c->per), st->text.data);
+		buf_addf(&st->msg_en, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
+			 label ? " (" : "", label ? label : "", label ? ")" : "",
+			 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
+			 per ? st->text.data : "");
+		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
 	diag_emit(out, &d);
 }
