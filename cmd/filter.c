@@ -8,6 +8,14 @@
  * says so.  File records are kept unless --no-file-records or --type
  * diagnostic (and --file applies to them too), so the output is still a
  * valid stream.  Lines pass through byte for byte.
+ *
+ * --county keeps a county's own files whole: a file whose file record names
+ * the county (all its rows are of it) keeps its findings that have no county
+ * (a missing column, a bad byte) and its file record; another county's file
+ * loses them all.  A file of several counties keeps only the findings of the
+ * county, without its file record, whose totals would count the others.  A
+ * file record comes after the file's findings, so under --county those are
+ * held until it comes (memory grows with one file's findings).
  */
 #include "cli.h"
 #include "diag.h"
@@ -125,12 +133,79 @@ static void parse_severity(struct criteria *c, const char *arg)
 	list_free(&l);
 }
 
-/* True when a diagnostic meets every criterion. */
-static bool matches(const struct criteria *c, const struct record *r)
+/* True when a diagnostic meets every criterion; county is its own, or else its file's. */
+static bool matches(const struct criteria *c, const struct record *r, const char *county)
 {
 	return (!c->by_severity || c->severities[r->severity]) && list_match(&c->code, r->code) &&
 	       list_match(&c->rule, r->rule) && list_match(&c->file, r->file) &&
-	       list_match(&c->county, r->county) && list_match(&c->column, r->column);
+	       list_match(&c->county, county) && list_match(&c->column, r->column);
+}
+
+/* A record held until its file's county is known: its line, and what deciding needs. */
+struct held {
+	char *text, *file;
+	size_t len;
+	bool keep;          /* decided: a record with a county of its own, or of another type */
+	bool by_file;       /* a diagnostic without a county: it belongs to its file's county */
+	bool matches_else;  /* such a diagnostic meets every criterion but the county */
+};
+
+/* The records held back, in stream order. */
+struct holding {
+	struct held *items;
+	size_t n, cap;
+};
+
+static void write_line(const char *text, size_t len)
+{
+	fwrite(text, 1, len, stdout);
+	putchar('\n');
+}
+
+/* True when a county (NULL: none) is one --county asks for, or one it does not with --invert. */
+static bool county_kept(const struct criteria *c, const char *county)
+{
+	return (county && list_match(&c->county, county)) != c->invert;
+}
+
+/* Holds a record of a file whose file record has not come yet. */
+static void hold(struct holding *h, const struct criteria *c, const struct record *r)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 64;
+		h->items = xrealloc(h->items, h->cap * sizeof *h->items);
+	}
+	struct held *x = &h->items[h->n++];
+	*x = (struct held){.text = xstrndup(r->text, r->len), .len = r->len, .file = xstrdup(r->file), .keep = true};
+	if (r->type != REC_DIAGNOSTIC)
+		return; /* a newer record type passes through */
+	x->by_file = !r->county;
+	if (x->by_file)
+		x->matches_else = matches(c, r, c->county.items[0]);
+	else
+		x->keep = c->diagnostics && matches(c, r, r->county) != c->invert;
+}
+
+/*
+ * Writes or drops the held records of file (all of them when file is NULL, at
+ * the end of the stream), a county-less finding by the county of the file
+ * record (NULL: none, or no file record).
+ */
+static void release(struct holding *h, const struct criteria *c, const char *file, const char *county)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		struct held *x = &h->items[i];
+		if (file && strcmp(x->file, file) != 0) {
+			h->items[left++] = *x;
+			continue;
+		}
+		if (x->by_file ? c->diagnostics && (x->matches_else && county && list_match(&c->county, county)) != c->invert
+			       : x->keep)
+			write_line(x->text, x->len);
+		free(x->text), free(x->file);
+	}
+	h->n = left;
 }
 
 int main(int argc, char **argv)
@@ -165,20 +240,27 @@ int main(int argc, char **argv)
 	struct stream in;
 	struct record r;
 	int got;
+	struct holding held = {0};
 	stream_open(&in, argv + optind, argc - optind, lenient);
 	while ((got = stream_next(&in, &r)) > 0) {
 		bool keep;
+		if (c.county.n && r.type != REC_FILE && r.file) {
+			hold(&held, &c, &r);
+			continue;
+		}
+		if (c.county.n && r.type == REC_FILE)
+			release(&held, &c, r.file, r.county);
 		if (r.type == REC_DIAGNOSTIC)
-			keep = c.diagnostics && matches(&c, &r) != c.invert;
+			keep = c.diagnostics && matches(&c, &r, r.county) != c.invert;
 		else if (r.type == REC_FILE)
-			keep = c.file_records && list_match(&c.file, r.file);
+			keep = c.file_records && list_match(&c.file, r.file) && (!c.county.n || county_kept(&c, r.county));
 		else
 			keep = true; /* a newer record type passes through */
-		if (keep) {
-			fwrite(r.text, 1, r.len, stdout);
-			putchar('\n');
-		}
+		if (keep)
+			write_line(r.text, r.len);
 	}
+	release(&held, &c, NULL, NULL);
+	free(held.items);
 	stream_close(&in);
 	list_free(&c.code), list_free(&c.rule), list_free(&c.file), list_free(&c.county), list_free(&c.column);
 	close_stdout();
