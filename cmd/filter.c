@@ -65,7 +65,7 @@ static const struct option long_options[] = {
 };
 
 static const struct option_hint hints[] = {
-	{"severity", "error warning info"}, {"type", "diagnostic file"}, {NULL, NULL},
+	{"severity", "error warning info"}, {"county", "COUNTY"}, {"type", "diagnostic file"}, {NULL, NULL},
 };
 
 /* A comma-separated list of patterns, split once. */

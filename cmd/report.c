@@ -387,23 +387,6 @@ static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 
 static const char *const severity_fill[] = {"#0366d6", "#dbab09", "#d73a49"};
 
-/* The county names of the rules directory's counties table, for chart labels; NULL if absent. */
-static struct reftable *load_counties(void)
-{
-	char err[256];
-	struct buf path = {0};
-	buf_addf(&path, "%s/ref/counties.csv", ruleset_default_dir());
-	struct reftable *t = access(path.data, R_OK) == 0 ? reftable_load(path.data, err, sizeof err) : NULL;
-	buf_free(&path);
-	if (t && (reftable_column(t, "code") != 0 || t->name_col < 0)) {
-		reftable_free(t);
-		return NULL;
-	}
-	if (t)
-		reftable_index(t, 0);
-	return t;
-}
-
 /* Writes a county's chart label: its code and, when known, its name. */
 static void county_label(const struct report *rp, const struct reftable *names, const char *county)
 {
@@ -677,7 +660,7 @@ static void report_html(const struct report *rp)
 		       f->failed ? "fail" : "pass", f->failed ? tr(rp, "未通过", "fail") : tr(rp, "通过", "pass"));
 	}
 	printf("</tbody></table></div>\n<h2>%s</h2>\n", tr(rp, "按区县和级别的发现", "Findings by county and severity"));
-	struct reftable *names = load_counties();
+	struct reftable *names = ruleset_counties(NULL);
 	svg_by_county(rp, cc, ncounties, names);
 	printf("<h2>%s</h2>\n", tr(rp, "未达到或落后于序时进度的规划目标（按区县）", "Plan targets not met or behind schedule, by county"));
 	svg_targets(rp, cc, ncounties, names);
