@@ -359,9 +359,10 @@ static struct county_counts *county_slot(struct strmap *index, struct county_cou
 }
 
 /*
- * Tallies the findings by county, sorted by county code ("" first); the
- * county of a file record is there with 0 when its file has no findings, so
- * a county that passed is seen to have passed.
+ * Tallies the findings by county, sorted by county code ("" first): a
+ * finding without a county of its own counts for its file's (as qy-stat
+ * counts it), and the county of a file record is there with 0 when its file
+ * has no findings, so a county that passed is seen to have passed.
  */
 static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 {
@@ -374,7 +375,8 @@ static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 			county_slot(&index, &cc, &count, rp->files[i].county);
 		for (size_t k = 0; k < rp->files[i].n; k++) {
 			const struct finding *x = &rp->files[i].findings[k];
-			struct county_counts *c = county_slot(&index, &cc, &count, x->county ? x->county : "");
+			const char *county = x->county ? x->county : rp->files[i].county; /* a file-level finding: its file's */
+			struct county_counts *c = county_slot(&index, &cc, &count, county ? county : "");
 			c->n[x->severity]++;
 			c->targets += strcmp(x->code, "target") == 0;
 		}

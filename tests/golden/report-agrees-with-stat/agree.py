@@ -38,7 +38,7 @@ def main():
         if [int(e), int(w), int(i)] != [want["error"], want["warning"], want["info"]]:
             problems.append("%s: table %s/%s/%s, qy-stat %s" % (name, e, w, i, want))
     chart = {c: int(n) for c, n in re.findall(r'class="total" data-county="([^"]*)">(\d+)<', page)}
-    if {c: n for c, n in chart.items() if n} != by_county:
+    if chart != by_county:
         problems.append("chart %s, qy-stat %s" % (chart, by_county))
     zero = sorted(c for c, n in chart.items() if not n)
     print("%s: %d files, %d errors, %d warnings, %d info, %d counties in the chart (%s with 0)%s" % (
