@@ -156,6 +156,7 @@ struct holding {
 	size_t n, cap;
 };
 
+/* Writes a record's line as it was read. */
 static void write_line(const char *text, size_t len)
 {
 	fwrite(text, 1, len, stdout);
@@ -200,8 +201,10 @@ static void release(struct holding *h, const struct criteria *c, const char *fil
 			h->items[left++] = *x;
 			continue;
 		}
-		if (x->by_file ? c->diagnostics && (x->matches_else && county && list_match(&c->county, county)) != c->invert
-			       : x->keep)
+		bool keep = x->keep;
+		if (x->by_file) /* judged by its file's county; failing the other criteria, only --invert keeps it */
+			keep = c->diagnostics && (x->matches_else ? county_kept(c, county) : c->invert);
+		if (keep)
 			write_line(x->text, x->len);
 		free(x->text), free(x->file);
 	}

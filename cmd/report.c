@@ -606,10 +606,10 @@ static void html_integrity(const struct report *rp)
 		return;
 	}
 	printf("<p>%s</p>\n",
-	       tr(rp, "以下数据都通过了格式、范围和一致性检查，但呈现出不合常理的模式：连续多日相同的数值（仪器卡值或手工填写）、"
+	       tr(rp, "这些发现不是格式、范围或一致性错误，而是数据呈现出不合常理的模式：连续多日相同的数值（仪器卡值或手工填写）、"
 		      "远高于本站当月中位数的突变、两个站点或两个时期完全相同的数据、集中在限值之下的数值、整行重复。"
 		      "它们是警告而非错误：请区县逐条核实，确有其事的说明原因，录入有误的改正后重新报送。",
-		      "These data pass every format, range and consistency check but show a pattern that is hard to believe: the same "
+		      "These findings are not format, range or consistency errors but patterns in the data that are hard to believe: the same "
 		      "value day after day (a stuck analyser or typed-in figures), a spike far above the station's monthly median, two "
 		      "stations or two periods with identical data, values heaped just under a limit, a row repeated whole. They are "
 		      "warnings, not errors: the county is to verify each one, explain what is real and correct and resend what is not."));
