@@ -409,7 +409,7 @@ static void copy_data(struct writer *w, const char *file, const struct findings 
 	enum book_kind kind = book_kind_of((const unsigned char *)head, (size_t)n);
 	if (kind != BOOK_TEXT) {
 		struct book_options opt = {.path = file, .sheet = f->sheet};
-		struct book_handler h = {on_sheet, on_record, on_book_event, w};
+		struct book_handler h = {.sheet = on_sheet, .record = on_record, .event = on_book_event, .ctx = w};
 		struct book *b = book_new(&opt, &h);
 		uint64_t bytes;
 		book_read(b, kind, fd, head, (size_t)n, &bytes);

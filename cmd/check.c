@@ -9,6 +9,7 @@
  * a terminal.  With -j N, N files are checked at once by child processes and
  * each file's records are still printed together, in the order given.
  */
+#include "book.h"
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
@@ -66,6 +67,7 @@ static const char usage_text[] =
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
 	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY, OPT_AS_OF, OPT_SHEET,
+	OPT_LIST_SHEETS,
 };
 
 static const struct option long_options[] = {
@@ -85,6 +87,7 @@ static const struct option long_options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	CLI_RULE_FILE_OPTIONS,
 	{"sheet", required_argument, NULL, OPT_SHEET},
+	{"list-sheets", no_argument, NULL, OPT_LIST_SHEETS},  /* for the completion scripts */
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -92,11 +95,12 @@ static const struct option long_options[] = {
 static const struct option_hint hints[] = {
 	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"},
 	{"encoding", "auto utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
-	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
+	{"lang", "zh en"}, {"fail-on", "error warning never"}, {"sheet", "SHEET"}, {NULL, NULL},
 };
 
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
+	bool list_sheets;          /* --list-sheets: name the workbooks' sheets, check nothing */
 	double as_of;              /* days since 1970-01-01 */
 	struct check_options check;
 	struct diag_options diag;
@@ -148,6 +152,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			s->check.as_of = &s->as_of;
 			break;
 		case OPT_SHEET: s->check.sheet = optarg; break;
+		case OPT_LIST_SHEETS: s->list_sheets = true; break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -508,12 +513,25 @@ static void use_threads(struct check_options *c)
 	}
 }
 
+/* Prints a sheet's name on a line of its own. */
+static void print_sheet(void *ctx, const char *name)
+{
+	(void)ctx;
+	puts(name);
+}
+
 int main(int argc, char **argv)
 {
 	static char *stdin_only[] = {"-", NULL};
 	struct settings s = {0};
 	cli_init("qy-check");
 	int first = parse_args(argc, argv, &s);
+	if (s.list_sheets) { /* what --sheet can name, for the completion scripts */
+		for (int i = first; i < argc; i++)
+			book_sheet_names(argv[i], print_sheet, NULL);
+		close_stdout();
+		return EXIT_PASS;
+	}
 	if (!s.check.as_of) { /* today, in local time */
 		time_t now = time(NULL);
 		struct tm tm;

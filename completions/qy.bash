@@ -17,12 +17,21 @@ _qy_words() {
 	COMPREPLY=($(compgen -W "${left[*]}" -- "$cur"))
 }
 
-# Prints the candidate values of an option's hint: words, rule-set ids, county codes, files.
+# Prints the candidate values of an option's hint: words, rule-set ids, county codes,
+# the sheets of the workbooks named, files.
 _qy_values() {
 	local hint=$1 cur=$2
 	case $hint in
 	RULESET) COMPREPLY=($(compgen -W "$(qy-rules list --ids 2>/dev/null)" -- "$cur")) ;;
 	COUNTY) _qy_words "$(qy-rules list --counties 2>/dev/null | cut -f1)" "$cur" ;;
+	SHEET) # the sheets of the workbooks on the command line
+		local w IFS=$'\n'
+		local -a books=()
+		for w in "${COMP_WORDS[@]}"; do
+			case ${w,,} in *.xlsx | *.xlsm | *.xls) books+=("$w") ;; esac
+		done
+		COMPREPLY=($(compgen -W "$(qy-check --list-sheets "${books[@]}" 2>/dev/null)" -- "$cur"))
+		;;
 	FILE) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	DIR) COMPREPLY=($(compgen -d -- "$cur")) ;;
 	'') COMPREPLY=() ;;

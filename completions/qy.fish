@@ -39,6 +39,10 @@ function __qy_complete
                         for line in (qy-rules list --counties 2>/dev/null)
                             contains -- (string split -m1 \t -- $line)[1] $listed; or echo "$prefix$head$line"
                         end
+                    case SHEET # the sheets of the workbooks on the command line
+                        for name in (qy-check --list-sheets (string match -r -i -- '^.*\.xls[xm]?$' $tokens) 2>/dev/null)
+                            echo "$prefix$name"
+                        end
                     case FILE DIR
                         __fish_complete_path $value
                     case ''

@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -303,4 +304,46 @@ struct message book_event_message(const struct book_event *ev, enum lang lang, s
 		break;
 	}
 	return MSG_SAY0(b, lang, MSG_BOOK_PASSWORD);
+}
+
+/* What listing a workbook's sheets collects: where to tell each visible one. */
+struct sheet_lister {
+	void (*each)(void *ctx, const char *name);
+	void *ctx;
+	bool told;
+};
+
+static void tell_sheets(void *ctx, char *const *names, const bool *hidden, size_t n)
+{
+	struct sheet_lister *l = ctx;
+	for (size_t i = 0; i < n; i++)
+		if (!hidden[i])
+			l->each(l->ctx, names[i]);
+	l->told = true;
+}
+
+static void ignore_event(void *ctx, const struct book_event *ev)
+{
+	(void)ctx, (void)ev;
+}
+
+bool book_sheet_names(const char *path, void (*each)(void *ctx, const char *name), void *ctx)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	unsigned char head[BOOK_HEAD];
+	ssize_t n = read(fd, head, sizeof head);
+	enum book_kind kind = n > 0 ? book_kind_of(head, (size_t)n) : BOOK_TEXT;
+	struct sheet_lister l = {each, ctx, false};
+	if (kind == BOOK_ZIP || kind == BOOK_OLE2) {
+		struct book_options opt = {.path = path};
+		struct book_handler h = {.event = ignore_event, .ctx = &l, .sheets = tell_sheets};
+		struct book *b = book_new(&opt, &h);
+		uint64_t bytes;
+		book_read(b, kind, fd, head, (size_t)n, &bytes);
+		book_free(b);
+	}
+	close(fd);
+	return l.told;
 }

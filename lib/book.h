@@ -59,4 +59,11 @@ const char *book_event_code(const struct book_event *ev);
 /* An event's message in the chosen language, made in b (msgcat.h). */
 struct message book_event_message(const struct book_event *ev, enum lang lang, struct msgbuf *b);
 
+/*
+ * Tells each(ctx, name) the visible sheets of the workbook at path, in
+ * workbook order, reading no more of it than that takes; false when it is no
+ * workbook or cannot be read.
+ */
+bool book_sheet_names(const char *path, void (*each)(void *ctx, const char *name), void *ctx);
+
 #endif

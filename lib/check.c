@@ -1344,7 +1344,7 @@ static void check_book(struct checker *k, int fd, enum book_kind kind, const cha
 		.path = k->opt->path, .sheet = k->opt->sheet ? k->opt->sheet : k->rs->sheet,
 		.max_field = k->max_field,
 	};
-	struct book_handler h = {on_sheet, on_book_record, on_book_event, k};
+	struct book_handler h = {.sheet = on_sheet, .record = on_book_record, .event = on_book_event, .ctx = k};
 	k->book = book_new(&bopt, &h);
 	k->book_stop = !book_read(k->book, kind, fd, head, n, &res->bytes);
 	if (k->helper)

@@ -35,6 +35,7 @@ t qy-rules explain air-daily/pm25
 t qy-filter --county 44188
 t qy-filter --county 441881,4418
 t qy-check --encoding ""
+cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet ""
 ' sh "$top"
 
 # shellcheck disable=SC2016
@@ -73,12 +74,17 @@ t qy-rules explain air-daily/pm25
 t qy-filter --county 44188
 t qy-filter --county 441881,4418
 t qy-check --encoding ""
+cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet "" && t qy-check air.xls --sheet 数
 ' sh "$top"
 
 # shellcheck disable=SC2016 # the fish program is in single quotes on purpose
 fish --no-config -c '
 source $argv[1]/completions/qy.fish
 for line in "qy-check --fo" "qy-check --format " "qy-check -r " "qy-report --format=j" "qy st" "qy stat --by c" "qy-rules show w" "qy-template pro" "qy-fix --in" "qy-stat --by county," "qy-stat --by=county,severity,c" "qy-rules explain air-daily/pm25" "qy-filter --county 44188" "qy-filter --county 441881,4418" "qy-check --encoding "
+    echo "fish: $line -> "(complete -C"$line" | sort | string join " ")
+end
+cd $argv[1]/tests/workbooks
+for line in "qy-check air.xlsx --sheet " "qy-check air.xls --sheet=数"
     echo "fish: $line -> "(complete -C"$line" | sort | string join " ")
 end
 ' "$top"
