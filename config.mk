@@ -5,6 +5,9 @@ PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/qy
 MANDIR = $(PREFIX)/share/man
+# Where a SARIF report says qy is documented (its informationUri): the
+# installed qy-diagnostics(7) unless a site gives the address of its own pages.
+URL = file://$(MANDIR)/man7/qy-diagnostics.7
 
 CC = cc
 PKG_CONFIG = pkg-config
@@ -12,7 +15,7 @@ PKGS = jansson libpcre2-8 libzip expat freexl xlsxwriter
 
 OPT = -O2 -g
 WARN = -Wall -Wextra
-CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\"
+CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\" -DQY_URL=\"$(URL)\"
 CFLAGS = -std=c11 -pthread $(OPT) $(WARN) $(SAN)
 LDFLAGS = -pthread $(SAN)
 LDLIBS = `$(PKG_CONFIG) --libs $(PKGS)` -lcsv -lm

@@ -13,8 +13,9 @@
  * info) and carries a comment with the messages, and a first column flags the
  * rows with findings.  Cells keep their values and number formats; they sit
  * one column to the right of where they were, for the flags, and the list
- * names each finding's cell as qy-check did.  Messages are the stream's own
- * (qy-check --lang chooses their language); --lang chooses the rest.  FILE is
+ * names each finding's cell as qy-check did.  --lang chooses the language of
+ * it all, messages too (rendered again from their args; a message without
+ * them, or from a newer version, is shown as the stream has it).  FILE is
  * only read.  Rows are written in order, so memory grows with the findings,
  * not with the file.
  */
@@ -99,7 +100,7 @@ struct writer {
 	struct buf text;
 	int64_t last_row;          /* the last sheet row written, 0-based; -1 none */
 	const char *problem;       /* why the file could not be read, or NULL */
-	struct buf problem_text;
+	struct msgbuf problem_text;
 };
 
 /* True if two paths name the same file as given: "./a.csv" is "a.csv". */
@@ -125,8 +126,9 @@ static size_t ref_column(const char *ref)
 }
 
 /* Reads the stream and keeps FILE's records; exits 2 when a stream cannot be read. */
-static void read_findings(char **inputs, int n, const char *file, struct findings *f)
+static void read_findings(char **inputs, int n, const char *file, enum lang lang, struct findings *f)
 {
+	struct buf said = {0};
 	struct stream s;
 	struct record r;
 	int rc;
@@ -153,13 +155,14 @@ static void read_findings(char **inputs, int n, const char *file, struct finding
 		}
 		f->notes[f->n] = (struct note){
 			.severity = r.severity, .code = xstrdup(r.code), .rule = xstrdup(r.rule),
-			.message = xstrdup(r.message), .cell = dup_or_null(r.cell), .column = dup_or_null(r.column),
+			.message = xstrdup(record_message(&r, lang, &said)), .cell = dup_or_null(r.cell), .column = dup_or_null(r.column),
 			.value = dup_or_null(r.value), .row = r.row, .col = r.cell ? ref_column(r.cell) : SIZE_MAX,
 			.order = f->n,
 		};
 		f->n++;
 	}
 	stream_close(&s);
+	buf_free(&said);
 	if (rc < 0)
 		exit(EXIT_TROUBLE);
 }
@@ -368,7 +371,7 @@ static void on_book_event(void *ctx, const struct book_event *ev)
 {
 	struct writer *w = ctx;
 	if (ev->kind >= BOOK_EV_LIMIT && !w->problem)
-		w->problem = book_event_message(ev, w->lang, &w->problem_text);
+		w->problem = book_event_message(ev, w->lang, &w->problem_text).text;
 }
 
 static void on_csv_event(void *ctx, const struct csvr_event *ev)
@@ -406,7 +409,7 @@ static void copy_data(struct writer *w, const char *file, const struct findings 
 	enum book_kind kind = book_kind_of((const unsigned char *)head, (size_t)n);
 	if (kind != BOOK_TEXT) {
 		struct book_options opt = {.path = file, .sheet = f->sheet};
-		struct book_handler h = {on_sheet, on_record, on_book_event, w};
+		struct book_handler h = {.sheet = on_sheet, .record = on_record, .event = on_book_event, .ctx = w};
 		struct book *b = book_new(&opt, &h);
 		uint64_t bytes;
 		book_read(b, kind, fd, head, (size_t)n, &bytes);
@@ -541,7 +544,7 @@ int main(int argc, char **argv)
 	if (access(file, R_OK) != 0)
 		die(EXIT_TROUBLE, "%s: %s", file, strerror(errno));
 	struct findings f = {0};
-	read_findings(argv + optind + 1, argc - optind - 1, file, &f);
+	read_findings(argv + optind + 1, argc - optind - 1, file, lang, &f);
 	if (!f.seen)
 		die(EXIT_TROUBLE, "the stream has no records of '%s'; check it first: qy-check %s | qy-annotate %s",
 		    file, file, file);
@@ -572,7 +575,7 @@ int main(int argc, char **argv)
 	free(f.notes), free(f.encoding), free(f.sheet), free(f.ruleset), free(f.status);
 	free(w.sorted), free(w.made), free(w.data_name);
 	strmap_free(&w.formats);
-	buf_free(&w.text), buf_free(&w.problem_text);
+	buf_free(&w.text), msgbuf_free(&w.problem_text);
 	close_stdout();
 	return EXIT_PASS;
 }

@@ -9,10 +9,12 @@
  * a terminal.  With -j N, N files are checked at once by child processes and
  * each file's records are still printed together, in the order given.
  */
+#include "book.h"
 #include "check.h"
 #include "cli.h"
 #include "diag.h"
 #include "header.h"
+#include "msgcat.h"
 #include "platform.h"
 #include "progress.h"
 #include "ruleset.h"
@@ -64,6 +66,7 @@ static const char usage_text[] =
 enum {
 	OPT_RULES = 256, OPT_RULES_DIR, OPT_ENCODING, OPT_FORMAT, OPT_COLOR, OPT_LANG,
 	OPT_FAIL_ON, OPT_MAX_PER_RULE, OPT_MAX_ERRORS, OPT_MAX_FIELD, OPT_MAX_MEMORY, OPT_AS_OF, OPT_SHEET,
+	OPT_LIST_SHEETS,
 };
 
 static const struct option long_options[] = {
@@ -83,6 +86,7 @@ static const struct option long_options[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	CLI_RULE_FILE_OPTIONS,
 	{"sheet", required_argument, NULL, OPT_SHEET},
+	{"list-sheets", no_argument, NULL, OPT_LIST_SHEETS},  /* for the completion scripts */
 	CLI_STANDARD_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -90,11 +94,12 @@ static const struct option long_options[] = {
 static const struct option_hint hints[] = {
 	{"ruleset", "RULESET"}, {"rules", "FILE"}, {"rules-dir", "DIR"}, {"ref-dir", "DIR"},
 	{"encoding", "auto utf-8 gbk gb18030"}, {"format", "json text"}, {"color", "auto always never"},
-	{"lang", "zh en"}, {"fail-on", "error warning never"}, {NULL, NULL},
+	{"lang", "zh en"}, {"fail-on", "error warning never"}, {"sheet", "SHEET"}, {NULL, NULL},
 };
 
 struct settings {
 	const char *ruleset_id, *rules_file, *rules_dir;
+	bool list_sheets;          /* --list-sheets: name the workbooks' sheets, check nothing */
 	double as_of;              /* days since 1970-01-01 */
 	char today[16];            /* the date as_of took from the clock, or "" when --as-of gave it */
 	struct check_options check;
@@ -147,6 +152,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
 			s->check.as_of = &s->as_of;
 			break;
 		case OPT_SHEET: s->check.sheet = optarg; break;
+		case OPT_LIST_SHEETS: s->list_sheets = true; break;
 		case 'j':
 			s->jobs = cli_count("--jobs", optarg);
 			if (s->jobs < 1)
@@ -214,7 +220,7 @@ static const struct ruleset *select_ruleset(const struct settings *s, const char
 }
 
 /* Emits the one diagnostic of a file that could not be checked, and its file record. */
-static int report_unchecked(struct diag_file *df, const char *code, const char *message)
+static int report_unchecked(struct diag_file *df, const char *code, struct message message)
 {
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_ERROR;
@@ -283,26 +289,22 @@ static void echo_on_stderr(const char *file, const char *message)
 }
 
 /* Reports a file that could not be checked, here and on stderr; returns its exit status. */
-static int unchecked(struct diag_file *df, const char *code, const char *message)
+static int unchecked(struct diag_file *df, const char *code, struct message message)
 {
-	echo_on_stderr(df->file, message);
+	echo_on_stderr(df->file, message.text);
 	return report_unchecked(df, code, message);
 }
 
 /* Says that a file whose name no rule set matches was checked with the rule set its header fits. */
-static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct buf *msg)
+static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct msgbuf *msg)
 {
-	enum lang lang = df->opt->lang;
-	const char *title = lang == LANG_ZH ? rs->title_zh : rs->title_en;
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_WARNING;
 	d.code = d.rule = "no-ruleset";
-	d.message = diag_msg(msg, lang,
-			     "没有与文件名匹配的规则集；表头与规则集 %s（%s）相符，已按其检查：请按 %s 命名文件，或用 -r %s 指定",
-			     "no rule set matches the file name; its header fits rule set %s (%s), which it was "
-			     "checked with: name the file like %s, or give -r %s",
-			     rs->id, title ? title : rs->id, rs->nmatch ? rs->match[0] : rs->id, rs->id);
-	echo_on_stderr(df->file, d.message);
+	d.message = MSG_SAY(msg, df->opt->lang, MSG_NO_RULESET_HEADER, ARG_TEXT("ruleset", rs->id),
+			    ARG_PHRASE("title", rs->title_zh ? rs->title_zh : rs->id, rs->title_en ? rs->title_en : rs->id),
+			    ARG_TEXT("name", rs->nmatch ? rs->match[0] : rs->id));
+	echo_on_stderr(df->file, d.message.text);
 	diag_emit(df, &d);
 }
 
@@ -318,6 +320,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
 	struct buf msg = {0};
+	struct msgbuf said = {0};
 	dopt.out = stdout;
 	if (to_parent) {
 		dopt.write = send_to_parent;
@@ -330,29 +333,24 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	int rc = EXIT_TROUBLE;
 	if (fd < 0 && why == ENOENT)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "文件不存在", "no such file"));
+		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_MISSING_FILE));
 	else if (fd < 0 && why == EISDIR)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "这是一个目录，不是数据文件",
-							 "this is a directory, not a data file"));
+		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_DIRECTORY));
 	else if (fd < 0)
-		rc = unchecked(&df, "io-error", diag_msg(&msg, dopt.lang, "无法读取文件：%s", "cannot read file: %s",
-							 diag_strerror(why, dopt.lang)));
+		rc = unchecked(&df, "io-error", MSG_SAY(&said, dopt.lang, MSG_CANNOT_OPEN,
+							ARG_PHRASE("error", diag_strerror(why, LANG_ZH), diag_strerror(why, LANG_EN))));
 	else if (!rs && fd == STDIN_FILENO)
-		rc = unchecked(&df, "no-ruleset",
-			       diag_msg(&msg, dopt.lang, "标准输入没有文件名可以匹配规则集：请用 -r 指定",
-					"standard input has no file name to match a rule set; name one with -r ID"));
+		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET_STDIN));
 	else if (!rs)
-		rc = unchecked(&df, "no-ruleset",
-			       diag_msg(&msg, dopt.lang, "没有与文件名匹配的规则集，表头也不符合任何规则集：请用 -r 指定",
-					"no rule set matches the file name, nor its header; name one with -r ID"));
+		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET));
 	if (fd < 0 || !rs) {
 		if (fd > STDIN_FILENO)
 			close(fd);
-		buf_free(&msg);
+		msgbuf_free(&said);
 		return rc;
 	}
 	if (by_header)
-		chosen_by_header(&df, rs, &msg);
+		chosen_by_header(&df, rs, &said);
 	struct check_result res;
 	struct check_options copt = s->check;
 	copt.path = fd == STDIN_FILENO ? NULL : file;
@@ -373,6 +371,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	df.encoding_source = res.encoding_detected ? "detected" : "declared";
 	bool failed = diag_file_end(&df, res.records, res.bytes, res.encoding);
 	buf_free(&msg);
+	msgbuf_free(&said);
 	return df.unchecked ? EXIT_TROUBLE : failed ? EXIT_FINDINGS : EXIT_PASS;
 }
 
@@ -426,7 +425,8 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	const char *file = p->files[i];
 	struct diag_options dopt = p->s->diag;
 	struct diag_file df;
-	struct buf msg = {0};
+	struct msgbuf msg = {0};
+	struct message said;
 	dopt.write = add_to_buf;
 	dopt.write_ctx = out;
 	const struct ruleset *rs = select_ruleset(p->s, file);
@@ -436,18 +436,16 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	const char *signame;
 	if (platform_signalled(how, &sig, &signame)) {
 		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, sig, signame);
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程被信号 %d（%s）终止",
-			 "the check stopped: its worker process was killed by signal %d (%s)", sig, signame);
+		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_SIGNAL, ARG_NUM("signal", sig), ARG_TEXT("name", signame));
 	} else if (platform_exited(how, &status)) {
 		warnmsg("%s: the worker checking it ended with status %d", file, status);
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程以状态 %d 退出",
-			 "the check stopped: its worker process ended with status %d", status);
+		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_STATUS, ARG_NUM("status", status));
 	} else {
 		warnmsg("%s: the worker checking it died", file);
-		diag_msg(&msg, dopt.lang, "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died");
+		said = MSG_SAY0(&msg, dopt.lang, MSG_WORKER_DIED);
 	}
-	int rc = report_unchecked(&df, "io-error", msg.data);
-	buf_free(&msg);
+	int rc = report_unchecked(&df, "io-error", said);
+	msgbuf_free(&msg);
 	return rc;
 }
 
@@ -509,12 +507,25 @@ static void use_threads(struct check_options *c)
 	}
 }
 
+/* Prints a sheet's name on a line of its own. */
+static void print_sheet(void *ctx, const char *name)
+{
+	(void)ctx;
+	puts(name);
+}
+
 int main(int argc, char **argv)
 {
 	static char *stdin_only[] = {"-", NULL};
 	struct settings s = {0};
 	cli_init("qy-check");
 	int first = parse_args(argc, argv, &s);
+	if (s.list_sheets) { /* what --sheet can name, for the completion scripts */
+		for (int i = first; i < argc; i++)
+			book_sheet_names(argv[i], print_sheet, NULL);
+		close_stdout();
+		return EXIT_PASS;
+	}
 	if (!s.check.as_of) { /* today, in local time */
 		time_t now = time(NULL);
 		struct tm tm;

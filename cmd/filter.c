@@ -10,6 +10,15 @@
  * still a valid stream; qy-reconcile's summary record is kept unless --type
  * leaves it out, and a record type newer than this always passes.  Lines
  * pass through byte for byte.
+ *
+ * --county keeps a county's own files whole: a file whose file record names
+ * the county (all its rows are of it) keeps its findings that have no county
+ * (a missing column, a bad byte), its facts and its file record; another
+ * county's file loses them all.  A file of several counties keeps only the
+ * findings of the county, without its facts and file record, whose totals
+ * would count the others.  A file record comes after the file's findings, so
+ * under --county those are held until it comes (memory grows with one
+ * file's findings).
  */
 #include "cli.h"
 #include "diag.h"
@@ -59,7 +68,8 @@ static const struct option long_options[] = {
 };
 
 static const struct option_hint hints[] = {
-	{"severity", "error warning info"}, {"type", "diagnostic file facts reconcile"}, {NULL, NULL},
+	{"severity", "error warning info"}, {"county", "COUNTY"}, {"type", "diagnostic file facts reconcile"},
+	{NULL, NULL},
 };
 
 /* A comma-separated list of patterns, split once. */
@@ -146,12 +156,92 @@ static void parse_types(struct criteria *c, const char *arg)
 	list_free(&l);
 }
 
-/* True when a diagnostic meets every criterion. */
-static bool matches(const struct criteria *c, const struct record *r)
+/* True when a diagnostic meets every criterion; county is its own, or else its file's. */
+static bool matches(const struct criteria *c, const struct record *r, const char *county)
 {
 	return (!c->by_severity || c->severities[r->severity]) && list_match(&c->code, r->code) &&
 	       list_match(&c->rule, r->rule) && list_match(&c->file, r->file) &&
-	       list_match(&c->county, r->county) && list_match(&c->column, r->column);
+	       list_match(&c->county, county) && list_match(&c->column, r->column);
+}
+
+/* A record held until its file's county is known: its line, and what deciding needs. */
+struct held {
+	char *text, *file;
+	size_t len;
+	bool keep;          /* decided: a record with a county of its own, or of another type */
+	bool by_file;       /* a diagnostic without a county: it belongs to its file's county */
+	bool with_file;     /* facts, kept if their file record is */
+	bool matches_else;  /* such a diagnostic meets every criterion but the county */
+};
+
+/* The records held back, in stream order. */
+struct holding {
+	struct held *items;
+	size_t n, cap;
+};
+
+/* Writes a record's line as it was read. */
+static void write_line(const char *text, size_t len)
+{
+	fwrite(text, 1, len, stdout);
+	putchar('\n');
+}
+
+/* True when a county (NULL: none) is one --county asks for, or one it does not with --invert. */
+static bool county_kept(const struct criteria *c, const char *county)
+{
+	return (county && list_match(&c->county, county)) != c->invert;
+}
+
+/* Holds a record of a file whose file record has not come yet. */
+static void hold(struct holding *h, const struct criteria *c, const struct record *r)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 64;
+		h->items = xrealloc(h->items, h->cap * sizeof *h->items);
+	}
+	struct held *x = &h->items[h->n++];
+	*x = (struct held){.text = xstrndup(r->text, r->len), .len = r->len, .file = xstrdup(r->file), .keep = true};
+	if (r->type == REC_FACTS) { /* a file's facts go with its file record */
+		x->keep = false;
+		x->with_file = c->types[REC_FACTS] && c->file_records && list_match(&c->file, r->file);
+		return;
+	}
+	if (r->type != REC_DIAGNOSTIC) {
+		x->keep = r->type == REC_OTHER || c->types[r->type];
+		return;
+	}
+	x->by_file = !r->county;
+	if (x->by_file)
+		x->matches_else = matches(c, r, c->county.items[0]);
+	else
+		x->keep = c->types[REC_DIAGNOSTIC] && matches(c, r, r->county) != c->invert;
+}
+
+/*
+ * Writes or drops the held records of file (all of them when file is NULL, at
+ * the end of the stream), a county-less finding by the county of the file
+ * record (NULL: none, or no file record).
+ */
+static void release(struct holding *h, const struct criteria *c, const char *file, const char *county)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		struct held *x = &h->items[i];
+		if (file && strcmp(x->file, file) != 0) {
+			h->items[left++] = *x;
+			continue;
+		}
+		bool keep = x->keep;
+		if (x->by_file) /* judged by its file's county; failing the other criteria, only --invert keeps it */
+			keep = c->types[REC_DIAGNOSTIC] && (x->matches_else ? county_kept(c, county) : c->invert);
+		else if (x->with_file)
+			keep = county_kept(c, county);
+		if (keep)
+			write_line(x->text, x->len);
+		free(x->text), free(x->file);
+	}
+	h->n = left;
 }
 
 int main(int argc, char **argv)
@@ -179,24 +269,31 @@ int main(int argc, char **argv)
 	struct stream in;
 	struct record r;
 	int got;
+	struct holding held = {0};
 	stream_open(&in, argv + optind, argc - optind, lenient);
 	while ((got = stream_next(&in, &r)) > 0) {
 		bool keep;
+		if (c.county.n && r.type != REC_FILE && r.file) {
+			hold(&held, &c, &r);
+			continue;
+		}
+		if (c.county.n && r.type == REC_FILE)
+			release(&held, &c, r.file, r.county);
 		if (r.type == REC_OTHER)
 			keep = true; /* a newer record type passes through */
 		else if (!c.types[r.type])
 			keep = false;
 		else if (r.type == REC_DIAGNOSTIC)
-			keep = matches(&c, &r) != c.invert;
+			keep = matches(&c, &r, r.county) != c.invert;
 		else if (r.type == REC_FILE || r.type == REC_FACTS)
-			keep = c.file_records && list_match(&c.file, r.file);
+			keep = c.file_records && list_match(&c.file, r.file) && (!c.county.n || county_kept(&c, r.county));
 		else
 			keep = true;
-		if (keep) {
-			fwrite(r.text, 1, r.len, stdout);
-			putchar('\n');
-		}
+		if (keep)
+			write_line(r.text, r.len);
 	}
+	release(&held, &c, NULL, NULL);
+	free(held.items);
 	stream_close(&in);
 	list_free(&c.code), list_free(&c.rule), list_free(&c.file), list_free(&c.county), list_free(&c.column);
 	close_stdout();

@@ -27,6 +27,7 @@
 #include "csvwrite.h"
 #include "diag.h"
 #include "header.h"
+#include "msgcat.h"
 #include "repair.h"
 #include "ruleset.h"
 #include "util.h"
@@ -238,25 +239,32 @@ struct fixer {
 	int *file_to_col;              /* rule column of each header cell, or -1 */
 	size_t header_cells;
 	uint64_t records;
-	struct buf line, cell, conv, msg;
+	struct buf line, cell, conv;
+	struct msgbuf msg;
 	const struct csvr_record *rec; /* the record being repaired */
 	size_t cell_index;
 	const char *refused_code;      /* why the file gets no copy, or NULL */
-	struct buf refused;
+	struct msgbuf refused;         /* its message */
 };
 
 /* Refuses to write a copy, keeping the first reason. */
-static void refuse(struct fixer *x, const char *code, const char *message)
+static void refuse(struct fixer *x, const char *code, struct message message)
 {
 	if (x->refused_code)
 		return;
 	x->refused_code = code;
-	buf_adds(&x->refused, message);
+	msg_keep(&x->refused, message);
+}
+
+/* A system error as a message's "error" parameter, in both languages. */
+static struct msg_arg error_phrase(int err)
+{
+	return ARG_PHRASE("error", diag_strerror(err, LANG_ZH), diag_strerror(err, LANG_EN));
 }
 
 /* Emits a fixed record; cell is SIZE_MAX for a change to the whole file. */
 static void said(struct fixer *x, const char *rule, const struct csvr_record *rec, size_t cell, const char *column,
-		 const char *old, size_t old_len, const char *new, size_t new_len, const char *message)
+		 const char *old, size_t old_len, const char *new, size_t new_len, struct message message)
 {
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_INFO;
@@ -290,8 +298,7 @@ static void put(struct fixer *x, const char *s, size_t n)
 	char *o = x->conv.data;
 	size_t outleft = x->conv.cap - 1;
 	if (iconv(x->to_legacy, &in, &inleft, &o, &outleft) == (size_t)-1)
-		refuse(x, "encoding-error", diag_msg(&x->msg, x->lang, "有字符无法写回 GB18030，未修复",
-						     "a character cannot be written back in GB18030; not repaired"));
+		refuse(x, "encoding-error", MSG_SAY0(&x->msg, x->lang, MSG_FIX_NO_GB18030));
 	fwrite(x->conv.data, 1, (size_t)(o - x->conv.data), x->out);
 }
 
@@ -312,14 +319,11 @@ static void start_copy(struct fixer *x)
 		fputs("\xEF\xBB\xBF", x->out);
 	if (bom != x->had_bom)
 		said(x, "bom", NULL, SIZE_MAX, NULL, NULL, 0, NULL, 0,
-		     bom ? diag_msg(&x->msg, x->lang, "已加上 UTF-8 BOM（字节顺序标记），Excel 据此按 UTF-8 打开",
-				    "a UTF-8 byte-order mark was added, by which Excel opens the file as UTF-8")
-			 : diag_msg(&x->msg, x->lang, "已去掉 UTF-8 BOM（字节顺序标记）", "the UTF-8 byte-order mark was removed"));
+		     MSG_SAY0(&x->msg, x->lang, bom ? MSG_FIXED_BOM_ADDED : MSG_FIXED_BOM_REMOVED));
 	x->eol = s->eol ? s->eol : input_eol(x);
 	if (x->first_eol && strcmp(x->eol, input_eol(x)) != 0)
 		said(x, "eol", NULL, SIZE_MAX, NULL, NULL, 0, NULL, 0,
-		     diag_msg(&x->msg, x->lang, "行尾已改为 %s", "line ends written as %s",
-			      !strcmp(x->eol, "\r\n") ? "CRLF" : "LF"));
+		     MSG_SAY(&x->msg, x->lang, MSG_FIXED_EOL, ARG_TEXT("eol", !strcmp(x->eol, "\r\n") ? "CRLF" : "LF")));
 }
 
 /* Notes the input's first line end, from its raw bytes. */
@@ -342,18 +346,12 @@ static void on_change(void *ctx, const struct repair_change *ch)
 	const struct column *c = &x->rs->cols[col];
 	struct buf rule = {0};
 	buf_addf(&rule, "%s.%s", c->name, check_code(ch->clears));
-	const char *shown = column_shown(c);
-	enum lang l = x->lang;
-	const char *m;
-	switch (ch->repair) {
-	case REPAIR_BLANKS: m = diag_msg(&x->msg, l, "「%s」首尾的空格已去掉", "'%s': the blanks around the value were removed", shown); break;
-	case REPAIR_WIDTH: m = diag_msg(&x->msg, l, "「%s」的全角字符已改为半角", "'%s': full-width characters were made half-width", shown); break;
-	case REPAIR_CASE: m = diag_msg(&x->msg, l, "「%s」的字母已改为大写", "'%s': the letters were made capital", shown); break;
-	case REPAIR_DATES: m = diag_msg(&x->msg, l, "「%s」已改写为 %.*s", "'%s' was written as %.*s", shown, (int)ch->new_len, ch->new); break;
-	default:
-		m = diag_msg(&x->msg, l, "「%s」已改为规范写法“%.*s”", "'%s' was replaced by the canonical \"%.*s\"", shown,
-			     (int)ch->new_len, ch->new);
-	}
+	enum msg_id id = ch->repair == REPAIR_BLANKS ? MSG_FIXED_BLANKS
+			 : ch->repair == REPAIR_WIDTH ? MSG_FIXED_WIDTH
+			 : ch->repair == REPAIR_CASE ? MSG_FIXED_CASE
+			 : ch->repair == REPAIR_DATES ? MSG_FIXED_DATES : MSG_FIXED_NAMES;
+	struct message m = MSG_SAY(&x->msg, x->lang, id, ARG_TEXT("column", column_shown(c)),
+				   ARG_TEXTN("write", ch->new, ch->new_len));
 	said(x, rule.data, x->rec, x->cell_index, c->name, ch->old, ch->old_len, ch->new, ch->new_len, m);
 	buf_free(&rule);
 }
@@ -383,9 +381,8 @@ static bool wrong_ruleset(struct fixer *x, const struct csvr_record *rec)
 		? header_best_fit(x->s->sets, (size_t)x->s->nsets, x->rs, rec) : NULL;
 	if (other)
 		refuse(x, "wrong-ruleset",
-		       diag_msg(&x->msg, x->lang, "表头不符合规则集 %s，而与规则集 %s 相符：请用 -r %s",
-				"the header does not fit rule set %s but fits rule set %s: give -r %s",
-				x->rs->id, other->id, other->id));
+		       MSG_SAY(&x->msg, x->lang, MSG_FIX_WRONG_RULESET, ARG_TEXT("ruleset", x->rs->id),
+			       ARG_TEXT("fits", other->id)));
 	return other != NULL;
 }
 
@@ -397,9 +394,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 		return;
 	if (rec->unterminated) {
 		refuse(x, "unterminated-quote",
-		       diag_msg(&x->msg, x->lang, "第 %llu 行开始的引号一直没有闭合：请先手工改正，未修复",
-				"the quote opened on line %llu is never closed: correct it by hand first; not repaired",
-				(unsigned long long)rec->line));
+		       MSG_SAY(&x->msg, x->lang, MSG_FIX_UNTERMINATED, ARG_NUM("line", rec->line)));
 		return;
 	}
 	if (!x->started)
@@ -412,9 +407,7 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 				i++;
 			said(x, "title-row", rec, SIZE_MAX, NULL, i < rec->ncells ? rec->cells[i].data : "",
 			     i < rec->ncells ? rec->cells[i].len : 0, NULL, 0,
-			     i < rec->ncells ? diag_msg(&x->msg, x->lang, "已删除标题行", "the title row was removed")
-					     : diag_msg(&x->msg, x->lang, "已删除表头上方的空行",
-							"the blank row above the header was removed"));
+			     MSG_SAY0(&x->msg, x->lang, i < rec->ncells ? MSG_FIXED_TITLE_ROW : MSG_FIXED_BLANK_ROW));
 			return;
 		}
 	} else if (!data) {
@@ -461,34 +454,29 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		if (x->s->repairs & 1u << REPAIR_TRANSCODE) {
 			const char *from = ev->encoding == CSVR_GBK ? "GBK" : "GB18030";
 			said(x, "transcode", NULL, SIZE_MAX, NULL, from, strlen(from), "UTF-8", 5,
-			     diag_msg(&x->msg, l, "已由 %s 转为 UTF-8", "transcoded from %s to UTF-8", from));
+			     MSG_SAY(&x->msg, l, MSG_FIXED_TRANSCODE, ARG_TEXT("encoding", from)));
 		} else if ((x->to_legacy = iconv_open(ev->encoding == CSVR_GBK ? "GBK" : "GB18030", "UTF-8")) ==
 			   (iconv_t)-1) {
-			refuse(x, "encoding-error", diag_msg(&x->msg, l, "本系统无法写回 GB18030，未修复",
-							     "this system cannot write GB18030 back; not repaired"));
+			refuse(x, "encoding-error", MSG_SAY0(&x->msg, l, MSG_FIX_CANNOT_ENCODE));
 		}
 		break;
 	case CSVR_EV_BAD_BYTES:
 	case CSVR_EV_TRUNCATED:
 		if (x->encoding != CSVR_UTF8) /* transcoding put U+FFFD where they were: they would be lost */
 			refuse(x, "encoding-error",
-			       diag_msg(&x->msg, l, "字节偏移 %llu 处的字节不是有效的 GB18030，改写会丢失它：请先手工改正，未修复",
-					"the bytes at offset %llu are not valid GB18030 and a copy would lose them: "
-					"correct them by hand first; not repaired", at));
+			       MSG_SAY(&x->msg, l, MSG_FIX_BAD_BYTES, ARG_NUM("offset", at)));
 		break;
 	case CSVR_EV_UTF16:
 		x->stopped_on = "utf-16";
-		refuse(x, "encoding-error", diag_msg(&x->msg, l, "文件为 UTF-16 编码：请在 Excel 中另存为“CSV UTF-8”，未修复",
-						     "the file is UTF-16: save it as \"CSV UTF-8\" in Excel; not repaired"));
+		refuse(x, "encoding-error", MSG_SAY0(&x->msg, l, MSG_FIX_UTF16));
 		break;
 	case CSVR_EV_LEGACY:
 		x->stopped_on = "gb18030";
 		refuse(x, "legacy-encoding",
-		       diag_msg(&x->msg, l, "文件声明为 UTF-8，内容却是 GB18030：请用 --encoding auto，未修复",
-				"the file was declared UTF-8 but is GB18030: give --encoding auto; not repaired"));
+		       MSG_SAY0(&x->msg, l, MSG_FIX_LEGACY));
 		break;
 	case CSVR_EV_OVERSIZED:
-		refuse(x, "cell-too-large", diag_msg(&x->msg, l, "有单元格超过 1 GiB，未修复", "a cell exceeds 1 GiB; not repaired"));
+		refuse(x, "cell-too-large", MSG_SAY0(&x->msg, l, MSG_FIX_CELL_TOO_LARGE));
 		break;
 	case CSVR_EV_NUL:
 	case CSVR_EV_UNTERMINATED: /* NUL bytes are copied as they are; an open quote is told by its record */
@@ -555,18 +543,14 @@ static bool install(struct fixer *x, const char *tmp, const char *file, const ch
 		buf_addf(&backup, "%s%s", file, s->backup);
 		bool ok = lstat(backup.data, &st) != 0 && errno == ENOENT;
 		if (!ok)
-			refuse(x, "io-error", diag_msg(&x->msg, x->lang, "备份文件 %s 已存在，未覆盖，未修复",
-						       "the backup %s exists already and is not overwritten; not repaired",
-						       backup.data));
+			refuse(x, "io-error", MSG_SAY(&x->msg, x->lang, MSG_FIX_BACKUP_EXISTS, ARG_TEXT("file", backup.data)));
 		else if (rename(file, backup.data) != 0 || rename(tmp, dest) != 0)
-			ok = false, refuse(x, "io-error", diag_msg(&x->msg, x->lang, "无法替换文件：%s", "cannot replace the file: %s",
-								   diag_strerror(errno, x->lang)));
+			ok = false, refuse(x, "io-error", MSG_SAY(&x->msg, x->lang, MSG_FIX_REPLACE, error_phrase(errno)));
 		buf_free(&backup);
 		return ok;
 	}
 	if (rename(tmp, dest) != 0) {
-		refuse(x, "io-error", diag_msg(&x->msg, x->lang, "无法写入 %s：%s", "cannot write %s: %s", dest,
-					       diag_strerror(errno, x->lang)));
+		refuse(x, "io-error", MSG_SAY(&x->msg, x->lang, MSG_FIX_WRITE, ARG_TEXT("file", dest), error_phrase(errno)));
 		return false;
 	}
 	return true;
@@ -595,7 +579,7 @@ static FILE *open_copy(const char *dest, const char *file, struct buf *tmp, int 
  * to stdout, and the message on stderr unless stdout is a terminal showing it.
  */
 static int report_refusal(const struct settings *s, const char *file, const struct ruleset *rs, const char *code,
-			  const char *message, uint64_t bytes, const char *encoding, const char *source)
+			  struct message message, uint64_t bytes, const char *encoding, const char *source)
 {
 	struct diag_options dopt = s->diag;
 	struct diag_file df;
@@ -609,7 +593,7 @@ static int report_refusal(const struct settings *s, const char *file, const stru
 	df.encoding_source = source;
 	diag_file_end(&df, 0, bytes, encoding);
 	if (!isatty(STDOUT_FILENO))
-		warnmsg("%s: %s", file, message);
+		warnmsg("%s: %s", file, message.text);
 	return EXIT_TROUBLE;
 }
 
@@ -630,7 +614,7 @@ static const char *encoding_name(enum csvr_encoding e)
 /* Repairs one file into its copy; returns its exit status. */
 static int fix_one(const struct settings *s, const char *file)
 {
-	struct buf msg = {0};
+	struct msgbuf msg = {0};
 	enum lang lang = s->diag.lang;
 	int fd = strcmp(file, "-") ? open(file, O_RDONLY) : STDIN_FILENO;
 	struct stat st;
@@ -638,30 +622,26 @@ static int fix_one(const struct settings *s, const char *file)
 		int err = fd < 0 ? errno : EISDIR;
 		if (fd >= 0)
 			close(fd);
-		int rc = report_refusal(s, file, NULL, "io-error",
-					diag_msg(&msg, lang, "无法读取文件：%s", "cannot read file: %s", diag_strerror(err, lang)),
+		int rc = report_refusal(s, file, NULL, "io-error", MSG_SAY(&msg, lang, MSG_CANNOT_OPEN, error_phrase(err)),
 					0, NULL, NULL);
-		buf_free(&msg);
+		msgbuf_free(&msg);
 		return rc;
 	}
 	const struct ruleset *rs = choose(s, file, fd);
 	char *dest = s->output ? xstrdup(s->output) : s->in_place ? xstrdup(file) : NULL;
 	if (!dest && strcmp(file, "-"))
 		dest = with_suffix(file, s->suffix);
-	const char *problem = !rs ? diag_msg(&msg, lang, "没有与文件名或表头相符的规则集，请用 -r 指定",
-					     "no rule set matches the file name or its header; name one with -r ID")
-			      : !dest ? diag_msg(&msg, lang, "标准输入的修复结果需用 -o 指定写到哪里",
-						 "the repair of standard input needs -o to say where it goes")
-			      : !s->in_place && same_file(file, dest)
-				? diag_msg(&msg, lang, "输出 %s 就是输入文件：请用 --in-place --backup", "the output %s is the input: "
-					   "give --in-place --backup", dest)
-				: NULL;
-	if (problem) {
+	struct message problem = !rs ? MSG_SAY0(&msg, lang, MSG_FIX_NO_RULESET)
+				 : !dest ? MSG_SAY0(&msg, lang, MSG_FIX_STDIN)
+				 : !s->in_place && same_file(file, dest)
+				   ? MSG_SAY(&msg, lang, MSG_FIX_OUTPUT_IS_INPUT, ARG_TEXT("file", dest))
+				   : MESSAGE_TEXT(NULL);
+	if (problem.text) {
 		if (fd != STDIN_FILENO)
 			close(fd);
 		int rc = report_refusal(s, file, rs, rs ? "io-error" : "no-ruleset", problem, 0, NULL, NULL);
 		free(dest);
-		buf_free(&msg);
+		msgbuf_free(&msg);
 		return rc;
 	}
 
@@ -673,9 +653,9 @@ static int fix_one(const struct settings *s, const char *file)
 		if (fd != STDIN_FILENO)
 			close(fd);
 		int rc = report_refusal(s, file, rs, "io-error",
-					diag_msg(&msg, lang, "无法在 %s 旁写入副本：%s", "cannot write a copy beside %s: %s", dest,
-						 diag_strerror(err, lang)), 0, NULL, NULL);
-		free(dest), buf_free(&tmp), buf_free(&msg);
+					MSG_SAY(&msg, lang, MSG_FIX_COPY_BESIDE, ARG_TEXT("file", dest), error_phrase(err)),
+					0, NULL, NULL);
+		free(dest), buf_free(&tmp), msgbuf_free(&msg);
 		return rc;
 	}
 	FILE *held = tmpfile();
@@ -696,7 +676,7 @@ static int fix_one(const struct settings *s, const char *file)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	uint64_t bytes = read_into(&x, fd, reader, &err);
 	if (err)
-		refuse(&x, "io-error", diag_msg(&msg, lang, "读取失败：%s", "read failed: %s", diag_strerror(err, lang)));
+		refuse(&x, "io-error", MSG_SAY(&msg, lang, MSG_FIX_READ, error_phrase(err)));
 	if (!x.refused_code)
 		csvr_finish(reader);
 	if (!x.started && !x.refused_code)
@@ -705,7 +685,7 @@ static int fix_one(const struct settings *s, const char *file)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (fclose(x.out) != 0 && !x.refused_code)
-		refuse(&x, "io-error", diag_msg(&msg, lang, "无法写入副本：%s", "cannot write the copy: %s", diag_strerror(errno, lang)));
+		refuse(&x, "io-error", MSG_SAY(&msg, lang, MSG_FIX_WRITE_COPY, error_phrase(errno)));
 	bool unchanged_in_place = s->in_place && df.counts[SEV_INFO] == 0;
 	if (unchanged_in_place && !x.refused_code)
 		unlink(tmp.data); /* nothing to change: the file stays as it is, with no backup */
@@ -717,7 +697,8 @@ static int fix_one(const struct settings *s, const char *file)
 	if (x.refused_code) {
 		diag_file_end(&df, 0, 0, NULL); /* its records are dropped with held: the file was not repaired */
 		fclose(held);
-		rc = report_refusal(s, file, rs, x.refused_code, x.refused.data, bytes, encoding, source);
+		rc = report_refusal(s, file, rs, x.refused_code, (struct message){x.refused.text.data, x.refused.args.len ? x.refused.args.data : NULL},
+				    bytes, encoding, source);
 	} else {
 		df.encoding_source = source;
 		df.output = dest;
@@ -728,8 +709,8 @@ static int fix_one(const struct settings *s, const char *file)
 	if (x.to_legacy != (iconv_t)-1)
 		iconv_close(x.to_legacy);
 	free(x.file_to_col);
-	buf_free(&x.line), buf_free(&x.cell), buf_free(&x.conv), buf_free(&x.msg);
-	buf_free(&x.refused), buf_free(&tmp), buf_free(&msg);
+	buf_free(&x.line), buf_free(&x.cell), buf_free(&x.conv), msgbuf_free(&x.msg);
+	msgbuf_free(&x.refused), buf_free(&tmp), msgbuf_free(&msg);
 	free(dest);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "strmap.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,10 @@ static const struct option_hint hints[] = {
 	{"color", "auto always never"}, {"fail-on", "error warning never"}, {NULL, NULL},
 };
 
+#ifndef QY_URL /* config.mk's URL: where SARIF says qy is documented */
+#define QY_URL "file:///usr/local/share/man/man7/qy-diagnostics.7"
+#endif
+
 #define SARIF_MAX_RESULTS 25000
 #define GITHUB_MAX_PER_SEVERITY 10
 
@@ -67,7 +72,7 @@ struct finding {
 
 /* One input file of the stream, its findings and its file record. */
 struct report_file {
-	char *name, *ruleset;
+	char *name, *ruleset, *county;   /* county: the file record's, when all its rows are of one */
 	struct finding *findings;
 	size_t n, cap;
 	uint64_t counts[3], records, suppressed;
@@ -83,6 +88,7 @@ struct report {
 	bool color;
 	const char *title;
 	uint64_t totals[3];
+	struct buf said;           /* a message rendered again in lang */
 };
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
@@ -118,6 +124,8 @@ static void add_record(struct report *rp, const struct record *r)
 		f->failed = f->unchecked || (r->status && strcmp(r->status, "fail") == 0);
 		if (!f->ruleset)
 			f->ruleset = dup_or_null(r->ruleset);
+		if (!f->county)
+			f->county = dup_or_null(r->county);
 		return;
 	}
 	if (r->type != REC_DIAGNOSTIC)
@@ -135,23 +143,33 @@ static void add_record(struct report *rp, const struct record *r)
 	}
 	f->findings[f->n++] = (struct finding){
 		.severity = r->severity, .rule = xstrdup(r->rule), .code = xstrdup(r->code),
-		.message = xstrdup(r->message), .column = dup_or_null(r->column), .cell = dup_or_null(r->cell),
+		.message = xstrdup(record_message(r, rp->lang, &rp->said)), .column = dup_or_null(r->column),
+		.cell = dup_or_null(r->cell),
 		.value = dup_or_null(r->value), .county = dup_or_null(r->county),
 		.expected = dup_or_null(r->expected), .plan = dup_or_null(r->plan),
 		.line = r->line, .row = r->row,
 	};
 }
 
-/* Fills in counts for files without a file record, and the totals. */
+/*
+ * Counts each file's findings as the stream holds them, and the totals, so
+ * that every table and chart agrees with qy-stat on the same stream, filtered
+ * or not; what a file record counts beyond them (held back by --max-*, or
+ * filtered out) is the file's "not shown".  A file without a file record
+ * fails when it has errors.
+ */
 static void finish_counts(struct report *rp)
 {
 	for (size_t i = 0; i < rp->nfiles; i++) {
 		struct report_file *f = &rp->files[i];
-		if (!f->has_record) {
-			for (size_t k = 0; k < f->n; k++)
-				f->counts[f->findings[k].severity]++;
+		uint64_t said = f->counts[0] + f->counts[1] + f->counts[2];
+		memset(f->counts, 0, sizeof f->counts);
+		for (size_t k = 0; k < f->n; k++)
+			f->counts[f->findings[k].severity]++;
+		if (!f->has_record)
 			f->failed = f->counts[SEV_ERROR] > 0;
-		}
+		else if (said > f->n && said - f->n > f->suppressed)
+			f->suppressed = said - f->n;
 		for (int s = 0; s < 3; s++)
 			rp->totals[s] += f->counts[s];
 	}
@@ -178,7 +196,7 @@ static struct diag as_diag(const struct finding *x)
 	d.severity = x->severity;
 	d.code = x->code;
 	d.rule = x->rule;
-	d.message = x->message;
+	d.message = MESSAGE_TEXT(x->message);
 	d.line = x->line;
 	d.row = x->row;
 	d.column = x->column;
@@ -213,12 +231,12 @@ static void report_text(const struct report *rp)
  * a link, an image, HTML, emphasis or code is backslash-escaped, so that text
  * from the stream stays text; line breaks become spaces.
  */
-static void md(const char *s)
+static void md(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		if (strchr("\\`*_[]()!<>|", *s))
-			putchar('\\');
-		putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+			putc('\\', out);
+		putc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
 	}
 }
 
@@ -244,32 +262,38 @@ static void md_code(const char *s)
 		putchar('`');
 }
 
-static void report_markdown(const struct report *rp)
+/* Writes the head of a Markdown report: its title, the totals and a table of the files. */
+static void markdown_summary(const struct report *rp, FILE *out)
 {
-	printf("# ");
-	md(rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report"));
-	printf("\n\n");
-	printf(tr(rp, "共 %zu 个文件：错误 %llu，警告 %llu，提示 %llu。\n\n", "%zu files: %llu errors, %llu warnings, %llu info.\n\n"),
-	       rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
-	       (unsigned long long)rp->totals[SEV_INFO]);
-	printf("%s\n|---|---|---:|---:|---:|---:|---|\n",
-	       tr(rp, "| 文件 | 规则集 | 记录 | 错误 | 警告 | 提示 | 结论 |", "| file | rule set | records | errors | warnings | info | result |"));
+	fprintf(out, "# ");
+	md(out, rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report"));
+	fprintf(out, "\n\n");
+	fprintf(out, tr(rp, "共 %zu 个文件：错误 %llu，警告 %llu，提示 %llu。\n\n", "%zu files: %llu errors, %llu warnings, %llu info.\n\n"),
+		rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
+		(unsigned long long)rp->totals[SEV_INFO]);
+	fprintf(out, "%s\n|---|---|---:|---:|---:|---:|---|\n",
+		tr(rp, "| 文件 | 规则集 | 记录 | 错误 | 警告 | 提示 | 结论 |", "| file | rule set | records | errors | warnings | info | result |"));
 	for (size_t i = 0; i < rp->nfiles; i++) {
 		const struct report_file *f = &rp->files[i];
-		printf("| ");
-		md(f->name);
-		printf(" | ");
-		md(f->ruleset);
-		printf(" | %llu | %llu | %llu | %llu | %s |\n", (unsigned long long)f->records,
-		       (unsigned long long)f->counts[SEV_ERROR], (unsigned long long)f->counts[SEV_WARNING],
-		       (unsigned long long)f->counts[SEV_INFO], f->failed ? tr(rp, "❌ 未通过", "❌ fail") : tr(rp, "✅ 通过", "✅ pass"));
+		fprintf(out, "| ");
+		md(out, f->name);
+		fprintf(out, " | ");
+		md(out, f->ruleset);
+		fprintf(out, " | %llu | %llu | %llu | %llu | %s |\n", (unsigned long long)f->records,
+			(unsigned long long)f->counts[SEV_ERROR], (unsigned long long)f->counts[SEV_WARNING],
+			(unsigned long long)f->counts[SEV_INFO], f->failed ? tr(rp, "❌ 未通过", "❌ fail") : tr(rp, "✅ 通过", "✅ pass"));
 	}
+}
+
+static void report_markdown(const struct report *rp)
+{
+	markdown_summary(rp, stdout);
 	for (size_t i = 0; i < rp->nfiles; i++) {
 		const struct report_file *f = &rp->files[i];
 		if (!f->n)
 			continue;
 		printf("\n## ");
-		md(f->name);
+		md(stdout, f->name);
 		printf("\n\n%s\n|---:|---|---|---|---|\n",
 		       tr(rp, "| 行 | 单元格 | 级别 | 规则 | 说明 |", "| row | cell | severity | rule | message |"));
 		for (size_t k = 0; k < f->n; k++) {
@@ -278,15 +302,16 @@ static void report_markdown(const struct report *rp)
 				printf("| %llu | ", (unsigned long long)x->row);
 			else
 				printf("|  | ");
-			md(x->cell);
+			md(stdout, x->cell);
 			printf(" | %s | ", severity_label(rp, x->severity));
 			md_code(x->rule);
 			printf(" | ");
-			md(x->message);
+			md(stdout, x->message);
 			printf(" |\n");
 		}
 		if (f->suppressed)
-			printf(tr(rp, "\n另有 %llu 条发现因 --max-* 未列出。\n", "\n%llu more findings were held back by --max-*.\n"),
+			printf(tr(rp, "\n另有 %llu 条发现不在本报告中（因 --max-* 未输出，或已筛除）。\n",
+				  "\n%llu more findings are not in this report (held back by --max-*, or filtered out).\n"),
 			       (unsigned long long)f->suppressed);
 	}
 }
@@ -323,28 +348,43 @@ static int by_county(const void *a, const void *b)
 	return strcmp(((const struct county_counts *)a)->county, ((const struct county_counts *)b)->county);
 }
 
-/* Tallies the findings by county, sorted by county code ("" first). */
+/* The tally of a county, added when new. */
+static struct county_counts *county_slot(struct strmap *index, struct county_counts **cc, size_t *count, const char *c)
+{
+	bool inserted;
+	uint64_t *slot = strmap_upsert(index, c, strlen(c), &inserted);
+	if (inserted) {
+		*cc = xrealloc(*cc, (*count + 1) * sizeof **cc);
+		memset(&(*cc)[*count], 0, sizeof **cc);
+		(*cc)[*count].county = xstrdup(c);
+		*slot = (*count)++;
+	}
+	return &(*cc)[*slot];
+}
+
+/*
+ * Tallies the findings by county, sorted by county code ("" first): a
+ * finding without a county of its own counts for its file's (as qy-stat
+ * counts it), and the county of a file record is there with 0 when its file
+ * has no findings, so a county that passed is seen to have passed.
+ */
 static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 {
 	struct strmap index;
 	struct county_counts *cc = NULL;
 	size_t count = 0;
 	strmap_init(&index);
-	for (size_t i = 0; i < rp->nfiles; i++)
+	for (size_t i = 0; i < rp->nfiles; i++) {
+		if (rp->files[i].county)
+			county_slot(&index, &cc, &count, rp->files[i].county);
 		for (size_t k = 0; k < rp->files[i].n; k++) {
 			const struct finding *x = &rp->files[i].findings[k];
-			const char *c = x->county ? x->county : "";
-			bool inserted;
-			uint64_t *slot = strmap_upsert(&index, c, strlen(c), &inserted);
-			if (inserted) {
-				cc = xrealloc(cc, (count + 1) * sizeof *cc);
-				memset(&cc[count], 0, sizeof *cc);
-				cc[count].county = xstrdup(c);
-				*slot = count++;
-			}
-			cc[*slot].n[x->severity]++;
-			cc[*slot].targets += strcmp(x->code, "target") == 0;
+			const char *county = x->county ? x->county : rp->files[i].county; /* a file-level finding: its file's */
+			struct county_counts *c = county_slot(&index, &cc, &count, county ? county : "");
+			c->n[x->severity]++;
+			c->targets += strcmp(x->code, "target") == 0;
 		}
+	}
 	strmap_free(&index);
 	sort_items(cc, count, sizeof *cc, by_county);
 	*n = count;
@@ -352,23 +392,6 @@ static struct county_counts *count_by_county(const struct report *rp, size_t *n)
 }
 
 static const char *const severity_fill[] = {"#0366d6", "#dbab09", "#d73a49"};
-
-/* The county names of the rules directory's counties table, for chart labels; NULL if absent. */
-static struct reftable *load_counties(void)
-{
-	char err[256];
-	struct buf path = {0};
-	buf_addf(&path, "%s/ref/counties.csv", ruleset_default_dir());
-	struct reftable *t = access(path.data, R_OK) == 0 ? reftable_load(path.data, err, sizeof err) : NULL;
-	buf_free(&path);
-	if (t && (reftable_column(t, "code") != 0 || t->name_col < 0)) {
-		reftable_free(t);
-		return NULL;
-	}
-	if (t)
-		reftable_index(t, 0);
-	return t;
-}
 
 /* Writes a county's chart label: its code and, when known, its name. */
 static void county_label(const struct report *rp, const struct reftable *names, const char *county)
@@ -386,7 +409,21 @@ static void county_label(const struct report *rp, const struct reftable *names, 
 	}
 }
 
-/* Draws findings by county as horizontal bars stacked by severity. */
+/* The size of a chart: narrow enough to be read unscaled on a phone (390 px), scaled down by CSS when the screen is narrower. */
+enum { CHART_WIDTH = 360, CHART_BAR_WIDTH = 300, CHART_BAR = 16, CHART_ROW = 40 };
+
+/* Opens a chart's svg element, its height h. */
+static void svg_open(const char *id, int h)
+{
+	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n",
+	       id, CHART_WIDTH, h, CHART_WIDTH, h);
+}
+
+/*
+ * Draws findings by county as bars stacked by severity, under a legend: each
+ * county's name above its bar and its total after it, a county without
+ * findings with 0 and no bar.
+ */
 static void svg_by_county(const struct report *rp, const struct county_counts *cc, size_t n,
 			  const struct reftable *names)
 {
@@ -394,33 +431,34 @@ static void svg_by_county(const struct report *rp, const struct county_counts *c
 	for (size_t i = 0; i < n; i++)
 		if (cc[i].n[0] + cc[i].n[1] + cc[i].n[2] > most)
 			most = cc[i].n[0] + cc[i].n[1] + cc[i].n[2];
-	const int left = 230, width = 520, bar = 20, gap = 8, top = 30;
-	int height = top + (int)n * (bar + gap) + 10;
-	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"by-county\" width=\"%d\" height=\"%d\" role=\"img\">\n",
-	       left + width + 60, height);
-	for (int s = SEV_ERROR, x = left; s >= SEV_INFO; s--, x += 110) {
-		printf("<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, severity_fill[s]);
-		printf("<text x=\"%d\" y=\"17\">%s</text>\n", x + 16, severity_label(rp, (enum severity)s));
+	const int top = 28;
+	svg_open("by-county", top + (int)n * CHART_ROW + 4);
+	printf("<g class=\"legend\">");
+	for (int s = SEV_ERROR, x = 0; s >= SEV_INFO; s--, x += 90) {
+		printf("<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, severity_fill[s]);
+		printf("<text x=\"%d\" y=\"15\">%s</text>", x + 16, severity_label(rp, (enum severity)s));
 	}
+	printf("</g>\n");
 	for (size_t i = 0; i < n; i++) {
-		int y = top + (int)i * (bar + gap);
-		double x = left;
-		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
+		int y = top + (int)i * CHART_ROW;
+		double x = 0;
+		printf("<text x=\"0\" y=\"%d\">", y + 12);
 		county_label(rp, names, cc[i].county);
 		printf("</text>\n");
 		for (int s = SEV_ERROR; s >= SEV_INFO; s--) {
 			if (!cc[i].n[s])
 				continue;
-			double w = (double)width * (double)cc[i].n[s] / (double)most;
-			printf("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" data-county=\"", x, y, w, bar,
-			       severity_fill[s]);
+			double w = (double)CHART_BAR_WIDTH * (double)cc[i].n[s] / (double)most;
+			printf("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" data-county=\"", x, y + 17, w,
+			       CHART_BAR, severity_fill[s]);
 			xml(cc[i].county);
 			printf("\" data-severity=\"%s\" data-count=\"%llu\"><title>%llu</title></rect>\n", severity_name((enum severity)s),
 			       (unsigned long long)cc[i].n[s], (unsigned long long)cc[i].n[s]);
 			x += w;
 		}
-		printf("<text x=\"%.1f\" y=\"%d\">%llu</text>\n", x + 6, y + 15,
-		       (unsigned long long)(cc[i].n[0] + cc[i].n[1] + cc[i].n[2]));
+		printf("<text x=\"%.1f\" y=\"%d\" class=\"total\" data-county=\"", x + 4, y + 30);
+		xml(cc[i].county);
+		printf("\">%llu</text>\n", (unsigned long long)(cc[i].n[0] + cc[i].n[1] + cc[i].n[2]));
 	}
 	printf("</svg>\n");
 }
@@ -439,21 +477,20 @@ static void svg_targets(const struct report *rp, const struct county_counts *cc,
 		printf("<p>%s</p>\n", tr(rp, "没有关于规划目标的发现。", "No findings about plan targets."));
 		return;
 	}
-	const int left = 230, width = 520, bar = 20, gap = 8;
-	printf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"targets\" width=\"%d\" height=\"%d\" role=\"img\">\n",
-	       left + width + 60, (int)shown * (bar + gap) + 10);
+	svg_open("targets", (int)shown * CHART_ROW + 4);
 	int row = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!cc[i].targets)
 			continue;
-		int y = 4 + row++ * (bar + gap);
-		double w = (double)width * (double)cc[i].targets / (double)most;
-		printf("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 15);
+		int y = row++ * CHART_ROW;
+		double w = (double)CHART_BAR_WIDTH * (double)cc[i].targets / (double)most;
+		printf("<text x=\"0\" y=\"%d\">", y + 12);
 		county_label(rp, names, cc[i].county);
-		printf("</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#6f42c1\" data-county=\"", left, y, w, bar);
+		printf("</text><rect x=\"0\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#6f42c1\" data-county=\"", y + 17, w,
+		       CHART_BAR);
 		xml(cc[i].county);
 		printf("\" data-targets=\"%llu\"/><text x=\"%.1f\" y=\"%d\">%llu</text>\n", (unsigned long long)cc[i].targets,
-		       left + w + 6, y + 15, (unsigned long long)cc[i].targets);
+		       w + 4, y + 30, (unsigned long long)cc[i].targets);
 	}
 	printf("</svg>\n");
 }
@@ -461,30 +498,150 @@ static void svg_targets(const struct report *rp, const struct county_counts *cc,
 static const char html_style[] =
 	"body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;color:#24292e}"
 	"table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #d1d5da;padding:4px 8px;text-align:left;vertical-align:top}"
-	"th{background:#f6f8fa;cursor:pointer}td.n{text-align:right}.error{color:#d73a49}.warning{color:#b08800}.info{color:#0366d6}"
-	".chart text{font-size:13px;fill:#24292e}.fail{color:#d73a49;font-weight:bold}.pass{color:#28a745;font-weight:bold}";
+	"th{background:#f6f8fa}table.sortable th{cursor:pointer}td.n{text-align:right}"
+	".error{color:#d73a49}.warning{color:#b08800}.info{color:#0366d6}.wide{overflow-x:auto}"
+	".chart{max-width:100%;height:auto}.chart text{font-size:13px;fill:#24292e}"
+	".fail{color:#d73a49;font-weight:bold}.pass{color:#28a745;font-weight:bold}"
+	"@media (max-width:600px){body{margin:.5em}}";
 
+/* Sorting is the one thing that needs JavaScript: a header sorts the rows of its own table by its own column. */
 static const char html_script[] =
 	"//<![CDATA[\n"
-	"document.querySelectorAll('table.sortable th').forEach(function (th, col) {\n"
+	"document.querySelectorAll('table.sortable th').forEach(function (th) {\n"
 	"  th.addEventListener('click', function () {\n"
-	"    var body = th.closest('table').tBodies[0], rows = Array.prototype.slice.call(body.rows);\n"
+	"    var col = th.cellIndex, body = th.closest('table').tBodies[0], rows = Array.prototype.slice.call(body.rows);\n"
 	"    var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir === 1 ? 'asc' : 'desc';\n"
 	"    rows.sort(function (a, b) {\n"
-	"      var x = a.cells[col].textContent, y = b.cells[col].textContent, nx = parseFloat(x), ny = parseFloat(y);\n"
-	"      return dir * (isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny);\n"
+	"      var x = a.cells[col].textContent, y = b.cells[col].textContent, nx = Number(x), ny = Number(y);\n"
+	"      return dir * (x === '' || y === '' || isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny);\n"
 	"    });\n"
 	"    rows.forEach(function (r) { body.appendChild(r); });\n"
 	"  });\n"
 	"});\n"
 	"//]]>\n";
 
+/* True for a 核实性 finding: a plausibility pattern or a repeated row, which the county is asked to verify. */
+static bool is_integrity(const struct finding *x)
+{
+	return strcmp(x->code, "integrity") == 0 || strcmp(x->code, "duplicate-row") == 0;
+}
+
+/* Writes the head of a sortable table of findings, with a file column when there are several files. */
+static void html_findings_head(const struct report *rp, bool with_file)
+{
+	printf("<div class=\"wide\"><table class=\"sortable\"><thead><tr>");
+	if (with_file)
+		printf("<th>%s</th>", tr(rp, "文件", "file"));
+	printf("<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+	       tr(rp, "行", "row"), tr(rp, "单元格", "cell"), tr(rp, "级别", "severity"), tr(rp, "规则", "rule"),
+	       tr(rp, "说明", "message"), tr(rp, "单元格内容", "value"));
+}
+
+/* Writes one finding as a table row; file is its file when the table has a file column, else NULL. */
+static void html_finding(const struct report *rp, const char *file, const struct finding *x)
+{
+	printf("<tr>");
+	if (file) {
+		printf("<td>");
+		xml(file);
+		printf("</td>");
+	}
+	printf("<td class=\"n\">");
+	if (x->row)
+		printf("%llu", (unsigned long long)x->row);
+	printf("</td><td>");
+	xml(x->cell);
+	printf("</td><td class=\"%s\">%s</td><td>", severity_name(x->severity), severity_label(rp, x->severity));
+	xml(x->rule);
+	printf("</td><td>");
+	xml(x->message);
+	printf("</td><td>");
+	xml(x->value);
+	printf("</td></tr>\n");
+}
+
+/* A rule and how many findings it has. */
+struct rule_count {
+	const char *rule;
+	uint64_t n;
+};
+
+/* Most findings first, then by rule id. */
+static int by_count_then_rule(const void *a, const void *b)
+{
+	const struct rule_count *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->rule, y->rule);
+}
+
+/*
+ * Writes the 核实性 findings in a section of their own, one table per rule
+ * (each rule is one pattern: a stuck run, a spike, a copied series, heaping
+ * under a limit, a repeated row), most frequent first, after a word on what
+ * they are and what the county is to do.
+ */
+static void html_integrity(const struct report *rp)
+{
+	struct strmap index;
+	struct rule_count *rules = NULL;
+	size_t nrules = 0;
+	strmap_init(&index);
+	for (size_t i = 0; i < rp->nfiles; i++)
+		for (size_t k = 0; k < rp->files[i].n; k++) {
+			const struct finding *x = &rp->files[i].findings[k];
+			if (!is_integrity(x))
+				continue;
+			bool inserted;
+			uint64_t *slot = strmap_upsert(&index, x->rule, strlen(x->rule), &inserted);
+			if (inserted) {
+				rules = xrealloc(rules, (nrules + 1) * sizeof *rules);
+				rules[nrules].rule = x->rule;
+				rules[nrules].n = 0;
+				*slot = nrules++;
+			}
+			rules[*slot].n++;
+		}
+	printf("<h2 id=\"integrity\">%s</h2>\n", tr(rp, "数据核实（核实性发现）", "Data to verify (integrity findings)"));
+	if (!nrules) {
+		printf("<p>%s</p>\n", tr(rp, "没有核实性发现：没有看到卡值、突变、复制的数据、限值下的堆积或重复行。",
+					 "No integrity findings: no stuck values, spikes, copied data, values heaped under a limit or repeated rows were seen."));
+		strmap_free(&index);
+		return;
+	}
+	printf("<p>%s</p>\n",
+	       tr(rp, "这些发现不是格式、范围或一致性错误，而是数据呈现出不合常理的模式：连续多日相同的数值（仪器卡值或手工填写）、"
+		      "远高于本站当月中位数的突变、两个站点或两个时期完全相同的数据、集中在限值之下的数值、整行重复。"
+		      "它们是警告而非错误：请区县逐条核实，确有其事的说明原因，录入有误的改正后重新报送。",
+		      "These findings are not format, range or consistency errors but patterns in the data that are hard to believe: the same "
+		      "value day after day (a stuck analyser or typed-in figures), a spike far above the station's monthly median, two "
+		      "stations or two periods with identical data, values heaped just under a limit, a row repeated whole. They are "
+		      "warnings, not errors: the county is to verify each one, explain what is real and correct and resend what is not."));
+	sort_items(rules, nrules, sizeof *rules, by_count_then_rule);
+	for (size_t g = 0; g < nrules; g++) {
+		printf("<h3>");
+		xml(rules[g].rule);
+		printf(" <span class=\"warning\">%llu</span></h3>\n", (unsigned long long)rules[g].n);
+		html_findings_head(rp, true);
+		for (size_t i = 0; i < rp->nfiles; i++)
+			for (size_t k = 0; k < rp->files[i].n; k++) {
+				const struct finding *x = &rp->files[i].findings[k];
+				if (is_integrity(x) && strcmp(x->rule, rules[g].rule) == 0)
+					html_finding(rp, rp->files[i].name, x);
+			}
+		printf("</tbody></table></div>\n");
+	}
+	free(rules);
+	strmap_free(&index);
+}
+
 static void report_html(const struct report *rp)
 {
 	const char *title = rp->title ? rp->title : tr(rp, "qy 检查报告", "qy check report");
 	size_t ncounties;
 	struct county_counts *cc = count_by_county(rp, &ncounties);
-	printf("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>",
+	printf("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
 	       zh(rp) ? "zh-CN" : "en");
 	xml(title);
 	printf("</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", html_style);
@@ -494,7 +651,7 @@ static void report_html(const struct report *rp)
 		  "%zu files: <span class=\"error\">%llu errors</span>, <span class=\"warning\">%llu warnings</span>, <span class=\"info\">%llu info</span>."),
 	       rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
 	       (unsigned long long)rp->totals[SEV_INFO]);
-	printf("</p>\n<table class=\"sortable\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+	printf("</p>\n<div class=\"wide\"><table class=\"sortable\" id=\"files\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
 	       tr(rp, "文件", "file"), tr(rp, "规则集", "rule set"), tr(rp, "记录", "records"), tr(rp, "错误", "errors"),
 	       tr(rp, "警告", "warnings"), tr(rp, "提示", "info"), tr(rp, "结论", "result"));
 	for (size_t i = 0; i < rp->nfiles; i++) {
@@ -508,40 +665,37 @@ static void report_html(const struct report *rp)
 		       (unsigned long long)f->counts[SEV_WARNING], (unsigned long long)f->counts[SEV_INFO],
 		       f->failed ? "fail" : "pass", f->failed ? tr(rp, "未通过", "fail") : tr(rp, "通过", "pass"));
 	}
-	printf("</tbody></table>\n<h2>%s</h2>\n", tr(rp, "按区县和级别的发现", "Findings by county and severity"));
-	struct reftable *names = load_counties();
+	printf("</tbody></table></div>\n<h2>%s</h2>\n", tr(rp, "按区县和级别的发现", "Findings by county and severity"));
+	struct reftable *names = ruleset_counties(NULL);
 	svg_by_county(rp, cc, ncounties, names);
 	printf("<h2>%s</h2>\n", tr(rp, "未达到或落后于序时进度的规划目标（按区县）", "Plan targets not met or behind schedule, by county"));
 	svg_targets(rp, cc, ncounties, names);
 	reftable_free(names);
+	html_integrity(rp);
 	for (size_t i = 0; i < rp->nfiles; i++) {
 		const struct report_file *f = &rp->files[i];
+		size_t integrity = 0;
+		for (size_t k = 0; k < f->n; k++)
+			integrity += is_integrity(&f->findings[k]);
 		printf("<h2 id=\"file-%zu\">", i);
 		xml(f->name);
 		printf("</h2>\n");
-		if (!f->n) {
+		if (!f->n && !f->suppressed)
 			printf("<p class=\"pass\">%s</p>\n", tr(rp, "没有发现。", "No findings."));
+		if (integrity)
+			printf(tr(rp, "<p>另有 %zu 条核实性发现，见<a href=\"#integrity\">数据核实</a>一节。</p>\n",
+				  "<p>%zu integrity findings more are in <a href=\"#integrity\">Data to verify</a>.</p>\n"), integrity);
+		if (f->suppressed)
+			printf(tr(rp, "<p>另有 %llu 条发现不在本报告中（因 --max-* 未输出，或已筛除）。</p>\n",
+				  "<p>%llu more findings are not in this report (held back by --max-*, or filtered out).</p>\n"),
+			       (unsigned long long)f->suppressed);
+		if (f->n == integrity)
 			continue;
-		}
-		printf("<table class=\"sortable\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
-		       tr(rp, "行", "row"), tr(rp, "单元格", "cell"), tr(rp, "级别", "severity"), tr(rp, "规则", "rule"),
-		       tr(rp, "说明", "message"), tr(rp, "单元格内容", "value"));
-		for (size_t k = 0; k < f->n; k++) {
-			const struct finding *x = &f->findings[k];
-			printf("<tr><td class=\"n\">");
-			if (x->row)
-				printf("%llu", (unsigned long long)x->row);
-			printf("</td><td>");
-			xml(x->cell);
-			printf("</td><td class=\"%s\">%s</td><td>", severity_name(x->severity), severity_label(rp, x->severity));
-			xml(x->rule);
-			printf("</td><td>");
-			xml(x->message);
-			printf("</td><td>");
-			xml(x->value);
-			printf("</td></tr>\n");
-		}
-		printf("</tbody></table>\n");
+		html_findings_head(rp, false);
+		for (size_t k = 0; k < f->n; k++)
+			if (!is_integrity(&f->findings[k]))
+				html_finding(rp, NULL, &f->findings[k]);
+		printf("</tbody></table></div>\n");
 	}
 	printf("<script>\n%s</script>\n</body>\n</html>\n", html_script);
 	for (size_t i = 0; i < ncounties; i++)
@@ -656,18 +810,23 @@ static const char *sarif_level(enum severity s)
 }
 
 /*
- * Appends a file name as a URI reference: unreserved bytes and '/' kept, the
- * rest %XX.  A Windows path reads the same wherever the stream is rendered:
- * its '\' are '/', and one with a drive letter is a file URI (file:///C:/…).
+ * Appends a file name as a URI: unreserved bytes and '/' kept, the rest %XX.
+ * An absolute path is a file URI (file:///data/a.csv), a Windows one too
+ * (file:///C:/…), with its '\\' as '/'; a relative one is a relative
+ * reference, which the result resolves against %SRCROOT%.  Returns whether
+ * it is relative.
  */
-static void uri(struct buf *b, const char *s)
+static bool uri(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	bool drive = ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && s[1] == ':' &&
 		     (s[2] == '\\' || s[2] == '/');
+	bool absolute = drive || s[0] == '/';
 	if (drive) {
 		buf_addf(b, "file:///%c:", s[0]);
 		s += 2;
+	} else if (absolute) {
+		buf_adds(b, "file://");
 	}
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '\\')
@@ -678,6 +837,7 @@ static void uri(struct buf *b, const char *s)
 		else
 			buf_addf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 	}
+	return !absolute;
 }
 
 /* Appends "key":"text" with the text escaped. */
@@ -747,7 +907,9 @@ static void report_sarif(const struct report *rp)
 	buf_adds(&rules, "]");
 
 	buf_adds(&o, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{");
-	buf_addf(&o, "\"tool\":{\"driver\":{\"name\":\"qy-check\",\"version\":\"%s\",\"rules\":", QY_VERSION);
+	buf_addf(&o, "\"tool\":{\"driver\":{\"name\":\"qy-check\",\"version\":\"%s\",\"informationUri\":", QY_VERSION);
+	jsonw_string(&o, QY_URL, strlen(QY_URL));
+	buf_adds(&o, ",\"rules\":");
 	buf_add(&o, rules.data, rules.len);
 	buf_adds(&o, "}},\"invocations\":[{\"executionSuccessful\":true");
 	if (kept < total) {
@@ -774,8 +936,10 @@ static void report_sarif(const struct report *rp)
 				 x->value ? "\"" : "");
 		json_text(&o, "text", msg.data);
 		buf_adds(&o, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"");
-		uri(&o, all[i].file->name);
-		buf_adds(&o, "\"}");
+		if (uri(&o, all[i].file->name))
+			buf_adds(&o, "\",\"uriBaseId\":\"%SRCROOT%\"}");
+		else
+			buf_adds(&o, "\"}");
 		/* findings about a whole file or group point at its first line */
 		buf_addf(&o, ",\"region\":{\"startLine\":%llu}", (unsigned long long)(x->line ? x->line : 1));
 		buf_adds(&o, "}}]}");
@@ -808,17 +972,48 @@ static void gh(const char *s, bool property)
 	}
 }
 
+/* The job summary file GitHub names in GITHUB_STEP_SUMMARY, opened to append; NULL when there is none (or it cannot be opened, said on stderr). */
+static FILE *github_step_summary_open(void)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	FILE *out = path && *path ? fopen(path, "a") : NULL;
+	if (path && *path && !out)
+		warnmsg("GITHUB_STEP_SUMMARY: %s: %s", path, strerror(errno));
+	return out;
+}
+
+/* Writes the run's summary in Markdown to the job summary, and closes it. */
+static void github_step_summary(const struct report *rp, const uint64_t more[3], FILE *out)
+{
+	markdown_summary(rp, out);
+	if (more[0] + more[1] + more[2])
+		fprintf(out, tr(rp, "\n另有错误 %llu、警告 %llu、提示 %llu 条未作为注释显示（GitHub 每级最多显示 10 条），完整列表见诊断流。\n",
+				"\n%llu more errors, %llu more warnings and %llu more notices are not shown as annotations (GitHub shows 10 of each); the full list is in the diagnostic stream.\n"),
+			(unsigned long long)more[SEV_ERROR], (unsigned long long)more[SEV_WARNING], (unsigned long long)more[SEV_INFO]);
+	if (fclose(out) != 0)
+		warnmsg("GITHUB_STEP_SUMMARY: %s", strerror(errno));
+}
+
+/*
+ * Writes workflow commands: GitHub shows at most 10 annotations of each
+ * level a step, so at most 10 of each are written, the summary among them:
+ * it goes to the job summary when GITHUB_STEP_SUMMARY is set, and is
+ * otherwise one ::notice, for which one notice fewer is shown.
+ */
 static void report_github(const struct report *rp)
 {
 	static const char *const commands[] = {"notice", "warning", "error"};
-	uint64_t shown[3] = {0}, more[3] = {0};
+	uint64_t shown[3] = {0}, more[3] = {0}, room[3] = {GITHUB_MAX_PER_SEVERITY, GITHUB_MAX_PER_SEVERITY, GITHUB_MAX_PER_SEVERITY};
+	FILE *summary = github_step_summary_open();
+	if (!summary)
+		room[SEV_INFO]--;
 	for (int s = SEV_ERROR; s >= SEV_INFO; s--)
 		for (size_t i = 0; i < rp->nfiles; i++)
 			for (size_t k = 0; k < rp->files[i].n; k++) {
 				const struct finding *x = &rp->files[i].findings[k];
 				if ((int)x->severity != s)
 					continue;
-				if (shown[s] == GITHUB_MAX_PER_SEVERITY) {
+				if (shown[s] == room[s]) {
 					more[s]++;
 					continue;
 				}
@@ -838,12 +1033,17 @@ static void report_github(const struct report *rp)
 				}
 				putchar('\n');
 			}
+	if (summary) {
+		github_step_summary(rp, more, summary);
+		return;
+	}
+	printf("::notice title=qy::%zu files: %llu errors, %llu warnings, %llu info", rp->nfiles,
+	       (unsigned long long)rp->totals[SEV_ERROR], (unsigned long long)rp->totals[SEV_WARNING],
+	       (unsigned long long)rp->totals[SEV_INFO]);
 	if (more[0] + more[1] + more[2])
-		printf("::notice title=qy::%llu more errors, %llu more warnings and %llu more notices are not shown (GitHub shows 10 of each); see the full report\n",
+		printf("; %llu more errors, %llu more warnings and %llu more notices are not shown (GitHub shows 10 of each): see the full report",
 		       (unsigned long long)more[SEV_ERROR], (unsigned long long)more[SEV_WARNING], (unsigned long long)more[SEV_INFO]);
-	printf("::%s title=qy::%zu files: %llu errors, %llu warnings, %llu info\n",
-	       rp->totals[SEV_ERROR] ? "error" : "notice", rp->nfiles, (unsigned long long)rp->totals[SEV_ERROR],
-	       (unsigned long long)rp->totals[SEV_WARNING], (unsigned long long)rp->totals[SEV_INFO]);
+	putchar('\n');
 }
 
 static void free_report(struct report *rp)
@@ -855,10 +1055,11 @@ static void free_report(struct report *rp)
 			free(x->rule), free(x->code), free(x->message), free(x->column), free(x->cell);
 			free(x->value), free(x->county), free(x->expected), free(x->plan);
 		}
-		free(f->findings), free(f->name), free(f->ruleset);
+		free(f->findings), free(f->name), free(f->ruleset), free(f->county);
 	}
 	free(rp->files);
 	strmap_free(&rp->index);
+	buf_free(&rp->said);
 }
 
 int main(int argc, char **argv)

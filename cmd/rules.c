@@ -49,18 +49,22 @@ static const char usage_text[] =
 	"                       (default: 64M)\n"
 	"      --json           list and show as JSON\n"
 	"      --ids            list only the rule set ids, one a line\n"
+	"      --rule-ids       list every rule id (ruleset/rule) of every rule set, one a line\n"
+	"      --counties       list the county codes and names, a tab between, one a line\n"
 	"      --lang LANG      zh or en (default from LANG)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
 	"\n"
 	"Exit status: 0 fine, 2 usage error or unknown rule set, 3 a rule set is invalid.\n";
 
-enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_IDS, OPT_LANG };
+enum { OPT_RULES_DIR = 256, OPT_JSON, OPT_IDS, OPT_RULE_IDS, OPT_COUNTIES, OPT_LANG };
 
 static const struct option long_options[] = {
 	{"rules-dir", required_argument, NULL, OPT_RULES_DIR},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"ids", no_argument, NULL, OPT_IDS},
+	{"rule-ids", no_argument, NULL, OPT_RULE_IDS},
+	{"counties", no_argument, NULL, OPT_COUNTIES},
 	{"lang", required_argument, NULL, OPT_LANG},
 	CLI_RULE_FILE_OPTIONS,
 	CLI_STANDARD_OPTIONS,
@@ -72,7 +76,7 @@ static const struct option_hint hints[] = {
 };
 
 static const char *rules_dir;
-static bool json, ids_only;
+static bool json, ids_only, rule_ids, counties;
 static enum lang lang;
 
 /* Picks the text of the chosen language, falling back to the other. */
@@ -116,8 +120,54 @@ static void json_field(struct buf *b, const char *key, const char *value)
 	jsonw_string(b, value, strlen(value));
 }
 
+/* True when a built-in check applies to a column: it can give a finding. */
+static bool check_applies(const struct column *c, enum check k)
+{
+	switch (k) {
+	case CHK_REQUIRED: return c->required;
+	case CHK_CHECK_DIGIT: return c->type == TYPE_USCC || c->type == TYPE_PERMIT;
+	case CHK_RANGE: return c->has_min || c->has_max;
+	case CHK_LENGTH: return c->min_length >= 0 || c->max_length >= 0;
+	case CHK_PATTERN: return c->pattern_src != NULL;
+	case CHK_ENUM: return c->nenum > 0;
+	case CHK_REFERENCE: case CHK_ALIAS: return c->ref != NULL;
+	default: return true;
+	}
+}
+
+/* Prints every rule id of a rule set that a finding can carry and explain takes, one a line. */
+static void print_rule_ids(const struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		printf("%s/%s\n", rs->id, rs->row_rules[i].id);
+	for (size_t i = 0; i < rs->naggregates; i++)
+		printf("%s/%s\n", rs->id, rs->aggregates[i].id);
+	for (size_t i = 0; i < rs->ncoverage; i++)
+		printf("%s/%s\n", rs->id, rs->coverage[i].id);
+	for (size_t i = 0; i < rs->nunique; i++)
+		printf("%s/%s%s\n", rs->id, rs->uniques[i].id, rs->uniques[i].whole_row ? "" : ".unique");
+	for (size_t i = 0; i < rs->ncols; i++)
+		for (int k = 0; k < CHK_COUNT; k++)
+			if (check_applies(&rs->cols[i], (enum check)k))
+				printf("%s/%s.%s\n", rs->id, rs->cols[i].name, check_code((enum check)k));
+}
+
+/* Prints the county codes and names of the rules directory, a tab between (for completion). */
+static int print_counties(void)
+{
+	struct reftable *t = ruleset_counties(rules_dir);
+	if (!t)
+		die(EXIT_TROUBLE, "no county table (ref/counties.csv with code and name) in the rules directory");
+	for (size_t r = 0; r < t->nrows; r++)
+		printf("%s\t%s\n", reftable_cell(t, r, 0), reftable_cell(t, r, t->name_col));
+	reftable_free(t);
+	return EXIT_PASS;
+}
+
 static int cmd_list(void)
 {
+	if (counties)
+		return print_counties();
 	struct ruleset **sets;
 	int n = load_all(&sets);
 	struct table *t = table_new(4);
@@ -128,6 +178,10 @@ static int cmd_list(void)
 		const struct ruleset *rs = sets[i];
 		if (ids_only) {
 			puts(rs->id);
+			continue;
+		}
+		if (rule_ids) {
+			print_rule_ids(rs);
 			continue;
 		}
 		if (json) {
@@ -145,7 +199,7 @@ static int cmd_list(void)
 		const char *row[] = {rs->id, in_lang(rs->title_zh, rs->title_en), rs->version, rs->path};
 		table_add(t, row);
 	}
-	if (!json && !ids_only)
+	if (!json && !ids_only && !rule_ids)
 		table_print(t, stdout, true);
 	table_free(t);
 	free_all(sets, n);
@@ -723,6 +777,8 @@ int main(int argc, char **argv)
 		case OPT_RULES_DIR: rules_dir = optarg; break;
 		case OPT_JSON: json = true; break;
 		case OPT_IDS: ids_only = true; break;
+		case OPT_RULE_IDS: rule_ids = true; break;
+		case OPT_COUNTIES: counties = true; break;
 		case OPT_LANG: lang = cli_lang(optarg); break;
 		default:
 			if (!cli_rule_file_option(c, optarg))

@@ -7,6 +7,10 @@
  * county and column (default: severity) and prints a count per group and a
  * total, as a table aligned by display width, JSON or CSV.  Grouping by
  * file lists the files that passed too, with zero, from their file records.
+ * A finding without a county of its own is counted for its file's county,
+ * from the file record that follows it (the county of all the file's rows),
+ * and grouping by county lists every county a file record names, with zero
+ * when none of its findings is in the stream.
  */
 #include "cli.h"
 #include "diag.h"
@@ -72,8 +76,8 @@ struct stats {
 static const char *field_value(const struct record *r, enum field f, char *tmp, size_t size)
 {
 	const char *v = NULL;
-	if (r->type == REC_FILE && f != F_FILE && f != F_RULESET)
-		return ""; /* a file record knows its file and rule set only */
+	if (r->type == REC_FILE && f != F_FILE && f != F_RULESET && f != F_COUNTY)
+		return ""; /* a file record knows its file, rule set and county only */
 	switch (f) {
 	case F_SEVERITY: v = severity_name(r->severity); break;
 	case F_CODE: v = r->code; break;
@@ -86,18 +90,19 @@ static const char *field_value(const struct record *r, enum field f, char *tmp, 
 	return v ? v : "";
 }
 
-/* Finds or adds the group of a record's key values; returns it. */
-static struct group *group_of(struct stats *st, const struct record *r)
+/* The key values of a record, by st->by; a rule set's is copied into ruleset (it lives in a reused buffer). */
+static void key_values(const struct stats *st, const struct record *r, const char *vals[MAX_BY], char *ruleset, size_t size)
+{
+	for (int i = 0; i < st->nby; i++)
+		vals[i] = field_value(r, st->by[i], ruleset, size);
+}
+
+/* Finds or adds the group of key values; returns it. */
+static struct group *group_of_values(struct stats *st, const char *const vals[MAX_BY])
 {
 	struct buf key = {0};
-	char tmp[256];
-	const char *vals[MAX_BY];
-	for (int i = 0; i < st->nby; i++) {
-		vals[i] = field_value(r, st->by[i], tmp, sizeof tmp);
+	for (int i = 0; i < st->nby; i++)
 		buf_add(&key, vals[i], strlen(vals[i]) + 1);
-		if (st->by[i] == F_RULESET)
-			vals[i] = NULL; /* tmp is reused: copy below from the key */
-	}
 	bool inserted;
 	uint64_t *slot = strmap_upsert(&st->index, key.data, key.len, &inserted);
 	if (inserted) {
@@ -114,6 +119,64 @@ static struct group *group_of(struct stats *st, const struct record *r)
 	}
 	buf_free(&key);
 	return &st->groups[*slot];
+}
+
+/* Finds or adds the group of a record's key values; returns it. */
+static struct group *group_of(struct stats *st, const struct record *r)
+{
+	char tmp[256];
+	const char *vals[MAX_BY];
+	key_values(st, r, vals, tmp, sizeof tmp);
+	return group_of_values(st, vals);
+}
+
+/* A finding without a county, waiting for its file record to say the file's county. */
+struct pending {
+	char *file;
+	char *vals[MAX_BY];
+};
+
+/* The findings waiting for their file's county, in stream order. */
+struct waiting {
+	struct pending *items;
+	size_t n, cap;
+};
+
+/* Holds a county-less finding until the county of its file is known. */
+static void wait_for_county(struct waiting *w, const struct stats *st, const struct record *r)
+{
+	char tmp[256];
+	const char *vals[MAX_BY];
+	key_values(st, r, vals, tmp, sizeof tmp);
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		w->items = xrealloc(w->items, w->cap * sizeof *w->items);
+	}
+	struct pending *p = &w->items[w->n++];
+	p->file = xstrdup(r->file);
+	for (int i = 0; i < st->nby; i++)
+		p->vals[i] = xstrdup(vals[i]);
+}
+
+/* Counts the waiting findings of file (all of them when NULL) for county ("" when none). */
+static void count_waiting(struct waiting *w, struct stats *st, const char *file, const char *county)
+{
+	size_t left = 0;
+	for (size_t k = 0; k < w->n; k++) {
+		struct pending *p = &w->items[k];
+		if (file && strcmp(p->file, file) != 0) {
+			w->items[left++] = *p;
+			continue;
+		}
+		const char *vals[MAX_BY];
+		for (int i = 0; i < st->nby; i++)
+			vals[i] = st->by[i] == F_COUNTY ? county : p->vals[i];
+		group_of_values(st, vals)->count++;
+		for (int i = 0; i < st->nby; i++)
+			free(p->vals[i]);
+		free(p->file);
+	}
+	w->n = left;
 }
 
 static const struct stats *sort_target;
@@ -273,9 +336,12 @@ int main(int argc, char **argv)
 	}
 	if (json && csv)
 		cli_usage_error("give --json or --csv, not both");
-	bool by_file = false;
-	for (int i = 0; i < st.nby; i++)
+	bool by_file = false, by_county = false;
+	for (int i = 0; i < st.nby; i++) {
 		by_file = by_file || st.by[i] == F_FILE;
+		by_county = by_county || st.by[i] == F_COUNTY;
+	}
+	struct waiting waiting = {0};
 	strmap_init(&st.index);
 	struct stream in;
 	struct record r;
@@ -283,15 +349,22 @@ int main(int argc, char **argv)
 	stream_open(&in, argv + optind, argc - optind, lenient);
 	while ((got = stream_next(&in, &r)) > 0) {
 		if (r.type == REC_DIAGNOSTIC) {
-			group_of(&st, &r)->count++;
+			if (by_county && !r.county)
+				wait_for_county(&waiting, &st, &r);
+			else
+				group_of(&st, &r)->count++;
 			st.total++;
 		} else if (r.type == REC_FILE) {
 			st.files++;
 			st.suppressed += r.suppressed;
-			if (by_file && !r.counts[0] && !r.counts[1] && !r.counts[2])
-				group_of(&st, &r); /* a file that passed: a row of zero */
+			if (by_county)
+				count_waiting(&waiting, &st, r.file, r.county ? r.county : "");
+			if ((by_county && r.county) || (by_file && !r.counts[0] && !r.counts[1] && !r.counts[2]))
+				group_of(&st, &r); /* a county of the stream, a file that passed: a row, of zero if need be */
 		}
 	}
+	count_waiting(&waiting, &st, NULL, "");
+	free(waiting.items);
 	stream_close(&in);
 	if (got < 0)
 		return EXIT_TROUBLE;

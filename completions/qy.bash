@@ -3,15 +3,39 @@
 # no option of its own and cannot drift from the commands.
 # shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)) is how completions are written
 
-# Prints the candidate values of an option's hint: words, rule-set ids, files.
+# Offers words ($1) for $2; after a comma (a list such as --by county,), the
+# words not yet in the list, each after what is typed up to the last comma.
+_qy_words() {
+	local cur=$2 head="" w
+	local -a left=()
+	if [[ $cur == *,* ]]; then
+		head=${cur%,*},
+	fi
+	for w in $1; do
+		[[ ,$head == *,"$w",* ]] || left+=("$head$w")
+	done
+	COMPREPLY=($(compgen -W "${left[*]}" -- "$cur"))
+}
+
+# Prints the candidate values of an option's hint: words, rule-set ids, county codes,
+# the sheets of the workbooks named, files.
 _qy_values() {
 	local hint=$1 cur=$2
 	case $hint in
 	RULESET) COMPREPLY=($(compgen -W "$(qy-rules list --ids 2>/dev/null)" -- "$cur")) ;;
+	COUNTY) _qy_words "$(qy-rules list --counties 2>/dev/null | cut -f1)" "$cur" ;;
+	SHEET) # the sheets of the workbooks on the command line
+		local w IFS=$'\n'
+		local -a books=()
+		for w in "${COMP_WORDS[@]}"; do
+			case ${w,,} in *.xlsx | *.xlsm | *.xls) books+=("$w") ;; esac
+		done
+		COMPREPLY=($(compgen -W "$(qy-check --list-sheets "${books[@]}" 2>/dev/null)" -- "$cur"))
+		;;
 	FILE) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	DIR) COMPREPLY=($(compgen -d -- "$cur")) ;;
 	'') COMPREPLY=() ;;
-	*) COMPREPLY=($(compgen -W "$hint" -- "$cur")) ;;
+	*) _qy_words "$hint" "$cur" ;;
 	esac
 }
 
@@ -52,6 +76,7 @@ _qy_command() {
 		case $sub in
 		"") COMPREPLY=($(compgen -W "list show lint explain check-functions" -- "$cur")) ;;
 		show) COMPREPLY=($(compgen -W "$(qy-rules list --ids 2>/dev/null)" -- "$cur")) ;;
+		explain) COMPREPLY=($(compgen -W "$(qy-rules list --rule-ids 2>/dev/null)" -- "$cur")) ;;
 		lint) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		*) COMPREPLY=() ;;
 		esac

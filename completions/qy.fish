@@ -26,16 +26,30 @@ function __qy_complete
         for line in $opts
             set -l parts (string split -m1 = -- $line)
             if test $parts[1] = $prev; and test (count $parts) -eq 2
+                # in a list (--by county,) the words not yet in it, after what is typed
+                set -l value (string replace -- $prefix '' $cur)
+                set -l head (string match -r -- '^.*,' $value)
+                set -l listed (string split , -- $head)
                 switch $parts[2]
                     case RULESET
                         for id in (qy-rules list --ids 2>/dev/null)
                             echo $prefix$id
                         end
+                    case COUNTY
+                        for line in (qy-rules list --counties 2>/dev/null)
+                            contains -- (string split -m1 \t -- $line)[1] $listed; or echo "$prefix$head$line"
+                        end
+                    case SHEET # the sheets of the workbooks on the command line
+                        for name in (qy-check --list-sheets (string match -r -i -- '^.*\.xls[xm]?$' $tokens) 2>/dev/null)
+                            echo "$prefix$name"
+                        end
                     case FILE DIR
-                        __fish_complete_path (string replace -- $prefix '' $cur)
+                        __fish_complete_path $value
                     case ''
                     case '*'
-                        printf "$prefix%s\n" (string split ' ' -- $parts[2])
+                        for word in (string split ' ' -- $parts[2])
+                            contains -- $word $listed; or echo "$prefix$head$word"
+                        end
                 end
                 return
             end
@@ -54,6 +68,8 @@ function __qy_complete
                 printf '%s\n' list show lint explain check-functions
             else if test $sub[1] = show
                 qy-rules list --ids 2>/dev/null
+            else if test $sub[1] = explain
+                qy-rules list --rule-ids 2>/dev/null
             else if test $sub[1] = lint
                 __fish_complete_path $cur
             end

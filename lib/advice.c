@@ -1,5 +1,6 @@
 /* advice.c — what a cell finding tells the clerk to write instead. */
 #include "advice.h"
+#include "msgcat.h"
 #include "util.h"
 
 #include <string.h>
@@ -31,9 +32,12 @@ static const char *const month_en[12] = {
 	"October", "November", "December",
 };
 
-/* The message for a date or month column's cell that is no date; false if it says nothing more than the type. */
-static bool advise_date(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
-			struct buf *expected_buf, const char **expected)
+/*
+ * The message for a date or month column's cell that is no date; false (and
+ * *said untouched) if it says nothing more than the type.
+ */
+static bool advise_date(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			struct buf *expected_buf, const char **expected, struct message *said)
 {
 	int y, m, d;
 	bool month = c->type == TYPE_MONTH;
@@ -45,25 +49,21 @@ static bool advise_date(struct buf *msg, enum lang lang, const struct column *c,
 		else
 			buf_addf(expected_buf, "%04d-%02d-%02d", y, m, d);
 		*expected = expected_buf->data;
-		diag_msg(msg, lang, "「%s」请写作 %s（%s）", "'%s' must be written %s (%s)", column_shown(c),
-			 expected_buf->data, coltype_form(c->type));
+		*said = MSG_SAY(msg, lang, MSG_TYPE_FORM, ARG_TEXT("column", column_shown(c)),
+				ARG_TEXT("write", expected_buf->data), ARG_TEXT("form", coltype_form(c->type)));
 		return true;
 	case DATE_NO_SUCH_MONTH:
-		diag_msg(msg, lang, "「%s」不是%s：没有 %d 月", "'%s' is not a real %s: there is no month %d",
-			 column_shown(c), lang == LANG_ZH ? (month ? "月份" : "日期") : (month ? "month" : "date"), m);
+		*said = MSG_SAY(msg, lang, MSG_TYPE_NO_MONTH, ARG_TEXT("column", column_shown(c)),
+				ARG_PHRASE("what", month ? "月份" : "日期", month ? "month" : "date"), ARG_NUM("month", m));
 		return true;
 	case DATE_NO_SUCH_DAY:
-		buf_reset(msg);
-		if (lang == LANG_ZH && m == 2)
-			buf_addf(msg, "「%s」不是日期：%d 年 2 月没有 %d 日", column_shown(c), y, d);
-		else if (lang == LANG_ZH)
-			buf_addf(msg, "「%s」不是日期：%d 月没有 %d 日", column_shown(c), m, d);
-		else if (m == 2)
-			buf_addf(msg, "'%s' is not a real date: February %d has only %d days", column_shown(c), y,
-				 days_in_month(y, m));
+		if (m == 2)
+			*said = MSG_SAY(msg, lang, MSG_TYPE_FEBRUARY, ARG_TEXT("column", column_shown(c)), ARG_NUM("year", y),
+					ARG_NUM("day", d), ARG_NUM("days", days_in_month(y, m)));
 		else
-			buf_addf(msg, "'%s' is not a real date: %s has only %d days", column_shown(c), month_en[m - 1],
-				 days_in_month(y, m));
+			*said = MSG_SAY(msg, lang, MSG_TYPE_NO_DAY, ARG_TEXT("column", column_shown(c)), ARG_NUM("month", m),
+					ARG_TEXT("month_name", month_en[m - 1]), ARG_NUM("day", d),
+					ARG_NUM("days", days_in_month(y, m)));
 		return true;
 	case DATE_NOT:
 	case DATE_ISO:
@@ -75,102 +75,98 @@ static bool advise_date(struct buf *msg, enum lang lang, const struct column *c,
 /*
  * The message for a credit code (the first 18 characters of a permit number)
  * whose fault has words of its own: an H9 code not of the trial rules' form,
- * or positions 1–2 that GB 32100-2015 Table 1 does not allow; false for any
- * other fault.
+ * or positions 1–2 that GB 32100-2015 Table 1 does not allow; false (and
+ * *said untouched) for any other fault.
  */
-static bool advise_code(struct buf *msg, enum lang lang, const struct column *c, const char *s)
+static bool advise_code(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s,
+			struct message *said)
 {
 	const struct uscc_department *dep;
+	char department[2] = {0};
 	switch (code_fault(s, 18)) {
 	case CODE_H9_FORM:
-		diag_msg(msg, lang,
-			 "「%s」以 H9 开头，是无统一社会信用代码单位的编码，应为 18 位：H9、6 位行政区划代码、"
-			 "0000 加 5 位顺序码（或 9 位组织机构代码）、1 位小写字母（不用 i、o）",
-			 "'%s' starts with H9, the code of a unit without a credit code, which has 18 characters: H9, "
-			 "a 6-digit area code, 0000 and a 5-digit sequence (or a 9-character organisation code), and a "
-			 "lowercase letter other than i and o", column_shown(c));
+		*said = MSG_SAY(msg, lang, MSG_TYPE_H9, ARG_TEXT("column", column_shown(c)));
 		return true;
 	case CODE_KIND:
 		dep = uscc_department(s[0]);
-		diag_msg(msg, lang, "「%s」第 1–2 位为“%.2s”：按 GB 32100-2015 表1，登记管理部门 %c（%s）的机构类别只有 %s",
-			 "'%s' begins \"%.2s\": in GB 32100-2015 Table 1, registration department %c (%s) registers only "
-			 "the types %s", column_shown(c), s, dep->code, lang == LANG_ZH ? dep->zh : dep->en,
-			 lang == LANG_ZH ? dep->types_zh : dep->types_en);
+		department[0] = dep->code;
+		*said = MSG_SAY(msg, lang, MSG_TYPE_CODE_KIND, ARG_TEXT("column", column_shown(c)), ARG_TEXTN("prefix", s, 2),
+				ARG_TEXT("department", department), ARG_PHRASE("name", dep->zh, dep->en),
+				ARG_PHRASE("types", dep->types_zh, dep->types_en));
 		return true;
 	default:
 		return false;
 	}
 }
 
-const char *advice_type(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
-			struct buf *expected_buf, const char **expected)
+struct message advice_type(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			   struct buf *expected_buf, const char **expected)
 {
+	struct message said;
 	*expected = coltype_form(c->type);
-	if ((c->type == TYPE_DATE || c->type == TYPE_MONTH) && advise_date(msg, lang, c, s, n, expected_buf, expected))
-		return msg->data;
+	if ((c->type == TYPE_DATE || c->type == TYPE_MONTH) &&
+	    advise_date(msg, lang, c, s, n, expected_buf, expected, &said))
+		return said;
 	if ((c->type == TYPE_USCC && n == 18) || (c->type == TYPE_PERMIT && n == 22)) {
-		if (advise_code(msg, lang, c, s))
-			return msg->data;
+		if (advise_code(msg, lang, c, s, &said))
+			return said;
 	}
-	return diag_msg(msg, lang, "「%s」应为%s", "'%s' must be %s", column_shown(c),
-			lang == LANG_ZH ? type_zh[c->type] : type_en[c->type]);
+	return MSG_SAY(msg, lang, MSG_TYPE, ARG_TEXT("column", column_shown(c)),
+		       ARG_PHRASE("type", type_zh[c->type], type_en[c->type]));
 }
 
-const char *advice_whitespace(struct buf *msg, enum lang lang, const struct column *c, bool blanks, bool width,
-			      const char *fixed, size_t fixed_len)
+struct message advice_whitespace(struct msgbuf *msg, enum lang lang, const struct column *c, bool blanks, bool width,
+				 const char *fixed, size_t fixed_len)
 {
-	const char *what_zh = blanks && width ? "首尾有空格且含全角字符" : blanks ? "首尾有空格" : "含全角字符";
-	const char *what_en = blanks && width ? "has blanks around it and full-width characters"
-			      : blanks ? "has leading or trailing blanks"
-				       : "has full-width characters where half-width belong";
-	return diag_msg(msg, lang, "「%s」%s，应写作“%.*s”", "'%s' %s: write \"%.*s\"", column_shown(c),
-			lang == LANG_ZH ? what_zh : what_en, (int)fixed_len, fixed);
+	return MSG_SAY(msg, lang, blanks && width ? MSG_WHITESPACE_BOTH : blanks ? MSG_WHITESPACE : MSG_WHITESPACE_WIDTH,
+		       ARG_TEXT("column", column_shown(c)), ARG_TEXTN("write", fixed, fixed_len));
 }
 
-const char *advice_pattern(struct buf *msg, enum lang lang, const struct column *c)
+struct message advice_pattern(struct msgbuf *msg, enum lang lang, const struct column *c)
 {
-	const char *form = lang == LANG_ZH ? c->pattern_zh : c->pattern_en;
-	if (!form)
-		return diag_msg(msg, lang, "「%s」格式不符合要求", "'%s' does not have the required form", column_shown(c));
-	return diag_msg(msg, lang, "「%s」格式不符合要求：应为%s", "'%s' does not have the required form: %s",
-			column_shown(c), form);
+	if (!c->pattern_zh)
+		return MSG_SAY(msg, lang, MSG_PATTERN, ARG_TEXT("column", column_shown(c)));
+	return MSG_SAY(msg, lang, MSG_PATTERN_FORM, ARG_TEXT("column", column_shown(c)),
+		       ARG_PHRASE("form", c->pattern_zh, c->pattern_en));
 }
 
-const char *advice_reference(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n)
+/* Appends the values a reference finding suggests, quoted and joined as lang writes a list of choices. */
+static void suggestions(struct buf *b, bool zh, const struct column *c, const size_t *rows, size_t k)
 {
-	bool zh = lang == LANG_ZH;
-	const char *words = zh ? c->ref_zh : c->ref_en;
-	buf_reset(msg);
-	if (zh)
-		buf_addf(msg, "「%s」的值“%.*s”不在%s%s中", column_shown(c), (int)n, s, words ? "" : "参考表 ",
-			 words ? words : c->ref_text);
-	else
-		buf_addf(msg, "'%s' value \"%.*s\" is not in %s%s", column_shown(c), (int)n, s,
-			 words ? "" : "reference table ", words ? words : c->ref_text);
+	for (size_t i = 0; i < k; i++) {
+		const char *sep = i == 0 ? "" : i + 1 < k ? (zh ? "、" : ", ") : (zh ? "或" : " or ");
+		buf_addf(b, zh ? "%s“%s”" : "%s\"%s\"", sep, reftable_cell(c->ref, rows[i], c->ref_col));
+	}
+}
+
+struct message advice_reference(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n)
+{
+	struct buf table_zh = {0}, table_en = {0}, suggest_zh = {0}, suggest_en = {0};
+	buf_addf(&table_zh, "%s%s", c->ref_zh ? "" : "参考表 ", c->ref_zh ? c->ref_zh : c->ref_text);
+	buf_addf(&table_en, "%s%s", c->ref_en ? "" : "reference table ", c->ref_en ? c->ref_en : c->ref_text);
 	size_t rows[ADVICE_SUGGESTIONS];
 	size_t k = reftable_suggest(c->ref, c->ref_col, s, n, rows, ADVICE_SUGGESTIONS);
-	for (size_t i = 0; i < k; i++) {
-		const char *sep = i == 0 ? (zh ? "；是否为" : "; did you mean ")
-				  : i + 1 < k ? (zh ? "、" : ", ") : (zh ? "或" : " or ");
-		buf_addf(msg, zh ? "%s“%s”" : "%s\"%s\"", sep, reftable_cell(c->ref, rows[i], c->ref_col));
-	}
-	if (k)
-		buf_adds(msg, zh ? "？" : "?");
-	return msg->data;
+	suggestions(&suggest_zh, true, c, rows, k);
+	suggestions(&suggest_en, false, c, rows, k);
+	struct msg_arg args[] = {ARG_TEXT("column", column_shown(c)), ARG_TEXTN("value", s, n),
+				 ARG_PHRASE("table", table_zh.data, table_en.data),
+				 ARG_PHRASE("suggestions", suggest_zh.data, suggest_en.data)};
+	struct message said = msg_say(msg, lang, k ? MSG_REFERENCE_SUGGEST : MSG_REFERENCE, args, k ? 4 : 3);
+	buf_free(&table_zh), buf_free(&table_en), buf_free(&suggest_zh), buf_free(&suggest_en);
+	return said;
 }
 
-const char *advice_case(struct buf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n)
+struct message advice_case(struct msgbuf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n)
 {
-	return diag_msg(msg, lang, "「%s」的字母大小写不对：应写作 %.*s（已按此核对）",
-			"'%s' has letters in the wrong case: write %.*s (checked as such)", column_shown(c), (int)n, fixed);
+	return MSG_SAY(msg, lang, MSG_TYPE_CASE, ARG_TEXT("column", column_shown(c)), ARG_TEXTN("write", fixed, n));
 }
 
-const char *advice_former(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
-			  const char *current, const char *ended)
+struct message advice_former(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			     const char *current, const char *ended)
 {
 	if (!*ended)
-		return diag_msg(msg, lang, "「%s」写作“%.*s”，已改为“%s”", "'%s' is written \"%.*s\", which has become \"%s\"",
-				column_shown(c), (int)n, s, current);
-	return diag_msg(msg, lang, "「%s」写作“%.*s”，已于 %s 年改为“%s”", "'%s' is written \"%.*s\", which became \"%s\" in %s",
-			column_shown(c), (int)n, s, lang == LANG_ZH ? ended : current, lang == LANG_ZH ? current : ended);
+		return MSG_SAY(msg, lang, MSG_ALIAS_FORMER, ARG_TEXT("column", column_shown(c)), ARG_TEXTN("value", s, n),
+			       ARG_TEXT("canonical", current));
+	return MSG_SAY(msg, lang, MSG_ALIAS_FORMER_YEAR, ARG_TEXT("column", column_shown(c)), ARG_TEXTN("value", s, n),
+		       ARG_TEXT("canonical", current), ARG_TEXT("year", ended));
 }

@@ -5,13 +5,15 @@
  * case of a code, the ISO form of a date written otherwise or the day a
  * month does not have, the text a cell with blanks or full-width characters
  * should hold, what a value missing from a reference table may have meant,
- * and what a former name or code has become.  Each writes its message into
- * msg (reset first) in the chosen language and returns msg->data.
+ * and what a former name or code has become.  Each makes its message in msg
+ * (msgcat.h) in the chosen language, with the args that render it in the
+ * other, and returns it.
  */
 #ifndef QY_ADVICE_H
 #define QY_ADVICE_H
 
 #include "diag.h"
+#include "msgcat.h"
 #include "ruleset.h"
 
 #include <stdbool.h>
@@ -25,27 +27,27 @@
  * column's type; *expected is set to the expected form (static, or in
  * expected_buf when it is the cell rewritten, such as "2025-06-01").
  */
-const char *advice_type(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
-			struct buf *expected_buf, const char **expected);
+struct message advice_type(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			   struct buf *expected_buf, const char **expected);
 
 /* The message for a cell with blanks around it and/or full-width characters; fixed is what to write. */
-const char *advice_whitespace(struct buf *msg, enum lang lang, const struct column *c, bool blanks, bool width,
-			      const char *fixed, size_t fixed_len);
+struct message advice_whitespace(struct msgbuf *msg, enum lang lang, const struct column *c, bool blanks, bool width,
+				 const char *fixed, size_t fixed_len);
 
 /* The message for a cell that does not match its column's pattern: the form in words when the rule set gives it. */
-const char *advice_pattern(struct buf *msg, enum lang lang, const struct column *c);
+struct message advice_pattern(struct msgbuf *msg, enum lang lang, const struct column *c);
 
 /*
  * The message for a value not in the column's reference table, naming the
  * table in words and giving up to ADVICE_SUGGESTIONS values it may have meant.
  */
-const char *advice_reference(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n);
+struct message advice_reference(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n);
 
 /* The message for a former value of a reference table (a historic name, an old code): current is today's, ended when it changed. */
-const char *advice_former(struct buf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
-			  const char *current, const char *ended);
+struct message advice_former(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n,
+			     const char *current, const char *ended);
 
 /* The message for a credit code or permit number written in the wrong case; fixed is the code in its proper case. */
-const char *advice_case(struct buf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n);
+struct message advice_case(struct msgbuf *msg, enum lang lang, const struct column *c, const char *fixed, size_t n);
 
 #endif

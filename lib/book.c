@@ -7,11 +7,13 @@
  */
 #include "book.h"
 #include "platform.h"
+#include "msgcat.h"
 #include "xls.h"
 #include "xlsx.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -232,104 +234,116 @@ const char *book_event_code(const struct book_event *ev)
 }
 
 /* A limit's message. */
-static const char *limit_message(const struct book_event *ev, enum lang lang, struct buf *b)
+static struct message limit_message(const struct book_event *ev, enum lang lang, struct msgbuf *b)
 {
 	unsigned long long n = ev->amount, mib = ev->amount >> 20;
 	const char *part = ev->part ? ev->part : "";
 	switch (ev->limit) {
 	case LIMIT_RATIO:
-		return diag_msg(b, lang, "工作簿部件 %s 解压后超过压缩大小的 %llu 倍（疑似 zip 炸弹），已停止读取",
-				"workbook part %s inflates to more than %llu times its compressed size "
-				"(a zip bomb?); reading stopped", part, n);
+		return MSG_SAY(b, lang, MSG_BOOK_ZIP_BOMB, ARG_TEXT("part", part), ARG_NUM("ratio", n));
 	case LIMIT_PART_SIZE:
-		return diag_msg(b, lang, "工作簿部件 %s 超过 %llu MiB 的上限，已停止读取",
-				"workbook part %s is larger than the limit of %llu MiB; reading stopped", part, mib);
+		return MSG_SAY(b, lang, MSG_BOOK_PART_SIZE, ARG_TEXT("part", part), ARG_NUM("mib", mib));
 	case LIMIT_STRINGS:
-		return diag_msg(b, lang, "共享字符串表超过上限（%llu），已停止读取",
-				"the shared-string table exceeds its limit (%llu); reading stopped", n);
+		return MSG_SAY(b, lang, MSG_BOOK_STRINGS, ARG_NUM("limit", n));
 	case LIMIT_DEPTH:
-		return diag_msg(b, lang, "工作簿部件 %s 的 XML 嵌套超过 %llu 层，已停止读取",
-				"workbook part %s nests XML deeper than %llu levels; reading stopped", part, n);
+		return MSG_SAY(b, lang, MSG_BOOK_DEPTH, ARG_TEXT("part", part), ARG_NUM("limit", n));
 	case LIMIT_DTD:
-		return diag_msg(b, lang, "工作簿部件 %s 含有 DTD（实体声明），工作簿不需要它，已拒绝读取",
-				"workbook part %s declares a DTD (entities), which no workbook needs; refused", part);
+		return MSG_SAY(b, lang, MSG_BOOK_DTD, ARG_TEXT("part", part));
 	case LIMIT_COLUMNS:
-		return diag_msg(b, lang, "第 %llu 行有超出 XFD 列（第 %llu 列）的单元格，已停止读取",
-				"row %llu has a cell beyond column XFD (column %llu); reading stopped",
-				(unsigned long long)ev->row, n);
+		return MSG_SAY(b, lang, MSG_BOOK_COLUMNS, ARG_NUM("row", ev->row), ARG_NUM("column", n));
 	case LIMIT_ROWS:
-		return diag_msg(b, lang, "行号超出 %llu，已停止读取", "a row number beyond %llu; reading stopped", n);
+		return MSG_SAY(b, lang, MSG_BOOK_ROWS, ARG_NUM("limit", n));
 	case LIMIT_COUNT:
-		return diag_msg(b, lang, "工作簿部件 %s 中的工作表、格式或关系超过 %llu 个，已停止读取",
-				"workbook part %s lists more than %llu sheets, formats or relationships; reading stopped",
-				part, n);
+		return MSG_SAY(b, lang, MSG_BOOK_COUNT, ARG_TEXT("part", part), ARG_NUM("limit", n));
 	case LIMIT_SPOOL:
 		break;
 	}
-	return diag_msg(b, lang, "从标准输入读取的工作簿超过 %llu MiB，已停止读取",
-			"a workbook on standard input is larger than %llu MiB; reading stopped", mib);
+	return MSG_SAY(b, lang, MSG_BOOK_STDIN, ARG_NUM("mib", mib));
 }
 
 /* The message for a file that is not a table qy reads, naming the fix. */
-static const char *not_table_message(enum book_kind what, enum lang lang, struct buf *b)
+static struct message not_table_message(enum book_kind what, enum lang lang, struct msgbuf *b)
 {
 	switch (what) {
-	case BOOK_WORD:
-		return diag_msg(b, lang, "这是 Word 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
-				"this is a Word document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
-	case BOOK_POWERPOINT:
-		return diag_msg(b, lang, "这是 PowerPoint 演示文稿，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
-				"this is a PowerPoint presentation, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
-	case BOOK_ODS:
-		return diag_msg(b, lang, "这是 OpenDocument 表格（.ods），不是 CSV：请在 WPS 或 Excel 中另存为 .xlsx 或 CSV UTF-8",
-				"this is an OpenDocument spreadsheet (.ods), not CSV: save it from WPS or Excel as .xlsx or CSV UTF-8");
-	case BOOK_ODT:
-		return diag_msg(b, lang, "这是 OpenDocument 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
-				"this is an OpenDocument document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx");
-	case BOOK_PDF:
-		return diag_msg(b, lang, "这是 PDF 文件，不是 CSV：请提交原始表格，在 Excel 中另存为 CSV UTF-8 或 .xlsx",
-				"this is a PDF file, not CSV: send the table itself, saved from Excel as CSV UTF-8 or .xlsx");
-	case BOOK_ZIP:
-		return diag_msg(b, lang, "这是 zip 压缩包，不是 CSV：请解压后逐个检查其中的表格",
-				"this is a zip archive, not CSV: unpack it and check the tables inside");
-	case BOOK_XLS:
-		return diag_msg(b, lang, "这是 Excel 97–2003 或 WPS 工作簿，但无法读取：请在 Excel 或 WPS 中另存为 .xlsx",
-				"this is an Excel 97–2003 or WPS workbook that cannot be read: save it from Excel or WPS as .xlsx");
-	default:
-		return diag_msg(b, lang, "这是 Office 97–2003 文件，但不是 Excel 工作簿：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
-				"this is an Office 97–2003 file but not an Excel workbook: save the table from Excel as CSV UTF-8 or .xlsx");
+	case BOOK_WORD: return MSG_SAY0(b, lang, MSG_FILE_WORD);
+	case BOOK_POWERPOINT: return MSG_SAY0(b, lang, MSG_FILE_POWERPOINT);
+	case BOOK_ODS: return MSG_SAY0(b, lang, MSG_FILE_ODS);
+	case BOOK_ODT: return MSG_SAY0(b, lang, MSG_FILE_ODT);
+	case BOOK_PDF: return MSG_SAY0(b, lang, MSG_FILE_PDF);
+	case BOOK_ZIP: return MSG_SAY0(b, lang, MSG_FILE_ZIP);
+	case BOOK_XLS: return MSG_SAY0(b, lang, MSG_BOOK_XLS);
+	default: return MSG_SAY0(b, lang, MSG_FILE_OFFICE);
 	}
 }
 
-const char *book_event_message(const struct book_event *ev, enum lang lang, struct buf *b)
+struct message book_event_message(const struct book_event *ev, enum lang lang, struct msgbuf *b)
 {
 	const char *value = ev->value ? ev->value : "", *detail = ev->detail ? ev->detail : "";
 	const char *part = ev->part ? ev->part : "";
 	switch (ev->kind) {
 	case BOOK_EV_NO_VALUE:
-		return diag_msg(b, lang, "公式 %s 没有保存计算结果：请在 Excel 中打开，重新计算后保存",
-				"formula %s has no saved result: open the file in Excel, recalculate and save it", value);
+		return MSG_SAY(b, lang, MSG_BOOK_NO_VALUE, ARG_TEXT("formula", value));
 	case BOOK_EV_ERROR_VALUE:
-		return diag_msg(b, lang, "单元格为错误值 %s：请修正公式或它引用的数据",
-				"the cell holds the error value %s: correct the formula or the data it uses", value);
+		return MSG_SAY(b, lang, MSG_BOOK_ERROR_VALUE, ARG_TEXT("value", value));
 	case BOOK_EV_OVERSIZED:
-		return diag_msg(b, lang, "单元格过大，只保留开头部分，未做检查",
-				"the cell is too large; only its start is kept and it is not checked");
+		return MSG_SAY0(b, lang, MSG_BOOK_CELL_TOO_LARGE);
 	case BOOK_EV_LIMIT:
 		return limit_message(ev, lang, b);
-	case BOOK_EV_BROKEN:
-		return diag_msg(b, lang, "工作簿已损坏，无法读取（%s%s%s）：请在 Excel 中打开并重新另存为 .xlsx",
-				"the workbook is damaged and cannot be read (%s%s%s): open it in Excel and save it as .xlsx again",
-				part, *part ? ": " : "", detail);
+	case BOOK_EV_BROKEN: {
+		struct buf where = {0};
+		buf_addf(&where, "%s%s%s", part, *part ? ": " : "", detail);
+		struct message said = MSG_SAY(b, lang, MSG_BOOK_DAMAGED, ARG_TEXT("detail", where.data ? where.data : ""));
+		buf_free(&where);
+		return said;
+	}
 	case BOOK_EV_NO_SHEET:
-		return diag_msg(b, lang, "工作簿中没有名为“%s”的工作表（有：%s）：请用 --sheet 或规则集的 dialect.sheet 指定",
-				"the workbook has no sheet '%s' (it has %s): name one with --sheet or the rule set's dialect.sheet",
-				value, detail);
+		return MSG_SAY(b, lang, MSG_BOOK_NO_SHEET, ARG_TEXT("sheet", value), ARG_TEXT("sheets", detail));
 	case BOOK_EV_NOT_TABLE:
 		return not_table_message(ev->what, lang, b);
 	case BOOK_EV_ENCRYPTED:
 		break;
 	}
-	return diag_msg(b, lang, "工作簿设有打开密码，无法读取：请去掉密码后另存为 .xlsx",
-			"the workbook is protected by a password and cannot be read: remove the password and save it as .xlsx");
+	return MSG_SAY0(b, lang, MSG_BOOK_PASSWORD);
+}
+
+/* What listing a workbook's sheets collects: where to tell each visible one. */
+struct sheet_lister {
+	void (*each)(void *ctx, const char *name);
+	void *ctx;
+	bool told;
+};
+
+static void tell_sheets(void *ctx, char *const *names, const bool *hidden, size_t n)
+{
+	struct sheet_lister *l = ctx;
+	for (size_t i = 0; i < n; i++)
+		if (!hidden[i])
+			l->each(l->ctx, names[i]);
+	l->told = true;
+}
+
+static void ignore_event(void *ctx, const struct book_event *ev)
+{
+	(void)ctx, (void)ev;
+}
+
+bool book_sheet_names(const char *path, void (*each)(void *ctx, const char *name), void *ctx)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	unsigned char head[BOOK_HEAD];
+	ssize_t n = read(fd, head, sizeof head);
+	enum book_kind kind = n > 0 ? book_kind_of(head, (size_t)n) : BOOK_TEXT;
+	struct sheet_lister l = {each, ctx, false};
+	if (kind == BOOK_ZIP || kind == BOOK_OLE2) {
+		struct book_options opt = {.path = path};
+		struct book_handler h = {.event = ignore_event, .ctx = &l, .sheets = tell_sheets};
+		struct book *b = book_new(&opt, &h);
+		uint64_t bytes;
+		book_read(b, kind, fd, head, (size_t)n, &bytes);
+		book_free(b);
+	}
+	close(fd);
+	return l.told;
 }

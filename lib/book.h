@@ -11,6 +11,7 @@
 #define QY_BOOK_H
 
 #include "diag.h"
+#include "msgcat.h"
 #include "sheet.h"
 
 #include <stdbool.h>
@@ -55,7 +56,14 @@ bool book_read(struct book *b, enum book_kind kind, int fd, const void *head, si
 /* The diagnostic code of an event: "workbook", "file-type" or "cell-too-large". */
 const char *book_event_code(const struct book_event *ev);
 
-/* An event's message in the chosen language, written into b. */
-const char *book_event_message(const struct book_event *ev, enum lang lang, struct buf *b);
+/* An event's message in the chosen language, made in b (msgcat.h). */
+struct message book_event_message(const struct book_event *ev, enum lang lang, struct msgbuf *b);
+
+/*
+ * Tells each(ctx, name) the visible sheets of the workbook at path, in
+ * workbook order, reading no more of it than that takes; false when it is no
+ * workbook or cannot be read.
+ */
+bool book_sheet_names(const char *path, void (*each)(void *ctx, const char *name), void *ctx);
 
 #endif

@@ -1,5 +1,6 @@
 /* budget.c — counting the memory a file's rules hold against --max-memory. */
 #include "budget.h"
+#include "msgcat.h"
 
 #include <stdio.h>
 
@@ -41,7 +42,7 @@ void budget_report_drop(struct budget *b, struct diag_file *out, const struct bu
 			uint64_t line, uint64_t row)
 {
 	char need[32], others[32], limit[32];
-	struct buf msg = {0};
+	struct msgbuf msg = {0};
 	budget_size_text(drop->needed, need);
 	budget_size_text(b->used > drop->held ? b->used - drop->held : 0, others);
 	budget_size_text(b->limit, limit);
@@ -51,14 +52,10 @@ void budget_report_drop(struct budget *b, struct diag_file *out, const struct bu
 	d.rule = drop->rule;
 	d.line = line;
 	d.row = row;
-	d.message = diag_msg(&msg, out->opt->lang,
-			     "%s %s 需要 %s 内存（本文件其他规则已占 %s），超过 --max-memory（%s）：自第 %llu 行起，"
-			     "本文件其余部分不再按这条规则检查",
-			     "%s %s needs %s of memory (the file's other rules hold %s), more than --max-memory "
-			     "allows (%s): from row %llu on, the rest of the file is not checked against it",
-			     out->opt->lang == LANG_ZH ? drop->kind_zh : drop->kind_en, drop->name, need, others, limit,
-			     (unsigned long long)row);
+	d.message = MSG_SAY(&msg, out->opt->lang, MSG_RESOURCE_LIMIT, ARG_PHRASE("kind", drop->kind_zh, drop->kind_en),
+			    ARG_TEXT("name", drop->name), ARG_TEXT("need", need), ARG_TEXT("others", others),
+			    ARG_TEXT("limit", limit), ARG_NUM("row", row));
 	diag_emit(out, &d);
-	buf_free(&msg);
+	msgbuf_free(&msg);
 	b->refused = true;
 }

@@ -12,6 +12,7 @@
 #include "book.h"
 #include "header.h"
 #include "keyset.h"
+#include "msgcat.h"
 #include "recbatch.h"
 #include "relay.h"
 #include "rules.h"
@@ -73,7 +74,7 @@ struct in_order {
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct rules_state *rules;
-	struct buf msg;
+	struct msgbuf msg;
 };
 
 struct checker {
@@ -98,17 +99,20 @@ struct checker {
 	struct in_order *order;      /* on cache lines of its own: the helper writes it */
 	struct column_memo *memos;   /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
-	struct buf msg, folded, expected, rule;
+	struct msgbuf msg;
+	struct buf folded, expected, rule;
 	uint64_t records;
 	uint64_t rows;
 	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */
 	bool byte_event_pending;   /* a bad byte waits for its record to find its cell */
 	struct csvr_event byte_event;
-	char *byte_event_message;
+	struct msgbuf byte_event_message;
 	const char *county;        /* of the record being checked (a reference-table cell), or NULL */
 	bool county_looked_up;     /* the county column's reference lookup, done once a record */
 	bool county_found, county_alias, county_width;  /* county_width: found in half-width */
 	size_t county_row;
+	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
+	bool counties_differ;      /* two records of the file are of different counties */
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
@@ -158,7 +162,7 @@ static void emit_at(struct checker *k, struct diag *d, const struct csvr_record 
 /* Emits a file-level diagnostic whose rule id is its code. */
 static void emit_file_level(struct checker *k, enum severity sev, const char *code,
 			    const struct csvr_record *rec, uint64_t line, uint64_t row,
-			    const char *message)
+			    struct message message)
 {
 	struct diag d = DIAG_INIT;
 	d.severity = sev;
@@ -179,7 +183,8 @@ static void sync_with_helper(struct checker *k);
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	struct checker *k = ctx;
-	struct buf *m = &k->msg;
+	struct msgbuf *m = &k->msg;
+	struct message said = {0};
 	sync_with_helper(k);
 	unsigned long long at = ev->offset;
 	const char *code = "encoding-error";
@@ -189,12 +194,9 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		code = "bom";
 		sev = SEV_INFO;
 		if (k->requested == CSVR_GBK || k->requested == CSVR_GB18030)
-			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），因此按 UTF-8 读取，而不是指定的 %s",
-				 "file starts with a UTF-8 byte-order mark, so it is read as UTF-8, not as the %s asked for",
-				 encoding_label(k->requested));
+			said = MSG_SAY(m, k->lang, MSG_BOM_DECLARED, ARG_TEXT("encoding", encoding_label(k->requested)));
 		else
-			diag_msg(m, k->lang, "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
-				 "file starts with a UTF-8 byte-order mark (ignored)");
+			said = MSG_SAY0(m, k->lang, MSG_BOM);
 		break;
 	case CSVR_EV_ENCODING:
 		k->encoding = ev->encoding;
@@ -204,44 +206,34 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 			return;
 		code = "legacy-encoding";
 		sev = SEV_INFO;
-		if (ev->detected)
-			diag_msg(m, k->lang, "按文件内容判断为 %s 编码（中文版 Excel 的默认编码）并按此读取，位置均指原文件",
-				 "read as %s, detected from the content (the default of Chinese Excel); "
-				 "positions refer to the original file", encoding_label(ev->encoding));
-		else
-			diag_msg(m, k->lang, "按 %s 编码读取（已声明），位置均指原文件",
-				 "read as %s (declared); positions refer to the original file",
-				 encoding_label(ev->encoding));
-		emit_file_level(k, sev, code, NULL, 0, 0, m->data);
+		said = MSG_SAY(m, k->lang, ev->detected ? MSG_LEGACY_DETECTED : MSG_LEGACY_DECLARED,
+			       ARG_TEXT("encoding", encoding_label(ev->encoding)));
+		emit_file_level(k, sev, code, NULL, 0, 0, said);
 		return;
 	case CSVR_EV_BAD_BYTES:
 	case CSVR_EV_NUL:
 		k->byte_event = *ev;
 		k->byte_event_pending = true;
-		free(k->byte_event_message);
-		k->byte_event_message = xstrdup(ev->kind == CSVR_EV_NUL
-			? diag_msg(m, k->lang, "字节偏移 %llu 处为 NUL（0x00），文本文件中不应出现",
-				   "NUL byte at byte offset %llu; a text file has none", at)
-			: diag_msg(m, k->lang, "字节偏移 %llu 处的 0x%02X 不是有效的 %s 编码",
-				   "at byte offset %llu, 0x%02X is not valid %s", at, ev->bytes[0],
-				   encoding_label(k->encoding)));
+		if (ev->kind == CSVR_EV_NUL) {
+			said = MSG_SAY(m, k->lang, MSG_ENCODING_NUL, ARG_NUM("offset", at));
+		} else {
+			char byte[3];
+			snprintf(byte, sizeof byte, "%02X", ev->bytes[0]);
+			said = MSG_SAY(m, k->lang, MSG_ENCODING_BYTE, ARG_NUM("offset", at), ARG_TEXT("byte", byte),
+				       ARG_TEXT("encoding", encoding_label(k->encoding)));
+		}
+		msg_keep(&k->byte_event_message, said);
 		return;
 	case CSVR_EV_TRUNCATED:
-		diag_msg(m, k->lang, "文件在字节偏移 %llu 处的多字节字符中间结束",
-			 "file ends inside a multibyte character at byte offset %llu", at);
+		said = MSG_SAY(m, k->lang, MSG_ENCODING_TRUNCATED, ARG_NUM("offset", at));
 		break;
 	case CSVR_EV_UTF16:
-		diag_msg(m, k->lang, "文件为 UTF-16 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
-			 "file is UTF-16; save it as \"CSV UTF-8\" in Excel");
+		said = MSG_SAY0(m, k->lang, MSG_ENCODING_UTF16);
 		break;
 	case CSVR_EV_LEGACY:
 		code = "legacy-encoding";
 		k->legacy_stop = true;
-		diag_msg(m, k->lang,
-			 "文件声明为 UTF-8，内容却是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 %llu 起），未读取："
-			 "请用 --encoding auto 或 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
-			 "file was declared UTF-8 but is GB18030/GBK (the default of Chinese Excel; from byte offset %llu) "
-			 "and was not read: re-run with --encoding auto or --encoding gb18030, or save it as \"CSV UTF-8\"", at);
+		said = MSG_SAY(m, k->lang, MSG_LEGACY_NOT_READ, ARG_NUM("offset", at));
 		break;
 	case CSVR_EV_OVERSIZED: {
 		struct diag d = DIAG_INIT;
@@ -250,20 +242,16 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 		d.cell = ev->cell;
 		d.line = ev->line;
 		d.row = ev->row;
-		d.message = diag_msg(m, k->lang, "单元格超过 %zu 字节的上限，只保留开头部分，未做检查",
-				     "cell exceeds the limit of %zu bytes; only its start is kept and it is not checked",
-				     k->max_field);
+		d.message = MSG_SAY(m, k->lang, MSG_CELL_TOO_LARGE, ARG_NUM("limit", k->max_field));
 		report(k, &d);
 		return;
 	}
 	case CSVR_EV_UNTERMINATED:
 		code = "unterminated-quote";
-		diag_msg(m, k->lang, "引号未闭合：从第 %llu 行开始的字段一直延续到文件末尾",
-			 "quote never closed: the field that starts on line %llu runs to the end of the file",
-			 (unsigned long long)ev->line);
+		said = MSG_SAY(m, k->lang, MSG_UNTERMINATED, ARG_NUM("line", ev->line));
 		break;
 	}
-	emit_file_level(k, sev, code, NULL, ev->line, ev->row, m->data);
+	emit_file_level(k, sev, code, NULL, ev->line, ev->row, said);
 }
 
 /* True if s holds U+FFFD, which transcoding puts where bytes were invalid. */
@@ -295,7 +283,7 @@ static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_ERROR;
 	d.code = d.rule = "encoding-error";
-	d.message = k->byte_event_message;
+	d.message = (struct message){k->byte_event_message.text.data, k->byte_event_message.args.data};
 	d.line = k->byte_event.line;
 	d.row = k->byte_event.row;
 	for (size_t i = 0; rec && i < rec->ncells; i++)
@@ -325,13 +313,11 @@ static bool wrong_ruleset(struct checker *k, const struct csvr_record *rec)
 	if (!fit.required_missing || !(k->fits = k->opt->fits_instead(k->opt->fits_instead_ctx, k->rs, rec)))
 		return false;
 	const struct ruleset *other = k->fits;
-	const char *title = k->lang == LANG_ZH ? other->title_zh : other->title_en;
 	emit_file_level(k, SEV_ERROR, "wrong-ruleset", rec, 0, 0,
-			diag_msg(&k->msg, k->lang,
-				 "表头缺少规则集 %s 的 %zu 个必填列，而与规则集 %s（%s）相符：文件未检查，请用 -r %s 检查",
-				 "the header does not fit rule set %s (%zu required columns missing) but fits rule set %s "
-				 "(%s): the file was not checked; check it with -r %s",
-				 k->rs->id, fit.required_missing, other->id, title ? title : other->id, other->id));
+			MSG_SAY(&k->msg, k->lang, MSG_WRONG_RULESET, ARG_TEXT("ruleset", k->rs->id),
+				ARG_NUM("missing", fit.required_missing), ARG_TEXT("fits", other->id),
+				ARG_PHRASE("title", other->title_zh ? other->title_zh : other->id,
+					   other->title_en ? other->title_en : other->id)));
 	return true;
 }
 
@@ -339,7 +325,7 @@ static bool wrong_ruleset(struct checker *k, const struct csvr_record *rec)
 static void read_header(struct checker *k, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = k->rs;
-	struct buf *m = &k->msg;
+	struct msgbuf *m = &k->msg;
 	k->header_done = true;
 	k->header_cells = rec->ncells;
 	k->file_to_col = xcalloc(rec->ncells + 1, sizeof *k->file_to_col);
@@ -362,22 +348,19 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		if (len == 0) {
 			d.severity = SEV_WARNING;
 			d.code = d.rule = "blank-header";
-			d.message = diag_msg(m, k->lang, "表头 %s 列为空，该列数据不会被检查",
-					     "header cell in column %s is blank; its data is not checked", letter);
+			d.message = MSG_SAY(m, k->lang, MSG_BLANK_HEADER, ARG_TEXT("letter", letter));
 		} else if (!strmap_get(&rs->header_names, k->folded.data, len, &col)) {
 			d.severity = SEV_INFO;
 			d.code = d.rule = "unknown-column";
-			d.message = diag_msg(m, k->lang, "未知列“%.*s”（%s 列），不做检查",
-					     "unknown column \"%.*s\" (column %s) is not checked",
-					     (int)c->len, c->data, letter);
+			d.message = MSG_SAY(m, k->lang, MSG_UNKNOWN_COLUMN, ARG_TEXTN("header", c->data, c->len),
+					    ARG_TEXT("letter", letter));
 		} else if (k->col_to_file[col] != SIZE_MAX) {
 			cell_column_name(k->col_to_file[col], first);
 			d.severity = SEV_ERROR;
 			d.code = d.rule = "duplicate-column";
 			d.column = rs->cols[col].name;
-			d.message = diag_msg(m, k->lang, "列「%s」重复出现（%s 列），只检查第一次出现的 %s 列",
-					     "column '%s' appears again (column %s); only column %s is checked",
-					     shown(&rs->cols[col]), letter, first);
+			d.message = MSG_SAY(m, k->lang, MSG_DUPLICATE_COLUMN, ARG_TEXT("column", shown(&rs->cols[col])),
+					    ARG_TEXT("letter", letter), ARG_TEXT("first", first));
 		} else {
 			k->col_to_file[col] = i;
 			k->file_to_col[i] = (int)col;
@@ -386,7 +369,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		emit_at(k, &d, rec);
 	}
 	/* each missing required column is an error; the optional ones absent are named in one info */
-	struct buf optional = {0};
+	struct buf optional_zh = {0}, optional_en = {0};
 	const char *first_optional = NULL;
 	size_t absent = 0;
 	for (size_t i = 0; i < rs->ncols; i++) {
@@ -394,7 +377,8 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		if (k->col_to_file[i] != SIZE_MAX)
 			continue;
 		if (!c->required) {
-			buf_addf(&optional, "%s%s", optional.len ? (k->lang == LANG_ZH ? "」「" : "', '") : "", shown(c));
+			buf_addf(&optional_zh, "%s%s", optional_zh.len ? "」「" : "", shown(c));
+			buf_addf(&optional_en, "%s%s", optional_en.len ? "', '" : "", shown(c));
 			first_optional = first_optional ? first_optional : c->name;
 			absent++;
 			continue;
@@ -403,7 +387,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		d.severity = SEV_ERROR;
 		d.code = d.rule = "missing-column";
 		d.column = c->name;
-		d.message = diag_msg(m, k->lang, "缺少必填列「%s」", "required column '%s' is missing", shown(c));
+		d.message = MSG_SAY(m, k->lang, MSG_MISSING_COLUMN, ARG_TEXT("column", shown(c)));
 		emit_at(k, &d, rec);
 	}
 	if (first_optional) {
@@ -412,11 +396,11 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		d.code = d.rule = "missing-column";
 		d.column = first_optional;
 		d.message = absent == 1
-			? diag_msg(m, k->lang, "缺少列「%s」（非必填）", "column '%s' is absent (optional)", optional.data)
-			: diag_msg(m, k->lang, "缺少列「%s」（非必填）", "columns '%s' are absent (optional)", optional.data);
+			? MSG_SAY(m, k->lang, MSG_MISSING_OPTIONAL, ARG_TEXT("column", optional_zh.data))
+			: MSG_SAY(m, k->lang, MSG_MISSING_OPTIONALS, ARG_PHRASE("columns", optional_zh.data, optional_en.data));
 		emit_at(k, &d, rec);
 	}
-	buf_free(&optional);
+	buf_free(&optional_zh), buf_free(&optional_en);
 	k->order->col_to_file = k->col_to_file;
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 	if (k->book)
@@ -485,11 +469,15 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	k->county_found = k->county_found || k->county_width;
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
+	if (k->county && !k->file_county)
+		k->file_county = k->county;
+	else if (k->county && strcmp(k->county, k->file_county) != 0)
+		k->counties_differ = true;
 }
 
 /* Emits a finding about one cell of a column, at the severity given. */
 static void cell_finding_at(struct checker *k, const struct csvr_record *rec, size_t file_col, size_t col,
-			    enum check chk, enum severity severity, const char *expected, const char *message)
+			    enum check chk, enum severity severity, const char *expected, struct message message)
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[file_col];
@@ -512,14 +500,14 @@ static void cell_finding_at(struct checker *k, const struct csvr_record *rec, si
 
 /* Emits a finding about one cell of a column, at the severity of its check. */
 static void cell_finding(struct checker *k, const struct csvr_record *rec, size_t file_col,
-			 size_t col, enum check chk, const char *expected, const char *message)
+			 size_t col, enum check chk, const char *expected, struct message message)
 {
 	cell_finding_at(k, rec, file_col, col, chk, k->rs->cols[col].severity[chk], expected, message);
 }
 
-/* A column's allowed range, as the finding's "expected" and in the message's words; made once. */
+/* A column's allowed range, as the finding's "expected"; made once. */
 struct range_texts {
-	char *expected, *words;
+	char *expected;
 };
 
 static const struct range_texts *range_texts(struct checker *k, size_t col)
@@ -528,20 +516,14 @@ static const struct range_texts *range_texts(struct checker *k, size_t col)
 	struct range_texts *t = &k->ranges[col];
 	if (t->expected)
 		return t;
-	bool zh = k->lang == LANG_ZH;
-	struct buf e = {0}, w = {0};
-	if (c->has_min && c->has_max) {
+	struct buf e = {0};
+	if (c->has_min && c->has_max)
 		buf_addf(&e, ">= %s and <= %s", c->min_text, c->max_text);
-		buf_addf(&w, zh ? "应在 %s 到 %s 之间" : "must be from %s to %s", c->min_text, c->max_text);
-	} else if (c->has_min) {
+	else if (c->has_min)
 		buf_addf(&e, ">= %s", c->min_text);
-		buf_addf(&w, zh ? "应不小于 %s" : "must be at least %s", c->min_text);
-	} else {
+	else
 		buf_addf(&e, "<= %s", c->max_text);
-		buf_addf(&w, zh ? "应不大于 %s" : "must be at most %s", c->max_text);
-	}
 	t->expected = e.data;
-	t->words = w.data;
 	return t;
 }
 
@@ -559,13 +541,9 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 	buf_reset(&k->expected);
 	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most", limit);
 	char *expected = xstrdup(k->expected.data);
-	if (short_)
-		diag_msg(&k->msg, k->lang, "「%s」只有 %zu 个字符，应至少 %ld 个",
-			 "'%s' is %zu characters long; it must have at least %ld", shown(c), chars, limit);
-	else
-		diag_msg(&k->msg, k->lang, "「%s」有 %zu 个字符，应至多 %ld 个",
-			 "'%s' is %zu characters long; it may have at most %ld", shown(c), chars, limit);
-	cell_finding(k, rec, f, col, CHK_LENGTH, expected, k->msg.data);
+	cell_finding(k, rec, f, col, CHK_LENGTH, expected,
+		     MSG_SAY(&k->msg, k->lang, short_ ? MSG_LENGTH_SHORT : MSG_LENGTH_LONG, ARG_TEXT("column", shown(c)),
+			     ARG_NUM("length", chars), ARG_NUM(short_ ? "min" : "max", limit)));
 	free(expected);
 }
 
@@ -597,8 +575,7 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 		d.value = rec->cells[f].data;
 		d.value_len = rec->cells[f].len;
 		d.expected = expected;
-		d.message = diag_msg(&k->msg, k->lang, "「%s」的格式检查超出匹配步数上限，未能判定",
-				     "'%s' could not be checked: the pattern hit its match limit", shown(c));
+		d.message = MSG_SAY(&k->msg, k->lang, MSG_PATTERN_LIMIT, ARG_TEXT("column", shown(c)));
 		emit_at(k, &d, rec);
 		buf_free(&rule);
 	}
@@ -642,9 +619,8 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 		const char *ended = reftable_former(c->ref, c->ref_col, s, n);
 		cell_finding(k, rec, f, col, CHK_ALIAS, canonical,
 			     ended ? advice_former(&k->msg, k->lang, c, s, n, canonical, ended)
-				   : diag_msg(&k->msg, k->lang, "「%s」写作“%.*s”，规范写法为“%s”",
-					      "'%s' is written \"%.*s\"; the canonical form is \"%s\"",
-					      shown(c), (int)n, s, canonical));
+				   : MSG_SAY(&k->msg, k->lang, MSG_ALIAS, ARG_TEXT("column", shown(c)),
+					     ARG_TEXTN("value", s, n), ARG_TEXT("canonical", canonical)));
 	}
 }
 
@@ -729,17 +705,15 @@ static void check_digit_finding(struct checker *k, const struct csvr_record *rec
 	size_t code_cell = c->type == TYPE_PERMIT ? credit_code_cell(k, rec, s) : SIZE_MAX;
 	if (code_cell == SIZE_MAX) {
 		cell_finding(k, rec, f, col, CHK_CHECK_DIGIT, want,
-			     diag_msg(&k->msg, k->lang, "「%s」校验位为 %c，按 GB 32100 应为 %s，请核实",
-				      "'%s' has check character %c; GB 32100 calls for %s — please verify",
-				      shown(c), s[17], want));
+			     MSG_SAY(&k->msg, k->lang, MSG_CHECK_DIGIT, ARG_TEXT("column", shown(c)), ARG_TEXTN("char", s + 17, 1),
+				     ARG_TEXT("want", want)));
 		return;
 	}
-	char letter[16];
-	cell_column_name(code_cell, letter);
+	char cell[40];
+	cell_column_name(code_cell, cell);
+	snprintf(cell + strlen(cell), sizeof cell - strlen(cell), "%llu", (unsigned long long)rec->row);
 	cell_finding_at(k, rec, f, col, CHK_CHECK_DIGIT, SEV_INFO, want,
-			diag_msg(&k->msg, k->lang, "「%s」所含统一社会信用代码与 %s%llu 相同，其校验位问题见该单元格",
-				 "'%s' carries the credit code of cell %s%llu, whose check character is reported there",
-				 shown(c), letter, (unsigned long long)rec->row));
+			MSG_SAY(&k->msg, k->lang, MSG_CHECK_DIGIT_PERMIT, ARG_TEXT("column", shown(c)), ARG_TEXT("cell", cell)));
 }
 
 /*
@@ -779,8 +753,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	if (n == 0) {
 		if (c->required)
 			cell_finding(k, rec, f, col, CHK_REQUIRED, "a value",
-				     diag_msg(&k->msg, k->lang, "「%s」为必填项，不能为空",
-					      "'%s' is required but empty", shown(c)));
+				     MSG_SAY(&k->msg, k->lang, MSG_REQUIRED, ARG_TEXT("column", shown(c))));
 		return;
 	}
 	bool width = false;
@@ -804,17 +777,20 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	enum parse_result pr = cell_parse(c->type, s, n, &v);
 	if (pr == PARSE_BAD) {
 		const char *expected;
-		advice_type(&k->msg, k->lang, c, s, n, &k->expected, &expected);
-		cell_finding(k, rec, f, col, CHK_TYPE, expected, k->msg.data);
+		struct message said = advice_type(&k->msg, k->lang, c, s, n, &k->expected, &expected);
+		cell_finding(k, rec, f, col, CHK_TYPE, expected, said);
 		return;
 	}
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
 	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
 		const struct range_texts *range = range_texts(k, col);
+		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
+					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
 		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
-			     diag_msg(&k->msg, k->lang, "「%s」的值 %.*s 超出范围：%s",
-				      "'%s' value %.*s is out of range: it %s", shown(c), (int)n, s, range->words));
+			     !c->has_max ? msg_say(&k->msg, k->lang, MSG_RANGE_MIN, args, 3)
+			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
+					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
 	} else {
 		set_value(k, col, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
@@ -824,8 +800,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		check_pattern(k, rec, f, col, s, n);
 	if (c->nenum && !enum_has(c, s, n))
 		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
-			     diag_msg(&k->msg, k->lang, "「%s」的值“%.*s”不是允许的取值", "'%s' value \"%.*s\" is not an allowed value",
-				      shown(c), (int)n, s));
+			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
 	if (c->ref)
 		check_ref(k, rec, f, col, s, n);
 }
@@ -977,9 +952,7 @@ static void report_duplicate_row(struct in_order *o, const struct unique_key *ke
 	d.row = rec->row;
 	d.county = county;
 	d.expected = expected.data;
-	d.message = diag_msg(&o->msg, o->lang, "重复行：每个单元格都与第 %llu 行相同，请删除多余的一行或核实",
-			     "duplicate row: every cell the same as row %llu; delete the extra row or verify it",
-			     (unsigned long long)first);
+	d.message = MSG_SAY(&o->msg, o->lang, MSG_DUPLICATE_ROW, ARG_NUM("first", first));
 	diag_emit(o->out, &d);
 	buf_free(&expected);
 }
@@ -1003,8 +976,9 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
 			buf_addf(&labels, "%s%s", i ? "+" : "", column_shown(&rs->cols[key->cols[i]]));
 		}
-		char letter[16];
-		cell_column_name(o->col_to_file[key->cols[0]], letter);
+		char cell[40];
+		cell_column_name(o->col_to_file[key->cols[0]], cell);
+		snprintf(cell + strlen(cell), sizeof cell - strlen(cell), "%llu", (unsigned long long)first);
 		struct buf rule = {0}, expected = {0};
 		unique_rule_name(key, &rule);
 		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
@@ -1020,9 +994,8 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
 		d.expected = expected.data;
-		d.message = diag_msg(&o->msg, o->lang, "重复记录：%s 为（%s），与第 %llu 行（单元格 %s%llu）相同",
-				     "duplicate %s (%s): same as row %llu (cell %s%llu)", labels.data, values.data,
-				     (unsigned long long)first, letter, (unsigned long long)first);
+		d.message = MSG_SAY(&o->msg, o->lang, MSG_UNIQUE, ARG_TEXT("columns", labels.data), ARG_TEXT("values", values.data),
+				    ARG_NUM("first", first), ARG_TEXT("cell", cell));
 		diag_emit(o->out, &d);
 		buf_free(&values), buf_free(&labels), buf_free(&rule), buf_free(&expected);
 	}
@@ -1054,13 +1027,12 @@ static struct row_view row_view_of(const struct checker *k, const struct csvr_re
 /* Checks the shape of a data record: ragged or blank.  Returns false to skip its cells. */
 static bool check_shape(struct checker *k, const struct csvr_record *rec)
 {
-	struct buf *m = &k->msg;
+	struct msgbuf *m = &k->msg;
 	bool blank = true;
 	for (size_t i = 0; i < rec->ncells && blank; i++)
 		blank = csvr_cell_blank(&rec->cells[i]);
 	if (blank && rec->total_cells <= rec->ncells) {
-		emit_file_level(k, SEV_INFO, "blank-row", rec, 0, 0,
-				diag_msg(m, k->lang, "空行", "blank row"));
+		emit_file_level(k, SEV_INFO, "blank-row", rec, 0, 0, MSG_SAY0(m, k->lang, MSG_BLANK_ROW));
 		return false;
 	}
 	k->records++;
@@ -1078,9 +1050,8 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 			d.value = rec->cells[k->header_cells].data;
 			d.value_len = rec->cells[k->header_cells].len;
 		}
-		d.message = diag_msg(m, k->lang, "本行有 %zu 个单元格，多于表头的 %zu 列",
-				     "row has %zu cells, more than the %zu header columns",
-				     rec->total_cells, k->header_cells);
+		d.message = MSG_SAY(m, k->lang, MSG_EXTRA_CELL, ARG_NUM("cells", rec->total_cells),
+				    ARG_NUM("columns", k->header_cells));
 		emit_at(k, &d, rec);
 	} else if (rec->total_cells < k->header_cells) {
 		struct diag d = DIAG_INIT;
@@ -1089,9 +1060,8 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 		d.code = d.rule = "missing-cell";
 		d.cell = rec->total_cells;
 		d.column = col >= 0 ? k->rs->cols[col].name : NULL;
-		d.message = diag_msg(m, k->lang, "本行只有 %zu 个单元格，少于表头的 %zu 列",
-				     "row has only %zu cells, fewer than the %zu header columns",
-				     rec->total_cells, k->header_cells);
+		d.message = MSG_SAY(m, k->lang, MSG_MISSING_CELL, ARG_NUM("cells", rec->total_cells),
+				    ARG_NUM("columns", k->header_cells));
 		emit_at(k, &d, rec);
 	}
 	return true;
@@ -1279,20 +1249,16 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 /* Reports what the end of the input shows: nothing at all, no header, no data. */
 static void check_end(struct checker *k, uint64_t bytes)
 {
-	struct buf *m = &k->msg;
+	struct msgbuf *m = &k->msg;
 	if (k->legacy_stop || k->fits)
 		return;
 	if (bytes == 0 || (k->rows == 0 && !k->header_done))
-		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
-				diag_msg(m, k->lang, "文件为空", "file is empty"));
+		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0, MSG_SAY0(m, k->lang, MSG_EMPTY_FILE));
 	else if (!k->header_done)
 		emit_file_level(k, SEV_ERROR, "empty-file", NULL, 0, 0,
-				diag_msg(m, k->lang, "找不到表头行：前 %llu 行都是空行或标题行",
-					 "no header row: the first %llu rows are blank or titles",
-					 (unsigned long long)k->rows));
+				MSG_SAY(m, k->lang, MSG_NO_HEADER, ARG_NUM("rows", k->rows)));
 	else if (k->records == 0)
-		emit_file_level(k, SEV_WARNING, "empty-file", NULL, 0, 0,
-				diag_msg(m, k->lang, "只有表头，没有数据行", "header only, no data rows"));
+		emit_file_level(k, SEV_WARNING, "empty-file", NULL, 0, 0, MSG_SAY0(m, k->lang, MSG_HEADER_ONLY));
 }
 
 /* The in-order state of a check, alone on its cache lines so that the two threads do not share one. */
@@ -1322,7 +1288,7 @@ static void free_in_order(struct in_order *o)
 		keyset_free(&o->unique_sets[u]);
 	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
-	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->msg);
+	buf_free(&o->key_text), buf_free(&o->key_fold), msgbuf_free(&o->msg);
 	rules_state_free(o->rules);
 	free(o);
 }
@@ -1337,12 +1303,8 @@ static void check_size_kept(struct checker *k, int fd, struct check_result *res)
 	if (fstat(fd, &st) != 0 || (res->bytes == k->file_size && (uint64_t)st.st_size == k->file_size))
 		return;
 	emit_file_level(k, SEV_ERROR, "io-error", NULL, 0, 0,
-			diag_msg(&k->msg, k->lang,
-				 "读取期间文件大小改变：打开时 %llu 字节，读到 %llu 字节，现为 %llu 字节；请在文件写完后重新检查",
-				 "file changed size while it was read: %llu bytes when opened, %llu read, %llu now; "
-				 "check it again once it is complete",
-				 (unsigned long long)k->file_size, (unsigned long long)res->bytes,
-				 (unsigned long long)st.st_size));
+			MSG_SAY(&k->msg, k->lang, MSG_SIZE_CHANGED, ARG_NUM("opened", k->file_size), ARG_NUM("read", res->bytes),
+				ARG_NUM("now", st.st_size)));
 	res->unreadable = res->size_changed = true;
 }
 
@@ -1407,7 +1369,7 @@ static void check_book(struct checker *k, int fd, enum book_kind kind, const cha
 		.path = k->opt->path, .sheet = k->opt->sheet ? k->opt->sheet : k->rs->sheet,
 		.max_field = k->max_field,
 	};
-	struct book_handler h = {on_sheet, on_book_record, on_book_event, k};
+	struct book_handler h = {.sheet = on_sheet, .record = on_book_record, .event = on_book_event, .ctx = k};
 	k->book = book_new(&bopt, &h);
 	k->book_stop = !book_read(k->book, kind, fd, head, n, &res->bytes);
 	if (k->helper)
@@ -1503,9 +1465,8 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	if (read_error) {
 		stop_helper(&k);
 		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
-				diag_msg(&k.msg, k.lang, "读取失败（第 %llu 字节后）：%s",
-					 "read failed after byte %llu: %s",
-					 (unsigned long long)res->bytes, diag_strerror(read_error, k.lang)));
+				MSG_SAY(&k.msg, k.lang, MSG_READ_FAILED, ARG_NUM("offset", res->bytes),
+					ARG_PHRASE("error", diag_strerror(read_error, LANG_ZH), diag_strerror(read_error, LANG_EN))));
 		res->unreadable = true;
 	} else {
 		if (kind == BOOK_TEXT)
@@ -1531,17 +1492,19 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		}
 	}
 	res->records = k.records;
+	if (!k.counties_differ)
+		out->county = k.file_county;
 	res->over_budget = k.order->budget.refused;
 	res->fits = k.fits;
 	csvr_free(k.reader);
 	free_in_order(k.order);
 	free(k.file_to_col);
 	free(k.col_to_file);
-	buf_free(&k.msg), buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
-	free(k.byte_event_message);
+	msgbuf_free(&k.msg), msgbuf_free(&k.byte_event_message);
+	buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k.memos[i].ref_text.text), buf_free(&k.memos[i].pattern_text.text);
-		free(k.ranges[i].expected), free(k.ranges[i].words);
+		free(k.ranges[i].expected);
 	}
 	free(k.memos), free(k.ranges);
 	free(k.own_values), free(k.own_text), free(k.own_textlen);

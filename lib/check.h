@@ -60,7 +60,11 @@ struct check_result {
 	const struct ruleset *fits;  /* the rule set the header fits instead: not checked (wrong-ruleset reported) */
 };
 
-/* Checks the file open on fd; diagnostics go to out. */
+/*
+ * Checks the file open on fd; diagnostics go to out, and out->county is set
+ * to the county of its records when every record whose county is known has
+ * the same one.
+ */
 void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	      struct diag_file *out, struct check_result *res);
 

@@ -60,7 +60,7 @@ static void print_option(const char *dashes, const char *name, const struct opti
 void cli_list_options(const struct option *opts, const struct option_hint *hints)
 {
 	for (const struct option *o = opts; o->name; o++) {
-		if (strcmp(o->name, "list-options") == 0)
+		if (strncmp(o->name, "list-", 5) == 0) /* --list-options and the other helpers completion calls */
 			continue;
 		print_option("--", o->name, o, hints);
 		if (o->val > ' ' && o->val < 127) {

@@ -151,7 +151,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	jsonw_escape(b, d->rule, strlen(d->rule));
 	buf_add(b, f->file_tail.data, f->file_tail.len);
 	JSONW_LIT(b, ",\"message\":");
-	jsonw_string(b, d->message, strlen(d->message));
+	jsonw_string(b, d->message.text, strlen(d->message.text));
 	if (d->row) {
 		if (d->line) { /* a workbook's rows have no line */
 			JSONW_LIT(b, ",\"line\":");
@@ -202,6 +202,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_key(b, "related");
 		buf_adds(b, d->related);
 	}
+	if (d->message.args) {
+		jsonw_key(b, "args");
+		buf_adds(b, d->message.args);
+	}
 	if (d->fixed) {
 		jsonw_key(b, "fixed");
 		jsonw_string(b, d->fixed, d->fixed_len);
@@ -244,7 +248,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	}
 	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
-	termtext_adds(b, d->message);
+	termtext_adds(b, d->message.text);
 	if (cell_ref(d, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
 		termtext_adds(b, cell);
@@ -396,6 +400,10 @@ static void render_file_record(struct diag_file *f, uint64_t records, uint64_t b
 	buf_add_uint(b, f->suppressed);
 	jsonw_key(b, "status");
 	buf_adds(b, status_json[status]);
+	if (f->county) {
+		jsonw_key(b, "county");
+		jsonw_string(b, f->county, strlen(f->county));
+	}
 	if (f->sheet) {
 		jsonw_key(b, "sheet");
 		jsonw_string(b, f->sheet, strlen(f->sheet));

@@ -31,11 +31,23 @@ enum lang lang_from_env(void);
 /* Writes a spreadsheet column name (A, B, …, Z, AA, …) for a 0-based index. */
 void cell_column_name(size_t index, char out[16]);
 
+/*
+ * A finding's message: its text in the chosen language, and the "args" that
+ * render it again in either (a JSON object, msgcat.h), or NULL.
+ */
+struct message {
+	const char *text;
+	const char *args;
+};
+
+/* A message of text only. */
+#define MESSAGE_TEXT(s) ((struct message){.text = (s), .args = NULL})
+
 struct diag {
 	enum severity severity;
 	const char *code;       /* from the catalogue, e.g. "range" */
 	const char *rule;       /* local rule id; the ruleset id is prefixed */
-	const char *message;
+	struct message message;
 	uint64_t line, row;     /* 0: not located */
 	const char *column;     /* canonical column name, or NULL */
 	size_t cell;            /* 0-based column index in the file; SIZE_MAX: none */
@@ -81,6 +93,7 @@ struct diag_file {
 	uint64_t counts[3];
 	uint64_t suppressed, printed_errors;
 	bool unchecked;        /* set when the file could not be (fully) checked: status "error" */
+	const char *county;    /* the county of all its rows, set before diag_file_end; or NULL */
 	struct strmap per_rule;
 	struct buf line;
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */

@@ -134,7 +134,8 @@ void recbatch_add_finding(struct recbatch *b, const struct diag *d)
 	}
 	struct batch_finding *f = &b->findings[b->nfindings++];
 	f->d = *d;
-	f->message = keep_text(b, d->message);
+	f->message = keep_text(b, d->message.text);
+	f->args = d->message.args ? keep_text(b, d->message.args) : SIZE_MAX;
 	f->rule = keep_text(b, d->rule);
 	f->expected = d->expected ? keep_text(b, d->expected) : SIZE_MAX;
 	b->recs[b->nrecs - 1].nfindings++;
@@ -143,7 +144,8 @@ void recbatch_add_finding(struct recbatch *b, const struct diag *d)
 const struct diag *recbatch_finding(struct recbatch *b, size_t f)
 {
 	struct batch_finding *bf = &b->findings[f];
-	bf->d.message = b->texts.data + bf->message;
+	bf->d.message.text = b->texts.data + bf->message;
+	bf->d.message.args = bf->args == SIZE_MAX ? NULL : b->texts.data + bf->args;
 	bf->d.rule = b->texts.data + bf->rule;
 	bf->d.expected = bf->expected == SIZE_MAX ? NULL : b->texts.data + bf->expected;
 	return &bf->d;

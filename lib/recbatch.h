@@ -19,7 +19,7 @@
 /* A finding: its strings that do not outlive the check of a cell are kept in the batch's texts. */
 struct batch_finding {
 	struct diag d;
-	size_t message, rule, expected;   /* offsets in texts; expected SIZE_MAX for none */
+	size_t message, args, rule, expected;   /* offsets in texts; args and expected SIZE_MAX for none */
 };
 
 /* A cell: its bytes in the arena, its length times four, plus one if it was cut to the size limit, plus two if reported. */

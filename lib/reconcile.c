@@ -874,16 +874,16 @@ static void judge_overlaps(struct judge *j)
 		const char *file = locate(j, f, &d), *other = facts_name(s, first->file);
 		format_date(ov->first_day, day);
 		if (ov->days)
-			d.message = diag_msg(&j->msg, j->lang,
+			d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang,
 					     "%s：有 %u 天（%s 起）已在 %s 中报送；本文件这组数据不再计入，以免重复计算",
 					     "%s: %u day%s from %s were already sent in %s; this file's facts for the key "
 					     "are left out so that nothing counts twice",
 					     j->keys.data, ov->days, j->lang == LANG_ZH ? day : ov->days == 1 ? "" : "s",
-					     j->lang == LANG_ZH ? other : day, other);
+					     j->lang == LANG_ZH ? other : day, other));
 		else
-			d.message = diag_msg(&j->msg, j->lang, "%s：已在 %s 中报送；本文件这组数据不再计入，以免重复计算",
+			d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：已在 %s 中报送；本文件这组数据不再计入，以免重复计算",
 					     "%s: already sent in %s; this file's facts for the key are left out so "
-					     "that nothing counts twice", j->keys.data, other);
+					     "that nothing counts twice", j->keys.data, other));
 		j->emit(j->ctx, file, t->rs->id, &d, j->related_text.data);
 		buf_free(&rule);
 	}
@@ -957,13 +957,13 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 	d.related = j->related.data;
 	const char *file = locate(j, where, &d);
 	if (verdict == UNDECIDED) {
-		d.message = diag_msg(&j->msg, j->lang, "%s：规则 %s 无法核对：%s 所读的值中有空值",
+		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：规则 %s 无法核对：%s 所读的值中有空值",
 				     "%s: rule %s cannot be verified: a value that %s reads is empty", j->keys.data,
-				     rule->base.id, expr_source(rule->base.assert));
+				     rule->base.id, expr_source(rule->base.assert)));
 	} else if (msg[j->lang].nparts) {
 		struct rule_names rn = {rule, row};
 		struct eval_ctx ctx = {.rs = j->set->holder, .row = row};
-		d.message = template_render(&j->msg, &msg[j->lang], &ctx, rule_name, &rn);
+		d.message = MESSAGE_TEXT(template_render(&j->msg, &msg[j->lang], &ctx, rule_name, &rn));
 	} else if (missing_side) {
 		buf_reset(&j->msg);
 		for (size_t i = 0; i < rule->ninputs; i++) {
@@ -976,12 +976,12 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 		}
 		struct buf words = {0};
 		buf_adds(&words, j->msg.data);
-		d.message = diag_msg(&j->msg, j->lang, "%s：%s 中有，%s 中没有对应的数据",
-				     "%s: in %s, but nothing matches it in %s", j->keys.data, t->name, words.data);
+		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：%s 中有，%s 中没有对应的数据",
+				     "%s: in %s, but nothing matches it in %s", j->keys.data, t->name, words.data));
 		buf_free(&words);
 	} else {
-		d.message = diag_msg(&j->msg, j->lang, "%s：不满足 %s", "%s: %s fails", j->keys.data,
-				     expr_source(rule->base.assert));
+		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：不满足 %s", "%s: %s fails", j->keys.data,
+				     expr_source(rule->base.assert)));
 	}
 	j->emit(j->ctx, file, j->set->holder->id, &d, j->related_text.data);
 	buf_free(&id);
@@ -1134,11 +1134,11 @@ static void coverage_finding(struct judge *j, const struct recon_coverage *c, si
 	d.county = cn.county;
 	d.plan = b->plan ? b->plan : j->set->holder->plan;
 	if (b->message[j->lang].nparts)
-		d.message = template_render(&j->msg, &b->message[j->lang], NULL, coverage_name, &cn);
+		d.message = MESSAGE_TEXT(template_render(&j->msg, &b->message[j->lang], NULL, coverage_name, &cn));
 	else
-		d.message = diag_msg(&j->msg, j->lang, "%s未报送 %s 的%s（%s）", "%s has not sent %s for %s (%s)",
+		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s未报送 %s 的%s（%s）", "%s has not sent %s for %s (%s)",
 				     who.data, j->lang == LANG_ZH ? period : table->rs->id,
-				     j->lang == LANG_ZH ? cn.title : period, j->lang == LANG_ZH ? table->rs->id : cn.title);
+				     j->lang == LANG_ZH ? cn.title : period, j->lang == LANG_ZH ? table->rs->id : cn.title));
 	j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
 	buf_free(&who);
 }
@@ -1151,9 +1151,9 @@ static void judge_coverage(struct judge *j, const struct recon_coverage *c, cons
 		d.severity = SEV_INFO;
 		d.code = "cannot-verify";
 		d.rule = c->base.id;
-		d.message = diag_msg(&j->msg, j->lang, "没有给出 --period，无法判断各区县是否报送齐全（规则 %s）",
+		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "没有给出 --period，无法判断各区县是否报送齐全（规则 %s）",
 				     "no --period given, so rule %s cannot say which tables each county has not sent",
-				     c->base.id);
+				     c->base.id));
 		j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "celltype.h"
 #include "jsonw.h"
+#include "msgcat.h"
 #include "ruleset.h"
 
 #include <stdio.h>
@@ -123,7 +124,8 @@ struct rules_state {
 	struct group_table *export_groups; /* per export */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
-	struct buf key, msg, rule, text, json;
+	struct buf key, msg, msg_en, rule, text, json;
+	struct msgbuf said;             /* the message of the finding being made */
 };
 
 struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of)
@@ -233,7 +235,8 @@ void rules_state_free(struct rules_state *st)
 	free(st->groups);
 	free(st->seen);
 	free(st->absent_input);
-	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
+	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->msg_en), buf_free(&st->rule), buf_free(&st->text);
+	buf_free(&st->json), msgbuf_free(&st->said);
 	free(st);
 }
 
@@ -259,13 +262,6 @@ static struct value keep_value(const struct value *v)
 	return c;
 }
 
-/* Renders a template into the state's message buffer. */
-static const char *render(struct rules_state *st, const struct template *t, const struct eval_ctx *ctx,
-			  void (*name)(void *arg, const char *name, struct buf *out), void *arg)
-{
-	return template_render(&st->msg, t, ctx, name, arg);
-}
-
 const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
 			    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
@@ -287,6 +283,19 @@ const char *template_render(struct buf *out, const struct template *t, const str
 	return out->data ? out->data : "";
 }
 
+/*
+ * Renders a rule's message (by enum lang) in both languages: the finding
+ * shows it in lang and carries both, so that a report renders either.
+ */
+static struct message render_both(struct rules_state *st, const struct template message[2], enum lang lang,
+				  const struct eval_ctx *ctx, void (*name)(void *arg, const char *name, struct buf *out),
+				  void *arg)
+{
+	const char *zh = template_render(&st->msg, &message[LANG_ZH], ctx, name, arg);
+	const char *en = template_render(&st->msg_en, &message[LANG_EN], ctx, name, arg);
+	return msg_both(&st->said, lang, zh, en);
+}
+
 /* {name} in a row rule: the column's cell text. */
 static void row_name(void *arg, const char *name, struct buf *out)
 {
@@ -302,7 +311,6 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 			const struct eval_ctx *ctx, struct diag_file *out)
 {
 	enum lang lang = out->opt->lang;
-	const struct template *t = &r->message[lang];
 	void *arg[2] = {(void *)row, (void *)st->rs};
 	struct diag d = DIAG_INIT;
 	d.severity = r->severity;
@@ -322,13 +330,14 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 			d.value_len = row->text[c] ? row->textlen[c] : 0;
 		}
 	}
-	if (t->nparts) {
-		d.message = render(st, t, ctx, row_name, arg);
+	if (r->message[lang].nparts) {
+		d.message = render_both(st, r->message, lang, ctx, row_name, arg);
 	} else {
 		buf_reset(&st->msg);
-		buf_addf(&st->msg, lang == LANG_ZH ? "不满足规则 %s：%s" : "rule %s fails: %s", r->id,
-			 expr_source(r->assert));
-		d.message = st->msg.data;
+		buf_reset(&st->msg_en);
+		buf_addf(&st->msg, "不满足规则 %s：%s", r->id, expr_source(r->assert));
+		buf_addf(&st->msg_en, "rule %s fails: %s", r->id, expr_source(r->assert));
+		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
 	diag_emit(out, &d);
 }
@@ -429,8 +438,7 @@ static void pattern_limit_finding(struct rules_state *st, const struct written_r
 			d.value_len = row->text[c] ? row->textlen[c] : 0;
 		}
 	}
-	d.message = diag_msg(&st->msg, out->opt->lang, "规则 %s 的 matches() 超出匹配步数上限，本行未能判定",
-			     "rule %s could not be judged on this row: matches() hit the pattern's match limit", r->id);
+	d.message = MSG_SAY(&st->said, out->opt->lang, MSG_RULE_PATTERN_LIMIT, ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 }
 
@@ -469,9 +477,8 @@ static void report_absent_input(struct rules_state *st, size_t i, size_t col, st
 	d.rule = r->id;
 	d.column = rs->cols[col].name;
 	d.plan = r->plan ? r->plan : rs->plan;
-	d.message = diag_msg(&st->msg, lang, "文件中没有「%s」列，规则 %s 无法核验",
-			     "rule %s cannot be verified: the file has no '%s' column",
-			     lang == LANG_ZH ? shown_name(rs, col) : r->id, lang == LANG_ZH ? r->id : shown_name(rs, col));
+	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY_COLUMN, ARG_TEXT("column", shown_name(rs, col)),
+			    ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 }
 
@@ -486,6 +493,7 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	const struct written_rule *r = &rs->row_rules[i];
 	size_t first = SIZE_MAX;
 	buf_reset(&st->text);
+	buf_reset(&st->msg_en);
 	for (size_t k = 0; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
@@ -495,11 +503,14 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 				report_absent_input(st, i, c, out);
 			return false;
 		}
-		if (first == SIZE_MAX)
+		if (first == SIZE_MAX) {
 			first = c;
-		else
-			buf_adds(&st->text, out->opt->lang == LANG_ZH ? "、" : "', '");
+		} else {
+			buf_adds(&st->text, "、");
+			buf_adds(&st->msg_en, "', '");
+		}
 		buf_adds(&st->text, shown_name(rs, c));
+		buf_adds(&st->msg_en, shown_name(rs, c));
 	}
 	if (first == SIZE_MAX)
 		return true;
@@ -518,9 +529,8 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 		d.value = row->text[first] ? row->text[first] : "";
 		d.value_len = row->text[first] ? row->textlen[first] : 0;
 	}
-	d.message = diag_msg(&st->msg, lang, "「%s」没有可用的值，规则 %s 本行无法核验",
-			     "rule %s cannot be verified on this row: no usable value for '%s'",
-			     lang == LANG_ZH ? st->text.data : r->id, lang == LANG_ZH ? r->id : st->text.data);
+	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
+			    ARG_TEXT("rule", r->id));
 	diag_emit(out, &d);
 	return false;
 }
@@ -899,12 +909,13 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 		d.group = gj;
 		if (r->message[lang].nparts) {
 			struct group_names gn = {r, keys};
-			d.message = render(st, &r->message[lang], &ctx, group_name, &gn);
+			d.message = render_both(st, r->message, lang, &ctx, group_name, &gn);
 		} else {
 			buf_reset(&st->msg);
-			buf_addf(&st->msg, lang == LANG_ZH ? "分组 %s 不满足 %s" : "group %s fails %s", gj,
-				 expr_source(r->assert));
-			d.message = st->msg.data;
+			buf_reset(&st->msg_en);
+			buf_addf(&st->msg, "分组 %s 不满足 %s", gj, expr_source(r->assert));
+			buf_addf(&st->msg_en, "group %s fails %s", gj, expr_source(r->assert));
+			d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 		}
 		diag_emit(out, &d);
 		free(gj);
@@ -958,26 +969,24 @@ static void coverage_finding(struct rules_state *st, const struct coverage_rule 
 	d.group = st->json.data;
 	if (c->message[lang].nparts) {
 		struct coverage_names cn = {c, k, per};
-		d.message = render(st, &c->message[lang], NULL, coverage_name, &cn);
+		d.message = render_both(st, c->message, lang, NULL, coverage_name, &cn);
 	} else {
 		buf_reset(&st->text);
 		if (per)
 			value_format(per, &st->text);
 		buf_reset(&st->msg);
-		if (lang == LANG_ZH && label)
+		buf_reset(&st->msg_en);
+		if (label)
 			buf_addf(&st->msg, "缺少「%s」为 %s（%s）的记录", shown, c->expected[k], label);
-		else if (lang == LANG_ZH)
+		else
 			buf_addf(&st->msg, "缺少「%s」为 %s 的记录", shown, c->expected[k]);
-		if (lang == LANG_ZH && per)
-			buf_addf(&st->msg, "（%s = %s", expr_key_name(c->per), st->text.data);
-		if (lang == LANG_EN)
-			buf_addf(&st->msg, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
-				 label ? " (" : "", label ? label : "", label ? ")" : "",
-				 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
-				 per ? st->text.data : "");
-		if (lang == LANG_ZH && per)
-			buf_adds(&st->msg, "）");
-		d.message = st->msg.data;
+		if (per)
+			buf_addf(&st->msg, "（%s = %s）", expr_key_name(c->per), st->text.data);
+		buf_addf(&st->msg_en, "no record with '%s' = %s%s%s%s%s%s%s%s", shown, c->expected[k],
+			 label ? " (" : "", label ? label : "", label ? ")" : "",
+			 per ? " for " : "", per ? expr_key_name(c->per) : "", per ? " = " : "",
+			 per ? st->text.data : "");
+		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
 	diag_emit(out, &d);
 }

@@ -843,3 +843,19 @@ int ruleset_pattern_match(const struct ruleset *rs, pcre2_code *re, pcre2_match_
 	}
 	return pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, rs->match_ctx);
 }
+
+struct reftable *ruleset_counties(const char *dir)
+{
+	char err[256];
+	struct buf path = {0};
+	buf_addf(&path, "%s/ref/counties.csv", dir ? dir : ruleset_default_dir());
+	struct reftable *t = reftable_load(path.data, err, sizeof err);
+	buf_free(&path);
+	if (t && (reftable_column(t, "code") != 0 || t->name_col < 0)) {
+		reftable_free(t);
+		return NULL;
+	}
+	if (t)
+		reftable_index(t, 0);
+	return t;
+}

@@ -180,4 +180,11 @@ int ruleset_load_dir(const char *dir, struct ruleset ***sets);
 /* The rules directory: $QY_RULES, the installed one, or rules (Windows) or ../rules beside the binary. */
 const char *ruleset_default_dir(void);
 
+/*
+ * The county table of a rules directory (NULL: the default one), ref/counties.csv,
+ * indexed by its first column, code, for the names of counties; NULL when it is
+ * absent or has no code and name columns.  Owned by the caller.
+ */
+struct reftable *ruleset_counties(const char *dir);
+
 #endif

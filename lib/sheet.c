@@ -78,6 +78,11 @@ static bool sheet_number(const char *s, size_t n, long *index)
 long sheet_pick(struct sheet *s, char *const *names, const bool *hidden, size_t n)
 {
 	long pick = -1;
+	if (s->h.sheets) {
+		s->h.sheets(s->h.ctx, names, hidden, n);
+		s->stopped = true;
+		return -1;
+	}
 	if (!s->wanted) {
 		for (size_t i = 0; i < n && pick < 0; i++)
 			if (!hidden[i])

@@ -85,6 +85,8 @@ struct book_handler {
 	void (*record)(void *ctx, const struct csvr_record *rec, const struct book_cell *cells);
 	void (*event)(void *ctx, const struct book_event *ev);
 	void *ctx;
+	/* when set, told the sheets' names instead, and nothing is read */
+	void (*sheets)(void *ctx, char *const *names, const bool *hidden, size_t n);
 };
 
 struct sheet;
@@ -98,7 +100,8 @@ void sheet_free(struct sheet *s);
 
 /*
  * Chooses among a workbook's sheets (names in workbook order, hidden[i] for
- * hidden ones); returns the index, or -1 after a BOOK_EV_NO_SHEET event.
+ * hidden ones); returns the index, or -1 after a BOOK_EV_NO_SHEET event, or
+ * -1 after telling a handler that only lists the sheets.
  */
 long sheet_pick(struct sheet *s, char *const *names, const bool *hidden, size_t n);
 

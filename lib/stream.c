@@ -1,5 +1,6 @@
 /* stream.c — the diagnostic stream, read back line by line. */
 #include "stream.h"
+#include "msgcat.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -111,6 +112,7 @@ static const char *fill_file(struct record *r, json_t *o)
 	if (!count_ok(o, "suppressed", true, &r->suppressed))
 		return "\"suppressed\" must be a whole number from 0";
 	r->ruleset = str(o, "ruleset");
+	r->county = str(o, "county");
 	r->sheet = str(o, "sheet");
 	r->status = str(o, "status");
 	if (!r->status || (strcmp(r->status, "pass") && strcmp(r->status, "fail") && strcmp(r->status, "error")))
@@ -142,6 +144,7 @@ static const char *fill(struct record *r, json_t *o)
 		r->expected = str(o, "expected");
 		r->county = str(o, "county");
 		r->plan = str(o, "plan");
+		r->args = json_object_get(o, "args");
 		r->line = num(o, "line");
 		r->row = num(o, "row");
 		r->sheet = str(o, "sheet");
@@ -162,6 +165,7 @@ static const char *fill(struct record *r, json_t *o)
 		return NULL;
 	}
 	r->type = REC_OTHER; /* a record type from a newer version: passed through */
+	r->file = str(o, "file");
 	return NULL;
 }
 
@@ -199,6 +203,11 @@ int stream_next(struct stream *s, struct record *r)
 			return -1;
 		s->skipped++;
 	}
+}
+
+const char *record_message(const struct record *r, enum lang lang, struct buf *out)
+{
+	return msg_render(out, lang, r->args) ? out->data : r->message;
 }
 
 const char *record_ruleset(const struct record *r, char *out, size_t size)

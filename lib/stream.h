@@ -25,12 +25,13 @@ struct record {
 	json_t *obj;
 	const char *text;         /* the line, without its newline */
 	size_t len;
-	/* diagnostic records (strings NULL when absent) */
+	/* diagnostic records (strings NULL when absent; file also of any other record that has one) */
 	enum severity severity;
 	const char *code, *rule, *file, *message, *column, *cell, *value, *expected, *county, *plan;
+	json_t *args;             /* what renders the message again (msgcat.h), or NULL */
 	uint64_t line, row;
 	const char *sheet;        /* a workbook's sheet (both types), or NULL */
-	/* file records (and facts records: ruleset, file) */
+	/* file records (and facts records: ruleset, file; county: the county of all the file's rows, or NULL) */
 	const char *ruleset, *status, *encoding;
 	uint64_t counts[3], records, bytes, suppressed;
 };
@@ -57,6 +58,12 @@ void stream_open(struct stream *s, char **inputs, int n, bool lenient);
 int stream_next(struct stream *s, struct record *r);
 
 void stream_close(struct stream *s);
+
+/*
+ * A diagnostic's message in lang: rendered again from its args into out when
+ * they allow it, else the message as written.
+ */
+const char *record_message(const struct record *r, enum lang lang, struct buf *out);
 
 /* The rule set part of a rule id ("air-daily/pm25.range" → "air-daily"), into out. */
 const char *record_ruleset(const struct record *r, char *out, size_t size);

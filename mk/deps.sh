@@ -1,8 +1,8 @@
 #!/bin/sh
 # deps.sh [--tests | --windows] — make sure the libraries qy builds against are present
 # (with --tests, also the tools the test suite runs: xmllint, mandoc, the
-# shells whose completions it drives, npm for the SARIF validator, and
-# python3-openpyxl, which reads the workbooks qy writes back independently; with
+# shells whose completions it drives, npm for the SARIF validator, chromium
+# for the HTML report's browser test, and python3-openpyxl, which reads the workbooks qy writes back independently; with
 # --windows, the cross toolchain, the source-package tools and Wine that
 # make windows and make check-windows use).  Checks by compiling a one-line program against each header,
 # so it works on any system; on Debian or Ubuntu, when run as root, installs
@@ -31,6 +31,7 @@ if [ "$1" = --tests ]; then
 	command -v fish >/dev/null 2>&1 || missing="$missing fish"
 	[ -r /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+	command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 	/usr/bin/python3 -c 'import openpyxl' >/dev/null 2>&1 || missing="$missing python3-openpyxl"
 fi
 

@@ -29,14 +29,28 @@ t qy-rules show w
 t qy-template pro
 t qy-gate --fail-on ""
 t qy-fix --eol ""
+t qy-stat --by county,
+t qy-stat --by county,severity,c
+t qy-rules explain air-daily/pm25
+t qy-filter --county 44188
+t qy-filter --county 441881,4418
+t qy-check --encoding ""
+cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet ""
 ' sh "$top"
 
 # shellcheck disable=SC2016
 zsh -f -c '
 # outside a completion widget: compadd filters by PREFIX as zsh would, the rest are stand-ins
-compadd() { while [[ $1 == -* && $1 != -- ]]; do shift; done; [[ $1 == -- ]] && shift; print -l -- ${(M)@:#${PREFIX}*}; }
+# (-d NAME prints the descriptions, as the menu shows them; compset -P strips PREFIX as zsh does)
+compadd() {
+	local -a described
+	while [[ $1 == -* && $1 != -- ]]; do [[ $1 == -d ]] && { described=(${(P)2}); shift; }; shift; done
+	[[ $1 == -- ]] && shift
+	local i
+	for (( i = 1; i <= $#; i++ )); do [[ ${@[i]} == ${PREFIX}* ]] && print -r -- "$IPREFIX${described[i]:-${@[i]}}"; done
+}
 _files() { print -- "(files)"; }
-compset() { return 0; }
+compset() { [[ $1 == -P ]] || return 0; local c=${2#\*}; [[ $PREFIX == *$c* ]] || return 1; IPREFIX+=${PREFIX%$c*}$c; PREFIX=${PREFIX##*$c}; }
 compdef() { return 0; }
 source "$1/completions/_qy"
 t() {
@@ -54,12 +68,23 @@ t qy-rules show w
 t qy-template pro
 t qy-report data.jsonl ""
 t qy-fix --sk
+t qy-stat --by county,
+t qy-stat --by county,severity,c
+t qy-rules explain air-daily/pm25
+t qy-filter --county 44188
+t qy-filter --county 441881,4418
+t qy-check --encoding ""
+cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet "" && t qy-check air.xls --sheet 数
 ' sh "$top"
 
 # shellcheck disable=SC2016 # the fish program is in single quotes on purpose
 fish --no-config -c '
 source $argv[1]/completions/qy.fish
-for line in "qy-check --fo" "qy-check --format " "qy-check -r " "qy-report --format=j" "qy st" "qy stat --by c" "qy-rules show w" "qy-template pro" "qy-fix --in"
+for line in "qy-check --fo" "qy-check --format " "qy-check -r " "qy-report --format=j" "qy st" "qy stat --by c" "qy-rules show w" "qy-template pro" "qy-fix --in" "qy-stat --by county," "qy-stat --by=county,severity,c" "qy-rules explain air-daily/pm25" "qy-filter --county 44188" "qy-filter --county 441881,4418" "qy-check --encoding "
+    echo "fish: $line -> "(complete -C"$line" | sort | string join " ")
+end
+cd $argv[1]/tests/workbooks
+for line in "qy-check air.xlsx --sheet " "qy-check air.xls --sheet=数"
     echo "fish: $line -> "(complete -C"$line" | sort | string join " ")
 end
 ' "$top"

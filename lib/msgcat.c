@@ -1,0 +1,393 @@
+/* msgcat.c — the built-in messages in both languages, made and rendered again from their parameters. */
+#include "msgcat.h"
+#include "jsonw.h"
+
+#include <stdlib.h>
+
+const struct msg_def msg_defs[MSG_COUNT] = {
+	[MSG_BOM] = {"bom", "文件带有 UTF-8 BOM（字节顺序标记），已忽略",
+		     "file starts with a UTF-8 byte-order mark (ignored)"},
+	[MSG_BOM_DECLARED] = {"bom.declared",
+			      "文件带有 UTF-8 BOM（字节顺序标记），因此按 UTF-8 读取，而不是指定的 {encoding}",
+			      "file starts with a UTF-8 byte-order mark, so it is read as UTF-8, not as the {encoding} asked for"},
+	[MSG_LEGACY_DETECTED] = {"legacy-encoding",
+				 "按文件内容判断为 {encoding} 编码（中文版 Excel 的默认编码）并按此读取，位置均指原文件",
+				 "read as {encoding}, detected from the content (the default of Chinese Excel); "
+				 "positions refer to the original file"},
+	[MSG_LEGACY_DECLARED] = {"legacy-encoding.declared", "按 {encoding} 编码读取（已声明），位置均指原文件",
+				 "read as {encoding} (declared); positions refer to the original file"},
+	[MSG_LEGACY_NOT_READ] = {"legacy-encoding.not-read",
+				 "文件声明为 UTF-8，内容却是 GB18030/GBK 编码（中文版 Excel 的默认编码，自字节偏移 {offset} 起），未读取："
+				 "请用 --encoding auto 或 --encoding gb18030 重新检查，或另存为“CSV UTF-8”",
+				 "file was declared UTF-8 but is GB18030/GBK (the default of Chinese Excel; from byte offset {offset}) "
+				 "and was not read: re-run with --encoding auto or --encoding gb18030, or save it as \"CSV UTF-8\""},
+	[MSG_ENCODING_BYTE] = {"encoding-error", "字节偏移 {offset} 处的 0x{byte} 不是有效的 {encoding} 编码",
+			       "at byte offset {offset}, 0x{byte} is not valid {encoding}"},
+	[MSG_ENCODING_NUL] = {"encoding-error.nul", "字节偏移 {offset} 处为 NUL（0x00），文本文件中不应出现",
+			      "NUL byte at byte offset {offset}; a text file has none"},
+	[MSG_ENCODING_TRUNCATED] = {"encoding-error.truncated", "文件在字节偏移 {offset} 处的多字节字符中间结束",
+				    "file ends inside a multibyte character at byte offset {offset}"},
+	[MSG_ENCODING_UTF16] = {"encoding-error.utf-16", "文件为 UTF-16 编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+				"file is UTF-16; save it as \"CSV UTF-8\" in Excel"},
+	[MSG_CELL_TOO_LARGE] = {"cell-too-large", "单元格超过 {limit} 字节的上限，只保留开头部分，未做检查",
+				"cell exceeds the limit of {limit} bytes; only its start is kept and it is not checked"},
+	[MSG_UNTERMINATED] = {"unterminated-quote", "引号未闭合：从第 {line} 行开始的字段一直延续到文件末尾",
+			      "quote never closed: the field that starts on line {line} runs to the end of the file"},
+	[MSG_EMPTY_FILE] = {"empty-file", "文件为空", "file is empty"},
+	[MSG_NO_HEADER] = {"empty-file.no-header", "找不到表头行：前 {rows} 行都是空行或标题行",
+			   "no header row: the first {rows} rows are blank or titles"},
+	[MSG_HEADER_ONLY] = {"empty-file.header-only", "只有表头，没有数据行", "header only, no data rows"},
+	[MSG_SIZE_CHANGED] = {"io-error.size-changed",
+			      "读取期间文件大小改变：打开时 {opened} 字节，读到 {read} 字节，现为 {now} 字节；请在文件写完后重新检查",
+			      "file changed size while it was read: {opened} bytes when opened, {read} read, {now} now; "
+			      "check it again once it is complete"},
+	[MSG_READ_FAILED] = {"io-error.read", "读取失败（第 {offset} 字节后）：{error}", "read failed after byte {offset}: {error}"},
+	[MSG_MISSING_FILE] = {"io-error.missing", "文件不存在", "no such file"},
+	[MSG_DIRECTORY] = {"io-error.directory", "这是一个目录，不是数据文件", "this is a directory, not a data file"},
+	[MSG_CANNOT_OPEN] = {"io-error.open", "无法读取文件：{error}", "cannot read file: {error}"},
+	[MSG_WORKER_SIGNAL] = {"io-error.worker-signal", "检查中断：检查该文件的工作进程被信号 {signal}（{name}）终止",
+			       "the check stopped: its worker process was killed by signal {signal} ({name})"},
+	[MSG_WORKER_STATUS] = {"io-error.worker-status", "检查中断：检查该文件的工作进程以状态 {status} 退出",
+			       "the check stopped: its worker process ended with status {status}"},
+	[MSG_WORKER_DIED] = {"io-error.worker", "检查中断：检查该文件的工作进程已终止", "the check stopped: its worker process died"},
+
+	[MSG_NO_RULESET] = {"no-ruleset", "没有与文件名匹配的规则集，表头也不符合任何规则集：请用 -r 指定",
+			    "no rule set matches the file name, nor its header; name one with -r ID"},
+	[MSG_NO_RULESET_STDIN] = {"no-ruleset.stdin", "标准输入没有文件名可以匹配规则集：请用 -r 指定",
+				  "standard input has no file name to match a rule set; name one with -r ID"},
+	[MSG_NO_RULESET_HEADER] = {"no-ruleset.header",
+				   "没有与文件名匹配的规则集；表头与规则集 {ruleset}（{title}）相符，已按其检查：请按 {name} 命名文件，或用 -r {ruleset} 指定",
+				   "no rule set matches the file name; its header fits rule set {ruleset} ({title}), which it was "
+				   "checked with: name the file like {name}, or give -r {ruleset}"},
+	[MSG_WRONG_RULESET] = {"wrong-ruleset",
+			       "表头缺少规则集 {ruleset} 的 {missing} 个必填列，而与规则集 {fits}（{title}）相符：文件未检查，请用 -r {fits} 检查",
+			       "the header does not fit rule set {ruleset} ({missing} required columns missing) but fits rule set {fits} "
+			       "({title}): the file was not checked; check it with -r {fits}"},
+
+	[MSG_BLANK_HEADER] = {"blank-header", "表头 {letter} 列为空，该列数据不会被检查",
+			      "header cell in column {letter} is blank; its data is not checked"},
+	[MSG_UNKNOWN_COLUMN] = {"unknown-column", "未知列“{header}”（{letter} 列），不做检查",
+				"unknown column \"{header}\" (column {letter}) is not checked"},
+	[MSG_DUPLICATE_COLUMN] = {"duplicate-column", "列「{column}」重复出现（{letter} 列），只检查第一次出现的 {first} 列",
+				  "column '{column}' appears again (column {letter}); only column {first} is checked"},
+	[MSG_MISSING_COLUMN] = {"missing-column", "缺少必填列「{column}」", "required column '{column}' is missing"},
+	[MSG_MISSING_OPTIONAL] = {"missing-column.optional", "缺少列「{column}」（非必填）", "column '{column}' is absent (optional)"},
+	[MSG_MISSING_OPTIONALS] = {"missing-column.optionals", "缺少列「{columns}」（非必填）",
+				   "columns '{columns}' are absent (optional)"},
+	[MSG_BLANK_ROW] = {"blank-row", "空行", "blank row"},
+	[MSG_EXTRA_CELL] = {"extra-cell", "本行有 {cells} 个单元格，多于表头的 {columns} 列",
+			    "row has {cells} cells, more than the {columns} header columns"},
+	[MSG_MISSING_CELL] = {"missing-cell", "本行只有 {cells} 个单元格，少于表头的 {columns} 列",
+			      "row has only {cells} cells, fewer than the {columns} header columns"},
+
+	[MSG_REQUIRED] = {"required", "「{column}」为必填项，不能为空", "'{column}' is required but empty"},
+	[MSG_TYPE] = {"type-error", "「{column}」应为{type}", "'{column}' must be {type}"},
+	[MSG_TYPE_FORM] = {"type-error.form", "「{column}」请写作 {write}（{form}）", "'{column}' must be written {write} ({form})"},
+	[MSG_TYPE_NO_MONTH] = {"type-error.no-month", "「{column}」不是{what}：没有 {month} 月",
+			       "'{column}' is not a real {what}: there is no month {month}"},
+	[MSG_TYPE_NO_DAY] = {"type-error.no-day", "「{column}」不是日期：{month} 月没有 {day} 日",
+			     "'{column}' is not a real date: {month_name} has only {days} days"},
+	[MSG_TYPE_FEBRUARY] = {"type-error.february", "「{column}」不是日期：{year} 年 2 月没有 {day} 日",
+			       "'{column}' is not a real date: February {year} has only {days} days"},
+	[MSG_TYPE_H9] = {"type-error.h9", "「{column}」以 H9 开头，是无统一社会信用代码单位的编码，应为 18 位：H9、6 位行政区划代码、0000 加 5 位顺序码（或 9 位组织机构代码）、1 位小写字母（不用 i、o）",
+		"'{column}' starts with H9, the code of a unit without a credit code, which has 18 characters: H9, a 6-digit area code, 0000 and a 5-digit sequence (or a 9-character organisation code), and a lowercase letter other than i and o"},
+	[MSG_TYPE_CODE_KIND] = {"type-error.code-kind", "「{column}」第 1–2 位为“{prefix}”：按 GB 32100-2015 表1，登记管理部门 {department}（{name}）的机构类别只有 {types}",
+		"'{column}' begins \"{prefix}\": in GB 32100-2015 Table 1, registration department {department} ({name}) registers only the types {types}"},
+	[MSG_TYPE_CASE] = {"type-error.case", "「{column}」的字母大小写不对：应写作 {write}（已按此核对）",
+		"'{column}' has letters in the wrong case: write {write} (checked as such)"},
+	[MSG_WHITESPACE] = {"whitespace", "「{column}」首尾有空格，应写作“{write}”",
+			    "'{column}' has leading or trailing blanks: write \"{write}\""},
+	[MSG_WHITESPACE_WIDTH] = {"whitespace.width", "「{column}」含全角字符，应写作“{write}”",
+				  "'{column}' has full-width characters where half-width belong: write \"{write}\""},
+	[MSG_WHITESPACE_BOTH] = {"whitespace.both", "「{column}」首尾有空格且含全角字符，应写作“{write}”",
+				 "'{column}' has blanks around it and full-width characters: write \"{write}\""},
+	[MSG_RANGE] = {"range", "「{column}」的值 {value} 超出范围：应在 {min} 到 {max} 之间",
+		       "'{column}' value {value} is out of range: it must be from {min} to {max}"},
+	[MSG_RANGE_MIN] = {"range.min", "「{column}」的值 {value} 超出范围：应不小于 {min}",
+			   "'{column}' value {value} is out of range: it must be at least {min}"},
+	[MSG_RANGE_MAX] = {"range.max", "「{column}」的值 {value} 超出范围：应不大于 {max}",
+			   "'{column}' value {value} is out of range: it must be at most {max}"},
+	[MSG_LENGTH_SHORT] = {"length.short", "「{column}」只有 {length} 个字符，应至少 {min} 个",
+			      "'{column}' is {length} characters long; it must have at least {min}"},
+	[MSG_LENGTH_LONG] = {"length.long", "「{column}」有 {length} 个字符，应至多 {max} 个",
+			     "'{column}' is {length} characters long; it may have at most {max}"},
+	[MSG_PATTERN] = {"pattern", "「{column}」格式不符合要求", "'{column}' does not have the required form"},
+	[MSG_PATTERN_FORM] = {"pattern.form", "「{column}」格式不符合要求：应为{form}",
+			      "'{column}' does not have the required form: {form}"},
+	[MSG_PATTERN_LIMIT] = {"pattern-limit", "「{column}」的格式检查超出匹配步数上限，未能判定",
+			       "'{column}' could not be checked: the pattern hit its match limit"},
+	[MSG_ENUM] = {"enum", "「{column}」的值“{value}”不是允许的取值", "'{column}' value \"{value}\" is not an allowed value"},
+	[MSG_REFERENCE] = {"reference", "「{column}」的值“{value}”不在{table}中", "'{column}' value \"{value}\" is not in {table}"},
+	[MSG_REFERENCE_SUGGEST] = {"reference.suggest", "「{column}」的值“{value}”不在{table}中；是否为{suggestions}？",
+				   "'{column}' value \"{value}\" is not in {table}; did you mean {suggestions}?"},
+	[MSG_ALIAS] = {"alias", "「{column}」写作“{value}”，规范写法为“{canonical}”",
+		       "'{column}' is written \"{value}\"; the canonical form is \"{canonical}\""},
+	[MSG_ALIAS_FORMER] = {"alias.former", "「{column}」写作“{value}”，已改为“{canonical}”",
+		"'{column}' is written \"{value}\", which has become \"{canonical}\""},
+	[MSG_ALIAS_FORMER_YEAR] = {"alias.former-year", "「{column}」写作“{value}”，已于 {year} 年改为“{canonical}”",
+		"'{column}' is written \"{value}\", which became \"{canonical}\" in {year}"},
+	[MSG_CHECK_DIGIT] = {"check-digit", "「{column}」校验位为 {char}，按 GB 32100 应为 {want}，请核实",
+			     "'{column}' has check character {char}; GB 32100 calls for {want} — please verify"},
+	[MSG_CHECK_DIGIT_PERMIT] = {"check-digit.permit", "「{column}」所含统一社会信用代码与 {cell} 相同，其校验位问题见该单元格",
+				    "'{column}' carries the credit code of cell {cell}, whose check character is reported there"},
+
+	[MSG_UNIQUE] = {"unique", "重复记录：{columns} 为（{values}），与第 {first} 行（单元格 {cell}）相同",
+			"duplicate {columns} ({values}): same as row {first} (cell {cell})"},
+	[MSG_DUPLICATE_ROW] = {"duplicate-row", "重复行：每个单元格都与第 {first} 行相同，请删除多余的一行或核实",
+			       "duplicate row: every cell the same as row {first}; delete the extra row or verify it"},
+	[MSG_RULE_PATTERN_LIMIT] = {"pattern-limit.rule", "规则 {rule} 的 matches() 超出匹配步数上限，本行未能判定",
+				    "rule {rule} could not be judged on this row: matches() hit the pattern's match limit"},
+	[MSG_CANNOT_VERIFY] = {"cannot-verify", "「{columns}」没有可用的值，规则 {rule} 本行无法核验",
+			       "rule {rule} cannot be verified on this row: no usable value for '{columns}'"},
+	[MSG_CANNOT_VERIFY_COLUMN] = {"cannot-verify.column", "文件中没有「{column}」列，规则 {rule} 无法核验",
+				      "rule {rule} cannot be verified: the file has no '{column}' column"},
+	[MSG_RESOURCE_LIMIT] = {"resource-limit",
+				"{kind} {name} 需要 {need} 内存（本文件其他规则已占 {others}），超过 --max-memory（{limit}）：自第 {row} 行起，"
+				"本文件其余部分不再按这条规则检查",
+				"{kind} {name} needs {need} of memory (the file's other rules hold {others}), more than --max-memory "
+				"allows ({limit}): from row {row} on, the rest of the file is not checked against it"},
+
+	[MSG_BOOK_ZIP_BOMB] = {"workbook.zip-bomb", "工作簿部件 {part} 解压后超过压缩大小的 {ratio} 倍（疑似 zip 炸弹），已停止读取",
+			       "workbook part {part} inflates to more than {ratio} times its compressed size (a zip bomb?); reading stopped"},
+	[MSG_BOOK_PART_SIZE] = {"workbook.part-size", "工作簿部件 {part} 超过 {mib} MiB 的上限，已停止读取",
+				"workbook part {part} is larger than the limit of {mib} MiB; reading stopped"},
+	[MSG_BOOK_STRINGS] = {"workbook.strings", "共享字符串表超过上限（{limit}），已停止读取",
+			      "the shared-string table exceeds its limit ({limit}); reading stopped"},
+	[MSG_BOOK_DEPTH] = {"workbook.depth", "工作簿部件 {part} 的 XML 嵌套超过 {limit} 层，已停止读取",
+			    "workbook part {part} nests XML deeper than {limit} levels; reading stopped"},
+	[MSG_BOOK_DTD] = {"workbook.dtd", "工作簿部件 {part} 含有 DTD（实体声明），工作簿不需要它，已拒绝读取",
+			  "workbook part {part} declares a DTD (entities), which no workbook needs; refused"},
+	[MSG_BOOK_COLUMNS] = {"workbook.columns", "第 {row} 行有超出 XFD 列（第 {column} 列）的单元格，已停止读取",
+			      "row {row} has a cell beyond column XFD (column {column}); reading stopped"},
+	[MSG_BOOK_ROWS] = {"workbook.rows", "行号超出 {limit}，已停止读取", "a row number beyond {limit}; reading stopped"},
+	[MSG_BOOK_COUNT] = {"workbook.count", "工作簿部件 {part} 中的工作表、格式或关系超过 {limit} 个，已停止读取",
+			    "workbook part {part} lists more than {limit} sheets, formats or relationships; reading stopped"},
+	[MSG_BOOK_STDIN] = {"workbook.stdin", "从标准输入读取的工作簿超过 {mib} MiB，已停止读取",
+			    "a workbook on standard input is larger than {mib} MiB; reading stopped"},
+	[MSG_BOOK_NO_VALUE] = {"workbook.no-value", "公式 {formula} 没有保存计算结果：请在 Excel 中打开，重新计算后保存",
+			       "formula {formula} has no saved result: open the file in Excel, recalculate and save it"},
+	[MSG_BOOK_ERROR_VALUE] = {"workbook.error-value", "单元格为错误值 {value}：请修正公式或它引用的数据",
+				  "the cell holds the error value {value}: correct the formula or the data it uses"},
+	[MSG_BOOK_CELL_TOO_LARGE] = {"cell-too-large.workbook", "单元格过大，只保留开头部分，未做检查",
+				     "the cell is too large; only its start is kept and it is not checked"},
+	[MSG_BOOK_DAMAGED] = {"workbook.damaged", "工作簿已损坏，无法读取（{detail}）：请在 Excel 中打开并重新另存为 .xlsx",
+			      "the workbook is damaged and cannot be read ({detail}): open it in Excel and save it as .xlsx again"},
+	[MSG_BOOK_NO_SHEET] = {"workbook.no-sheet", "工作簿中没有名为“{sheet}”的工作表（有：{sheets}）：请用 --sheet 或规则集的 dialect.sheet 指定",
+			       "the workbook has no sheet '{sheet}' (it has {sheets}): name one with --sheet or the rule set's dialect.sheet"},
+	[MSG_BOOK_PASSWORD] = {"workbook.password", "工作簿设有打开密码，无法读取：请去掉密码后另存为 .xlsx",
+			       "the workbook is protected by a password and cannot be read: remove the password and save it as .xlsx"},
+	[MSG_BOOK_XLS] = {"workbook.xls", "这是 Excel 97–2003 或 WPS 工作簿，但无法读取：请在 Excel 或 WPS 中另存为 .xlsx",
+			  "this is an Excel 97–2003 or WPS workbook that cannot be read: save it from Excel or WPS as .xlsx"},
+	[MSG_FILE_WORD] = {"file-type.word", "这是 Word 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+			   "this is a Word document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx"},
+	[MSG_FILE_POWERPOINT] = {"file-type.powerpoint", "这是 PowerPoint 演示文稿，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+				 "this is a PowerPoint presentation, not CSV: save the table from Excel as CSV UTF-8 or .xlsx"},
+	[MSG_FILE_ODS] = {"file-type.ods", "这是 OpenDocument 表格（.ods），不是 CSV：请在 WPS 或 Excel 中另存为 .xlsx 或 CSV UTF-8",
+			  "this is an OpenDocument spreadsheet (.ods), not CSV: save it from WPS or Excel as .xlsx or CSV UTF-8"},
+	[MSG_FILE_ODT] = {"file-type.odt", "这是 OpenDocument 文档，不是 CSV：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+			  "this is an OpenDocument document, not CSV: save the table from Excel as CSV UTF-8 or .xlsx"},
+	[MSG_FILE_PDF] = {"file-type.pdf", "这是 PDF 文件，不是 CSV：请提交原始表格，在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+			  "this is a PDF file, not CSV: send the table itself, saved from Excel as CSV UTF-8 or .xlsx"},
+	[MSG_FILE_ZIP] = {"file-type.zip", "这是 zip 压缩包，不是 CSV：请解压后逐个检查其中的表格",
+			  "this is a zip archive, not CSV: unpack it and check the tables inside"},
+	[MSG_FILE_OFFICE] = {"file-type.office", "这是 Office 97–2003 文件，但不是 Excel 工作簿：请在 Excel 中另存为 CSV UTF-8 或 .xlsx",
+			     "this is an Office 97–2003 file but not an Excel workbook: save the table from Excel as CSV UTF-8 or .xlsx"},
+
+	[MSG_FIXED_BLANKS] = {"fixed.blanks", "「{column}」首尾的空格已去掉", "'{column}': the blanks around the value were removed"},
+	[MSG_FIXED_WIDTH] = {"fixed.width", "「{column}」的全角字符已改为半角", "'{column}': full-width characters were made half-width"},
+	[MSG_FIXED_CASE] = {"fixed.case", "「{column}」的字母已改为大写", "'{column}': the letters were made capital"},
+	[MSG_FIXED_DATES] = {"fixed.dates", "「{column}」已改写为 {write}", "'{column}' was written as {write}"},
+	[MSG_FIXED_NAMES] = {"fixed.names", "「{column}」已改为规范写法“{write}”", "'{column}' was replaced by the canonical \"{write}\""},
+	[MSG_FIXED_TRANSCODE] = {"fixed.transcode", "已由 {encoding} 转为 UTF-8", "transcoded from {encoding} to UTF-8"},
+	[MSG_FIXED_BOM_ADDED] = {"fixed.bom", "已加上 UTF-8 BOM（字节顺序标记），Excel 据此按 UTF-8 打开",
+				 "a UTF-8 byte-order mark was added, by which Excel opens the file as UTF-8"},
+	[MSG_FIXED_BOM_REMOVED] = {"fixed.no-bom", "已去掉 UTF-8 BOM（字节顺序标记）", "the UTF-8 byte-order mark was removed"},
+	[MSG_FIXED_EOL] = {"fixed.eol", "行尾已改为 {eol}", "line ends written as {eol}"},
+	[MSG_FIXED_TITLE_ROW] = {"fixed.title-row", "已删除标题行", "the title row was removed"},
+	[MSG_FIXED_BLANK_ROW] = {"fixed.blank-row", "已删除表头上方的空行", "the blank row above the header was removed"},
+	[MSG_FIX_NO_GB18030] = {"fix.not-gb18030", "有字符无法写回 GB18030，未修复",
+				"a character cannot be written back in GB18030; not repaired"},
+	[MSG_FIX_CANNOT_ENCODE] = {"fix.cannot-encode", "本系统无法写回 GB18030，未修复",
+		"this system cannot write GB18030 back; not repaired"},
+	[MSG_FIX_BAD_BYTES] = {"fix.bad-bytes", "字节偏移 {offset} 处的字节不是有效的 GB18030，改写会丢失它：请先手工改正，未修复",
+			       "the bytes at offset {offset} are not valid GB18030 and a copy would lose them: "
+			       "correct them by hand first; not repaired"},
+	[MSG_FIX_UTF16] = {"fix.utf-16", "文件为 UTF-16 编码：请在 Excel 中另存为“CSV UTF-8”，未修复",
+			   "the file is UTF-16: save it as \"CSV UTF-8\" in Excel; not repaired"},
+	[MSG_FIX_LEGACY] = {"fix.legacy-encoding", "文件声明为 UTF-8，内容却是 GB18030：请用 --encoding auto，未修复",
+			    "the file was declared UTF-8 but is GB18030: give --encoding auto; not repaired"},
+	[MSG_FIX_CELL_TOO_LARGE] = {"fix.cell-too-large", "有单元格超过 1 GiB，未修复", "a cell exceeds 1 GiB; not repaired"},
+	[MSG_FIX_UNTERMINATED] = {"fix.unterminated-quote", "第 {line} 行开始的引号一直没有闭合：请先手工改正，未修复",
+				  "the quote opened on line {line} is never closed: correct it by hand first; not repaired"},
+	[MSG_FIX_WRONG_RULESET] = {"fix.wrong-ruleset", "表头不符合规则集 {ruleset}，而与规则集 {fits} 相符：请用 -r {fits}",
+				   "the header does not fit rule set {ruleset} but fits rule set {fits}: give -r {fits}"},
+	[MSG_FIX_NO_RULESET] = {"fix.no-ruleset", "没有与文件名或表头相符的规则集，请用 -r 指定",
+				"no rule set matches the file name or its header; name one with -r ID"},
+	[MSG_FIX_STDIN] = {"fix.stdin", "标准输入的修复结果需用 -o 指定写到哪里",
+			   "the repair of standard input needs -o to say where it goes"},
+	[MSG_FIX_OUTPUT_IS_INPUT] = {"fix.output-is-input", "输出 {file} 就是输入文件：请用 --in-place --backup",
+				     "the output {file} is the input: give --in-place --backup"},
+	[MSG_FIX_BACKUP_EXISTS] = {"fix.backup-exists", "备份文件 {file} 已存在，未覆盖，未修复",
+				   "the backup {file} exists already and is not overwritten; not repaired"},
+	[MSG_FIX_REPLACE] = {"fix.replace", "无法替换文件：{error}", "cannot replace the file: {error}"},
+	[MSG_FIX_WRITE] = {"fix.write", "无法写入 {file}：{error}", "cannot write {file}: {error}"},
+	[MSG_FIX_COPY_BESIDE] = {"fix.copy-beside", "无法在 {file} 旁写入副本：{error}", "cannot write a copy beside {file}: {error}"},
+	[MSG_FIX_READ] = {"fix.read", "读取失败：{error}", "read failed: {error}"},
+	[MSG_FIX_WRITE_COPY] = {"fix.write-copy", "无法写入副本：{error}", "cannot write the copy: {error}"},
+};
+
+/* The parameter of a key, or NULL. */
+static const struct msg_arg *arg_of(const struct msg_arg *args, size_t n, const char *key, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(args[i].key, key, len) == 0 && args[i].key[len] == '\0')
+			return &args[i];
+	return NULL;
+}
+
+/*
+ * Appends a template with each {key} replaced by what value(ctx, key, len)
+ * appends; false as soon as one key has no value.
+ */
+static bool expand(struct buf *out, const char *tmpl, bool (*value)(void *ctx, const char *key, size_t len, struct buf *out),
+		   void *ctx)
+{
+	const char *p = tmpl;
+	for (const char *open; (open = strchr(p, '{')); p = strchr(open, '}') + 1) {
+		buf_add(out, p, (size_t)(open - p));
+		const char *close = strchr(open, '}');
+		if (!close || !value(ctx, open + 1, (size_t)(close - open - 1), out))
+			return false;
+	}
+	buf_adds(out, p);
+	return true;
+}
+
+struct say_ctx {
+	const struct msg_arg *args;
+	size_t n;
+	enum lang lang;
+};
+
+/* A writer's parameter as text in the chosen language. */
+static bool say_value(void *ctx, const char *key, size_t len, struct buf *out)
+{
+	const struct say_ctx *s = ctx;
+	const struct msg_arg *a = arg_of(s->args, s->n, key, len);
+	if (!a)
+		return false;
+	if (a->text)
+		buf_add(out, a->text, strnlen(a->text, a->len)); /* a message is a C string: it ends at a NUL */
+	else if (a->zh)
+		buf_adds(out, s->lang == LANG_ZH ? a->zh : a->en);
+	else
+		buf_add_uint(out, a->number);
+	return true;
+}
+
+struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const struct msg_arg *args, size_t n)
+{
+	const struct msg_def *def = &msg_defs[id];
+	struct say_ctx s = {args, n, lang};
+	buf_reset(&m->text);
+	buf_reset(&m->args);
+	expand(&m->text, lang == LANG_ZH ? def->zh : def->en, say_value, &s);
+	buf_adds(&m->args, "{\"msg\":");
+	jsonw_string(&m->args, def->id, strlen(def->id));
+	for (size_t i = 0; i < n; i++) {
+		jsonw_key(&m->args, args[i].key);
+		if (args[i].text) {
+			jsonw_string(&m->args, args[i].text, strnlen(args[i].text, args[i].len));
+		} else if (args[i].zh) {
+			buf_adds(&m->args, "{\"zh\":");
+			jsonw_string(&m->args, args[i].zh, strlen(args[i].zh));
+			buf_adds(&m->args, ",\"en\":");
+			jsonw_string(&m->args, args[i].en, strlen(args[i].en));
+			buf_addc(&m->args, '}');
+		} else {
+			buf_add_uint(&m->args, args[i].number);
+		}
+	}
+	buf_addc(&m->args, '}');
+	return (struct message){m->text.data, m->args.data};
+}
+
+struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en)
+{
+	buf_reset(&m->text);
+	buf_reset(&m->args);
+	buf_adds(&m->text, lang == LANG_ZH ? zh : en);
+	buf_adds(&m->args, "{\"zh\":");
+	jsonw_string(&m->args, zh, strlen(zh));
+	buf_adds(&m->args, ",\"en\":");
+	jsonw_string(&m->args, en, strlen(en));
+	buf_addc(&m->args, '}');
+	return (struct message){m->text.data, m->args.data};
+}
+
+struct message msg_keep(struct msgbuf *m, struct message said)
+{
+	buf_reset(&m->text);
+	buf_reset(&m->args);
+	buf_adds(&m->text, said.text);
+	if (said.args)
+		buf_adds(&m->args, said.args);
+	return (struct message){m->text.data, said.args ? m->args.data : NULL};
+}
+
+void msgbuf_free(struct msgbuf *m)
+{
+	buf_free(&m->text);
+	buf_free(&m->args);
+}
+
+const struct msg_def *msg_find(const char *id)
+{
+	for (size_t i = 0; i < MSG_COUNT; i++)
+		if (strcmp(msg_defs[i].id, id) == 0)
+			return &msg_defs[i];
+	return NULL;
+}
+
+struct render_ctx {
+	json_t *args;
+	enum lang lang;
+};
+
+/* A reader's parameter: a string, a whole number or a phrase {zh, en}. */
+static bool render_value(void *ctx, const char *key, size_t len, struct buf *out)
+{
+	const struct render_ctx *r = ctx;
+	json_t *v = json_object_getn(r->args, key, len);
+	if (json_is_object(v))
+		v = json_object_get(v, r->lang == LANG_ZH ? "zh" : "en");
+	if (json_is_string(v))
+		buf_add(out, json_string_value(v), json_string_length(v));
+	else if (json_is_integer(v) && json_integer_value(v) >= 0)
+		buf_add_uint(out, (unsigned long long)json_integer_value(v));
+	else
+		return false;
+	return true;
+}
+
+bool msg_render(struct buf *out, enum lang lang, json_t *args)
+{
+	buf_reset(out);
+	if (!json_is_object(args))
+		return false;
+	json_t *id = json_object_get(args, "msg");
+	if (!id) { /* a rule set's message: its two texts */
+		json_t *text = json_object_get(args, lang == LANG_ZH ? "zh" : "en");
+		if (!json_is_string(text))
+			return false;
+		buf_add(out, json_string_value(text), json_string_length(text));
+		return true;
+	}
+	const struct msg_def *def = json_is_string(id) ? msg_find(json_string_value(id)) : NULL;
+	struct render_ctx r = {args, lang};
+	if (!def || !expand(out, lang == LANG_ZH ? def->zh : def->en, render_value, &r)) {
+		buf_reset(out);
+		return false;
+	}
+	return true;
+}
