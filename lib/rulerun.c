@@ -1105,9 +1105,21 @@ static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *
 	buf_free(&key);
 }
 
+/* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
+static bool view_rows_kept(const struct ruleset *rs, size_t v)
+{
+	for (size_t a = 0; a < rs->naggregates; a++)
+		if (rs->aggregates[a].from == (int)v && rs->aggregates[a].order)
+			return true;
+	return false;
+}
+
 /*
  * Makes a view's rows from its groups, in the order they first appeared, and
- * feeds each to the views and aggregates that read from it.
+ * feeds each to the views and aggregates that read from it.  The rows are
+ * kept only for aggregates judged in order; otherwise one row at a time is
+ * made, fed and forgotten, so that a view with a group a row costs no more
+ * at the end of the file.
  */
 static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 {
@@ -1116,18 +1128,17 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 	const struct group_table *g = &st->view_groups[v];
 	struct view_rows *vr = &st->view_rows[v];
 	size_t width = view->out.n;
-	vr->values = xcalloc(g->ngroups * width + 1, sizeof *vr->values);
+	bool kept = view_rows_kept(rs, v);
+	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
 	vr->places = g->places;
-	for (size_t i = 0; i < g->ngroups; i++) {
-		struct value *row = &vr->values[i * width];
-		group_keys(g, i, view->ngroup, row);
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
-		for (size_t k = 0; k < view->nvalues; k++)
-			row[view->ngroup + k] = expr_eval(view->values[k], &ctx);
-	}
 	for (size_t i = 0; i < vr->nrows; i++) {
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
+		struct value *row = &vr->values[kept ? i * width : 0];
+		group_keys(g, i, view->ngroup, row);
+		struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
+		for (size_t k = 0; k < view->nvalues; k++)
+			row[view->ngroup + k] = expr_eval(view->values[k], &made);
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 		struct place at = vr->places[i];
 		for (size_t e = 0; e < rs->nexports; e++) {
 			struct grouping gr = export_grouping(st, e);
@@ -1148,8 +1159,8 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 				feed(st, &gr, &ctx, at.line, at.row, out);
 				continue;
 			}
-			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
-			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, &ctx), NULL, ctx.row);
+			long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
+			add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
 		}
 	}
 }
