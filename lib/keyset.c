@@ -175,19 +175,17 @@ static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size
 	}
 	uint64_t id;
 	if (!strmap_get(ks->shapes, shape, len, &id)) {
-		size_t before = strmap_bytes(ks->shapes);
-		if (ks->shapes_closed || strmap_count(ks->shapes) + 1 >= SHAPES_MAX) {
-			ks->shapes_closed = true;
+		/* at most: the slots again (or the first 16 of 32 bytes), and the shape's bytes */
+		size_t before = strmap_bytes(ks->shapes), most = before + 16 * 32 + len;
+		if (ks->shapes_closed || strmap_count(ks->shapes) + 1 >= SHAPES_MAX || !budget_take(ks->budget, most)) {
+			ks->shapes_closed = true; /* never numbered: its keys are kept whole, now and later */
 			return 0;
 		}
 		id = strmap_count(ks->shapes) + 1;
 		strmap_put(ks->shapes, shape, len, id, NULL);
 		size_t grown = strmap_bytes(ks->shapes) - before;
-		if (!budget_take(ks->budget, grown)) { /* numbered all the same: it is small, and codes stay fixed */
-			ks->shapes_closed = true;
-		} else {
-			ks->bytes += grown;
-		}
+		budget_give(ks->budget, most - grown);
+		ks->bytes += grown;
 	}
 	memcpy(ks->last_shape, shape, len);
 	ks->last_shape_len = len;
