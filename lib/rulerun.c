@@ -122,14 +122,14 @@ struct rules_state {
 	double as_of;                   /* the run's date, when has_as_of */
 	bool has_as_of;
 	struct group_table *groups;     /* per aggregate */
+	struct value *scratch;          /* a row's group key values, and their words after them */
+	uint64_t *scratch_words;
+	size_t nscratch;
 	struct group_table *view_groups; /* per view */
 	struct view_rows *view_rows;    /* per view */
 	struct group_table *export_groups; /* per export */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
-	struct value *scratch;          /* a row's group key values, and their words after them */
-	uint64_t *scratch_words;
-	size_t nscratch;
 	struct buf key, msg, rule, text, json;
 };
 
@@ -233,9 +233,9 @@ void rules_state_free(struct rules_state *st)
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
 	free(st->groups);
+	free(st->scratch);
 	free(st->seen);
 	free(st->absent_input);
-	free(st->scratch);
 	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->rule), buf_free(&st->text), buf_free(&st->json);
 	free(st);
 }
