@@ -51,7 +51,7 @@ struct column_memo {
 /* A record's key for one unique set: bytes at in a key text. */
 struct record_key {
 	size_t at, len;
-	uint64_t hash;
+	uint64_t code, hash;       /* its keyset_code and keyset_hash */
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
@@ -883,8 +883,10 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 		if (key->whole_row)
 			text->len = end, complete = end > at;
 		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
-		if (complete)
-			keys[u].hash = keyset_hash(text->data + at, keys[u].len);
+		if (complete) {
+			keys[u].code = keyset_code(&o->unique_sets[u], text->data + at, keys[u].len);
+			keys[u].hash = keyset_hash(text->data + at, keys[u].len, keys[u].code);
+		}
 	}
 }
 
@@ -902,7 +904,7 @@ static void prefetch_unique_keys(const struct in_order *o, const struct record_k
 {
 	for (size_t u = 0; u < o->rs->nunique; u++)
 		if (keys[u].complete)
-			keyset_prefetch(&o->unique_sets[u], keys[u].hash);
+			keyset_prefetch(&o->unique_sets[u], keys[u].code, keys[u].hash);
 }
 
 /*
@@ -919,8 +921,8 @@ static bool add_unique_keys(struct in_order *o, const struct record_key *keys, c
 		o->first[u] = 0;
 		if (!p->complete || o->dropped[u])
 			continue;
-		enum keyset_added added = keyset_add_hashed(set, o->key_text.data + p->at, p->len, p->hash,
-							    view->row, &o->first[u]);
+		enum keyset_added added = keyset_add_hashed(set, o->key_text.data + p->at, p->len, p->code,
+							    p->hash, view->row, &o->first[u]);
 		if (added == KEYSET_SEEN) {
 			repeated = true;
 		} else if (added == KEYSET_FULL) { /* the set would pass --max-memory: drop it */

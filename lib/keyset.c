@@ -1,4 +1,7 @@
-/* keyset.c — compact open addressing over an append-only key arena. */
+/*
+ * keyset.c — keys as codes in 12-byte slots, the others by open addressing
+ * over an append-only key arena.
+ */
 #include "keyset.h"
 #include "platform.h"
 #include "strmap.h"
@@ -10,14 +13,28 @@
 #define BLOCK (1u << 20)
 #define HUGE_PAGE (2u << 20)
 #define REF_MASK ((1ULL << 48) - 1)
+#define CODE_DIGITS 12            /* 10^12 < 2^40: the digits of a code */
+#define CODE_SHIFT 40
+#define SHAPES_MAX 4096           /* shapes a set numbers; keys of any other are kept whole */
+
+/* A key kept as its code, with its value: 12 bytes, so that ten million keys take about 150 MB. */
+struct keyset_code_slot {
+	uint32_t code_lo, code_hi, value;
+};
 
 void keyset_init(struct keyset *ks) { memset(ks, 0, sizeof *ks); }
 
 static void free_slots(uint64_t *slots, size_t n);
 
+static void free_codes(struct keyset_code_slot *codes, size_t n);
+
 void keyset_free(struct keyset *ks)
 {
 	struct budget *budget = ks->budget;
+	free_codes(ks->codes, ks->ncodes);
+	if (ks->shapes)
+		strmap_free(ks->shapes);
+	free(ks->shapes);
 	for (size_t i = 0; i < ks->nblocks; i++)
 		free(ks->blocks[i]);
 	free(ks->blocks);
@@ -90,6 +107,114 @@ static void free_slots(uint64_t *slots, size_t n)
 		platform_free_pages(slots, n * sizeof(uint64_t));
 }
 
+/* A zeroed code slot array, from the system when big, as new_slots. */
+static struct keyset_code_slot *new_codes(size_t n)
+{
+	if (n * sizeof(struct keyset_code_slot) < HUGE_PAGE)
+		return xcalloc(n, sizeof(struct keyset_code_slot));
+	return platform_zeroed_pages(n * sizeof(struct keyset_code_slot));
+}
+
+static void free_codes(struct keyset_code_slot *codes, size_t n)
+{
+	if (n * sizeof(struct keyset_code_slot) < HUGE_PAGE)
+		free(codes);
+	else
+		platform_free_pages(codes, n * sizeof(struct keyset_code_slot));
+}
+
+static uint64_t code_of(const struct keyset_code_slot *s) { return s->code_lo | (uint64_t)s->code_hi << 32; }
+
+/* The slot a code's hash starts at: the table need not be a power of two, so that it can fit the file. */
+static size_t code_start(uint64_t hash, size_t n) { return (size_t)(((hash >> 32) * (uint64_t)n) >> 32); }
+
+/* Finds the slot holding code in a code slot array of n, or the empty one where it would go. */
+static struct keyset_code_slot *find_code(struct keyset_code_slot *codes, size_t n, uint64_t code, uint64_t hash)
+{
+	for (size_t i = code_start(hash, n);; i = i + 1 == n ? 0 : i + 1) {
+		uint64_t c = code_of(&codes[i]);
+		if (c == code || !c)
+			return &codes[i];
+	}
+}
+
+/*
+ * Resizes the code slot array to n slots (fewer than 2^32), placing every
+ * code again; false when the budget cannot give the new array.
+ */
+static bool resize_codes(struct keyset *ks, size_t n)
+{
+	if (n > UINT32_MAX)
+		die(EXIT_TROUBLE, "too many unique keys to remember");
+	if (!budget_take(ks->budget, n * sizeof *ks->codes)) {
+		ks->needed = ks->bytes + n * sizeof *ks->codes;
+		return false;
+	}
+	struct keyset_code_slot *codes = new_codes(n);
+	for (size_t i = 0; i < ks->ncodes; i++) {
+		uint64_t c = code_of(&ks->codes[i]);
+		if (c)
+			*find_code(codes, n, c, keyset_hash(NULL, 0, c)) = ks->codes[i];
+	}
+	free_codes(ks->codes, ks->ncodes);
+	budget_give(ks->budget, ks->ncodes * sizeof *ks->codes);
+	ks->bytes += (n - ks->ncodes) * sizeof *ks->codes;
+	ks->codes = codes;
+	ks->ncodes = n;
+	return true;
+}
+
+/* The number of a shape, numbering it when it is new and there is room; 0 when it has none. */
+static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size_t len)
+{
+	if (len == ks->last_shape_len && ks->last_shape_id && memcmp(shape, ks->last_shape, len) == 0)
+		return ks->last_shape_id;
+	if (!ks->shapes) {
+		ks->shapes = xmalloc(sizeof *ks->shapes);
+		strmap_init(ks->shapes);
+	}
+	uint64_t id;
+	if (!strmap_get(ks->shapes, shape, len, &id)) {
+		/* at most: the slots again (or the first 16 of 32 bytes), and the shape's bytes */
+		size_t before = strmap_bytes(ks->shapes), most = before + 16 * 32 + len;
+		if (ks->shapes_closed || strmap_count(ks->shapes) + 1 >= SHAPES_MAX || !budget_take(ks->budget, most)) {
+			ks->shapes_closed = true; /* never numbered: its keys are kept whole, now and later */
+			return 0;
+		}
+		id = strmap_count(ks->shapes) + 1;
+		strmap_put(ks->shapes, shape, len, id, NULL);
+		size_t grown = strmap_bytes(ks->shapes) - before;
+		budget_give(ks->budget, most - grown);
+		ks->bytes += grown;
+	}
+	memcpy(ks->last_shape, shape, len);
+	ks->last_shape_len = len;
+	ks->last_shape_id = id;
+	return id;
+}
+
+uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+{
+	if (len > KEYSET_SHAPE_MAX)
+		return 0;
+	const unsigned char *p = key;
+	unsigned char shape[KEYSET_SHAPE_MAX];
+	uint64_t digits = 0;
+	int ndigits = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			if (++ndigits > CODE_DIGITS)
+				return 0;
+			digits = digits * 10 + (uint64_t)(p[i] - '0');
+			shape[i] = '0';
+		} else {
+			shape[i] = p[i];
+		}
+	}
+	uint64_t id = shape_number(ks, shape, len);
+	return id ? id << CODE_SHIFT | digits : 0;
+}
+
 /*
  * Resizes the slot array to n slots, placing every key again from its stored
  * bytes; false when the budget cannot give the new array.
@@ -149,6 +274,12 @@ static uint64_t store(struct keyset *ks, const void *key, size_t len, uint64_t v
 
 void keyset_reserve(struct keyset *ks, size_t n)
 {
+	if (ks->coded >= ks->count) { /* the keys so far have codes: the rest will, mostly */
+		size_t slots = n / 4 * 5 + 1024;
+		if (slots > ks->ncodes)
+			resize_codes(ks, slots); /* short of budget: the set grows as keys come instead */
+		return;
+	}
 	size_t slots = 1024;
 	while (slots * 3 < 4 * n)
 		slots *= 2;
@@ -156,16 +287,64 @@ void keyset_reserve(struct keyset *ks, size_t n)
 		resize(ks, slots); /* short of budget: the set grows as keys come instead */
 }
 
-uint64_t keyset_hash(const void *key, size_t len) { return strmap_hash(key, len); }
-
-void keyset_prefetch(const struct keyset *ks, uint64_t hash)
+uint64_t keyset_hash(const void *key, size_t len, uint64_t code)
 {
-	if (ks->nslots)
+	if (!code)
+		return strmap_hash(key, len);
+	code *= 0x9E3779B97F4A7C15ULL; /* as strmap's mix: every bit of the code reaches the high half */
+	code ^= code >> 29;
+	code *= 0xbf58476d1ce4e5b9ULL;
+	return code ^ code >> 32;
+}
+
+void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash)
+{
+	if (code && ks->ncodes)
+		__builtin_prefetch(&ks->codes[code_start(hash, ks->ncodes)], 1);
+	else if (!code && ks->nslots)
 		__builtin_prefetch(&ks->slots[hash & (ks->nslots - 1)], 1);
 }
 
-enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
-				    uint64_t value, uint64_t *existing)
+static enum keyset_added add_whole(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+				   uint64_t value, uint64_t *existing);
+
+/*
+ * Adds a key by its code.  A value past 32 bits does not fit a code's slot:
+ * such a key is kept whole, and from then on a code not found is looked for
+ * whole as well.
+ */
+static enum keyset_added add_code(struct keyset *ks, const void *key, size_t len, uint64_t code, uint64_t hash,
+				  uint64_t value, uint64_t *existing)
+{
+	if ((ks->coded + 1) * 20 > ks->ncodes * 17 && !resize_codes(ks, ks->ncodes ? ks->ncodes * 2 : 1024))
+		return KEYSET_FULL;
+	struct keyset_code_slot *s = find_code(ks->codes, ks->ncodes, code, hash);
+	if (code_of(s)) {
+		if (existing)
+			*existing = s->value;
+		return KEYSET_SEEN;
+	}
+	if (value > UINT32_MAX || ks->wide_values) {
+		enum keyset_added added = add_whole(ks, key, len, strmap_hash(key, len), value, existing);
+		ks->wide_values = ks->wide_values || added == KEYSET_NEW;
+		return added;
+	}
+	*s = (struct keyset_code_slot){(uint32_t)code, (uint32_t)(code >> 32), (uint32_t)value};
+	ks->coded++;
+	return KEYSET_NEW;
+}
+
+enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
+				    uint64_t hash, uint64_t value, uint64_t *existing)
+{
+	if (code)
+		return add_code(ks, key, len, code, hash, value, existing);
+	return add_whole(ks, key, len, hash, value, existing);
+}
+
+/* Adds a key kept whole, in the arena, found through the 8-byte slots. */
+static enum keyset_added add_whole(struct keyset *ks, const void *key, size_t len, uint64_t hash,
+				   uint64_t value, uint64_t *existing)
 {
 	/* at most three quarters full: 8-byte slots keep a probe run within a cache line or two */
 	if ((ks->count + 1) * 4 > ks->nslots * 3 && !resize(ks, ks->nslots ? ks->nslots * 2 : 1024))

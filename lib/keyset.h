@@ -1,9 +1,15 @@
 /*
  * keyset.h — a set of byte-string keys with a 64-bit value each, for the
- * unique-key check: millions of keys in little memory.  A slot is 8 bytes (a
- * 16-bit hash tag and where the key lives), at most three quarters of them in
- * use; each key is stored once, with its value, in 1 MiB blocks that never
- * move.  Owns its memory, which it takes from a budget when it has one.
+ * unique-key check: millions of keys in little memory.  A key with few
+ * digits (a station code and a date) is kept as a code of 8 bytes: the
+ * number of its shape (the key with every digit made 0, each shape kept
+ * once) above its digits read as one decimal number.  The code gives the key
+ * back exactly, so codes are compared, never guessed at; a slot holds the
+ * code and a 32-bit value, 12 bytes, at most 85% of them in use.
+ * Any other key has an 8-byte slot (a 16-bit hash tag and where the key
+ * lives), at most three quarters of them in use, and is stored once, with
+ * its value, in 1 MiB blocks that never move.  Owns its memory, which it
+ * takes from a budget when it has one.
  */
 #ifndef QY_KEYSET_H
 #define QY_KEYSET_H
@@ -14,7 +20,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct keyset_code_slot;
+struct strmap;
+
+#define KEYSET_SHAPE_MAX 64       /* bytes of a key that may have a code */
+
 struct keyset {
+	struct keyset_code_slot *codes;  /* the keys kept as codes (0: empty) */
+	size_t ncodes, coded;     /* slots, keys in them */
+	struct strmap *shapes;    /* a coded key's shape → its number */
+	bool shapes_closed;       /* no more shapes: the rest of the keys are kept whole */
+	bool wide_values;         /* some coded key is kept whole, for a value past 32 bits */
+	unsigned char last_shape[KEYSET_SHAPE_MAX];  /* the shape found last, and its number */
+	size_t last_shape_len;
+	uint64_t last_shape_id;
 	uint64_t *slots;
 	size_t nslots, count;
 	unsigned char **blocks;
@@ -37,8 +56,14 @@ void keyset_free(struct keyset *ks);
  */
 void keyset_reserve(struct keyset *ks, size_t n);
 
-/* The hash of a key, which keyset_prefetch and keyset_add_hashed take. */
-uint64_t keyset_hash(const void *key, size_t len);
+/*
+ * The code of a key that has one (see above), or 0; a key's first code
+ * gives its shape a number, so the same key always has the same code.
+ */
+uint64_t keyset_code(struct keyset *ks, const void *key, size_t len);
+
+/* The hash of a key and its code, which keyset_prefetch and keyset_add_hashed take. */
+uint64_t keyset_hash(const void *key, size_t len, uint64_t code);
 
 /*
  * Asks the processor to fetch the slot a key's hash starts at, so that an add
@@ -46,15 +71,15 @@ uint64_t keyset_hash(const void *key, size_t len);
  * Not inline: a caller that only prefetches would look free of effects, and
  * the compiler would drop the call.
  */
-void keyset_prefetch(const struct keyset *ks, uint64_t hash);
+void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash);
 
 /*
- * Adds key, whose keyset_hash is hash, with value: KEYSET_NEW.  When it is
+ * Adds key, whose keyset_code is code and keyset_hash hash, with value: KEYSET_NEW.  When it is
  * there already, leaves the set as it was and sets *existing to the value
  * stored with the key: KEYSET_SEEN.  When the budget cannot give the memory
  * the key needs, leaves the set as it was and sets needed: KEYSET_FULL.
  */
-enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t hash,
-				    uint64_t value, uint64_t *existing);
+enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
+				    uint64_t hash, uint64_t value, uint64_t *existing);
 
 #endif

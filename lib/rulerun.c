@@ -3,7 +3,8 @@
  *
  * Row rules are judged as each record arrives.  Aggregates and views keep one
  * set of accumulators per group, found through a hash of the group's key
- * values; coverage keeps the set of keys seen (per group when asked).  Once
+ * values, which are kept in 8 bytes each (a number's bits, or a string kept
+ * once per table), so that a view with a group a row stays small; coverage keeps the set of keys seen (per group when asked).  Once
  * the file has been read, each view's groups become the rows of what reads
  * from it, then every aggregate and coverage rule is judged, in the order
  * the groups first appeared.
@@ -27,15 +28,18 @@ struct place {
 
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
 struct group_table {
-	struct strmap index;     /* serialised key → group number */
+	uint64_t *index;         /* open addressing: a hash tag above the group's number + 1; 0 empty */
+	size_t nindex;
 	long last_group;         /* the previous row's group: sorted files repeat it */
-	struct value *keys;      /* ngroups × ngroup, strings owned */
+	uint64_t *words;         /* ngroups × ngroup: a key's number bits, or its string (see kept_string) */
+	unsigned char *types;    /* ngroups × ngroup: each key's type */
+	struct strmap strings;   /* a key string → its copy in texts, each kept once */
+	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
 	struct agg_acc *accs;    /* ngroups × nslots */
 	struct place *places;    /* views' and exports': where each group began (nplaces of them) */
 	size_t ngroups, cap, nplaces;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
-	uint64_t strings, values;/* of which: key strings, and percentile values kept */
-	size_t counted;          /* groups whose key strings are in strings */
+	uint64_t values;         /* of which: percentile values kept */
 	bool dropped;            /* over --max-memory: not judged in this file */
 	struct day_set *days;    /* exports with dates: per group, the days its rows stand for */
 	size_t ndays;
@@ -119,6 +123,9 @@ struct rules_state {
 	double as_of;                   /* the run's date, when has_as_of */
 	bool has_as_of;
 	struct group_table *groups;     /* per aggregate */
+	struct value *scratch;          /* a row's group key values, and their words after them */
+	uint64_t *scratch_words;
+	size_t nscratch;
 	struct group_table *view_groups; /* per view */
 	struct view_rows *view_rows;    /* per view */
 	struct group_table *export_groups; /* per export */
@@ -139,18 +146,10 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->groups = xcalloc(rs->naggregates + 1, sizeof *st->groups);
 	st->ordered_rules = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_rules);
 	st->ordered_aggregates = xcalloc(rs->naggregates + 1, sizeof *st->ordered_aggregates);
-	for (size_t i = 0; i < rs->nrow_rules; i++)
-		strmap_init(&st->ordered_rules[i].groups.index);
 	st->view_groups = xcalloc(rs->nviews + 1, sizeof *st->view_groups);
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
 	st->export_groups = xcalloc(rs->nexports + 1, sizeof *st->export_groups);
-	for (size_t i = 0; i < rs->nexports; i++)
-		strmap_init(&st->export_groups[i].index);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
-	for (size_t i = 0; i < rs->naggregates; i++)
-		strmap_init(&st->groups[i].index);
-	for (size_t i = 0; i < rs->nviews; i++)
-		strmap_init(&st->view_groups[i].index);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -173,11 +172,14 @@ static void free_values(struct value *v, size_t n)
 	free(v);
 }
 
-/* Frees a group table: its index, its keys (strings owned) and its accumulators; gives its memory back. */
-static void free_group_table(struct rules_state *st, struct group_table *g, size_t ngroup, size_t nslots)
+/* Frees a group table: its index, its keys and its accumulators; gives its memory back. */
+static void free_group_table(struct rules_state *st, struct group_table *g, size_t nslots)
 {
-	strmap_free(&g->index);
-	free_values(g->keys, g->ngroups * ngroup);
+	free(g->index);
+	free(g->words);
+	free(g->types);
+	strmap_free(&g->strings);
+	arena_free(&g->texts);
 	agg_acc_free(g->accs, g->ngroups * nslots);
 	free(g->accs);
 	free(g->places);
@@ -212,18 +214,18 @@ void rules_state_free(struct rules_state *st)
 		return;
 	const struct ruleset *rs = st->rs;
 	for (size_t i = 0; i < rs->naggregates; i++)
-		free_group_table(st, &st->groups[i], rs->aggregates[i].ngroup, rs->aggregates[i].nslots);
+		free_group_table(st, &st->groups[i], rs->aggregates[i].nslots);
 	for (size_t i = 0; i < rs->nviews; i++) {
-		free_group_table(st, &st->view_groups[i], rs->views[i].ngroup, rs->views[i].nslots);
+		free_group_table(st, &st->view_groups[i], rs->views[i].nslots);
 		free(st->view_rows[i].values);
 	}
 	free(st->view_groups);
 	free(st->view_rows);
 	for (size_t i = 0; i < rs->nexports; i++)
-		free_group_table(st, &st->export_groups[i], rs->exports[i].ngroup, rs->exports[i].nslots);
+		free_group_table(st, &st->export_groups[i], rs->exports[i].nslots);
 	free(st->export_groups);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
-		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].ngroup, rs->row_rules[i].nslots);
+		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].nslots);
 	free_ordered(st);
 	free(st->ordered_rules);
 	free(st->ordered_aggregates);
@@ -233,6 +235,7 @@ void rules_state_free(struct rules_state *st)
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
 	free(st->groups);
+	free(st->scratch);
 	free(st->seen);
 	free(st->absent_input);
 	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->msg_en), buf_free(&st->rule), buf_free(&st->text);
@@ -240,17 +243,85 @@ void rules_state_free(struct rules_state *st)
 	free(st);
 }
 
-/* True if two lists of group key values would give the same value_key bytes. */
-static bool same_keys(const struct value *a, const struct value *b, size_t n)
+/* A key string kept in a table's texts: its length, then its bytes. */
+static struct value kept_string(uint64_t word)
+{
+	const unsigned char *p = (const unsigned char *)(uintptr_t)word;
+	uint32_t len;
+	memcpy(&len, p, sizeof len);
+	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
+}
+
+/* Group i's key values, into keys; strings point into the table, which keeps them as long as it lives. */
+static void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys)
+{
+	for (size_t k = 0; k < ngroup; k++) {
+		uint64_t w = g->words[i * ngroup + k];
+		enum vtype type = (enum vtype)g->types[i * ngroup + k];
+		if (type == V_STR) {
+			keys[k] = kept_string(w);
+		} else {
+			keys[k] = (struct value){.type = type};
+			memcpy(&keys[k].num, &w, sizeof w);
+		}
+	}
+}
+
+/* True if group i has the key values keys (a number by its bits, as value_key compares them). */
+static bool group_has_keys(const struct group_table *g, size_t i, const struct value *keys, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
-		if (a[k].type != b[k].type)
+		uint64_t w = g->words[i * n + k];
+		if (keys[k].type != (enum vtype)g->types[i * n + k])
 			return false;
-		if (a[k].type == V_STR ? a[k].len != b[k].len || memcmp(a[k].str, b[k].str, a[k].len) != 0
-				       : memcmp(&a[k].num, &b[k].num, sizeof a[k].num) != 0)
+		if (keys[k].type == V_STR) {
+			struct value kept = kept_string(w);
+			if (kept.len != keys[k].len || memcmp(kept.str, keys[k].str, kept.len) != 0)
+				return false;
+		} else if (memcmp(&keys[k].num, &w, sizeof w) != 0) {
 			return false;
+		}
 	}
 	return true;
+}
+
+/* The word a key value is kept as: its number's bits, or its string's one copy in the table. */
+static uint64_t key_word(struct group_table *g, const struct value *v)
+{
+	uint64_t w;
+	if (v->type != V_STR) {
+		memcpy(&w, &v->num, sizeof w);
+		return w;
+	}
+	bool inserted;
+	uint64_t *copy = strmap_upsert(&g->strings, v->len ? v->str : "", v->len, &inserted);
+	if (inserted) {
+		uint32_t len = v->len;
+		unsigned char *p = arena_alloc(&g->texts, sizeof len + len);
+		memcpy(p, &len, sizeof len);
+		memcpy(p + sizeof len, v->str, len);
+		*copy = (uint64_t)(uintptr_t)p;
+	}
+	return *copy;
+}
+
+/* Doubles a group table's index, placing every group again by the hash of its words. */
+static void grow_index(struct group_table *g, size_t ngroup)
+{
+	size_t n = g->nindex ? g->nindex * 2 : 64;
+	uint64_t *index = xcalloc(n, sizeof *index);
+	for (size_t i = 0; i < g->nindex; i++) {
+		if (!g->index[i])
+			continue;
+		size_t group = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
+		size_t j = strmap_hash(&g->words[group * ngroup], ngroup * sizeof *g->words) & (n - 1);
+		while (index[j])
+			j = (j + 1) & (n - 1);
+		index[j] = g->index[i];
+	}
+	free(g->index);
+	g->index = index;
+	g->nindex = n;
 }
 
 /* Copies a value so it outlives the record (strings duplicated). */
@@ -342,6 +413,26 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 	diag_emit(out, &d);
 }
 
+/* The state's room for n key values and n words (scratch, scratch_words). */
+static struct value *scratch_keys(struct rules_state *st, size_t n)
+{
+	if (n > st->nscratch) {
+		st->scratch = xrealloc(st->scratch, n * (sizeof *st->scratch + sizeof *st->scratch_words));
+		st->scratch_words = (uint64_t *)(st->scratch + n);
+		st->nscratch = n;
+	}
+	return st->scratch;
+}
+
+/* Group i's key values, in the state's scratch until the next row is grouped. */
+static const struct value *group_key_values(struct rules_state *st, const struct group_table *g, size_t i,
+					    size_t ngroup)
+{
+	struct value *keys = scratch_keys(st, ngroup);
+	group_keys(g, i, ngroup, keys);
+	return keys;
+}
+
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with nslots accumulators; returns its number, or -1 for a null key.
@@ -349,31 +440,40 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
 		       size_t nslots, const struct eval_ctx *ctx)
 {
-	struct value keys[32];
-	size_t nk = ngroup < 32 ? ngroup : 32;
-	for (size_t k = 0; k < nk; k++) {
+	struct value *keys = scratch_keys(st, ngroup);
+	uint64_t *words = st->scratch_words;
+	for (size_t k = 0; k < ngroup; k++) {
 		keys[k] = expr_eval(group[k], ctx);
 		if (keys[k].type == V_NULL)
 			return -1;
 	}
-	if (g->ngroups && same_keys(keys, &g->keys[(size_t)g->last_group * ngroup], nk))
+	if (g->ngroups && group_has_keys(g, (size_t)g->last_group, keys, ngroup))
 		return g->last_group;
-	buf_reset(&st->key);
-	for (size_t k = 0; k < nk; k++)
-		value_key(&st->key, &keys[k]);
-	bool inserted;
-	uint64_t *slot = strmap_upsert(&g->index, st->key.data ? st->key.data : "", st->key.len, &inserted);
-	if (!inserted)
-		return g->last_group = (long)*slot;
+	for (size_t k = 0; k < ngroup; k++)
+		words[k] = key_word(g, &keys[k]);
+	if ((g->ngroups + 1) * 4 > g->nindex * 3)
+		grow_index(g, ngroup);
+	uint64_t hash = strmap_hash(words, ngroup * sizeof *words), tag = hash & ~(uint64_t)0xFFFFFFFFu;
+	size_t i = hash & (g->nindex - 1);
+	for (; g->index[i]; i = (i + 1) & (g->nindex - 1)) {
+		size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
+		if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
+			return g->last_group = (long)at;
+	}
+	if (g->ngroups >= 0xFFFFFFFEu)
+		die(EXIT_TROUBLE, "too many groups to remember");
 	if (g->ngroups == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
-		g->keys = xrealloc(g->keys, g->cap * (ngroup + 1) * sizeof *g->keys);
+		g->words = xrealloc(g->words, g->cap * (ngroup + 1) * sizeof *g->words);
+		g->types = xrealloc(g->types, g->cap * (ngroup + 1));
 		g->accs = xrealloc(g->accs, g->cap * (nslots + 1) * sizeof *g->accs);
 	}
-	for (size_t k = 0; k < nk; k++)
-		g->keys[g->ngroups * ngroup + k] = keep_value(&keys[k]);
+	for (size_t k = 0; k < ngroup; k++) {
+		g->words[g->ngroups * ngroup + k] = words[k];
+		g->types[g->ngroups * ngroup + k] = (unsigned char)keys[k].type;
+	}
 	memset(&g->accs[g->ngroups * nslots], 0, nslots * sizeof *g->accs);
-	*slot = g->ngroups;
+	g->index[i] = tag | (g->ngroups + 1);
 	g->last_group = (long)g->ngroups;
 	return (long)g->ngroups++;
 }
@@ -566,6 +666,12 @@ static uint64_t values_kept(const struct agg_acc *accs, size_t n)
 	return bytes;
 }
 
+/* The memory a group table's index and key strings fill, in bytes (as account counts it). */
+static uint64_t group_index_bytes(const struct group_table *t)
+{
+	return t->nindex * sizeof *t->index + strmap_bytes(&t->strings) + t->texts.used;
+}
+
 /*
  * Takes what a table's groups grew by from the budget: the memory they fill
  * (tables grow by doubling; the part not filled yet is not counted, as the
@@ -580,12 +686,8 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 	struct group_table *t = gr->table;
 	if (accs)
 		t->values += values_kept(accs, gr->nslots) - kept_before;
-	for (; t->counted < t->ngroups; t->counted++)
-		for (size_t k = 0; k < gr->ngroup; k++)
-			if (t->keys[t->counted * gr->ngroup + k].type == V_STR)
-				t->strings += budget_block_size(t->keys[t->counted * gr->ngroup + k].len + 1);
-	uint64_t now = strmap_bytes(&t->index) + t->strings + t->values + t->day_bytes +
-		       t->ngroups * (gr->ngroup * sizeof *t->keys + gr->nslots * sizeof *t->accs) +
+	uint64_t now = group_index_bytes(t) + t->values + t->day_bytes +
+		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->nslots * sizeof *t->accs) +
 		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
 	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
 		t->bytes = now > t->bytes ? now : t->bytes;
@@ -593,9 +695,8 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 	}
 	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, t->bytes, now};
 	budget_report_drop(st->budget, out, &drop, line, row);
-	free_group_table(st, t, gr->ngroup, gr->nslots);
+	free_group_table(st, t, gr->nslots);
 	memset(t, 0, sizeof *t);
-	strmap_init(&t->index);
 	t->dropped = true;
 }
 
@@ -705,7 +806,7 @@ static void account_ordered(struct rules_state *st, const struct row_view *row, 
 	uint64_t now = st->kept.held;
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		now += st->ordered_rules[i].cap * sizeof(struct ordered_entry) +
-		       strmap_bytes(&st->ordered_rules[i].groups.index);
+		       group_index_bytes(&st->ordered_rules[i].groups);
 	for (size_t i = 0; i < rs->naggregates; i++)
 		now += st->ordered_aggregates[i].cap * sizeof(struct ordered_entry);
 	if (now <= st->kept_bytes || budget_take(st->budget, now - st->kept_bytes)) {
@@ -892,7 +993,7 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 	enum lang lang = out->opt->lang;
 	char county[64];
 	for (size_t i = 0; i < g->ngroups; i++) {
-		const struct value *keys = &g->keys[i * r->ngroup];
+		const struct value *keys = group_key_values(st, g, i, r->ngroup);
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = &g->accs[i * r->nslots]};
 		struct value v = expr_eval(r->assert, &ctx);
 		if (v.type != V_BOOL || v.num)
@@ -1013,9 +1114,21 @@ static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *
 	buf_free(&key);
 }
 
+/* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
+static bool view_rows_kept(const struct ruleset *rs, size_t v)
+{
+	for (size_t a = 0; a < rs->naggregates; a++)
+		if (rs->aggregates[a].from == (int)v && rs->aggregates[a].order)
+			return true;
+	return false;
+}
+
 /*
  * Makes a view's rows from its groups, in the order they first appeared, and
- * feeds each to the views and aggregates that read from it.
+ * feeds each to the views and aggregates that read from it.  The rows are
+ * kept only for aggregates judged in order; otherwise one row at a time is
+ * made, fed and forgotten, so that a view with a group a row costs no more
+ * at the end of the file.
  */
 static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 {
@@ -1024,18 +1137,17 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 	const struct group_table *g = &st->view_groups[v];
 	struct view_rows *vr = &st->view_rows[v];
 	size_t width = view->out.n;
-	vr->values = xcalloc(g->ngroups * width + 1, sizeof *vr->values);
+	bool kept = view_rows_kept(rs, v);
+	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
 	vr->places = g->places;
-	for (size_t i = 0; i < g->ngroups; i++) {
-		struct value *row = &vr->values[i * width];
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .keys = &g->keys[i * view->ngroup], .accs = &g->accs[i * view->nslots]};
-		memcpy(row, ctx.keys, view->ngroup * sizeof *row);
-		for (size_t k = 0; k < view->nvalues; k++)
-			row[view->ngroup + k] = expr_eval(view->values[k], &ctx);
-	}
 	for (size_t i = 0; i < vr->nrows; i++) {
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = &vr->values[i * width]};
+		struct value *row = &vr->values[kept ? i * width : 0];
+		group_keys(g, i, view->ngroup, row);
+		struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
+		for (size_t k = 0; k < view->nvalues; k++)
+			row[view->ngroup + k] = expr_eval(view->values[k], &made);
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 		struct place at = vr->places[i];
 		for (size_t e = 0; e < rs->nexports; e++) {
 			struct grouping gr = export_grouping(st, e);
@@ -1056,8 +1168,8 @@ static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
 				feed(st, &gr, &ctx, at.line, at.row, out);
 				continue;
 			}
-			long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
-			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, &ctx), NULL, ctx.row);
+			long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
+			add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
 		}
 	}
 }
@@ -1126,7 +1238,7 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 		       struct diag_file *out)
 {
 	struct buf *b = &st->json;
-	const struct value *keys = &g->keys[i * x->ngroup];
+	const struct value *keys = group_key_values(st, g, i, x->ngroup);
 	const struct agg_acc *accs = &g->accs[i * x->nslots];
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = (struct agg_acc *)accs};
 	buf_reset(b);

@@ -1,0 +1,91 @@
+/*
+ * keyset_test — a key is found again exactly, whether it is kept as a code or
+ * whole: keys that differ in one digit, in a digit's place or in a byte that
+ * is not a digit stay apart; values past 32 bits and shapes past the set's
+ * limit are kept whole and still found; a budget that runs out says so.
+ */
+#include "keyset.h"
+#include "test.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Adds a text key with value; returns what the set did and, when seen, the value kept. */
+static enum keyset_added add(struct keyset *ks, const char *key, uint64_t value, uint64_t *existing)
+{
+	size_t len = strlen(key);
+	uint64_t code = keyset_code(ks, key, len);
+	return keyset_add_hashed(ks, key, len, code, keyset_hash(key, len, code), value, existing);
+}
+
+/* A key of a shape of its own for each i below 8192: its bits as letters, then a digit. */
+static void shape_key(char key[16], int i)
+{
+	for (int b = 0; b < 13; b++)
+		key[b] = (i >> b) & 1 ? 'a' : 'b';
+	key[13] = '7', key[14] = 0;
+}
+
+int main(void)
+{
+	struct keyset ks;
+	keyset_init(&ks);
+	uint64_t first = 0;
+
+	CHECK("code for a station and a date", keyset_code(&ks, "QY-AQ-0001|2021-01-01", 21) != 0, "no code");
+	CHECK("no code past twelve digits", keyset_code(&ks, "1234567890123", 13) == 0, "a code");
+	CHECK("same key, same code", keyset_code(&ks, "QY-AQ-0001|2021-01-01", 21) == keyset_code(&ks, "QY-AQ-0001|2021-01-01", 21),
+	      "codes differ");
+	CHECK("leading zeros count", keyset_code(&ks, "A01", 3) != keyset_code(&ks, "A1", 2), "same code");
+
+	bool all_new = true;
+	char key[64];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "QY-AQ-%04d|2021-%02d-%02d", i % 97, i / 97 % 12 + 1, i / 1164 + 1);
+		all_new = all_new && add(&ks, key, (uint64_t)i + 2, NULL) == KEYSET_NEW;
+	}
+	CHECK("distinct coded keys are new", all_new, "one was seen");
+	CHECK("a coded key seen again", add(&ks, "QY-AQ-0005|2021-01-01", 7, &first) == KEYSET_SEEN && first == 7,
+	      "first %llu", (unsigned long long)first);
+	CHECK("a letter apart", add(&ks, "QY-AQ-0005|2021-01-0I", 9, NULL) == KEYSET_NEW, "seen");
+	CHECK("digits moved", add(&ks, "QY-AQ-00051|2021-01-0", 9, NULL) == KEYSET_NEW, "seen");
+	CHECK("a long key kept whole", add(&ks, "QY-AQ-0005|2021-01-01|12345678901234", 11, NULL) == KEYSET_NEW, "seen");
+	CHECK("a long key seen again", add(&ks, "QY-AQ-0005|2021-01-01|12345678901234", 12, &first) == KEYSET_SEEN &&
+	      first == 11, "first %llu", (unsigned long long)first);
+
+	uint64_t wide = (uint64_t)1 << 40;
+	CHECK("a row past 32 bits", add(&ks, "QY-AQ-9999|2099-12-31", wide, NULL) == KEYSET_NEW, "seen");
+	CHECK("its row kept whole", add(&ks, "QY-AQ-9999|2099-12-31", 5, &first) == KEYSET_SEEN && first == wide,
+	      "first %llu", (unsigned long long)first);
+	CHECK("coded keys found after", add(&ks, "QY-AQ-0006|2021-01-01", 5, &first) == KEYSET_SEEN && first == 8,
+	      "first %llu", (unsigned long long)first);
+
+	all_new = true;
+	for (int i = 0; i < 5000; i++) { /* a shape each: past the limit, kept whole */
+		shape_key(key, i);
+		all_new = all_new && add(&ks, key, (uint64_t)i + 1, NULL) == KEYSET_NEW;
+	}
+	CHECK("many shapes are new", all_new, "one was seen");
+	all_new = true;
+	for (int i = 0; i < 5000; i++) {
+		shape_key(key, i);
+		all_new = all_new && add(&ks, key, 1, &first) == KEYSET_SEEN && first == (uint64_t)i + 1;
+	}
+	CHECK("many shapes seen again", all_new, "one was new or had another row");
+	keyset_free(&ks);
+
+	struct budget budget = {.limit = 64 * 1024};
+	keyset_init(&ks);
+	ks.budget = &budget;
+	enum keyset_added added = KEYSET_NEW;
+	int i = 0;
+	for (; i < 100000 && added == KEYSET_NEW; i++) {
+		snprintf(key, sizeof key, "S%d", i);
+		added = add(&ks, key, (uint64_t)i + 1, NULL);
+	}
+	CHECK("a spent budget stops the set", added == KEYSET_FULL && ks.needed > budget.limit && budget.used <= budget.limit,
+	      "added %d at %d, needed %llu", (int)added, i, (unsigned long long)ks.needed);
+	keyset_free(&ks);
+	CHECK("freeing gives the budget back", budget.used == 0, "used %llu", (unsigned long long)budget.used);
+	return test_status();
+}
