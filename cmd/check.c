@@ -488,25 +488,6 @@ static int check_parallel(struct settings *s, char **files, int n, int jobs)
 	return rc;
 }
 
-/*
- * Lets a big file's in-order checks run in a second thread when files are
- * checked one at a time and there is a second processor, unless the address
- * space is limited to less than 256 MiB (the thread and its batches take a
- * few); QY_THREAD_AFTER moves the point, in records, where that thread starts.
- */
-static void use_threads(struct check_options *c)
-{
-	const char *after = getenv("QY_THREAD_AFTER");
-	c->threads = !platform_memory_below((size_t)256 << 20) && platform_processors() > 1;
-	c->helper_after = CHECK_HELPER_AFTER;
-	char *end;
-	if (after && *after >= '0' && *after <= '9') {
-		unsigned long long v = strtoull(after, &end, 10);
-		if (!*end)
-			c->helper_after = v; /* anything else keeps the default */
-	}
-}
-
 /* Prints a sheet's name on a line of its own. */
 static void print_sheet(void *ctx, const char *name)
 {
@@ -551,8 +532,6 @@ int main(int argc, char **argv)
 	int jobs = s.jobs < n ? (int)s.jobs : n;
 	if (jobs > workers_processors())
 		jobs = workers_processors();
-	if (jobs == 1)
-		use_threads(&s.check);
 	int rc = EXIT_PASS;
 	if (jobs > 1)
 		rc = check_parallel(&s, files, n, jobs);

@@ -3,9 +3,7 @@
  * positions, the first non-title record becomes the header, and every later
  * record is checked cell by cell against its column, then against the
  * unique keys and the written rules.  Messages come in Chinese and English
- * side by side.  In a big file, the unique keys, written rules and output
- * move to a helper thread that takes the records, cells checked, in batches
- * (recbatch, relay) and keeps them in file order.
+ * side by side.
  */
 #include "check.h"
 #include "advice.h"
@@ -13,8 +11,6 @@
 #include "header.h"
 #include "keyset.h"
 #include "msgcat.h"
-#include "recbatch.h"
-#include "relay.h"
 #include "rules.h"
 #include "utf8.h"
 
@@ -25,10 +21,6 @@
 #include <unistd.h>
 
 #define READ_CHUNK (1024 * 1024)
-#define BATCHES 4                  /* batches in flight between the two threads */
-#define BATCH_RECORDS 1024
-#define BATCH_BYTES (512 * 1024)
-#define PREFETCH_AHEAD 4           /* records between a key's prefetch and its lookup */
 
 /*
  * A column's last cell text, to answer a question about it (a reference
@@ -55,11 +47,7 @@ struct record_key {
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
-/*
- * The checks that must see the records in file order (unique keys, written
- * rules), and the output: with a helper thread, only it touches these until
- * the check ends.
- */
+/* The checks that must see the records in file order (unique keys, written rules), and the output. */
 struct in_order {
 	const struct ruleset *rs;
 	const struct check_options *opt;
@@ -70,7 +58,7 @@ struct in_order {
 	bool *dropped;               /* per unique set: dropped for want of memory (--max-memory) */
 	struct budget budget;        /* what the unique sets and the rules' groups may hold */
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
-	struct record_key *keys;     /* per unique set, of one record, or of a batch's records */
+	struct record_key *keys;     /* per unique set, of the record being checked */
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct rules_state *rules;
@@ -96,7 +84,7 @@ struct checker {
 	size_t header_cells;
 	int *file_to_col;          /* rule column of each header cell, or -1 */
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
-	struct in_order *order;      /* on cache lines of its own: the helper writes it */
+	struct in_order *order;
 	struct column_memo *memos;   /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct msgbuf msg;
@@ -116,17 +104,8 @@ struct checker {
 	struct value *values;      /* per column: the typed value of the current record */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
-	struct value *own_values;  /* what values, text and textlen point at without a helper */
-	const char **own_text;
-	size_t *own_textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
 	bool rowtext_reserved;     /* rowtext has room for the whole record */
-	struct relay *helper;      /* runs the in-order checks of a big file, or NULL */
-	bool helper_failed;        /* no thread could be made: stay in one */
-	struct recbatch *batches[BATCHES];
-	struct recbatch *filling;  /* the batch records go to, or NULL */
-	bool handing;              /* the record being checked goes to the helper */
-	uint64_t unreported_bytes; /* read while the helper runs, for the progress bar */
 };
 
 /* The column as the clerk sees it in the header: its label, else its name. */
@@ -138,13 +117,10 @@ static const char *encoding_label(enum csvr_encoding e)
 	return e == CSVR_GBK ? "GBK" : e == CSVR_GB18030 ? "GB18030" : "UTF-8";
 }
 
-/* Emits a finding, or keeps it in the batch when its record goes to the helper. */
+/* Emits a finding. */
 static void report(struct checker *k, const struct diag *d)
 {
-	if (k->handing)
-		recbatch_add_finding(k->filling, d);
-	else
-		diag_emit(k->out, d);
+	diag_emit(k->out, d);
 }
 
 /* Fills the position of a record into a diagnostic and emits it. */
@@ -177,15 +153,12 @@ static void emit_file_level(struct checker *k, enum severity sev, const char *co
 	}
 }
 
-static void sync_with_helper(struct checker *k);
-
 /* Turns a reader event into its diagnostic. */
 static void on_event(void *ctx, const struct csvr_event *ev)
 {
 	struct checker *k = ctx;
 	struct msgbuf *m = &k->msg;
 	struct message said = {0};
-	sync_with_helper(k);
 	unsigned long long at = ev->offset;
 	const char *code = "encoding-error";
 	enum severity sev = SEV_ERROR;
@@ -655,14 +628,11 @@ static bool enum_has(const struct column *c, const char *s, size_t n)
 
 /*
  * Room for n bytes of a folded cell text that lasts as long as the record's
- * values: in the batch when the record goes to the helper, else in rowtext,
- * which makes room for every cell of the record on its first folded cell
- * (texts already folded into it must not move).
+ * values: rowtext, which makes room for every cell of the record on its
+ * first folded cell (texts already folded into it must not move).
  */
 static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n)
 {
-	if (k->handing)
-		return recbatch_text_room(k->filling, n);
 	if (!k->rowtext_reserved) {
 		size_t bytes = 0;
 		for (size_t f = 0; f < rec->ncells; f++)
@@ -1003,15 +973,12 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 	}
 }
 
-/*
- * Runs the checks bound to file order on a record whose cells were checked:
- * rec, or when it is NULL record i of batch b (only a repeated key needs its cells).
- */
-static void check_in_order(struct in_order *o, const struct csvr_record *rec, struct recbatch *b, size_t i,
-			   const struct record_key *keys, const struct row_view *view)
+/* Runs the checks bound to file order on a record whose cells were checked. */
+static void check_in_order(struct in_order *o, const struct csvr_record *rec, const struct record_key *keys,
+			   const struct row_view *view)
 {
 	if (add_unique_keys(o, keys, view))
-		report_repeats(o, rec ? rec : recbatch_record(b, i), view->county);
+		report_repeats(o, rec, view->county);
 	if (o->rules)
 		rules_row(o->rules, view, o->out);
 }
@@ -1084,154 +1051,22 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
 	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
 	k->rowtext_reserved = false;
-	if (!k->handing) {
-		buf_reset(&k->order->key_text);
-		build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
-		prefetch_unique_keys(k->order, k->order->keys);
-	}
+	buf_reset(&k->order->key_text);
+	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
+	prefetch_unique_keys(k->order, k->order->keys);
 	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
 		if (k->file_to_col[f] >= 0)
 			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
 	return true;
 }
 
-/* The helper thread's work: a batch's records in order, their findings first. */
-static void consume_batch(void *ctx, void *item)
-{
-	struct in_order *o = ctx;
-	struct recbatch *b = item;
-	if (b->bytes_read && o->opt->on_read)
-		o->opt->on_read(o->opt->on_read_ctx, b->bytes_read);
-	size_t nkeys = o->rs->nunique;
-	buf_reset(&o->key_text);
-	for (size_t i = 0; i < b->nrecs; i++)
-		if (b->recs[i].checked)
-			build_unique_keys(o, recbatch_record(b, i), &o->key_text, &o->keys[i * nkeys]);
-	for (size_t i = 0; i < PREFETCH_AHEAD && i < b->nrecs; i++)
-		if (b->recs[i].checked)
-			prefetch_unique_keys(o, &o->keys[i * nkeys]);
-	for (size_t i = 0; i < b->nrecs; i++) {
-		const struct batch_record *br = &b->recs[i];
-		if (i + PREFETCH_AHEAD < b->nrecs && b->recs[i + PREFETCH_AHEAD].checked)
-			prefetch_unique_keys(o, &o->keys[(i + PREFETCH_AHEAD) * nkeys]);
-		for (size_t f = br->first_finding; f < br->first_finding + br->nfindings; f++)
-			diag_emit(o->out, recbatch_finding(b, f));
-		if (!br->checked)
-			continue;
-		struct row_view view = {
-			.values = b->values + i * b->ncols, .text = b->text + i * b->ncols,
-			.textlen = b->textlen + i * b->ncols, .file_col = o->col_to_file,
-			.line = br->rec.line, .row = br->rec.row, .county = br->county,
-		};
-		check_in_order(o, NULL, b, i, &o->keys[i * nkeys], &view);
-	}
-	recbatch_clear(b);
-}
-
-/* Starts the helper thread once a file proves big enough and has in-order checks for it. */
-static void maybe_start_helper(struct checker *k)
-{
-	if (!k->opt->threads || k->helper || k->helper_failed || k->records < k->opt->helper_after ||
-	    (!k->rs->nunique && !k->order->rules))
-		return;
-	size_t records = k->opt->helper_after < BATCH_RECORDS ? (size_t)k->opt->helper_after : BATCH_RECORDS;
-	if (records == 0)
-		records = 1;
-	void *items[BATCHES];
-	bool made = true;
-	for (size_t i = 0; i < BATCHES; i++)
-		made = (items[i] = k->batches[i] = recbatch_new(k->rs->ncols, records, BATCH_BYTES)) && made;
-	if (made) {
-		k->order->keys = xrealloc(k->order->keys, (records * k->rs->nunique + 1) * sizeof *k->order->keys);
-		k->helper = relay_start(items, BATCHES, consume_batch, k->order);
-	}
-	if (!k->helper) { /* short of memory or of threads: go on in one */
-		k->helper_failed = true;
-		for (size_t i = 0; i < BATCHES; i++)
-			recbatch_free(k->batches[i]);
-	}
-}
-
-/* Hands the batch being filled to the helper. */
-static void send_batch(struct checker *k)
-{
-	k->filling->bytes_read = k->unreported_bytes;
-	k->unreported_bytes = 0;
-	relay_send(k->helper, k->filling);
-	k->filling = NULL;
-}
-
-/*
- * Checks a record's cells in this thread and hands it to the helper for the
- * in-order checks; false if it is too big for a batch.
- */
-static bool hand_over(struct checker *k, const struct csvr_record *rec)
-{
-	if (!k->filling)
-		k->filling = relay_free_item(k->helper);
-	struct batch_record *br = recbatch_add(k->filling, rec);
-	if (!br) {
-		if (k->filling->nrecs == 0)
-			return false;
-		send_batch(k);
-		k->filling = relay_free_item(k->helper);
-		if (!(br = recbatch_add(k->filling, rec)))
-			return false;
-	}
-	struct recbatch *b = k->filling;
-	const struct csvr_record *copy = recbatch_record(b, b->nrecs - 1);
-	size_t at = (b->nrecs - 1) * b->ncols;
-	k->values = b->values + at, k->text = b->text + at, k->textlen = b->textlen + at;
-	k->handing = true;
-	br->checked = check_record(k, copy);
-	br->county = k->county;
-	k->handing = false;
-	k->values = k->own_values, k->text = k->own_text, k->textlen = k->own_textlen;
-	if (recbatch_full(b))
-		send_batch(k);
-	return true;
-}
-
-/* Waits until the helper has done all it was given: this thread may then do its work itself. */
-static void sync_with_helper(struct checker *k)
-{
-	if (!k->helper)
-		return;
-	if (k->filling && k->filling->nrecs)
-		send_batch(k);
-	relay_drain(k->helper);
-	if (k->unreported_bytes && k->opt->on_read)
-		k->opt->on_read(k->opt->on_read_ctx, k->unreported_bytes);
-	k->unreported_bytes = 0;
-}
-
-/* Ends the helper thread, if there is one, when everything it was given is done. */
-static void stop_helper(struct checker *k)
-{
-	if (!k->helper)
-		return;
-	sync_with_helper(k);
-	relay_stop(k->helper);
-	k->helper = NULL;
-	k->filling = NULL;
-	for (size_t i = 0; i < BATCHES; i++)
-		recbatch_free(k->batches[i]);
-}
-
-/*
- * Reader callback: title rows, then the header, then data records.  With a
- * helper thread, an ordinary record is handed over; anything else waits for
- * the helper to finish and is done here, as without one.
- */
+/* Reader callback: title rows, then the header, then data records. */
 static void on_record(void *ctx, const struct csvr_record *rec)
 {
 	struct checker *k = ctx;
 	k->rows = rec->row;
 	if (k->fits)
 		return;
-	if (k->helper && !k->byte_event_pending && hand_over(k, rec))
-		return;
-	sync_with_helper(k);
 	flush_byte_event(k, rec);
 	if (!k->header_done) {
 		if (!header_above(k->rs, rec) && !wrong_ruleset(k, rec))
@@ -1240,12 +1075,10 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	}
 	if (!check_record(k, rec))
 		return;
-	/* under --max-memory the sets grow alike in one thread and two: where one runs out is the same */
 	if (k->records == 256 && k->file_size && k->rs->nunique && !k->opt->max_memory)
 		reserve_unique_sets(k, rec);
 	struct row_view view = row_view_of(k, rec);
-	check_in_order(k->order, rec, NULL, 0, k->order->keys, &view);
-	maybe_start_helper(k);
+	check_in_order(k->order, rec, k->order->keys, &view);
 }
 
 /* Reports what the end of the input shows: nothing at all, no header, no data. */
@@ -1263,14 +1096,11 @@ static void check_end(struct checker *k, uint64_t bytes)
 		emit_file_level(k, SEV_WARNING, "empty-file", NULL, 0, 0, MSG_SAY0(m, k->lang, MSG_HEADER_ONLY));
 }
 
-/* The in-order state of a check, alone on its cache lines so that the two threads do not share one. */
+/* The in-order state of a check. */
 static struct in_order *new_in_order(const struct ruleset *rs, const struct check_options *opt,
 				     struct diag_file *out)
 {
-	size_t size = (sizeof(struct in_order) + 63) / 64 * 64;
-	struct in_order *o = aligned_alloc(64, size);
-	if (!o)
-		die(EXIT_TROUBLE, "out of memory");
+	struct in_order *o = xmalloc(sizeof *o);
 	*o = (struct in_order){.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
 	o->budget.limit = opt->max_memory;
 	o->unique_sets = xcalloc(rs->nunique + 1, sizeof *o->unique_sets);
@@ -1339,7 +1169,6 @@ static void on_book_event(void *ctx, const struct book_event *ev)
 		on_event(k, &same);
 		return;
 	}
-	sync_with_helper(k);
 	if (ev->kind == BOOK_EV_NOT_TABLE)
 		k->book_trouble = "not CSV and not a workbook";
 	else if (ev->kind == BOOK_EV_ENCRYPTED)
@@ -1374,9 +1203,7 @@ static void check_book(struct checker *k, int fd, enum book_kind kind, const cha
 	struct book_handler h = {.sheet = on_sheet, .record = on_book_record, .event = on_book_event, .ctx = k};
 	k->book = book_new(&bopt, &h);
 	k->book_stop = !book_read(k->book, kind, fd, head, n, &res->bytes);
-	if (k->helper)
-		k->unreported_bytes += res->bytes;
-	else if (k->opt->on_read)
+	if (k->opt->on_read)
 		k->opt->on_read(k->opt->on_read_ctx, res->bytes);
 	book_free(k->book);
 	k->book = NULL;
@@ -1408,9 +1235,7 @@ static size_t read_head(int fd, char *chunk, int *read_error)
 static void take_input(struct checker *k, const char *chunk, size_t n, struct check_result *res)
 {
 	res->bytes += (uint64_t)n;
-	if (k->helper)
-		k->unreported_bytes += (uint64_t)n;
-	else if (k->opt->on_read)
+	if (k->opt->on_read)
 		k->opt->on_read(k->opt->on_read_ctx, (uint64_t)n);
 	if (!csvr_stopped(k->reader) && !k->fits)
 		csvr_feed(k->reader, chunk, n);
@@ -1438,9 +1263,9 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (regular)
 		k.file_size = (uint64_t)st.st_size;
-	k.values = k.own_values = xcalloc(rs->ncols, sizeof *k.values);
-	k.text = k.own_text = xcalloc(rs->ncols, sizeof *k.text);
-	k.textlen = k.own_textlen = xcalloc(rs->ncols, sizeof *k.textlen);
+	k.values = xcalloc(rs->ncols, sizeof *k.values);
+	k.text = xcalloc(rs->ncols, sizeof *k.text);
+	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
 	k.memos = xcalloc(rs->ncols + 1, sizeof *k.memos);
 	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
 	char *chunk = xmalloc(READ_CHUNK);
@@ -1465,7 +1290,6 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	}
 	free(chunk);
 	if (read_error) {
-		stop_helper(&k);
 		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
 				MSG_SAY(&k.msg, k.lang, MSG_READ_FAILED, ARG_NUM("offset", res->bytes),
 					ARG_PHRASE("error", diag_strerror(read_error, LANG_ZH), diag_strerror(read_error, LANG_EN))));
@@ -1473,7 +1297,6 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	} else {
 		if (kind == BOOK_TEXT)
 			csvr_finish(k.reader);
-		stop_helper(&k);
 		flush_byte_event(&k, NULL);
 		bool judged = k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop;
 		if (judged)
@@ -1509,6 +1332,6 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		free(k.ranges[i].expected);
 	}
 	free(k.memos), free(k.ranges);
-	free(k.own_values), free(k.own_text), free(k.own_textlen);
+	free(k.values), free(k.text), free(k.textlen);
 	buf_free(&k.rowtext);
 }

@@ -24,14 +24,6 @@ struct check_options {
 	uint64_t max_memory;    /* bytes the unique keys and groups of one file may hold; 0: no limit */
 	void (*on_read)(void *ctx, uint64_t bytes);   /* progress, or NULL */
 	void *on_read_ctx;
-	/*
-	 * With threads, a big file's in-order checks (unique keys, written rules)
-	 * and its output run in a second thread once helper_after records are
-	 * checked; batches of records then go to it, of helper_after records
-	 * when that is fewer than 1024 (one when it is 0).
-	 */
-	bool threads;
-	uint64_t helper_after;
 	const double *as_of;    /* the date rules judge deadlines and "so far" at (as_of()), or NULL */
 	const char *path;       /* the file's name, for a workbook library that opens it; NULL: stdin */
 	const char *sheet;      /* --sheet: a workbook's sheet, over the rule set's dialect.sheet */
@@ -44,9 +36,6 @@ struct check_options {
 					      const struct csvr_record *header);
 	void *fits_instead_ctx;
 };
-
-/* Records worth checking in one thread before a second one pays for itself. */
-#define CHECK_HELPER_AFTER 4096
 
 struct check_result {
 	uint64_t records;       /* data records (not title, header or blank rows) */

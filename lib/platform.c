@@ -22,7 +22,6 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -310,12 +309,6 @@ int platform_usable_processors(void)
 		for (; mine; mine &= mine - 1)
 			n++;
 	return n > 0 ? n : (int)platform_processors();
-}
-
-bool platform_memory_below(size_t bytes)
-{
-	(void)bytes;
-	return false;
 }
 
 void *platform_zeroed_pages(size_t bytes)
@@ -740,12 +733,6 @@ int platform_usable_processors(void)
 		return CPU_COUNT(&set);
 #endif
 	return (int)platform_processors();
-}
-
-bool platform_memory_below(size_t bytes)
-{
-	struct rlimit as;
-	return getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY && as.rlim_cur < (rlim_t)bytes;
 }
 
 /*

@@ -82,9 +82,6 @@ long platform_processors(void);
 /* The processors this process may run on (its affinity; at least 1). */
 int platform_usable_processors(void);
 
-/* Whether the address space is limited to fewer than bytes (POSIX RLIMIT_AS; never on Windows). */
-bool platform_memory_below(size_t bytes);
-
 /*
  * bytes of zeroed memory straight from the system (fresh pages, so clearing
  * costs nothing), on huge pages where the system has them; dies when out of

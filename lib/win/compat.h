@@ -10,17 +10,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/*
- * C11's aligned_alloc.  qy aligns blocks only to keep two threads off each
- * other's cache lines, never for correctness, so malloc's 16 bytes do (and
- * free() frees them, as the standard says; _aligned_malloc's would not).
- */
-static inline void *aligned_alloc(size_t alignment, size_t size)
-{
-	(void)alignment;
-	return malloc(size);
-}
-
 /* Opening never blocks on Windows, and there are no controlling terminals nor sockets as files. */
 #define O_NONBLOCK 0
 #define O_NOCTTY 0

@@ -4,9 +4,8 @@
  * parentheses, unary operators, calls or conditionals), its length (up to
  * 65,535) and its terms; the expression becomes the assert of a rule set.  A
  * rule set deeper than the limit must be refused; one within it must give the
- * same findings for its first rows whether those rows are a small file checked
- * in one thread or the start of a big one whose in-order checks run in the
- * second thread, with its smaller stack.
+ * same findings for its first rows whether those rows are a small file or the
+ * start of a big one.
  */
 #include "check.h"
 #include "diag.h"
@@ -74,8 +73,8 @@ static int build(const struct shape *sh, unsigned n, unsigned char pick, struct 
 	return (int)n * sh->extra + term_depth + !sh->boolean;
 }
 
-/* Checks data (a CSV in memory) into a malloc'd transcript, in one thread or with the second one. */
-static char *check_text(const struct ruleset *rs, const char *data, size_t size, bool threads)
+/* Checks data (a CSV in memory) into a malloc'd transcript. */
+static char *check_text(const struct ruleset *rs, const char *data, size_t size)
 {
 	int fd = memfd_create("fuzz-chain", 0);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
@@ -84,7 +83,7 @@ static char *check_text(const struct ruleset *rs, const char *data, size_t size,
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	struct diag_options dopt = {.format = OUT_JSON, .max_per_rule = -1, .max_errors = -1, .out = f};
-	struct check_options copt = {.threads = threads, .helper_after = 2};
+	struct check_options copt = {0};
 	struct diag_file df;
 	struct check_result res;
 	diag_file_begin(&df, &dopt, "chain.csv", rs->id);
@@ -151,8 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_add(&big, small.data, small.len);
 		for (int i = 0; i < 300; i++)
 			buf_addf(&big, "%d,%d\n", i % 5, i % 3);
-		char *one = check_text(rs, small.data, small.len, false);
-		char *two = check_text(rs, big.data, big.len, true);
+		char *one = check_text(rs, small.data, small.len);
+		char *two = check_text(rs, big.data, big.len);
 		first_rows(one, last, &a);
 		first_rows(two, last, &b);
 		if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0)) {

@@ -58,13 +58,8 @@ static void transcript(const uint8_t *data, size_t size, size_t chunk, enum csvr
 	csvr_free(r);
 }
 
-/*
- * Checks data against the rule set into *out (malloc'd): in one thread when
- * after is 0, else with the in-order checks in a second thread from record
- * after on.  False if the input could not be set up.
- */
-static bool check_output(const uint8_t *data, size_t size, enum csvr_encoding enc, uint64_t after,
-			 char **out, size_t *len)
+/* Checks data against the rule set into *out (malloc'd); false if the input could not be set up. */
+static bool check_output(const uint8_t *data, size_t size, enum csvr_encoding enc, char **out, size_t *len)
 {
 	int fd = memfd_create("fuzz", 0);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) {
@@ -75,8 +70,7 @@ static bool check_output(const uint8_t *data, size_t size, enum csvr_encoding en
 	FILE *f = open_memstream(out, len);
 	struct diag_options dopt = {.format = enc ? OUT_TEXT : OUT_JSON, .max_per_rule = enc ? 2 : -1,
 				    .max_errors = -1, .out = f};
-	struct check_options copt = {.encoding = enc, .encoding_given = true, .max_field = 256,
-				     .threads = after > 0, .helper_after = after};
+	struct check_options copt = {.encoding = enc, .encoding_given = true, .max_field = 256};
 	struct diag_file df;
 	struct check_result res;
 	diag_file_begin(&df, &dopt, "fuzz.csv", rs->id);
@@ -123,17 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!rs)
 		return 0;
-	char *one = NULL, *two = NULL;
-	size_t one_len = 0, two_len = 0;
-	if (!check_output(data, size, enc, 0, &one, &one_len) ||
-	    !check_output(data, size, enc, 1 + chunk % 3, &two, &two_len)) {
-		free(one), free(two);
-		return 0;
-	}
-	if (one_len != two_len || memcmp(one, two, one_len) != 0) {
-		fprintf(stderr, "the findings differ with a second thread:\n--- one thread\n%s--- two\n%s", one, two);
-		abort();
-	}
-	free(one), free(two);
+	char *out = NULL;
+	size_t len = 0;
+	check_output(data, size, enc, &out, &len);
+	free(out);
 	return 0;
 }
