@@ -12,6 +12,15 @@ done
 # command that a zsh completion function starts; leaks are the other cases' concern.
 [ -n "$QY_SANITIZED" ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
+# The command lines both bash and zsh complete, after those of their own.
+# shellcheck disable=SC2016
+common='t qy-stat --by county,
+t qy-stat --by county,severity,c
+t qy-rules explain air-daily/pm25
+t qy-filter --county 44188
+t qy-filter --county 441881,4418
+t qy-check --encoding ""'
+
 # shellcheck disable=SC2016 # so are the bash and zsh ones
 bash --norc -c '
 . /usr/share/bash-completion/bash_completion
@@ -32,14 +41,9 @@ t qy-rules show w
 t qy-template pro
 t qy-gate --fail-on ""
 t qy-fix --eol ""
-t qy-stat --by county,
-t qy-stat --by county,severity,c
-t qy-rules explain air-daily/pm25
-t qy-filter --county 44188
-t qy-filter --county 441881,4418
-t qy-check --encoding ""
+eval "$2"
 cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet ""
-' sh "$top"
+' sh "$top" "$common"
 
 # shellcheck disable=SC2016
 zsh -f -c '
@@ -71,14 +75,9 @@ t qy-rules show w
 t qy-template pro
 t qy-report data.jsonl ""
 t qy-fix --sk
-t qy-stat --by county,
-t qy-stat --by county,severity,c
-t qy-rules explain air-daily/pm25
-t qy-filter --county 44188
-t qy-filter --county 441881,4418
-t qy-check --encoding ""
+eval "$2"
 cd "$1/tests/workbooks" && t qy-check air.xlsx --sheet "" && t qy-check air.xls --sheet 数
-' sh "$top"
+' sh "$top" "$common"
 
 # shellcheck disable=SC2016 # the fish program is in single quotes on purpose
 fish --no-config -c '
