@@ -6,6 +6,7 @@
  * every county, period and table of a coverage rule looked for.
  */
 #include "reconcile.h"
+#include "msgcat.h"
 #include "celltype.h"
 #include "jsonload.h"
 #include "jsonw.h"
@@ -757,23 +758,23 @@ struct judge {
 	enum lang lang;
 	recon_emit emit;
 	void *ctx;
-	struct buf msg, keys, group, related, related_text;
+	struct buf msg, msg_en, keys[2], others[2], group, related, related_text;
+	struct msgbuf said;
 };
 
-/* A key's values in words: "区县代码 441881、年份 2024" or "county_code 441881, year 2024". */
-static void key_words(struct judge *j, const struct ruleset *rs, const char *const *names, const struct value *v,
-		      size_t n, struct buf *out)
+/* A key's values in words, in both languages: "区县代码 441881、年份 2024" and "county_code 441881, year 2024". */
+static void key_words(const struct ruleset *rs, const char *const *names, const struct value *v, size_t n,
+		      struct buf out[2])
 {
-	buf_reset(out);
+	buf_reset(&out[LANG_ZH]), buf_reset(&out[LANG_EN]);
 	for (size_t k = 0; k < n; k++) {
 		int col = rs ? ruleset_column(rs, names[k]) : -1;
-		const char *shown = names[k];
-		if (j->lang == LANG_ZH && col >= 0)
-			shown = column_shown(&rs->cols[col]);
-		else if (j->lang == LANG_ZH) /* a key of year(date) or month(date) has no column of its own */
-			shown = !strcmp(names[k], "year") ? "年份" : !strcmp(names[k], "month") ? "月份" : names[k];
-		buf_addf(out, "%s%s ", k ? (j->lang == LANG_ZH ? "、" : ", ") : "", shown);
-		value_format(&v[k], out);
+		const char *zh = col >= 0 ? column_shown(&rs->cols[col]) /* a key of year(date) or month(date) has no column */
+				 : !strcmp(names[k], "year") ? "年份" : !strcmp(names[k], "month") ? "月份" : names[k];
+		buf_addf(&out[LANG_ZH], "%s%s ", k ? "、" : "", zh);
+		buf_addf(&out[LANG_EN], "%s%s ", k ? ", " : "", names[k]);
+		value_format(&v[k], &out[LANG_ZH]);
+		value_format(&v[k], &out[LANG_EN]);
 	}
 }
 
@@ -859,7 +860,7 @@ static void judge_overlaps(struct judge *j)
 		char county[64], day[16];
 		struct buf rule = {0};
 		buf_addf(&rule, "%s.overlap", x->name);
-		key_words(j, t->rs, x->out_names, f->keys, x->ngroup, &j->keys);
+		key_words(t->rs, x->out_names, f->keys, x->ngroup, j->keys);
 		key_json(x->out_names, f->keys, x->ngroup, &j->group);
 		start_related(j);
 		add_related(j, first);
@@ -874,16 +875,10 @@ static void judge_overlaps(struct judge *j)
 		const char *file = locate(j, f, &d), *other = facts_name(s, first->file);
 		format_date(ov->first_day, day);
 		if (ov->days)
-			d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang,
-					     "%s：有 %u 天（%s 起）已在 %s 中报送；本文件这组数据不再计入，以免重复计算",
-					     "%s: %u day%s from %s were already sent in %s; this file's facts for the key "
-					     "are left out so that nothing counts twice",
-					     j->keys.data, ov->days, j->lang == LANG_ZH ? day : ov->days == 1 ? "" : "s",
-					     j->lang == LANG_ZH ? other : day, other));
+			d.message = MSG_SAY(&j->said, j->lang, MSG_RECONCILE_OVERLAP_DAYS, ARG_PHRASE("key", j->keys[LANG_ZH].data, j->keys[LANG_EN].data), ARG_NUM("days", ov->days),
+					    ARG_TEXT("from", day), ARG_TEXT("file", other));
 		else
-			d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：已在 %s 中报送；本文件这组数据不再计入，以免重复计算",
-					     "%s: already sent in %s; this file's facts for the key are left out so "
-					     "that nothing counts twice", j->keys.data, other));
+			d.message = MSG_SAY(&j->said, j->lang, MSG_RECONCILE_OVERLAP, ARG_PHRASE("key", j->keys[LANG_ZH].data, j->keys[LANG_EN].data), ARG_TEXT("file", other));
 		j->emit(j->ctx, file, t->rs->id, &d, j->related_text.data);
 		buf_free(&rule);
 	}
@@ -944,7 +939,7 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 				add_related(j, &ti->facts[found[i]->facts[k]]);
 	}
 	end_related(j);
-	key_words(j, t->rs, (const char *const *)rule->join, keys, rule->njoin, &j->keys);
+	key_words(t->rs, (const char *const *)rule->join, keys, rule->njoin, j->keys);
 	key_json((const char *const *)rule->join, keys, rule->njoin, &j->group);
 	struct diag d = DIAG_INIT;
 	d.severity = severity;
@@ -957,31 +952,28 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 	d.related = j->related.data;
 	const char *file = locate(j, where, &d);
 	if (verdict == UNDECIDED) {
-		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：规则 %s 无法核对：%s 所读的值中有空值",
-				     "%s: rule %s cannot be verified: a value that %s reads is empty", j->keys.data,
-				     rule->base.id, expr_source(rule->base.assert)));
+		d.message = MSG_SAY(&j->said, j->lang, MSG_RECONCILE_UNDECIDED, ARG_PHRASE("key", j->keys[LANG_ZH].data, j->keys[LANG_EN].data), ARG_TEXT("rule", rule->base.id),
+				    ARG_TEXT("assert", expr_source(rule->base.assert)));
 	} else if (msg[j->lang].nparts) {
 		struct rule_names rn = {rule, row};
 		struct eval_ctx ctx = {.rs = j->set->holder, .row = row};
-		d.message = MESSAGE_TEXT(template_render(&j->msg, &msg[j->lang], &ctx, rule_name, &rn));
+		const char *zh = template_render(&j->msg, &msg[LANG_ZH], &ctx, rule_name, &rn);
+		const char *en = template_render(&j->msg_en, &msg[LANG_EN], &ctx, rule_name, &rn);
+		d.message = msg_both(&j->said, j->lang, zh, en);
 	} else if (missing_side) {
-		buf_reset(&j->msg);
+		buf_reset(&j->others[LANG_ZH]), buf_reset(&j->others[LANG_EN]);
 		for (size_t i = 0; i < rule->ninputs; i++) {
 			if (found[i])
 				continue;
 			const char *name = j->r->facts.tables[rule->inputs[i].table].name;
-			if (j->msg.len)
-				buf_adds(&j->msg, j->lang == LANG_ZH ? "、" : ", ");
-			buf_adds(&j->msg, name);
+			buf_addf(&j->others[LANG_ZH], "%s%s", j->others[LANG_ZH].len ? "、" : "", name);
+			buf_addf(&j->others[LANG_EN], "%s%s", j->others[LANG_EN].len ? ", " : "", name);
 		}
-		struct buf words = {0};
-		buf_adds(&words, j->msg.data);
-		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：%s 中有，%s 中没有对应的数据",
-				     "%s: in %s, but nothing matches it in %s", j->keys.data, t->name, words.data));
-		buf_free(&words);
+		d.message = MSG_SAY(&j->said, j->lang, MSG_RECONCILE_MISSING, ARG_PHRASE("key", j->keys[LANG_ZH].data, j->keys[LANG_EN].data), ARG_TEXT("table", t->name),
+				    ARG_PHRASE("others", j->others[LANG_ZH].data, j->others[LANG_EN].data));
 	} else {
-		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s：不满足 %s", "%s: %s fails", j->keys.data,
-				     expr_source(rule->base.assert)));
+		d.message = MSG_SAY(&j->said, j->lang, MSG_RECONCILE_FAILS, ARG_PHRASE("key", j->keys[LANG_ZH].data, j->keys[LANG_EN].data),
+				    ARG_TEXT("assert", expr_source(rule->base.assert)));
 	}
 	j->emit(j->ctx, file, j->set->holder->id, &d, j->related_text.data);
 	buf_free(&id);
@@ -1114,10 +1106,10 @@ static void coverage_finding(struct judge *j, const struct recon_coverage *c, si
 		snprintf(period, sizeof period, "%04d", year);
 	const char *label = b->expected_label[county] ? b->expected_label[county] : b->expected[county];
 	struct coverage_names cn = {b->expected[county], label, period, table->rs->id, title ? title : table->rs->id};
-	struct buf who = {0}; /* 连南瑶族自治县（441826）, or the code alone when it has no name */
-	buf_adds(&who, label);
+	struct buf who[2] = {{0}, {0}}; /* 连南瑶族自治县（441826）, or the code alone when it has no name */
+	buf_adds(&who[LANG_ZH], label), buf_adds(&who[LANG_EN], label);
 	if (b->expected_label[county])
-		buf_addf(&who, j->lang == LANG_ZH ? "（%s）" : " (%s)", cn.county);
+		buf_addf(&who[LANG_ZH], "（%s）", cn.county), buf_addf(&who[LANG_EN], " (%s)", cn.county);
 	buf_reset(&j->group);
 	buf_adds(&j->group, "{\"county_code\":");
 	jsonw_string(&j->group, cn.county, strlen(cn.county));
@@ -1133,14 +1125,18 @@ static void coverage_finding(struct judge *j, const struct recon_coverage *c, si
 	d.group = j->group.data;
 	d.county = cn.county;
 	d.plan = b->plan ? b->plan : j->set->holder->plan;
-	if (b->message[j->lang].nparts)
-		d.message = MESSAGE_TEXT(template_render(&j->msg, &b->message[j->lang], NULL, coverage_name, &cn));
-	else
-		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "%s未报送 %s 的%s（%s）", "%s has not sent %s for %s (%s)",
-				     who.data, j->lang == LANG_ZH ? period : table->rs->id,
-				     j->lang == LANG_ZH ? cn.title : period, j->lang == LANG_ZH ? table->rs->id : cn.title));
+	if (b->message[j->lang].nparts) {
+		const char *zh = template_render(&j->msg, &b->message[LANG_ZH], NULL, coverage_name, &cn);
+		const char *en = template_render(&j->msg_en, &b->message[LANG_EN], NULL, coverage_name, &cn);
+		d.message = msg_both(&j->said, j->lang, zh, en);
+	} else {
+		d.message = MSG_SAY(&j->said, j->lang, MSG_COVERAGE_NOT_SENT, ARG_PHRASE("who", who[LANG_ZH].data, who[LANG_EN].data),
+				    ARG_TEXT("period", period), ARG_TEXT("ruleset", table->rs->id),
+				    ARG_PHRASE("title", table->rs->title_zh ? table->rs->title_zh : table->rs->id,
+					       table->rs->title_en ? table->rs->title_en : table->rs->id));
+	}
 	j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
-	buf_free(&who);
+	buf_free(&who[LANG_ZH]), buf_free(&who[LANG_EN]);
 }
 
 /* Judges a coverage rule over the periods: every county, period and table. */
@@ -1151,9 +1147,7 @@ static void judge_coverage(struct judge *j, const struct recon_coverage *c, cons
 		d.severity = SEV_INFO;
 		d.code = "cannot-verify";
 		d.rule = c->base.id;
-		d.message = MESSAGE_TEXT(diag_msg(&j->msg, j->lang, "没有给出 --period，无法判断各区县是否报送齐全（规则 %s）",
-				     "no --period given, so rule %s cannot say which tables each county has not sent",
-				     c->base.id));
+		d.message = MSG_SAY(&j->said, j->lang, MSG_COVERAGE_NO_PERIOD, ARG_TEXT("rule", c->base.id));
 		j->emit(j->ctx, "-", j->set->holder->id, &d, NULL);
 		return;
 	}
@@ -1202,5 +1196,8 @@ void reconciler_judge(struct reconciler *r, const struct period_range *periods, 
 		for (size_t i = 0; i < j.set->ncoverage; i++)
 			judge_coverage(&j, &j.set->coverage[i], periods);
 	}
-	buf_free(&j.msg), buf_free(&j.keys), buf_free(&j.group), buf_free(&j.related), buf_free(&j.related_text);
+	buf_free(&j.msg), buf_free(&j.msg_en), buf_free(&j.group), buf_free(&j.related), buf_free(&j.related_text);
+	for (int l = 0; l < 2; l++)
+		buf_free(&j.keys[l]), buf_free(&j.others[l]);
+	msgbuf_free(&j.said);
 }
