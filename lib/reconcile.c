@@ -957,9 +957,7 @@ static void rule_finding(struct judge *j, const struct recon_rule *rule, struct 
 	} else if (msg[j->lang].nparts) {
 		struct rule_names rn = {rule, row};
 		struct eval_ctx ctx = {.rs = j->set->holder, .row = row};
-		const char *zh = template_render(&j->msg, &msg[LANG_ZH], &ctx, rule_name, &rn);
-		const char *en = template_render(&j->msg_en, &msg[LANG_EN], &ctx, rule_name, &rn);
-		d.message = msg_both(&j->said, j->lang, zh, en);
+		d.message = template_render_both(&j->said, &j->msg, &j->msg_en, msg, j->lang, &ctx, rule_name, &rn);
 	} else if (missing_side) {
 		buf_reset(&j->others[LANG_ZH]), buf_reset(&j->others[LANG_EN]);
 		for (size_t i = 0; i < rule->ninputs; i++) {
@@ -1126,9 +1124,8 @@ static void coverage_finding(struct judge *j, const struct recon_coverage *c, si
 	d.county = cn.county;
 	d.plan = b->plan ? b->plan : j->set->holder->plan;
 	if (b->message[j->lang].nparts) {
-		const char *zh = template_render(&j->msg, &b->message[LANG_ZH], NULL, coverage_name, &cn);
-		const char *en = template_render(&j->msg_en, &b->message[LANG_EN], NULL, coverage_name, &cn);
-		d.message = msg_both(&j->said, j->lang, zh, en);
+		d.message = template_render_both(&j->said, &j->msg, &j->msg_en, b->message, j->lang, NULL, coverage_name,
+						 &cn);
 	} else {
 		d.message = MSG_SAY(&j->said, j->lang, MSG_COVERAGE_NOT_SENT, ARG_PHRASE("who", who[LANG_ZH].data, who[LANG_EN].data),
 				    ARG_TEXT("period", period), ARG_TEXT("ruleset", table->rs->id),

@@ -354,17 +354,20 @@ const char *template_render(struct buf *out, const struct template *t, const str
 	return out->data ? out->data : "";
 }
 
-/*
- * Renders a rule's message (by enum lang) in both languages: the finding
- * shows it in lang and carries both, so that a report renders either.
- */
+struct message template_render_both(struct msgbuf *said, struct buf *zh, struct buf *en, const struct template message[2],
+				    enum lang lang, const struct eval_ctx *ctx,
+				    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
+{
+	return msg_both(said, lang, template_render(zh, &message[LANG_ZH], ctx, name, arg),
+			template_render(en, &message[LANG_EN], ctx, name, arg));
+}
+
+/* Renders a rule's message in both languages, in the state's buffers. */
 static struct message render_both(struct rules_state *st, const struct template message[2], enum lang lang,
 				  const struct eval_ctx *ctx, void (*name)(void *arg, const char *name, struct buf *out),
 				  void *arg)
 {
-	const char *zh = template_render(&st->msg, &message[LANG_ZH], ctx, name, arg);
-	const char *en = template_render(&st->msg_en, &message[LANG_EN], ctx, name, arg);
-	return msg_both(&st->said, lang, zh, en);
+	return template_render_both(&st->said, &st->msg, &st->msg_en, message, lang, ctx, name, arg);
 }
 
 /* {name} in a row rule: the column's cell text. */

@@ -130,6 +130,16 @@ void rules_free_messages(struct template msg[2]);
 const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
 			    void (*name)(void *arg, const char *name, struct buf *out), void *arg);
 
+/*
+ * Renders a message given in both languages (indexed by enum lang) into zh
+ * and en: the finding shows it in lang and carries both (msgcat.h), so that a
+ * report renders either.
+ */
+struct msgbuf;
+struct message template_render_both(struct msgbuf *said, struct buf *zh, struct buf *en, const struct template message[2],
+				    enum lang lang, const struct eval_ctx *ctx,
+				    void (*name)(void *arg, const char *name, struct buf *out), void *arg);
+
 /* The index of the rule set's let of that name, or -1. */
 int rules_let_index(const struct ruleset *rs, const char *name);
 void rules_free(struct ruleset *rs);
