@@ -62,6 +62,7 @@ struct in_order {
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct rules_state *rules;
+	bool groups_only;            /* a second reading for the rules' groups: the unique keys were checked */
 	struct msgbuf msg;
 };
 
@@ -977,7 +978,7 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 static void check_in_order(struct in_order *o, const struct csvr_record *rec, const struct record_key *keys,
 			   const struct row_view *view)
 {
-	if (add_unique_keys(o, keys, view))
+	if (!o->groups_only && add_unique_keys(o, keys, view))
 		report_repeats(o, rec, view->county);
 	if (o->rules)
 		rules_row(o->rules, view, o->out);
@@ -1241,54 +1242,143 @@ static void take_input(struct checker *k, const char *chunk, size_t n, struct ch
 		csvr_feed(k->reader, chunk, n);
 }
 
-void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
-	      struct diag_file *out, struct check_result *res)
+/* Sets up a checker of one file against rs, its findings going to out. */
+static void checker_init(struct checker *k, const struct ruleset *rs, const struct check_options *opt,
+			 struct diag_file *out)
 {
-	struct checker k = {.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
+	*k = (struct checker){.rs = rs, .opt = opt, .out = out, .lang = out->opt->lang};
 	struct csvr_options ropt = {
 		.delimiter = rs->delimiter,
 		.encoding = opt->encoding_given ? opt->encoding : rs->encoding_declared ? rs->encoding : CSVR_AUTO,
 		.max_field = opt->max_field,
 	};
-	struct csvr_handler h = {on_record, on_event, &k};
-	memset(res, 0, sizeof *res);
-	k.requested = ropt.encoding;
-	k.encoding = ropt.encoding == CSVR_AUTO ? CSVR_UTF8 : ropt.encoding;
-	k.max_field = opt->max_field ? opt->max_field : 1024 * 1024;
-	k.reader = csvr_new(&ropt, &h);
-	if (!k.reader)
+	struct csvr_handler h = {on_record, on_event, k};
+	k->requested = ropt.encoding;
+	k->encoding = ropt.encoding == CSVR_AUTO ? CSVR_UTF8 : ropt.encoding;
+	k->max_field = opt->max_field ? opt->max_field : 1024 * 1024;
+	k->reader = csvr_new(&ropt, &h);
+	if (!k->reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
-	k.order = new_in_order(rs, opt, out);
+	k->order = new_in_order(rs, opt, out);
+	k->values = xcalloc(rs->ncols, sizeof *k->values);
+	k->text = xcalloc(rs->ncols, sizeof *k->text);
+	k->textlen = xcalloc(rs->ncols, sizeof *k->textlen);
+	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
+	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
+}
+
+/* Frees what a checker holds but its in-order state (free_in_order). */
+static void checker_free(struct checker *k)
+{
+	const struct ruleset *rs = k->rs;
+	csvr_free(k->reader);
+	free(k->file_to_col);
+	free(k->col_to_file);
+	msgbuf_free(&k->msg), msgbuf_free(&k->byte_event_message);
+	buf_free(&k->folded), buf_free(&k->expected), buf_free(&k->rule);
+	for (size_t i = 0; i < rs->ncols; i++) {
+		buf_free(&k->memos[i].ref_text.text), buf_free(&k->memos[i].pattern_text.text);
+		free(k->ranges[i].expected);
+	}
+	free(k->memos), free(k->ranges);
+	free(k->values), free(k->text), free(k->textlen);
+	buf_free(&k->rowtext);
+}
+
+/* Feeds the rest of a CSV file to the checker's reader, chunk by chunk; returns errno of a read that failed, or 0. */
+static int read_csv(struct checker *k, int fd, char *chunk, struct check_result *res)
+{
+	for (;;) {
+		ssize_t n = read(fd, chunk, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		take_input(k, chunk, (size_t)n, res);
+	}
+}
+
+/* A diag_options write that writes nothing: the second reading's checker says what the first said. */
+static void write_nothing(void *ctx, const struct diag_file *f, const char *data, size_t len)
+{
+	(void)ctx, (void)f, (void)data, (void)len;
+}
+
+/*
+ * Reads a regular file a second time, for its rules' groups alone, when the
+ * first reading ended groups that came back later (rules_must_reread): the
+ * cells, unique keys and row rules, checked the first time, are not reported
+ * again.  Returns that reading's in-order state, whose rules are the ones to
+ * finish, or NULL, with an io-error finding, if the file cannot be read again.
+ */
+static struct in_order *reread(struct checker *first, int fd, char *chunk, struct check_result *res)
+{
+	struct diag_options quiet = *first->out->opt;
+	quiet.write = write_nothing;
+	quiet.before_write = NULL;
+	struct diag_file muted;
+	diag_file_begin(&muted, &quiet, first->out->file, first->out->ruleset);
+	struct check_options opt = *first->opt;
+	opt.on_read = NULL;
+	opt.fits_instead = NULL;
+	struct checker k;
+	checker_init(&k, first->rs, &opt, &muted);
+	struct in_order *o = k.order;
+	o->out = first->out;
+	o->opt = first->opt;
+	o->groups_only = true;
+	rules_state_free(o->rules);
+	o->rules = rules_state_reread(first->order->rules, &o->budget);
+	rules_state_free(first->order->rules); /* what it made is void */
+	first->order->rules = NULL;
+	struct check_result again = {0};
+	int error = lseek(fd, 0, SEEK_SET) == 0 ? read_csv(&k, fd, chunk, &again) : errno;
+	if (!error && again.bytes != res->bytes)
+		error = EIO;
+	if (error) {
+		emit_file_level(first, SEV_ERROR, "io-error", NULL, 0, 0,
+				MSG_SAY(&first->msg, first->lang, MSG_READ_FAILED, ARG_NUM("offset", again.bytes),
+					ARG_PHRASE("error", diag_strerror(error, LANG_ZH), diag_strerror(error, LANG_EN))));
+		res->unreadable = true;
+		free_in_order(o);
+		o = NULL;
+	} else {
+		csvr_finish(k.reader);
+		/* the rules point at the header's columns until they are finished: the same header, kept by the first */
+		free(first->col_to_file);
+		first->col_to_file = first->order->col_to_file = k.col_to_file;
+		k.col_to_file = NULL;
+	}
+	checker_free(&k);
+	diag_file_release(&muted);
+	return o;
+}
+
+void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
+	      struct diag_file *out, struct check_result *res)
+{
+	struct checker k;
+	memset(res, 0, sizeof *res);
+	checker_init(&k, rs, opt, out);
 	struct stat st;
 	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (regular)
 		k.file_size = (uint64_t)st.st_size;
-	k.values = xcalloc(rs->ncols, sizeof *k.values);
-	k.text = xcalloc(rs->ncols, sizeof *k.text);
-	k.textlen = xcalloc(rs->ncols, sizeof *k.textlen);
-	k.memos = xcalloc(rs->ncols + 1, sizeof *k.memos);
-	k.ranges = xcalloc(rs->ncols + 1, sizeof *k.ranges);
 	char *chunk = xmalloc(READ_CHUNK);
 	int read_error = 0;
 	size_t head = read_head(fd, chunk, &read_error);
 	enum book_kind kind = read_error ? BOOK_TEXT : book_kind_of((const unsigned char *)chunk, head);
 	if (kind != BOOK_TEXT)
 		check_book(&k, fd, kind, chunk, head, res);
+	if (kind == BOOK_TEXT && regular && k.order->rules)
+		rules_stream_groups(k.order->rules); /* a sorted file's groups end as they close; it can be read again */
 	if (kind == BOOK_TEXT && head)
 		take_input(&k, chunk, head, res);
-	while (kind == BOOK_TEXT && !read_error) {
-		ssize_t n = read(fd, chunk, READ_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			read_error = errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		take_input(&k, chunk, (size_t)n, res);
-	}
-	free(chunk);
+	if (kind == BOOK_TEXT && !read_error)
+		read_error = read_csv(&k, fd, chunk, res);
+	struct in_order *again = NULL;
 	if (read_error) {
 		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
 				MSG_SAY(&k.msg, k.lang, MSG_READ_FAILED, ARG_NUM("offset", res->bytes),
@@ -1299,15 +1389,21 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 			csvr_finish(k.reader);
 		flush_byte_event(&k, NULL);
 		bool judged = k.order->rules && k.header_done && !k.legacy_stop && !k.book_stop;
+		if (judged && rules_must_reread(k.order->rules)) {
+			again = reread(&k, fd, chunk, res);
+			judged = again != NULL;
+		}
+		struct rules_state *rules = again ? again->rules : k.order->rules;
 		if (judged)
-			rules_finish(k.order->rules, out);
+			rules_finish(rules, out);
 		if (!csvr_stopped(k.reader) && !k.book_stop)
 			check_end(&k, res->bytes);
 		if (regular)
 			check_size_kept(&k, fd, res);
 		if (judged && !res->unreadable) /* the facts of a whole file only */
-			rules_write_facts(k.order->rules, out);
+			rules_write_facts(rules, out);
 	}
+	free(chunk);
 	if (kind == BOOK_TEXT) {
 		res->encoding = k.encoding_known ? encoding_name(k.encoding) : NULL; /* NULL: not read far enough */
 		res->encoding_detected = k.encoding_detected;
@@ -1319,19 +1415,10 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 	res->records = k.records;
 	if (!k.counties_differ)
 		out->county = k.file_county;
-	res->over_budget = k.order->budget.refused;
+	res->over_budget = k.order->budget.refused || (again && again->budget.refused);
 	res->fits = k.fits;
-	csvr_free(k.reader);
+	if (again)
+		free_in_order(again);
 	free_in_order(k.order);
-	free(k.file_to_col);
-	free(k.col_to_file);
-	msgbuf_free(&k.msg), msgbuf_free(&k.byte_event_message);
-	buf_free(&k.folded), buf_free(&k.expected), buf_free(&k.rule);
-	for (size_t i = 0; i < rs->ncols; i++) {
-		buf_free(&k.memos[i].ref_text.text), buf_free(&k.memos[i].pattern_text.text);
-		free(k.ranges[i].expected);
-	}
-	free(k.memos), free(k.ranges);
-	free(k.values), free(k.text), free(k.textlen);
-	buf_free(&k.rowtext);
+	checker_free(&k);
 }

@@ -4,10 +4,22 @@
  * Row rules are judged as each record arrives.  Aggregates and views keep one
  * set of accumulators per group, found through a hash of the group's key
  * values, which are kept in 8 bytes each (a number's bits, or a string kept
- * once per table), so that a view with a group a row stays small; coverage keeps the set of keys seen (per group when asked).  Once
- * the file has been read, each view's groups become the rows of what reads
- * from it, then every aggregate and coverage rule is judged, in the order
- * the groups first appeared.
+ * once per table), so that a view with a group a row stays small; coverage
+ * keeps the set of keys seen (per group when asked).  Once the file has been
+ * read, each view's groups become the rows of what reads from it, then every
+ * aggregate and coverage rule is judged, in the order the groups first
+ * appeared.
+ *
+ * A sorted file need not be held: a view of the file's rows, and a row rule
+ * judged in order, watch whether their groups come one after another in some
+ * order of their keys (station, then day, say).  If the first WATCH_ROWS rows
+ * keep to one, each group is ended as the next begins: a view's row goes on
+ * to what reads from it, a rule's rows are judged and their findings kept
+ * for the end, so memory holds one group, not the file.  A group that comes
+ * back after it was ended means the file is not in that order after all:
+ * the rules' groups are then made again from a second reading of the file
+ * (rules_must_reread), which keeps every group as an unsorted file's are.
+ * Either way the findings, and their order, are the same.
  */
 #include "rules.h"
 #include "arena.h"
@@ -20,6 +32,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Rows a table watches its groups' order for before it ends groups as they close. */
+#define WATCH_ROWS 1024
+
+/* What ends a streamed table's groups (end_groups). */
+enum group_ends {
+	ENDS_VIEW,        /* a view's: its rows go on to what reads from it */
+	ENDS_ROW_RULE,    /* a row rule judged in order's: its rows are judged */
+	ENDS_AGGREGATE,   /* an aggregate judged in order's: its rows fill the group's accumulators */
+};
+
+/* How a group table's groups end. */
+enum table_mode {
+	GROUPS_KEPT,      /* all of them at the end of the file */
+	GROUPS_WATCHED,   /* kept, while watching whether they come in an order of their keys */
+	GROUPS_STREAMED,  /* each as the next begins: only the open one is kept (an aggregate's keep
+			     their accumulators, not their rows); no index */
+};
+
+/* The most group keys whose orders a table watches (4! = 24 orders, one bit each). */
+#define WATCH_KEYS 4
 
 /* Where a group began: the file's row (line and row) of its first row. */
 struct place {
@@ -44,6 +77,13 @@ struct group_table {
 	struct day_set *days;    /* exports with dates: per group, the days its rows stand for */
 	size_t ndays;
 	uint64_t day_bytes;      /* of the bytes: the days kept */
+	enum table_mode mode;
+	uint32_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each */
+	uint64_t watched;        /* watched: the rows looked up so far */
+	enum group_ends ends;    /* watched or streamed: what it groups for, */
+	size_t owner;            /* and which one */
+	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
+	size_t nrun_at;
 };
 
 /* The days an export's group has rows for, sorted, each once. */
@@ -71,6 +111,18 @@ struct coverage_seen {
 	struct strmap per_index; /* per values seen → order */
 	struct value *per_seen;  /* strings owned */
 	size_t nper, cap;
+};
+
+/* A finding of a group ended before the end of the file, kept to be written there, in its place. */
+struct held_finding {
+	struct diag d;
+	char *texts;                /* what d points at that would not last: message, args, cell text */
+};
+
+/* One row rule's held findings, in the order they were made. */
+struct held_findings {
+	struct held_finding *v;
+	size_t n, cap;
 };
 
 /* A view's rows, made once the rows it reads are all in: keys then values, a row a group. */
@@ -131,6 +183,15 @@ struct rules_state {
 	struct group_table *export_groups; /* per export */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
+	struct diag_file *out;          /* the file's findings, while a row is run */
+	struct held_findings *held;     /* per row rule judged in order: findings of its ended groups */
+	struct held_findings *holding;  /* where findings go instead of out while a group ended early is judged */
+	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
+	struct value *view_row;         /* room for one view row while a streamed view ends a group */
+	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
+	bool rereading;                 /* this is that second reading: the groups' work only */
+	uint64_t reread_from;           /* the first row whose aggregates the first reading did not run, or 0 */
+
 	struct buf key, msg, msg_en, rule, text, json;
 	struct msgbuf said;             /* the message of the finding being made */
 };
@@ -150,6 +211,12 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
 	st->export_groups = xcalloc(rs->nexports + 1, sizeof *st->export_groups);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
+	st->held = xcalloc(rs->nrow_rules + 1, sizeof *st->held);
+	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
+	size_t width = 1;
+	for (size_t v = 0; v < rs->nviews; v++)
+		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
+	st->view_row = xcalloc(width, sizeof *st->view_row);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -183,6 +250,7 @@ static void free_group_table(struct rules_state *st, struct group_table *g, size
 	agg_acc_free(g->accs, g->ngroups * nslots);
 	free(g->accs);
 	free(g->places);
+	free(g->run_at);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
 	free(g->days);
@@ -234,6 +302,14 @@ void rules_state_free(struct rules_state *st)
 		strmap_free(&st->seen[i].per_index);
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		for (size_t k = 0; k < st->held[i].n; k++)
+			free(st->held[i].v[k].texts);
+		free(st->held[i].v);
+	}
+	free(st->held);
+	free(st->ordered_group);
+	free(st->view_row);
 	free(st->groups);
 	free(st->scratch);
 	free(st->seen);
@@ -370,6 +446,46 @@ static struct message render_both(struct rules_state *st, const struct template 
 	return template_render_both(&st->said, &st->msg, &st->msg_en, message, lang, ctx, name, arg);
 }
 
+/*
+ * Writes a finding to out or, while a group ended before the end of the file
+ * is judged, keeps a copy of it (with the texts it points at that would not
+ * last) for the end, where it is written in its place.
+ */
+static void say(struct rules_state *st, struct diag_file *out, const struct diag *d)
+{
+	struct held_findings *h = st->holding;
+	if (!h) {
+		diag_emit(out, d);
+		return;
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
+	}
+	struct held_finding *f = &h->v[h->n++];
+	size_t text = strlen(d->message.text) + 1, args = d->message.args ? strlen(d->message.args) + 1 : 0;
+	size_t value = d->value ? d->value_len + 1 : 0;
+	f->d = *d;
+	f->texts = xmalloc(text + args + value + 1);
+	f->d.message.text = memcpy(f->texts, d->message.text, text);
+	if (args)
+		f->d.message.args = memcpy(f->texts + text, d->message.args, args);
+	if (value)
+		f->d.value = memcpy(f->texts + text + args, d->value, d->value_len);
+}
+
+/* Writes a row rule's held findings, those of the groups it ended before the end of the file. */
+static void write_held(struct rules_state *st, size_t i, struct diag_file *out)
+{
+	struct held_findings *h = &st->held[i];
+	for (size_t k = 0; k < h->n; k++) {
+		diag_emit(out, &h->v[k].d);
+		free(h->v[k].texts);
+	}
+	free(h->v);
+	*h = (struct held_findings){0};
+}
+
 /* {name} in a row rule: the column's cell text. */
 static void row_name(void *arg, const char *name, struct buf *out)
 {
@@ -413,7 +529,7 @@ static void row_finding(struct rules_state *st, const struct written_rule *r, co
 		buf_addf(&st->msg_en, "rule %s fails: %s", r->id, expr_source(r->assert));
 		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
-	diag_emit(out, &d);
+	say(st, out, &d);
 }
 
 /* The state's room for n key values and n words (scratch, scratch_words). */
@@ -436,15 +552,94 @@ static const struct value *group_key_values(struct rules_state *st, const struct
 	return keys;
 }
 
+static void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
+
+/* Orders two values: by type, then numbers and dates as such, texts bytewise. */
+static int value_order(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type != V_STR)
+		return (a->num > b->num) - (a->num < b->num);
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->str, b->str, n) : 0;
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* The order-th of the n! orders of n keys (n <= WATCH_KEYS), as the key compared first, second, …. */
+static void key_order(unsigned order, size_t n, unsigned char *perm)
+{
+	unsigned char left[WATCH_KEYS];
+	for (size_t k = 0; k < n; k++)
+		left[k] = (unsigned char)k;
+	for (size_t k = n; k > 0; k--) {
+		unsigned f = 1;
+		for (size_t j = 2; j < k; j++)
+			f *= (unsigned)j;
+		unsigned pick = order / f;
+		order %= f;
+		*perm++ = left[pick];
+		memmove(&left[pick], &left[pick + 1], k - pick - 1);
+	}
+}
+
+/*
+ * Keeps, of the key orders a watched or streamed table's groups have come in
+ * so far, those in which keys come after the previous group's; true if one is
+ * left.  (A group that comes back is never after itself in any order.)
+ */
+static bool keeps_order(struct group_table *t, const struct value *prev, const struct value *keys, size_t n)
+{
+	unsigned char perm[WATCH_KEYS];
+	for (unsigned order = 0; t->orders >> order; order++) {
+		if (!(t->orders & 1u << order))
+			continue;
+		key_order(order, n, perm);
+		int c = 0;
+		for (size_t k = 0; k < n && !c; k++)
+			c = value_order(&keys[perm[k]], &prev[perm[k]]);
+		if (c <= 0)
+			t->orders &= ~(1u << order);
+	}
+	return t->orders != 0;
+}
+
+/*
+ * Follows a watched or streamed table to a row whose group is not the last
+ * one's: a watched table that leaves every order keeps all its groups from
+ * now on; a streamed one ends its open group, or, out of order, asks for the
+ * second reading (rules_must_reread).  keys: the row's, in the state's
+ * scratch, which ending a group reuses; they come back there.
+ */
+static void follow_order(struct rules_state *st, struct group_table *t, size_t ngroup)
+{
+	struct value keys[WATCH_KEYS], prev[WATCH_KEYS];
+	memcpy(keys, st->scratch, ngroup * sizeof *keys);
+	group_keys(t, (size_t)t->last_group, ngroup, prev);
+	if (!keeps_order(t, prev, keys, ngroup)) {
+		if (t->mode == GROUPS_STREAMED)
+			st->reread = true;
+		t->mode = GROUPS_KEPT;
+	} else if (t->mode == GROUPS_STREAMED) {
+		end_groups(st, t, false);
+	}
+	memcpy(scratch_keys(st, ngroup), keys, ngroup * sizeof *keys);
+}
+
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with nslots accumulators; returns its number, or -1 for a null key.
+ * A watched table that has kept an order for WATCH_ROWS rows starts ending
+ * its groups as they close (end_groups); a streamed one keeps no index.
  */
 static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
 		       size_t nslots, const struct eval_ctx *ctx)
 {
+	if (g->mode == GROUPS_WATCHED && ++g->watched > WATCH_ROWS) {
+		g->mode = GROUPS_STREAMED;
+		end_groups(st, g, true);
+	}
 	struct value *keys = scratch_keys(st, ngroup);
-	uint64_t *words = st->scratch_words;
 	for (size_t k = 0; k < ngroup; k++) {
 		keys[k] = expr_eval(group[k], ctx);
 		if (keys[k].type == V_NULL)
@@ -452,16 +647,24 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	}
 	if (g->ngroups && group_has_keys(g, (size_t)g->last_group, keys, ngroup))
 		return g->last_group;
+	if (g->mode != GROUPS_KEPT && g->ngroups)
+		follow_order(st, g, ngroup);
+	keys = st->scratch;
+	uint64_t *words = st->scratch_words;
 	for (size_t k = 0; k < ngroup; k++)
 		words[k] = key_word(g, &keys[k]);
-	if ((g->ngroups + 1) * 4 > g->nindex * 3)
-		grow_index(g, ngroup);
-	uint64_t hash = strmap_hash(words, ngroup * sizeof *words), tag = hash & ~(uint64_t)0xFFFFFFFFu;
-	size_t i = hash & (g->nindex - 1);
-	for (; g->index[i]; i = (i + 1) & (g->nindex - 1)) {
-		size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
-		if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
-			return g->last_group = (long)at;
+	size_t i = 0;
+	uint64_t tag = 0;
+	if (g->mode != GROUPS_STREAMED) {
+		if ((g->ngroups + 1) * 4 > g->nindex * 3)
+			grow_index(g, ngroup);
+		uint64_t hash = strmap_hash(words, ngroup * sizeof *words);
+		tag = hash & ~(uint64_t)0xFFFFFFFFu;
+		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
+			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
+			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
+				return g->last_group = (long)at;
+		}
 	}
 	if (g->ngroups >= 0xFFFFFFFEu)
 		die(EXIT_TROUBLE, "too many groups to remember");
@@ -476,7 +679,8 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		g->types[g->ngroups * ngroup + k] = (unsigned char)keys[k].type;
 	}
 	memset(&g->accs[g->ngroups * nslots], 0, nslots * sizeof *g->accs);
-	g->index[i] = tag | (g->ngroups + 1);
+	if (g->mode != GROUPS_STREAMED)
+		g->index[i] = tag | (g->ngroups + 1);
 	g->last_group = (long)g->ngroups;
 	return (long)g->ngroups++;
 }
@@ -542,7 +746,7 @@ static void pattern_limit_finding(struct rules_state *st, const struct written_r
 		}
 	}
 	d.message = MSG_SAY(&st->said, out->opt->lang, MSG_RULE_PATTERN_LIMIT, ARG_TEXT("rule", r->id));
-	diag_emit(out, &d);
+	say(st, out, &d);
 }
 
 /* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
@@ -582,7 +786,7 @@ static void report_absent_input(struct rules_state *st, size_t i, size_t col, st
 	d.plan = r->plan ? r->plan : rs->plan;
 	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY_COLUMN, ARG_TEXT("column", shown_name(rs, col)),
 			    ARG_TEXT("rule", r->id));
-	diag_emit(out, &d);
+	say(st, out, &d);
 }
 
 /*
@@ -634,7 +838,7 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	}
 	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
 			    ARG_TEXT("rule", r->id));
-	diag_emit(out, &d);
+	say(st, out, &d);
 	return false;
 }
 
@@ -841,22 +1045,36 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	if (!rs->nkept || st->ordered_dropped)
 		return;
 	st->this_row = NULL;
+	long *group = st->ordered_group, *aggregate_group = group + rs->nrow_rules;
+	/* first every group of the row, which may end the groups before */
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
-		if (!r->order)
-			continue;
-		struct ordered_rows *o = &st->ordered_rules[i];
-		long g = find_group(st, &o->groups, r->group, r->ngroup, r->nslots, ctx);
-		add_ordered(st, o, g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
+		if (r->order)
+			group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, r->nslots, ctx);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
-		if (!r->order || r->from >= 0)
-			continue;
-		if (st->groups[a].dropped)
-			continue;
-		long g = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
-		add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(r->order, ctx), keep_row(st, row), NULL);
+		aggregate_group[a] = -1;
+		if (r->order && r->from < 0 && !st->groups[a].dropped)
+			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
+	}
+	bool none_kept = true;
+	for (size_t i = 0; i < rs->nrow_rules && none_kept; i++)
+		none_kept = !st->ordered_rules[i].n;
+	for (size_t a = 0; a < rs->naggregates && none_kept; a++)
+		none_kept = !st->ordered_aggregates[a].n || rs->aggregates[a].from >= 0;
+	if (none_kept) /* every group that kept rows has ended: their memory serves the next */
+		arena_free(&st->kept);
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order)
+			add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(r->order, ctx), keep_row(st, row), NULL);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (r->order && r->from < 0 && !st->groups[a].dropped)
+			add_ordered(st, &st->ordered_aggregates[a], aggregate_group[a], expr_eval(r->order, ctx),
+				    keep_row(st, row), NULL);
 	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
@@ -868,8 +1086,10 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	struct eval_trouble trouble;
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
 	st->file_col = row->file_col;
-	keep_for_ordered(st, row, &ctx, out);
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
+	st->out = out;
+	if (!st->reread)
+		keep_for_ordered(st, row, &ctx, out);
+	for (size_t i = 0; i < rs->nrow_rules && !st->rereading; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
 		if (r->order)
 			continue;
@@ -884,19 +1104,26 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 		if (v.type == V_BOOL && !v.num)
 			row_finding(st, r, row, &ctx, out);
 	}
+	if (st->reread) { /* the second reading makes the groups, from this row on too */
+		if (!st->reread_from)
+			st->reread_from = row->row;
+		return;
+	}
+	/* on the second reading, the first told what troubled this row's aggregates */
+	bool told = st->rereading && (!st->reread_from || row->row < st->reread_from);
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
 		if (r->from >= 0 || r->order || st->groups[a].dropped)
 			continue;
 		if (r->when) {
-			struct value w = judge(st, r, r->when, row, &ctx, out);
+			struct value w = told ? expr_eval(r->when, &ctx) : judge(st, r, r->when, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}
 		trouble.pattern_limit = false;
 		struct grouping gr = aggregate_grouping(st, a, false);
 		feed(st, &gr, &ctx, row->line, row->row, out);
-		if (trouble.pattern_limit)
+		if (trouble.pattern_limit && !told)
 			pattern_limit_finding(st, r, row, &trouble, out);
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
@@ -911,6 +1138,68 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 		if (rs->exports[e].from < 0)
 			feed(st, &gr, &ctx, row->line, row->row, out);
 	}
+}
+
+/* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
+static bool view_rows_kept(const struct ruleset *rs, size_t v)
+{
+	for (size_t a = 0; a < rs->naggregates; a++)
+		if (rs->aggregates[a].from == (int)v && rs->aggregates[a].order)
+			return true;
+	return false;
+}
+
+/* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */
+static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, size_t owner)
+{
+	unsigned orders = 1;
+	for (size_t k = 2; k <= ngroup; k++)
+		orders *= (unsigned)k;
+	t->mode = GROUPS_WATCHED;
+	t->orders = (uint32_t)((1ull << orders) - 1);
+	t->ends = ends;
+	t->owner = owner;
+}
+
+void rules_stream_groups(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		if (view->from < 0 && view->ngroup && view->ngroup <= WATCH_KEYS && !view_rows_kept(rs, v))
+			watch(&st->view_groups[v], view->ngroup, ENDS_VIEW, v);
+	}
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order && r->ngroup && r->ngroup <= WATCH_KEYS)
+			watch(&st->ordered_rules[i].groups, r->ngroup, ENDS_ROW_RULE, i);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (r->order && r->from < 0 && r->ngroup && r->ngroup <= WATCH_KEYS)
+			watch(&st->groups[a], r->ngroup, ENDS_AGGREGATE, a);
+	}
+}
+
+bool rules_must_reread(const struct rules_state *st)
+{
+	return st->reread;
+}
+
+struct rules_state *rules_state_reread(const struct rules_state *first, struct budget *budget)
+{
+	const struct ruleset *rs = first->rs;
+	struct rules_state *st = rules_state_new(rs, budget, as_of_of(first));
+	st->rereading = true;
+	st->reread_from = first->reread_from;
+	st->ordered_dropped = first->ordered_dropped;
+	for (size_t a = 0; a < rs->naggregates; a++)
+		st->groups[a].dropped = first->groups[a].dropped;
+	for (size_t v = 0; v < rs->nviews; v++)
+		st->view_groups[v].dropped = first->view_groups[v].dropped;
+	for (size_t e = 0; e < rs->nexports; e++)
+		st->export_groups[e].dropped = first->export_groups[e].dropped;
+	return st;
 }
 
 /* The county of a group: its key that is the rule set's county column, as a code. */
@@ -965,25 +1254,31 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
 }
 
 /*
- * Points a group's finding at the first row of its longest run (longest_run()):
- * the file's row that began it, or the first file row of the view row that did.
+ * Notes where the longest run (longest_run()) of group i of an aggregate
+ * judged in order began, once its rows have been walked, for its finding to
+ * point at: the file's row that began it, or the first file row of the view
+ * row that did.  The rows themselves may be gone when the group is judged.
  */
-static void locate_run(const struct rules_state *st, const struct written_rule *r, const struct agg_acc *accs,
-		       struct diag *d)
+static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
 {
-	for (size_t k = 0; k < r->nslots; k++) {
-		const struct ordered_entry *e = accs[k].best_from;
+	struct group_table *t = &st->groups[r - st->rs->aggregates];
+	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
+		const struct ordered_entry *e = t->accs[i * r->nslots + k].best_from;
 		if ((r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN) || !e)
 			continue;
+		struct place at = {0};
 		if (e->kept) {
-			d->row = e->kept->row;
-			d->line = e->kept->line;
+			at = (struct place){e->kept->line, e->kept->row};
 		} else if (e->view_row && r->from >= 0) {
 			const struct view_rows *vr = &st->view_rows[r->from];
-			struct place at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
-			d->row = at.row;
-			d->line = at.line;
+			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
 		}
+		if (i >= t->nrun_at) {
+			t->run_at = xrealloc(t->run_at, t->cap * sizeof *t->run_at);
+			memset(&t->run_at[t->nrun_at], 0, (t->cap - t->nrun_at) * sizeof *t->run_at);
+			t->nrun_at = t->cap;
+		}
+		t->run_at[i] = at;
 		return;
 	}
 }
@@ -1008,7 +1303,8 @@ static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file 
 		d.expected = expr_source(r->assert);
 		d.plan = r->plan ? r->plan : st->rs->plan;
 		d.county = group_county(st->rs, r, keys, county, sizeof county);
-		locate_run(st, r, ctx.accs, &d);
+		if (i < g->nrun_at && g->run_at[i].row)
+			d.row = g->run_at[i].row, d.line = g->run_at[i].line;
 		char *gj = xstrdup(group_json(st, r, keys));
 		d.group = gj;
 		if (r->message[lang].nparts) {
@@ -1117,64 +1413,63 @@ static void finish_coverage(struct rules_state *st, size_t i, struct diag_file *
 	buf_free(&key);
 }
 
-/* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
-static bool view_rows_kept(const struct ruleset *rs, size_t v)
-{
-	for (size_t a = 0; a < rs->naggregates; a++)
-		if (rs->aggregates[a].from == (int)v && rs->aggregates[a].order)
-			return true;
-	return false;
-}
-
 /*
- * Makes a view's rows from its groups, in the order they first appeared, and
- * feeds each to the views and aggregates that read from it.  The rows are
- * kept only for aggregates judged in order; otherwise one row at a time is
- * made, fed and forgotten, so that a view with a group a row costs no more
- * at the end of the file.
+ * Makes the row of group i of view v's table g into row (keys, then values)
+ * and feeds it to the exports, views and aggregates that read from the view.
  */
-static void finish_view(struct rules_state *st, size_t v, struct diag_file *out)
+static void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
 	const struct ruleset *rs = st->rs;
 	const struct view *view = &rs->views[v];
+	struct diag_file *out = st->out;
+	group_keys(g, i, view->ngroup, row);
+	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
+	for (size_t k = 0; k < view->nvalues; k++)
+		row[view->ngroup + k] = expr_eval(view->values[k], &made);
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
+	struct place at = g->places[i];
+	for (size_t e = 0; e < rs->nexports; e++) {
+		struct grouping gr = export_grouping(st, e);
+		if (rs->exports[e].from == (int)v)
+			feed(st, &gr, &ctx, at.line, at.row, out);
+	}
+	for (size_t w = v + 1; w < rs->nviews; w++) {
+		struct grouping gr = view_grouping(st, w);
+		if (rs->views[w].from == (int)v)
+			feed(st, &gr, &ctx, at.line, at.row, out);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (r->from != (int)v)
+			continue;
+		if (!r->order) {
+			struct grouping gr = aggregate_grouping(st, a, true);
+			feed(st, &gr, &ctx, at.line, at.row, out);
+			continue;
+		}
+		long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
+		add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
+	}
+}
+
+/*
+ * Makes a view's rows from its groups (those still open, when it streamed
+ * them), in the order they first appeared, and feeds each to what reads from
+ * it.  The rows are kept only for aggregates judged in order; otherwise one
+ * row at a time is made, fed and forgotten, so that a view with a group a
+ * row costs no more at the end of the file.
+ */
+static void finish_view(struct rules_state *st, size_t v)
+{
 	const struct group_table *g = &st->view_groups[v];
 	struct view_rows *vr = &st->view_rows[v];
-	size_t width = view->out.n;
-	bool kept = view_rows_kept(rs, v);
+	size_t width = st->rs->views[v].out.n;
+	bool kept = view_rows_kept(st->rs, v);
 	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
 	vr->places = g->places;
-	for (size_t i = 0; i < vr->nrows; i++) {
-		struct value *row = &vr->values[kept ? i * width : 0];
-		group_keys(g, i, view->ngroup, row);
-		struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
-		for (size_t k = 0; k < view->nvalues; k++)
-			row[view->ngroup + k] = expr_eval(view->values[k], &made);
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
-		struct place at = vr->places[i];
-		for (size_t e = 0; e < rs->nexports; e++) {
-			struct grouping gr = export_grouping(st, e);
-			if (rs->exports[e].from == (int)v)
-				feed(st, &gr, &ctx, at.line, at.row, out);
-		}
-		for (size_t w = v + 1; w < rs->nviews; w++) {
-			struct grouping gr = view_grouping(st, w);
-			if (rs->views[w].from == (int)v)
-				feed(st, &gr, &ctx, at.line, at.row, out);
-		}
-		for (size_t a = 0; a < rs->naggregates; a++) {
-			const struct written_rule *r = &rs->aggregates[a];
-			if (r->from != (int)v)
-				continue;
-			if (!r->order) {
-				struct grouping gr = aggregate_grouping(st, a, true);
-				feed(st, &gr, &ctx, at.line, at.row, out);
-				continue;
-			}
-			long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
-			add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
-		}
-	}
+	for (size_t i = 0; i < vr->nrows; i++)
+		view_row_out(st, v, g, i, &vr->values[kept ? i * width : 0]);
 }
 
 /* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
@@ -1311,17 +1606,7 @@ static int by_group_and_order(const void *pa, const void *pb)
 	const struct ordered_entry *a = pa, *b = pb;
 	if (a->group != b->group)
 		return a->group < b->group ? -1 : 1;
-	if (a->order.type != b->order.type)
-		return a->order.type < b->order.type ? -1 : 1;
-	int c = 0;
-	if (a->order.type == V_STR) {
-		size_t n = a->order.len < b->order.len ? a->order.len : b->order.len;
-		c = memcmp(a->order.str, b->order.str, n);
-		if (!c)
-			c = (a->order.len > b->order.len) - (a->order.len < b->order.len);
-	} else {
-		c = (a->order.num > b->order.num) - (a->order.num < b->order.num);
-	}
+	int c = value_order(&a->order, &b->order);
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
@@ -1401,15 +1686,17 @@ static void walk_group(struct rules_state *st, const struct written_rule *r, str
 }
 
 /*
- * Walks one ordered rule's rows, sorted, group by group: calls visit on each
- * with an evaluation context whose history holds the rows before it in its
- * group (as far back as the rule looks) and, for a file's row, its row view.
- * A row rule that reads its group as a whole (aggregates, robust_z()) has
- * each group walked twice: first to fill the group's accumulators, then to
- * judge its rows, which then see them; the group's kept values go after.
+ * Walks one ordered rule's rows, sorted, group by group, the groups numbered
+ * below until: calls visit on each row with an evaluation context whose
+ * history holds the rows before it in its group (as far back as the rule
+ * looks) and, for a file's row, its row view.  A row rule that reads its
+ * group as a whole (aggregates, robust_z()) has each group walked twice:
+ * first to fill the group's accumulators, then to judge its rows, which then
+ * see them; the group's kept values go after.  Returns where the rows of the
+ * groups not walked begin.
  */
-static void walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, bool row_rule,
-			 ordered_visit visit, void *arg)
+static size_t walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, bool row_rule,
+			   size_t until, ordered_visit visit, void *arg)
 {
 	size_t first = 0;
 	bool window = row_rule && r->nslots;
@@ -1417,6 +1704,8 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 	for (size_t i = 1; i <= o->n; i++) {
 		if (i < o->n && o->entries[i].group == o->entries[first].group)
 			continue;
+		if (o->entries[first].group >= until)
+			return first;
 		struct agg_acc *accs = window ? &o->groups.accs[(size_t)o->entries[first].group * r->nslots] : NULL;
 		if (window)
 			walk_group(st, r, o, first, i, accs, feed_window, NULL);
@@ -1425,8 +1714,11 @@ static void walk_ordered(struct rules_state *st, const struct written_rule *r, s
 			agg_acc_free(accs, r->nslots);
 			memset(accs, 0, r->nslots * sizeof *accs);
 		}
+		if (!row_rule)
+			note_run(st, r, o->entries[first].group);
 		first = i;
 	}
+	return o->n;
 }
 
 /* An ordered row rule on one row: when, requires, assert, as for a row as it arrives. */
@@ -1474,18 +1766,78 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 		account(st, &gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
 }
 
+/*
+ * Ends a streamed table's groups, all of them, or all but the last when it
+ * starts streaming (the open group): a view's become rows for what reads
+ * from it; a row rule's rows are judged, their findings held for the end of
+ * the file.  The table then keeps only the open group, as its group 0, and
+ * no index.
+ */
+static void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
+{
+	const struct ruleset *rs = st->rs;
+	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
+	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
+		const struct written_rule *rule = &rs->aggregates[t->owner];
+		struct ordered_rows *o = &st->ordered_aggregates[t->owner];
+		size_t rest = walk_ordered(st, rule, o, false, ended, visit_aggregate, st->out);
+		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+		o->n -= rest;
+		free(t->index);
+		t->index = NULL;
+		t->nindex = 0;
+		return;
+	}
+	if (t->ends == ENDS_VIEW) {
+		const struct view *view = &rs->views[t->owner];
+		ngroup = view->ngroup, nslots = view->nslots;
+		for (size_t i = 0; i < ended; i++)
+			view_row_out(st, t->owner, t, i, st->view_row);
+	} else {
+		const struct written_rule *rule = &rs->row_rules[t->owner];
+		struct ordered_rows *o = &st->ordered_rules[t->owner];
+		void *arg[1] = {st->out};
+		ngroup = rule->ngroup, nslots = rule->nslots;
+		st->holding = &st->held[t->owner];
+		size_t rest = walk_ordered(st, rule, o, true, ended, visit_row_rule, arg);
+		st->holding = NULL;
+		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+		o->n -= rest;
+		for (size_t k = 0; k < o->n; k++)
+			o->entries[k].group = 0;
+	}
+	agg_acc_free(t->accs, ended * nslots);
+	if (ended && ended < n) {
+		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
+		memcpy(t->types, &t->types[ended * ngroup], ngroup * sizeof *t->types);
+		memcpy(t->accs, &t->accs[ended * nslots], nslots * sizeof *t->accs);
+		if (t->nplaces)
+			t->places[0] = t->places[ended];
+	}
+	t->ngroups = n - ended;
+	if (t->nplaces)
+		t->nplaces = t->ngroups;
+	t->last_group = 0;
+	free(t->index);
+	t->index = NULL;
+	t->nindex = 0;
+}
+
 void rules_finish(struct rules_state *st, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
+	st->out = out;
 	for (size_t v = 0; v < rs->nviews; v++)
-		finish_view(st, v, out);
+		finish_view(st, v);
 	void *arg[1] = {out};
 	for (size_t i = 0; i < rs->nrow_rules; i++)
-		if (rs->row_rules[i].order)
-			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], true, visit_row_rule, arg);
+		if (rs->row_rules[i].order) {
+			write_held(st, i, out);
+			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], true, SIZE_MAX, visit_row_rule, arg);
+		}
 	for (size_t a = 0; a < rs->naggregates; a++)
 		if (rs->aggregates[a].order)
-			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], false, visit_aggregate, out);
+			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], false, SIZE_MAX, visit_aggregate, out);
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
 	for (size_t i = 0; i < st->rs->ncoverage; i++)

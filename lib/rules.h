@@ -168,6 +168,29 @@ void rules_state_free(struct rules_state *st);
 /* Runs the row rules on a record and feeds it to the aggregates and coverage. */
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out);
 
+/*
+ * Lets the groups of views of the file's rows, and of row rules judged in
+ * order, end as they close when the file turns out to come in an order of
+ * their keys, so that a sorted file is not held in memory.  Only for a file
+ * that can be read again (rules_must_reread): a regular file.
+ */
+void rules_stream_groups(struct rules_state *st);
+
+/*
+ * True if a group came back after it was ended (the file left the order its
+ * first rows kept): what the groups made is void, and the file must be read
+ * again, its records given to rules_row of a state from rules_state_reread,
+ * which is then finished instead.
+ */
+bool rules_must_reread(const struct rules_state *st);
+
+/*
+ * A state for that second reading: it makes the groups alone (the first
+ * reading judged and reported each row), keeping them all, and what the
+ * first reading dropped for want of memory stays dropped.
+ */
+struct rules_state *rules_state_reread(const struct rules_state *first, struct budget *budget);
+
 /* Judges every aggregate group and coverage set after the last record. */
 void rules_finish(struct rules_state *st, struct diag_file *out);
 
