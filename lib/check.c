@@ -1348,7 +1348,8 @@ static struct in_order *reread(struct checker *first, int fd, char *chunk, struc
 		csvr_finish(k.reader);
 		/* the rules point at the header's columns until they are finished: the same header, kept by the first */
 		free(first->col_to_file);
-		first->col_to_file = first->order->col_to_file = k.col_to_file;
+		first->col_to_file = k.col_to_file;
+		first->order->col_to_file = k.col_to_file;
 		k.col_to_file = NULL;
 	}
 	checker_free(&k);
