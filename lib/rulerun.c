@@ -1617,11 +1617,9 @@ struct spread_row {
 	size_t *textlen;
 };
 
+/* Spreads a kept row over a row of the rule set's columns, zeroed once: only the kept columns are ever written. */
 static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out)
 {
-	memset(out->values, 0, rs->ncols * sizeof *out->values);
-	for (size_t c = 0; c < rs->ncols; c++)
-		out->text[c] = NULL, out->textlen[c] = 0;
 	for (size_t i = 0; i < rs->nkept; i++) {
 		size_t c = rs->kept_cols[i];
 		out->values[c] = k->cells[i].value;
