@@ -187,6 +187,8 @@ struct rules_state {
 	struct held_findings *held;     /* per row rule judged in order: findings of its ended groups */
 	struct held_findings *holding;  /* where findings go instead of out while a group ended early is judged */
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
+	size_t *ordered_table;          /* per row rule judged in order: the first such rule grouped as it is,
+					   whose group table it shares */
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
@@ -195,6 +197,17 @@ struct rules_state {
 	struct buf key, msg, msg_en, rule, text, json;
 	struct msgbuf said;             /* the message of the finding being made */
 };
+
+/* True if two rules group rows by the same keys, written alike. */
+static bool same_grouping(const struct written_rule *a, const struct written_rule *b)
+{
+	if (a->ngroup != b->ngroup)
+		return false;
+	for (size_t k = 0; k < a->ngroup; k++)
+		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
+			return false;
+	return true;
+}
 
 struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of)
 {
@@ -213,6 +226,13 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	st->held = xcalloc(rs->nrow_rules + 1, sizeof *st->held);
 	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
+	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		size_t t = 0;
+		while (t < i && !(rs->row_rules[t].order && same_grouping(&rs->row_rules[t], &rs->row_rules[i])))
+			t++;
+		st->ordered_table[i] = t;
+	}
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
@@ -293,7 +313,7 @@ void rules_state_free(struct rules_state *st)
 		free_group_table(st, &st->export_groups[i], rs->exports[i].nslots);
 	free(st->export_groups);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
-		free_group_table(st, &st->ordered_rules[i].groups, rs->row_rules[i].nslots);
+		free_group_table(st, &st->ordered_rules[i].groups, 0);
 	free_ordered(st);
 	free(st->ordered_rules);
 	free(st->ordered_aggregates);
@@ -309,6 +329,7 @@ void rules_state_free(struct rules_state *st)
 	}
 	free(st->held);
 	free(st->ordered_group);
+	free(st->ordered_table);
 	free(st->view_row);
 	free(st->groups);
 	free(st->scratch);
@@ -649,6 +670,8 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		return g->last_group;
 	if (g->mode != GROUPS_KEPT && g->ngroups)
 		follow_order(st, g, ngroup);
+	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
+		return -1;
 	keys = st->scratch;
 	uint64_t *words = st->scratch_words;
 	for (size_t k = 0; k < ngroup; k++)
@@ -1049,8 +1072,9 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	/* first every group of the row, which may end the groups before */
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
+		size_t t = st->ordered_table[i];
 		if (r->order)
-			group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, r->nslots, ctx);
+			group[i] = t < i ? group[t] : find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
@@ -1171,7 +1195,7 @@ void rules_stream_groups(struct rules_state *st)
 	}
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
-		if (r->order && r->ngroup && r->ngroup <= WATCH_KEYS)
+		if (r->order && r->ngroup && r->ngroup <= WATCH_KEYS && st->ordered_table[i] == i)
 			watch(&st->ordered_rules[i].groups, r->ngroup, ENDS_ROW_RULE, i);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
@@ -1698,13 +1722,15 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *r,
 {
 	size_t first = 0;
 	bool window = row_rule && r->nslots;
+	struct agg_acc *accs = window ? xcalloc(r->nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
 	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	for (size_t i = 1; i <= o->n; i++) {
 		if (i < o->n && o->entries[i].group == o->entries[first].group)
 			continue;
-		if (o->entries[first].group >= until)
+		if (o->entries[first].group >= until) {
+			free(accs);
 			return first;
-		struct agg_acc *accs = window ? &o->groups.accs[(size_t)o->entries[first].group * r->nslots] : NULL;
+		}
 		if (window)
 			walk_group(st, r, o, first, i, accs, feed_window, NULL);
 		walk_group(st, r, o, first, i, accs, visit, arg);
@@ -1716,6 +1742,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *r,
 			note_run(st, r, o->entries[first].group);
 		first = i;
 	}
+	free(accs);
 	return o->n;
 }
 
@@ -1791,18 +1818,21 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		ngroup = view->ngroup, nslots = view->nslots;
 		for (size_t i = 0; i < ended; i++)
 			view_row_out(st, t->owner, t, i, st->view_row);
-	} else {
-		const struct written_rule *rule = &rs->row_rules[t->owner];
-		struct ordered_rows *o = &st->ordered_rules[t->owner];
+	} else { /* the rows of every rule grouped by this table */
 		void *arg[1] = {st->out};
-		ngroup = rule->ngroup, nslots = rule->nslots;
-		st->holding = &st->held[t->owner];
-		size_t rest = walk_ordered(st, rule, o, true, ended, visit_row_rule, arg);
-		st->holding = NULL;
-		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
-		o->n -= rest;
-		for (size_t k = 0; k < o->n; k++)
-			o->entries[k].group = 0;
+		ngroup = rs->row_rules[t->owner].ngroup, nslots = 0;
+		for (size_t r = t->owner; r < rs->nrow_rules; r++) {
+			struct ordered_rows *o = &st->ordered_rules[r];
+			if (st->ordered_table[r] != t->owner || !rs->row_rules[r].order)
+				continue;
+			st->holding = &st->held[r];
+			size_t rest = walk_ordered(st, &rs->row_rules[r], o, true, ended, visit_row_rule, arg);
+			st->holding = NULL;
+			memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+			o->n -= rest;
+			for (size_t k = 0; k < o->n; k++)
+				o->entries[k].group = 0;
+		}
 	}
 	agg_acc_free(t->accs, ended * nslots);
 	if (ended && ended < n) {
