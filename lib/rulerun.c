@@ -33,14 +33,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows a table watches its groups' order for before it ends groups as they close. */
+/*
+ * How long a table watches its groups' order before it ends groups as they
+ * close: a table that keeps rows (a rule judged in order's), for WATCH_ROWS
+ * rows; one that keeps groups (a view's, an aggregate's), until it has
+ * WATCH_GROUPS of them (one with fewer is small: it keeps them all).
+ */
 #define WATCH_ROWS 1024
+#define WATCH_GROUPS 1024
 
 /* What ends a streamed table's groups (end_groups). */
 enum group_ends {
 	ENDS_VIEW,        /* a view's: its rows go on to what reads from it */
 	ENDS_ROW_RULE,    /* a row rule judged in order's: its rows are judged */
 	ENDS_AGGREGATE,   /* an aggregate judged in order's: its rows fill the group's accumulators */
+	ENDS_JUDGED,      /* an aggregate's: it is judged */
 };
 
 /* How a group table's groups end. */
@@ -184,7 +191,7 @@ struct rules_state {
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
 	struct diag_file *out;          /* the file's findings, while a row is run */
-	struct held_findings *held;     /* per row rule judged in order: findings of its ended groups */
+	struct held_findings *held;     /* per row rule, then per aggregate: findings of its ended groups */
 	struct held_findings *holding;  /* where findings go instead of out while a group ended early is judged */
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule grouped as it is,
@@ -224,7 +231,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
 	st->export_groups = xcalloc(rs->nexports + 1, sizeof *st->export_groups);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
-	st->held = xcalloc(rs->nrow_rules + 1, sizeof *st->held);
+	st->held = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->held);
 	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
 	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
@@ -322,7 +329,7 @@ void rules_state_free(struct rules_state *st)
 		strmap_free(&st->seen[i].per_index);
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
+	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++) {
 		for (size_t k = 0; k < st->held[i].n; k++)
 			free(st->held[i].v[k].texts);
 		free(st->held[i].v);
@@ -485,17 +492,23 @@ static void say(struct rules_state *st, struct diag_file *out, const struct diag
 	}
 	struct held_finding *f = &h->v[h->n++];
 	size_t text = strlen(d->message.text) + 1, args = d->message.args ? strlen(d->message.args) + 1 : 0;
-	size_t value = d->value ? d->value_len + 1 : 0;
+	size_t value = d->value ? d->value_len + 1 : 0, group = d->group ? strlen(d->group) + 1 : 0;
+	size_t county = d->county ? strlen(d->county) + 1 : 0;
 	f->d = *d;
-	f->texts = xmalloc(text + args + value + 1);
-	f->d.message.text = memcpy(f->texts, d->message.text, text);
+	char *p = f->texts = xmalloc(text + args + value + group + county + 1);
+	f->d.message.text = memcpy(p, d->message.text, text);
+	p += text;
 	if (args)
-		f->d.message.args = memcpy(f->texts + text, d->message.args, args);
+		f->d.message.args = memcpy(p, d->message.args, args), p += args;
 	if (value)
-		f->d.value = memcpy(f->texts + text + args, d->value, d->value_len);
+		f->d.value = memcpy(p, d->value, d->value_len), p += value;
+	if (group)
+		f->d.group = memcpy(p, d->group, group), p += group;
+	if (county)
+		f->d.county = memcpy(p, d->county, county);
 }
 
-/* Writes a row rule's held findings, those of the groups it ended before the end of the file. */
+/* Writes a rule's held findings (held[i]: a row rule's, or aggregate i - nrow_rules's), those of the groups it ended before the end of the file. */
 static void write_held(struct rules_state *st, size_t i, struct diag_file *out)
 {
 	struct held_findings *h = &st->held[i];
@@ -650,13 +663,14 @@ static void follow_order(struct rules_state *st, struct group_table *t, size_t n
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with nslots accumulators; returns its number, or -1 for a null key.
- * A watched table that has kept an order for WATCH_ROWS rows starts ending
- * its groups as they close (end_groups); a streamed one keeps no index.
+ * A watched table that has kept an order long enough starts ending its
+ * groups as they close (end_groups); a streamed one keeps no index.
  */
 static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
 		       size_t nslots, const struct eval_ctx *ctx)
 {
-	if (g->mode == GROUPS_WATCHED && ++g->watched > WATCH_ROWS) {
+	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
+	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
 		g->mode = GROUPS_STREAMED;
 		end_groups(st, g, true);
 	}
@@ -1200,7 +1214,11 @@ void rules_stream_groups(struct rules_state *st)
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
-		if (r->order && r->from < 0 && r->ngroup && r->ngroup <= WATCH_KEYS)
+		if (!r->ngroup || r->ngroup > WATCH_KEYS)
+			continue;
+		if (!r->order)
+			watch(&st->groups[a], r->ngroup, ENDS_JUDGED, a);
+		else if (r->from < 0)
 			watch(&st->groups[a], r->ngroup, ENDS_AGGREGATE, a);
 	}
 }
@@ -1307,43 +1325,49 @@ static void note_run(struct rules_state *st, const struct written_rule *r, size_
 	}
 }
 
-/* Judges every group of one aggregate. */
-static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
+/* Judges group i of aggregate a: a finding when its assert fails. */
+static void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_file *out)
 {
 	const struct written_rule *r = &st->rs->aggregates[a];
 	struct group_table *g = &st->groups[a];
 	enum lang lang = out->opt->lang;
 	char county[64];
-	for (size_t i = 0; i < g->ngroups; i++) {
-		const struct value *keys = group_key_values(st, g, i, r->ngroup);
-		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = &g->accs[i * r->nslots]};
-		struct value v = expr_eval(r->assert, &ctx);
-		if (v.type != V_BOOL || v.num)
-			continue;
-		struct diag d = DIAG_INIT;
-		d.severity = r->severity;
-		d.code = r->code;
-		d.rule = r->id;
-		d.expected = expr_source(r->assert);
-		d.plan = r->plan ? r->plan : st->rs->plan;
-		d.county = group_county(st->rs, r, keys, county, sizeof county);
-		if (i < g->nrun_at && g->run_at[i].row)
-			d.row = g->run_at[i].row, d.line = g->run_at[i].line;
-		char *gj = xstrdup(group_json(st, r, keys));
-		d.group = gj;
-		if (r->message[lang].nparts) {
-			struct group_names gn = {r, keys};
-			d.message = render_both(st, r->message, lang, &ctx, group_name, &gn);
-		} else {
-			buf_reset(&st->msg);
-			buf_reset(&st->msg_en);
-			buf_addf(&st->msg, "分组 %s 不满足 %s", gj, expr_source(r->assert));
-			buf_addf(&st->msg_en, "group %s fails %s", gj, expr_source(r->assert));
-			d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
-		}
-		diag_emit(out, &d);
-		free(gj);
+	const struct value *keys = group_key_values(st, g, i, r->ngroup);
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = &g->accs[i * r->nslots]};
+	struct value v = expr_eval(r->assert, &ctx);
+	if (v.type != V_BOOL || v.num)
+		return;
+	struct diag d = DIAG_INIT;
+	d.severity = r->severity;
+	d.code = r->code;
+	d.rule = r->id;
+	d.expected = expr_source(r->assert);
+	d.plan = r->plan ? r->plan : st->rs->plan;
+	d.county = group_county(st->rs, r, keys, county, sizeof county);
+	if (i < g->nrun_at && g->run_at[i].row)
+		d.row = g->run_at[i].row, d.line = g->run_at[i].line;
+	char *gj = xstrdup(group_json(st, r, keys));
+	d.group = gj;
+	if (r->message[lang].nparts) {
+		struct group_names gn = {r, keys};
+		d.message = render_both(st, r->message, lang, &ctx, group_name, &gn);
+	} else {
+		buf_reset(&st->msg);
+		buf_reset(&st->msg_en);
+		buf_addf(&st->msg, "分组 %s 不满足 %s", gj, expr_source(r->assert));
+		buf_addf(&st->msg_en, "group %s fails %s", gj, expr_source(r->assert));
+		d.message = msg_both(&st->said, lang, st->msg.data, st->msg_en.data);
 	}
+	say(st, out, &d);
+	free(gj);
+}
+
+/* Judges the groups of one aggregate: those it ended while the file was read were judged then. */
+static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
+{
+	write_held(st, st->rs->nrow_rules + a, out);
+	for (size_t i = 0; i < st->groups[a].ngroups; i++)
+		judge_group(st, a, i, out);
 }
 
 struct coverage_names {
@@ -1818,6 +1842,12 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		ngroup = view->ngroup, nslots = view->nslots;
 		for (size_t i = 0; i < ended; i++)
 			view_row_out(st, t->owner, t, i, st->view_row);
+	} else if (t->ends == ENDS_JUDGED) {
+		ngroup = rs->aggregates[t->owner].ngroup, nslots = rs->aggregates[t->owner].nslots;
+		st->holding = &st->held[rs->nrow_rules + t->owner];
+		for (size_t i = 0; i < ended; i++)
+			judge_group(st, t->owner, i, st->out);
+		st->holding = NULL;
 	} else { /* the rows of every rule grouped by this table */
 		void *arg[1] = {st->out};
 		ngroup = rs->row_rules[t->owner].ngroup, nslots = 0;
