@@ -166,6 +166,7 @@ struct ordered_entry {
 struct ordered_rows {
 	struct ordered_entry *entries;
 	size_t n, cap;
+	bool sorted;                     /* by group and order, since the last was added */
 	struct group_table groups;       /* row rules only: their groups, no accumulators */
 };
 
@@ -194,8 +195,8 @@ struct rules_state {
 	struct held_findings *held;     /* per row rule, then per aggregate: findings of its ended groups */
 	struct held_findings *holding;  /* where findings go instead of out while a group ended early is judged */
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
-	size_t *ordered_table;          /* per row rule judged in order: the first such rule grouped as it is,
-					   whose group table it shares */
+	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
+					   orders rows as it does, whose group table and rows it shares */
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
@@ -205,10 +206,10 @@ struct rules_state {
 	struct msgbuf said;             /* the message of the finding being made */
 };
 
-/* True if two rules group rows by the same keys, written alike. */
-static bool same_grouping(const struct written_rule *a, const struct written_rule *b)
+/* True if two rules judged in order group and order rows by the same keys, written alike. */
+static bool same_rows(const struct written_rule *a, const struct written_rule *b)
 {
-	if (a->ngroup != b->ngroup)
+	if (a->ngroup != b->ngroup || !a->order || !b->order || strcmp(expr_source(a->order), expr_source(b->order)))
 		return false;
 	for (size_t k = 0; k < a->ngroup; k++)
 		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
@@ -236,7 +237,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		size_t t = 0;
-		while (t < i && !(rs->row_rules[t].order && same_grouping(&rs->row_rules[t], &rs->row_rules[i])))
+		while (t < i && !same_rows(&rs->row_rules[t], &rs->row_rules[i]))
 			t++;
 		st->ordered_table[i] = t;
 	}
@@ -1037,6 +1038,7 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
 	o->entries[o->n++] = (struct ordered_entry){order, kept, view_row, st->seq++, (uint32_t)g};
+	o->sorted = false;
 }
 
 /*
@@ -1086,9 +1088,8 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	/* first every group of the row, which may end the groups before */
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
-		size_t t = st->ordered_table[i];
-		if (r->order)
-			group[i] = t < i ? group[t] : find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
+		if (r->order && st->ordered_table[i] == i)
+			group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
@@ -1105,7 +1106,7 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 		arena_free(&st->kept);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		const struct written_rule *r = &rs->row_rules[i];
-		if (r->order)
+		if (r->order && st->ordered_table[i] == i)
 			add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(r->order, ctx), keep_row(st, row), NULL);
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
@@ -1747,7 +1748,9 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *r,
 	size_t first = 0;
 	bool window = row_rule && r->nslots;
 	struct agg_acc *accs = window ? xcalloc(r->nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
-	sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
+	if (!o->sorted) /* rules that share rows walk them one after another */
+		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
+	o->sorted = true;
 	for (size_t i = 1; i <= o->n; i++) {
 		if (i < o->n && o->entries[i].group == o->entries[first].group)
 			continue;
@@ -1848,21 +1851,22 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		for (size_t i = 0; i < ended; i++)
 			judge_group(st, t->owner, i, st->out);
 		st->holding = NULL;
-	} else { /* the rows of every rule grouped by this table */
+	} else { /* the rows, judged by every rule that shares them */
 		void *arg[1] = {st->out};
+		struct ordered_rows *o = &st->ordered_rules[t->owner];
+		size_t rest = 0;
 		ngroup = rs->row_rules[t->owner].ngroup, nslots = 0;
 		for (size_t r = t->owner; r < rs->nrow_rules; r++) {
-			struct ordered_rows *o = &st->ordered_rules[r];
 			if (st->ordered_table[r] != t->owner || !rs->row_rules[r].order)
 				continue;
 			st->holding = &st->held[r];
-			size_t rest = walk_ordered(st, &rs->row_rules[r], o, true, ended, visit_row_rule, arg);
+			rest = walk_ordered(st, &rs->row_rules[r], o, true, ended, visit_row_rule, arg);
 			st->holding = NULL;
-			memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
-			o->n -= rest;
-			for (size_t k = 0; k < o->n; k++)
-				o->entries[k].group = 0;
 		}
+		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+		o->n -= rest;
+		for (size_t k = 0; k < o->n; k++)
+			o->entries[k].group = 0;
 	}
 	agg_acc_free(t->accs, ended * nslots);
 	if (ended && ended < n) {
@@ -1891,7 +1895,8 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order) {
 			write_held(st, i, out);
-			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[i], true, SIZE_MAX, visit_row_rule, arg);
+			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[st->ordered_table[i]], true, SIZE_MAX,
+				     visit_row_rule, arg);
 		}
 	for (size_t a = 0; a < rs->naggregates; a++)
 		if (rs->aggregates[a].order)
