@@ -1,7 +1,7 @@
 /*
  * standards.c — HJ 633-2012 (AQI) and GB 3838-2002 Table 1 (surface-water
  * classes).  Individual air indexes are computed on the decimal a value was
- * written as, in 128-bit integer arithmetic, because the standard rounds
+ * written as, in 64-bit integer arithmetic, because the standard rounds
  * them up to integers and a floating-point slope lands on the wrong side of
  * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001).
  */
@@ -11,9 +11,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Integers wide enough for a breakpoint times ten to the 22nd times 100. */
-__extension__ typedef __int128 wide;
 
 static const char *const aqi_names[AQI_ITEMS] = {"so2", "no2", "pm10", "co", "o3_1h", "o3_8h", "pm25"};
 static const char *const aqi_shown[AQI_ITEMS] = {"SO2", "NO2", "PM10", "CO", "O3_1h", "O3_8h", "PM2.5"};
@@ -95,16 +92,25 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 	int scale;
 	if (!(c >= 0) || !written_decimal(c, &m, &scale))
 		return false;
-	wide unit = 1;
+	/*
+	 * Past nine decimals, the value rounded up to nine has the same index:
+	 * the index steps only past a breakpoint (an integer) and past a C where
+	 * (I_hi - I_lo)(C - BP_lo) / (BP_hi - BP_lo) is an integer, a C of at
+	 * most two decimals (I_hi - I_lo is 50 or 100), and rounding up to nine
+	 * decimals passes no such C.  Nine keep every product below in 64 bits.
+	 */
+	for (; scale > 9; scale--)
+		m = m / 10 + (m % 10 != 0);
+	int64_t unit = 1;
 	for (int k = 0; k < scale; k++)
 		unit *= 10;
 	const int *bp = breakpoints[item];
 	for (int i = 1; i < 8 && bp[i] >= 0; i++) {
-		if ((wide)m > (wide)bp[i] * unit)
+		if (m > bp[i] * unit)
 			continue;
 		/* HJ 633-2012 formula (1), rounded up: I_lo + ceil((I_hi - I_lo)(C - BP_lo) / (BP_hi - BP_lo)) */
-		wide num = (wide)(iaqi_steps[i] - iaqi_steps[i - 1]) * ((wide)m - (wide)bp[i - 1] * unit);
-		wide den = (wide)(bp[i] - bp[i - 1]) * unit;
+		int64_t num = (iaqi_steps[i] - iaqi_steps[i - 1]) * (m - bp[i - 1] * unit);
+		int64_t den = (bp[i] - bp[i - 1]) * unit;
 		*iaqi = iaqi_steps[i - 1] + (int)(num / den + (num % den != 0));
 		return true;
 	}

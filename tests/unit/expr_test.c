@@ -192,6 +192,9 @@ static void test_aqi(void)
 	EXPECT("aqi(\"pm25\", 75.5)", "101");
 	EXPECT("aqi(\"pm25\", 35.1)", "51");
 	EXPECT("aqi(\"pm25\", 75.0000000001)", "101");
+	EXPECT("aqi(\"pm25\", 74.99999999999)", "100");
+	EXPECT("aqi(\"pm25\", 0.0000000001)", "1");
+	EXPECT("aqi(\"co\", 2.00000000000001)", "51");
 	EXPECT("aqi(\"co\", 0.1)", "3");
 	EXPECT("aqi(\"o3_1h\", 200)", "100");
 	EXPECT("aqi(\"o3_1h\", 1200)", "500");
