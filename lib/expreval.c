@@ -13,6 +13,7 @@
 #include "utf8.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,6 +706,51 @@ bool expr_is_constant(const struct expr *e)
 		    (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_AS_OF))
 			return false;
 	return true;
+}
+
+/*
+ * A let's value with the cells it came from.  Rules that name the same let
+ * (aqi_calc in a when and in an assert, all_items inside good_day) compute
+ * it once a row: the value is remembered by its inputs, not by the row, so it
+ * holds wherever the same let is read again on the same cells (another rule,
+ * an aggregate's argument, an earlier row of a group's order) and never
+ * outlives them.  Strings are not remembered: a cell's bytes are the row's.
+ */
+struct memo {
+	const struct let *lets;             /* the rule set, */
+	const struct expr_columns *columns; /* the columns its names mean, */
+	unsigned long generation;           /* and no expression freed since */
+	struct value in[MEMO_INPUTS], out;
+};
+
+static _Thread_local struct memo memos[MEMO_LETS];
+static atomic_ulong generation = 1; /* 0 is a memo never filled */
+
+void expr_forget(void)
+{
+	atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+}
+
+struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value in[MEMO_INPUTS];
+	for (int k = 0; k < x->ninputs; k++) {
+		in[k] = ctx->row ? ctx->row[e->memo_cols[x->inputs + k]] : null_value;
+		if (in[k].type == V_STR)
+			return x->unremembered(e, x, ctx);
+	}
+	struct memo *m = &memos[x->memo];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	size_t size = (size_t)x->ninputs * sizeof *in;
+	/* the same bytes are the same cells, to the bit (0 and -0 print apart); other bytes only miss */
+	if (m->generation == now && m->lets == e->lets && m->columns == e->columns && memcmp(m->in, in, size) == 0)
+		return m->out;
+	struct value v = x->unremembered(e, x, ctx);
+	if (v.type == V_STR)
+		return v;
+	m->lets = e->lets, m->columns = e->columns, m->generation = now, m->out = v;
+	memcpy(m->in, in, size);
+	return v;
 }
 
 int expr_aggregate_slot(const struct expr *e)
