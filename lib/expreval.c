@@ -47,19 +47,24 @@ static inline struct value eval(const struct expr *e, int n, const struct eval_c
 	return x->fn(e, x, ctx);
 }
 
+/* Compares two strings byte by byte, a prefix first: -1, 0 or 1. */
+static int compare_text(const struct value *x, const struct value *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->str, y->str, n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
 /* Compares two non-null values: -2 when they cannot be compared. */
-static int compare(const struct value *x, const struct value *y)
+static inline int compare(const struct value *x, const struct value *y)
 {
 	if (x->type != y->type)
 		return -2;
-	if (x->type == V_STR) {
-		size_t n = x->len < y->len ? x->len : y->len;
-		int c = memcmp(x->str, y->str, n);
-		if (c)
-			return c < 0 ? -1 : 1;
-		return x->len < y->len ? -1 : x->len > y->len;
-	}
-	return x->num < y->num ? -1 : x->num > y->num;
+	if (x->type == V_STR)
+		return compare_text(x, y);
+	return (x->num > y->num) - (x->num < y->num);
 }
 
 /* Evaluates + - * / with the null rule and date arithmetic. */
@@ -644,17 +649,12 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
 	if (l.type == V_NULL || r.type == V_NULL)
 		return null_value;
+	/* per operator, the outcomes of compare() that make it true: bit 0 less, 1 equal, 2 greater */
+	static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
 	int c = compare(&l, &r);
 	if (c == -2)
 		return null_value;
-	switch (x->op) {
-	case OP_EQ: return boolean(c == 0);
-	case OP_NE: return boolean(c != 0);
-	case OP_LT: return boolean(c < 0);
-	case OP_LE: return boolean(c <= 0);
-	case OP_GT: return boolean(c > 0);
-	default: return boolean(c >= 0);
-	}
+	return boolean(holds[x->op] >> (c + 1) & 1);
 }
 
 /* "x != null": not(is_null(x)) in one step. */
@@ -710,8 +710,8 @@ bool expr_is_constant(const struct expr *e)
 
 /*
  * A let's value with the cells it came from.  Rules that name the same let
- * (aqi_calc in a when and in an assert, all_items inside good_day) compute
- * it once a row: the value is remembered by its inputs, not by the row, so it
+ * (aqi_calc in a when, in its assert and inside good_day) compute it once a
+ * row: the value is remembered by its inputs, not by the row, so it
  * holds wherever the same let is read again on the same cells (another rule,
  * an aggregate's argument, an earlier row of a group's order) and never
  * outlives them.  Strings are not remembered: a cell's bytes are the row's.
@@ -724,6 +724,7 @@ struct memo {
 };
 
 static _Thread_local struct memo memos[MEMO_LETS];
+_Static_assert(sizeof(struct value) == 2 * sizeof(uint64_t), "a cell is compared as two 64-bit words");
 static atomic_ulong generation = 1; /* 0 is a memo never filled */
 
 void expr_forget(void)
@@ -733,23 +734,31 @@ void expr_forget(void)
 
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value in[MEMO_INPUTS];
-	for (int k = 0; k < x->ninputs; k++) {
-		in[k] = ctx->row ? ctx->row[e->memo_cols[x->inputs + k]] : null_value;
-		if (in[k].type == V_STR)
-			return x->unremembered(e, x, ctx);
-	}
+	if (!ctx->row)
+		return x->unremembered(e, x, ctx);
 	struct memo *m = &memos[x->memo];
 	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
-	size_t size = (size_t)x->ninputs * sizeof *in;
-	/* the same bytes are the same cells, to the bit (0 and -0 print apart); other bytes only miss */
-	if (m->generation == now && m->lets == e->lets && m->columns == e->columns && memcmp(m->in, in, size) == 0)
+	const int *cols = e->memo_cols + x->inputs;
+	bool strings = false;
+	uint64_t differ = m->generation != now || m->lets != e->lets || m->columns != e->columns;
+	for (int k = 0; k < x->ninputs; k++) {
+		/* the same bits are the same cell (0 and -0 print apart); other bits, padding too, only miss */
+		uint64_t now_bits[2], then_bits[2];
+		memcpy(now_bits, &ctx->row[cols[k]], sizeof now_bits);
+		memcpy(then_bits, &m->in[k], sizeof then_bits);
+		differ |= (now_bits[0] ^ then_bits[0]) | (now_bits[1] ^ then_bits[1]);
+		strings |= ctx->row[cols[k]].type == V_STR;
+	}
+	if (strings)
+		return x->unremembered(e, x, ctx);
+	if (!differ)
 		return m->out;
 	struct value v = x->unremembered(e, x, ctx);
 	if (v.type == V_STR)
 		return v;
 	m->lets = e->lets, m->columns = e->columns, m->generation = now, m->out = v;
-	memcpy(m->in, in, size);
+	for (int k = 0; k < x->ninputs; k++)
+		m->in[k] = ctx->row[cols[k]];
 	return v;
 }
 
