@@ -292,6 +292,13 @@ static struct value ev_date_part(const struct expr *e, const struct node *x, con
 	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
 }
 
+/* in_file(column): whether the file has the column, which no cell of it changes. */
+static struct value ev_in_file(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	const struct node *col = &e->nodes[e->argv[x->args]];
+	return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
+}
+
 static struct value ev_is_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	return boolean(eval(e, e->argv[x->args], ctx).type == V_NULL);
@@ -330,10 +337,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	}
 	case F_WATER_CLASS_NAME:
 		return a[0].type == V_NUM && a[0].num == floor(a[0].num) ? text(water_class_name((int)a[0].num)) : null_value;
-	case F_IN_FILE: {
-		const struct node *col = &e->nodes[e->argv[x->args]];
-		return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
-	}
 	case F_AS_OF: return ctx->as_of ? (struct value){.type = V_DATE, .num = *ctx->as_of} : null_value;
 	case F_CEIL: return a[0].type == V_NUM ? num(ceil(a[0].num)) : null_value;
 	case F_FLOOR: return a[0].type == V_NUM ? num(floor(a[0].num)) : null_value;
@@ -684,6 +687,7 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;
+	case F_IN_FILE: return ev_in_file;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;

@@ -131,11 +131,16 @@ int aqi_level(double aqi)
 static const char *const categories[6] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
 static const char *const grades[6] = {"一级", "二级", "三级", "四级", "五级", "六级"};
 
+/* True if s[0..n) is the whole of name (its first byte tried first). */
+static bool is_name(const char *s, size_t n, const char *name)
+{
+	return n && s[0] == name[0] && strlen(name) == n && memcmp(s, name, n) == 0;
+}
+
 int aqi_level_named(const char *s, size_t n)
 {
 	for (int i = 0; i < 6; i++)
-		if ((strlen(categories[i]) == n && memcmp(s, categories[i], n) == 0) ||
-		    (strlen(grades[i]) == n && memcmp(s, grades[i], n) == 0))
+		if (is_name(s, n, categories[i]) || is_name(s, n, grades[i]))
 			return i + 1;
 	return 0;
 }
