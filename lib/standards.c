@@ -3,7 +3,8 @@
  * classes).  Individual air indexes are computed on the decimal a value was
  * written as, in 64-bit integer arithmetic, because the standard rounds
  * them up to integers and a floating-point slope lands on the wrong side of
- * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001).
+ * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001); those
+ * of whole concentrations are worked out once, into a table.
  */
 #include "standards.h"
 
@@ -86,12 +87,9 @@ static bool written_decimal(double v, int64_t *m, int *scale)
 	return true;
 }
 
-bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+/* The index of the decimal m / 10^scale (m >= 0), or -1 above the item's top breakpoint. */
+static int index_of_decimal(enum aqi_item item, int64_t m, int scale)
 {
-	int64_t m;
-	int scale;
-	if (!(c >= 0) || !written_decimal(c, &m, &scale))
-		return false;
 	/*
 	 * Past nine decimals, the value rounded up to nine has the same index:
 	 * the index steps only past a breakpoint (an integer) and past a C where
@@ -111,10 +109,36 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 		/* HJ 633-2012 formula (1), rounded up: I_lo + ceil((I_hi - I_lo)(C - BP_lo) / (BP_hi - BP_lo)) */
 		int64_t num = (iaqi_steps[i] - iaqi_steps[i - 1]) * (m - bp[i - 1] * unit);
 		int64_t den = (bp[i] - bp[i - 1]) * unit;
-		*iaqi = iaqi_steps[i - 1] + (int)(num / den + (num % den != 0));
-		return true;
+		return iaqi_steps[i - 1] + (int)(num / den + (num % den != 0));
 	}
-	return false;
+	return -1;
+}
+
+/* The index of every whole concentration up to the highest top breakpoint (SO2's), made once: most reports write whole μg/m³. */
+#define WHOLE_MAX 2620
+static short whole_index[AQI_ITEMS][WHOLE_MAX + 1];
+static pthread_once_t whole_index_once = PTHREAD_ONCE_INIT;
+
+static void make_whole_index(void)
+{
+	for (int item = 0; item < AQI_ITEMS; item++)
+		for (int c = 0; c <= WHOLE_MAX; c++)
+			whole_index[item][c] = (short)index_of_decimal((enum aqi_item)item, c, 0);
+}
+
+bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+{
+	int64_t m;
+	int scale;
+	if (c >= 0 && c <= WHOLE_MAX && c == (int)c) {
+		pthread_once(&whole_index_once, make_whole_index);
+		*iaqi = whole_index[item][(int)c];
+	} else if (c >= 0 && written_decimal(c, &m, &scale)) {
+		*iaqi = index_of_decimal(item, m, scale);
+	} else {
+		return false;
+	}
+	return *iaqi >= 0;
 }
 
 int aqi_level(double aqi)
