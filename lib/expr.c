@@ -268,6 +268,7 @@ static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
 	n->let = P->let;
 	n->a = n->b = n->c = -1;
 	n->depth = 1;
+	n->memo = -1;
 	return e->nnodes++;
 }
 
@@ -823,6 +824,7 @@ static int expand_let(struct parser *P, int let, size_t pos)
 	P->let = outer;
 	if (!P->failed)
 		next(P);
+	N(P, n)->memo = let; /* kept if remember_lets finds it worth remembering */
 	return n;
 }
 
@@ -1237,6 +1239,97 @@ static char *key_name(const struct expr *e)
 	return b.data ? b.data : xstrdup("");
 }
 
+/*
+ * True if subtree n's value follows from the row's cells alone: no group key,
+ * aggregate, earlier row, file layout, date of the run or pattern match (whose
+ * limits are reported on the side), so equal cells give an equal value.
+ */
+static bool from_cells_alone(const struct expr *e, int n)
+{
+	if (n < 0)
+		return true;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_KEY || x->op == OP_AGG)
+		return false;
+	if (x->op == OP_CALL)
+		switch ((enum fn)x->index) {
+		case F_MATCHES: case F_IN_FILE: case F_PREV: case F_LAG: case F_AS_OF: case F_SCHEDULE:
+		case F_DUE: case F_ON_TRACK: case F_ROBUST_Z: case F_DEVIATES:
+			return false;
+		default:
+			break;
+		}
+	for (int k = 0; k < x->nargs; k++)
+		if (!from_cells_alone(e, e->argv[x->args + k]))
+			return false;
+	return from_cells_alone(e, x->a) && from_cells_alone(e, x->b) && from_cells_alone(e, x->c);
+}
+
+/* True if subtree n calls a function other than is_null(): what is worth remembering. */
+static bool calls_function(const struct expr *e, int n)
+{
+	if (n < 0)
+		return false;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_CALL && x->index != F_IS_NULL)
+		return true;
+	for (int k = 0; k < x->nargs; k++)
+		if (calls_function(e, e->argv[x->args + k]))
+			return true;
+	return calls_function(e, x->a) || calls_function(e, x->b) || calls_function(e, x->c);
+}
+
+/* Adds the columns subtree n reads to its let's inputs, once each; false past MEMO_INPUTS. */
+static bool add_inputs(struct expr *e, int n, struct node *let)
+{
+	if (n < 0)
+		return true;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL) {
+		for (int k = 0; k < let->ninputs; k++)
+			if (e->memo_cols[let->inputs + k] == x->index)
+				return true;
+		if (let->ninputs == MEMO_INPUTS)
+			return false;
+		e->memo_cols = xrealloc(e->memo_cols, (size_t)(e->nmemo_cols + 1) * sizeof *e->memo_cols);
+		e->memo_cols[e->nmemo_cols++] = x->index;
+		let->ninputs++;
+		return true;
+	}
+	for (int k = 0; k < x->nargs; k++)
+		if (!add_inputs(e, e->argv[x->args + k], let))
+			return false;
+	return add_inputs(e, x->a, let) && add_inputs(e, x->b, let) && add_inputs(e, x->c, let);
+}
+
+/*
+ * Makes the root of each let expanded here remember its value, which rules
+ * that name the same let read again for the same row, when the value is a
+ * number, date or boolean computed by a function from at most MEMO_INPUTS
+ * cells alone (a string may be borrowed from the row, and dies with it; a
+ * few null tests cost less than remembering them).
+ */
+static void remember_lets(struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++) {
+		struct node *x = &e->nodes[i];
+		if (x->memo < 0)
+			continue;
+		int used = e->nmemo_cols;
+		x->inputs = used;
+		bool worth = x->memo < MEMO_LETS && (x->type == V_NUM || x->type == V_DATE || x->type == V_BOOL) &&
+			     calls_function(e, i) && from_cells_alone(e, i);
+		if (!worth || !add_inputs(e, i, x)) {
+			e->nmemo_cols = used;
+			x->memo = -1;
+			x->ninputs = 0;
+			continue;
+		}
+		x->unremembered = x->fn;
+		x->fn = expr_remembered;
+	}
+}
+
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
 {
@@ -1263,6 +1356,8 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	}
 	for (int i = 0; i < e->nnodes; i++)
 		e->nodes[i].fn = expr_evaluator_of(e, &e->nodes[i]);
+	e->columns = scope->columns;
+	remember_lets(e);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);
@@ -1350,6 +1445,7 @@ void expr_free(struct expr *e)
 {
 	if (!e)
 		return;
+	expr_forget();
 	for (int i = 0; i < e->nnodes; i++) {
 		pcre2_match_data_free(e->nodes[i].md);
 		pcre2_code_free(e->nodes[i].re);
@@ -1360,6 +1456,7 @@ void expr_free(struct expr *e)
 	free(e->nodes);
 	free(e->argv);
 	free(e->cols);
+	free(e->memo_cols);
 	free(e->key_name);
 	free(e->src);
 	free(e);

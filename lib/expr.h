@@ -5,7 +5,9 @@
  * An expression is parsed once (Pratt parser), type-checked and compiled to
  * a node array; evaluating it per row walks that array and allocates
  * nothing.  Strings in values are borrowed from the row's cells, the
- * expression's literals or a reference table.
+ * expression's literals or a reference table.  A let that a function
+ * computes from the row's cells is remembered, per thread, by those cells,
+ * so the rules that name it on one row compute it once.
  *
  * Null rule: arithmetic and comparison with null give null; && and || follow
  * three-valued logic; an assert that is null does not fail and a when that is

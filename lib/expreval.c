@@ -13,6 +13,7 @@
 #include "utf8.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +47,24 @@ static inline struct value eval(const struct expr *e, int n, const struct eval_c
 	return x->fn(e, x, ctx);
 }
 
+/* Compares two strings byte by byte, a prefix first: -1, 0 or 1. */
+static int compare_text(const struct value *x, const struct value *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->str, y->str, n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
 /* Compares two non-null values: -2 when they cannot be compared. */
-static int compare(const struct value *x, const struct value *y)
+static inline int compare(const struct value *x, const struct value *y)
 {
 	if (x->type != y->type)
 		return -2;
-	if (x->type == V_STR) {
-		size_t n = x->len < y->len ? x->len : y->len;
-		int c = memcmp(x->str, y->str, n);
-		if (c)
-			return c < 0 ? -1 : 1;
-		return x->len < y->len ? -1 : x->len > y->len;
-	}
-	return x->num < y->num ? -1 : x->num > y->num;
+	if (x->type == V_STR)
+		return compare_text(x, y);
+	return (x->num > y->num) - (x->num < y->num);
 }
 
 /* Evaluates + - * / with the null rule and date arithmetic. */
@@ -286,6 +292,13 @@ static struct value ev_date_part(const struct expr *e, const struct node *x, con
 	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
 }
 
+/* in_file(column): whether the file has the column, which no cell of it changes. */
+static struct value ev_in_file(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	const struct node *col = &e->nodes[e->argv[x->args]];
+	return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
+}
+
 static struct value ev_is_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	return boolean(eval(e, e->argv[x->args], ctx).type == V_NULL);
@@ -324,10 +337,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	}
 	case F_WATER_CLASS_NAME:
 		return a[0].type == V_NUM && a[0].num == floor(a[0].num) ? text(water_class_name((int)a[0].num)) : null_value;
-	case F_IN_FILE: {
-		const struct node *col = &e->nodes[e->argv[x->args]];
-		return ctx->file_col ? boolean(ctx->file_col[col->index] != SIZE_MAX) : null_value;
-	}
 	case F_AS_OF: return ctx->as_of ? (struct value){.type = V_DATE, .num = *ctx->as_of} : null_value;
 	case F_CEIL: return a[0].type == V_NUM ? num(ceil(a[0].num)) : null_value;
 	case F_FLOOR: return a[0].type == V_NUM ? num(floor(a[0].num)) : null_value;
@@ -643,17 +652,12 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
 	if (l.type == V_NULL || r.type == V_NULL)
 		return null_value;
+	/* per operator, the outcomes of compare() that make it true: bit 0 less, 1 equal, 2 greater */
+	static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
 	int c = compare(&l, &r);
 	if (c == -2)
 		return null_value;
-	switch (x->op) {
-	case OP_EQ: return boolean(c == 0);
-	case OP_NE: return boolean(c != 0);
-	case OP_LT: return boolean(c < 0);
-	case OP_LE: return boolean(c <= 0);
-	case OP_GT: return boolean(c > 0);
-	default: return boolean(c >= 0);
-	}
+	return boolean(holds[x->op] >> (c + 1) & 1);
 }
 
 /* "x != null": not(is_null(x)) in one step. */
@@ -683,6 +687,7 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;
+	case F_IN_FILE: return ev_in_file;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
@@ -705,6 +710,60 @@ bool expr_is_constant(const struct expr *e)
 		    (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_AS_OF))
 			return false;
 	return true;
+}
+
+/*
+ * A let's value with the cells it came from.  Rules that name the same let
+ * (aqi_calc in a when, in its assert and inside good_day) compute it once a
+ * row: the value is remembered by its inputs, not by the row, so it
+ * holds wherever the same let is read again on the same cells (another rule,
+ * an aggregate's argument, an earlier row of a group's order) and never
+ * outlives them.  Strings are not remembered: a cell's bytes are the row's.
+ */
+struct memo {
+	const struct let *lets;             /* the rule set, */
+	const struct expr_columns *columns; /* the columns its names mean, */
+	unsigned long generation;           /* and no expression freed since */
+	struct value in[MEMO_INPUTS], out;
+};
+
+static _Thread_local struct memo memos[MEMO_LETS];
+_Static_assert(sizeof(struct value) == 2 * sizeof(uint64_t), "a cell is compared as two 64-bit words");
+static atomic_ulong generation = 1; /* 0 is a memo never filled */
+
+void expr_forget(void)
+{
+	atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+}
+
+struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row)
+		return x->unremembered(e, x, ctx);
+	struct memo *m = &memos[x->memo];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	const int *cols = e->memo_cols + x->inputs;
+	bool strings = false;
+	uint64_t differ = m->generation != now || m->lets != e->lets || m->columns != e->columns;
+	for (int k = 0; k < x->ninputs; k++) {
+		/* the same bits are the same cell (0 and -0 print apart); other bits, padding too, only miss */
+		uint64_t now_bits[2], then_bits[2];
+		memcpy(now_bits, &ctx->row[cols[k]], sizeof now_bits);
+		memcpy(then_bits, &m->in[k], sizeof then_bits);
+		differ |= (now_bits[0] ^ then_bits[0]) | (now_bits[1] ^ then_bits[1]);
+		strings |= ctx->row[cols[k]].type == V_STR;
+	}
+	if (strings)
+		return x->unremembered(e, x, ctx);
+	if (!differ)
+		return m->out;
+	struct value v = x->unremembered(e, x, ctx);
+	if (v.type == V_STR)
+		return v;
+	m->lets = e->lets, m->columns = e->columns, m->generation = now, m->out = v;
+	for (int k = 0; k < x->ninputs; k++)
+		m->in[k] = ctx->row[cols[k]];
+	return v;
 }
 
 int expr_aggregate_slot(const struct expr *e)

@@ -51,6 +51,9 @@ struct node {
 	const struct reftable *table;
 	int keycol;               /* lookup(): the key column; robust_z(), deviates(): the MAD's slot */
 	void *re, *md;            /* pcre2 code and match data for matches() */
+	int memo;                 /* a let whose value is remembered by its inputs (expreval.c), or -1 */
+	int inputs, ninputs;      /* that let's input columns: indexes into memo_cols */
+	evaluator unremembered;   /* and its own evaluator */
 };
 
 struct expr {
@@ -67,6 +70,9 @@ struct expr {
 	size_t ncols;
 	char **owned;             /* string literals */
 	size_t nowned;
+	const struct expr_columns *columns; /* the scope's columns (NULL: the rule set's), naming remembered lets */
+	int *memo_cols;           /* the input columns of remembered lets */
+	int nmemo_cols;
 };
 
 /* The furthest lag(x, n) may look back. */
@@ -75,7 +81,17 @@ struct expr {
 /* The most arguments a call may have. */
 #define MAX_ARGS 64
 
+/* How many lets (the first of the rule set), of how many input columns each, a thread remembers. */
+#define MEMO_LETS 32
+#define MEMO_INPUTS 8
+
 /* The evaluator of a compiled node. */
 evaluator expr_evaluator_of(const struct expr *e, const struct node *x);
+
+/* The evaluator of a remembered let's root: its value again when its input cells are the same. */
+struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+/* Forgets every remembered value: called when an expression goes, whose let another may reuse the address of. */
+void expr_forget(void);
 
 #endif

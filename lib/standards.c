@@ -1,9 +1,10 @@
 /*
  * standards.c — HJ 633-2012 (AQI) and GB 3838-2002 Table 1 (surface-water
  * classes).  Individual air indexes are computed on the decimal a value was
- * written as, in 128-bit integer arithmetic, because the standard rounds
+ * written as, in 64-bit integer arithmetic, because the standard rounds
  * them up to integers and a floating-point slope lands on the wrong side of
- * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001).
+ * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001); those
+ * of whole concentrations are worked out once, into a table.
  */
 #include "standards.h"
 
@@ -11,9 +12,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Integers wide enough for a breakpoint times ten to the 22nd times 100. */
-__extension__ typedef __int128 wide;
 
 static const char *const aqi_names[AQI_ITEMS] = {"so2", "no2", "pm10", "co", "o3_1h", "o3_8h", "pm25"};
 static const char *const aqi_shown[AQI_ITEMS] = {"SO2", "NO2", "PM10", "CO", "O3_1h", "O3_8h", "PM2.5"};
@@ -89,26 +87,58 @@ static bool written_decimal(double v, int64_t *m, int *scale)
 	return true;
 }
 
-bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+/* The index of the decimal m / 10^scale (m >= 0), or -1 above the item's top breakpoint. */
+static int index_of_decimal(enum aqi_item item, int64_t m, int scale)
 {
-	int64_t m;
-	int scale;
-	if (!(c >= 0) || !written_decimal(c, &m, &scale))
-		return false;
-	wide unit = 1;
+	/*
+	 * Past nine decimals, the value rounded up to nine has the same index:
+	 * the index steps only past a breakpoint (an integer) and past a C where
+	 * (I_hi - I_lo)(C - BP_lo) / (BP_hi - BP_lo) is an integer, a C of at
+	 * most two decimals (I_hi - I_lo is 50 or 100), and rounding up to nine
+	 * decimals passes no such C.  Nine keep every product below in 64 bits.
+	 */
+	for (; scale > 9; scale--)
+		m = m / 10 + (m % 10 != 0);
+	int64_t unit = 1;
 	for (int k = 0; k < scale; k++)
 		unit *= 10;
 	const int *bp = breakpoints[item];
 	for (int i = 1; i < 8 && bp[i] >= 0; i++) {
-		if ((wide)m > (wide)bp[i] * unit)
+		if (m > bp[i] * unit)
 			continue;
 		/* HJ 633-2012 formula (1), rounded up: I_lo + ceil((I_hi - I_lo)(C - BP_lo) / (BP_hi - BP_lo)) */
-		wide num = (wide)(iaqi_steps[i] - iaqi_steps[i - 1]) * ((wide)m - (wide)bp[i - 1] * unit);
-		wide den = (wide)(bp[i] - bp[i - 1]) * unit;
-		*iaqi = iaqi_steps[i - 1] + (int)(num / den + (num % den != 0));
-		return true;
+		int64_t num = (iaqi_steps[i] - iaqi_steps[i - 1]) * (m - bp[i - 1] * unit);
+		int64_t den = (bp[i] - bp[i - 1]) * unit;
+		return iaqi_steps[i - 1] + (int)(num / den + (num % den != 0));
 	}
-	return false;
+	return -1;
+}
+
+/* The index of every whole concentration up to the highest top breakpoint (SO2's), made once: most reports write whole μg/m³. */
+#define WHOLE_MAX 2620
+static short whole_index[AQI_ITEMS][WHOLE_MAX + 1];
+static pthread_once_t whole_index_once = PTHREAD_ONCE_INIT;
+
+static void make_whole_index(void)
+{
+	for (int item = 0; item < AQI_ITEMS; item++)
+		for (int c = 0; c <= WHOLE_MAX; c++)
+			whole_index[item][c] = (short)index_of_decimal((enum aqi_item)item, c, 0);
+}
+
+bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+{
+	int64_t m;
+	int scale;
+	if (c >= 0 && c <= WHOLE_MAX && c == (int)c) {
+		pthread_once(&whole_index_once, make_whole_index);
+		*iaqi = whole_index[item][(int)c];
+	} else if (c >= 0 && written_decimal(c, &m, &scale)) {
+		*iaqi = index_of_decimal(item, m, scale);
+	} else {
+		return false;
+	}
+	return *iaqi >= 0;
 }
 
 int aqi_level(double aqi)
@@ -125,11 +155,16 @@ int aqi_level(double aqi)
 static const char *const categories[6] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
 static const char *const grades[6] = {"一级", "二级", "三级", "四级", "五级", "六级"};
 
+/* True if s[0..n) is the whole of name (its first byte tried first). */
+static bool is_name(const char *s, size_t n, const char *name)
+{
+	return n && s[0] == name[0] && strlen(name) == n && memcmp(s, name, n) == 0;
+}
+
 int aqi_level_named(const char *s, size_t n)
 {
 	for (int i = 0; i < 6; i++)
-		if ((strlen(categories[i]) == n && memcmp(s, categories[i], n) == 0) ||
-		    (strlen(grades[i]) == n && memcmp(s, grades[i], n) == 0))
+		if (is_name(s, n, categories[i]) || is_name(s, n, grades[i]))
 			return i + 1;
 	return 0;
 }

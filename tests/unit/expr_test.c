@@ -192,6 +192,9 @@ static void test_aqi(void)
 	EXPECT("aqi(\"pm25\", 75.5)", "101");
 	EXPECT("aqi(\"pm25\", 35.1)", "51");
 	EXPECT("aqi(\"pm25\", 75.0000000001)", "101");
+	EXPECT("aqi(\"pm25\", 74.99999999999)", "100");
+	EXPECT("aqi(\"pm25\", 0.0000000001)", "1");
+	EXPECT("aqi(\"co\", 2.00000000000001)", "51");
 	EXPECT("aqi(\"co\", 0.1)", "3");
 	EXPECT("aqi(\"o3_1h\", 200)", "100");
 	EXPECT("aqi(\"o3_1h\", 1200)", "500");
@@ -391,6 +394,68 @@ static void test_aggregates(void)
 	expr_free(group);
 }
 
+/* Evaluates a compiled expression on the test row and renders the result. */
+static const char *value_of(const struct expr *e)
+{
+	static struct buf out;
+	struct eval_ctx ctx = {.rs = rs, .row = row};
+	struct value v = expr_eval(e, &ctx);
+	buf_reset(&out);
+	value_format(&v, &out);
+	return out.data;
+}
+
+/*
+ * A let computed by a function is remembered from one expression to the next
+ * by its input cells: a changed cell, even 0 to -0, computes it again, and an
+ * aggregate's argument sees each row's value.
+ */
+static void test_remembered_lets(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *index = expr_compile("pm25_index", &scope, err, sizeof err, &pos);
+	struct expr *above = expr_compile("pm25_index > 50", &scope, err, sizeof err, &pos);
+	struct expr *rounded = expr_compile("n_rounded", &scope, err, sizeof err, &pos);
+	CHECK("lets compile", index && above && rounded, "%s at %d", err, pos);
+	if (!index || !above || !rounded)
+		return;
+	set_row(35, 0, NULL, NULL, -1);
+	CHECK_STR("a let's value", value_of(index), "50");
+	CHECK_STR("the same let in another expression", value_of(above), "false");
+	set_row(75, 0, NULL, NULL, -1);
+	CHECK_STR("a let on a changed cell", value_of(above), "true");
+	CHECK_STR("and again where it was first read", value_of(index), "100");
+	set_row(NAN, 0, NULL, NULL, -1);
+	CHECK_STR("a let on a blank cell", value_of(index), "null");
+	set_row(0, 0, NULL, NULL, -1);
+	CHECK_STR("a let of 0", value_of(rounded), "0");
+	set_row(-0.0, 0, NULL, NULL, -1);
+	CHECK_STR("a let of -0 is not the one of 0", value_of(rounded), "-0");
+	expr_free(index);
+	expr_free(above);
+	expr_free(rounded);
+
+	struct expr_scope totals = {.rs = rs, .aggregate = true};
+	struct expr *sum = expr_compile("sum(pm25_index)", &totals, err, sizeof err, &pos);
+	CHECK("a let in an aggregate compiles", sum != NULL, "%s at %d", err, pos);
+	if (!sum)
+		return;
+	struct agg_acc accs[1] = {0};
+	double ns[] = {35, 75, 35};
+	for (int i = 0; i < 3; i++) {
+		set_row(ns[i], 0, NULL, NULL, -1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(totals.slots, totals.nslots, accs, &ctx);
+	}
+	struct eval_ctx ctx = {.rs = rs, .accs = accs};
+	struct value v = expr_eval(sum, &ctx);
+	CHECK("a let in an aggregate reads every row", v.type == V_NUM && v.num == 200, "got type %d %g", v.type, v.num);
+	expr_free(sum);
+	free(totals.slots);
+}
+
 int main(void)
 {
 	rs = ruleset_load("tests/rules/expr.json");
@@ -406,6 +471,7 @@ int main(void)
 	test_targets();
 	test_errors();
 	test_aggregates();
+	test_remembered_lets();
 	ruleset_free(rs);
 	return test_status();
 }
