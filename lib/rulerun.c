@@ -166,7 +166,7 @@ struct ordered_entry {
 struct ordered_rows {
 	struct ordered_entry *entries;
 	size_t n, cap;
-	bool sorted;                     /* by group and order, since the last was added */
+	bool sorted;                     /* by group and order, as they came or since sorted */
 	struct group_table groups;       /* row rules only: their groups, no accumulators */
 };
 
@@ -1025,6 +1025,16 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 	return st->this_row = k;
 }
 
+/* Orders entries by group, then order key (numbers and dates as such, texts bytewise), then place. */
+static int by_group_and_order(const void *pa, const void *pb)
+{
+	const struct ordered_entry *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	int c = value_order(&a->order, &b->order);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 /* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
 static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
 			const struct kept_row *kept, const struct value *view_row)
@@ -1037,8 +1047,9 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	}
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
-	o->entries[o->n++] = (struct ordered_entry){order, kept, view_row, st->seq++, (uint32_t)g};
-	o->sorted = false;
+	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
+	o->sorted = !o->n || (o->sorted && by_group_and_order(&o->entries[o->n - 1], &e) <= 0);
+	o->entries[o->n++] = e;
 }
 
 /*
@@ -1649,16 +1660,6 @@ void rules_write_facts(struct rules_state *st, struct diag_file *out)
 	}
 }
 
-/* Orders entries by group, then order key (numbers and dates as such, texts bytewise), then place. */
-static int by_group_and_order(const void *pa, const void *pb)
-{
-	const struct ordered_entry *a = pa, *b = pb;
-	if (a->group != b->group)
-		return a->group < b->group ? -1 : 1;
-	int c = value_order(&a->order, &b->order);
-	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
-}
-
 /* A kept row spread back over the rule set's columns, with its cells' texts, for a rule to read. */
 struct spread_row {
 	struct value *values;
@@ -1748,7 +1749,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *r,
 	size_t first = 0;
 	bool window = row_rule && r->nslots;
 	struct agg_acc *accs = window ? xcalloc(r->nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
-	if (!o->sorted) /* rules that share rows walk them one after another */
+	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
 	for (size_t i = 1; i <= o->n; i++) {
