@@ -1285,6 +1285,15 @@ static void checker_free(struct checker *k)
 	buf_free(&k->rowtext);
 }
 
+/* Reports a read of the file that failed at offset with errno error: an io-error, and the file unread. */
+static void report_read_error(struct checker *k, uint64_t offset, int error, struct check_result *res)
+{
+	emit_file_level(k, SEV_ERROR, "io-error", NULL, 0, 0,
+			MSG_SAY(&k->msg, k->lang, MSG_READ_FAILED, ARG_NUM("offset", offset),
+				ARG_PHRASE("error", diag_strerror(error, LANG_ZH), diag_strerror(error, LANG_EN))));
+	res->unreadable = true;
+}
+
 /* Feeds the rest of a CSV file to the checker's reader, chunk by chunk; returns errno of a read that failed, or 0. */
 static int read_csv(struct checker *k, int fd, char *chunk, struct check_result *res)
 {
@@ -1338,10 +1347,7 @@ static struct in_order *reread(struct checker *first, int fd, char *chunk, struc
 	if (!error && again.bytes != res->bytes)
 		error = EIO;
 	if (error) {
-		emit_file_level(first, SEV_ERROR, "io-error", NULL, 0, 0,
-				MSG_SAY(&first->msg, first->lang, MSG_READ_FAILED, ARG_NUM("offset", again.bytes),
-					ARG_PHRASE("error", diag_strerror(error, LANG_ZH), diag_strerror(error, LANG_EN))));
-		res->unreadable = true;
+		report_read_error(first, again.bytes, error, res);
 		free_in_order(o);
 		o = NULL;
 	} else {
@@ -1381,10 +1387,7 @@ void check_fd(const struct ruleset *rs, int fd, const struct check_options *opt,
 		read_error = read_csv(&k, fd, chunk, res);
 	struct in_order *again = NULL;
 	if (read_error) {
-		emit_file_level(&k, SEV_ERROR, "io-error", NULL, 0, 0,
-				MSG_SAY(&k.msg, k.lang, MSG_READ_FAILED, ARG_NUM("offset", res->bytes),
-					ARG_PHRASE("error", diag_strerror(read_error, LANG_ZH), diag_strerror(read_error, LANG_EN))));
-		res->unreadable = true;
+		report_read_error(&k, res->bytes, read_error, res);
 	} else {
 		if (kind == BOOK_TEXT)
 			csvr_finish(k.reader);

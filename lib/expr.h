@@ -160,6 +160,9 @@ struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
 /* Frees the accumulators' value lists. */
 void agg_acc_free(struct agg_acc *accs, size_t n);
 
+/* Orders two values: by type, then numbers and dates as such, texts bytewise (sorting, not the language's <). */
+int value_order(const struct value *a, const struct value *b);
+
 /* Appends a value as message text: numbers without trailing zeros, dates as YYYY-MM-DD. */
 void value_format(const struct value *v, struct buf *out);
 /* Appends a value as JSON. */

@@ -875,6 +875,17 @@ void agg_acc_free(struct agg_acc *accs, size_t n)
 		free(accs[i].vals);
 }
 
+int value_order(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type != V_STR)
+		return (a->num > b->num) - (a->num < b->num);
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->str, b->str, n) : 0;
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
 void value_format(const struct value *v, struct buf *out)
 {
 	char tmp[64];

@@ -666,11 +666,6 @@ static bool takes(const struct reconciler *r, const struct recon_set *set, const
 	return w.type == V_BOOL && w.num;
 }
 
-static int compare_values(const struct value *a, const struct value *b)
-{
-	return (a->num > b->num) - (a->num < b->num);
-}
-
 /* Combines an input's records by its join keys (only the latest, when it says so). */
 static void combine(const struct reconciler *r, const struct recon_set *set, const struct recon_input *in,
 		    struct combination *c)
@@ -696,7 +691,7 @@ static void combine(const struct reconciler *r, const struct recon_set *set, con
 				best = xrealloc(best, (nbest + 1) * sizeof *best);
 				*at = nbest++;
 				best[*at] = &f->keys[in->latest];
-			} else if (compare_values(&f->keys[in->latest], best[*at]) > 0) {
+			} else if (value_order(&f->keys[in->latest], best[*at]) > 0) {
 				best[*at] = &f->keys[in->latest];
 			}
 		}
@@ -708,7 +703,7 @@ static void combine(const struct reconciler *r, const struct recon_set *set, con
 		project(in, f->keys, &key);
 		uint64_t b;
 		if (in->latest >= 0 && strmap_get(&latest, key.data ? key.data : "", key.len, &b) &&
-		    compare_values(&f->keys[in->latest], best[b]) != 0)
+		    value_order(&f->keys[in->latest], best[b]) != 0)
 			continue;
 		bool inserted;
 		uint64_t *at = strmap_upsert(&c->index, key.data ? key.data : "", key.len, &inserted);

@@ -589,16 +589,13 @@ static const struct value *group_key_values(struct rules_state *st, const struct
 
 static void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
-/* Orders two values: by type, then numbers and dates as such, texts bytewise. */
-static int value_order(const struct value *a, const struct value *b)
+/* How many orders n keys have: n!. */
+static unsigned key_orders(size_t n)
 {
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	if (a->type != V_STR)
-		return (a->num > b->num) - (a->num < b->num);
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = n ? memcmp(a->str, b->str, n) : 0;
-	return c ? c : (a->len > b->len) - (a->len < b->len);
+	unsigned f = 1;
+	for (size_t k = 2; k <= n; k++)
+		f *= (unsigned)k;
+	return f;
 }
 
 /* The order-th of the n! orders of n keys (n <= WATCH_KEYS), as the key compared first, second, …. */
@@ -608,9 +605,7 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 	for (size_t k = 0; k < n; k++)
 		left[k] = (unsigned char)k;
 	for (size_t k = n; k > 0; k--) {
-		unsigned f = 1;
-		for (size_t j = 2; j < k; j++)
-			f *= (unsigned)j;
+		unsigned f = key_orders(k - 1);
 		unsigned pick = order / f;
 		order %= f;
 		*perm++ = left[pick];
@@ -1202,11 +1197,8 @@ static bool view_rows_kept(const struct ruleset *rs, size_t v)
 /* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */
 static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, size_t owner)
 {
-	unsigned orders = 1;
-	for (size_t k = 2; k <= ngroup; k++)
-		orders *= (unsigned)k;
 	t->mode = GROUPS_WATCHED;
-	t->orders = (uint32_t)((1ull << orders) - 1);
+	t->orders = (uint32_t)((1ull << key_orders(ngroup)) - 1);
 	t->ends = ends;
 	t->owner = owner;
 }
