@@ -22,6 +22,12 @@ struct keyset_code_slot {
 	uint32_t code_lo, code_hi, value;
 };
 
+/* Where the run stood before one of its keys: that key's code and value follow from these. */
+struct keyset_run_mark {
+	uint64_t code, value;   /* the key before (0, 0 before the first) */
+	size_t at;              /* the key's first byte in the run */
+};
+
 void keyset_init(struct keyset *ks) { memset(ks, 0, sizeof *ks); }
 
 static void free_slots(uint64_t *slots, size_t n);
@@ -39,6 +45,8 @@ void keyset_free(struct keyset *ks)
 		free(ks->blocks[i]);
 	free(ks->blocks);
 	free_slots(ks->slots, ks->nslots);
+	free(ks->run);
+	free(ks->marks);
 	budget_give(budget, ks->bytes);
 	memset(ks, 0, sizeof *ks);
 	ks->budget = budget;
@@ -274,6 +282,10 @@ static uint64_t store(struct keyset *ks, const void *key, size_t len, uint64_t v
 
 void keyset_reserve(struct keyset *ks, size_t n)
 {
+	if (!ks->run_ended) {
+		ks->reserved = n;
+		return;
+	}
 	if (ks->coded >= ks->count) { /* the keys so far have codes: the rest will, mostly */
 		size_t slots = n / 4 * 5 + 1024;
 		if (slots > ks->ncodes)
@@ -334,9 +346,95 @@ static enum keyset_added add_code(struct keyset *ks, const void *key, size_t len
 	return KEYSET_NEW;
 }
 
+/*
+ * Adds a key to the run, as the differences of its code and value from the
+ * last key's, with a mark every KEYSET_RUN_STEP keys; false when the budget
+ * cannot give the memory.
+ */
+static bool run_add(struct keyset *ks, uint64_t code, uint64_t value)
+{
+	if (ks->run_count % KEYSET_RUN_STEP == 0) {
+		size_t n = ks->run_count / KEYSET_RUN_STEP;
+		if ((n & (n - 1)) == 0) { /* 0, 1, 2, 4…: the marks double */
+			size_t cap = n ? 2 * n : 1;
+			if (!budget_take(ks->budget, (cap - n) * sizeof *ks->marks)) {
+				ks->needed = ks->bytes + (cap - n) * sizeof *ks->marks;
+				return false;
+			}
+			ks->bytes += (cap - n) * sizeof *ks->marks;
+			ks->marks = xrealloc(ks->marks, cap * sizeof *ks->marks);
+		}
+		ks->marks[ks->nmarks++] = (struct keyset_run_mark){ks->run_code, ks->run_value, ks->run_bytes};
+	}
+	if (ks->run_bytes + 20 > ks->run_cap) {
+		size_t cap = ks->run_cap ? ks->run_cap * 2 : 4096;
+		if (!budget_take(ks->budget, cap - ks->run_cap)) {
+			ks->needed = ks->bytes + cap - ks->run_cap;
+			return false;
+		}
+		ks->bytes += cap - ks->run_cap;
+		ks->run = xrealloc(ks->run, cap);
+		ks->run_cap = cap;
+	}
+	ks->run_bytes += put_varint(ks->run + ks->run_bytes, code - ks->run_code);
+	ks->run_bytes += put_varint(ks->run + ks->run_bytes, value - ks->run_value);
+	ks->run_code = code;
+	ks->run_value = value;
+	ks->run_count++;
+	return true;
+}
+
+/* Looks for a code in the run: the last mark at or below it, then the keys after it; false if absent. */
+static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
+{
+	if (!ks->run_count || code > ks->run_code)
+		return false;
+	size_t lo = 0, hi = ks->nmarks; /* the marks whose key's code is at most code: [0, lo) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, at = ks->marks[mid].at;
+		uint64_t delta;
+		get_varint(ks->run + at, &delta);
+		if (ks->marks[mid].code + delta <= code)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	const struct keyset_run_mark *m = &ks->marks[lo - 1];
+	uint64_t c = m->code, v = m->value;
+	for (size_t at = m->at, i = 0; i < KEYSET_RUN_STEP && at < ks->run_bytes; i++) {
+		uint64_t dc, dv;
+		at += get_varint(ks->run + at, &dc);
+		at += get_varint(ks->run + at, &dv);
+		c += dc, v += dv;
+		if (c >= code) {
+			if (c == code && existing)
+				*existing = v;
+			return c == code;
+		}
+	}
+	return false;
+}
+
+/* Ends the run: the keys from now on go to the slots, which get the room reserved for them. */
+static void end_run(struct keyset *ks)
+{
+	ks->run_ended = true;
+	if (ks->reserved > ks->run_count)
+		keyset_reserve(ks, ks->reserved - ks->run_count);
+}
+
 enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
 				    uint64_t hash, uint64_t value, uint64_t *existing)
 {
+	if (!ks->run_ended) {
+		if (code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value)))
+			return run_add(ks, code, value) ? KEYSET_NEW : KEYSET_FULL;
+		end_run(ks);
+	}
+	if (code && run_find(ks, code, existing))
+		return KEYSET_SEEN;
 	if (code)
 		return add_code(ks, key, len, code, hash, value, existing);
 	return add_whole(ks, key, len, hash, value, existing);

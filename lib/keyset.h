@@ -8,8 +8,14 @@
  * code and a 32-bit value, 12 bytes, at most 85% of them in use.
  * Any other key has an 8-byte slot (a 16-bit hash tag and where the key
  * lives), at most three quarters of them in use, and is stored once, with
- * its value, in 1 MiB blocks that never move.  Owns its memory, which it
- * takes from a budget when it has one.
+ * its value, in 1 MiB blocks that never move.
+ * The keys of a file sorted by its key come with rising codes: as long as
+ * they do, from the first key on, they need no slots at all.  They are kept
+ * as a run, each code and value as its difference from the one before (about
+ * two bytes a key), with a mark every KEYSET_RUN_STEP keys to search it by;
+ * no key can repeat in it, and a key that comes later is looked for there
+ * as well as in the slots.  Owns its memory, which it takes from a budget
+ * when it has one.
  */
 #ifndef QY_KEYSET_H
 #define QY_KEYSET_H
@@ -21,9 +27,11 @@
 #include <stdint.h>
 
 struct keyset_code_slot;
+struct keyset_run_mark;
 struct strmap;
 
 #define KEYSET_SHAPE_MAX 64       /* bytes of a key that may have a code */
+#define KEYSET_RUN_STEP 64        /* keys of the run between two marks */
 
 struct keyset {
 	struct keyset_code_slot *codes;  /* the keys kept as codes (0: empty) */
@@ -36,6 +44,13 @@ struct keyset {
 	uint64_t last_shape_id;
 	uint64_t *slots;
 	size_t nslots, count;
+	unsigned char *run;       /* the run: codes and values rising, as differences */
+	size_t run_bytes, run_cap, run_count;
+	struct keyset_run_mark *marks;  /* every KEYSET_RUN_STEP keys of the run: where it stood */
+	size_t nmarks;
+	uint64_t run_code, run_value;   /* the run's last key */
+	bool run_ended;           /* a key came that could not join it: the rest go to the slots */
+	size_t reserved;          /* keys keyset_reserve made room for while the run lasted */
 	unsigned char **blocks;
 	size_t nblocks, used;     /* bytes used in the last block */
 	size_t last_size;         /* size of the last block */
@@ -52,7 +67,8 @@ void keyset_free(struct keyset *ks);
 
 /*
  * Makes room for n keys at once, so that a big file does not rehash as it
- * grows; not when the budget cannot give that room.
+ * grows; not when the budget cannot give that room.  While the keys form a
+ * run, the room is made only when it ends, for the keys still to come.
  */
 void keyset_reserve(struct keyset *ks, size_t n);
 

@@ -3,6 +3,8 @@
  * whole: keys that differ in one digit, in a digit's place or in a byte that
  * is not a digit stay apart; values past 32 bits and shapes past the set's
  * limit are kept whole and still found; a budget that runs out says so.
+ * Keys that come in rising order are kept as a run, without slots, and are
+ * found again as exactly as the others, whatever comes after the run.
  */
 #include "keyset.h"
 #include "test.h"
@@ -72,6 +74,49 @@ int main(void)
 		all_new = all_new && add(&ks, key, 1, &first) == KEYSET_SEEN && first == (uint64_t)i + 1;
 	}
 	CHECK("many shapes seen again", all_new, "one was new or had another row");
+	keyset_free(&ks);
+
+	/* a run: station then day, rising; then every key again, keys between and keys after */
+	keyset_init(&ks);
+	all_new = true;
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "QY-AQ-%04d|%07d", i / 1000, i % 1000 * 3);
+		all_new = all_new && add(&ks, key, (uint64_t)i * 2 + 1, NULL) == KEYSET_NEW;
+	}
+	CHECK("rising keys make a run", all_new && ks.run_count == 100000 && !ks.ncodes && !ks.nslots,
+	      "run of %zu, %zu code slots", ks.run_count, ks.ncodes);
+	CHECK("a run takes about two bytes a key", ks.bytes < 100000 * 4, "%llu bytes", (unsigned long long)ks.bytes);
+	bool found = true, apart = true;
+	for (int i = 99999; i >= 0; i -= 7) { /* found from the end back, across the marks */
+		snprintf(key, sizeof key, "QY-AQ-%04d|%07d", i / 1000, i % 1000 * 3);
+		found = found && add(&ks, key, 1, &first) == KEYSET_SEEN && first == (uint64_t)i * 2 + 1;
+		snprintf(key, sizeof key, "QY-AQ-%04d|%07d", i / 1000, i % 1000 * 3 + 1);
+		apart = apart && add(&ks, key, 1, NULL) == KEYSET_NEW;
+	}
+	CHECK("every key of the run found again, with its value", found, "one was not");
+	CHECK("keys between the run's are new", apart, "one was seen");
+	CHECK("the first and the last", add(&ks, "QY-AQ-0000|0000000", 1, &first) == KEYSET_SEEN && first == 1 &&
+	      add(&ks, "QY-AQ-0099|0002997", 1, &first) == KEYSET_SEEN && first == 199999, "first %llu", (unsigned long long)first);
+	CHECK("keys after the run are kept in slots", add(&ks, "QY-AQ-0100|0000000", 3, NULL) == KEYSET_NEW &&
+	      add(&ks, "QY-AQ-0100|0000000", 1, &first) == KEYSET_SEEN && first == 3 && ks.ncodes, "first %llu", (unsigned long long)first);
+	keyset_free(&ks);
+
+	/* against a plain list: a rising start, then keys in any order, some again */
+	keyset_init(&ks);
+	static uint64_t seen_at[20000];
+	uint64_t state = 12345;
+	bool agree = true;
+	for (int i = 0; i < 60000; i++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		int n = i < 3000 ? i * 5 : (int)(state >> 33) % 20000;
+		snprintf(key, sizeof key, "K%05d", n);
+		enum keyset_added got = add(&ks, key, (uint64_t)i + 1, &first);
+		if (seen_at[n])
+			agree = agree && got == KEYSET_SEEN && first == seen_at[n];
+		else
+			agree = agree && got == KEYSET_NEW, seen_at[n] = (uint64_t)i + 1;
+	}
+	CHECK("a run and slots agree with a plain list", agree && ks.run_count == 3000, "run of %zu", ks.run_count);
 	keyset_free(&ks);
 
 	struct budget budget = {.limit = 64 * 1024};
