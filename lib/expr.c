@@ -49,7 +49,7 @@ static const struct fninfo functions[] = {
 	{"longest_run", F_LONGEST_RUN, 1, 1, true}, {"as_of", F_AS_OF, 0, 0, false},
 	{"due", F_DUE, 2, 3, false}, {"on_track", F_ON_TRACK, 3, 4, false},
 	{"median", F_MEDIAN, 1, 1, true}, {"mad", F_MAD, 1, 1, true},
-	{"count_distinct", F_COUNT_DISTINCT, 1, 16, true},
+	{"count_distinct", F_COUNT_DISTINCT, 1, EXPR_DISTINCT_MAX, true},
 	{"longest_run_from", F_LONGEST_RUN_FROM, 1, 1, true},
 	{"longest_equal_run", F_LONGEST_EQUAL_RUN, 1, 1, true},
 	{"longest_equal_run_from", F_LONGEST_EQUAL_RUN_FROM, 1, 1, true},

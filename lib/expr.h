@@ -66,13 +66,19 @@ struct agg_slot {
  * current run) and hi (the longest); longest_equal_run keeps the current
  * run's value in lo and the longest's in sum.
  */
+#define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
+
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
-	double *vals;      /* percentile: values; max_change: (time, value) pairs */
-	size_t nvals, cap;
+	union {
+		double *vals;          /* percentile: values; max_change: (time, value) pairs */
+		unsigned char *tuples; /* count_distinct: its tuples, packed (see pack_value) */
+	};
+	size_t nvals, cap;         /* values kept and room; bytes when packed */
 	bool sorted;
 	bool date;         /* min and max saw dates */
+	bool packed;       /* tuples, not vals */
 	const void *run_from, *best_from; /* runs: where the current and the longest run began */
 };
 
@@ -159,6 +165,8 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
 /* Frees the accumulators' value lists. */
 void agg_acc_free(struct agg_acc *accs, size_t n);
+/* The bytes the accumulators' value lists fill. */
+uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n);
 
 /* Orders two values: by type, then numbers and dates as such, texts bytewise (sorting, not the language's <). */
 int value_order(const struct value *a, const struct value *b);

@@ -512,26 +512,54 @@ static struct value ev_robust_z(const struct expr *e, const struct node *x, cons
 	return k.type == V_NUM ? boolean(fabs(z) > k.num) : null_value;
 }
 
-/* Compares two tuples of count_distinct, width values each. */
-static int tuple_cmp(const void *a, const void *b, size_t width)
+/* A packed tuple of count_distinct: where its bytes are, and how many. */
+struct packed_tuple {
+	const unsigned char *at;
+	size_t len;
+};
+
+/* Orders packed tuples by length, then bytes: equal tuples come together. */
+static int packed_cmp(const void *a, const void *b)
 {
-	const double *x = a, *y = b;
-	for (size_t k = 0; k < width; k++)
-		if (x[k] != y[k])
-			return x[k] < y[k] ? -1 : 1;
-	return 0;
+	const struct packed_tuple *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->at, y->at, x->len);
 }
 
-/* count_distinct(): the distinct tuples among the kept ones, of width values each. */
+/* The bytes of the packed value at p (see pack_value). */
+static size_t packed_len(const unsigned char *p)
+{
+	if (*p < 0xE0 || *p == 0xFF)
+		return 1;
+	if (*p < 0xF0)
+		return 2;
+	if (*p == 0xF4)
+		return 9;
+	size_t n = 1;
+	while (p[n++] & 0x80)
+		;
+	return n;
+}
+
+/* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
 static double distinct(const struct agg_acc *acc, size_t width)
 {
-	size_t n = width ? acc->nvals / width : 0, count = 0;
-	for (size_t i = 0; i < n; i++) { /* few tuples a group (stations of a county-day): a plain scan */
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = tuple_cmp(acc->vals + i * width, acc->vals + j * width, width) == 0;
-		count += !seen;
+	size_t n = 0, cap = 64;
+	struct packed_tuple *t = xmalloc(cap * sizeof *t);
+	for (size_t at = 0; at < acc->nvals; n++) {
+		if (n == cap)
+			t = xrealloc(t, (cap *= 2) * sizeof *t);
+		t[n].at = acc->tuples + at;
+		for (size_t k = 0; k < width; k++)
+			at += packed_len(acc->tuples + at);
+		t[n].len = (size_t)(acc->tuples + at - t[n].at);
 	}
+	sort_items(t, n, sizeof *t, packed_cmp);
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
+	free(t);
 	return (double)count;
 }
 
@@ -788,6 +816,61 @@ static void keep_number(struct agg_acc *a, double v)
 	a->sorted = false;
 }
 
+/*
+ * Packs a value of a count_distinct tuple so that two values are equal
+ * exactly when their bytes are, and most take a byte or two: a whole number
+ * below 224 is its byte; tenths below 409.6, 0xE0 + the high bits and a
+ * byte; a number of at most three decimals, 0xF0 + the decimals and its
+ * zigzag varint; any other, 0xF4 and its 8 bytes; a blank, 0xFF (blanks
+ * equal each other).  A value's form follows from the value alone, so equal
+ * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
+ */
+static size_t pack_value(unsigned char *p, const struct value *v)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	double d = v->num;
+	if (v->type == V_NULL) {
+		*p = 0xFF;
+		return 1;
+	}
+	if (d >= 0 && d < 224 && d == (double)(int)d) {
+		*p = (unsigned char)(int)d;
+		return 1;
+	}
+	if (d >= 0 && d < 409.6 && (double)llround(d * 10) / 10 == d) {
+		long long k = llround(d * 10);
+		p[0] = (unsigned char)(0xE0 | k >> 8), p[1] = (unsigned char)(k & 0xFF);
+		return 2;
+	}
+	for (int s = 0; s < 4; s++) {
+		if (!(fabs(d * scale[s]) < 9007199254740992.0) || (double)llround(d * scale[s]) / scale[s] != d)
+			continue;
+		long long k = llround(d * scale[s]);
+		uint64_t z = k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1, n = 1;
+		p[0] = (unsigned char)(0xF0 + s);
+		do {
+			p[n++] = (unsigned char)((z & 0x7F) | (z > 0x7F ? 0x80 : 0));
+			z >>= 7;
+		} while (z);
+		return n;
+	}
+	p[0] = 0xF4;
+	memcpy(p + 1, &d, sizeof d);
+	return 9;
+}
+
+/* Keeps a tuple of count_distinct, packed: its bytes grow by half again when full. */
+static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width)
+{
+	if (a->nvals + width * 9 > a->cap) {
+		a->cap = a->cap + a->cap / 2 + width * 9 + 64;
+		a->tuples = xrealloc(a->tuples, a->cap);
+	}
+	a->packed = true;
+	for (size_t k = 0; k < width; k++)
+		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row)
 {
@@ -851,10 +934,10 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			break;
 		case AGG_COUNT_DISTINCT: {
 			const struct node *c = &s->expr->nodes[s->call];
-			for (int k = 0; k < c->nargs; k++) {
-				struct value t = k ? eval(s->expr, s->expr->argv[c->args + k], row) : v;
-				keep_number(a, t.type == V_NULL ? -HUGE_VAL : t.num); /* blanks equal each other */
-			}
+			struct value tuple[EXPR_DISTINCT_MAX];
+			for (int k = 0; k < c->nargs; k++)
+				tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : v;
+			keep_tuple(a, tuple, (size_t)c->nargs);
 			break;
 		}
 		case AGG_MAX_CHANGE: {
@@ -873,6 +956,14 @@ void agg_acc_free(struct agg_acc *accs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(accs[i].vals);
+}
+
+uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += accs[i].packed ? accs[i].nvals : accs[i].nvals * sizeof *accs[i].vals;
+	return bytes;
 }
 
 int value_order(const struct value *a, const struct value *b)

@@ -897,15 +897,6 @@ static struct grouping export_grouping(struct rules_state *st, size_t e)
 				 x->nslots, x->name, "导出", "export", true, x->dates};
 }
 
-/* The percentile values (and max_change pairs) a group's accumulators keep, in bytes. */
-static uint64_t values_kept(const struct agg_acc *accs, size_t n)
-{
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < n; i++)
-		bytes += accs[i].nvals * sizeof *accs[i].vals;
-	return bytes;
-}
-
 /* The memory a group table's index and key strings fill, in bytes (as account counts it). */
 static uint64_t group_index_bytes(const struct group_table *t)
 {
@@ -925,7 +916,7 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 {
 	struct group_table *t = gr->table;
 	if (accs)
-		t->values += values_kept(accs, gr->nslots) - kept_before;
+		t->values += agg_acc_kept_bytes(accs, gr->nslots) - kept_before;
 	uint64_t now = group_index_bytes(t) + t->values + t->day_bytes +
 		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->nslots * sizeof *t->accs) +
 		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
@@ -992,7 +983,7 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 		note_day(t, (size_t)i, expr_eval(gr->dates, ctx));
 	struct agg_acc *accs = &t->accs[(size_t)i * gr->nslots];
 	bool limited = st->budget && st->budget->limit;
-	uint64_t kept = limited ? values_kept(accs, gr->nslots) : 0;
+	uint64_t kept = limited ? agg_acc_kept_bytes(accs, gr->nslots) : 0;
 	agg_update(gr->slots, gr->nslots, accs, ctx);
 	if (limited)
 		account(st, gr, accs, kept, line, row, out);
@@ -1805,7 +1796,7 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 	}
 	struct agg_acc *accs = &gr.table->accs[(size_t)e->group * r->nslots];
 	bool limited = st->budget && st->budget->limit;
-	uint64_t kept = limited ? values_kept(accs, r->nslots) : 0;
+	uint64_t kept = limited ? agg_acc_kept_bytes(accs, r->nslots) : 0;
 	agg_update(r->slots, r->nslots, accs, ctx);
 	if (limited)
 		account(st, &gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
