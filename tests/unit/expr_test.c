@@ -394,6 +394,68 @@ static void test_aggregates(void)
 	expr_free(group);
 }
 
+/*
+ * count_distinct over values that pack alike or nearly alike (0 and -0, tenths
+ * and the double next to them, the edges of the one- and two-byte forms,
+ * decimals past three, huge, tiny and negative numbers, blanks), against
+ * counting pairs that compare equal with ==, blanks equal to each other.
+ */
+static void test_count_distinct(void)
+{
+	static const double tricky[] = {0, -0.0, 0.1, 0.30000000000000004, 0.3, 1, 223, 224, 225.5, 409.5, 409.6,
+					409.59999999999997, 4095.9, 0.001, 0.0015, 0.0001, -1, -1.5, -0.1, 12.345,
+					12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN};
+	const size_t ntricky = sizeof tricky / sizeof *tricky;
+	char err[256];
+	int pos;
+	struct expr_scope rs_scope = {.rs = rs};
+	struct expr *group = expr_compile("month(d)", &rs_scope, err, sizeof err, &pos);
+	struct expr *groups[] = {group};
+	struct expr_scope scope = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	struct expr *e = expr_compile("count_distinct(n, m)", &scope, err, sizeof err, &pos);
+	CHECK("count_distinct compiles", e != NULL, "%s at %d", err, pos);
+	if (!e)
+		return;
+	uint64_t state = 2021;
+	bool agree = true;
+	int round = 0, want = 0;
+	struct value v = {0};
+	for (; round < 200 && agree; round++) {
+		struct agg_acc accs[4] = {0};
+		double pairs[64][2];
+		int n = 1 + round % 64;
+		for (int i = 0; i < n; i++) {
+			for (int k = 0; k < 2; k++) {
+				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+				pairs[i][k] = tricky[(state >> 33) % ntricky]; /* NAN stands for a blank */
+			}
+			set_row(pairs[i][0], pairs[i][1], NULL, "2024-02-10", 1);
+			struct eval_ctx ctx = {.rs = rs, .row = row};
+			agg_update(scope.slots, scope.nslots, accs, &ctx);
+		}
+		want = 0;
+		for (int i = 0; i < n; i++) {
+			bool seen = false;
+			for (int j = 0; j < i && !seen; j++) {
+				bool same = true;
+				for (int k = 0; k < 2; k++)
+					same = same && (isnan(pairs[i][k]) ? isnan(pairs[j][k]) : pairs[i][k] == pairs[j][k]);
+				seen = same;
+			}
+			want += !seen;
+		}
+		struct value key = {.type = V_NUM, .num = 2};
+		struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
+		v = expr_eval(e, &ctx);
+		agree = v.type == V_NUM && v.num == want;
+		agg_acc_free(accs, scope.nslots);
+	}
+	CHECK("count_distinct agrees with == in 200 groups", agree, "group %d: %g, want %d", round, v.num, want);
+	expr_free(e);
+	free(scope.slots);
+	expr_free(group);
+}
+
 /* Evaluates a compiled expression on the test row and renders the result. */
 static const char *value_of(const struct expr *e)
 {
@@ -471,6 +533,7 @@ int main(void)
 	test_targets();
 	test_errors();
 	test_aggregates();
+	test_count_distinct();
 	test_remembered_lets();
 	ruleset_free(rs);
 	return test_status();
