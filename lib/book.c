@@ -81,20 +81,6 @@ static void whole_file_event(struct book *b, enum book_event_kind kind, enum boo
 	sheet_problem(b->sink, &ev);
 }
 
-/* Writes all n bytes to fd; false on error. */
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w, n -= (size_t)w;
-	}
-	return true;
-}
-
 /*
  * Copies the input (head, then the rest of fd) into a temporary file whose
  * name goes in *path (unlinked by the caller); returns its descriptor, or -1

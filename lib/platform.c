@@ -227,6 +227,27 @@ const char *platform_temp_dir(void)
 	return dir;
 }
 
+int platform_scratch_file(void)
+{
+	WCHAR dir[MAX_PATH + 1], name[MAX_PATH + 1];
+	DWORD n = GetTempPathW(MAX_PATH + 1, dir);
+	if (n == 0 || n > MAX_PATH || !GetTempFileNameW(dir, L"qy", 0, name)) {
+		errno = path_errno(GetLastError());
+		return -1;
+	}
+	HANDLE h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+			       FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		errno = path_errno(GetLastError());
+		DeleteFileW(name);
+		return -1;
+	}
+	int fd = _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
+	if (fd < 0)
+		CloseHandle(h);
+	return fd;
+}
+
 const char *platform_exe_dir(void)
 {
 	static char dir[MAX_PATH * 3];
@@ -695,6 +716,17 @@ const char *platform_temp_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
 	return dir && *dir ? dir : "/tmp";
+}
+
+int platform_scratch_file(void)
+{
+	struct buf name = {0};
+	buf_addf(&name, "%s/qy-scratch-XXXXXX", platform_temp_dir());
+	int fd = mkstemp(name.data);
+	if (fd >= 0)
+		unlink(name.data);
+	buf_free(&name);
+	return fd;
 }
 
 const char *platform_exe_dir(void)

@@ -69,6 +69,13 @@ char *platform_realpath(const char *path);
 const char *platform_temp_dir(void);
 
 /*
+ * A temporary file without a name, in platform_temp_dir, open for reading
+ * and writing (binary), that is gone once closed or once the process ends:
+ * its descriptor, or -1 with errno.
+ */
+int platform_scratch_file(void);
+
+/*
  * Runs the program at path (search: looked up on PATH) with args, in place of
  * this one: POSIX execv; on Windows the program runs as a child with the same
  * standard streams and this process exits with its status.  Returns only

@@ -25,6 +25,7 @@
 #include "arena.h"
 #include "budget.h"
 #include "celltype.h"
+#include "held.h"
 #include "jsonw.h"
 #include "msgcat.h"
 #include "ruleset.h"
@@ -41,6 +42,8 @@
  */
 #define WATCH_ROWS 1024
 #define WATCH_GROUPS 1024
+
+#define NOT_HOLDING SIZE_MAX  /* rules_state.holding: findings go out as they are made */
 
 /* What ends a streamed table's groups (end_groups). */
 enum group_ends {
@@ -120,18 +123,6 @@ struct coverage_seen {
 	size_t nper, cap;
 };
 
-/* A finding of a group ended before the end of the file, kept to be written there, in its place. */
-struct held_finding {
-	struct diag d;
-	char *texts;                /* what d points at that would not last: message, args, cell text */
-};
-
-/* One row rule's held findings, in the order they were made. */
-struct held_findings {
-	struct held_finding *v;
-	size_t n, cap;
-};
-
 /* A view's rows, made once the rows it reads are all in: keys then values, a row a group. */
 struct view_rows {
 	struct value *values;    /* nrows × the view's columns; strings borrowed from its group table */
@@ -192,8 +183,9 @@ struct rules_state {
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
 	struct diag_file *out;          /* the file's findings, while a row is run */
-	struct held_findings *held;     /* per row rule, then per aggregate: findings of its ended groups */
-	struct held_findings *holding;  /* where findings go instead of out while a group ended early is judged */
+	struct held *held;              /* a list per row rule, then per aggregate: findings of its ended groups */
+	size_t holding;                 /* the list findings go to instead of out while a group ended early is
+					   judged, or NOT_HOLDING */
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
 					   orders rows as it does, whose group table and rows it shares */
@@ -232,7 +224,8 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->view_rows = xcalloc(rs->nviews + 1, sizeof *st->view_rows);
 	st->export_groups = xcalloc(rs->nexports + 1, sizeof *st->export_groups);
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
-	st->held = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->held);
+	st->held = held_new(rs->nrow_rules + rs->naggregates);
+	st->holding = NOT_HOLDING;
 	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
 	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
@@ -330,12 +323,7 @@ void rules_state_free(struct rules_state *st)
 		strmap_free(&st->seen[i].per_index);
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
-	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++) {
-		for (size_t k = 0; k < st->held[i].n; k++)
-			free(st->held[i].v[k].texts);
-		free(st->held[i].v);
-	}
-	free(st->held);
+	held_free(st->held);
 	free(st->ordered_group);
 	free(st->ordered_table);
 	free(st->view_row);
@@ -475,50 +463,13 @@ static struct message render_both(struct rules_state *st, const struct template 
 	return template_render_both(&st->said, &st->msg, &st->msg_en, message, lang, ctx, name, arg);
 }
 
-/*
- * Writes a finding to out or, while a group ended before the end of the file
- * is judged, keeps a copy of it (with the texts it points at that would not
- * last) for the end, where it is written in its place.
- */
+/* Writes a finding to out or, while a group ended before the end of the file is judged, holds it for the end. */
 static void say(struct rules_state *st, struct diag_file *out, const struct diag *d)
 {
-	struct held_findings *h = st->holding;
-	if (!h) {
+	if (st->holding == NOT_HOLDING)
 		diag_emit(out, d);
-		return;
-	}
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 16;
-		h->v = xrealloc(h->v, h->cap * sizeof *h->v);
-	}
-	struct held_finding *f = &h->v[h->n++];
-	size_t text = strlen(d->message.text) + 1, args = d->message.args ? strlen(d->message.args) + 1 : 0;
-	size_t value = d->value ? d->value_len + 1 : 0, group = d->group ? strlen(d->group) + 1 : 0;
-	size_t county = d->county ? strlen(d->county) + 1 : 0;
-	f->d = *d;
-	char *p = f->texts = xmalloc(text + args + value + group + county + 1);
-	f->d.message.text = memcpy(p, d->message.text, text);
-	p += text;
-	if (args)
-		f->d.message.args = memcpy(p, d->message.args, args), p += args;
-	if (value)
-		f->d.value = memcpy(p, d->value, d->value_len), p += value;
-	if (group)
-		f->d.group = memcpy(p, d->group, group), p += group;
-	if (county)
-		f->d.county = memcpy(p, d->county, county);
-}
-
-/* Writes a rule's held findings (held[i]: a row rule's, or aggregate i - nrow_rules's), those of the groups it ended before the end of the file. */
-static void write_held(struct rules_state *st, size_t i, struct diag_file *out)
-{
-	struct held_findings *h = &st->held[i];
-	for (size_t k = 0; k < h->n; k++) {
-		diag_emit(out, &h->v[k].d);
-		free(h->v[k].texts);
-	}
-	free(h->v);
-	*h = (struct held_findings){0};
+	else
+		held_add(st->held, st->holding, d);
 }
 
 /* {name} in a row rule: the column's cell text. */
@@ -1360,7 +1311,7 @@ static void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_
 /* Judges the groups of one aggregate: those it ended while the file was read were judged then. */
 static void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
 {
-	write_held(st, st->rs->nrow_rules + a, out);
+	held_write(st->held, st->rs->nrow_rules + a, out);
 	for (size_t i = 0; i < st->groups[a].ngroups; i++)
 		judge_group(st, a, i, out);
 }
@@ -1831,10 +1782,10 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 			view_row_out(st, t->owner, t, i, st->view_row);
 	} else if (t->ends == ENDS_JUDGED) {
 		ngroup = rs->aggregates[t->owner].ngroup, nslots = rs->aggregates[t->owner].nslots;
-		st->holding = &st->held[rs->nrow_rules + t->owner];
+		st->holding = rs->nrow_rules + t->owner;
 		for (size_t i = 0; i < ended; i++)
 			judge_group(st, t->owner, i, st->out);
-		st->holding = NULL;
+		st->holding = NOT_HOLDING;
 	} else { /* the rows, judged by every rule that shares them */
 		void *arg[1] = {st->out};
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
@@ -1843,9 +1794,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		for (size_t r = t->owner; r < rs->nrow_rules; r++) {
 			if (st->ordered_table[r] != t->owner || !rs->row_rules[r].order)
 				continue;
-			st->holding = &st->held[r];
+			st->holding = r;
 			rest = walk_ordered(st, &rs->row_rules[r], o, true, ended, visit_row_rule, arg);
-			st->holding = NULL;
+			st->holding = NOT_HOLDING;
 		}
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
@@ -1878,7 +1829,7 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	void *arg[1] = {out};
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order) {
-			write_held(st, i, out);
+			held_write(st->held, i, out);
 			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[st->ordered_table[i]], true, SIZE_MAX,
 				     visit_row_rule, arg);
 		}

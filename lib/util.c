@@ -163,3 +163,17 @@ void close_stdout(void)
 	if (fclose(stdout) != 0 && !platform_broken_pipe(errno))
 		die(EXIT_TROUBLE, "write error: %s", strerror(errno));
 }
+
+/* Writes all n bytes to fd; false on error. */
+bool write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w, n -= (size_t)w;
+	}
+	return true;
+}

@@ -8,6 +8,7 @@
 #define QY_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,9 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
+
+/* Writes all n bytes to fd, again after an interruption; false on error (errno says which). */
+bool write_all(int fd, const char *p, size_t n);
 
 /* qsort that accepts an empty array (qsort's base may not be NULL even for 0 items). */
 void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
