@@ -27,6 +27,14 @@ static inline int fchmod(int fd, mode_t mode)
 	return 0;
 }
 
+/* POSIX setenv, over _putenv_s, which sets the process's environment as well (GetTempPathW reads TMP there). */
+static inline int setenv(const char *name, const char *value, int overwrite)
+{
+	if (!overwrite && getenv(name))
+		return 0;
+	return _putenv_s(name, value) ? -1 : 0;
+}
+
 /* POSIX pread: reads at offset, leaving the file's position where it was (lib/win/posix.c). */
 ssize_t pread(int fd, void *buf, size_t n, off_t offset);
 

@@ -80,7 +80,8 @@ int main(void)
 {
 	round_trip("a few findings, in memory", 100, false);
 	round_trip("many findings, most in the temporary file", FINDINGS, true);
-	setenv("TMPDIR", "/nonexistent/qy-held-test", 1);
+	setenv("TMPDIR", "/nonexistent/qy-held-test", 1); /* POSIX */
+	setenv("TMP", "C:\\nonexistent\\qy-held-test", 1); /* Windows */
 	round_trip("no temporary file to be had: all in memory", FINDINGS, false);
 	return test_status();
 }
