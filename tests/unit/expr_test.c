@@ -346,14 +346,23 @@ static void test_errors(void)
 }
 
 /* Aggregates: accumulate three rows and judge one group. */
-static void test_aggregates(void)
+static struct expr *month_key[1];
+
+/* A scope of aggregates grouped by month(d), whose key month_key holds until the caller frees it. */
+static struct expr_scope by_month(void)
 {
 	char err[256];
 	int pos;
 	struct expr_scope rs_scope = {.rs = rs};
-	struct expr *group = expr_compile("month(d)", &rs_scope, err, sizeof err, &pos);
-	struct expr *groups[] = {group};
-	struct expr_scope scope = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	month_key[0] = expr_compile("month(d)", &rs_scope, err, sizeof err, &pos);
+	return (struct expr_scope){.rs = rs, .aggregate = true, .group = month_key, .ngroup = 1};
+}
+
+static void test_aggregates(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
 	const char *src = "count() == 3 && count_if(n > 1) == 2 && sum(n) == 6 && mean(n) == 2 && "
 			  "min(n) == 1 && max(n) == 3 && ratio(b) == 0.5 && percentile(n, 50) == 2 && "
 			  "round(max_change(n, m), 4) == 0.6667 && month(d) == 2";
@@ -385,13 +394,13 @@ static void test_aggregates(void)
 	expr_free(again);
 	expr_free(e);
 	free(scope.slots);
-	struct expr_scope bad = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	struct expr_scope bad = {.rs = rs, .aggregate = true, .group = month_key, .ngroup = 1};
 	e = expr_compile("mean(n) > m", &bad, err, sizeof err, &pos);
 	CHECK("column outside aggregate must be a key", !e && strstr(err, "'m' is used outside"), "%s", err);
 	e = expr_compile("sum(count())", &bad, err, sizeof err, &pos);
 	CHECK("nested aggregate refused", !e && strstr(err, "around another aggregate"), "%s", err);
 	free(bad.slots);
-	expr_free(group);
+	expr_free(month_key[0]);
 }
 
 /*
@@ -408,10 +417,7 @@ static void test_count_distinct(void)
 	const size_t ntricky = sizeof tricky / sizeof *tricky;
 	char err[256];
 	int pos;
-	struct expr_scope rs_scope = {.rs = rs};
-	struct expr *group = expr_compile("month(d)", &rs_scope, err, sizeof err, &pos);
-	struct expr *groups[] = {group};
-	struct expr_scope scope = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
+	struct expr_scope scope = by_month();
 	struct expr *e = expr_compile("count_distinct(n, m)", &scope, err, sizeof err, &pos);
 	CHECK("count_distinct compiles", e != NULL, "%s at %d", err, pos);
 	if (!e)
@@ -453,7 +459,7 @@ static void test_count_distinct(void)
 	CHECK("count_distinct agrees with == in 200 groups", agree, "group %d: %g, want %d", round, v.num, want);
 	expr_free(e);
 	free(scope.slots);
-	expr_free(group);
+	expr_free(month_key[0]);
 }
 
 /* Evaluates a compiled expression on the test row and renders the result. */
