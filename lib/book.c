@@ -41,6 +41,8 @@ enum book_kind book_kind_of(const unsigned char *head, size_t n)
 		return BOOK_PDF;
 	if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
 		return BOOK_TEXT; /* UTF-16 with its mark: the CSV reader says so */
+	if (n > BOOK_HEAD)
+		n = BOOK_HEAD;
 	size_t zero_even = 0, zero_odd = 0, pairs = n / 2;
 	for (size_t i = 0; i + 1 < n; i += 2)
 		zero_even += head[i] == 0, zero_odd += head[i + 1] == 0;

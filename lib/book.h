@@ -24,7 +24,8 @@
 /*
  * What an input's first n bytes say it is: BOOK_ZIP, BOOK_OLE2, BOOK_PDF,
  * BOOK_UTF16 (UTF-16 text without a byte-order mark: a BOM is the CSV
- * reader's to report), or BOOK_TEXT for anything else.
+ * reader's to report), or BOOK_TEXT for anything else.  Looks at BOOK_HEAD
+ * bytes at most, however many the caller read.
  */
 enum book_kind book_kind_of(const unsigned char *head, size_t n);
 
