@@ -170,6 +170,8 @@ uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n);
 
 /* Orders two values: by type, then numbers and dates as such, texts bytewise (sorting, not the language's <). */
 int value_order(const struct value *a, const struct value *b);
+/* As value_order, but texts in natural order: runs of digits by their value (S2 before S10), then fewer leading zeros first. */
+int value_order_natural(const struct value *a, const struct value *b);
 
 /* Appends a value as message text: numbers without trailing zeros, dates as YYYY-MM-DD. */
 void value_format(const struct value *v, struct buf *out);

@@ -977,6 +977,45 @@ int value_order(const struct value *a, const struct value *b)
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
+/* Compares texts in natural order, a run of digits against a run of digits by value, the rest bytewise. */
+static int natural_order(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	while (i < na && j < nb) {
+		if (a[i] < '0' || a[i] > '9' || b[j] < '0' || b[j] > '9') {
+			if (a[i] != b[j])
+				return a[i] < b[j] ? -1 : 1;
+			i++, j++;
+			continue;
+		}
+		size_t zi = i, zj = j, ei, ej;
+		while (zi < na && a[zi] == '0')
+			zi++;
+		while (zj < nb && b[zj] == '0')
+			zj++;
+		for (ei = zi; ei < na && a[ei] >= '0' && a[ei] <= '9'; ei++)
+			;
+		for (ej = zj; ej < nb && b[ej] >= '0' && b[ej] <= '9'; ej++)
+			;
+		if (ei - zi != ej - zj) /* more significant digits: the larger number */
+			return ei - zi < ej - zj ? -1 : 1;
+		int c = memcmp(a + zi, b + zj, ei - zi);
+		if (c)
+			return c;
+		if (ei - i != ej - j) /* the same number: fewer leading zeros first */
+			return ei - i < ej - j ? -1 : 1;
+		i = ei, j = ej;
+	}
+	return (na - i > nb - j) - (na - i < nb - j);
+}
+
+int value_order_natural(const struct value *a, const struct value *b)
+{
+	if (a->type != V_STR || b->type != V_STR)
+		return value_order(a, b);
+	return natural_order((const unsigned char *)a->str, a->len, (const unsigned char *)b->str, b->len);
+}
+
 void value_format(const struct value *v, struct buf *out)
 {
 	char tmp[64];

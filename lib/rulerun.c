@@ -61,7 +61,7 @@ enum table_mode {
 			     their accumulators, not their rows); no index */
 };
 
-/* The most group keys whose orders a table watches (4! = 24 orders, one bit each). */
+/* The most group keys whose orders a table watches (4! = 24 orders, each with texts bytewise and in natural order: a bit each). */
 #define WATCH_KEYS 4
 
 /* Where a group began: the file's row (line and row) of its first row. */
@@ -88,7 +88,8 @@ struct group_table {
 	size_t ndays;
 	uint64_t day_bytes;      /* of the bytes: the days kept */
 	enum table_mode mode;
-	uint32_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each */
+	uint64_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each
+				    (order k: bit 2k with texts bytewise, 2k + 1 in natural order) */
 	uint64_t watched;        /* watched: the rows looked up so far */
 	enum group_ends ends;    /* watched or streamed: what it groups for, */
 	size_t owner;            /* and which one */
@@ -567,20 +568,23 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 /*
  * Keeps, of the key orders a watched or streamed table's groups have come in
  * so far, those in which keys come after the previous group's; true if one is
- * left.  (A group that comes back is never after itself in any order.)
+ * left.  Texts are compared bytewise and, as a file numbered S1, S2, …, S10
+ * is sorted, in natural order.  (A group that comes back is never after
+ * itself in any order.)
  */
 static bool keeps_order(struct group_table *t, const struct value *prev, const struct value *keys, size_t n)
 {
 	unsigned char perm[WATCH_KEYS];
-	for (unsigned order = 0; t->orders >> order; order++) {
-		if (!(t->orders & 1u << order))
+	for (unsigned bit = 0; t->orders >> bit; bit++) {
+		if (!(t->orders & 1ull << bit))
 			continue;
-		key_order(order, n, perm);
+		key_order(bit / 2, n, perm);
+		int (*compare)(const struct value *, const struct value *) = bit % 2 ? value_order_natural : value_order;
 		int c = 0;
 		for (size_t k = 0; k < n && !c; k++)
-			c = value_order(&keys[perm[k]], &prev[perm[k]]);
+			c = compare(&keys[perm[k]], &prev[perm[k]]);
 		if (c <= 0)
-			t->orders &= ~(1u << order);
+			t->orders &= ~(1ull << bit);
 	}
 	return t->orders != 0;
 }
@@ -1140,7 +1144,7 @@ static bool view_rows_kept(const struct ruleset *rs, size_t v)
 static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, size_t owner)
 {
 	t->mode = GROUPS_WATCHED;
-	t->orders = (uint32_t)((1ull << key_orders(ngroup)) - 1);
+	t->orders = (1ull << 2 * key_orders(ngroup)) - 1;
 	t->ends = ends;
 	t->owner = owner;
 }

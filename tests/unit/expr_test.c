@@ -462,6 +462,51 @@ static void test_count_distinct(void)
 	expr_free(month_key[0]);
 }
 
+/* A text value of s. */
+static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
+
+/*
+ * Natural order: digits by value, the same value with fewer zeros first, the
+ * rest bytewise; and over random texts of letters and digits, an order
+ * (antisymmetric, transitive, 0 only for equal texts), as streaming relies on.
+ */
+static void test_natural_order(void)
+{
+	static const char *const rising[] = {"", "0", "00", "1", "01", "2", "10", "A", "QY-AQ-2", "QY-AQ-10", "S1",
+					     "S2", "S9x", "S10", "S10a", "S011", "b"};
+	size_t i = 0;
+	for (; i + 1 < sizeof rising / sizeof *rising; i++) {
+		struct value a = text(rising[i]), b = text(rising[i + 1]);
+		if (value_order_natural(&a, &b) >= 0 || value_order_natural(&b, &a) <= 0)
+			break;
+	}
+	CHECK("natural order of examples", i + 1 == sizeof rising / sizeof *rising, "'%s' and '%s'", rising[i],
+	      i + 1 < sizeof rising / sizeof *rising ? rising[i + 1] : "");
+	static char texts[300][8];
+	uint64_t state = 7;
+	for (int i = 0; i < 300; i++) {
+		int len = i % 7;
+		for (int k = 0; k < len; k++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			texts[i][k] = "0019aZ"[(state >> 33) % 6];
+		}
+		texts[i][len] = 0;
+	}
+	bool order = true;
+	for (int i = 0; i < 300 && order; i++)
+		for (int j = 0; j < 300 && order; j++) {
+			struct value a = text(texts[i]), b = text(texts[j]);
+			int ab = value_order_natural(&a, &b), ba = value_order_natural(&b, &a);
+			order = (ab > 0) - (ab < 0) == -((ba > 0) - (ba < 0)) && (ab == 0) == (strcmp(texts[i], texts[j]) == 0);
+			for (int k = 0; k < 300 && order; k += 7) {
+				struct value c = text(texts[k]);
+				if (ab < 0 && value_order_natural(&b, &c) < 0)
+					order = value_order_natural(&a, &c) < 0;
+			}
+		}
+	CHECK("natural order is an order on 300 texts", order, "it is not");
+}
+
 /* Evaluates a compiled expression on the test row and renders the result. */
 static const char *value_of(const struct expr *e)
 {
@@ -540,6 +585,7 @@ int main(void)
 	test_errors();
 	test_aggregates();
 	test_count_distinct();
+	test_natural_order();
 	test_remembered_lets();
 	ruleset_free(rs);
 	return test_status();
