@@ -766,6 +766,16 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 	return v;
 }
 
+struct value expr_fixed(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->fixed)
+		return x->unfixed(e, x, ctx);
+	struct value *v = &ctx->fixed[x->fixed];
+	if (v->type == V_ANY)
+		*v = x->unfixed(e, x, ctx);
+	return *v;
+}
+
 int expr_aggregate_slot(const struct expr *e)
 {
 	const struct node *x = &e->nodes[e->root];

@@ -1728,11 +1728,12 @@ static void ring_free(struct walk_ring *ring)
  * Walks the sorted rows [from, to) of one group, each with its history,
  * calling visit for each of the rules on each row, which is spread once for
  * them all; accs: the group's accumulators the row rules see, each rule's
- * slots after the one's before (NULL for an aggregate).
+ * slots after the one's before (NULL for an aggregate); fixed: likewise their
+ * values of the group alone, once the accumulators are full (else NULL).
  */
 static void walk_group(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-		       struct ordered_rows *o, size_t from, size_t to, struct agg_acc *accs, struct walk_ring *ring,
-		       ordered_visit visit, void *arg)
+		       struct ordered_rows *o, size_t from, size_t to, struct agg_acc *accs, struct value *fixed,
+		       struct walk_ring *ring, ordered_visit visit, void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	const struct value **history = ring->history;
@@ -1753,16 +1754,18 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 		if (e->kept)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		size_t slot = 0;
+		size_t slot = 0, value = 0;
 		for (size_t k = 0; k < nrules; k++) {
 			const struct written_rule *r = rules[k];
 			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
 			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
 					       .file_col = e->kept ? st->file_col : NULL, .history = history,
 					       .nhistory = back < lag ? back : lag, .where = e,
-					       .accs = accs && r->nslots ? &accs[slot] : NULL};
+					       .accs = accs && r->nslots ? &accs[slot] : NULL,
+					       .fixed = fixed && r->nfixed ? &fixed[value] : NULL};
 			visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
 			slot += r->nslots;
+			value += r->nfixed;
 		}
 	}
 }
@@ -1781,12 +1784,14 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	size_t first = 0, nslots = 0, lag = 0;
+	size_t first = 0, nslots = 0, nfixed = 0, lag = 0;
 	for (size_t k = 0; k < nrules; k++) {
 		nslots += row_rule ? rules[k]->nslots : 0;
+		nfixed += row_rule ? rules[k]->nfixed : 0;
 		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
 	}
 	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
+	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	struct walk_ring ring = ring_new(st->rs, lag + 1);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
@@ -1798,8 +1803,10 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, rules, nrules, o, first, i, accs, &ring, feed_window, NULL);
-		walk_group(st, rules, nrules, o, first, i, accs, &ring, visit, arg);
+			walk_group(st, rules, nrules, o, first, i, accs, NULL, &ring, feed_window, NULL);
+		for (size_t k = 0; k < nfixed; k++)
+			fixed[k] = (struct value){.type = V_ANY};
+		walk_group(st, rules, nrules, o, first, i, accs, fixed, &ring, visit, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);
@@ -1809,6 +1816,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		first = i;
 	}
 	free(accs);
+	free(fixed);
 	ring_free(&ring);
 	return first;
 }
