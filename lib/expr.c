@@ -269,6 +269,7 @@ static int new_node(struct parser *P, enum op op, enum vtype type, size_t pos)
 	n->a = n->b = n->c = -1;
 	n->depth = 1;
 	n->memo = -1;
+	n->fixed = -1;
 	return e->nnodes++;
 }
 
@@ -1330,6 +1331,57 @@ static void remember_lets(struct expr *e)
 	}
 }
 
+/*
+ * True if subtree n reads nothing of the row, only the group (aggregates,
+ * group keys; reads_group set then), literals and what functions make of them.
+ */
+static bool of_group_alone(const struct expr *e, int n, bool *reads_group)
+{
+	if (n < 0)
+		return true;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_AGG || x->op == OP_KEY) /* an aggregate's argument is read by the rows before, not here */
+		return *reads_group = true;
+	if (x->op == OP_COL)
+		return false;
+	if (x->op == OP_CALL)
+		switch ((enum fn)x->index) {
+		case F_MATCHES: case F_IN_FILE: case F_PREV: case F_LAG: case F_ROBUST_Z: case F_DEVIATES:
+			return false;
+		default:
+			break;
+		}
+	for (int k = 0; k < x->nargs; k++)
+		if (!of_group_alone(e, e->argv[x->args + k], reads_group))
+			return false;
+	return of_group_alone(e, x->a, reads_group) && of_group_alone(e, x->b, reads_group) &&
+	       of_group_alone(e, x->c, reads_group);
+}
+
+/*
+ * In a row rule judged in order, makes each largest subtree that reads the
+ * group alone (count_if(x != null) >= 10, 5 * median(x)) a value of the
+ * group, worked out on its first row and read again on the others.
+ */
+static void fix_group_values(struct expr *e, int n, struct expr_scope *scope)
+{
+	if (n < 0)
+		return;
+	struct node *x = &e->nodes[n];
+	bool reads_group = false;
+	if (of_group_alone(e, n, &reads_group) && reads_group) {
+		x->fixed = (int)scope->nfixed++;
+		x->unfixed = x->fn;
+		x->fn = expr_fixed;
+		return;
+	}
+	for (int k = 0; k < x->nargs; k++)
+		fix_group_values(e, e->argv[x->args + k], scope);
+	fix_group_values(e, x->a, scope);
+	fix_group_values(e, x->b, scope);
+	fix_group_values(e, x->c, scope);
+}
+
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
 {
@@ -1358,6 +1410,8 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		e->nodes[i].fn = expr_evaluator_of(e, &e->nodes[i]);
 	e->columns = scope->columns;
 	remember_lets(e);
+	if (scope->per_row)
+		fix_group_values(e, e->root, scope);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);

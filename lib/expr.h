@@ -100,6 +100,9 @@ struct expr_scope {
 	size_t nslots, capslots;
 	bool ordered;                /* rows come in a group's order: prev(), lag(), longest_run() */
 	int max_lag;                 /* raised by expr_compile to the furthest lag() it saw */
+	bool per_row;                /* a row rule judged in order: its aggregates are its group's, read on each row */
+	size_t nfixed;               /* such a rule's values of the group alone (5 * median(x)), each worked out
+					once a group: grown by expr_compile */
 };
 
 /* What an evaluation could not decide, for the caller to report; evaluation only sets it. */
@@ -120,6 +123,8 @@ struct eval_ctx {
 	const void *where;           /* in a group's order: the caller's record of this row, which
 					starts with the row's order key (a struct value) */
 	const double *as_of;         /* the date the run judges as of (days since 1970-01-01), or NULL */
+	struct value *fixed;         /* a row rule judged in order: its values of the group alone, each of
+					type V_ANY until worked out on the group's first row; or NULL */
 };
 
 /*

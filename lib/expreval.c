@@ -423,13 +423,34 @@ static int by_value(const void *a, const void *b)
 }
 
 /*
+ * Sorts a percentile's numbers: the few of a small group (a station-month's
+ * daily values) by insertion, with no call a comparison, which also takes
+ * numbers already in order in one pass; more by qsort.  Insertion keeps equal
+ * numbers (0 and -0) in the order they came, as qsort's merge sort does.
+ */
+static void sort_numbers(double *v, size_t n)
+{
+	if (n > 64) {
+		sort_items(v, n, sizeof *v, by_value);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/*
  * The p-th percentile of the sorted values, interpolating between ranks:
  * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).
  */
 static double percentile(struct agg_acc *acc, double p)
 {
 	if (!acc->sorted) {
-		sort_items(acc->vals, acc->nvals, sizeof *acc->vals, by_value);
+		sort_numbers(acc->vals, acc->nvals);
 		acc->sorted = true;
 	}
 	double k = 1 + (double)(acc->nvals - 1) * p / 100;
@@ -792,6 +813,16 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 	for (int k = 0; k < x->ninputs; k++)
 		m->in[k] = ctx->row[cols[k]];
 	return v;
+}
+
+struct value expr_fixed(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->fixed)
+		return x->unfixed(e, x, ctx);
+	struct value *v = &ctx->fixed[x->fixed];
+	if (v->type == V_ANY)
+		*v = x->unfixed(e, x, ctx);
+	return *v;
 }
 
 int expr_aggregate_slot(const struct expr *e)

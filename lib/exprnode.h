@@ -54,6 +54,8 @@ struct node {
 	int memo;                 /* a let whose value is remembered by its inputs (expreval.c), or -1 */
 	int inputs, ninputs;      /* that let's input columns: indexes into memo_cols */
 	evaluator unremembered;   /* and its own evaluator */
+	int fixed;                /* a value of the group that is the same on each of its rows (expr_fixed), or -1 */
+	evaluator unfixed;        /* and its own evaluator */
 };
 
 struct expr {
@@ -90,6 +92,9 @@ evaluator expr_evaluator_of(const struct expr *e, const struct node *x);
 
 /* The evaluator of a remembered let's root: its value again when its input cells are the same. */
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+/* The evaluator of a value of the group alone: worked out on a group's first row, the same on the rest. */
+struct value expr_fixed(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
 
 /* Forgets every remembered value: called when an expression goes, whose let another may reuse the address of. */
 void expr_forget(void);

@@ -190,6 +190,9 @@ struct rules_state {
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
 					   orders rows as it does, whose group table and rows it shares */
+	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
+						together, from sharers_at[t] to sharers_at[t + 1] */
+	size_t *sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
@@ -235,6 +238,16 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 			t++;
 		st->ordered_table[i] = t;
 	}
+	st->sharers = xcalloc(rs->nrow_rules + 1, sizeof *st->sharers);
+	st->sharers_at = xcalloc(rs->nrow_rules + 2, sizeof *st->sharers_at);
+	size_t nsharers = 0;
+	for (size_t t = 0; t < rs->nrow_rules; t++) {
+		st->sharers_at[t] = nsharers;
+		for (size_t i = t; i < rs->nrow_rules; i++)
+			if (rs->row_rules[i].order && st->ordered_table[i] == t)
+				st->sharers[nsharers++] = &rs->row_rules[i];
+	}
+	st->sharers_at[rs->nrow_rules] = nsharers;
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
@@ -327,6 +340,8 @@ void rules_state_free(struct rules_state *st)
 	held_free(st->held);
 	free(st->ordered_group);
 	free(st->ordered_table);
+	free(st->sharers);
+	free(st->sharers_at);
 	free(st->view_row);
 	free(st->groups);
 	free(st->scratch);
@@ -1627,101 +1642,145 @@ static void feed_window(struct rules_state *st, const struct written_rule *r, co
 	agg_update(r->slots, r->nslots, ctx->accs, ctx);
 }
 
+/* The rows a walk keeps spread over the rule set's columns: the last n of a group, for lag() to look back on. */
+struct walk_ring {
+	struct spread_row *rows;
+	const struct value **history;
+	size_t n;
+};
+
+/* Room for the last n rows of a walk, zeroed once (spread writes the same columns of every row). */
+static struct walk_ring ring_new(const struct ruleset *rs, size_t n)
+{
+	size_t width = rs->ncols + 1;
+	struct walk_ring ring = {xcalloc(n, sizeof *ring.rows), xcalloc(n, sizeof *ring.history), n};
+	for (size_t i = 0; i < n; i++) {
+		ring.rows[i].values = xcalloc(width, sizeof *ring.rows[i].values);
+		ring.rows[i].text = xcalloc(width, sizeof *ring.rows[i].text);
+		ring.rows[i].textlen = xcalloc(width, sizeof *ring.rows[i].textlen);
+	}
+	return ring;
+}
+
+static void ring_free(struct walk_ring *ring)
+{
+	for (size_t i = 0; i < ring->n; i++)
+		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
+	free(ring->rows);
+	free(ring->history);
+}
+
 /*
- * Walks the sorted rows [from, to) of one group, each with its history, calling
- * visit; accs: the group's accumulators a row rule sees (NULL for an aggregate).
+ * Walks the sorted rows [from, to) of one group, each with its history,
+ * calling visit for each of the rules on each row, which is spread once for
+ * them all; accs: the group's accumulators the row rules see, each rule's
+ * slots after the one's before (NULL for an aggregate); fixed: likewise their
+ * values of the group alone, once the accumulators are full (else NULL).
  */
-static void walk_group(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, size_t from,
-		       size_t to, struct agg_acc *accs, ordered_visit visit, void *arg)
+static void walk_group(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
+		       struct ordered_rows *o, size_t from, size_t to, struct agg_acc *accs, struct value *fixed,
+		       struct walk_ring *ring, ordered_visit visit, void *arg)
 {
 	const struct ruleset *rs = st->rs;
-	size_t ring = (size_t)r->max_lag + 1, width = rs->ncols + 1;
-	struct spread_row *rows = xcalloc(ring, sizeof *rows);
-	for (size_t i = 0; i < ring; i++) {
-		rows[i].values = xcalloc(width, sizeof *rows[i].values);
-		rows[i].text = xcalloc(width, sizeof *rows[i].text);
-		rows[i].textlen = xcalloc(width, sizeof *rows[i].textlen);
-	}
-	const struct value **history = xcalloc(ring, sizeof *history);
-	size_t first = from;
+	const struct value **history = ring->history;
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
-		struct spread_row *sr = &rows[i % ring];
+		struct spread_row *sr = &ring->rows[i % ring->n];
 		const struct value *values = e->view_row;
 		if (e->kept) {
 			spread(rs, e->kept, sr);
 			values = sr->values;
 		}
-		size_t back = i - first < ring - 1 ? i - first : ring - 1;
+		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
 		for (size_t k = 1; k <= back; k++) {
 			const struct ordered_entry *p = &o->entries[i - k];
-			history[k - 1] = p->kept ? rows[(i - k) % ring].values : p->view_row;
+			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
 		}
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values, .file_col = e->kept ? st->file_col : NULL,
-				       .history = history, .nhistory = back, .where = e, .accs = accs};
 		struct row_view view = {0};
 		if (e->kept)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
+		size_t slot = 0, value = 0;
+		for (size_t k = 0; k < nrules; k++) {
+			const struct written_rule *r = rules[k];
+			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
+			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
+					       .file_col = e->kept ? st->file_col : NULL, .history = history,
+					       .nhistory = back < lag ? back : lag, .where = e,
+					       .accs = accs && r->nslots ? &accs[slot] : NULL,
+					       .fixed = fixed && r->nfixed ? &fixed[value] : NULL};
+			visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
+			slot += r->nslots;
+			value += r->nfixed;
+		}
 	}
-	for (size_t i = 0; i < ring; i++)
-		free(rows[i].values), free(rows[i].text), free(rows[i].textlen);
-	free(rows);
-	free(history);
 }
 
 /*
- * Walks one ordered rule's rows, sorted, group by group, the groups numbered
- * below until: calls visit on each row with an evaluation context whose
- * history holds the rows before it in its group (as far back as the rule
- * looks) and, for a file's row, its row view.  A row rule that reads its
- * group as a whole (aggregates, robust_z()) has each group walked twice:
- * first to fill the group's accumulators, then to judge its rows, which then
- * see them; the group's kept values go after.  Returns where the rows of the
- * groups not walked begin.
+ * Walks the rows that some rules judged in order share (row rules that
+ * group and order alike, or one aggregate), sorted, group by group, the
+ * groups numbered below until: calls visit for each rule on each row with an
+ * evaluation context whose history holds the rows before it in its group (as
+ * far back as the rule looks) and, for a file's row, its row view.  Row rules
+ * that read their group as a whole (aggregates, robust_z()) have each group
+ * walked twice: first to fill the group's accumulators, then to judge its
+ * rows, which then see them; the group's kept values go after.  Returns where
+ * the rows of the groups not walked begin.
  */
-static size_t walk_ordered(struct rules_state *st, const struct written_rule *r, struct ordered_rows *o, bool row_rule,
-			   size_t until, ordered_visit visit, void *arg)
+static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
+			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	size_t first = 0;
-	bool window = row_rule && r->nslots;
-	struct agg_acc *accs = window ? xcalloc(r->nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
+	size_t first = 0, nslots = 0, nfixed = 0, lag = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		nslots += row_rule ? rules[k]->nslots : 0;
+		nfixed += row_rule ? rules[k]->nfixed : 0;
+		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
+	}
+	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
+	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
+	struct walk_ring ring = ring_new(st->rs, lag + 1);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
-	for (size_t i = 1; i <= o->n; i++) {
+	size_t i;
+	for (i = 1; i <= o->n; i++) {
 		if (i < o->n && o->entries[i].group == o->entries[first].group)
 			continue;
-		if (o->entries[first].group >= until) {
-			free(accs);
-			return first;
+		if (o->entries[first].group >= until)
+			break;
+		if (nslots)
+			walk_group(st, rules, nrules, o, first, i, accs, NULL, &ring, feed_window, NULL);
+		for (size_t k = 0; k < nfixed; k++)
+			fixed[k] = (struct value){.type = V_ANY};
+		walk_group(st, rules, nrules, o, first, i, accs, fixed, &ring, visit, arg);
+		if (nslots) {
+			agg_acc_free(accs, nslots);
+			memset(accs, 0, nslots * sizeof *accs);
 		}
-		if (window)
-			walk_group(st, r, o, first, i, accs, feed_window, NULL);
-		walk_group(st, r, o, first, i, accs, visit, arg);
-		if (window) {
-			agg_acc_free(accs, r->nslots);
-			memset(accs, 0, r->nslots * sizeof *accs);
-		}
-		if (!row_rule)
-			note_run(st, r, o->entries[first].group);
+		for (size_t k = 0; k < nrules && !row_rule; k++)
+			note_run(st, rules[k], o->entries[first].group);
 		first = i;
 	}
 	free(accs);
-	return o->n;
+	free(fixed);
+	ring_free(&ring);
+	return first;
 }
 
-/* An ordered row rule on one row: when, requires, assert, as for a row as it arrives. */
+/*
+ * An ordered row rule on one row: when, requires, assert, as for a row as it
+ * arrives; its findings are held (st->held), to be written rule by rule.
+ */
 static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			   const struct eval_ctx *ctx, const struct row_view *row, void *arg)
 {
-	struct diag_file *out = ((void **)arg)[0];
+	struct diag_file *out = arg;
 	size_t i = (size_t)(r - st->rs->row_rules);
 	(void)e;
 	struct eval_trouble trouble;
 	struct eval_ctx c = *ctx;
 	c.trouble = &trouble;
+	st->holding = i;
 	if (r->when) {
 		struct value w = judge(st, r, r->when, row, &c, out);
 		if (w.type != V_BOOL || !w.num)
@@ -1732,6 +1791,20 @@ static void visit_row_rule(struct rules_state *st, const struct written_rule *r,
 	struct value v = judge(st, r, r->assert, row, &c, out);
 	if (v.type == V_BOOL && !v.num)
 		row_finding(st, r, row, &c, out);
+}
+
+/*
+ * Walks the rows of the row rules judged in order that share rule t's
+ * (ordered_table), the groups numbered below until, for them all at once,
+ * holding their findings; returns where the rows of the groups not walked begin.
+ */
+static size_t walk_shared(struct rules_state *st, size_t t, size_t until, struct diag_file *out)
+{
+	size_t from = st->sharers_at[t];
+	size_t rest = walk_ordered(st, &st->sharers[from], st->sharers_at[t + 1] - from, &st->ordered_rules[t], true,
+				   until, visit_row_rule, out);
+	st->holding = NOT_HOLDING;
+	return rest;
 }
 
 /* An ordered aggregate on one row: its when, then its group's accumulators, within the budget. */
@@ -1771,7 +1844,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		const struct written_rule *rule = &rs->aggregates[t->owner];
 		struct ordered_rows *o = &st->ordered_aggregates[t->owner];
-		size_t rest = walk_ordered(st, rule, o, false, ended, visit_aggregate, st->out);
+		size_t rest = walk_ordered(st, &rule, 1, o, false, ended, visit_aggregate, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		free(t->index);
@@ -1791,17 +1864,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 			judge_group(st, t->owner, i, st->out);
 		st->holding = NOT_HOLDING;
 	} else { /* the rows, judged by every rule that shares them */
-		void *arg[1] = {st->out};
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
-		size_t rest = 0;
 		ngroup = rs->row_rules[t->owner].ngroup, nslots = 0;
-		for (size_t r = t->owner; r < rs->nrow_rules; r++) {
-			if (st->ordered_table[r] != t->owner || !rs->row_rules[r].order)
-				continue;
-			st->holding = r;
-			rest = walk_ordered(st, &rs->row_rules[r], o, true, ended, visit_row_rule, arg);
-			st->holding = NOT_HOLDING;
-		}
+		size_t rest = walk_shared(st, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		for (size_t k = 0; k < o->n; k++)
@@ -1830,16 +1895,18 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	st->out = out;
 	for (size_t v = 0; v < rs->nviews; v++)
 		finish_view(st, v);
-	void *arg[1] = {out};
+	/* the rules that share rows judge the rest of them together, holding the findings, written rule by rule */
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order) {
+			if (st->ordered_table[i] == i)
+				walk_shared(st, i, SIZE_MAX, out);
 			held_write(st->held, i, out);
-			walk_ordered(st, &rs->row_rules[i], &st->ordered_rules[st->ordered_table[i]], true, SIZE_MAX,
-				     visit_row_rule, arg);
 		}
-	for (size_t a = 0; a < rs->naggregates; a++)
-		if (rs->aggregates[a].order)
-			walk_ordered(st, &rs->aggregates[a], &st->ordered_aggregates[a], false, SIZE_MAX, visit_aggregate, out);
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (r->order)
+			walk_ordered(st, &r, 1, &st->ordered_aggregates[a], false, SIZE_MAX, visit_aggregate, out);
+	}
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
 	for (size_t i = 0; i < st->rs->ncoverage; i++)

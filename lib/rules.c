@@ -298,7 +298,7 @@ static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, stru
 	struct expr_scope scope = {.rs = L->rs};
 	load_order(L, obj, jpath, r, &scope, true);
 	/* judged in order, a row also sees its whole group: aggregates over it, robust_z(), … */
-	scope.ordered = scope.aggregate = r->order != NULL;
+	scope.ordered = scope.aggregate = scope.per_row = r->order != NULL;
 	r->when = load_expr(L, obj, "when", jpath, &scope, r->id, false, V_BOOL);
 	load_requires(L, obj, jpath, r);
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
@@ -307,6 +307,7 @@ static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, stru
 	r->max_lag = scope.max_lag;
 	r->slots = scope.slots;
 	r->nslots = scope.nslots;
+	r->nfixed = scope.nfixed;
 }
 
 /*

@@ -84,6 +84,7 @@ struct written_rule {
 	size_t nslots;
 	struct expr *order;           /* rows are judged per group in this order (prev(), lag(), runs), or NULL */
 	int max_lag;                  /* the furthest its expressions look back */
+	size_t nfixed;                /* row rules judged in order: their values of the group alone (eval_ctx.fixed) */
 };
 
 struct coverage_rule {
