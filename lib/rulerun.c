@@ -589,15 +589,20 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
  */
 static bool keeps_order(struct group_table *t, const struct value *prev, const struct value *keys, size_t n)
 {
+	int bytewise[WATCH_KEYS], natural[WATCH_KEYS]; /* each key against the previous group's, once */
+	for (size_t k = 0; k < n; k++) {
+		bytewise[k] = value_order(&keys[k], &prev[k]);
+		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev[k]) : bytewise[k];
+	}
 	unsigned char perm[WATCH_KEYS];
 	for (unsigned bit = 0; t->orders >> bit; bit++) {
 		if (!(t->orders & 1ull << bit))
 			continue;
 		key_order(bit / 2, n, perm);
-		int (*compare)(const struct value *, const struct value *) = bit % 2 ? value_order_natural : value_order;
+		const int *compared = bit % 2 ? natural : bytewise;
 		int c = 0;
 		for (size_t k = 0; k < n && !c; k++)
-			c = compare(&keys[perm[k]], &prev[perm[k]]);
+			c = compared[perm[k]];
 		if (c <= 0)
 			t->orders &= ~(1ull << bit);
 	}
