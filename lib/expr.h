@@ -61,25 +61,33 @@ struct agg_slot {
 	int call;          /* count_distinct: the call's node, whose arguments make the tuple */
 };
 
-/*
- * The running state of one slot for one group.  Runs count in hits (the
- * current run) and hi (the longest); longest_equal_run keeps the current
- * run's value in lo and the longest's in sum.
- */
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
 
+/*
+ * The running state of one slot for one group, 64 bytes.  Runs count in hits
+ * (the current run) and hi (the longest); longest_equal_run keeps the current
+ * run's value in lo and the longest's in sum.  A slot keeps a list of values
+ * (listed) or where its runs began, never both: they share their bytes.
+ */
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
 	union {
-		double *vals;          /* percentile: values; max_change: (time, value) pairs */
-		unsigned char *tuples; /* count_distinct: its tuples, packed (see pack_value) */
+		struct {
+			union {
+				double *vals;          /* percentile: values; max_change: (time, value) pairs */
+				unsigned char *tuples; /* count_distinct: its tuples, packed (see pack_value) */
+			};
+			uint32_t nvals, cap;           /* values kept and room; bytes when packed */
+		};
+		struct {
+			const void *run_from, *best_from; /* runs: where the current and the longest run began */
+		};
 	};
-	size_t nvals, cap;         /* values kept and room; bytes when packed */
+	bool listed;       /* vals or tuples hold a list (freed with the slot) */
+	bool packed;       /* tuples, not vals */
 	bool sorted;
 	bool date;         /* min and max saw dates */
-	bool packed;       /* tuples, not vals */
-	const void *run_from, *best_from; /* runs: where the current and the longest run began */
 };
 
 /* Columns an expression reads when they are not the rule set's own: a view's, by name and type. */

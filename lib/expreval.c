@@ -840,9 +840,12 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 static void keep_number(struct agg_acc *a, double v)
 {
 	if (a->nvals == a->cap) {
+		if (a->cap > UINT32_MAX / 2)
+			die(EXIT_TROUBLE, "too many values in one group to keep");
 		a->cap = a->cap ? a->cap * 2 : 32;
 		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
 	}
+	a->listed = true;
 	a->vals[a->nvals++] = v;
 	a->sorted = false;
 }
@@ -894,10 +897,12 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width)
 {
 	if (a->nvals + width * 9 > a->cap) {
-		a->cap = a->cap + a->cap / 2 + width * 9 + 64;
+		if (a->cap > UINT32_MAX / 2)
+			die(EXIT_TROUBLE, "too many values in one group to keep");
+		a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
 		a->tuples = xrealloc(a->tuples, a->cap);
 	}
-	a->packed = true;
+	a->listed = a->packed = true;
 	for (size_t k = 0; k < width; k++)
 		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
 }
@@ -986,14 +991,15 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 void agg_acc_free(struct agg_acc *accs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(accs[i].vals);
+		if (accs[i].listed)
+			free(accs[i].vals);
 }
 
 uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n)
 {
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < n; i++)
-		bytes += accs[i].packed ? accs[i].nvals : accs[i].nvals * sizeof *accs[i].vals;
+		bytes += !accs[i].listed ? 0 : accs[i].packed ? accs[i].nvals : accs[i].nvals * sizeof *accs[i].vals;
 	return bytes;
 }
 
