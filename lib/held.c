@@ -133,6 +133,8 @@ bool held_in_file(const struct held *h) { return h->file_end > 0; }
 /* Writes the packed findings of bytes[0, len) to out. */
 static void write_packed(const char *p, size_t len, struct diag_file *out)
 {
+	if (!len) /* and p may be NULL: a list that held nothing */
+		return;
 	const char *end = p + len;
 	while (p < end) {
 		struct diag d;
