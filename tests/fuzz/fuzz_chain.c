@@ -54,14 +54,22 @@ static int build(const struct shape *sh, unsigned n, unsigned char pick, struct 
 	const char *term = terms[pick % nterms];
 	int term_depth = strchr(term, ' ') || strchr(term, '(') ? 2 : 1;
 	if (sh->op) {
+		/* a term with the chain's own operator (a * 2 in a chain of *) lengthens the chain */
+		int merged = strstr(term, sh->op) != NULL, deepest = merged ? 1 : term_depth;
 		buf_adds(e, term);
 		for (unsigned i = 1; i < n; i++) {
+			const char *t = terms[(pick + i) % nterms];
+			int depth = strchr(t, ' ') || strchr(t, '(') ? 2 : 1;
 			buf_adds(e, sh->op);
-			buf_adds(e, terms[(pick + i) % nterms]);
+			buf_adds(e, t);
+			if (strstr(t, sh->op))
+				merged++;
+			else if (depth > deepest)
+				deepest = depth;
 		}
 		if (!sh->boolean)
 			buf_adds(e, " > 3");
-		return (int)(n ? n - 1 : 0) + term_depth + !sh->boolean;
+		return (int)(n ? n - 1 : 0) + merged + deepest + !sh->boolean;
 	}
 	for (unsigned i = 0; i < n; i++)
 		buf_adds(e, sh->open);

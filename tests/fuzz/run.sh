@@ -33,9 +33,11 @@ while IFS= read -r e; do
 	i=$((i + 1))
 	printf '%s' "$e" > $out/seeds-expr/$i
 done < tests/fuzz/expr-seeds.txt
-# chains and nestings: shape, length (two bytes, little-endian), term; then row values
+# chains and nestings: shape, length (two bytes, little-endian), term; then row values; the last
+# (193 products, 24 of them a * 2, which lengthen the chain) was once taken for 195 levels deep
 for seed in '\000\307\000\000' '\000\310\000\001' '\000\040\116\002' '\003\100\234\000' \
-	'\005\307\000\003' '\007\144\000\001' '\012\143\000\004' '\011\377\377\005'; do
+	'\005\307\000\003' '\007\144\000\001' '\012\143\000\004' '\011\377\377\005' \
+	'\001\301\000\176'; do
 	printf "$seed"'\001\002\003\011\020\030' > $out/seeds-chain/"$(printf '%s' "$seed" | tr -d '\\')"
 done
 for s in tests/streams/*.jsonl tests/golden/*/expected; do
