@@ -789,12 +789,7 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 static void add_key_part(struct buf *key, const char *s, size_t len)
 {
 	unsigned char prefix[10];
-	size_t n = 0, v = len;
-	do {
-		prefix[n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	buf_add(key, prefix, n);
+	buf_add(key, prefix, varint_put(prefix, len));
 	buf_add(key, s, len);
 }
 

@@ -557,10 +557,8 @@ static size_t packed_len(const unsigned char *p)
 		return 2;
 	if (*p == 0xF4)
 		return 9;
-	size_t n = 1;
-	while (p[n++] & 0x80)
-		;
-	return n;
+	uint64_t zigzag;
+	return 1 + varint_get(p + 1, &zigzag);
 }
 
 /* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
@@ -871,22 +869,19 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 		*p = (unsigned char)(int)d;
 		return 1;
 	}
-	if (d >= 0 && d < 409.6 && (double)llround(d * 10) / 10 == d) {
-		long long k = llround(d * 10);
-		p[0] = (unsigned char)(0xE0 | k >> 8), p[1] = (unsigned char)(k & 0xFF);
+	long long tenths = d >= 0 && d < 409.6 ? llround(d * 10) : -1;
+	if (tenths >= 0 && (double)tenths / 10 == d) {
+		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
 	}
 	for (int s = 0; s < 4; s++) {
-		if (!(fabs(d * scale[s]) < 9007199254740992.0) || (double)llround(d * scale[s]) / scale[s] != d)
+		if (!(fabs(d * scale[s]) < 9007199254740992.0))
 			continue;
 		long long k = llround(d * scale[s]);
-		uint64_t z = k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1, n = 1;
+		if ((double)k / scale[s] != d)
+			continue;
 		p[0] = (unsigned char)(0xF0 + s);
-		do {
-			p[n++] = (unsigned char)((z & 0x7F) | (z > 0x7F ? 0x80 : 0));
-			z >>= 7;
-		} while (z);
-		return n;
+		return 1 + varint_put(p + 1, k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
 	}
 	p[0] = 0xF4;
 	memcpy(p + 1, &d, sizeof d);

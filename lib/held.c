@@ -58,13 +58,15 @@ void held_free(struct held *h)
 	free(h);
 }
 
-/* Appends a string's length and bytes (or that there is none). */
+/* Appends a string's length and bytes with a NUL, so that it is read in place (or that there is none). */
 static void pack_text(struct buf *b, const char *s, size_t len)
 {
 	uint32_t n = s ? (uint32_t)len : NO_TEXT;
 	buf_add(b, &n, sizeof n);
-	if (s)
+	if (s) {
 		buf_add(b, s, len);
+		buf_add(b, "", 1);
+	}
 }
 
 /* Reads back a string packed by pack_text; returns where the next begins. */
@@ -76,14 +78,6 @@ static const char *unpack_text(const char *p, const char **s, size_t *len)
 	*s = n == NO_TEXT ? NULL : p;
 	*len = n == NO_TEXT ? 0 : n;
 	return n == NO_TEXT ? p : p + n + 1;
-}
-
-/* Appends a string's packed form with the NUL that lets it be read in place. */
-static void pack_string(struct buf *b, const char *s, size_t len)
-{
-	pack_text(b, s, len);
-	if (s)
-		buf_add(b, "", 1);
 }
 
 /*
@@ -118,11 +112,11 @@ void held_add(struct held *h, size_t list, const struct diag *d)
 	struct buf *b = &h->lists[list].packed;
 	size_t before = b->len;
 	buf_add(b, d, sizeof *d);
-	pack_string(b, d->message.text, strlen(d->message.text));
-	pack_string(b, d->message.args, d->message.args ? strlen(d->message.args) : 0);
-	pack_string(b, d->value, d->value_len);
-	pack_string(b, d->group, d->group ? strlen(d->group) : 0);
-	pack_string(b, d->county, d->county ? strlen(d->county) : 0);
+	pack_text(b, d->message.text, strlen(d->message.text));
+	pack_text(b, d->message.args, d->message.args ? strlen(d->message.args) : 0);
+	pack_text(b, d->value, d->value_len);
+	pack_text(b, d->group, d->group ? strlen(d->group) : 0);
+	pack_text(b, d->county, d->county ? strlen(d->county) : 0);
 	h->in_memory += b->len - before;
 	if (h->in_memory > HELD_MEMORY && !h->file_failed)
 		spill(h);

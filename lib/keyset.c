@@ -52,39 +52,16 @@ void keyset_free(struct keyset *ks)
 	ks->budget = budget;
 }
 
-/* Writes v as a varint (7 bits a byte); returns the bytes written. */
-static size_t put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-	do {
-		p[n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	return n;
-}
-
-static size_t get_varint(const unsigned char *p, uint64_t *v)
-{
-	size_t n = 0;
-	int shift = 0;
-	*v = 0;
-	do {
-		*v |= (uint64_t)(p[n] & 0x7F) << shift;
-		shift += 7;
-	} while (p[n++] & 0x80);
-	return n;
-}
-
 /* The stored record a slot points at: its key and value. */
 static const unsigned char *record(const struct keyset *ks, uint64_t slot, size_t *len, uint64_t *value)
 {
 	uint64_t ref = (slot & REF_MASK) - 1;
 	const unsigned char *p = ks->blocks[ref >> 32] + (ref & 0xFFFFFFFFu);
 	uint64_t l;
-	p += get_varint(p, &l);
+	p += varint_get(p, &l);
 	*len = (size_t)l;
 	if (value)
-		get_varint(p + l, value);
+		varint_get(p + l, value);
 	return p;
 }
 
@@ -272,10 +249,10 @@ static uint64_t store(struct keyset *ks, const void *key, size_t len, uint64_t v
 	}
 	unsigned char *p = ks->blocks[ks->nblocks - 1] + ks->used;
 	uint64_t ref = ((uint64_t)(ks->nblocks - 1) << 32) | ks->used;
-	size_t n = put_varint(p, len);
+	size_t n = varint_put(p, len);
 	memcpy(p + n, key, len);
 	n += len;
-	n += put_varint(p + n, value);
+	n += varint_put(p + n, value);
 	ks->used += n;
 	return ref + 1;
 }
@@ -376,8 +353,8 @@ static bool run_add(struct keyset *ks, uint64_t code, uint64_t value)
 		ks->run = xrealloc(ks->run, cap);
 		ks->run_cap = cap;
 	}
-	ks->run_bytes += put_varint(ks->run + ks->run_bytes, code - ks->run_code);
-	ks->run_bytes += put_varint(ks->run + ks->run_bytes, value - ks->run_value);
+	ks->run_bytes += varint_put(ks->run + ks->run_bytes, code - ks->run_code);
+	ks->run_bytes += varint_put(ks->run + ks->run_bytes, value - ks->run_value);
 	ks->run_code = code;
 	ks->run_value = value;
 	ks->run_count++;
@@ -393,7 +370,7 @@ static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2, at = ks->marks[mid].at;
 		uint64_t delta;
-		get_varint(ks->run + at, &delta);
+		varint_get(ks->run + at, &delta);
 		if (ks->marks[mid].code + delta <= code)
 			lo = mid + 1;
 		else
@@ -405,8 +382,8 @@ static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 	uint64_t c = m->code, v = m->value;
 	for (size_t at = m->at, i = 0; i < KEYSET_RUN_STEP && at < ks->run_bytes; i++) {
 		uint64_t dc, dv;
-		at += get_varint(ks->run + at, &dc);
-		at += get_varint(ks->run + at, &dv);
+		at += varint_get(ks->run + at, &dc);
+		at += varint_get(ks->run + at, &dv);
 		c += dc, v += dv;
 		if (c >= code) {
 			if (c == code && existing)

@@ -177,3 +177,25 @@ bool write_all(int fd, const char *p, size_t n)
 	}
 	return true;
 }
+
+size_t varint_put(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+	do {
+		p[n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+size_t varint_get(const unsigned char *p, uint64_t *v)
+{
+	size_t n = 0;
+	int shift = 0;
+	*v = 0;
+	do {
+		*v |= (uint64_t)(p[n] & 0x7F) << shift;
+		shift += 7;
+	} while (p[n++] & 0x80);
+	return n;
+}

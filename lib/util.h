@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,11 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
+
+/* Writes v as a varint, 7 bits a byte, low first, the high bit saying more follow; returns the bytes (at most 10). */
+size_t varint_put(unsigned char *p, uint64_t v);
+/* Reads a varint written by varint_put into *v; returns its bytes. */
+size_t varint_get(const unsigned char *p, uint64_t *v);
 
 /* Writes all n bytes to fd, again after an interruption; false on error (errno says which). */
 bool write_all(int fd, const char *p, size_t n);
