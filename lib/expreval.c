@@ -30,10 +30,16 @@ static inline struct value ev_lit(const struct expr *e, const struct node *x, co
 	return x->lit;
 }
 
+/* A cell of the row; null outside a row (a group's values are judged without one). */
+static inline struct value cell(const struct eval_ctx *ctx, int col)
+{
+	return ctx->row ? ctx->row[col] : null_value;
+}
+
 static inline struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	(void)e;
-	return ctx->row ? ctx->row[x->index] : null_value;
+	return cell(ctx, x->index);
 }
 
 /* Evaluates node n: a column or a literal inline, anything else through its evaluator. */
@@ -56,6 +62,9 @@ static int compare_text(const struct value *x, const struct value *y)
 		return c < 0 ? -1 : 1;
 	return x->len < y->len ? -1 : x->len > y->len;
 }
+
+/* Per comparison operator, the outcomes of compare() that make it true: bit 0 less, 1 equal, 2 greater. */
+static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
 
 /* Compares two non-null values: -2 when they cannot be compared. */
 static inline int compare(const struct value *x, const struct value *y)
@@ -280,16 +289,26 @@ static struct value text(const char *s)
 	return s ? (struct value){.type = V_STR, .str = s, .len = (uint32_t)strlen(s)} : null_value;
 }
 
-/* year(), month(), day() or days_in_month() of a date. */
-static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+/* year(), month(), day() or days_in_month() (fn) of a date. */
+static inline struct value date_part(int fn, struct value v)
 {
-	struct value v = eval(e, e->argv[x->args], ctx);
 	int y, m, d;
 	if (v.type != V_DATE)
 		return null_value;
 	civil_from_days(v.num, &y, &m, &d);
-	int fn = x->index;
 	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+}
+
+static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	return date_part(x->index, eval(e, e->argv[x->args], ctx));
+}
+
+/* A date part of a column, which a group's key often is (year(date)): the cell read directly. */
+static struct value ev_date_part_cell(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return date_part(x->index, cell(ctx, x->cell));
 }
 
 /* in_file(column): whether the file has the column, which no cell of it changes. */
@@ -624,14 +643,69 @@ struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
 	return null_value;
 }
 
+/*
+ * A column compared with a number, date or boolean literal: compare() on the
+ * cell itself, which a cell of another type (null among them) cannot pass.
+ */
+static inline struct value compare_cell(const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row || ctx->row[x->cell].type != x->against.type)
+		return null_value;
+	double v = ctx->row[x->cell].num, lit = x->against.num;
+	return boolean(holds[x->op] >> ((v > lit) - (v < lit) + 1) & 1);
+}
+
+/* "column != null", reading the cell itself. */
+static inline struct value cell_present(const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(ctx->row && ctx->row[x->cell].type != V_NULL);
+}
+
+/* "column == null", reading the cell itself. */
+static inline struct value cell_absent(const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(!ctx->row || ctx->row[x->cell].type == V_NULL);
+}
+
+static struct value ev_compare_cell(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return compare_cell(x, ctx);
+}
+
+static struct value ev_cell_present(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return cell_present(x, ctx);
+}
+
+static struct value ev_cell_absent(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return cell_absent(x, ctx);
+}
+
+/* Evaluates an operand of && or ||: a test of a column in place, without a call; anything else as eval() does. */
+static inline struct value operand(const struct expr *e, int n, const struct eval_ctx *ctx)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->fn == ev_compare_cell)
+		return compare_cell(x, ctx);
+	if (x->fn == ev_cell_present)
+		return cell_present(x, ctx);
+	if (x->fn == ev_cell_absent)
+		return cell_absent(x, ctx);
+	return eval(e, n, ctx);
+}
+
 /* Evaluates && and || in three-valued logic. */
 static struct value logic(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	bool is_and = x->op == OP_AND;
-	struct value l = eval(e, x->a, ctx);
+	struct value l = operand(e, x->a, ctx);
 	if (l.type == V_BOOL && (bool)l.num != is_and)
 		return l; /* false && …, true || … */
-	struct value r = eval(e, x->b, ctx);
+	struct value r = operand(e, x->b, ctx);
 	if (r.type == V_BOOL && (bool)r.num != is_and)
 		return r;
 	if (l.type != V_BOOL || r.type != V_BOOL)
@@ -668,6 +742,13 @@ static struct value ev_agg(const struct expr *e, const struct node *x, const str
 	return ctx->accs ? aggregate(x, ctx) : null_value;
 }
 
+/* An aggregate whose value agg_result() gives alone (count, mean, a percentile…): no other case to pass. */
+static struct value ev_agg_result(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return ctx->accs ? agg_result((enum agg_kind)x->param, x->lit.num, &ctx->accs[x->index]) : null_value;
+}
+
 static struct value ev_neg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value v = eval(e, x->a, ctx);
@@ -699,8 +780,6 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
 	if (l.type == V_NULL || r.type == V_NULL)
 		return null_value;
-	/* per operator, the outcomes of compare() that make it true: bit 0 less, 1 equal, 2 greater */
-	static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
 	int c = compare(&l, &r);
 	if (c == -2)
 		return null_value;
@@ -714,15 +793,45 @@ static struct value ev_not_null(const struct expr *e, const struct node *x, cons
 	return boolean(eval(e, e->argv[test->args], ctx).type != V_NULL);
 }
 
-evaluator expr_evaluator_of(const struct expr *e, const struct node *x)
+/* The evaluator of a node that reads a column itself (see expr_evaluator_of), its operands set; or NULL. */
+static evaluator cell_evaluator(const struct expr *e, struct node *x)
 {
+	const struct node *a = x->a >= 0 ? &e->nodes[x->a] : NULL;
+	const struct node *b = x->b >= 0 ? &e->nodes[x->b] : NULL;
+	if (x->op >= OP_EQ && x->op <= OP_GE && a->op == OP_COL && b->op == OP_LIT &&
+	    (b->lit.type == V_NUM || b->lit.type == V_DATE || b->lit.type == V_BOOL)) {
+		x->cell = a->index, x->against = b->lit;
+		return ev_compare_cell;
+	}
+	if (x->op == OP_NOT && a->op == OP_CALL && a->index == F_IS_NULL) {
+		const struct node *arg = &e->nodes[e->argv[a->args]];
+		x->cell = arg->index;
+		return arg->op == OP_COL ? ev_cell_present : NULL;
+	}
+	if (x->op != OP_CALL || x->nargs != 1 || e->nodes[e->argv[x->args]].op != OP_COL)
+		return NULL;
+	x->cell = e->nodes[e->argv[x->args]].index;
+	switch ((enum fn)x->index) {
+	case F_IS_NULL: return ev_cell_absent;
+	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part_cell;
+	default: return NULL;
+	}
+}
+
+evaluator expr_evaluator_of(const struct expr *e, struct node *x)
+{
+	evaluator of_cell = cell_evaluator(e, x);
+	if (of_cell)
+		return of_cell;
 	if (x->op == OP_NOT && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_IS_NULL)
 		return ev_not_null;
 	switch (x->op) {
 	case OP_LIT: return ev_lit;
 	case OP_COL: return ev_col;
 	case OP_KEY: return ev_key;
-	case OP_AGG: return ev_agg;
+	case OP_AGG:
+		return x->param == AGG_LONGEST_RUN || x->param == AGG_LONGEST_EQUAL_RUN || x->param == AGG_COUNT_DISTINCT
+			       ? ev_agg : ev_agg_result;
 	case OP_NEG: return ev_neg;
 	case OP_NOT: return ev_not;
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: return ev_arith;

@@ -56,6 +56,9 @@ struct node {
 	evaluator unremembered;   /* and its own evaluator */
 	int fixed;                /* a value of the group that is the same on each of its rows (expr_fixed), or -1 */
 	evaluator unfixed;        /* and its own evaluator */
+	int cell;                 /* an evaluator of one shape (a column against a literal, a column's null
+				     test, a date part of a column): the column it reads, set with it */
+	struct value against;     /* a column against a literal: that literal */
 };
 
 struct expr {
@@ -87,8 +90,13 @@ struct expr {
 #define MEMO_LETS 32
 #define MEMO_INPUTS 8
 
-/* The evaluator of a compiled node. */
-evaluator expr_evaluator_of(const struct expr *e, const struct node *x);
+/*
+ * The evaluator of a compiled node; for the shapes rules use most on each row
+ * (a column compared with a literal, a column tested for null, year() or
+ * month() of a column), one that reads the column itself, whose operands it
+ * copies into the node.
+ */
+evaluator expr_evaluator_of(const struct expr *e, struct node *x);
 
 /* The evaluator of a remembered let's root: its value again when its input cells are the same. */
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
