@@ -1382,6 +1382,40 @@ static void fix_group_values(struct expr *e, int n, struct expr_scope *scope)
 	fix_group_values(e, x->c, scope);
 }
 
+/* The most operands a chain of tests of columns is evaluated as one (expr_cell_tests). */
+#define MAX_TESTS 32
+
+/*
+ * Lists the operands of the chain of op (&& or ||) that node n heads, left to
+ * right, into tests; false if one is not a test of a column alone or there
+ * are too many.  A chain remembered or fixed as a whole keeps its own evaluator.
+ */
+static bool gather_tests(const struct expr *e, int n, enum op op, int *tests, int *ntests)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == op && x->memo < 0 && x->fixed < 0)
+		return gather_tests(e, x->a, op, tests, ntests) && gather_tests(e, x->b, op, tests, ntests);
+	if (!expr_tests_a_cell(x) || *ntests == MAX_TESTS)
+		return false;
+	tests[(*ntests)++] = n;
+	return true;
+}
+
+/* Evaluates each chain of && (or of ||) of tests of columns alone in one step, without a call per operand. */
+static void join_cell_tests(struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++) {
+		struct node *x = &e->nodes[i];
+		int tests[MAX_TESTS], ntests = 0;
+		if ((x->op != OP_AND && x->op != OP_OR) || x->memo >= 0 || x->fixed >= 0 ||
+		    !gather_tests(e, i, x->op, tests, &ntests))
+			continue;
+		x->tests = add_args(e, tests, ntests);
+		x->ntests = ntests;
+		x->fn = expr_cell_tests;
+	}
+}
+
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
 {
@@ -1412,6 +1446,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	remember_lets(e);
 	if (scope->per_row)
 		fix_group_values(e, e->root, scope);
+	join_cell_tests(e);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);

@@ -685,27 +685,46 @@ static struct value ev_cell_absent(const struct expr *e, const struct node *x, c
 	return cell_absent(x, ctx);
 }
 
-/* Evaluates an operand of && or ||: a test of a column in place, without a call; anything else as eval() does. */
-static inline struct value operand(const struct expr *e, int n, const struct eval_ctx *ctx)
+bool expr_tests_a_cell(const struct node *x)
 {
-	const struct node *x = &e->nodes[n];
+	return x->fn == ev_compare_cell || x->fn == ev_cell_present || x->fn == ev_cell_absent;
+}
+
+/* The value of a test of a column (see expr_tests_a_cell), in place. */
+static inline struct value cell_test(const struct node *x, const struct eval_ctx *ctx)
+{
 	if (x->fn == ev_compare_cell)
 		return compare_cell(x, ctx);
-	if (x->fn == ev_cell_present)
-		return cell_present(x, ctx);
-	if (x->fn == ev_cell_absent)
-		return cell_absent(x, ctx);
-	return eval(e, n, ctx);
+	return x->fn == ev_cell_present ? cell_present(x, ctx) : cell_absent(x, ctx);
+}
+
+/*
+ * && or || of tests of columns alone, its operands left to right: the first
+ * that settles it (false for &&, true for ||) is its value, else null if one
+ * was null, else true for && and false for ||: what logic() gives, nested,
+ * without a call for each operand.
+ */
+struct value expr_cell_tests(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	bool is_and = x->op == OP_AND, unknown = false;
+	for (int k = 0; k < x->ntests; k++) {
+		struct value v = cell_test(&e->nodes[e->argv[x->tests + k]], ctx);
+		if (v.type != V_BOOL)
+			unknown = true;
+		else if ((bool)v.num != is_and)
+			return v;
+	}
+	return unknown ? null_value : boolean(is_and);
 }
 
 /* Evaluates && and || in three-valued logic. */
 static struct value logic(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	bool is_and = x->op == OP_AND;
-	struct value l = operand(e, x->a, ctx);
+	struct value l = eval(e, x->a, ctx);
 	if (l.type == V_BOOL && (bool)l.num != is_and)
 		return l; /* false && …, true || … */
-	struct value r = operand(e, x->b, ctx);
+	struct value r = eval(e, x->b, ctx);
 	if (r.type == V_BOOL && (bool)r.num != is_and)
 		return r;
 	if (l.type != V_BOOL || r.type != V_BOOL)

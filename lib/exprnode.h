@@ -59,6 +59,7 @@ struct node {
 	int cell;                 /* an evaluator of one shape (a column against a literal, a column's null
 				     test, a date part of a column): the column it reads, set with it */
 	struct value against;     /* a column against a literal: that literal */
+	int tests, ntests;        /* && or || of tests of columns alone (expr_cell_tests): its operands, indexes into argv */
 };
 
 struct expr {
@@ -103,6 +104,12 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 
 /* The evaluator of a value of the group alone: worked out on a group's first row, the same on the rest. */
 struct value expr_fixed(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+/* True if a node tests one column alone: compares it with a literal, or tests it for null. */
+bool expr_tests_a_cell(const struct node *x);
+
+/* The evaluator of a chain of && (or of ||) whose operands all test a column alone, listed in tests. */
+struct value expr_cell_tests(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
 
 /* Forgets every remembered value: called when an expression goes, whose let another may reuse the address of. */
 void expr_forget(void);
