@@ -2,11 +2,13 @@
  * expr_test — the expression language: precedence and associativity, every
  * operator with null on either side, three-valued logic, every function
  * (aqi at and between breakpoints, water_class at each class limit, dates
- * across month and leap-year ends, targets), and load-time errors with
- * their positions.
+ * across month and leap-year ends, targets), load-time errors with their
+ * positions, and the evaluators of the common shapes (a column against a
+ * literal, chains of such tests) against the general ones, cell by cell.
  */
 #include "celltype.h"
 #include "expr.h"
+#include "exprnode.h"
 #include "ruleset.h"
 #include "test.h"
 
@@ -569,6 +571,121 @@ static void test_remembered_lets(void)
 	free(totals.slots);
 }
 
+/* Writes src with each {name} as name (special) or as coalesce(name), which no special evaluator reads as a column. */
+static void spell(const char *src, bool special, struct buf *out)
+{
+	buf_reset(out);
+	for (const char *p = src; *p; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		if (!end) {
+			buf_addc(out, *p);
+			continue;
+		}
+		buf_addf(out, special ? "%.*s" : "coalesce(%.*s)", (int)(end - p - 1), p + 1);
+		p = end;
+	}
+}
+
+/* True if two values are the same to the bit: type, text, number (0 and -0 apart). */
+static bool same_value(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == V_STR)
+		return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+	return a->type == V_NULL || memcmp(&a->num, &b->num, sizeof a->num) == 0;
+}
+
+/* True if some node of a has an evaluator that no node of b has: a was compiled to another form. */
+static bool evaluated_otherwise(const struct expr *a, const struct expr *b)
+{
+	for (int i = 0; i < a->nnodes; i++) {
+		bool shared = false;
+		for (int k = 0; k < b->nnodes && !shared; k++)
+			shared = a->nodes[i].fn == b->nodes[k].fn;
+		if (!shared)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Each shape with an evaluator of its own gives what the general evaluators
+ * give, on every combination of cells around its literals (null, numbers on
+ * and beside them, 0 and -0, dates, texts, booleans) and without a row.
+ */
+static void test_special_shapes(void)
+{
+	static const char *const shapes[] = {
+		"{n} == 5", "{n} != 5", "{n} < 5", "{n} <= 5", "{n} > 5", "{n} >= 5",
+		"{n} == 0", "{n} != 0", "{n} < 0", "{n} <= 0", "{n} > 0", "{n} >= 0",
+		"{n} > 4.999999", "{n} <= 1e300", "{n} == 1",
+		"{d} == date(\"2024-02-29\")", "{d} < date(\"2024-02-29\")", "{d} >= date(\"2024-02-29\")",
+		"{b} == true", "{b} != false",
+		"{n} != null", "{n} == null", "is_null({n})", "!is_null({d})", "{b} != null",
+		"year({d})", "month({d})", "day({d})", "days_in_month({d})",
+		"{n} > 1 && {n} <= 5", "{n} > 1 || {n} <= -1", "{n} == 5 && {m} == 5", "{n} == 5 || {m} == 5",
+		"{n} != null && {m} != null && {d} != null && {b} != null",
+		"{n} == null || {m} == null || {b} == true",
+		"{n} > 1 && {m} < 5 && {b} == false", "{n} < 0 || {m} >= 0 || {d} == null",
+		"({n} > 1 && {m} > 1) || {n} == null", "{n} >= 0 && ({m} == null || {m} > 4)",
+		"!({n} > 1 && {m} <= 5)", "{n} > 1 && {n} + 1 > 2",
+	};
+	static const double days_leap = 19782; /* 2024-02-29 */
+	const struct value cells[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
+		{.type = V_NUM, .num = 5.000001}, {.type = V_NUM, .num = 4}, {.type = V_NUM, .num = 6},
+		{.type = V_NUM, .num = 0}, {.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5},
+		{.type = V_NUM, .num = 1}, {.type = V_NUM, .num = 1e300}, {.type = V_DATE, .num = 5},
+		{.type = V_DATE, .num = days_leap}, {.type = V_DATE, .num = days_leap + 1}, {.type = V_DATE, .num = 0},
+		{.type = V_STR, .str = "5", .len = 1}, {.type = V_STR, .str = "", .len = 0},
+		{.type = V_BOOL, .num = 1}, {.type = V_BOOL, .num = 0},
+	};
+	const size_t ncells = sizeof cells / sizeof *cells;
+	struct buf src = {0};
+	char err[256];
+	int pos;
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		struct expr_scope scope = {.rs = rs};
+		spell(shapes[i], true, &src);
+		struct expr *special = expr_compile(src.data, &scope, err, sizeof err, &pos);
+		spell(shapes[i], false, &src);
+		struct expr *general = expr_compile(src.data, &scope, err, sizeof err, &pos);
+		if (!special || !general) {
+			CHECK(shapes[i], false, "does not compile: %s at %d", err, pos);
+			expr_free(special), expr_free(general);
+			continue;
+		}
+		char what[160];
+		snprintf(what, sizeof what, "%s has an evaluator of its own", shapes[i]);
+		CHECK(what, evaluated_otherwise(special, general), "it is evaluated as the general form");
+		struct eval_ctx ctx = {.rs = rs};
+		struct value a = expr_eval(special, &ctx), b = expr_eval(general, &ctx);
+		size_t rows = 1, differ = 0;
+		char first[200] = "";
+		if (!same_value(&a, &b))
+			differ++, snprintf(first, sizeof first, "without a row: type %d %g against type %d %g", a.type, a.num, b.type, b.num);
+		ctx.row = row;
+		set_row(NAN, NAN, "x", NULL, -1);
+		for (size_t kn = 0; kn < ncells; kn++)
+			for (size_t km = 0; km < ncells; km++)
+				for (size_t kd = 0; kd < ncells; kd += 3) {
+					row[N_] = cells[kn], row[M_] = cells[km], row[D_] = cells[kd], row[B_] = cells[(kn + km + kd) % ncells];
+					a = expr_eval(special, &ctx), b = expr_eval(general, &ctx);
+					rows++;
+					if (!same_value(&a, &b) && !differ++)
+						snprintf(first, sizeof first, "cells %zu %zu %zu: type %d %g against type %d %g",
+							 kn, km, kd, a.type, a.num, b.type, b.num);
+				}
+		snprintf(what, sizeof what, "%s as the general evaluators give it, on %zu rows", shapes[i], rows);
+		CHECK(what, differ == 0, "%zu rows differ, the first %s", differ, first);
+		expr_free(special);
+		expr_free(general);
+		free(scope.slots);
+	}
+	buf_free(&src);
+}
+
 int main(void)
 {
 	rs = ruleset_load("tests/rules/expr.json");
@@ -587,6 +704,7 @@ int main(void)
 	test_count_distinct();
 	test_natural_order();
 	test_remembered_lets();
+	test_special_shapes();
 	ruleset_free(rs);
 	return test_status();
 }
