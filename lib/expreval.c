@@ -794,15 +794,27 @@ static struct value ev_cond(const struct expr *e, const struct node *x, const st
 }
 
 /* Comparisons: null if either side is null or the two cannot be compared. */
-static struct value ev_compare(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+static inline struct value comparison(enum op op, struct value l, struct value r)
 {
-	struct value l = eval(e, x->a, ctx), r = eval(e, x->b, ctx);
 	if (l.type == V_NULL || r.type == V_NULL)
 		return null_value;
 	int c = compare(&l, &r);
 	if (c == -2)
 		return null_value;
-	return boolean(holds[x->op] >> (c + 1) & 1);
+	return boolean(holds[op] >> (c + 1) & 1);
+}
+
+static struct value ev_compare(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value l = eval(e, x->a, ctx);
+	return comparison(x->op, l, eval(e, x->b, ctx));
+}
+
+/* A column compared with what is not a literal (pm25 <= 5 * median(pm25)): the cell read directly. */
+static struct value ev_compare_cell_with(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value l = cell(ctx, x->cell);
+	return comparison(x->op, l, eval(e, x->b, ctx));
 }
 
 /* "x != null": not(is_null(x)) in one step. */
@@ -821,6 +833,10 @@ static evaluator cell_evaluator(const struct expr *e, struct node *x)
 	    (b->lit.type == V_NUM || b->lit.type == V_DATE || b->lit.type == V_BOOL)) {
 		x->cell = a->index, x->against = b->lit;
 		return ev_compare_cell;
+	}
+	if (x->op >= OP_EQ && x->op <= OP_GE && a->op == OP_COL) {
+		x->cell = a->index;
+		return ev_compare_cell_with;
 	}
 	if (x->op == OP_NOT && a->op == OP_CALL && a->index == F_IS_NULL) {
 		const struct node *arg = &e->nodes[e->argv[a->args]];

@@ -624,6 +624,7 @@ static void test_special_shapes(void)
 		"{b} == true", "{b} != false",
 		"{n} != null", "{n} == null", "is_null({n})", "!is_null({d})", "{b} != null",
 		"year({d})", "month({d})", "day({d})", "days_in_month({d})",
+		"{n} == {m}", "{n} < {m}", "{n} >= {m} + 1", "{d} <= {d} - 1", "{s} == \"5\"", "{s} < \"\"", "{s} >= {s}",
 		"{n} > 1 && {n} <= 5", "{n} > 1 || {n} <= -1", "{n} == 5 && {m} == 5", "{n} == 5 || {m} == 5",
 		"{n} != null && {m} != null && {d} != null && {b} != null",
 		"{n} == null || {m} == null || {b} == true",
@@ -638,7 +639,8 @@ static void test_special_shapes(void)
 		{.type = V_NUM, .num = 0}, {.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5},
 		{.type = V_NUM, .num = 1}, {.type = V_NUM, .num = 1e300}, {.type = V_DATE, .num = 5},
 		{.type = V_DATE, .num = days_leap}, {.type = V_DATE, .num = days_leap + 1}, {.type = V_DATE, .num = 0},
-		{.type = V_STR, .str = "5", .len = 1}, {.type = V_STR, .str = "", .len = 0},
+		{.type = V_STR, .str = "5", .len = 1}, {.type = V_STR, .str = "", .len = 0}, {.type = V_STR, .str = "50", .len = 2},
+		{.type = V_STR, .str = "4", .len = 1},
 		{.type = V_BOOL, .num = 1}, {.type = V_BOOL, .num = 0},
 	};
 	const size_t ncells = sizeof cells / sizeof *cells;
@@ -670,7 +672,8 @@ static void test_special_shapes(void)
 		for (size_t kn = 0; kn < ncells; kn++)
 			for (size_t km = 0; km < ncells; km++)
 				for (size_t kd = 0; kd < ncells; kd += 3) {
-					row[N_] = cells[kn], row[M_] = cells[km], row[D_] = cells[kd], row[B_] = cells[(kn + km + kd) % ncells];
+					row[N_] = cells[kn], row[M_] = cells[km], row[D_] = cells[kd];
+					row[B_] = cells[(kn + km + kd) % ncells], row[S_] = cells[(kn * 7 + km) % ncells];
 					a = expr_eval(special, &ctx), b = expr_eval(general, &ctx);
 					rows++;
 					if (!same_value(&a, &b) && !differ++)
