@@ -1056,36 +1056,42 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			a->n++;
 			continue;
 		}
-		struct value v = eval(s->expr, s->arg, row);
+		const struct node *arg = &s->expr->nodes[s->arg];
+		struct value held;
+		const struct value *v = &held;
+		if (arg->op == OP_COL && row->row)
+			v = &row->row[arg->index]; /* a column's cell, read where it is rather than copied */
+		else
+			held = eval(s->expr, s->arg, row);
 		switch (s->kind) {
 		case AGG_COUNT_IF:
-			a->hits += v.type == V_BOOL && v.num;
+			a->hits += v->type == V_BOOL && v->num;
 			break;
 		case AGG_RATIO:
-			if (v.type == V_BOOL)
-				a->n++, a->hits += v.num;
+			if (v->type == V_BOOL)
+				a->n++, a->hits += v->num;
 			break;
 		case AGG_SUM: case AGG_MEAN:
-			if (v.type == V_NUM)
-				a->n++, a->sum += v.num;
+			if (v->type == V_NUM)
+				a->n++, a->sum += v->num;
 			break;
 		case AGG_MIN: case AGG_MAX:
-			if (v.type != V_NUM && v.type != V_DATE)
+			if (v->type != V_NUM && v->type != V_DATE)
 				break;
-			if (!a->n || v.num < a->lo)
-				a->lo = v.num;
-			if (!a->n || v.num > a->hi)
-				a->hi = v.num;
-			a->date = v.type == V_DATE;
+			if (!a->n || v->num < a->lo)
+				a->lo = v->num;
+			if (!a->n || v->num > a->hi)
+				a->hi = v->num;
+			a->date = v->type == V_DATE;
 			a->n++;
 			break;
 		case AGG_PERCENTILE:
-			if (v.type == V_NUM)
-				keep_number(a, v.num);
+			if (v->type == V_NUM)
+				keep_number(a, v->num);
 			break;
 		case AGG_LONGEST_RUN:
 			/* hits: the current run; hi: the longest, which began at best_from */
-			if (v.type == V_BOOL && v.num) {
+			if (v->type == V_BOOL && v->num) {
 				if (!a->hits)
 					a->run_from = row->where;
 				if (++a->hits > a->hi)
@@ -1096,29 +1102,29 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			break;
 		case AGG_LONGEST_EQUAL_RUN:
 			/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
-			if (v.type != V_NUM)
+			if (v->type != V_NUM)
 				break;
-			if (!a->hits || v.num != a->lo)
-				a->hits = 0, a->lo = v.num, a->run_from = row->where;
+			if (!a->hits || v->num != a->lo)
+				a->hits = 0, a->lo = v->num, a->run_from = row->where;
 			if (++a->hits > a->hi)
 				a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
 			break;
 		case AGG_MAD:
-			if (v.type == V_NUM)
-				keep_number(a, v.num), a->hits = 0;
+			if (v->type == V_NUM)
+				keep_number(a, v->num), a->hits = 0;
 			break;
 		case AGG_COUNT_DISTINCT: {
 			const struct node *c = &s->expr->nodes[s->call];
 			struct value tuple[EXPR_DISTINCT_MAX];
 			for (int k = 0; k < c->nargs; k++)
-				tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : v;
+				tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
 			keep_tuple(a, tuple, (size_t)c->nargs);
 			break;
 		}
 		case AGG_MAX_CHANGE: {
 			struct value t = eval(s->expr, s->arg2, row);
-			if (v.type == V_NUM && t.type == V_NUM)
-				keep_number(a, t.num), keep_number(a, v.num);
+			if (v->type == V_NUM && t.type == V_NUM)
+				keep_number(a, t.num), keep_number(a, v->num);
 			break;
 		}
 		default:
