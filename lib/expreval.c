@@ -53,6 +53,16 @@ static inline struct value eval(const struct expr *e, int n, const struct eval_c
 	return x->fn(e, x, ctx);
 }
 
+/* Node n's value: a cell of the row where it lies, anything else evaluated into *held (cheaper than a copy of the cell). */
+static inline const struct value *value_at(const struct expr *e, int n, const struct eval_ctx *ctx, struct value *held)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL && ctx->row)
+		return &ctx->row[x->index];
+	*held = eval(e, n, ctx);
+	return held;
+}
+
 /* Compares two strings byte by byte, a prefix first: -1, 0 or 1. */
 static int compare_text(const struct value *x, const struct value *y)
 {
@@ -217,8 +227,9 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 {
 	int iaqi[AQI_ITEMS], best = -1;
 	for (int k = 0; k < AQI_ITEMS; k++) {
-		struct value c = eval(e, e->argv[x->args + k], ctx);
-		if (c.type != V_NUM || !aqi_individual((enum aqi_item)k, c.num, &iaqi[k]))
+		struct value held;
+		const struct value *c = value_at(e, e->argv[x->args + k], ctx, &held);
+		if (c->type != V_NUM || !aqi_individual((enum aqi_item)k, c->num, &iaqi[k]))
 			iaqi[k] = -1;
 		if (iaqi[k] > best)
 			best = iaqi[k];
@@ -1056,13 +1067,8 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			a->n++;
 			continue;
 		}
-		const struct node *arg = &s->expr->nodes[s->arg];
 		struct value held;
-		const struct value *v = &held;
-		if (arg->op == OP_COL && row->row)
-			v = &row->row[arg->index]; /* a column's cell, read where it is rather than copied */
-		else
-			held = eval(s->expr, s->arg, row);
+		const struct value *v = value_at(s->expr, s->arg, row, &held);
 		switch (s->kind) {
 		case AGG_COUNT_IF:
 			a->hits += v->type == V_BOOL && v->num;
