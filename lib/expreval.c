@@ -2,7 +2,10 @@
  * expreval.c — evaluating compiled expressions: operators with the null rule,
  * the row functions, and the aggregate accumulators.  Evaluation is a
  * recursive walk whose depth the parser bounds, through an evaluator function
- * picked for each node when it is compiled; it allocates nothing.
+ * picked for each node when it is compiled; it allocates nothing.  The shapes
+ * rules test most rows with (a column against a literal, a column's null
+ * test, a chain of && or || of those, year() of a column) have evaluators of
+ * their own that read the cells directly.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -849,19 +852,18 @@ static evaluator cell_evaluator(const struct expr *e, struct node *x)
 		x->cell = a->index;
 		return ev_compare_cell_with;
 	}
-	if (x->op == OP_NOT && a->op == OP_CALL && a->index == F_IS_NULL) {
-		const struct node *arg = &e->nodes[e->argv[a->args]];
-		x->cell = arg->index;
-		return arg->op == OP_COL ? ev_cell_present : NULL;
+	if (x->op == OP_NOT && a->op == OP_CALL && a->index == F_IS_NULL && e->nodes[e->argv[a->args]].op == OP_COL) {
+		x->cell = e->nodes[e->argv[a->args]].index;
+		return ev_cell_present;
 	}
 	if (x->op != OP_CALL || x->nargs != 1 || e->nodes[e->argv[x->args]].op != OP_COL)
 		return NULL;
-	x->cell = e->nodes[e->argv[x->args]].index;
-	switch ((enum fn)x->index) {
-	case F_IS_NULL: return ev_cell_absent;
-	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part_cell;
-	default: return NULL;
-	}
+	evaluator fn = x->index == F_IS_NULL ? ev_cell_absent
+		     : x->index == F_YEAR || x->index == F_MONTH || x->index == F_DAY || x->index == F_DAYS_IN_MONTH
+			     ? ev_date_part_cell : NULL;
+	if (fn)
+		x->cell = e->nodes[e->argv[x->args]].index;
+	return fn;
 }
 
 evaluator expr_evaluator_of(const struct expr *e, struct node *x)

@@ -56,8 +56,8 @@ struct node {
 	evaluator unremembered;   /* and its own evaluator */
 	int fixed;                /* a value of the group that is the same on each of its rows (expr_fixed), or -1 */
 	evaluator unfixed;        /* and its own evaluator */
-	int cell;                 /* an evaluator of one shape (a column against a literal, a column's null
-				     test, a date part of a column): the column it reads, set with it */
+	int cell;                 /* an evaluator of one shape (a column compared with something, a
+				     column's null test, a date part of a column): the column it reads */
 	struct value against;     /* a column against a literal: that literal */
 	int tests, ntests;        /* && or || of tests of columns alone (expr_cell_tests): its operands, indexes into argv */
 };
@@ -93,9 +93,9 @@ struct expr {
 
 /*
  * The evaluator of a compiled node; for the shapes rules use most on each row
- * (a column compared with a literal, a column tested for null, year() or
- * month() of a column), one that reads the column itself, whose operands it
- * copies into the node.
+ * (a column compared with a literal or anything else, a column tested for
+ * null, year() or month() of a column), one that reads the column itself,
+ * whose operands it copies into the node.
  */
 evaluator expr_evaluator_of(const struct expr *e, struct node *x);
 
