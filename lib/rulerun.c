@@ -64,6 +64,9 @@ enum table_mode {
 /* The most group keys whose orders a table watches (4! = 24 orders, each with texts bytewise and in natural order: a bit each). */
 #define WATCH_KEYS 4
 
+/* Of how many of a table's first keys the last string is remembered (group_table.recent). */
+#define RECENT_KEYS 4
+
 /* Where a group began: the file's row (line and row) of its first row. */
 struct place {
 	uint64_t line, row;
@@ -78,9 +81,10 @@ struct group_table {
 	unsigned char *types;    /* ngroups × ngroup: each key's type */
 	struct strmap strings;   /* a key string → its copy in texts, each kept once */
 	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
+	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
 	struct agg_acc *accs;    /* ngroups × nslots */
-	struct place *places;    /* views' and exports': where each group began (nplaces of them) */
-	size_t ngroups, cap, nplaces;
+	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
+	size_t ngroups, cap, nplaces, places_cap;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
 	uint64_t values;         /* of which: percentile values kept */
 	bool dropped;            /* over --max-memory: not judged in this file */
@@ -194,6 +198,7 @@ struct rules_state {
 						together, from sharers_at[t] to sharers_at[t + 1] */
 	size_t *sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
+	int **view_slot;                /* per view, per value: the slot it is when one alone (direct_slot), or -1 */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
 	uint64_t reread_from;           /* the first row whose aggregates the first reading did not run, or 0 */
@@ -201,6 +206,21 @@ struct rules_state {
 	struct buf key, msg, msg_en, rule, text, json;
 	struct msgbuf said;             /* the message of the finding being made */
 };
+
+/*
+ * The slot of a view's value k when the value is that one aggregate call and
+ * agg_result gives what evaluating it would (a run's or count_distinct's
+ * value needs the call itself), or -1: a view's row is made without the
+ * evaluator where it can be.
+ */
+static int direct_slot(const struct view *view, size_t k)
+{
+	int slot = expr_aggregate_slot(view->values[k]);
+	if (slot < 0)
+		return -1;
+	enum agg_kind kind = view->slots[slot].kind;
+	return kind == AGG_LONGEST_RUN || kind == AGG_LONGEST_EQUAL_RUN || kind == AGG_COUNT_DISTINCT ? -1 : slot;
+}
 
 /* True if two rules judged in order group and order rows by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -252,6 +272,12 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
 	st->view_row = xcalloc(width, sizeof *st->view_row);
+	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
+	for (size_t v = 0; v < rs->nviews; v++) {
+		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
+		for (size_t k = 0; k < rs->views[v].nvalues; k++)
+			st->view_slot[v][k] = direct_slot(&rs->views[v], k);
+	}
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -343,6 +369,9 @@ void rules_state_free(struct rules_state *st)
 	free(st->sharers);
 	free(st->sharers_at);
 	free(st->view_row);
+	for (size_t v = 0; v < rs->nviews; v++)
+		free(st->view_slot[v]);
+	free(st->view_slot);
 	free(st->groups);
 	free(st->scratch);
 	free(st->seen);
@@ -394,13 +423,21 @@ static bool group_has_keys(const struct group_table *g, size_t i, const struct v
 	return true;
 }
 
-/* The word a key value is kept as: its number's bits, or its string's one copy in the table. */
-static uint64_t key_word(struct group_table *g, const struct value *v)
+/*
+ * The word key k's value is kept as: its number's bits, or its string's one
+ * copy in the table, looked up only when it is not the one key k had last.
+ */
+static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
 {
 	uint64_t w;
 	if (v->type != V_STR) {
 		memcpy(&w, &v->num, sizeof w);
 		return w;
+	}
+	if (k < RECENT_KEYS && g->recent[k]) {
+		struct value last = kept_string(g->recent[k]);
+		if (last.len == v->len && (!v->len || memcmp(last.str, v->str, v->len) == 0))
+			return g->recent[k];
 	}
 	bool inserted;
 	uint64_t *copy = strmap_upsert(&g->strings, v->len ? v->str : "", v->len, &inserted);
@@ -411,6 +448,8 @@ static uint64_t key_word(struct group_table *g, const struct value *v)
 		memcpy(p + sizeof len, v->str, len);
 		*copy = (uint64_t)(uintptr_t)p;
 	}
+	if (k < RECENT_KEYS)
+		g->recent[k] = *copy;
 	return *copy;
 }
 
@@ -576,7 +615,8 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 		unsigned pick = order / f;
 		order %= f;
 		*perm++ = left[pick];
-		memmove(&left[pick], &left[pick + 1], k - pick - 1);
+		for (size_t j = pick; j + 1 < k; j++) /* at most WATCH_KEYS bytes: no call for memmove */
+			left[j] = left[j + 1];
 	}
 }
 
@@ -660,7 +700,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	keys = st->scratch;
 	uint64_t *words = st->scratch_words;
 	for (size_t k = 0; k < ngroup; k++)
-		words[k] = key_word(g, &keys[k]);
+		words[k] = key_word(g, k, &keys[k]);
 	size_t i = 0;
 	uint64_t tag = 0;
 	if (g->mode != GROUPS_STREAMED) {
@@ -950,8 +990,10 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	if (i < 0)
 		return;
 	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
-		if (t->nplaces % 64 == 0)
-			t->places = xrealloc(t->places, (t->nplaces + 64) * sizeof *t->places);
+		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
+			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
+			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
+		}
 		t->places[t->nplaces++] = (struct place){line, row};
 	}
 	if (gr->dates)
@@ -1442,8 +1484,11 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	struct diag_file *out = st->out;
 	group_keys(g, i, view->ngroup, row);
 	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
-	for (size_t k = 0; k < view->nvalues; k++)
-		row[view->ngroup + k] = expr_eval(view->values[k], &made);
+	for (size_t k = 0; k < view->nvalues; k++) {
+		int slot = st->view_slot[v][k];
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p, &made.accs[slot])
+						  : expr_eval(view->values[k], &made);
+	}
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 	struct place at = g->places[i];
 	for (size_t e = 0; e < rs->nexports; e++) {
@@ -1706,14 +1751,14 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
 		size_t slot = 0, value = 0;
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
+				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e};
 		for (size_t k = 0; k < nrules; k++) {
 			const struct written_rule *r = rules[k];
 			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
-			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
-					       .file_col = e->kept ? st->file_col : NULL, .history = history,
-					       .nhistory = back < lag ? back : lag, .where = e,
-					       .accs = accs && r->nslots ? &accs[slot] : NULL,
-					       .fixed = fixed && r->nfixed ? &fixed[value] : NULL};
+			ctx.nhistory = back < lag ? back : lag;
+			ctx.accs = accs && r->nslots ? &accs[slot] : NULL;
+			ctx.fixed = fixed && r->nfixed ? &fixed[value] : NULL;
 			visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
 			slot += r->nslots;
 			value += r->nfixed;
