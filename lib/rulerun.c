@@ -4,11 +4,12 @@
  * Row rules are judged as each record arrives.  Aggregates and views keep one
  * set of accumulators per group, found through a hash of the group's key
  * values, which are kept in 8 bytes each (a number's bits, or a string kept
- * once per table), so that a view with a group a row stays small; coverage
- * keeps the set of keys seen (per group when asked).  Once the file has been
- * read, each view's groups become the rows of what reads from it, then every
- * aggregate and coverage rule is judged, in the order the groups first
- * appeared.
+ * once per table), so that a view with a group a row stays small; tables
+ * that group the same rows by keys written alike work the keys out once a
+ * row for them all (shared_keys).  Coverage keeps the set of keys seen (per
+ * group when asked).  Once the file has been read, each view's groups become
+ * the rows of what reads from it, then every aggregate and coverage rule is
+ * judged, in the order the groups first appeared.
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
@@ -812,8 +813,9 @@ static bool same_key(const struct value *a, const struct value *b)
  * Puts shared keys' values on the current row of the rows they read into
  * keys, working them out on the first call for the row; false when one is
  * null.  Values that differ from the last worked out take a new stamp and a
- * copy.  Keys whose working out hit a pattern limit are worked out again by
- * the next table, so that each meets the limit as it would alone.
+ * copy.  Keys whose working out may have hit a pattern limit (ctx's
+ * trouble says one was hit) are worked out again by the next table, so that
+ * each meets the limit as it would alone.
  */
 static bool shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx,
 			  struct value *keys)
@@ -1335,7 +1337,7 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	struct eval_trouble trouble;
+	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
 	st->file_col = row->file_col;
 	st->out = out;
