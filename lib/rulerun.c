@@ -4,11 +4,12 @@
  * Row rules are judged as each record arrives.  Aggregates and views keep one
  * set of accumulators per group, found through a hash of the group's key
  * values, which are kept in 8 bytes each (a number's bits, or a string kept
- * once per table), so that a view with a group a row stays small; coverage
- * keeps the set of keys seen (per group when asked).  Once the file has been
- * read, each view's groups become the rows of what reads from it, then every
- * aggregate and coverage rule is judged, in the order the groups first
- * appeared.
+ * once per table), so that a view with a group a row stays small; tables
+ * that group the same rows by keys written alike work the keys out once a
+ * row for them all (shared_keys).  Coverage keeps the set of keys seen (per
+ * group when asked).  Once the file has been read, each view's groups become
+ * the rows of what reads from it, then every aggregate and coverage rule is
+ * judged, in the order the groups first appeared.
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
@@ -63,10 +64,31 @@ enum table_mode {
 
 /* The most group keys whose orders a table watches (4! = 24 orders, each with texts bytewise and in natural order: a bit each). */
 #define WATCH_KEYS 4
+#define WATCH_ORDERS 24
+
+/* Of how many of a table's first keys the last string is remembered (group_table.recent). */
+#define RECENT_KEYS 4
 
 /* Where a group began: the file's row (line and row) of its first row. */
 struct place {
 	uint64_t line, row;
+};
+
+/*
+ * Group keys that several tables list alike (the same source text, read from
+ * the same rows): their values are worked out once a row for them all, and
+ * a stamp tells the tables when they differ from the last row's, so that a
+ * table whose last group has them need not compare them again.
+ */
+struct shared_keys {
+	struct expr *const *group;
+	size_t ngroup;
+	int from;                /* the rows they read: -1 the file's, or a view's */
+	uint64_t at;             /* the row (rules_state.rows_in) they were worked out on, or 0 */
+	uint64_t stamp;          /* from 1, one more each time they came out other than the time before */
+	bool null;               /* a key came out null */
+	struct value *values;    /* ngroup; strings in text, so that the next row can be compared with them */
+	struct buf text;
 };
 
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
@@ -74,13 +96,16 @@ struct group_table {
 	uint64_t *index;         /* open addressing: a hash tag above the group's number + 1; 0 empty */
 	size_t nindex;
 	long last_group;         /* the previous row's group: sorted files repeat it */
+	struct shared_keys *shared; /* the keys it shares with tables grouped alike, or NULL */
+	uint64_t stamp;          /* with shared: its stamp when last_group was looked up, or 0 */
 	uint64_t *words;         /* ngroups × ngroup: a key's number bits, or its string (see kept_string) */
 	unsigned char *types;    /* ngroups × ngroup: each key's type */
 	struct strmap strings;   /* a key string → its copy in texts, each kept once */
 	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
+	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
 	struct agg_acc *accs;    /* ngroups × nslots */
-	struct place *places;    /* views' and exports': where each group began (nplaces of them) */
-	size_t ngroups, cap, nplaces;
+	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
+	size_t ngroups, cap, nplaces, places_cap;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
 	uint64_t values;         /* of which: percentile values kept */
 	bool dropped;            /* over --max-memory: not judged in this file */
@@ -91,6 +116,7 @@ struct group_table {
 	uint64_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each
 				    (order k: bit 2k with texts bytewise, 2k + 1 in natural order) */
 	uint64_t watched;        /* watched: the rows looked up so far */
+	unsigned char perms[WATCH_ORDERS][WATCH_KEYS]; /* watched or streamed: each order's keys, compared first first */
 	enum group_ends ends;    /* watched or streamed: what it groups for, */
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
@@ -188,12 +214,22 @@ struct rules_state {
 	size_t holding;                 /* the list findings go to instead of out while a group ended early is
 					   judged, or NOT_HOLDING */
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
+	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
+	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
+	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
+	size_t *file_ordered, nfile_ordered; /* aggregates of the file's rows judged in order */
+	size_t *file_aggregates, nfile_aggregates; /* the other aggregates of the file's rows */
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
 					   orders rows as it does, whose group table and rows it shares */
 	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
 						together, from sharers_at[t] to sharers_at[t + 1] */
 	size_t *sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
+	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
+	struct shared_keys *shared;     /* key lists more than one table groups by */
+	size_t nshared;
+	uint64_t *rows_in;              /* the file's rows, then each view's, run so far: from + 1 */
+	int **view_slot;                /* per view, per value: the slot it is when one alone (direct_slot), or -1 */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
 	uint64_t reread_from;           /* the first row whose aggregates the first reading did not run, or 0 */
@@ -201,6 +237,112 @@ struct rules_state {
 	struct buf key, msg, msg_en, rule, text, json;
 	struct msgbuf said;             /* the message of the finding being made */
 };
+
+static void ring_free(struct walk_ring *ring);
+
+/*
+ * The slot of a view's value k when the value is that one aggregate call and
+ * agg_result gives what evaluating it would (a run's or count_distinct's
+ * value needs the call itself), or -1: a view's row is made without the
+ * evaluator where it can be.
+ */
+static int direct_slot(const struct view *view, size_t k)
+{
+	int slot = expr_aggregate_slot(view->values[k]);
+	if (slot < 0)
+		return -1;
+	enum agg_kind kind = view->slots[slot].kind;
+	return kind == AGG_LONGEST_RUN || kind == AGG_LONGEST_EQUAL_RUN || kind == AGG_COUNT_DISTINCT ? -1 : slot;
+}
+
+/* Lists the rules a file's row goes to, by kind (rules_state.rules_now and on). */
+static void rule_lists(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	st->rules_now = xcalloc(rs->nrow_rules + 1, sizeof *st->rules_now);
+	st->row_tables = xcalloc(rs->nrow_rules + 1, sizeof *st->row_tables);
+	st->file_ordered = xcalloc(rs->naggregates + 1, sizeof *st->file_ordered);
+	st->file_aggregates = xcalloc(rs->naggregates + 1, sizeof *st->file_aggregates);
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		if (!rs->row_rules[i].order)
+			st->rules_now[st->nrules_now++] = i;
+		else if (st->ordered_table[i] == i)
+			st->row_tables[st->nrow_tables++] = i;
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		if (rs->aggregates[a].from >= 0)
+			continue;
+		if (rs->aggregates[a].order)
+			st->file_ordered[st->nfile_ordered++] = a;
+		else
+			st->file_aggregates[st->nfile_aggregates++] = a;
+	}
+}
+
+/* A table that groups rows, for share_keys: its keys and the rows it reads. */
+struct keyed_table {
+	struct group_table *table;
+	struct expr *const *group;
+	size_t ngroup;
+	int from;
+};
+
+/* True if two tables group the same rows by keys written alike. */
+static bool same_keys(const struct keyed_table *a, const struct keyed_table *b)
+{
+	if (a->from != b->from || a->ngroup != b->ngroup)
+		return false;
+	for (size_t k = 0; k < a->ngroup; k++)
+		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Gives the tables that group the same rows by keys written alike one
+ * shared_keys (group_table.shared), worked out once a row for them all.
+ */
+static void share_keys(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	struct keyed_table *t = xcalloc(rs->nrow_rules + rs->naggregates + rs->nviews + rs->nexports + 1, sizeof *t);
+	size_t n = 0;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order && st->ordered_table[i] == i) /* a row rule's rows are the file's */
+			t[n++] = (struct keyed_table){&st->ordered_rules[i].groups, r->group, r->ngroup, -1};
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		t[n++] = (struct keyed_table){&st->groups[a], r->group, r->ngroup, r->from};
+	}
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		t[n++] = (struct keyed_table){&st->view_groups[v], view->group, view->ngroup, view->from};
+	}
+	for (size_t e = 0; e < rs->nexports; e++) {
+		const struct view *x = &rs->exports[e];
+		t[n++] = (struct keyed_table){&st->export_groups[e], x->group, x->ngroup, x->from};
+	}
+	st->shared = xcalloc(n + 1, sizeof *st->shared);
+	for (size_t i = 0; i < n; i++) {
+		struct shared_keys *ks = NULL;
+		for (size_t j = i + 1; j < n && t[i].ngroup && !t[i].table->shared; j++) {
+			if (t[j].table->shared || !same_keys(&t[i], &t[j]))
+				continue;
+			if (!ks) {
+				ks = &st->shared[st->nshared++];
+				*ks = (struct shared_keys){.group = t[i].group, .ngroup = t[i].ngroup, .from = t[i].from,
+							   .values = xcalloc(t[i].ngroup, sizeof *ks->values)};
+			}
+			t[j].table->shared = ks;
+		}
+		if (ks)
+			t[i].table->shared = ks;
+	}
+	free(t);
+	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
+}
 
 /* True if two rules judged in order group and order rows by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -252,6 +394,14 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
 	st->view_row = xcalloc(width, sizeof *st->view_row);
+	rule_lists(st);
+	share_keys(st);
+	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
+	for (size_t v = 0; v < rs->nviews; v++) {
+		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
+		for (size_t k = 0; k < rs->views[v].nvalues; k++)
+			st->view_slot[v][k] = direct_slot(&rs->views[v], k);
+	}
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -339,10 +489,19 @@ void rules_state_free(struct rules_state *st)
 	}
 	held_free(st->held);
 	free(st->ordered_group);
+	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates);
 	free(st->ordered_table);
 	free(st->sharers);
 	free(st->sharers_at);
 	free(st->view_row);
+	ring_free(st->ring);
+	for (size_t i = 0; i < st->nshared; i++)
+		free(st->shared[i].values), buf_free(&st->shared[i].text);
+	free(st->shared);
+	free(st->rows_in);
+	for (size_t v = 0; v < rs->nviews; v++)
+		free(st->view_slot[v]);
+	free(st->view_slot);
 	free(st->groups);
 	free(st->scratch);
 	free(st->seen);
@@ -394,13 +553,21 @@ static bool group_has_keys(const struct group_table *g, size_t i, const struct v
 	return true;
 }
 
-/* The word a key value is kept as: its number's bits, or its string's one copy in the table. */
-static uint64_t key_word(struct group_table *g, const struct value *v)
+/*
+ * The word key k's value is kept as: its number's bits, or its string's one
+ * copy in the table, looked up only when it is not the one key k had last.
+ */
+static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
 {
 	uint64_t w;
 	if (v->type != V_STR) {
 		memcpy(&w, &v->num, sizeof w);
 		return w;
+	}
+	if (k < RECENT_KEYS && g->recent[k]) {
+		struct value last = kept_string(g->recent[k]);
+		if (last.len == v->len && (!v->len || memcmp(last.str, v->str, v->len) == 0))
+			return g->recent[k];
 	}
 	bool inserted;
 	uint64_t *copy = strmap_upsert(&g->strings, v->len ? v->str : "", v->len, &inserted);
@@ -411,6 +578,8 @@ static uint64_t key_word(struct group_table *g, const struct value *v)
 		memcpy(p + sizeof len, v->str, len);
 		*copy = (uint64_t)(uintptr_t)p;
 	}
+	if (k < RECENT_KEYS)
+		g->recent[k] = *copy;
 	return *copy;
 }
 
@@ -594,11 +763,10 @@ static bool keeps_order(struct group_table *t, const struct value *prev, const s
 		bytewise[k] = value_order(&keys[k], &prev[k]);
 		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev[k]) : bytewise[k];
 	}
-	unsigned char perm[WATCH_KEYS];
 	for (unsigned bit = 0; t->orders >> bit; bit++) {
 		if (!(t->orders & 1ull << bit))
 			continue;
-		key_order(bit / 2, n, perm);
+		const unsigned char *perm = t->perms[bit / 2];
 		const int *compared = bit % 2 ? natural : bytewise;
 		int c = 0;
 		for (size_t k = 0; k < n && !c; k++)
@@ -631,6 +799,69 @@ static void follow_order(struct rules_state *st, struct group_table *t, size_t n
 	memcpy(scratch_keys(st, ngroup), keys, ngroup * sizeof *keys);
 }
 
+/* True if two key values are the same, as group_has_keys compares them (a number by its bits). */
+static bool same_key(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == V_STR)
+		return a->len == b->len && (!a->len || memcmp(a->str, b->str, a->len) == 0);
+	return memcmp(&a->num, &b->num, sizeof a->num) == 0;
+}
+
+/*
+ * Puts shared keys' values on the current row of the rows they read into
+ * keys, working them out on the first call for the row; false when one is
+ * null.  Values that differ from the last worked out take a new stamp and a
+ * copy.  Keys whose working out may have hit a pattern limit (ctx's
+ * trouble says one was hit) are worked out again by the next table, so that
+ * each meets the limit as it would alone.
+ */
+static bool shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx,
+			  struct value *keys)
+{
+	uint64_t row = st->rows_in[ks->from + 1];
+	if (ks->at == row) {
+		memcpy(keys, ks->values, ks->ngroup * sizeof *keys);
+		return !ks->null;
+	}
+	bool null = false, same = ks->stamp != 0;
+	for (size_t k = 0; k < ks->ngroup && !null; k++) {
+		keys[k] = expr_eval(ks->group[k], ctx);
+		null = keys[k].type == V_NULL;
+		same = same && !ks->null && same_key(&keys[k], &ks->values[k]);
+	}
+	ks->at = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
+	if (same && !null)
+		return true;
+	if (null && ks->null)
+		return false;
+	ks->stamp++;
+	ks->null = null;
+	if (null)
+		return false;
+	buf_reset(&ks->text);
+	for (size_t k = 0; k < ks->ngroup; k++)
+		if (keys[k].type == V_STR && keys[k].len)
+			buf_add(&ks->text, keys[k].str, keys[k].len);
+	size_t at = 0;
+	for (size_t k = 0; k < ks->ngroup; k++) {
+		ks->values[k] = keys[k];
+		if (keys[k].type == V_STR && keys[k].len) {
+			ks->values[k].str = ks->text.data + at;
+			at += keys[k].len;
+		}
+	}
+	return true;
+}
+
+/* Makes group the table's last group, looked up with its shared keys' stamp. */
+static long looked_up(struct group_table *g, long group)
+{
+	g->stamp = g->shared ? g->shared->stamp : 0;
+	return g->last_group = group;
+}
+
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with nslots accumulators; returns its number, or -1 for a null key.
@@ -646,13 +877,22 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		end_groups(st, g, true);
 	}
 	struct value *keys = scratch_keys(st, ngroup);
-	for (size_t k = 0; k < ngroup; k++) {
-		keys[k] = expr_eval(group[k], ctx);
-		if (keys[k].type == V_NULL)
+	if (g->shared) {
+		if (!shared_values(st, g->shared, ctx, keys))
 			return -1;
+		if (g->ngroups && g->stamp == g->shared->stamp) /* the keys of its last lookup */
+			return g->last_group;
+	} else {
+		for (size_t k = 0; k < ngroup; k++) {
+			keys[k] = expr_eval(group[k], ctx);
+			if (keys[k].type == V_NULL)
+				return -1;
+		}
 	}
-	if (g->ngroups && group_has_keys(g, (size_t)g->last_group, keys, ngroup))
-		return g->last_group;
+	/* (shared keys one stamp on from its last lookup's are other keys: they took it by differing) */
+	bool other = g->shared && g->stamp + 1 == g->shared->stamp;
+	if (g->ngroups && !other && group_has_keys(g, (size_t)g->last_group, keys, ngroup))
+		return looked_up(g, g->last_group);
 	if (g->mode != GROUPS_KEPT && g->ngroups)
 		follow_order(st, g, ngroup);
 	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
@@ -660,7 +900,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	keys = st->scratch;
 	uint64_t *words = st->scratch_words;
 	for (size_t k = 0; k < ngroup; k++)
-		words[k] = key_word(g, &keys[k]);
+		words[k] = key_word(g, k, &keys[k]);
 	size_t i = 0;
 	uint64_t tag = 0;
 	if (g->mode != GROUPS_STREAMED) {
@@ -671,7 +911,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
 			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
 			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
-				return g->last_group = (long)at;
+				return looked_up(g, (long)at);
 		}
 	}
 	if (g->ngroups >= 0xFFFFFFFEu)
@@ -689,7 +929,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	memset(&g->accs[g->ngroups * nslots], 0, nslots * sizeof *g->accs);
 	if (g->mode != GROUPS_STREAMED)
 		g->index[i] = tag | (g->ngroups + 1);
-	g->last_group = (long)g->ngroups;
+	looked_up(g, (long)g->ngroups);
 	return (long)g->ngroups++;
 }
 
@@ -807,8 +1047,6 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	const struct ruleset *rs = st->rs;
 	const struct written_rule *r = &rs->row_rules[i];
 	size_t first = SIZE_MAX;
-	buf_reset(&st->text);
-	buf_reset(&st->msg_en);
 	for (size_t k = 0; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
@@ -818,8 +1056,10 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 				report_absent_input(st, i, c, out);
 			return false;
 		}
-		if (first == SIZE_MAX) {
+		if (first == SIZE_MAX) { /* the names go into text and msg_en, made empty only now: most rows have all */
 			first = c;
+			buf_reset(&st->text);
+			buf_reset(&st->msg_en);
 		} else {
 			buf_adds(&st->text, "、");
 			buf_adds(&st->msg_en, "', '");
@@ -950,8 +1190,10 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	if (i < 0)
 		return;
 	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
-		if (t->nplaces % 64 == 0)
-			t->places = xrealloc(t->places, (t->nplaces + 64) * sizeof *t->places);
+		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
+			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
+			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
+		}
 		t->places[t->nplaces++] = (struct place){line, row};
 	}
 	if (gr->dates)
@@ -1058,33 +1300,34 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	st->this_row = NULL;
 	long *group = st->ordered_group, *aggregate_group = group + rs->nrow_rules;
 	/* first every group of the row, which may end the groups before */
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
+	for (size_t t = 0; t < st->nrow_tables; t++) {
+		size_t i = st->row_tables[t];
 		const struct written_rule *r = &rs->row_rules[i];
-		if (r->order && st->ordered_table[i] == i)
-			group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
+		group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
 	}
-	for (size_t a = 0; a < rs->naggregates; a++) {
+	for (size_t f = 0; f < st->nfile_ordered; f++) {
+		size_t a = st->file_ordered[f];
 		const struct written_rule *r = &rs->aggregates[a];
 		aggregate_group[a] = -1;
-		if (r->order && r->from < 0 && !st->groups[a].dropped)
+		if (!st->groups[a].dropped)
 			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
 	}
-	bool none_kept = true;
-	for (size_t i = 0; i < rs->nrow_rules && none_kept; i++)
-		none_kept = !st->ordered_rules[i].n;
-	for (size_t a = 0; a < rs->naggregates && none_kept; a++)
-		none_kept = !st->ordered_aggregates[a].n || rs->aggregates[a].from >= 0;
+	bool none_kept = true; /* (only these rules keep rows) */
+	for (size_t t = 0; t < st->nrow_tables && none_kept; t++)
+		none_kept = !st->ordered_rules[st->row_tables[t]].n;
+	for (size_t f = 0; f < st->nfile_ordered && none_kept; f++)
+		none_kept = !st->ordered_aggregates[st->file_ordered[f]].n;
 	if (none_kept) /* every group that kept rows has ended: their memory serves the next */
 		arena_free(&st->kept);
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		const struct written_rule *r = &rs->row_rules[i];
-		if (r->order && st->ordered_table[i] == i)
-			add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(r->order, ctx), keep_row(st, row), NULL);
+	for (size_t t = 0; t < st->nrow_tables; t++) {
+		size_t i = st->row_tables[t];
+		add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(rs->row_rules[i].order, ctx), keep_row(st, row),
+			    NULL);
 	}
-	for (size_t a = 0; a < rs->naggregates; a++) {
-		const struct written_rule *r = &rs->aggregates[a];
-		if (r->order && r->from < 0 && !st->groups[a].dropped)
-			add_ordered(st, &st->ordered_aggregates[a], aggregate_group[a], expr_eval(r->order, ctx),
+	for (size_t f = 0; f < st->nfile_ordered; f++) {
+		size_t a = st->file_ordered[f];
+		if (!st->groups[a].dropped)
+			add_ordered(st, &st->ordered_aggregates[a], aggregate_group[a], expr_eval(rs->aggregates[a].order, ctx),
 				    keep_row(st, row), NULL);
 	}
 	if (st->budget && st->budget->limit)
@@ -1094,16 +1337,16 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	struct eval_trouble trouble;
+	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
 	st->file_col = row->file_col;
 	st->out = out;
+	st->rows_in[0]++;
 	if (!st->reread)
 		keep_for_ordered(st, row, &ctx, out);
-	for (size_t i = 0; i < rs->nrow_rules && !st->rereading; i++) {
+	for (size_t n = 0; n < st->nrules_now && !st->rereading; n++) {
+		size_t i = st->rules_now[n];
 		const struct written_rule *r = &rs->row_rules[i];
-		if (r->order)
-			continue;
 		if (r->when) {
 			struct value w = judge(st, r, r->when, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
@@ -1122,9 +1365,10 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	/* on the second reading, the first told what troubled this row's aggregates */
 	bool told = st->rereading && (!st->reread_from || row->row < st->reread_from);
-	for (size_t a = 0; a < rs->naggregates; a++) {
+	for (size_t f = 0; f < st->nfile_aggregates; f++) {
+		size_t a = st->file_aggregates[f];
 		const struct written_rule *r = &rs->aggregates[a];
-		if (r->from >= 0 || r->order || st->groups[a].dropped)
+		if (st->groups[a].dropped)
 			continue;
 		if (r->when) {
 			struct value w = told ? expr_eval(r->when, &ctx) : judge(st, r, r->when, row, &ctx, out);
@@ -1165,6 +1409,8 @@ static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, si
 {
 	t->mode = GROUPS_WATCHED;
 	t->orders = (1ull << 2 * key_orders(ngroup)) - 1;
+	for (unsigned order = 0; order < key_orders(ngroup); order++) /* worked out once, not on every group */
+		key_order(order, ngroup, t->perms[order]);
 	t->ends = ends;
 	t->owner = owner;
 }
@@ -1440,10 +1686,14 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	const struct ruleset *rs = st->rs;
 	const struct view *view = &rs->views[v];
 	struct diag_file *out = st->out;
+	st->rows_in[v + 1]++;
 	group_keys(g, i, view->ngroup, row);
 	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
-	for (size_t k = 0; k < view->nvalues; k++)
-		row[view->ngroup + k] = expr_eval(view->values[k], &made);
+	for (size_t k = 0; k < view->nvalues; k++) {
+		int slot = st->view_slot[v][k];
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p, &made.accs[slot])
+						  : expr_eval(view->values[k], &made);
+	}
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 	struct place at = g->places[i];
 	for (size_t e = 0; e < rs->nexports; e++) {
@@ -1651,28 +1901,39 @@ static void feed_window(struct rules_state *st, const struct written_rule *r, co
 struct walk_ring {
 	struct spread_row *rows;
 	const struct value **history;
-	size_t n;
+	size_t n, cap;
 };
 
-/* Room for the last n rows of a walk, zeroed once (spread writes the same columns of every row). */
-static struct walk_ring ring_new(const struct ruleset *rs, size_t n)
+/*
+ * The state's room for the last n rows of a walk, kept from walk to walk and
+ * grown as one needs: its rows are zeroed once, as spread writes the same
+ * columns of every row.  (A walk never starts another.)
+ */
+static struct walk_ring *ring_ready(struct rules_state *st, size_t n)
 {
-	size_t width = rs->ncols + 1;
-	struct walk_ring ring = {xcalloc(n, sizeof *ring.rows), xcalloc(n, sizeof *ring.history), n};
-	for (size_t i = 0; i < n; i++) {
-		ring.rows[i].values = xcalloc(width, sizeof *ring.rows[i].values);
-		ring.rows[i].text = xcalloc(width, sizeof *ring.rows[i].text);
-		ring.rows[i].textlen = xcalloc(width, sizeof *ring.rows[i].textlen);
+	struct walk_ring *ring = st->ring ? st->ring : (st->ring = xcalloc(1, sizeof *st->ring));
+	if (n > ring->cap) {
+		size_t width = st->rs->ncols + 1;
+		ring->rows = xrealloc(ring->rows, n * sizeof *ring->rows);
+		ring->history = xrealloc(ring->history, n * sizeof *ring->history);
+		for (size_t i = ring->cap; i < n; i++) {
+			ring->rows[i].values = xcalloc(width, sizeof *ring->rows[i].values);
+			ring->rows[i].text = xcalloc(width, sizeof *ring->rows[i].text);
+			ring->rows[i].textlen = xcalloc(width, sizeof *ring->rows[i].textlen);
+		}
+		ring->cap = n;
 	}
+	ring->n = n;
 	return ring;
 }
 
 static void ring_free(struct walk_ring *ring)
 {
-	for (size_t i = 0; i < ring->n; i++)
+	for (size_t i = 0; ring && i < ring->cap; i++)
 		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
-	free(ring->rows);
-	free(ring->history);
+	if (ring)
+		free(ring->rows), free(ring->history);
+	free(ring);
 }
 
 /*
@@ -1706,14 +1967,14 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
 		size_t slot = 0, value = 0;
+		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
+				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e};
 		for (size_t k = 0; k < nrules; k++) {
 			const struct written_rule *r = rules[k];
 			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
-			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
-					       .file_col = e->kept ? st->file_col : NULL, .history = history,
-					       .nhistory = back < lag ? back : lag, .where = e,
-					       .accs = accs && r->nslots ? &accs[slot] : NULL,
-					       .fixed = fixed && r->nfixed ? &fixed[value] : NULL};
+			ctx.nhistory = back < lag ? back : lag;
+			ctx.accs = accs && r->nslots ? &accs[slot] : NULL;
+			ctx.fixed = fixed && r->nfixed ? &fixed[value] : NULL;
 			visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
 			slot += r->nslots;
 			value += r->nfixed;
@@ -1743,7 +2004,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
-	struct walk_ring ring = ring_new(st->rs, lag + 1);
+	struct walk_ring *ring = ring_ready(st, lag + 1);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
@@ -1754,10 +2015,10 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, rules, nrules, o, first, i, accs, NULL, &ring, feed_window, NULL);
+			walk_group(st, rules, nrules, o, first, i, accs, NULL, ring, feed_window, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		walk_group(st, rules, nrules, o, first, i, accs, fixed, &ring, visit, arg);
+		walk_group(st, rules, nrules, o, first, i, accs, fixed, ring, visit, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);
@@ -1768,7 +2029,6 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	free(accs);
 	free(fixed);
-	ring_free(&ring);
 	return first;
 }
 
