@@ -514,8 +514,9 @@ struct platform_worker *platform_worker_start(int slot, char *const *restart_arg
 				   .hStdError = err};
 		PROCESS_INFORMATION pi;
 		SetEnvironmentVariableW(L"QY_WORKER", env);
-		/* a console of this process is the workers' too; without one, none is made for them */
-		ok = CreateProcessW(NULL, command, NULL, NULL, TRUE, GetConsoleWindow() ? 0 : CREATE_NO_WINDOW, NULL,
+		/* a console of this process is the workers' too; without one, they have none (no
+		   console host started for each) */
+		ok = CreateProcessW(NULL, command, NULL, NULL, TRUE, GetConsoleWindow() ? 0 : DETACHED_PROCESS, NULL,
 				    NULL, &si, &pi);
 		DWORD error = GetLastError();
 		SetEnvironmentVariableW(L"QY_WORKER", NULL);
@@ -644,12 +645,15 @@ void platform_worker_forget(struct platform_worker *w)
 	free(w);
 }
 
-/* In a worker: ends it when its parent has ended. */
+static HANDLE watcher, watch_ended; /* in a worker: the thread that watches its parent, and what stops it */
+
+/* In a worker: ends it when its parent has ended, unless told to stop watching first. */
 static DWORD WINAPI watch_parent(void *unused)
 {
 	(void)unused;
-	WaitForSingleObject(parent_process, INFINITE);
-	TerminateProcess(GetCurrentProcess(), EXIT_TROUBLE);
+	HANDLE either[] = {parent_process, watch_ended};
+	if (WaitForMultipleObjects(2, either, FALSE, INFINITE) == WAIT_OBJECT_0)
+		TerminateProcess(GetCurrentProcess(), EXIT_TROUBLE);
 	return 0;
 }
 
@@ -657,9 +661,22 @@ static DWORD WINAPI watch_parent(void *unused)
 void platform_worker_bind(void)
 {
 	SetErrorMode(GetErrorMode() | SEM_NOGPFAULTERRORBOX);
-	HANDLE t = parent_process ? CreateThread(NULL, 64 << 10, watch_parent, NULL, 0, NULL) : NULL;
-	if (t)
-		CloseHandle(t);
+	watch_ended = parent_process ? CreateEventW(NULL, TRUE, FALSE, NULL) : NULL;
+	watcher = watch_ended ? CreateThread(NULL, 64 << 10, watch_parent, NULL, 0, NULL) : NULL;
+}
+
+/* Stops the watching thread and waits for it, so that no thread is left waiting when the worker exits. */
+void platform_worker_unbind(void)
+{
+	if (watcher) {
+		SetEvent(watch_ended);
+		WaitForSingleObject(watcher, INFINITE);
+		CloseHandle(watcher);
+		watcher = NULL;
+	}
+	if (watch_ended)
+		CloseHandle(watch_ended);
+	watch_ended = NULL;
 }
 
 bool platform_parent_alive(void)
@@ -897,6 +914,8 @@ void platform_worker_bind(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
 }
+
+void platform_worker_unbind(void) {}
 
 /* A parent that is gone (before PR_SET_PDEATHSIG, or where there is none) has left the worker to init. */
 bool platform_parent_alive(void) { return getppid() == parent_pid; }

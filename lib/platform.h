@@ -157,6 +157,9 @@ void platform_worker_forget(struct platform_worker *w);
 void platform_worker_bind(void);
 bool platform_parent_alive(void);
 
+/* In a worker about to exit: undoes platform_worker_bind (on Windows, ends its thread first). */
+void platform_worker_unbind(void);
+
 /*
  * Whether this process is a worker started as a new program (Windows): then
  * sets its slot, the write end of its pipe and the shared block of bytes.  A

@@ -134,6 +134,7 @@ static void __attribute__((noreturn)) work(struct run *r, int slot, int fd)
 	free_run(r);
 	if (r->job->cleanup)
 		r->job->cleanup(r->job->ctx);
+	platform_worker_unbind();
 	_exit(EXIT_PASS);
 }
 
