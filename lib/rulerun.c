@@ -1287,6 +1287,20 @@ static int by_group_and_order(const void *pa, const void *pb)
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/*
+ * True if entry b, added after a, comes after it by by_group_and_order: its
+ * place is later, so a tie keeps them in order; numbers and dates of one type
+ * are compared here, as rows mostly come in order.
+ */
+static bool comes_after(const struct ordered_entry *a, const struct ordered_entry *b)
+{
+	if (a->group != b->group)
+		return a->group < b->group;
+	if (a->order.type == b->order.type && a->order.type != V_STR)
+		return !(a->order.num > b->order.num);
+	return value_order(&a->order, &b->order) <= 0;
+}
+
 /* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
 static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
 			const struct kept_row *kept, const struct value *view_row)
@@ -1300,7 +1314,7 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
 	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
-	o->sorted = !o->n || (o->sorted && by_group_and_order(&o->entries[o->n - 1], &e) <= 0);
+	o->sorted = !o->n || (o->sorted && comes_after(&o->entries[o->n - 1], &e));
 	o->entries[o->n++] = e;
 }
 
