@@ -1990,18 +1990,23 @@ static void ring_free(struct walk_ring *ring)
 	free(ring);
 }
 
+/* One rule of a walk, with what its visits see: its part of the group's accumulators and kept values, and how far back it looks. */
+struct walked_rule {
+	const struct written_rule *rule;
+	struct agg_acc *accs;    /* or NULL */
+	struct value *fixed;     /* or NULL */
+	size_t lag;
+};
+
 /*
  * Walks the sorted rows [from, to) of one group, each with its history,
  * calling visit for each of the rules on each row, which is spread once for
- * them all; accs: the group's accumulators the row rules see, each rule's
- * slots after the one's before (NULL for an aggregate); fixed: likewise their
- * values of the group alone, once the accumulators are full (else NULL).
- * Only judging a row rule reads the row's texts and its row view (for a
- * finding); the other visits are given the row's values alone.
+ * them all.  Only judging a row rule reads the row's texts and its row view
+ * (for a finding); the other visits are given the row's values alone.
  */
-static void walk_group(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-		       struct ordered_rows *o, size_t from, size_t to, struct agg_acc *accs, struct value *fixed,
-		       struct walk_ring *ring, ordered_visit visit, void *arg)
+static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
+		       void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	const struct value **history = ring->history;
@@ -2024,19 +2029,14 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 		if (e->kept && reads_row)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		size_t slot = 0, value = 0;
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
 				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e,
 				       .trouble = reads_row ? &trouble : NULL};
 		for (size_t k = 0; k < nrules; k++) {
-			const struct written_rule *r = rules[k];
-			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
-			ctx.nhistory = back < lag ? back : lag;
-			ctx.accs = accs && r->nslots ? &accs[slot] : NULL;
-			ctx.fixed = fixed && r->nfixed ? &fixed[value] : NULL;
-			visit(st, r, e, &ctx, e->kept && reads_row ? &view : NULL, arg);
-			slot += r->nslots;
-			value += r->nfixed;
+			ctx.nhistory = back < rules[k].lag ? back : rules[k].lag; /* as far back as the rule looks */
+			ctx.accs = rules[k].accs;
+			ctx.fixed = rules[k].fixed;
+			visit(st, rules[k].rule, e, &ctx, e->kept && reads_row ? &view : NULL, arg);
 		}
 	}
 }
@@ -2063,6 +2063,16 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
+	/* the rules as the pass that fills the accumulators sees them, then as the pass that judges */
+	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	for (size_t k = 0, slot = 0, value = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		struct agg_acc *its = accs && r->nslots ? &accs[slot] : NULL;
+		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag};
+		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag};
+		slot += r->nslots;
+		value += r->nfixed;
+	}
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
@@ -2074,10 +2084,10 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, rules, nrules, o, first, i, accs, NULL, ring, feed_window, NULL);
+			walk_group(st, filling, nrules, o, first, i, ring, feed_window, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		walk_group(st, rules, nrules, o, first, i, accs, fixed, ring, visit, arg);
+		walk_group(st, judging, nrules, o, first, i, ring, visit, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);
@@ -2088,6 +2098,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	free(accs);
 	free(fixed);
+	free(filling);
 	return first;
 }
 
