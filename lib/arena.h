@@ -2,24 +2,47 @@
  * arena.h — memory for many small pieces that live and die together (the
  * rows a rule must keep until the file is read): allocated from large
  * blocks, never moved, freed all at once.  It counts what it holds, so a
- * caller can bound it.
+ * caller can bound it.  A piece that fits the current block is handed out
+ * inline (arena_alloc), as rows are kept a cell at a time.
  */
 #ifndef QY_ARENA_H
 #define QY_ARENA_H
 
+#include <stdalign.h>
 #include <stddef.h>
+#include <string.h>
 
 struct arena {
 	struct arena_block *blocks;
+	unsigned char *free, *end; /* the current block's room not yet handed out */
 	size_t used;       /* bytes handed out, padding included */
 	size_t held;       /* bytes of the blocks */
 };
 
+/* Starts a new block for n bytes (rounded) that the current one has no room for, and returns them. */
+void *arena_alloc_block(struct arena *a, size_t n);
+
 /* Returns n bytes aligned for any object; they stay where they are until arena_free. */
-void *arena_alloc(struct arena *a, size_t n);
+static inline void *arena_alloc(struct arena *a, size_t n)
+{
+	size_t align = alignof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	if (!a->free || (size_t)(a->end - a->free) < n)
+		return arena_alloc_block(a, n);
+	void *p = a->free;
+	a->free += n;
+	a->used += n;
+	return p;
+}
 
 /* Copies n bytes into the arena and returns the copy. */
-void *arena_copy(struct arena *a, const void *p, size_t n);
+static inline void *arena_copy(struct arena *a, const void *p, size_t n)
+{
+	void *q = arena_alloc(a, n ? n : 1);
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
 
 /* Frees every block; the arena is empty and reusable. */
 void arena_free(struct arena *a);

@@ -142,6 +142,12 @@ struct grouping {
 	const struct expr *dates;     /* keep each group's days, or NULL */
 };
 
+/* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
+struct view_reader {
+	const struct grouping *gr;    /* NULL for an aggregate judged in order */
+	size_t aggregate;             /* that aggregate */
+};
+
 /* One coverage rule's record of what was seen. */
 struct coverage_seen {
 	struct strmap pairs;     /* serialised per value + key */
@@ -225,6 +231,10 @@ struct rules_state {
 						together, from sharers_at[t] to sharers_at[t + 1] */
 	size_t *sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
+	struct grouping *groupings;     /* made once: per aggregate without its when, then with it; per view; per export */
+	struct view_reader *readers;    /* what reads each view's rows, those of view v from readers_at[v] to
+					   readers_at[v + 1], in the order they are fed */
+	size_t *readers_at;
 	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
 	struct shared_keys *shared;     /* key lists more than one table groups by */
 	size_t nshared;
@@ -355,6 +365,65 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 	return true;
 }
 
+/* An aggregate's grouping; when is left out where the caller judges it itself. */
+static const struct grouping *aggregate_grouping(const struct rules_state *st, size_t a, bool with_when)
+{
+	return &st->groupings[2 * a + with_when];
+}
+
+static const struct grouping *view_grouping(const struct rules_state *st, size_t v)
+{
+	return &st->groupings[2 * st->rs->naggregates + v];
+}
+
+static const struct grouping *export_grouping(const struct rules_state *st, size_t e)
+{
+	return &st->groupings[2 * st->rs->naggregates + st->rs->nviews + e];
+}
+
+/*
+ * Makes every table's grouping once (rules_state.groupings) and lists what
+ * reads each view (readers), in the order view_row_out feeds them: exports,
+ * views, then aggregates.
+ */
+static void make_groupings(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	struct grouping *g = st->groupings = xcalloc(2 * rs->naggregates + rs->nviews + rs->nexports + 1, sizeof *g);
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		for (int with_when = 0; with_when < 2; with_when++)
+			*g++ = (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
+						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL};
+	}
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
+					 view->nslots, view->name, "视图", "view", true, NULL};
+	}
+	for (size_t e = 0; e < rs->nexports; e++) {
+		const struct view *x = &rs->exports[e];
+		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
+					 x->nslots, x->name, "导出", "export", true, x->dates};
+	}
+	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
+	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
+	size_t n = 0;
+	for (size_t v = 0; v < rs->nviews; v++) {
+		st->readers_at[v] = n;
+		for (size_t e = 0; e < rs->nexports; e++)
+			if (rs->exports[e].from == (int)v)
+				st->readers[n++] = (struct view_reader){export_grouping(st, e), 0};
+		for (size_t w = v + 1; w < rs->nviews; w++)
+			if (rs->views[w].from == (int)v)
+				st->readers[n++] = (struct view_reader){view_grouping(st, w), 0};
+		for (size_t a = 0; a < rs->naggregates; a++)
+			if (rs->aggregates[a].from == (int)v)
+				st->readers[n++] = (struct view_reader){rs->aggregates[a].order ? NULL : aggregate_grouping(st, a, true), a};
+	}
+	st->readers_at[rs->nviews] = n;
+}
+
 struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *budget, const double *as_of)
 {
 	struct rules_state *st = xcalloc(1, sizeof *st);
@@ -396,6 +465,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->view_row = xcalloc(width, sizeof *st->view_row);
 	rule_lists(st);
 	share_keys(st);
+	make_groupings(st);
 	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
 	for (size_t v = 0; v < rs->nviews; v++) {
 		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
@@ -494,6 +564,7 @@ void rules_state_free(struct rules_state *st)
 	free(st->sharers);
 	free(st->sharers_at);
 	free(st->view_row);
+	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
 		free(st->shared[i].values), buf_free(&st->shared[i].text);
@@ -1090,28 +1161,6 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	return false;
 }
 
-/* An aggregate's grouping; when is left out where the caller judges it itself. */
-static struct grouping aggregate_grouping(struct rules_state *st, size_t a, bool with_when)
-{
-	const struct written_rule *r = &st->rs->aggregates[a];
-	return (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
-				 r->nslots, r->id, "汇总规则", "aggregate", false, NULL};
-}
-
-static struct grouping view_grouping(struct rules_state *st, size_t v)
-{
-	const struct view *view = &st->rs->views[v];
-	return (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
-				 view->nslots, view->name, "视图", "view", true, NULL};
-}
-
-static struct grouping export_grouping(struct rules_state *st, size_t e)
-{
-	const struct view *x = &st->rs->exports[e];
-	return (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
-				 x->nslots, x->name, "导出", "export", true, x->dates};
-}
-
 /* The memory a group table's index and key strings fill, in bytes (as account counts it). */
 static uint64_t group_index_bytes(const struct group_table *t)
 {
@@ -1238,6 +1287,20 @@ static int by_group_and_order(const void *pa, const void *pb)
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/*
+ * True if entry b, added after a, comes after it by by_group_and_order: its
+ * place is later, so a tie keeps them in order; numbers and dates of one type
+ * are compared here, as rows mostly come in order.
+ */
+static bool comes_after(const struct ordered_entry *a, const struct ordered_entry *b)
+{
+	if (a->group != b->group)
+		return a->group < b->group;
+	if (a->order.type == b->order.type && a->order.type != V_STR)
+		return !(a->order.num > b->order.num);
+	return value_order(&a->order, &b->order) <= 0;
+}
+
 /* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
 static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
 			const struct kept_row *kept, const struct value *view_row)
@@ -1251,7 +1314,7 @@ static void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, 
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
 	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
-	o->sorted = !o->n || (o->sorted && by_group_and_order(&o->entries[o->n - 1], &e) <= 0);
+	o->sorted = !o->n || (o->sorted && comes_after(&o->entries[o->n - 1], &e));
 	o->entries[o->n++] = e;
 }
 
@@ -1376,23 +1439,18 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 				continue;
 		}
 		trouble.pattern_limit = false;
-		struct grouping gr = aggregate_grouping(st, a, false);
-		feed(st, &gr, &ctx, row->line, row->row, out);
+		feed(st, aggregate_grouping(st, a, false), &ctx, row->line, row->row, out);
 		if (trouble.pattern_limit && !told)
 			pattern_limit_finding(st, r, row, &trouble, out);
 	}
-	for (size_t v = 0; v < rs->nviews; v++) {
-		struct grouping gr = view_grouping(st, v);
+	for (size_t v = 0; v < rs->nviews; v++)
 		if (rs->views[v].from < 0)
-			feed(st, &gr, &ctx, row->line, row->row, out);
-	}
+			feed(st, view_grouping(st, v), &ctx, row->line, row->row, out);
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
-	for (size_t e = 0; e < rs->nexports; e++) {
-		struct grouping gr = export_grouping(st, e);
+	for (size_t e = 0; e < rs->nexports; e++)
 		if (rs->exports[e].from < 0)
-			feed(st, &gr, &ctx, row->line, row->row, out);
-	}
+			feed(st, export_grouping(st, e), &ctx, row->line, row->row, out);
 }
 
 /* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
@@ -1696,25 +1754,14 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	}
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 	struct place at = g->places[i];
-	for (size_t e = 0; e < rs->nexports; e++) {
-		struct grouping gr = export_grouping(st, e);
-		if (rs->exports[e].from == (int)v)
-			feed(st, &gr, &ctx, at.line, at.row, out);
-	}
-	for (size_t w = v + 1; w < rs->nviews; w++) {
-		struct grouping gr = view_grouping(st, w);
-		if (rs->views[w].from == (int)v)
-			feed(st, &gr, &ctx, at.line, at.row, out);
-	}
-	for (size_t a = 0; a < rs->naggregates; a++) {
-		const struct written_rule *r = &rs->aggregates[a];
-		if (r->from != (int)v)
-			continue;
-		if (!r->order) {
-			struct grouping gr = aggregate_grouping(st, a, true);
-			feed(st, &gr, &ctx, at.line, at.row, out);
+	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
+		const struct view_reader *reader = &st->readers[n];
+		if (reader->gr) {
+			feed(st, reader->gr, &ctx, at.line, at.row, out);
 			continue;
 		}
+		size_t a = reader->aggregate;
+		const struct written_rule *r = &rs->aggregates[a];
 		long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
 		add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
 	}
@@ -1875,12 +1922,16 @@ struct spread_row {
 	size_t *textlen;
 };
 
-/* Spreads a kept row over a row of the rule set's columns, zeroed once: only the kept columns are ever written. */
-static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out)
+/*
+ * Spreads a kept row over a row of the rule set's columns, zeroed once: only
+ * the kept columns are ever written; their texts too when texts is true.
+ */
+static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out, bool texts)
 {
-	for (size_t i = 0; i < rs->nkept; i++) {
+	for (size_t i = 0; i < rs->nkept; i++)
+		out->values[rs->kept_cols[i]] = k->cells[i].value;
+	for (size_t i = 0; texts && i < rs->nkept; i++) {
 		size_t c = rs->kept_cols[i];
-		out->values[c] = k->cells[i].value;
 		out->text[c] = k->cells[i].text;
 		out->textlen[c] = k->cells[i].len;
 	}
@@ -1888,6 +1939,9 @@ static void spread(const struct ruleset *rs, const struct kept_row *k, struct sp
 
 typedef void (*ordered_visit)(struct rules_state *, const struct written_rule *, const struct ordered_entry *,
 			      const struct eval_ctx *, const struct row_view *, void *);
+
+static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			   const struct eval_ctx *ctx, const struct row_view *row, void *arg);
 
 /* A row rule's pass over its group before judging it: the row goes into the group's accumulators. */
 static void feed_window(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
@@ -1936,25 +1990,34 @@ static void ring_free(struct walk_ring *ring)
 	free(ring);
 }
 
+/* One rule of a walk, with what its visits see: its part of the group's accumulators and kept values, and how far back it looks. */
+struct walked_rule {
+	const struct written_rule *rule;
+	struct agg_acc *accs;    /* or NULL */
+	struct value *fixed;     /* or NULL */
+	size_t lag;
+};
+
 /*
  * Walks the sorted rows [from, to) of one group, each with its history,
  * calling visit for each of the rules on each row, which is spread once for
- * them all; accs: the group's accumulators the row rules see, each rule's
- * slots after the one's before (NULL for an aggregate); fixed: likewise their
- * values of the group alone, once the accumulators are full (else NULL).
+ * them all.  Only judging a row rule reads the row's texts and its row view
+ * (for a finding); the other visits are given the row's values alone.
  */
-static void walk_group(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-		       struct ordered_rows *o, size_t from, size_t to, struct agg_acc *accs, struct value *fixed,
-		       struct walk_ring *ring, ordered_visit visit, void *arg)
+static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
+		       void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	const struct value **history = ring->history;
+	bool reads_row = visit == visit_row_rule;
+	struct eval_trouble trouble = {0};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
 		struct spread_row *sr = &ring->rows[i % ring->n];
 		const struct value *values = e->view_row;
 		if (e->kept) {
-			spread(rs, e->kept, sr);
+			spread(rs, e->kept, sr, reads_row);
 			values = sr->values;
 		}
 		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
@@ -1963,21 +2026,17 @@ static void walk_group(struct rules_state *st, const struct written_rule *const 
 			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
 		}
 		struct row_view view = {0};
-		if (e->kept)
+		if (e->kept && reads_row)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		size_t slot = 0, value = 0;
 		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
-				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e};
+				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e,
+				       .trouble = reads_row ? &trouble : NULL};
 		for (size_t k = 0; k < nrules; k++) {
-			const struct written_rule *r = rules[k];
-			size_t lag = (size_t)r->max_lag; /* a rule sees as far back as it looks, however far the others do */
-			ctx.nhistory = back < lag ? back : lag;
-			ctx.accs = accs && r->nslots ? &accs[slot] : NULL;
-			ctx.fixed = fixed && r->nfixed ? &fixed[value] : NULL;
-			visit(st, r, e, &ctx, e->kept ? &view : NULL, arg);
-			slot += r->nslots;
-			value += r->nfixed;
+			ctx.nhistory = back < rules[k].lag ? back : rules[k].lag; /* as far back as the rule looks */
+			ctx.accs = rules[k].accs;
+			ctx.fixed = rules[k].fixed;
+			visit(st, rules[k].rule, e, &ctx, e->kept && reads_row ? &view : NULL, arg);
 		}
 	}
 }
@@ -2004,6 +2063,16 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
+	/* the rules as the pass that fills the accumulators sees them, then as the pass that judges */
+	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	for (size_t k = 0, slot = 0, value = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		struct agg_acc *its = accs && r->nslots ? &accs[slot] : NULL;
+		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag};
+		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag};
+		slot += r->nslots;
+		value += r->nfixed;
+	}
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
@@ -2015,10 +2084,10 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, rules, nrules, o, first, i, accs, NULL, ring, feed_window, NULL);
+			walk_group(st, filling, nrules, o, first, i, ring, feed_window, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		walk_group(st, rules, nrules, o, first, i, accs, fixed, ring, visit, arg);
+		walk_group(st, judging, nrules, o, first, i, ring, visit, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);
@@ -2029,12 +2098,14 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	free(accs);
 	free(fixed);
+	free(filling);
 	return first;
 }
 
 /*
  * An ordered row rule on one row: when, requires, assert, as for a row as it
  * arrives; its findings are held (st->held), to be written rule by rule.
+ * ctx has the walk's trouble, which judge clears before each evaluation.
  */
 static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			   const struct eval_ctx *ctx, const struct row_view *row, void *arg)
@@ -2042,20 +2113,17 @@ static void visit_row_rule(struct rules_state *st, const struct written_rule *r,
 	struct diag_file *out = arg;
 	size_t i = (size_t)(r - st->rs->row_rules);
 	(void)e;
-	struct eval_trouble trouble;
-	struct eval_ctx c = *ctx;
-	c.trouble = &trouble;
 	st->holding = i;
 	if (r->when) {
-		struct value w = judge(st, r, r->when, row, &c, out);
+		struct value w = judge(st, r, r->when, row, ctx, out);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
 	if (r->nrequires && !inputs_present(st, i, row, out))
 		return;
-	struct value v = judge(st, r, r->assert, row, &c, out);
+	struct value v = judge(st, r, r->assert, row, ctx, out);
 	if (v.type == V_BOOL && !v.num)
-		row_finding(st, r, row, &c, out);
+		row_finding(st, r, row, ctx, out);
 }
 
 /*
@@ -2078,21 +2146,21 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 {
 	struct diag_file *out = arg;
 	size_t a = (size_t)(r - st->rs->aggregates);
-	struct grouping gr = aggregate_grouping(st, a, true);
+	const struct grouping *gr = aggregate_grouping(st, a, true);
 	(void)row;
-	if (gr.table->dropped)
+	if (gr->table->dropped)
 		return;
 	if (r->when) {
 		struct value w = expr_eval(r->when, ctx);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	struct agg_acc *accs = &gr.table->accs[(size_t)e->group * r->nslots];
+	struct agg_acc *accs = &gr->table->accs[(size_t)e->group * r->nslots];
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? agg_acc_kept_bytes(accs, r->nslots) : 0;
 	agg_update(r->slots, r->nslots, accs, ctx);
 	if (limited)
-		account(st, &gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
+		account(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
 }
 
 /*
