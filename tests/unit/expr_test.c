@@ -10,6 +10,7 @@
 #include "expr.h"
 #include "exprnode.h"
 #include "ruleset.h"
+#include "standards.h"
 #include "test.h"
 
 #include <math.h>
@@ -464,6 +465,50 @@ static void test_count_distinct(void)
 	expr_free(month_key[0]);
 }
 
+/* HJ 633-2012 formula (1) on the decimal m / 10^scale, rounded up, from the public breakpoints: -1 off the scale. */
+static int reference_index(enum aqi_item item, long long m, int scale)
+{
+	long long unit = 1;
+	for (int k = 0; k < scale; k++)
+		unit *= 10;
+	int count;
+	const int *bp = aqi_breakpoints(item, &count);
+	for (int i = 1; i < count; i++) {
+		if (m > bp[i] * unit)
+			continue;
+		long long num = (long long)(aqi_step(i) - aqi_step(i - 1)) * (m - bp[i - 1] * unit);
+		long long den = (bp[i] - bp[i - 1]) * unit;
+		return aqi_step(i - 1) + (int)(num / den + (num % den != 0));
+	}
+	return -1;
+}
+
+/*
+ * Individual indexes of every concentration of one decimal up to 100.0 (a
+ * table) and of two decimals (worked out), each item, against the formula.
+ */
+static void test_aqi_decimals(void)
+{
+	bool agree = true;
+	double bad = 0;
+	int item = 0, got = 0, want = 0;
+	for (item = 0; item < AQI_ITEMS && agree; item++)
+		for (long long m = 0; m <= 10000 && agree; m++) {
+			for (int scale = 1; scale <= 2 && agree; scale++) {
+				if (scale == 1 && m > 1000)
+					continue;
+				double c = (double)m / (scale == 1 ? 10 : 100);
+				want = reference_index((enum aqi_item)item, m, scale);
+				got = -1;
+				bool ok = aqi_individual((enum aqi_item)item, c, &got);
+				agree = ok ? got == want : want < 0;
+				bad = c;
+			}
+		}
+	CHECK("aqi of every tenth to 100 and hundredth to 100, each item, as the formula", agree,
+	      "item %d at %.17g: %d, want %d", item - 1, bad, got, want);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -700,6 +745,7 @@ int main(void)
 	test_nulls();
 	test_functions();
 	test_aqi();
+	test_aqi_decimals();
 	test_water();
 	test_targets();
 	test_errors();
