@@ -5,7 +5,8 @@
  * picked for each node when it is compiled; it allocates nothing.  The shapes
  * rules test most rows with (a column against a literal, a column's null
  * test, a chain of && or || of those, year() of a column) have evaluators of
- * their own that read the cells directly.
+ * their own that read the cells directly.  Percentiles select their two
+ * ranks rather than sort.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -448,7 +449,7 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	}
 }
 
-/* Sorts a percentile slot's values once, when first read. */
+/* Orders two numbers, for sorting a list of them. */
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -476,21 +477,92 @@ static void sort_numbers(double *v, size_t n)
 	}
 }
 
-/*
- * The p-th percentile of the sorted values, interpolating between ranks:
- * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).
- */
-static double percentile(struct agg_acc *acc, double p)
+/* Sorts an accumulator's numbers, once until another comes in. */
+static void sort_kept(struct agg_acc *acc)
 {
 	if (!acc->sorted) {
 		sort_numbers(acc->vals, acc->nvals);
 		acc->sorted = true;
 	}
+}
+
+/* Swaps two numbers of a list. */
+static inline void swap_numbers(double *v, size_t i, size_t j)
+{
+	double t = v[i];
+	v[i] = v[j], v[j] = t;
+}
+
+/*
+ * Moves the r-th smallest of v[0..n) (r < n - 1) to v[r], the smaller ones
+ * before it and the others after (Hoare's selection, the pivot the median of
+ * three), and gives it and the (r+1)-th smallest: the two values a
+ * percentile interpolates between, in expected linear time rather than a
+ * sort's n log n.
+ */
+static void select_ranks(double *v, size_t n, size_t r, double *at, double *next)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < v[lo])
+			swap_numbers(v, mid, lo);
+		if (v[hi] < v[lo])
+			swap_numbers(v, hi, lo);
+		if (v[hi] < v[mid])
+			swap_numbers(v, hi, mid);
+		double pivot = v[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (pivot < v[j])
+				j--;
+			if (i <= j) {
+				swap_numbers(v, i, j);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		/* now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot */
+		if (r <= j)
+			hi = j;
+		else if (r >= i)
+			lo = i;
+		else
+			break;
+	}
+	*at = v[r];
+	double least = v[r + 1];
+	for (size_t k = r + 2; k < n; k++)
+		if (v[k] < least)
+			least = v[k];
+	*next = least;
+}
+
+/*
+ * The p-th percentile of the values, interpolating between ranks:
+ * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).  The
+ * two ranks are selected, not sorted for: values that compare equal are the
+ * same number or 0 and -0, and X[s] + (X[s+1] - X[s])(k - s) comes out the
+ * same whichever zero stands where.  The largest (s = n) is sorted for.
+ */
+static double percentile(struct agg_acc *acc, double p)
+{
 	double k = 1 + (double)(acc->nvals - 1) * p / 100;
 	size_t s = (size_t)floor(k);
-	if (s >= acc->nvals)
+	if (s >= acc->nvals) {
+		sort_kept(acc);
 		return acc->vals[acc->nvals - 1];
-	return acc->vals[s - 1] + (acc->vals[s] - acc->vals[s - 1]) * (k - (double)s);
+	}
+	double below, above;
+	if (acc->sorted)
+		below = acc->vals[s - 1], above = acc->vals[s];
+	else
+		select_ranks(acc->vals, acc->nvals, s - 1, &below, &above);
+	return below + (above - below) * (k - (double)s);
 }
 
 /* Orders (time, value) pairs by time. */
@@ -537,6 +609,7 @@ static double mad(struct agg_acc *acc)
 {
 	if (acc->hits) /* worked out once a group: lo holds it until a value comes in */
 		return acc->lo;
+	sort_kept(acc); /* the deviations are summed in the values' order: sorted, as they always were */
 	double med = percentile(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
 	for (size_t i = 0; i < acc->nvals; i++)
 		sum += dev[i] = fabs(acc->vals[i] - med);
@@ -597,21 +670,33 @@ static size_t packed_len(const unsigned char *p)
 /* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
 static double distinct(const struct agg_acc *acc, size_t width)
 {
+	struct packed_tuple few[64], *t = few; /* on the heap past 64 */
 	size_t n = 0, cap = 64;
-	struct packed_tuple *t = xmalloc(cap * sizeof *t);
 	for (size_t at = 0; at < acc->nvals; n++) {
-		if (n == cap)
-			t = xrealloc(t, (cap *= 2) * sizeof *t);
+		if (n == cap) {
+			t = t == few ? memcpy(xmalloc(2 * cap * sizeof *t), few, sizeof few) : xrealloc(t, 2 * cap * sizeof *t);
+			cap *= 2;
+		}
 		t[n].at = acc->tuples + at;
 		for (size_t k = 0; k < width; k++)
 			at += packed_len(acc->tuples + at);
 		t[n].len = (size_t)(acc->tuples + at - t[n].at);
 	}
-	sort_items(t, n, sizeof *t, packed_cmp);
 	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
-	free(t);
+	if (n <= 16) { /* a county-day's stations: each tuple against those before it, cheaper than a sort */
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < i && (t[j].len != t[i].len || memcmp(t[j].at, t[i].at, t[i].len) != 0))
+				j++;
+			count += j == i;
+		}
+	} else {
+		sort_items(t, n, sizeof *t, packed_cmp);
+		for (size_t i = 0; i < n; i++)
+			count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
+	}
+	if (t != few)
+		free(t);
 	return (double)count;
 }
 

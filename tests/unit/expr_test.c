@@ -509,6 +509,65 @@ static void test_aqi_decimals(void)
 	      "item %d at %.17g: %d, want %d", item - 1, bad, got, want);
 }
 
+/* The p-th percentile as it was defined: the values sorted (stably), then interpolated between ranks. */
+static double reference_percentile(const double *vals, size_t n, double p)
+{
+	double *v = malloc(n * sizeof *v);
+	memcpy(v, vals, n * sizeof *v);
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	double k = 1 + (double)(n - 1) * p / 100;
+	size_t s = (size_t)floor(k);
+	double r = s >= n ? v[n - 1] : v[s - 1] + (v[s] - v[s - 1]) * (k - (double)s);
+	free(v);
+	return r;
+}
+
+/*
+ * Percentiles picked by selection, bit for bit those of a sort: lists of 1 to
+ * 300 values with repeats, 0 and -0, negatives, values in order or reversed
+ * and values all apart; several percentiles read of one list in turn, as a
+ * rule and its message do.
+ */
+static void test_percentile_selection(void)
+{
+	static const double values[] = {0, -0.0, 0, 1, 1, 2.5, -3, 75, 75.5, 1e-9, -0.0, 35, 1e15, 0.1, 0.30000000000000004};
+	static const double ps[] = {50, 95, 90, 0, 100, 25, 99.9, 50, 1, 75};
+	uint64_t state = 633;
+	bool agree = true;
+	size_t n = 0;
+	double p = 0, got = 0, want = 0;
+	for (int round = 0; round < 400 && agree; round++) {
+		n = 1 + (size_t)round % 300;
+		double *list = malloc(n * sizeof *list);
+		for (size_t i = 0; i < n; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			int order = round % 5;
+			list[i] = order == 1 ? (double)i : order == 2 ? (double)(n - i) / 3
+				: order == 4 ? (double)(state >> 11) / 9007199254740992.0 * 1000 - 500
+				: values[(state >> 33) % (sizeof values / sizeof *values)] + (order == 3 ? (double)(state >> 60) : 0);
+		}
+		struct agg_acc acc = {.vals = malloc(n * sizeof *list), .nvals = (uint32_t)n, .cap = (uint32_t)n, .listed = true};
+		memcpy(acc.vals, list, n * sizeof *list);
+		for (size_t k = 0; k < sizeof ps / sizeof *ps && agree; k++) {
+			p = ps[(k + (size_t)round) % (sizeof ps / sizeof *ps)];
+			struct value v = agg_result(AGG_PERCENTILE, p, &acc);
+			want = reference_percentile(list, n, p);
+			got = v.num;
+			agree = v.type == V_NUM && memcmp(&got, &want, sizeof got) == 0;
+		}
+		agg_acc_free(&acc, 1);
+		free(list);
+	}
+	CHECK("percentiles by selection are bit for bit those of a sort", agree, "%zu values, p %g: %.17g, want %.17g",
+	      n, p, got, want);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -751,6 +810,7 @@ int main(void)
 	test_errors();
 	test_aggregates();
 	test_count_distinct();
+	test_percentile_selection();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
