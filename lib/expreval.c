@@ -5,8 +5,11 @@
  * picked for each node when it is compiled; it allocates nothing.  The shapes
  * rules test most rows with (a column against a literal, a column's null
  * test, a chain of && or || of those, year() of a column) have evaluators of
- * their own that read the cells directly.  Percentiles select their two
- * ranks rather than sort.
+ * their own that read the cells directly.  A row updates each aggregate
+ * slot by the step picked for it when compiled (agg_step): the commonest
+ * read their column themselves, and a slot whose argument an earlier one
+ * has takes that one's value.  Percentiles select their two ranks rather
+ * than sort.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -1076,16 +1079,21 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 	return eval(e, e->root, ctx);
 }
 
-/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
-static void keep_number(struct agg_acc *a, double v)
+/* Doubles the room of an accumulator's list of numbers. */
+static void grow_numbers(struct agg_acc *a)
 {
-	if (a->nvals == a->cap) {
-		if (a->cap > UINT32_MAX / 2)
-			die(EXIT_TROUBLE, "too many values in one group to keep");
-		a->cap = a->cap ? a->cap * 2 : 32;
-		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
-	}
+	if (a->cap > UINT32_MAX / 2)
+		die(EXIT_TROUBLE, "too many values in one group to keep");
+	a->cap = a->cap ? a->cap * 2 : 32;
+	a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
 	a->listed = true;
+}
+
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static inline void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap)
+		grow_numbers(a);
 	a->vals[a->nvals++] = v;
 	a->sorted = false;
 }
@@ -1144,84 +1152,133 @@ static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width
 		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
 }
 
+/* A slot's argument on this row, read as the slot was set to (see agg_read): in the row, in *held or in given. */
+static inline const struct value *slot_argument(const struct agg_slot *s, const struct eval_ctx *row,
+						struct value *held, const struct value *given)
+{
+	switch (s->read) {
+	case AGG_READ_CELL:
+		if (!row->row)
+			break;
+		return &row->row[s->cell];
+	case AGG_READ_TEST: *held = cell_test(&s->expr->nodes[s->arg], row); return held;
+	case AGG_READ_SHARED: return &given[s->shared];
+	default: break;
+	}
+	*held = eval(s->expr, s->arg, row);
+	return held;
+}
+
+/* Adds a row to slot i by its kind, its argument read as the slot says; given: as in agg_update. */
+static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, const struct eval_ctx *row,
+			struct value *given)
+{
+	if (s->kind == AGG_COUNT) {
+		a->n++;
+		return;
+	}
+	struct value held;
+	const struct value *v = slot_argument(s, row, &held, given);
+	if (s->gives)
+		given[i] = *v;
+	switch (s->kind) {
+	case AGG_COUNT_IF:
+		a->hits += v->type == V_BOOL && v->num;
+		break;
+	case AGG_RATIO:
+		if (v->type == V_BOOL)
+			a->n++, a->hits += v->num;
+		break;
+	case AGG_SUM: case AGG_MEAN:
+		if (v->type == V_NUM)
+			a->n++, a->sum += v->num;
+		break;
+	case AGG_MIN: case AGG_MAX:
+		if (v->type != V_NUM && v->type != V_DATE)
+			break;
+		if (!a->n || v->num < a->lo)
+			a->lo = v->num;
+		if (!a->n || v->num > a->hi)
+			a->hi = v->num;
+		a->date = v->type == V_DATE;
+		a->n++;
+		break;
+	case AGG_PERCENTILE:
+		if (v->type == V_NUM)
+			keep_number(a, v->num);
+		break;
+	case AGG_LONGEST_RUN:
+		/* hits: the current run; hi: the longest, which began at best_from */
+		if (v->type == V_BOOL && v->num) {
+			if (!a->hits)
+				a->run_from = row->where;
+			if (++a->hits > a->hi)
+				a->hi = a->hits, a->best_from = a->run_from;
+		} else {
+			a->hits = 0;
+		}
+		break;
+	case AGG_LONGEST_EQUAL_RUN:
+		/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
+		if (v->type != V_NUM)
+			break;
+		if (!a->hits || v->num != a->lo)
+			a->hits = 0, a->lo = v->num, a->run_from = row->where;
+		if (++a->hits > a->hi)
+			a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+		break;
+	case AGG_MAD:
+		if (v->type == V_NUM)
+			keep_number(a, v->num), a->hits = 0;
+		break;
+	case AGG_COUNT_DISTINCT: {
+		const struct node *c = &s->expr->nodes[s->call];
+		struct value tuple[EXPR_DISTINCT_MAX];
+		for (int k = 0; k < c->nargs; k++)
+			tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
+		keep_tuple(a, tuple, (size_t)c->nargs);
+		break;
+	}
+	case AGG_MAX_CHANGE: {
+		struct value t = eval(s->expr, s->arg2, row);
+		if (v->type == V_NUM && t.type == V_NUM)
+			keep_number(a, t.num), keep_number(a, v->num);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row)
 {
+	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_slot *s = &slots[i];
 		struct agg_acc *a = &accs[i];
-		if (s->kind == AGG_COUNT) {
-			a->n++;
-			continue;
-		}
-		struct value held;
-		const struct value *v = value_at(s->expr, s->arg, row, &held);
-		switch (s->kind) {
-		case AGG_COUNT_IF:
-			a->hits += v->type == V_BOOL && v->num;
-			break;
-		case AGG_RATIO:
-			if (v->type == V_BOOL)
-				a->n++, a->hits += v->num;
-			break;
-		case AGG_SUM: case AGG_MEAN:
-			if (v->type == V_NUM)
-				a->n++, a->sum += v->num;
-			break;
-		case AGG_MIN: case AGG_MAX:
-			if (v->type != V_NUM && v->type != V_DATE)
-				break;
-			if (!a->n || v->num < a->lo)
-				a->lo = v->num;
-			if (!a->n || v->num > a->hi)
-				a->hi = v->num;
-			a->date = v->type == V_DATE;
+		const struct value *c = NULL;
+		switch (s->step) {
+		case AGG_STEP_COUNT:
 			a->n++;
 			break;
-		case AGG_PERCENTILE:
-			if (v->type == V_NUM)
-				keep_number(a, v->num);
+		case AGG_STEP_SUM_CELL:
+			c = row->row ? &row->row[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				a->n++, a->sum += c->num;
 			break;
-		case AGG_LONGEST_RUN:
-			/* hits: the current run; hi: the longest, which began at best_from */
-			if (v->type == V_BOOL && v->num) {
-				if (!a->hits)
-					a->run_from = row->where;
-				if (++a->hits > a->hi)
-					a->hi = a->hits, a->best_from = a->run_from;
-			} else {
-				a->hits = 0;
-			}
-			break;
-		case AGG_LONGEST_EQUAL_RUN:
-			/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
-			if (v->type != V_NUM)
-				break;
-			if (!a->hits || v->num != a->lo)
-				a->hits = 0, a->lo = v->num, a->run_from = row->where;
-			if (++a->hits > a->hi)
-				a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
-			break;
-		case AGG_MAD:
-			if (v->type == V_NUM)
-				keep_number(a, v->num), a->hits = 0;
-			break;
-		case AGG_COUNT_DISTINCT: {
-			const struct node *c = &s->expr->nodes[s->call];
-			struct value tuple[EXPR_DISTINCT_MAX];
-			for (int k = 0; k < c->nargs; k++)
-				tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
-			keep_tuple(a, tuple, (size_t)c->nargs);
+		case AGG_STEP_COUNT_IF_TEST: {
+			struct value t = cell_test(&s->expr->nodes[s->arg], row);
+			a->hits += t.type == V_BOOL && t.num;
 			break;
 		}
-		case AGG_MAX_CHANGE: {
-			struct value t = eval(s->expr, s->arg2, row);
-			if (v->type == V_NUM && t.type == V_NUM)
-				keep_number(a, t.num), keep_number(a, v->num);
+		case AGG_STEP_KEEP_CELL:
+			c = row->row ? &row->row[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				keep_number(a, c->num);
 			break;
-		}
 		default:
-			break;
+			update_slot(s, a, i, row, given);
 		}
 	}
 }

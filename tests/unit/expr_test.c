@@ -568,6 +568,46 @@ static void test_percentile_selection(void)
 	      n, p, got, want);
 }
 
+/*
+ * A slot whose argument another slot of the scope has (count_if(x) in one
+ * expression, ratio(x) in another) takes its value from it, with nulls and
+ * falses among the rows; a column or a test of one is read in place.
+ */
+static void test_shared_arguments(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
+	struct expr *assert = expr_compile("count_if(n > 1 && n < 5) + count_if(m > 0)", &scope, err, sizeof err, &pos);
+	struct expr *message = expr_compile("ratio(n > 1 && n < 5) * 100 + ratio(m > 0) + mean(n)", &scope, err, sizeof err, &pos);
+	CHECK("shared arguments compile", assert && message, "%s at %d", err, pos);
+	if (!assert || !message)
+		return;
+	CHECK("the same argument is read once", scope.nslots == 5 && scope.slots[2].read == AGG_READ_SHARED &&
+	      scope.slots[2].shared == 0 && scope.slots[0].gives && scope.slots[1].read == AGG_READ_TEST &&
+	      scope.slots[3].read == AGG_READ_SHARED && scope.slots[4].read == AGG_READ_CELL,
+	      "%zu slots, reads %d %d %d", scope.nslots, scope.nslots > 2 ? (int)scope.slots[2].read : -1,
+	      scope.nslots > 3 ? (int)scope.slots[3].read : -1, scope.nslots > 4 ? (int)scope.slots[4].read : -1);
+	struct agg_acc accs[8] = {0};
+	double ns[] = {0, 2, NAN, 4, 7, 3}, ms[] = {1, -1, 2, NAN, 0, 5};
+	for (int i = 0; i < 6; i++) {
+		set_row(ns[i], ms[i], NULL, "2024-02-10", 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope.slots, scope.nslots, accs, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
+	struct value a = expr_eval(assert, &ctx), b = expr_eval(message, &ctx);
+	/* n > 1 && n < 5: 2, 4, 3 of the five numbers; m > 0: 1, 2, 5 of five */
+	CHECK("shared arguments count as their own", a.type == V_NUM && a.num == 6 && b.type == V_NUM &&
+	      b.num == 3.0 / 5 * 100 + 3.0 / 5 + 16.0 / 5, "got %g and %.17g", a.num, b.num);
+	agg_acc_free(accs, scope.nslots);
+	expr_free(message);
+	expr_free(assert);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -811,6 +851,7 @@ int main(void)
 	test_aggregates();
 	test_count_distinct();
 	test_percentile_selection();
+	test_shared_arguments();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
