@@ -117,6 +117,7 @@ struct agg_acc {
 	bool listed;       /* vals or tuples hold a list (freed with the slot) */
 	bool packed;       /* tuples, not vals */
 	bool sorted;
+	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
 	bool date;         /* min and max saw dates */
 };
 
@@ -202,7 +203,7 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row);
 /*
  * What an accumulator comes to for its aggregate (p: a percentile's); a
- * percentile sorts its values.  A run's length, not where it began, and no
+ * percentile reorders its values (selects, or sorts).  A run's length, not where it began, and no
  * count_distinct(), whose answer needs the call (the expression evaluator has it).
  */
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);

@@ -550,7 +550,9 @@ static void select_ranks(double *v, size_t n, size_t r, double *at, double *next
  * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).  The
  * two ranks are selected, not sorted for: values that compare equal are the
  * same number or 0 and -0, and X[s] + (X[s+1] - X[s])(k - s) comes out the
- * same whichever zero stands where.  The largest (s = n) is sorted for.
+ * same whichever zero stands where.  The largest (s = n) is sorted for, and
+ * so is any read after the first, so that a rule reading the percentile on
+ * each row of its group sorts once.
  */
 static double percentile(struct agg_acc *acc, double p)
 {
@@ -560,11 +562,15 @@ static double percentile(struct agg_acc *acc, double p)
 		sort_kept(acc);
 		return acc->vals[acc->nvals - 1];
 	}
+	if (acc->selected)
+		sort_kept(acc); /* read again (robust_z() on each row of a group): sorted once, then read in place */
 	double below, above;
-	if (acc->sorted)
+	if (acc->sorted) {
 		below = acc->vals[s - 1], above = acc->vals[s];
-	else
+	} else {
 		select_ranks(acc->vals, acc->nvals, s - 1, &below, &above);
+		acc->selected = true;
+	}
 	return below + (above - below) * (k - (double)s);
 }
 

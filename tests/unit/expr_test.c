@@ -566,6 +566,15 @@ static void test_percentile_selection(void)
 	}
 	CHECK("percentiles by selection are bit for bit those of a sort", agree, "%zu values, p %g: %.17g, want %.17g",
 	      n, p, got, want);
+	double five[] = {5, 1, 4, 2, 3};
+	struct agg_acc acc = {.vals = malloc(sizeof five), .nvals = 5, .cap = 5, .listed = true};
+	memcpy(acc.vals, five, sizeof five);
+	struct value first = agg_result(AGG_PERCENTILE, 50, &acc);
+	bool selected = !acc.sorted;
+	struct value again = agg_result(AGG_PERCENTILE, 50, &acc);
+	CHECK("a percentile read once selects, read again sorts once", first.num == 3 && again.num == 3 && selected &&
+	      acc.sorted && acc.vals[0] == 1 && acc.vals[4] == 5, "%g %g, sorted %d", first.num, again.num, acc.sorted);
+	agg_acc_free(&acc, 1);
 }
 
 /*
