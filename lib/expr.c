@@ -1416,6 +1416,40 @@ static void join_cell_tests(struct expr *e)
 	}
 }
 
+/*
+ * Picks how agg_update reads the argument of each slot made since first: a
+ * column's cell where it lies, a test of a column in place, or the value of
+ * an earlier slot's same argument (ratio(x) in a message and count_if(x) in
+ * its assert), so that each row works each argument out once; and the step
+ * of its own that the commonest aggregates of a column take.
+ */
+static void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first)
+{
+	for (size_t i = first; i < sc->nslots; i++) {
+		struct agg_slot *s = &sc->slots[i];
+		if (s->arg < 0) {
+			s->read = AGG_READ_NONE;
+			s->step = s->kind == AGG_COUNT ? AGG_STEP_COUNT : AGG_STEP_ANY;
+			continue;
+		}
+		const struct node *x = &e->nodes[s->arg];
+		s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
+		s->cell = x->op == OP_COL ? x->index : -1;
+		for (size_t j = 0; s->read != AGG_READ_CELL && j < i && j < AGG_SHARED_MAX; j++) {
+			struct agg_slot *o = &sc->slots[j];
+			if (o->arg >= 0 && o->read != AGG_READ_SHARED && same_tree(o->expr, o->arg, e, s->arg)) {
+				s->read = AGG_READ_SHARED, s->shared = (int)j, o->gives = true;
+				o->step = AGG_STEP_ANY; /* which keeps the value for s */
+				break;
+			}
+		}
+		s->step = s->read == AGG_READ_CELL && (s->kind == AGG_SUM || s->kind == AGG_MEAN) ? AGG_STEP_SUM_CELL
+			: s->read == AGG_READ_CELL && s->kind == AGG_PERCENTILE ? AGG_STEP_KEEP_CELL
+			: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
+			: AGG_STEP_ANY;
+	}
+}
+
 struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, size_t errlen,
 			  int *pos)
 {
@@ -1447,6 +1481,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	if (scope->per_row)
 		fix_group_values(e, e->root, scope);
 	join_cell_tests(e);
+	pick_slot_reads(e, scope, slots_before);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);

@@ -51,6 +51,31 @@ enum agg_kind {
 
 struct expr;
 
+/* How agg_update comes by a slot's argument on a row, picked once compiled (the default evaluates it). */
+enum agg_read {
+	AGG_READ_EVAL,     /* evaluates the argument */
+	AGG_READ_NONE,     /* count(): no argument */
+	AGG_READ_CELL,     /* the argument is a column: its cell, where it lies */
+	AGG_READ_TEST,     /* the argument tests a column alone (expr_tests_a_cell): tested in place */
+	AGG_READ_SHARED,   /* an earlier slot's argument is the same expression: its value, worked out once */
+};
+
+/*
+ * What agg_update does with a slot on a row, picked once compiled: the
+ * commonest pairs of an aggregate and the way its argument is read have
+ * steps of their own, any other reads its argument (agg_read), then adds it.
+ */
+enum agg_step {
+	AGG_STEP_ANY,          /* the argument as read says, then the kind's update */
+	AGG_STEP_COUNT,        /* count() */
+	AGG_STEP_SUM_CELL,     /* sum() or mean() of a column */
+	AGG_STEP_COUNT_IF_TEST, /* count_if() of a test of a column alone */
+	AGG_STEP_KEEP_CELL,    /* percentile() or median() of a column */
+};
+
+/* The slots a row's update can give an argument's value on to (AGG_READ_SHARED): the first of a scope. */
+#define AGG_SHARED_MAX 64
+
 /* One aggregate function call: what to accumulate, from which expression node. */
 struct agg_slot {
 	enum agg_kind kind;
@@ -59,6 +84,11 @@ struct agg_slot {
 	int arg2;          /* max_change: node index of the time argument */
 	double p;          /* percentile */
 	int call;          /* count_distinct: the call's node, whose arguments make the tuple */
+	enum agg_step step; /* what a row does to it */
+	enum agg_read read; /* how its argument is read on a row */
+	int cell;          /* AGG_READ_CELL: the column */
+	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
+	bool gives;        /* a later slot takes this one's argument's value */
 };
 
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
@@ -87,6 +117,7 @@ struct agg_acc {
 	bool listed;       /* vals or tuples hold a list (freed with the slot) */
 	bool packed;       /* tuples, not vals */
 	bool sorted;
+	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
 	bool date;         /* min and max saw dates */
 };
 
@@ -172,7 +203,7 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row);
 /*
  * What an accumulator comes to for its aggregate (p: a percentile's); a
- * percentile sorts its values.  A run's length, not where it began, and no
+ * percentile reorders its values (selects, or sorts).  A run's length, not where it began, and no
  * count_distinct(), whose answer needs the call (the expression evaluator has it).
  */
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);

@@ -5,7 +5,11 @@
  * picked for each node when it is compiled; it allocates nothing.  The shapes
  * rules test most rows with (a column against a literal, a column's null
  * test, a chain of && or || of those, year() of a column) have evaluators of
- * their own that read the cells directly.
+ * their own that read the cells directly.  A row updates each aggregate
+ * slot by the step picked for it when compiled (agg_step): the commonest
+ * read their column themselves, and a slot whose argument an earlier one
+ * has takes that one's value.  Percentiles select their two ranks rather
+ * than sort.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -448,7 +452,7 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	}
 }
 
-/* Sorts a percentile slot's values once, when first read. */
+/* Orders two numbers, for sorting a list of them. */
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -476,21 +480,98 @@ static void sort_numbers(double *v, size_t n)
 	}
 }
 
-/*
- * The p-th percentile of the sorted values, interpolating between ranks:
- * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).
- */
-static double percentile(struct agg_acc *acc, double p)
+/* Sorts an accumulator's numbers, once until another comes in. */
+static void sort_kept(struct agg_acc *acc)
 {
 	if (!acc->sorted) {
 		sort_numbers(acc->vals, acc->nvals);
 		acc->sorted = true;
 	}
+}
+
+/* Swaps two numbers of a list. */
+static inline void swap_numbers(double *v, size_t i, size_t j)
+{
+	double t = v[i];
+	v[i] = v[j], v[j] = t;
+}
+
+/*
+ * Moves the r-th smallest of v[0..n) (r < n - 1) to v[r], the smaller ones
+ * before it and the others after (Hoare's selection, the pivot the median of
+ * three), and gives it and the (r+1)-th smallest: the two values a
+ * percentile interpolates between, in expected linear time rather than a
+ * sort's n log n.
+ */
+static void select_ranks(double *v, size_t n, size_t r, double *at, double *next)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < v[lo])
+			swap_numbers(v, mid, lo);
+		if (v[hi] < v[lo])
+			swap_numbers(v, hi, lo);
+		if (v[hi] < v[mid])
+			swap_numbers(v, hi, mid);
+		double pivot = v[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (pivot < v[j])
+				j--;
+			if (i <= j) {
+				swap_numbers(v, i, j);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		/* now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot */
+		if (r <= j)
+			hi = j;
+		else if (r >= i)
+			lo = i;
+		else
+			break;
+	}
+	*at = v[r];
+	double least = v[r + 1];
+	for (size_t k = r + 2; k < n; k++)
+		if (v[k] < least)
+			least = v[k];
+	*next = least;
+}
+
+/*
+ * The p-th percentile of the values, interpolating between ranks:
+ * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).  The
+ * two ranks are selected, not sorted for: values that compare equal are the
+ * same number or 0 and -0, and X[s] + (X[s+1] - X[s])(k - s) comes out the
+ * same whichever zero stands where.  The largest (s = n) is sorted for, and
+ * so is any read after the first, so that a rule reading the percentile on
+ * each row of its group sorts once.
+ */
+static double percentile(struct agg_acc *acc, double p)
+{
 	double k = 1 + (double)(acc->nvals - 1) * p / 100;
 	size_t s = (size_t)floor(k);
-	if (s >= acc->nvals)
+	if (s >= acc->nvals) {
+		sort_kept(acc);
 		return acc->vals[acc->nvals - 1];
-	return acc->vals[s - 1] + (acc->vals[s] - acc->vals[s - 1]) * (k - (double)s);
+	}
+	if (acc->selected)
+		sort_kept(acc); /* read again (robust_z() on each row of a group): sorted once, then read in place */
+	double below, above;
+	if (acc->sorted) {
+		below = acc->vals[s - 1], above = acc->vals[s];
+	} else {
+		select_ranks(acc->vals, acc->nvals, s - 1, &below, &above);
+		acc->selected = true;
+	}
+	return below + (above - below) * (k - (double)s);
 }
 
 /* Orders (time, value) pairs by time. */
@@ -537,6 +618,7 @@ static double mad(struct agg_acc *acc)
 {
 	if (acc->hits) /* worked out once a group: lo holds it until a value comes in */
 		return acc->lo;
+	sort_kept(acc); /* the deviations are summed in the values' order: sorted, as they always were */
 	double med = percentile(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
 	for (size_t i = 0; i < acc->nvals; i++)
 		sum += dev[i] = fabs(acc->vals[i] - med);
@@ -597,21 +679,33 @@ static size_t packed_len(const unsigned char *p)
 /* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
 static double distinct(const struct agg_acc *acc, size_t width)
 {
+	struct packed_tuple few[64], *t = few; /* on the heap past 64 */
 	size_t n = 0, cap = 64;
-	struct packed_tuple *t = xmalloc(cap * sizeof *t);
 	for (size_t at = 0; at < acc->nvals; n++) {
-		if (n == cap)
-			t = xrealloc(t, (cap *= 2) * sizeof *t);
+		if (n == cap) {
+			t = t == few ? memcpy(xmalloc(2 * cap * sizeof *t), few, sizeof few) : xrealloc(t, 2 * cap * sizeof *t);
+			cap *= 2;
+		}
 		t[n].at = acc->tuples + at;
 		for (size_t k = 0; k < width; k++)
 			at += packed_len(acc->tuples + at);
 		t[n].len = (size_t)(acc->tuples + at - t[n].at);
 	}
-	sort_items(t, n, sizeof *t, packed_cmp);
 	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
-	free(t);
+	if (n <= 16) { /* a county-day's stations: each tuple against those before it, cheaper than a sort */
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < i && (t[j].len != t[i].len || memcmp(t[j].at, t[i].at, t[i].len) != 0))
+				j++;
+			count += j == i;
+		}
+	} else {
+		sort_items(t, n, sizeof *t, packed_cmp);
+		for (size_t i = 0; i < n; i++)
+			count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
+	}
+	if (t != few)
+		free(t);
 	return (double)count;
 }
 
@@ -991,16 +1085,21 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx)
 	return eval(e, e->root, ctx);
 }
 
-/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
-static void keep_number(struct agg_acc *a, double v)
+/* Doubles the room of an accumulator's list of numbers. */
+static void grow_numbers(struct agg_acc *a)
 {
-	if (a->nvals == a->cap) {
-		if (a->cap > UINT32_MAX / 2)
-			die(EXIT_TROUBLE, "too many values in one group to keep");
-		a->cap = a->cap ? a->cap * 2 : 32;
-		a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
-	}
+	if (a->cap > UINT32_MAX / 2)
+		die(EXIT_TROUBLE, "too many values in one group to keep");
+	a->cap = a->cap ? a->cap * 2 : 32;
+	a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
 	a->listed = true;
+}
+
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static inline void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap)
+		grow_numbers(a);
 	a->vals[a->nvals++] = v;
 	a->sorted = false;
 }
@@ -1059,84 +1158,133 @@ static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width
 		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
 }
 
+/* A slot's argument on this row, read as the slot was set to (see agg_read): in the row, in *held or in given. */
+static inline const struct value *slot_argument(const struct agg_slot *s, const struct eval_ctx *row,
+						struct value *held, const struct value *given)
+{
+	switch (s->read) {
+	case AGG_READ_CELL:
+		if (!row->row)
+			break;
+		return &row->row[s->cell];
+	case AGG_READ_TEST: *held = cell_test(&s->expr->nodes[s->arg], row); return held;
+	case AGG_READ_SHARED: return &given[s->shared];
+	default: break;
+	}
+	*held = eval(s->expr, s->arg, row);
+	return held;
+}
+
+/* Adds a row to slot i by its kind, its argument read as the slot says; given: as in agg_update. */
+static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, const struct eval_ctx *row,
+			struct value *given)
+{
+	if (s->kind == AGG_COUNT) {
+		a->n++;
+		return;
+	}
+	struct value held;
+	const struct value *v = slot_argument(s, row, &held, given);
+	if (s->gives)
+		given[i] = *v;
+	switch (s->kind) {
+	case AGG_COUNT_IF:
+		a->hits += v->type == V_BOOL && v->num;
+		break;
+	case AGG_RATIO:
+		if (v->type == V_BOOL)
+			a->n++, a->hits += v->num;
+		break;
+	case AGG_SUM: case AGG_MEAN:
+		if (v->type == V_NUM)
+			a->n++, a->sum += v->num;
+		break;
+	case AGG_MIN: case AGG_MAX:
+		if (v->type != V_NUM && v->type != V_DATE)
+			break;
+		if (!a->n || v->num < a->lo)
+			a->lo = v->num;
+		if (!a->n || v->num > a->hi)
+			a->hi = v->num;
+		a->date = v->type == V_DATE;
+		a->n++;
+		break;
+	case AGG_PERCENTILE:
+		if (v->type == V_NUM)
+			keep_number(a, v->num);
+		break;
+	case AGG_LONGEST_RUN:
+		/* hits: the current run; hi: the longest, which began at best_from */
+		if (v->type == V_BOOL && v->num) {
+			if (!a->hits)
+				a->run_from = row->where;
+			if (++a->hits > a->hi)
+				a->hi = a->hits, a->best_from = a->run_from;
+		} else {
+			a->hits = 0;
+		}
+		break;
+	case AGG_LONGEST_EQUAL_RUN:
+		/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
+		if (v->type != V_NUM)
+			break;
+		if (!a->hits || v->num != a->lo)
+			a->hits = 0, a->lo = v->num, a->run_from = row->where;
+		if (++a->hits > a->hi)
+			a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+		break;
+	case AGG_MAD:
+		if (v->type == V_NUM)
+			keep_number(a, v->num), a->hits = 0;
+		break;
+	case AGG_COUNT_DISTINCT: {
+		const struct node *c = &s->expr->nodes[s->call];
+		struct value tuple[EXPR_DISTINCT_MAX];
+		for (int k = 0; k < c->nargs; k++)
+			tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
+		keep_tuple(a, tuple, (size_t)c->nargs);
+		break;
+	}
+	case AGG_MAX_CHANGE: {
+		struct value t = eval(s->expr, s->arg2, row);
+		if (v->type == V_NUM && t.type == V_NUM)
+			keep_number(a, t.num), keep_number(a, v->num);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row)
 {
+	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_slot *s = &slots[i];
 		struct agg_acc *a = &accs[i];
-		if (s->kind == AGG_COUNT) {
-			a->n++;
-			continue;
-		}
-		struct value held;
-		const struct value *v = value_at(s->expr, s->arg, row, &held);
-		switch (s->kind) {
-		case AGG_COUNT_IF:
-			a->hits += v->type == V_BOOL && v->num;
-			break;
-		case AGG_RATIO:
-			if (v->type == V_BOOL)
-				a->n++, a->hits += v->num;
-			break;
-		case AGG_SUM: case AGG_MEAN:
-			if (v->type == V_NUM)
-				a->n++, a->sum += v->num;
-			break;
-		case AGG_MIN: case AGG_MAX:
-			if (v->type != V_NUM && v->type != V_DATE)
-				break;
-			if (!a->n || v->num < a->lo)
-				a->lo = v->num;
-			if (!a->n || v->num > a->hi)
-				a->hi = v->num;
-			a->date = v->type == V_DATE;
+		const struct value *c = NULL;
+		switch (s->step) {
+		case AGG_STEP_COUNT:
 			a->n++;
 			break;
-		case AGG_PERCENTILE:
-			if (v->type == V_NUM)
-				keep_number(a, v->num);
+		case AGG_STEP_SUM_CELL:
+			c = row->row ? &row->row[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				a->n++, a->sum += c->num;
 			break;
-		case AGG_LONGEST_RUN:
-			/* hits: the current run; hi: the longest, which began at best_from */
-			if (v->type == V_BOOL && v->num) {
-				if (!a->hits)
-					a->run_from = row->where;
-				if (++a->hits > a->hi)
-					a->hi = a->hits, a->best_from = a->run_from;
-			} else {
-				a->hits = 0;
-			}
-			break;
-		case AGG_LONGEST_EQUAL_RUN:
-			/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
-			if (v->type != V_NUM)
-				break;
-			if (!a->hits || v->num != a->lo)
-				a->hits = 0, a->lo = v->num, a->run_from = row->where;
-			if (++a->hits > a->hi)
-				a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
-			break;
-		case AGG_MAD:
-			if (v->type == V_NUM)
-				keep_number(a, v->num), a->hits = 0;
-			break;
-		case AGG_COUNT_DISTINCT: {
-			const struct node *c = &s->expr->nodes[s->call];
-			struct value tuple[EXPR_DISTINCT_MAX];
-			for (int k = 0; k < c->nargs; k++)
-				tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
-			keep_tuple(a, tuple, (size_t)c->nargs);
+		case AGG_STEP_COUNT_IF_TEST: {
+			struct value t = cell_test(&s->expr->nodes[s->arg], row);
+			a->hits += t.type == V_BOOL && t.num;
 			break;
 		}
-		case AGG_MAX_CHANGE: {
-			struct value t = eval(s->expr, s->arg2, row);
-			if (v->type == V_NUM && t.type == V_NUM)
-				keep_number(a, t.num), keep_number(a, v->num);
+		case AGG_STEP_KEEP_CELL:
+			c = row->row ? &row->row[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				keep_number(a, c->num);
 			break;
-		}
 		default:
-			break;
+			update_slot(s, a, i, row, given);
 		}
 	}
 }

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,25 +115,44 @@ static int index_of_decimal(enum aqi_item item, int64_t m, int scale)
 	return -1;
 }
 
-/* The index of every whole concentration up to the highest top breakpoint (SO2's), made once: most reports write whole μg/m³. */
+/*
+ * The index of every whole concentration up to the highest top breakpoint
+ * (SO2's), and of every one of one decimal up to 100.0 (CO's all; most
+ * reports write whole μg/m³ and CO in tenths of mg/m³), made once.
+ */
 #define WHOLE_MAX 2620
+#define TENTHS_MAX 1000
 static short whole_index[AQI_ITEMS][WHOLE_MAX + 1];
+static short tenths_index[AQI_ITEMS][TENTHS_MAX + 1];
 static pthread_once_t whole_index_once = PTHREAD_ONCE_INIT;
+static atomic_bool whole_index_made;
 
 static void make_whole_index(void)
 {
-	for (int item = 0; item < AQI_ITEMS; item++)
+	for (int item = 0; item < AQI_ITEMS; item++) {
 		for (int c = 0; c <= WHOLE_MAX; c++)
 			whole_index[item][c] = (short)index_of_decimal((enum aqi_item)item, c, 0);
+		for (int t = 0; t <= TENTHS_MAX; t++)
+			tenths_index[item][t] = (short)index_of_decimal((enum aqi_item)item, t, 1);
+	}
+	atomic_store_explicit(&whole_index_made, true, memory_order_release);
 }
 
+/*
+ * A value of one decimal t/10 (not a whole one) is the double nearest t/10
+ * for no other t, and written_decimal() gives it as (t, 1): its index is
+ * tenths_index[item][t].
+ */
 bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 {
+	if (!atomic_load_explicit(&whole_index_made, memory_order_acquire))
+		pthread_once(&whole_index_once, make_whole_index);
 	int64_t m;
 	int scale;
 	if (c >= 0 && c <= WHOLE_MAX && c == (int)c) {
-		pthread_once(&whole_index_once, make_whole_index);
 		*iaqi = whole_index[item][(int)c];
+	} else if (c >= 0 && c * 10 <= TENTHS_MAX && (double)(int)(c * 10 + 0.5) / 10 == c) {
+		*iaqi = tenths_index[item][(int)(c * 10 + 0.5)];
 	} else if (c >= 0 && written_decimal(c, &m, &scale)) {
 		*iaqi = index_of_decimal(item, m, scale);
 	} else {

@@ -10,6 +10,7 @@
 #include "expr.h"
 #include "exprnode.h"
 #include "ruleset.h"
+#include "standards.h"
 #include "test.h"
 
 #include <math.h>
@@ -464,6 +465,158 @@ static void test_count_distinct(void)
 	expr_free(month_key[0]);
 }
 
+/* HJ 633-2012 formula (1) on the decimal m / 10^scale, rounded up, from the public breakpoints: -1 off the scale. */
+static int reference_index(enum aqi_item item, long long m, int scale)
+{
+	long long unit = 1;
+	for (int k = 0; k < scale; k++)
+		unit *= 10;
+	int count;
+	const int *bp = aqi_breakpoints(item, &count);
+	for (int i = 1; i < count; i++) {
+		if (m > bp[i] * unit)
+			continue;
+		long long num = (long long)(aqi_step(i) - aqi_step(i - 1)) * (m - bp[i - 1] * unit);
+		long long den = (bp[i] - bp[i - 1]) * unit;
+		return aqi_step(i - 1) + (int)(num / den + (num % den != 0));
+	}
+	return -1;
+}
+
+/*
+ * Individual indexes of every concentration of one decimal up to 100.0 (a
+ * table) and of two decimals (worked out), each item, against the formula.
+ */
+static void test_aqi_decimals(void)
+{
+	bool agree = true;
+	double bad = 0;
+	int item = 0, got = 0, want = 0;
+	for (item = 0; item < AQI_ITEMS && agree; item++)
+		for (long long m = 0; m <= 10000 && agree; m++) {
+			for (int scale = 1; scale <= 2 && agree; scale++) {
+				if (scale == 1 && m > 1000)
+					continue;
+				double c = (double)m / (scale == 1 ? 10 : 100);
+				want = reference_index((enum aqi_item)item, m, scale);
+				got = -1;
+				bool ok = aqi_individual((enum aqi_item)item, c, &got);
+				agree = ok ? got == want : want < 0;
+				bad = c;
+			}
+		}
+	CHECK("aqi of every tenth to 100 and hundredth to 100, each item, as the formula", agree,
+	      "item %d at %.17g: %d, want %d", item - 1, bad, got, want);
+}
+
+/* The p-th percentile as it was defined: the values sorted (stably), then interpolated between ranks. */
+static double reference_percentile(const double *vals, size_t n, double p)
+{
+	double *v = malloc(n * sizeof *v);
+	memcpy(v, vals, n * sizeof *v);
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	double k = 1 + (double)(n - 1) * p / 100;
+	size_t s = (size_t)floor(k);
+	double r = s >= n ? v[n - 1] : v[s - 1] + (v[s] - v[s - 1]) * (k - (double)s);
+	free(v);
+	return r;
+}
+
+/*
+ * Percentiles picked by selection, bit for bit those of a sort: lists of 1 to
+ * 300 values with repeats, 0 and -0, negatives, values in order or reversed
+ * and values all apart; several percentiles read of one list in turn, as a
+ * rule and its message do.
+ */
+static void test_percentile_selection(void)
+{
+	static const double values[] = {0, -0.0, 0, 1, 1, 2.5, -3, 75, 75.5, 1e-9, -0.0, 35, 1e15, 0.1, 0.30000000000000004};
+	static const double ps[] = {50, 95, 90, 0, 100, 25, 99.9, 50, 1, 75};
+	uint64_t state = 633;
+	bool agree = true;
+	size_t n = 0;
+	double p = 0, got = 0, want = 0;
+	for (int round = 0; round < 400 && agree; round++) {
+		n = 1 + (size_t)round % 300;
+		double *list = malloc(n * sizeof *list);
+		for (size_t i = 0; i < n; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			int order = round % 5;
+			list[i] = order == 1 ? (double)i : order == 2 ? (double)(n - i) / 3
+				: order == 4 ? (double)(state >> 11) / 9007199254740992.0 * 1000 - 500
+				: values[(state >> 33) % (sizeof values / sizeof *values)] + (order == 3 ? (double)(state >> 60) : 0);
+		}
+		struct agg_acc acc = {.vals = malloc(n * sizeof *list), .nvals = (uint32_t)n, .cap = (uint32_t)n, .listed = true};
+		memcpy(acc.vals, list, n * sizeof *list);
+		for (size_t k = 0; k < sizeof ps / sizeof *ps && agree; k++) {
+			p = ps[(k + (size_t)round) % (sizeof ps / sizeof *ps)];
+			struct value v = agg_result(AGG_PERCENTILE, p, &acc);
+			want = reference_percentile(list, n, p);
+			got = v.num;
+			agree = v.type == V_NUM && memcmp(&got, &want, sizeof got) == 0;
+		}
+		agg_acc_free(&acc, 1);
+		free(list);
+	}
+	CHECK("percentiles by selection are bit for bit those of a sort", agree, "%zu values, p %g: %.17g, want %.17g",
+	      n, p, got, want);
+	double five[] = {5, 1, 4, 2, 3};
+	struct agg_acc acc = {.vals = malloc(sizeof five), .nvals = 5, .cap = 5, .listed = true};
+	memcpy(acc.vals, five, sizeof five);
+	struct value first = agg_result(AGG_PERCENTILE, 50, &acc);
+	bool selected = !acc.sorted;
+	struct value again = agg_result(AGG_PERCENTILE, 50, &acc);
+	CHECK("a percentile read once selects, read again sorts once", first.num == 3 && again.num == 3 && selected &&
+	      acc.sorted && acc.vals[0] == 1 && acc.vals[4] == 5, "%g %g, sorted %d", first.num, again.num, acc.sorted);
+	agg_acc_free(&acc, 1);
+}
+
+/*
+ * A slot whose argument another slot of the scope has (count_if(x) in one
+ * expression, ratio(x) in another) takes its value from it, with nulls and
+ * falses among the rows; a column or a test of one is read in place.
+ */
+static void test_shared_arguments(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
+	struct expr *assert = expr_compile("count_if(n > 1 && n < 5) + count_if(m > 0)", &scope, err, sizeof err, &pos);
+	struct expr *message = expr_compile("ratio(n > 1 && n < 5) * 100 + ratio(m > 0) + mean(n)", &scope, err, sizeof err, &pos);
+	CHECK("shared arguments compile", assert && message, "%s at %d", err, pos);
+	if (!assert || !message)
+		return;
+	CHECK("the same argument is read once", scope.nslots == 5 && scope.slots[2].read == AGG_READ_SHARED &&
+	      scope.slots[2].shared == 0 && scope.slots[0].gives && scope.slots[1].read == AGG_READ_TEST &&
+	      scope.slots[3].read == AGG_READ_SHARED && scope.slots[4].read == AGG_READ_CELL,
+	      "%zu slots, reads %d %d %d", scope.nslots, scope.nslots > 2 ? (int)scope.slots[2].read : -1,
+	      scope.nslots > 3 ? (int)scope.slots[3].read : -1, scope.nslots > 4 ? (int)scope.slots[4].read : -1);
+	struct agg_acc accs[8] = {0};
+	double ns[] = {0, 2, NAN, 4, 7, 3}, ms[] = {1, -1, 2, NAN, 0, 5};
+	for (int i = 0; i < 6; i++) {
+		set_row(ns[i], ms[i], NULL, "2024-02-10", 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope.slots, scope.nslots, accs, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
+	struct value a = expr_eval(assert, &ctx), b = expr_eval(message, &ctx);
+	/* n > 1 && n < 5: 2, 4, 3 of the five numbers; m > 0: 1, 2, 5 of five */
+	CHECK("shared arguments count as their own", a.type == V_NUM && a.num == 6 && b.type == V_NUM &&
+	      b.num == 3.0 / 5 * 100 + 3.0 / 5 + 16.0 / 5, "got %g and %.17g", a.num, b.num);
+	agg_acc_free(accs, scope.nslots);
+	expr_free(message);
+	expr_free(assert);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -700,11 +853,14 @@ int main(void)
 	test_nulls();
 	test_functions();
 	test_aqi();
+	test_aqi_decimals();
 	test_water();
 	test_targets();
 	test_errors();
 	test_aggregates();
 	test_count_distinct();
+	test_percentile_selection();
+	test_shared_arguments();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
