@@ -634,7 +634,7 @@ static inline bool same_bytes(const void *a, const void *b, size_t n)
 	return memcmp(p, q, n) == 0;
 }
 
-/* True if the key kept as word w with type type is key (a number by its bits, as value_key compares them). */
+/* True if the key kept as word w of type type is key (a number by its bits, as value_key compares them). */
 static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
 {
 	if (key->type != type)
@@ -645,11 +645,15 @@ static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
 	return kept.len == key->len && same_bytes(kept.str, key->str, kept.len);
 }
 
-/* True if group i has the key values keys. */
-static bool group_has_keys(const struct group_table *g, size_t i, const struct value *keys, size_t n)
+/*
+ * True if group i has the key words words of keys: a table keeps each string
+ * once, so that words alike, of one type, are keys alike.
+ */
+static inline bool group_has_words(const struct group_table *g, size_t i, const uint64_t *words,
+				   const struct value *keys, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (!key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
+		if (g->words[i * n + k] != words[k] || g->types[i * n + k] != (unsigned char)keys[k].type)
 			return false;
 	return true;
 }
@@ -664,17 +668,19 @@ static uint64_t all_keys(size_t n)
  * Which of keys group i has, key k as bit k: comparing a row's keys with the
  * last group's once tells both whether the row is in that group and, when it
  * is not, which keys need no ordering or lookup again.  (Beyond 64 keys: all
- * bits or none.)
+ * bits only when every key is alike.)
  */
 static uint64_t keys_alike(const struct group_table *g, size_t i, const struct value *keys, size_t n)
 {
-	if (n > 64)
-		return group_has_keys(g, i, keys, n) ? UINT64_MAX : 0;
 	uint64_t alike = 0;
-	for (size_t k = 0; k < n; k++)
-		if (key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
+	bool all = true;
+	for (size_t k = 0; k < n; k++) {
+		if (!key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
+			all = false;
+		else if (k < 64)
 			alike |= UINT64_C(1) << k;
-	return alike;
+	}
+	return n > 64 && !all ? 0 : alike;
 }
 
 /*
@@ -930,7 +936,7 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 	}
 }
 
-/* True if two key values are the same, as group_has_keys compares them (a number by its bits). */
+/* True if two key values are the same, as key_is compares them (a number by its bits). */
 static bool same_key(const struct value *a, const struct value *b)
 {
 	if (a->type != b->type)
@@ -1026,8 +1032,8 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	}
 	/* (shared keys one stamp on from its last lookup's are other keys: they took it by differing) */
 	bool other = g->shared && g->stamp + 1 == g->shared->stamp;
-	uint64_t alike = 0; /* the keys the last group has, a bit each */
-	if (g->ngroups && !other) {
+	uint64_t alike = 0; /* the keys the last group has, a bit each (other keys are not all alike) */
+	if (g->ngroups && (!other || g->mode != GROUPS_KEPT)) {
 		alike = keys_alike(g, (size_t)g->last_group, keys, ngroup);
 		if (alike == all_keys(ngroup))
 			return looked_up(g, g->last_group);
@@ -1036,8 +1042,6 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	struct value row_keys[WATCH_KEYS];
 	uint64_t ended_words[WATCH_KEYS];
 	if (g->mode != GROUPS_KEPT && g->ngroups) { /* (ngroup <= WATCH_KEYS) */
-		if (other)
-			alike = keys_alike(g, (size_t)g->last_group, keys, ngroup);
 		/* ending the last group reuses the state's scratch, and its words' place: the keys and words are kept here */
 		memcpy(row_keys, keys, ngroup * sizeof *keys);
 		memcpy(ended_words, last_words, ngroup * sizeof *last_words);
@@ -1067,7 +1071,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		tag = hash & ~(uint64_t)0xFFFFFFFFu;
 		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
 			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
-			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
+			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_words(g, at, words, keys, ngroup))
 				return looked_up(g, (long)at);
 		}
 	}
