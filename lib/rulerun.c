@@ -116,6 +116,7 @@ struct group_table {
 	uint64_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each
 				    (order k: bit 2k with texts bytewise, 2k + 1 in natural order) */
 	uint64_t watched;        /* watched: the rows looked up so far */
+	uint32_t signs;          /* watched or streamed: how the last keys compared that the orders were kept by (keeps_order) */
 	unsigned char perms[WATCH_ORDERS][WATCH_KEYS]; /* watched or streamed: each order's keys, compared first first */
 	enum group_ends ends;    /* watched or streamed: what it groups for, */
 	size_t owner;            /* and which one */
@@ -591,37 +592,95 @@ static struct value kept_string(uint64_t word)
 	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
 }
 
-/* Group i's key values, into keys; strings point into the table, which keeps them as long as it lives. */
-static void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys)
+/* Group i's key k of ngroup; a string points into the table, which keeps it as long as it lives. */
+static struct value group_key(const struct group_table *g, size_t i, size_t ngroup, size_t k)
 {
-	for (size_t k = 0; k < ngroup; k++) {
-		uint64_t w = g->words[i * ngroup + k];
-		enum vtype type = (enum vtype)g->types[i * ngroup + k];
-		if (type == V_STR) {
-			keys[k] = kept_string(w);
-		} else {
-			keys[k] = (struct value){.type = type};
-			memcpy(&keys[k].num, &w, sizeof w);
-		}
-	}
+	uint64_t w = g->words[i * ngroup + k];
+	enum vtype type = (enum vtype)g->types[i * ngroup + k];
+	if (type == V_STR)
+		return kept_string(w);
+	struct value v = {.type = type};
+	memcpy(&v.num, &w, sizeof w);
+	return v;
 }
 
-/* True if group i has the key values keys (a number by its bits, as value_key compares them). */
-static bool group_has_keys(const struct group_table *g, size_t i, const struct value *keys, size_t n)
+/* Group i's key values, into keys. */
+static void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys)
 {
-	for (size_t k = 0; k < n; k++) {
-		uint64_t w = g->words[i * n + k];
-		if (keys[k].type != (enum vtype)g->types[i * n + k])
-			return false;
-		if (keys[k].type == V_STR) {
-			struct value kept = kept_string(w);
-			if (kept.len != keys[k].len || memcmp(kept.str, keys[k].str, kept.len) != 0)
-				return false;
-		} else if (memcmp(&keys[k].num, &w, sizeof w) != 0) {
-			return false;
-		}
+	for (size_t k = 0; k < ngroup; k++)
+		keys[k] = group_key(g, i, ngroup, k);
+}
+
+/* True if n bytes at a and b are the same: keys of up to 16 bytes a word or two at a time, not through memcmp. */
+static inline bool same_bytes(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+	if (n >= 8 && n <= 16) { /* the two words overlap when n < 16 */
+		uint64_t p0, q0, p1, q1;
+		memcpy(&p0, p, 8), memcpy(&q0, q, 8), memcpy(&p1, p + n - 8, 8), memcpy(&q1, q + n - 8, 8);
+		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
 	}
+	if (n >= 4 && n < 8) {
+		uint32_t p0, q0, p1, q1;
+		memcpy(&p0, p, 4), memcpy(&q0, q, 4), memcpy(&p1, p + n - 4, 4), memcpy(&q1, q + n - 4, 4);
+		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+	}
+	if (n < 4) {
+		for (size_t k = 0; k < n; k++)
+			if (p[k] != q[k])
+				return false;
+		return true;
+	}
+	return memcmp(p, q, n) == 0;
+}
+
+/* True if the key kept as word w of type type is key (a number by its bits, as value_key compares them). */
+static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
+{
+	if (key->type != type)
+		return false;
+	if (type != V_STR)
+		return same_bytes(&key->num, &w, sizeof w);
+	struct value kept = kept_string(w);
+	return kept.len == key->len && same_bytes(kept.str, key->str, kept.len);
+}
+
+/*
+ * True if group i has the key words words of keys: a table keeps each string
+ * once, so that words alike, of one type, are keys alike.
+ */
+static inline bool group_has_words(const struct group_table *g, size_t i, const uint64_t *words,
+				   const struct value *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (g->words[i * n + k] != words[k] || g->types[i * n + k] != (unsigned char)keys[k].type)
+			return false;
 	return true;
+}
+
+/* Every one of n keys, a bit each (as keys_alike gives them); beyond 64 keys, all bits. */
+static uint64_t all_keys(size_t n)
+{
+	return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/*
+ * Which of keys group i has, key k as bit k: comparing a row's keys with the
+ * last group's once tells both whether the row is in that group and, when it
+ * is not, which keys need no ordering or lookup again.  (Beyond 64 keys: all
+ * bits only when every key is alike.)
+ */
+static uint64_t keys_alike(const struct group_table *g, size_t i, const struct value *keys, size_t n)
+{
+	uint64_t alike = 0;
+	bool all = true;
+	for (size_t k = 0; k < n; k++) {
+		if (!key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
+			all = false;
+		else if (k < 64)
+			alike |= UINT64_C(1) << k;
+	}
+	return n > 64 && !all ? 0 : alike;
 }
 
 /*
@@ -636,8 +695,7 @@ static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
 		return w;
 	}
 	if (k < RECENT_KEYS && g->recent[k]) {
-		struct value last = kept_string(g->recent[k]);
-		if (last.len == v->len && (!v->len || memcmp(last.str, v->str, v->len) == 0))
+		if (key_is(g->recent[k], V_STR, v))
 			return g->recent[k];
 	}
 	bool inserted;
@@ -822,21 +880,32 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 
 /*
  * Keeps, of the key orders a watched or streamed table's groups have come in
- * so far, those in which keys come after the previous group's; true if one is
- * left.  Texts are compared bytewise and, as a file numbered S1, S2, …, S10
- * is sorted, in natural order.  (A group that comes back is never after
- * itself in any order.)
+ * so far, those in which keys come after the previous group's (group i's);
+ * true if one is left.  Texts are compared bytewise and, as a file numbered
+ * S1, S2, …, S10 is sorted, in natural order.  alike: the keys known to be
+ * the previous group's (keys_alike), which need no comparing.  Keys that
+ * compare as the last time did (a file sorted by station and day: the same
+ * station, a later day) leave the orders as they are, which that time kept.
+ * (A group that comes back is never after itself in any order.)
  */
-static bool keeps_order(struct group_table *t, const struct value *prev, const struct value *keys, size_t n)
+static bool keeps_order(struct group_table *t, size_t i, const struct value *keys, size_t n, uint64_t alike)
 {
-	int bytewise[WATCH_KEYS], natural[WATCH_KEYS]; /* each key against the previous group's, once */
+	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0}; /* each key against the previous group's, once */
+	uint32_t signs = 1u << 31; /* how they compared: 4 bits a key */
 	for (size_t k = 0; k < n; k++) {
-		bytewise[k] = value_order(&keys[k], &prev[k]);
-		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev[k]) : bytewise[k];
-	}
-	for (unsigned bit = 0; t->orders >> bit; bit++) {
-		if (!(t->orders & 1ull << bit))
+		if (alike >> k & 1)
 			continue;
+		struct value prev = group_key(t, i, n, k);
+		bytewise[k] = value_order(&keys[k], &prev);
+		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
+		signs |= (uint32_t)(((bytewise[k] > 0) - (bytewise[k] < 0) + 1) | ((natural[k] > 0) - (natural[k] < 0) + 1) << 2)
+			 << 4 * k;
+	}
+	if (signs == t->signs)
+		return t->orders != 0;
+	t->signs = signs;
+	for (uint64_t left = t->orders; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctzll(left);
 		const unsigned char *perm = t->perms[bit / 2];
 		const int *compared = bit % 2 ? natural : bytewise;
 		int c = 0;
@@ -852,50 +921,46 @@ static bool keeps_order(struct group_table *t, const struct value *prev, const s
  * Follows a watched or streamed table to a row whose group is not the last
  * one's: a watched table that leaves every order keeps all its groups from
  * now on; a streamed one ends its open group, or, out of order, asks for the
- * second reading (rules_must_reread).  keys: the row's, in the state's
- * scratch, which ending a group reuses; they come back there.
+ * second reading (rules_must_reread).  keys: the row's, which must not be in
+ * the state's scratch (ending a group reuses it); alike: as keeps_order's.
  */
-static void follow_order(struct rules_state *st, struct group_table *t, size_t ngroup)
+static void follow_order(struct rules_state *st, struct group_table *t, const struct value *keys, size_t ngroup,
+			 uint64_t alike)
 {
-	struct value keys[WATCH_KEYS], prev[WATCH_KEYS];
-	memcpy(keys, st->scratch, ngroup * sizeof *keys);
-	group_keys(t, (size_t)t->last_group, ngroup, prev);
-	if (!keeps_order(t, prev, keys, ngroup)) {
+	if (!keeps_order(t, (size_t)t->last_group, keys, ngroup, alike)) {
 		if (t->mode == GROUPS_STREAMED)
 			st->reread = true;
 		t->mode = GROUPS_KEPT;
 	} else if (t->mode == GROUPS_STREAMED) {
 		end_groups(st, t, false);
 	}
-	memcpy(scratch_keys(st, ngroup), keys, ngroup * sizeof *keys);
 }
 
-/* True if two key values are the same, as group_has_keys compares them (a number by its bits). */
+/* True if two key values are the same, as key_is compares them (a number by its bits). */
 static bool same_key(const struct value *a, const struct value *b)
 {
 	if (a->type != b->type)
 		return false;
 	if (a->type == V_STR)
-		return a->len == b->len && (!a->len || memcmp(a->str, b->str, a->len) == 0);
-	return memcmp(&a->num, &b->num, sizeof a->num) == 0;
+		return a->len == b->len && same_bytes(a->str, b->str, a->len);
+	return same_bytes(&a->num, &b->num, sizeof a->num);
 }
 
 /*
- * Puts shared keys' values on the current row of the rows they read into
- * keys, working them out on the first call for the row; false when one is
- * null.  Values that differ from the last worked out take a new stamp and a
- * copy.  Keys whose working out may have hit a pattern limit (ctx's
- * trouble says one was hit) are worked out again by the next table, so that
- * each meets the limit as it would alone.
+ * Shared keys' values on the current row of the rows they read, worked out
+ * on the first call for the row (in the state's scratch), or NULL when one is
+ * null; they stay in ks until the keys are next worked out.  Values that
+ * differ from the last worked out take a new stamp and a copy.  Keys whose
+ * working out may have hit a pattern limit (ctx's trouble says one was hit)
+ * are worked out again by the next table, so that each meets the limit as it
+ * would alone.
  */
-static bool shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx,
-			  struct value *keys)
+static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx)
 {
 	uint64_t row = st->rows_in[ks->from + 1];
-	if (ks->at == row) {
-		memcpy(keys, ks->values, ks->ngroup * sizeof *keys);
-		return !ks->null;
-	}
+	if (ks->at == row)
+		return ks->null ? NULL : ks->values;
+	struct value *keys = scratch_keys(st, ks->ngroup);
 	bool null = false, same = ks->stamp != 0;
 	for (size_t k = 0; k < ks->ngroup && !null; k++) {
 		keys[k] = expr_eval(ks->group[k], ctx);
@@ -904,13 +969,13 @@ static bool shared_values(struct rules_state *st, struct shared_keys *ks, const 
 	}
 	ks->at = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
 	if (same && !null)
-		return true;
+		return ks->values;
 	if (null && ks->null)
-		return false;
+		return NULL;
 	ks->stamp++;
 	ks->null = null;
 	if (null)
-		return false;
+		return NULL;
 	buf_reset(&ks->text);
 	for (size_t k = 0; k < ks->ngroup; k++)
 		if (keys[k].type == V_STR && keys[k].len)
@@ -923,7 +988,7 @@ static bool shared_values(struct rules_state *st, struct shared_keys *ks, const 
 			at += keys[k].len;
 		}
 	}
-	return true;
+	return ks->values;
 }
 
 /* Makes group the table's last group, looked up with its shared keys' stamp. */
@@ -937,7 +1002,9 @@ static long looked_up(struct group_table *g, long group)
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with nslots accumulators; returns its number, or -1 for a null key.
  * A watched table that has kept an order long enough starts ending its
- * groups as they close (end_groups); a streamed one keeps no index.
+ * groups as they close (end_groups); a streamed one keeps no index.  The
+ * row's keys are compared with the last group's once: keys alike keep its
+ * words, and the order watch compares only the others.
  */
 static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
 		       size_t nslots, const struct eval_ctx *ctx)
@@ -947,31 +1014,54 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		g->mode = GROUPS_STREAMED;
 		end_groups(st, g, true);
 	}
-	struct value *keys = scratch_keys(st, ngroup);
+	const struct value *keys;
 	if (g->shared) {
-		if (!shared_values(st, g->shared, ctx, keys))
+		keys = shared_values(st, g->shared, ctx);
+		if (!keys)
 			return -1;
 		if (g->ngroups && g->stamp == g->shared->stamp) /* the keys of its last lookup */
 			return g->last_group;
 	} else {
+		struct value *row_keys = scratch_keys(st, ngroup);
 		for (size_t k = 0; k < ngroup; k++) {
-			keys[k] = expr_eval(group[k], ctx);
-			if (keys[k].type == V_NULL)
+			row_keys[k] = expr_eval(group[k], ctx);
+			if (row_keys[k].type == V_NULL)
 				return -1;
 		}
+		keys = row_keys;
 	}
 	/* (shared keys one stamp on from its last lookup's are other keys: they took it by differing) */
 	bool other = g->shared && g->stamp + 1 == g->shared->stamp;
-	if (g->ngroups && !other && group_has_keys(g, (size_t)g->last_group, keys, ngroup))
-		return looked_up(g, g->last_group);
-	if (g->mode != GROUPS_KEPT && g->ngroups)
-		follow_order(st, g, ngroup);
+	uint64_t alike = 0; /* the keys the last group has, a bit each (other keys are not all alike) */
+	if (g->ngroups && (!other || g->mode != GROUPS_KEPT)) {
+		alike = keys_alike(g, (size_t)g->last_group, keys, ngroup);
+		if (alike == all_keys(ngroup))
+			return looked_up(g, g->last_group);
+	}
+	const uint64_t *last_words = g->ngroups ? &g->words[(size_t)g->last_group * ngroup] : NULL;
+	struct value row_keys[WATCH_KEYS];
+	uint64_t ended_words[WATCH_KEYS];
+	if (g->mode != GROUPS_KEPT && g->ngroups) { /* (ngroup <= WATCH_KEYS) */
+		/* ending the last group reuses the state's scratch, and its words' place: the keys and words are kept here */
+		memcpy(row_keys, keys, ngroup * sizeof *keys);
+		memcpy(ended_words, last_words, ngroup * sizeof *last_words);
+		keys = row_keys;
+		last_words = ended_words;
+		follow_order(st, g, keys, ngroup, alike);
+	}
 	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
 		return -1;
-	keys = st->scratch;
+	scratch_keys(st, ngroup);
 	uint64_t *words = st->scratch_words;
-	for (size_t k = 0; k < ngroup; k++)
-		words[k] = key_word(g, k, &keys[k]);
+	for (size_t k = 0; k < ngroup; k++) {
+		if (k < 64 && alike >> k & 1) { /* its string, kept once, as key_word would find it */
+			words[k] = last_words[k];
+			if (k < RECENT_KEYS && keys[k].type == V_STR)
+				g->recent[k] = words[k];
+		} else {
+			words[k] = key_word(g, k, &keys[k]);
+		}
+	}
 	size_t i = 0;
 	uint64_t tag = 0;
 	if (g->mode != GROUPS_STREAMED) {
@@ -981,7 +1071,7 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		tag = hash & ~(uint64_t)0xFFFFFFFFu;
 		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
 			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
-			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
+			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_words(g, at, words, keys, ngroup))
 				return looked_up(g, (long)at);
 		}
 	}
@@ -1467,6 +1557,7 @@ static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, si
 {
 	t->mode = GROUPS_WATCHED;
 	t->orders = (1ull << 2 * key_orders(ngroup)) - 1;
+	t->signs = 0;
 	for (unsigned order = 0; order < key_orders(ngroup); order++) /* worked out once, not on every group */
 		key_order(order, ngroup, t->perms[order]);
 	t->ends = ends;
