@@ -728,7 +728,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		return;
 	}
 	bool width = false;
-	if (coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	if (coltype_folds_width(c->type) && !cell->ascii && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
