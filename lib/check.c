@@ -103,6 +103,7 @@ struct checker {
 	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
 	bool counties_differ;      /* two records of the file are of different counties */
 	struct value *values;      /* per column: the typed value of the current record */
+	bool *checks_more;         /* per column: has a range, length, pattern, enum or reference to check */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
@@ -754,7 +755,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	}
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
-	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
+	bool more = k->checks_more[col];  /* false for the usual column: its type is all there is to check */
+	if (more && ((c->has_min && v < c->min) || (c->has_max && v > c->max))) {
 		const struct range_texts *range = range_texts(k, col);
 		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
 					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
@@ -765,6 +767,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	} else {
 		set_value(k, col, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
+	if (!more)
+		return;
 	if (c->min_length >= 0 || c->max_length >= 0)
 		check_length(k, rec, f, col, s, n);
 	if (c->pattern)
@@ -1260,6 +1264,12 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	k->textlen = xcalloc(rs->ncols, sizeof *k->textlen);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
 	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
+	k->checks_more = xcalloc(rs->ncols + 1, sizeof *k->checks_more);
+	for (size_t i = 0; i < rs->ncols; i++) {
+		const struct column *c = &rs->cols[i];
+		k->checks_more[i] = c->has_min || c->has_max || c->min_length >= 0 || c->max_length >= 0 ||
+				    c->pattern || c->nenum || c->ref;
+	}
 }
 
 /* Frees what a checker holds but its in-order state (free_in_order). */
@@ -1277,6 +1287,7 @@ static void checker_free(struct checker *k)
 	}
 	free(k->memos), free(k->ranges);
 	free(k->values), free(k->text), free(k->textlen);
+	free(k->checks_more);
 	buf_free(&k->rowtext);
 }
 
