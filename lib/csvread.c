@@ -422,10 +422,13 @@ static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, uns
 		} else if (c == '"' || c == '\0' || c == '\r') {
 			return false;
 		} else if (c >= 0x80) {
-			size_t len = utf8_char_len(s + i, text - i);
-			if (!len)
-				return false;
-			i += len;
+			/* a run of characters past ASCII, as Chinese text is, without trying a word after each */
+			do {
+				size_t len = utf8_char_len(s + i, text - i);
+				if (!len)
+					return false;
+				i += len;
+			} while (i < text && s[i] >= 0x80);
 			high = true;
 		} else {
 			i++;
