@@ -599,8 +599,8 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	}
 }
 
-/* Keeps a cell's typed value for the written rules. */
-static void set_value(struct checker *k, size_t col, const char *s, size_t n, double v)
+/* Keeps a cell's typed value (its column of type t) for the written rules. */
+static void set_value(struct checker *k, size_t col, enum coltype t, const char *s, size_t n, double v)
 {
 	/* a lookup, not a switch: the type changes from cell to cell and a jump table mispredicts */
 	static const enum vtype value_type[TYPE_COUNT] = {
@@ -609,7 +609,6 @@ static void set_value(struct checker *k, size_t col, const char *s, size_t n, do
 		[TYPE_INTEGER] = V_NUM, [TYPE_NUMBER] = V_NUM, [TYPE_PERCENT] = V_NUM,
 		[TYPE_YEAR] = V_NUM, [TYPE_WATER_CLASS] = V_NUM,
 	};
-	enum coltype t = k->rs->cols[col].type;
 	struct value *val = &k->values[col];
 	if (value_type[t] == V_STR)
 		*val = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
@@ -729,7 +728,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		return;
 	}
 	bool width = false;
-	if (coltype_folds_width(c->type) && !cell->ascii && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	if (!cell->ascii && coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
@@ -765,7 +764,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
 					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
 	} else {
-		set_value(k, col, s, n, v); /* out of range, it stays null: no rule counts or judges it */
+		set_value(k, col, c->type, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
 	if (!more)
 		return;
@@ -1054,9 +1053,11 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	prefetch_unique_keys(k->order, k->order->keys);
-	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
-		if (k->file_to_col[f] >= 0)
-			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
+	size_t cells = rec->ncells < k->header_cells ? rec->ncells : k->header_cells;
+	const int *file_to_col = k->file_to_col;
+	for (size_t f = 0; f < cells; f++)
+		if (file_to_col[f] >= 0)
+			check_cell(k, rec, f, (size_t)file_to_col[f]);
 	return true;
 }
 
