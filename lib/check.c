@@ -102,13 +102,16 @@ struct checker {
 	size_t county_row;
 	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
 	bool counties_differ;      /* two records of the file are of different counties */
-	struct value *values;      /* per column: the typed value of the current record */
+	struct value *values;      /* per column: the typed value of the current record (text and textlen follow it) */
 	bool *checks_more;         /* per column: has a range, length, pattern, enum or reference to check */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
 	bool rowtext_reserved;     /* rowtext has room for the whole record */
 };
+
+/* The bytes of a column's state for the current record: its value, text and text length. */
+#define COLUMN_STATE_SIZE (sizeof(struct value) + sizeof(const char *) + sizeof(size_t))
 
 /* The column as the clerk sees it in the header: its label, else its name. */
 static const char *shown(const struct column *c) { return column_shown(c); }
@@ -1046,9 +1049,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	/* all zero is null, no text */
-	memset(k->values, 0, k->rs->ncols * sizeof *k->values);
-	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
-	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
+	memset(k->values, 0, k->rs->ncols * COLUMN_STATE_SIZE); /* values, text and textlen */
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
@@ -1260,9 +1261,10 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	if (!k->reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	k->order = new_in_order(rs, opt, out);
-	k->values = xcalloc(rs->ncols, sizeof *k->values);
-	k->text = xcalloc(rs->ncols, sizeof *k->text);
-	k->textlen = xcalloc(rs->ncols, sizeof *k->textlen);
+	/* one block, cleared with one memset a record */
+	k->values = xcalloc(rs->ncols + 1, COLUMN_STATE_SIZE);
+	k->text = (const char **)(k->values + rs->ncols);
+	k->textlen = (size_t *)(k->text + rs->ncols);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
 	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
 	k->checks_more = xcalloc(rs->ncols + 1, sizeof *k->checks_more);
@@ -1287,7 +1289,7 @@ static void checker_free(struct checker *k)
 		free(k->ranges[i].expected);
 	}
 	free(k->memos), free(k->ranges);
-	free(k->values), free(k->text), free(k->textlen);
+	free(k->values); /* text and textlen with it */
 	free(k->checks_more);
 	buf_free(&k->rowtext);
 }
