@@ -147,6 +147,22 @@ bool parse_number(const char *s, size_t n, double *value)
 	return true;
 }
 
+bool parse_integer(const char *s, size_t n, double *value)
+{
+	/* at most 15 digits: exact in a double, as parse_number would give it */
+	size_t i = n && (s[0] == '-' || s[0] == '+');
+	if (i == n || n - i > 15)
+		return false;
+	uint64_t v = 0;
+	for (size_t k = i; k < n; k++) {
+		if (!is_digit(s[k]))
+			return false;
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	}
+	*value = s[0] == '-' ? -(double)v : (double)v;
+	return true;
+}
+
 /* Reads exactly len digits at s into *out. */
 static bool read_digits(const char *s, size_t len, int *out)
 {
@@ -470,27 +486,16 @@ static bool parse_water_class(const char *s, size_t n, double *value)
 	return false;
 }
 
-enum parse_result cell_parse(enum coltype t, const char *s, size_t n, double *value)
+/* cell_parse for any type; cell_parse itself settles the commonest ones without calling it. */
+enum parse_result cell_parse_typed(enum coltype t, const char *s, size_t n, double *value)
 {
 	int y;
 	*value = 0;
 	switch (t) {
 	case TYPE_STRING:
 		return PARSE_OK;
-	case TYPE_INTEGER: {
-		/* at most 15 digits: exact in a double, as parse_number would give it */
-		size_t i = n && (s[0] == '-' || s[0] == '+');
-		if (i == n || n - i > 15)
-			return PARSE_BAD;
-		uint64_t v = 0;
-		for (size_t k = i; k < n; k++) {
-			if (!is_digit(s[k]))
-				return PARSE_BAD;
-			v = v * 10 + (uint64_t)(s[k] - '0');
-		}
-		*value = s[0] == '-' ? -(double)v : (double)v;
-		return PARSE_OK;
-	}
+	case TYPE_INTEGER:
+		return parse_integer(s, n, value) ? PARSE_OK : PARSE_BAD;
 	case TYPE_NUMBER:
 		return parse_number(s, n, value) ? PARSE_OK : PARSE_BAD;
 	case TYPE_PERCENT:

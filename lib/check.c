@@ -102,12 +102,16 @@ struct checker {
 	size_t county_row;
 	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
 	bool counties_differ;      /* two records of the file are of different counties */
-	struct value *values;      /* per column: the typed value of the current record */
+	struct value *values;      /* per column: the typed value of the current record (text and textlen follow it) */
+	bool *checks_more;         /* per column: has a range, length, pattern, enum or reference to check */
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
 	bool rowtext_reserved;     /* rowtext has room for the whole record */
 };
+
+/* The bytes of a column's state for the current record: its value, text and text length. */
+#define COLUMN_STATE_SIZE (sizeof(struct value) + sizeof(const char *) + sizeof(size_t))
 
 /* The column as the clerk sees it in the header: its label, else its name. */
 static const char *shown(const struct column *c) { return column_shown(c); }
@@ -598,8 +602,8 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	}
 }
 
-/* Keeps a cell's typed value for the written rules. */
-static void set_value(struct checker *k, size_t col, const char *s, size_t n, double v)
+/* Keeps a cell's typed value (its column of type t) for the written rules. */
+static void set_value(struct checker *k, size_t col, enum coltype t, const char *s, size_t n, double v)
 {
 	/* a lookup, not a switch: the type changes from cell to cell and a jump table mispredicts */
 	static const enum vtype value_type[TYPE_COUNT] = {
@@ -608,7 +612,6 @@ static void set_value(struct checker *k, size_t col, const char *s, size_t n, do
 		[TYPE_INTEGER] = V_NUM, [TYPE_NUMBER] = V_NUM, [TYPE_PERCENT] = V_NUM,
 		[TYPE_YEAR] = V_NUM, [TYPE_WATER_CLASS] = V_NUM,
 	};
-	enum coltype t = k->rs->cols[col].type;
 	struct value *val = &k->values[col];
 	if (value_type[t] == V_STR)
 		*val = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
@@ -728,7 +731,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 		return;
 	}
 	bool width = false;
-	if (coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	if (!cell->ascii && coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
@@ -754,7 +757,8 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	}
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
-	if ((c->has_min && v < c->min) || (c->has_max && v > c->max)) {
+	bool more = k->checks_more[col];  /* false for the usual column: its type is all there is to check */
+	if (more && ((c->has_min && v < c->min) || (c->has_max && v > c->max))) {
 		const struct range_texts *range = range_texts(k, col);
 		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
 					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
@@ -763,8 +767,10 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
 					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
 	} else {
-		set_value(k, col, s, n, v); /* out of range, it stays null: no rule counts or judges it */
+		set_value(k, col, c->type, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
+	if (!more)
+		return;
 	if (c->min_length >= 0 || c->max_length >= 0)
 		check_length(k, rec, f, col, s, n);
 	if (c->pattern)
@@ -1043,16 +1049,16 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	/* all zero is null, no text */
-	memset(k->values, 0, k->rs->ncols * sizeof *k->values);
-	memset(k->text, 0, k->rs->ncols * sizeof *k->text);
-	memset(k->textlen, 0, k->rs->ncols * sizeof *k->textlen);
+	memset(k->values, 0, k->rs->ncols * COLUMN_STATE_SIZE); /* values, text and textlen */
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	prefetch_unique_keys(k->order, k->order->keys);
-	for (size_t f = 0; f < rec->ncells && f < k->header_cells; f++)
-		if (k->file_to_col[f] >= 0)
-			check_cell(k, rec, f, (size_t)k->file_to_col[f]);
+	size_t cells = rec->ncells < k->header_cells ? rec->ncells : k->header_cells;
+	const int *file_to_col = k->file_to_col;
+	for (size_t f = 0; f < cells; f++)
+		if (file_to_col[f] >= 0)
+			check_cell(k, rec, f, (size_t)file_to_col[f]);
 	return true;
 }
 
@@ -1255,11 +1261,18 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	if (!k->reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	k->order = new_in_order(rs, opt, out);
-	k->values = xcalloc(rs->ncols, sizeof *k->values);
-	k->text = xcalloc(rs->ncols, sizeof *k->text);
-	k->textlen = xcalloc(rs->ncols, sizeof *k->textlen);
+	/* one block, cleared with one memset a record */
+	k->values = xcalloc(rs->ncols + 1, COLUMN_STATE_SIZE);
+	k->text = (const char **)(k->values + rs->ncols);
+	k->textlen = (size_t *)(k->text + rs->ncols);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
 	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
+	k->checks_more = xcalloc(rs->ncols + 1, sizeof *k->checks_more);
+	for (size_t i = 0; i < rs->ncols; i++) {
+		const struct column *c = &rs->cols[i];
+		k->checks_more[i] = c->has_min || c->has_max || c->min_length >= 0 || c->max_length >= 0 ||
+				    c->pattern || c->nenum || c->ref;
+	}
 }
 
 /* Frees what a checker holds but its in-order state (free_in_order). */
@@ -1276,7 +1289,8 @@ static void checker_free(struct checker *k)
 		free(k->ranges[i].expected);
 	}
 	free(k->memos), free(k->ranges);
-	free(k->values), free(k->text), free(k->textlen);
+	free(k->values); /* text and textlen with it */
+	free(k->checks_more);
 	buf_free(&k->rowtext);
 }
 

@@ -106,16 +106,21 @@ static void flush_bytes(struct csvr *r)
 		r->h.event(r->h.ctx, &r->bad);
 }
 
+/* Doubles the room for cells: new_cell's rare path, kept out of line. */
+static void grow_cells(struct csvr *r)
+{
+	r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+	r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+}
+
 /* Counts a cell of the record in progress; returns where to keep it, or NULL past the limit. */
-static struct csvr_cell *new_cell(struct csvr *r)
+static inline struct csvr_cell *new_cell(struct csvr *r)
 {
 	r->total_cells++;
 	if (r->ncells >= r->keep_cells)
 		return NULL;
-	if (r->ncells == r->cap_cells) {
-		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
-		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
-	}
+	if (r->ncells == r->cap_cells)
+		grow_cells(r);
 	return &r->cells[r->ncells++];
 }
 
@@ -353,12 +358,21 @@ static inline uint64_t zero_bytes(uint64_t w)
 	return ~(((w & low7) + low7) | w) & HIGH_BITS;
 }
 
-/* Keeps a cell of a plain record, borrowed from the input. */
-static inline void add_plain_cell(struct csvr *r, const unsigned char *data, size_t len)
+/*
+ * True if any of the words a, b, c has a zero byte.  Cheaper than zero_bytes
+ * for each: a borrow can mark a byte that is not zero, but only above one that is.
+ */
+static inline bool any_zero_byte(uint64_t a, uint64_t b, uint64_t c)
+{
+	return (((a - ONES) & ~a) | ((b - ONES) & ~b) | ((c - ONES) & ~c)) & HIGH_BITS;
+}
+
+/* Keeps a cell of a plain record, borrowed from the input, saying whether it is ASCII. */
+static inline void add_plain_cell(struct csvr *r, const unsigned char *data, size_t len, bool ascii)
 {
 	struct csvr_cell *c = new_cell(r);
 	if (c)
-		*c = (struct csvr_cell){.data = (const char *)data, .len = len};
+		*c = (struct csvr_cell){.data = (const char *)data, .len = len, .ascii = ascii};
 }
 
 /* Eight bytes as a little-endian word: byte k of memory is bits 8k to 8k+7. */
@@ -383,16 +397,18 @@ static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, uns
 {
 	uint64_t delims = ONES * delim, quotes = ONES * '"', crs = ONES * '\r';
 	size_t start = 0, i = 0;
+	bool high = false;     /* the cell in progress has a byte past ASCII */
 	while (i < text) {
 		if (i + 8 <= text) {
 			uint64_t w = load_le64(s + i);
-			if (zero_bytes(w ^ quotes) | zero_bytes(w) | zero_bytes(w ^ crs))
+			if (any_zero_byte(w ^ quotes, w, w ^ crs))
 				return false;
 			if (!(w & HIGH_BITS)) {
 				for (uint64_t m = zero_bytes(w ^ delims); m; m &= m - 1) {
 					size_t at = i + (size_t)__builtin_ctzll(m) / 8;
-					add_plain_cell(r, s + start, at - start);
+					add_plain_cell(r, s + start, at - start, !high);
 					start = at + 1;
+					high = false;
 				}
 				i += 8;
 				continue;
@@ -400,20 +416,25 @@ static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, uns
 		}
 		unsigned char c = s[i];
 		if (c == delim) {
-			add_plain_cell(r, s + start, i - start);
+			add_plain_cell(r, s + start, i - start, !high);
 			start = ++i;
+			high = false;
 		} else if (c == '"' || c == '\0' || c == '\r') {
 			return false;
 		} else if (c >= 0x80) {
-			size_t len = utf8_char_len(s + i, text - i);
-			if (!len)
-				return false;
-			i += len;
+			/* a run of characters past ASCII, as Chinese text is, without trying a word after each */
+			do {
+				size_t len = utf8_char_len(s + i, text - i);
+				if (!len)
+					return false;
+				i += len;
+			} while (i < text && s[i] >= 0x80);
+			high = true;
 		} else {
 			i++;
 		}
 	}
-	add_plain_cell(r, s + start, text - start);
+	add_plain_cell(r, s + start, text - start, !high);
 	return true;
 }
 

@@ -35,6 +35,7 @@ struct csvr_cell {
 	size_t off;       /* private: offset in the reader's cell buffer */
 	bool oversized;   /* cut to the size limit */
 	bool reported;    /* a workbook cell whose problem is its finding (error value): not checked */
+	bool ascii;       /* known to be ASCII only; false when it is not, or not known */
 };
 
 struct csvr_record {

@@ -186,11 +186,39 @@ static void test_date_forms(void)
 	}
 }
 
+/*
+ * cell_parse decides the commonest types inline: for every type and a spread
+ * of cells it must agree with cell_parse_typed, result and value (0 when bad).
+ */
+static void test_inline_dispatch(void)
+{
+	static const char *const cells[] = {
+		"", "0", "-0", "+7", "12", "1.5", ".5", "5.", ".", "1e3", "-2.25", "999999999999999",
+		"1000000000000000", "2021-01-01", "2024-02-29", "2023-02-29", "2025-06", "2025", "45%",
+		"是", "true", "Ⅲ", "abc", "1,5", " 1", "91130200699229617X",
+	};
+	size_t differ = 0;
+	for (int t = 0; t < TYPE_COUNT; t++)
+		for (size_t i = 0; i < sizeof cells / sizeof *cells; i++) {
+			double inline_v = -1, typed_v = -1;
+			size_t n = strlen(cells[i]);
+			enum parse_result a = cell_parse((enum coltype)t, cells[i], n, &inline_v);
+			enum parse_result b = cell_parse_typed((enum coltype)t, cells[i], n, &typed_v);
+			if (a != b || memcmp(&inline_v, &typed_v, sizeof inline_v) != 0) {
+				if (!differ)
+					printf("type %d cell '%s': %d %g, typed %d %g\n", t, cells[i], a, inline_v, b, typed_v);
+				differ++;
+			}
+		}
+	CHECK("cell_parse agrees with cell_parse_typed on every type", differ == 0, "%zu differ", differ);
+}
+
 int main(void)
 {
 	test_numbers();
 	test_dates();
 	test_date_forms();
 	test_codes();
+	test_inline_dispatch();
 	return test_status();
 }
