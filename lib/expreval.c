@@ -232,15 +232,17 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
  */
 static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	int iaqi[AQI_ITEMS], best = -1;
+	double c[AQI_ITEMS];
 	for (int k = 0; k < AQI_ITEMS; k++) {
 		struct value held;
-		const struct value *c = value_at(e, e->argv[x->args + k], ctx, &held);
-		if (c->type != V_NUM || !aqi_individual((enum aqi_item)k, c->num, &iaqi[k]))
-			iaqi[k] = -1;
+		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
+		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
+	}
+	int iaqi[AQI_ITEMS], best = -1;
+	aqi_individuals(c, iaqi);
+	for (int k = 0; k < AQI_ITEMS; k++)
 		if (iaqi[k] > best)
 			best = iaqi[k];
-	}
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
 	unsigned set = 0;
