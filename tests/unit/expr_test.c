@@ -572,6 +572,42 @@ static void test_aqi_near_steps(void)
 	      "item %d at %.17g: %d, want %d (%lld checked)", item - 1, bad, got, want, checked);
 }
 
+/*
+ * aqi_day(), aqi_top() and aqi_over() in turn on seven items of which one
+ * changes each time, in each place, and on a blank where the seven were
+ * numbers: each answer is the one of its own items, never the last call's.
+ */
+static void test_aqi_items_in_turn(void)
+{
+	static const char *const low[AQI_ITEMS] = {"5", "20", "40", "0.6", "150", "60", "30"};
+	static const char *const high[AQI_ITEMS] = {"700", "300", "300", "15", "500", "300", "160"};
+	static const char *const shown[AQI_ITEMS] = {"SO2", "NO2", "PM10", "CO", "O3_1h", "O3_8h", "PM2.5"};
+	bool agree = true;
+	char src[160], got_day[32] = "", got_top[32] = "", got_over[32] = "";
+	int k = 0;
+	for (k = 0; k < AQI_ITEMS && agree; k++) {
+		for (int round = 0; round < 3 && agree; round++) {
+			const char *items[AQI_ITEMS];
+			for (int i = 0; i < AQI_ITEMS; i++)
+				items[i] = i != k ? low[i] : round == 1 ? high[i] : round == 2 ? "null" : low[i];
+			const char *fn[3] = {"aqi_day", "aqi_top", "aqi_over"};
+			char *got[3] = {got_day, got_top, got_over};
+			for (int f = 0; f < 3; f++) {
+				snprintf(src, sizeof src, "%s(%s, %s, %s, %s, %s, %s, %s)", fn[f], items[0], items[1],
+					 items[2], items[3], items[4], items[5], items[6]);
+				snprintf(got[f], 32, "%s", run(src));
+			}
+			/* the low items' largest index is O3_1h's 47 (150 μg/m³), then PM2.5's 43 (30 μg/m³) */
+			agree = round == 1 ? atoi(got_day) > 100 && strcmp(got_top, shown[k]) == 0 &&
+						   strcmp(got_over, shown[k]) == 0
+					 : strcmp(got_day, k == AQI_O3_1H && round == 2 ? "43" : "47") == 0 &&
+						   strcmp(got_over, "") == 0;
+		}
+	}
+	CHECK("aqi_day, aqi_top and aqi_over in turn, one item changing", agree,
+	      "item %d: %s, %s, %s", k - 1, got_day, got_top, got_over);
+}
+
 /* The p-th percentile as it was defined: the values sorted (stably), then interpolated between ranks. */
 static double reference_percentile(const double *vals, size_t n, double p)
 {
@@ -918,6 +954,7 @@ int main(void)
 	test_aqi();
 	test_aqi_decimals();
 	test_aqi_near_steps();
+	test_aqi_items_in_turn();
 	test_water();
 	test_targets();
 	test_errors();
