@@ -1308,7 +1308,8 @@ static bool add_inputs(struct expr *e, int n, struct node *let)
  * that name the same let read again for the same row, when the value is a
  * number, date or boolean computed by a function from at most MEMO_INPUTS
  * cells alone (a string may be borrowed from the row, and dies with it; a
- * few null tests cost less than remembering them).
+ * few null tests cost less than remembering them; aqi_day() and its kin
+ * remember their last items themselves, for the three of them).
  */
 static void remember_lets(struct expr *e)
 {
@@ -1318,8 +1319,10 @@ static void remember_lets(struct expr *e)
 			continue;
 		int used = e->nmemo_cols;
 		x->inputs = used;
+		bool remembers_itself = x->op == OP_CALL && (x->index == F_AQI_DAY || x->index == F_AQI_TOP ||
+							    x->index == F_AQI_OVER);
 		bool worth = x->memo < MEMO_LETS && (x->type == V_NUM || x->type == V_DATE || x->type == V_BOOL) &&
-			     calls_function(e, i) && from_cells_alone(e, i);
+			     !remembers_itself && calls_function(e, i) && from_cells_alone(e, i);
 		if (!worth || !add_inputs(e, i, x)) {
 			e->nmemo_cols = used;
 			x->memo = -1;

@@ -9,7 +9,8 @@
  * slot by the step picked for it when compiled (agg_step): the commonest
  * read their column themselves, and a slot whose argument an earlier one
  * has takes that one's value.  Percentiles select their two ranks rather
- * than sort.
+ * than sort.  aqi_day(), aqi_top() and aqi_over() share the individual
+ * indexes of the last seven items they were given.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -225,6 +226,44 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
 }
 
 /*
+ * The seven daily items' concentrations (none as -1) and their individual
+ * indexes (-1 for none), with the largest.  The last of each thread is
+ * remembered by the concentrations, bit for bit, as aqi_day(), aqi_top() and
+ * aqi_over() of one row (a let each) ask for the same seven.
+ */
+struct aqi_items {
+	bool filled;
+	double c[AQI_ITEMS];
+	int iaqi[AQI_ITEMS], best;
+};
+
+static _Thread_local struct aqi_items last_items;
+
+/* The seven items' indexes of concentrations c, worked out unless they are the last ones'. */
+static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS])
+{
+	struct aqi_items *m = &last_items;
+	uint64_t differ = !m->filled;
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		uint64_t now_bits, then_bits;
+		memcpy(&now_bits, &c[k], sizeof now_bits);
+		memcpy(&then_bits, &m->c[k], sizeof then_bits);
+		differ |= now_bits ^ then_bits;
+	}
+	if (!differ)
+		return m;
+	aqi_individuals(c, m->iaqi);
+	int best = -1;
+	for (int k = 0; k < AQI_ITEMS; k++)
+		if (m->iaqi[k] > best)
+			best = m->iaqi[k];
+	m->best = best;
+	memcpy(m->c, c, sizeof m->c);
+	m->filled = true;
+	return m;
+}
+
+/*
  * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
  * pm10, co, o3_1h, o3_8h, pm25): the largest individual index of those that
  * have one, the names of the items that reach it, and the names of the items
@@ -232,20 +271,19 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
  */
 static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	int iaqi[AQI_ITEMS], best = -1;
+	double c[AQI_ITEMS];
 	for (int k = 0; k < AQI_ITEMS; k++) {
 		struct value held;
-		const struct value *c = value_at(e, e->argv[x->args + k], ctx, &held);
-		if (c->type != V_NUM || !aqi_individual((enum aqi_item)k, c->num, &iaqi[k]))
-			iaqi[k] = -1;
-		if (iaqi[k] > best)
-			best = iaqi[k];
+		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
+		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
 	}
+	const struct aqi_items *items = aqi_items_of(c);
+	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
 	unsigned set = 0;
 	for (int k = 0; k < AQI_ITEMS; k++)
-		if (x->index == F_AQI_TOP ? iaqi[k] == best && best >= 0 : iaqi[k] > 100)
+		if (x->index == F_AQI_TOP ? items->iaqi[k] == best && best >= 0 : items->iaqi[k] > 100)
 			set |= 1u << k;
 	const char *names = aqi_item_names(set);
 	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};

@@ -4,7 +4,9 @@
  * written as, in 64-bit integer arithmetic, because the standard rounds
  * them up to integers and a floating-point slope lands on the wrong side of
  * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001); those
- * of whole concentrations are worked out once, into a table.
+ * of whole concentrations are worked out once, into a table, and those of
+ * concentrations well away from where the index steps in floating point,
+ * which gives the same integer there.
  */
 #include "standards.h"
 
@@ -138,27 +140,82 @@ static void make_whole_index(void)
 	atomic_store_explicit(&whole_index_made, true, memory_order_release);
 }
 
+/* What index_away_from_steps() gives for a concentration too near a point where the index steps. */
+#define NEAR_A_STEP (-2)
+
 /*
- * A value of one decimal t/10 (not a whole one) is the double nearest t/10
- * for no other t, and written_decimal() gives it as (t, 1): its index is
- * tenths_index[item][t].
+ * The index of a concentration c > 0 worked out in floating point, when c
+ * lies well away from every point where the index steps, or NEAR_A_STEP.
+ * Within a segment the index is I_lo + ceil(s) for s = (I_hi - I_lo)(C -
+ * BP_lo) / (BP_hi - BP_lo), so it steps where s is an integer (at
+ * breakpoints too).  The decimal index_of_decimal() takes for c lies within
+ * 1.01e-9 of it up to the top breakpoint (half an ulp of c, then nine
+ * decimals rounded up, or to nearest), which moves s by at most 25 times
+ * that (CO's steepest slope, 50 / 2 mg/m³); s as computed here is off by
+ * less than 1e-13.  So when s is more than 1e-6 from an integer, the written
+ * decimal has the same segment and the same ceiling, and far enough above
+ * the top breakpoint it has none.  Averages of several stations, of many
+ * decimals, take this path rather than the search for their decimal.
  */
-bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+static int index_away_from_steps(enum aqi_item item, double c)
+{
+	const double margin = 1e-6;
+	const int *bp = breakpoints[item];
+	int i = 1;
+	for (; i < 8 && bp[i] >= 0; i++) {
+		if (c > bp[i])
+			continue;
+		double s = (c - bp[i - 1]) * (iaqi_steps[i] - iaqi_steps[i - 1]) / (bp[i] - bp[i - 1]);
+		int below = (int)s; /* s >= 0, so its floor */
+		if (s - below < margin || s - below > 1 - margin)
+			return NEAR_A_STEP;
+		return iaqi_steps[i - 1] + below + 1;
+	}
+	return c > bp[i - 1] + margin ? -1 : NEAR_A_STEP;
+}
+
+/*
+ * The index of a concentration, or -1 for none, once the tables are made.  A
+ * value of one decimal t/10 (not a whole one) is the double nearest t/10 for
+ * no other t, and written_decimal() gives it as (t, 1): its index is
+ * tenths_index[item][t].  Any other is worked out in floating point where
+ * that is sure to give the written decimal's index, else from that decimal.
+ */
+static inline int individual_index(enum aqi_item item, double c)
+{
+	if (!(c >= 0))
+		return -1;
+	if (c <= WHOLE_MAX && c == (int)c)
+		return whole_index[item][(int)c];
+	if (c * 10 <= TENTHS_MAX && (double)(int)(c * 10 + 0.5) / 10 == c)
+		return tenths_index[item][(int)(c * 10 + 0.5)];
+	int iaqi = index_away_from_steps(item, c);
+	if (iaqi != NEAR_A_STEP)
+		return iaqi;
+	int64_t m;
+	int scale;
+	return written_decimal(c, &m, &scale) ? index_of_decimal(item, m, scale) : -1;
+}
+
+/* Makes the tables of whole and one-decimal concentrations, once for the process. */
+static inline void need_whole_index(void)
 {
 	if (!atomic_load_explicit(&whole_index_made, memory_order_acquire))
 		pthread_once(&whole_index_once, make_whole_index);
-	int64_t m;
-	int scale;
-	if (c >= 0 && c <= WHOLE_MAX && c == (int)c) {
-		*iaqi = whole_index[item][(int)c];
-	} else if (c >= 0 && c * 10 <= TENTHS_MAX && (double)(int)(c * 10 + 0.5) / 10 == c) {
-		*iaqi = tenths_index[item][(int)(c * 10 + 0.5)];
-	} else if (c >= 0 && written_decimal(c, &m, &scale)) {
-		*iaqi = index_of_decimal(item, m, scale);
-	} else {
-		return false;
-	}
+}
+
+bool aqi_individual(enum aqi_item item, double c, int *iaqi)
+{
+	need_whole_index();
+	*iaqi = individual_index(item, c);
 	return *iaqi >= 0;
+}
+
+void aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
+{
+	need_whole_index();
+	for (int k = 0; k < AQI_ITEMS; k++)
+		iaqi[k] = individual_index((enum aqi_item)k, c[k]);
 }
 
 int aqi_level(double aqi)

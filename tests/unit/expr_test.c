@@ -509,6 +509,105 @@ static void test_aqi_decimals(void)
 	      "item %d at %.17g: %d, want %d", item - 1, bad, got, want);
 }
 
+/* The index aqi_individual() gives, or -1 for none. */
+static int individual_or_none(enum aqi_item item, double c)
+{
+	int iaqi = -1;
+	return aqi_individual(item, c, &iaqi) ? iaqi : -1;
+}
+
+/*
+ * Individual indexes on either side of every point t where one steps (where
+ * (I_hi - I_lo)(t - BP_lo) / (BP_hi - BP_lo) is an integer, breakpoints
+ * too), each item, against the formula: t, and t plus and minus 10^-j written
+ * with j decimals (2 to 11, at most 15 digits, so read back as written); and
+ * the doubles next to a t that a double holds exactly, above 91: no
+ * decimal short enough for written_decimal() gives them, so they are taken
+ * to nine places, which is t (not from 512 to 901, where doubles lie further
+ * apart than 13 decimals: written with 13, they are rounded up to nine).
+ */
+static void test_aqi_near_steps(void)
+{
+	bool agree = true;
+	double bad = 0;
+	int item = 0, got = 0, want = 0;
+	long long checked = 0;
+	for (item = 0; item < AQI_ITEMS && agree; item++) {
+		int count;
+		const int *bp = aqi_breakpoints((enum aqi_item)item, &count);
+		for (int i = 1; i < count && agree; i++) {
+			int steps = aqi_step(i) - aqi_step(i - 1), span = bp[i] - bp[i - 1];
+			for (int n = 0; n <= steps && agree; n++) {
+				long long t = bp[i - 1] * 100LL + n * span * 100LL / steps; /* in hundredths */
+				long long unit = 1;
+				for (int j = 2; j <= 11 && agree; j++, unit *= 10) {
+					for (int side = -1; side <= 1 && agree; side++) {
+						long long m = t * unit + side;
+						if (m < 0 || (side == 0 && j > 2))
+							continue;
+						char text[40];
+						long long pow10 = unit * 100;
+						snprintf(text, sizeof text, "%lld.%0*lld", m / pow10, j, m % pow10);
+						bad = strtod(text, NULL);
+						want = reference_index((enum aqi_item)item, m, j);
+						got = individual_or_none((enum aqi_item)item, bad);
+						agree = got == want;
+						checked++;
+					}
+				}
+				if (t % 25 != 0 || t <= 9100 || (t >= 51200 && t < 90100) || !agree)
+					continue;
+				want = reference_index((enum aqi_item)item, t, 2);
+				double at = (double)t / 100;
+				for (int side = -1; side <= 1 && agree; side += 2) {
+					bad = nextafter(at, side * INFINITY);
+					got = individual_or_none((enum aqi_item)item, bad);
+					agree = got == want;
+					checked++;
+				}
+			}
+		}
+	}
+	CHECK("aqi on either side of every step, each item, as the formula", agree,
+	      "item %d at %.17g: %d, want %d (%lld checked)", item - 1, bad, got, want, checked);
+}
+
+/*
+ * aqi_day(), aqi_top() and aqi_over() in turn on seven items of which one
+ * changes each time, in each place, and on a blank where the seven were
+ * numbers: each answer is the one of its own items, never the last call's.
+ */
+static void test_aqi_items_in_turn(void)
+{
+	static const char *const low[AQI_ITEMS] = {"5", "20", "40", "0.6", "150", "60", "30"};
+	static const char *const high[AQI_ITEMS] = {"700", "300", "300", "15", "500", "300", "160"};
+	static const char *const shown[AQI_ITEMS] = {"SO2", "NO2", "PM10", "CO", "O3_1h", "O3_8h", "PM2.5"};
+	bool agree = true;
+	char src[160], got_day[32] = "", got_top[32] = "", got_over[32] = "";
+	int k = 0;
+	for (k = 0; k < AQI_ITEMS && agree; k++) {
+		for (int round = 0; round < 3 && agree; round++) {
+			const char *items[AQI_ITEMS];
+			for (int i = 0; i < AQI_ITEMS; i++)
+				items[i] = i != k ? low[i] : round == 1 ? high[i] : round == 2 ? "null" : low[i];
+			const char *fn[3] = {"aqi_day", "aqi_top", "aqi_over"};
+			char *got[3] = {got_day, got_top, got_over};
+			for (int f = 0; f < 3; f++) {
+				snprintf(src, sizeof src, "%s(%s, %s, %s, %s, %s, %s, %s)", fn[f], items[0], items[1],
+					 items[2], items[3], items[4], items[5], items[6]);
+				snprintf(got[f], 32, "%s", run(src));
+			}
+			/* the low items' largest index is O3_1h's 47 (150 μg/m³), then PM2.5's 43 (30 μg/m³) */
+			agree = round == 1 ? atoi(got_day) > 100 && strcmp(got_top, shown[k]) == 0 &&
+						   strcmp(got_over, shown[k]) == 0
+					 : strcmp(got_day, k == AQI_O3_1H && round == 2 ? "43" : "47") == 0 &&
+						   strcmp(got_over, "") == 0;
+		}
+	}
+	CHECK("aqi_day, aqi_top and aqi_over in turn, one item changing", agree,
+	      "item %d: %s, %s, %s", k - 1, got_day, got_top, got_over);
+}
+
 /* The p-th percentile as it was defined: the values sorted (stably), then interpolated between ranks. */
 static double reference_percentile(const double *vals, size_t n, double p)
 {
@@ -854,6 +953,8 @@ int main(void)
 	test_functions();
 	test_aqi();
 	test_aqi_decimals();
+	test_aqi_near_steps();
+	test_aqi_items_in_turn();
 	test_water();
 	test_targets();
 	test_errors();
