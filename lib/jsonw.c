@@ -47,6 +47,8 @@ static size_t plain_run(const unsigned char *u, size_t n)
 			j++;
 			while (n - j >= 8 && plain_ascii_word(u + j))
 				j += 8;
+			if (n - j < 8 && j < n && n >= 8 && plain_ascii_word(u + n - 8))
+				j = n; /* the last eight bytes overlap the ones just taken */
 		} else {
 			break;
 		}
