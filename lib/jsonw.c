@@ -97,8 +97,8 @@ void jsonw_key(struct buf *b, const char *key)
 	if (b->len && b->data[b->len - 1] != '{')
 		buf_addc(b, ',');
 	buf_addc(b, '"');
-	buf_adds(b, key);
-	buf_adds(b, "\":");
+	buf_add(b, key, strlen(key));
+	JSONW_LIT(b, "\":");
 }
 
 void jsonw_number(struct buf *b, double v)
