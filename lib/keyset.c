@@ -209,11 +209,11 @@ static bool key_shape(const unsigned char *p, size_t len, unsigned char *shape, 
 		m = digit_bytes(w); /* each byte on its own: the same on either byte order */
 		uint64_t whole = (m >> 7) * 0xFF, zeroed = (w & ~whole) | (ones * '0' & whole);
 		memcpy(shape + i, &zeroed, 8);
-		for (m = in_memory_order(m); m; m &= m - 1) {
-			if (++ndigits > CODE_DIGITS)
-				return false;
-			value = value * 10 + (uint64_t)(p[i + (size_t)__builtin_ctzll(m) / 8] - '0');
-		}
+		w = in_memory_order(w);
+		for (m = in_memory_order(m); m; m &= m - 1, ndigits++) /* bit 8k+7 marks byte k a digit */
+			value = value * 10 + (w >> (__builtin_ctzll(m) - 7) & 0x0F);
+		if (ndigits > CODE_DIGITS)
+			return false;
 	}
 	for (; i < len; i++) {
 		if (p[i] >= '0' && p[i] <= '9') {
