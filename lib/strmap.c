@@ -73,27 +73,6 @@ uint64_t strmap_hash(const void *key, size_t len)
 	return h ? h : 1;
 }
 
-/*
- * True if a[0..n) equals b[0..n).  Keys of 4 to 16 bytes (codes, names,
- * station numbers) are compared as two overlapping words each, without a call.
- */
-static inline bool same_bytes(const void *a, const void *b, size_t n)
-{
-	if (n >= 8 && n <= 16) {
-		uint64_t a0, a1, b0, b1;
-		memcpy(&a0, a, 8), memcpy(&b0, b, 8);
-		memcpy(&a1, (const char *)a + n - 8, 8), memcpy(&b1, (const char *)b + n - 8, 8);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	if (n >= 4 && n < 8) {
-		uint32_t a0, a1, b0, b1;
-		memcpy(&a0, a, 4), memcpy(&b0, b, 4);
-		memcpy(&a1, (const char *)a + n - 4, 4), memcpy(&b1, (const char *)b + n - 4, 4);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	return n == 0 || memcmp(a, b, n) == 0;
-}
-
 /* Finds the slot holding key, or the empty slot where it would go. */
 static struct strmap_slot *find_slot(const struct strmap *m, uint64_t hash,
 				     const void *key, size_t len)
@@ -103,7 +82,7 @@ static struct strmap_slot *find_slot(const struct strmap *m, uint64_t hash,
 		struct strmap_slot *s = &m->slots[i];
 		if (s->hash == 0)
 			return s;
-		if (s->hash == hash && s->key_len == len && same_bytes(m->arena + s->key_off, key, len))
+		if (s->hash == hash && s->key_len == len && strmap_bytes_equal(m->arena + s->key_off, key, len))
 			return s;
 	}
 }
