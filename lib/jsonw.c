@@ -15,40 +15,19 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 	return clean;
 }
 
-/* True if none of the eight bytes at u needs escaping or checking: printable ASCII other than '"' and '\\'. */
-static inline bool plain_ascii_word(const unsigned char *u)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t w;
-	memcpy(&w, u, 8);
-	uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-	uint64_t special = w                           /* a byte past ASCII */
-			   | ((w - ones * 0x20) & ~w)        /* a control byte (below 0x20) */
-			   | ((quote - ones) & ~quote)       /* a '"' */
-			   | ((backslash - ones) & ~backslash); /* a '\\' */
-	return !(special & highs);
-}
-
-/*
- * Length of the run at s that JSON takes as it is: printable ASCII and valid
- * UTF-8 characters.  ASCII goes eight bytes at a time once a plain byte is seen.
- */
+/* Length of the run at s that JSON takes as it is: printable ASCII and valid UTF-8 characters. */
 static size_t plain_run(const unsigned char *u, size_t n)
 {
 	size_t j = 0;
 	while (j < n) {
 		unsigned char c = u[j];
-		if (c >= 0x80) {
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			j++;
+		} else if (c >= 0x80) {
 			size_t len = utf8_char_len(u + j, n - j);
 			if (!len)
 				break;
 			j += len;
-		} else if (c >= 0x20 && c != '"' && c != '\\') {
-			j++;
-			while (n - j >= 8 && plain_ascii_word(u + j))
-				j += 8;
-			if (n - j < 8 && j < n && n >= 8 && plain_ascii_word(u + n - 8))
-				j = n; /* the last eight bytes overlap the ones just taken */
 		} else {
 			break;
 		}

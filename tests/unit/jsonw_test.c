@@ -1,8 +1,8 @@
 /*
- * jsonw_test — escaping writes exactly what a byte-at-a-time escaper writes:
- * every printable ASCII byte, '"', '\\', each control byte, valid and invalid
- * UTF-8, at every offset within the eight bytes taken at a time, in strings
- * of every length up to 40 built from those pieces.
+ * jsonw_test — escaping writes exactly what a plain byte-at-a-time escaper
+ * writes: every printable ASCII byte, '"', '\\', each control byte, valid
+ * and invalid UTF-8, in strings of every length up to 40 built from those
+ * pieces, and a JSON key comes with its separator only after a value.
  */
 #include "jsonw.h"
 #include "test.h"
@@ -75,8 +75,15 @@ int main(void)
 	buf_reset(&b);
 	const char *long_ascii = "0123456789abcdefghijklmnopqrstuvwxyz\"ABCDEFGH\\";
 	jsonw_escape(&b, long_ascii, strlen(long_ascii));
-	CHECK_STR("a quote and backslash after whole words", b.data,
+	CHECK_STR("a quote and backslash after a long plain run", b.data,
 		  "0123456789abcdefghijklmnopqrstuvwxyz\\\"ABCDEFGH\\\\");
+	buf_reset(&b);
+	buf_addc(&b, '{');
+	jsonw_key(&b, "a");
+	buf_addc(&b, '1');
+	jsonw_key(&b, "b");
+	buf_addc(&b, '2');
+	CHECK_STR("keys and separators", b.data, "{\"a\":1,\"b\":2");
 	buf_free(&b);
 	return test_status();
 }
