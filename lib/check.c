@@ -619,13 +619,18 @@ static void set_value(struct checker *k, size_t col, enum coltype t, const char 
 		*val = (struct value){.type = value_type[t], .num = t == TYPE_MONTH ? month_first_day(v) : v};
 }
 
-/* True if a value is one of the column's enum values: a short list is scanned, a long one hashed. */
+/*
+ * True if a value is one of the column's enum values: a list of up to 16 is
+ * scanned (its lengths and first bytes rule out most values without a
+ * memcmp, cheaper than hashing the value), a longer one hashed.
+ */
 static bool enum_has(const struct column *c, const char *s, size_t n)
 {
-	if (c->nenum > 8)
+	if (c->nenum > 16)
 		return strmap_get(&c->enum_set, s, n, NULL);
 	for (size_t i = 0; i < c->nenum; i++)
-		if (c->enum_lens[i] == n && memcmp(c->enum_values[i], s, n) == 0)
+		if (c->enum_lens[i] == n && (n == 0 || (c->enum_values[i][0] == s[0] &&
+							 memcmp(c->enum_values[i], s, n) == 0)))
 			return true;
 	return false;
 }

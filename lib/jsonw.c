@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool jsonw_string(struct buf *b, const char *s, size_t n)
 {
@@ -75,8 +76,8 @@ void jsonw_key(struct buf *b, const char *key)
 	if (b->len && b->data[b->len - 1] != '{')
 		buf_addc(b, ',');
 	buf_addc(b, '"');
-	buf_adds(b, key);
-	buf_adds(b, "\":");
+	buf_add(b, key, strlen(key));
+	JSONW_LIT(b, "\":");
 }
 
 void jsonw_number(struct buf *b, double v)

@@ -152,7 +152,7 @@ static bool resize_codes(struct keyset *ks, size_t n)
 /* The number of a shape, numbering it when it is new and there is room; 0 when it has none. */
 static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size_t len)
 {
-	if (len == ks->last_shape_len && ks->last_shape_id && memcmp(shape, ks->last_shape, len) == 0)
+	if (len == ks->last_shape_len && ks->last_shape_id && strmap_bytes_equal(shape, ks->last_shape, len))
 		return ks->last_shape_id;
 	if (!ks->shapes) {
 		ks->shapes = xmalloc(sizeof *ks->shapes);
@@ -178,24 +178,63 @@ static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size
 	return id;
 }
 
-uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+/* The word m with its bytes in memory order from the lowest: the same on little-endian machines. */
+static inline uint64_t in_memory_order(uint64_t m)
 {
-	if (len > KEYSET_SHAPE_MAX)
-		return 0;
-	const unsigned char *p = key;
-	unsigned char shape[KEYSET_SHAPE_MAX];
-	uint64_t digits = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	m = __builtin_bswap64(m);
+#endif
+	return m;
+}
+
+/* The word w with 0x80 in each byte that is an ASCII digit, and 0 in the others. */
+static inline uint64_t digit_bytes(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+	uint64_t low = w & ~highs; /* adding to bytes below 0x80 carries into no other byte */
+	uint64_t from_0 = low + ones * (0x80 - '0'), past_9 = low + ones * (0x80 - '9' - 1);
+	return from_0 & ~past_9 & ~w & highs;
+}
+
+/* Puts the key's shape into shape (each digit made '0') and its digits into *digits; false past CODE_DIGITS. */
+static bool key_shape(const unsigned char *p, size_t len, unsigned char *shape, uint64_t *digits)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t value = 0;
 	int ndigits = 0;
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) { /* eight bytes at a time: the digits are found by mask */
+		uint64_t w, m;
+		memcpy(&w, p + i, 8);
+		m = digit_bytes(w); /* each byte on its own: the same on either byte order */
+		uint64_t whole = (m >> 7) * 0xFF, zeroed = (w & ~whole) | (ones * '0' & whole);
+		memcpy(shape + i, &zeroed, 8);
+		w = in_memory_order(w);
+		for (m = in_memory_order(m); m; m &= m - 1, ndigits++) /* bit 8k+7 marks byte k a digit */
+			value = value * 10 + (w >> (__builtin_ctzll(m) - 7) & 0x0F);
+		if (ndigits > CODE_DIGITS)
+			return false;
+	}
+	for (; i < len; i++) {
 		if (p[i] >= '0' && p[i] <= '9') {
 			if (++ndigits > CODE_DIGITS)
-				return 0;
-			digits = digits * 10 + (uint64_t)(p[i] - '0');
+				return false;
+			value = value * 10 + (uint64_t)(p[i] - '0');
 			shape[i] = '0';
 		} else {
 			shape[i] = p[i];
 		}
 	}
+	*digits = value;
+	return true;
+}
+
+uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+{
+	unsigned char shape[KEYSET_SHAPE_MAX];
+	uint64_t digits;
+	if (len > KEYSET_SHAPE_MAX || !key_shape(key, len, shape, &digits))
+		return 0;
 	uint64_t id = shape_number(ks, shape, len);
 	return id ? id << CODE_SHIFT | digits : 0;
 }

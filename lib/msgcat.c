@@ -250,11 +250,12 @@ const struct msg_def msg_defs[MSG_COUNT] = {
 	[MSG_FIX_WRITE_COPY] = {"fix.write-copy", "无法写入副本：{error}", "cannot write the copy: {error}"},
 };
 
-/* The parameter of a key, or NULL. */
+/* The parameter of a key, or NULL; the first byte rules out most without a call. */
 static const struct msg_arg *arg_of(const struct msg_arg *args, size_t n, const char *key, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(args[i].key, key, len) == 0 && args[i].key[len] == '\0')
+		if ((len == 0 || args[i].key[0] == key[0]) && strncmp(args[i].key, key, len) == 0 &&
+		    args[i].key[len] == '\0')
 			return &args[i];
 	return NULL;
 }

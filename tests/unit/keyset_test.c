@@ -28,6 +28,49 @@ static void shape_key(char key[16], int i)
 	key[13] = '7', key[14] = 0;
 }
 
+/*
+ * Checks keyset_code against a byte-at-a-time reading on random keys of every
+ * length to 64: digits, letters, separators and bytes past ASCII whose low
+ * seven bits are digits, at every offset within the words read at once.  The
+ * code's digits are the key's digits in order, its shape number is the one
+ * the key's shape (each digit made '0') gets, and a key past twelve digits has
+ * no code.  Returns the number of keys that disagree.
+ */
+static int random_codes_disagree(void)
+{
+	static const unsigned char alphabet[] = "0123456789-/|AZaz \xB0\xB9\xBA\xE4\x7F:";
+	unsigned seed = 2021;
+	int bad = 0;
+	for (int round = 0; round < 40; round++) {
+		struct keyset ks;
+		keyset_init(&ks);
+		for (int i = 0; i < 500; i++) {
+			unsigned char key[64], shape[64];
+			seed = seed * 1103515245u + 12345u;
+			size_t len = (seed >> 8) % 65;
+			uint64_t digits = 0;
+			int ndigits = 0;
+			for (size_t j = 0; j < len; j++) {
+				seed = seed * 1103515245u + 12345u;
+				/* mostly digits, so that many keys have a code */
+				key[j] = (seed >> 12) % 3 ? (unsigned char)('0' + (seed >> 16) % 10)
+							 : alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+				bool digit = key[j] >= '0' && key[j] <= '9';
+				if (digit)
+					digits = digits * 10 + (uint64_t)(key[j] - '0'), ndigits++;
+				shape[j] = digit ? '0' : key[j];
+			}
+			uint64_t code = keyset_code(&ks, key, len), of_shape = keyset_code(&ks, shape, len);
+			bool want_code = ndigits <= 12;
+			if (want_code ? (code == 0 || (code & ((1ULL << 40) - 1)) != digits || code >> 40 != of_shape >> 40)
+				      : code != 0)
+				bad++;
+		}
+		keyset_free(&ks);
+	}
+	return bad;
+}
+
 int main(void)
 {
 	struct keyset ks;
@@ -38,6 +81,8 @@ int main(void)
 	CHECK("no code past twelve digits", keyset_code(&ks, "1234567890123", 13) == 0, "a code");
 	CHECK("same key, same code", keyset_code(&ks, "QY-AQ-0001|2021-01-01", 21) == keyset_code(&ks, "QY-AQ-0001|2021-01-01", 21),
 	      "codes differ");
+	int disagree = random_codes_disagree();
+	CHECK("codes of random keys read as byte by byte", disagree == 0, "%d keys disagree", disagree);
 	CHECK("leading zeros count", keyset_code(&ks, "A01", 3) != keyset_code(&ks, "A1", 2), "same code");
 
 	bool all_new = true;
