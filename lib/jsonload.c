@@ -23,6 +23,15 @@ json_t *loader_open(struct loader *L, const char *path)
 		L->len -= 3;
 		memmove(L->text, L->text + 3, L->len + 1);
 	}
+	const char *nul = memchr(L->text, '\0', L->len);
+	if (nul) { /* which jansson would pass over outside a string */
+		int line, col;
+		jsonpos_of_offset(L->text, (size_t)(nul - L->text), &line, &col);
+		warnmsg("%s:%d:%d: a NUL byte: a rule file is text", path, line, col);
+		free(L->text);
+		L->text = NULL;
+		return NULL;
+	}
 	json_error_t jerr;
 	json_t *root = json_loadb(L->text, L->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {

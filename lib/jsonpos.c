@@ -16,6 +16,12 @@ static void skip_ws(struct scan *sc)
 		sc->i++;
 }
 
+/* True for a byte that ends a scalar: a separator, a closing bracket or a blank (never NUL). */
+static bool ends_scalar(char c)
+{
+	return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Skips a string starting at its opening quote. */
 static void skip_string(struct scan *sc)
 {
@@ -36,9 +42,10 @@ static bool skip_value(struct scan *sc)
 		skip_string(sc);
 		return true;
 	}
-	if (c != '{' && c != '[') {
-		while (sc->i < sc->n && !strchr(",]} \t\r\n", sc->s[sc->i]))
+	if (c != '{' && c != '[') { /* a scalar, or a stray byte (a NUL, a '}' in an array): at least one byte */
+		do
 			sc->i++;
+		while (sc->i < sc->n && !ends_scalar(sc->s[sc->i]));
 		return true;
 	}
 	if (++sc->depth > 1000)
@@ -146,9 +153,15 @@ bool jsonpos_find(const char *text, size_t len, const char *path, bool at_key,
 	}
 	skip_ws(&sc);
 	at = at_key && last_was_key ? key_at : sc.i;
+	jsonpos_of_offset(text, at < len ? at : len, line, col);
+	return true;
+}
+
+void jsonpos_of_offset(const char *text, size_t at, int *line, int *col)
+{
 	*line = 1;
 	*col = 1;
-	for (size_t i = 0; i < at && i < len; i++) {
+	for (size_t i = 0; i < at; i++) {
 		if (text[i] == '\n') {
 			(*line)++;
 			*col = 1;
@@ -156,5 +169,4 @@ bool jsonpos_find(const char *text, size_t len, const char *path, bool at_key,
 			(*col)++;
 		}
 	}
-	return true;
 }

@@ -18,4 +18,7 @@
 bool jsonpos_find(const char *text, size_t len, const char *path, bool at_key,
 		  int *line, int *col);
 
+/* The 1-based line and column (in characters) of byte at of text. */
+void jsonpos_of_offset(const char *text, size_t at, int *line, int *col);
+
 #endif

@@ -51,6 +51,13 @@ static void test_json(void)
 	CHECK("key c.d", jsonpos_find(doc, strlen(doc), "c.d", true, &line, &col) && line == 3 && col == 9,
 	      "got %d:%d", line, col);
 	CHECK("missing path", !jsonpos_find(doc, strlen(doc), "c.e", true, &line, &col), "found");
+	/* a stray byte where a value ends (a NUL, a '}' in an array) is skipped over, never stopped at */
+	static const char nul_doc[] = "{\"a\": [0\0], \"b\": 1}";
+	CHECK("past a NUL in an array", jsonpos_find(nul_doc, sizeof nul_doc - 1, "b", true, &line, &col) && col == 13,
+	      "got %d:%d", line, col);
+	const char *brace_doc = "{\"a\": [0}], \"b\": 1}";
+	CHECK("past a } in an array", jsonpos_find(brace_doc, strlen(brace_doc), "b", true, &line, &col) && col == 13,
+	      "got %d:%d", line, col);
 }
 
 static void test_strmap(void)
