@@ -152,7 +152,7 @@ static bool resize_codes(struct keyset *ks, size_t n)
 /* The number of a shape, numbering it when it is new and there is room; 0 when it has none. */
 static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size_t len)
 {
-	if (len == ks->last_shape_len && ks->last_shape_id && strmap_bytes_equal(shape, ks->last_shape, len))
+	if (len == ks->last_shape_len && ks->last_shape_id && bytes_equal(shape, ks->last_shape, len))
 		return ks->last_shape_id;
 	if (!ks->shapes) {
 		ks->shapes = xmalloc(sizeof *ks->shapes);

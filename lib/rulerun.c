@@ -592,16 +592,20 @@ static struct value kept_string(uint64_t word)
 	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
 }
 
-/* Group i's key k of ngroup; a string points into the table, which keeps it as long as it lives. */
-static struct value group_key(const struct group_table *g, size_t i, size_t ngroup, size_t k)
+/* The key kept as word w of type type: a number's bits, or a string kept in the table. */
+static inline struct value key_value(uint64_t w, enum vtype type)
 {
-	uint64_t w = g->words[i * ngroup + k];
-	enum vtype type = (enum vtype)g->types[i * ngroup + k];
 	if (type == V_STR)
 		return kept_string(w);
 	struct value v = {.type = type};
 	memcpy(&v.num, &w, sizeof w);
 	return v;
+}
+
+/* Group i's key k of ngroup; a string points into the table, which keeps it as long as it lives. */
+static struct value group_key(const struct group_table *g, size_t i, size_t ngroup, size_t k)
+{
+	return key_value(g->words[i * ngroup + k], (enum vtype)g->types[i * ngroup + k]);
 }
 
 /* Group i's key values, into keys. */
@@ -611,38 +615,23 @@ static void group_keys(const struct group_table *g, size_t i, size_t ngroup, str
 		keys[k] = group_key(g, i, ngroup, k);
 }
 
-/* True if n bytes at a and b are the same: keys of up to 16 bytes a word or two at a time, not through memcmp. */
-static inline bool same_bytes(const void *a, const void *b, size_t n)
+/* True if two key values are the same: a number by its bits, as value_key compares them. */
+static inline bool same_key(const struct value *a, const struct value *b)
 {
-	const unsigned char *p = a, *q = b;
-	if (n >= 8 && n <= 16) { /* the two words overlap when n < 16 */
-		uint64_t p0, q0, p1, q1;
-		memcpy(&p0, p, 8), memcpy(&q0, q, 8), memcpy(&p1, p + n - 8, 8), memcpy(&q1, q + n - 8, 8);
-		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
-	}
-	if (n >= 4 && n < 8) {
-		uint32_t p0, q0, p1, q1;
-		memcpy(&p0, p, 4), memcpy(&q0, q, 4), memcpy(&p1, p + n - 4, 4), memcpy(&q1, q + n - 4, 4);
-		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
-	}
-	if (n < 4) {
-		for (size_t k = 0; k < n; k++)
-			if (p[k] != q[k])
-				return false;
-		return true;
-	}
-	return memcmp(p, q, n) == 0;
+	if (a->type != b->type)
+		return false;
+	if (a->type == V_STR)
+		return a->len == b->len && bytes_equal(a->str, b->str, a->len);
+	return bytes_equal(&a->num, &b->num, sizeof a->num);
 }
 
-/* True if the key kept as word w of type type is key (a number by its bits, as value_key compares them). */
+/* True if the key kept as word w of type type is key. */
 static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
 {
 	if (key->type != type)
 		return false;
-	if (type != V_STR)
-		return same_bytes(&key->num, &w, sizeof w);
-	struct value kept = kept_string(w);
-	return kept.len == key->len && same_bytes(kept.str, key->str, kept.len);
+	struct value kept = key_value(w, type);
+	return same_key(&kept, key);
 }
 
 /*
@@ -934,16 +923,6 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 	} else if (t->mode == GROUPS_STREAMED) {
 		end_groups(st, t, false);
 	}
-}
-
-/* True if two key values are the same, as key_is compares them (a number by its bits). */
-static bool same_key(const struct value *a, const struct value *b)
-{
-	if (a->type != b->type)
-		return false;
-	if (a->type == V_STR)
-		return a->len == b->len && same_bytes(a->str, b->str, a->len);
-	return same_bytes(&a->num, &b->num, sizeof a->num);
 }
 
 /*

@@ -82,7 +82,7 @@ static struct strmap_slot *find_slot(const struct strmap *m, uint64_t hash,
 		struct strmap_slot *s = &m->slots[i];
 		if (s->hash == 0)
 			return s;
-		if (s->hash == hash && s->key_len == len && strmap_bytes_equal(m->arena + s->key_off, key, len))
+		if (s->hash == hash && s->key_len == len && bytes_equal(m->arena + s->key_off, key, len))
 			return s;
 	}
 }

@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 struct strmap_slot;
 
@@ -45,28 +44,6 @@ uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *ins
 
 /* The memory the map's slots and stored keys take, in bytes. */
 size_t strmap_bytes(const struct strmap *m);
-
-/*
- * True if a[0..n) equals b[0..n), as memcmp would say.  Keys of 4 to 16 bytes
- * (codes, names, station numbers) are compared as two overlapping words each,
- * without a call.
- */
-static inline bool strmap_bytes_equal(const void *a, const void *b, size_t n)
-{
-	if (n >= 8 && n <= 16) {
-		uint64_t a0, a1, b0, b1;
-		memcpy(&a0, a, 8), memcpy(&b0, b, 8);
-		memcpy(&a1, (const char *)a + n - 8, 8), memcpy(&b1, (const char *)b + n - 8, 8);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	if (n >= 4 && n < 8) {
-		uint32_t a0, a1, b0, b1;
-		memcpy(&a0, a, 4), memcpy(&b0, b, 4);
-		memcpy(&a1, (const char *)a + n - 4, 4), memcpy(&b1, (const char *)b + n - 4, 4);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	return n == 0 || memcmp(a, b, n) == 0;
-}
 
 /* Returns the number of keys. */
 static inline size_t strmap_count(const struct strmap *m) { return m->count; }

@@ -80,6 +80,33 @@ size_t varint_put(unsigned char *p, uint64_t v);
 /* Reads a varint written by varint_put into *v; returns its bytes. */
 size_t varint_get(const unsigned char *p, uint64_t *v);
 
+/*
+ * True if a[0..n) equals b[0..n), as memcmp would say.  Keys of up to 16
+ * bytes (codes, names, station numbers) are compared a byte, or two
+ * overlapping words, at a time, without a call.
+ */
+static inline bool bytes_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+	if (n >= 8 && n <= 16) {
+		uint64_t p0, q0, p1, q1;
+		memcpy(&p0, p, 8), memcpy(&q0, q, 8), memcpy(&p1, p + n - 8, 8), memcpy(&q1, q + n - 8, 8);
+		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t p0, q0, p1, q1;
+		memcpy(&p0, p, 4), memcpy(&q0, q, 4), memcpy(&p1, p + n - 4, 4), memcpy(&q1, q + n - 4, 4);
+		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+	}
+	if (n < 4) {
+		for (size_t k = 0; k < n; k++)
+			if (p[k] != q[k])
+				return false;
+		return true;
+	}
+	return memcmp(p, q, n) == 0;
+}
+
 /* Writes all n bytes to fd, again after an interruption; false on error (errno says which). */
 bool write_all(int fd, const char *p, size_t n);
 

@@ -1,9 +1,10 @@
 /*
- * strmap_test — strmap_bytes_equal agrees with memcmp for every length to 24
+ * strmap_test — bytes_equal (util.h), which the map compares keys with, agrees with memcmp for every length to 24
  * and a difference at every byte, whatever follows the bytes compared, and a map finds each key it was given, of
  * every length, and none that differs from one in a single byte.
  */
 #include "strmap.h"
+#include "util.h"
 #include "test.h"
 
 #include <stdint.h>
@@ -15,11 +16,11 @@ int main(void)
 	for (size_t n = 0; n <= sizeof a; n++) {
 		for (size_t i = 0; i < sizeof a; i++) /* past n the bytes differ: they must not count */
 			a[i] = (unsigned char)('A' + i), b[i] = i < n ? a[i] : (unsigned char)'z';
-		wrong += strmap_bytes_equal(a, b, n) != true;
+		wrong += bytes_equal(a, b, n) != true;
 		for (size_t at = 0; at < n; at++)
 			for (int bit = 0; bit < 8; bit++) {
 				b[at] ^= (unsigned char)(1u << bit);
-				wrong += strmap_bytes_equal(a, b, n) != (memcmp(a, b, n) == 0);
+				wrong += bytes_equal(a, b, n) != (memcmp(a, b, n) == 0);
 				b[at] ^= (unsigned char)(1u << bit);
 			}
 	}
