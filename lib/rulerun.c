@@ -1044,6 +1044,10 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 	size_t i = 0;
 	uint64_t tag = 0;
 	if (g->mode != GROUPS_STREAMED) {
+		/* the group made after the last one first: rows that come back in the order they first came find it so */
+		size_t next = (size_t)g->last_group + 1;
+		if (g->ngroups && next < g->ngroups && group_has_words(g, next, words, keys, ngroup))
+			return looked_up(g, (long)next);
 		if ((g->ngroups + 1) * 4 > g->nindex * 3)
 			grow_index(g, ngroup);
 		uint64_t hash = strmap_hash(words, ngroup * sizeof *words);
