@@ -7,10 +7,11 @@
  * test, a chain of && or || of those, year() of a column) have evaluators of
  * their own that read the cells directly.  A row updates each aggregate
  * slot by the step picked for it when compiled (agg_step): the commonest
- * read their column themselves, and a slot whose argument an earlier one
- * has takes that one's value.  Percentiles select their two ranks rather
- * than sort.  aqi_day(), aqi_top() and aqi_over() share the individual
- * indexes of the last seven items they were given.
+ * read their column themselves, a band of one column (aqi > 95 && aqi <=
+ * 100) is tested from the two literals its slot keeps, and a slot whose
+ * argument an earlier one has takes that one's value.  Percentiles select
+ * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
+ * share the individual indexes of the last seven items they were given.
  */
 #include "exprnode.h"
 #include "celltype.h"
