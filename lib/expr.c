@@ -1424,7 +1424,9 @@ static void join_cell_tests(struct expr *e)
  * column's cell where it lies, a test of a column in place, or the value of
  * an earlier slot's same argument (ratio(x) in a message and count_if(x) in
  * its assert), so that each row works each argument out once; and the step
- * of its own that the commonest aggregates of a column take.
+ * of its own that the commonest aggregates of a column take.  A band of a
+ * column (count_if(aqi > 95 && aqi <= 100)) is cheaper to test again than to
+ * hand on: count_if() and ratio() of one test it in place.
  */
 static void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first)
 {
@@ -1436,19 +1438,23 @@ static void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t 
 			continue;
 		}
 		const struct node *x = &e->nodes[s->arg];
+		bool band = (s->kind == AGG_COUNT_IF || s->kind == AGG_RATIO) && expr_band(e, x, &s->band);
 		s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
-		s->cell = x->op == OP_COL ? x->index : -1;
-		for (size_t j = 0; s->read != AGG_READ_CELL && j < i && j < AGG_SHARED_MAX; j++) {
+		s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : -1;
+		for (size_t j = 0; s->read != AGG_READ_CELL && !band && j < i && j < AGG_SHARED_MAX; j++) {
 			struct agg_slot *o = &sc->slots[j];
 			if (o->arg >= 0 && o->read != AGG_READ_SHARED && same_tree(o->expr, o->arg, e, s->arg)) {
 				s->read = AGG_READ_SHARED, s->shared = (int)j, o->gives = true;
-				o->step = AGG_STEP_ANY; /* which keeps the value for s */
+				if (o->step != AGG_STEP_BAND)
+					o->step = AGG_STEP_ANY; /* which keeps the value for s, as a band's step does */
 				break;
 			}
 		}
 		s->step = s->read == AGG_READ_CELL && (s->kind == AGG_SUM || s->kind == AGG_MEAN) ? AGG_STEP_SUM_CELL
 			: s->read == AGG_READ_CELL && s->kind == AGG_PERCENTILE ? AGG_STEP_KEEP_CELL
+			: s->read == AGG_READ_CELL && s->kind == AGG_LONGEST_EQUAL_RUN ? AGG_STEP_EQUAL_RUN_CELL
 			: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
+			: band ? AGG_STEP_BAND
 			: AGG_STEP_ANY;
 	}
 }

@@ -70,11 +70,20 @@ enum agg_step {
 	AGG_STEP_COUNT,        /* count() */
 	AGG_STEP_SUM_CELL,     /* sum() or mean() of a column */
 	AGG_STEP_COUNT_IF_TEST, /* count_if() of a test of a column alone */
+	AGG_STEP_BAND,         /* count_if() or ratio() of a band of a column (agg_band) */
 	AGG_STEP_KEEP_CELL,    /* percentile() or median() of a column */
+	AGG_STEP_EQUAL_RUN_CELL, /* longest_equal_run() of a column */
 };
 
 /* The slots a row's update can give an argument's value on to (AGG_READ_SHARED): the first of a scope. */
 #define AGG_SHARED_MAX 64
+
+/* Two comparisons of a column with literals of one type, both to hold: aqi > 95 && aqi <= 100. */
+struct agg_band {
+	double lit[2];
+	unsigned char passes[2]; /* per comparison, the outcomes that pass it: bit 0 less, 1 equal, 2 greater */
+	enum vtype type;         /* the literals' */
+};
 
 /* One aggregate function call: what to accumulate, from which expression node. */
 struct agg_slot {
@@ -86,7 +95,8 @@ struct agg_slot {
 	int call;          /* count_distinct: the call's node, whose arguments make the tuple */
 	enum agg_step step; /* what a row does to it */
 	enum agg_read read; /* how its argument is read on a row */
-	int cell;          /* AGG_READ_CELL: the column */
+	int cell;          /* AGG_READ_CELL and AGG_STEP_BAND: the column */
+	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
 };

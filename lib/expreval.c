@@ -7,10 +7,11 @@
  * test, a chain of && or || of those, year() of a column) have evaluators of
  * their own that read the cells directly.  A row updates each aggregate
  * slot by the step picked for it when compiled (agg_step): the commonest
- * read their column themselves, and a slot whose argument an earlier one
- * has takes that one's value.  Percentiles select their two ranks rather
- * than sort.  aqi_day(), aqi_top() and aqi_over() share the individual
- * indexes of the last seven items they were given.
+ * read their column themselves, a band of one column (aqi > 95 && aqi <=
+ * 100) is tested from the two literals its slot keeps, and a slot whose
+ * argument an earlier one has takes that one's value.  Percentiles select
+ * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
+ * share the individual indexes of the last seven items they were given.
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -767,6 +768,21 @@ static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 	}
 }
 
+/*
+ * What an accumulator that keeps a list of values comes to: a percentile's,
+ * max_change's or the MAD's.  Not inlined, so that agg_result's other cases
+ * need no stack frame.
+ */
+static __attribute__((noinline)) struct value kept_result(enum agg_kind kind, double p, struct agg_acc *acc)
+{
+	if (kind == AGG_MAX_CHANGE)
+		return max_change(acc);
+	if (!acc->nvals)
+		return null_value;
+	return num(kind == AGG_MAD ? mad(acc) : percentile(acc, p));
+}
+
+/* Counts, sums and the like straight from their numbers (a view's row takes many); kept lists by kept_result. */
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
 {
 	switch (kind) {
@@ -780,10 +796,8 @@ struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
 		return (struct value){.type = acc->date ? V_DATE : V_NUM,
 				      .num = kind == AGG_MIN ? acc->lo : acc->hi};
 	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
-	case AGG_PERCENTILE: return acc->nvals ? num(percentile(acc, p)) : null_value;
-	case AGG_MAX_CHANGE: return max_change(acc);
+	case AGG_PERCENTILE: case AGG_MAX_CHANGE: case AGG_MAD: return kept_result(kind, p, acc);
 	case AGG_LONGEST_RUN: case AGG_LONGEST_EQUAL_RUN: return num(acc->hi);
-	case AGG_MAD: return acc->nvals ? num(mad(acc)) : null_value;
 	case AGG_COUNT_DISTINCT: return null_value; /* needs its arguments' count: aggregate() answers */
 	}
 	return null_value;
@@ -861,6 +875,37 @@ struct value expr_cell_tests(const struct expr *e, const struct node *x, const s
 			return v;
 	}
 	return unknown ? null_value : boolean(is_and);
+}
+
+bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band)
+{
+	if (x->fn != expr_cell_tests || x->op != OP_AND || x->ntests != 2)
+		return false;
+	const struct node *lo = &e->nodes[e->argv[x->tests]], *hi = &e->nodes[e->argv[x->tests + 1]];
+	if (lo->fn != ev_compare_cell || hi->fn != ev_compare_cell || lo->cell != hi->cell ||
+	    lo->against.type != hi->against.type)
+		return false;
+	*band = (struct agg_band){.type = lo->against.type, .lit = {lo->against.num, hi->against.num},
+				  .passes = {holds[lo->op], holds[hi->op]}};
+	return true;
+}
+
+/* True if the number v passes a comparison with lit whose passing outcomes are passes (see holds). */
+static inline bool passes(double v, double lit, unsigned char passes)
+{
+	return passes >> ((v > lit) - (v < lit) + 1) & 1;
+}
+
+/*
+ * A band (expr_band) on a cell: -1 (null) when the cell is not of the
+ * literals' type (both comparisons are null then), else 1 if both hold and
+ * 0 if not: what expr_cell_tests() gives for the two.
+ */
+static inline int band_holds(const struct agg_band *band, const struct value *cell)
+{
+	if (cell->type != band->type)
+		return -1;
+	return passes(cell->num, band->lit[0], band->passes[0]) && passes(cell->num, band->lit[1], band->passes[1]);
 }
 
 /* Evaluates && and || in three-valued logic. */
@@ -1196,6 +1241,19 @@ static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width
 		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
 }
 
+/*
+ * Adds a number to longest_equal_run's accumulator: hits counts the current
+ * run, of the value in lo, which began at run_from; hi is the longest, of the
+ * value in sum, which began at best_from.  where: the row's record.
+ */
+static inline void equal_run(struct agg_acc *a, double v, const void *where)
+{
+	if (!a->hits || v != a->lo)
+		a->hits = 0, a->lo = v, a->run_from = where;
+	if (++a->hits > a->hi)
+		a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+}
+
 /* A slot's argument on this row, read as the slot was set to (see agg_read): in the row, in *held or in given. */
 static inline const struct value *slot_argument(const struct agg_slot *s, const struct eval_ctx *row,
 						struct value *held, const struct value *given)
@@ -1264,12 +1322,8 @@ static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, c
 		break;
 	case AGG_LONGEST_EQUAL_RUN:
 		/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
-		if (v->type != V_NUM)
-			break;
-		if (!a->hits || v->num != a->lo)
-			a->hits = 0, a->lo = v->num, a->run_from = row->where;
-		if (++a->hits > a->hi)
-			a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+		if (v->type == V_NUM)
+			equal_run(a, v->num, row->where);
 		break;
 	case AGG_MAD:
 		if (v->type == V_NUM)
@@ -1298,16 +1352,16 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 		const struct eval_ctx *row)
 {
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
+	const struct value *cells = row->row, *c;
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_slot *s = &slots[i];
 		struct agg_acc *a = &accs[i];
-		const struct value *c = NULL;
 		switch (s->step) {
 		case AGG_STEP_COUNT:
 			a->n++;
 			break;
 		case AGG_STEP_SUM_CELL:
-			c = row->row ? &row->row[s->cell] : NULL;
+			c = cells ? &cells[s->cell] : NULL;
 			if (c && c->type == V_NUM)
 				a->n++, a->sum += c->num;
 			break;
@@ -1316,10 +1370,23 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 			a->hits += t.type == V_BOOL && t.num;
 			break;
 		}
+		case AGG_STEP_BAND: {
+			int in = cells ? band_holds(&s->band, &cells[s->cell]) : -1;
+			if (s->gives)
+				given[i] = in < 0 ? null_value : boolean(in);
+			if (in >= 0)
+				a->hits += in, a->n += s->kind == AGG_RATIO;
+			break;
+		}
 		case AGG_STEP_KEEP_CELL:
-			c = row->row ? &row->row[s->cell] : NULL;
+			c = cells ? &cells[s->cell] : NULL;
 			if (c && c->type == V_NUM)
 				keep_number(a, c->num);
+			break;
+		case AGG_STEP_EQUAL_RUN_CELL:
+			c = cells ? &cells[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				equal_run(a, c->num, row->where);
 			break;
 		default:
 			update_slot(s, a, i, row, given);

@@ -111,6 +111,12 @@ bool expr_tests_a_cell(const struct node *x);
 /* The evaluator of a chain of && (or of ||) whose operands all test a column alone, listed in tests. */
 struct value expr_cell_tests(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
 
+/*
+ * True if a node is a band of one column: && of two comparisons of it with
+ * literals of one type (aqi > 95 && aqi <= 100), written to band.
+ */
+bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band);
+
 /* Forgets every remembered value: called when an expression goes, whose let another may reuse the address of. */
 void expr_forget(void);
 

@@ -679,23 +679,29 @@ static void test_percentile_selection(void)
 /*
  * A slot whose argument another slot of the scope has (count_if(x) in one
  * expression, ratio(x) in another) takes its value from it, with nulls and
- * falses among the rows; a column or a test of one is read in place.
+ * falses among the rows; a column or a test of one is read in place, and so
+ * is a band of one column, which count_if() and ratio() each test.
  */
 static void test_shared_arguments(void)
 {
 	char err[256];
 	int pos;
 	struct expr_scope scope = by_month();
-	struct expr *assert = expr_compile("count_if(n > 1 && n < 5) + count_if(m > 0)", &scope, err, sizeof err, &pos);
-	struct expr *message = expr_compile("ratio(n > 1 && n < 5) * 100 + ratio(m > 0) + mean(n)", &scope, err, sizeof err, &pos);
+	struct expr *assert = expr_compile("count_if(n > 1 && m < 5) + count_if(m > 0) + count_if(n > 1 && n < 5)",
+					   &scope, err, sizeof err, &pos);
+	struct expr *message = expr_compile("ratio(n > 1 && m < 5) * 100 + ratio(m > 0) + mean(n) + ratio(n > 1 && n < 5)",
+					    &scope, err, sizeof err, &pos);
 	CHECK("shared arguments compile", assert && message, "%s at %d", err, pos);
 	if (!assert || !message)
 		return;
-	CHECK("the same argument is read once", scope.nslots == 5 && scope.slots[2].read == AGG_READ_SHARED &&
-	      scope.slots[2].shared == 0 && scope.slots[0].gives && scope.slots[1].read == AGG_READ_TEST &&
-	      scope.slots[3].read == AGG_READ_SHARED && scope.slots[4].read == AGG_READ_CELL,
-	      "%zu slots, reads %d %d %d", scope.nslots, scope.nslots > 2 ? (int)scope.slots[2].read : -1,
-	      scope.nslots > 3 ? (int)scope.slots[3].read : -1, scope.nslots > 4 ? (int)scope.slots[4].read : -1);
+	CHECK("the same argument is read once", scope.nslots == 7 && scope.slots[3].read == AGG_READ_SHARED &&
+	      scope.slots[3].shared == 0 && scope.slots[0].gives && scope.slots[1].read == AGG_READ_TEST &&
+	      scope.slots[4].read == AGG_READ_SHARED && scope.slots[5].read == AGG_READ_CELL,
+	      "%zu slots, reads %d %d %d", scope.nslots, scope.nslots > 3 ? (int)scope.slots[3].read : -1,
+	      scope.nslots > 4 ? (int)scope.slots[4].read : -1, scope.nslots > 5 ? (int)scope.slots[5].read : -1);
+	CHECK("a band is tested by each of its slots", scope.nslots == 7 && scope.slots[2].step == AGG_STEP_BAND &&
+	      scope.slots[6].step == AGG_STEP_BAND && !scope.slots[2].gives && scope.slots[6].read != AGG_READ_SHARED,
+	      "%zu slots", scope.nslots);
 	struct agg_acc accs[8] = {0};
 	double ns[] = {0, 2, NAN, 4, 7, 3}, ms[] = {1, -1, 2, NAN, 0, 5};
 	for (int i = 0; i < 6; i++) {
@@ -706,12 +712,96 @@ static void test_shared_arguments(void)
 	struct value key = {.type = V_NUM, .num = 2};
 	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
 	struct value a = expr_eval(assert, &ctx), b = expr_eval(message, &ctx);
-	/* n > 1 && n < 5: 2, 4, 3 of the five numbers; m > 0: 1, 2, 5 of five */
-	CHECK("shared arguments count as their own", a.type == V_NUM && a.num == 6 && b.type == V_NUM &&
-	      b.num == 3.0 / 5 * 100 + 3.0 / 5 + 16.0 / 5, "got %g and %.17g", a.num, b.num);
+	/*
+	 * n > 1 && m < 5: true on (2, -1) and (7, 0), false on (0, 1) and (3, 5), null on the two with a blank;
+	 * m > 0: 1, 2, 5 of five; n > 1 && n < 5: 2, 4, 3 of the five numbers
+	 */
+	CHECK("shared arguments count as their own", a.type == V_NUM && a.num == 2 + 3 + 3 && b.type == V_NUM &&
+	      b.num == 2.0 / 4 * 100 + 3.0 / 5 + 16.0 / 5 + 3.0 / 5, "got %g and %.17g", a.num, b.num);
 	agg_acc_free(accs, scope.nslots);
 	expr_free(message);
 	expr_free(assert);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
+/* True if two accumulators hold the same numbers, bit for bit, and the same list and runs. */
+static bool same_acc(const struct agg_acc *x, const struct agg_acc *y)
+{
+	return memcmp(&x->n, &y->n, sizeof x->n) == 0 && memcmp(&x->sum, &y->sum, sizeof x->sum) == 0 &&
+	       memcmp(&x->hits, &y->hits, sizeof x->hits) == 0 && memcmp(&x->lo, &y->lo, sizeof x->lo) == 0 &&
+	       memcmp(&x->hi, &y->hi, sizeof x->hi) == 0 && x->listed == y->listed &&
+	       (x->listed ? x->nvals == y->nvals && memcmp(x->vals, y->vals, x->nvals * sizeof *x->vals) == 0
+			  : x->run_from == y->run_from && x->best_from == y->best_from);
+}
+
+/*
+ * Each step agg_update takes in place (a count, a column's sum or mean, its
+ * percentile, a test of it, a band of it for count_if() and ratio(), its
+ * longest equal run) leaves the accumulator as the general update does,
+ * over rows with blanks, numbers, equal runs and a cell of another type; and
+ * a band another aggregate reads (longest_run) hands its value on.
+ */
+static void test_steps_in_place(void)
+{
+	static const char *const sources[] = {
+		"count()", "mean(n)", "sum(m)", "percentile(n, 90)", "count_if(n != null)", "count_if(n > 1 && n <= 5)",
+		"ratio(n > 1 && n <= 5)", "count_if(m >= 0 && m < 3)", "ratio(b == true && b != false)",
+		"count_if(n > 1 && m > 1)", "longest_equal_run(n)", "min(n)", "longest_run(n > 1 && n <= 5)"};
+	static const enum agg_step steps[] = {
+		AGG_STEP_COUNT, AGG_STEP_SUM_CELL, AGG_STEP_SUM_CELL, AGG_STEP_KEEP_CELL, AGG_STEP_COUNT_IF_TEST,
+		AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_ANY, AGG_STEP_EQUAL_RUN_CELL,
+		AGG_STEP_ANY, AGG_STEP_ANY};
+	enum { NSRC = sizeof sources / sizeof *sources };
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
+	scope.ordered = true;
+	struct expr *e[NSRC];
+	bool compiled = true, picked = true;
+	for (size_t i = 0; i < NSRC; i++) {
+		e[i] = expr_compile(sources[i], &scope, err, sizeof err, &pos);
+		compiled = compiled && e[i];
+	}
+	CHECK("the steps' aggregates compile", compiled && scope.nslots == NSRC, "%s at %d", err, pos);
+	if (!compiled || scope.nslots != NSRC)
+		return;
+	size_t i = 0;
+	for (; i < NSRC && picked; i++)
+		picked = scope.slots[i].step == steps[i];
+	CHECK("each aggregate takes its step", picked && scope.slots[12].read == AGG_READ_SHARED && scope.slots[5].gives,
+	      "%s takes step %d", sources[i - 1], (int)scope.slots[i - 1].step);
+	struct agg_slot general[NSRC];
+	memcpy(general, scope.slots, sizeof general);
+	for (i = 0; i < NSRC; i++)
+		general[i].step = AGG_STEP_ANY;
+	struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}};
+	struct value where[600];
+	uint64_t state = 20;
+	for (int r = 0; r < 600; r++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned pick = (unsigned)(state >> 33);
+		static const double numbers[] = {NAN, 0, 1, 1.5, 2, 3, 5, 5, 5, 6, -1, 2.5};
+		set_row(numbers[pick % 12], numbers[pick / 12 % 12], pick % 5 ? "a" : NULL, "2024-02-10", (int)(pick / 144 % 3) - 1);
+		if (pick % 17 == 0)
+			row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
+		where[r] = (struct value){.type = V_NUM, .num = r};
+		struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
+		agg_update(scope.slots, NSRC, fast, &ctx);
+		agg_update(general, NSRC, slow, &ctx);
+	}
+	for (i = 0; i < NSRC && same_acc(&fast[i], &slow[i]); i++)
+		;
+	CHECK("steps in place leave what the general update does", i == NSRC, "%s: hits %g against %g, n %g against %g",
+	      i < NSRC ? sources[i] : "", i < NSRC ? fast[i].hits : 0, i < NSRC ? slow[i].hits : 0, i < NSRC ? fast[i].n : 0,
+	      i < NSRC ? slow[i].n : 0);
+	CHECK("the rows fill every kind of step", fast[5].hits > 0 && fast[5].hits < 600 && fast[6].n < 600 &&
+	      fast[8].hits > 0 && fast[10].hi >= 2 && fast[3].nvals > 32, "hits %g, n %g, run %g, kept %u",
+	      fast[5].hits, fast[6].n, fast[10].hi, fast[3].nvals);
+	agg_acc_free(fast, NSRC);
+	agg_acc_free(slow, NSRC);
+	for (i = 0; i < NSRC; i++)
+		expr_free(e[i]);
 	free(scope.slots);
 	expr_free(month_key[0]);
 }
@@ -962,6 +1052,7 @@ int main(void)
 	test_count_distinct();
 	test_percentile_selection();
 	test_shared_arguments();
+	test_steps_in_place();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
