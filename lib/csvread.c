@@ -7,11 +7,11 @@
  * so blank lines are records too (they are rows in a spreadsheet); the empty
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * record, one line of valid UTF-8 without a quote, is split here instead
- * (plain_record), exactly as libcsv would split it, sixteen bytes at a time
- * with SSE2 and eight at a time in portable C elsewhere; the reader's tests
- * and the CSV fuzzer compare the ways on every input.  Unless the encoding is
- * forced, the first bytes are held until a sample of them decides it
- * (encoding.h), once, before any record is read.
+ * (plain_record), exactly as libcsv would split it, sixteen bytes at a time,
+ * with SSE2 or in portable C; the reader's tests and the CSV fuzzer compare
+ * the ways on every input.  Unless the encoding is forced, the first bytes
+ * are held until a sample of them decides it (encoding.h), once, before any
+ * record is read.
  */
 #include "csvread.h"
 #include "encoding.h"
@@ -409,6 +409,9 @@ static size_t valid_run_end(const unsigned char *s, size_t at, size_t n)
 	return at;
 }
 
+/* Bytes a plain record is cut in at a time. */
+#define BLOCK 16
+
 /* What a block of bytes holds, one bit a byte (bit k for byte k). */
 struct block_marks {
 	unsigned delims;  /* the delimiter */
@@ -433,10 +436,17 @@ static inline struct block_marks marks_of_word(const unsigned char *p, unsigned 
 	};
 }
 
+/* The marks of the block at p, two words at a time in portable C. */
+static inline struct block_marks marks_of_words(const unsigned char *p, unsigned char delim)
+{
+	struct block_marks lo = marks_of_word(p, delim), hi = marks_of_word(p + 8, delim);
+	return (struct block_marks){lo.delims | hi.delims << 8, lo.high | hi.high << 8, lo.stops | hi.stops << 8};
+}
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The marks of the sixteen bytes at p, with SSE2. */
+/* The marks of the block at p, with SSE2. */
 static inline struct block_marks marks_of_vector(const unsigned char *p, unsigned char delim)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -449,67 +459,65 @@ static inline struct block_marks marks_of_vector(const unsigned char *p, unsigne
 		.stops = (unsigned)_mm_movemask_epi8(stops),
 	};
 }
-#define WIDE_BLOCK 16
 #else
-#define WIDE_BLOCK 8
-#define marks_of_vector marks_of_word
+#define marks_of_vector marks_of_words
 #endif
 
-/* The marks of the block bytes at p: sixteen with SSE2 when wide, else eight. */
-static inline struct block_marks marks_of(const unsigned char *p, unsigned char delim, size_t block)
+/* The marks of the block at p: with SSE2 where there is SSE2, unless told portable. */
+static inline struct block_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
 {
-	return block == 8 ? marks_of_word(p, delim) : marks_of_vector(p, delim);
+	return portable ? marks_of_words(p, delim) : marks_of_vector(p, delim);
 }
 
 /*
- * The marks of s[at..text), fewer than block bytes, the last of a record: read
- * from its last block bytes, without a copy, when there are that many.  The
- * bytes past text read as NUL: the caller leaves them out.
+ * The marks of s[at..text), fewer than BLOCK bytes, the last of a record:
+ * read from its last BLOCK bytes, without a copy, when there are that many.
+ * The bytes past text read as NUL: the caller leaves them out.
  */
 static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t text, unsigned char delim,
-					size_t block)
+					bool portable)
 {
-	if (text < block) {
-		unsigned char tmp[16] = {0};
+	if (text < BLOCK) {
+		unsigned char tmp[BLOCK] = {0};
 		memcpy(tmp, s, text);
-		return marks_of(tmp, delim, block);
+		return marks_of(tmp, delim, portable);
 	}
-	struct block_marks m = marks_of(s + text - block, delim, block);
-	unsigned shift = (unsigned)(at + block - text);
+	struct block_marks m = marks_of(s + text - BLOCK, delim, portable);
+	unsigned shift = (unsigned)(at + BLOCK - text);
 	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift};
 }
 
 /*
  * Cuts s[0..text) into cells at the delimiters, checking that it is UTF-8
  * without a quote, NUL or CR; returns false at the first of those or at an
- * invalid byte.  It goes a block of bytes at a time (block: 8 or 16): the
- * block's delimiters, bytes past ASCII and forbidden bytes are each a mask of
- * one bit a byte, and only the characters past ASCII are looked at one by
- * one, to validate them.
+ * invalid byte.  It goes BLOCK bytes at a time, with SSE2 unless portable:
+ * the block's delimiters, bytes past ASCII and forbidden bytes are each a
+ * mask of one bit a byte, and only the characters past ASCII are looked at
+ * one by one, to validate them.
  */
 static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
-				size_t block)
+				bool portable)
 {
 	struct csvr_cell *cells = r->cells;
 	size_t ncells = 0, room = cell_room(r);
 	size_t start = 0;       /* where the cell in progress starts */
 	size_t checked = 0;     /* the characters before are valid UTF-8 */
 	bool high = false;      /* the cell in progress has a byte past ASCII in an earlier block */
-	for (size_t base = 0; base <= text; base += block) {
-		struct block_marks m = base + block <= text ? marks_of(s + base, delim, block)
-					: base < text ? marks_of_tail(s, base, text, delim, block)
+	for (size_t base = 0; base <= text; base += BLOCK) {
+		struct block_marks m = base + BLOCK <= text ? marks_of(s + base, delim, portable)
+					: base < text ? marks_of_tail(s, base, text, delim, portable)
 					: (struct block_marks){0};
-		unsigned inside = base + block <= text ? (1u << block) - 1 : (1u << (text - base)) - 1;
+		unsigned inside = base + BLOCK <= text ? (1u << BLOCK) - 1 : (1u << (text - base)) - 1;
 		if (m.stops & inside)
 			return false;
 		unsigned hi = m.high & inside, ends = m.delims & inside;
-		if (base + block > text)
+		if (base + BLOCK > text)
 			ends |= 1u << (text - base);  /* the end of the record ends its last cell */
 		for (unsigned h = hi; h; ) {
 			size_t at = base + (size_t)__builtin_ctz(h);
 			if (at >= checked && !(checked = valid_run_end(s, at, text)))
 				return false;
-			h = checked - base >= block ? 0 : h & (~0u << (checked - base));
+			h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
 		}
 		for (; ends; ends &= ends - 1) {
 			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
@@ -532,12 +540,12 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 	return true;
 }
 
-/* split_blocks sixteen bytes at a time with SSE2 (unless the reader is told to be portable), else eight. */
+/* split_blocks with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do). */
 static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim)
 {
-	if (WIDE_BLOCK == 8 || r->opt.portable)
-		return split_blocks(r, s, text, delim, 8);
-	return split_blocks(r, s, text, delim, WIDE_BLOCK);
+	if (r->opt.portable)
+		return split_blocks(r, s, text, delim, true);
+	return split_blocks(r, s, text, delim, false);
 }
 
 /*

@@ -4,8 +4,8 @@
  * the air-daily rule set with its row rules, aggregates and unique key.  The
  * first byte picks the encoding and the chunk size.  The reader must deliver the same records and events however the
  * input is cut: fed a byte at a time (every record through libcsv), in the
- * chosen chunks, and whole (plain records split without libcsv, sixteen bytes at a time
- * with SSE2 and eight at a time).
+ * chosen chunks, and whole (plain records split without libcsv, with SSE2 and in
+ * portable C).
  */
 #include "check.h"
 #include "csvread.h"
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fwrite(chunked.data, 1, chunked.len, stderr);
 		fprintf(stderr, "--- whole\n");
 		fwrite(whole.data, 1, whole.len, stderr);
-		fprintf(stderr, "--- whole, split eight bytes at a time\n");
+		fprintf(stderr, "--- whole, split in portable C\n");
 		fwrite(portable.data, 1, portable.len, stderr);
 		abort();
 	}

@@ -82,7 +82,7 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 	buf_addc(out, '\n');
 }
 
-/* Split plain records eight bytes at a time, as where SSE2 is missing. */
+/* Split plain records in portable C, as where SSE2 is missing. */
 static bool portable;
 
 /* Reads data in pieces of chunk bytes and returns the dump. */
@@ -121,7 +121,7 @@ static void test_fixture(const char *dir, const char *name)
 	portable = false;
 	char *whole = dump(data, n, n ? n : 1, enc);
 	char *want = slurp(dpath, &dn);
-	CHECK(name, strcmp(whole, whole_portable) == 0, "split eight bytes at a time:\n%s", whole_portable);
+	CHECK(name, strcmp(whole, whole_portable) == 0, "split in portable C:\n%s", whole_portable);
 	free(whole_portable);
 	if (getenv("UPDATE")) {
 		FILE *f = fopen(dpath, "wb");
@@ -243,7 +243,7 @@ static void add_generated_line(struct buf *in, unsigned *seed)
  * Plain records are split by the reader, any other by libcsv: over generated
  * lines (quotes, CR, LF, CRLF, NUL, text past ASCII valid and not, cells of
  * every length around the block sizes), the dump read whole, where plain
- * lines are split sixteen and eight bytes at a time, equals the dump read a
+ * lines are split with SSE2 and in portable C, equals the dump read a
  * byte at a time, where every record goes through libcsv, and the dump read
  * in chunks that cut lines and characters anywhere.
  */
