@@ -87,14 +87,14 @@ static bool parse_plain_decimal(const char *s, size_t n, double *value)
 }
 
 /*
- * Checks the grammar, then converts: with at most 15 significant digits and no
- * exponent, mantissa / 10^k is one correctly rounded division (Clinger's fast
- * path), identical to strtod; anything else goes to strtod.
+ * parse_number for any cell parse_plain_decimal does not take: checks the
+ * grammar, then converts: with at most 15 significant digits and no exponent,
+ * mantissa / 10^k is one correctly rounded division (Clinger's fast path),
+ * identical to strtod; anything else goes to strtod.  Kept out of line, so
+ * that the usual cell is parsed without its stack frame.
  */
-bool parse_number(const char *s, size_t n, double *value)
+static __attribute__((noinline)) bool parse_other_number(const char *s, size_t n, double *value)
 {
-	if (parse_plain_decimal(s, n, value))
-		return true;
 	size_t i = 0;
 	bool neg = false;
 	if (i < n && (s[i] == '+' || s[i] == '-'))
@@ -145,6 +145,11 @@ bool parse_number(const char *s, size_t n, double *value)
 		return false;
 	*value = v;
 	return true;
+}
+
+bool parse_number(const char *s, size_t n, double *value)
+{
+	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
 }
 
 bool parse_integer(const char *s, size_t n, double *value)

@@ -7,10 +7,11 @@
  * so blank lines are records too (they are rows in a spreadsheet); the empty
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * record, one line of valid UTF-8 without a quote, is split here instead
- * (plain_record), exactly as libcsv would split it; the CSV fuzzer compares
- * the two ways on every input.  Unless the encoding is forced, the first
- * bytes are held until a sample of them decides it (encoding.h), once, before
- * any record is read.
+ * (plain_record), exactly as libcsv would split it, sixteen bytes at a time,
+ * with SSE2 or in portable C; the reader's tests and the CSV fuzzer compare
+ * the ways on every input.  Unless the encoding is forced, the first bytes
+ * are held until a sample of them decides it (encoding.h), once, before any
+ * record is read.
  */
 #include "csvread.h"
 #include "encoding.h"
@@ -106,7 +107,7 @@ static void flush_bytes(struct csvr *r)
 		r->h.event(r->h.ctx, &r->bad);
 }
 
-/* Doubles the room for cells: new_cell's rare path, kept out of line. */
+/* Doubles the room for cells: the rare path of new_cell and keep_past_room, kept out of line. */
 static void grow_cells(struct csvr *r)
 {
 	r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
@@ -358,21 +359,11 @@ static inline uint64_t zero_bytes(uint64_t w)
 	return ~(((w & low7) + low7) | w) & HIGH_BITS;
 }
 
-/*
- * True if any of the words a, b, c has a zero byte.  Cheaper than zero_bytes
- * for each: a borrow can mark a byte that is not zero, but only above one that is.
- */
-static inline bool any_zero_byte(uint64_t a, uint64_t b, uint64_t c)
+/* The high bit of each byte that is zero in none of a, b and c, exactly (no borrow runs into the next byte). */
+static inline uint64_t no_zero_byte(uint64_t a, uint64_t b, uint64_t c)
 {
-	return (((a - ONES) & ~a) | ((b - ONES) & ~b) | ((c - ONES) & ~c)) & HIGH_BITS;
-}
-
-/* Keeps a cell of a plain record, borrowed from the input, saying whether it is ASCII. */
-static inline void add_plain_cell(struct csvr *r, const unsigned char *data, size_t len, bool ascii)
-{
-	struct csvr_cell *c = new_cell(r);
-	if (c)
-		*c = (struct csvr_cell){.data = (const char *)data, .len = len, .ascii = ascii};
+	uint64_t low7 = ~HIGH_BITS;
+	return (((a & low7) + low7) | a) & (((b & low7) + low7) | b) & (((c & low7) + low7) | c) & HIGH_BITS;
 }
 
 /* Eight bytes as a little-endian word: byte k of memory is bits 8k to 8k+7. */
@@ -386,56 +377,175 @@ static inline uint64_t load_le64(const unsigned char *p)
 	return w;
 }
 
+/* How many cells r->cells holds before it must grow or the limit is reached. */
+static size_t cell_room(const struct csvr *r)
+{
+	return r->cap_cells < r->keep_cells ? r->cap_cells : r->keep_cells;
+}
+
+/* Keeps cell number n of a plain record where there is no room: grows the room unless the limit is reached; returns it. */
+static size_t keep_past_room(struct csvr *r, size_t n, struct csvr_cell cell)
+{
+	if (n < r->keep_cells) {
+		grow_cells(r);
+		r->cells[n] = cell;
+	}
+	return cell_room(r);
+}
+
+/*
+ * Checks the characters past ASCII from at on, a run of them up to the next
+ * ASCII byte (or the end of s[0..n)); returns where the run ends, or 0 at an
+ * invalid or incomplete character.
+ */
+static size_t valid_run_end(const unsigned char *s, size_t at, size_t n)
+{
+	do {
+		size_t len = utf8_char_len(s + at, n - at);
+		if (!len)
+			return 0;
+		at += len;
+	} while (at < n && s[at] >= 0x80);
+	return at;
+}
+
+/* Bytes a plain record is cut in at a time. */
+#define BLOCK 16
+
+/* What a block of bytes holds, one bit a byte (bit k for byte k). */
+struct block_marks {
+	unsigned delims;  /* the delimiter */
+	unsigned high;    /* bytes past ASCII */
+	unsigned stops;   /* a quote, CR or NUL: not a plain record */
+};
+
+/* One bit a byte, bit k for byte k: the high bits (0x80 of each byte) of a word gathered. */
+static inline unsigned gather_high_bits(uint64_t high)
+{
+	return (unsigned)(((high >> 7) * 0x0102040810204080ULL) >> 56);
+}
+
+/* The marks of the eight bytes at p, in portable C. */
+static inline struct block_marks marks_of_word(const unsigned char *p, unsigned char delim)
+{
+	uint64_t w = load_le64(p);
+	return (struct block_marks){
+		.delims = gather_high_bits(zero_bytes(w ^ (ONES * delim))),
+		.high = gather_high_bits(w & HIGH_BITS),
+		.stops = gather_high_bits(~no_zero_byte(w ^ (ONES * '"'), w, w ^ (ONES * '\r')) & HIGH_BITS),
+	};
+}
+
+/* The marks of the block at p, two words at a time in portable C. */
+static inline struct block_marks marks_of_words(const unsigned char *p, unsigned char delim)
+{
+	struct block_marks lo = marks_of_word(p, delim), hi = marks_of_word(p + 8, delim);
+	return (struct block_marks){lo.delims | hi.delims << 8, lo.high | hi.high << 8, lo.stops | hi.stops << 8};
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The marks of the block at p, with SSE2. */
+static inline struct block_marks marks_of_vector(const unsigned char *p, unsigned char delim)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i stops = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+						  _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+				     _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	return (struct block_marks){
+		.delims = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim))),
+		.high = (unsigned)_mm_movemask_epi8(v),
+		.stops = (unsigned)_mm_movemask_epi8(stops),
+	};
+}
+#else
+#define marks_of_vector marks_of_words
+#endif
+
+/* The marks of the block at p: with SSE2 where there is SSE2, unless told portable. */
+static inline struct block_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
+{
+	return portable ? marks_of_words(p, delim) : marks_of_vector(p, delim);
+}
+
+/*
+ * The marks of s[at..text), fewer than BLOCK bytes, the last of a record:
+ * read from its last BLOCK bytes, without a copy, when there are that many.
+ * The bytes past text read as NUL: the caller leaves them out.
+ */
+static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t text, unsigned char delim,
+					bool portable)
+{
+	if (text < BLOCK) {
+		unsigned char tmp[BLOCK] = {0};
+		memcpy(tmp, s, text);
+		return marks_of(tmp, delim, portable);
+	}
+	struct block_marks m = marks_of(s + text - BLOCK, delim, portable);
+	unsigned shift = (unsigned)(at + BLOCK - text);
+	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift};
+}
+
 /*
  * Cuts s[0..text) into cells at the delimiters, checking that it is UTF-8
  * without a quote, NUL or CR; returns false at the first of those or at an
- * invalid byte.  Words of
- * eight ASCII bytes take their delimiters straight from a mask; the rest goes
- * a character at a time.
+ * invalid byte.  It goes BLOCK bytes at a time, with SSE2 unless portable:
+ * the block's delimiters, bytes past ASCII and forbidden bytes are each a
+ * mask of one bit a byte, and only the characters past ASCII are looked at
+ * one by one, to validate them.
  */
+static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
+				bool portable)
+{
+	struct csvr_cell *cells = r->cells;
+	size_t ncells = 0, room = cell_room(r);
+	size_t start = 0;       /* where the cell in progress starts */
+	size_t checked = 0;     /* the characters before are valid UTF-8 */
+	bool high = false;      /* the cell in progress has a byte past ASCII in an earlier block */
+	for (size_t base = 0; base <= text; base += BLOCK) {
+		struct block_marks m = base + BLOCK <= text ? marks_of(s + base, delim, portable)
+					: base < text ? marks_of_tail(s, base, text, delim, portable)
+					: (struct block_marks){0};
+		unsigned inside = base + BLOCK <= text ? (1u << BLOCK) - 1 : (1u << (text - base)) - 1;
+		if (m.stops & inside)
+			return false;
+		unsigned hi = m.high & inside, ends = m.delims & inside;
+		if (base + BLOCK > text)
+			ends |= 1u << (text - base);  /* the end of the record ends its last cell */
+		for (unsigned h = hi; h; ) {
+			size_t at = base + (size_t)__builtin_ctz(h);
+			if (at >= checked && !(checked = valid_run_end(s, at, text)))
+				return false;
+			h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+		}
+		for (; ends; ends &= ends - 1) {
+			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
+			size_t at = base + (size_t)__builtin_ctz(ends);
+			struct csvr_cell cell = {.data = (const char *)s + start, .len = at - start,
+						 .ascii = !high && !(hi & before)};
+			if (ncells < room)
+				cells[ncells] = cell;
+			else
+				room = keep_past_room(r, ncells, cell), cells = r->cells;
+			ncells++;
+			start = at + 1;
+			high = false;
+			hi &= ~before;
+		}
+		high = high || hi;
+	}
+	r->total_cells = ncells;
+	r->ncells = ncells < r->keep_cells ? ncells : r->keep_cells;
+	return true;
+}
+
+/* split_blocks with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do). */
 static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim)
 {
-	uint64_t delims = ONES * delim, quotes = ONES * '"', crs = ONES * '\r';
-	size_t start = 0, i = 0;
-	bool high = false;     /* the cell in progress has a byte past ASCII */
-	while (i < text) {
-		if (i + 8 <= text) {
-			uint64_t w = load_le64(s + i);
-			if (any_zero_byte(w ^ quotes, w, w ^ crs))
-				return false;
-			if (!(w & HIGH_BITS)) {
-				for (uint64_t m = zero_bytes(w ^ delims); m; m &= m - 1) {
-					size_t at = i + (size_t)__builtin_ctzll(m) / 8;
-					add_plain_cell(r, s + start, at - start, !high);
-					start = at + 1;
-					high = false;
-				}
-				i += 8;
-				continue;
-			}
-		}
-		unsigned char c = s[i];
-		if (c == delim) {
-			add_plain_cell(r, s + start, i - start, !high);
-			start = ++i;
-			high = false;
-		} else if (c == '"' || c == '\0' || c == '\r') {
-			return false;
-		} else if (c >= 0x80) {
-			/* a run of characters past ASCII, as Chinese text is, without trying a word after each */
-			do {
-				size_t len = utf8_char_len(s + i, text - i);
-				if (!len)
-					return false;
-				i += len;
-			} while (i < text && s[i] >= 0x80);
-			high = true;
-		} else {
-			i++;
-		}
-	}
-	add_plain_cell(r, s + start, text - start, !high);
-	return true;
+	if (r->opt.portable)
+		return split_blocks(r, s, text, delim, true);
+	return split_blocks(r, s, text, delim, false);
 }
 
 /*

@@ -81,6 +81,7 @@ struct csvr_options {
 	unsigned char delimiter;   /* ',' by default */
 	enum csvr_encoding encoding;  /* as declared, or CSVR_AUTO */
 	size_t max_field;          /* bytes; 0 means the default of 1 MiB */
+	bool portable;             /* split plain records in portable C even with SSE2 (to test that way) */
 };
 
 struct csvr;

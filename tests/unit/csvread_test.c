@@ -82,11 +82,14 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 	buf_addc(out, '\n');
 }
 
+/* Split plain records in portable C, as where SSE2 is missing. */
+static bool portable;
+
 /* Reads data in pieces of chunk bytes and returns the dump. */
 static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding enc)
 {
 	struct buf out = {0};
-	struct csvr_options opt = {.encoding = enc, .max_field = 64};
+	struct csvr_options opt = {.encoding = enc, .max_field = 64, .portable = portable};
 	struct csvr_handler h = {on_record, on_event, &out};
 	struct csvr *r = csvr_new(&opt, &h);
 	for (size_t i = 0; i < n; i += chunk)
@@ -113,8 +116,13 @@ static void test_fixture(const char *dir, const char *name)
 	char *data = slurp(path, &n);
 	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030
 				 : strstr(name, ".auto.") ? CSVR_AUTO : CSVR_UTF8;
+	portable = true;
+	char *whole_portable = dump(data, n, n ? n : 1, enc);
+	portable = false;
 	char *whole = dump(data, n, n ? n : 1, enc);
 	char *want = slurp(dpath, &dn);
+	CHECK(name, strcmp(whole, whole_portable) == 0, "split in portable C:\n%s", whole_portable);
+	free(whole_portable);
 	if (getenv("UPDATE")) {
 		FILE *f = fopen(dpath, "wb");
 		fputs(whole, f);
@@ -208,6 +216,64 @@ static void test_ascii_marks(void)
 	CHECK("no cell marked ASCII holds a byte past ASCII", false_ascii == 0, "%zu cells", false_ascii);
 }
 
+/* Appends one generated line: cells of bytes drawn from pieces that matter to the splitter. */
+static void add_generated_line(struct buf *in, unsigned *seed)
+{
+	static const char *const pieces[] = {
+		"a", "1234567", "12.5", ",", ",", ",", "\"", "\"\"", "\r", "\r\n", "\n", "\0", "\t", " ",
+		"清新区", "站点", "\xE3\x80\x80", "\xEF\xBC\x91", "\xC2\xA0", "\xF0\x9F\x98\x80",
+		"\xE6\xB8", "\x80", "\xC0\xAF", "\xED\xA0\x80", "\xFF", "abcdefghijklmnop",
+	};
+	size_t npieces = sizeof pieces / sizeof *pieces;
+	*seed = *seed * 1103515245u + 12345u;
+	size_t count = (*seed >> 16) % 24;
+	bool clean = (*seed >> 8) % 4 != 0;  /* most lines are plain: ASCII, CJK and delimiters only */
+	for (size_t i = 0; i < count; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		size_t k = (*seed >> 16) % (clean ? 6 : npieces);
+		const char *piece = clean && k >= 4 ? pieces[10 + k] : pieces[k];
+		/* pieces[11] is a NUL: its length is one */
+		buf_add(in, piece, k == 11 && !clean ? 1 : strlen(piece));
+	}
+	*seed = *seed * 1103515245u + 12345u;
+	buf_adds(in, (*seed >> 16) % 5 == 0 ? "\r\n" : "\n");
+}
+
+/*
+ * Plain records are split by the reader, any other by libcsv: over generated
+ * lines (quotes, CR, LF, CRLF, NUL, text past ASCII valid and not, cells of
+ * every length around the block sizes), the dump read whole, where plain
+ * lines are split with SSE2 and in portable C, equals the dump read a
+ * byte at a time, where every record goes through libcsv, and the dump read
+ * in chunks that cut lines and characters anywhere.
+ */
+static void test_plain_against_libcsv(void)
+{
+	unsigned seed = 1;
+	size_t bad = 0;
+	for (int round = 0; round < 300 && !bad; round++) {
+		struct buf in = {0};
+		for (int line = 0; line < 20; line++)
+			add_generated_line(&in, &seed);
+		char *bytewise = dump(in.data, in.len, 1, CSVR_UTF8);
+		static const size_t chunks[] = {0, 7, 16, 61};
+		for (size_t c = 0; c < sizeof chunks / sizeof *chunks && !bad; c++)
+			for (int p = 0; p < 2 && !bad; p++) {
+				portable = p;
+				char *d = dump(in.data, in.len, chunks[c] ? chunks[c] : in.len, CSVR_UTF8);
+				if (strcmp(d, bytewise) != 0) {
+					bad = round + 1;
+					printf("# round %d, chunk %zu, portable %d:\n%s# against\n%s", round, chunks[c], p, d, bytewise);
+				}
+				free(d);
+			}
+		portable = false;
+		free(bytewise);
+		buf_free(&in);
+	}
+	CHECK("plain records split as libcsv splits them", bad == 0, "round %zu differs", bad);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -231,6 +297,7 @@ int main(int argc, char **argv)
 		free(names[i]);
 	}
 	test_longer_than_sample();
+	test_plain_against_libcsv();
 	test_ascii_marks();
 	return test_status();
 }
