@@ -1545,10 +1545,10 @@ static bool null_from_inputs(const struct expr *e, int n, const bool *covered, s
 		bool *inner = xcalloc(ncols + 1, sizeof *inner);
 		memcpy(inner, covered, ncols * sizeof *inner);
 		mark_tested(e, x->a, x->op, inner);
-		bool nullable = null_from_inputs(e, x->a, covered, ncols, hit) |
-				null_from_inputs(e, x->b, inner, ncols, hit);
+		bool left = null_from_inputs(e, x->a, covered, ncols, hit); /* both sides, for what each hits */
+		bool right = null_from_inputs(e, x->b, inner, ncols, hit);
 		free(inner);
-		return nullable;
+		return left || right;
 	}
 	const int kids[3] = {x->a, x->b, x->c};
 	for (int k = 0; k < 3; k++)
