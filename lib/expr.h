@@ -186,6 +186,28 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
 /*
+ * A row rule judged in order's when or assert on the rows of one group, once
+ * the group's values are known (eval_ctx.fixed): && or || of tests of cells
+ * against constants, as pm25 <= 5 * median(pm25) || pm25 <= 75 becomes
+ * pm25 <= 41.5 || pm25 <= 75 on a group.  Opaque; made by row_test_new.
+ */
+struct row_test;
+
+struct row_test *row_test_new(void);
+void row_test_free(struct row_test *t);
+
+/*
+ * Reduces e to t on the group whose accumulators and values of the group ctx
+ * has (its row is not read), the group's values worked out now; a test of
+ * column c reads cell at[c] of the rows it is given.  False when e is not of
+ * that shape: it is then evaluated whole, row by row.
+ */
+bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval_ctx *ctx, const int *at);
+
+/* What e gives on ctx's row (read as row_test_reduce's at says), as expr_eval would on the group's row. */
+struct value row_test_eval(const struct row_test *t, const struct eval_ctx *ctx);
+
+/*
  * The columns (of ncols, those not marked in covered) whose being null can
  * make the value null, written to out (room for ncols); returns how many.
  * Lint uses it to find an assert that a blank cell silences.
