@@ -1112,37 +1112,24 @@ struct value expr_fixed(const struct expr *e, const struct node *x, const struct
 	return *v;
 }
 
-struct row_test {
-	bool is_and;
-	bool unknown;        /* an operand is null on every row of the group */
-	bool settled;        /* an operand settles it on every row: false for &&, true for || */
-	struct node *tests;  /* the tests of cells, copied, the group's values in place */
-	int n, cap;
-};
-
-struct row_test *row_test_new(void)
-{
-	return xcalloc(1, sizeof(struct row_test));
-}
-
 void row_test_free(struct row_test *t)
 {
-	if (t)
-		free(t->tests);
-	free(t);
+	free(t->checks);
+	*t = (struct row_test){0};
 }
 
-/* Adds a copy of the test of a cell x to t, reading cell at[] of the rows, compared with against when it compares. */
+/* Adds to t the test of a cell x, reading cell at[] of the rows, compared with against when it compares. */
 static void add_test(struct row_test *t, const struct node *x, const int *at, struct value against)
 {
 	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 8;
-		t->tests = xrealloc(t->tests, (size_t)t->cap * sizeof *t->tests);
+		t->cap = t->cap ? 2 * t->cap : 4;
+		t->checks = xrealloc(t->checks, (size_t)t->cap * sizeof *t->checks);
 	}
-	struct node *copy = &t->tests[t->n++];
-	*copy = *x;
-	copy->cell = at[x->cell];
-	copy->against = against;
+	bool compares = x->fn != ev_cell_present && x->fn != ev_cell_absent;
+	t->checks[t->n++] = (struct cell_check){.cell = (uint32_t)at[x->cell], .compares = compares,
+						 .present = x->fn == ev_cell_present,
+						 .passes = compares ? holds[x->op] : 0, .type = against.type,
+						 .against = against.num};
 }
 
 /*
@@ -1178,8 +1165,7 @@ static bool reduce_operand(struct row_test *t, const struct expr *e, int n, cons
 	}
 	if (against.type != V_NUM && against.type != V_DATE && against.type != V_BOOL)
 		return false;
-	add_test(t, x, at, against);
-	t->tests[t->n - 1].fn = ev_compare_cell; /* (a cell of another type, null among them, gives null either way) */
+	add_test(t, x, at, against); /* (a cell of another type, null among them, gives null either way) */
 	return true;
 }
 
@@ -1192,21 +1178,6 @@ bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval
 	t->n = 0;
 	return chain ? reduce_operand(t, e, root->a, ctx, at) && reduce_operand(t, e, root->b, ctx, at)
 		     : reduce_operand(t, e, e->root, ctx, at);
-}
-
-struct value row_test_eval(const struct row_test *t, const struct eval_ctx *ctx)
-{
-	if (t->settled)
-		return boolean(!t->is_and);
-	bool unknown = t->unknown;
-	for (int k = 0; k < t->n; k++) {
-		struct value v = cell_test(&t->tests[k], ctx);
-		if (v.type != V_BOOL)
-			unknown = true;
-		else if ((bool)v.num != t->is_and)
-			return v;
-	}
-	return unknown ? null_value : boolean(t->is_and);
 }
 
 int expr_aggregate_slot(const struct expr *e)

@@ -248,8 +248,7 @@ struct rules_state {
 					   readers_at[v + 1], in the order they are fed */
 	size_t *readers_at;
 	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
-	struct row_test **row_tests;    /* per row rule, its when's and its assert's reduced tests (reduce_rules),
-					   made on its first walk */
+	struct row_test *row_tests;     /* per row rule, its when's and its assert's reduced tests (reduce_rules) */
 	struct shared_keys *shared;     /* key lists more than one table groups by */
 	size_t nshared;
 	uint64_t *rows_in;              /* the file's rows, then each view's, run so far: from + 1 */
@@ -586,7 +585,7 @@ void rules_state_free(struct rules_state *st)
 	free(st->view_row);
 	free(st->kept_at);
 	for (size_t i = 0; i < 2 * rs->nrow_rules; i++)
-		row_test_free(st->row_tests[i]);
+		row_test_free(&st->row_tests[i]);
 	free(st->row_tests);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
@@ -2173,13 +2172,13 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 	const struct ruleset *rs = st->rs;
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
-		struct eval_ctx cells = {.row = e->kept->values};
+		const struct value *cells = e->kept->values;
 		for (size_t k = 0; k < nrules; k++) {
 			const struct walked_rule *w = &rules[k];
-			struct value v = w->when ? row_test_eval(w->when, &cells) : (struct value){.type = V_BOOL, .num = 1};
+			struct value v = w->when ? row_test_eval(w->when, cells) : (struct value){.type = V_BOOL, .num = 1};
 			if (v.type != V_BOOL || !v.num)
 				continue;
-			v = row_test_eval(w->assert, &cells);
+			v = row_test_eval(w->assert, cells);
 			if (v.type != V_BOOL || v.num)
 				continue;
 			struct spread_row *sr = &ring->rows[i % ring->n];
@@ -2227,11 +2226,9 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
 						  NULL, NULL};
 		if (row_rule && !r->max_lag && !r->nrequires) {
-			struct row_test **tests = &st->row_tests[2 * (size_t)(r - st->rs->row_rules)];
-			if (!tests[1])
-				tests[0] = r->when ? row_test_new() : NULL, tests[1] = row_test_new();
-			judging[k].when = tests[0];
-			judging[k].assert = tests[1];
+			struct row_test *tests = &st->row_tests[2 * (size_t)(r - st->rs->row_rules)];
+			judging[k].when = r->when ? &tests[0] : NULL;
+			judging[k].assert = &tests[1];
 		}
 		slot += r->nslots;
 		value += r->nfixed;
