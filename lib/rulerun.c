@@ -188,6 +188,12 @@ static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 	return (struct kept_texts){text, (size_t *)(text + nkept)};
 }
 
+/* Places among a kept row's values, in order. */
+struct kept_places {
+	size_t *at;              /* NULL until worked out */
+	size_t n;
+};
+
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
 struct ordered_entry {
 	struct value order;              /* first: runs report where they began by it (eval_ctx.where) */
@@ -249,6 +255,7 @@ struct rules_state {
 	size_t *readers_at;
 	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
 	struct row_test *row_tests;     /* per row rule, its when's and its assert's reduced tests (reduce_rules) */
+	struct kept_places *read_places; /* per row rule, then per aggregate: what the walks it leads read (walk_reads) */
 	struct shared_keys *shared;     /* key lists more than one table groups by */
 	size_t nshared;
 	uint64_t *rows_in;              /* the file's rows, then each view's, run so far: from + 1 */
@@ -477,6 +484,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
 	st->view_row = xcalloc(width, sizeof *st->view_row);
 	st->row_tests = xcalloc(2 * rs->nrow_rules + 1, sizeof *st->row_tests);
+	st->read_places = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->read_places);
 	st->kept_at = xcalloc(rs->ncols + 1, sizeof *st->kept_at);
 	for (size_t c = 0; c < rs->ncols; c++)
 		st->kept_at[c] = -1;
@@ -587,6 +595,9 @@ void rules_state_free(struct rules_state *st)
 	for (size_t i = 0; i < 2 * rs->nrow_rules; i++)
 		row_test_free(&st->row_tests[i]);
 	free(st->row_tests);
+	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++)
+		free(st->read_places[i].at);
+	free(st->read_places);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
@@ -2017,12 +2028,16 @@ struct spread_row {
 
 /*
  * Spreads a kept row over a row of the rule set's columns, zeroed once: only
- * the kept columns are ever written; their texts too when texts is true.
+ * the kept columns are ever written, those at places or all of them (places
+ * NULL); their texts too when texts is true (all of them).
  */
-static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out, bool texts)
+static void spread(const struct ruleset *rs, const struct kept_row *k, const struct kept_places *places,
+		   struct spread_row *out, bool texts)
 {
-	for (size_t i = 0; i < rs->nkept; i++)
-		out->values[rs->kept_cols[i]] = k->values[i];
+	for (size_t i = 0, n = places ? places->n : rs->nkept; i < n; i++) {
+		size_t at = places ? places->at[i] : i;
+		out->values[rs->kept_cols[at]] = k->values[at];
+	}
 	struct kept_texts kept = kept_texts(k, rs->nkept);
 	for (size_t i = 0; texts && i < rs->nkept; i++) {
 		size_t c = rs->kept_cols[i];
@@ -2098,26 +2113,66 @@ struct walked_rule {
 	struct row_test *when, *assert; /* or NULL (when: also a rule without one) */
 };
 
+/* Marks the columns an expression reads, inside its aggregates too. */
+static void mark_columns(bool *read, const struct expr *e)
+{
+	const size_t *cols;
+	for (size_t k = 0, n = e ? expr_columns(e, &cols) : 0; k < n; k++)
+		read[cols[k]] = true;
+}
+
+/*
+ * The places among a kept row's values of what the rules of a walk read in
+ * their when, assert and messages, where their aggregates' arguments are:
+ * all that a pass filling their accumulators, or judging an aggregate's
+ * rows, needs spread.  Worked out on the first walk the first rule leads.
+ */
+static const struct kept_places *walk_reads(struct rules_state *st, const struct written_rule *const *rules,
+					    size_t nrules, bool row_rule)
+{
+	const struct ruleset *rs = st->rs;
+	struct kept_places *p = &st->read_places[row_rule ? (size_t)(rules[0] - rs->row_rules)
+							   : rs->nrow_rules + (size_t)(rules[0] - rs->aggregates)];
+	if (p->at)
+		return p;
+	bool *read = xcalloc(rs->ncols + 1, sizeof *read);
+	for (size_t k = 0; k < nrules; k++) {
+		mark_columns(read, rules[k]->when);
+		mark_columns(read, rules[k]->assert);
+		for (int lang = 0; lang < 2; lang++)
+			for (size_t i = 0; i < rules[k]->message[lang].nparts; i++)
+				mark_columns(read, rules[k]->message[lang].parts[i].expr);
+	}
+	p->at = xcalloc(rs->nkept + 1, sizeof *p->at);
+	for (size_t i = 0; i < rs->nkept; i++)
+		if (read[rs->kept_cols[i]])
+			p->at[p->n++] = i;
+	free(read);
+	return p;
+}
+
 /*
  * Walks the sorted rows [from, to) of one group, each with its history,
  * calling visit for each of the rules on each row, which is spread once for
  * them all.  Only judging a row rule reads the row's texts and its row view
- * (for a finding); the other visits are given the row's values alone.
+ * (for a finding), and every kept value; the other visits are given the
+ * values the rules read (reads) alone.
  */
 static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
 		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
-		       void *arg)
+		       const struct kept_places *reads, void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	const struct value **history = ring->history;
 	bool reads_row = visit == visit_row_rule;
 	struct eval_trouble trouble = {0};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = history, .trouble = reads_row ? &trouble : NULL};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
 		struct spread_row *sr = &ring->rows[i % ring->n];
 		const struct value *values = e->view_row;
 		if (e->kept) {
-			spread(rs, e->kept, sr, reads_row);
+			spread(rs, e->kept, reads_row ? NULL : reads, sr, reads_row);
 			values = sr->values;
 		}
 		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
@@ -2125,13 +2180,13 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 			const struct ordered_entry *p = &o->entries[i - k];
 			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
 		}
-		struct row_view view = {0};
+		struct row_view view;
 		if (e->kept && reads_row)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
-				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e,
-				       .trouble = reads_row ? &trouble : NULL};
+		ctx.row = values;
+		ctx.file_col = e->kept ? st->file_col : NULL;
+		ctx.where = e;
 		for (size_t k = 0; k < nrules; k++) {
 			ctx.nhistory = back < rules[k].lag ? back : rules[k].lag; /* as far back as the rule looks */
 			ctx.accs = rules[k].accs;
@@ -2182,7 +2237,7 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 			if (v.type != V_BOOL || v.num)
 				continue;
 			struct spread_row *sr = &ring->rows[i % ring->n];
-			spread(rs, e->kept, sr, true);
+			spread(rs, e->kept, NULL, sr, true);
 			struct row_view view = {sr->values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						e->kept->row, e->kept->county};
 			struct eval_trouble trouble = {0};
@@ -2234,6 +2289,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		value += r->nfixed;
 	}
 	struct walk_ring *ring = ring_ready(st, lag + 1);
+	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
@@ -2244,13 +2300,13 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, filling, nrules, o, first, i, ring, feed_window, NULL);
+			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
 		if (row_rule && reduce_rules(st, judging, nrules))
 			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
 		else
-			walk_group(st, judging, nrules, o, first, i, ring, visit, arg);
+			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);
