@@ -195,6 +195,70 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
+/* One test of a row's cell in a reduced test (row_test). */
+struct cell_check {
+	uint32_t cell;           /* its place in the rows it is given */
+	bool compares;           /* compared with against: of its type, the outcomes passes says pass */
+	bool present;            /* else: the cell is not null (true) or null (false) */
+	unsigned char passes;    /* bit 0: less, 1: equal, 2: greater */
+	enum vtype type;
+	double against;
+};
+
+/*
+ * A row rule judged in order's when or assert on the rows of one group, once
+ * the group's values are known (eval_ctx.fixed): && or || of tests of cells
+ * against constants, as pm25 <= 5 * median(pm25) || pm25 <= 75 becomes
+ * pm25 <= 41.5 || pm25 <= 75 on a group.  Made by row_test_reduce; its
+ * checks are its own.
+ */
+struct row_test {
+	bool is_and;
+	bool unknown;            /* an operand is null on every row of the group */
+	bool settled;            /* an operand settles it on every row: false for &&, true for || */
+	struct cell_check *checks;
+	int n, cap;
+};
+
+void row_test_free(struct row_test *t);
+
+/*
+ * Reduces e to t on the group whose accumulators and values of the group ctx
+ * has (its row is not read), the group's values worked out now; a test of
+ * column c reads cell at[c] of the rows it is given.  False when e is not of
+ * that shape: it is then evaluated whole, row by row.
+ */
+bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval_ctx *ctx, const int *at);
+
+/*
+ * What e gives on a row (its cells placed as row_test_reduce's at says), as
+ * expr_eval would on that row of the group: the first test that settles the
+ * chain, else null if one was null, else true for && and false for ||.
+ * Inline, as it runs a few times a rule on every row of a group.
+ */
+static inline struct value row_test_eval(const struct row_test *t, const struct value *row)
+{
+	if (t->settled)
+		return (struct value){.type = V_BOOL, .num = !t->is_and};
+	bool unknown = t->unknown;
+	for (int k = 0; k < t->n; k++) {
+		const struct cell_check *c = &t->checks[k];
+		const struct value *v = &row[c->cell];
+		bool holds;
+		if (!c->compares) {
+			holds = (v->type != V_NULL) == c->present;
+		} else if (v->type != c->type) {
+			unknown = true;
+			continue;
+		} else {
+			holds = c->passes >> ((v->num > c->against) - (v->num < c->against) + 1) & 1;
+		}
+		if (holds != t->is_and)
+			return (struct value){.type = V_BOOL, .num = holds};
+	}
+	return unknown ? (struct value){.type = V_NULL} : (struct value){.type = V_BOOL, .num = t->is_and};
+}
+
 /*
  * The columns (of ncols, those not marked in covered) whose being null can
  * make the value null, written to out (room for ncols); returns how many.

@@ -1157,6 +1157,74 @@ struct value expr_fixed(const struct expr *e, const struct node *x, const struct
 	return *v;
 }
 
+void row_test_free(struct row_test *t)
+{
+	free(t->checks);
+	*t = (struct row_test){0};
+}
+
+/* Adds to t the test of a cell x, reading cell at[] of the rows, compared with against when it compares. */
+static void add_test(struct row_test *t, const struct node *x, const int *at, struct value against)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 4;
+		t->checks = xrealloc(t->checks, (size_t)t->cap * sizeof *t->checks);
+	}
+	bool compares = x->fn != ev_cell_present && x->fn != ev_cell_absent;
+	t->checks[t->n++] = (struct cell_check){.cell = (uint32_t)at[x->cell], .compares = compares,
+						 .present = x->fn == ev_cell_present,
+						 .passes = compares ? holds[x->op] : 0, .type = against.type,
+						 .against = against.num};
+}
+
+/*
+ * Adds operand n of t's chain: a literal or a value of the group (settling
+ * the chain, leaving it unknown, or nothing), a test of a cell, or a cell compared with
+ * a value of the group, which becomes a test of the cell against it; false
+ * for anything else.
+ */
+static bool reduce_operand(struct row_test *t, const struct expr *e, int n, const struct eval_ctx *ctx, const int *at)
+{
+	const struct node *x = &e->nodes[n];
+	if ((x->op == OP_AND || x->op == OP_OR) && (x->op == OP_AND) == t->is_and && x->memo < 0 && x->fixed < 0)
+		return reduce_operand(t, e, x->a, ctx, at) && reduce_operand(t, e, x->b, ctx, at);
+	if (x->fixed >= 0 || x->op == OP_LIT) {
+		struct value v = x->op == OP_LIT ? x->lit : expr_fixed(e, x, ctx);
+		if (v.type != V_BOOL)
+			t->unknown = true;
+		else if ((bool)v.num != t->is_and)
+			t->settled = true;
+		return true;
+	}
+	bool test = expr_tests_a_cell(x);
+	if ((!test && (x->fn != ev_compare_cell_with || e->nodes[x->b].fixed < 0)) || at[x->cell] < 0)
+		return false;
+	if (test) {
+		add_test(t, x, at, x->against);
+		return true;
+	}
+	struct value against = expr_fixed(e, &e->nodes[x->b], ctx);
+	if (against.type == V_NULL) { /* compared with null: null */
+		t->unknown = true;
+		return true;
+	}
+	if (against.type != V_NUM && against.type != V_DATE && against.type != V_BOOL)
+		return false;
+	add_test(t, x, at, against); /* (a cell of another type, null among them, gives null either way) */
+	return true;
+}
+
+bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval_ctx *ctx, const int *at)
+{
+	const struct node *root = &e->nodes[e->root];
+	bool chain = (root->op == OP_AND || root->op == OP_OR) && root->memo < 0 && root->fixed < 0;
+	t->is_and = !chain || root->op == OP_AND; /* one operand alone is a chain of one */
+	t->unknown = t->settled = false;
+	t->n = 0;
+	return chain ? reduce_operand(t, e, root->a, ctx, at) && reduce_operand(t, e, root->b, ctx, at)
+		     : reduce_operand(t, e, e->root, ctx, at);
+}
+
 int expr_aggregate_slot(const struct expr *e)
 {
 	const struct node *x = &e->nodes[e->root];

@@ -164,18 +164,34 @@ struct view_rows {
 	size_t nrows;
 };
 
-/* A cell a row keeps for the rules judged in order: its value and its text. */
-struct kept_cell {
-	struct value value;         /* strings point at text */
-	const char *text;
-	uint32_t len;
-};
-
-/* A row kept until the file is read: where it was and the cells ordered rules read. */
+/*
+ * A row kept until the file is read: where it was and the cells ordered rules
+ * read, one per kept column (ruleset->kept_cols): their values, which a rule's
+ * reduced tests read in place (row_test), then their texts and the texts'
+ * lengths (kept_texts).
+ */
 struct kept_row {
 	uint64_t row, line;
 	const char *county;
-	struct kept_cell cells[];   /* one per kept column (ruleset->kept_cols) */
+	struct value values[];      /* strings point at their own copies */
+};
+
+/* A kept row's cells' texts (or NULL) and their lengths, after its nkept values. */
+struct kept_texts {
+	const char **text;
+	size_t *len;
+};
+
+static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
+{
+	const char **text = (const char **)(uintptr_t)&k->values[nkept];
+	return (struct kept_texts){text, (size_t *)(text + nkept)};
+}
+
+/* Places among a kept row's values, in order. */
+struct kept_places {
+	size_t *at;              /* NULL until worked out */
+	size_t n;
 };
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
@@ -202,6 +218,7 @@ struct rules_state {
 	bool ordered_dropped;           /* the rules in order ran out of it: not judged in this file */
 	struct arena kept;              /* kept rows and the texts of order keys */
 	struct kept_row *this_row;      /* the current row, once some ordered rule kept it */
+	int *kept_at;                   /* per column: its place among a kept row's values, or -1 */
 	const size_t *file_col;         /* the file's cell of each column */
 	uint64_t seq;
 	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
@@ -237,6 +254,8 @@ struct rules_state {
 					   readers_at[v + 1], in the order they are fed */
 	size_t *readers_at;
 	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
+	struct row_test *row_tests;     /* per row rule, its when's and its assert's reduced tests (reduce_rules) */
+	struct kept_places *read_places; /* per row rule, then per aggregate: what the walks it leads read (walk_reads) */
 	struct shared_keys *shared;     /* key lists more than one table groups by */
 	size_t nshared;
 	uint64_t *rows_in;              /* the file's rows, then each view's, run so far: from + 1 */
@@ -464,6 +483,13 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
 	st->view_row = xcalloc(width, sizeof *st->view_row);
+	st->row_tests = xcalloc(2 * rs->nrow_rules + 1, sizeof *st->row_tests);
+	st->read_places = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->read_places);
+	st->kept_at = xcalloc(rs->ncols + 1, sizeof *st->kept_at);
+	for (size_t c = 0; c < rs->ncols; c++)
+		st->kept_at[c] = -1;
+	for (size_t i = 0; i < rs->nkept; i++)
+		st->kept_at[rs->kept_cols[i]] = (int)i;
 	rule_lists(st);
 	share_keys(st);
 	make_groupings(st);
@@ -565,6 +591,13 @@ void rules_state_free(struct rules_state *st)
 	free(st->sharers);
 	free(st->sharers_at);
 	free(st->view_row);
+	free(st->kept_at);
+	for (size_t i = 0; i < 2 * rs->nrow_rules; i++)
+		row_test_free(&st->row_tests[i]);
+	free(st->row_tests);
+	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++)
+		free(st->read_places[i].at);
+	free(st->read_places);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
@@ -1334,18 +1367,19 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 	const struct ruleset *rs = st->rs;
 	if (st->this_row)
 		return st->this_row;
-	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + rs->nkept * sizeof *k->cells);
+	size_t n = rs->nkept;
+	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * (sizeof *k->values + sizeof(char *) + sizeof(size_t)));
+	struct kept_texts texts = kept_texts(k, n);
 	k->row = row->row;
 	k->line = row->line;
 	k->county = row->county;
-	for (size_t i = 0; i < rs->nkept; i++) {
+	for (size_t i = 0; i < n; i++) {
 		size_t c = rs->kept_cols[i];
-		struct kept_cell *cell = &k->cells[i];
-		cell->len = row->text[c] ? (uint32_t)row->textlen[c] : 0;
-		cell->text = row->text[c] ? arena_copy(&st->kept, row->text[c], cell->len) : NULL;
-		cell->value = row->values[c];
-		if (cell->value.type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
-			cell->value.str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
+		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
+		texts.text[i] = row->text[c] ? arena_copy(&st->kept, row->text[c], texts.len[i]) : NULL;
+		k->values[i] = row->values[c];
+		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
+			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
 	}
 	return st->this_row = k;
 }
@@ -1998,16 +2032,21 @@ struct spread_row {
 
 /*
  * Spreads a kept row over a row of the rule set's columns, zeroed once: only
- * the kept columns are ever written; their texts too when texts is true.
+ * the kept columns are ever written, those at places or all of them (places
+ * NULL); their texts too when texts is true (all of them).
  */
-static void spread(const struct ruleset *rs, const struct kept_row *k, struct spread_row *out, bool texts)
+static void spread(const struct ruleset *rs, const struct kept_row *k, const struct kept_places *places,
+		   struct spread_row *out, bool texts)
 {
-	for (size_t i = 0; i < rs->nkept; i++)
-		out->values[rs->kept_cols[i]] = k->cells[i].value;
+	for (size_t i = 0, n = places ? places->n : rs->nkept; i < n; i++) {
+		size_t at = places ? places->at[i] : i;
+		out->values[rs->kept_cols[at]] = k->values[at];
+	}
+	struct kept_texts kept = kept_texts(k, rs->nkept);
 	for (size_t i = 0; texts && i < rs->nkept; i++) {
 		size_t c = rs->kept_cols[i];
-		out->text[c] = k->cells[i].text;
-		out->textlen[c] = k->cells[i].len;
+		out->text[c] = kept.text[i];
+		out->textlen[c] = kept.len[i];
 	}
 }
 
@@ -2064,34 +2103,80 @@ static void ring_free(struct walk_ring *ring)
 	free(ring);
 }
 
-/* One rule of a walk, with what its visits see: its part of the group's accumulators and kept values, and how far back it looks. */
+/*
+ * One rule of a walk, with what its visits see: its part of the group's
+ * accumulators and kept values, and how far back it looks; judging a row
+ * rule that needs neither the rows before nor inputs present, room for its
+ * when and assert reduced on each group (reduce_rules).
+ */
 struct walked_rule {
 	const struct written_rule *rule;
 	struct agg_acc *accs;    /* or NULL */
 	struct value *fixed;     /* or NULL */
 	size_t lag;
+	struct row_test *when, *assert; /* or NULL (when: also a rule without one) */
 };
+
+/* Marks the columns an expression reads, inside its aggregates too. */
+static void mark_columns(bool *read, const struct expr *e)
+{
+	const size_t *cols;
+	for (size_t k = 0, n = e ? expr_columns(e, &cols) : 0; k < n; k++)
+		read[cols[k]] = true;
+}
+
+/*
+ * The places among a kept row's values of what the rules of a walk read in
+ * their when, assert and messages, where their aggregates' arguments are:
+ * all that a pass filling their accumulators, or judging an aggregate's
+ * rows, needs spread.  Worked out on the first walk the first rule leads.
+ */
+static const struct kept_places *walk_reads(struct rules_state *st, const struct written_rule *const *rules,
+					    size_t nrules, bool row_rule)
+{
+	const struct ruleset *rs = st->rs;
+	struct kept_places *p = &st->read_places[row_rule ? (size_t)(rules[0] - rs->row_rules)
+							   : rs->nrow_rules + (size_t)(rules[0] - rs->aggregates)];
+	if (p->at)
+		return p;
+	bool *read = xcalloc(rs->ncols + 1, sizeof *read);
+	for (size_t k = 0; k < nrules; k++) {
+		mark_columns(read, rules[k]->when);
+		mark_columns(read, rules[k]->assert);
+		for (int lang = 0; lang < 2; lang++)
+			for (size_t i = 0; i < rules[k]->message[lang].nparts; i++)
+				mark_columns(read, rules[k]->message[lang].parts[i].expr);
+	}
+	p->at = xcalloc(rs->nkept + 1, sizeof *p->at);
+	for (size_t i = 0; i < rs->nkept; i++)
+		if (read[rs->kept_cols[i]])
+			p->at[p->n++] = i;
+	free(read);
+	return p;
+}
 
 /*
  * Walks the sorted rows [from, to) of one group, each with its history,
  * calling visit for each of the rules on each row, which is spread once for
  * them all.  Only judging a row rule reads the row's texts and its row view
- * (for a finding); the other visits are given the row's values alone.
+ * (for a finding), and every kept value; the other visits are given the
+ * values the rules read (reads) alone.
  */
 static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
 		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
-		       void *arg)
+		       const struct kept_places *reads, void *arg)
 {
 	const struct ruleset *rs = st->rs;
 	const struct value **history = ring->history;
 	bool reads_row = visit == visit_row_rule;
 	struct eval_trouble trouble = {0};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = history, .trouble = reads_row ? &trouble : NULL};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
 		struct spread_row *sr = &ring->rows[i % ring->n];
 		const struct value *values = e->view_row;
 		if (e->kept) {
-			spread(rs, e->kept, sr, reads_row);
+			spread(rs, e->kept, reads_row ? NULL : reads, sr, reads_row);
 			values = sr->values;
 		}
 		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
@@ -2099,18 +2184,72 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 			const struct ordered_entry *p = &o->entries[i - k];
 			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
 		}
-		struct row_view view = {0};
+		struct row_view view;
 		if (e->kept && reads_row)
 			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
 						 e->kept->row, e->kept->county};
-		struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = values,
-				       .file_col = e->kept ? st->file_col : NULL, .history = history, .where = e,
-				       .trouble = reads_row ? &trouble : NULL};
+		ctx.row = values;
+		ctx.file_col = e->kept ? st->file_col : NULL;
+		ctx.where = e;
 		for (size_t k = 0; k < nrules; k++) {
 			ctx.nhistory = back < rules[k].lag ? back : rules[k].lag; /* as far back as the rule looks */
 			ctx.accs = rules[k].accs;
 			ctx.fixed = rules[k].fixed;
 			visit(st, rules[k].rule, e, &ctx, e->kept && reads_row ? &view : NULL, arg);
+		}
+	}
+}
+
+/*
+ * Reduces the when and assert of each row rule of a walk on the group about
+ * to be judged, whose accumulators are full and whose values of the group
+ * are not worked out yet (row_test_reduce works them out now, once); true if
+ * every rule's could be, so that judge_reduced may judge the group's rows.
+ */
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules)
+{
+	for (size_t k = 0; k < nrules; k++) {
+		const struct walked_rule *w = &rules[k];
+		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
+		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
+		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Judges the file's rows [from, to) of one group by row rules whose when and
+ * assert are reduced on it (reduce_rules): the tests read each row's kept
+ * values in place, with no call or context a rule; a row is spread only for
+ * a finding, which then sees it as visit_row_rule's would.
+ */
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+			  struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		const struct value *cells = e->kept->values;
+		for (size_t k = 0; k < nrules; k++) {
+			const struct walked_rule *w = &rules[k];
+			struct value v = w->when ? row_test_eval(w->when, cells) : (struct value){.type = V_BOOL, .num = 1};
+			if (v.type != V_BOOL || !v.num)
+				continue;
+			v = row_test_eval(w->assert, cells);
+			if (v.type != V_BOOL || v.num)
+				continue;
+			struct spread_row *sr = &ring->rows[i % ring->n];
+			spread(rs, e->kept, NULL, sr, true);
+			struct row_view view = {sr->values, sr->text, sr->textlen, st->file_col, e->kept->line,
+						e->kept->row, e->kept->county};
+			struct eval_trouble trouble = {0};
+			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = sr->values, .file_col = st->file_col,
+					       .history = ring->history, .where = e, .trouble = &trouble, .accs = w->accs,
+					       .fixed = w->fixed};
+			st->holding = (size_t)(w->rule - rs->row_rules);
+			row_finding(st, w->rule, &view, &ctx, out);
 		}
 	}
 }
@@ -2142,12 +2281,19 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	for (size_t k = 0, slot = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
 		struct agg_acc *its = accs && r->nslots ? &accs[slot] : NULL;
-		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag};
-		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag};
+		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag, NULL, NULL};
+		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
+						  NULL, NULL};
+		if (row_rule && !r->max_lag && !r->nrequires) {
+			struct row_test *tests = &st->row_tests[2 * (size_t)(r - st->rs->row_rules)];
+			judging[k].when = r->when ? &tests[0] : NULL;
+			judging[k].assert = &tests[1];
+		}
 		slot += r->nslots;
 		value += r->nfixed;
 	}
 	struct walk_ring *ring = ring_ready(st, lag + 1);
+	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
@@ -2158,10 +2304,13 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (nslots)
-			walk_group(st, filling, nrules, o, first, i, ring, feed_window, NULL);
+			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		walk_group(st, judging, nrules, o, first, i, ring, visit, arg);
+		if (row_rule && reduce_rules(st, judging, nrules))
+			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
+		else
+			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		if (nslots) {
 			agg_acc_free(accs, nslots);
 			memset(accs, 0, nslots * sizeof *accs);

@@ -1031,6 +1031,106 @@ static void test_special_shapes(void)
 	buf_free(&src);
 }
 
+/*
+ * A row rule judged in order's when and assert reduced on a group
+ * (row_test_reduce), against evaluating them whole (expr_eval, the group's
+ * values worked out on the way), on every row of many groups of cells of
+ * every type, blanks among them; and the shapes that are not reduced.
+ */
+static void test_reduced_tests(void)
+{
+	static const struct {
+		const char *src;
+		bool reduced;
+	} shapes[] = {
+		{"n != null && count_if(n != null) >= 3", true},
+		{"n <= 5 * median(n) || n <= 75", true},
+		{"n <= 5 * median(n)", true},
+		{"count() > 2", true},
+		{"false", true},
+		{"count() < 2 && n > 1 || true", false},
+		{"n > 1 || true", true},
+		{"n > mean(m) && m < max(n) && b == true && n != null", true},
+		{"d >= min(d) && n != null", true},
+		{"n < percentile(m, 90) || n == null || count_if(b) > 1", true},
+		{"mean(n) > 2 && n >= 0 || m <= sum(m)", false},
+		{"mean(n) > 2 && (n >= 0 && m <= sum(m))", true},
+		{"n != mean(m) && (n > 1 || m > 1)", false},
+		{"n > lag(n, 1)", false},
+		{"n + 1 > mean(n)", false},
+		{"s == \"5\" || n > median(n)", false},
+	};
+	const struct value cells[] = {
+		{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
+		{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400}, {.type = V_NUM, .num = 0},
+		{.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5}, {.type = V_NUM, .num = 1},
+		{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
+		{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
+		{.type = V_BOOL, .num = 0},
+	};
+	const size_t ncells = sizeof cells / sizeof *cells;
+	const int at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+	char err[256];
+	int pos;
+	uint64_t state = 2025;
+	struct row_test reduced_test = {0}, *t = &reduced_test;
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		struct expr_scope scope = {.rs = rs, .ordered = true, .aggregate = true, .per_row = true};
+		struct expr *e = expr_compile(shapes[i].src, &scope, err, sizeof err, &pos);
+		if (!e || scope.nslots > 16 || scope.nfixed > 8) {
+			CHECK(shapes[i].src, false, "does not compile: %s at %d", err, pos);
+			expr_free(e);
+			free(scope.slots);
+			continue;
+		}
+		size_t rows = 0, differ = 0, groups = 0, reduced = 0;
+		char first[200] = "";
+		for (; groups < 300; groups++) {
+			struct value group[12][7];
+			size_t n = 1 + groups % 12;
+			struct agg_acc accs[16] = {0};
+			for (size_t r = 0; r < n; r++) {
+				set_row(NAN, NAN, NULL, NULL, -1);
+				for (size_t c = 0; c < 7; c++) {
+					state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+					row[c] = c == B_ || c == D_ || groups % 3 ? cells[(state >> 33) % ncells]
+										 : cells[(state >> 33) % 12]; /* blanks and numbers */
+				}
+				memcpy(group[r], row, sizeof row);
+				struct eval_ctx ctx = {.rs = rs, .row = row};
+				agg_update(scope.slots, scope.nslots, accs, &ctx);
+			}
+			struct value whole[8], fixed[8];
+			for (size_t k = 0; k < 8; k++)
+				whole[k] = fixed[k] = (struct value){.type = V_ANY};
+			struct eval_ctx on_group = {.rs = rs, .accs = accs, .fixed = fixed};
+			if (!row_test_reduce(t, e, &on_group, at)) {
+				agg_acc_free(accs, scope.nslots);
+				continue;
+			}
+			reduced++;
+			for (size_t r = 0; r < n; r++, rows++) {
+				memcpy(row, group[r], sizeof row);
+				struct eval_ctx ctx = {.rs = rs, .row = row, .accs = accs, .fixed = whole};
+				struct value a = expr_eval(e, &ctx), b = row_test_eval(t, row);
+				if (!same_value(&a, &b) && !differ++)
+					snprintf(first, sizeof first, "group %zu row %zu: type %d %g against type %d %g", groups,
+						 r, b.type, b.num, a.type, a.num);
+			}
+			agg_acc_free(accs, scope.nslots);
+		}
+		char what[200];
+		snprintf(what, sizeof what, "%s %s on %zu groups", shapes[i].src,
+			 shapes[i].reduced ? "reduced" : "not reduced", groups);
+		CHECK(what, shapes[i].reduced ? reduced == groups : reduced == 0, "reduced on %zu", reduced);
+		snprintf(what, sizeof what, "%s reduced as evaluated whole, on %zu rows", shapes[i].src, rows);
+		CHECK(what, differ == 0, "%zu rows differ, the first %s", differ, first);
+		expr_free(e);
+		free(scope.slots);
+	}
+	row_test_free(t);
+}
+
 int main(void)
 {
 	rs = ruleset_load("tests/rules/expr.json");
@@ -1056,6 +1156,7 @@ int main(void)
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
+	test_reduced_tests();
 	ruleset_free(rs);
 	return test_status();
 }
