@@ -185,6 +185,31 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
+/* The most operands of a when's chain of && that a file's plan of it lists (a longer chain is kept whole). */
+#define EXPR_CONJUNCTS 8
+
+/*
+ * A when as the rows of one file meet it: the operands of its chain of &&
+ * left to evaluate, left to right, once the in_file() tests among them are
+ * settled by the file's columns (one that is true drops out; one that is
+ * false ends the chain, and comes first when the when is never true there).
+ * No operand left: the when always holds.  An expression not a chain of &&
+ * is its one operand.
+ */
+struct expr_when {
+	const struct expr *e;
+	int node[EXPR_CONJUNCTS];
+	int n;
+	bool never;                  /* an in_file() that is false comes first */
+	bool may_trouble;            /* evaluating it may set eval_trouble (matches()) */
+};
+
+/* Plans when for a file whose columns' cells file_col gives (SIZE_MAX: absent). */
+void expr_when_plan(struct expr_when *w, const struct expr *when, const size_t *file_col);
+
+/* What the planned when gives on a row of that file: what expr_eval of it gives, as a when is judged (true or not). */
+struct value expr_when_eval(const struct expr_when *w, const struct eval_ctx *ctx);
+
 /*
  * The columns (of ncols, those not marked in covered) whose being null can
  * make the value null, written to out (room for ncols); returns how many.

@@ -878,6 +878,63 @@ static struct value logic(const struct expr *e, const struct node *x, const stru
 	return boolean(is_and);
 }
 
+/* Lists the operands of the chain of && (evaluated by logic()) at node n into w, left to right; false past EXPR_CONJUNCTS. */
+static bool list_conjuncts(const struct expr *e, int n, struct expr_when *w)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_AND && x->fn == logic)
+		return list_conjuncts(e, x->a, w) && list_conjuncts(e, x->b, w);
+	if (w->n == EXPR_CONJUNCTS)
+		return false;
+	w->node[w->n++] = n;
+	return true;
+}
+
+/* True if an expression calls matches(), whose pattern may hit its limit on a row. */
+static bool calls_matches(const struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_MATCHES)
+			return true;
+	return false;
+}
+
+void expr_when_plan(struct expr_when *w, const struct expr *e, const size_t *file_col)
+{
+	struct expr_when all = {.e = e};
+	*w = (struct expr_when){.e = e, .may_trouble = calls_matches(e)};
+	if (!list_conjuncts(e, e->root, &all)) {
+		w->node[w->n++] = e->root;
+		return;
+	}
+	for (int k = 0; k < all.n; k++) {
+		const struct node *x = &e->nodes[all.node[k]];
+		if (x->op == OP_CALL && x->index == F_IN_FILE && file_col) {
+			if (file_col[e->nodes[e->argv[x->args]].index] != SIZE_MAX)
+				continue; /* true: the chain is what follows it */
+			w->never = w->n == 0;
+			w->node[w->n++] = all.node[k]; /* false: what follows it is never evaluated */
+			return;
+		}
+		w->node[w->n++] = all.node[k];
+	}
+}
+
+struct value expr_when_eval(const struct expr_when *w, const struct eval_ctx *ctx)
+{
+	if (w->n == 1)
+		return eval(w->e, w->node[0], ctx);
+	bool unknown = false;
+	for (int k = 0; k < w->n; k++) {
+		struct value v = eval(w->e, w->node[k], ctx);
+		if (v.type != V_BOOL)
+			unknown = true;
+		else if (!v.num)
+			return v;
+	}
+	return unknown ? null_value : boolean(true);
+}
+
 /* Evaluates "x in [...]": null when x is null, or when nothing matched and an item was null. */
 static struct value member(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
