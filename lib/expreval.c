@@ -28,6 +28,9 @@
 
 static const struct value null_value = {.type = V_NULL};
 
+/* How many times an expression has been freed: what a thread remembered before then may be gone. */
+static atomic_ulong generation = 1; /* 0 is a memo never filled */
+
 /* A number, or null when arithmetic has run past what a double holds. */
 static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
@@ -385,6 +388,70 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
+/* The cell of lookup() node x's column on the row of its table where its key column holds key (not null); null if none does. */
+static struct value look_up(const struct node *x, const struct value *key)
+{
+	char tmp[64];
+	size_t len, row;
+	bool alias;
+	const char *k = key_text(key, tmp, sizeof tmp, &len);
+	if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
+		return null_value;
+	const char *v = reftable_cell(x->table, row, x->param);
+	return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
+}
+
+/* How many lookups a thread remembers the last key of, and the longest key text remembered. */
+#define LOOKUP_MEMOS 8
+#define LOOKUP_KEY_MAX 48
+
+/*
+ * The last key looked up in one column of a reference table for another,
+ * with what it gave: a file's rows repeat their county row after row.
+ */
+struct lookup_memo {
+	const struct reftable *table;
+	int keycol, col;
+	unsigned long generation;      /* no expression (and so no table) freed since */
+	struct value key;              /* a string's bytes kept in text */
+	char text[LOOKUP_KEY_MAX];
+	struct value out;
+};
+
+static _Thread_local struct lookup_memo lookup_memos[LOOKUP_MEMOS];
+
+/* True if a key is the one a memo holds: the same string, or the same bits of a number, date or boolean. */
+static inline bool same_lookup_key(const struct lookup_memo *m, const struct value *key)
+{
+	if (m->key.type != key->type)
+		return false;
+	if (key->type == V_STR)
+		return m->key.len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+	return memcmp(&m->key.num, &key->num, sizeof key->num) == 0;
+}
+
+/* lookup(table, key, column), the table and columns resolved when compiled: its last key's answer again when the key is the same. */
+static struct value ev_lookup(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value key = eval(e, e->argv[x->args + 1], ctx);
+	if (key.type == V_NULL || !x->table)
+		return null_value;
+	uintptr_t h = (uintptr_t)x->table / 16 ^ (uintptr_t)x->keycol * 31 ^ (uintptr_t)x->param * 7;
+	struct lookup_memo *m = &lookup_memos[h % LOOKUP_MEMOS];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	if (m->generation == now && m->table == x->table && m->keycol == x->keycol && m->col == x->param &&
+	    same_lookup_key(m, &key))
+		return m->out;
+	struct value v = look_up(x, &key);
+	if (key.type != V_STR || key.len <= LOOKUP_KEY_MAX) {
+		m->table = x->table, m->keycol = x->keycol, m->col = x->param, m->generation = now;
+		m->key = key, m->out = v;
+		if (key.type == V_STR && key.len)
+			memcpy(m->text, key.str, key.len);
+	}
+	return v;
+}
+
 /* Any other function call (none takes more than four arguments): the arguments, then the function. */
 static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -434,18 +501,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 			ctx->trouble->pattern_col = subject->op == OP_COL ? subject->index : -1;
 		}
 		return null_value;
-	}
-	case F_LOOKUP: {
-		char tmp[64];
-		size_t len;
-		bool alias;
-		if (a[1].type == V_NULL || !x->table)
-			return null_value;
-		const char *k = key_text(&a[1], tmp, sizeof tmp, &len);
-		if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
-			return null_value;
-		const char *v = reftable_cell(x->table, row, x->param);
-		return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
 	}
 	case F_TARGET: case F_BASELINE: {
 		double v;
@@ -1081,6 +1136,7 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;
 	case F_IN_FILE: return ev_in_file;
+	case F_LOOKUP: return ev_lookup;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
@@ -1122,7 +1178,6 @@ struct memo {
 
 static _Thread_local struct memo memos[MEMO_LETS];
 _Static_assert(sizeof(struct value) == 2 * sizeof(uint64_t), "a cell is compared as two 64-bit words");
-static atomic_ulong generation = 1; /* 0 is a memo never filled */
 
 void expr_forget(void)
 {
