@@ -164,7 +164,11 @@ struct eval_ctx {
 	const double *as_of;         /* the date the run judges as of (days since 1970-01-01), or NULL */
 	struct value *fixed;         /* a row rule judged in order: its values of the group alone, each of
 					type V_ANY until worked out on the group's first row; or NULL */
+	uint64_t stamp;              /* the row's, from expr_row_stamp, by which its lets are remembered; or 0 */
 };
+
+/* A stamp for the next row a thread evaluates on (eval_ctx.stamp), never 0 and never given before on that thread. */
+uint64_t expr_row_stamp(void);
 
 /*
  * Compiles src.  On error returns NULL, writes the message to err and the

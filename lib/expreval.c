@@ -328,6 +328,7 @@ static struct value ev_lag(const struct expr *e, const struct node *x, const str
 		return null_value;
 	struct eval_ctx back = *ctx;
 	back.row = ctx->history[n - 1];
+	back.stamp = 0; /* another row's */
 	back.history = ctx->history + n;
 	back.nhistory = ctx->nhistory - n;
 	return eval(e, e->argv[x->args], &back);
@@ -1162,26 +1163,46 @@ bool expr_is_constant(const struct expr *e)
 }
 
 /*
- * A let's value with the cells it came from.  Rules that name the same let
- * (aqi_calc in a when, in its assert and inside good_day) compute it once a
- * row: the value is remembered by its inputs, not by the row, so it
- * holds wherever the same let is read again on the same cells (another rule,
- * an aggregate's argument, an earlier row of a group's order) and never
- * outlives them.  Strings are not remembered: a cell's bytes are the row's.
+ * A let's value with the row and the cells it came from.  Rules that name
+ * the same let (aqi_calc in a when, in its assert and inside good_day)
+ * compute it once a row: on a row with a stamp (eval_ctx.stamp) the value
+ * holds for that row, and a number, date or boolean of a few cells is also
+ * remembered by those cells, so that it holds wherever the same let is read
+ * again on the same cells (an earlier row of a group's order, a view's row)
+ * and never outlives them.  A string is remembered by the row alone: a
+ * cell's bytes are the row's.
  */
 struct memo {
 	const struct let *lets;             /* the rule set, */
 	const struct expr_columns *columns; /* the columns its names mean, */
 	unsigned long generation;           /* and no expression freed since */
+	uint64_t stamp;                     /* the row it was worked out on, or 0 */
+	bool by_inputs;                     /* in holds the cells it came from */
 	struct value in[MEMO_INPUTS], out;
 };
 
 static _Thread_local struct memo memos[MEMO_LETS];
 _Static_assert(sizeof(struct value) == 2 * sizeof(uint64_t), "a cell is compared as two 64-bit words");
 
+/* The rows a thread has stamped so far. */
+static _Thread_local uint64_t rows_stamped;
+
 void expr_forget(void)
 {
 	atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+}
+
+uint64_t expr_row_stamp(void)
+{
+	return ++rows_stamped;
+}
+
+/* Keeps v as let x's value on the row of ctx (and, when by_inputs, for its input cells: the caller keeps them). */
+static void remember(struct memo *m, const struct expr *e, unsigned long now, const struct eval_ctx *ctx,
+		     struct value v, bool by_inputs)
+{
+	m->lets = e->lets, m->columns = e->columns, m->generation = now;
+	m->stamp = ctx->stamp, m->by_inputs = by_inputs, m->out = v;
 }
 
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1190,9 +1211,19 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 		return x->unremembered(e, x, ctx);
 	struct memo *m = &memos[x->memo];
 	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	bool same_lets = m->generation == now && m->lets == e->lets && m->columns == e->columns;
+	if (same_lets && ctx->stamp && m->stamp == ctx->stamp)
+		return m->out;
+	struct value v;
+	if (x->ninputs < 0) { /* by the row alone */
+		v = x->unremembered(e, x, ctx);
+		if (ctx->stamp)
+			remember(m, e, now, ctx, v, false);
+		return v;
+	}
 	const int *cols = e->memo_cols + x->inputs;
 	bool strings = false;
-	uint64_t differ = m->generation != now || m->lets != e->lets || m->columns != e->columns;
+	uint64_t differ = !same_lets || !m->by_inputs;
 	for (int k = 0; k < x->ninputs; k++) {
 		/* the same bits are the same cell (0 and -0 print apart); other bits, padding too, only miss */
 		uint64_t now_bits[2], then_bits[2];
@@ -1201,14 +1232,17 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 		differ |= (now_bits[0] ^ then_bits[0]) | (now_bits[1] ^ then_bits[1]);
 		strings |= ctx->row[cols[k]].type == V_STR;
 	}
-	if (strings)
-		return x->unremembered(e, x, ctx);
-	if (!differ)
+	if (!strings && !differ) {
+		m->stamp = ctx->stamp;
 		return m->out;
-	struct value v = x->unremembered(e, x, ctx);
-	if (v.type == V_STR)
+	}
+	v = x->unremembered(e, x, ctx);
+	if (strings || v.type == V_STR) {
+		if (ctx->stamp)
+			remember(m, e, now, ctx, v, false);
 		return v;
-	m->lets = e->lets, m->columns = e->columns, m->generation = now, m->out = v;
+	}
+	remember(m, e, now, ctx, v, true);
 	for (int k = 0; k < x->ninputs; k++)
 		m->in[k] = ctx->row[cols[k]];
 	return v;

@@ -1564,7 +1564,8 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
-	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble,
+			       .stamp = expr_row_stamp()};
 	st->file_col = row->file_col;
 	st->out = out;
 	st->rows_in[0]++;
