@@ -194,9 +194,10 @@ struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
 /*
  * A when as the rows of one file meet it: the operands of its chain of &&
- * left to evaluate, left to right, once the in_file() tests among them are
- * settled by the file's columns (one that is true drops out; one that is
- * false ends the chain, and comes first when the when is never true there).
+ * left to evaluate, left to right, once those that the file's columns
+ * settle are settled (in_file(), a null test of a column the file lacks, and
+ * what follows from them): one that is true drops out; one that is false
+ * or null ends the chain, and comes first when the when never holds there.
  * No operand left: the when always holds.  An expression not a chain of &&
  * is its one operand.
  */
@@ -204,7 +205,7 @@ struct expr_when {
 	const struct expr *e;
 	int node[EXPR_CONJUNCTS];
 	int n;
-	bool never;                  /* an in_file() that is false comes first */
+	bool never;                  /* an operand that is false or null on every row comes first */
 	bool may_trouble;            /* evaluating it may set eval_trouble (matches()) */
 };
 

@@ -946,6 +946,61 @@ static bool list_conjuncts(const struct expr *e, int n, struct expr_when *w)
 	return true;
 }
 
+/* What a part of an expression is on every row of one file, when the file's columns settle it. */
+enum settled { VARIES, SETTLED_FALSE, SETTLED_TRUE, SETTLED_NULL };
+
+/* Three-valued && (or ||, when is_and is false) of two settled parts. */
+static enum settled settled_logic(bool is_and, enum settled l, enum settled r)
+{
+	enum settled settles = is_and ? SETTLED_FALSE : SETTLED_TRUE, keeps = is_and ? SETTLED_TRUE : SETTLED_FALSE;
+	if (l == settles || r == settles)
+		return settles;
+	if (l == VARIES || r == VARIES)
+		return VARIES;
+	return l == keeps && r == keeps ? keeps : SETTLED_NULL;
+}
+
+/*
+ * What node n is on every row of a file whose columns' cells file_col gives:
+ * in_file() is settled, and so is a column the file lacks, which is null
+ * on each row, and what follows from these alone (its null test, a
+ * comparison or arithmetic with it, !, && and ||, ?:).
+ */
+static enum settled settled_by_file(const struct expr *e, int n, const size_t *file_col)
+{
+	const struct node *x = &e->nodes[n];
+	enum settled a, b;
+	switch (x->op) {
+	case OP_COL:
+		return file_col[x->index] == SIZE_MAX ? SETTLED_NULL : VARIES;
+	case OP_CALL:
+		if (x->index == F_IN_FILE)
+			return file_col[e->nodes[e->argv[x->args]].index] != SIZE_MAX ? SETTLED_TRUE : SETTLED_FALSE;
+		if (x->index != F_IS_NULL)
+			return VARIES;
+		a = settled_by_file(e, e->argv[x->args], file_col);
+		return a == VARIES ? VARIES : a == SETTLED_NULL ? SETTLED_TRUE : SETTLED_FALSE;
+	case OP_NOT:
+		a = settled_by_file(e, x->a, file_col);
+		return a == SETTLED_TRUE ? SETTLED_FALSE : a == SETTLED_FALSE ? SETTLED_TRUE : a;
+	case OP_NEG:
+		return settled_by_file(e, x->a, file_col) == SETTLED_NULL ? SETTLED_NULL : VARIES;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		a = settled_by_file(e, x->a, file_col);
+		b = settled_by_file(e, x->b, file_col);
+		return a == SETTLED_NULL || b == SETTLED_NULL ? SETTLED_NULL : VARIES;
+	case OP_AND: case OP_OR:
+		return settled_logic(x->op == OP_AND, settled_by_file(e, x->a, file_col), settled_by_file(e, x->b, file_col));
+	case OP_COND:
+		a = settled_by_file(e, x->c, file_col);
+		return a == SETTLED_NULL ? SETTLED_NULL : a == SETTLED_TRUE ? settled_by_file(e, x->a, file_col)
+			: a == SETTLED_FALSE ? settled_by_file(e, x->b, file_col) : VARIES;
+	default:
+		return VARIES;
+	}
+}
+
 /* True if an expression calls matches(), whose pattern may hit its limit on a row. */
 static bool calls_matches(const struct expr *e)
 {
@@ -965,14 +1020,16 @@ void expr_when_plan(struct expr_when *w, const struct expr *e, const size_t *fil
 	}
 	for (int k = 0; k < all.n; k++) {
 		const struct node *x = &e->nodes[all.node[k]];
-		if (x->op == OP_CALL && x->index == F_IN_FILE && file_col) {
-			if (file_col[e->nodes[e->argv[x->args]].index] != SIZE_MAX)
-				continue; /* true: the chain is what follows it */
-			w->never = w->n == 0;
-			w->node[w->n++] = all.node[k]; /* false: what follows it is never evaluated */
+		/* an operand that may report a pattern's limit is settled only when it is in_file() */
+		enum settled v = !file_col || (w->may_trouble && !(x->op == OP_CALL && x->index == F_IN_FILE))
+					 ? VARIES : settled_by_file(e, all.node[k], file_col);
+		if (v == SETTLED_TRUE)
+			continue; /* the chain is what follows it */
+		w->node[w->n++] = all.node[k];
+		if (v != VARIES) { /* false or null: the when never holds, and what follows is not evaluated */
+			w->never = w->n == 1;
 			return;
 		}
-		w->node[w->n++] = all.node[k];
 	}
 }
 
