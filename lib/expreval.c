@@ -389,6 +389,14 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
+/* aqi_level(x): the HJ 633-2012 level of an AQI, or of a category's or grade's name; null for none. */
+static struct value ev_aqi_level(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	int level = v.type == V_NUM ? aqi_level(v.num) : v.type == V_STR ? aqi_level_named(v.str, v.len) : 0;
+	return level ? num(level) : null_value;
+}
+
 /* The cell of lookup() node x's column on the row of its table where its key column holds key (not null); null if none does. */
 static struct value look_up(const struct node *x, const struct value *key)
 {
@@ -462,11 +470,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	size_t row;
 	switch ((enum fn)x->index) {
 	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
-	case F_AQI_LEVEL: {
-		int level = a[0].type == V_NUM ? aqi_level(a[0].num)
-			    : a[0].type == V_STR ? aqi_level_named(a[0].str, a[0].len) : 0;
-		return level ? num(level) : null_value;
-	}
 	case F_AQI_CATEGORY: return a[0].type == V_NUM ? text(aqi_category_name(aqi_level(a[0].num))) : null_value;
 	case F_AQI_GRADE: return a[0].type == V_NUM ? text(aqi_grade_name(aqi_level(a[0].num))) : null_value;
 	case F_SAME_POLLUTANTS: {
@@ -1195,6 +1198,7 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case F_IS_NULL: return ev_is_null;
 	case F_IN_FILE: return ev_in_file;
 	case F_LOOKUP: return ev_lookup;
+	case F_AQI_LEVEL: return ev_aqi_level;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;

@@ -232,10 +232,13 @@ int aqi_level(double aqi)
 static const char *const categories[6] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
 static const char *const grades[6] = {"一级", "二级", "三级", "四级", "五级", "六级"};
 
-/* True if s[0..n) is the whole of name (its first byte tried first). */
+/* True if s[0..n) is the whole of name, compared byte by byte up to the first that differs. */
 static bool is_name(const char *s, size_t n, const char *name)
 {
-	return n && s[0] == name[0] && strlen(name) == n && memcmp(s, name, n) == 0;
+	size_t i = 0;
+	while (i < n && name[i] && name[i] == s[i])
+		i++;
+	return i == n && !name[i];
 }
 
 int aqi_level_named(const char *s, size_t n)
