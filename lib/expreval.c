@@ -231,23 +231,29 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
 /*
  * The seven daily items' concentrations (none as -1) and their individual
  * indexes (-1 for none), with the largest.  The last of each thread is
- * remembered by the concentrations, bit for bit, as aqi_day(), aqi_top() and
- * aqi_over() of one row (a let each) ask for the same seven.
+ * remembered by the concentrations, bit for bit, and the row's stamp, as
+ * aqi_day(), aqi_top() and aqi_over() of one row (a let each) ask for the
+ * same seven.
  */
 struct aqi_items {
 	bool filled;
+	uint64_t stamp;           /* the row they were worked out on (eval_ctx.stamp), or 0 */
 	double c[AQI_ITEMS];
 	int iaqi[AQI_ITEMS], best;
 };
 
 static _Thread_local struct aqi_items last_items;
 
-/* The seven items' indexes of concentrations c, worked out unless they are the last ones'. */
-static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS])
+/*
+ * The seven items' indexes of concentrations c, worked out unless they are
+ * the last ones', which a row with another stamp than theirs (ctx.stamp)
+ * does not have them look for.
+ */
+static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t stamp)
 {
 	struct aqi_items *m = &last_items;
-	uint64_t differ = !m->filled;
-	for (int k = 0; k < AQI_ITEMS; k++) {
+	uint64_t differ = !m->filled || (stamp && stamp != m->stamp);
+	for (int k = 0; k < AQI_ITEMS && !differ; k++) {
 		uint64_t now_bits, then_bits;
 		memcpy(&now_bits, &c[k], sizeof now_bits);
 		memcpy(&then_bits, &m->c[k], sizeof then_bits);
@@ -255,14 +261,10 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS])
 	}
 	if (!differ)
 		return m;
-	aqi_individuals(c, m->iaqi);
-	int best = -1;
-	for (int k = 0; k < AQI_ITEMS; k++)
-		if (m->iaqi[k] > best)
-			best = m->iaqi[k];
-	m->best = best;
+	m->best = aqi_individuals(c, m->iaqi);
 	memcpy(m->c, c, sizeof m->c);
 	m->filled = true;
+	m->stamp = stamp;
 	return m;
 }
 
@@ -280,7 +282,7 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
 		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
 	}
-	const struct aqi_items *items = aqi_items_of(c);
+	const struct aqi_items *items = aqi_items_of(c, ctx->stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;

@@ -211,11 +211,15 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 	return *iaqi >= 0;
 }
 
-void aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
+int aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
 {
 	need_whole_index();
-	for (int k = 0; k < AQI_ITEMS; k++)
+	int best = -1;
+	for (int k = 0; k < AQI_ITEMS; k++) {
 		iaqi[k] = individual_index((enum aqi_item)k, c[k]);
+		best = iaqi[k] > best ? iaqi[k] : best;
+	}
+	return best;
 }
 
 int aqi_level(double aqi)
