@@ -6,8 +6,9 @@
  * a node array; evaluating it per row walks that array and allocates
  * nothing.  Strings in values are borrowed from the row's cells, the
  * expression's literals or a reference table.  A let that a function
- * computes from the row's cells is remembered, per thread, by those cells,
- * so the rules that name it on one row compute it once.
+ * computes from the row's cells is remembered, per thread, by the row's
+ * stamp (eval_ctx.stamp) and, when it is a number, date or boolean of a few
+ * cells, by those cells, so the rules that name it on one row compute it once.
  *
  * Null rule: arithmetic and comparison with null give null; && and || follow
  * three-valued logic; an assert that is null does not fail and a when that is

@@ -21,6 +21,10 @@
  * the rules' groups are then made again from a second reading of the file
  * (rules_must_reread), which keeps every group as an unsorted file's are.
  * Either way the findings, and their order, are the same.
+ *
+ * The row rules judged as rows come are planned for the file once its
+ * columns are known (plan_rules): what its missing columns settle in their
+ * whens is settled, and a rule that cannot fire there is left out.
  */
 #include "rules.h"
 #include "arena.h"
