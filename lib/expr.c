@@ -1305,11 +1305,12 @@ static bool add_inputs(struct expr *e, int n, struct node *let)
 
 /*
  * Makes the root of each let expanded here remember its value, which rules
- * that name the same let read again for the same row, when the value is a
- * number, date or boolean computed by a function from at most MEMO_INPUTS
- * cells alone (a string may be borrowed from the row, and dies with it; a
- * few null tests cost less than remembering them; aqi_day() and its kin
- * remember their last items themselves, for the three of them).
+ * that name the same let read again for the same row, when a function
+ * computes it from the row's cells alone (a few null tests cost less than
+ * remembering them).  A number, date or boolean of at most MEMO_INPUTS cells
+ * is remembered by those cells too; any other (a string may be borrowed from
+ * the row, and dies with it; aqi_day() and its kin remember their last items
+ * themselves, for the three of them, on any row) by the row alone.
  */
 static void remember_lets(struct expr *e)
 {
@@ -1321,13 +1322,15 @@ static void remember_lets(struct expr *e)
 		x->inputs = used;
 		bool remembers_itself = x->op == OP_CALL && (x->index == F_AQI_DAY || x->index == F_AQI_TOP ||
 							    x->index == F_AQI_OVER);
-		bool worth = x->memo < MEMO_LETS && (x->type == V_NUM || x->type == V_DATE || x->type == V_BOOL) &&
-			     !remembers_itself && calls_function(e, i) && from_cells_alone(e, i);
-		if (!worth || !add_inputs(e, i, x)) {
-			e->nmemo_cols = used;
+		bool worth = x->memo < MEMO_LETS && calls_function(e, i) && from_cells_alone(e, i);
+		bool by_inputs = (x->type == V_NUM || x->type == V_DATE || x->type == V_BOOL) && !remembers_itself;
+		if (!worth) {
 			x->memo = -1;
-			x->ninputs = 0;
 			continue;
+		}
+		if (!by_inputs || !add_inputs(e, i, x)) {
+			e->nmemo_cols = used;
+			x->ninputs = -1;
 		}
 		x->unremembered = x->fn;
 		x->fn = expr_remembered;

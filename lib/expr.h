@@ -6,8 +6,9 @@
  * a node array; evaluating it per row walks that array and allocates
  * nothing.  Strings in values are borrowed from the row's cells, the
  * expression's literals or a reference table.  A let that a function
- * computes from the row's cells is remembered, per thread, by those cells,
- * so the rules that name it on one row compute it once.
+ * computes from the row's cells is remembered, per thread, by the row's
+ * stamp (eval_ctx.stamp) and, when it is a number, date or boolean of a few
+ * cells, by those cells, so the rules that name it on one row compute it once.
  *
  * Null rule: arithmetic and comparison with null give null; && and || follow
  * three-valued logic; an assert that is null does not fail and a when that is
@@ -174,7 +175,11 @@ struct eval_ctx {
 	const double *as_of;         /* the date the run judges as of (days since 1970-01-01), or NULL */
 	struct value *fixed;         /* a row rule judged in order: its values of the group alone, each of
 					type V_ANY until worked out on the group's first row; or NULL */
+	uint64_t stamp;              /* the row's, from expr_row_stamp, by which its lets are remembered; or 0 */
 };
+
+/* A stamp for the next row a thread evaluates on (eval_ctx.stamp), never 0 and never given before on that thread. */
+uint64_t expr_row_stamp(void);
 
 /*
  * Compiles src.  On error returns NULL, writes the message to err and the
@@ -258,6 +263,32 @@ static inline struct value row_test_eval(const struct row_test *t, const struct 
 	}
 	return unknown ? (struct value){.type = V_NULL} : (struct value){.type = V_BOOL, .num = t->is_and};
 }
+
+/* The most operands of a when's chain of && that a file's plan of it lists (a longer chain is kept whole). */
+#define EXPR_CONJUNCTS 8
+
+/*
+ * A when as the rows of one file meet it: the operands of its chain of &&
+ * left to evaluate, left to right, once those that the file's columns
+ * settle are settled (in_file(), a null test of a column the file lacks, and
+ * what follows from them): one that is true drops out; one that is false
+ * or null ends the chain, and comes first when the when never holds there.
+ * No operand left: the when always holds.  An expression not a chain of &&
+ * is its one operand.
+ */
+struct expr_when {
+	const struct expr *e;
+	int node[EXPR_CONJUNCTS];
+	int n;
+	bool never;                  /* an operand that is false or null on every row comes first */
+	bool may_trouble;            /* evaluating it may set eval_trouble (matches()) */
+};
+
+/* Plans when for a file whose columns' cells file_col gives (SIZE_MAX: absent). */
+void expr_when_plan(struct expr_when *w, const struct expr *when, const size_t *file_col);
+
+/* What the planned when gives on a row of that file: what expr_eval of it gives, as a when is judged (true or not). */
+struct value expr_when_eval(const struct expr_when *w, const struct eval_ctx *ctx);
 
 /*
  * The columns (of ncols, those not marked in covered) whose being null can

@@ -29,6 +29,9 @@
 
 static const struct value null_value = {.type = V_NULL};
 
+/* How many times an expression has been freed: what a thread remembered before then may be gone. */
+static atomic_ulong generation = 1; /* 0 is a memo never filled */
+
 /* A number, or null when arithmetic has run past what a double holds. */
 static struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
 static struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
@@ -229,23 +232,29 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
 /*
  * The seven daily items' concentrations (none as -1) and their individual
  * indexes (-1 for none), with the largest.  The last of each thread is
- * remembered by the concentrations, bit for bit, as aqi_day(), aqi_top() and
- * aqi_over() of one row (a let each) ask for the same seven.
+ * remembered by the concentrations, bit for bit, and the row's stamp, as
+ * aqi_day(), aqi_top() and aqi_over() of one row (a let each) ask for the
+ * same seven.
  */
 struct aqi_items {
 	bool filled;
+	uint64_t stamp;           /* the row they were worked out on (eval_ctx.stamp), or 0 */
 	double c[AQI_ITEMS];
 	int iaqi[AQI_ITEMS], best;
 };
 
 static _Thread_local struct aqi_items last_items;
 
-/* The seven items' indexes of concentrations c, worked out unless they are the last ones'. */
-static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS])
+/*
+ * The seven items' indexes of concentrations c, worked out unless they are
+ * the last ones', which a row with another stamp than theirs (ctx.stamp)
+ * does not have them look for.
+ */
+static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t stamp)
 {
 	struct aqi_items *m = &last_items;
-	uint64_t differ = !m->filled;
-	for (int k = 0; k < AQI_ITEMS; k++) {
+	uint64_t differ = !m->filled || (stamp && stamp != m->stamp);
+	for (int k = 0; k < AQI_ITEMS && !differ; k++) {
 		uint64_t now_bits, then_bits;
 		memcpy(&now_bits, &c[k], sizeof now_bits);
 		memcpy(&then_bits, &m->c[k], sizeof then_bits);
@@ -253,14 +262,10 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS])
 	}
 	if (!differ)
 		return m;
-	aqi_individuals(c, m->iaqi);
-	int best = -1;
-	for (int k = 0; k < AQI_ITEMS; k++)
-		if (m->iaqi[k] > best)
-			best = m->iaqi[k];
-	m->best = best;
+	m->best = aqi_individuals(c, m->iaqi);
 	memcpy(m->c, c, sizeof m->c);
 	m->filled = true;
+	m->stamp = stamp;
 	return m;
 }
 
@@ -278,7 +283,7 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
 		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
 	}
-	const struct aqi_items *items = aqi_items_of(c);
+	const struct aqi_items *items = aqi_items_of(c, ctx->stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
@@ -326,6 +331,7 @@ static struct value ev_lag(const struct expr *e, const struct node *x, const str
 		return null_value;
 	struct eval_ctx back = *ctx;
 	back.row = ctx->history[n - 1];
+	back.stamp = 0; /* another row's */
 	back.history = ctx->history + n;
 	back.nhistory = ctx->nhistory - n;
 	return eval(e, e->argv[x->args], &back);
@@ -386,6 +392,78 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
+/* aqi_level(x): the HJ 633-2012 level of an AQI, or of a category's or grade's name; null for none. */
+static struct value ev_aqi_level(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value v = eval(e, e->argv[x->args], ctx);
+	int level = v.type == V_NUM ? aqi_level(v.num) : v.type == V_STR ? aqi_level_named(v.str, v.len) : 0;
+	return level ? num(level) : null_value;
+}
+
+/* The cell of lookup() node x's column on the row of its table where its key column holds key (not null); null if none does. */
+static struct value look_up(const struct node *x, const struct value *key)
+{
+	char tmp[64];
+	size_t len, row;
+	bool alias;
+	const char *k = key_text(key, tmp, sizeof tmp, &len);
+	if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
+		return null_value;
+	const char *v = reftable_cell(x->table, row, x->param);
+	return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
+}
+
+/* How many lookups a thread remembers the last key of, and the longest key text remembered. */
+#define LOOKUP_MEMOS 8
+#define LOOKUP_KEY_MAX 48
+
+/*
+ * The last key looked up in one column of a reference table for another,
+ * with what it gave: a file's rows repeat their county row after row.
+ */
+struct lookup_memo {
+	const struct reftable *table;
+	int keycol, col;
+	unsigned long generation;      /* no expression (and so no table) freed since */
+	struct value key;              /* a string's bytes kept in text */
+	char text[LOOKUP_KEY_MAX];
+	struct value out;
+};
+
+static _Thread_local struct lookup_memo lookup_memos[LOOKUP_MEMOS];
+
+/* True if a key is the one a memo holds: the same string, or the same bits of a number, date or boolean. */
+static inline bool same_lookup_key(const struct lookup_memo *m, const struct value *key)
+{
+	if (m->key.type != key->type)
+		return false;
+	if (key->type == V_STR)
+		return m->key.len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+	return memcmp(&m->key.num, &key->num, sizeof key->num) == 0;
+}
+
+/* lookup(table, key, column), the table and columns resolved when compiled: its last key's answer again when the key is the same. */
+static struct value ev_lookup(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	struct value key = eval(e, e->argv[x->args + 1], ctx);
+	if (key.type == V_NULL || !x->table)
+		return null_value;
+	uintptr_t h = (uintptr_t)x->table / 16 ^ (uintptr_t)x->keycol * 31 ^ (uintptr_t)x->param * 7;
+	struct lookup_memo *m = &lookup_memos[h % LOOKUP_MEMOS];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	if (m->generation == now && m->table == x->table && m->keycol == x->keycol && m->col == x->param &&
+	    same_lookup_key(m, &key))
+		return m->out;
+	struct value v = look_up(x, &key);
+	if (key.type != V_STR || key.len <= LOOKUP_KEY_MAX) {
+		m->table = x->table, m->keycol = x->keycol, m->col = x->param, m->generation = now;
+		m->key = key, m->out = v;
+		if (key.type == V_STR && key.len)
+			memcpy(m->text, key.str, key.len);
+	}
+	return v;
+}
+
 /* Any other function call (none takes more than four arguments): the arguments, then the function. */
 static struct value call(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -395,11 +473,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 	size_t row;
 	switch ((enum fn)x->index) {
 	case F_LEN: return a[0].type == V_STR ? num((double)utf8_count((const unsigned char *)a[0].str, a[0].len)) : null_value;
-	case F_AQI_LEVEL: {
-		int level = a[0].type == V_NUM ? aqi_level(a[0].num)
-			    : a[0].type == V_STR ? aqi_level_named(a[0].str, a[0].len) : 0;
-		return level ? num(level) : null_value;
-	}
 	case F_AQI_CATEGORY: return a[0].type == V_NUM ? text(aqi_category_name(aqi_level(a[0].num))) : null_value;
 	case F_AQI_GRADE: return a[0].type == V_NUM ? text(aqi_grade_name(aqi_level(a[0].num))) : null_value;
 	case F_SAME_POLLUTANTS: {
@@ -435,18 +508,6 @@ static struct value call(const struct expr *e, const struct node *x, const struc
 			ctx->trouble->pattern_col = subject->op == OP_COL ? subject->index : -1;
 		}
 		return null_value;
-	}
-	case F_LOOKUP: {
-		char tmp[64];
-		size_t len;
-		bool alias;
-		if (a[1].type == V_NULL || !x->table)
-			return null_value;
-		const char *k = key_text(&a[1], tmp, sizeof tmp, &len);
-		if (!reftable_find(x->table, x->keycol, k, len, &row, &alias))
-			return null_value;
-		const char *v = reftable_cell(x->table, row, x->param);
-		return (struct value){.type = V_STR, .str = v, .len = strlen(v)};
 	}
 	case F_TARGET: case F_BASELINE: {
 		double v;
@@ -923,6 +984,120 @@ static struct value logic(const struct expr *e, const struct node *x, const stru
 	return boolean(is_and);
 }
 
+/* Lists the operands of the chain of && (evaluated by logic()) at node n into w, left to right; false past EXPR_CONJUNCTS. */
+static bool list_conjuncts(const struct expr *e, int n, struct expr_when *w)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_AND && x->fn == logic)
+		return list_conjuncts(e, x->a, w) && list_conjuncts(e, x->b, w);
+	if (w->n == EXPR_CONJUNCTS)
+		return false;
+	w->node[w->n++] = n;
+	return true;
+}
+
+/* What a part of an expression is on every row of one file, when the file's columns settle it. */
+enum settled { VARIES, SETTLED_FALSE, SETTLED_TRUE, SETTLED_NULL };
+
+/* Three-valued && (or ||, when is_and is false) of two settled parts. */
+static enum settled settled_logic(bool is_and, enum settled l, enum settled r)
+{
+	enum settled settles = is_and ? SETTLED_FALSE : SETTLED_TRUE, keeps = is_and ? SETTLED_TRUE : SETTLED_FALSE;
+	if (l == settles || r == settles)
+		return settles;
+	if (l == VARIES || r == VARIES)
+		return VARIES;
+	return l == keeps && r == keeps ? keeps : SETTLED_NULL;
+}
+
+/*
+ * What node n is on every row of a file whose columns' cells file_col gives:
+ * in_file() is settled, and so is a column the file lacks, which is null
+ * on each row, and what follows from these alone (its null test, a
+ * comparison or arithmetic with it, !, && and ||, ?:).
+ */
+static enum settled settled_by_file(const struct expr *e, int n, const size_t *file_col)
+{
+	const struct node *x = &e->nodes[n];
+	enum settled a, b;
+	switch (x->op) {
+	case OP_COL:
+		return file_col[x->index] == SIZE_MAX ? SETTLED_NULL : VARIES;
+	case OP_CALL:
+		if (x->index == F_IN_FILE)
+			return file_col[e->nodes[e->argv[x->args]].index] != SIZE_MAX ? SETTLED_TRUE : SETTLED_FALSE;
+		if (x->index != F_IS_NULL)
+			return VARIES;
+		a = settled_by_file(e, e->argv[x->args], file_col);
+		return a == VARIES ? VARIES : a == SETTLED_NULL ? SETTLED_TRUE : SETTLED_FALSE;
+	case OP_NOT:
+		a = settled_by_file(e, x->a, file_col);
+		return a == SETTLED_TRUE ? SETTLED_FALSE : a == SETTLED_FALSE ? SETTLED_TRUE : a;
+	case OP_NEG:
+		return settled_by_file(e, x->a, file_col) == SETTLED_NULL ? SETTLED_NULL : VARIES;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		a = settled_by_file(e, x->a, file_col);
+		b = settled_by_file(e, x->b, file_col);
+		return a == SETTLED_NULL || b == SETTLED_NULL ? SETTLED_NULL : VARIES;
+	case OP_AND: case OP_OR:
+		return settled_logic(x->op == OP_AND, settled_by_file(e, x->a, file_col), settled_by_file(e, x->b, file_col));
+	case OP_COND:
+		a = settled_by_file(e, x->c, file_col);
+		return a == SETTLED_NULL ? SETTLED_NULL : a == SETTLED_TRUE ? settled_by_file(e, x->a, file_col)
+			: a == SETTLED_FALSE ? settled_by_file(e, x->b, file_col) : VARIES;
+	default:
+		return VARIES;
+	}
+}
+
+/* True if an expression calls matches(), whose pattern may hit its limit on a row. */
+static bool calls_matches(const struct expr *e)
+{
+	for (int i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_MATCHES)
+			return true;
+	return false;
+}
+
+void expr_when_plan(struct expr_when *w, const struct expr *e, const size_t *file_col)
+{
+	struct expr_when all = {.e = e};
+	*w = (struct expr_when){.e = e, .may_trouble = calls_matches(e)};
+	if (!list_conjuncts(e, e->root, &all)) {
+		w->node[w->n++] = e->root;
+		return;
+	}
+	for (int k = 0; k < all.n; k++) {
+		const struct node *x = &e->nodes[all.node[k]];
+		/* an operand that may report a pattern's limit is settled only when it is in_file() */
+		enum settled v = !file_col || (w->may_trouble && !(x->op == OP_CALL && x->index == F_IN_FILE))
+					 ? VARIES : settled_by_file(e, all.node[k], file_col);
+		if (v == SETTLED_TRUE)
+			continue; /* the chain is what follows it */
+		w->node[w->n++] = all.node[k];
+		if (v != VARIES) { /* false or null: the when never holds, and what follows is not evaluated */
+			w->never = w->n == 1;
+			return;
+		}
+	}
+}
+
+struct value expr_when_eval(const struct expr_when *w, const struct eval_ctx *ctx)
+{
+	if (w->n == 1)
+		return eval(w->e, w->node[0], ctx);
+	bool unknown = false;
+	for (int k = 0; k < w->n; k++) {
+		struct value v = eval(w->e, w->node[k], ctx);
+		if (v.type != V_BOOL)
+			unknown = true;
+		else if (!v.num)
+			return v;
+	}
+	return unknown ? null_value : boolean(true);
+}
+
 /* Evaluates "x in [...]": null when x is null, or when nothing matched and an item was null. */
 static struct value member(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -1069,6 +1244,8 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;
 	case F_IN_FILE: return ev_in_file;
+	case F_LOOKUP: return ev_lookup;
+	case F_AQI_LEVEL: return ev_aqi_level;
 	case F_YEAR: case F_MONTH: case F_DAY: case F_DAYS_IN_MONTH: return ev_date_part;
 	case F_ABS: return ev_abs;
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
@@ -1094,27 +1271,46 @@ bool expr_is_constant(const struct expr *e)
 }
 
 /*
- * A let's value with the cells it came from.  Rules that name the same let
- * (aqi_calc in a when, in its assert and inside good_day) compute it once a
- * row: the value is remembered by its inputs, not by the row, so it
- * holds wherever the same let is read again on the same cells (another rule,
- * an aggregate's argument, an earlier row of a group's order) and never
- * outlives them.  Strings are not remembered: a cell's bytes are the row's.
+ * A let's value with the row and the cells it came from.  Rules that name
+ * the same let (aqi_calc in a when, in its assert and inside good_day)
+ * compute it once a row: on a row with a stamp (eval_ctx.stamp) the value
+ * holds for that row, and a number, date or boolean of a few cells is also
+ * remembered by those cells, so that it holds wherever the same let is read
+ * again on the same cells (an earlier row of a group's order, a view's row)
+ * and never outlives them.  A string is remembered by the row alone: a
+ * cell's bytes are the row's.
  */
 struct memo {
 	const struct let *lets;             /* the rule set, */
 	const struct expr_columns *columns; /* the columns its names mean, */
 	unsigned long generation;           /* and no expression freed since */
+	uint64_t stamp;                     /* the row it was worked out on, or 0 */
+	bool by_inputs;                     /* in holds the cells it came from */
 	struct value in[MEMO_INPUTS], out;
 };
 
 static _Thread_local struct memo memos[MEMO_LETS];
 _Static_assert(sizeof(struct value) == 2 * sizeof(uint64_t), "a cell is compared as two 64-bit words");
-static atomic_ulong generation = 1; /* 0 is a memo never filled */
+
+/* The rows a thread has stamped so far. */
+static _Thread_local uint64_t rows_stamped;
 
 void expr_forget(void)
 {
 	atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed);
+}
+
+uint64_t expr_row_stamp(void)
+{
+	return ++rows_stamped;
+}
+
+/* Keeps v as let x's value on the row of ctx (and, when by_inputs, for its input cells: the caller keeps them). */
+static void remember(struct memo *m, const struct expr *e, unsigned long now, const struct eval_ctx *ctx,
+		     struct value v, bool by_inputs)
+{
+	m->lets = e->lets, m->columns = e->columns, m->generation = now;
+	m->stamp = ctx->stamp, m->by_inputs = by_inputs, m->out = v;
 }
 
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1123,9 +1319,19 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 		return x->unremembered(e, x, ctx);
 	struct memo *m = &memos[x->memo];
 	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	bool same_lets = m->generation == now && m->lets == e->lets && m->columns == e->columns;
+	if (same_lets && ctx->stamp && m->stamp == ctx->stamp)
+		return m->out;
+	struct value v;
+	if (x->ninputs < 0) { /* by the row alone */
+		v = x->unremembered(e, x, ctx);
+		if (ctx->stamp)
+			remember(m, e, now, ctx, v, false);
+		return v;
+	}
 	const int *cols = e->memo_cols + x->inputs;
 	bool strings = false;
-	uint64_t differ = m->generation != now || m->lets != e->lets || m->columns != e->columns;
+	uint64_t differ = !same_lets || !m->by_inputs;
 	for (int k = 0; k < x->ninputs; k++) {
 		/* the same bits are the same cell (0 and -0 print apart); other bits, padding too, only miss */
 		uint64_t now_bits[2], then_bits[2];
@@ -1134,14 +1340,17 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 		differ |= (now_bits[0] ^ then_bits[0]) | (now_bits[1] ^ then_bits[1]);
 		strings |= ctx->row[cols[k]].type == V_STR;
 	}
-	if (strings)
-		return x->unremembered(e, x, ctx);
-	if (!differ)
+	if (!strings && !differ) {
+		m->stamp = ctx->stamp;
 		return m->out;
-	struct value v = x->unremembered(e, x, ctx);
-	if (v.type == V_STR)
+	}
+	v = x->unremembered(e, x, ctx);
+	if (strings || v.type == V_STR) {
+		if (ctx->stamp)
+			remember(m, e, now, ctx, v, false);
 		return v;
-	m->lets = e->lets, m->columns = e->columns, m->generation = now, m->out = v;
+	}
+	remember(m, e, now, ctx, v, true);
 	for (int k = 0; k < x->ninputs; k++)
 		m->in[k] = ctx->row[cols[k]];
 	return v;

@@ -52,7 +52,7 @@ struct node {
 	int keycol;               /* lookup(): the key column; robust_z(), deviates(): the MAD's slot */
 	void *re, *md;            /* pcre2 code and match data for matches() */
 	int memo;                 /* a let whose value is remembered by its inputs (expreval.c), or -1 */
-	int inputs, ninputs;      /* that let's input columns: indexes into memo_cols */
+	int inputs, ninputs;      /* that let's input columns: indexes into memo_cols; ninputs -1: by the row alone */
 	evaluator unremembered;   /* and its own evaluator */
 	int fixed;                /* a value of the group that is the same on each of its rows (expr_fixed), or -1 */
 	evaluator unfixed;        /* and its own evaluator */

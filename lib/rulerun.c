@@ -21,6 +21,10 @@
  * the rules' groups are then made again from a second reading of the file
  * (rules_must_reread), which keeps every group as an unsorted file's are.
  * Either way the findings, and their order, are the same.
+ *
+ * The row rules judged as rows come are planned for the file once its
+ * columns are known (plan_rules): what its missing columns settle in their
+ * whens is settled, and a rule that cannot fire there is left out.
  */
 #include "rules.h"
 #include "arena.h"
@@ -194,6 +198,17 @@ struct kept_places {
 	size_t n;
 };
 
+/*
+ * A row rule judged as each row comes, as the rows of this file meet it
+ * (plan_rules): its when with in_file() settled, and a column it requires
+ * that the file does not have.
+ */
+struct planned_rule {
+	size_t rule;
+	struct expr_when when;           /* no operand: it has none, or it always holds */
+	size_t absent;                   /* a required column the file lacks (the first), or SIZE_MAX */
+};
+
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
 struct ordered_entry {
 	struct value order;              /* first: runs report where they began by it (eval_ctx.where) */
@@ -240,6 +255,9 @@ struct rules_state {
 	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
 	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
 	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
+	struct planned_rule *planned;        /* those that may fire in this file, planned for its columns */
+	size_t nplanned;
+	const size_t *planned_for;           /* the columns' cells they were planned for, or NULL */
 	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
 	size_t *file_ordered, nfile_ordered; /* aggregates of the file's rows judged in order */
 	size_t *file_aggregates, nfile_aggregates; /* the other aggregates of the file's rows */
@@ -586,6 +604,7 @@ void rules_state_free(struct rules_state *st)
 	}
 	held_free(st->held);
 	free(st->ordered_group);
+	free(st->planned);
 	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates);
 	free(st->ordered_table);
 	free(st->sharers);
@@ -1174,17 +1193,22 @@ static void pattern_limit_finding(struct rules_state *st, const struct written_r
 	say(st, out, &d);
 }
 
+/* A when's or an assert's value v as judged: null (no verdict) when working it out hit a pattern's limit, which is reported. */
+static struct value judged(struct rules_state *st, const struct written_rule *r, struct value v,
+			   const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	if (!ctx->trouble->pattern_limit)
+		return v;
+	pattern_limit_finding(st, r, row, ctx->trouble, out);
+	return (struct value){.type = V_NULL};
+}
+
 /* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
 static struct value judge(struct rules_state *st, const struct written_rule *r, const struct expr *e,
 			  const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
 {
-	struct eval_trouble *t = ctx->trouble;
-	t->pattern_limit = false;
-	struct value v = expr_eval(e, ctx);
-	if (!t->pattern_limit)
-		return v;
-	pattern_limit_finding(st, r, row, t, out);
-	return (struct value){.type = V_NULL};
+	ctx->trouble->pattern_limit = false;
+	return judged(st, r, expr_eval(e, ctx), row, ctx, out);
 }
 
 /* A column's name as the user sees it: its label, or its name. */
@@ -1504,30 +1528,93 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 		account_ordered(st, row, out);
 }
 
+/*
+ * Plans the row rules judged as each row comes for a file whose columns'
+ * cells file_col gives: a rule whose when an absent column's in_file()
+ * makes false is left out, and so is one that requires an absent column
+ * once that has been reported, unless its when can still report a
+ * pattern's limit.
+ */
+static void plan_rules(struct rules_state *st, const size_t *file_col)
+{
+	const struct ruleset *rs = st->rs;
+	if (!st->planned)
+		st->planned = xcalloc(st->nrules_now + 1, sizeof *st->planned);
+	st->nplanned = 0;
+	st->planned_for = file_col;
+	for (size_t n = 0; n < st->nrules_now; n++) {
+		size_t i = st->rules_now[n];
+		const struct written_rule *r = &rs->row_rules[i];
+		struct planned_rule *p = &st->planned[st->nplanned];
+		*p = (struct planned_rule){.rule = i, .absent = SIZE_MAX};
+		if (r->when) {
+			expr_when_plan(&p->when, r->when, file_col);
+			if (p->when.never)
+				continue;
+		}
+		for (size_t k = 0; k < r->nrequires && p->absent == SIZE_MAX; k++)
+			if (file_col[r->requires[k]] == SIZE_MAX)
+				p->absent = r->requires[k];
+		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble)
+			st->nplanned++;
+	}
+}
+
+/* True if none of the columns a row rule requires is blank on this row (inputs_present says which are). */
+static inline bool has_inputs(const struct written_rule *r, const struct row_view *row)
+{
+	for (size_t k = 0; k < r->nrequires; k++)
+		if (row->values[r->requires[k]].type == V_NULL)
+			return false;
+	return true;
+}
+
+/* Judges the row rules planned for the file on a row. */
+static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
+			    struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	if (row->file_col != st->planned_for)
+		plan_rules(st, row->file_col);
+	for (size_t n = 0; n < st->nplanned; n++) {
+		const struct planned_rule *p = &st->planned[n];
+		const struct written_rule *r = &rs->row_rules[p->rule];
+		if (p->when.n) {
+			ctx->trouble->pattern_limit = false;
+			struct value w = judged(st, r, expr_when_eval(&p->when, ctx), row, ctx, out);
+			if (w.type != V_BOOL || !w.num)
+				continue;
+		}
+		if (p->absent != SIZE_MAX) {
+			if (!st->absent_input[p->rule])
+				report_absent_input(st, p->rule, p->absent, out);
+			if (!p->when.may_trouble) { /* nothing more it can say in this file */
+				memmove(&st->planned[n], &st->planned[n + 1], (--st->nplanned - n) * sizeof *st->planned);
+				n--;
+			}
+			continue;
+		}
+		if (!has_inputs(r, row) && !inputs_present(st, p->rule, row, out))
+			continue;
+		struct value v = judge(st, r, r->assert, row, ctx, out);
+		if (v.type == V_BOOL && !v.num)
+			row_finding(st, r, row, ctx, out);
+	}
+}
+
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
-	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble,
+			       .stamp = expr_row_stamp()};
 	st->file_col = row->file_col;
 	st->out = out;
 	st->rows_in[0]++;
 	if (!st->reread)
 		keep_for_ordered(st, row, &ctx, out);
-	for (size_t n = 0; n < st->nrules_now && !st->rereading; n++) {
-		size_t i = st->rules_now[n];
-		const struct written_rule *r = &rs->row_rules[i];
-		if (r->when) {
-			struct value w = judge(st, r, r->when, row, &ctx, out);
-			if (w.type != V_BOOL || !w.num)
-				continue;
-		}
-		if (r->nrequires && !inputs_present(st, i, row, out))
-			continue;
-		struct value v = judge(st, r, r->assert, row, &ctx, out);
-		if (v.type == V_BOOL && !v.num)
-			row_finding(st, r, row, &ctx, out);
-	}
+	if (!st->rereading)
+		judge_row_rules(st, row, &ctx, out);
 	if (st->reread) { /* the second reading makes the groups, from this row on too */
 		if (!st->reread_from)
 			st->reread_from = row->row;

@@ -211,11 +211,15 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 	return *iaqi >= 0;
 }
 
-void aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
+int aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
 {
 	need_whole_index();
-	for (int k = 0; k < AQI_ITEMS; k++)
+	int best = -1;
+	for (int k = 0; k < AQI_ITEMS; k++) {
 		iaqi[k] = individual_index((enum aqi_item)k, c[k]);
+		best = iaqi[k] > best ? iaqi[k] : best;
+	}
+	return best;
 }
 
 int aqi_level(double aqi)
@@ -232,10 +236,13 @@ int aqi_level(double aqi)
 static const char *const categories[6] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
 static const char *const grades[6] = {"一级", "二级", "三级", "四级", "五级", "六级"};
 
-/* True if s[0..n) is the whole of name (its first byte tried first). */
+/* True if s[0..n) is the whole of name, compared byte by byte up to the first that differs. */
 static bool is_name(const char *s, size_t n, const char *name)
 {
-	return n && s[0] == name[0] && strlen(name) == n && memcmp(s, name, n) == 0;
+	size_t i = 0;
+	while (i < n && name[i] && name[i] == s[i])
+		i++;
+	return i == n && !name[i];
 }
 
 int aqi_level_named(const char *s, size_t n)

@@ -33,8 +33,8 @@ int aqi_item(const char *name);
  */
 bool aqi_individual(enum aqi_item item, double concentration, int *iaqi);
 
-/* The individual indexes of the seven items at once, in Table 1 order: -1 where aqi_individual() gives none. */
-void aqi_individuals(const double concentration[AQI_ITEMS], int iaqi[AQI_ITEMS]);
+/* The individual indexes of the seven items at once, in Table 1 order: -1 where aqi_individual() gives none; returns the largest. */
+int aqi_individuals(const double concentration[AQI_ITEMS], int iaqi[AQI_ITEMS]);
 
 /*
  * HJ 633-2012 Table 1 as data, for a self-check: the concentrations at which

@@ -862,6 +862,16 @@ static const char *value_of(const struct expr *e)
 	return out.data;
 }
 
+/* Evaluates a compiled expression in a context and renders the result. */
+static const char *value_of_ctx(const struct expr *e, const struct eval_ctx *ctx)
+{
+	static struct buf out;
+	struct value v = expr_eval(e, ctx);
+	buf_reset(&out);
+	value_format(&v, &out);
+	return out.data;
+}
+
 /*
  * A let computed by a function is remembered from one expression to the next
  * by its input cells: a changed cell, even 0 to -0, computes it again, and an
@@ -911,6 +921,163 @@ static void test_remembered_lets(void)
 	CHECK("a let in an aggregate reads every row", v.type == V_NUM && v.num == 200, "got type %d %g", v.type, v.num);
 	expr_free(sum);
 	free(totals.slots);
+}
+
+/*
+ * A let that is a string is remembered by the row's stamp alone: a new stamp
+ * works it out again, the same stamp gives it again, and a row without a
+ * stamp always works it out.
+ */
+static void test_lets_by_stamp(void)
+{
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *head = expr_compile("s_head", &scope, err, sizeof err, &pos);
+	struct expr *again = expr_compile("s_head == \"ab\"", &scope, err, sizeof err, &pos);
+	CHECK("a string let compiles", head && again, "%s at %d", err, pos);
+	if (!head || !again)
+		return;
+	struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+	set_row(0, 0, "abc", NULL, -1);
+	struct value v = expr_eval(head, &ctx);
+	CHECK("a string let on a stamped row", v.type == V_STR && v.len == 2 && !memcmp(v.str, "ab", 2), "got type %d", v.type);
+	CHECK_STR("the same let in another expression", value_of_ctx(again, &ctx), "true");
+	set_row(0, 0, "xyz", NULL, -1);
+	CHECK_STR("the same stamp gives the row's value again", value_of_ctx(again, &ctx), "true");
+	ctx.stamp = expr_row_stamp();
+	CHECK_STR("a new stamp works it out on the new row", value_of_ctx(again, &ctx), "false");
+	CHECK_STR("and the let is the new row's", value_of_ctx(head, &ctx), "xy");
+	set_row(0, 0, "abd", NULL, -1);
+	ctx.stamp = 0;
+	CHECK_STR("a row without a stamp works it out", value_of_ctx(again, &ctx), "true");
+	set_row(0, 0, "xyz", NULL, -1);
+	CHECK_STR("every time", value_of_ctx(again, &ctx), "false");
+	expr_free(head);
+	expr_free(again);
+}
+
+/*
+ * lookup() gives the table's answer whatever key it looked up last: the same
+ * key again, another, a number, a key longer than it remembers, a blank, and
+ * after an expression was freed.
+ */
+static void test_lookup_memo(void)
+{
+	static const struct { const char *key; const char *want; } keys[] = {
+		{"441802", "清城区"}, {"441802", "清城区"}, {"441803", "清新区"}, {"441802", "清城区"},
+		{"999999", "null"}, {"999999", "null"}, {"44180", "null"}, {"4418020", "null"},
+		{"441802441802441802441802441802441802441802441802441802", "null"}, {"441803", "清新区"}, {NULL, "null"},
+		{"441803", "清新区"},
+	};
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *name = expr_compile("lookup(\"counties\", s, \"name\")", &scope, err, sizeof err, &pos);
+	struct expr *of_number = expr_compile("lookup(\"counties\", n, \"name\")", &scope, err, sizeof err, &pos);
+	CHECK("lookups compile", name && of_number, "%s at %d", err, pos);
+	if (!name || !of_number)
+		return;
+	for (int between = 0; between < 2; between++) /* the same columns of the table looked up by a number between them */
+		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+			set_row(441821 + (double)(i % 2) * 60, 0, keys[i].key, NULL, -1);
+			char what[160];
+			snprintf(what, sizeof what, "lookup of key %zu (%s)%s", i, keys[i].key ? keys[i].key : "blank",
+				 between ? ", numbers between" : "");
+			CHECK_STR(what, value_of(name), keys[i].want);
+			if (!between)
+				continue;
+			snprintf(what, sizeof what, "lookup of a number between them (%zu)", i);
+			CHECK_STR(what, value_of(of_number), i % 2 ? "英德市" : "佛冈县");
+		}
+	expr_free(name);
+	set_row(0, 0, "441803", NULL, -1);
+	name = expr_compile("lookup(\"counties\", s, \"code\")", &scope, err, sizeof err, &pos);
+	CHECK_STR("a lookup after an expression was freed", value_of(name), "441803");
+	expr_free(name);
+	expr_free(of_number);
+	free(scope.slots);
+}
+
+/*
+ * A when planned for a file judges each row as the whole when does, for
+ * files with and without each column (whose cells are then null), and
+ * settles what the file's columns settle.
+ */
+static void test_when_plans(void)
+{
+	static const char *const whens[] = {
+		"in_file(n)", "in_file(n) && n > 1", "in_file(m) && in_file(n) && n > 1 && m < 5",
+		"n > 1 && in_file(m)", "n > 1 && in_file(m) && m < 5", "!in_file(n) && m > 1",
+		"n != null && m != null && d != null", "!(n != null && m != null) && d != null",
+		"m == null && n > 1", "(n > 1 || m == null) && d != null", "in_file(n) || m > 1",
+		"(m != null ? n > 1 : true) && b == true", "m + 1 > 2 && n > 1", "-m < 0 || n == null",
+		"is_null(m) && b", "n > 1", "b",
+	};
+	const struct value cells[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 7},
+	};
+	const size_t ncells = sizeof cells / sizeof *cells;
+	static const struct { const char *when; unsigned absent; int left; } settled[] = {
+		/* a when, a layout (bits: n, m, d absent), the operands left to evaluate (-1: it never holds) */
+		{"in_file(n)", 0, 0}, {"in_file(n)", 1, -1}, {"in_file(n) && n > 1", 0, 1}, {"in_file(n) && n > 1", 1, -1},
+		{"in_file(m) && in_file(n) && n > 1 && m < 5", 0, 2}, {"n > 1 && in_file(m) && m < 5", 2, 2},
+		{"n != null && m != null && d != null", 2, -1}, {"n != null && m != null && d != null", 4, -1},
+		{"!(n != null && m != null) && d != null", 2, 1}, {"(n > 1 || m == null) && d != null", 2, 1},
+		{"(n > 1 || m == null) && d != null", 6, -1}, {"m + 1 > 2 && n > 1", 2, -1}, {"is_null(m) && b", 2, 1},
+	};
+	char err[256];
+	int pos;
+	for (size_t i = 0; i < sizeof whens / sizeof *whens; i++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(whens[i], &scope, err, sizeof err, &pos);
+		if (!e) {
+			CHECK(whens[i], false, "does not compile: %s at %d", err, pos);
+			continue;
+		}
+		size_t rows = 0, differ = 0;
+		char first[200] = "";
+		for (unsigned absent = 0; absent < 8; absent++) {
+			size_t file_col[7] = {0, 1, 2, 3, 4, 5, 6};
+			if (absent & 1)
+				file_col[N_] = SIZE_MAX;
+			if (absent & 2)
+				file_col[M_] = SIZE_MAX;
+			if (absent & 4)
+				file_col[D_] = SIZE_MAX;
+			struct expr_when w;
+			expr_when_plan(&w, e, file_col);
+			struct eval_ctx ctx = {.rs = rs, .row = row, .file_col = file_col};
+			for (size_t kn = 0; kn < ncells; kn++)
+				for (size_t km = 0; km < ncells; km++)
+					for (int b = -1; b <= 1; b++) {
+						set_row(NAN, NAN, NULL, b ? "2024-02-29" : NULL, b);
+						row[N_] = absent & 1 ? cells[0] : cells[kn];
+						row[M_] = absent & 2 ? cells[0] : cells[km];
+						if (absent & 4)
+							row[D_] = cells[0];
+						struct value whole = expr_eval(e, &ctx), planned = expr_when_eval(&w, &ctx);
+						bool holds = whole.type == V_BOOL && whole.num;
+						rows++;
+						if ((holds != (planned.type == V_BOOL && planned.num) || (w.never && holds)) && !differ++)
+							snprintf(first, sizeof first, "layout %u, cells %zu %zu %d: %s", absent, kn, km, b,
+								 holds ? "holds" : "does not hold");
+					}
+			for (size_t k = 0; k < sizeof settled / sizeof *settled; k++)
+				if (!strcmp(settled[k].when, whens[i]) && settled[k].absent == absent) {
+					char what[160];
+					snprintf(what, sizeof what, "%s in a file of layout %u leaves %d operand(s)", whens[i], absent,
+						 settled[k].left);
+					CHECK(what, settled[k].left < 0 ? w.never : !w.never && w.n == settled[k].left,
+					      "%d operands left%s", w.n, w.never ? ", never holds" : "");
+				}
+		}
+		char what[160];
+		snprintf(what, sizeof what, "%s planned as the whole judges it, on %zu rows", whens[i], rows);
+		CHECK(what, differ == 0, "%zu rows differ, the first at %s", differ, first);
+		expr_free(e);
+		free(scope.slots);
+	}
 }
 
 /* Writes src with each {name} as name (special) or as coalesce(name), which no special evaluator reads as a column. */
@@ -1157,6 +1324,9 @@ int main(void)
 	test_remembered_lets();
 	test_special_shapes();
 	test_reduced_tests();
+	test_lets_by_stamp();
+	test_lookup_memo();
+	test_when_plans();
 	ruleset_free(rs);
 	return test_status();
 }
