@@ -11,7 +11,12 @@
  * 100) is tested from the two literals its slot keeps, and a slot whose
  * argument an earlier one has takes that one's value.  Percentiles select
  * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
- * share the individual indexes of the last seven items they were given.
+ * share the individual indexes of the last seven items they were given;
+ * lookup() remembers the last key it found in each table column, and a let
+ * holds for the row whose stamp it was worked out on.  A when is planned
+ * once a file's columns are known (expr_when_plan): what they settle drops
+ * out.  A rule judged in order is reduced, once its group's values are
+ * known, to tests of cells against constants (row_test_reduce).
  */
 #include "exprnode.h"
 #include "celltype.h"
