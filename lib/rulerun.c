@@ -248,6 +248,12 @@ struct rules_state {
 	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
 						together, from sharers_at[t] to sharers_at[t + 1] */
 	size_t *sharers_at;
+	size_t *ordered_list;           /* per aggregate of the file's rows judged in order: the first such
+					   aggregate that groups and orders rows as it does, whose list of rows
+					   it shares (its when is judged as the rows are walked) */
+	const struct written_rule **list_sharers; /* those aggregates, those of each such first one l together,
+						     from list_sharers_at[l] to list_sharers_at[l + 1] */
+	size_t *list_sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
 	struct grouping *groupings;     /* made once: per aggregate without its when, then with it; per view; per export */
 	struct view_reader *readers;    /* what reads each view's rows, those of view v from readers_at[v] to
@@ -385,6 +391,35 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 	return true;
 }
 
+/*
+ * Lists together the aggregates of the file's rows judged in order that group
+ * and order rows alike (rules_state.ordered_list): the first of them keeps
+ * the rows, once, for them all.  Their group tables see the same rows, so
+ * number their groups alike.
+ */
+static void share_lists(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	st->ordered_list = xcalloc(rs->naggregates + 1, sizeof *st->ordered_list);
+	st->list_sharers = xcalloc(rs->naggregates + 1, sizeof *st->list_sharers);
+	st->list_sharers_at = xcalloc(rs->naggregates + 2, sizeof *st->list_sharers_at);
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		size_t l = 0;
+		while (l < a && (rs->aggregates[l].from >= 0 || rs->aggregates[a].from >= 0 ||
+				 !same_rows(&rs->aggregates[l], &rs->aggregates[a])))
+			l++;
+		st->ordered_list[a] = l;
+	}
+	size_t n = 0;
+	for (size_t l = 0; l < rs->naggregates; l++) {
+		st->list_sharers_at[l] = n;
+		for (size_t a = l; a < rs->naggregates; a++)
+			if (rs->aggregates[a].order && st->ordered_list[a] == l)
+				st->list_sharers[n++] = &rs->aggregates[a];
+	}
+	st->list_sharers_at[rs->naggregates] = n;
+}
+
 /* An aggregate's grouping; when is left out where the caller judges it itself. */
 static const struct grouping *aggregate_grouping(const struct rules_state *st, size_t a, bool with_when)
 {
@@ -479,6 +514,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 				st->sharers[nsharers++] = &rs->row_rules[i];
 	}
 	st->sharers_at[rs->nrow_rules] = nsharers;
+	share_lists(st);
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
@@ -590,6 +626,9 @@ void rules_state_free(struct rules_state *st)
 	free(st->ordered_table);
 	free(st->sharers);
 	free(st->sharers_at);
+	free(st->ordered_list);
+	free(st->list_sharers);
+	free(st->list_sharers_at);
 	free(st->view_row);
 	free(st->kept_at);
 	for (size_t i = 0; i < 2 * rs->nrow_rules; i++)
@@ -1496,8 +1535,13 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	}
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
 		size_t a = st->file_ordered[f];
-		if (!st->groups[a].dropped)
-			add_ordered(st, &st->ordered_aggregates[a], aggregate_group[a], expr_eval(rs->aggregates[a].order, ctx),
+		if (st->ordered_list[a] != a) /* its rows are kept in the first sharer's list */
+			continue;
+		long g = -1; /* the group in the tables of those sharing the list that are not dropped */
+		for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1] && g < 0; s++)
+			g = aggregate_group[st->list_sharers[s] - rs->aggregates];
+		if (g >= 0)
+			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(rs->aggregates[a].order, ctx),
 				    keep_row(st, row), NULL);
 	}
 	if (st->budget && st->budget->limit)
@@ -2387,6 +2431,18 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 }
 
 /*
+ * Walks the rows of the aggregates judged in order that share aggregate a's
+ * list (ordered_list), the groups numbered below until, for them all at once;
+ * returns where the rows of the groups not walked begin.
+ */
+static size_t walk_list(struct rules_state *st, size_t a, size_t until, struct diag_file *out)
+{
+	size_t l = st->ordered_list[a], from = st->list_sharers_at[l];
+	return walk_ordered(st, &st->list_sharers[from], st->list_sharers_at[l + 1] - from, &st->ordered_aggregates[l],
+			    false, until, visit_aggregate, out);
+}
+
+/*
  * Ends a streamed table's groups, all of them, or all but the last when it
  * starts streaming (the open group): a view's become rows for what reads
  * from it; a row rule's rows are judged, their findings held for the end of
@@ -2398,9 +2454,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	const struct ruleset *rs = st->rs;
 	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
-		const struct written_rule *rule = &rs->aggregates[t->owner];
-		struct ordered_rows *o = &st->ordered_aggregates[t->owner];
-		size_t rest = walk_ordered(st, &rule, 1, o, false, ended, visit_aggregate, st->out);
+		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
+		struct ordered_rows *o = &st->ordered_aggregates[st->ordered_list[t->owner]];
+		size_t rest = walk_list(st, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		free(t->index);
@@ -2459,9 +2515,8 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 			held_write(st->held, i, out);
 		}
 	for (size_t a = 0; a < rs->naggregates; a++) {
-		const struct written_rule *r = &rs->aggregates[a];
-		if (r->order)
-			walk_ordered(st, &r, 1, &st->ordered_aggregates[a], false, SIZE_MAX, visit_aggregate, out);
+		if (rs->aggregates[a].order && st->ordered_list[a] == a)
+			walk_list(st, a, SIZE_MAX, out);
 	}
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
