@@ -392,6 +392,25 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 }
 
 /*
+ * Lists the n rules judged in order, those whose first sharer (first[i]) is
+ * rule t together, from (*at)[t] to (*at)[t + 1] of *sharers.
+ */
+static void list_sharers(const struct written_rule *rules, size_t n, const size_t *first,
+			 const struct written_rule ***sharers, size_t **at)
+{
+	*sharers = xcalloc(n + 1, sizeof **sharers);
+	*at = xcalloc(n + 2, sizeof **at);
+	size_t nsharers = 0;
+	for (size_t t = 0; t < n; t++) {
+		(*at)[t] = nsharers;
+		for (size_t i = t; i < n; i++)
+			if (rules[i].order && first[i] == t)
+				(*sharers)[nsharers++] = &rules[i];
+	}
+	(*at)[n] = nsharers;
+}
+
+/*
  * Lists together the aggregates of the file's rows judged in order that group
  * and order rows alike (rules_state.ordered_list): the first of them keeps
  * the rows, once, for them all.  Their group tables see the same rows, so
@@ -401,8 +420,6 @@ static void share_lists(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
 	st->ordered_list = xcalloc(rs->naggregates + 1, sizeof *st->ordered_list);
-	st->list_sharers = xcalloc(rs->naggregates + 1, sizeof *st->list_sharers);
-	st->list_sharers_at = xcalloc(rs->naggregates + 2, sizeof *st->list_sharers_at);
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		size_t l = 0;
 		while (l < a && (rs->aggregates[l].from >= 0 || rs->aggregates[a].from >= 0 ||
@@ -410,14 +427,7 @@ static void share_lists(struct rules_state *st)
 			l++;
 		st->ordered_list[a] = l;
 	}
-	size_t n = 0;
-	for (size_t l = 0; l < rs->naggregates; l++) {
-		st->list_sharers_at[l] = n;
-		for (size_t a = l; a < rs->naggregates; a++)
-			if (rs->aggregates[a].order && st->ordered_list[a] == l)
-				st->list_sharers[n++] = &rs->aggregates[a];
-	}
-	st->list_sharers_at[rs->naggregates] = n;
+	list_sharers(rs->aggregates, rs->naggregates, st->ordered_list, &st->list_sharers, &st->list_sharers_at);
 }
 
 /* An aggregate's grouping; when is left out where the caller judges it itself. */
@@ -504,16 +514,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 			t++;
 		st->ordered_table[i] = t;
 	}
-	st->sharers = xcalloc(rs->nrow_rules + 1, sizeof *st->sharers);
-	st->sharers_at = xcalloc(rs->nrow_rules + 2, sizeof *st->sharers_at);
-	size_t nsharers = 0;
-	for (size_t t = 0; t < rs->nrow_rules; t++) {
-		st->sharers_at[t] = nsharers;
-		for (size_t i = t; i < rs->nrow_rules; i++)
-			if (rs->row_rules[i].order && st->ordered_table[i] == t)
-				st->sharers[nsharers++] = &rs->row_rules[i];
-	}
-	st->sharers_at[rs->nrow_rules] = nsharers;
+	list_sharers(rs->row_rules, rs->nrow_rules, st->ordered_table, &st->sharers, &st->sharers_at);
 	share_lists(st);
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
