@@ -266,6 +266,12 @@ struct rules_state {
 	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
 						together, from sharers_at[t] to sharers_at[t + 1] */
 	size_t *sharers_at;
+	size_t *ordered_list;           /* per aggregate of the file's rows judged in order: the first such
+					   aggregate that groups and orders rows as it does, whose list of rows
+					   it shares (its when is judged as the rows are walked) */
+	const struct written_rule **list_sharers; /* those aggregates, those of each such first one l together,
+						     from list_sharers_at[l] to list_sharers_at[l + 1] */
+	size_t *list_sharers_at;
 	struct value *view_row;         /* room for one view row while a streamed view ends a group */
 	struct grouping *groupings;     /* made once: per aggregate without its when, then with it; per view; per export */
 	struct view_reader *readers;    /* what reads each view's rows, those of view v from readers_at[v] to
@@ -403,6 +409,45 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 	return true;
 }
 
+/*
+ * Lists the n rules judged in order, those whose first sharer (first[i]) is
+ * rule t together, from (*at)[t] to (*at)[t + 1] of *sharers.
+ */
+static void list_sharers(const struct written_rule *rules, size_t n, const size_t *first,
+			 const struct written_rule ***sharers, size_t **at)
+{
+	*sharers = xcalloc(n + 1, sizeof **sharers);
+	*at = xcalloc(n + 2, sizeof **at);
+	size_t nsharers = 0;
+	for (size_t t = 0; t < n; t++) {
+		(*at)[t] = nsharers;
+		for (size_t i = t; i < n; i++)
+			if (rules[i].order && first[i] == t)
+				(*sharers)[nsharers++] = &rules[i];
+	}
+	(*at)[n] = nsharers;
+}
+
+/*
+ * Lists together the aggregates of the file's rows judged in order that group
+ * and order rows alike (rules_state.ordered_list): the first of them keeps
+ * the rows, once, for them all.  Their group tables see the same rows, so
+ * number their groups alike.
+ */
+static void share_lists(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	st->ordered_list = xcalloc(rs->naggregates + 1, sizeof *st->ordered_list);
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		size_t l = 0;
+		while (l < a && (rs->aggregates[l].from >= 0 || rs->aggregates[a].from >= 0 ||
+				 !same_rows(&rs->aggregates[l], &rs->aggregates[a])))
+			l++;
+		st->ordered_list[a] = l;
+	}
+	list_sharers(rs->aggregates, rs->naggregates, st->ordered_list, &st->list_sharers, &st->list_sharers_at);
+}
+
 /* An aggregate's grouping; when is left out where the caller judges it itself. */
 static const struct grouping *aggregate_grouping(const struct rules_state *st, size_t a, bool with_when)
 {
@@ -487,16 +532,8 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 			t++;
 		st->ordered_table[i] = t;
 	}
-	st->sharers = xcalloc(rs->nrow_rules + 1, sizeof *st->sharers);
-	st->sharers_at = xcalloc(rs->nrow_rules + 2, sizeof *st->sharers_at);
-	size_t nsharers = 0;
-	for (size_t t = 0; t < rs->nrow_rules; t++) {
-		st->sharers_at[t] = nsharers;
-		for (size_t i = t; i < rs->nrow_rules; i++)
-			if (rs->row_rules[i].order && st->ordered_table[i] == t)
-				st->sharers[nsharers++] = &rs->row_rules[i];
-	}
-	st->sharers_at[rs->nrow_rules] = nsharers;
+	list_sharers(rs->row_rules, rs->nrow_rules, st->ordered_table, &st->sharers, &st->sharers_at);
+	share_lists(st);
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
@@ -609,6 +646,9 @@ void rules_state_free(struct rules_state *st)
 	free(st->ordered_table);
 	free(st->sharers);
 	free(st->sharers_at);
+	free(st->ordered_list);
+	free(st->list_sharers);
+	free(st->list_sharers_at);
 	free(st->view_row);
 	free(st->kept_at);
 	for (size_t i = 0; i < 2 * rs->nrow_rules; i++)
@@ -1520,8 +1560,13 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 	}
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
 		size_t a = st->file_ordered[f];
-		if (!st->groups[a].dropped)
-			add_ordered(st, &st->ordered_aggregates[a], aggregate_group[a], expr_eval(rs->aggregates[a].order, ctx),
+		if (st->ordered_list[a] != a) /* its rows are kept in the first sharer's list */
+			continue;
+		long g = -1; /* the group in the tables of those sharing the list that are not dropped */
+		for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1] && g < 0; s++)
+			g = aggregate_group[st->list_sharers[s] - rs->aggregates];
+		if (g >= 0)
+			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(rs->aggregates[a].order, ctx),
 				    keep_row(st, row), NULL);
 	}
 	if (st->budget && st->budget->limit)
@@ -2474,6 +2519,18 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 }
 
 /*
+ * Walks the rows of the aggregates judged in order that share aggregate a's
+ * list (ordered_list), the groups numbered below until, for them all at once;
+ * returns where the rows of the groups not walked begin.
+ */
+static size_t walk_list(struct rules_state *st, size_t a, size_t until, struct diag_file *out)
+{
+	size_t l = st->ordered_list[a], from = st->list_sharers_at[l];
+	return walk_ordered(st, &st->list_sharers[from], st->list_sharers_at[l + 1] - from, &st->ordered_aggregates[l],
+			    false, until, visit_aggregate, out);
+}
+
+/*
  * Ends a streamed table's groups, all of them, or all but the last when it
  * starts streaming (the open group): a view's become rows for what reads
  * from it; a row rule's rows are judged, their findings held for the end of
@@ -2485,9 +2542,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	const struct ruleset *rs = st->rs;
 	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
-		const struct written_rule *rule = &rs->aggregates[t->owner];
-		struct ordered_rows *o = &st->ordered_aggregates[t->owner];
-		size_t rest = walk_ordered(st, &rule, 1, o, false, ended, visit_aggregate, st->out);
+		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
+		struct ordered_rows *o = &st->ordered_aggregates[st->ordered_list[t->owner]];
+		size_t rest = walk_list(st, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		free(t->index);
@@ -2546,9 +2603,8 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 			held_write(st->held, i, out);
 		}
 	for (size_t a = 0; a < rs->naggregates; a++) {
-		const struct written_rule *r = &rs->aggregates[a];
-		if (r->order)
-			walk_ordered(st, &r, 1, &st->ordered_aggregates[a], false, SIZE_MAX, visit_aggregate, out);
+		if (rs->aggregates[a].order && st->ordered_list[a] == a)
+			walk_list(st, a, SIZE_MAX, out);
 	}
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
