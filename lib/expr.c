@@ -455,8 +455,9 @@ static enum vtype window_call(struct parser *P, int call, const struct fninfo *f
 		want_arg(P, call, 1, V_NUM, f->name);
 	struct agg_slot median = {.kind = AGG_PERCENTILE, .expr = P->e, .arg = P->e->argv[n->args], .p = 50};
 	struct agg_slot mad = {.kind = AGG_MAD, .expr = P->e, .arg = P->e->argv[n->args]};
-	n->part = add_slot(sc, &median);
-	n->keycol = add_slot(sc, &mad);
+	int median_slot = add_slot(sc, &median), mad_slot = add_slot(sc, &mad);
+	n->part = (int)sc->slots[median_slot].at;
+	n->keycol = (int)sc->slots[mad_slot].at;
 	return f->id == F_DEVIATES ? V_BOOL : V_NUM;
 }
 
@@ -701,10 +702,14 @@ static enum vtype make_aggregate(struct parser *P, int call, const struct fninfo
 	n->param = (int)slot.kind;
 	n->lit.num = slot.p;
 	n->index = add_slot(sc, &slot);
+	n->acc = (int)sc->slots[n->index].at;
 	return ret;
 }
 
-/* The scope's slot for an aggregate: one written twice (in the assert and the message) is accumulated once. */
+/*
+ * The scope's slot for an aggregate: one written twice (in the assert and the
+ * message) is accumulated once.  A new one's accumulator follows the last's in a group's block.
+ */
 static int add_slot(struct expr_scope *sc, const struct agg_slot *slot)
 {
 	int i = existing_slot(sc, slot);
@@ -715,6 +720,8 @@ static int add_slot(struct expr_scope *sc, const struct agg_slot *slot)
 		sc->slots = xrealloc(sc->slots, sc->capslots * sizeof *sc->slots);
 	}
 	sc->slots[sc->nslots] = *slot;
+	sc->slots[sc->nslots].at = (uint32_t)agg_block_size(sc->slots, sc->nslots);
+	sc->slots[sc->nslots].size = (uint32_t)agg_acc_size(slot->kind);
 	return (int)sc->nslots++;
 }
 

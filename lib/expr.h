@@ -100,19 +100,28 @@ struct agg_slot {
 	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
+	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size) */
 };
 
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
 
 /*
- * The running state of one slot for one group, 64 bytes.  Runs count in hits
- * (the current run) and hi (the longest); longest_equal_run keeps the current
+ * The running state of one slot for one group.  Runs count in hits (the
+ * current run) and hi (the longest); longest_equal_run keeps the current
  * run's value in lo and the longest's in sum.  A slot keeps a list of values
- * (listed) or where its runs began, never both: they share their bytes.
+ * (listed) or where its runs began, never both: they share their bytes.  A
+ * kind's accumulator is the first bytes of it that the kind reads and writes
+ * (agg_acc_size): count() has n alone, 8 bytes; sum() and mean() 16; count_if()
+ * and ratio() 24; min() and max() 48; lists and runs all 64.
  */
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
+	bool date;         /* min and max saw dates */
+	bool listed;       /* vals or tuples hold a list (freed with the slot) */
+	bool packed;       /* tuples, not vals */
+	bool sorted;
+	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
 	union {
 		struct {
 			union {
@@ -125,11 +134,6 @@ struct agg_acc {
 			const void *run_from, *best_from; /* runs: where the current and the longest run began */
 		};
 	};
-	bool listed;       /* vals or tuples hold a list (freed with the slot) */
-	bool packed;       /* tuples, not vals */
-	bool sorted;
-	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
-	bool date;         /* min and max saw dates */
 };
 
 /* Columns an expression reads when they are not the rule set's own: a view's, by name and type. */
@@ -167,7 +171,7 @@ struct eval_ctx {
 	const struct value *row;     /* one value per rule-set column */
 	const size_t *file_col;      /* per column: its cell in the file, SIZE_MAX if absent; or NULL */
 	const struct value *keys;    /* group key values */
-	struct agg_acc *accs;        /* accumulators of the group */
+	unsigned char *accs;         /* accumulators of the group: its block (agg_slot.at) */
 	const struct value *const *history; /* in a group's order: the rows before, the last first */
 	size_t nhistory;
 	const void *where;           /* in a group's order: the caller's record of this row, which
@@ -303,19 +307,31 @@ int expr_aggregate_slot(const struct expr *e);
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 
-/* Feeds one row to every slot's accumulator. */
-void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
-		const struct eval_ctx *row);
+/* The bytes of a kind's accumulator in a group's block: those of struct agg_acc it uses. */
+size_t agg_acc_size(enum agg_kind kind);
+/* The bytes of a group's block of accumulators for n slots (0 for none): the last one's end. */
+static inline size_t agg_block_size(const struct agg_slot *slots, size_t n)
+{
+	return n ? (size_t)slots[n - 1].at + slots[n - 1].size : 0;
+}
+/* A slot's accumulator in a group's block. */
+static inline struct agg_acc *agg_acc_of(unsigned char *block, const struct agg_slot *slot)
+{
+	return (struct agg_acc *)(void *)(block + slot->at);
+}
+
+/* Feeds one row to every slot's accumulator in a group's block. */
+void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row);
 /*
  * What an accumulator comes to for its aggregate (p: a percentile's); a
  * percentile reorders its values (selects, or sorts).  A run's length, not where it began, and no
  * count_distinct(), whose answer needs the call (the expression evaluator has it).
  */
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
-/* Frees the accumulators' value lists. */
-void agg_acc_free(struct agg_acc *accs, size_t n);
-/* The bytes the accumulators' value lists fill. */
-uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n);
+/* Frees the value lists of nblocks groups' blocks of accumulators, one after another. */
+void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks);
+/* The bytes a group's accumulators' value lists fill. */
+uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsigned char *block);
 
 /* Orders two values: by type, then numbers and dates as such, texts bytewise (sorting, not the language's <). */
 int value_order(const struct value *a, const struct value *b);

@@ -734,6 +734,12 @@ static double mad(struct agg_acc *acc)
 	return acc->lo = m > 0 ? m : sum / (double)acc->nvals * 1.2533 / 1.4826;
 }
 
+/* The accumulator at a byte offset in the block of the group being judged. */
+static inline struct agg_acc *acc_at(const struct eval_ctx *ctx, int at)
+{
+	return (struct agg_acc *)(void *)(ctx->accs + at);
+}
+
 /*
  * robust_z(x): (x − the group's median) / (1.4826 · its MAD), the modified
  * z-score of Iglewicz and Hoaglin, so that one spike does not hide itself by
@@ -743,9 +749,10 @@ static double mad(struct agg_acc *acc)
 static struct value ev_robust_z(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value v = eval(e, e->argv[x->args], ctx);
-	if (v.type != V_NUM || !ctx->accs || !ctx->accs[x->part].nvals)
+	struct agg_acc *median = ctx->accs ? acc_at(ctx, x->part) : NULL;
+	if (v.type != V_NUM || !median || !median->nvals)
 		return null_value;
-	double med = percentile(&ctx->accs[x->part], 50), spread = 1.4826 * mad(&ctx->accs[x->keycol]);
+	double med = percentile(median, 50), spread = 1.4826 * mad(acc_at(ctx, x->keycol));
 	double z = spread > 0 ? (v.num - med) / spread : v.num == med ? 0 : HUGE_VAL;
 	if (x->index == F_ROBUST_Z)
 		return isfinite(z) ? num(z) : null_value;
@@ -823,7 +830,7 @@ static struct value run_start(const void *where)
 /* The value of an aggregate for the group being judged. */
 static struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
 {
-	struct agg_acc *acc = &ctx->accs[x->index];
+	struct agg_acc *acc = acc_at(ctx, x->acc);
 	switch ((enum agg_kind)x->param) {
 	case AGG_LONGEST_RUN: return x->part ? run_start(acc->best_from) : num(acc->hi);
 	case AGG_LONGEST_EQUAL_RUN:
@@ -1136,7 +1143,7 @@ static struct value ev_agg(const struct expr *e, const struct node *x, const str
 static struct value ev_agg_result(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	(void)e;
-	return ctx->accs ? agg_result((enum agg_kind)x->param, x->lit.num, &ctx->accs[x->index]) : null_value;
+	return ctx->accs ? agg_result((enum agg_kind)x->param, x->lit.num, acc_at(ctx, x->acc)) : null_value;
 }
 
 static struct value ev_neg(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1630,14 +1637,30 @@ static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, c
 	}
 }
 
-void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
-		const struct eval_ctx *row)
+size_t agg_acc_size(enum agg_kind kind)
+{
+	switch (kind) {
+	case AGG_COUNT: return offsetof(struct agg_acc, sum);
+	case AGG_SUM: case AGG_MEAN: return offsetof(struct agg_acc, hits);
+	case AGG_COUNT_IF: case AGG_RATIO: return offsetof(struct agg_acc, lo);
+	case AGG_MIN: case AGG_MAX: return offsetof(struct agg_acc, vals); /* date, then room up to the next double */
+	default: return sizeof(struct agg_acc);
+	}
+}
+
+/* True if a kind's accumulator may hold a list of values (agg_acc.listed), to free and to count. */
+static bool lists(enum agg_kind kind)
+{
+	return 1u << kind & (1u << AGG_PERCENTILE | 1u << AGG_MAD | 1u << AGG_MAX_CHANGE | 1u << AGG_COUNT_DISTINCT);
+}
+
+void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row, *c;
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_slot *s = &slots[i];
-		struct agg_acc *a = &accs[i];
+		struct agg_acc *a = agg_acc_of(block, s);
 		switch (s->step) {
 		case AGG_STEP_COUNT:
 			a->n++;
@@ -1676,18 +1699,28 @@ void agg_update(const struct agg_slot *slots, size_t n, struct agg_acc *accs,
 	}
 }
 
-void agg_acc_free(struct agg_acc *accs, size_t n)
+void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks)
 {
-	for (size_t i = 0; i < n; i++)
-		if (accs[i].listed)
-			free(accs[i].vals);
+	for (size_t i = 0; i < n; i++) {
+		if (!lists(slots[i].kind))
+			continue;
+		size_t size = agg_block_size(slots, n);
+		for (size_t g = 0; g < nblocks; g++) {
+			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
+			if (a->listed)
+				free(a->vals);
+		}
+	}
 }
 
-uint64_t agg_acc_kept_bytes(const struct agg_acc *accs, size_t n)
+uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsigned char *block)
 {
 	uint64_t bytes = 0;
-	for (size_t i = 0; i < n; i++)
-		bytes += !accs[i].listed ? 0 : accs[i].packed ? accs[i].nvals : accs[i].nvals * sizeof *accs[i].vals;
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_acc *a = (const struct agg_acc *)(const void *)(block + slots[i].at);
+		if (lists(slots[i].kind) && a->listed)
+			bytes += a->packed ? a->nvals : a->nvals * sizeof *a->vals;
+	}
 	return bytes;
 }
 

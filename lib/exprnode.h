@@ -45,11 +45,13 @@ struct node {
 	int args, nargs;          /* call arguments and 'in' lists: indexes into argv */
 	struct value lit;         /* OP_LIT */
 	int index;                /* column, group key, slot, or function id */
+	int acc;                  /* an aggregate: its slot's accumulator's byte offset in a group's block */
 	int param;                /* pollutant, water parameter or table column; an aggregate's kind */
 	int part;                 /* a run aggregate: 0 its length, 1 where it began, 2 its value;
-				     robust_z(), deviates(): the slot of the median (keycol: of the MAD) */
+				     robust_z(), deviates(): the byte offset of the median's
+				     accumulator in a group's block (keycol: of the MAD's) */
 	const struct reftable *table;
-	int keycol;               /* lookup(): the key column; robust_z(), deviates(): the MAD's slot */
+	int keycol;               /* lookup(): the key column; robust_z(), deviates(): the MAD's accumulator */
 	void *re, *md;            /* pcre2 code and match data for matches() */
 	int memo;                 /* a let whose value is remembered by its inputs (expreval.c), or -1 */
 	int inputs, ninputs;      /* that let's input columns: indexes into memo_cols; ninputs -1: by the row alone */

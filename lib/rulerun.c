@@ -107,7 +107,7 @@ struct group_table {
 	struct strmap strings;   /* a key string → its copy in texts, each kept once */
 	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
 	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
-	struct agg_acc *accs;    /* ngroups × nslots */
+	unsigned char *accs;     /* ngroups blocks of accumulators, one after another (agg_block_size) */
 	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
 	size_t ngroups, cap, nplaces, places_cap;
 	uint64_t bytes;          /* memory taken from the budget for all of it */
@@ -145,6 +145,7 @@ struct grouping {
 	const char *id, *kind_zh, *kind_en;
 	bool places;                  /* keep where each group began (views', exports') */
 	const struct expr *dates;     /* keep each group's days, or NULL */
+	size_t block;                 /* the bytes of a group's accumulators (agg_block_size) */
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -477,17 +478,19 @@ static void make_groupings(struct rules_state *st)
 		const struct written_rule *r = &rs->aggregates[a];
 		for (int with_when = 0; with_when < 2; with_when++)
 			*g++ = (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
-						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL};
+						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL,
+						 agg_block_size(r->slots, r->nslots)};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
-					 view->nslots, view->name, "视图", "view", true, NULL};
+					 view->nslots, view->name, "视图", "view", true, NULL,
+					 agg_block_size(view->slots, view->nslots)};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
-					 x->nslots, x->name, "导出", "export", true, x->dates};
+					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots)};
 	}
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
 	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
@@ -576,15 +579,21 @@ static void free_values(struct value *v, size_t n)
 	free(v);
 }
 
-/* Frees a group table: its index, its keys and its accumulators; gives its memory back. */
-static void free_group_table(struct rules_state *st, struct group_table *g, size_t nslots)
+/* Group i's block of accumulators in a table whose groups' blocks are of that many bytes, or NULL without any. */
+static unsigned char *group_accs(const struct group_table *t, size_t i, size_t block)
+{
+	return block ? t->accs + i * block : NULL;
+}
+
+/* Frees a group table: its index, its keys and its accumulators (of n slots each); gives its memory back. */
+static void free_group_table(struct rules_state *st, struct group_table *g, const struct agg_slot *slots, size_t n)
 {
 	free(g->index);
 	free(g->words);
 	free(g->types);
 	strmap_free(&g->strings);
 	arena_free(&g->texts);
-	agg_acc_free(g->accs, g->ngroups * nslots);
+	agg_acc_free(slots, n, g->accs, g->ngroups);
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
@@ -619,18 +628,18 @@ void rules_state_free(struct rules_state *st)
 		return;
 	const struct ruleset *rs = st->rs;
 	for (size_t i = 0; i < rs->naggregates; i++)
-		free_group_table(st, &st->groups[i], rs->aggregates[i].nslots);
+		free_group_table(st, &st->groups[i], rs->aggregates[i].slots, rs->aggregates[i].nslots);
 	for (size_t i = 0; i < rs->nviews; i++) {
-		free_group_table(st, &st->view_groups[i], rs->views[i].nslots);
+		free_group_table(st, &st->view_groups[i], rs->views[i].slots, rs->views[i].nslots);
 		free(st->view_rows[i].values);
 	}
 	free(st->view_groups);
 	free(st->view_rows);
 	for (size_t i = 0; i < rs->nexports; i++)
-		free_group_table(st, &st->export_groups[i], rs->exports[i].nslots);
+		free_group_table(st, &st->export_groups[i], rs->exports[i].slots, rs->exports[i].nslots);
 	free(st->export_groups);
 	for (size_t i = 0; i < rs->nrow_rules; i++)
-		free_group_table(st, &st->ordered_rules[i].groups, 0);
+		free_group_table(st, &st->ordered_rules[i].groups, NULL, 0);
 	free_ordered(st);
 	free(st->ordered_rules);
 	free(st->ordered_aggregates);
@@ -1071,14 +1080,14 @@ static long looked_up(struct group_table *g, long group)
 
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
- * expressions with nslots accumulators; returns its number, or -1 for a null key.
+ * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key.
  * A watched table that has kept an order long enough starts ending its
  * groups as they close (end_groups); a streamed one keeps no index.  The
  * row's keys are compared with the last group's once: keys alike keep its
  * words, and the order watch compares only the others.
  */
 static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		       size_t nslots, const struct eval_ctx *ctx)
+		       size_t block, const struct eval_ctx *ctx)
 {
 	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
 	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
@@ -1156,13 +1165,14 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->words = xrealloc(g->words, g->cap * (ngroup + 1) * sizeof *g->words);
 		g->types = xrealloc(g->types, g->cap * (ngroup + 1));
-		g->accs = xrealloc(g->accs, g->cap * (nslots + 1) * sizeof *g->accs);
+		g->accs = block ? xrealloc(g->accs, g->cap * block) : NULL;
 	}
 	for (size_t k = 0; k < ngroup; k++) {
 		g->words[g->ngroups * ngroup + k] = words[k];
 		g->types[g->ngroups * ngroup + k] = (unsigned char)keys[k].type;
 	}
-	memset(&g->accs[g->ngroups * nslots], 0, nslots * sizeof *g->accs);
+	if (block)
+		memset(g->accs + g->ngroups * block, 0, block);
 	if (g->mode != GROUPS_STREAMED)
 		g->index[i] = tag | (g->ngroups + 1);
 	looked_up(g, (long)g->ngroups);
@@ -1345,14 +1355,14 @@ static uint64_t group_index_bytes(const struct group_table *t)
  * this row (line and row 0: after the last).  kept_before: the values its
  * group kept before this row.
  */
-static void account(struct rules_state *st, const struct grouping *gr, const struct agg_acc *accs,
+static void account(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 		    uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	if (accs)
-		t->values += agg_acc_kept_bytes(accs, gr->nslots) - kept_before;
+		t->values += agg_acc_kept_bytes(gr->slots, gr->nslots, accs) - kept_before;
 	uint64_t now = group_index_bytes(t) + t->values + t->day_bytes +
-		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->nslots * sizeof *t->accs) +
+		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->block) +
 		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
 	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
 		t->bytes = now > t->bytes ? now : t->bytes;
@@ -1360,7 +1370,7 @@ static void account(struct rules_state *st, const struct grouping *gr, const str
 	}
 	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, t->bytes, now};
 	budget_report_drop(st->budget, out, &drop, line, row);
-	free_group_table(st, t, gr->nslots);
+	free_group_table(st, t, gr->slots, gr->nslots);
 	memset(t, 0, sizeof *t);
 	t->dropped = true;
 }
@@ -1405,7 +1415,7 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	long i = find_group(st, t, gr->group, gr->ngroup, gr->nslots, ctx);
+	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
 	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
@@ -1417,9 +1427,9 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	}
 	if (gr->dates)
 		note_day(t, (size_t)i, expr_eval(gr->dates, ctx));
-	struct agg_acc *accs = &t->accs[(size_t)i * gr->nslots];
+	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
 	bool limited = st->budget && st->budget->limit;
-	uint64_t kept = limited ? agg_acc_kept_bytes(accs, gr->nslots) : 0;
+	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
 	agg_update(gr->slots, gr->nslots, accs, ctx);
 	if (limited)
 		account(st, gr, accs, kept, line, row, out);
@@ -1544,7 +1554,8 @@ static void keep_for_ordered(struct rules_state *st, const struct row_view *row,
 		const struct written_rule *r = &rs->aggregates[a];
 		aggregate_group[a] = -1;
 		if (!st->groups[a].dropped)
-			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, ctx);
+			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup,
+							aggregate_grouping(st, a, true)->block, ctx);
 	}
 	bool none_kept = true; /* (only these rules keep rows) */
 	for (size_t t = 0; t < st->nrow_tables && none_kept; t++)
@@ -1819,8 +1830,11 @@ static void note_run(struct rules_state *st, const struct written_rule *r, size_
 {
 	struct group_table *t = &st->groups[r - st->rs->aggregates];
 	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
-		const struct ordered_entry *e = t->accs[i * r->nslots + k].best_from;
-		if ((r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN) || !e)
+		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+			continue;
+		unsigned char *accs = group_accs(t, i, agg_block_size(r->slots, r->nslots));
+		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
+		if (!e)
 			continue;
 		struct place at = {0};
 		if (e->kept) {
@@ -1847,7 +1861,8 @@ static void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_
 	enum lang lang = out->opt->lang;
 	char county[64];
 	const struct value *keys = group_key_values(st, g, i, r->ngroup);
-	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = &g->accs[i * r->nslots]};
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys,
+			       .accs = group_accs(g, i, aggregate_grouping(st, a, true)->block)};
 	struct value v = expr_eval(r->assert, &ctx);
 	if (v.type != V_BOOL || v.num)
 		return;
@@ -1986,10 +2001,12 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	struct diag_file *out = st->out;
 	st->rows_in[v + 1]++;
 	group_keys(g, i, view->ngroup, row);
-	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row, .accs = &g->accs[i * view->nslots]};
+	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row,
+				.accs = group_accs(g, i, view_grouping(st, v)->block)};
 	for (size_t k = 0; k < view->nvalues; k++) {
 		int slot = st->view_slot[v][k];
-		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p, &made.accs[slot])
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
+							      agg_acc_of(made.accs, &view->slots[slot]))
 						  : expr_eval(view->values[k], &made);
 	}
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
@@ -2002,7 +2019,7 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 		}
 		size_t a = reader->aggregate;
 		const struct written_rule *r = &rs->aggregates[a];
-		long group = find_group(st, &st->groups[a], r->group, r->ngroup, r->nslots, &ctx);
+		long group = find_group(st, &st->groups[a], r->group, r->ngroup, aggregate_grouping(st, a, true)->block, &ctx);
 		add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
 	}
 }
@@ -2092,8 +2109,8 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 {
 	struct buf *b = &st->json;
 	const struct value *keys = group_key_values(st, g, i, x->ngroup);
-	const struct agg_acc *accs = &g->accs[i * x->nslots];
-	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = (struct agg_acc *)accs};
+	unsigned char *accs = group_accs(g, i, agg_block_size(x->slots, x->nslots));
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = accs};
 	buf_reset(b);
 	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
 	jsonw_string(b, st->rs->id, strlen(st->rs->id));
@@ -2116,7 +2133,7 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 	for (size_t k = 0; k < x->nvalues; k++) {
 		int slot = expr_aggregate_slot(x->values[k]);
 		jsonw_key(b, x->value_names[k]);
-		parts_json(&x->slots[slot], &accs[slot], b);
+		parts_json(&x->slots[slot], agg_acc_of(accs, &x->slots[slot]), b);
 	}
 	buf_addc(b, '}');
 	if (x->dates) {
@@ -2243,7 +2260,7 @@ static void ring_free(struct walk_ring *ring)
  */
 struct walked_rule {
 	const struct written_rule *rule;
-	struct agg_acc *accs;    /* or NULL */
+	unsigned char *accs;     /* or NULL */
 	struct value *fixed;     /* or NULL */
 	size_t lag;
 	struct row_test *when, *assert; /* or NULL (when: also a rule without one) */
@@ -2400,19 +2417,19 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	size_t first = 0, nslots = 0, nfixed = 0, lag = 0;
+	size_t first = 0, block = 0, nfixed = 0, lag = 0;
 	for (size_t k = 0; k < nrules; k++) {
-		nslots += row_rule ? rules[k]->nslots : 0;
+		block += row_rule ? agg_block_size(rules[k]->slots, rules[k]->nslots) : 0;
 		nfixed += row_rule ? rules[k]->nfixed : 0;
 		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
 	}
-	struct agg_acc *accs = nslots ? xcalloc(nslots, sizeof *accs) : NULL; /* a group's, while it is walked */
+	unsigned char *accs = block ? xcalloc(block, 1) : NULL; /* a group's, while it is walked */
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	/* the rules as the pass that fills the accumulators sees them, then as the pass that judges */
 	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
-	for (size_t k = 0, slot = 0, value = 0; k < nrules; k++) {
+	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
-		struct agg_acc *its = accs && r->nslots ? &accs[slot] : NULL;
+		unsigned char *its = accs && r->nslots ? accs + at : NULL;
 		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag, NULL, NULL};
 		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
 						  NULL, NULL};
@@ -2421,7 +2438,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			judging[k].when = r->when ? &tests[0] : NULL;
 			judging[k].assert = &tests[1];
 		}
-		slot += r->nslots;
+		at += agg_block_size(r->slots, r->nslots);
 		value += r->nfixed;
 	}
 	struct walk_ring *ring = ring_ready(st, lag + 1);
@@ -2435,7 +2452,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		if (o->entries[first].group >= until)
 			break;
-		if (nslots)
+		if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
@@ -2443,9 +2460,10 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
-		if (nslots) {
-			agg_acc_free(accs, nslots);
-			memset(accs, 0, nslots * sizeof *accs);
+		if (block) {
+			for (size_t k = 0; k < nrules; k++)
+				agg_acc_free(rules[k]->slots, rules[k]->nslots, filling[k].accs, 1);
+			memset(accs, 0, block);
 		}
 		for (size_t k = 0; k < nrules && !row_rule; k++)
 			note_run(st, rules[k], o->entries[first].group);
@@ -2510,9 +2528,9 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	struct agg_acc *accs = &gr->table->accs[(size_t)e->group * r->nslots];
+	unsigned char *accs = group_accs(gr->table, e->group, gr->block);
 	bool limited = st->budget && st->budget->limit;
-	uint64_t kept = limited ? agg_acc_kept_bytes(accs, r->nslots) : 0;
+	uint64_t kept = limited ? agg_acc_kept_bytes(r->slots, r->nslots, accs) : 0;
 	agg_update(r->slots, r->nslots, accs, ctx);
 	if (limited)
 		account(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
@@ -2541,6 +2559,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 {
 	const struct ruleset *rs = st->rs;
 	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
+	const struct agg_slot *slots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
 		struct ordered_rows *o = &st->ordered_aggregates[st->ordered_list[t->owner]];
@@ -2554,29 +2573,32 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	}
 	if (t->ends == ENDS_VIEW) {
 		const struct view *view = &rs->views[t->owner];
-		ngroup = view->ngroup, nslots = view->nslots;
+		ngroup = view->ngroup, slots = view->slots, nslots = view->nslots;
 		for (size_t i = 0; i < ended; i++)
 			view_row_out(st, t->owner, t, i, st->view_row);
 	} else if (t->ends == ENDS_JUDGED) {
-		ngroup = rs->aggregates[t->owner].ngroup, nslots = rs->aggregates[t->owner].nslots;
+		ngroup = rs->aggregates[t->owner].ngroup, slots = rs->aggregates[t->owner].slots,
+		nslots = rs->aggregates[t->owner].nslots;
 		st->holding = rs->nrow_rules + t->owner;
 		for (size_t i = 0; i < ended; i++)
 			judge_group(st, t->owner, i, st->out);
 		st->holding = NOT_HOLDING;
 	} else { /* the rows, judged by every rule that shares them */
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
-		ngroup = rs->row_rules[t->owner].ngroup, nslots = 0;
+		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0;
 		size_t rest = walk_shared(st, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		for (size_t k = 0; k < o->n; k++)
 			o->entries[k].group = 0;
 	}
-	agg_acc_free(t->accs, ended * nslots);
+	agg_acc_free(slots, nslots, t->accs, ended);
+	size_t block = agg_block_size(slots, nslots);
 	if (ended && ended < n) {
 		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
 		memcpy(t->types, &t->types[ended * ngroup], ngroup * sizeof *t->types);
-		memcpy(t->accs, &t->accs[ended * nslots], nslots * sizeof *t->accs);
+		if (block)
+			memcpy(t->accs, t->accs + ended * block, block);
 		if (t->nplaces)
 			t->places[0] = t->places[ended];
 	}
