@@ -204,6 +204,12 @@ size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
 
+/* True if the number v compared with lit has an outcome that passes lists (bit 0 less, 1 equal, 2 greater). */
+static inline bool num_passes(double v, double lit, unsigned passes)
+{
+	return passes >> ((v > lit) - (v < lit) + 1) & 1;
+}
+
 /* One test of a row's cell in a reduced test (row_test). */
 struct cell_check {
 	uint32_t cell;           /* its place in the rows it is given */
@@ -260,7 +266,7 @@ static inline struct value row_test_eval(const struct row_test *t, const struct 
 			unknown = true;
 			continue;
 		} else {
-			holds = c->passes >> ((v->num > c->against) - (v->num < c->against) + 1) & 1;
+			holds = num_passes(v->num, c->against, c->passes);
 		}
 		if (holds != t->is_and)
 			return (struct value){.type = V_BOOL, .num = holds};
