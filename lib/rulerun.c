@@ -399,10 +399,11 @@ static void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
-/* True if two rules judged in order group and order rows by the same keys, written alike. */
+/* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
 {
-	if (a->ngroup != b->ngroup || !a->order || !b->order || strcmp(expr_source(a->order), expr_source(b->order)))
+	if (a->from >= 0 || b->from >= 0 || a->ngroup != b->ngroup || !a->order || !b->order ||
+	    strcmp(expr_source(a->order), expr_source(b->order)))
 		return false;
 	for (size_t k = 0; k < a->ngroup; k++)
 		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
@@ -411,42 +412,32 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 }
 
 /*
- * Lists the n rules judged in order, those whose first sharer (first[i]) is
- * rule t together, from (*at)[t] to (*at)[t + 1] of *sharers.
+ * Finds, per rule of n, the first rule that groups and orders the file's
+ * rows as it does (same_rows), itself if none, into *first; and lists the
+ * rules judged in order, those whose first sharer is rule t together, from
+ * (*at)[t] to (*at)[t + 1] of *sharers.  The first keeps the rows, once,
+ * for them all.
  */
-static void list_sharers(const struct written_rule *rules, size_t n, const size_t *first,
+static void list_sharers(const struct written_rule *rules, size_t n, size_t **first,
 			 const struct written_rule ***sharers, size_t **at)
 {
+	*first = xcalloc(n + 1, sizeof **first);
+	for (size_t i = 0; i < n; i++) {
+		size_t t = 0;
+		while (t < i && !same_rows(&rules[t], &rules[i]))
+			t++;
+		(*first)[i] = t;
+	}
 	*sharers = xcalloc(n + 1, sizeof **sharers);
 	*at = xcalloc(n + 2, sizeof **at);
 	size_t nsharers = 0;
 	for (size_t t = 0; t < n; t++) {
 		(*at)[t] = nsharers;
 		for (size_t i = t; i < n; i++)
-			if (rules[i].order && first[i] == t)
+			if (rules[i].order && (*first)[i] == t)
 				(*sharers)[nsharers++] = &rules[i];
 	}
 	(*at)[n] = nsharers;
-}
-
-/*
- * Lists together the aggregates of the file's rows judged in order that group
- * and order rows alike (rules_state.ordered_list): the first of them keeps
- * the rows, once, for them all.  Their group tables see the same rows, so
- * number their groups alike.
- */
-static void share_lists(struct rules_state *st)
-{
-	const struct ruleset *rs = st->rs;
-	st->ordered_list = xcalloc(rs->naggregates + 1, sizeof *st->ordered_list);
-	for (size_t a = 0; a < rs->naggregates; a++) {
-		size_t l = 0;
-		while (l < a && (rs->aggregates[l].from >= 0 || rs->aggregates[a].from >= 0 ||
-				 !same_rows(&rs->aggregates[l], &rs->aggregates[a])))
-			l++;
-		st->ordered_list[a] = l;
-	}
-	list_sharers(rs->aggregates, rs->naggregates, st->ordered_list, &st->list_sharers, &st->list_sharers_at);
 }
 
 /* An aggregate's grouping; when is left out where the caller judges it itself. */
@@ -528,15 +519,9 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->held = held_new(rs->nrow_rules + rs->naggregates);
 	st->holding = NOT_HOLDING;
 	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
-	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		size_t t = 0;
-		while (t < i && !same_rows(&rs->row_rules[t], &rs->row_rules[i]))
-			t++;
-		st->ordered_table[i] = t;
-	}
-	list_sharers(rs->row_rules, rs->nrow_rules, st->ordered_table, &st->sharers, &st->sharers_at);
-	share_lists(st);
+	list_sharers(rs->row_rules, rs->nrow_rules, &st->ordered_table, &st->sharers, &st->sharers_at);
+	/* aggregates that share a list see the same rows, so their group tables number their groups alike */
+	list_sharers(rs->aggregates, rs->naggregates, &st->ordered_list, &st->list_sharers, &st->list_sharers_at);
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
