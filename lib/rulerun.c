@@ -1274,23 +1274,25 @@ static void report_absent_input(struct rules_state *st, size_t i, size_t col, st
 }
 
 /*
- * True if every input a row rule requires has a value on this row; otherwise
- * reports cannot-verify at the first blank one, naming them all, or, for a
- * required column missing from the whole file, once for the file.
+ * Reports a row rule's inputs blank on this row, its required columns from
+ * requires[from] (the first blank one) on: cannot-verify at the first,
+ * naming them all, or, for a required column missing from the whole file,
+ * once for the file.
  */
-static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
+static void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const struct row_view *row,
+				struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	const struct written_rule *r = &rs->row_rules[i];
 	size_t first = SIZE_MAX;
-	for (size_t k = 0; k < r->nrequires; k++) {
+	for (size_t k = from; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
 			continue;
 		if (row->file_col[c] == SIZE_MAX) {
 			if (!st->absent_input[i])
 				report_absent_input(st, i, c, out);
-			return false;
+			return;
 		}
 		if (first == SIZE_MAX) { /* the names go into text and msg_en, made empty only now: most rows have all */
 			first = c;
@@ -1303,8 +1305,6 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 		buf_adds(&st->text, shown_name(rs, c));
 		buf_adds(&st->msg_en, shown_name(rs, c));
 	}
-	if (first == SIZE_MAX)
-		return true;
 	enum lang lang = out->opt->lang;
 	struct diag d = DIAG_INIT;
 	d.severity = r->requires_severity;
@@ -1323,7 +1323,23 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
 			    ARG_TEXT("rule", r->id));
 	say(st, out, &d);
-	return false;
+}
+
+/*
+ * True if every input a row rule requires has a value on this row;
+ * otherwise reports them (report_blank_inputs).  Inline: it runs for every
+ * rule with inputs on every row, and most rows have them all.
+ */
+static inline bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row,
+				  struct diag_file *out)
+{
+	const struct written_rule *r = &st->rs->row_rules[i];
+	for (size_t k = 0; k < r->nrequires; k++)
+		if (row->values[r->requires[k]].type == V_NULL) {
+			report_blank_inputs(st, i, k, row, out);
+			return false;
+		}
+	return true;
 }
 
 /* The memory a group table's index and key strings fill, in bytes (as account counts it). */
@@ -1601,15 +1617,6 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 	}
 }
 
-/* True if none of the columns a row rule requires is blank on this row (inputs_present says which are). */
-static inline bool has_inputs(const struct written_rule *r, const struct row_view *row)
-{
-	for (size_t k = 0; k < r->nrequires; k++)
-		if (row->values[r->requires[k]].type == V_NULL)
-			return false;
-	return true;
-}
-
 /* Judges the row rules planned for the file on a row. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
@@ -1635,7 +1642,7 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			}
 			continue;
 		}
-		if (!has_inputs(r, row) && !inputs_present(st, p->rule, row, out))
+		if (!inputs_present(st, p->rule, row, out))
 			continue;
 		struct value v = judge(st, r, r->assert, row, ctx, out);
 		if (v.type == V_BOOL && !v.num)
