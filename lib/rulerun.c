@@ -2491,20 +2491,6 @@ static void visit_row_rule(struct rules_state *st, const struct written_rule *r,
 		row_finding(st, r, row, ctx, out);
 }
 
-/*
- * Walks the rows of the row rules judged in order that share rule t's
- * (ordered_table), the groups numbered below until, for them all at once,
- * holding their findings; returns where the rows of the groups not walked begin.
- */
-static size_t walk_shared(struct rules_state *st, size_t t, size_t until, struct diag_file *out)
-{
-	size_t from = st->sharers_at[t];
-	size_t rest = walk_ordered(st, &st->sharers[from], st->sharers_at[t + 1] - from, &st->ordered_rules[t], true,
-				   until, visit_row_rule, out);
-	st->holding = NOT_HOLDING;
-	return rest;
-}
-
 /* An ordered aggregate on one row: its when, then its group's accumulators, within the budget. */
 static void visit_aggregate(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			    const struct eval_ctx *ctx, const struct row_view *row, void *arg)
@@ -2529,15 +2515,20 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 }
 
 /*
- * Walks the rows of the aggregates judged in order that share aggregate a's
- * list (ordered_list), the groups numbered below until, for them all at once;
- * returns where the rows of the groups not walked begin.
+ * Walks the rows of the rules judged in order that share rule t's, t their
+ * first sharer: row rules (ordered_table), holding their findings, or
+ * aggregates (ordered_list); the groups numbered below until, for them all
+ * at once.  Returns where the rows of the groups not walked begin.
  */
-static size_t walk_list(struct rules_state *st, size_t a, size_t until, struct diag_file *out)
+static size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t until, struct diag_file *out)
 {
-	size_t l = st->ordered_list[a], from = st->list_sharers_at[l];
-	return walk_ordered(st, &st->list_sharers[from], st->list_sharers_at[l + 1] - from, &st->ordered_aggregates[l],
-			    false, until, visit_aggregate, out);
+	const struct written_rule **sharers = row_rules ? st->sharers : st->list_sharers;
+	const size_t *at = row_rules ? st->sharers_at : st->list_sharers_at;
+	struct ordered_rows *rows = row_rules ? &st->ordered_rules[t] : &st->ordered_aggregates[t];
+	size_t rest = walk_ordered(st, &sharers[at[t]], at[t + 1] - at[t], rows, row_rules, until,
+				   row_rules ? visit_row_rule : visit_aggregate, out);
+	st->holding = NOT_HOLDING;
+	return rest;
 }
 
 /*
@@ -2554,8 +2545,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	const struct agg_slot *slots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
-		struct ordered_rows *o = &st->ordered_aggregates[st->ordered_list[t->owner]];
-		size_t rest = walk_list(st, t->owner, ended, st->out);
+		size_t l = st->ordered_list[t->owner];
+		struct ordered_rows *o = &st->ordered_aggregates[l];
+		size_t rest = walk_sharers(st, false, l, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		free(t->index);
@@ -2578,7 +2570,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	} else { /* the rows, judged by every rule that shares them */
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
 		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0;
-		size_t rest = walk_shared(st, t->owner, ended, st->out);
+		size_t rest = walk_sharers(st, true, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		for (size_t k = 0; k < o->n; k++)
@@ -2613,12 +2605,12 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order) {
 			if (st->ordered_table[i] == i)
-				walk_shared(st, i, SIZE_MAX, out);
+				walk_sharers(st, true, i, SIZE_MAX, out);
 			held_write(st->held, i, out);
 		}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		if (rs->aggregates[a].order && st->ordered_list[a] == a)
-			walk_list(st, a, SIZE_MAX, out);
+			walk_sharers(st, false, a, SIZE_MAX, out);
 	}
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
