@@ -100,7 +100,8 @@ struct agg_slot {
 	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
-	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size) */
+	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size,
+			      kept: agg_block_size, on every walk and group's end, reads it for less than a call) */
 };
 
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */

@@ -145,7 +145,8 @@ struct grouping {
 	const char *id, *kind_zh, *kind_en;
 	bool places;                  /* keep where each group began (views', exports') */
 	const struct expr *dates;     /* keep each group's days, or NULL */
-	size_t block;                 /* the bytes of a group's accumulators (agg_block_size) */
+	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
+					 as the rows that feed a table read it, at less cost than working it out */
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -1820,11 +1821,12 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
  */
 static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
 {
-	struct group_table *t = &st->groups[r - st->rs->aggregates];
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct group_table *t = &st->groups[a];
 	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
 		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
 			continue;
-		unsigned char *accs = group_accs(t, i, agg_block_size(r->slots, r->nslots));
+		unsigned char *accs = group_accs(t, i, aggregate_grouping(st, a, true)->block);
 		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
 		if (!e)
 			continue;
@@ -2101,7 +2103,7 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 {
 	struct buf *b = &st->json;
 	const struct value *keys = group_key_values(st, g, i, x->ngroup);
-	unsigned char *accs = group_accs(g, i, agg_block_size(x->slots, x->nslots));
+	unsigned char *accs = group_accs(g, i, export_grouping(st, (size_t)(x - st->rs->exports))->block);
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = accs};
 	buf_reset(b);
 	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
