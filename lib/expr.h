@@ -183,6 +183,13 @@ struct eval_ctx {
 	uint64_t stamp;              /* the row's, from expr_row_stamp, by which its lets are remembered; or 0 */
 };
 
+/*
+ * Forgets every remembered value and lookup: called when an expression
+ * goes, whose let another may reuse the address of, and when a reference
+ * table goes, whose address another may reuse.
+ */
+void expr_forget(void);
+
 /* A stamp for the next row a thread evaluates on (eval_ctx.stamp), never 0 and never given before on that thread. */
 uint64_t expr_row_stamp(void);
 
@@ -325,6 +332,11 @@ static inline size_t agg_block_size(const struct agg_slot *slots, size_t n)
 static inline struct agg_acc *agg_acc_of(unsigned char *block, const struct agg_slot *slot)
 {
 	return (struct agg_acc *)(void *)(block + slot->at);
+}
+/* A slot's accumulator in a group's block, to read. */
+static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block, const struct agg_slot *slot)
+{
+	return (const struct agg_acc *)(const void *)(block + slot->at);
 }
 
 /* Feeds one row to every slot's accumulator in a group's block. */

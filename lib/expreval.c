@@ -429,8 +429,10 @@ static struct value look_up(const struct node *x, const struct value *key)
 struct lookup_memo {
 	const struct reftable *table;
 	int keycol, col;
-	unsigned long generation;      /* no expression (and so no table) freed since */
-	struct value key;              /* a string's bytes kept in text */
+	unsigned long generation;      /* no expression or table freed since (expr_forget) */
+	enum vtype key_type;           /* the key's type */
+	uint32_t key_len;              /* a string key's length, its bytes in text */
+	double key_num;                /* a number, date or boolean key's value */
 	char text[LOOKUP_KEY_MAX];
 	struct value out;
 };
@@ -440,11 +442,11 @@ static _Thread_local struct lookup_memo lookup_memos[LOOKUP_MEMOS];
 /* True if a key is the one a memo holds: the same string, or the same bits of a number, date or boolean. */
 static inline bool same_lookup_key(const struct lookup_memo *m, const struct value *key)
 {
-	if (m->key.type != key->type)
+	if (m->key_type != key->type)
 		return false;
 	if (key->type == V_STR)
-		return m->key.len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
-	return memcmp(&m->key.num, &key->num, sizeof key->num) == 0;
+		return m->key_len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+	return memcmp(&m->key_num, &key->num, sizeof key->num) == 0;
 }
 
 /* lookup(table, key, column), the table and columns resolved when compiled: its last key's answer again when the key is the same. */
@@ -462,9 +464,14 @@ static struct value ev_lookup(const struct expr *e, const struct node *x, const 
 	struct value v = look_up(x, &key);
 	if (key.type != V_STR || key.len <= LOOKUP_KEY_MAX) {
 		m->table = x->table, m->keycol = x->keycol, m->col = x->param, m->generation = now;
-		m->key = key, m->out = v;
-		if (key.type == V_STR && key.len)
-			memcpy(m->text, key.str, key.len);
+		m->key_type = key.type, m->out = v;
+		if (key.type == V_STR) {
+			m->key_len = key.len;
+			if (key.len)
+				memcpy(m->text, key.str, key.len);
+		} else {
+			m->key_num = key.num;
+		}
 	}
 	return v;
 }
@@ -1693,10 +1700,10 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 
 void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks)
 {
+	size_t size = agg_block_size(slots, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!lists(slots[i].kind))
 			continue;
-		size_t size = agg_block_size(slots, n);
 		for (size_t g = 0; g < nblocks; g++) {
 			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
 			if (a->listed)
@@ -1709,7 +1716,7 @@ uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsign
 {
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct agg_acc *a = (const struct agg_acc *)(const void *)(block + slots[i].at);
+		const struct agg_acc *a = agg_acc_of_const(block, &slots[i]);
 		if (lists(slots[i].kind) && a->listed)
 			bytes += a->packed ? a->nvals : a->nvals * sizeof *a->vals;
 	}
