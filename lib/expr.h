@@ -243,6 +243,7 @@ struct row_test {
 	int n, cap;
 };
 
+/* Frees a reduced test's checks, leaving it empty. */
 void row_test_free(struct row_test *t);
 
 /*

@@ -188,6 +188,7 @@ struct kept_texts {
 	size_t *len;
 };
 
+/* Where a kept row's texts and their lengths lie, after its nkept values. */
 static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 {
 	const char **text = (const char **)(uintptr_t)&k->values[nkept];
@@ -2216,8 +2217,10 @@ struct walk_ring {
 
 /*
  * The state's room for the last n rows of a walk, kept from walk to walk and
- * grown as one needs: its rows are zeroed once, as spread writes the same
- * columns of every row.  (A walk never starts another.)
+ * grown as one needs: its rows are zeroed once, as a walk spreads only the
+ * columns its rules read (walk_reads; all the kept ones for a finding) and
+ * they read no other, so what an earlier walk left in the rest is never
+ * read.  (A walk never starts another.)
  */
 static struct walk_ring *ring_ready(struct rules_state *st, size_t n)
 {
