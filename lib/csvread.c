@@ -107,21 +107,32 @@ static void flush_bytes(struct csvr *r)
 		r->h.event(r->h.ctx, &r->bad);
 }
 
-/* Doubles the room for cells: the rare path of new_cell and keep_past_room, kept out of line. */
-static void grow_cells(struct csvr *r)
+/* How many cells r->cells holds before it must grow or the limit is reached. */
+static inline size_t cell_room(const struct csvr *r)
 {
-	r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
-	r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+	return r->cap_cells < r->keep_cells ? r->cap_cells : r->keep_cells;
+}
+
+/*
+ * Makes room for one more cell when the room (cell_room) is full: doubles
+ * it unless the limit is what filled it; returns the room now.  The rare
+ * path of new_cell and split_blocks, kept out of line.
+ */
+static size_t grow_room(struct csvr *r)
+{
+	if (r->cap_cells < r->keep_cells) {
+		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+	}
+	return cell_room(r);
 }
 
 /* Counts a cell of the record in progress; returns where to keep it, or NULL past the limit. */
 static inline struct csvr_cell *new_cell(struct csvr *r)
 {
 	r->total_cells++;
-	if (r->ncells >= r->keep_cells)
+	if (r->ncells == cell_room(r) && r->ncells == grow_room(r))
 		return NULL;
-	if (r->ncells == r->cap_cells)
-		grow_cells(r);
 	return &r->cells[r->ncells++];
 }
 
@@ -377,22 +388,6 @@ static inline uint64_t load_le64(const unsigned char *p)
 	return w;
 }
 
-/* How many cells r->cells holds before it must grow or the limit is reached. */
-static size_t cell_room(const struct csvr *r)
-{
-	return r->cap_cells < r->keep_cells ? r->cap_cells : r->keep_cells;
-}
-
-/* Keeps cell number n of a plain record where there is no room: grows the room unless the limit is reached; returns it. */
-static size_t keep_past_room(struct csvr *r, size_t n, struct csvr_cell cell)
-{
-	if (n < r->keep_cells) {
-		grow_cells(r);
-		r->cells[n] = cell;
-	}
-	return cell_room(r);
-}
-
 /*
  * Checks the characters past ASCII from at on, a run of them up to the next
  * ASCII byte (or the end of s[0..n)); returns where the run ends, or 0 at an
@@ -526,8 +521,8 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 						 .ascii = !high && !(hi & before)};
 			if (ncells < room)
 				cells[ncells] = cell;
-			else
-				room = keep_past_room(r, ncells, cell), cells = r->cells;
+			else if (ncells < (room = grow_room(r)))
+				cells = r->cells, cells[ncells] = cell;
 			ncells++;
 			start = at + 1;
 			high = false;
@@ -536,7 +531,7 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 		high = high || hi;
 	}
 	r->total_cells = ncells;
-	r->ncells = ncells < r->keep_cells ? ncells : r->keep_cells;
+	r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */
 	return true;
 }
 

@@ -100,7 +100,8 @@ struct agg_slot {
 	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
-	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size) */
+	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size,
+			      kept: agg_block_size, on every walk and group's end, reads it for less than a call) */
 };
 
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
@@ -182,6 +183,13 @@ struct eval_ctx {
 	uint64_t stamp;              /* the row's, from expr_row_stamp, by which its lets are remembered; or 0 */
 };
 
+/*
+ * Forgets every remembered value and lookup: called when an expression
+ * goes, whose let another may reuse the address of, and when a reference
+ * table goes, whose address another may reuse.
+ */
+void expr_forget(void);
+
 /* A stamp for the next row a thread evaluates on (eval_ctx.stamp), never 0 and never given before on that thread. */
 uint64_t expr_row_stamp(void);
 
@@ -203,6 +211,12 @@ const char *expr_key_name(const struct expr *e);
 size_t expr_columns(const struct expr *e, const size_t **cols);
 
 struct value expr_eval(const struct expr *e, const struct eval_ctx *ctx);
+
+/* True if the number v compared with lit has an outcome that passes lists (bit 0 less, 1 equal, 2 greater). */
+static inline bool num_passes(double v, double lit, unsigned passes)
+{
+	return passes >> ((v > lit) - (v < lit) + 1) & 1;
+}
 
 /* One test of a row's cell in a reduced test (row_test). */
 struct cell_check {
@@ -229,6 +243,7 @@ struct row_test {
 	int n, cap;
 };
 
+/* Frees a reduced test's checks, leaving it empty. */
 void row_test_free(struct row_test *t);
 
 /*
@@ -260,7 +275,7 @@ static inline struct value row_test_eval(const struct row_test *t, const struct 
 			unknown = true;
 			continue;
 		} else {
-			holds = c->passes >> ((v->num > c->against) - (v->num < c->against) + 1) & 1;
+			holds = num_passes(v->num, c->against, c->passes);
 		}
 		if (holds != t->is_and)
 			return (struct value){.type = V_BOOL, .num = holds};
@@ -318,6 +333,11 @@ static inline size_t agg_block_size(const struct agg_slot *slots, size_t n)
 static inline struct agg_acc *agg_acc_of(unsigned char *block, const struct agg_slot *slot)
 {
 	return (struct agg_acc *)(void *)(block + slot->at);
+}
+/* A slot's accumulator in a group's block, to read. */
+static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block, const struct agg_slot *slot)
+{
+	return (const struct agg_acc *)(const void *)(block + slot->at);
 }
 
 /* Feeds one row to every slot's accumulator in a group's block. */

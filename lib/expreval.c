@@ -90,17 +90,17 @@ static int compare_text(const struct value *x, const struct value *y)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Per comparison operator, the outcomes of compare() that make it true: bit 0 less, 1 equal, 2 greater. */
+/* Per comparison operator, the outcomes of a comparison that make it true: bit 0 less, 1 equal, 2 greater. */
 static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
 
-/* Compares two non-null values: -2 when they cannot be compared. */
-static inline int compare(const struct value *x, const struct value *y)
+/* Compares two non-null values: 1 if the outcome is one of passes (see holds), 0 if not, -1 if they do not compare. */
+static inline int compare(const struct value *x, const struct value *y, unsigned passes)
 {
 	if (x->type != y->type)
-		return -2;
+		return -1;
 	if (x->type == V_STR)
-		return compare_text(x, y);
-	return (x->num > y->num) - (x->num < y->num);
+		return passes >> (compare_text(x, y) + 1) & 1;
+	return num_passes(x->num, y->num, passes);
 }
 
 /* Evaluates + - * / with the null rule and date arithmetic. */
@@ -348,7 +348,7 @@ static struct value ev_equal(const struct expr *e, const struct node *x, const s
 	struct value a = eval(e, e->argv[x->args], ctx), b = eval(e, e->argv[x->args + 1], ctx);
 	if (a.type == V_NULL || b.type == V_NULL)
 		return boolean(a.type == b.type);
-	return boolean(compare(&a, &b) == 0);
+	return boolean(compare(&a, &b, holds[OP_EQ]) == 1);
 }
 
 /* Text as a value; NULL is null. */
@@ -429,8 +429,10 @@ static struct value look_up(const struct node *x, const struct value *key)
 struct lookup_memo {
 	const struct reftable *table;
 	int keycol, col;
-	unsigned long generation;      /* no expression (and so no table) freed since */
-	struct value key;              /* a string's bytes kept in text */
+	unsigned long generation;      /* no expression or table freed since (expr_forget) */
+	enum vtype key_type;           /* the key's type */
+	uint32_t key_len;              /* a string key's length, its bytes in text */
+	double key_num;                /* a number, date or boolean key's value */
 	char text[LOOKUP_KEY_MAX];
 	struct value out;
 };
@@ -440,11 +442,11 @@ static _Thread_local struct lookup_memo lookup_memos[LOOKUP_MEMOS];
 /* True if a key is the one a memo holds: the same string, or the same bits of a number, date or boolean. */
 static inline bool same_lookup_key(const struct lookup_memo *m, const struct value *key)
 {
-	if (m->key.type != key->type)
+	if (m->key_type != key->type)
 		return false;
 	if (key->type == V_STR)
-		return m->key.len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
-	return memcmp(&m->key.num, &key->num, sizeof key->num) == 0;
+		return m->key_len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+	return memcmp(&m->key_num, &key->num, sizeof key->num) == 0;
 }
 
 /* lookup(table, key, column), the table and columns resolved when compiled: its last key's answer again when the key is the same. */
@@ -462,9 +464,14 @@ static struct value ev_lookup(const struct expr *e, const struct node *x, const 
 	struct value v = look_up(x, &key);
 	if (key.type != V_STR || key.len <= LOOKUP_KEY_MAX) {
 		m->table = x->table, m->keycol = x->keycol, m->col = x->param, m->generation = now;
-		m->key = key, m->out = v;
-		if (key.type == V_STR && key.len)
-			memcpy(m->text, key.str, key.len);
+		m->key_type = key.type, m->out = v;
+		if (key.type == V_STR) {
+			m->key_len = key.len;
+			if (key.len)
+				memcpy(m->text, key.str, key.len);
+		} else {
+			m->key_num = key.num;
+		}
 	}
 	return v;
 }
@@ -885,7 +892,7 @@ static inline struct value compare_cell(const struct node *x, const struct eval_
 	if (!ctx->row || ctx->row[x->cell].type != x->against.type)
 		return null_value;
 	double v = ctx->row[x->cell].num, lit = x->against.num;
-	return boolean(holds[x->op] >> ((v > lit) - (v < lit) + 1) & 1);
+	return boolean(num_passes(v, lit, holds[x->op]));
 }
 
 /* "column != null", reading the cell itself. */
@@ -963,12 +970,6 @@ bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band
 	return true;
 }
 
-/* True if the number v passes a comparison with lit whose passing outcomes are passes (see holds). */
-static inline bool passes(double v, double lit, unsigned char passes)
-{
-	return passes >> ((v > lit) - (v < lit) + 1) & 1;
-}
-
 /*
  * A band (expr_band) on a cell: -1 (null) when the cell is not of the
  * literals' type (both comparisons are null then), else 1 if both hold and
@@ -978,7 +979,7 @@ static inline int band_holds(const struct agg_band *band, const struct value *ce
 {
 	if (cell->type != band->type)
 		return -1;
-	return passes(cell->num, band->lit[0], band->passes[0]) && passes(cell->num, band->lit[1], band->passes[1]);
+	return num_passes(cell->num, band->lit[0], band->passes[0]) && num_passes(cell->num, band->lit[1], band->passes[1]);
 }
 
 /* Evaluates && and || in three-valued logic. */
@@ -1121,7 +1122,7 @@ static struct value member(const struct expr *e, const struct node *x, const str
 		struct value item = eval(e, e->argv[x->args + k], ctx);
 		if (item.type == V_NULL)
 			saw_null = true;
-		else if (compare(&v, &item) == 0)
+		else if (compare(&v, &item, holds[OP_EQ]) == 1)
 			return boolean(true);
 	}
 	return saw_null ? null_value : boolean(false);
@@ -1176,10 +1177,8 @@ static inline struct value comparison(enum op op, struct value l, struct value r
 {
 	if (l.type == V_NULL || r.type == V_NULL)
 		return null_value;
-	int c = compare(&l, &r);
-	if (c == -2)
-		return null_value;
-	return boolean(holds[op] >> (c + 1) & 1);
+	int c = compare(&l, &r, holds[op]);
+	return c < 0 ? null_value : boolean(c);
 }
 
 static struct value ev_compare(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1701,10 +1700,10 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 
 void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks)
 {
+	size_t size = agg_block_size(slots, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!lists(slots[i].kind))
 			continue;
-		size_t size = agg_block_size(slots, n);
 		for (size_t g = 0; g < nblocks; g++) {
 			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
 			if (a->listed)
@@ -1717,7 +1716,7 @@ uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsign
 {
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct agg_acc *a = (const struct agg_acc *)(const void *)(block + slots[i].at);
+		const struct agg_acc *a = agg_acc_of_const(block, &slots[i]);
 		if (lists(slots[i].kind) && a->listed)
 			bytes += a->packed ? a->nvals : a->nvals * sizeof *a->vals;
 	}

@@ -119,7 +119,4 @@ struct value expr_cell_tests(const struct expr *e, const struct node *x, const s
  */
 bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band);
 
-/* Forgets every remembered value: called when an expression goes, whose let another may reuse the address of. */
-void expr_forget(void);
-
 #endif

@@ -1,6 +1,7 @@
 /* reftable.c — loading and indexing reference tables. */
 #include "reftable.h"
 #include "csvread.h"
+#include "expr.h"
 #include "rulefiles.h"
 #include "utf8.h"
 
@@ -205,6 +206,7 @@ void reftable_free(struct reftable *t)
 {
 	if (!t)
 		return;
+	expr_forget(); /* lookups remembered by its address */
 	for (size_t i = 0; i < t->ncols; i++) {
 		free(t->colnames[i]);
 		if (t->index)

@@ -145,7 +145,8 @@ struct grouping {
 	const char *id, *kind_zh, *kind_en;
 	bool places;                  /* keep where each group began (views', exports') */
 	const struct expr *dates;     /* keep each group's days, or NULL */
-	size_t block;                 /* the bytes of a group's accumulators (agg_block_size) */
+	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
+					 as the rows that feed a table read it, at less cost than working it out */
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -187,6 +188,7 @@ struct kept_texts {
 	size_t *len;
 };
 
+/* Where a kept row's texts and their lengths lie, after its nkept values. */
 static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 {
 	const char **text = (const char **)(uintptr_t)&k->values[nkept];
@@ -399,10 +401,11 @@ static void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
-/* True if two rules judged in order group and order rows by the same keys, written alike. */
+/* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
 {
-	if (a->ngroup != b->ngroup || !a->order || !b->order || strcmp(expr_source(a->order), expr_source(b->order)))
+	if (a->from >= 0 || b->from >= 0 || a->ngroup != b->ngroup || !a->order || !b->order ||
+	    strcmp(expr_source(a->order), expr_source(b->order)))
 		return false;
 	for (size_t k = 0; k < a->ngroup; k++)
 		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
@@ -411,42 +414,32 @@ static bool same_rows(const struct written_rule *a, const struct written_rule *b
 }
 
 /*
- * Lists the n rules judged in order, those whose first sharer (first[i]) is
- * rule t together, from (*at)[t] to (*at)[t + 1] of *sharers.
+ * Finds, per rule of n, the first rule that groups and orders the file's
+ * rows as it does (same_rows), itself if none, into *first; and lists the
+ * rules judged in order, those whose first sharer is rule t together, from
+ * (*at)[t] to (*at)[t + 1] of *sharers.  The first keeps the rows, once,
+ * for them all.
  */
-static void list_sharers(const struct written_rule *rules, size_t n, const size_t *first,
+static void list_sharers(const struct written_rule *rules, size_t n, size_t **first,
 			 const struct written_rule ***sharers, size_t **at)
 {
+	*first = xcalloc(n + 1, sizeof **first);
+	for (size_t i = 0; i < n; i++) {
+		size_t t = 0;
+		while (t < i && !same_rows(&rules[t], &rules[i]))
+			t++;
+		(*first)[i] = t;
+	}
 	*sharers = xcalloc(n + 1, sizeof **sharers);
 	*at = xcalloc(n + 2, sizeof **at);
 	size_t nsharers = 0;
 	for (size_t t = 0; t < n; t++) {
 		(*at)[t] = nsharers;
 		for (size_t i = t; i < n; i++)
-			if (rules[i].order && first[i] == t)
+			if (rules[i].order && (*first)[i] == t)
 				(*sharers)[nsharers++] = &rules[i];
 	}
 	(*at)[n] = nsharers;
-}
-
-/*
- * Lists together the aggregates of the file's rows judged in order that group
- * and order rows alike (rules_state.ordered_list): the first of them keeps
- * the rows, once, for them all.  Their group tables see the same rows, so
- * number their groups alike.
- */
-static void share_lists(struct rules_state *st)
-{
-	const struct ruleset *rs = st->rs;
-	st->ordered_list = xcalloc(rs->naggregates + 1, sizeof *st->ordered_list);
-	for (size_t a = 0; a < rs->naggregates; a++) {
-		size_t l = 0;
-		while (l < a && (rs->aggregates[l].from >= 0 || rs->aggregates[a].from >= 0 ||
-				 !same_rows(&rs->aggregates[l], &rs->aggregates[a])))
-			l++;
-		st->ordered_list[a] = l;
-	}
-	list_sharers(rs->aggregates, rs->naggregates, st->ordered_list, &st->list_sharers, &st->list_sharers_at);
 }
 
 /* An aggregate's grouping; when is left out where the caller judges it itself. */
@@ -528,15 +521,9 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->held = held_new(rs->nrow_rules + rs->naggregates);
 	st->holding = NOT_HOLDING;
 	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
-	st->ordered_table = xcalloc(rs->nrow_rules + 1, sizeof *st->ordered_table);
-	for (size_t i = 0; i < rs->nrow_rules; i++) {
-		size_t t = 0;
-		while (t < i && !same_rows(&rs->row_rules[t], &rs->row_rules[i]))
-			t++;
-		st->ordered_table[i] = t;
-	}
-	list_sharers(rs->row_rules, rs->nrow_rules, st->ordered_table, &st->sharers, &st->sharers_at);
-	share_lists(st);
+	list_sharers(rs->row_rules, rs->nrow_rules, &st->ordered_table, &st->sharers, &st->sharers_at);
+	/* aggregates that share a list see the same rows, so their group tables number their groups alike */
+	list_sharers(rs->aggregates, rs->naggregates, &st->ordered_list, &st->list_sharers, &st->list_sharers_at);
 	size_t width = 1;
 	for (size_t v = 0; v < rs->nviews; v++)
 		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
@@ -1289,23 +1276,25 @@ static void report_absent_input(struct rules_state *st, size_t i, size_t col, st
 }
 
 /*
- * True if every input a row rule requires has a value on this row; otherwise
- * reports cannot-verify at the first blank one, naming them all, or, for a
- * required column missing from the whole file, once for the file.
+ * Reports a row rule's inputs blank on this row, its required columns from
+ * requires[from] (the first blank one) on: cannot-verify at the first,
+ * naming them all, or, for a required column missing from the whole file,
+ * once for the file.
  */
-static bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row, struct diag_file *out)
+static void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const struct row_view *row,
+				struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
 	const struct written_rule *r = &rs->row_rules[i];
 	size_t first = SIZE_MAX;
-	for (size_t k = 0; k < r->nrequires; k++) {
+	for (size_t k = from; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
 			continue;
 		if (row->file_col[c] == SIZE_MAX) {
 			if (!st->absent_input[i])
 				report_absent_input(st, i, c, out);
-			return false;
+			return;
 		}
 		if (first == SIZE_MAX) { /* the names go into text and msg_en, made empty only now: most rows have all */
 			first = c;
@@ -1318,8 +1307,6 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 		buf_adds(&st->text, shown_name(rs, c));
 		buf_adds(&st->msg_en, shown_name(rs, c));
 	}
-	if (first == SIZE_MAX)
-		return true;
 	enum lang lang = out->opt->lang;
 	struct diag d = DIAG_INIT;
 	d.severity = r->requires_severity;
@@ -1338,7 +1325,23 @@ static bool inputs_present(struct rules_state *st, size_t i, const struct row_vi
 	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
 			    ARG_TEXT("rule", r->id));
 	say(st, out, &d);
-	return false;
+}
+
+/*
+ * True if every input a row rule requires has a value on this row;
+ * otherwise reports them (report_blank_inputs).  Inline: it runs for every
+ * rule with inputs on every row, and most rows have them all.
+ */
+static inline bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row,
+				  struct diag_file *out)
+{
+	const struct written_rule *r = &st->rs->row_rules[i];
+	for (size_t k = 0; k < r->nrequires; k++)
+		if (row->values[r->requires[k]].type == V_NULL) {
+			report_blank_inputs(st, i, k, row, out);
+			return false;
+		}
+	return true;
 }
 
 /* The memory a group table's index and key strings fill, in bytes (as account counts it). */
@@ -1616,15 +1619,6 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 	}
 }
 
-/* True if none of the columns a row rule requires is blank on this row (inputs_present says which are). */
-static inline bool has_inputs(const struct written_rule *r, const struct row_view *row)
-{
-	for (size_t k = 0; k < r->nrequires; k++)
-		if (row->values[r->requires[k]].type == V_NULL)
-			return false;
-	return true;
-}
-
 /* Judges the row rules planned for the file on a row. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
@@ -1650,7 +1644,7 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			}
 			continue;
 		}
-		if (!has_inputs(r, row) && !inputs_present(st, p->rule, row, out))
+		if (!inputs_present(st, p->rule, row, out))
 			continue;
 		struct value v = judge(st, r, r->assert, row, ctx, out);
 		if (v.type == V_BOOL && !v.num)
@@ -1828,11 +1822,12 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
  */
 static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
 {
-	struct group_table *t = &st->groups[r - st->rs->aggregates];
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct group_table *t = &st->groups[a];
 	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
 		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
 			continue;
-		unsigned char *accs = group_accs(t, i, agg_block_size(r->slots, r->nslots));
+		unsigned char *accs = group_accs(t, i, aggregate_grouping(st, a, true)->block);
 		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
 		if (!e)
 			continue;
@@ -2109,7 +2104,7 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 {
 	struct buf *b = &st->json;
 	const struct value *keys = group_key_values(st, g, i, x->ngroup);
-	unsigned char *accs = group_accs(g, i, agg_block_size(x->slots, x->nslots));
+	unsigned char *accs = group_accs(g, i, export_grouping(st, (size_t)(x - st->rs->exports))->block);
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = accs};
 	buf_reset(b);
 	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
@@ -2222,8 +2217,10 @@ struct walk_ring {
 
 /*
  * The state's room for the last n rows of a walk, kept from walk to walk and
- * grown as one needs: its rows are zeroed once, as spread writes the same
- * columns of every row.  (A walk never starts another.)
+ * grown as one needs: its rows are zeroed once, as a walk spreads only the
+ * columns its rules read (walk_reads; all the kept ones for a finding) and
+ * they read no other, so what an earlier walk left in the rest is never
+ * read.  (A walk never starts another.)
  */
 static struct walk_ring *ring_ready(struct rules_state *st, size_t n)
 {
@@ -2499,20 +2496,6 @@ static void visit_row_rule(struct rules_state *st, const struct written_rule *r,
 		row_finding(st, r, row, ctx, out);
 }
 
-/*
- * Walks the rows of the row rules judged in order that share rule t's
- * (ordered_table), the groups numbered below until, for them all at once,
- * holding their findings; returns where the rows of the groups not walked begin.
- */
-static size_t walk_shared(struct rules_state *st, size_t t, size_t until, struct diag_file *out)
-{
-	size_t from = st->sharers_at[t];
-	size_t rest = walk_ordered(st, &st->sharers[from], st->sharers_at[t + 1] - from, &st->ordered_rules[t], true,
-				   until, visit_row_rule, out);
-	st->holding = NOT_HOLDING;
-	return rest;
-}
-
 /* An ordered aggregate on one row: its when, then its group's accumulators, within the budget. */
 static void visit_aggregate(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
 			    const struct eval_ctx *ctx, const struct row_view *row, void *arg)
@@ -2537,15 +2520,20 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 }
 
 /*
- * Walks the rows of the aggregates judged in order that share aggregate a's
- * list (ordered_list), the groups numbered below until, for them all at once;
- * returns where the rows of the groups not walked begin.
+ * Walks the rows of the rules judged in order that share rule t's, t their
+ * first sharer: row rules (ordered_table), holding their findings, or
+ * aggregates (ordered_list); the groups numbered below until, for them all
+ * at once.  Returns where the rows of the groups not walked begin.
  */
-static size_t walk_list(struct rules_state *st, size_t a, size_t until, struct diag_file *out)
+static size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t until, struct diag_file *out)
 {
-	size_t l = st->ordered_list[a], from = st->list_sharers_at[l];
-	return walk_ordered(st, &st->list_sharers[from], st->list_sharers_at[l + 1] - from, &st->ordered_aggregates[l],
-			    false, until, visit_aggregate, out);
+	const struct written_rule **sharers = row_rules ? st->sharers : st->list_sharers;
+	const size_t *at = row_rules ? st->sharers_at : st->list_sharers_at;
+	struct ordered_rows *rows = row_rules ? &st->ordered_rules[t] : &st->ordered_aggregates[t];
+	size_t rest = walk_ordered(st, &sharers[at[t]], at[t + 1] - at[t], rows, row_rules, until,
+				   row_rules ? visit_row_rule : visit_aggregate, out);
+	st->holding = NOT_HOLDING;
+	return rest;
 }
 
 /*
@@ -2562,8 +2550,9 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	const struct agg_slot *slots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
-		struct ordered_rows *o = &st->ordered_aggregates[st->ordered_list[t->owner]];
-		size_t rest = walk_list(st, t->owner, ended, st->out);
+		size_t l = st->ordered_list[t->owner];
+		struct ordered_rows *o = &st->ordered_aggregates[l];
+		size_t rest = walk_sharers(st, false, l, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		free(t->index);
@@ -2586,7 +2575,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 	} else { /* the rows, judged by every rule that shares them */
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
 		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0;
-		size_t rest = walk_shared(st, t->owner, ended, st->out);
+		size_t rest = walk_sharers(st, true, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
 		for (size_t k = 0; k < o->n; k++)
@@ -2621,12 +2610,12 @@ void rules_finish(struct rules_state *st, struct diag_file *out)
 	for (size_t i = 0; i < rs->nrow_rules; i++)
 		if (rs->row_rules[i].order) {
 			if (st->ordered_table[i] == i)
-				walk_shared(st, i, SIZE_MAX, out);
+				walk_sharers(st, true, i, SIZE_MAX, out);
 			held_write(st->held, i, out);
 		}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		if (rs->aggregates[a].order && st->ordered_list[a] == a)
-			walk_list(st, a, SIZE_MAX, out);
+			walk_sharers(st, false, a, SIZE_MAX, out);
 	}
 	for (size_t a = 0; a < st->rs->naggregates; a++)
 		finish_aggregate(st, a, out);
