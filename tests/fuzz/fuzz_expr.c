@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct expr_scope agg = {.rs = rs, .aggregate = true, .group = groups, .ngroup = 1};
 	e = expr_compile(src, &agg, err, sizeof err, &pos);
 	if (e) {
-		struct agg_acc *accs = calloc(agg.nslots + 1, sizeof *accs);
+		unsigned char *accs = calloc(1, agg_block_size(agg.slots, agg.nslots) + 1); /* (+1: no slot, no block) */
 		for (int r = 0; r < 3; r++) {
 			struct eval_ctx ctx = {.rs = rs, .row = rows[r]};
 			agg_update(agg.slots, agg.nslots, accs, &ctx);
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct value key = {.type = V_NUM, .num = 2};
 		struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = accs};
 		expr_eval(e, &ctx);
-		agg_acc_free(accs, agg.nslots);
+		agg_acc_free(agg.slots, agg.nslots, accs, 1);
 		free(accs);
 	}
 	expr_free(e);
