@@ -3,6 +3,7 @@
 #include "utf8.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,35 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 	return clean;
 }
 
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* True when one of the word's eight bytes is zero. */
+static inline bool has_zero_byte(uint64_t w)
+{
+	return ((w - ONES) & ~w & HIGHS) != 0;
+}
+
+/*
+ * True when all eight bytes at u are printable ASCII other than the quote and the backslash:
+ * none is past ASCII, below a space, or one of the two.  Most of a finding's
+ * text is such bytes, and eight go at a time.
+ */
+static inline bool plain_word(const unsigned char *u)
+{
+	uint64_t w;
+	memcpy(&w, u, sizeof w);
+	bool below_space = ((w - 0x20 * ONES) & ~w & HIGHS) != 0; /* exact where no byte is past ASCII */
+	return !(w & HIGHS) && !below_space && !has_zero_byte(w ^ ('"' * ONES)) &&
+	       !has_zero_byte(w ^ ('\\' * ONES));
+}
+
 /* Length of the run at s that JSON takes as it is: printable ASCII and valid UTF-8 characters. */
 static size_t plain_run(const unsigned char *u, size_t n)
 {
 	size_t j = 0;
+	while (j + 8 <= n && plain_word(u + j))
+		j += 8;
 	while (j < n) {
 		unsigned char c = u[j];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
