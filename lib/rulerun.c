@@ -2347,6 +2347,30 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * Fills the accumulators of a walk's row rules, none of which looks back,
+ * from the file's rows [from, to) of one group, each spread with the values
+ * they read (reads) alone: walk_group's pass with feed_window, without its
+ * history or a call a rule.
+ */
+static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+		       const struct kept_places *reads)
+{
+	struct spread_row *sr = &ring->rows[0];
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .history = ring->history, .row = sr->values,
+			       .file_col = st->file_col};
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		spread(st->rs, e->kept, reads, sr, false);
+		ctx.where = e;
+		for (size_t k = 0; k < nrules; k++) {
+			ctx.accs = rules[k].accs;
+			agg_update(rules[k].rule->slots, rules[k].rule->nslots, ctx.accs, &ctx);
+		}
+	}
+}
+
+/*
  * Reduces the when and assert of each row rule of a walk on the group about
  * to be judged, whose accumulators are full and whose values of the group
  * are not worked out yet (row_test_reduce works them out now, once); true if
@@ -2449,7 +2473,9 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		if (o->entries[first].group >= until)
 			break;
-		if (block)
+		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
+			fill_group(st, filling, nrules, o, first, i, ring, reads);
+		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
