@@ -1203,6 +1203,19 @@ static void test_special_shapes(void)
 	buf_free(&src);
 }
 
+/* The cells of the rows of groups reduced tests are tried on: blanks and numbers first, then other types. */
+static const struct value reduced_cells[] = {
+	{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
+	{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400}, {.type = V_NUM, .num = 0},
+	{.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5}, {.type = V_NUM, .num = 1},
+	{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
+	{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
+	{.type = V_BOOL, .num = 0},
+};
+
+/* Each column's place in a row, as reduced tests read it. */
+static const int reduced_at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+
 /*
  * A row rule judged in order's when and assert reduced on a group
  * (row_test_reduce), against evaluating them whole (expr_eval, the group's
@@ -1232,16 +1245,9 @@ static void test_reduced_tests(void)
 		{"n + 1 > mean(n)", false},
 		{"s == \"5\" || n > median(n)", false},
 	};
-	const struct value cells[] = {
-		{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
-		{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400}, {.type = V_NUM, .num = 0},
-		{.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5}, {.type = V_NUM, .num = 1},
-		{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
-		{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
-		{.type = V_BOOL, .num = 0},
-	};
-	const size_t ncells = sizeof cells / sizeof *cells;
-	const int at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+	const struct value *cells = reduced_cells;
+	const size_t ncells = sizeof reduced_cells / sizeof *reduced_cells;
+	const int *at = reduced_at;
 	char err[256];
 	int pos;
 	uint64_t state = 2025;
@@ -1336,18 +1342,10 @@ static void test_row_fails(void)
 		{"count() > 2", "false", true},
 		{"n > 1", "m < 3", false},
 	};
-	const struct value cells[] = {
-		{.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400},
-		{.type = V_NUM, .num = 0}, {.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = 1},
-		{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
-		{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
-		{.type = V_BOOL, .num = 0},
-	};
-	const size_t ncells = sizeof cells / sizeof *cells;
-	const int at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+	const size_t ncells = sizeof reduced_cells / sizeof *reduced_cells;
+	uint64_t state = 2026;
 	char err[256];
 	int pos;
-	uint64_t state = 2026;
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
 		struct expr_scope scope = {.rs = rs, .ordered = true, .aggregate = true, .per_row = true};
 		struct expr *when = rules[i].when ? expr_compile(rules[i].when, &scope, err, sizeof err, &pos) : NULL;
@@ -1369,7 +1367,7 @@ static void test_row_fails(void)
 			for (size_t r = 0; r < n; r++) {
 				for (size_t c = 0; c < 7; c++) {
 					state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-					group[r][c] = cells[(state >> 33) % ncells];
+					group[r][c] = reduced_cells[(state >> 33) % ncells];
 				}
 				memcpy(row, group[r], sizeof row);
 				struct eval_ctx ctx = {.rs = rs, .row = row};
@@ -1380,8 +1378,8 @@ static void test_row_fails(void)
 				fixed[k] = (struct value){.type = V_ANY};
 			struct eval_ctx on_group = {.rs = rs, .accs = (unsigned char *)accs, .fixed = fixed};
 			struct row_fails plan;
-			if ((when && !row_test_reduce(&when_test, when, &on_group, at)) ||
-			    !row_test_reduce(&assert_test, assert, &on_group, at) ||
+			if ((when && !row_test_reduce(&when_test, when, &on_group, reduced_at)) ||
+			    !row_test_reduce(&assert_test, assert, &on_group, reduced_at) ||
 			    !row_fails_plan(&plan, when ? &when_test : NULL, &assert_test)) {
 				agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 				continue;
