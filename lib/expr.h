@@ -283,6 +283,54 @@ static inline struct value row_test_eval(const struct row_test *t, const struct 
 	return unknown ? (struct value){.type = V_NULL} : (struct value){.type = V_BOOL, .num = t->is_and};
 }
 
+/* The most numbers a row rule's reduced tests may compare one cell with to be judged by that cell (row_fails). */
+#define ROW_FAILS_BOUNDS 8
+
+/*
+ * A row rule's when and assert reduced on a group (row_test) that test one
+ * cell alone: what they give on a row then depends only on that cell's
+ * kind of value (row_fails_key), null, of another type than they compare
+ * with, NaN, or a number of that type by where it falls among those they
+ * compare with; whether a row of each kind fails the rule is worked out on
+ * the first row of that kind and looked up for the others.  Made by
+ * row_fails_plan, for one group.
+ */
+struct row_fails {
+	uint32_t cell;
+	enum vtype type;                      /* the type the tests compare with, or V_ANY when none compares */
+	int nbounds;
+	double bounds[ROW_FAILS_BOUNDS];      /* the numbers compared with, ascending, each once */
+	signed char fails[2 * ROW_FAILS_BOUNDS + 4]; /* per kind of value: 1 fails, 0 passes, -1 not yet known */
+};
+
+/*
+ * Plans f for the rows of a group whose reduced when (NULL: it has none)
+ * and assert test one cell alone, comparing it with at most
+ * ROW_FAILS_BOUNDS numbers of one type; false if they do not.
+ */
+bool row_fails_plan(struct row_fails *f, const struct row_test *when, const struct row_test *assert);
+
+/*
+ * The kind of value of a row's tested cell (its cells placed as
+ * row_test_reduce's at says), an index into f->fails: a number of the type
+ * compared with below bounds[0] 0, equal to it 1, between it and bounds[1]
+ * 2, and on; then null, another type, NaN.
+ */
+static inline int row_fails_key(const struct row_fails *f, const struct value *row)
+{
+	const struct value *v = &row[f->cell];
+	int n = f->nbounds;
+	if (v->type != f->type)
+		return v->type == V_NULL ? 2 * n + 1 : 2 * n + 2;
+	double x = v->num;
+	if (x != x)
+		return 2 * n + 3;
+	int j = 0;
+	while (j < n && f->bounds[j] < x)
+		j++;
+	return 2 * j + (j < n && f->bounds[j] == x);
+}
+
 /* The most operands of a when's chain of && that a file's plan of it lists (a longer chain is kept whole). */
 #define EXPR_CONJUNCTS 8
 

@@ -1445,6 +1445,48 @@ bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval
 		     : reduce_operand(t, e, e->root, ctx, at);
 }
 
+/* Adds the cell and the numbers compared with of t's checks to f; false if t tests another cell or type. */
+static bool plan_checks(struct row_fails *f, const struct row_test *t, bool *cell_known)
+{
+	for (int k = 0; t && k < t->n; k++) {
+		const struct cell_check *c = &t->checks[k];
+		if (*cell_known && c->cell != f->cell)
+			return false;
+		f->cell = c->cell;
+		*cell_known = true;
+		if (!c->compares)
+			continue;
+		if ((c->type != V_NUM && c->type != V_DATE && c->type != V_BOOL) ||
+		    (f->type != V_ANY && c->type != f->type) || c->against != c->against)
+			return false;
+		f->type = c->type;
+		int j = 0;
+		while (j < f->nbounds && f->bounds[j] < c->against)
+			j++;
+		if (j < f->nbounds && f->bounds[j] == c->against)
+			continue;
+		if (f->nbounds == ROW_FAILS_BOUNDS)
+			return false;
+		for (int i = f->nbounds; i > j; i--)
+			f->bounds[i] = f->bounds[i - 1];
+		f->bounds[j] = c->against;
+		f->nbounds++;
+	}
+	return true;
+}
+
+bool row_fails_plan(struct row_fails *f, const struct row_test *when, const struct row_test *assert)
+{
+	f->type = V_ANY; /* (no cell is of that type: with none compared with, every type but null is another) */
+	f->nbounds = 0;
+	f->cell = 0;
+	bool cell_known = false;
+	if (!plan_checks(f, when, &cell_known) || !plan_checks(f, assert, &cell_known))
+		return false;
+	memset(f->fails, -1, (size_t)(2 * f->nbounds + 4) * sizeof *f->fails);
+	return true;
+}
+
 int expr_aggregate_slot(const struct expr *e)
 {
 	const struct node *x = &e->nodes[e->root];

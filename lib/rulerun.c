@@ -2347,6 +2347,30 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * Fills the accumulators of a walk's row rules, none of which looks back,
+ * from the file's rows [from, to) of one group, each spread with the values
+ * they read (reads) alone: walk_group's pass with feed_window, without its
+ * history or a call a rule.
+ */
+static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+		       const struct kept_places *reads)
+{
+	struct spread_row *sr = &ring->rows[0];
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .history = ring->history, .row = sr->values,
+			       .file_col = st->file_col};
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		spread(st->rs, e->kept, reads, sr, false);
+		ctx.where = e;
+		for (size_t k = 0; k < nrules; k++) {
+			ctx.accs = rules[k].accs;
+			agg_update(rules[k].rule->slots, rules[k].rule->nslots, ctx.accs, &ctx);
+		}
+	}
+}
+
+/*
  * Reduces the when and assert of each row rule of a walk on the group about
  * to be judged, whose accumulators are full and whose values of the group
  * are not worked out yet (row_test_reduce works them out now, once); true if
@@ -2364,38 +2388,57 @@ static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules
 	return true;
 }
 
+/* True if a row's kept values fail a row rule whose when and assert are reduced on its group. */
+static bool fails_reduced(const struct walked_rule *w, const struct value *cells)
+{
+	struct value v = w->when ? row_test_eval(w->when, cells) : (struct value){.type = V_BOOL, .num = 1};
+	if (v.type != V_BOOL || !v.num)
+		return false;
+	v = row_test_eval(w->assert, cells);
+	return v.type == V_BOOL && !v.num;
+}
+
+/* A finding of a row rule judged on a reduced group (judge_reduced): the row spread, as visit_row_rule's sees it. */
+static void reduced_finding(struct rules_state *st, const struct walked_rule *w, const struct ordered_entry *e,
+			    struct spread_row *sr, struct walk_ring *ring, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	spread(rs, e->kept, NULL, sr, true);
+	struct row_view view = {sr->values, sr->text, sr->textlen, st->file_col, e->kept->line, e->kept->row,
+				e->kept->county};
+	struct eval_trouble trouble = {0};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = sr->values, .file_col = st->file_col,
+			       .history = ring->history, .where = e, .trouble = &trouble, .accs = w->accs, .fixed = w->fixed};
+	st->holding = (size_t)(w->rule - rs->row_rules);
+	row_finding(st, w->rule, &view, &ctx, out);
+}
+
 /*
  * Judges the file's rows [from, to) of one group by row rules whose when and
- * assert are reduced on it (reduce_rules): the tests read each row's kept
- * values in place, with no call or context a rule; a row is spread only for
- * a finding, which then sees it as visit_row_rule's would.
+ * assert are reduced on it (reduce_rules), rule by rule (each holds its own
+ * findings): the tests read each row's kept values in place, with no call or
+ * context, and those that test one cell alone only on the first row of each
+ * kind of value of it (row_fails).  A row is spread only for a finding.
  */
 static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
 			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 			  struct diag_file *out)
 {
-	const struct ruleset *rs = st->rs;
-	for (size_t i = from; i < to; i++) {
-		const struct ordered_entry *e = &o->entries[i];
-		const struct value *cells = e->kept->values;
-		for (size_t k = 0; k < nrules; k++) {
-			const struct walked_rule *w = &rules[k];
-			struct value v = w->when ? row_test_eval(w->when, cells) : (struct value){.type = V_BOOL, .num = 1};
-			if (v.type != V_BOOL || !v.num)
-				continue;
-			v = row_test_eval(w->assert, cells);
-			if (v.type != V_BOOL || v.num)
-				continue;
-			struct spread_row *sr = &ring->rows[i % ring->n];
-			spread(rs, e->kept, NULL, sr, true);
-			struct row_view view = {sr->values, sr->text, sr->textlen, st->file_col, e->kept->line,
-						e->kept->row, e->kept->county};
-			struct eval_trouble trouble = {0};
-			struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = sr->values, .file_col = st->file_col,
-					       .history = ring->history, .where = e, .trouble = &trouble, .accs = w->accs,
-					       .fixed = w->fixed};
-			st->holding = (size_t)(w->rule - rs->row_rules);
-			row_finding(st, w->rule, &view, &ctx, out);
+	for (size_t k = 0; k < nrules; k++) {
+		const struct walked_rule *w = &rules[k];
+		struct row_fails plan;
+		bool planned = row_fails_plan(&plan, w->when, w->assert);
+		for (size_t i = from; i < to; i++) {
+			const struct value *cells = o->entries[i].kept->values;
+			bool fails;
+			if (planned) {
+				signed char *known = &plan.fails[row_fails_key(&plan, cells)];
+				fails = *known >= 0 ? *known : (*known = fails_reduced(w, cells));
+			} else {
+				fails = fails_reduced(w, cells);
+			}
+			if (fails)
+				reduced_finding(st, w, &o->entries[i], &ring->rows[i % ring->n], ring, out);
 		}
 	}
 }
@@ -2449,7 +2492,9 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		if (o->entries[first].group >= until)
 			break;
-		if (block)
+		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
+			fill_group(st, filling, nrules, o, first, i, ring, reads);
+		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};

@@ -9,7 +9,9 @@
 #include "test.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define BLOCK ((size_t)64 << 10)
 #define ALIGN alignof(max_align_t)
@@ -57,6 +59,27 @@ int main(void)
 	arena_free(&a);
 	char *again = arena_copy(&a, "441803", 6);
 	CHECK("a freed arena serves again", a.held == BLOCK && memcmp(again, "441803", 6) == 0, "held %zu", a.held);
+	arena_free(&a);
+
+	/* a copy of every length up to past the short ones keeps its bytes and writes none after them, read from
+	   the end of an allocation of its own (under ASan, a byte read past it is an error) */
+	size_t wrong = 0, first_wrong = 0;
+	for (size_t n = 0; n <= 40; n++) {
+		unsigned char *src = malloc(n ? n : 1);
+		for (size_t i = 0; i < n; i++)
+			src[i] = (unsigned char)(n * 31 + i * 7 + 1);
+		unsigned char *room = arena_alloc(&a, 64);
+		memset(room, 0xEE, 64);
+		arena_copy_short(room, src, n > 16 ? 16 : n);
+		bool ok = memcmp(room, src, n > 16 ? 16 : n) == 0 && room[n > 16 ? 16 : n] == 0xEE;
+		unsigned char *copy = arena_copy(&a, src, n);
+		ok = ok && memcmp(copy, src, n) == 0;
+		if (!ok && !wrong++)
+			first_wrong = n;
+		free(src);
+	}
+	CHECK("copies of 0 to 40 bytes keep their bytes, and short ones write none after them", wrong == 0,
+	      "%zu lengths wrong, the first %zu", wrong, first_wrong);
 	arena_free(&a);
 	return test_status();
 }

@@ -1203,6 +1203,19 @@ static void test_special_shapes(void)
 	buf_free(&src);
 }
 
+/* The cells of the rows of groups reduced tests are tried on: blanks and numbers first, then other types. */
+static const struct value reduced_cells[] = {
+	{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
+	{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400}, {.type = V_NUM, .num = 0},
+	{.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5}, {.type = V_NUM, .num = 1},
+	{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
+	{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
+	{.type = V_BOOL, .num = 0},
+};
+
+/* Each column's place in a row, as reduced tests read it. */
+static const int reduced_at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+
 /*
  * A row rule judged in order's when and assert reduced on a group
  * (row_test_reduce), against evaluating them whole (expr_eval, the group's
@@ -1232,16 +1245,9 @@ static void test_reduced_tests(void)
 		{"n + 1 > mean(n)", false},
 		{"s == \"5\" || n > median(n)", false},
 	};
-	const struct value cells[] = {
-		{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
-		{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 400}, {.type = V_NUM, .num = 0},
-		{.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = -5}, {.type = V_NUM, .num = 1},
-		{.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 3}, {.type = V_DATE, .num = 5},
-		{.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "5", .len = 1}, {.type = V_BOOL, .num = 1},
-		{.type = V_BOOL, .num = 0},
-	};
-	const size_t ncells = sizeof cells / sizeof *cells;
-	const int at[] = {N_, M_, S_, D_, B_, MON_, CODE_};
+	const struct value *cells = reduced_cells;
+	const size_t ncells = sizeof reduced_cells / sizeof *reduced_cells;
+	const int *at = reduced_at;
 	char err[256];
 	int pos;
 	uint64_t state = 2025;
@@ -1301,6 +1307,121 @@ static void test_reduced_tests(void)
 		free(scope.slots);
 	}
 	row_test_free(t);
+}
+
+/* True if a row fails a rule of reduced when (NULL: none) and assert, as row_test_eval gives them. */
+static bool fails_whole(const struct row_test *when, const struct row_test *assert, const struct value *cells)
+{
+	struct value w = when ? row_test_eval(when, cells) : (struct value){.type = V_BOOL, .num = 1};
+	if (w.type != V_BOOL || !w.num)
+		return false;
+	struct value a = row_test_eval(assert, cells);
+	return a.type == V_BOOL && !a.num;
+}
+
+/*
+ * A row rule's reduced when and assert that test one cell alone, judged by
+ * that cell's kind of value (row_fails: the first row of each kind worked
+ * out, the others looked up), against judging every row whole, on the rows
+ * of many groups, in order, and on rows whose cell is each number compared
+ * with, the numbers next to it either side, NaN and the infinities; a rule
+ * that tests two cells is not planned.
+ */
+static void test_row_fails(void)
+{
+	static const struct {
+		const char *when, *assert;
+		bool planned;
+	} rules[] = {
+		{"n != null && count_if(n != null) >= 3", "n <= 5 * median(n) || n <= 75", true},
+		{NULL, "n <= 5 * median(n)", true},
+		{"n != null", "n < percentile(n, 90) && n > min(n) && n != 2", true},
+		{NULL, "n > 1 || n == null", true},
+		{"d >= min(d)", "d <= max(d) || d == null", true},
+		{"b == true", "b != false && count() > 2", true},
+		{"count() > 2", "false", true},
+		{"n > 1", "m < 3", false},
+	};
+	const size_t ncells = sizeof reduced_cells / sizeof *reduced_cells;
+	uint64_t state = 2026;
+	char err[256];
+	int pos;
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+		struct expr_scope scope = {.rs = rs, .ordered = true, .aggregate = true, .per_row = true};
+		struct expr *when = rules[i].when ? expr_compile(rules[i].when, &scope, err, sizeof err, &pos) : NULL;
+		struct expr *assert = expr_compile(rules[i].assert, &scope, err, sizeof err, &pos);
+		if ((rules[i].when && !when) || !assert || scope.nslots > 16 || scope.nfixed > 8) {
+			CHECK(rules[i].assert, false, "does not compile: %s at %d", err, pos);
+			expr_free(when);
+			expr_free(assert);
+			free(scope.slots);
+			continue;
+		}
+		struct row_test when_test = {0}, assert_test = {0};
+		size_t rows = 0, differ = 0, planned = 0, groups;
+		char first[200] = "";
+		for (groups = 0; groups < 300; groups++) {
+			struct value group[12 + 3 * ROW_FAILS_BOUNDS + 3][7];
+			size_t n = 1 + groups % 12;
+			struct agg_acc accs[16] = {0};
+			for (size_t r = 0; r < n; r++) {
+				for (size_t c = 0; c < 7; c++) {
+					state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+					group[r][c] = reduced_cells[(state >> 33) % ncells];
+				}
+				memcpy(row, group[r], sizeof row);
+				struct eval_ctx ctx = {.rs = rs, .row = row};
+				agg_update(scope.slots, scope.nslots, (unsigned char *)accs, &ctx);
+			}
+			struct value fixed[8];
+			for (size_t k = 0; k < 8; k++)
+				fixed[k] = (struct value){.type = V_ANY};
+			struct eval_ctx on_group = {.rs = rs, .accs = (unsigned char *)accs, .fixed = fixed};
+			struct row_fails plan;
+			if ((when && !row_test_reduce(&when_test, when, &on_group, reduced_at)) ||
+			    !row_test_reduce(&assert_test, assert, &on_group, reduced_at) ||
+			    !row_fails_plan(&plan, when ? &when_test : NULL, &assert_test)) {
+				agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
+				continue;
+			}
+			planned++;
+			/* the group's rows, then its tested cell at and beside each number compared with, NaN, infinities */
+			double edges[3 * ROW_FAILS_BOUNDS + 3] = {NAN, INFINITY, -INFINITY};
+			size_t nedges = 3;
+			for (int b = 0; b < plan.nbounds; b++) {
+				edges[nedges++] = plan.bounds[b];
+				edges[nedges++] = nextafter(plan.bounds[b], INFINITY);
+				edges[nedges++] = nextafter(plan.bounds[b], -INFINITY);
+			}
+			for (size_t k = 0; k < nedges; k++) {
+				memcpy(group[n + k], group[k % n], sizeof group[n + k]);
+				group[n + k][plan.cell] = (struct value){.type = plan.type == V_ANY ? V_NUM : plan.type,
+									 .num = edges[k]};
+			}
+			for (size_t r = 0; r < n + nedges; r++, rows++) {
+				signed char *known = &plan.fails[row_fails_key(&plan, group[r])];
+				bool whole = fails_whole(when ? &when_test : NULL, &assert_test, group[r]);
+				if (*known < 0)
+					*known = whole;
+				if (*known != whole && !differ++)
+					snprintf(first, sizeof first, "group %zu row %zu: type %d %g", groups, r,
+						 group[r][plan.cell].type, group[r][plan.cell].num);
+			}
+			agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
+		}
+		char what[300];
+		snprintf(what, sizeof what, "%s / %s %s on %zu groups", rules[i].when ? rules[i].when : "-",
+			 rules[i].assert, rules[i].planned ? "planned" : "not planned", groups);
+		CHECK(what, rules[i].planned ? planned > groups / 2 : planned == 0, "planned on %zu", planned);
+		snprintf(what, sizeof what, "%s / %s by its cell's kind as judged whole, on %zu rows",
+			 rules[i].when ? rules[i].when : "-", rules[i].assert, rows);
+		CHECK(what, differ == 0, "%zu rows differ, the first %s", differ, first);
+		row_test_free(&when_test);
+		row_test_free(&assert_test);
+		expr_free(when);
+		expr_free(assert);
+		free(scope.slots);
+	}
 }
 
 /*
@@ -1404,6 +1525,7 @@ int main(void)
 	test_remembered_lets();
 	test_special_shapes();
 	test_reduced_tests();
+	test_row_fails();
 	test_lets_by_stamp();
 	test_lookup_memo();
 	test_when_plans();
