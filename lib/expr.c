@@ -1493,6 +1493,9 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		expr_free(e);
 		return NULL;
 	}
+	e->arg_cols = xmalloc((size_t)(e->nargv + 1) * sizeof *e->arg_cols);
+	for (int k = 0; k < e->nargv; k++)
+		e->arg_cols[k] = e->nodes[e->argv[k]].op == OP_COL ? e->nodes[e->argv[k]].index : -1;
 	for (int i = 0; i < e->nnodes; i++)
 		e->nodes[i].fn = expr_evaluator_of(e, &e->nodes[i]);
 	e->columns = scope->columns;
@@ -1598,6 +1601,7 @@ void expr_free(struct expr *e)
 	free(e->owned);
 	free(e->nodes);
 	free(e->argv);
+	free(e->arg_cols);
 	free(e->cols);
 	free(e->memo_cols);
 	free(e->key_name);

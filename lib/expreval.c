@@ -11,12 +11,13 @@
  * 100) is tested from the two literals its slot keeps, and a slot whose
  * argument an earlier one has takes that one's value.  Percentiles select
  * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
- * share the individual indexes of the last seven items they were given;
- * lookup() remembers the last key it found in each table column, and a let
- * holds for the row whose stamp it was worked out on.  A when is planned
- * once a file's columns are known (expr_when_plan): what they settle drops
- * out.  A rule judged in order is reduced, once its group's values are
- * known, to tests of cells against constants (row_test_reduce).
+ * share the individual indexes of the last seven items they were given (of
+ * seven columns, read where they lie); lookup() remembers the last key it
+ * found in each table column, and a let holds for the row whose stamp it was
+ * worked out on.  A when is planned once a file's columns are known
+ * (expr_when_plan): what they settle drops out.  A rule judged in order is
+ * reduced, once its group's values are known, to tests of cells against
+ * constants (row_test_reduce).
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -276,19 +277,14 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 
 /*
  * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
- * pm10, co, o3_1h, o3_8h, pm25): the largest individual index of those that
- * have one, the names of the items that reach it, and the names of the items
- * above 100.  With items missing, the largest index is a lower bound of the AQI.
+ * pm10, co, o3_1h, o3_8h, pm25), given their concentrations c (none as -1):
+ * the largest individual index of those that have one, the names of the
+ * items that reach it, and the names of the items above 100.  With items
+ * missing, the largest index is a lower bound of the AQI.
  */
-static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+static struct value aqi_items_value(const struct node *x, const double c[AQI_ITEMS], uint64_t stamp)
 {
-	double c[AQI_ITEMS];
-	for (int k = 0; k < AQI_ITEMS; k++) {
-		struct value held;
-		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
-		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
-	}
-	const struct aqi_items *items = aqi_items_of(c, ctx->stamp);
+	const struct aqi_items *items = aqi_items_of(c, stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
@@ -298,6 +294,41 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 			set |= 1u << k;
 	const char *names = aqi_item_names(set);
 	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};
+}
+
+/* aqi_day(), aqi_top() or aqi_over() of any seven arguments, each evaluated. */
+static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	double c[AQI_ITEMS];
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		struct value held;
+		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
+		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
+	}
+	return aqi_items_value(x, c, ctx->stamp);
+}
+
+/* aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write them: the cells read where they lie. */
+static struct value ev_aqi_items_of_cells(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row)
+		return ev_aqi_items(e, x, ctx);
+	const int *cols = e->arg_cols + x->args;
+	double c[AQI_ITEMS];
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		const struct value *v = &ctx->row[cols[k]];
+		c[k] = v->type == V_NUM ? v->num : -1;
+	}
+	return aqi_items_value(x, c, ctx->stamp);
+}
+
+/* True if every argument of call x is a column. */
+static bool args_are_columns(const struct expr *e, const struct node *x)
+{
+	for (int k = 0; k < x->nargs; k++)
+		if (e->arg_cols[x->args + k] < 0)
+			return false;
+	return true;
 }
 
 /* water_class(item, v[, lake]), the item resolved when compiled; no class is null. */
@@ -1262,7 +1293,8 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
 	case F_COALESCE: return ev_coalesce;
 	case F_AQI: return ev_aqi;
-	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER: return ev_aqi_items;
+	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER:
+		return args_are_columns(e, x) ? ev_aqi_items_of_cells : ev_aqi_items;
 	case F_NAME_OF_MAX: return ev_name_of_max;
 	case F_PREV: case F_LAG: return ev_lag;
 	case F_ROBUST_Z: case F_DEVIATES: return ev_robust_z;

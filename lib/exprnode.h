@@ -71,6 +71,7 @@ struct expr {
 	int nnodes, cap;
 	int *argv;
 	int nargv, capargv;
+	int *arg_cols;            /* per entry of argv, the column its node is, or -1: read by the evaluators of calls of columns */
 	int root;
 	enum vtype type;
 	char *key_name;

@@ -878,6 +878,53 @@ static const char *value_of_ctx(const struct expr *e, const struct eval_ctx *ctx
 }
 
 /*
+ * aqi_day(), aqi_top() and aqi_over() of seven columns, whose cells are read
+ * where they lie, against the same calls with an argument that is not a
+ * column (evaluated), on rows of blanks, negatives, decimals, values
+ * on and past the top breakpoints, with and without a row's stamp.
+ */
+static void test_aqi_items_of_cells(void)
+{
+	static const double values[] = {NAN, 0, -0.0, -1, 4.9, 35, 75.5, 120, 160, 250.25, 501, 801, 1200, 2620, 3000};
+	static const char *const fn[3] = {"aqi_day", "aqi_top", "aqi_over"};
+	const size_t nvalues = sizeof values / sizeof *values;
+	char err[256], src[96], want[64] = "";
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *of_cells[3], *evaluated[3];
+	for (int f = 0; f < 3; f++) {
+		snprintf(src, sizeof src, "%s(n, m, m, n, n, m, n)", fn[f]);
+		of_cells[f] = expr_compile(src, &scope, err, sizeof err, &pos);
+		snprintf(src, sizeof src, "%s(n, m, m, n, n, m, n * 1)", fn[f]);
+		evaluated[f] = expr_compile(src, &scope, err, sizeof err, &pos);
+		CHECK("aqi calls compile", of_cells[f] && evaluated[f], "%s at %d", err, pos);
+		if (!of_cells[f] || !evaluated[f])
+			return;
+	}
+	bool agree = true;
+	const char *got = "";
+	size_t i = 0, j = 0;
+	int f = 0;
+	for (i = 0; i < nvalues && agree; i++)
+		for (j = 0; j < nvalues && agree; j++)
+			for (f = 0; f < 3 && agree; f++)
+				for (int stamped = 0; stamped < 2 && agree; stamped++) {
+					set_row(values[i], values[j], j % 2 ? "75" : NULL, NULL, (int)(i % 3) - 1);
+					struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = stamped ? expr_row_stamp() : 0};
+					snprintf(want, sizeof want, "%s", value_of_ctx(evaluated[f], &ctx));
+					got = value_of_ctx(of_cells[f], &ctx);
+					agree = strcmp(got, want) == 0;
+				}
+	CHECK("aqi_day, aqi_top and aqi_over of columns as of evaluated arguments", agree,
+	      "%s with n %g, m %g: %s, want %s", fn[f - 1], values[i - 1], values[j - 1], got, want);
+	for (f = 0; f < 3; f++) {
+		expr_free(of_cells[f]);
+		expr_free(evaluated[f]);
+	}
+	free(scope.slots);
+}
+
+/*
  * A let computed by a function is remembered from one expression to the next
  * by its input cells: a changed cell, even 0 to -0, computes it again, and an
  * aggregate's argument sees each row's value.
@@ -1392,6 +1439,7 @@ int main(void)
 	test_aqi_decimals();
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
+	test_aqi_items_of_cells();
 	test_water();
 	test_targets();
 	test_errors();
