@@ -13,11 +13,12 @@
  * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
  * share the individual indexes of the last seven items they were given (of
  * seven columns, read where they lie); lookup() remembers the last key it
- * found in each table column, and a let holds for the row whose stamp it was
- * worked out on.  A when is planned once a file's columns are known
- * (expr_when_plan): what they settle drops out.  A rule judged in order is
- * reduced, once its group's values are known, to tests of cells against
- * constants (row_test_reduce).
+ * found in each table column, a let holds for the row whose stamp it was
+ * worked out on, and an expression of text cells alone that calls a function
+ * (a lookup of the row's county) holds while those cells' bytes do.  A when
+ * is planned once a file's columns are known (expr_when_plan): what they
+ * settle drops out.  A rule judged in order is reduced, once its group's
+ * values are known, to tests of cells against constants (row_test_reduce).
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -1396,6 +1397,79 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 	remember(m, e, now, ctx, v, true);
 	for (int k = 0; k < x->ninputs; k++)
 		m->in[k] = ctx->row[cols[k]];
+	return v;
+}
+
+/*
+ * The value of a root of text cells alone (see expr_remembered_by_texts) with
+ * the bytes of the cells it came from, one after another: a blank's length
+ * is BLANK_TEXT.
+ */
+struct text_memo {
+	const struct expr *e;          /* its expression, */
+	unsigned long generation;      /* and no expression or table freed since */
+	uint32_t len[MEMO_INPUTS];
+	char bytes[TEXT_MEMO_BYTES];
+	struct value out;
+};
+
+#define BLANK_TEXT UINT32_MAX
+
+static _Thread_local struct text_memo text_memos[TEXT_MEMOS];
+
+/* Keeps v as the value of e's root for the text cells cols[0..n) of row, when they are texts or blanks that fit. */
+static void remember_texts(struct text_memo *m, const struct expr *e, unsigned long now, const int *cols, int n,
+			   const struct value *row, struct value v)
+{
+	m->e = NULL;
+	if (v.type == V_STR)
+		return;
+	size_t used = 0;
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			m->len[k] = BLANK_TEXT;
+			continue;
+		}
+		if (c->type != V_STR || c->len > TEXT_MEMO_BYTES - used)
+			return;
+		m->len[k] = c->len;
+		if (c->len)
+			memcpy(m->bytes + used, c->str, c->len);
+		used += c->len;
+	}
+	m->e = e, m->generation = now, m->out = v;
+}
+
+/* True if the text cells cols[0..n) of row are those memo m keeps, blanks for blanks. */
+static inline bool same_texts(const struct text_memo *m, const int *cols, int n, const struct value *row)
+{
+	const char *kept = m->bytes;
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			if (m->len[k] != BLANK_TEXT)
+				return false;
+			continue;
+		}
+		if (c->type != V_STR || m->len[k] != c->len || (c->len && memcmp(kept, c->str, c->len) != 0))
+			return false;
+		kept += c->len;
+	}
+	return true;
+}
+
+struct value expr_remembered_by_texts(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row)
+		return x->unremembered(e, x, ctx);
+	struct text_memo *m = &text_memos[e->text_memo];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	const int *cols = e->memo_cols + x->inputs;
+	if (m->e == e && m->generation == now && same_texts(m, cols, x->ninputs, ctx->row))
+		return m->out;
+	struct value v = x->unremembered(e, x, ctx);
+	remember_texts(m, e, now, cols, x->ninputs, ctx->row, v);
 	return v;
 }
 

@@ -1010,6 +1010,71 @@ static void test_lets_by_stamp(void)
 }
 
 /*
+ * An expression of text cells alone that calls a function is remembered by
+ * the cells' bytes: on rows whose cells repeat, change in place (the same
+ * bytes' address, other bytes), go blank, empty or past what a memo keeps,
+ * it gives what its own evaluator gives; one that reads a number, gives a
+ * text or holds a remembered let is not remembered.
+ */
+static void test_remembered_texts(void)
+{
+	static char key[] = "441802", code[] = "441802", name[] = "清城区";
+	static char longer[200];
+	memset(longer, '4', sizeof longer - 1);
+	struct { char *s; const char *set_s; char *code; const char *set_code; } rows[] = {
+		{key, NULL, code, NULL}, {key, NULL, code, NULL}, {key, "441803", code, NULL}, {key, NULL, code, "441803"},
+		{NULL, NULL, code, NULL}, {NULL, NULL, code, NULL}, {key, NULL, NULL, NULL}, {key, NULL, NULL, NULL},
+		{name, NULL, code, NULL}, {name, NULL, code, NULL}, {key, "441802", code, NULL}, {"", NULL, code, NULL},
+		{"", NULL, "", NULL}, {longer, NULL, code, NULL}, {longer, NULL, code, NULL}, {key, NULL, code, "441802"},
+		{key, NULL, code, NULL}, {key, NULL, code, NULL},
+	};
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *e = expr_compile("lookup(\"counties\", s, \"name\") == lookup(\"counties\", code, \"name\")", &scope,
+				      err, sizeof err, &pos);
+	struct expr *with_number = expr_compile("lookup(\"counties\", s, \"code\") == code && n > 1", &scope, err, sizeof err, &pos);
+	struct expr *text = expr_compile("lookup(\"counties\", s, \"name\")", &scope, err, sizeof err, &pos);
+	struct expr *with_let = expr_compile("s_head == \"44\"", &scope, err, sizeof err, &pos);
+	CHECK("texts compile", e && with_number && text && with_let, "%s at %d", err, pos);
+	if (!e || !with_number || !text || !with_let)
+		return;
+	const struct node *root = &e->nodes[e->root];
+	CHECK("lookups of text cells are remembered by their bytes", root->fn == expr_remembered_by_texts, "another evaluator");
+	CHECK("nothing that reads a number, gives a text or holds a let is",
+	      with_number->nodes[with_number->root].fn != expr_remembered_by_texts &&
+		      text->nodes[text->root].fn != expr_remembered_by_texts &&
+		      with_let->nodes[with_let->root].fn != expr_remembered_by_texts, "one is");
+	bool agree = true;
+	size_t i = 0;
+	char got[32] = "", want[32] = "";
+	for (i = 0; i < sizeof rows / sizeof *rows && agree; i++) {
+		if (rows[i].set_s)
+			memcpy(rows[i].s, rows[i].set_s, strlen(rows[i].set_s)); /* the same address, other bytes */
+		if (rows[i].set_code)
+			memcpy(rows[i].code, rows[i].set_code, strlen(rows[i].set_code));
+		set_row(0, 0, rows[i].s, NULL, -1);
+		row[CODE_] = rows[i].code ? (struct value){.type = V_STR, .str = rows[i].code, .len = strlen(rows[i].code)}
+					  : (struct value){.type = V_NULL};
+		struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+		snprintf(got, sizeof got, "%s", value_of_ctx(e, &ctx));
+		struct value v = root->unremembered(e, root, &ctx);
+		struct buf b = {0};
+		value_format(&v, &b);
+		snprintf(want, sizeof want, "%s", b.data ? b.data : "");
+		buf_free(&b);
+		agree = strcmp(got, want) == 0;
+	}
+	CHECK("a root remembered by its texts gives its own evaluator's value on every row", agree, "row %zu: %s, want %s",
+	      i - 1, got, want);
+	expr_free(e);
+	expr_free(with_number);
+	expr_free(text);
+	expr_free(with_let);
+	free(scope.slots);
+}
+
+/*
  * lookup() gives the table's answer whatever key it looked up last: the same
  * key again, another, a number, a key longer than it remembers, a blank, and
  * after an expression was freed.
@@ -1454,6 +1519,7 @@ int main(void)
 	test_reduced_tests();
 	test_lets_by_stamp();
 	test_lookup_memo();
+	test_remembered_texts();
 	test_when_plans();
 	test_block_layout();
 	ruleset_free(rs);
