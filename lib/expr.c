@@ -12,6 +12,7 @@
 #include "utf8.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1344,6 +1345,52 @@ static void remember_lets(struct expr *e)
 	}
 }
 
+/* True if every column subtree n reads is a text column, and no let in it is remembered by itself. */
+static bool reads_texts_alone(const struct expr *e, int n)
+{
+	if (n < 0)
+		return true;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL)
+		return x->type == V_STR;
+	if (x->memo >= 0)
+		return false;
+	for (int k = 0; k < x->nargs; k++)
+		if (!reads_texts_alone(e, e->argv[x->args + k]))
+			return false;
+	return reads_texts_alone(e, x->a) && reads_texts_alone(e, x->b) && reads_texts_alone(e, x->c);
+}
+
+/*
+ * Makes a row expression that a function computes from at most MEMO_INPUTS
+ * text cells alone, to a number, date or boolean, remember its value by
+ * those cells' bytes: the rows of a file repeat their county, station or
+ * section row after row, and a rule that looks their names and codes up
+ * (county-name-matches-code) gives the same answer until one changes.
+ * Measured cells (numbers) rarely repeat, so what reads one is left alone,
+ * and so is what holds a remembered let, whose value is the row's (by its stamp).
+ */
+static void remember_by_texts(struct expr *e, const struct expr_scope *scope)
+{
+	static atomic_uint next_slot;
+	struct node *x = &e->nodes[e->root];
+	if (scope->aggregate || x->memo >= 0 || x->fixed >= 0 || x->fn == expr_cell_tests ||
+	    (x->type != V_BOOL && x->type != V_NUM && x->type != V_DATE) || !calls_function(e, e->root) ||
+	    !from_cells_alone(e, e->root) || !reads_texts_alone(e, e->root))
+		return;
+	int used = e->nmemo_cols;
+	x->inputs = used;
+	x->ninputs = 0;
+	if (!add_inputs(e, e->root, x) || x->ninputs == 0) {
+		e->nmemo_cols = used;
+		x->ninputs = 0;
+		return;
+	}
+	e->text_memo = (int)(atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) % TEXT_MEMOS);
+	x->unremembered = x->fn;
+	x->fn = expr_remembered_by_texts;
+}
+
 /*
  * True if subtree n reads nothing of the row, only the group (aggregates,
  * group keys; reads_group set then), literals and what functions make of them.
@@ -1493,6 +1540,9 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		expr_free(e);
 		return NULL;
 	}
+	e->arg_cols = xmalloc((size_t)(e->nargv + 1) * sizeof *e->arg_cols);
+	for (int k = 0; k < e->nargv; k++)
+		e->arg_cols[k] = e->nodes[e->argv[k]].op == OP_COL ? e->nodes[e->argv[k]].index : -1;
 	for (int i = 0; i < e->nnodes; i++)
 		e->nodes[i].fn = expr_evaluator_of(e, &e->nodes[i]);
 	e->columns = scope->columns;
@@ -1500,6 +1550,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 	if (scope->per_row)
 		fix_group_values(e, e->root, scope);
 	join_cell_tests(e);
+	remember_by_texts(e, scope);
 	pick_slot_reads(e, scope, slots_before);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
@@ -1598,6 +1649,7 @@ void expr_free(struct expr *e)
 	free(e->owned);
 	free(e->nodes);
 	free(e->argv);
+	free(e->arg_cols);
 	free(e->cols);
 	free(e->memo_cols);
 	free(e->key_name);

@@ -9,6 +9,9 @@
  * computes from the row's cells is remembered, per thread, by the row's
  * stamp (eval_ctx.stamp) and, when it is a number, date or boolean of a few
  * cells, by those cells, so the rules that name it on one row compute it once.
+ * An expression that a function computes from a few text cells alone (a
+ * lookup of the row's county) is remembered by those cells' bytes, which a
+ * file repeats row after row.
  *
  * Null rule: arithmetic and comparison with null give null; && and || follow
  * three-valued logic; an assert that is null does not fail and a when that is

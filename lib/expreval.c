@@ -11,12 +11,14 @@
  * 100) is tested from the two literals its slot keeps, and a slot whose
  * argument an earlier one has takes that one's value.  Percentiles select
  * their two ranks rather than sort.  aqi_day(), aqi_top() and aqi_over()
- * share the individual indexes of the last seven items they were given;
- * lookup() remembers the last key it found in each table column, and a let
- * holds for the row whose stamp it was worked out on.  A when is planned
- * once a file's columns are known (expr_when_plan): what they settle drops
- * out.  A rule judged in order is reduced, once its group's values are
- * known, to tests of cells against constants (row_test_reduce).
+ * share the individual indexes of the last seven items they were given (of
+ * seven columns, read where they lie); lookup() remembers the last key it
+ * found in each table column, a let holds for the row whose stamp it was
+ * worked out on, and an expression of text cells alone that calls a function
+ * (a lookup of the row's county) holds while those cells' bytes do.  A when
+ * is planned once a file's columns are known (expr_when_plan): what they
+ * settle drops out.  A rule judged in order is reduced, once its group's
+ * values are known, to tests of cells against constants (row_test_reduce).
  */
 #include "exprnode.h"
 #include "celltype.h"
@@ -276,19 +278,14 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 
 /*
  * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
- * pm10, co, o3_1h, o3_8h, pm25): the largest individual index of those that
- * have one, the names of the items that reach it, and the names of the items
- * above 100.  With items missing, the largest index is a lower bound of the AQI.
+ * pm10, co, o3_1h, o3_8h, pm25), given their concentrations c (none as -1):
+ * the largest individual index of those that have one, the names of the
+ * items that reach it, and the names of the items above 100.  With items
+ * missing, the largest index is a lower bound of the AQI.
  */
-static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+static struct value aqi_items_value(const struct node *x, const double c[AQI_ITEMS], uint64_t stamp)
 {
-	double c[AQI_ITEMS];
-	for (int k = 0; k < AQI_ITEMS; k++) {
-		struct value held;
-		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
-		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
-	}
-	const struct aqi_items *items = aqi_items_of(c, ctx->stamp);
+	const struct aqi_items *items = aqi_items_of(c, stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
@@ -298,6 +295,41 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 			set |= 1u << k;
 	const char *names = aqi_item_names(set);
 	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};
+}
+
+/* aqi_day(), aqi_top() or aqi_over() of any seven arguments, each evaluated. */
+static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	double c[AQI_ITEMS];
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		struct value held;
+		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
+		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
+	}
+	return aqi_items_value(x, c, ctx->stamp);
+}
+
+/* aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write them: the cells read where they lie. */
+static struct value ev_aqi_items_of_cells(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row)
+		return ev_aqi_items(e, x, ctx);
+	const int *cols = e->arg_cols + x->args;
+	double c[AQI_ITEMS];
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		const struct value *v = &ctx->row[cols[k]];
+		c[k] = v->type == V_NUM ? v->num : -1;
+	}
+	return aqi_items_value(x, c, ctx->stamp);
+}
+
+/* True if every argument of call x is a column. */
+static bool args_are_columns(const struct expr *e, const struct node *x)
+{
+	for (int k = 0; k < x->nargs; k++)
+		if (e->arg_cols[x->args + k] < 0)
+			return false;
+	return true;
 }
 
 /* water_class(item, v[, lake]), the item resolved when compiled; no class is null. */
@@ -1262,7 +1294,8 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case F_MIN: case F_MAX: case F_MIN_OF: case F_MAX_OF: return min_max;
 	case F_COALESCE: return ev_coalesce;
 	case F_AQI: return ev_aqi;
-	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER: return ev_aqi_items;
+	case F_AQI_DAY: case F_AQI_TOP: case F_AQI_OVER:
+		return args_are_columns(e, x) ? ev_aqi_items_of_cells : ev_aqi_items;
 	case F_NAME_OF_MAX: return ev_name_of_max;
 	case F_PREV: case F_LAG: return ev_lag;
 	case F_ROBUST_Z: case F_DEVIATES: return ev_robust_z;
@@ -1364,6 +1397,79 @@ struct value expr_remembered(const struct expr *e, const struct node *x, const s
 	remember(m, e, now, ctx, v, true);
 	for (int k = 0; k < x->ninputs; k++)
 		m->in[k] = ctx->row[cols[k]];
+	return v;
+}
+
+/*
+ * The value of a root of text cells alone (see expr_remembered_by_texts) with
+ * the bytes of the cells it came from, one after another: a blank's length
+ * is BLANK_TEXT.
+ */
+struct text_memo {
+	const struct expr *e;          /* its expression, */
+	unsigned long generation;      /* and no expression or table freed since */
+	uint32_t len[MEMO_INPUTS];
+	char bytes[TEXT_MEMO_BYTES];
+	struct value out;
+};
+
+#define BLANK_TEXT UINT32_MAX
+
+static _Thread_local struct text_memo text_memos[TEXT_MEMOS];
+
+/* Keeps v as the value of e's root for the text cells cols[0..n) of row, when they are texts or blanks that fit. */
+static void remember_texts(struct text_memo *m, const struct expr *e, unsigned long now, const int *cols, int n,
+			   const struct value *row, struct value v)
+{
+	m->e = NULL;
+	if (v.type == V_STR)
+		return;
+	size_t used = 0;
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			m->len[k] = BLANK_TEXT;
+			continue;
+		}
+		if (c->type != V_STR || c->len > TEXT_MEMO_BYTES - used)
+			return;
+		m->len[k] = c->len;
+		if (c->len)
+			memcpy(m->bytes + used, c->str, c->len);
+		used += c->len;
+	}
+	m->e = e, m->generation = now, m->out = v;
+}
+
+/* True if the text cells cols[0..n) of row are those memo m keeps, blanks for blanks. */
+static inline bool same_texts(const struct text_memo *m, const int *cols, int n, const struct value *row)
+{
+	const char *kept = m->bytes;
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			if (m->len[k] != BLANK_TEXT)
+				return false;
+			continue;
+		}
+		if (c->type != V_STR || m->len[k] != c->len || (c->len && memcmp(kept, c->str, c->len) != 0))
+			return false;
+		kept += c->len;
+	}
+	return true;
+}
+
+struct value expr_remembered_by_texts(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row)
+		return x->unremembered(e, x, ctx);
+	struct text_memo *m = &text_memos[e->text_memo];
+	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
+	const int *cols = e->memo_cols + x->inputs;
+	if (m->e == e && m->generation == now && same_texts(m, cols, x->ninputs, ctx->row))
+		return m->out;
+	struct value v = x->unremembered(e, x, ctx);
+	remember_texts(m, e, now, cols, x->ninputs, ctx->row, v);
 	return v;
 }
 

@@ -71,6 +71,7 @@ struct expr {
 	int nnodes, cap;
 	int *argv;
 	int nargv, capargv;
+	int *arg_cols;            /* per entry of argv, the column its node is, or -1: read by the evaluators of calls of columns */
 	int root;
 	enum vtype type;
 	char *key_name;
@@ -79,8 +80,9 @@ struct expr {
 	char **owned;             /* string literals */
 	size_t nowned;
 	const struct expr_columns *columns; /* the scope's columns (NULL: the rule set's), naming remembered lets */
-	int *memo_cols;           /* the input columns of remembered lets */
+	int *memo_cols;           /* the input columns of remembered lets, and of a root remembered by its texts */
 	int nmemo_cols;
+	int text_memo;            /* a root of text cells alone remembered by their bytes: the thread's slot it takes */
 };
 
 /* The furthest lag(x, n) may look back. */
@@ -93,6 +95,10 @@ struct expr {
 #define MEMO_LETS 32
 #define MEMO_INPUTS 8
 
+/* How many roots of text cells alone a thread remembers, and the most bytes of their cells each keeps. */
+#define TEXT_MEMOS 16
+#define TEXT_MEMO_BYTES 128
+
 /*
  * The evaluator of a compiled node; for the shapes rules use most on each row
  * (a column compared with a literal or anything else, a column tested for
@@ -103,6 +109,13 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x);
 
 /* The evaluator of a remembered let's root: its value again when its input cells are the same. */
 struct value expr_remembered(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+/*
+ * The evaluator of an expression's root that a function computes from text
+ * cells alone (lookup(…, county, …) == lookup(…, county_code, …)): its
+ * value again while those cells hold the same bytes.
+ */
+struct value expr_remembered_by_texts(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
 
 /* The evaluator of a value of the group alone: worked out on a group's first row, the same on the rest. */
 struct value expr_fixed(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);

@@ -878,6 +878,53 @@ static const char *value_of_ctx(const struct expr *e, const struct eval_ctx *ctx
 }
 
 /*
+ * aqi_day(), aqi_top() and aqi_over() of seven columns, whose cells are read
+ * where they lie, against the same calls with an argument that is not a
+ * column (evaluated), on rows of blanks, negatives, decimals, values
+ * on and past the top breakpoints, with and without a row's stamp.
+ */
+static void test_aqi_items_of_cells(void)
+{
+	static const double values[] = {NAN, 0, -0.0, -1, 4.9, 35, 75.5, 120, 160, 250.25, 501, 801, 1200, 2620, 3000};
+	static const char *const fn[3] = {"aqi_day", "aqi_top", "aqi_over"};
+	const size_t nvalues = sizeof values / sizeof *values;
+	char err[256], src[96], want[64] = "";
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *of_cells[3], *evaluated[3];
+	for (int f = 0; f < 3; f++) {
+		snprintf(src, sizeof src, "%s(n, m, m, n, n, m, n)", fn[f]);
+		of_cells[f] = expr_compile(src, &scope, err, sizeof err, &pos);
+		snprintf(src, sizeof src, "%s(n, m, m, n, n, m, n * 1)", fn[f]);
+		evaluated[f] = expr_compile(src, &scope, err, sizeof err, &pos);
+		CHECK("aqi calls compile", of_cells[f] && evaluated[f], "%s at %d", err, pos);
+		if (!of_cells[f] || !evaluated[f])
+			return;
+	}
+	bool agree = true;
+	const char *got = "";
+	size_t i = 0, j = 0;
+	int f = 0;
+	for (i = 0; i < nvalues && agree; i++)
+		for (j = 0; j < nvalues && agree; j++)
+			for (f = 0; f < 3 && agree; f++)
+				for (int stamped = 0; stamped < 2 && agree; stamped++) {
+					set_row(values[i], values[j], j % 2 ? "75" : NULL, NULL, (int)(i % 3) - 1);
+					struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = stamped ? expr_row_stamp() : 0};
+					snprintf(want, sizeof want, "%s", value_of_ctx(evaluated[f], &ctx));
+					got = value_of_ctx(of_cells[f], &ctx);
+					agree = strcmp(got, want) == 0;
+				}
+	CHECK("aqi_day, aqi_top and aqi_over of columns as of evaluated arguments", agree,
+	      "%s with n %g, m %g: %s, want %s", fn[f - 1], values[i - 1], values[j - 1], got, want);
+	for (f = 0; f < 3; f++) {
+		expr_free(of_cells[f]);
+		expr_free(evaluated[f]);
+	}
+	free(scope.slots);
+}
+
+/*
  * A let computed by a function is remembered from one expression to the next
  * by its input cells: a changed cell, even 0 to -0, computes it again, and an
  * aggregate's argument sees each row's value.
@@ -960,6 +1007,71 @@ static void test_lets_by_stamp(void)
 	CHECK_STR("every time", value_of_ctx(again, &ctx), "false");
 	expr_free(head);
 	expr_free(again);
+}
+
+/*
+ * An expression of text cells alone that calls a function is remembered by
+ * the cells' bytes: on rows whose cells repeat, change in place (the same
+ * bytes' address, other bytes), go blank, empty or past what a memo keeps,
+ * it gives what its own evaluator gives; one that reads a number, gives a
+ * text or holds a remembered let is not remembered.
+ */
+static void test_remembered_texts(void)
+{
+	static char key[] = "441802", code[] = "441802", name[] = "清城区";
+	static char longer[200];
+	memset(longer, '4', sizeof longer - 1);
+	struct { char *s; const char *set_s; char *code; const char *set_code; } rows[] = {
+		{key, NULL, code, NULL}, {key, NULL, code, NULL}, {key, "441803", code, NULL}, {key, NULL, code, "441803"},
+		{NULL, NULL, code, NULL}, {NULL, NULL, code, NULL}, {key, NULL, NULL, NULL}, {key, NULL, NULL, NULL},
+		{name, NULL, code, NULL}, {name, NULL, code, NULL}, {key, "441802", code, NULL}, {"", NULL, code, NULL},
+		{"", NULL, "", NULL}, {longer, NULL, code, NULL}, {longer, NULL, code, NULL}, {key, NULL, code, "441802"},
+		{key, NULL, code, NULL}, {key, NULL, code, NULL},
+	};
+	char err[256];
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *e = expr_compile("lookup(\"counties\", s, \"name\") == lookup(\"counties\", code, \"name\")", &scope,
+				      err, sizeof err, &pos);
+	struct expr *with_number = expr_compile("lookup(\"counties\", s, \"code\") == code && n > 1", &scope, err, sizeof err, &pos);
+	struct expr *text = expr_compile("lookup(\"counties\", s, \"name\")", &scope, err, sizeof err, &pos);
+	struct expr *with_let = expr_compile("s_head == \"44\"", &scope, err, sizeof err, &pos);
+	CHECK("texts compile", e && with_number && text && with_let, "%s at %d", err, pos);
+	if (!e || !with_number || !text || !with_let)
+		return;
+	const struct node *root = &e->nodes[e->root];
+	CHECK("lookups of text cells are remembered by their bytes", root->fn == expr_remembered_by_texts, "another evaluator");
+	CHECK("nothing that reads a number, gives a text or holds a let is",
+	      with_number->nodes[with_number->root].fn != expr_remembered_by_texts &&
+		      text->nodes[text->root].fn != expr_remembered_by_texts &&
+		      with_let->nodes[with_let->root].fn != expr_remembered_by_texts, "one is");
+	bool agree = true;
+	size_t i = 0;
+	char got[32] = "", want[32] = "";
+	for (i = 0; i < sizeof rows / sizeof *rows && agree; i++) {
+		if (rows[i].set_s)
+			memcpy(rows[i].s, rows[i].set_s, strlen(rows[i].set_s)); /* the same address, other bytes */
+		if (rows[i].set_code)
+			memcpy(rows[i].code, rows[i].set_code, strlen(rows[i].set_code));
+		set_row(0, 0, rows[i].s, NULL, -1);
+		row[CODE_] = rows[i].code ? (struct value){.type = V_STR, .str = rows[i].code, .len = strlen(rows[i].code)}
+					  : (struct value){.type = V_NULL};
+		struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+		snprintf(got, sizeof got, "%s", value_of_ctx(e, &ctx));
+		struct value v = root->unremembered(e, root, &ctx);
+		struct buf b = {0};
+		value_format(&v, &b);
+		snprintf(want, sizeof want, "%s", b.data ? b.data : "");
+		buf_free(&b);
+		agree = strcmp(got, want) == 0;
+	}
+	CHECK("a root remembered by its texts gives its own evaluator's value on every row", agree, "row %zu: %s, want %s",
+	      i - 1, got, want);
+	expr_free(e);
+	expr_free(with_number);
+	expr_free(text);
+	expr_free(with_let);
+	free(scope.slots);
 }
 
 /*
@@ -1513,6 +1625,7 @@ int main(void)
 	test_aqi_decimals();
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
+	test_aqi_items_of_cells();
 	test_water();
 	test_targets();
 	test_errors();
@@ -1528,6 +1641,7 @@ int main(void)
 	test_row_fails();
 	test_lets_by_stamp();
 	test_lookup_memo();
+	test_remembered_texts();
 	test_when_plans();
 	test_block_layout();
 	ruleset_free(rs);
