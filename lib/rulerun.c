@@ -126,6 +126,9 @@ struct group_table {
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
+	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose values are
+				    held_values and whose accumulators are not filled yet (grouping.hold) */
+	struct value *held_values;
 };
 
 /* The days an export's group has rows for, sorted, each once. */
@@ -147,6 +150,12 @@ struct grouping {
 	const struct expr *dates;     /* keep each group's days, or NULL */
 	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
 					 as the rows that feed a table read it, at less cost than working it out */
+	const int *hold;              /* a view whose values are each a slot's count(), sum() or mean() of a column
+					 (agg_holds): its values' slots (view_slot), else NULL.  A streamed
+					 group's first row gives its values at once: a view of one row a group,
+					 as a station's day is, then costs no accumulating and no reading back */
+	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
+	size_t nvalues;
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -472,18 +481,27 @@ static void make_groupings(struct rules_state *st)
 		for (int with_when = 0; with_when < 2; with_when++)
 			*g++ = (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
 						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL,
-						 agg_block_size(r->slots, r->nslots)};
+						 agg_block_size(r->slots, r->nslots), NULL, NULL, 0};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
+		bool direct = true;
+		for (size_t k = 0; k < view->nvalues && direct; k++)
+			direct = st->view_slot[v][k] >= 0;
+		bool hold = direct && agg_holds(view->slots, view->nslots);
+		int *cell = hold ? xcalloc(view->nvalues + 1, sizeof *cell) : NULL;
+		for (size_t k = 0; k < view->nvalues && hold; k++)
+			cell[k] = agg_held_cell(&view->slots[st->view_slot[v][k]]);
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
 					 view->nslots, view->name, "视图", "view", true, NULL,
-					 agg_block_size(view->slots, view->nslots)};
+					 agg_block_size(view->slots, view->nslots), hold ? st->view_slot[v] : NULL, cell,
+					 view->nvalues};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
-					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots)};
+					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots),
+					 NULL, NULL, 0};
 	}
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
 	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
@@ -537,13 +555,13 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		st->kept_at[rs->kept_cols[i]] = (int)i;
 	rule_lists(st);
 	share_keys(st);
-	make_groupings(st);
 	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
 	for (size_t v = 0; v < rs->nviews; v++) {
 		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
 		for (size_t k = 0; k < rs->views[v].nvalues; k++)
 			st->view_slot[v][k] = direct_slot(&rs->views[v], k);
 	}
+	make_groupings(st);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -584,6 +602,7 @@ static void free_group_table(struct rules_state *st, struct group_table *g, cons
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
+	free(g->held_values);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
 	free(g->days);
@@ -653,6 +672,8 @@ void rules_state_free(struct rules_state *st)
 	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++)
 		free(st->read_places[i].at);
 	free(st->read_places);
+	for (size_t v = 0; v < rs->nviews; v++)
+		free(view_grouping(st, v)->hold_cell);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
@@ -1406,7 +1427,19 @@ static void note_day(struct group_table *t, size_t i, struct value day)
 	d->n++;
 }
 
-/* Feeds a row to its group of a grouping (when it passes the when), within the budget. */
+/* Holds a streamed view's new group's values, made of its first row (grouping.hold); false where they cannot be. */
+static bool hold_row(struct group_table *t, const struct grouping *gr, const struct eval_ctx *ctx)
+{
+	if (!t->held_values)
+		t->held_values = xcalloc(gr->nvalues + 1, sizeof *t->held_values);
+	return agg_hold_row(gr->hold_cell, gr->nvalues, ctx->row, t->held_values);
+}
+
+/*
+ * Feeds a row to its group of a grouping (when it passes the when), within
+ * the budget; a streamed view's new group holds its first row's values
+ * (hold_row) until a second comes.
+ */
 static void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 		 uint64_t row, struct diag_file *out)
 {
@@ -1421,7 +1454,8 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
-	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
+	bool first = gr->places && (size_t)i == t->nplaces;
+	if (first) { /* a new group: groups are numbered as they come */
 		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
 			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
 			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
@@ -1433,7 +1467,15 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
-	agg_update(gr->slots, gr->nslots, accs, ctx);
+	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, ctx)) {
+		t->held = (size_t)i + 1;
+	} else {
+		if (t->held == (size_t)i + 1) { /* its second row */
+			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_values, accs);
+			t->held = 0;
+		}
+		agg_update(gr->slots, gr->nslots, accs, ctx);
+	}
 	if (limited)
 		account(st, gr, accs, kept, line, row, out);
 }
@@ -1998,7 +2040,9 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	group_keys(g, i, view->ngroup, row);
 	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row,
 				.accs = group_accs(g, i, view_grouping(st, v)->block)};
-	for (size_t k = 0; k < view->nvalues; k++) {
+	if (g->held == i + 1)
+		memcpy(&row[view->ngroup], g->held_values, view->nvalues * sizeof *row);
+	for (size_t k = 0; k < view->nvalues && g->held != i + 1; k++) {
 		int slot = st->view_slot[v][k];
 		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
 							      agg_acc_of(made.accs, &view->slots[slot]))
@@ -2581,7 +2625,8 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		for (size_t k = 0; k < o->n; k++)
 			o->entries[k].group = 0;
 	}
-	agg_acc_free(slots, nslots, t->accs, ended);
+	if (t->ends != ENDS_VIEW || !view_grouping(st, t->owner)->hold) /* (held slots keep no lists) */
+		agg_acc_free(slots, nslots, t->accs, ended);
 	size_t block = agg_block_size(slots, nslots);
 	if (ended && ended < n) {
 		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
@@ -2592,6 +2637,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 			t->places[0] = t->places[ended];
 	}
 	t->ngroups = n - ended;
+	t->held = t->held > ended ? t->held - ended : 0; /* the open group, now group 0, may hold its row */
 	if (t->nplaces)
 		t->nplaces = t->ngroups;
 	t->last_group = 0;
