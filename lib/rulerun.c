@@ -6,7 +6,8 @@
  * values, which are kept in 8 bytes each (a number's bits, or a string kept
  * once per table), so that a view with a group a row stays small; tables
  * that group the same rows by keys written alike work the keys out once a
- * row for them all (shared_keys).  Coverage keeps the set of keys seen (per
+ * row for them all (shared_keys), and those never watched find a group they
+ * have by the first one's (follow_leaders).  Coverage keeps the set of keys seen (per
  * group when asked).  Once the file has been read, each view's groups become
  * the rows of what reads from it, then every aggregate and coverage rule is
  * judged, in the order the groups first appeared.
@@ -126,6 +127,10 @@ struct group_table {
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
+	struct group_table *leader; /* a table never watched that shares its keys with one looked up before it
+				       on each row (follow_leaders), whose groups it numbers alike while
+				       misaligned is false: that one's group is then its group */
+	bool misaligned;         /* it made a group that is not the leader's of the same number */
 	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose values are
 				    held_values and whose accumulators are not filled yet (grouping.hold) */
 	struct value *held_values;
@@ -410,6 +415,31 @@ static void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
+/*
+ * Makes each table never watched (an export, a view of a view's rows) that
+ * shares its keys with such a table looked up before it on each row (exports
+ * first, then views, as rules_row and view_row_out feed them) follow the
+ * first of them (group_table.leader).  Each keeps its own groups and index
+ * (and takes as much memory as alone): the leader's numbering spares it the
+ * look-up of a group it has, while it makes its groups as the leader did.
+ */
+static void follow_leaders(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t k = 0; k < st->nshared; k++) {
+		struct group_table *leader = NULL;
+		for (size_t n = 0; n < rs->nexports + rs->nviews; n++) {
+			struct group_table *t = n < rs->nexports ? &st->export_groups[n] : &st->view_groups[n - rs->nexports];
+			if (t->shared != &st->shared[k] || (n >= rs->nexports && rs->views[n - rs->nexports].from < 0))
+				continue;
+			if (leader)
+				t->leader = leader;
+			else
+				leader = t;
+		}
+	}
+}
+
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
 {
@@ -555,6 +585,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		st->kept_at[rs->kept_cols[i]] = (int)i;
 	rule_lists(st);
 	share_keys(st);
+	follow_leaders(st);
 	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
 	for (size_t v = 0; v < rs->nviews; v++) {
 		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
@@ -1079,6 +1110,20 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 	return ks->values;
 }
 
+/*
+ * The group of a table that follows a leader (group_table.leader) with the
+ * keys of the leader's last look-up, which are the row's: the leader's group
+ * of the same number, while the table has made its groups as the leader did;
+ * or -1 to look it up.
+ */
+static long leader_group(const struct group_table *g)
+{
+	const struct group_table *l = g->leader;
+	if (!l || g->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
+		return -1;
+	return l->last_group;
+}
+
 /* Makes group the table's last group, looked up with its shared keys' stamp. */
 static long looked_up(struct group_table *g, long group)
 {
@@ -1087,28 +1132,60 @@ static long looked_up(struct group_table *g, long group)
 }
 
 /*
- * Finds or creates the group of the current row in a table grouped by ngroup
- * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key.
- * A watched table that has kept an order long enough starts ending its
- * groups as they close (end_groups); a streamed one keeps no index.  The
- * row's keys are compared with the last group's once: keys alike keep its
- * words, and the order watch compares only the others.
+ * True if a look-up of a group the table has, of the shared keys, would
+ * grow nothing: its texts' map, which key_word may look a text up in (and
+ * which grows on a look-up once past half full: a text may be other than
+ * its key's last until a group is made), and, unless the group is the last
+ * or the next, its index, which has room for one more group.
  */
-static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		       size_t block, const struct eval_ctx *ctx)
+static bool grows_nothing(const struct group_table *g, long group)
 {
-	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
-	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
-		g->mode = GROUPS_STREAMED;
-		end_groups(st, g, true);
-	}
+	const struct shared_keys *ks = g->shared;
+	if (strmap_upsert_grows(&g->strings))
+		for (size_t k = 0; k < ks->ngroup; k++)
+			if (ks->values[k].type == V_STR)
+				return false;
+	return group == g->last_group || group == g->last_group + 1 || (g->ngroups + 1) * 4 <= g->nindex * 3;
+}
+
+/*
+ * The group a table that shares keys knows the row's to be without a
+ * look-up: its last (the keys of its last look-up) or its leader's
+ * (leader_group), where looking it up would grow nothing, so that the table
+ * takes its memory on the same rows as without a leader; or -2.
+ */
+static inline long known_group(struct group_table *g)
+{
+	if (g->ngroups && g->stamp == g->shared->stamp)
+		return g->last_group;
+	long led = leader_group(g);
+	return led >= 0 && (size_t)led < g->ngroups && grows_nothing(g, led) ? looked_up(g, led) : -2;
+}
+
+/*
+ * Finds or creates the group of the current row in a table grouped by ngroup
+ * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key
+ * (find_group's work, once it has seen to a watched table's order).  A
+ * streamed table keeps no index.  The row's keys are compared with the last
+ * group's once: keys alike keep its words, and the order watch compares
+ * only the others.  Not inlined: find_group, which is, calls it only when it must.
+ */
+static __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
+						    struct expr *const *group, size_t ngroup, size_t block,
+						    const struct eval_ctx *ctx)
+{
 	const struct value *keys;
 	if (g->shared) {
 		keys = shared_values(st, g->shared, ctx);
 		if (!keys)
 			return -1;
-		if (g->ngroups && g->stamp == g->shared->stamp) /* the keys of its last lookup */
-			return g->last_group;
+		long known = known_group(g);
+		if (known >= 0)
+			return known;
+		long led = leader_group(g); /* one it has is found as ever; one it makes now keeps the numbering
+					       only if it is the leader's next */
+		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
+			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
 	} else {
 		struct value *row_keys = scratch_keys(st, ngroup);
 		for (size_t k = 0; k < ngroup; k++) {
@@ -1185,6 +1262,31 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		g->index[i] = tag | (g->ngroups + 1);
 	looked_up(g, (long)g->ngroups);
 	return (long)g->ngroups++;
+}
+
+/*
+ * Finds or creates the group of the current row (look_up_group), without a
+ * call where the row's shared keys are worked out and the table knows their
+ * group (known_group): most tables' rows, in a sorted file or after a
+ * leader's look-up.  A watched table that has kept an order long enough
+ * starts ending its groups as they close (end_groups) first.
+ */
+static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
+							     struct expr *const *group, size_t ngroup, size_t block,
+							     const struct eval_ctx *ctx)
+{
+	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
+	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
+		g->mode = GROUPS_STREAMED;
+		end_groups(st, g, true);
+	}
+	const struct shared_keys *ks = g->shared;
+	if (ks && ks->at == st->rows_in[ks->from + 1]) {
+		long known = ks->null ? -1 : known_group(g);
+		if (known != -2)
+			return known;
+	}
+	return look_up_group(st, g, group, ngroup, block, ctx);
 }
 
 /* Records the row's key (and per value) for a coverage rule. */
