@@ -399,6 +399,20 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
  * count_distinct(), whose answer needs the call (the expression evaluator has it).
  */
 struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc);
+/*
+ * A group of one row need not be accumulated.  When every slot is a count()
+ * or a sum() or mean() of a column alone (agg_holds), agg_hold_row gives
+ * the n values that aggregates come to on a group of one row of cells, as
+ * agg_result would give them (cell: per value, its slot's agg_held_cell), or
+ * false where it cannot (a number that is not finite); agg_unhold makes from
+ * those values (slot: each one's slot) the accumulators agg_update would
+ * have made of the row in a zeroed block, so that a second row can be added.
+ */
+bool agg_holds(const struct agg_slot *slots, size_t n);
+int agg_held_cell(const struct agg_slot *slot);
+bool agg_hold_row(const int *cell, size_t n, const struct value *cells, struct value *values);
+void agg_unhold(const struct agg_slot *slots, const int *slot, size_t n, const struct value *values,
+		unsigned char *block);
 /* Frees the value lists of nblocks groups' blocks of accumulators, one after another. */
 void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks);
 /* The bytes a group's accumulators' value lists fill. */

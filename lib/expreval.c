@@ -1846,6 +1846,49 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 	}
 }
 
+bool agg_holds(const struct agg_slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].step != AGG_STEP_COUNT && slots[i].step != AGG_STEP_SUM_CELL)
+			return false;
+	return true;
+}
+
+/* The column a held slot's aggregate reads (its sum's or mean's), or -1 for count(). */
+int agg_held_cell(const struct agg_slot *slot)
+{
+	return slot->step == AGG_STEP_SUM_CELL ? slot->cell : -1;
+}
+
+bool agg_hold_row(const int *cell, size_t n, const struct value *cells, struct value *values)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct value *c = cell[k] < 0 ? NULL : cells ? &cells[cell[k]] : &null_value;
+		if (!c)
+			values[k] = num(1);
+		else if (c->type != V_NUM)
+			values[k] = null_value;
+		else if (isfinite(c->num))
+			values[k] = (struct value){.type = V_NUM, .num = 0.0 + c->num}; /* a sum of 0 and it, divided by 1 for a mean */
+		else
+			return false;
+	}
+	return true;
+}
+
+void agg_unhold(const struct agg_slot *slots, const int *slot, size_t n, const struct value *values,
+		unsigned char *block)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct agg_slot *s = &slots[slot[k]];
+		struct agg_acc *a = agg_acc_of(block, s);
+		if (s->step == AGG_STEP_COUNT)
+			a->n = 1;
+		else if (values[k].type == V_NUM)
+			a->n = 1, a->sum = values[k].num;
+	}
+}
+
 void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks)
 {
 	size_t size = agg_block_size(slots, n);

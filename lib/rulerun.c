@@ -6,7 +6,8 @@
  * values, which are kept in 8 bytes each (a number's bits, or a string kept
  * once per table), so that a view with a group a row stays small; tables
  * that group the same rows by keys written alike work the keys out once a
- * row for them all (shared_keys).  Coverage keeps the set of keys seen (per
+ * row for them all (shared_keys), and those never watched find a group they
+ * have by the first one's (follow_leaders).  Coverage keeps the set of keys seen (per
  * group when asked).  Once the file has been read, each view's groups become
  * the rows of what reads from it, then every aggregate and coverage rule is
  * judged, in the order the groups first appeared.
@@ -126,6 +127,13 @@ struct group_table {
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
+	struct group_table *leader; /* a table never watched that shares its keys with one looked up before it
+				       on each row (follow_leaders), whose groups it numbers alike while
+				       misaligned is false: that one's group is then its group */
+	bool misaligned;         /* it made a group that is not the leader's of the same number */
+	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose values are
+				    held_values and whose accumulators are not filled yet (grouping.hold) */
+	struct value *held_values;
 };
 
 /* The days an export's group has rows for, sorted, each once. */
@@ -147,6 +155,12 @@ struct grouping {
 	const struct expr *dates;     /* keep each group's days, or NULL */
 	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
 					 as the rows that feed a table read it, at less cost than working it out */
+	const int *hold;              /* a view whose values are each a slot's count(), sum() or mean() of a column
+					 (agg_holds): its values' slots (view_slot), else NULL.  A streamed
+					 group's first row gives its values at once: a view of one row a group,
+					 as a station's day is, then costs no accumulating and no reading back */
+	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
+	size_t nvalues;
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -401,6 +415,31 @@ static void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
+/*
+ * Makes each table never watched (an export, a view of a view's rows) that
+ * shares its keys with such a table looked up before it on each row (exports
+ * first, then views, as rules_row and view_row_out feed them) follow the
+ * first of them (group_table.leader).  Each keeps its own groups and index
+ * (and takes as much memory as alone): the leader's numbering spares it the
+ * look-up of a group it has, while it makes its groups as the leader did.
+ */
+static void follow_leaders(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t k = 0; k < st->nshared; k++) {
+		struct group_table *leader = NULL;
+		for (size_t n = 0; n < rs->nexports + rs->nviews; n++) {
+			struct group_table *t = n < rs->nexports ? &st->export_groups[n] : &st->view_groups[n - rs->nexports];
+			if (t->shared != &st->shared[k] || (n >= rs->nexports && rs->views[n - rs->nexports].from < 0))
+				continue;
+			if (leader)
+				t->leader = leader;
+			else
+				leader = t;
+		}
+	}
+}
+
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
 {
@@ -472,18 +511,27 @@ static void make_groupings(struct rules_state *st)
 		for (int with_when = 0; with_when < 2; with_when++)
 			*g++ = (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
 						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL,
-						 agg_block_size(r->slots, r->nslots)};
+						 agg_block_size(r->slots, r->nslots), NULL, NULL, 0};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
+		bool direct = true;
+		for (size_t k = 0; k < view->nvalues && direct; k++)
+			direct = st->view_slot[v][k] >= 0;
+		bool hold = direct && agg_holds(view->slots, view->nslots);
+		int *cell = hold ? xcalloc(view->nvalues + 1, sizeof *cell) : NULL;
+		for (size_t k = 0; k < view->nvalues && hold; k++)
+			cell[k] = agg_held_cell(&view->slots[st->view_slot[v][k]]);
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
 					 view->nslots, view->name, "视图", "view", true, NULL,
-					 agg_block_size(view->slots, view->nslots)};
+					 agg_block_size(view->slots, view->nslots), hold ? st->view_slot[v] : NULL, cell,
+					 view->nvalues};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
-					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots)};
+					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots),
+					 NULL, NULL, 0};
 	}
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
 	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
@@ -537,13 +585,14 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		st->kept_at[rs->kept_cols[i]] = (int)i;
 	rule_lists(st);
 	share_keys(st);
-	make_groupings(st);
+	follow_leaders(st);
 	st->view_slot = xcalloc(rs->nviews + 1, sizeof *st->view_slot);
 	for (size_t v = 0; v < rs->nviews; v++) {
 		st->view_slot[v] = xcalloc(rs->views[v].nvalues + 1, sizeof **st->view_slot);
 		for (size_t k = 0; k < rs->views[v].nvalues; k++)
 			st->view_slot[v][k] = direct_slot(&rs->views[v], k);
 	}
+	make_groupings(st);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -584,6 +633,7 @@ static void free_group_table(struct rules_state *st, struct group_table *g, cons
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
+	free(g->held_values);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
 	free(g->days);
@@ -653,6 +703,8 @@ void rules_state_free(struct rules_state *st)
 	for (size_t i = 0; i < rs->nrow_rules + rs->naggregates; i++)
 		free(st->read_places[i].at);
 	free(st->read_places);
+	for (size_t v = 0; v < rs->nviews; v++)
+		free(view_grouping(st, v)->hold_cell);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
@@ -1058,6 +1110,20 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 	return ks->values;
 }
 
+/*
+ * The group of a table that follows a leader (group_table.leader) with the
+ * keys of the leader's last look-up, which are the row's: the leader's group
+ * of the same number, while the table has made its groups as the leader did;
+ * or -1 to look it up.
+ */
+static long leader_group(const struct group_table *g)
+{
+	const struct group_table *l = g->leader;
+	if (!l || g->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
+		return -1;
+	return l->last_group;
+}
+
 /* Makes group the table's last group, looked up with its shared keys' stamp. */
 static long looked_up(struct group_table *g, long group)
 {
@@ -1066,28 +1132,60 @@ static long looked_up(struct group_table *g, long group)
 }
 
 /*
- * Finds or creates the group of the current row in a table grouped by ngroup
- * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key.
- * A watched table that has kept an order long enough starts ending its
- * groups as they close (end_groups); a streamed one keeps no index.  The
- * row's keys are compared with the last group's once: keys alike keep its
- * words, and the order watch compares only the others.
+ * True if a look-up of a group the table has, of the shared keys, would
+ * grow nothing: its texts' map, which key_word may look a text up in (and
+ * which grows on a look-up once past half full: a text may be other than
+ * its key's last until a group is made), and, unless the group is the last
+ * or the next, its index, which has room for one more group.
  */
-static long find_group(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		       size_t block, const struct eval_ctx *ctx)
+static bool grows_nothing(const struct group_table *g, long group)
 {
-	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
-	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
-		g->mode = GROUPS_STREAMED;
-		end_groups(st, g, true);
-	}
+	const struct shared_keys *ks = g->shared;
+	if (strmap_upsert_grows(&g->strings))
+		for (size_t k = 0; k < ks->ngroup; k++)
+			if (ks->values[k].type == V_STR)
+				return false;
+	return group == g->last_group || group == g->last_group + 1 || (g->ngroups + 1) * 4 <= g->nindex * 3;
+}
+
+/*
+ * The group a table that shares keys knows the row's to be without a
+ * look-up: its last (the keys of its last look-up) or its leader's
+ * (leader_group), where looking it up would grow nothing, so that the table
+ * takes its memory on the same rows as without a leader; or -2.
+ */
+static inline long known_group(struct group_table *g)
+{
+	if (g->ngroups && g->stamp == g->shared->stamp)
+		return g->last_group;
+	long led = leader_group(g);
+	return led >= 0 && (size_t)led < g->ngroups && grows_nothing(g, led) ? looked_up(g, led) : -2;
+}
+
+/*
+ * Finds or creates the group of the current row in a table grouped by ngroup
+ * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key
+ * (find_group's work, once it has seen to a watched table's order).  A
+ * streamed table keeps no index.  The row's keys are compared with the last
+ * group's once: keys alike keep its words, and the order watch compares
+ * only the others.  Not inlined: find_group, which is, calls it only when it must.
+ */
+static __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
+						    struct expr *const *group, size_t ngroup, size_t block,
+						    const struct eval_ctx *ctx)
+{
 	const struct value *keys;
 	if (g->shared) {
 		keys = shared_values(st, g->shared, ctx);
 		if (!keys)
 			return -1;
-		if (g->ngroups && g->stamp == g->shared->stamp) /* the keys of its last lookup */
-			return g->last_group;
+		long known = known_group(g);
+		if (known >= 0)
+			return known;
+		long led = leader_group(g); /* one it has is found as ever; one it makes now keeps the numbering
+					       only if it is the leader's next */
+		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
+			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
 	} else {
 		struct value *row_keys = scratch_keys(st, ngroup);
 		for (size_t k = 0; k < ngroup; k++) {
@@ -1164,6 +1262,31 @@ static long find_group(struct rules_state *st, struct group_table *g, struct exp
 		g->index[i] = tag | (g->ngroups + 1);
 	looked_up(g, (long)g->ngroups);
 	return (long)g->ngroups++;
+}
+
+/*
+ * Finds or creates the group of the current row (look_up_group), without a
+ * call where the row's shared keys are worked out and the table knows their
+ * group (known_group): most tables' rows, in a sorted file or after a
+ * leader's look-up.  A watched table that has kept an order long enough
+ * starts ending its groups as they close (end_groups) first.
+ */
+static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
+							     struct expr *const *group, size_t ngroup, size_t block,
+							     const struct eval_ctx *ctx)
+{
+	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
+	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
+		g->mode = GROUPS_STREAMED;
+		end_groups(st, g, true);
+	}
+	const struct shared_keys *ks = g->shared;
+	if (ks && ks->at == st->rows_in[ks->from + 1]) {
+		long known = ks->null ? -1 : known_group(g);
+		if (known != -2)
+			return known;
+	}
+	return look_up_group(st, g, group, ngroup, block, ctx);
 }
 
 /* Records the row's key (and per value) for a coverage rule. */
@@ -1406,7 +1529,19 @@ static void note_day(struct group_table *t, size_t i, struct value day)
 	d->n++;
 }
 
-/* Feeds a row to its group of a grouping (when it passes the when), within the budget. */
+/* Holds a streamed view's new group's values, made of its first row (grouping.hold); false where they cannot be. */
+static bool hold_row(struct group_table *t, const struct grouping *gr, const struct eval_ctx *ctx)
+{
+	if (!t->held_values)
+		t->held_values = xcalloc(gr->nvalues + 1, sizeof *t->held_values);
+	return agg_hold_row(gr->hold_cell, gr->nvalues, ctx->row, t->held_values);
+}
+
+/*
+ * Feeds a row to its group of a grouping (when it passes the when), within
+ * the budget; a streamed view's new group holds its first row's values
+ * (hold_row) until a second comes.
+ */
 static void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 		 uint64_t row, struct diag_file *out)
 {
@@ -1421,7 +1556,8 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
-	if (gr->places && (size_t)i == t->nplaces) { /* a new group: groups are numbered as they come */
+	bool first = gr->places && (size_t)i == t->nplaces;
+	if (first) { /* a new group: groups are numbered as they come */
 		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
 			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
 			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
@@ -1433,7 +1569,15 @@ static void feed(struct rules_state *st, const struct grouping *gr, const struct
 	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
-	agg_update(gr->slots, gr->nslots, accs, ctx);
+	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, ctx)) {
+		t->held = (size_t)i + 1;
+	} else {
+		if (t->held == (size_t)i + 1) { /* its second row */
+			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_values, accs);
+			t->held = 0;
+		}
+		agg_update(gr->slots, gr->nslots, accs, ctx);
+	}
 	if (limited)
 		account(st, gr, accs, kept, line, row, out);
 }
@@ -1998,7 +2142,9 @@ static void view_row_out(struct rules_state *st, size_t v, const struct group_ta
 	group_keys(g, i, view->ngroup, row);
 	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row,
 				.accs = group_accs(g, i, view_grouping(st, v)->block)};
-	for (size_t k = 0; k < view->nvalues; k++) {
+	if (g->held == i + 1)
+		memcpy(&row[view->ngroup], g->held_values, view->nvalues * sizeof *row);
+	for (size_t k = 0; k < view->nvalues && g->held != i + 1; k++) {
 		int slot = st->view_slot[v][k];
 		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
 							      agg_acc_of(made.accs, &view->slots[slot]))
@@ -2626,7 +2772,8 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 		for (size_t k = 0; k < o->n; k++)
 			o->entries[k].group = 0;
 	}
-	agg_acc_free(slots, nslots, t->accs, ended);
+	if (t->ends != ENDS_VIEW || !view_grouping(st, t->owner)->hold) /* (held slots keep no lists) */
+		agg_acc_free(slots, nslots, t->accs, ended);
 	size_t block = agg_block_size(slots, nslots);
 	if (ended && ended < n) {
 		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
@@ -2637,6 +2784,7 @@ static void end_groups(struct rules_state *st, struct group_table *t, bool keep_
 			t->places[0] = t->places[ended];
 	}
 	t->ngroups = n - ended;
+	t->held = t->held > ended ? t->held - ended : 0; /* the open group, now group 0, may hold its row */
 	if (t->nplaces)
 		t->nplaces = t->ngroups;
 	t->last_group = 0;

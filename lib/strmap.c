@@ -120,7 +120,7 @@ bool strmap_get(const struct strmap *m, const void *key, size_t len, uint64_t *v
 
 uint64_t *strmap_upsert(struct strmap *m, const void *key, size_t len, bool *inserted)
 {
-	if ((m->count + 1) * 2 > m->nslots)
+	if (strmap_upsert_grows(m))
 		grow(m);
 	uint64_t hash = strmap_hash(key, len);
 	struct strmap_slot *s = find_slot(m, hash, key, len);

@@ -48,4 +48,7 @@ size_t strmap_bytes(const struct strmap *m);
 /* Returns the number of keys. */
 static inline size_t strmap_count(const struct strmap *m) { return m->count; }
 
+/* True if the next strmap_upsert, even of a key the map has, doubles its slots first (as it does past half full). */
+static inline bool strmap_upsert_grows(const struct strmap *m) { return (m->count + 1) * 2 > m->nslots; }
+
 #endif
