@@ -510,6 +510,9 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 			 const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
+	/* a character is 1 to 4 bytes: the byte length alone mostly decides, without counting */
+	if ((c->max_length < 0 || n <= (size_t)c->max_length) && (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length))
+		return;
 	size_t chars = utf8_count((const unsigned char *)s, n);
 	bool short_ = c->min_length >= 0 && chars < (size_t)c->min_length;
 	bool long_ = c->max_length >= 0 && chars > (size_t)c->max_length;
