@@ -502,7 +502,7 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 	if (k->county && !k->file_county)
 		k->file_county = k->county;
-	else if (k->county && strcmp(k->county, k->file_county) != 0)
+	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
 		k->counties_differ = true;
 }
 
