@@ -39,8 +39,7 @@ bool coltype_is_numeric(enum coltype t)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Exact powers of ten up to 1e22, the range in which double holds them exactly. */
-static const double pow10_exact[] = {
+const double pow10_exact[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -59,41 +58,12 @@ static size_t read_mantissa(const char *s, size_t i, size_t n, uint64_t *mant, i
 }
 
 /*
- * The usual number cell: at most 15 characters, digits and at most one point
- * (with a digit on some side of it).  Converted as parse_number would, since
- * it has at most 15 significant digits; returns false, having decided nothing,
- * for anything else.
- */
-static bool parse_plain_decimal(const char *s, size_t n, double *value)
-{
-	if (n == 0 || n > 15)
-		return false;
-	uint64_t mant = 0;
-	size_t dot = n;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(unsigned char)s[i] - '0';
-		if (d < 10)
-			mant = mant * 10 + d;
-		else if (s[i] == '.' && dot == n)
-			dot = i;
-		else
-			return false;
-	}
-	if (n == 1 && dot == 0)
-		return false; /* "." alone */
-	size_t frac = dot == n ? 0 : n - dot - 1;
-	*value = frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
-	return true;
-}
-
-/*
  * parse_number for any cell parse_plain_decimal does not take: checks the
  * grammar, then converts: with at most 15 significant digits and no exponent,
  * mantissa / 10^k is one correctly rounded division (Clinger's fast path),
- * identical to strtod; anything else goes to strtod.  Kept out of line, so
- * that the usual cell is parsed without its stack frame.
+ * identical to strtod; anything else goes to strtod.
  */
-static __attribute__((noinline)) bool parse_other_number(const char *s, size_t n, double *value)
+bool parse_other_number(const char *s, size_t n, double *value)
 {
 	size_t i = 0;
 	bool neg = false;
@@ -145,11 +115,6 @@ static __attribute__((noinline)) bool parse_other_number(const char *s, size_t n
 		return false;
 	*value = v;
 	return true;
-}
-
-bool parse_number(const char *s, size_t n, double *value)
-{
-	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
 }
 
 bool parse_integer(const char *s, size_t n, double *value)
