@@ -441,7 +441,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 /* True if s is the text the memo holds; if not, it holds s from now on. */
 static bool same_text(struct text_memo *m, const char *s, size_t n)
 {
-	if (m->valid && m->text.len == n && memcmp(m->text.data, s, n) == 0)
+	if (m->valid && m->text.len == n && bytes_equal(m->text.data, s, n))
 		return true;
 	buf_reset(&m->text);
 	buf_add(&m->text, s, n);
@@ -679,7 +679,7 @@ static bool enum_has(const struct column *c, const char *s, size_t n)
 		return strmap_get(&c->enum_set, s, n, NULL);
 	for (size_t i = 0; i < c->nenum; i++)
 		if (c->enum_lens[i] == n && (n == 0 || (c->enum_values[i][0] == s[0] &&
-							 memcmp(c->enum_values[i], s, n) == 0)))
+							 bytes_equal(c->enum_values[i], s, n))))
 			return true;
 	return false;
 }
