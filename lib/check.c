@@ -48,6 +48,9 @@ struct record_key {
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
+/* The checks of a cell_plan after its type and range, one bit each. */
+enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
+
 /*
  * What check_cell does to the cells of one header cell's column, made once
  * with the header: the column's facts the loop reads, side by side, in file
@@ -62,7 +65,7 @@ struct cell_plan {
 	bool folds;                /* coltype_folds_width: full-width forms are folded and reported */
 	bool code_case;            /* a credit code or permit number, its case checked */
 	bool more;                 /* has a range, length, pattern, enum or reference to check */
-	bool length, pattern, enumerated, ref;
+	unsigned char checks;      /* which of length, pattern, enum and reference: CHECKS_* bits */
 	double lo, hi;             /* its range, -inf and inf where it has none */
 };
 
@@ -345,7 +348,8 @@ static void plan_cells(struct checker *k)
 			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
 			.required = c->required, .folds = coltype_folds_width(c->type),
 			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
-			.length = length, .pattern = c->pattern != NULL, .enumerated = c->nenum > 0, .ref = c->ref != NULL,
+			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
+				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
 		};
 	}
@@ -823,16 +827,17 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 	} else {
 		set_value(k, p, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
-	if (!p->more) /* the usual column: its type is all there is to check */
+	unsigned checks = p->checks;
+	if (!checks) /* the usual column: its type (and range) is all there is to check */
 		return;
-	if (p->length)
+	if (checks & CHECKS_LENGTH)
 		check_length(k, rec, f, col, s, n);
-	if (p->pattern)
+	if (checks & CHECKS_PATTERN)
 		check_pattern(k, rec, f, col, s, n);
-	if (p->enumerated && !enum_has(c, s, n))
+	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
 		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
 			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
-	if (p->ref)
+	if (checks & CHECKS_REF)
 		check_ref(k, rec, f, col, s, n);
 }
 
