@@ -39,8 +39,7 @@ bool coltype_is_numeric(enum coltype t)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Exact powers of ten up to 1e22, the range in which double holds them exactly. */
-static const double pow10_exact[] = {
+const double pow10_exact[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -59,41 +58,12 @@ static size_t read_mantissa(const char *s, size_t i, size_t n, uint64_t *mant, i
 }
 
 /*
- * The usual number cell: at most 15 characters, digits and at most one point
- * (with a digit on some side of it).  Converted as parse_number would, since
- * it has at most 15 significant digits; returns false, having decided nothing,
- * for anything else.
- */
-static bool parse_plain_decimal(const char *s, size_t n, double *value)
-{
-	if (n == 0 || n > 15)
-		return false;
-	uint64_t mant = 0;
-	size_t dot = n;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(unsigned char)s[i] - '0';
-		if (d < 10)
-			mant = mant * 10 + d;
-		else if (s[i] == '.' && dot == n)
-			dot = i;
-		else
-			return false;
-	}
-	if (n == 1 && dot == 0)
-		return false; /* "." alone */
-	size_t frac = dot == n ? 0 : n - dot - 1;
-	*value = frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
-	return true;
-}
-
-/*
  * parse_number for any cell parse_plain_decimal does not take: checks the
  * grammar, then converts: with at most 15 significant digits and no exponent,
  * mantissa / 10^k is one correctly rounded division (Clinger's fast path),
- * identical to strtod; anything else goes to strtod.  Kept out of line, so
- * that the usual cell is parsed without its stack frame.
+ * identical to strtod; anything else goes to strtod.
  */
-static __attribute__((noinline)) bool parse_other_number(const char *s, size_t n, double *value)
+bool parse_other_number(const char *s, size_t n, double *value)
 {
 	size_t i = 0;
 	bool neg = false;
@@ -145,11 +115,6 @@ static __attribute__((noinline)) bool parse_other_number(const char *s, size_t n
 		return false;
 	*value = v;
 	return true;
-}
-
-bool parse_number(const char *s, size_t n, double *value)
-{
-	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
 }
 
 bool parse_integer(const char *s, size_t n, double *value)
@@ -246,15 +211,50 @@ void format_date(double days, char *out)
 	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
+/* The bytes of w in memory order from the lowest: the same on little-endian machines. */
+static inline uint64_t bytes_from_lowest(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/*
+ * The month parse_date saw last: a file's dates mostly stay in one month
+ * from row to row, and its first day's number and length answer them
+ * without days_from_civil.
+ */
+static _Thread_local int month_y, month_m, month_len;  /* month_len 0: none yet */
+static _Thread_local long month_first;
+
 bool parse_date(const char *s, size_t n, double *days)
 {
-	int y, m, d;
-	if (n != 10 || s[4] != '-' || s[7] != '-' || !read_digits(s, 4, &y) ||
-	    !read_digits(s + 5, 2, &m) || !read_digits(s + 8, 2, &d))
+	if (n != 10)
 		return false;
-	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	/* "YYYY-MM-" as one word: six digits and two dashes, checked at once */
+	const uint64_t digit_bytes = 0x00FFFF00FFFFFFFFULL, dashes = 0x2D00002D00000000ULL;
+	const uint64_t zeros = 0x3030303030303030ULL & digit_bytes;
+	uint64_t w;
+	memcpy(&w, s, 8);
+	w = bytes_from_lowest(w);
+	uint64_t x = (w ^ zeros) & digit_bytes; /* the digits' values, if they are digits */
+	if ((w & ~digit_bytes) != dashes || (w & 0xF0F0F0F0F0F0F0F0ULL & digit_bytes) != zeros ||
+	    ((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL & digit_bytes) != 0 || !is_digit(s[8]) ||
+	    !is_digit(s[9]))
 		return false;
-	*days = (double)days_from_civil(y, m, d);
+	int y = (int)(x & 0xFF) * 1000 + (int)(x >> 8 & 0xFF) * 100 + (int)(x >> 16 & 0xFF) * 10 + (int)(x >> 24 & 0xFF);
+	int m = (int)(x >> 40 & 0xFF) * 10 + (int)(x >> 48 & 0xFF);
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y != month_y || m != month_m || !month_len) {
+		if (m < 1 || m > 12)
+			return false;
+		month_y = y, month_m = m, month_len = days_in_month(y, m);
+		month_first = days_from_civil(y, m, 1);
+	}
+	if (d < 1 || d > month_len)
+		return false;
+	*days = (double)(month_first + d - 1);
 	remember_date(*days, y, m, d);
 	return true;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum coltype {
 	TYPE_STRING, TYPE_INTEGER, TYPE_NUMBER, TYPE_PERCENT, TYPE_DATE, TYPE_MONTH,
@@ -42,8 +43,45 @@ static inline bool coltype_folds_width(enum coltype t)
  */
 enum parse_result cell_parse_typed(enum coltype t, const char *s, size_t n, double *value);
 
+/* Exact powers of ten up to 1e22, the range in which double holds them exactly. */
+extern const double pow10_exact[23];
+
+/*
+ * The usual number cell: at most 15 characters, digits and at most one point
+ * (with a digit on some side of it).  Converted as parse_number would, since
+ * it has at most 15 significant digits; returns false, having decided nothing,
+ * for anything else.  Inline: every number cell pays for it.
+ */
+static inline bool parse_plain_decimal(const char *s, size_t n, double *value)
+{
+	if (n == 0 || n > 15)
+		return false;
+	uint64_t mant = 0;
+	size_t dot = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d < 10)
+			mant = mant * 10 + d;
+		else if (s[i] == '.' && dot == n)
+			dot = i;
+		else
+			return false;
+	}
+	if (n == 1 && dot == 0)
+		return false; /* "." alone */
+	size_t frac = dot == n ? 0 : n - dot - 1;
+	*value = frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
+	return true;
+}
+
+/* parse_number for the cells parse_plain_decimal does not take. */
+bool parse_other_number(const char *s, size_t n, double *value);
+
 /* Parses a plain decimal number ([+-]digits[.digits][e±digits]); exact as strtod. */
-bool parse_number(const char *s, size_t n, double *value);
+static inline bool parse_number(const char *s, size_t n, double *value)
+{
+	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
+}
 
 /* Parses an integer of at most 15 digits, with an optional sign. */
 bool parse_integer(const char *s, size_t n, double *value);

@@ -15,6 +15,7 @@
 #include "utf8.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +46,27 @@ struct record_key {
 	size_t at, len;
 	uint64_t code, hash;       /* its keyset_code and keyset_hash */
 	bool complete;             /* false if a key cell is missing or blank */
+};
+
+/* The checks of a cell_plan after its type and range, one bit each. */
+enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
+
+/*
+ * What check_cell does to the cells of one header cell's column, made once
+ * with the header: the column's facts the loop reads, side by side, in file
+ * order (header cells of no column have none).
+ */
+struct cell_plan {
+	const struct column *c;
+	uint32_t file, col;        /* the header cell, its rule column */
+	enum coltype type;
+	enum vtype vtype;          /* of its values, as the written rules see them */
+	bool required;
+	bool folds;                /* coltype_folds_width: full-width forms are folded and reported */
+	bool code_case;            /* a credit code or permit number, its case checked */
+	bool more;                 /* has a range, length, pattern, enum or reference to check */
+	unsigned char checks;      /* which of length, pattern, enum and reference: CHECKS_* bits */
+	double lo, hi;             /* its range, -inf and inf where it has none */
 };
 
 /* The checks that must see the records in file order (unique keys, written rules), and the output. */
@@ -103,7 +125,8 @@ struct checker {
 	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
 	bool counties_differ;      /* two records of the file are of different counties */
 	struct value *values;      /* per column: the typed value of the current record (text and textlen follow it) */
-	bool *checks_more;         /* per column: has a range, length, pattern, enum or reference to check */
+	struct cell_plan *plan;    /* per header cell of a column, in file order; made with the header */
+	size_t nplan;
 	const char **text;         /* per column: its trimmed cell text */
 	size_t *textlen;
 	struct buf rowtext;        /* folded cell texts of the current record */
@@ -299,6 +322,39 @@ static bool wrong_ruleset(struct checker *k, const struct csvr_record *rec)
 	return true;
 }
 
+/* The type of a column's values as the written rules see them. */
+static enum vtype value_type(enum coltype t)
+{
+	static const enum vtype types[TYPE_COUNT] = {
+		[TYPE_STRING] = V_STR, [TYPE_USCC] = V_STR, [TYPE_PERMIT] = V_STR,
+		[TYPE_DATE] = V_DATE, [TYPE_MONTH] = V_DATE, [TYPE_BOOLEAN] = V_BOOL,
+		[TYPE_INTEGER] = V_NUM, [TYPE_NUMBER] = V_NUM, [TYPE_PERCENT] = V_NUM,
+		[TYPE_YEAR] = V_NUM, [TYPE_WATER_CLASS] = V_NUM,
+	};
+	return types[t];
+}
+
+/* Makes the plan of each header cell that is a rule column, in file order. */
+static void plan_cells(struct checker *k)
+{
+	k->plan = xcalloc(k->header_cells + 1, sizeof *k->plan);
+	for (size_t f = 0; f < k->header_cells; f++) {
+		if (k->file_to_col[f] < 0)
+			continue;
+		const struct column *c = &k->rs->cols[k->file_to_col[f]];
+		bool length = c->min_length >= 0 || c->max_length >= 0;
+		bool more = c->has_min || c->has_max || length || c->pattern || c->nenum || c->ref;
+		k->plan[k->nplan++] = (struct cell_plan){
+			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
+			.required = c->required, .folds = coltype_folds_width(c->type),
+			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
+			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
+				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
+			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
+		};
+	}
+}
+
 /* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
 static void read_header(struct checker *k, const struct csvr_record *rec)
 {
@@ -379,6 +435,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 		emit_at(k, &d, rec);
 	}
 	buf_free(&optional_zh), buf_free(&optional_en);
+	plan_cells(k);
 	k->order->col_to_file = k->col_to_file;
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 	if (k->book)
@@ -388,7 +445,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 /* True if s is the text the memo holds; if not, it holds s from now on. */
 static bool same_text(struct text_memo *m, const char *s, size_t n)
 {
-	if (m->valid && m->text.len == n && memcmp(m->text.data, s, n) == 0)
+	if (m->valid && m->text.len == n && bytes_equal(m->text.data, s, n))
 		return true;
 	buf_reset(&m->text);
 	buf_add(&m->text, s, n);
@@ -449,7 +506,7 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
 	if (k->county && !k->file_county)
 		k->file_county = k->county;
-	else if (k->county && strcmp(k->county, k->file_county) != 0)
+	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
 		k->counties_differ = true;
 }
 
@@ -510,6 +567,9 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 			 const char *s, size_t n)
 {
 	const struct column *c = &k->rs->cols[col];
+	/* a character is 1 to 4 bytes: the byte length alone mostly decides, without counting */
+	if ((c->max_length < 0 || n <= (size_t)c->max_length) && (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length))
+		return;
 	size_t chars = utf8_count((const unsigned char *)s, n);
 	bool short_ = c->min_length >= 0 && chars < (size_t)c->min_length;
 	bool long_ = c->max_length >= 0 && chars > (size_t)c->max_length;
@@ -602,21 +662,14 @@ static void check_ref(struct checker *k, const struct csvr_record *rec, size_t f
 	}
 }
 
-/* Keeps a cell's typed value (its column of type t) for the written rules. */
-static void set_value(struct checker *k, size_t col, enum coltype t, const char *s, size_t n, double v)
+/* Keeps a cell's typed value for the written rules: its text, or its number (a month as its first day). */
+static void set_value(struct checker *k, const struct cell_plan *p, const char *s, size_t n, double v)
 {
-	/* a lookup, not a switch: the type changes from cell to cell and a jump table mispredicts */
-	static const enum vtype value_type[TYPE_COUNT] = {
-		[TYPE_STRING] = V_STR, [TYPE_USCC] = V_STR, [TYPE_PERMIT] = V_STR,
-		[TYPE_DATE] = V_DATE, [TYPE_MONTH] = V_DATE, [TYPE_BOOLEAN] = V_BOOL,
-		[TYPE_INTEGER] = V_NUM, [TYPE_NUMBER] = V_NUM, [TYPE_PERCENT] = V_NUM,
-		[TYPE_YEAR] = V_NUM, [TYPE_WATER_CLASS] = V_NUM,
-	};
-	struct value *val = &k->values[col];
-	if (value_type[t] == V_STR)
+	struct value *val = &k->values[p->col];
+	if (p->vtype == V_STR)
 		*val = (struct value){.type = V_STR, .str = s, .len = (uint32_t)n};
 	else
-		*val = (struct value){.type = value_type[t], .num = t == TYPE_MONTH ? month_first_day(v) : v};
+		*val = (struct value){.type = p->vtype, .num = p->type == TYPE_MONTH ? month_first_day(v) : v};
 }
 
 /*
@@ -630,7 +683,7 @@ static bool enum_has(const struct column *c, const char *s, size_t n)
 		return strmap_get(&c->enum_set, s, n, NULL);
 	for (size_t i = 0; i < c->nenum; i++)
 		if (c->enum_lens[i] == n && (n == 0 || (c->enum_values[i][0] == s[0] &&
-							 memcmp(c->enum_values[i], s, n) == 0)))
+							 bytes_equal(c->enum_values[i], s, n))))
 			return true;
 	return false;
 }
@@ -716,9 +769,10 @@ static const char *fix_code_case(struct checker *k, const struct csvr_record *re
 }
 
 /* Runs every built-in check of one column on one cell. */
-static void check_cell(struct checker *k, const struct csvr_record *rec, size_t f, size_t col)
+static void check_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
 {
-	const struct column *c = &k->rs->cols[col];
+	size_t f = p->file, col = p->col;
+	const struct column *c = p->c;
 	const struct csvr_cell *cell = &rec->cells[f];
 	if (cell->oversized || cell->reported)
 		return;
@@ -730,13 +784,13 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	k->text[col] = s;
 	k->textlen[col] = n;
 	if (n == 0) {
-		if (c->required)
+		if (p->required)
 			cell_finding(k, rec, f, col, CHK_REQUIRED, "a value",
 				     MSG_SAY(&k->msg, k->lang, MSG_REQUIRED, ARG_TEXT("column", shown(c))));
 		return;
 	}
 	bool width = false;
-	if (!cell->ascii && coltype_folds_width(c->type) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+	if (!cell->ascii && p->folds && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
 		bool changed;
 		buf_reset(&k->folded);
 		buf_grow(&k->folded, n + 1);
@@ -750,10 +804,10 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	if (lead || trail || width)
 		cell_finding(k, rec, f, col, CHK_WHITESPACE, width ? "half-width characters" : "no leading or trailing blanks",
 			     advice_whitespace(&k->msg, k->lang, c, lead || trail, width, s, n));
-	if (c->type == TYPE_USCC || c->type == TYPE_PERMIT)
+	if (p->code_case)
 		s = fix_code_case(k, rec, f, col, s, n);
 	double v;
-	enum parse_result pr = cell_parse(c->type, s, n, &v);
+	enum parse_result pr = cell_parse(p->type, s, n, &v);
 	if (pr == PARSE_BAD) {
 		const char *expected;
 		struct message said = advice_type(&k->msg, k->lang, c, s, n, &k->expected, &expected);
@@ -762,8 +816,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 	}
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
-	bool more = k->checks_more[col];  /* false for the usual column: its type is all there is to check */
-	if (more && ((c->has_min && v < c->min) || (c->has_max && v > c->max))) {
+	if (p->more && (v < p->lo || v > p->hi)) {
 		const struct range_texts *range = range_texts(k, col);
 		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
 					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
@@ -772,18 +825,19 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, size_t 
 			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
 					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
 	} else {
-		set_value(k, col, c->type, s, n, v); /* out of range, it stays null: no rule counts or judges it */
+		set_value(k, p, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
-	if (!more)
+	unsigned checks = p->checks;
+	if (!checks) /* the usual column: its type (and range) is all there is to check */
 		return;
-	if (c->min_length >= 0 || c->max_length >= 0)
+	if (checks & CHECKS_LENGTH)
 		check_length(k, rec, f, col, s, n);
-	if (c->pattern)
+	if (checks & CHECKS_PATTERN)
 		check_pattern(k, rec, f, col, s, n);
-	if (c->nenum && !enum_has(c, s, n))
+	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
 		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
 			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
-	if (c->ref)
+	if (checks & CHECKS_REF)
 		check_ref(k, rec, f, col, s, n);
 }
 
@@ -1059,11 +1113,12 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	prefetch_unique_keys(k->order, k->order->keys);
-	size_t cells = rec->ncells < k->header_cells ? rec->ncells : k->header_cells;
-	const int *file_to_col = k->file_to_col;
-	for (size_t f = 0; f < cells; f++)
-		if (file_to_col[f] >= 0)
-			check_cell(k, rec, f, (size_t)file_to_col[f]);
+	const struct cell_plan *p = k->plan, *end = p + k->nplan;
+	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
+		while (end > p && end[-1].file >= rec->ncells)
+			end--;
+	for (; p < end; p++)
+		check_cell(k, rec, p);
 	return true;
 }
 
@@ -1272,12 +1327,6 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	k->textlen = (size_t *)(k->text + rs->ncols);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
 	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
-	k->checks_more = xcalloc(rs->ncols + 1, sizeof *k->checks_more);
-	for (size_t i = 0; i < rs->ncols; i++) {
-		const struct column *c = &rs->cols[i];
-		k->checks_more[i] = c->has_min || c->has_max || c->min_length >= 0 || c->max_length >= 0 ||
-				    c->pattern || c->nenum || c->ref;
-	}
 }
 
 /* Frees what a checker holds but its in-order state (free_in_order). */
@@ -1295,7 +1344,7 @@ static void checker_free(struct checker *k)
 	}
 	free(k->memos), free(k->ranges);
 	free(k->values); /* text and textlen with it */
-	free(k->checks_more);
+	free(k->plan);
 	buf_free(&k->rowtext);
 }
 

@@ -178,6 +178,22 @@ static uint64_t shape_number(struct keyset *ks, const unsigned char *shape, size
 	return id;
 }
 
+/* Where two keys of len bytes first differ, eight bytes at a time; len if nowhere. */
+static size_t common_prefix(const unsigned char *a, const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < len && a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* The word m with its bytes in memory order from the lowest: the same on little-endian machines. */
 static inline uint64_t in_memory_order(uint64_t m)
 {
@@ -196,28 +212,35 @@ static inline uint64_t digit_bytes(uint64_t w)
 	return from_0 & ~past_9 & ~w & highs;
 }
 
-/* Puts the key's shape into shape (each digit made '0') and its digits into *digits; false past CODE_DIGITS. */
-static bool key_shape(const unsigned char *p, size_t len, unsigned char *shape, uint64_t *digits)
+/*
+ * Copies the key into copy and puts its shape into shape (each digit made
+ * '0'), its digits into *digits and their count into *ndigits; false past
+ * CODE_DIGITS.
+ */
+static bool key_shape(const unsigned char *p, size_t len, unsigned char *copy, unsigned char *shape, uint64_t *digits,
+		      unsigned *ndigits)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	uint64_t value = 0;
-	int ndigits = 0;
+	unsigned count = 0;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) { /* eight bytes at a time: the digits are found by mask */
 		uint64_t w, m;
 		memcpy(&w, p + i, 8);
+		memcpy(copy + i, &w, 8);
 		m = digit_bytes(w); /* each byte on its own: the same on either byte order */
 		uint64_t whole = (m >> 7) * 0xFF, zeroed = (w & ~whole) | (ones * '0' & whole);
 		memcpy(shape + i, &zeroed, 8);
 		w = in_memory_order(w);
-		for (m = in_memory_order(m); m; m &= m - 1, ndigits++) /* bit 8k+7 marks byte k a digit */
+		for (m = in_memory_order(m); m; m &= m - 1, count++) /* bit 8k+7 marks byte k a digit */
 			value = value * 10 + (w >> (__builtin_ctzll(m) - 7) & 0x0F);
-		if (ndigits > CODE_DIGITS)
+		if (count > CODE_DIGITS)
 			return false;
 	}
 	for (; i < len; i++) {
+		copy[i] = p[i];
 		if (p[i] >= '0' && p[i] <= '9') {
-			if (++ndigits > CODE_DIGITS)
+			if (++count > CODE_DIGITS)
 				return false;
 			value = value * 10 + (uint64_t)(p[i] - '0');
 			shape[i] = '0';
@@ -226,16 +249,68 @@ static bool key_shape(const unsigned char *p, size_t len, unsigned char *shape, 
 		}
 	}
 	*digits = value;
+	*ndigits = count;
 	return true;
 }
 
+/* 10^k for k up to CODE_DIGITS. */
+static const uint64_t pow10_u64[CODE_DIGITS + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+	10000000000ULL, 100000000000ULL, 1000000000000ULL,
+};
+
+/*
+ * The code is worked out from the last key's: keys that follow each other
+ * (a station's days) differ in their last bytes, and the bytes before the
+ * first that differs have the last key's shape and digits (the last key's
+ * digits without as many as its shape has zeros from there on).  Only the
+ * bytes from there on are read, one by one, and the shape is looked up only
+ * when it changed; a key that differs in more than its last eight bytes is
+ * read whole, eight bytes at a time.
+ */
 uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
 {
-	unsigned char shape[KEYSET_SHAPE_MAX];
-	uint64_t digits;
-	if (len > KEYSET_SHAPE_MAX || !key_shape(key, len, shape, &digits))
+	const unsigned char *p = key;
+	if (len > KEYSET_SHAPE_MAX)
 		return 0;
-	uint64_t id = shape_number(ks, shape, len);
+	uint64_t id = ks->memo_id, digits;
+	unsigned ndigits;
+	bool follows = id && len == ks->memo_len;  /* the memo holds a key of the same length */
+	size_t from = follows ? common_prefix(p, ks->memo_key, len) : 0;
+	if (follows && from == len)
+		return id << CODE_SHIFT | ks->memo_digits;
+	ks->memo_id = 0; /* until the key is read in full */
+	if (!follows || len - from > 8) {
+		if (!key_shape(p, len, ks->memo_key, ks->memo_shape, &digits, &ndigits))
+			return 0;
+		if (!follows || !bytes_equal(ks->memo_shape, ks->last_shape, len)) /* last_shape: the memo's until now */
+			id = shape_number(ks, ks->memo_shape, len);
+	} else {
+		unsigned dropped = 0;  /* the last key's digits from there on */
+		for (size_t i = from; i < len; i++)
+			dropped += ks->memo_shape[i] == '0';
+		ndigits = ks->memo_ndigits - dropped;
+		digits = ks->memo_digits / pow10_u64[dropped];
+		bool same_shape = true;
+		for (size_t i = from; i < len; i++) {
+			unsigned char c = p[i], shaped = c;
+			if (c >= '0' && c <= '9') {
+				if (++ndigits > CODE_DIGITS)
+					return 0;
+				digits = digits * 10 + (uint64_t)(c - '0');
+				shaped = '0';
+			}
+			same_shape = same_shape && shaped == ks->memo_shape[i];
+			ks->memo_key[i] = c;
+			ks->memo_shape[i] = shaped;
+		}
+		if (!same_shape)
+			id = shape_number(ks, ks->memo_shape, len);
+	}
+	ks->memo_len = len;
+	ks->memo_id = id;
+	ks->memo_digits = digits;
+	ks->memo_ndigits = ndigits;
 	return id ? id << CODE_SHIFT | digits : 0;
 }
 

@@ -42,6 +42,12 @@ struct keyset {
 	unsigned char last_shape[KEYSET_SHAPE_MAX];  /* the shape found last, and its number */
 	size_t last_shape_len;
 	uint64_t last_shape_id;
+	/* the key keyset_code read last (if memo_id is not 0): its bytes, their shape, its digits */
+	unsigned char memo_key[KEYSET_SHAPE_MAX], memo_shape[KEYSET_SHAPE_MAX];
+	size_t memo_len;
+	uint64_t memo_digits;
+	unsigned memo_ndigits;
+	uint64_t memo_id;         /* the number of its shape, or 0 */
 	uint64_t *slots;
 	size_t nslots, count;
 	unsigned char *run;       /* the run: codes and values rising, as differences */

@@ -91,6 +91,87 @@ static void test_dates(void)
 	CHECK("day numbers to dates, in either order", same, "differ");
 }
 
+/* parse_date as its definition reads: YYYY-MM-DD one byte at a time, days counted by years and months. */
+static bool reference_date(const char *s, size_t n, double *days)
+{
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	int f[3] = {0, 0, 0}, at[3] = {0, 5, 8}, len[3] = {4, 2, 2};
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < len[k]; i++) {
+			char c = s[at[k] + i];
+			if (c < '0' || c > '9')
+				return false;
+			f[k] = f[k] * 10 + (c - '0');
+		}
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > days_in_month(f[0], f[1]))
+		return false;
+	long count = 0;
+	for (int y = 1970; y < f[0]; y++)
+		count += 365 + (days_in_month(y, 2) == 29);
+	for (int y = f[0]; y < 1970; y++)
+		count -= 365 + (days_in_month(y, 2) == 29);
+	for (int m = 1; m < f[1]; m++)
+		count += days_in_month(f[0], m);
+	*days = (double)(count + f[2] - 1);
+	return true;
+}
+
+/*
+ * parse_date reads eight bytes at once and remembers the last month: over
+ * generated cells (real and unreal days, in runs of one month and at random,
+ * with bytes near the digits, blanks, full-width digits, bad UTF-8, other
+ * lengths) it agrees with the byte-at-a-time reading, value and all.
+ */
+static void test_date_differential(void)
+{
+	static const char *const odd[] = {"/", ":", "?", " ", "\xb2", "\xff", "\x80", "\x00", ".", "+", "\x3d", "\x2c"};
+	uint64_t seed = 0x9E3779B97F4A7C15ULL;
+	size_t differ = 0, valid = 0;
+	char first[64] = "";
+	for (int t = 0; t < 400000; t++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		char text[32];
+		int y = t % 3 == 0 ? (int)(seed % 10000) : 1996 + (int)(seed % 40);
+		int m = t % 5 == 0 ? (int)(seed >> 20 & 15) : 1 + (int)(seed >> 20) % 12;
+		int d = t % 2 ? 1 + (t / 2) % 31 : (int)(seed >> 28 & 31) + (t % 7 == 0);
+		snprintf(text, sizeof text, "%04d-%02d-%02d", y % 10000, m, d);
+		size_t n = 10;
+		unsigned kind = (unsigned)(seed >> 40) % 16;
+		if (kind == 1) { /* one byte replaced */
+			const char *c = odd[(seed >> 44) % (sizeof odd / sizeof *odd)];
+			text[(seed >> 50) % 10] = c[0];
+		} else if (kind == 2) { /* a full-width digit in place of two bytes and one more */
+			size_t at = (seed >> 50) % 8;
+			memmove(text + at + 3, text + at + 2, 10 - at - 2);
+			memcpy(text + at, "\xef\xbc\x92", 3);
+			n = 11;
+		} else if (kind == 3) { /* a blank before or after */
+			if (seed >> 50 & 1) {
+				memmove(text + 1, text, 10);
+				text[0] = ' ';
+			} else {
+				text[10] = ' ';
+			}
+			n = 11;
+		} else if (kind == 4) { /* one byte short, or a byte of the next cell read too */
+			n = seed >> 50 & 1 ? 9 : 11;
+			text[10] = '1';
+		} else if (kind == 5) { /* a byte off by one either way */
+			text[(seed >> 50) % 10] += (seed >> 56 & 1) ? 1 : -1;
+		}
+		double got = -1e9, want = -1e9;
+		bool ok = parse_date(text, n, &got), want_ok = reference_date(text, n, &want);
+		valid += want_ok;
+		if (ok != want_ok || (ok && got != want)) {
+			if (!differ++)
+				snprintf(first, sizeof first, "%.*s: %d %.0f, want %d %.0f", (int)n, text, ok, got, want_ok, want);
+		}
+	}
+	CHECK("parse_date agrees with the byte-at-a-time reading", differ == 0, "%zu differ, first %s", differ, first);
+	CHECK("the generated cells hold real days", valid > 100000, "only %zu", valid);
+}
+
 /* Unified social credit codes: the worked example of domain.md §5, its faults, positions 1–2, H9 codes, case. */
 static void test_codes(void)
 {
@@ -217,6 +298,7 @@ int main(void)
 {
 	test_numbers();
 	test_dates();
+	test_date_differential();
 	test_date_forms();
 	test_codes();
 	test_inline_dispatch();

@@ -71,6 +71,47 @@ static int random_codes_disagree(void)
 	return bad;
 }
 
+/*
+ * keyset_code works a key out from the one before it: over runs of keys that
+ * each differ from the last in a few bytes (a digit, a digit made a letter
+ * or a byte past ASCII, anywhere, mostly near the end; now and then a key of
+ * another length or past twelve digits), its codes are those of a set that
+ * forgets the last key before every call.  Returns the keys that disagree.
+ */
+static int following_codes_disagree(void)
+{
+	static const unsigned char alphabet[] = "0123456789-/|AZaz \xB0\xB9\xBA\xE4\x7F:";
+	unsigned seed = 2025;
+	int bad = 0;
+	struct keyset ks, fresh;
+	keyset_init(&ks);
+	keyset_init(&fresh);
+	unsigned char key[64];
+	size_t len = 22;
+	memcpy(key, "\nQY-AQ-0001\n2021-01-01", len);
+	for (int i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned what = (seed >> 8) % 16;
+		if (what == 0) { /* another length */
+			len = 1 + (seed >> 12) % 40;
+			for (size_t j = 0; j < len; j++)
+				key[j] = (unsigned char)('0' + (j * 7 + seed) % 10);
+		}
+		for (unsigned changes = 1 + (seed >> 20) % 3; changes--;) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 10) % 4 ? len - 1 - (seed >> 14) % (len < 10 ? len : 10) : (seed >> 14) % len;
+			key[at] = (seed >> 24) % 4 ? (unsigned char)('0' + (seed >> 16) % 10)
+						   : alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		fresh.memo_id = 0;
+		uint64_t code = keyset_code(&ks, key, len), want = keyset_code(&fresh, key, len);
+		bad += code != want;
+	}
+	keyset_free(&ks);
+	keyset_free(&fresh);
+	return bad;
+}
+
 int main(void)
 {
 	struct keyset ks;
@@ -83,6 +124,8 @@ int main(void)
 	      "codes differ");
 	int disagree = random_codes_disagree();
 	CHECK("codes of random keys read as byte by byte", disagree == 0, "%d keys disagree", disagree);
+	disagree = following_codes_disagree();
+	CHECK("codes worked out from the key before", disagree == 0, "%d keys disagree", disagree);
 	CHECK("leading zeros count", keyset_code(&ks, "A01", 3) != keyset_code(&ks, "A1", 2), "same code");
 
 	bool all_new = true;
