@@ -1,5 +1,6 @@
 /* celltype.c — parsing and validating typed cells. */
 #include "celltype.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -211,15 +212,6 @@ void format_date(double days, char *out)
 	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-/* The bytes of w in memory order from the lowest: the same on little-endian machines. */
-static inline uint64_t bytes_from_lowest(uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 /*
  * The month parse_date saw last: a file's dates mostly stay in one month
  * from row to row, and its first day's number and length answer them
@@ -235,9 +227,7 @@ bool parse_date(const char *s, size_t n, double *days)
 	/* "YYYY-MM-" as one word: six digits and two dashes, checked at once */
 	const uint64_t digit_bytes = 0x00FFFF00FFFFFFFFULL, dashes = 0x2D00002D00000000ULL;
 	const uint64_t zeros = 0x3030303030303030ULL & digit_bytes;
-	uint64_t w;
-	memcpy(&w, s, 8);
-	w = bytes_from_lowest(w);
+	uint64_t w = load_le64(s);
 	uint64_t x = (w ^ zeros) & digit_bytes; /* the digits' values, if they are digits */
 	if ((w & ~digit_bytes) != dashes || (w & 0xF0F0F0F0F0F0F0F0ULL & digit_bytes) != zeros ||
 	    ((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL & digit_bytes) != 0 || !is_digit(s[8]) ||

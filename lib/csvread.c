@@ -377,17 +377,6 @@ static inline uint64_t no_zero_byte(uint64_t a, uint64_t b, uint64_t c)
 	return (((a & low7) + low7) | a) & (((b & low7) + low7) | b) & (((c & low7) + low7) | c) & HIGH_BITS;
 }
 
-/* Eight bytes as a little-endian word: byte k of memory is bits 8k to 8k+7. */
-static inline uint64_t load_le64(const unsigned char *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 /*
  * Checks the characters past ASCII from at on, a run of them up to the next
  * ASCII byte (or the end of s[0..n)); returns where the run ends, or 0 at an

@@ -194,15 +194,6 @@ static size_t common_prefix(const unsigned char *a, const unsigned char *b, size
 	return i;
 }
 
-/* The word m with its bytes in memory order from the lowest: the same on little-endian machines. */
-static inline uint64_t in_memory_order(uint64_t m)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	m = __builtin_bswap64(m);
-#endif
-	return m;
-}
-
 /* The word w with 0x80 in each byte that is an ASCII digit, and 0 in the others. */
 static inline uint64_t digit_bytes(uint64_t w)
 {
@@ -231,8 +222,8 @@ static bool key_shape(const unsigned char *p, size_t len, unsigned char *copy, u
 		m = digit_bytes(w); /* each byte on its own: the same on either byte order */
 		uint64_t whole = (m >> 7) * 0xFF, zeroed = (w & ~whole) | (ones * '0' & whole);
 		memcpy(shape + i, &zeroed, 8);
-		w = in_memory_order(w);
-		for (m = in_memory_order(m); m; m &= m - 1, count++) /* bit 8k+7 marks byte k a digit */
+		w = bytes_from_lowest(w);
+		for (m = bytes_from_lowest(m); m; m &= m - 1, count++) /* bit 8k+7 marks byte k a digit */
 			value = value * 10 + (w >> (__builtin_ctzll(m) - 7) & 0x0F);
 		if (count > CODE_DIGITS)
 			return false;

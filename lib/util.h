@@ -80,6 +80,23 @@ size_t varint_put(unsigned char *p, uint64_t v);
 /* Reads a varint written by varint_put into *v; returns its bytes. */
 size_t varint_get(const unsigned char *p, uint64_t *v);
 
+/* A word read from memory with its bytes numbered from the lowest: byte k of memory is bits 8k to 8k+7, as on little-endian machines. */
+static inline uint64_t bytes_from_lowest(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The eight bytes at p as a word whose byte k is bits 8k to 8k+7. */
+static inline uint64_t load_le64(const void *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return bytes_from_lowest(w);
+}
+
 /*
  * True if a[0..n) equals b[0..n), as memcmp would say.  Keys of up to 16
  * bytes (codes, names, station numbers) are compared a byte, or two
