@@ -1,7 +1,8 @@
 /*
  * rules.c — loading the written rules of a rule set: lets, views, row rules,
  * aggregates and coverage, each expression compiled once and checked where it
- * stands.  rulerun.c runs them on a file.
+ * stands.  rulerun.c runs them on a file, with the modules that share
+ * rulestate.h.
  */
 #include "rules.h"
 #include "ruleset.h"

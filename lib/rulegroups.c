@@ -1,0 +1,760 @@
+/*
+ * rulegroups.c — the group tables of a run of the written rules: the groups
+ * of aggregates, views, exports and row rules judged in order, their keys,
+ * the look-up of a row's group, and the memory they take.
+ *
+ * Aggregates and views keep one set of accumulators per group, found through
+ * a hash of the group's key values, which are kept in 8 bytes each (a
+ * number's bits, or a string kept once per table), so that a view with a
+ * group a row stays small; tables that group the same rows by keys written
+ * alike work the keys out once a row for them all (shared_keys), and those
+ * never watched find a group they have by the first one's (follow_leaders).
+ *
+ * A sorted file need not be held: a view of the file's rows, and a row rule
+ * judged in order, watch whether their groups come one after another in some
+ * order of their keys (station, then day, say).  If the first WATCH_ROWS rows
+ * keep to one, each group is ended as the next begins (end_groups): a view's
+ * row goes on to what reads from it, a rule's rows are judged and their
+ * findings kept for the end, so memory holds one group, not the file.  A
+ * group that comes back after it was ended means the file is not in that
+ * order after all: the rules' groups are then made again from a second
+ * reading of the file (rules_must_reread), which keeps every group as an
+ * unsorted file's are.  Either way the findings, and their order, are the same.
+ */
+#include "rulestate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A table that groups rows, for share_keys: its keys and the rows it reads. */
+struct keyed_table {
+	struct group_table *table;
+	struct expr *const *group;
+	size_t ngroup;
+	int from;
+};
+
+/* True if two tables group the same rows by keys written alike. */
+static bool same_keys(const struct keyed_table *a, const struct keyed_table *b)
+{
+	if (a->from != b->from || a->ngroup != b->ngroup)
+		return false;
+	for (size_t k = 0; k < a->ngroup; k++)
+		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Gives the tables that group the same rows by keys written alike one
+ * shared_keys (group_table.shared), worked out once a row for them all.
+ */
+void share_keys(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	struct keyed_table *t = xcalloc(rs->nrow_rules + rs->naggregates + rs->nviews + rs->nexports + 1, sizeof *t);
+	size_t n = 0;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order && st->ordered_table[i] == i) /* a row rule's rows are the file's */
+			t[n++] = (struct keyed_table){&st->ordered_rules[i].groups, r->group, r->ngroup, -1};
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		t[n++] = (struct keyed_table){&st->groups[a], r->group, r->ngroup, r->from};
+	}
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		t[n++] = (struct keyed_table){&st->view_groups[v], view->group, view->ngroup, view->from};
+	}
+	for (size_t e = 0; e < rs->nexports; e++) {
+		const struct view *x = &rs->exports[e];
+		t[n++] = (struct keyed_table){&st->export_groups[e], x->group, x->ngroup, x->from};
+	}
+	st->shared = xcalloc(n + 1, sizeof *st->shared);
+	for (size_t i = 0; i < n; i++) {
+		struct shared_keys *ks = NULL;
+		for (size_t j = i + 1; j < n && t[i].ngroup && !t[i].table->shared; j++) {
+			if (t[j].table->shared || !same_keys(&t[i], &t[j]))
+				continue;
+			if (!ks) {
+				ks = &st->shared[st->nshared++];
+				*ks = (struct shared_keys){.group = t[i].group, .ngroup = t[i].ngroup, .from = t[i].from,
+							   .values = xcalloc(t[i].ngroup, sizeof *ks->values)};
+			}
+			t[j].table->shared = ks;
+		}
+		if (ks)
+			t[i].table->shared = ks;
+	}
+	free(t);
+	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
+}
+
+/*
+ * Makes each table never watched (an export, a view of a view's rows) that
+ * shares its keys with such a table looked up before it on each row (exports
+ * first, then views, as rules_row and view_row_out feed them) follow the
+ * first of them (group_table.leader).  Each keeps its own groups and index
+ * (and takes as much memory as alone): the leader's numbering spares it the
+ * look-up of a group it has, while it makes its groups as the leader did.
+ */
+void follow_leaders(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t k = 0; k < st->nshared; k++) {
+		struct group_table *leader = NULL;
+		for (size_t n = 0; n < rs->nexports + rs->nviews; n++) {
+			struct group_table *t = n < rs->nexports ? &st->export_groups[n] : &st->view_groups[n - rs->nexports];
+			if (t->shared != &st->shared[k] || (n >= rs->nexports && rs->views[n - rs->nexports].from < 0))
+				continue;
+			if (leader)
+				t->leader = leader;
+			else
+				leader = t;
+		}
+	}
+}
+
+/* Frees a group table: its index, its keys and its accumulators (of n slots each); gives its memory back. */
+void free_group_table(struct rules_state *st, struct group_table *g, const struct agg_slot *slots, size_t n)
+{
+	free(g->index);
+	free(g->words);
+	free(g->types);
+	strmap_free(&g->strings);
+	arena_free(&g->texts);
+	agg_acc_free(slots, n, g->accs, g->ngroups);
+	free(g->accs);
+	free(g->places);
+	free(g->run_at);
+	free(g->held_values);
+	for (size_t i = 0; i < g->ndays; i++)
+		free(g->days[i].days);
+	free(g->days);
+	budget_give(st->budget, g->bytes);
+}
+
+/* A key string kept in a table's texts: its length, then its bytes. */
+static struct value kept_string(uint64_t word)
+{
+	const unsigned char *p = (const unsigned char *)(uintptr_t)word;
+	uint32_t len;
+	memcpy(&len, p, sizeof len);
+	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
+}
+
+/* The key kept as word w of type type: a number's bits, or a string kept in the table. */
+static inline struct value key_value(uint64_t w, enum vtype type)
+{
+	if (type == V_STR)
+		return kept_string(w);
+	struct value v = {.type = type};
+	memcpy(&v.num, &w, sizeof w);
+	return v;
+}
+
+/* Group i's key k of ngroup; a string points into the table, which keeps it as long as it lives. */
+static struct value group_key(const struct group_table *g, size_t i, size_t ngroup, size_t k)
+{
+	return key_value(g->words[i * ngroup + k], (enum vtype)g->types[i * ngroup + k]);
+}
+
+/* Group i's key values, into keys. */
+void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys)
+{
+	for (size_t k = 0; k < ngroup; k++)
+		keys[k] = group_key(g, i, ngroup, k);
+}
+
+/* True if two key values are the same: a number by its bits, as value_key compares them. */
+static inline bool same_key(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == V_STR)
+		return a->len == b->len && bytes_equal(a->str, b->str, a->len);
+	return bytes_equal(&a->num, &b->num, sizeof a->num);
+}
+
+/* True if the key kept as word w of type type is key. */
+static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
+{
+	if (key->type != type)
+		return false;
+	struct value kept = key_value(w, type);
+	return same_key(&kept, key);
+}
+
+/*
+ * True if group i has the key words words of keys: a table keeps each string
+ * once, so that words alike, of one type, are keys alike.
+ */
+static inline bool group_has_words(const struct group_table *g, size_t i, const uint64_t *words,
+				   const struct value *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (g->words[i * n + k] != words[k] || g->types[i * n + k] != (unsigned char)keys[k].type)
+			return false;
+	return true;
+}
+
+/* Every one of n keys, a bit each (as keys_alike gives them); beyond 64 keys, all bits. */
+static uint64_t all_keys(size_t n)
+{
+	return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/*
+ * Which of keys group i has, key k as bit k: comparing a row's keys with the
+ * last group's once tells both whether the row is in that group and, when it
+ * is not, which keys need no ordering or lookup again.  (Beyond 64 keys: all
+ * bits only when every key is alike.)
+ */
+static uint64_t keys_alike(const struct group_table *g, size_t i, const struct value *keys, size_t n)
+{
+	uint64_t alike = 0;
+	bool all = true;
+	for (size_t k = 0; k < n; k++) {
+		if (!key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
+			all = false;
+		else if (k < 64)
+			alike |= UINT64_C(1) << k;
+	}
+	return n > 64 && !all ? 0 : alike;
+}
+
+/*
+ * The word key k's value is kept as: its number's bits, or its string's one
+ * copy in the table, looked up only when it is not the one key k had last.
+ */
+static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
+{
+	uint64_t w;
+	if (v->type != V_STR) {
+		memcpy(&w, &v->num, sizeof w);
+		return w;
+	}
+	if (k < RECENT_KEYS && g->recent[k]) {
+		if (key_is(g->recent[k], V_STR, v))
+			return g->recent[k];
+	}
+	bool inserted;
+	uint64_t *copy = strmap_upsert(&g->strings, v->len ? v->str : "", v->len, &inserted);
+	if (inserted) {
+		uint32_t len = v->len;
+		unsigned char *p = arena_alloc(&g->texts, sizeof len + len);
+		memcpy(p, &len, sizeof len);
+		memcpy(p + sizeof len, v->str, len);
+		*copy = (uint64_t)(uintptr_t)p;
+	}
+	if (k < RECENT_KEYS)
+		g->recent[k] = *copy;
+	return *copy;
+}
+
+/* Doubles a group table's index, placing every group again by the hash of its words. */
+static void grow_index(struct group_table *g, size_t ngroup)
+{
+	size_t n = g->nindex ? g->nindex * 2 : 64;
+	uint64_t *index = xcalloc(n, sizeof *index);
+	for (size_t i = 0; i < g->nindex; i++) {
+		if (!g->index[i])
+			continue;
+		size_t group = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
+		size_t j = strmap_hash(&g->words[group * ngroup], ngroup * sizeof *g->words) & (n - 1);
+		while (index[j])
+			j = (j + 1) & (n - 1);
+		index[j] = g->index[i];
+	}
+	free(g->index);
+	g->index = index;
+	g->nindex = n;
+}
+
+/* The state's room for n key values and n words (scratch, scratch_words). */
+static struct value *scratch_keys(struct rules_state *st, size_t n)
+{
+	if (n > st->nscratch) {
+		st->scratch = xrealloc(st->scratch, n * (sizeof *st->scratch + sizeof *st->scratch_words));
+		st->scratch_words = (uint64_t *)(st->scratch + n);
+		st->nscratch = n;
+	}
+	return st->scratch;
+}
+
+/* Group i's key values, in the state's scratch until the next row is grouped. */
+const struct value *group_key_values(struct rules_state *st, const struct group_table *g, size_t i,
+				     size_t ngroup)
+{
+	struct value *keys = scratch_keys(st, ngroup);
+	group_keys(g, i, ngroup, keys);
+	return keys;
+}
+
+/* How many orders n keys have: n!. */
+static unsigned key_orders(size_t n)
+{
+	unsigned f = 1;
+	for (size_t k = 2; k <= n; k++)
+		f *= (unsigned)k;
+	return f;
+}
+
+/* The order-th of the n! orders of n keys (n <= WATCH_KEYS), as the key compared first, second, …. */
+static void key_order(unsigned order, size_t n, unsigned char *perm)
+{
+	unsigned char left[WATCH_KEYS];
+	for (size_t k = 0; k < n; k++)
+		left[k] = (unsigned char)k;
+	for (size_t k = n; k > 0; k--) {
+		unsigned f = key_orders(k - 1);
+		unsigned pick = order / f;
+		order %= f;
+		*perm++ = left[pick];
+		memmove(&left[pick], &left[pick + 1], k - pick - 1);
+	}
+}
+
+/*
+ * Keeps, of the key orders a watched or streamed table's groups have come in
+ * so far, those in which keys come after the previous group's (group i's);
+ * true if one is left.  Texts are compared bytewise and, as a file numbered
+ * S1, S2, …, S10 is sorted, in natural order.  alike: the keys known to be
+ * the previous group's (keys_alike), which need no comparing.  Keys that
+ * compare as the last time did (a file sorted by station and day: the same
+ * station, a later day) leave the orders as they are, which that time kept.
+ * (A group that comes back is never after itself in any order.)
+ */
+static bool keeps_order(struct group_table *t, size_t i, const struct value *keys, size_t n, uint64_t alike)
+{
+	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0}; /* each key against the previous group's, once */
+	uint32_t signs = 1u << 31; /* how they compared: 4 bits a key */
+	for (size_t k = 0; k < n; k++) {
+		if (alike >> k & 1)
+			continue;
+		struct value prev = group_key(t, i, n, k);
+		bytewise[k] = value_order(&keys[k], &prev);
+		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
+		signs |= (uint32_t)(((bytewise[k] > 0) - (bytewise[k] < 0) + 1) | ((natural[k] > 0) - (natural[k] < 0) + 1) << 2)
+			 << 4 * k;
+	}
+	if (signs == t->signs)
+		return t->orders != 0;
+	t->signs = signs;
+	for (uint64_t left = t->orders; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctzll(left);
+		const unsigned char *perm = t->perms[bit / 2];
+		const int *compared = bit % 2 ? natural : bytewise;
+		int c = 0;
+		for (size_t k = 0; k < n && !c; k++)
+			c = compared[perm[k]];
+		if (c <= 0)
+			t->orders &= ~(1ull << bit);
+	}
+	return t->orders != 0;
+}
+
+/*
+ * Follows a watched or streamed table to a row whose group is not the last
+ * one's: a watched table that leaves every order keeps all its groups from
+ * now on; a streamed one ends its open group, or, out of order, asks for the
+ * second reading (rules_must_reread).  keys: the row's, which must not be in
+ * the state's scratch (ending a group reuses it); alike: as keeps_order's.
+ */
+static void follow_order(struct rules_state *st, struct group_table *t, const struct value *keys, size_t ngroup,
+			 uint64_t alike)
+{
+	if (!keeps_order(t, (size_t)t->last_group, keys, ngroup, alike)) {
+		if (t->mode == GROUPS_STREAMED)
+			st->reread = true;
+		t->mode = GROUPS_KEPT;
+	} else if (t->mode == GROUPS_STREAMED) {
+		end_groups(st, t, false);
+	}
+}
+
+/*
+ * Shared keys' values on the current row of the rows they read, worked out
+ * on the first call for the row (in the state's scratch), or NULL when one is
+ * null; they stay in ks until the keys are next worked out.  Values that
+ * differ from the last worked out take a new stamp and a copy.  Keys whose
+ * working out may have hit a pattern limit (ctx's trouble says one was hit)
+ * are worked out again by the next table, so that each meets the limit as it
+ * would alone.
+ */
+static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx)
+{
+	uint64_t row = st->rows_in[ks->from + 1];
+	if (ks->at == row)
+		return ks->null ? NULL : ks->values;
+	struct value *keys = scratch_keys(st, ks->ngroup);
+	bool null = false, same = ks->stamp != 0;
+	for (size_t k = 0; k < ks->ngroup && !null; k++) {
+		keys[k] = expr_eval(ks->group[k], ctx);
+		null = keys[k].type == V_NULL;
+		same = same && !ks->null && same_key(&keys[k], &ks->values[k]);
+	}
+	ks->at = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
+	if (same && !null)
+		return ks->values;
+	if (null && ks->null)
+		return NULL;
+	ks->stamp++;
+	ks->null = null;
+	if (null)
+		return NULL;
+	buf_reset(&ks->text);
+	for (size_t k = 0; k < ks->ngroup; k++)
+		if (keys[k].type == V_STR && keys[k].len)
+			buf_add(&ks->text, keys[k].str, keys[k].len);
+	size_t at = 0;
+	for (size_t k = 0; k < ks->ngroup; k++) {
+		ks->values[k] = keys[k];
+		if (keys[k].type == V_STR && keys[k].len) {
+			ks->values[k].str = ks->text.data + at;
+			at += keys[k].len;
+		}
+	}
+	return ks->values;
+}
+
+/*
+ * Finds or creates the group of the current row in a table grouped by ngroup
+ * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key
+ * (find_group's work, once it has seen to a watched table's order).  A
+ * streamed table keeps no index.  The row's keys are compared with the last
+ * group's once: keys alike keep its words, and the order watch compares
+ * only the others.  Not inlined: find_group, which is, calls it only when it must.
+ */
+__attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
+					     struct expr *const *group, size_t ngroup, size_t block,
+					     const struct eval_ctx *ctx)
+{
+	const struct value *keys;
+	if (g->shared) {
+		keys = shared_values(st, g->shared, ctx);
+		if (!keys)
+			return -1;
+		long known = known_group(g);
+		if (known >= 0)
+			return known;
+		long led = leader_group(g); /* one it has is found as ever; one it makes now keeps the numbering
+					       only if it is the leader's next */
+		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
+			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
+	} else {
+		struct value *row_keys = scratch_keys(st, ngroup);
+		for (size_t k = 0; k < ngroup; k++) {
+			row_keys[k] = expr_eval(group[k], ctx);
+			if (row_keys[k].type == V_NULL)
+				return -1;
+		}
+		keys = row_keys;
+	}
+	/* (shared keys one stamp on from its last lookup's are other keys: they took it by differing) */
+	bool other = g->shared && g->stamp + 1 == g->shared->stamp;
+	uint64_t alike = 0; /* the keys the last group has, a bit each (other keys are not all alike) */
+	if (g->ngroups && (!other || g->mode != GROUPS_KEPT)) {
+		alike = keys_alike(g, (size_t)g->last_group, keys, ngroup);
+		if (alike == all_keys(ngroup))
+			return looked_up(g, g->last_group);
+	}
+	const uint64_t *last_words = g->ngroups ? &g->words[(size_t)g->last_group * ngroup] : NULL;
+	struct value row_keys[WATCH_KEYS];
+	uint64_t ended_words[WATCH_KEYS];
+	if (g->mode != GROUPS_KEPT && g->ngroups) { /* (ngroup <= WATCH_KEYS) */
+		/* ending the last group reuses the state's scratch, and its words' place: the keys and words are kept here */
+		memcpy(row_keys, keys, ngroup * sizeof *keys);
+		memcpy(ended_words, last_words, ngroup * sizeof *last_words);
+		keys = row_keys;
+		last_words = ended_words;
+		follow_order(st, g, keys, ngroup, alike);
+	}
+	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
+		return -1;
+	scratch_keys(st, ngroup);
+	uint64_t *words = st->scratch_words;
+	for (size_t k = 0; k < ngroup; k++) {
+		if (k < 64 && alike >> k & 1) { /* its string, kept once, as key_word would find it */
+			words[k] = last_words[k];
+			if (k < RECENT_KEYS && keys[k].type == V_STR)
+				g->recent[k] = words[k];
+		} else {
+			words[k] = key_word(g, k, &keys[k]);
+		}
+	}
+	size_t i = 0;
+	uint64_t tag = 0;
+	if (g->mode != GROUPS_STREAMED) {
+		/* the group made after the last one first: rows that come back in the order they first came find it so */
+		size_t next = (size_t)g->last_group + 1;
+		if (g->ngroups && next < g->ngroups && group_has_words(g, next, words, keys, ngroup))
+			return looked_up(g, (long)next);
+		if ((g->ngroups + 1) * 4 > g->nindex * 3)
+			grow_index(g, ngroup);
+		uint64_t hash = strmap_hash(words, ngroup * sizeof *words);
+		tag = hash & ~(uint64_t)0xFFFFFFFFu;
+		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
+			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
+			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_words(g, at, words, keys, ngroup))
+				return looked_up(g, (long)at);
+		}
+	}
+	if (g->ngroups >= 0xFFFFFFFEu)
+		die(EXIT_TROUBLE, "too many groups to remember");
+	if (g->ngroups == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->words = xrealloc(g->words, g->cap * (ngroup + 1) * sizeof *g->words);
+		g->types = xrealloc(g->types, g->cap * (ngroup + 1));
+		g->accs = block ? xrealloc(g->accs, g->cap * block) : NULL;
+	}
+	for (size_t k = 0; k < ngroup; k++) {
+		g->words[g->ngroups * ngroup + k] = words[k];
+		g->types[g->ngroups * ngroup + k] = (unsigned char)keys[k].type;
+	}
+	if (block)
+		memset(g->accs + g->ngroups * block, 0, block);
+	if (g->mode != GROUPS_STREAMED)
+		g->index[i] = tag | (g->ngroups + 1);
+	looked_up(g, (long)g->ngroups);
+	return (long)g->ngroups++;
+}
+
+/* The memory a group table's index and key strings fill, in bytes (as account counts it). */
+uint64_t group_index_bytes(const struct group_table *t)
+{
+	return t->nindex * sizeof *t->index + strmap_bytes(&t->strings) + t->texts.used;
+}
+
+/*
+ * Takes what a table's groups grew by from the budget: the memory they fill
+ * (tables grow by doubling; the part not filled yet is not counted, as the
+ * system gives it only when touched).  When the budget cannot give it, the
+ * table is dropped for the rest of the file with a resource-limit finding at
+ * this row (line and row 0: after the last).  kept_before: the values its
+ * group kept before this row.
+ */
+void account(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
+	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
+{
+	struct group_table *t = gr->table;
+	if (accs)
+		t->values += agg_acc_kept_bytes(gr->slots, gr->nslots, accs) - kept_before;
+	uint64_t now = group_index_bytes(t) + t->values + t->day_bytes +
+		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->block) +
+		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
+	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
+		t->bytes = now > t->bytes ? now : t->bytes;
+		return;
+	}
+	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, t->bytes, now};
+	budget_report_drop(st->budget, out, &drop, line, row);
+	free_group_table(st, t, gr->slots, gr->nslots);
+	memset(t, 0, sizeof *t);
+	t->dropped = true;
+}
+
+/* Adds a day to a group's set (rows mostly come in order of days: then it goes at the end). */
+static void note_day(struct group_table *t, size_t i, struct value day)
+{
+	if (day.type != V_DATE)
+		return;
+	if (i >= t->ndays) {
+		t->days = xrealloc(t->days, t->cap * sizeof *t->days);
+		memset(&t->days[t->ndays], 0, (t->cap - t->ndays) * sizeof *t->days);
+		t->ndays = t->cap;
+	}
+	struct day_set *d = &t->days[i];
+	int32_t v = (int32_t)day.num;
+	uint32_t at = d->n;
+	while (at > 0 && d->days[at - 1] > v)
+		at--;
+	if (at > 0 && d->days[at - 1] == v)
+		return;
+	if (d->n == d->cap) {
+		t->day_bytes -= d->cap * sizeof *d->days;
+		d->cap = d->cap ? d->cap * 2 : 4;
+		d->days = xrealloc(d->days, d->cap * sizeof *d->days);
+		t->day_bytes += d->cap * sizeof *d->days;
+	}
+	memmove(&d->days[at + 1], &d->days[at], (d->n - at) * sizeof *d->days);
+	d->days[at] = v;
+	d->n++;
+}
+
+/* Holds a streamed view's new group's values, made of its first row (grouping.hold); false where they cannot be. */
+static bool hold_row(struct group_table *t, const struct grouping *gr, const struct eval_ctx *ctx)
+{
+	if (!t->held_values)
+		t->held_values = xcalloc(gr->nvalues + 1, sizeof *t->held_values);
+	return agg_hold_row(gr->hold_cell, gr->nvalues, ctx->row, t->held_values);
+}
+
+/*
+ * Feeds a row to its group of a grouping (when it passes the when), within
+ * the budget; a streamed view's new group holds its first row's values
+ * (hold_row) until a second comes.
+ */
+void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+	  uint64_t row, struct diag_file *out)
+{
+	struct group_table *t = gr->table;
+	if (t->dropped)
+		return;
+	if (gr->when) {
+		struct value w = expr_eval(gr->when, ctx);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
+	if (i < 0)
+		return;
+	bool first = gr->places && (size_t)i == t->nplaces;
+	if (first) { /* a new group: groups are numbered as they come */
+		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
+			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
+			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
+		}
+		t->places[t->nplaces++] = (struct place){line, row};
+	}
+	if (gr->dates)
+		note_day(t, (size_t)i, expr_eval(gr->dates, ctx));
+	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
+	bool limited = st->budget && st->budget->limit;
+	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
+	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, ctx)) {
+		t->held = (size_t)i + 1;
+	} else {
+		if (t->held == (size_t)i + 1) { /* its second row */
+			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_values, accs);
+			t->held = 0;
+		}
+		agg_update(gr->slots, gr->nslots, accs, ctx);
+	}
+	if (limited)
+		account(st, gr, accs, kept, line, row, out);
+}
+
+/* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */
+static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, size_t owner)
+{
+	t->mode = GROUPS_WATCHED;
+	t->orders = (1ull << 2 * key_orders(ngroup)) - 1;
+	t->signs = 0;
+	for (unsigned order = 0; order < key_orders(ngroup); order++) /* worked out once, not on every group */
+		key_order(order, ngroup, t->perms[order]);
+	t->ends = ends;
+	t->owner = owner;
+}
+
+void rules_stream_groups(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t v = 0; v < rs->nviews; v++) {
+		const struct view *view = &rs->views[v];
+		if (view->from < 0 && view->ngroup && view->ngroup <= WATCH_KEYS && !view_rows_kept(rs, v))
+			watch(&st->view_groups[v], view->ngroup, ENDS_VIEW, v);
+	}
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		const struct written_rule *r = &rs->row_rules[i];
+		if (r->order && r->ngroup && r->ngroup <= WATCH_KEYS && st->ordered_table[i] == i)
+			watch(&st->ordered_rules[i].groups, r->ngroup, ENDS_ROW_RULE, i);
+	}
+	for (size_t a = 0; a < rs->naggregates; a++) {
+		const struct written_rule *r = &rs->aggregates[a];
+		if (!r->ngroup || r->ngroup > WATCH_KEYS)
+			continue;
+		if (!r->order)
+			watch(&st->groups[a], r->ngroup, ENDS_JUDGED, a);
+		else if (r->from < 0)
+			watch(&st->groups[a], r->ngroup, ENDS_AGGREGATE, a);
+	}
+}
+
+bool rules_must_reread(const struct rules_state *st)
+{
+	return st->reread;
+}
+
+struct rules_state *rules_state_reread(const struct rules_state *first, struct budget *budget)
+{
+	const struct ruleset *rs = first->rs;
+	struct rules_state *st = rules_state_new(rs, budget, as_of_of(first));
+	st->rereading = true;
+	st->reread_from = first->reread_from;
+	st->ordered_dropped = first->ordered_dropped;
+	for (size_t a = 0; a < rs->naggregates; a++)
+		st->groups[a].dropped = first->groups[a].dropped;
+	for (size_t v = 0; v < rs->nviews; v++)
+		st->view_groups[v].dropped = first->view_groups[v].dropped;
+	for (size_t e = 0; e < rs->nexports; e++)
+		st->export_groups[e].dropped = first->export_groups[e].dropped;
+	return st;
+}
+
+/*
+ * Ends a streamed table's groups, all of them, or all but the last when it
+ * starts streaming (the open group): a view's become rows for what reads
+ * from it; a row rule's rows are judged, their findings held for the end of
+ * the file.  The table then keeps only the open group, as its group 0, and
+ * no index.
+ */
+void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
+{
+	const struct ruleset *rs = st->rs;
+	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
+	const struct agg_slot *slots;
+	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
+		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
+		size_t l = st->ordered_list[t->owner];
+		struct ordered_rows *o = &st->ordered_aggregates[l];
+		size_t rest = walk_sharers(st, false, l, ended, st->out);
+		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+		o->n -= rest;
+		free(t->index);
+		t->index = NULL;
+		t->nindex = 0;
+		return;
+	}
+	if (t->ends == ENDS_VIEW) {
+		const struct view *view = &rs->views[t->owner];
+		ngroup = view->ngroup, slots = view->slots, nslots = view->nslots;
+		for (size_t i = 0; i < ended; i++)
+			view_row_out(st, t->owner, t, i, st->view_row);
+	} else if (t->ends == ENDS_JUDGED) {
+		ngroup = rs->aggregates[t->owner].ngroup, slots = rs->aggregates[t->owner].slots,
+		nslots = rs->aggregates[t->owner].nslots;
+		st->holding = rs->nrow_rules + t->owner;
+		for (size_t i = 0; i < ended; i++)
+			judge_group(st, t->owner, i, st->out);
+		st->holding = NOT_HOLDING;
+	} else { /* the rows, judged by every rule that shares them */
+		struct ordered_rows *o = &st->ordered_rules[t->owner];
+		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0;
+		size_t rest = walk_sharers(st, true, t->owner, ended, st->out);
+		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
+		o->n -= rest;
+		for (size_t k = 0; k < o->n; k++)
+			o->entries[k].group = 0;
+	}
+	if (t->ends != ENDS_VIEW || !view_grouping(st, t->owner)->hold) /* (held slots keep no lists) */
+		agg_acc_free(slots, nslots, t->accs, ended);
+	size_t block = agg_block_size(slots, nslots);
+	if (ended && ended < n) {
+		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
+		memcpy(t->types, &t->types[ended * ngroup], ngroup * sizeof *t->types);
+		if (block)
+			memcpy(t->accs, t->accs + ended * block, block);
+		if (t->nplaces)
+			t->places[0] = t->places[ended];
+	}
+	t->ngroups = n - ended;
+	t->held = t->held > ended ? t->held - ended : 0; /* the open group, now group 0, may hold its row */
+	if (t->nplaces)
+		t->nplaces = t->ngroups;
+	t->last_group = 0;
+	free(t->index);
+	t->index = NULL;
+	t->nindex = 0;
+}

@@ -1,0 +1,684 @@
+/*
+ * ruleorder.c — the rules judged in order of a run of the written rules:
+ * the file's rows they keep (each once, the cells they read), their lists
+ * of rows by group and order key, and the walks of those lists, sorted,
+ * group by group.  A walk judges row rules with the rows before each in its
+ * group to look back on (lag(), prev()), or, where a rule's when and assert
+ * reduce to tests of the row's cells on the group, by those tests alone;
+ * and it fills the accumulators of aggregates judged in order.  Rules that
+ * group and order rows alike share one list, walked once for them all.
+ */
+#include "rulestate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A kept row's cells' texts (or NULL) and their lengths, after its nkept values. */
+struct kept_texts {
+	const char **text;
+	size_t *len;
+};
+
+/* Where a kept row's texts and their lengths lie, after its nkept values. */
+static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
+{
+	const char **text = (const char **)(uintptr_t)&k->values[nkept];
+	return (struct kept_texts){text, (size_t *)(text + nkept)};
+}
+
+/* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
+static bool same_rows(const struct written_rule *a, const struct written_rule *b)
+{
+	if (a->from >= 0 || b->from >= 0 || a->ngroup != b->ngroup || !a->order || !b->order ||
+	    strcmp(expr_source(a->order), expr_source(b->order)))
+		return false;
+	for (size_t k = 0; k < a->ngroup; k++)
+		if (strcmp(expr_source(a->group[k]), expr_source(b->group[k])) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Finds, per rule of n, the first rule that groups and orders the file's
+ * rows as it does (same_rows), itself if none, into *first; and lists the
+ * rules judged in order, those whose first sharer is rule t together, from
+ * (*at)[t] to (*at)[t + 1] of *sharers.  The first keeps the rows, once,
+ * for them all.
+ */
+void list_sharers(const struct written_rule *rules, size_t n, size_t **first,
+		  const struct written_rule ***sharers, size_t **at)
+{
+	*first = xcalloc(n + 1, sizeof **first);
+	for (size_t i = 0; i < n; i++) {
+		size_t t = 0;
+		while (t < i && !same_rows(&rules[t], &rules[i]))
+			t++;
+		(*first)[i] = t;
+	}
+	*sharers = xcalloc(n + 1, sizeof **sharers);
+	*at = xcalloc(n + 2, sizeof **at);
+	size_t nsharers = 0;
+	for (size_t t = 0; t < n; t++) {
+		(*at)[t] = nsharers;
+		for (size_t i = t; i < n; i++)
+			if (rules[i].order && (*first)[i] == t)
+				(*sharers)[nsharers++] = &rules[i];
+	}
+	(*at)[n] = nsharers;
+}
+
+/* Frees the kept rows and ordered lists and gives their memory back. */
+void free_ordered(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t i = 0; i < rs->nrow_rules; i++) {
+		free(st->ordered_rules[i].entries);
+		st->ordered_rules[i].entries = NULL;
+		st->ordered_rules[i].n = st->ordered_rules[i].cap = 0;
+	}
+	for (size_t i = 0; i < rs->naggregates; i++) {
+		free(st->ordered_aggregates[i].entries);
+		st->ordered_aggregates[i].entries = NULL;
+		st->ordered_aggregates[i].n = st->ordered_aggregates[i].cap = 0;
+	}
+	arena_free(&st->kept);
+	budget_give(st->budget, st->kept_bytes);
+	st->kept_bytes = 0;
+}
+
+/* Keeps the current row's cells that ordered rules read, once, in the arena. */
+static struct kept_row *keep_row(struct rules_state *st, const struct row_view *row)
+{
+	const struct ruleset *rs = st->rs;
+	if (st->this_row)
+		return st->this_row;
+	size_t n = rs->nkept;
+	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * (sizeof *k->values + sizeof(char *) + sizeof(size_t)));
+	struct kept_texts texts = kept_texts(k, n);
+	k->row = row->row;
+	k->line = row->line;
+	k->county = row->county;
+	for (size_t i = 0; i < n; i++) {
+		size_t c = rs->kept_cols[i];
+		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
+		texts.text[i] = row->text[c] ? arena_copy(&st->kept, row->text[c], texts.len[i]) : NULL;
+		k->values[i] = row->values[c];
+		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
+			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
+	}
+	return st->this_row = k;
+}
+
+/* Orders entries by group, then order key (numbers and dates as such, texts bytewise), then place. */
+static int by_group_and_order(const void *pa, const void *pb)
+{
+	const struct ordered_entry *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	int c = value_order(&a->order, &b->order);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/*
+ * True if entry b, added after a, comes after it by by_group_and_order: its
+ * place is later, so a tie keeps them in order; numbers and dates of one type
+ * are compared here, as rows mostly come in order.
+ */
+static bool comes_after(const struct ordered_entry *a, const struct ordered_entry *b)
+{
+	if (a->group != b->group)
+		return a->group < b->group;
+	if (a->order.type == b->order.type && a->order.type != V_STR)
+		return !(a->order.num > b->order.num);
+	return value_order(&a->order, &b->order) <= 0;
+}
+
+/* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
+void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
+		 const struct kept_row *kept, const struct value *view_row)
+{
+	if (g < 0 || order.type == V_NULL)
+		return;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->entries = xrealloc(o->entries, o->cap * sizeof *o->entries);
+	}
+	if (order.type == V_STR)
+		order.str = arena_copy(&st->kept, order.str, order.len);
+	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
+	o->sorted = !o->n || (o->sorted && comes_after(&o->entries[o->n - 1], &e));
+	o->entries[o->n++] = e;
+}
+
+/*
+ * Takes from the budget what the kept rows and the ordered lists grew by; when
+ * it cannot give it, the rules judged in order are dropped for the rest of the
+ * file (they need every row) with a resource-limit finding at this row.
+ */
+static void account_ordered(struct rules_state *st, const struct row_view *row, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	uint64_t now = st->kept.held;
+	for (size_t i = 0; i < rs->nrow_rules; i++)
+		now += st->ordered_rules[i].cap * sizeof(struct ordered_entry) +
+		       group_index_bytes(&st->ordered_rules[i].groups);
+	for (size_t i = 0; i < rs->naggregates; i++)
+		now += st->ordered_aggregates[i].cap * sizeof(struct ordered_entry);
+	if (now <= st->kept_bytes || budget_take(st->budget, now - st->kept_bytes)) {
+		st->kept_bytes = now > st->kept_bytes ? now : st->kept_bytes;
+		return;
+	}
+	struct buf names = {0};
+	const char *first = NULL;
+	for (size_t l = 0; l < 2; l++) {
+		const struct written_rule *rules = l ? rs->aggregates : rs->row_rules;
+		for (size_t i = 0, n = l ? rs->naggregates : rs->nrow_rules; i < n; i++)
+			if (rules[i].order && rules[i].from < 0) {
+				buf_addf(&names, "%s%s", names.len ? ", " : "", rules[i].id);
+				first = first ? first : rules[i].id;
+			}
+	}
+	struct budget_drop drop = {first, "按顺序核查的规则", "rules judged in order", names.data, st->kept_bytes, now};
+	budget_report_drop(st->budget, out, &drop, row->line, row->row);
+	buf_free(&names);
+	free_ordered(st);
+	st->ordered_dropped = true;
+}
+
+/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
+void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
+		      struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	if (!rs->nkept || st->ordered_dropped)
+		return;
+	st->this_row = NULL;
+	long *group = st->ordered_group, *aggregate_group = group + rs->nrow_rules;
+	/* first every group of the row, which may end the groups before */
+	for (size_t t = 0; t < st->nrow_tables; t++) {
+		size_t i = st->row_tables[t];
+		const struct written_rule *r = &rs->row_rules[i];
+		group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
+	}
+	for (size_t f = 0; f < st->nfile_ordered; f++) {
+		size_t a = st->file_ordered[f];
+		const struct written_rule *r = &rs->aggregates[a];
+		aggregate_group[a] = -1;
+		if (!st->groups[a].dropped)
+			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup,
+							aggregate_grouping(st, a, true)->block, ctx);
+	}
+	bool none_kept = true; /* (only these rules keep rows) */
+	for (size_t t = 0; t < st->nrow_tables && none_kept; t++)
+		none_kept = !st->ordered_rules[st->row_tables[t]].n;
+	for (size_t f = 0; f < st->nfile_ordered && none_kept; f++)
+		none_kept = !st->ordered_aggregates[st->file_ordered[f]].n;
+	if (none_kept) /* every group that kept rows has ended: their memory serves the next */
+		arena_free(&st->kept);
+	for (size_t t = 0; t < st->nrow_tables; t++) {
+		size_t i = st->row_tables[t];
+		add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(rs->row_rules[i].order, ctx), keep_row(st, row),
+			    NULL);
+	}
+	for (size_t f = 0; f < st->nfile_ordered; f++) {
+		size_t a = st->file_ordered[f];
+		if (st->ordered_list[a] != a) /* its rows are kept in the first sharer's list */
+			continue;
+		long g = -1; /* the group in the tables of those sharing the list that are not dropped */
+		for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1] && g < 0; s++)
+			g = aggregate_group[st->list_sharers[s] - rs->aggregates];
+		if (g >= 0)
+			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(rs->aggregates[a].order, ctx),
+				    keep_row(st, row), NULL);
+	}
+	if (st->budget && st->budget->limit)
+		account_ordered(st, row, out);
+}
+
+/*
+ * Notes where the longest run (longest_run()) of group i of an aggregate
+ * judged in order began, once its rows have been walked, for its finding to
+ * point at: the file's row that began it, or the first file row of the view
+ * row that did.  The rows themselves may be gone when the group is judged.
+ */
+static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
+{
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct group_table *t = &st->groups[a];
+	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
+		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+			continue;
+		unsigned char *accs = group_accs(t, i, aggregate_grouping(st, a, true)->block);
+		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
+		if (!e)
+			continue;
+		struct place at = {0};
+		if (e->kept) {
+			at = (struct place){e->kept->line, e->kept->row};
+		} else if (e->view_row && r->from >= 0) {
+			const struct view_rows *vr = &st->view_rows[r->from];
+			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
+		}
+		if (i >= t->nrun_at) {
+			t->run_at = xrealloc(t->run_at, t->cap * sizeof *t->run_at);
+			memset(&t->run_at[t->nrun_at], 0, (t->cap - t->nrun_at) * sizeof *t->run_at);
+			t->nrun_at = t->cap;
+		}
+		t->run_at[i] = at;
+		return;
+	}
+}
+
+/* A kept row spread back over the rule set's columns, with its cells' texts, for a rule to read. */
+struct spread_row {
+	struct value *values;
+	const char **text;
+	size_t *textlen;
+};
+
+/*
+ * Spreads a kept row over a row of the rule set's columns, zeroed once: only
+ * the kept columns are ever written, those at places or all of them (places
+ * NULL); their texts too when texts is true (all of them).
+ */
+static void spread(const struct ruleset *rs, const struct kept_row *k, const struct kept_places *places,
+		   struct spread_row *out, bool texts)
+{
+	for (size_t i = 0, n = places ? places->n : rs->nkept; i < n; i++) {
+		size_t at = places ? places->at[i] : i;
+		out->values[rs->kept_cols[at]] = k->values[at];
+	}
+	struct kept_texts kept = kept_texts(k, rs->nkept);
+	for (size_t i = 0; texts && i < rs->nkept; i++) {
+		size_t c = rs->kept_cols[i];
+		out->text[c] = kept.text[i];
+		out->textlen[c] = kept.len[i];
+	}
+}
+
+typedef void (*ordered_visit)(struct rules_state *, const struct written_rule *, const struct ordered_entry *,
+			      const struct eval_ctx *, const struct row_view *, void *);
+
+static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			   const struct eval_ctx *ctx, const struct row_view *row, void *arg);
+
+/* A row rule's pass over its group before judging it: the row goes into the group's accumulators. */
+static void feed_window(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	(void)st, (void)e, (void)row, (void)arg;
+	agg_update(r->slots, r->nslots, ctx->accs, ctx);
+}
+
+/* The rows a walk keeps spread over the rule set's columns: the last n of a group, for lag() to look back on. */
+struct walk_ring {
+	struct spread_row *rows;
+	const struct value **history;
+	size_t n, cap;
+};
+
+/*
+ * The state's room for the last n rows of a walk, kept from walk to walk and
+ * grown as one needs: its rows are zeroed once, as a walk spreads only the
+ * columns its rules read (walk_reads; all the kept ones for a finding) and
+ * they read no other, so what an earlier walk left in the rest is never
+ * read.  (A walk never starts another.)
+ */
+static struct walk_ring *ring_ready(struct rules_state *st, size_t n)
+{
+	struct walk_ring *ring = st->ring ? st->ring : (st->ring = xcalloc(1, sizeof *st->ring));
+	if (n > ring->cap) {
+		size_t width = st->rs->ncols + 1;
+		ring->rows = xrealloc(ring->rows, n * sizeof *ring->rows);
+		ring->history = xrealloc(ring->history, n * sizeof *ring->history);
+		for (size_t i = ring->cap; i < n; i++) {
+			ring->rows[i].values = xcalloc(width, sizeof *ring->rows[i].values);
+			ring->rows[i].text = xcalloc(width, sizeof *ring->rows[i].text);
+			ring->rows[i].textlen = xcalloc(width, sizeof *ring->rows[i].textlen);
+		}
+		ring->cap = n;
+	}
+	ring->n = n;
+	return ring;
+}
+
+void ring_free(struct walk_ring *ring)
+{
+	for (size_t i = 0; ring && i < ring->cap; i++)
+		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
+	if (ring)
+		free(ring->rows), free(ring->history);
+	free(ring);
+}
+
+/*
+ * One rule of a walk, with what its visits see: its part of the group's
+ * accumulators and kept values, and how far back it looks; judging a row
+ * rule that needs neither the rows before nor inputs present, room for its
+ * when and assert reduced on each group (reduce_rules).
+ */
+struct walked_rule {
+	const struct written_rule *rule;
+	unsigned char *accs;     /* or NULL */
+	struct value *fixed;     /* or NULL */
+	size_t lag;
+	struct row_test *when, *assert; /* or NULL (when: also a rule without one) */
+};
+
+/* Marks the columns an expression reads, inside its aggregates too. */
+static void mark_columns(bool *read, const struct expr *e)
+{
+	const size_t *cols;
+	for (size_t k = 0, n = e ? expr_columns(e, &cols) : 0; k < n; k++)
+		read[cols[k]] = true;
+}
+
+/*
+ * The places among a kept row's values of what the rules of a walk read in
+ * their when, assert and messages, where their aggregates' arguments are:
+ * all that a pass filling their accumulators, or judging an aggregate's
+ * rows, needs spread.  Worked out on the first walk the first rule leads.
+ */
+static const struct kept_places *walk_reads(struct rules_state *st, const struct written_rule *const *rules,
+					    size_t nrules, bool row_rule)
+{
+	const struct ruleset *rs = st->rs;
+	struct kept_places *p = &st->read_places[row_rule ? (size_t)(rules[0] - rs->row_rules)
+							   : rs->nrow_rules + (size_t)(rules[0] - rs->aggregates)];
+	if (p->at)
+		return p;
+	bool *read = xcalloc(rs->ncols + 1, sizeof *read);
+	for (size_t k = 0; k < nrules; k++) {
+		mark_columns(read, rules[k]->when);
+		mark_columns(read, rules[k]->assert);
+		for (int lang = 0; lang < 2; lang++)
+			for (size_t i = 0; i < rules[k]->message[lang].nparts; i++)
+				mark_columns(read, rules[k]->message[lang].parts[i].expr);
+	}
+	p->at = xcalloc(rs->nkept + 1, sizeof *p->at);
+	for (size_t i = 0; i < rs->nkept; i++)
+		if (read[rs->kept_cols[i]])
+			p->at[p->n++] = i;
+	free(read);
+	return p;
+}
+
+/*
+ * Walks the sorted rows [from, to) of one group, each with its history,
+ * calling visit for each of the rules on each row, which is spread once for
+ * them all.  Only judging a row rule reads the row's texts and its row view
+ * (for a finding), and every kept value; the other visits are given the
+ * values the rules read (reads) alone.
+ */
+static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
+		       const struct kept_places *reads, void *arg)
+{
+	const struct ruleset *rs = st->rs;
+	const struct value **history = ring->history;
+	bool reads_row = visit == visit_row_rule;
+	struct eval_trouble trouble = {0};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = history, .trouble = reads_row ? &trouble : NULL};
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		struct spread_row *sr = &ring->rows[i % ring->n];
+		const struct value *values = e->view_row;
+		if (e->kept) {
+			spread(rs, e->kept, reads_row ? NULL : reads, sr, reads_row);
+			values = sr->values;
+		}
+		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
+		for (size_t k = 1; k <= back; k++) {
+			const struct ordered_entry *p = &o->entries[i - k];
+			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
+		}
+		struct row_view view;
+		if (e->kept && reads_row)
+			view = (struct row_view){values, sr->text, sr->textlen, st->file_col, e->kept->line,
+						 e->kept->row, e->kept->county};
+		ctx.row = values;
+		ctx.file_col = e->kept ? st->file_col : NULL;
+		ctx.where = e;
+		for (size_t k = 0; k < nrules; k++) {
+			ctx.nhistory = back < rules[k].lag ? back : rules[k].lag; /* as far back as the rule looks */
+			ctx.accs = rules[k].accs;
+			ctx.fixed = rules[k].fixed;
+			visit(st, rules[k].rule, e, &ctx, e->kept && reads_row ? &view : NULL, arg);
+		}
+	}
+}
+
+/*
+ * Fills the accumulators of a walk's row rules, none of which looks back,
+ * from the file's rows [from, to) of one group, each spread with the values
+ * they read (reads) alone: walk_group's pass with feed_window, without its
+ * history or a call a rule.
+ */
+static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+		       const struct kept_places *reads)
+{
+	struct spread_row *sr = &ring->rows[0];
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .history = ring->history, .row = sr->values,
+			       .file_col = st->file_col};
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		spread(st->rs, e->kept, reads, sr, false);
+		ctx.where = e;
+		for (size_t k = 0; k < nrules; k++) {
+			ctx.accs = rules[k].accs;
+			agg_update(rules[k].rule->slots, rules[k].rule->nslots, ctx.accs, &ctx);
+		}
+	}
+}
+
+/*
+ * Reduces the when and assert of each row rule of a walk on the group about
+ * to be judged, whose accumulators are full and whose values of the group
+ * are not worked out yet (row_test_reduce works them out now, once); true if
+ * every rule's could be, so that judge_reduced may judge the group's rows.
+ */
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules)
+{
+	for (size_t k = 0; k < nrules; k++) {
+		const struct walked_rule *w = &rules[k];
+		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
+		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
+		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+			return false;
+	}
+	return true;
+}
+
+/* True if a row's kept values fail a row rule whose when and assert are reduced on its group. */
+static bool fails_reduced(const struct walked_rule *w, const struct value *cells)
+{
+	struct value v = w->when ? row_test_eval(w->when, cells) : (struct value){.type = V_BOOL, .num = 1};
+	if (v.type != V_BOOL || !v.num)
+		return false;
+	v = row_test_eval(w->assert, cells);
+	return v.type == V_BOOL && !v.num;
+}
+
+/* A finding of a row rule judged on a reduced group (judge_reduced): the row spread, as visit_row_rule's sees it. */
+static void reduced_finding(struct rules_state *st, const struct walked_rule *w, const struct ordered_entry *e,
+			    struct spread_row *sr, struct walk_ring *ring, struct diag_file *out)
+{
+	const struct ruleset *rs = st->rs;
+	spread(rs, e->kept, NULL, sr, true);
+	struct row_view view = {sr->values, sr->text, sr->textlen, st->file_col, e->kept->line, e->kept->row,
+				e->kept->county};
+	struct eval_trouble trouble = {0};
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = sr->values, .file_col = st->file_col,
+			       .history = ring->history, .where = e, .trouble = &trouble, .accs = w->accs, .fixed = w->fixed};
+	st->holding = (size_t)(w->rule - rs->row_rules);
+	row_finding(st, w->rule, &view, &ctx, out);
+}
+
+/*
+ * Judges the file's rows [from, to) of one group by row rules whose when and
+ * assert are reduced on it (reduce_rules), rule by rule (each holds its own
+ * findings): the tests read each row's kept values in place, with no call or
+ * context, and those that test one cell alone only on the first row of each
+ * kind of value of it (row_fails).  A row is spread only for a finding.
+ */
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+			  struct diag_file *out)
+{
+	for (size_t k = 0; k < nrules; k++) {
+		const struct walked_rule *w = &rules[k];
+		struct row_fails plan;
+		bool planned = row_fails_plan(&plan, w->when, w->assert);
+		for (size_t i = from; i < to; i++) {
+			const struct value *cells = o->entries[i].kept->values;
+			bool fails;
+			if (planned) {
+				signed char *known = &plan.fails[row_fails_key(&plan, cells)];
+				fails = *known >= 0 ? *known : (*known = fails_reduced(w, cells));
+			} else {
+				fails = fails_reduced(w, cells);
+			}
+			if (fails)
+				reduced_finding(st, w, &o->entries[i], &ring->rows[i % ring->n], ring, out);
+		}
+	}
+}
+
+/*
+ * Walks the rows that some rules judged in order share (row rules that
+ * group and order alike, or one aggregate), sorted, group by group, the
+ * groups numbered below until: calls visit for each rule on each row with an
+ * evaluation context whose history holds the rows before it in its group (as
+ * far back as the rule looks) and, for a file's row, its row view.  Row rules
+ * that read their group as a whole (aggregates, robust_z()) have each group
+ * walked twice: first to fill the group's accumulators, then to judge its
+ * rows, which then see them; the group's kept values go after.  Returns where
+ * the rows of the groups not walked begin.
+ */
+static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
+			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
+{
+	size_t first = 0, block = 0, nfixed = 0, lag = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		block += row_rule ? agg_block_size(rules[k]->slots, rules[k]->nslots) : 0;
+		nfixed += row_rule ? rules[k]->nfixed : 0;
+		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
+	}
+	unsigned char *accs = block ? xcalloc(block, 1) : NULL; /* a group's, while it is walked */
+	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
+	/* the rules as the pass that fills the accumulators sees them, then as the pass that judges */
+	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		unsigned char *its = accs && r->nslots ? accs + at : NULL;
+		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag, NULL, NULL};
+		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
+						  NULL, NULL};
+		if (row_rule && !r->max_lag && !r->nrequires) {
+			struct row_test *tests = &st->row_tests[2 * (size_t)(r - st->rs->row_rules)];
+			judging[k].when = r->when ? &tests[0] : NULL;
+			judging[k].assert = &tests[1];
+		}
+		at += agg_block_size(r->slots, r->nslots);
+		value += r->nfixed;
+	}
+	struct walk_ring *ring = ring_ready(st, lag + 1);
+	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
+	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
+		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
+	o->sorted = true;
+	size_t i;
+	for (i = 1; i <= o->n; i++) {
+		if (i < o->n && o->entries[i].group == o->entries[first].group)
+			continue;
+		if (o->entries[first].group >= until)
+			break;
+		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
+			fill_group(st, filling, nrules, o, first, i, ring, reads);
+		else if (block)
+			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
+		for (size_t k = 0; k < nfixed; k++)
+			fixed[k] = (struct value){.type = V_ANY};
+		if (row_rule && reduce_rules(st, judging, nrules))
+			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
+		else
+			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
+		if (block) {
+			for (size_t k = 0; k < nrules; k++)
+				agg_acc_free(rules[k]->slots, rules[k]->nslots, filling[k].accs, 1);
+			memset(accs, 0, block);
+		}
+		for (size_t k = 0; k < nrules && !row_rule; k++)
+			note_run(st, rules[k], o->entries[first].group);
+		first = i;
+	}
+	free(accs);
+	free(fixed);
+	free(filling);
+	return first;
+}
+
+/*
+ * An ordered row rule on one row: when, requires, assert, as for a row as it
+ * arrives; its findings are held (st->held), to be written rule by rule.
+ * ctx has the walk's trouble, which judge clears before each evaluation.
+ */
+static void visit_row_rule(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			   const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	struct diag_file *out = arg;
+	size_t i = (size_t)(r - st->rs->row_rules);
+	(void)e;
+	st->holding = i;
+	if (r->when) {
+		struct value w = judge(st, r, r->when, row, ctx, out);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	if (r->nrequires && !inputs_present(st, i, row, out))
+		return;
+	struct value v = judge(st, r, r->assert, row, ctx, out);
+	if (v.type == V_BOOL && !v.num)
+		row_finding(st, r, row, ctx, out);
+}
+
+/* An ordered aggregate on one row: its when, then its group's accumulators, within the budget. */
+static void visit_aggregate(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e,
+			    const struct eval_ctx *ctx, const struct row_view *row, void *arg)
+{
+	struct diag_file *out = arg;
+	size_t a = (size_t)(r - st->rs->aggregates);
+	const struct grouping *gr = aggregate_grouping(st, a, true);
+	(void)row;
+	if (gr->table->dropped)
+		return;
+	if (r->when) {
+		struct value w = expr_eval(r->when, ctx);
+		if (w.type != V_BOOL || !w.num)
+			return;
+	}
+	unsigned char *accs = group_accs(gr->table, e->group, gr->block);
+	bool limited = st->budget && st->budget->limit;
+	uint64_t kept = limited ? agg_acc_kept_bytes(r->slots, r->nslots, accs) : 0;
+	agg_update(r->slots, r->nslots, accs, ctx);
+	if (limited)
+		account(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
+}
+
+/*
+ * Walks the rows of the rules judged in order that share rule t's, t their
+ * first sharer: row rules (ordered_table), holding their findings, or
+ * aggregates (ordered_list); the groups numbered below until, for them all
+ * at once.  Returns where the rows of the groups not walked begin.
+ */
+size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t until, struct diag_file *out)
+{
+	const struct written_rule **sharers = row_rules ? st->sharers : st->list_sharers;
+	const size_t *at = row_rules ? st->sharers_at : st->list_sharers_at;
+	struct ordered_rows *rows = row_rules ? &st->ordered_rules[t] : &st->ordered_aggregates[t];
+	size_t rest = walk_ordered(st, &sharers[at[t]], at[t + 1] - at[t], rows, row_rules, until,
+				   row_rules ? visit_row_rule : visit_aggregate, out);
+	st->holding = NOT_HOLDING;
+	return rest;
+}

@@ -1,0 +1,471 @@
+/*
+ * rulestate.h — the state of a run of the written rules on one file, private
+ * to the modules that run them: rulerun.c (the state, the driver of each row
+ * and the finish), rulegroups.c (group tables), ruleorder.c (rules judged in
+ * order), ruleviews.c (views' rows and exports' facts) and rulefindings.c
+ * (findings and their messages).  rules.h is the interface to the rest of qy.
+ * The look-up of a row's group (find_group) and the judging of a rule's when
+ * and assert are inline here: every row runs them, from more than one module.
+ */
+#ifndef QY_RULESTATE_H
+#define QY_RULESTATE_H
+
+#include "rules.h"
+#include "arena.h"
+#include "budget.h"
+#include "held.h"
+#include "msgcat.h"
+#include "ruleset.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * How long a table watches its groups' order before it ends groups as they
+ * close: a table that keeps rows (a rule judged in order's), for WATCH_ROWS
+ * rows; one that keeps groups (a view's, an aggregate's), until it has
+ * WATCH_GROUPS of them (one with fewer is small: it keeps them all).
+ */
+#define WATCH_ROWS 1024
+
+#define WATCH_GROUPS 1024
+
+#define NOT_HOLDING SIZE_MAX  /* rules_state.holding: findings go out as they are made */
+
+/* What ends a streamed table's groups (end_groups). */
+enum group_ends {
+	ENDS_VIEW,        /* a view's: its rows go on to what reads from it */
+	ENDS_ROW_RULE,    /* a row rule judged in order's: its rows are judged */
+	ENDS_AGGREGATE,   /* an aggregate judged in order's: its rows fill the group's accumulators */
+	ENDS_JUDGED,      /* an aggregate's: it is judged */
+};
+
+/* How a group table's groups end. */
+enum table_mode {
+	GROUPS_KEPT,      /* all of them at the end of the file */
+	GROUPS_WATCHED,   /* kept, while watching whether they come in an order of their keys */
+	GROUPS_STREAMED,  /* each as the next begins: only the open one is kept (an aggregate's keep
+			     their accumulators, not their rows); no index */
+};
+
+/* The most group keys whose orders a table watches (4! = 24 orders, each with texts bytewise and in natural order: a bit each). */
+#define WATCH_KEYS 4
+
+#define WATCH_ORDERS 24
+
+/* Of how many of a table's first keys the last string is remembered (group_table.recent). */
+#define RECENT_KEYS 4
+
+/* Where a group began: the file's row (line and row) of its first row. */
+struct place {
+	uint64_t line, row;
+};
+
+/*
+ * Group keys that several tables list alike (the same source text, read from
+ * the same rows): their values are worked out once a row for them all, and
+ * a stamp tells the tables when they differ from the last row's, so that a
+ * table whose last group has them need not compare them again.
+ */
+struct shared_keys {
+	struct expr *const *group;
+	size_t ngroup;
+	int from;                /* the rows they read: -1 the file's, or a view's */
+	uint64_t at;             /* the row (rules_state.rows_in) they were worked out on, or 0 */
+	uint64_t stamp;          /* from 1, one more each time they came out other than the time before */
+	bool null;               /* a key came out null */
+	struct value *values;    /* ngroup; strings in text, so that the next row can be compared with them */
+	struct buf text;
+};
+
+/* One aggregate's groups: key values and accumulators, in order of first appearance. */
+struct group_table {
+	uint64_t *index;         /* open addressing: a hash tag above the group's number + 1; 0 empty */
+	size_t nindex;
+	long last_group;         /* the previous row's group: sorted files repeat it */
+	struct shared_keys *shared; /* the keys it shares with tables grouped alike, or NULL */
+	uint64_t stamp;          /* with shared: its stamp when last_group was looked up, or 0 */
+	uint64_t *words;         /* ngroups × ngroup: a key's number bits, or its string (see kept_string) */
+	unsigned char *types;    /* ngroups × ngroup: each key's type */
+	struct strmap strings;   /* a key string → its copy in texts, each kept once */
+	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
+	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
+	unsigned char *accs;     /* ngroups blocks of accumulators, one after another (agg_block_size) */
+	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
+	size_t ngroups, cap, nplaces, places_cap;
+	uint64_t bytes;          /* memory taken from the budget for all of it */
+	uint64_t values;         /* of which: percentile values kept */
+	bool dropped;            /* over --max-memory: not judged in this file */
+	struct day_set *days;    /* exports with dates: per group, the days its rows stand for */
+	size_t ndays;
+	uint64_t day_bytes;      /* of the bytes: the days kept */
+	enum table_mode mode;
+	uint64_t orders;         /* watched or streamed: the key orders its groups have kept so far, a bit each
+				    (order k: bit 2k with texts bytewise, 2k + 1 in natural order) */
+	uint64_t watched;        /* watched: the rows looked up so far */
+	uint32_t signs;          /* watched or streamed: how the last keys compared that the orders were kept by (keeps_order) */
+	unsigned char perms[WATCH_ORDERS][WATCH_KEYS]; /* watched or streamed: each order's keys, compared first first */
+	enum group_ends ends;    /* watched or streamed: what it groups for, */
+	size_t owner;            /* and which one */
+	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
+	size_t nrun_at;
+	struct group_table *leader; /* a table never watched that shares its keys with one looked up before it
+				       on each row (follow_leaders), whose groups it numbers alike while
+				       misaligned is false: that one's group is then its group */
+	bool misaligned;         /* it made a group that is not the leader's of the same number */
+	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose values are
+				    held_values and whose accumulators are not filled yet (grouping.hold) */
+	struct value *held_values;
+};
+
+/* The days an export's group has rows for, sorted, each once. */
+struct day_set {
+	int32_t *days;
+	uint32_t n, cap;
+};
+
+/* What feeds a group table: an aggregate's or a view's grouping, and its name for a resource-limit finding. */
+struct grouping {
+	struct group_table *table;
+	struct expr *const *group;
+	size_t ngroup;
+	const struct expr *when;
+	const struct agg_slot *slots;
+	size_t nslots;
+	const char *id, *kind_zh, *kind_en;
+	bool places;                  /* keep where each group began (views', exports') */
+	const struct expr *dates;     /* keep each group's days, or NULL */
+	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
+					 as the rows that feed a table read it, at less cost than working it out */
+	const int *hold;              /* a view whose values are each a slot's count(), sum() or mean() of a column
+					 (agg_holds): its values' slots (view_slot), else NULL.  A streamed
+					 group's first row gives its values at once: a view of one row a group,
+					 as a station's day is, then costs no accumulating and no reading back */
+	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
+	size_t nvalues;
+};
+
+/* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
+struct view_reader {
+	const struct grouping *gr;    /* NULL for an aggregate judged in order */
+	size_t aggregate;             /* that aggregate */
+};
+
+/* One coverage rule's record of what was seen. */
+struct coverage_seen {
+	struct strmap pairs;     /* serialised per value + key */
+	struct strmap per_index; /* per values seen → order */
+	struct value *per_seen;  /* strings owned */
+	size_t nper, cap;
+};
+
+/* A view's rows, made once the rows it reads are all in: keys then values, a row a group. */
+struct view_rows {
+	struct value *values;    /* nrows × the view's columns; strings borrowed from its group table */
+	const struct place *places; /* where each row's group began; borrowed from its group table */
+	size_t nrows;
+};
+
+/*
+ * A row kept until the file is read: where it was and the cells ordered rules
+ * read, one per kept column (ruleset->kept_cols): their values, which a rule's
+ * reduced tests read in place (row_test), then their texts and the texts'
+ * lengths (kept_texts).
+ */
+struct kept_row {
+	uint64_t row, line;
+	const char *county;
+	struct value values[];      /* strings point at their own copies */
+};
+
+/* Places among a kept row's values, in order. */
+struct kept_places {
+	size_t *at;              /* NULL until worked out */
+	size_t n;
+};
+
+/*
+ * A row rule judged as each row comes, as the rows of this file meet it
+ * (plan_rules): its when with in_file() settled, and a column it requires
+ * that the file does not have.
+ */
+struct planned_rule {
+	size_t rule;
+	struct expr_when when;           /* no operand: it has none, or it always holds */
+	size_t absent;                   /* a required column the file lacks (the first), or SIZE_MAX */
+};
+
+/* One row (of the file or of a view) in an ordered rule's group, with its order key. */
+struct ordered_entry {
+	struct value order;              /* first: runs report where they began by it (eval_ctx.where) */
+	const struct kept_row *kept;     /* a file's row, or NULL */
+	const struct value *view_row;    /* a view's row, or NULL */
+	uint64_t seq;                    /* its place among the rows read, to keep ties in that order */
+	uint32_t group;
+};
+
+/* An ordered rule's rows, sorted by group and order once all are in; row rules group here. */
+struct ordered_rows {
+	struct ordered_entry *entries;
+	size_t n, cap;
+	bool sorted;                     /* by group and order, as they came or since sorted */
+	struct group_table groups;       /* row rules only: their groups, no accumulators */
+};
+
+struct rules_state {
+	const struct ruleset *rs;
+	struct budget *budget;          /* what the groups and kept rows may hold, or NULL */
+	uint64_t kept_bytes;            /* taken from it for the kept rows and ordered lists */
+	bool ordered_dropped;           /* the rules in order ran out of it: not judged in this file */
+	struct arena kept;              /* kept rows and the texts of order keys */
+	struct kept_row *this_row;      /* the current row, once some ordered rule kept it */
+	int *kept_at;                   /* per column: its place among a kept row's values, or -1 */
+	const size_t *file_col;         /* the file's cell of each column */
+	uint64_t seq;
+	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
+	double as_of;                   /* the run's date, when has_as_of */
+	bool has_as_of;
+	struct group_table *groups;     /* per aggregate */
+	struct value *scratch;          /* a row's group key values, and their words after them */
+	uint64_t *scratch_words;
+	size_t nscratch;
+	struct group_table *view_groups; /* per view */
+	struct view_rows *view_rows;    /* per view */
+	struct group_table *export_groups; /* per export */
+	struct coverage_seen *seen;     /* per coverage rule */
+	bool *absent_input;             /* per row rule: a required column not in the file was reported */
+	struct diag_file *out;          /* the file's findings, while a row is run */
+	struct held *held;              /* a list per row rule, then per aggregate: findings of its ended groups */
+	size_t holding;                 /* the list findings go to instead of out while a group ended early is
+					   judged, or NOT_HOLDING */
+	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
+	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
+	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
+	struct planned_rule *planned;        /* those that may fire in this file, planned for its columns */
+	size_t nplanned;
+	const size_t *planned_for;           /* the columns' cells they were planned for, or NULL */
+	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
+	size_t *file_ordered, nfile_ordered; /* aggregates of the file's rows judged in order */
+	size_t *file_aggregates, nfile_aggregates; /* the other aggregates of the file's rows */
+	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
+					   orders rows as it does, whose group table and rows it shares */
+	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
+						together, from sharers_at[t] to sharers_at[t + 1] */
+	size_t *sharers_at;
+	size_t *ordered_list;           /* per aggregate of the file's rows judged in order: the first such
+					   aggregate that groups and orders rows as it does, whose list of rows
+					   it shares (its when is judged as the rows are walked) */
+	const struct written_rule **list_sharers; /* those aggregates, those of each such first one l together,
+						     from list_sharers_at[l] to list_sharers_at[l + 1] */
+	size_t *list_sharers_at;
+	struct value *view_row;         /* room for one view row while a streamed view ends a group */
+	struct grouping *groupings;     /* made once: per aggregate without its when, then with it; per view; per export */
+	struct view_reader *readers;    /* what reads each view's rows, those of view v from readers_at[v] to
+					   readers_at[v + 1], in the order they are fed */
+	size_t *readers_at;
+	struct walk_ring *ring;         /* the rows a walk of ordered rows looks back on, or NULL before the first */
+	struct row_test *row_tests;     /* per row rule, its when's and its assert's reduced tests (reduce_rules) */
+	struct kept_places *read_places; /* per row rule, then per aggregate: what the walks it leads read (walk_reads) */
+	struct shared_keys *shared;     /* key lists more than one table groups by */
+	size_t nshared;
+	uint64_t *rows_in;              /* the file's rows, then each view's, run so far: from + 1 */
+	int **view_slot;                /* per view, per value: the slot it is when one alone (direct_slot), or -1 */
+	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
+	bool rereading;                 /* this is that second reading: the groups' work only */
+	uint64_t reread_from;           /* the first row whose aggregates the first reading did not run, or 0 */
+
+	struct buf key, msg, msg_en, rule, text, json;
+	struct msgbuf said;             /* the message of the finding being made */
+};
+
+/* rulegroups.c */
+void share_keys(struct rules_state *st);
+void follow_leaders(struct rules_state *st);
+void free_group_table(struct rules_state *st, struct group_table *g, const struct agg_slot *slots, size_t n);
+void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys);
+const struct value *group_key_values(struct rules_state *st, const struct group_table *g, size_t i,
+				     size_t ngroup);
+__attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
+					     struct expr *const *group, size_t ngroup, size_t block,
+					     const struct eval_ctx *ctx);
+uint64_t group_index_bytes(const struct group_table *t);
+void account(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
+	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
+void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+	  uint64_t row, struct diag_file *out);
+void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
+
+/* ruleorder.c */
+void list_sharers(const struct written_rule *rules, size_t n, size_t **first,
+		  const struct written_rule ***sharers, size_t **at);
+void free_ordered(struct rules_state *st);
+void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
+		 const struct kept_row *kept, const struct value *view_row);
+void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
+		      struct diag_file *out);
+void ring_free(struct walk_ring *ring);
+size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t until, struct diag_file *out);
+
+/* ruleviews.c */
+int direct_slot(const struct view *view, size_t k);
+bool view_rows_kept(const struct ruleset *rs, size_t v);
+void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row);
+void finish_view(struct rules_state *st, size_t v);
+
+/* rulefindings.c */
+void row_finding(struct rules_state *st, const struct written_rule *r, const struct row_view *row,
+		 const struct eval_ctx *ctx, struct diag_file *out);
+void pattern_limit_finding(struct rules_state *st, const struct written_rule *r,
+			   const struct row_view *row, const struct eval_trouble *t, struct diag_file *out);
+void report_absent_input(struct rules_state *st, size_t i, size_t col, struct diag_file *out);
+void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const struct row_view *row,
+			 struct diag_file *out);
+void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_file *out);
+void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out);
+void finish_coverage(struct rules_state *st, size_t i, struct diag_file *out);
+
+/* An aggregate's grouping; when is left out where the caller judges it itself. */
+static inline const struct grouping *aggregate_grouping(const struct rules_state *st, size_t a, bool with_when)
+{
+	return &st->groupings[2 * a + with_when];
+}
+
+/* A view's grouping. */
+static inline const struct grouping *view_grouping(const struct rules_state *st, size_t v)
+{
+	return &st->groupings[2 * st->rs->naggregates + v];
+}
+
+/* An export's grouping. */
+static inline const struct grouping *export_grouping(const struct rules_state *st, size_t e)
+{
+	return &st->groupings[2 * st->rs->naggregates + st->rs->nviews + e];
+}
+
+/* The run's date for an evaluation context: NULL when none was given. */
+static inline const double *as_of_of(const struct rules_state *st)
+{
+	return st->has_as_of ? &st->as_of : NULL;
+}
+
+/* Group i's block of accumulators in a table whose groups' blocks are of that many bytes, or NULL without any. */
+static inline unsigned char *group_accs(const struct group_table *t, size_t i, size_t block)
+{
+	return block ? t->accs + i * block : NULL;
+}
+
+/*
+ * The group of a table that follows a leader (group_table.leader) with the
+ * keys of the leader's last look-up, which are the row's: the leader's group
+ * of the same number, while the table has made its groups as the leader did;
+ * or -1 to look it up.
+ */
+static inline long leader_group(const struct group_table *g)
+{
+	const struct group_table *l = g->leader;
+	if (!l || g->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
+		return -1;
+	return l->last_group;
+}
+
+/* Makes group the table's last group, looked up with its shared keys' stamp. */
+static inline long looked_up(struct group_table *g, long group)
+{
+	g->stamp = g->shared ? g->shared->stamp : 0;
+	return g->last_group = group;
+}
+
+/*
+ * True if a look-up of a group the table has, of the shared keys, would
+ * grow nothing: its texts' map, which key_word may look a text up in (and
+ * which grows on a look-up once past half full: a text may be other than
+ * its key's last until a group is made), and, unless the group is the last
+ * or the next, its index, which has room for one more group.
+ */
+static inline bool grows_nothing(const struct group_table *g, long group)
+{
+	const struct shared_keys *ks = g->shared;
+	if (strmap_upsert_grows(&g->strings))
+		for (size_t k = 0; k < ks->ngroup; k++)
+			if (ks->values[k].type == V_STR)
+				return false;
+	return group == g->last_group || group == g->last_group + 1 || (g->ngroups + 1) * 4 <= g->nindex * 3;
+}
+
+/*
+ * The group a table that shares keys knows the row's to be without a
+ * look-up: its last (the keys of its last look-up) or its leader's
+ * (leader_group), where looking it up would grow nothing, so that the table
+ * takes its memory on the same rows as without a leader; or -2.
+ */
+static inline long known_group(struct group_table *g)
+{
+	if (g->ngroups && g->stamp == g->shared->stamp)
+		return g->last_group;
+	long led = leader_group(g);
+	return led >= 0 && (size_t)led < g->ngroups && grows_nothing(g, led) ? looked_up(g, led) : -2;
+}
+
+/*
+ * Finds or creates the group of the current row (look_up_group), without a
+ * call where the row's shared keys are worked out and the table knows their
+ * group (known_group): most tables' rows, in a sorted file or after a
+ * leader's look-up.  A watched table that has kept an order long enough
+ * starts ending its groups as they close (end_groups) first.
+ */
+static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
+							     struct expr *const *group, size_t ngroup, size_t block,
+							     const struct eval_ctx *ctx)
+{
+	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
+	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
+		g->mode = GROUPS_STREAMED;
+		end_groups(st, g, true);
+	}
+	const struct shared_keys *ks = g->shared;
+	if (ks && ks->at == st->rows_in[ks->from + 1]) {
+		long known = ks->null ? -1 : known_group(g);
+		if (known != -2)
+			return known;
+	}
+	return look_up_group(st, g, group, ngroup, block, ctx);
+}
+
+/* A when's or an assert's value v as judged: null (no verdict) when working it out hit a pattern's limit, which is reported. */
+static inline struct value judged(struct rules_state *st, const struct written_rule *r, struct value v,
+				  const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	if (!ctx->trouble->pattern_limit)
+		return v;
+	pattern_limit_finding(st, r, row, ctx->trouble, out);
+	return (struct value){.type = V_NULL};
+}
+
+/* Evaluates a when or an assert; a pattern-limit hit is reported and gives null (no verdict). */
+static inline struct value judge(struct rules_state *st, const struct written_rule *r, const struct expr *e,
+				 const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	ctx->trouble->pattern_limit = false;
+	return judged(st, r, expr_eval(e, ctx), row, ctx, out);
+}
+
+/*
+ * True if every input a row rule requires has a value on this row;
+ * otherwise reports them (report_blank_inputs).  Inline: it runs for every
+ * rule with inputs on every row, and most rows have them all.
+ */
+static inline bool inputs_present(struct rules_state *st, size_t i, const struct row_view *row,
+				  struct diag_file *out)
+{
+	const struct written_rule *r = &st->rs->row_rules[i];
+	for (size_t k = 0; k < r->nrequires; k++)
+		if (row->values[r->requires[k]].type == V_NULL) {
+			report_blank_inputs(st, i, k, row, out);
+			return false;
+		}
+	return true;
+}
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * ruleviews.c — views and exports of a run of the written rules: a view's
+ * groups made into rows for the exports, views and aggregates that read
+ * from it (view_row_out), and an export's groups written out as facts
+ * records (write_fact), which qy-combine adds up across files.
+ */
+#include "rulestate.h"
+#include "jsonw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The slot of a view's value k when the value is that one aggregate call and
+ * agg_result gives what evaluating it would (a run's or count_distinct's
+ * value needs the call itself), or -1: a view's row is made without the
+ * evaluator where it can be.
+ */
+int direct_slot(const struct view *view, size_t k)
+{
+	int slot = expr_aggregate_slot(view->values[k]);
+	if (slot < 0)
+		return -1;
+	enum agg_kind kind = view->slots[slot].kind;
+	return kind == AGG_LONGEST_RUN || kind == AGG_LONGEST_EQUAL_RUN || kind == AGG_COUNT_DISTINCT ? -1 : slot;
+}
+
+/* True if an aggregate judged in order reads view v: it points at the view's rows until the end. */
+bool view_rows_kept(const struct ruleset *rs, size_t v)
+{
+	for (size_t a = 0; a < rs->naggregates; a++)
+		if (rs->aggregates[a].from == (int)v && rs->aggregates[a].order)
+			return true;
+	return false;
+}
+
+/*
+ * Makes the row of group i of view v's table g into row (keys, then values)
+ * and feeds it to the exports, views and aggregates that read from the view.
+ */
+void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+{
+	const struct ruleset *rs = st->rs;
+	const struct view *view = &rs->views[v];
+	struct diag_file *out = st->out;
+	st->rows_in[v + 1]++;
+	group_keys(g, i, view->ngroup, row);
+	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row,
+				.accs = group_accs(g, i, view_grouping(st, v)->block)};
+	if (g->held == i + 1)
+		memcpy(&row[view->ngroup], g->held_values, view->nvalues * sizeof *row);
+	for (size_t k = 0; k < view->nvalues && g->held != i + 1; k++) {
+		int slot = st->view_slot[v][k];
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
+							      agg_acc_of(made.accs, &view->slots[slot]))
+						  : expr_eval(view->values[k], &made);
+	}
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
+	struct place at = g->places[i];
+	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
+		const struct view_reader *reader = &st->readers[n];
+		if (reader->gr) {
+			feed(st, reader->gr, &ctx, at.line, at.row, out);
+			continue;
+		}
+		size_t a = reader->aggregate;
+		const struct written_rule *r = &rs->aggregates[a];
+		long group = find_group(st, &st->groups[a], r->group, r->ngroup, aggregate_grouping(st, a, true)->block, &ctx);
+		add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
+	}
+}
+
+/*
+ * Makes a view's rows from its groups (those still open, when it streamed
+ * them), in the order they first appeared, and feeds each to what reads from
+ * it.  The rows are kept only for aggregates judged in order; otherwise one
+ * row at a time is made, fed and forgotten, so that a view with a group a
+ * row costs no more at the end of the file.
+ */
+void finish_view(struct rules_state *st, size_t v)
+{
+	const struct group_table *g = &st->view_groups[v];
+	struct view_rows *vr = &st->view_rows[v];
+	size_t width = st->rs->views[v].out.n;
+	bool kept = view_rows_kept(st->rs, v);
+	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
+	vr->nrows = g->ngroups;
+	vr->places = g->places;
+	for (size_t i = 0; i < vr->nrows; i++)
+		view_row_out(st, v, g, i, &vr->values[kept ? i * width : 0]);
+}
+
+/* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
+static void fact_number(double v, bool date, struct buf *b)
+{
+	char day[16];
+	if (date) {
+		format_date(v, day);
+		jsonw_string(b, day, strlen(day));
+	} else {
+		jsonw_number(b, v);
+	}
+}
+
+/*
+ * Appends what combining an export's value across files needs, by its
+ * aggregate: {"n":N,"sum":S} for mean and sum, {"n":N,"hits":H} for ratio,
+ * {"n":N} for count, {"hits":H} for count_if, {"n":N,"min":X} and max; null
+ * for one that cannot be combined (a percentile without its values).
+ */
+static void parts_json(const struct agg_slot *slot, const struct agg_acc *acc, struct buf *b)
+{
+	if (!agg_combinable(slot->kind)) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '{');
+	if (slot->kind != AGG_COUNT_IF) {
+		jsonw_key(b, "n");
+		jsonw_number(b, acc->n);
+	}
+	if (slot->kind == AGG_SUM || slot->kind == AGG_MEAN) {
+		jsonw_key(b, "sum");
+		jsonw_number(b, acc->sum);
+	} else if (slot->kind == AGG_RATIO || slot->kind == AGG_COUNT_IF) {
+		jsonw_key(b, "hits");
+		jsonw_number(b, acc->hits);
+	} else if ((slot->kind == AGG_MIN || slot->kind == AGG_MAX) && acc->n) {
+		jsonw_key(b, slot->kind == AGG_MIN ? "min" : "max");
+		fact_number(slot->kind == AGG_MIN ? acc->lo : acc->hi, acc->date, b);
+	}
+	buf_addc(b, '}');
+}
+
+/* Appends a group's days as runs of consecutive days: ["2025-06-01/2025-06-30","2025-07-02"]. */
+static void days_json(const struct day_set *d, struct buf *b)
+{
+	char from[16], to[16];
+	buf_addc(b, '[');
+	for (uint32_t i = 0; d && i < d->n;) {
+		uint32_t j = i;
+		while (j + 1 < d->n && d->days[j + 1] == d->days[j] + 1)
+			j++;
+		format_date(d->days[i], from);
+		format_date(d->days[j], to);
+		buf_addf(b, "%s\"%s%s%s\"", i ? "," : "", from, j > i ? "/" : "", j > i ? to : "");
+		i = j + 1;
+	}
+	buf_addc(b, ']');
+}
+
+/* Writes one export's facts record for group i (design.md §3.4; "parts", "dates" and "cell" added). */
+static void write_fact(struct rules_state *st, const struct view *x, const struct group_table *g, size_t i,
+		       struct diag_file *out)
+{
+	struct buf *b = &st->json;
+	const struct value *keys = group_key_values(st, g, i, x->ngroup);
+	unsigned char *accs = group_accs(g, i, export_grouping(st, (size_t)(x - st->rs->exports))->block);
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = accs};
+	buf_reset(b);
+	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
+	jsonw_string(b, st->rs->id, strlen(st->rs->id));
+	jsonw_key(b, "export");
+	jsonw_string(b, x->name, strlen(x->name));
+	jsonw_key(b, "file");
+	jsonw_string(b, out->file, strlen(out->file));
+	jsonw_key(b, "key");
+	values_object_json(x->out_names, keys, x->ngroup, b);
+	JSONW_LIT(b, ",\"values\":{");
+	for (size_t k = 0; k < x->nvalues; k++) {
+		struct value v = expr_eval(x->values[k], &ctx);
+		jsonw_key(b, x->value_names[k]);
+		if (v.type == V_NUM || v.type == V_DATE)
+			fact_number(v.num, v.type == V_DATE, b);
+		else
+			value_json(&v, b);
+	}
+	JSONW_LIT(b, "},\"parts\":{");
+	for (size_t k = 0; k < x->nvalues; k++) {
+		int slot = expr_aggregate_slot(x->values[k]);
+		jsonw_key(b, x->value_names[k]);
+		parts_json(&x->slots[slot], agg_acc_of(accs, &x->slots[slot]), b);
+	}
+	buf_addc(b, '}');
+	if (x->dates) {
+		jsonw_key(b, "dates");
+		days_json(i < g->ndays ? &g->days[i] : NULL, b);
+	}
+	uint64_t row = g->places[i].row, line = g->places[i].line;
+	jsonw_key(b, "row");
+	buf_add_uint(b, row);
+	if (line) { /* a workbook's rows have no line */
+		jsonw_key(b, "line");
+		buf_add_uint(b, line);
+	}
+	if (x->cell >= 0 && st->file_col && st->file_col[x->cell] != SIZE_MAX) {
+		char cell[24];
+		cell_column_name(st->file_col[x->cell], cell);
+		jsonw_key(b, "column");
+		jsonw_string(b, st->rs->cols[x->cell].name, strlen(st->rs->cols[x->cell].name));
+		jsonw_key(b, "cell");
+		buf_addf(b, "\"%s%llu\"", cell, (unsigned long long)row);
+	}
+	if (out->sheet) {
+		jsonw_key(b, "sheet");
+		jsonw_string(b, out->sheet, strlen(out->sheet));
+	}
+	buf_adds(b, "}\n");
+	diag_emit_record(out, b->data, b->len);
+}
+
+void rules_write_facts(struct rules_state *st, struct diag_file *out)
+{
+	for (size_t e = 0; e < st->rs->nexports; e++) {
+		const struct group_table *g = &st->export_groups[e];
+		for (size_t i = 0; !g->dropped && i < g->ngroups; i++)
+			write_fact(st, &st->rs->exports[e], g, i, out);
+	}
+}
