@@ -521,7 +521,7 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 	return (long)g->ngroups++;
 }
 
-/* The memory a group table's index and key strings fill, in bytes (as account counts it). */
+/* The memory a group table's index and key strings fill, in bytes (as account_group counts it). */
 uint64_t group_index_bytes(const struct group_table *t)
 {
 	return t->nindex * sizeof *t->index + strmap_bytes(&t->strings) + t->texts.used;
@@ -535,7 +535,7 @@ uint64_t group_index_bytes(const struct group_table *t)
  * this row (line and row 0: after the last).  kept_before: the values its
  * group kept before this row.
  */
-void account(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
+void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
@@ -596,7 +596,7 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, const str
  * the budget; a streamed view's new group holds its first row's values
  * (hold_row) until a second comes.
  */
-void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 	  uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
@@ -633,7 +633,7 @@ void feed(struct rules_state *st, const struct grouping *gr, const struct eval_c
 		agg_update(gr->slots, gr->nslots, accs, ctx);
 	}
 	if (limited)
-		account(st, gr, accs, kept, line, row, out);
+		account_group(st, gr, accs, kept, line, row, out);
 }
 
 /* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */

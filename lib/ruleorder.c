@@ -663,7 +663,7 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 	uint64_t kept = limited ? agg_acc_kept_bytes(r->slots, r->nslots, accs) : 0;
 	agg_update(r->slots, r->nslots, accs, ctx);
 	if (limited)
-		account(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
+		account_group(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
 }
 
 /*

@@ -360,18 +360,18 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 				continue;
 		}
 		trouble.pattern_limit = false;
-		feed(st, aggregate_grouping(st, a, false), &ctx, row->line, row->row, out);
+		feed_grouping(st, aggregate_grouping(st, a, false), &ctx, row->line, row->row, out);
 		if (trouble.pattern_limit && !told)
 			pattern_limit_finding(st, r, row, &trouble, out);
 	}
 	for (size_t v = 0; v < rs->nviews; v++)
 		if (rs->views[v].from < 0)
-			feed(st, view_grouping(st, v), &ctx, row->line, row->row, out);
+			feed_grouping(st, view_grouping(st, v), &ctx, row->line, row->row, out);
 	for (size_t i = 0; i < rs->ncoverage; i++)
 		coverage_row(st, i, row, &ctx);
 	for (size_t e = 0; e < rs->nexports; e++)
 		if (rs->exports[e].from < 0)
-			feed(st, export_grouping(st, e), &ctx, row->line, row->row, out);
+			feed_grouping(st, export_grouping(st, e), &ctx, row->line, row->row, out);
 }
 
 void rules_finish(struct rules_state *st, struct diag_file *out)

@@ -291,9 +291,9 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 					     struct expr *const *group, size_t ngroup, size_t block,
 					     const struct eval_ctx *ctx);
 uint64_t group_index_bytes(const struct group_table *t);
-void account(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
+void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
-void feed(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 	  uint64_t row, struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 

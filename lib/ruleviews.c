@@ -60,7 +60,7 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
 		const struct view_reader *reader = &st->readers[n];
 		if (reader->gr) {
-			feed(st, reader->gr, &ctx, at.line, at.row, out);
+			feed_grouping(st, reader->gr, &ctx, at.line, at.row, out);
 			continue;
 		}
 		size_t a = reader->aggregate;
