@@ -536,7 +536,7 @@ uint64_t group_index_bytes(const struct group_table *t)
  * group kept before this row.
  */
 void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
-	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
+		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	if (accs)
@@ -597,7 +597,7 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, const str
  * (hold_row) until a second comes.
  */
 void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
-	  uint64_t row, struct diag_file *out)
+		   uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	if (t->dropped)

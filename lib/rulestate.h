@@ -292,9 +292,9 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 					     const struct eval_ctx *ctx);
 uint64_t group_index_bytes(const struct group_table *t);
 void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
-	     uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
+		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
 void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
-	  uint64_t row, struct diag_file *out);
+		   uint64_t row, struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
 /* ruleorder.c */
