@@ -389,14 +389,40 @@ static struct value text(const char *s)
 	return s ? (struct value){.type = V_STR, .str = s, .len = (uint32_t)strlen(s)} : null_value;
 }
 
-/* year(), month(), day() or days_in_month() (fn) of a date. */
-static inline struct value date_part(int fn, struct value v)
+/*
+ * The month of the last date from 1970 on whose parts were asked for on this
+ * thread: its days since 1970-01-01 from first to before end, its year and
+ * its month.  A file's rows of a month come together, and each asks for its
+ * group's year and month.  None yet: end before first.
+ */
+static _Thread_local struct {
+	double first, end, year, month;
+} last_month = {.first = 1, .end = 0};
+
+/* year(), month(), day() or days_in_month() (fn) of a date that civil_from_days takes apart; remembers its month. */
+static __attribute__((noinline)) struct value date_part_of(int fn, double days)
 {
 	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (days >= 0 && m >= 1 && m <= 12) { /* truncated to its day, as civil_from_days does, from 1970 on alone */
+		last_month.first = (double)((long)days - d + 1);
+		last_month.end = last_month.first + days_in_month(y, m);
+		last_month.year = y, last_month.month = m;
+	}
+	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+}
+
+/* year(), month(), day() or days_in_month() (fn) of a date: of the month last asked for, without a call. */
+static inline struct value date_part(int fn, struct value v)
+{
 	if (v.type != V_DATE)
 		return null_value;
-	civil_from_days(v.num, &y, &m, &d);
-	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+	if (!(v.num >= last_month.first && v.num < last_month.end))
+		return date_part_of(fn, v.num);
+	double part = fn == F_YEAR ? last_month.year : fn == F_MONTH ? last_month.month
+		: fn == F_DAY ? (double)((long)v.num - (long)last_month.first + 1)
+		: last_month.end - last_month.first;
+	return (struct value){.type = V_NUM, .num = part};
 }
 
 static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
