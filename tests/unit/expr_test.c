@@ -878,6 +878,55 @@ static const char *value_of_ctx(const struct expr *e, const struct eval_ctx *ctx
 }
 
 /*
+ * year(), month(), day() and days_in_month() of a date column, which read the
+ * month last asked for when a date falls in it, against civil_from_days, on
+ * dates that walk on and back across months, years, leap days and 1970, and
+ * on parts of a day (truncated towards 1970-01-01, as civil_from_days takes
+ * them) and -0.
+ */
+static void test_date_parts_remembered(void)
+{
+	static const char *const src[4] = {"year(d)", "month(d)", "day(d)", "days_in_month(d)"};
+	static const double fixed[] = {0, -0.0, -1, -0.5, 0.5, -1.5, -31, -32, 30.999, 31, 58, 59, 60, 59.5,
+				       19782, 19782.25, 19723, 19722, 19753, 19752, 19783, 19812, 19813, -365, 0};
+	struct expr_scope scope = {.rs = rs};
+	char err[256];
+	int pos;
+	struct expr *e[4];
+	for (int f = 0; f < 4; f++)
+		e[f] = expr_compile(src[f], &scope, err, sizeof err, &pos);
+	set_row(1, 1, "x", NULL, 1);
+	bool same = true;
+	char what[160] = "";
+	unsigned seed = 7;
+	double day = 19000;
+	for (size_t i = 0; i < 4000 && same; i++) {
+		if (i < sizeof fixed / sizeof *fixed) {
+			day = fixed[i];
+		} else { /* on by a day mostly, now and then a jump back or on, or into a day's parts */
+			seed = seed * 1103515245 + 12345;
+			unsigned r = seed >> 16 & 31;
+			day += r < 20 ? 1 : r < 24 ? -(double)(r * 7) : r < 28 ? (double)(r * 11) : r == 28 ? 0.5 : -400.25;
+		}
+		row[D_] = (struct value){.type = V_DATE, .num = day};
+		int y, m, d;
+		civil_from_days(day, &y, &m, &d);
+		const int want[4] = {y, m, d, days_in_month(y, m)};
+		for (int f = 0; f < 4 && same; f++) {
+			struct eval_ctx ctx = {.rs = rs, .row = row};
+			struct value v = expr_eval(e[f], &ctx);
+			same = v.type == V_NUM && v.num == want[f];
+			if (!same)
+				snprintf(what, sizeof what, "%s of day %g is %g, not %d", src[f], day, v.num, want[f]);
+		}
+	}
+	CHECK("date parts of the month last asked for are civil_from_days's", same, "%s", what);
+	for (int f = 0; f < 4; f++)
+		expr_free(e[f]);
+	free(scope.slots);
+}
+
+/*
  * aqi_day(), aqi_top() and aqi_over() of seven columns, whose cells are read
  * where they lie, against the same calls with an argument that is not a
  * column (evaluated), on rows of blanks, negatives, decimals, values
@@ -1696,6 +1745,7 @@ int main(void)
 	test_precedence();
 	test_nulls();
 	test_functions();
+	test_date_parts_remembered();
 	test_aqi();
 	test_aqi_decimals();
 	test_aqi_near_steps();
