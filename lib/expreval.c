@@ -1658,7 +1658,7 @@ static inline void keep_number(struct agg_acc *a, double v)
  * equal each other).  A value's form follows from the value alone, so equal
  * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
  */
-static size_t pack_value(unsigned char *p, const struct value *v)
+static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
 	static const double scale[] = {1, 10, 100, 1000};
 	double d = v->num;
@@ -1670,7 +1670,8 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 		*p = (unsigned char)(int)d;
 		return 1;
 	}
-	long long tenths = d >= 0 && d < 409.6 ? llround(d * 10) : -1;
+	/* k / 10 * 10 is k again for each k below 4096: d * 10, truncated, is the tenths that give d if any do */
+	long long tenths = d >= 0 && d < 409.6 ? (long long)(d * 10) : -1;
 	if (tenths >= 0 && (double)tenths / 10 == d) {
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
@@ -1689,9 +1690,15 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 	return 9;
 }
 
-/* Keeps a tuple of count_distinct, packed: its bytes grow by half again when full. */
-static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width)
+/*
+ * Keeps a tuple of count_distinct, packed: its bytes grow by half again when
+ * full.  first: the value of the call's first argument, the others read
+ * where they lie on the row.
+ */
+static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct value *first, const struct eval_ctx *row)
 {
+	const struct node *c = &s->expr->nodes[s->call];
+	size_t width = (size_t)c->nargs;
 	if (a->nvals + width * 9 > a->cap) {
 		if (a->cap > UINT32_MAX / 2)
 			die(EXIT_TROUBLE, "too many values in one group to keep");
@@ -1699,8 +1706,11 @@ static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width
 		a->tuples = xrealloc(a->tuples, a->cap);
 	}
 	a->listed = a->packed = true;
-	for (size_t k = 0; k < width; k++)
-		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
+	a->nvals += pack_value(a->tuples + a->nvals, first);
+	for (size_t k = 1; k < width; k++) {
+		struct value held;
+		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
+	}
 }
 
 /*
@@ -1791,14 +1801,9 @@ static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, c
 		if (v->type == V_NUM)
 			keep_number(a, v->num), a->hits = 0;
 		break;
-	case AGG_COUNT_DISTINCT: {
-		const struct node *c = &s->expr->nodes[s->call];
-		struct value tuple[EXPR_DISTINCT_MAX];
-		for (int k = 0; k < c->nargs; k++)
-			tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
-		keep_tuple(a, tuple, (size_t)c->nargs);
+	case AGG_COUNT_DISTINCT:
+		keep_tuple(a, s, v, row);
 		break;
-	}
 	case AGG_MAX_CHANGE: {
 		struct value t = eval(s->expr, s->arg2, row);
 		if (v->type == V_NUM && t.type == V_NUM)

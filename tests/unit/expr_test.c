@@ -416,7 +416,8 @@ static void test_count_distinct(void)
 {
 	static const double tricky[] = {0, -0.0, 0.1, 0.30000000000000004, 0.3, 1, 223, 224, 225.5, 409.5, 409.6,
 					409.59999999999997, 4095.9, 0.001, 0.0015, 0.0001, -1, -1.5, -0.1, 12.345,
-					12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN};
+					12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN, 0.29999999999999993,
+					0.7, 35.5, 35.50000000000001, 224.5, 0.05, 409.7, -409.5};
 	const size_t ntricky = sizeof tricky / sizeof *tricky;
 	char err[256];
 	int pos;
@@ -460,6 +461,11 @@ static void test_count_distinct(void)
 		agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 	}
 	CHECK("count_distinct agrees with == in 200 groups", agree, "group %d: %g, want %d", round, v.num, want);
+	int k = 0;
+	while (k < 4096 && (double)k / 10 * 10 == k)
+		k++;
+	CHECK("a tenth below 409.6 times 10 is its whole number again (packing reads tenths so)", k == 4096,
+	      "%d / 10 * 10 is not %d", k, k);
 	expr_free(e);
 	free(scope.slots);
 	expr_free(month_key[0]);
