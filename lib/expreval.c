@@ -389,14 +389,40 @@ static struct value text(const char *s)
 	return s ? (struct value){.type = V_STR, .str = s, .len = (uint32_t)strlen(s)} : null_value;
 }
 
-/* year(), month(), day() or days_in_month() (fn) of a date. */
-static inline struct value date_part(int fn, struct value v)
+/*
+ * The month of the last date from 1970 on whose parts were asked for on this
+ * thread: its days since 1970-01-01 from first to before end, its year and
+ * its month.  A file's rows of a month come together, and each asks for its
+ * group's year and month.  None yet: end before first.
+ */
+static _Thread_local struct {
+	double first, end, year, month;
+} last_month = {.first = 1, .end = 0};
+
+/* year(), month(), day() or days_in_month() (fn) of a date that civil_from_days takes apart; remembers its month. */
+static __attribute__((noinline)) struct value date_part_of(int fn, double days)
 {
 	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (days >= 0 && m >= 1 && m <= 12) { /* truncated to its day, as civil_from_days does, from 1970 on alone */
+		last_month.first = (double)((long)days - d + 1);
+		last_month.end = last_month.first + days_in_month(y, m);
+		last_month.year = y, last_month.month = m;
+	}
+	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+}
+
+/* year(), month(), day() or days_in_month() (fn) of a date: of the month last asked for, without a call. */
+static inline struct value date_part(int fn, struct value v)
+{
 	if (v.type != V_DATE)
 		return null_value;
-	civil_from_days(v.num, &y, &m, &d);
-	return num(fn == F_YEAR ? y : fn == F_MONTH ? m : fn == F_DAY ? d : days_in_month(y, m));
+	if (!(v.num >= last_month.first && v.num < last_month.end))
+		return date_part_of(fn, v.num);
+	double part = fn == F_YEAR ? last_month.year : fn == F_MONTH ? last_month.month
+		: fn == F_DAY ? (double)((long)v.num - (long)last_month.first + 1)
+		: last_month.end - last_month.first;
+	return (struct value){.type = V_NUM, .num = part};
 }
 
 static struct value ev_date_part(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1632,7 +1658,7 @@ static inline void keep_number(struct agg_acc *a, double v)
  * equal each other).  A value's form follows from the value alone, so equal
  * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
  */
-static size_t pack_value(unsigned char *p, const struct value *v)
+static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
 	static const double scale[] = {1, 10, 100, 1000};
 	double d = v->num;
@@ -1644,7 +1670,8 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 		*p = (unsigned char)(int)d;
 		return 1;
 	}
-	long long tenths = d >= 0 && d < 409.6 ? llround(d * 10) : -1;
+	/* k / 10 * 10 is k again for each k below 4096: d * 10, truncated, is the tenths that give d if any do */
+	long long tenths = d >= 0 && d < 409.6 ? (long long)(d * 10) : -1;
 	if (tenths >= 0 && (double)tenths / 10 == d) {
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
@@ -1663,9 +1690,15 @@ static size_t pack_value(unsigned char *p, const struct value *v)
 	return 9;
 }
 
-/* Keeps a tuple of count_distinct, packed: its bytes grow by half again when full. */
-static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width)
+/*
+ * Keeps a tuple of count_distinct, packed: its bytes grow by half again when
+ * full.  first: the value of the call's first argument, the others read
+ * where they lie on the row.
+ */
+static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct value *first, const struct eval_ctx *row)
 {
+	const struct node *c = &s->expr->nodes[s->call];
+	size_t width = (size_t)c->nargs;
 	if (a->nvals + width * 9 > a->cap) {
 		if (a->cap > UINT32_MAX / 2)
 			die(EXIT_TROUBLE, "too many values in one group to keep");
@@ -1673,8 +1706,11 @@ static void keep_tuple(struct agg_acc *a, const struct value *vals, size_t width
 		a->tuples = xrealloc(a->tuples, a->cap);
 	}
 	a->listed = a->packed = true;
-	for (size_t k = 0; k < width; k++)
-		a->nvals += pack_value(a->tuples + a->nvals, &vals[k]);
+	a->nvals += pack_value(a->tuples + a->nvals, first);
+	for (size_t k = 1; k < width; k++) {
+		struct value held;
+		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
+	}
 }
 
 /*
@@ -1765,14 +1801,9 @@ static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, c
 		if (v->type == V_NUM)
 			keep_number(a, v->num), a->hits = 0;
 		break;
-	case AGG_COUNT_DISTINCT: {
-		const struct node *c = &s->expr->nodes[s->call];
-		struct value tuple[EXPR_DISTINCT_MAX];
-		for (int k = 0; k < c->nargs; k++)
-			tuple[k] = k ? eval(s->expr, s->expr->argv[c->args + k], row) : *v;
-		keep_tuple(a, tuple, (size_t)c->nargs);
+	case AGG_COUNT_DISTINCT:
+		keep_tuple(a, s, v, row);
 		break;
-	}
 	case AGG_MAX_CHANGE: {
 		struct value t = eval(s->expr, s->arg2, row);
 		if (v->type == V_NUM && t.type == V_NUM)

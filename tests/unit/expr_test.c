@@ -416,7 +416,8 @@ static void test_count_distinct(void)
 {
 	static const double tricky[] = {0, -0.0, 0.1, 0.30000000000000004, 0.3, 1, 223, 224, 225.5, 409.5, 409.6,
 					409.59999999999997, 4095.9, 0.001, 0.0015, 0.0001, -1, -1.5, -0.1, 12.345,
-					12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN};
+					12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN, 0.29999999999999993,
+					0.7, 35.5, 35.50000000000001, 224.5, 0.05, 409.7, -409.5};
 	const size_t ntricky = sizeof tricky / sizeof *tricky;
 	char err[256];
 	int pos;
@@ -460,6 +461,11 @@ static void test_count_distinct(void)
 		agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 	}
 	CHECK("count_distinct agrees with == in 200 groups", agree, "group %d: %g, want %d", round, v.num, want);
+	int k = 0;
+	while (k < 4096 && (double)k / 10 * 10 == k)
+		k++;
+	CHECK("a tenth below 409.6 times 10 is its whole number again (packing reads tenths so)", k == 4096,
+	      "%d / 10 * 10 is not %d", k, k);
 	expr_free(e);
 	free(scope.slots);
 	expr_free(month_key[0]);
@@ -875,6 +881,55 @@ static const char *value_of_ctx(const struct expr *e, const struct eval_ctx *ctx
 	buf_reset(&out);
 	value_format(&v, &out);
 	return out.data;
+}
+
+/*
+ * year(), month(), day() and days_in_month() of a date column, which read the
+ * month last asked for when a date falls in it, against civil_from_days, on
+ * dates that walk on and back across months, years, leap days and 1970, and
+ * on parts of a day (truncated towards 1970-01-01, as civil_from_days takes
+ * them) and -0.
+ */
+static void test_date_parts_remembered(void)
+{
+	static const char *const src[4] = {"year(d)", "month(d)", "day(d)", "days_in_month(d)"};
+	static const double fixed[] = {0, -0.0, -1, -0.5, 0.5, -1.5, -31, -32, 30.999, 31, 58, 59, 60, 59.5,
+				       19782, 19782.25, 19723, 19722, 19753, 19752, 19783, 19812, 19813, -365, 0};
+	struct expr_scope scope = {.rs = rs};
+	char err[256];
+	int pos;
+	struct expr *e[4];
+	for (int f = 0; f < 4; f++)
+		e[f] = expr_compile(src[f], &scope, err, sizeof err, &pos);
+	set_row(1, 1, "x", NULL, 1);
+	bool same = true;
+	char what[160] = "";
+	unsigned seed = 7;
+	double day = 19000;
+	for (size_t i = 0; i < 4000 && same; i++) {
+		if (i < sizeof fixed / sizeof *fixed) {
+			day = fixed[i];
+		} else { /* on by a day mostly, now and then a jump back or on, or into a day's parts */
+			seed = seed * 1103515245 + 12345;
+			unsigned r = seed >> 16 & 31;
+			day += r < 20 ? 1 : r < 24 ? -(double)(r * 7) : r < 28 ? (double)(r * 11) : r == 28 ? 0.5 : -400.25;
+		}
+		row[D_] = (struct value){.type = V_DATE, .num = day};
+		int y, m, d;
+		civil_from_days(day, &y, &m, &d);
+		const int want[4] = {y, m, d, days_in_month(y, m)};
+		for (int f = 0; f < 4 && same; f++) {
+			struct eval_ctx ctx = {.rs = rs, .row = row};
+			struct value v = expr_eval(e[f], &ctx);
+			same = v.type == V_NUM && v.num == want[f];
+			if (!same)
+				snprintf(what, sizeof what, "%s of day %g is %g, not %d", src[f], day, v.num, want[f]);
+		}
+	}
+	CHECK("date parts of the month last asked for are civil_from_days's", same, "%s", what);
+	for (int f = 0; f < 4; f++)
+		expr_free(e[f]);
+	free(scope.slots);
 }
 
 /*
@@ -1696,6 +1751,7 @@ int main(void)
 	test_precedence();
 	test_nulls();
 	test_functions();
+	test_date_parts_remembered();
 	test_aqi();
 	test_aqi_decimals();
 	test_aqi_near_steps();
