@@ -151,7 +151,10 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	jsonw_escape(b, d->rule, strlen(d->rule));
 	buf_add(b, f->file_tail.data, f->file_tail.len);
 	JSONW_LIT(b, ",\"message\":");
-	jsonw_string(b, d->message.text, strlen(d->message.text));
+	if (d->message.json)
+		buf_add(b, d->message.json, d->message.json_len);
+	else
+		jsonw_string(b, d->message.text, strlen(d->message.text));
 	if (d->row) {
 		if (d->line) { /* a workbook's rows have no line */
 			JSONW_LIT(b, ",\"line\":");
@@ -204,7 +207,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 	}
 	if (d->message.args) {
 		jsonw_key(b, "args");
-		buf_adds(b, d->message.args);
+		buf_add(b, d->message.args, d->message.args_len ? d->message.args_len : strlen(d->message.args));
 	}
 	if (d->fixed) {
 		jsonw_key(b, "fixed");

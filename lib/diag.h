@@ -38,6 +38,9 @@ void cell_column_name(size_t index, char out[16]);
 struct message {
 	const char *text;
 	const char *args;
+	size_t args_len;    /* 0: not known */
+	const char *json;   /* the text as a quoted JSON string (made with it, so that it is escaped once), or NULL */
+	size_t json_len;
 };
 
 /* A message of text only. */
