@@ -60,6 +60,45 @@ static inline void buf_add(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 }
+
+/*
+ * Copies n bytes, at most 16, without calling memcpy: two overlapping words
+ * (or halves), or byte by byte under four.
+ */
+static inline void copy_short(char *dst, const void *src, size_t n)
+{
+	const char *s = src;
+	if (n >= 8) {
+		uint64_t first, last;
+		memcpy(&first, s, 8), memcpy(&last, s + n - 8, 8);
+		memcpy(dst, &first, 8), memcpy(dst + n - 8, &last, 8);
+	} else if (n >= 4) {
+		uint32_t first, last;
+		memcpy(&first, s, 4), memcpy(&last, s + n - 4, 4);
+		memcpy(dst, &first, 4), memcpy(dst + n - 4, &last, 4);
+	} else {
+		for (size_t k = 0; k < n; k++)
+			dst[k] = s[k];
+	}
+}
+
+/*
+ * Appends n bytes as buf_add does, copying up to 16 without a call: for the
+ * many short pieces (names, codes, numbers) a line of output is made of,
+ * where calling memcpy costs more than the copy.
+ */
+static inline void buf_add_piece(struct buf *b, const void *p, size_t n)
+{
+	if (n > 16) {
+		buf_add(b, p, n);
+		return;
+	}
+	buf_grow(b, n);
+	copy_short(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 static inline void buf_addc(struct buf *b, char c)
 {
 	buf_grow(b, 1);
