@@ -118,34 +118,39 @@ static size_t value_cut(const char *s, size_t n)
 }
 
 
-/* Writes a diagnostic's spreadsheet cell ("F3") into out; false when it has none. */
-static bool cell_ref(const struct diag *d, char out[40])
+/* Writes a diagnostic's spreadsheet cell ("F3") into out and returns its length; 0 when it has none. */
+static size_t cell_ref(const struct diag *d, char out[40])
 {
 	if (d->cell_ref) {
 		snprintf(out, 40, "%s", d->cell_ref);
-		return true;
+		return strlen(out);
 	}
 	if (d->cell == SIZE_MAX || !d->row)
-		return false;
+		return 0;
 	cell_column_name(d->cell, out);
-	char *p = out + strlen(out), digits[20];
-	size_t n = 0;
+	size_t n = strlen(out), digits = 0;
 	for (uint64_t v = d->row; v; v /= 10)
-		digits[n++] = (char)('0' + v % 10);
-	while (n)
-		*p++ = digits[--n];
-	*p = '\0';
-	return true;
+		digits++;
+	uint64_t v = d->row;
+	for (size_t i = n + digits; i > n; v /= 10)
+		out[--i] = (char)('0' + v % 10);
+	out[n + digits] = '\0';
+	return n + digits;
 }
 
 /* Appends one diagnostic as a JSON line. */
 static void render_json(struct diag_file *f, const struct diag *d)
 {
+#define HEAD(severity) "{\"type\":\"diagnostic\",\"severity\":\"" severity "\",\"code\":"
+	static const struct { const char *text; size_t len; } heads[] = {
+		{HEAD("info"), sizeof HEAD("info") - 1}, {HEAD("warning"), sizeof HEAD("warning") - 1},
+		{HEAD("error"), sizeof HEAD("error") - 1}, {HEAD("never"), sizeof HEAD("never") - 1},
+	};
+#undef HEAD
 	struct buf *b = &f->line;
 	char cell[40];
-	JSONW_LIT(b, "{\"type\":\"diagnostic\",\"severity\":\"");
-	buf_adds(b, severity_name(d->severity));
-	JSONW_LIT(b, "\",\"code\":");
+	size_t cell_len;
+	buf_add(b, heads[d->severity].text, heads[d->severity].len);
 	jsonw_string(b, d->code, strlen(d->code));
 	buf_add(b, f->rule_head.data, f->rule_head.len);
 	jsonw_escape(b, d->rule, strlen(d->rule));
@@ -167,16 +172,15 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
-	if (cell_ref(d, cell)) {
+	if ((cell_len = cell_ref(d, cell))) {
 		JSONW_LIT(b, ",\"cell\":");
-		jsonw_string(b, cell, strlen(cell));
+		jsonw_string(b, cell, cell_len);
 	}
 	if (d->value) {
 		size_t n = value_cut(d->value, d->value_len);
 		JSONW_LIT(b, ",\"value\":");
 		if (!jsonw_string(b, d->value, n)) {
-			jsonw_key(b, "value_bytes");
-			buf_addc(b, '"');
+			JSONW_LIT(b, ",\"value_bytes\":\"");
 			base64_encode(b, (const unsigned char *)d->value, n);
 			buf_addc(b, '"');
 		}
@@ -186,34 +190,34 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_string(b, d->expected, strlen(d->expected));
 	}
 	if (d->group) {
-		jsonw_key(b, "group");
+		JSONW_LIT(b, ",\"group\":");
 		buf_adds(b, d->group);
 	}
 	if (d->county) {
-		jsonw_key(b, "county");
+		JSONW_LIT(b, ",\"county\":");
 		jsonw_string(b, d->county, strlen(d->county));
 	}
 	if (d->plan) {
-		jsonw_key(b, "plan");
+		JSONW_LIT(b, ",\"plan\":");
 		jsonw_string(b, d->plan, strlen(d->plan));
 	}
 	if (d->sheet) {
-		jsonw_key(b, "sheet");
+		JSONW_LIT(b, ",\"sheet\":");
 		jsonw_string(b, d->sheet, strlen(d->sheet));
 	}
 	if (d->related) {
-		jsonw_key(b, "related");
+		JSONW_LIT(b, ",\"related\":");
 		buf_adds(b, d->related);
 	}
 	if (d->message.args) {
-		jsonw_key(b, "args");
+		JSONW_LIT(b, ",\"args\":");
 		buf_add(b, d->message.args, d->message.args_len ? d->message.args_len : strlen(d->message.args));
 	}
 	if (d->fixed) {
-		jsonw_key(b, "fixed");
+		JSONW_LIT(b, ",\"fixed\":");
 		jsonw_string(b, d->fixed, d->fixed_len);
 	}
-	buf_adds(b, "}\n");
+	JSONW_LIT(b, "}\n");
 }
 
 /* Starts an ANSI colour when colour is on. */
