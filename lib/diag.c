@@ -41,6 +41,10 @@ void cell_column_name(size_t index, char out[16])
 	char tmp[16];
 	int n = 0;
 	size_t v = index + 1;
+	if (index < 26) { /* most tables' columns: one letter */
+		out[0] = (char)('A' + index), out[1] = '\0';
+		return;
+	}
 	while (v > 0 && n < 15) {
 		tmp[n++] = (char)('A' + (v - 1) % 26);
 		v = (v - 1) / 26;
@@ -118,8 +122,18 @@ static size_t value_cut(const char *s, size_t n)
 }
 
 
+/* The decimal digits of v, from last time when v is the number they were made for: a row's findings share its line and row. */
+static const struct digits *digits_of(struct digits *last, uint64_t v)
+{
+	if (last->of != v || !last->len) {
+		last->of = v;
+		last->len = decimal_put(last->text, v);
+	}
+	return last;
+}
+
 /* Writes a diagnostic's spreadsheet cell ("F3") into out and returns its length; 0 when it has none. */
-static size_t cell_ref(const struct diag *d, char out[40])
+static size_t cell_ref(const struct diag *d, const struct digits *row, char out[40])
 {
 	if (d->cell_ref) {
 		snprintf(out, 40, "%s", d->cell_ref);
@@ -128,14 +142,13 @@ static size_t cell_ref(const struct diag *d, char out[40])
 	if (d->cell == SIZE_MAX || !d->row)
 		return 0;
 	cell_column_name(d->cell, out);
-	size_t n = strlen(out), digits = 0;
-	for (uint64_t v = d->row; v; v /= 10)
-		digits++;
-	uint64_t v = d->row;
-	for (size_t i = n + digits; i > n; v /= 10)
-		out[--i] = (char)('0' + v % 10);
-	out[n + digits] = '\0';
-	return n + digits;
+	size_t n = strlen(out);
+	if (row)
+		memcpy(out + n, row->text, row->len), n += row->len;
+	else
+		n += decimal_put(out + n, d->row);
+	out[n] = '\0';
+	return n;
 }
 
 /* Appends one diagnostic as a JSON line. */
@@ -160,19 +173,22 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		buf_add(b, d->message.json, d->message.json_len);
 	else
 		jsonw_string(b, d->message.text, strlen(d->message.text));
+	const struct digits *row = NULL;
 	if (d->row) {
 		if (d->line) { /* a workbook's rows have no line */
+			const struct digits *line = digits_of(&f->line_digits, d->line);
 			JSONW_LIT(b, ",\"line\":");
-			buf_add_uint(b, d->line);
+			buf_add_piece(b, line->text, line->len);
 		}
+		row = digits_of(&f->row_digits, d->row);
 		JSONW_LIT(b, ",\"row\":");
-		buf_add_uint(b, d->row);
+		buf_add_piece(b, row->text, row->len);
 	}
 	if (d->column) {
 		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
-	if ((cell_len = cell_ref(d, cell))) {
+	if ((cell_len = cell_ref(d, row, cell))) {
 		JSONW_LIT(b, ",\"cell\":");
 		jsonw_string(b, cell, cell_len);
 	}
@@ -256,7 +272,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
 	termtext_adds(b, d->message.text);
-	if (cell_ref(d, cell)) {
+	if (cell_ref(d, NULL, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
 		termtext_adds(b, cell);
 		if (d->value) {

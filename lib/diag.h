@@ -104,6 +104,7 @@ struct diag_file {
 	char *sheet;           /* the worksheet of a workbook (owned), or NULL */
 	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
 	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */
+	struct digits { uint64_t of; size_t len; char text[20]; } line_digits, row_digits; /* the last line and row written, for the row's next findings */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,

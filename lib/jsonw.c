@@ -112,7 +112,7 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 		unsigned char c = u[i];
 		size_t run = plain_run(u + i, n - i);
 		if (run) {
-			buf_add(b, s + i, run);
+			buf_add_piece(b, s + i, run);
 			i += run;
 		} else if (c == '"' || c == '\\') {
 			buf_addc(b, '\\');

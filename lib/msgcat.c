@@ -368,7 +368,7 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		s->key_len = strlen(a->key);
 		buf_grow(&m->args, s->key_len + 4);
 		JSONW_LIT(&m->args, ",\"");
-		buf_add(&m->args, a->key, s->key_len);
+		buf_add_piece(&m->args, a->key, s->key_len);
 		JSONW_LIT(&m->args, "\":");
 		if (a->text) {
 			s->text = a->text, s->len = strnlen(a->text, a->len); /* a message is a C string: it ends at a NUL */
@@ -393,18 +393,18 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 	buf_addc(&m->args, '}');
 	buf_addc(&m->json, '"');
 	for (const struct piece *pc = t->pieces;; pc++) {
-		buf_add(&m->text, pc->lit, pc->lit_len);
-		buf_add(&m->json, t->json.data + pc->json_at, pc->json_len);
+		buf_add_piece(&m->text, pc->lit, pc->lit_len);
+		buf_add_piece(&m->json, t->json.data + pc->json_at, pc->json_len);
 		if (!pc->key)
 			break;
 		size_t i = 0;
-		while (i < n && !(said[i].key_len == pc->key_len && memcmp(args[i].key, pc->key, pc->key_len) == 0))
+		while (i < n && !(said[i].key_len == pc->key_len && bytes_equal(args[i].key, pc->key, pc->key_len)))
 			i++;
 		if (i == n) /* a key without its value: the text stops there */
 			break;
 		const char *esc = m->args.data + said[i].esc_at;
-		buf_add(&m->text, said[i].text ? said[i].text : esc, said[i].len);
-		buf_add(&m->json, esc, said[i].esc_len);
+		buf_add_piece(&m->text, said[i].text ? said[i].text : esc, said[i].len);
+		buf_add_piece(&m->json, esc, said[i].esc_len);
 	}
 	buf_addc(&m->json, '"');
 	return (struct message){.text = m->text.data, .args = m->args.data, .args_len = m->args.len,

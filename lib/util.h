@@ -108,6 +108,8 @@ static inline void buf_addc(struct buf *b, char c)
 void buf_adds(struct buf *b, const char *s);
 /* Appends v in decimal. */
 void buf_add_uint(struct buf *b, unsigned long long v);
+/* Writes v in decimal at out, two digits a step and without a NUL; returns its length (at most 20). */
+size_t decimal_put(char *out, unsigned long long v);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
