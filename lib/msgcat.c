@@ -268,6 +268,7 @@ struct compiled {
 	size_t n;
 	bool cut;         /* a '{' without its '}': the text ends with the last piece */
 	bool clean;       /* every literal is valid UTF-8, so its escaped pieces join into the escaped text */
+	size_t lit_total, keys; /* the bytes of its literals, and its {key}s */
 	struct buf json;  /* the literals escaped */
 };
 
@@ -285,9 +286,10 @@ static void compile_template(struct compiled *t, const char *tmpl)
 		const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
 		struct piece pc = {.lit = p, .lit_len = open ? (size_t)(open - p) : strlen(p), .json_at = t->json.len};
 		t->clean &= jsonw_escape(&t->json, p, pc.lit_len);
+		t->lit_total += pc.lit_len;
 		pc.json_len = t->json.len - pc.json_at;
 		if (close)
-			pc.key = open + 1, pc.key_len = (size_t)(close - open - 1);
+			pc.key = open + 1, pc.key_len = (size_t)(close - open - 1), t->keys++;
 		else
 			t->cut = open != NULL;
 		if (t->n == cap)
@@ -331,6 +333,16 @@ static bool expand(struct buf *out, const struct compiled *t,
 		if (!value(ctx, pc->key, pc->key_len, out))
 			return false;
 	}
+}
+
+/* Copies n bytes to p, where room was made, and returns the end. */
+static inline char *put(char *p, const char *s, size_t n)
+{
+	if (n <= 16)
+		copy_short(p, s, n);
+	else
+		memcpy(p, s, n);
+	return p + n;
 }
 
 /* A parameter as msg_say uses it: its key's length, its text in the chosen language, and where that text is escaped in the args. */
@@ -391,10 +403,18 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		}
 	}
 	buf_addc(&m->args, '}');
-	buf_addc(&m->json, '"');
+	size_t longest = 0, longest_esc = 0; /* room for the text and its JSON, made once: no check a piece */
+	for (size_t i = 0; i < n; i++) {
+		longest = said[i].len > longest ? said[i].len : longest;
+		longest_esc = said[i].esc_len > longest_esc ? said[i].esc_len : longest_esc;
+	}
+	buf_grow(&m->text, t->lit_total + t->keys * longest);
+	buf_grow(&m->json, t->json.len + t->keys * longest_esc + 2);
+	char *text = m->text.data, *json = m->json.data;
+	*json++ = '"';
 	for (const struct piece *pc = t->pieces;; pc++) {
-		buf_add_piece(&m->text, pc->lit, pc->lit_len);
-		buf_add_piece(&m->json, t->json.data + pc->json_at, pc->json_len);
+		text = put(text, pc->lit, pc->lit_len);
+		json = put(json, t->json.data + pc->json_at, pc->json_len);
 		if (!pc->key)
 			break;
 		size_t i = 0;
@@ -403,10 +423,13 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		if (i == n) /* a key without its value: the text stops there */
 			break;
 		const char *esc = m->args.data + said[i].esc_at;
-		buf_add_piece(&m->text, said[i].text ? said[i].text : esc, said[i].len);
-		buf_add_piece(&m->json, esc, said[i].esc_len);
+		text = put(text, said[i].text ? said[i].text : esc, said[i].len);
+		json = put(json, esc, said[i].esc_len);
 	}
-	buf_addc(&m->json, '"');
+	*json++ = '"';
+	*text = *json = '\0';
+	m->text.len = (size_t)(text - m->text.data);
+	m->json.len = (size_t)(json - m->json.data);
 	return (struct message){.text = m->text.data, .args = m->args.data, .args_len = m->args.len,
 				.json = clean ? m->json.data : NULL, .json_len = m->json.len};
 }
