@@ -98,6 +98,27 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
 	return clean;
 }
 
+/*
+ * Strings escaped lately that took the long way (Chinese names and phrases
+ * come back on every finding of their column), found again by where they
+ * are and checked byte for byte, so that a string that changed in place is
+ * escaped anew.
+ */
+#define LATELY_SLOTS 16
+#define LATELY_MAX 96
+struct lately {
+	size_t len, esc_len; /* len 0: empty slot */
+	bool clean;
+	char raw[LATELY_MAX], esc[LATELY_MAX * 2];
+};
+static _Thread_local struct lately lately[LATELY_SLOTS];
+
+/* The slot s[0..n) is kept in. */
+static struct lately *lately_slot(const char *s, size_t n)
+{
+	return &lately[((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11 ^ n) % LATELY_SLOTS];
+}
+
 bool jsonw_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -107,6 +128,12 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 		buf_add_piece(b, s, n);
 		return true;
 	}
+	struct lately *kept = n <= LATELY_MAX ? lately_slot(s, n) : NULL;
+	if (kept && kept->len == n && memcmp(kept->raw, s, n) == 0) {
+		buf_add(b, kept->esc, kept->esc_len);
+		return kept->clean;
+	}
+	size_t start = b->len;
 	buf_grow(b, n + 2);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
@@ -134,6 +161,11 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 			clean = false;
 			i++;
 		}
+	}
+	if (kept && b->len - start <= sizeof kept->esc) {
+		kept->len = n, kept->esc_len = b->len - start, kept->clean = clean;
+		memcpy(kept->raw, s, n);
+		memcpy(kept->esc, b->data + start, kept->esc_len);
 	}
 	return clean;
 }
