@@ -379,9 +379,11 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		struct said_arg *s = &said[i];
 		s->key_len = strlen(a->key);
 		buf_grow(&m->args, s->key_len + 4);
-		JSONW_LIT(&m->args, ",\"");
-		buf_add_piece(&m->args, a->key, s->key_len);
-		JSONW_LIT(&m->args, "\":");
+		char *p = m->args.data + m->args.len;
+		p[0] = ',', p[1] = '"';
+		p = put(p + 2, a->key, s->key_len);
+		p[0] = '"', p[1] = ':', p[2] = '\0';
+		m->args.len += s->key_len + 4;
 		if (a->text) {
 			s->text = a->text, s->len = strnlen(a->text, a->len); /* a message is a C string: it ends at a NUL */
 			clean &= args_string(&m->args, s->text, s->len, &s->esc_at, &s->esc_len);

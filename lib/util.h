@@ -63,7 +63,7 @@ static inline void buf_add(struct buf *b, const void *p, size_t n)
 
 /*
  * Copies n bytes, at most 16, without calling memcpy: two overlapping words
- * (or halves), or byte by byte under four.
+ * (or halves), or under four the first, middle and last byte.
  */
 static inline void copy_short(char *dst, const void *src, size_t n)
 {
@@ -76,9 +76,8 @@ static inline void copy_short(char *dst, const void *src, size_t n)
 		uint32_t first, last;
 		memcpy(&first, s, 4), memcpy(&last, s + n - 4, 4);
 		memcpy(dst, &first, 4), memcpy(dst + n - 4, &last, 4);
-	} else {
-		for (size_t k = 0; k < n; k++)
-			dst[k] = s[k];
+	} else if (n) { /* one to three bytes: the first, the middle and the last cover them */
+		dst[0] = s[0], dst[n / 2] = s[n / 2], dst[n - 1] = s[n - 1];
 	}
 }
 
