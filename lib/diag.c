@@ -257,8 +257,10 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 		termtext_adds(b, d->sheet);
 		buf_addc(b, ']');
 	}
-	if (d->line || (d->sheet && d->row))
-		buf_addf(b, ":%llu", (unsigned long long)(d->line ? d->line : d->row));
+	if (d->line || (d->sheet && d->row)) {
+		buf_addc(b, ':');
+		buf_add_uint(b, d->line ? d->line : d->row);
+	}
 	buf_adds(b, ": ");
 	color(b, o, "\033[0m");
 	color(b, o, severity_colors[d->severity]);
