@@ -697,7 +697,7 @@ static int fix_one(const struct settings *s, const char *file)
 	if (x.refused_code) {
 		diag_file_end(&df, 0, 0, NULL); /* its records are dropped with held: the file was not repaired */
 		fclose(held);
-		rc = report_refusal(s, file, rs, x.refused_code, (struct message){x.refused.text.data, x.refused.args.len ? x.refused.args.data : NULL},
+		rc = report_refusal(s, file, rs, x.refused_code, (struct message){.text = x.refused.text.data, .args = x.refused.args.len ? x.refused.args.data : NULL},
 				    bytes, encoding, source);
 	} else {
 		df.encoding_source = source;

@@ -284,7 +284,7 @@ static void flush_byte_event(struct checker *k, const struct csvr_record *rec)
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_ERROR;
 	d.code = d.rule = "encoding-error";
-	d.message = (struct message){k->byte_event_message.text.data, k->byte_event_message.args.data};
+	d.message = (struct message){.text = k->byte_event_message.text.data, .args = k->byte_event_message.args.data};
 	d.line = k->byte_event.line;
 	d.row = k->byte_event.row;
 	for (size_t i = 0; rec && i < rec->ncells; i++)

@@ -41,6 +41,10 @@ void cell_column_name(size_t index, char out[16])
 	char tmp[16];
 	int n = 0;
 	size_t v = index + 1;
+	if (index < 26) { /* most tables' columns: one letter */
+		out[0] = (char)('A' + index), out[1] = '\0';
+		return;
+	}
 	while (v > 0 && n < 15) {
 		tmp[n++] = (char)('A' + (v - 1) % 26);
 		v = (v - 1) / 26;
@@ -118,62 +122,81 @@ static size_t value_cut(const char *s, size_t n)
 }
 
 
-/* Writes a diagnostic's spreadsheet cell ("F3") into out; false when it has none. */
-static bool cell_ref(const struct diag *d, char out[40])
+/* The decimal digits of v, from last time when v is the number they were made for: a row's findings share its line and row. */
+static const struct digits *digits_of(struct digits *last, uint64_t v)
+{
+	if (last->of != v || !last->len) {
+		last->of = v;
+		last->len = decimal_put(last->text, v);
+	}
+	return last;
+}
+
+/* Writes a diagnostic's spreadsheet cell ("F3") into out and returns its length; 0 when it has none. */
+static size_t cell_ref(const struct diag *d, const struct digits *row, char out[40])
 {
 	if (d->cell_ref) {
 		snprintf(out, 40, "%s", d->cell_ref);
-		return true;
+		return strlen(out);
 	}
 	if (d->cell == SIZE_MAX || !d->row)
-		return false;
+		return 0;
 	cell_column_name(d->cell, out);
-	char *p = out + strlen(out), digits[20];
-	size_t n = 0;
-	for (uint64_t v = d->row; v; v /= 10)
-		digits[n++] = (char)('0' + v % 10);
-	while (n)
-		*p++ = digits[--n];
-	*p = '\0';
-	return true;
+	size_t n = strlen(out);
+	if (row)
+		memcpy(out + n, row->text, row->len), n += row->len;
+	else
+		n += decimal_put(out + n, d->row);
+	out[n] = '\0';
+	return n;
 }
 
 /* Appends one diagnostic as a JSON line. */
 static void render_json(struct diag_file *f, const struct diag *d)
 {
+#define HEAD(severity) "{\"type\":\"diagnostic\",\"severity\":\"" severity "\",\"code\":"
+	static const struct { const char *text; size_t len; } heads[] = {
+		{HEAD("info"), sizeof HEAD("info") - 1}, {HEAD("warning"), sizeof HEAD("warning") - 1},
+		{HEAD("error"), sizeof HEAD("error") - 1}, {HEAD("never"), sizeof HEAD("never") - 1},
+	};
+#undef HEAD
 	struct buf *b = &f->line;
 	char cell[40];
-	JSONW_LIT(b, "{\"type\":\"diagnostic\",\"severity\":\"");
-	buf_adds(b, severity_name(d->severity));
-	JSONW_LIT(b, "\",\"code\":");
+	size_t cell_len;
+	buf_add(b, heads[d->severity].text, heads[d->severity].len);
 	jsonw_string(b, d->code, strlen(d->code));
 	buf_add(b, f->rule_head.data, f->rule_head.len);
 	jsonw_escape(b, d->rule, strlen(d->rule));
 	buf_add(b, f->file_tail.data, f->file_tail.len);
 	JSONW_LIT(b, ",\"message\":");
-	jsonw_string(b, d->message.text, strlen(d->message.text));
+	if (d->message.json)
+		buf_add(b, d->message.json, d->message.json_len);
+	else
+		jsonw_string(b, d->message.text, strlen(d->message.text));
+	const struct digits *row = NULL;
 	if (d->row) {
 		if (d->line) { /* a workbook's rows have no line */
+			const struct digits *line = digits_of(&f->line_digits, d->line);
 			JSONW_LIT(b, ",\"line\":");
-			buf_add_uint(b, d->line);
+			buf_add_piece(b, line->text, line->len);
 		}
+		row = digits_of(&f->row_digits, d->row);
 		JSONW_LIT(b, ",\"row\":");
-		buf_add_uint(b, d->row);
+		buf_add_piece(b, row->text, row->len);
 	}
 	if (d->column) {
 		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
-	if (cell_ref(d, cell)) {
+	if ((cell_len = cell_ref(d, row, cell))) {
 		JSONW_LIT(b, ",\"cell\":");
-		jsonw_string(b, cell, strlen(cell));
+		jsonw_string(b, cell, cell_len);
 	}
 	if (d->value) {
 		size_t n = value_cut(d->value, d->value_len);
 		JSONW_LIT(b, ",\"value\":");
 		if (!jsonw_string(b, d->value, n)) {
-			jsonw_key(b, "value_bytes");
-			buf_addc(b, '"');
+			JSONW_LIT(b, ",\"value_bytes\":\"");
 			base64_encode(b, (const unsigned char *)d->value, n);
 			buf_addc(b, '"');
 		}
@@ -183,34 +206,34 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		jsonw_string(b, d->expected, strlen(d->expected));
 	}
 	if (d->group) {
-		jsonw_key(b, "group");
+		JSONW_LIT(b, ",\"group\":");
 		buf_adds(b, d->group);
 	}
 	if (d->county) {
-		jsonw_key(b, "county");
+		JSONW_LIT(b, ",\"county\":");
 		jsonw_string(b, d->county, strlen(d->county));
 	}
 	if (d->plan) {
-		jsonw_key(b, "plan");
+		JSONW_LIT(b, ",\"plan\":");
 		jsonw_string(b, d->plan, strlen(d->plan));
 	}
 	if (d->sheet) {
-		jsonw_key(b, "sheet");
+		JSONW_LIT(b, ",\"sheet\":");
 		jsonw_string(b, d->sheet, strlen(d->sheet));
 	}
 	if (d->related) {
-		jsonw_key(b, "related");
+		JSONW_LIT(b, ",\"related\":");
 		buf_adds(b, d->related);
 	}
 	if (d->message.args) {
-		jsonw_key(b, "args");
-		buf_adds(b, d->message.args);
+		JSONW_LIT(b, ",\"args\":");
+		buf_add(b, d->message.args, d->message.args_len ? d->message.args_len : strlen(d->message.args));
 	}
 	if (d->fixed) {
-		jsonw_key(b, "fixed");
+		JSONW_LIT(b, ",\"fixed\":");
 		jsonw_string(b, d->fixed, d->fixed_len);
 	}
-	buf_adds(b, "}\n");
+	JSONW_LIT(b, "}\n");
 }
 
 /* Starts an ANSI colour when colour is on. */
@@ -234,8 +257,10 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 		termtext_adds(b, d->sheet);
 		buf_addc(b, ']');
 	}
-	if (d->line || (d->sheet && d->row))
-		buf_addf(b, ":%llu", (unsigned long long)(d->line ? d->line : d->row));
+	if (d->line || (d->sheet && d->row)) {
+		buf_addc(b, ':');
+		buf_add_uint(b, d->line ? d->line : d->row);
+	}
 	buf_adds(b, ": ");
 	color(b, o, "\033[0m");
 	color(b, o, severity_colors[d->severity]);
@@ -249,7 +274,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
 	termtext_adds(b, d->message.text);
-	if (cell_ref(d, cell)) {
+	if (cell_ref(d, NULL, cell)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
 		termtext_adds(b, cell);
 		if (d->value) {

@@ -38,6 +38,9 @@ void cell_column_name(size_t index, char out[16]);
 struct message {
 	const char *text;
 	const char *args;
+	size_t args_len;    /* 0: not known */
+	const char *json;   /* the text as a quoted JSON string (made with it, so that it is escaped once), or NULL */
+	size_t json_len;
 };
 
 /* A message of text only. */
@@ -101,6 +104,7 @@ struct diag_file {
 	char *sheet;           /* the worksheet of a workbook (owned), or NULL */
 	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
 	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */
+	struct digits { uint64_t of; size_t len; char text[20]; } line_digits, row_digits; /* the last line and row written, for the row's next findings */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,

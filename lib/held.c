@@ -137,6 +137,7 @@ static void write_packed(const char *p, size_t len, struct diag_file *out)
 		size_t n;
 		p = unpack_text(p, &d.message.text, &n);
 		p = unpack_text(p, &d.message.args, &n);
+		d.message.args_len = 0, d.message.json = NULL; /* made anew from the text and args */
 		p = unpack_text(p, &d.value, &d.value_len);
 		p = unpack_text(p, &d.group, &n);
 		p = unpack_text(p, &d.county, &n);

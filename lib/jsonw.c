@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool jsonw_string(struct buf *b, const char *s, size_t n)
-{
-	buf_addc(b, '"');
-	bool clean = jsonw_escape(b, s, n);
-	buf_addc(b, '"');
-	return clean;
-}
-
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
 
@@ -26,25 +18,52 @@ static inline bool has_zero_byte(uint64_t w)
 }
 
 /*
- * True when all eight bytes at u are printable ASCII other than the quote and the backslash:
+ * True when all eight bytes of w are printable ASCII other than the quote and the backslash:
  * none is past ASCII, below a space, or one of the two.  Most of a finding's
  * text is such bytes, and eight go at a time.
  */
-static inline bool plain_word(const unsigned char *u)
+static inline bool plain_bytes(uint64_t w)
 {
-	uint64_t w;
-	memcpy(&w, u, sizeof w);
 	bool below_space = ((w - 0x20 * ONES) & ~w & HIGHS) != 0; /* exact where no byte is past ASCII */
 	return !(w & HIGHS) && !below_space && !has_zero_byte(w ^ ('"' * ONES)) &&
 	       !has_zero_byte(w ^ ('\\' * ONES));
+}
+
+/* True when s[0..n), at most 16 bytes, is printable ASCII other than the quote and the backslash, looked at a word or two at a time. */
+static inline bool plain_short(const unsigned char *u, size_t n)
+{
+	uint64_t w;
+	if (n >= 8) {
+		uint64_t last;
+		memcpy(&w, u, 8), memcpy(&last, u + n - 8, 8);
+		return plain_bytes(w) && plain_bytes(last);
+	}
+	if (n >= 4) {
+		uint32_t first, last;
+		memcpy(&first, u, 4), memcpy(&last, u + n - 4, 4);
+		return plain_bytes(first | (uint64_t)last << 32);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (u[k] < 0x20 || u[k] >= 0x80 || u[k] == '"' || u[k] == '\\')
+			return false;
+	return true;
 }
 
 /* Length of the run at s that JSON takes as it is: printable ASCII and valid UTF-8 characters. */
 static size_t plain_run(const unsigned char *u, size_t n)
 {
 	size_t j = 0;
-	while (j + 8 <= n && plain_word(u + j))
-		j += 8;
+	uint64_t w;
+	for (; j + 8 <= n; j += 8) {
+		memcpy(&w, u + j, 8);
+		if (!plain_bytes(w))
+			break;
+	}
+	if (j < n && n - j < 8 && n >= 8) { /* the short tail at once: the last eight bytes, overlapping what went before */
+		memcpy(&w, u + n - 8, 8);
+		if (plain_bytes(w))
+			return n;
+	}
 	while (j < n) {
 		unsigned char c = u[j];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -61,17 +80,66 @@ static size_t plain_run(const unsigned char *u, size_t n)
 	return j;
 }
 
+bool jsonw_string(struct buf *b, const char *s, size_t n)
+{
+	if (n <= 16 && plain_short((const unsigned char *)s, n)) { /* a name, a code, a number: no call, no loop */
+		buf_grow(b, n + 2);
+		char *p = b->data + b->len;
+		p[0] = '"';
+		copy_short(p + 1, s, n);
+		p[n + 1] = '"';
+		p[n + 2] = '\0';
+		b->len += n + 2;
+		return true;
+	}
+	buf_addc(b, '"');
+	bool clean = jsonw_escape(b, s, n);
+	buf_addc(b, '"');
+	return clean;
+}
+
+/*
+ * Strings escaped lately that took the long way (Chinese names and phrases
+ * come back on every finding of their column), found again by where they
+ * are and checked byte for byte, so that a string that changed in place is
+ * escaped anew.
+ */
+#define LATELY_SLOTS 16
+#define LATELY_MAX 96
+struct lately {
+	size_t len, esc_len; /* len 0: empty slot */
+	bool clean;
+	char raw[LATELY_MAX], esc[LATELY_MAX * 2];
+};
+static _Thread_local struct lately lately[LATELY_SLOTS];
+
+/* The slot s[0..n) is kept in. */
+static struct lately *lately_slot(const char *s, size_t n)
+{
+	return &lately[((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11 ^ n) % LATELY_SLOTS];
+}
+
 bool jsonw_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	bool clean = true;
+	if (n <= 16 && plain_short(u, n)) {
+		buf_add_piece(b, s, n);
+		return true;
+	}
+	struct lately *kept = n <= LATELY_MAX ? lately_slot(s, n) : NULL;
+	if (kept && kept->len == n && memcmp(kept->raw, s, n) == 0) {
+		buf_add(b, kept->esc, kept->esc_len);
+		return kept->clean;
+	}
+	size_t start = b->len;
 	buf_grow(b, n + 2);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
 		size_t run = plain_run(u + i, n - i);
 		if (run) {
-			buf_add(b, s + i, run);
+			buf_add_piece(b, s + i, run);
 			i += run;
 		} else if (c == '"' || c == '\\') {
 			buf_addc(b, '\\');
@@ -93,6 +161,11 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 			clean = false;
 			i++;
 		}
+	}
+	if (kept && b->len - start <= sizeof kept->esc) {
+		kept->len = n, kept->esc_len = b->len - start, kept->clean = clean;
+		memcpy(kept->raw, s, n);
+		memcpy(kept->esc, b->data + start, kept->esc_len);
 	}
 	return clean;
 }

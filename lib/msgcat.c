@@ -2,6 +2,7 @@
 #include "msgcat.h"
 #include "jsonw.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 const struct msg_def msg_defs[MSG_COUNT] = {
@@ -250,81 +251,189 @@ const struct msg_def msg_defs[MSG_COUNT] = {
 	[MSG_FIX_WRITE_COPY] = {"fix.write-copy", "无法写入副本：{error}", "cannot write the copy: {error}"},
 };
 
-/* The parameter of a key, or NULL; the first byte rules out most without a call. */
-static const struct msg_arg *arg_of(const struct msg_arg *args, size_t n, const char *key, size_t len)
+/*
+ * The catalogue's templates split once into pieces, so that a message is
+ * made without looking for braces or comparing keys letter by letter: each
+ * piece is the literal text before a {key} (as it is, and escaped for a JSON
+ * string) and the key; the last piece has no key.
+ */
+struct piece {
+	const char *lit, *key; /* key: NULL after the last parameter */
+	size_t lit_len, key_len;
+	size_t json_at, json_len; /* the literal escaped, in its template's json */
+};
+
+struct compiled {
+	struct piece *pieces;
+	size_t n;
+	bool cut;         /* a '{' without its '}': the text ends with the last piece */
+	bool clean;       /* every literal is valid UTF-8, so its escaped pieces join into the escaped text */
+	size_t lit_total, keys; /* the bytes of its literals, and its {key}s */
+	struct buf json;  /* the literals escaped */
+};
+
+/* Each message's templates (indexed by lang == LANG_ZH), and the start of its args: {"msg":"ID". */
+static struct compiled compiled[MSG_COUNT][2];
+static struct buf args_head[MSG_COUNT];
+static pthread_once_t compiled_once = PTHREAD_ONCE_INIT;
+
+/* Splits one template into its pieces. */
+static void compile_template(struct compiled *t, const char *tmpl)
 {
-	for (size_t i = 0; i < n; i++)
-		if ((len == 0 || args[i].key[0] == key[0]) && strncmp(args[i].key, key, len) == 0 &&
-		    args[i].key[len] == '\0')
-			return &args[i];
-	return NULL;
+	size_t cap = 0;
+	t->clean = true;
+	for (const char *p = tmpl;;) {
+		const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+		struct piece pc = {.lit = p, .lit_len = open ? (size_t)(open - p) : strlen(p), .json_at = t->json.len};
+		t->clean &= jsonw_escape(&t->json, p, pc.lit_len);
+		t->lit_total += pc.lit_len;
+		pc.json_len = t->json.len - pc.json_at;
+		if (close)
+			pc.key = open + 1, pc.key_len = (size_t)(close - open - 1), t->keys++;
+		else
+			t->cut = open != NULL;
+		if (t->n == cap)
+			t->pieces = xrealloc(t->pieces, (cap = cap ? 2 * cap : 4) * sizeof *t->pieces);
+		t->pieces[t->n++] = pc;
+		if (!close)
+			return;
+		p = close + 1;
+	}
+}
+
+/* Splits every template of the catalogue, once. */
+static void compile_catalogue(void)
+{
+	for (size_t i = 0; i < MSG_COUNT; i++) {
+		compile_template(&compiled[i][0], msg_defs[i].en);
+		compile_template(&compiled[i][1], msg_defs[i].zh);
+		buf_adds(&args_head[i], "{\"msg\":");
+		jsonw_string(&args_head[i], msg_defs[i].id, strlen(msg_defs[i].id));
+	}
+}
+
+/* The pieces of message id's template in lang. */
+static const struct compiled *template_of(enum msg_id id, enum lang lang)
+{
+	pthread_once(&compiled_once, compile_catalogue);
+	return &compiled[id][lang == LANG_ZH];
 }
 
 /*
  * Appends a template with each {key} replaced by what value(ctx, key, len)
  * appends; false as soon as one key has no value.
  */
-static bool expand(struct buf *out, const char *tmpl, bool (*value)(void *ctx, const char *key, size_t len, struct buf *out),
-		   void *ctx)
+static bool expand(struct buf *out, const struct compiled *t,
+		   bool (*value)(void *ctx, const char *key, size_t len, struct buf *out), void *ctx)
 {
-	const char *p = tmpl;
-	for (const char *open; (open = strchr(p, '{')); p = strchr(open, '}') + 1) {
-		buf_add(out, p, (size_t)(open - p));
-		const char *close = strchr(open, '}');
-		if (!close || !value(ctx, open + 1, (size_t)(close - open - 1), out))
+	for (const struct piece *pc = t->pieces;; pc++) {
+		buf_add(out, pc->lit, pc->lit_len);
+		if (!pc->key)
+			return !t->cut;
+		if (!value(ctx, pc->key, pc->key_len, out))
 			return false;
 	}
-	buf_adds(out, p);
-	return true;
 }
 
-struct say_ctx {
-	const struct msg_arg *args;
-	size_t n;
-	enum lang lang;
+/* Copies n bytes to p, where room was made, and returns the end. */
+static inline char *put(char *p, const char *s, size_t n)
+{
+	if (n <= 16)
+		copy_short(p, s, n);
+	else
+		memcpy(p, s, n);
+	return p + n;
+}
+
+/* A parameter as msg_say uses it: its key's length, its text in the chosen language, and where that text is escaped in the args. */
+struct said_arg {
+	size_t key_len;
+	const char *text; /* NULL for a number: its digits are those in the args */
+	size_t len, esc_at, esc_len;
 };
 
-/* A writer's parameter as text in the chosen language. */
-static bool say_value(void *ctx, const char *key, size_t len, struct buf *out)
+/* Appends s[0..n) to the args as a JSON string, noting where its escaped bytes are; false if bytes were replaced. */
+static bool args_string(struct buf *args, const char *s, size_t n, size_t *at, size_t *len)
 {
-	const struct say_ctx *s = ctx;
-	const struct msg_arg *a = arg_of(s->args, s->n, key, len);
-	if (!a)
-		return false;
-	if (a->text)
-		buf_add(out, a->text, strnlen(a->text, a->len)); /* a message is a C string: it ends at a NUL */
-	else if (a->zh)
-		buf_adds(out, s->lang == LANG_ZH ? a->zh : a->en);
-	else
-		buf_add_uint(out, a->number);
-	return true;
+	buf_addc(args, '"');
+	*at = args->len;
+	bool clean = jsonw_escape(args, s, n);
+	*len = args->len - *at;
+	buf_addc(args, '"');
+	return clean;
 }
 
 struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const struct msg_arg *args, size_t n)
 {
-	const struct msg_def *def = &msg_defs[id];
-	struct say_ctx s = {args, n, lang};
+	const struct compiled *t = template_of(id, lang);
+	struct said_arg said[MSG_ARGS_MAX];
+	bool clean = t->clean;
+	if (n > MSG_ARGS_MAX)
+		die(EXIT_TROUBLE, "message %s has more than %d parameters", msg_defs[id].id, MSG_ARGS_MAX);
 	buf_reset(&m->text);
 	buf_reset(&m->args);
-	expand(&m->text, lang == LANG_ZH ? def->zh : def->en, say_value, &s);
-	buf_adds(&m->args, "{\"msg\":");
-	jsonw_string(&m->args, def->id, strlen(def->id));
-	for (size_t i = 0; i < n; i++) {
-		jsonw_key(&m->args, args[i].key);
-		if (args[i].text) {
-			jsonw_string(&m->args, args[i].text, strnlen(args[i].text, args[i].len));
-		} else if (args[i].zh) {
-			buf_adds(&m->args, "{\"zh\":");
-			jsonw_string(&m->args, args[i].zh, strlen(args[i].zh));
-			buf_adds(&m->args, ",\"en\":");
-			jsonw_string(&m->args, args[i].en, strlen(args[i].en));
+	buf_reset(&m->json);
+	buf_add(&m->args, args_head[id].data, args_head[id].len);
+	for (size_t i = 0; i < n; i++) { /* the args, each value escaped once: the text's JSON copies it */
+		const struct msg_arg *a = &args[i];
+		struct said_arg *s = &said[i];
+		s->key_len = strlen(a->key);
+		buf_grow(&m->args, s->key_len + 4);
+		char *p = m->args.data + m->args.len;
+		p[0] = ',', p[1] = '"';
+		p = put(p + 2, a->key, s->key_len);
+		p[0] = '"', p[1] = ':', p[2] = '\0';
+		m->args.len += s->key_len + 4;
+		if (a->text) {
+			s->text = a->text, s->len = strnlen(a->text, a->len); /* a message is a C string: it ends at a NUL */
+			clean &= args_string(&m->args, s->text, s->len, &s->esc_at, &s->esc_len);
+		} else if (a->zh) {
+			size_t zh_at, zh_len, en_at, en_len, zh_n = strlen(a->zh), en_n = strlen(a->en);
+			JSONW_LIT(&m->args, "{\"zh\":");
+			bool zh_clean = args_string(&m->args, a->zh, zh_n, &zh_at, &zh_len);
+			JSONW_LIT(&m->args, ",\"en\":");
+			bool en_clean = args_string(&m->args, a->en, en_n, &en_at, &en_len);
 			buf_addc(&m->args, '}');
+			bool zh = lang == LANG_ZH;
+			s->text = zh ? a->zh : a->en, s->len = zh ? zh_n : en_n;
+			s->esc_at = zh ? zh_at : en_at, s->esc_len = zh ? zh_len : en_len;
+			clean &= zh ? zh_clean : en_clean;
 		} else {
-			buf_add_uint(&m->args, args[i].number);
+			s->text = NULL, s->esc_at = m->args.len;
+			buf_add_uint(&m->args, a->number);
+			s->len = s->esc_len = m->args.len - s->esc_at;
 		}
 	}
 	buf_addc(&m->args, '}');
-	return (struct message){m->text.data, m->args.data};
+	size_t longest = 0, longest_esc = 0; /* room for the text and its JSON, made once: no check a piece */
+	for (size_t i = 0; i < n; i++) {
+		longest = said[i].len > longest ? said[i].len : longest;
+		longest_esc = said[i].esc_len > longest_esc ? said[i].esc_len : longest_esc;
+	}
+	buf_grow(&m->text, t->lit_total + t->keys * longest);
+	buf_grow(&m->json, t->json.len + t->keys * longest_esc + 2);
+	char *text = m->text.data, *json = m->json.data;
+	*json++ = '"';
+	for (const struct piece *pc = t->pieces;; pc++) {
+		text = put(text, pc->lit, pc->lit_len);
+		json = put(json, t->json.data + pc->json_at, pc->json_len);
+		if (!pc->key)
+			break;
+		size_t i = 0;
+		while (i < n && !(said[i].key_len == pc->key_len && bytes_equal(args[i].key, pc->key, pc->key_len)))
+			i++;
+		if (i == n) /* a key without its value: the text stops there */
+			break;
+		const char *esc = m->args.data + said[i].esc_at;
+		text = put(text, said[i].text ? said[i].text : esc, said[i].len);
+		json = put(json, esc, said[i].esc_len);
+	}
+	*json++ = '"';
+	*text = *json = '\0';
+	m->text.len = (size_t)(text - m->text.data);
+	m->json.len = (size_t)(json - m->json.data);
+	return (struct message){.text = m->text.data, .args = m->args.data, .args_len = m->args.len,
+				.json = clean ? m->json.data : NULL, .json_len = m->json.len};
 }
 
 struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en)
@@ -337,7 +446,7 @@ struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const 
 	buf_adds(&m->args, ",\"en\":");
 	jsonw_string(&m->args, en, strlen(en));
 	buf_addc(&m->args, '}');
-	return (struct message){m->text.data, m->args.data};
+	return (struct message){.text = m->text.data, .args = m->args.data};
 }
 
 struct message msg_keep(struct msgbuf *m, struct message said)
@@ -347,13 +456,14 @@ struct message msg_keep(struct msgbuf *m, struct message said)
 	buf_adds(&m->text, said.text);
 	if (said.args)
 		buf_adds(&m->args, said.args);
-	return (struct message){m->text.data, said.args ? m->args.data : NULL};
+	return (struct message){.text = m->text.data, .args = said.args ? m->args.data : NULL};
 }
 
 void msgbuf_free(struct msgbuf *m)
 {
 	buf_free(&m->text);
 	buf_free(&m->args);
+	buf_free(&m->json);
 }
 
 const struct msg_def *msg_find(const char *id)
@@ -400,7 +510,7 @@ bool msg_render(struct buf *out, enum lang lang, json_t *args)
 	}
 	const struct msg_def *def = json_is_string(id) ? msg_find(json_string_value(id)) : NULL;
 	struct render_ctx r = {args, lang};
-	if (!def || !expand(out, lang == LANG_ZH ? def->zh : def->en, render_value, &r)) {
+	if (!def || !expand(out, template_of((enum msg_id)(def - msg_defs), lang), render_value, &r)) {
 		buf_reset(out);
 		return false;
 	}

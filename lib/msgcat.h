@@ -90,10 +90,13 @@ struct msg_arg {
 #define ARG_NUM(k, v) ((struct msg_arg){.key = (k), .number = (unsigned long long)(v)})
 #define ARG_PHRASE(k, z, e) ((struct msg_arg){.key = (k), .zh = (z), .en = (e)})
 
-/* Where messages are made: the text and the args of the last one (owned). */
+/* Where messages are made: the text, the args and the text as a JSON string of the last one (owned). */
 struct msgbuf {
-	struct buf text, args;
+	struct buf text, args, json;
 };
+
+/* The parameters a message has at most. */
+#define MSG_ARGS_MAX 16
 
 /* Makes message id from its parameters: the text in lang, and the args of both languages. */
 struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const struct msg_arg *args, size_t n);

@@ -18,8 +18,15 @@ void termtext_add(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
 		const unsigned char *run = p;
-		while (p < end && *p >= 0x20 && *p < 0x7F) /* plain ASCII, the usual text */
-			p++;
+		for (;;) { /* plain ASCII and printable characters past it (CJK, the usual text): one copy */
+			while (p < end && *p >= 0x20 && *p < 0x7F)
+				p++;
+			uint32_t cp;
+			size_t len = p < end && *p >= 0x80 ? utf8_decode(p, (size_t)(end - p), &cp) : 0;
+			if (!len || cp <= 0x9F)
+				break;
+			p += len;
+		}
 		buf_add(b, run, (size_t)(p - run));
 		if (p == end)
 			break;

@@ -88,15 +88,29 @@ void buf_add_slow(struct buf *b, const void *p, size_t n)
 
 void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
+size_t decimal_put(char *out, unsigned long long v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	size_t n = 1;
+	for (unsigned long long ten = 10; n < 20 && v >= ten; ten *= 10)
+		n++;
+	char *p = out + n;
+	for (; v >= 100; v /= 100)
+		p -= 2, memcpy(p, pairs + 2 * (v % 100), 2);
+	if (v >= 10)
+		memcpy(p - 2, pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
+	return n;
+}
+
 void buf_add_uint(struct buf *b, unsigned long long v)
 {
-	char digits[20];
-	size_t n = 0;
-	do {
-		digits[sizeof digits - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_add(b, digits + sizeof digits - n, n);
+	buf_grow(b, 20);
+	b->len += decimal_put(b->data + b->len, v);
+	b->data[b->len] = '\0';
 }
 
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)

@@ -60,6 +60,44 @@ static inline void buf_add(struct buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 }
+
+/*
+ * Copies n bytes, at most 16, without calling memcpy: two overlapping words
+ * (or halves), or under four the first, middle and last byte.
+ */
+static inline void copy_short(char *dst, const void *src, size_t n)
+{
+	const char *s = src;
+	if (n >= 8) {
+		uint64_t first, last;
+		memcpy(&first, s, 8), memcpy(&last, s + n - 8, 8);
+		memcpy(dst, &first, 8), memcpy(dst + n - 8, &last, 8);
+	} else if (n >= 4) {
+		uint32_t first, last;
+		memcpy(&first, s, 4), memcpy(&last, s + n - 4, 4);
+		memcpy(dst, &first, 4), memcpy(dst + n - 4, &last, 4);
+	} else if (n) { /* one to three bytes: the first, the middle and the last cover them */
+		dst[0] = s[0], dst[n / 2] = s[n / 2], dst[n - 1] = s[n - 1];
+	}
+}
+
+/*
+ * Appends n bytes as buf_add does, copying up to 16 without a call: for the
+ * many short pieces (names, codes, numbers) a line of output is made of,
+ * where calling memcpy costs more than the copy.
+ */
+static inline void buf_add_piece(struct buf *b, const void *p, size_t n)
+{
+	if (n > 16) {
+		buf_add(b, p, n);
+		return;
+	}
+	buf_grow(b, n);
+	copy_short(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 static inline void buf_addc(struct buf *b, char c)
 {
 	buf_grow(b, 1);
@@ -69,6 +107,8 @@ static inline void buf_addc(struct buf *b, char c)
 void buf_adds(struct buf *b, const char *s);
 /* Appends v in decimal. */
 void buf_add_uint(struct buf *b, unsigned long long v);
+/* Writes v in decimal at out, two digits a step and without a NUL; returns its length (at most 20). */
+size_t decimal_put(char *out, unsigned long long v);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);

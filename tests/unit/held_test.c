@@ -30,7 +30,7 @@ static struct diag finding(int i, char scratch[4][160])
 	d.severity = i % 3 ? SEV_WARNING : SEV_ERROR;
 	d.code = "integrity";
 	d.rule = i % 2 ? "spike-pm25" : "spike-pm10";
-	d.message = (struct message){scratch[0], i % 5 ? scratch[1] : NULL};
+	d.message = (struct message){.text = scratch[0], .args = i % 5 ? scratch[1] : NULL};
 	d.line = (uint64_t)i + 2, d.row = (uint64_t)i + 1;
 	d.column = "pm25", d.cell = 5;
 	d.value = i % 7 ? scratch[2] : NULL;

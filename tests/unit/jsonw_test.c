@@ -2,7 +2,9 @@
  * jsonw_test — escaping writes exactly what a plain byte-at-a-time escaper
  * writes: every printable ASCII byte, '"', '\\', each control byte, valid
  * and invalid UTF-8, in strings of every length up to 40 built from those
- * pieces, and a JSON key comes with its separator only after a value.
+ * pieces, also when a string escaped before changed in place; numbers and
+ * short pieces are written as printf and memcpy would, and a JSON key comes
+ * with its separator only after a value.
  */
 #include "jsonw.h"
 #include "test.h"
@@ -43,8 +45,71 @@ static const char *const pieces[] = {
 	"abcdefghijklmnop", "PM2.5 above limit",
 };
 
+/*
+ * A string escaped the long way is escaped anew when it changed in place:
+ * the same address and length with other bytes (the escaped forms kept of
+ * strings escaped lately must not come back for them).
+ */
+static void test_changed_in_place(void)
+{
+	char s[64];
+	int wrong = 0;
+	for (int round = 0; round < 200; round++) {
+		struct buf got = {0}, want = {0};
+		snprintf(s, sizeof s, "二氧化硫%c“%d”\\\"", 'a' + round % 26, round % 10);
+		size_t n = strlen(s);
+		for (int again = 0; again < 2; again++) { /* the second time may find it kept */
+			buf_reset(&got), buf_reset(&want);
+			bool clean = jsonw_escape(&got, s, n);
+			bool want_clean = reference_escape(&want, (const unsigned char *)s, n);
+			wrong += clean != want_clean || strcmp(got.data, want.data) != 0;
+		}
+		s[round % 8 == 0 ? 3 : n - 1] = round % 3 ? 'x' : '\xFF'; /* changed in place, same length */
+		buf_reset(&got), buf_reset(&want);
+		bool clean = jsonw_escape(&got, s, n);
+		bool want_clean = reference_escape(&want, (const unsigned char *)s, n);
+		wrong += clean != want_clean || strcmp(got.data, want.data) != 0;
+		buf_free(&got), buf_free(&want);
+	}
+	CHECK("a string changed in place is escaped anew", wrong == 0, "%d escaped wrongly", wrong);
+}
+
+/* Numbers come out as printf writes them, and short pieces as memcpy copies them. */
+static void test_numbers_and_pieces(void)
+{
+	int wrong = 0;
+	unsigned long long edges[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 99999, 100000, 4294967295u,
+				      9999999999999999999u, 10000000000000000000u, 18446744073709551615u};
+	struct buf got = {0};
+	char want[48];
+	for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+		for (int d = -1; d <= 1; d++) {
+			unsigned long long v = edges[i] + (unsigned long long)d;
+			buf_reset(&got);
+			buf_adds(&got, "x");
+			buf_add_uint(&got, v);
+			snprintf(want, sizeof want, "x%llu", v);
+			wrong += strcmp(got.data, want) != 0;
+		}
+	CHECK("buf_add_uint writes what %llu writes", wrong == 0, "%d differ", wrong);
+	wrong = 0;
+	const char *src = "0123456789abcdefghijklmnopqrstuvwxyz";
+	for (size_t n = 0; n <= 36; n++) {
+		buf_reset(&got);
+		buf_adds(&got, "<");
+		buf_add_piece(&got, src, n);
+		buf_adds(&got, ">");
+		snprintf(want, sizeof want, "<%.*s>", (int)n, src);
+		wrong += strcmp(got.data, want) != 0 || got.len != n + 2;
+	}
+	CHECK("buf_add_piece copies every length up to 36", wrong == 0, "%d differ", wrong);
+	buf_free(&got);
+}
+
 int main(void)
 {
+	test_changed_in_place();
+	test_numbers_and_pieces();
 	unsigned seed = 12345;
 	int mismatches = 0;
 	char first_bad[200] = "";

@@ -29,6 +29,10 @@ static void test_termtext(void)
 	termtext_add(&b, s, sizeof s - 1);
 	CHECK_STR("controls shown as \\xNN", b.data, "a\\x1b[31m\\x09b\\x7f\\x9b2J\\x9b\xC2\xA0清\\x0a");
 	buf_reset(&b);
+	const char cjk[] = "清远\xC2\x85市ab\x7f区\xE4\xB8";
+	termtext_add(&b, cjk, sizeof cjk - 1);
+	CHECK_STR("controls within and after CJK runs", b.data, "清远\\x85市ab\\x7f区\\xe4\\xb8");
+	buf_reset(&b);
 	termtext_add(&b, "", 0);
 	CHECK_STR("empty text", b.data, "");
 	buf_free(&b);
