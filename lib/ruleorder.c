@@ -449,22 +449,62 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * The slots of a walk's row rules as one table over their accumulators laid
+ * end to end (walk_ordered's accs), so that filling a group makes one
+ * agg_update call a row for them all: each slot's offset moved by its rule's
+ * place in the block, and the earlier slot whose argument it takes by its
+ * rule's place in the table.  NULL when a slot that gives its argument's
+ * value would lie at AGG_SHARED_MAX or beyond, where agg_update keeps none:
+ * the rules are then updated one by one.
+ */
+static struct agg_slot *joined_slots(const struct written_rule *const *rules, size_t nrules, size_t *n)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < nrules; k++)
+		total += rules[k]->nslots;
+	struct agg_slot *joined = xcalloc(total + 1, sizeof *joined);
+	size_t i = 0, at = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		for (size_t j = 0; j < r->nslots; j++, i++) {
+			joined[i] = r->slots[j];
+			joined[i].at += (uint32_t)at;
+			if (joined[i].read == AGG_READ_SHARED)
+				joined[i].shared += (int)(i - j);
+			if (joined[i].gives && i >= AGG_SHARED_MAX) {
+				free(joined);
+				return NULL;
+			}
+		}
+		at += agg_block_size(r->slots, r->nslots);
+	}
+	*n = total;
+	return joined;
+}
+
+/*
  * Fills the accumulators of a walk's row rules, none of which looks back,
  * from the file's rows [from, to) of one group, each spread with the values
  * they read (reads) alone: walk_group's pass with feed_window, without its
- * history or a call a rule.
+ * history, and with one call a row over joined (joined_slots, nslots of
+ * them, on accs) if it is not NULL, else a call a rule.
  */
 static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+		       const struct agg_slot *joined, size_t nslots, unsigned char *accs,
 		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 		       const struct kept_places *reads)
 {
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .history = ring->history, .row = sr->values,
-			       .file_col = st->file_col};
+			       .file_col = st->file_col, .accs = accs};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
 		spread(st->rs, e->kept, reads, sr, false);
 		ctx.where = e;
+		if (joined) {
+			agg_update(joined, nslots, accs, &ctx);
+			continue;
+		}
 		for (size_t k = 0; k < nrules; k++) {
 			ctx.accs = rules[k].accs;
 			agg_update(rules[k].rule->slots, rules[k].rule->nslots, ctx.accs, &ctx);
@@ -583,6 +623,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		at += agg_block_size(r->slots, r->nslots);
 		value += r->nfixed;
 	}
+	size_t njoined = 0;
+	struct agg_slot *joined = block && row_rule && !lag ? joined_slots(rules, nrules, &njoined) : NULL;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
@@ -595,7 +637,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (o->entries[first].group >= until)
 			break;
 		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
-			fill_group(st, filling, nrules, o, first, i, ring, reads);
+			fill_group(st, filling, nrules, joined, njoined, accs, o, first, i, ring, reads);
 		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
@@ -616,6 +658,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	free(accs);
 	free(fixed);
 	free(filling);
+	free(joined);
 	return first;
 }
 
