@@ -1,7 +1,8 @@
 /*
  * expr.c — compiling rule expressions: the lexer, a Pratt parser that
  * type-checks as it builds nodes, and the passes after parsing (group keys,
- * the columns read, key names).  expreval.c evaluates what this compiles.
+ * the columns read, key names).  expreval.c evaluates what this compiles,
+ * expragg.c keeps its aggregates' accumulators.
  */
 #include "exprnode.h"
 #include "celltype.h"

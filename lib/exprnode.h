@@ -1,13 +1,16 @@
 /*
  * exprnode.h — the compiled form of an expression, private to expr.c (which
- * parses and type-checks it) and expreval.c (which evaluates it).  Nodes live
- * in one array and refer to each other by index.
+ * parses and type-checks it), expreval.c (which evaluates it) and expragg.c
+ * (which keeps its aggregates' accumulators).  Nodes live in one array and
+ * refer to each other by index.
  */
 #ifndef QY_EXPRNODE_H
 #define QY_EXPRNODE_H
 
 #include "expr.h"
 #include "reftable.h"
+
+#include <math.h>
 
 enum op {
 	OP_LIT, OP_COL, OP_KEY, OP_AGG, OP_CALL, OP_NEG, OP_NOT,
@@ -131,5 +134,107 @@ struct value expr_cell_tests(const struct expr *e, const struct node *x, const s
  * literals of one type (aqi > 95 && aqi <= 100), written to band.
  */
 bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band);
+
+/* The value of an aggregate for the group being judged (expragg.c). */
+struct value aggregate(const struct node *x, const struct eval_ctx *ctx);
+
+/* The p-th percentile of an accumulator's numbers, and their median absolute deviation (expragg.c). */
+double percentile(struct agg_acc *acc, double p);
+double mad(struct agg_acc *acc);
+
+/* The evaluators of a test of one column alone (expr_tests_a_cell), which cell_test tells apart (expreval.c). */
+struct value ev_compare_cell(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+struct value ev_cell_present(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+struct value ev_cell_absent(const struct expr *e, const struct node *x, const struct eval_ctx *ctx);
+
+/*
+ * The helpers of evaluation that the accumulators (expragg.c) take on each
+ * row as well, inline here so that neither side pays a call for them.
+ */
+static const struct value null_value = {.type = V_NULL};
+
+/* A number, or null when arithmetic has run past what a double holds. */
+static inline struct value num(double v) { return isfinite(v) ? (struct value){.type = V_NUM, .num = v} : null_value; }
+static inline struct value boolean(bool v) { return (struct value){.type = V_BOOL, .num = v}; }
+
+static inline struct value ev_lit(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e, (void)ctx;
+	return x->lit;
+}
+
+/* A cell of the row; null outside a row (a group's values are judged without one). */
+static inline struct value cell(const struct eval_ctx *ctx, int col)
+{
+	return ctx->row ? ctx->row[col] : null_value;
+}
+
+static inline struct value ev_col(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	(void)e;
+	return cell(ctx, x->index);
+}
+
+/* Evaluates node n: a column or a literal inline, anything else through its evaluator. */
+static inline struct value eval(const struct expr *e, int n, const struct eval_ctx *ctx)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL)
+		return ev_col(e, x, ctx);
+	if (x->op == OP_LIT)
+		return ev_lit(e, x, ctx);
+	return x->fn(e, x, ctx);
+}
+
+/* Node n's value: a cell of the row where it lies, anything else evaluated into *held (cheaper than a copy of the cell). */
+static inline const struct value *value_at(const struct expr *e, int n, const struct eval_ctx *ctx, struct value *held)
+{
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL && ctx->row)
+		return &ctx->row[x->index];
+	*held = eval(e, n, ctx);
+	return held;
+}
+
+/* Per comparison operator, the outcomes of a comparison that make it true: bit 0 less, 1 equal, 2 greater. */
+static const unsigned char holds[] = {[OP_EQ] = 2, [OP_NE] = 5, [OP_LT] = 1, [OP_LE] = 3, [OP_GT] = 4, [OP_GE] = 6};
+
+/* The accumulator at a byte offset in the block of the group being judged. */
+static inline struct agg_acc *acc_at(const struct eval_ctx *ctx, int at)
+{
+	return (struct agg_acc *)(void *)(ctx->accs + at);
+}
+
+/*
+ * A column compared with a number, date or boolean literal: compare() on the
+ * cell itself, which a cell of another type (null among them) cannot pass.
+ */
+static inline struct value compare_cell(const struct node *x, const struct eval_ctx *ctx)
+{
+	if (!ctx->row || ctx->row[x->cell].type != x->against.type)
+		return null_value;
+	double v = ctx->row[x->cell].num, lit = x->against.num;
+	return boolean(num_passes(v, lit, holds[x->op]));
+}
+
+/* "column != null", reading the cell itself. */
+static inline struct value cell_present(const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(ctx->row && ctx->row[x->cell].type != V_NULL);
+}
+
+/* "column == null", reading the cell itself. */
+static inline struct value cell_absent(const struct node *x, const struct eval_ctx *ctx)
+{
+	return boolean(!ctx->row || ctx->row[x->cell].type == V_NULL);
+}
+
+/* The value of a test of a column (see expr_tests_a_cell), in place. */
+static inline struct value cell_test(const struct node *x, const struct eval_ctx *ctx)
+{
+	if (x->fn == ev_compare_cell)
+		return compare_cell(x, ctx);
+	return x->fn == ev_cell_present ? cell_present(x, ctx) : cell_absent(x, ctx);
+}
 
 #endif

@@ -1,0 +1,638 @@
+/*
+ * expragg.c — the aggregates' accumulators: what a row adds to each slot of
+ * its group's block, and what the slots come to once the group is complete.
+ * A row updates each aggregate slot by the step picked for it when compiled
+ * (agg_step): the commonest read their column themselves, a band of one
+ * column (aqi > 95 && aqi <= 100) is tested from the two literals its slot
+ * keeps, and a slot whose argument an earlier one has takes that one's
+ * value.  Percentiles select their two ranks rather than sort; count_distinct
+ * keeps its tuples packed, a few bytes a value; a group of one row whose
+ * slots only count, or sum or average a column, is held as the values it
+ * comes to until a second row comes (agg_hold_row).  The slots' arguments are
+ * evaluated by expreval.c, through exprnode.h's inline helpers.
+ */
+#include "exprnode.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Orders two numbers, for sorting a list of them. */
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sorts a percentile's numbers: the few of a small group (a station-month's
+ * daily values) by insertion, with no call a comparison, which also takes
+ * numbers already in order in one pass; more by qsort.  Insertion keeps equal
+ * numbers (0 and -0) in the order they came, as qsort's merge sort does.
+ */
+static void sort_numbers(double *v, size_t n)
+{
+	if (n > 64) {
+		sort_items(v, n, sizeof *v, by_value);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Sorts an accumulator's numbers, once until another comes in. */
+static void sort_kept(struct agg_acc *acc)
+{
+	if (!acc->sorted) {
+		sort_numbers(acc->vals, acc->nvals);
+		acc->sorted = true;
+	}
+}
+
+/* Swaps two numbers of a list. */
+static inline void swap_numbers(double *v, size_t i, size_t j)
+{
+	double t = v[i];
+	v[i] = v[j], v[j] = t;
+}
+
+/*
+ * Moves the r-th smallest of v[0..n) (r < n - 1) to v[r], the smaller ones
+ * before it and the others after (Hoare's selection, the pivot the median of
+ * three), and gives it and the (r+1)-th smallest: the two values a
+ * percentile interpolates between, in expected linear time rather than a
+ * sort's n log n.
+ */
+static void select_ranks(double *v, size_t n, size_t r, double *at, double *next)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < v[lo])
+			swap_numbers(v, mid, lo);
+		if (v[hi] < v[lo])
+			swap_numbers(v, hi, lo);
+		if (v[hi] < v[mid])
+			swap_numbers(v, hi, mid);
+		double pivot = v[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (pivot < v[j])
+				j--;
+			if (i <= j) {
+				swap_numbers(v, i, j);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		/* now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot */
+		if (r <= j)
+			hi = j;
+		else if (r >= i)
+			lo = i;
+		else
+			break;
+	}
+	*at = v[r];
+	double least = v[r + 1];
+	for (size_t k = r + 2; k < n; k++)
+		if (v[k] < least)
+			least = v[k];
+	*next = least;
+}
+
+/*
+ * The p-th percentile of the values, interpolating between ranks:
+ * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).  The
+ * two ranks are selected, not sorted for: values that compare equal are the
+ * same number or 0 and -0, and X[s] + (X[s+1] - X[s])(k - s) comes out the
+ * same whichever zero stands where.  The largest (s = n) is sorted for, and
+ * so is any read after the first, so that a rule reading the percentile on
+ * each row of its group sorts once.
+ */
+double percentile(struct agg_acc *acc, double p)
+{
+	double k = 1 + (double)(acc->nvals - 1) * p / 100;
+	size_t s = (size_t)floor(k);
+	if (s >= acc->nvals) {
+		sort_kept(acc);
+		return acc->vals[acc->nvals - 1];
+	}
+	if (acc->selected)
+		sort_kept(acc); /* read again (robust_z() on each row of a group): sorted once, then read in place */
+	double below, above;
+	if (acc->sorted) {
+		below = acc->vals[s - 1], above = acc->vals[s];
+	} else {
+		select_ranks(acc->vals, acc->nvals, s - 1, &below, &above);
+		acc->selected = true;
+	}
+	return below + (above - below) * (k - (double)s);
+}
+
+/* Orders (time, value) pairs by time. */
+static int by_time(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * The largest relative change between values whose times differ by exactly
+ * one (year on year): |x(t) - x(t-1)| / |x(t-1)|; null when there is no such pair.
+ */
+static struct value max_change(struct agg_acc *acc)
+{
+	size_t n = acc->nvals / 2;
+	if (!acc->sorted) {
+		sort_items(acc->vals, n, 2 * sizeof *acc->vals, by_time);
+		acc->sorted = true;
+	}
+	bool found = false;
+	double best = 0;
+	for (size_t i = 1; i < n; i++) {
+		double t0 = acc->vals[2 * i - 2], v0 = acc->vals[2 * i - 1];
+		double t1 = acc->vals[2 * i], v1 = acc->vals[2 * i + 1];
+		if (t1 - t0 != 1 || v0 == 0)
+			continue;
+		double change = fabs(v1 - v0) / fabs(v0);
+		if (!found || change > best)
+			best = change;
+		found = true;
+	}
+	return found ? num(best) : null_value;
+}
+
+/*
+ * The median absolute deviation of the kept values (sorted once), about
+ * their median; when it is 0 (more than half the values equal), the mean
+ * absolute deviation times 1.2533/1.4826, so that the robust standard
+ * deviation 1.4826·MAD stays the scale of a normal distribution (Iglewicz
+ * and Hoaglin's fallback).
+ */
+double mad(struct agg_acc *acc)
+{
+	if (acc->hits) /* worked out once a group: lo holds it until a value comes in */
+		return acc->lo;
+	sort_kept(acc); /* the deviations are summed in the values' order: sorted, as they always were */
+	double med = percentile(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
+	for (size_t i = 0; i < acc->nvals; i++)
+		sum += dev[i] = fabs(acc->vals[i] - med);
+	struct agg_acc d = {.vals = dev, .nvals = acc->nvals};
+	double m = percentile(&d, 50);
+	free(dev);
+	acc->hits = 1;
+	return acc->lo = m > 0 ? m : sum / (double)acc->nvals * 1.2533 / 1.4826;
+}
+
+/* A packed tuple of count_distinct: where its bytes are, and how many. */
+struct packed_tuple {
+	const unsigned char *at;
+	size_t len;
+};
+
+/* Orders packed tuples by length, then bytes: equal tuples come together. */
+static int packed_cmp(const void *a, const void *b)
+{
+	const struct packed_tuple *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->at, y->at, x->len);
+}
+
+/* The bytes of the packed value at p (see pack_value). */
+static size_t packed_len(const unsigned char *p)
+{
+	if (*p < 0xE0 || *p == 0xFF)
+		return 1;
+	if (*p < 0xF0)
+		return 2;
+	if (*p == 0xF4)
+		return 9;
+	uint64_t zigzag;
+	return 1 + varint_get(p + 1, &zigzag);
+}
+
+/* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
+static double distinct(const struct agg_acc *acc, size_t width)
+{
+	struct packed_tuple few[64], *t = few; /* on the heap past 64 */
+	size_t n = 0, cap = 64;
+	for (size_t at = 0; at < acc->nvals; n++) {
+		if (n == cap) {
+			t = t == few ? memcpy(xmalloc(2 * cap * sizeof *t), few, sizeof few) : xrealloc(t, 2 * cap * sizeof *t);
+			cap *= 2;
+		}
+		t[n].at = acc->tuples + at;
+		for (size_t k = 0; k < width; k++)
+			at += packed_len(acc->tuples + at);
+		t[n].len = (size_t)(acc->tuples + at - t[n].at);
+	}
+	size_t count = 0;
+	if (n <= 16) { /* a county-day's stations: each tuple against those before it, cheaper than a sort */
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < i && (t[j].len != t[i].len || memcmp(t[j].at, t[i].at, t[i].len) != 0))
+				j++;
+			count += j == i;
+		}
+	} else {
+		sort_items(t, n, sizeof *t, packed_cmp);
+		for (size_t i = 0; i < n; i++)
+			count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
+	}
+	if (t != few)
+		free(t);
+	return (double)count;
+}
+
+/* Where a run began, as its order key: the caller's row record starts with it (see eval_ctx.where). */
+static struct value run_start(const void *where)
+{
+	return where ? *(const struct value *)where : null_value;
+}
+
+/* The value of an aggregate for the group being judged. */
+struct value aggregate(const struct node *x, const struct eval_ctx *ctx)
+{
+	struct agg_acc *acc = acc_at(ctx, x->acc);
+	switch ((enum agg_kind)x->param) {
+	case AGG_LONGEST_RUN: return x->part ? run_start(acc->best_from) : num(acc->hi);
+	case AGG_LONGEST_EQUAL_RUN:
+		return x->part == 1 ? run_start(acc->best_from) : x->part == 2 ? (acc->hi ? num(acc->sum) : null_value)
+									       : num(acc->hi);
+	case AGG_COUNT_DISTINCT: return num(distinct(acc, (size_t)x->nargs));
+	default: return agg_result((enum agg_kind)x->param, x->lit.num, acc);
+	}
+}
+
+/*
+ * What an accumulator that keeps a list of values comes to: a percentile's,
+ * max_change's or the MAD's.  Not inlined, so that agg_result's other cases
+ * need no stack frame.
+ */
+static __attribute__((noinline)) struct value kept_result(enum agg_kind kind, double p, struct agg_acc *acc)
+{
+	if (kind == AGG_MAX_CHANGE)
+		return max_change(acc);
+	if (!acc->nvals)
+		return null_value;
+	return num(kind == AGG_MAD ? mad(acc) : percentile(acc, p));
+}
+
+/* Counts, sums and the like straight from their numbers (a view's row takes many); kept lists by kept_result. */
+struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
+{
+	switch (kind) {
+	case AGG_COUNT: return num(acc->n);
+	case AGG_COUNT_IF: return num(acc->hits);
+	case AGG_SUM: return acc->n ? num(acc->sum) : null_value;
+	case AGG_MEAN: return acc->n ? num(acc->sum / acc->n) : null_value;
+	case AGG_MIN: case AGG_MAX:
+		if (!acc->n)
+			return null_value;
+		return (struct value){.type = acc->date ? V_DATE : V_NUM,
+				      .num = kind == AGG_MIN ? acc->lo : acc->hi};
+	case AGG_RATIO: return acc->n ? num(acc->hits / acc->n) : null_value;
+	case AGG_PERCENTILE: case AGG_MAX_CHANGE: case AGG_MAD: return kept_result(kind, p, acc);
+	case AGG_LONGEST_RUN: case AGG_LONGEST_EQUAL_RUN: return num(acc->hi);
+	case AGG_COUNT_DISTINCT: return null_value; /* needs its arguments' count: aggregate() answers */
+	}
+	return null_value;
+}
+
+/*
+ * A band (expr_band) on a cell: -1 (null) when the cell is not of the
+ * literals' type (both comparisons are null then), else 1 if both hold and
+ * 0 if not: what expr_cell_tests() gives for the two.
+ */
+static inline int band_holds(const struct agg_band *band, const struct value *cell)
+{
+	if (cell->type != band->type)
+		return -1;
+	return num_passes(cell->num, band->lit[0], band->passes[0]) && num_passes(cell->num, band->lit[1], band->passes[1]);
+}
+
+/* Doubles the room of an accumulator's list of numbers. */
+static void grow_numbers(struct agg_acc *a)
+{
+	if (a->cap > UINT32_MAX / 2)
+		die(EXIT_TROUBLE, "too many values in one group to keep");
+	a->cap = a->cap ? a->cap * 2 : 32;
+	a->vals = xrealloc(a->vals, a->cap * sizeof *a->vals);
+	a->listed = true;
+}
+
+/* Appends a number to an accumulator's list (percentile values, max_change pairs). */
+static inline void keep_number(struct agg_acc *a, double v)
+{
+	if (a->nvals == a->cap)
+		grow_numbers(a);
+	a->vals[a->nvals++] = v;
+	a->sorted = false;
+}
+
+/*
+ * Packs a value of a count_distinct tuple so that two values are equal
+ * exactly when their bytes are, and most take a byte or two: a whole number
+ * below 224 is its byte; tenths below 409.6, 0xE0 + the high bits and a
+ * byte; a number of at most three decimals, 0xF0 + the decimals and its
+ * zigzag varint; any other, 0xF4 and its 8 bytes; a blank, 0xFF (blanks
+ * equal each other).  A value's form follows from the value alone, so equal
+ * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
+ */
+static inline size_t pack_value(unsigned char *p, const struct value *v)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	double d = v->num;
+	if (v->type == V_NULL) {
+		*p = 0xFF;
+		return 1;
+	}
+	if (d >= 0 && d < 224 && d == (double)(int)d) {
+		*p = (unsigned char)(int)d;
+		return 1;
+	}
+	/* k / 10 * 10 is k again for each k below 4096: d * 10, truncated, is the tenths that give d if any do */
+	long long tenths = d >= 0 && d < 409.6 ? (long long)(d * 10) : -1;
+	if (tenths >= 0 && (double)tenths / 10 == d) {
+		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
+		return 2;
+	}
+	for (int s = 0; s < 4; s++) {
+		if (!(fabs(d * scale[s]) < 9007199254740992.0))
+			continue;
+		long long k = llround(d * scale[s]);
+		if ((double)k / scale[s] != d)
+			continue;
+		p[0] = (unsigned char)(0xF0 + s);
+		return 1 + varint_put(p + 1, k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
+	}
+	p[0] = 0xF4;
+	memcpy(p + 1, &d, sizeof d);
+	return 9;
+}
+
+/*
+ * Keeps a tuple of count_distinct, packed: its bytes grow by half again when
+ * full.  first: the value of the call's first argument, the others read
+ * where they lie on the row.
+ */
+static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct value *first, const struct eval_ctx *row)
+{
+	const struct node *c = &s->expr->nodes[s->call];
+	size_t width = (size_t)c->nargs;
+	if (a->nvals + width * 9 > a->cap) {
+		if (a->cap > UINT32_MAX / 2)
+			die(EXIT_TROUBLE, "too many values in one group to keep");
+		a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
+		a->tuples = xrealloc(a->tuples, a->cap);
+	}
+	a->listed = a->packed = true;
+	a->nvals += pack_value(a->tuples + a->nvals, first);
+	for (size_t k = 1; k < width; k++) {
+		struct value held;
+		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
+	}
+}
+
+/*
+ * Adds a number to longest_equal_run's accumulator: hits counts the current
+ * run, of the value in lo, which began at run_from; hi is the longest, of the
+ * value in sum, which began at best_from.  where: the row's record.
+ */
+static inline void equal_run(struct agg_acc *a, double v, const void *where)
+{
+	if (!a->hits || v != a->lo)
+		a->hits = 0, a->lo = v, a->run_from = where;
+	if (++a->hits > a->hi)
+		a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
+}
+
+/* A slot's argument on this row, read as the slot was set to (see agg_read): in the row, in *held or in given. */
+static inline const struct value *slot_argument(const struct agg_slot *s, const struct eval_ctx *row,
+						struct value *held, const struct value *given)
+{
+	switch (s->read) {
+	case AGG_READ_CELL:
+		if (!row->row)
+			break;
+		return &row->row[s->cell];
+	case AGG_READ_TEST: *held = cell_test(&s->expr->nodes[s->arg], row); return held;
+	case AGG_READ_SHARED: return &given[s->shared];
+	default: break;
+	}
+	*held = eval(s->expr, s->arg, row);
+	return held;
+}
+
+/* Adds a row to slot i by its kind, its argument read as the slot says; given: as in agg_update. */
+static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, const struct eval_ctx *row,
+			struct value *given)
+{
+	if (s->kind == AGG_COUNT) {
+		a->n++;
+		return;
+	}
+	struct value held;
+	const struct value *v = slot_argument(s, row, &held, given);
+	if (s->gives)
+		given[i] = *v;
+	switch (s->kind) {
+	case AGG_COUNT_IF:
+		a->hits += v->type == V_BOOL && v->num;
+		break;
+	case AGG_RATIO:
+		if (v->type == V_BOOL)
+			a->n++, a->hits += v->num;
+		break;
+	case AGG_SUM: case AGG_MEAN:
+		if (v->type == V_NUM)
+			a->n++, a->sum += v->num;
+		break;
+	case AGG_MIN: case AGG_MAX:
+		if (v->type != V_NUM && v->type != V_DATE)
+			break;
+		if (!a->n || v->num < a->lo)
+			a->lo = v->num;
+		if (!a->n || v->num > a->hi)
+			a->hi = v->num;
+		a->date = v->type == V_DATE;
+		a->n++;
+		break;
+	case AGG_PERCENTILE:
+		if (v->type == V_NUM)
+			keep_number(a, v->num);
+		break;
+	case AGG_LONGEST_RUN:
+		/* hits: the current run; hi: the longest, which began at best_from */
+		if (v->type == V_BOOL && v->num) {
+			if (!a->hits)
+				a->run_from = row->where;
+			if (++a->hits > a->hi)
+				a->hi = a->hits, a->best_from = a->run_from;
+		} else {
+			a->hits = 0;
+		}
+		break;
+	case AGG_LONGEST_EQUAL_RUN:
+		/* blanks neither break a run nor lengthen it; hits: the current run of run_value */
+		if (v->type == V_NUM)
+			equal_run(a, v->num, row->where);
+		break;
+	case AGG_MAD:
+		if (v->type == V_NUM)
+			keep_number(a, v->num), a->hits = 0;
+		break;
+	case AGG_COUNT_DISTINCT:
+		keep_tuple(a, s, v, row);
+		break;
+	case AGG_MAX_CHANGE: {
+		struct value t = eval(s->expr, s->arg2, row);
+		if (v->type == V_NUM && t.type == V_NUM)
+			keep_number(a, t.num), keep_number(a, v->num);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+size_t agg_acc_size(enum agg_kind kind)
+{
+	switch (kind) {
+	case AGG_COUNT: return offsetof(struct agg_acc, sum);
+	case AGG_SUM: case AGG_MEAN: return offsetof(struct agg_acc, hits);
+	case AGG_COUNT_IF: case AGG_RATIO: return offsetof(struct agg_acc, lo);
+	case AGG_MIN: case AGG_MAX: return offsetof(struct agg_acc, vals); /* date, then room up to the next double */
+	default: return sizeof(struct agg_acc);
+	}
+}
+
+/* True if a kind's accumulator may hold a list of values (agg_acc.listed), to free and to count. */
+static bool lists(enum agg_kind kind)
+{
+	return 1u << kind & (1u << AGG_PERCENTILE | 1u << AGG_MAD | 1u << AGG_MAX_CHANGE | 1u << AGG_COUNT_DISTINCT);
+}
+
+void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
+	const struct value *cells = row->row, *c;
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_slot *s = &slots[i];
+		struct agg_acc *a = agg_acc_of(block, s);
+		switch (s->step) {
+		case AGG_STEP_COUNT:
+			a->n++;
+			break;
+		case AGG_STEP_SUM_CELL:
+			c = cells ? &cells[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				a->n++, a->sum += c->num;
+			break;
+		case AGG_STEP_COUNT_IF_TEST: {
+			struct value t = cell_test(&s->expr->nodes[s->arg], row);
+			a->hits += t.type == V_BOOL && t.num;
+			break;
+		}
+		case AGG_STEP_BAND: {
+			int in = cells ? band_holds(&s->band, &cells[s->cell]) : -1;
+			if (s->gives)
+				given[i] = in < 0 ? null_value : boolean(in);
+			if (in >= 0)
+				a->hits += in, a->n += s->kind == AGG_RATIO;
+			break;
+		}
+		case AGG_STEP_KEEP_CELL:
+			c = cells ? &cells[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				keep_number(a, c->num);
+			break;
+		case AGG_STEP_EQUAL_RUN_CELL:
+			c = cells ? &cells[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				equal_run(a, c->num, row->where);
+			break;
+		default:
+			update_slot(s, a, i, row, given);
+		}
+	}
+}
+
+bool agg_holds(const struct agg_slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].step != AGG_STEP_COUNT && slots[i].step != AGG_STEP_SUM_CELL)
+			return false;
+	return true;
+}
+
+/* The column a held slot's aggregate reads (its sum's or mean's), or -1 for count(). */
+int agg_held_cell(const struct agg_slot *slot)
+{
+	return slot->step == AGG_STEP_SUM_CELL ? slot->cell : -1;
+}
+
+bool agg_hold_row(const int *cell, size_t n, const struct value *cells, struct value *values)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct value *c = cell[k] < 0 ? NULL : cells ? &cells[cell[k]] : &null_value;
+		if (!c)
+			values[k] = num(1);
+		else if (c->type != V_NUM)
+			values[k] = null_value;
+		else if (isfinite(c->num))
+			values[k] = (struct value){.type = V_NUM, .num = 0.0 + c->num}; /* a sum of 0 and it, divided by 1 for a mean */
+		else
+			return false;
+	}
+	return true;
+}
+
+void agg_unhold(const struct agg_slot *slots, const int *slot, size_t n, const struct value *values,
+		unsigned char *block)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct agg_slot *s = &slots[slot[k]];
+		struct agg_acc *a = agg_acc_of(block, s);
+		if (s->step == AGG_STEP_COUNT)
+			a->n = 1;
+		else if (values[k].type == V_NUM)
+			a->n = 1, a->sum = values[k].num;
+	}
+}
+
+void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks)
+{
+	size_t size = agg_block_size(slots, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!lists(slots[i].kind))
+			continue;
+		for (size_t g = 0; g < nblocks; g++) {
+			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
+			if (a->listed)
+				free(a->vals);
+		}
+	}
+}
+
+uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsigned char *block)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_acc *a = agg_acc_of_const(block, &slots[i]);
+		if (lists(slots[i].kind) && a->listed)
+			bytes += a->packed ? a->nvals : a->nvals * sizeof *a->vals;
+	}
+	return bytes;
+}

@@ -1,0 +1,125 @@
+/*
+ * exprvalue.c — values apart from any expression: their order (plain and
+ * natural), their text, their JSON, and the bytes that key a group by them.
+ */
+#include "expr.h"
+#include "celltype.h"
+#include "jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int value_order(const struct value *a, const struct value *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type != V_STR)
+		return (a->num > b->num) - (a->num < b->num);
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->str, b->str, n) : 0;
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Compares texts in natural order, a run of digits against a run of digits by value, the rest bytewise. */
+static int natural_order(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	while (i < na && j < nb) {
+		if (a[i] < '0' || a[i] > '9' || b[j] < '0' || b[j] > '9') {
+			if (a[i] != b[j])
+				return a[i] < b[j] ? -1 : 1;
+			i++, j++;
+			continue;
+		}
+		size_t zi = i, zj = j, ei, ej;
+		while (zi < na && a[zi] == '0')
+			zi++;
+		while (zj < nb && b[zj] == '0')
+			zj++;
+		for (ei = zi; ei < na && a[ei] >= '0' && a[ei] <= '9'; ei++)
+			;
+		for (ej = zj; ej < nb && b[ej] >= '0' && b[ej] <= '9'; ej++)
+			;
+		if (ei - zi != ej - zj) /* more significant digits: the larger number */
+			return ei - zi < ej - zj ? -1 : 1;
+		int c = memcmp(a + zi, b + zj, ei - zi);
+		if (c)
+			return c;
+		if (ei - i != ej - j) /* the same number: fewer leading zeros first */
+			return ei - i < ej - j ? -1 : 1;
+		i = ei, j = ej;
+	}
+	return (na - i > nb - j) - (na - i < nb - j);
+}
+
+int value_order_natural(const struct value *a, const struct value *b)
+{
+	if (a->type != V_STR || b->type != V_STR)
+		return value_order(a, b);
+	return natural_order((const unsigned char *)a->str, a->len, (const unsigned char *)b->str, b->len);
+}
+
+void value_format(const struct value *v, struct buf *out)
+{
+	char tmp[64];
+	switch (v->type) {
+	case V_NUM:
+		if (!(fabs(v->num) < 1e15)) {
+			buf_addf(out, "%.15g", v->num);
+		} else if (v->num == floor(v->num)) {
+			buf_addf(out, "%.0f", v->num);
+		} else {
+			snprintf(tmp, sizeof tmp, "%.4f", v->num);
+			size_t len = strlen(tmp);
+			while (len && tmp[len - 1] == '0')
+				len--;
+			if (len && tmp[len - 1] == '.')
+				len--;
+			buf_add(out, tmp, len);
+		}
+		break;
+	case V_STR: buf_add(out, v->str, v->len); break;
+	case V_DATE: format_date(v->num, tmp); buf_adds(out, tmp); break;
+	case V_BOOL: buf_adds(out, v->num ? "true" : "false"); break;
+	default: buf_adds(out, "null");
+	}
+}
+
+void value_json(const struct value *v, struct buf *out)
+{
+	switch (v->type) {
+	case V_NUM: case V_BOOL: value_format(v, out); break;
+	case V_STR: jsonw_string(out, v->str, v->len); break;
+	case V_DATE: {
+		struct buf t = {0};
+		value_format(v, &t);
+		jsonw_string(out, t.data, t.len);
+		buf_free(&t);
+		break;
+	}
+	default: buf_adds(out, "null");
+	}
+}
+
+void values_object_json(const char *const *names, const struct value *v, size_t n, struct buf *out)
+{
+	buf_addc(out, '{');
+	for (size_t k = 0; k < n; k++) {
+		jsonw_key(out, names[k]);
+		value_json(&v[k], out);
+	}
+	buf_addc(out, '}');
+}
+
+void value_key(struct buf *key, const struct value *v)
+{
+	buf_addc(key, (char)('0' + v->type));
+	if (v->type == V_STR) {
+		uint32_t len = (uint32_t)v->len;
+		buf_add(key, &len, sizeof len);
+		buf_add(key, v->str, v->len);
+	} else {
+		buf_add(key, &v->num, sizeof v->num);
+	}
+}
