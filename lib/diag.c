@@ -132,15 +132,20 @@ static const struct digits *digits_of(struct digits *last, uint64_t v)
 	return last;
 }
 
-/* Writes a diagnostic's spreadsheet cell ("F3") into out and returns its length; 0 when it has none. */
-static size_t cell_ref(const struct diag *d, const struct digits *row, char out[40])
+/*
+ * Writes a diagnostic's spreadsheet cell ("F3") into out and its length into
+ * *len; false when it has none.  A cell given as text is the diagnostic's
+ * cell even when empty (qy-report passes on what it read).
+ */
+static bool cell_ref(const struct diag *d, const struct digits *row, char out[40], size_t *len)
 {
 	if (d->cell_ref) {
 		snprintf(out, 40, "%s", d->cell_ref);
-		return strlen(out);
+		*len = strlen(out);
+		return true;
 	}
 	if (d->cell == SIZE_MAX || !d->row)
-		return 0;
+		return false;
 	cell_column_name(d->cell, out);
 	size_t n = strlen(out);
 	if (row)
@@ -148,7 +153,8 @@ static size_t cell_ref(const struct diag *d, const struct digits *row, char out[
 	else
 		n += decimal_put(out + n, d->row);
 	out[n] = '\0';
-	return n;
+	*len = n;
+	return true;
 }
 
 /* Appends one diagnostic as a JSON line. */
@@ -188,7 +194,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, d->column, strlen(d->column));
 	}
-	if ((cell_len = cell_ref(d, row, cell))) {
+	if (cell_ref(d, row, cell, &cell_len)) {
 		JSONW_LIT(b, ",\"cell\":");
 		jsonw_string(b, cell, cell_len);
 	}
@@ -250,6 +256,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 		      const char *ruleset, const struct diag *d)
 {
 	char cell[40];
+	size_t cell_len;
 	color(b, o, "\033[1m");
 	termtext_adds(b, file);
 	if (d->sheet) {
@@ -274,7 +281,7 @@ void diag_render_text(struct buf *b, const struct diag_options *o, const char *f
 	termtext_adds(b, d->rule);
 	buf_adds(b, "]: ");
 	termtext_adds(b, d->message.text);
-	if (cell_ref(d, NULL, cell)) {
+	if (cell_ref(d, NULL, cell, &cell_len)) {
 		buf_adds(b, o->lang == LANG_ZH ? "（单元格 " : " (cell ");
 		termtext_adds(b, cell);
 		if (d->value) {
