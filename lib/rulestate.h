@@ -359,13 +359,16 @@ static inline unsigned char *group_accs(const struct group_table *t, size_t i, s
 /*
  * The group of a table that follows a leader (group_table.leader) with the
  * keys of the leader's last look-up, which are the row's: the leader's group
- * of the same number, while the table has made its groups as the leader did;
- * or -1 to look it up.
+ * of the same number, while the table has made its groups as the leader did
+ * and neither ends its groups as it reads (today no leader or follower does:
+ * only views of the file's rows are watched); or -1 to look it up.
  */
 static inline long leader_group(const struct group_table *g)
 {
 	const struct group_table *l = g->leader;
 	if (!l || g->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
+		return -1;
+	if (g->mode != GROUPS_KEPT || l->mode != GROUPS_KEPT) /* ending groups renumbers them: no longer alike */
 		return -1;
 	return l->last_group;
 }
