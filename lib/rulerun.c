@@ -45,6 +45,26 @@ static void rule_lists(struct rules_state *st)
 }
 
 /*
+ * True when each value of a view is one slot alone (view_slot) and each slot
+ * is some value's: a held first row (agg_holds) gives the values, and only
+ * such slots are filled from them when a second row comes.
+ */
+static bool every_slot_a_value(const struct view *view, const int *view_slot)
+{
+	for (size_t k = 0; k < view->nvalues; k++)
+		if (view_slot[k] < 0)
+			return false;
+	for (size_t slot = 0; slot < view->nslots; slot++) {
+		bool named = false;
+		for (size_t k = 0; k < view->nvalues && !named; k++)
+			named = view_slot[k] == (int)slot;
+		if (!named)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Makes every table's grouping once (rules_state.groupings) and lists what
  * reads each view (readers), in the order view_row_out feeds them: exports,
  * views, then aggregates.
@@ -62,10 +82,7 @@ static void make_groupings(struct rules_state *st)
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
-		bool direct = true;
-		for (size_t k = 0; k < view->nvalues && direct; k++)
-			direct = st->view_slot[v][k] >= 0;
-		bool hold = direct && agg_holds(view->slots, view->nslots);
+		bool hold = every_slot_a_value(view, st->view_slot[v]) && agg_holds(view->slots, view->nslots);
 		int *cell = hold ? xcalloc(view->nvalues + 1, sizeof *cell) : NULL;
 		for (size_t k = 0; k < view->nvalues && hold; k++)
 			cell[k] = agg_held_cell(&view->slots[st->view_slot[v][k]]);
