@@ -1,8 +1,8 @@
 /*
  * exprnode.h — the compiled form of an expression, private to expr.c (which
- * parses and type-checks it), expreval.c (which evaluates it) and expragg.c
- * (which keeps its aggregates' accumulators).  Nodes live in one array and
- * refer to each other by index.
+ * parses and type-checks it), exprplan.c (which plans how it is evaluated),
+ * expreval.c (which evaluates it) and expragg.c (which keeps its aggregates'
+ * accumulators).  Nodes live in one array and refer to each other by index.
  */
 #ifndef QY_EXPRNODE_H
 #define QY_EXPRNODE_H
@@ -134,6 +134,24 @@ struct value expr_cell_tests(const struct expr *e, const struct node *x, const s
  * literals of one type (aqi > 95 && aqi <= 100), written to band.
  */
 bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band);
+
+/* True if node n of a and node m of b are the same expression, literal for literal (expr.c). */
+bool same_tree(const struct expr *a, int n, const struct expr *b, int m);
+
+/* Appends argument node indexes to the expression's list; returns where they start (expr.c). */
+int add_args(struct expr *e, const int *items, int n);
+
+/*
+ * The passes that plan a parsed expression's evaluation (exprplan.c), which
+ * expr_compile runs in this order: remembered lets, values of the group (in
+ * a row rule judged in order), joined tests of cells, a root remembered by
+ * its text cells, and how the slots made since first read their arguments.
+ */
+void remember_lets(struct expr *e);
+void fix_group_values(struct expr *e, int n, struct expr_scope *scope);
+void join_cell_tests(struct expr *e);
+void remember_by_texts(struct expr *e, const struct expr_scope *scope);
+void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first);
 
 /* The value of an aggregate for the group being judged (expragg.c). */
 struct value aggregate(const struct node *x, const struct eval_ctx *ctx);
