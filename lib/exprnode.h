@@ -1,8 +1,9 @@
 /*
  * exprnode.h — the compiled form of an expression, private to expr.c (which
- * parses and type-checks it), expreval.c (which evaluates it) and expragg.c
- * (which keeps its aggregates' accumulators).  Nodes live in one array and
- * refer to each other by index.
+ * parses and type-checks it), exprcall.c (which type-checks its calls),
+ * exprplan.c (which plans how it is evaluated), expreval.c (which evaluates
+ * it) and expragg.c (which keeps its aggregates' accumulators).  Nodes live
+ * in one array and refer to each other by index.
  */
 #ifndef QY_EXPRNODE_H
 #define QY_EXPRNODE_H
@@ -134,6 +135,82 @@ struct value expr_cell_tests(const struct expr *e, const struct node *x, const s
  * literals of one type (aqi > 95 && aqi <= 100), written to band.
  */
 bool expr_band(const struct expr *e, const struct node *x, struct agg_band *band);
+
+/*
+ * What the parser (expr.c) shares with the type checks of calls (exprcall.c):
+ * the tokens, the parser's state, and the error it records first.
+ */
+enum tok {
+	T_END, T_NUM, T_STR, T_IDENT, T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_COMMA,
+	T_QUEST, T_COLON, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_NOT, T_EQ, T_NE, T_LT, T_LE,
+	T_GT, T_GE, T_AND, T_OR, T_IN, T_TRUE, T_FALSE, T_NULL, T_BAD,
+};
+
+struct parser {
+	struct expr *e;
+	struct expr_scope *scope;
+	const char *s;
+	size_t i;
+	enum tok tok;
+	size_t tok_pos, tok_len;
+	double tok_num;
+	struct buf tok_str;
+	int depth;
+	int let;                  /* the let being expanded (P->s is its text), or -1 */
+	int *let_parent;          /* per let being expanded: the let it is expanded in, or -1 */
+	bool failed;
+	char *err;
+	size_t errlen;
+	int err_pos;
+};
+
+/* A function the parser knows: its name, id, how many arguments, and whether it aggregates. */
+struct fninfo {
+	const char *name;
+	enum fn id;
+	int min_args, max_args;
+	bool aggregate;
+};
+
+/* Node i of the expression being parsed. */
+static inline struct node *N(struct parser *P, int i) { return &P->e->nodes[i]; }
+
+/* True if a value of type have may stand where want is expected. */
+static inline bool fits(enum vtype have, enum vtype want)
+{
+	return have == want || have == V_ANY || have == V_NULL || want == V_ANY;
+}
+
+/* Records the first error, at a node (which may come from a let) (expr.c). */
+void perr_node(struct parser *P, const struct node *x, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The type checks of calls (exprcall.c): a row function's, which resolves
+ * its literal arguments; an aggregate's, which becomes an accumulator slot of
+ * the scope; and whether a subtree holds an aggregate call.
+ */
+enum vtype check_call(struct parser *P, int call, const struct fninfo *f);
+enum vtype make_aggregate(struct parser *P, int call, const struct fninfo *f);
+bool contains_aggregate(const struct expr *e, int n);
+
+/* True if node n of a and node m of b are the same expression, literal for literal (exprcall.c). */
+bool same_tree(const struct expr *a, int n, const struct expr *b, int m);
+
+/* Appends argument node indexes to the expression's list; returns where they start (expr.c). */
+int add_args(struct expr *e, const int *items, int n);
+
+/*
+ * The passes that plan a parsed expression's evaluation (exprplan.c), which
+ * expr_compile runs in this order: remembered lets, values of the group (in
+ * a row rule judged in order), joined tests of cells, a root remembered by
+ * its text cells, and how the slots made since first read their arguments.
+ */
+void remember_lets(struct expr *e);
+void fix_group_values(struct expr *e, int n, struct expr_scope *scope);
+void join_cell_tests(struct expr *e);
+void remember_by_texts(struct expr *e, const struct expr_scope *scope);
+void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first);
 
 /* The value of an aggregate for the group being judged (expragg.c). */
 struct value aggregate(const struct node *x, const struct eval_ctx *ctx);
