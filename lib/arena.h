@@ -8,6 +8,8 @@
 #ifndef QY_ARENA_H
 #define QY_ARENA_H
 
+#include "util.h"
+
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,32 +38,6 @@ static inline void *arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
-/*
- * Copies n bytes, at most 16, from s to d in two moves that may overlap
- * (reading none past s + n): a row's kept cells are mostly that short, and
- * a call to memcpy for each costs more than the copy.
- */
-static inline void arena_copy_short(unsigned char *d, const unsigned char *s, size_t n)
-{
-	if (n >= 8) {
-		uint64_t head, tail;
-		memcpy(&head, s, 8);
-		memcpy(&tail, s + n - 8, 8);
-		memcpy(d, &head, 8);
-		memcpy(d + n - 8, &tail, 8);
-	} else if (n >= 4) {
-		uint32_t head, tail;
-		memcpy(&head, s, 4);
-		memcpy(&tail, s + n - 4, 4);
-		memcpy(d, &head, 4);
-		memcpy(d + n - 4, &tail, 4);
-	} else if (n) {
-		d[0] = s[0];
-		d[n / 2] = s[n / 2];
-		d[n - 1] = s[n - 1];
-	}
-}
-
 /* Copies n bytes into the arena and returns the copy. */
 static inline void *arena_copy(struct arena *a, const void *p, size_t n)
 {
@@ -69,7 +45,7 @@ static inline void *arena_copy(struct arena *a, const void *p, size_t n)
 	if (n > 16)
 		memcpy(q, p, n);
 	else
-		arena_copy_short(q, p, n);
+		copy_short(q, p, n); /* a row's kept cells are mostly that short */
 	return q;
 }
 

@@ -70,7 +70,7 @@ int main(void)
 			src[i] = (unsigned char)(n * 31 + i * 7 + 1);
 		unsigned char *room = arena_alloc(&a, 64);
 		memset(room, 0xEE, 64);
-		arena_copy_short(room, src, n > 16 ? 16 : n);
+		copy_short((char *)room, src, n > 16 ? 16 : n);
 		bool ok = memcmp(room, src, n > 16 ? 16 : n) == 0 && room[n > 16 ? 16 : n] == 0xEE;
 		unsigned char *copy = arena_copy(&a, src, n);
 		ok = ok && memcmp(copy, src, n) == 0;
