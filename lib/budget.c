@@ -32,12 +32,6 @@ void budget_size_text(uint64_t bytes, char out[32])
 		snprintf(out, 32, "%.2f GiB", (double)bytes / (1ull << 30));
 }
 
-uint64_t budget_block_size(size_t n)
-{
-	uint64_t size = (n + 8 + 15) / 16 * 16;
-	return size < 32 ? 32 : size;
-}
-
 void budget_report_drop(struct budget *b, struct diag_file *out, const struct budget_drop *drop,
 			uint64_t line, uint64_t row)
 {

@@ -31,9 +31,6 @@ void budget_give(struct budget *b, uint64_t bytes);
 /* Writes a size for a message: "512 KiB", "1.25 MiB", "640.0 MiB", "1.50 GiB". */
 void budget_size_text(uint64_t bytes, char out[32]);
 
-/* Bytes malloc takes for a block of n: its header and 16-byte rounding. */
-uint64_t budget_block_size(size_t n);
-
 /* A rule that ran out of budget: its id in findings, its kind and name in words, its memory. */
 struct budget_drop {
 	const char *rule;             /* "station_id+date.unique" */

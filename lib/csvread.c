@@ -266,7 +266,6 @@ void csvr_free(struct csvr *r)
 void csvr_keep_cells(struct csvr *r, size_t n) { r->keep_cells = n; }
 bool csvr_stopped(const struct csvr *r) { return r->stopped; }
 enum csvr_encoding csvr_encoding(const struct csvr *r) { return r->enc; }
-uint64_t csvr_rows(const struct csvr *r) { return r->rows; }
 
 /* Returns the end of the segment starting at i: just past the next line break. */
 static size_t segment_end(const unsigned char *s, size_t n, size_t i)

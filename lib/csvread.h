@@ -114,7 +114,5 @@ bool csvr_stopped(const struct csvr *r);
 /* The encoding being read: UTF-8 until the decision says otherwise. */
 enum csvr_encoding csvr_encoding(const struct csvr *r);
 
-/* Number of records delivered so far. */
-uint64_t csvr_rows(const struct csvr *r);
 
 #endif
