@@ -513,6 +513,48 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * Fills the accumulators of a walk's aggregates, none of which looks back,
+ * from the rows [from, to) of one group (file rows spread with the values
+ * they read, reads, alone): visit_aggregate's work on each row, with each
+ * rule's block of the group found once for the group rather than once a
+ * row.  Only without a memory limit, where no table is dropped in a walk.
+ */
+static void feed_aggregates(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
+			    unsigned char **accs, const struct ordered_rows *o, size_t from, size_t to,
+			    struct walk_ring *ring, const struct kept_places *reads)
+{
+	const struct ruleset *rs = st->rs;
+	for (size_t k = 0; k < nrules; k++) {
+		size_t a = (size_t)(rules[k] - rs->aggregates);
+		const struct grouping *gr = aggregate_grouping(st, a, true);
+		accs[k] = gr->table->dropped ? NULL : group_accs(gr->table, o->entries[from].group, gr->block);
+	}
+	struct spread_row *sr = &ring->rows[0];
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
+	for (size_t i = from; i < to; i++) {
+		const struct ordered_entry *e = &o->entries[i];
+		ctx.row = e->view_row;
+		if (e->kept) {
+			spread(rs, e->kept, reads, sr, false);
+			ctx.row = sr->values;
+		}
+		ctx.file_col = e->kept ? st->file_col : NULL;
+		ctx.where = e;
+		for (size_t k = 0; k < nrules; k++) {
+			const struct written_rule *r = rules[k];
+			if (!accs[k])
+				continue;
+			if (r->when) {
+				struct value w = expr_eval(r->when, &ctx);
+				if (w.type != V_BOOL || !w.num)
+					continue;
+			}
+			agg_update(r->slots, r->nslots, accs[k], &ctx);
+		}
+	}
+}
+
+/*
  * Reduces the when and assert of each row rule of a walk on the group about
  * to be judged, whose accumulators are full and whose values of the group
  * are not worked out yet (row_test_reduce works them out now, once); true if
@@ -625,6 +667,9 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	}
 	size_t njoined = 0;
 	struct agg_slot *joined = block && row_rule && !lag ? joined_slots(rules, nrules, &njoined) : NULL;
+	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
+	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
+					  ? xcalloc(nrules, sizeof *feeding) : NULL;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
@@ -644,6 +689,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			fixed[k] = (struct value){.type = V_ANY};
 		if (row_rule && reduce_rules(st, judging, nrules))
 			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
+		else if (feeding)
+			feed_aggregates(st, rules, nrules, feeding, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		if (block) {
@@ -656,6 +703,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		first = i;
 	}
 	free(accs);
+	free(feeding);
 	free(fixed);
 	free(filling);
 	free(joined);
