@@ -626,6 +626,21 @@ void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks,
 	}
 }
 
+void agg_acc_empty(const struct agg_slot *slots, size_t n, unsigned char *block)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct agg_acc *a = agg_acc_of(block, &slots[i]);
+		if (!lists(slots[i].kind) || !a->listed) {
+			memset(a, 0, agg_acc_size(slots[i].kind));
+			continue;
+		}
+		double *vals = a->vals;
+		uint32_t cap = a->cap;
+		memset(a, 0, sizeof *a);
+		a->vals = vals, a->cap = cap, a->listed = true;
+	}
+}
+
 uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsigned char *block)
 {
 	uint64_t bytes = 0;

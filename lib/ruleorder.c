@@ -310,11 +310,19 @@ static void feed_window(struct rules_state *st, const struct written_rule *r, co
 	agg_update(r->slots, r->nslots, ctx->accs, ctx);
 }
 
-/* The rows a walk keeps spread over the rule set's columns: the last n of a group, for lag() to look back on. */
+struct walk_plan;
+
+/*
+ * The rows a walk keeps spread over the rule set's columns: the last n of a
+ * group, for lag() to look back on; and the plans of the walks of each list
+ * of rows (walk_plan_of), per row rule, then per aggregate, that leads one.
+ */
 struct walk_ring {
 	struct spread_row *rows;
 	const struct value **history;
 	size_t n, cap;
+	struct walk_plan *plans; /* or NULL before the first walk */
+	size_t nplans;
 };
 
 /*
@@ -342,12 +350,14 @@ static struct walk_ring *ring_ready(struct rules_state *st, size_t n)
 	return ring;
 }
 
+static void plans_free(struct walk_ring *ring);
+
 void ring_free(struct walk_ring *ring)
 {
 	for (size_t i = 0; ring && i < ring->cap; i++)
 		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
 	if (ring)
-		free(ring->rows), free(ring->history);
+		plans_free(ring), free(ring->rows), free(ring->history);
 	free(ring);
 }
 
@@ -628,6 +638,90 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 }
 
 /*
+ * What the walks of one list of rows need besides the rows, the same on each
+ * walk (a streamed table walks its list group by group): the walked rules,
+ * with a group's accumulators and kept values, as the pass that fills the
+ * accumulators sees them and as the pass that judges; the row rules' slots
+ * joined (joined_slots); room for the aggregates' blocks (feed_aggregates).
+ */
+struct walk_plan {
+	bool made;
+	size_t nrules, block, nfixed, lag;
+	unsigned char *accs;          /* a group's, while it is walked, or NULL */
+	struct value *fixed;          /* or NULL */
+	struct walked_rule *filling, *judging;
+	struct agg_slot *joined;      /* or NULL */
+	size_t njoined;
+	unsigned char **feeding;      /* aggregates fed group by group, or NULL */
+};
+
+/*
+ * The plan of the walks of the rows that rules share, made on the first and
+ * kept in the state's ring for the rest, where the first rule's place keeps
+ * it (as walk_reads does).
+ */
+static struct walk_plan *walk_plan_of(struct rules_state *st, const struct written_rule *const *rules,
+				      size_t nrules, bool row_rule)
+{
+	const struct ruleset *rs = st->rs;
+	struct walk_ring *ring = ring_ready(st, 1);
+	if (!ring->plans) {
+		ring->nplans = rs->nrow_rules + rs->naggregates;
+		ring->plans = xcalloc(ring->nplans + 1, sizeof *ring->plans);
+	}
+	struct walk_plan *p = &ring->plans[row_rule ? (size_t)(rules[0] - rs->row_rules)
+						    : rs->nrow_rules + (size_t)(rules[0] - rs->aggregates)];
+	if (p->made)
+		return p;
+	size_t block = 0, nfixed = 0, lag = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		block += row_rule ? agg_block_size(rules[k]->slots, rules[k]->nslots) : 0;
+		nfixed += row_rule ? rules[k]->nfixed : 0;
+		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
+	}
+	unsigned char *accs = block ? xcalloc(block, 1) : NULL;
+	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
+	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		unsigned char *its = accs && r->nslots ? accs + at : NULL;
+		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag, NULL, NULL};
+		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
+						  NULL, NULL};
+		if (row_rule && !r->max_lag && !r->nrequires) {
+			struct row_test *tests = &st->row_tests[2 * (size_t)(r - rs->row_rules)];
+			judging[k].when = r->when ? &tests[0] : NULL;
+			judging[k].assert = &tests[1];
+		}
+		at += agg_block_size(r->slots, r->nslots);
+		value += r->nfixed;
+	}
+	size_t njoined = 0;
+	struct agg_slot *joined = block && row_rule && !lag ? joined_slots(rules, nrules, &njoined) : NULL;
+	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
+	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
+					  ? xcalloc(nrules, sizeof *feeding) : NULL;
+	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined, feeding};
+	return p;
+}
+
+/* Frees the ring's walk plans, with the room their accumulators' lists keep from group to group. */
+static void plans_free(struct walk_ring *ring)
+{
+	for (size_t i = 0; i < ring->nplans; i++) {
+		struct walk_plan *p = &ring->plans[i];
+		for (size_t k = 0; k < p->nrules && p->accs; k++)
+			agg_acc_free(p->filling[k].rule->slots, p->filling[k].rule->nslots, p->filling[k].accs, 1);
+		free(p->accs);
+		free(p->fixed);
+		free(p->filling);
+		free(p->joined);
+		free(p->feeding);
+	}
+	free(ring->plans);
+}
+
+/*
  * Walks the rows that some rules judged in order share (row rules that
  * group and order alike, or one aggregate), sorted, group by group, the
  * groups numbered below until: calls visit for each rule on each row with an
@@ -641,35 +735,12 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	size_t first = 0, block = 0, nfixed = 0, lag = 0;
-	for (size_t k = 0; k < nrules; k++) {
-		block += row_rule ? agg_block_size(rules[k]->slots, rules[k]->nslots) : 0;
-		nfixed += row_rule ? rules[k]->nfixed : 0;
-		lag = (size_t)rules[k]->max_lag > lag ? (size_t)rules[k]->max_lag : lag;
-	}
-	unsigned char *accs = block ? xcalloc(block, 1) : NULL; /* a group's, while it is walked */
-	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
-	/* the rules as the pass that fills the accumulators sees them, then as the pass that judges */
-	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
-	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
-		const struct written_rule *r = rules[k];
-		unsigned char *its = accs && r->nslots ? accs + at : NULL;
-		filling[k] = (struct walked_rule){r, its, NULL, (size_t)r->max_lag, NULL, NULL};
-		judging[k] = (struct walked_rule){r, its, fixed && r->nfixed ? &fixed[value] : NULL, (size_t)r->max_lag,
-						  NULL, NULL};
-		if (row_rule && !r->max_lag && !r->nrequires) {
-			struct row_test *tests = &st->row_tests[2 * (size_t)(r - st->rs->row_rules)];
-			judging[k].when = r->when ? &tests[0] : NULL;
-			judging[k].assert = &tests[1];
-		}
-		at += agg_block_size(r->slots, r->nslots);
-		value += r->nfixed;
-	}
-	size_t njoined = 0;
-	struct agg_slot *joined = block && row_rule && !lag ? joined_slots(rules, nrules, &njoined) : NULL;
-	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
-	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
-					  ? xcalloc(nrules, sizeof *feeding) : NULL;
+	const struct walk_plan *p = walk_plan_of(st, rules, nrules, row_rule);
+	size_t first = 0, block = p->block, nfixed = p->nfixed, lag = p->lag, njoined = p->njoined;
+	unsigned char *accs = p->accs, **feeding = p->feeding;
+	struct value *fixed = p->fixed;
+	const struct walked_rule *filling = p->filling, *judging = p->judging;
+	const struct agg_slot *joined = p->joined;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
@@ -693,20 +764,12 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			feed_aggregates(st, rules, nrules, feeding, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
-		if (block) {
-			for (size_t k = 0; k < nrules; k++)
-				agg_acc_free(rules[k]->slots, rules[k]->nslots, filling[k].accs, 1);
-			memset(accs, 0, block);
-		}
+		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
+			agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
 		for (size_t k = 0; k < nrules && !row_rule; k++)
 			note_run(st, rules[k], o->entries[first].group);
 		first = i;
 	}
-	free(accs);
-	free(feeding);
-	free(fixed);
-	free(filling);
-	free(joined);
 	return first;
 }
 
