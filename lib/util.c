@@ -53,7 +53,7 @@ static size_t format_warning(char line[WARNING_MAX], const char *fmt, va_list ap
 
 /*
  * Prints "progname: message" and a newline on stderr, in one write, so that
- * the lines of processes that share stderr never interleave.
+ * the lines of processes that share stderr (-j workers) never interleave.
  */
 static void vwarnmsg(const char *fmt, va_list ap)
 {

@@ -207,7 +207,8 @@ static void put(struct run *r, int i, const char *data, size_t len, const char *
 		return;
 	}
 	buf_add(&r->items[i].waiting, data, len);
-	buf_add(&r->items[i].waiting_err, err, errlen);
+	if (errlen) /* most items say nothing on stderr */
+		buf_add(&r->items[i].waiting_err, err, errlen);
 	r->waiting += len + errlen;
 }
 

@@ -14,11 +14,11 @@
  * item order too, the same as one process would write it.
  *
  * A worker that dies (killed, out of memory) leaves its item to a callback
- * that writes what stands for the rest of its output and its stderr; the other items are
- * done by the other workers (or a new one).  The workers die with the parent
- * (PR_SET_PDEATHSIG where the system has it, a thread that waits for it on
- * Windows, and a check of the parent between items), so killing a run leaves
- * nothing running.
+ * that says what stands for the rest of its output and its stderr; the other
+ * items are done by the other workers (or a new one).  The workers die with
+ * the parent (PR_SET_PDEATHSIG where the system has it, a thread that waits
+ * for it on Windows, and a check of the parent between items), so killing a
+ * run leaves nothing running.
  *
  * Where processes fork, a worker is a copy of the parent.  On Windows it is
  * the same program started again with the same arguments (and the job's
