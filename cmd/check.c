@@ -280,23 +280,33 @@ static uint64_t total_size(char **files, int n)
 
 /*
  * Repeats on stderr, in the same words, a finding that keeps a file from
- * being checked, unless stdout is a terminal that shows it already.
+ * being checked, unless stdout is a terminal that shows it already.  In a
+ * worker the line goes to the parent, which writes it in the file's place.
  */
-static void echo_on_stderr(const char *file, const char *message)
+static void echo_on_stderr(struct workers_out *to_parent, const char *file, const char *message)
 {
-	if (!platform_is_terminal(STDOUT_FILENO))
+	if (platform_is_terminal(STDOUT_FILENO))
+		return;
+	if (!to_parent) {
 		warnmsg("%s: %s", file, message);
+		return;
+	}
+	struct buf line = {0};
+	warnmsg_buf(&line, "%s: %s", file, message);
+	workers_send_err(to_parent, line.data, line.len);
+	buf_free(&line);
 }
 
 /* Reports a file that could not be checked, here and on stderr; returns its exit status. */
-static int unchecked(struct diag_file *df, const char *code, struct message message)
+static int unchecked(struct diag_file *df, struct workers_out *to_parent, const char *code, struct message message)
 {
-	echo_on_stderr(df->file, message.text);
+	echo_on_stderr(to_parent, df->file, message.text);
 	return report_unchecked(df, code, message);
 }
 
 /* Says that a file whose name no rule set matches was checked with the rule set its header fits. */
-static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, struct msgbuf *msg)
+static void chosen_by_header(struct diag_file *df, struct workers_out *to_parent, const struct ruleset *rs,
+			     struct msgbuf *msg)
 {
 	struct diag d = DIAG_INIT;
 	d.severity = SEV_WARNING;
@@ -304,7 +314,7 @@ static void chosen_by_header(struct diag_file *df, const struct ruleset *rs, str
 	d.message = MSG_SAY(msg, df->opt->lang, MSG_NO_RULESET_HEADER, ARG_TEXT("ruleset", rs->id),
 			    ARG_PHRASE("title", rs->title_zh ? rs->title_zh : rs->id, rs->title_en ? rs->title_en : rs->id),
 			    ARG_TEXT("name", rs->nmatch ? rs->match[0] : rs->id));
-	echo_on_stderr(df->file, d.message.text);
+	echo_on_stderr(to_parent, df->file, d.message.text);
 	diag_emit(df, &d);
 }
 
@@ -333,16 +343,16 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	diag_file_begin(&df, &dopt, file, rs ? rs->id : NULL);
 	int rc = EXIT_TROUBLE;
 	if (fd < 0 && why == ENOENT)
-		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_MISSING_FILE));
+		rc = unchecked(&df, to_parent, "io-error", MSG_SAY0(&said, dopt.lang, MSG_MISSING_FILE));
 	else if (fd < 0 && why == EISDIR)
-		rc = unchecked(&df, "io-error", MSG_SAY0(&said, dopt.lang, MSG_DIRECTORY));
+		rc = unchecked(&df, to_parent, "io-error", MSG_SAY0(&said, dopt.lang, MSG_DIRECTORY));
 	else if (fd < 0)
-		rc = unchecked(&df, "io-error", MSG_SAY(&said, dopt.lang, MSG_CANNOT_OPEN,
+		rc = unchecked(&df, to_parent, "io-error", MSG_SAY(&said, dopt.lang, MSG_CANNOT_OPEN,
 							ARG_PHRASE("error", diag_strerror(why, LANG_ZH), diag_strerror(why, LANG_EN))));
 	else if (!rs && fd == STDIN_FILENO)
-		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET_STDIN));
+		rc = unchecked(&df, to_parent, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET_STDIN));
 	else if (!rs)
-		rc = unchecked(&df, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET));
+		rc = unchecked(&df, to_parent, "no-ruleset", MSG_SAY0(&said, dopt.lang, MSG_NO_RULESET));
 	if (fd < 0 || !rs) {
 		if (fd > STDIN_FILENO)
 			close(fd);
@@ -350,7 +360,7 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 		return rc;
 	}
 	if (by_header)
-		chosen_by_header(&df, rs, &said);
+		chosen_by_header(&df, to_parent, rs, &said);
 	struct check_result res;
 	struct check_options copt = s->check;
 	copt.path = fd == STDIN_FILENO ? NULL : file;
@@ -358,14 +368,14 @@ static int check_one(const struct settings *s, const char *file, struct workers_
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (res.unreadable)
-		echo_on_stderr(file, res.trouble ? res.trouble
+		echo_on_stderr(to_parent, file, res.trouble ? res.trouble
 			   : res.size_changed ? diag_msg(&msg, dopt.lang, "读取时文件大小变了", "file changed size while it was read")
 			   : diag_msg(&msg, dopt.lang, "读取出错", "read error"));
 	if (res.over_budget)
-		echo_on_stderr(file, diag_msg(&msg, dopt.lang, "有规则需要的内存超过 --max-memory，未能检查到底",
+		echo_on_stderr(to_parent, file, diag_msg(&msg, dopt.lang, "有规则需要的内存超过 --max-memory，未能检查到底",
 				    "a rule needed more memory than --max-memory allows; it was not checked to the end"));
 	if (res.fits)
-		echo_on_stderr(file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
+		echo_on_stderr(to_parent, file, diag_msg(&msg, dopt.lang, "表头与规则集 %s 相符，未按 %s 检查", "the header fits rule set %s; "
 				    "not checked with %s", res.fits->id, rs->id));
 	df.unchecked = res.unreadable || res.over_budget || res.fits;
 	df.encoding_source = res.encoding_detected ? "detected" : "declared";
@@ -417,9 +427,9 @@ static void add_to_buf(void *ctx, const struct diag_file *f, const char *data, s
 /*
  * Closes the output of a file whose worker died after sending the records
  * counted in counts: an io-error saying how, and a file record with status
- * "error" whose counts include what was already sent.
+ * "error" whose counts include what was already sent; the same on stderr.
  */
-static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, struct buf *out)
+static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, struct buf *out, struct buf *err)
 {
 	struct parallel *p = ctx;
 	const char *file = p->files[i];
@@ -435,13 +445,13 @@ static int report_lost(void *ctx, int i, const uint64_t counts[3], int how, stru
 	int sig, status;
 	const char *signame;
 	if (platform_signalled(how, &sig, &signame)) {
-		warnmsg("%s: the worker checking it was killed by signal %d (%s)", file, sig, signame);
+		warnmsg_buf(err, "%s: the worker checking it was killed by signal %d (%s)", file, sig, signame);
 		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_SIGNAL, ARG_NUM("signal", sig), ARG_TEXT("name", signame));
 	} else if (platform_exited(how, &status)) {
-		warnmsg("%s: the worker checking it ended with status %d", file, status);
+		warnmsg_buf(err, "%s: the worker checking it ended with status %d", file, status);
 		said = MSG_SAY(&msg, dopt.lang, MSG_WORKER_STATUS, ARG_NUM("status", status));
 	} else {
-		warnmsg("%s: the worker checking it died", file);
+		warnmsg_buf(err, "%s: the worker checking it died", file);
 		said = MSG_SAY0(&msg, dopt.lang, MSG_WORKER_DIED);
 	}
 	int rc = report_unchecked(&df, "io-error", said);
@@ -455,6 +465,14 @@ static bool write_stdout(void *ctx, const char *data, size_t len)
 	(void)ctx;
 	progress_clear(&bar);
 	return fwrite(data, 1, len, stdout) == len;
+}
+
+/* In the parent: writes what a worker (or report_lost) says on stderr of the file being printed. */
+static void write_stderr(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	progress_clear(&bar);
+	fwrite(text, 1, len, stderr);
 }
 
 /* In the parent: a file's output is all written; the bar counts it. */
@@ -478,7 +496,7 @@ static int check_parallel(struct settings *s, char **files, int n, int jobs)
 	struct workers_job job = {
 		.nitems = n, .nworkers = jobs, .restart_args = s->today[0] ? restart : NULL, .ctx = &p,
 		.run = run_file, .cleanup = worker_cleanup, .lost = report_lost, .write = write_stdout,
-		.done = file_written,
+		.write_err = write_stderr, .done = file_written,
 	};
 	int rc = workers_run(&job);
 	if (rc < 0) { /* stdout failed: close_stdout says how (nothing for a closed pipe) and exits 2 */

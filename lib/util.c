@@ -30,25 +30,35 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+#define WARNING_MAX 4096 /* bytes of a line of warnmsg, its newline too */
+
 /*
- * Prints "progname: message" and a newline on stderr, in one write, so that
- * the lines of processes that share stderr (-j workers) never interleave.
- * Formatted on the stack: "out of memory" must be said without memory.
+ * Formats "progname: message" and a newline into line, cut to fit; returns
+ * its length.  On the stack: "out of memory" must be said without memory.
  */
-static void vwarnmsg(const char *fmt, va_list ap)
+static size_t format_warning(char line[WARNING_MAX], const char *fmt, va_list ap)
 {
-	char line[4096];
-	int n = snprintf(line, sizeof line - 1, "%s: ", progname);
-	if (n > 0 && (size_t)n < sizeof line - 1) {
-		int m = vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+	int n = snprintf(line, WARNING_MAX - 1, "%s: ", progname);
+	if (n > 0 && n < WARNING_MAX - 1) {
+		int m = vsnprintf(line + n, WARNING_MAX - 1 - (size_t)n, fmt, ap);
 		n += m < 0 ? 0 : m;
 	}
 	if (n < 0)
 		n = 0;
-	if ((size_t)n > sizeof line - 2)
-		n = sizeof line - 2; /* a message this long is cut */
+	if (n > WARNING_MAX - 2)
+		n = WARNING_MAX - 2; /* a message this long is cut */
 	line[n++] = '\n';
-	fwrite(line, 1, (size_t)n, stderr);
+	return (size_t)n;
+}
+
+/*
+ * Prints "progname: message" and a newline on stderr, in one write, so that
+ * the lines of processes that share stderr (-j workers) never interleave.
+ */
+static void vwarnmsg(const char *fmt, va_list ap)
+{
+	char line[WARNING_MAX];
+	fwrite(line, 1, format_warning(line, fmt, ap), stderr);
 }
 
 void warnmsg(const char *fmt, ...)
@@ -56,6 +66,15 @@ void warnmsg(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vwarnmsg(fmt, ap);
+	va_end(ap);
+}
+
+void warnmsg_buf(struct buf *b, const char *fmt, ...)
+{
+	char line[WARNING_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	buf_add(b, line, format_warning(line, fmt, ap));
 	va_end(ap);
 }
 

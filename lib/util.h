@@ -33,6 +33,10 @@ void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+struct buf;
+/* Appends to b the line warnmsg would print, for stderr that is written later (by a -j parent). */
+void warnmsg_buf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A growable byte buffer; data is always NUL-terminated after len bytes. */
 struct buf {
 	char *data;

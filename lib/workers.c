@@ -17,17 +17,18 @@
 #define READ_SIZE (64u << 10)
 #define MORE (-1)                /* the status in a frame that is not its item's last */
 
-/* What comes before a frame's records in a pipe. */
+/* What comes before a frame's records, and its stderr text after them, in a pipe. */
 struct frame_head {
 	int32_t item, status;    /* status: the item's exit status in its last frame, else MORE */
 	uint64_t len;            /* bytes of records that follow */
+	uint64_t errlen;         /* bytes of stderr text after the records */
 	uint64_t counts[3];      /* the item's findings so far, by severity */
 };
 
 struct workers_out {
 	int fd;
 	int item;
-	struct buf frame;        /* room for a frame_head, then records not sent yet */
+	struct buf frame;        /* room for a frame_head, then records not sent yet (and stderr text) */
 	uint64_t counts[3];
 };
 
@@ -52,6 +53,7 @@ struct worker {
 /* An item as the parent sees it. */
 struct item {
 	struct buf waiting;      /* output that waits for an earlier item */
+	struct buf waiting_err;  /* stderr text that waits for an earlier item */
 	uint64_t counts[3];
 	int status;
 	bool done;               /* its last frame came (or it was lost) */
@@ -65,7 +67,7 @@ struct run {
 	int nworkers, respawns;
 	struct item *items;
 	int head;                /* the item being written; every one before it is written */
-	size_t waiting;          /* bytes in the items' waiting buffers */
+	size_t waiting;          /* bytes in the items' waiting buffers, stderr text too */
 	int worst;
 	bool write_failed;
 };
@@ -86,10 +88,14 @@ static void send_all(int fd, const void *p, size_t n)
 	}
 }
 
-/* Sends the records gathered for the item as one frame, its last when status is not MORE. */
-static void send_frame(struct workers_out *w, int status)
+/*
+ * Sends the records gathered for the item, and the errlen bytes of stderr
+ * text after them, as one frame, its last when status is not MORE.
+ */
+static void send_frame(struct workers_out *w, int status, size_t errlen)
 {
-	struct frame_head h = {.item = w->item, .status = status, .len = w->frame.len - sizeof h};
+	struct frame_head h = {.item = w->item, .status = status, .errlen = errlen};
+	h.len = w->frame.len - sizeof h - errlen;
 	memcpy(h.counts, w->counts, sizeof h.counts);
 	memcpy(w->frame.data, &h, sizeof h);
 	send_all(w->fd, w->frame.data, w->frame.len);
@@ -101,7 +107,13 @@ void workers_send(struct workers_out *w, const char *data, size_t len, const uin
 	buf_add(&w->frame, data, len);
 	memcpy(w->counts, counts, sizeof w->counts);
 	if (w->frame.len - sizeof(struct frame_head) >= FRAME_DATA)
-		send_frame(w, MORE);
+		send_frame(w, MORE, 0);
+}
+
+void workers_send_err(struct workers_out *w, const char *text, size_t len)
+{
+	buf_add(&w->frame, text, len);
+	send_frame(w, MORE, len);
 }
 
 static void free_run(struct run *r);
@@ -127,7 +139,7 @@ static void __attribute__((noreturn)) work(struct run *r, int slot, int fd)
 		atomic_store(&r->queue->doing[slot], i);
 		out.item = i;
 		memset(out.counts, 0, sizeof out.counts);
-		send_frame(&out, r->job->run(r->job->ctx, i, &out));
+		send_frame(&out, r->job->run(r->job->ctx, i, &out), 0);
 	}
 	buf_free(&out.frame);
 	close(fd);
@@ -165,24 +177,39 @@ static void write_out(struct run *r, const char *data, size_t len)
 		r->write_failed = true;
 }
 
-/* Writes out what waited for item i, which is now the head. */
+/* Writes stderr text of the head item; after a failed write of output nothing more is written. */
+static void write_err(struct run *r, const char *text, size_t len)
+{
+	if (len && !r->write_failed)
+		r->job->write_err(r->job->ctx, text, len);
+}
+
+/* Writes out what waited for item i, which is now the head: its records, then its stderr text. */
 static void flush_waiting(struct run *r, int i)
 {
 	struct item *it = &r->items[i];
 	write_out(r, it->waiting.data, it->waiting.len);
-	r->waiting -= it->waiting.len;
+	write_err(r, it->waiting_err.data, it->waiting_err.len);
+	r->waiting -= it->waiting.len + it->waiting_err.len;
 	buf_free(&it->waiting);
+	buf_free(&it->waiting_err);
 }
 
-/* Takes records of item i: written when it is the head, kept until then otherwise. */
-static void put(struct run *r, int i, const char *data, size_t len)
+/*
+ * Takes records and stderr text of item i: written when it is the head,
+ * kept until then otherwise.
+ */
+static void put(struct run *r, int i, const char *data, size_t len, const char *err, size_t errlen)
 {
 	if (i == r->head) {
 		write_out(r, data, len);
+		write_err(r, err, errlen);
 		return;
 	}
 	buf_add(&r->items[i].waiting, data, len);
-	r->waiting += len;
+	if (errlen) /* most items say nothing on stderr */
+		buf_add(&r->items[i].waiting_err, err, errlen);
+	r->waiting += len + errlen;
 }
 
 /* Marks item i done with its status and writes every item that was waiting for it. */
@@ -203,10 +230,11 @@ static void finish_item(struct run *r, int i, int status)
 /* Closes an item whose worker died: the job's callback says what stands for the rest. */
 static void lose(struct run *r, int i, int how)
 {
-	struct buf b = {0};
-	int status = r->job->lost(r->job->ctx, i, r->items[i].counts, how, &b);
-	put(r, i, b.data, b.len);
-	buf_free(&b);
+	struct buf out = {0}, err = {0};
+	int status = r->job->lost(r->job->ctx, i, r->items[i].counts, how, &out, &err);
+	put(r, i, out.data, out.len, err.data, err.len);
+	buf_free(&out);
+	buf_free(&err);
 	finish_item(r, i, status);
 }
 
@@ -240,7 +268,10 @@ static void worker_ended(struct run *r, struct worker *w)
 		r->respawns++;
 }
 
-/* Takes one frame from worker w; false when it makes no sense (the worker is then ended). */
+/*
+ * Takes one frame from worker w, its records at data and its stderr text
+ * after them; false when it makes no sense (the worker is then ended).
+ */
 static bool take_frame(struct run *r, struct worker *w, const struct frame_head *h, const char *data)
 {
 	if (h->item < w->last_item || h->item >= r->job->nitems || h->item < 0 || r->items[h->item].done ||
@@ -248,7 +279,7 @@ static bool take_frame(struct run *r, struct worker *w, const struct frame_head 
 		return false;
 	w->last_item = h->item;
 	memcpy(r->items[h->item].counts, h->counts, sizeof h->counts);
-	put(r, h->item, data, (size_t)h->len);
+	put(r, h->item, data, (size_t)h->len, data + h->len, (size_t)h->errlen);
 	if (h->status != MORE)
 		finish_item(r, h->item, h->status);
 	return true;
@@ -270,7 +301,8 @@ static void read_worker(struct run *r, struct worker *w)
 	struct frame_head h;
 	while (w->in.len - at >= sizeof h) {
 		memcpy(&h, w->in.data + at, sizeof h);
-		if (w->in.len - at - sizeof h < h.len)
+		size_t have = w->in.len - at - sizeof h;
+		if (have < h.len || have - h.len < h.errlen)
 			break;
 		if (!take_frame(r, w, &h, w->in.data + at + sizeof h)) {
 			warnmsg("a worker sent output that makes no sense; it is stopped");
@@ -278,7 +310,7 @@ static void read_worker(struct run *r, struct worker *w)
 			worker_ended(r, w);
 			return;
 		}
-		at += sizeof h + h.len;
+		at += sizeof h + h.len + h.errlen;
 	}
 	w->in.len -= at;
 	memmove(w->in.data, w->in.data + at, w->in.len);
@@ -336,13 +368,16 @@ static void gather(struct run *r)
 	settle_head(r);
 }
 
+/* Frees what the parent keeps of the run (not the shared counter). */
 static void free_run(struct run *r)
 {
 	for (int w = 0; w < r->nworkers; w++)
 		buf_free(&r->workers[w].in);
 	free(r->workers);
-	for (int i = 0; i < r->job->nitems; i++)
+	for (int i = 0; i < r->job->nitems; i++) {
 		buf_free(&r->items[i].waiting);
+		buf_free(&r->items[i].waiting_err);
+	}
 	free(r->items);
 }
 

@@ -8,12 +8,17 @@
  * that, the parent reads only from the worker of the item it is writing, and
  * the others wait.  No temporary file is made.
  *
+ * What a worker has to say on stderr about an item goes the same way, in
+ * the same frames (each carries records, then stderr text), and the parent
+ * writes it when it writes the item's records: the stderr of a run is in
+ * item order too, the same as one process would write it.
+ *
  * A worker that dies (killed, out of memory) leaves its item to a callback
- * that writes what stands for the rest of its output; the other items are
- * done by the other workers (or a new one).  The workers die with the parent
- * (PR_SET_PDEATHSIG where the system has it, a thread that waits for it on
- * Windows, and a check of the parent between items), so killing a run leaves
- * nothing running.
+ * that says what stands for the rest of its output and its stderr; the other
+ * items are done by the other workers (or a new one).  The workers die with
+ * the parent (PR_SET_PDEATHSIG where the system has it, a thread that waits
+ * for it on Windows, and a check of the parent between items), so killing a
+ * run leaves nothing running.
  *
  * Where processes fork, a worker is a copy of the parent.  On Windows it is
  * the same program started again with the same arguments (and the job's
@@ -41,6 +46,12 @@ struct workers_out;
  */
 void workers_send(struct workers_out *w, const char *data, size_t len, const uint64_t counts[3]);
 
+/*
+ * Sends text for stderr about the item being done (whole lines) to the
+ * parent at once, so that it is not lost if the worker dies afterwards.
+ */
+void workers_send_err(struct workers_out *w, const char *text, size_t len);
+
 struct workers_job {
 	int nitems, nworkers;
 	/*
@@ -58,11 +69,14 @@ struct workers_job {
 	 * In the parent: the worker doing item died after sending the records
 	 * counted in counts; how says how it ended (platform_exited,
 	 * platform_signalled), -1 when unknown.  Appends the records that close
-	 * the item to out and returns its exit status.
+	 * the item to out, what to say of it on stderr to err, and returns its
+	 * exit status.
 	 */
-	int (*lost)(void *ctx, int item, const uint64_t counts[3], int how, struct buf *out);
+	int (*lost)(void *ctx, int item, const uint64_t counts[3], int how, struct buf *out, struct buf *err);
 	/* In the parent: writes whole records of an item; false when that failed. */
 	bool (*write)(void *ctx, const char *data, size_t len);
+	/* In the parent: writes an item's stderr text, in its place among the items. */
+	void (*write_err)(void *ctx, const char *text, size_t len);
 	/* In the parent: an item's output is all written. */
 	void (*done)(void *ctx, int item);
 };
