@@ -210,7 +210,8 @@ const struct msg_def msg_defs[MSG_COUNT] = {
 
 	[MSG_FIXED_BLANKS] = {"fixed.blanks", "「{column}」首尾的空格已去掉", "'{column}': the blanks around the value were removed"},
 	[MSG_FIXED_WIDTH] = {"fixed.width", "「{column}」的全角字符已改为半角", "'{column}': full-width characters were made half-width"},
-	[MSG_FIXED_CASE] = {"fixed.case", "「{column}」的字母已改为大写", "'{column}': the letters were made capital"},
+	[MSG_FIXED_CASE] = {"fixed.case", "「{column}」的字母已按编码改为规定的大小写：{write}",
+				"'{column}': the letters were put in the case the code takes: {write}"},
 	[MSG_FIXED_DATES] = {"fixed.dates", "「{column}」已改写为 {write}", "'{column}' was written as {write}"},
 	[MSG_FIXED_NAMES] = {"fixed.names", "「{column}」已改为规范写法“{write}”", "'{column}' was replaced by the canonical \"{write}\""},
 	[MSG_FIXED_TRANSCODE] = {"fixed.transcode", "已由 {encoding} 转为 UTF-8", "transcoded from {encoding} to UTF-8"},

@@ -60,10 +60,30 @@ static bool read_line(struct stream *s)
 	return true;
 }
 
+/*
+ * A string member of o, or NULL.  A cell with a NUL byte in it (qy-check
+ * reports it and writes it \u0000) is given as qy-check's text shows it,
+ * with \u0000 in the NUL's place, so that it is not cut short there.
+ */
 static const char *str(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	if (!json_is_string(v))
+		return NULL;
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (strlen(s) == n)
+		return s;
+	struct buf shown = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (s[i])
+			buf_addc(&shown, s[i]);
+		else
+			buf_add(&shown, "\\u0000", 6);
+	}
+	json_string_setn(v, shown.data, shown.len);
+	buf_free(&shown);
+	return json_string_value(v);
 }
 
 static uint64_t num(json_t *o, const char *key)
@@ -189,7 +209,7 @@ int stream_next(struct stream *s, struct record *r)
 		}
 		json_decref(s->obj);
 		json_error_t err;
-		s->obj = json_loadb(s->line.data ? s->line.data : "", s->line.len, 0, &err);
+		s->obj = json_loadb(s->line.data ? s->line.data : "", s->line.len, JSON_ALLOW_NUL, &err);
 		const char *why = !s->obj ? err.text : !json_is_object(s->obj) ? "not a JSON object" : fill(r, s->obj);
 		if (!why) {
 			r->text = s->line.data;
