@@ -370,6 +370,13 @@ size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols,
 /* The slot of an expression that is one aggregate call and nothing more (an export's value), or -1. */
 int expr_aggregate_slot(const struct expr *e);
 
+/*
+ * The column a group key is (station_id), or whose year() or month() it is
+ * (*month_part set): a row whose cell is the last group's, or of the same
+ * month, has that group's key.  -1 for any other key.
+ */
+int expr_key_cell(const struct expr *e, bool *month_part);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 

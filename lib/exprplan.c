@@ -357,3 +357,16 @@ size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols,
 	free(hit);
 	return n;
 }
+
+int expr_key_cell(const struct expr *e, bool *month_part)
+{
+	const struct node *x = &e->nodes[e->root];
+	*month_part = false;
+	if (x->op == OP_COL)
+		return x->index;
+	if (x->op != OP_CALL || (x->index != F_YEAR && x->index != F_MONTH) || x->nargs != 1 ||
+	    e->nodes[e->argv[x->args]].op != OP_COL)
+		return -1;
+	*month_part = true;
+	return e->nodes[e->argv[x->args]].index;
+}
