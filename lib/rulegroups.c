@@ -413,13 +413,14 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 
 /*
  * Plans how find_group reads a table's keys from a row (group_table.reads):
- * a table that shares none, whose keys are each a column or year() or
- * month() of one (expr_key_cell).
+ * a table whose keys are each a column or year() or month() of one
+ * (expr_key_cell), and that follows no leader (whose group it may take for
+ * a row it has not looked up).
  */
 static void plan_key_reads(struct group_table *g, struct expr *const *group, size_t ngroup)
 {
 	g->reads_planned = true;
-	if (g->shared || !ngroup || ngroup > WATCH_KEYS)
+	if (g->leader || !ngroup || ngroup > WATCH_KEYS)
 		return;
 	for (size_t k = 0; k < ngroup; k++) {
 		g->reads[k] = (struct key_read){.month_from = 1, .month_to = 0};

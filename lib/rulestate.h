@@ -441,7 +441,7 @@ static inline struct value kept_string(uint64_t word)
  * bit or byte for byte, and each date whose year or month is a key lies in
  * the month of the last row looked up.
  */
-static inline bool in_last_group(const struct group_table *g, const struct value *cells)
+static inline __attribute__((always_inline)) bool in_last_group(const struct group_table *g, const struct value *cells)
 {
 	size_t n = g->nreads, at = (size_t)g->last_group * n;
 	for (size_t k = 0; k < n; k++) {
