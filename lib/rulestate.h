@@ -483,13 +483,17 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 		g->mode = GROUPS_STREAMED;
 		end_groups(st, g, true);
 	}
-	if (g->nreads && g->ngroups && ctx->row && in_last_group(g, ctx->row))
-		return g->last_group;
-	const struct shared_keys *ks = g->shared;
-	if (ks && ks->at == st->rows_in[ks->from + 1]) {
+	struct shared_keys *ks = g->shared;
+	uint64_t row = ks ? st->rows_in[ks->from + 1] : 0;
+	if (ks && ks->at == row) {
 		long known = ks->null ? -1 : known_group(g);
 		if (known != -2)
 			return known;
+	}
+	if (g->nreads && g->ngroups && ctx->row && in_last_group(g, ctx->row)) {
+		if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
+			ks->at = row;
+		return g->last_group;
 	}
 	return look_up_group(st, g, group, ngroup, block, ctx);
 }
