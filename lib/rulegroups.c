@@ -427,6 +427,7 @@ static void plan_key_reads(struct group_table *g, struct expr *const *group, siz
 		g->reads[k].cell = expr_key_cell(group[k], &g->reads[k].month_part);
 		if (g->reads[k].cell < 0)
 			return;
+		g->reads_months = g->reads_months || g->reads[k].month_part;
 	}
 	g->nreads = ngroup;
 }
@@ -466,7 +467,7 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 	if (!g->reads_planned)
 		plan_key_reads(g, group, ngroup);
 	long i = look_up(st, g, group, ngroup, block, ctx);
-	if (i >= 0 && g->nreads && ctx->row)
+	if (i >= 0 && g->reads_months && ctx->row)
 		note_months(g, ctx->row);
 	return i;
 }

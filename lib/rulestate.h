@@ -106,7 +106,7 @@ struct group_table {
 	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
 	struct key_read reads[WATCH_KEYS]; /* a table without shared keys, of columns and their months alone: */
 	size_t nreads;           /* its keys as find_group reads them, or 0 (planned on its first look-up) */
-	bool reads_planned;
+	bool reads_planned, reads_months; /* (a year() or month() among them) */
 	unsigned char *accs;     /* ngroups blocks of accumulators, one after another (agg_block_size) */
 	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
 	size_t ngroups, cap, nplaces, places_cap;
@@ -439,12 +439,13 @@ static inline struct value kept_string(uint64_t word)
  * True if a row of cells is in the last group of a table whose keys are read
  * from the row (group_table.reads): each column's cell is its key, bit for
  * bit or byte for byte, and each date whose year or month is a key lies in
- * the month of the last row looked up.
+ * the month of the last row looked up.  The last key first: in a sorted file
+ * it is the one that changes most often (a station's day).
  */
 static inline __attribute__((always_inline)) bool in_last_group(const struct group_table *g, const struct value *cells)
 {
 	size_t n = g->nreads, at = (size_t)g->last_group * n;
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = n; k-- > 0;) {
 		const struct key_read *r = &g->reads[k];
 		const struct value *c = &cells[r->cell];
 		if (r->month_part) {
