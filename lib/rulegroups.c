@@ -9,6 +9,8 @@
  * group a row stays small; tables that group the same rows by keys written
  * alike work the keys out once a row for them all (shared_keys), and those
  * never watched find a group they have by the first one's (follow_leaders).
+ * A table keyed by columns and their years and months finds a row whose
+ * cells are its last group's keys from the cells alone (in_last_group).
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
