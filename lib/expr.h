@@ -74,6 +74,7 @@ enum agg_step {
 	AGG_STEP_COUNT,        /* count() */
 	AGG_STEP_SUM_CELL,     /* sum() or mean() of a column */
 	AGG_STEP_COUNT_IF_TEST, /* count_if() of a test of a column alone */
+	AGG_STEP_COUNT_PRESENT, /* count_if() of a column != null */
 	AGG_STEP_BAND,         /* count_if() or ratio() of a band of a column (agg_band) */
 	AGG_STEP_KEEP_CELL,    /* percentile() or median() of a column */
 	AGG_STEP_EQUAL_RUN_CELL, /* longest_equal_run() of a column */
@@ -99,7 +100,7 @@ struct agg_slot {
 	int call;          /* count_distinct: the call's node, whose arguments make the tuple */
 	enum agg_step step; /* what a row does to it */
 	enum agg_read read; /* how its argument is read on a row */
-	int cell;          /* AGG_READ_CELL and AGG_STEP_BAND: the column */
+	int cell;          /* AGG_READ_CELL, AGG_STEP_COUNT_PRESENT and AGG_STEP_BAND: the column */
 	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
@@ -369,6 +370,13 @@ size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols,
 
 /* The slot of an expression that is one aggregate call and nothing more (an export's value), or -1. */
 int expr_aggregate_slot(const struct expr *e);
+
+/*
+ * The column a group key is (station_id), or whose year() or month() it is
+ * (*month_part set): a row whose cell is the last group's, or of the same
+ * month, has that group's key.  -1 for any other key.
+ */
+int expr_key_cell(const struct expr *e, bool *month_part);
 
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);

@@ -545,12 +545,18 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 			a->hits += t.type == V_BOOL && t.num;
 			break;
 		}
+		case AGG_STEP_COUNT_PRESENT:
+			if (cells && cells[s->cell].type != V_NULL)
+				a->hits++;
+			break;
 		case AGG_STEP_BAND: {
 			int in = cells ? band_holds(&s->band, &cells[s->cell]) : -1;
 			if (s->gives)
 				given[i] = in < 0 ? null_value : boolean(in);
-			if (in >= 0)
-				a->hits += in, a->n += s->kind == AGG_RATIO;
+			if (in > 0) /* (counts are whole numbers: adding 0 would change none) */
+				a->hits++;
+			if (in >= 0 && s->kind == AGG_RATIO)
+				a->n++;
 			break;
 		}
 		case AGG_STEP_KEEP_CELL:

@@ -262,7 +262,8 @@ void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first)
 		const struct node *x = &e->nodes[s->arg];
 		bool band = (s->kind == AGG_COUNT_IF || s->kind == AGG_RATIO) && expr_band(e, x, &s->band);
 		s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
-		s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : -1;
+		bool present = s->kind == AGG_COUNT_IF && x->fn == ev_cell_present;
+		s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : present ? x->cell : -1;
 		for (size_t j = 0; s->read != AGG_READ_CELL && !band && j < i && j < AGG_SHARED_MAX; j++) {
 			struct agg_slot *o = &sc->slots[j];
 			if (o->arg >= 0 && o->read != AGG_READ_SHARED && same_tree(o->expr, o->arg, e, s->arg)) {
@@ -275,6 +276,7 @@ void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first)
 		s->step = s->read == AGG_READ_CELL && (s->kind == AGG_SUM || s->kind == AGG_MEAN) ? AGG_STEP_SUM_CELL
 			: s->read == AGG_READ_CELL && s->kind == AGG_PERCENTILE ? AGG_STEP_KEEP_CELL
 			: s->read == AGG_READ_CELL && s->kind == AGG_LONGEST_EQUAL_RUN ? AGG_STEP_EQUAL_RUN_CELL
+			: present && s->read == AGG_READ_TEST ? AGG_STEP_COUNT_PRESENT
 			: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
 			: band ? AGG_STEP_BAND
 			: AGG_STEP_ANY;
@@ -356,4 +358,17 @@ size_t expr_null_inputs(const struct expr *e, const bool *covered, size_t ncols,
 				out[n++] = c;
 	free(hit);
 	return n;
+}
+
+int expr_key_cell(const struct expr *e, bool *month_part)
+{
+	const struct node *x = &e->nodes[e->root];
+	*month_part = false;
+	if (x->op == OP_COL)
+		return x->index;
+	if (x->op != OP_CALL || (x->index != F_YEAR && x->index != F_MONTH) || x->nargs != 1 ||
+	    e->nodes[e->argv[x->args]].op != OP_COL)
+		return -1;
+	*month_part = true;
+	return e->nodes[e->argv[x->args]].index;
 }

@@ -9,6 +9,8 @@
  * group a row stays small; tables that group the same rows by keys written
  * alike work the keys out once a row for them all (shared_keys), and those
  * never watched find a group they have by the first one's (follow_leaders).
+ * A table keyed by columns and their years and months finds a row whose
+ * cells are its last group's keys from the cells alone (in_last_group).
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
@@ -22,6 +24,7 @@
  * unsorted file's are.  Either way the findings, and their order, are the same.
  */
 #include "rulestate.h"
+#include "celltype.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,15 +136,6 @@ void free_group_table(struct rules_state *st, struct group_table *g, const struc
 		free(g->days[i].days);
 	free(g->days);
 	budget_give(st->budget, g->bytes);
-}
-
-/* A key string kept in a table's texts: its length, then its bytes. */
-static struct value kept_string(uint64_t word)
-{
-	const unsigned char *p = (const unsigned char *)(uintptr_t)word;
-	uint32_t len;
-	memcpy(&len, p, sizeof len);
-	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
 }
 
 /* The key kept as word w of type type: a number's bits, or a string kept in the table. */
@@ -420,16 +414,73 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 }
 
 /*
+ * Plans how find_group reads a table's keys from a row (group_table.reads):
+ * a table whose keys are each a column or year() or month() of one
+ * (expr_key_cell), and that follows no leader (whose group it may take for
+ * a row it has not looked up).
+ */
+static void plan_key_reads(struct group_table *g, struct expr *const *group, size_t ngroup)
+{
+	g->reads_planned = true;
+	if (g->leader || !ngroup || ngroup > WATCH_KEYS)
+		return;
+	for (size_t k = 0; k < ngroup; k++) {
+		g->reads[k] = (struct key_read){.month_from = 1, .month_to = 0};
+		g->reads[k].cell = expr_key_cell(group[k], &g->reads[k].month_part);
+		if (g->reads[k].cell < 0)
+			return;
+		g->reads_months = g->reads_months || g->reads[k].month_part;
+	}
+	g->nreads = ngroup;
+}
+
+/* Notes the months of a row's dates whose year or month are keys of the group it was found in (in_last_group). */
+static void note_months(struct group_table *g, const struct value *cells)
+{
+	for (size_t k = 0; k < g->nreads; k++) {
+		struct key_read *r = &g->reads[k];
+		if (!r->month_part)
+			continue;
+		const struct value *c = &cells[r->cell];
+		int y, m, d;
+		r->month_from = 1, r->month_to = 0; /* none */
+		if (c->type != V_DATE || !(c->num >= 0))
+			continue;
+		civil_from_days(c->num, &y, &m, &d);
+		if (m >= 1 && m <= 12) /* as year() and month() take the day apart: truncated to it */
+			r->month_from = (double)((long)c->num - d + 1), r->month_to = r->month_from + days_in_month(y, m);
+	}
+}
+
+static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
+		    size_t block, const struct eval_ctx *ctx);
+
+/*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key
- * (find_group's work, once it has seen to a watched table's order).  A
- * streamed table keeps no index.  The row's keys are compared with the last
- * group's once: keys alike keep its words, and the order watch compares
- * only the others.  Not inlined: find_group, which is, calls it only when it must.
+ * (find_group's work, once it has seen to a watched table's order), noting
+ * what find_group needs to find the group again from the row's cells.  Not
+ * inlined: find_group, which is, calls it only when it must.
  */
 __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
 					     struct expr *const *group, size_t ngroup, size_t block,
 					     const struct eval_ctx *ctx)
+{
+	if (!g->reads_planned)
+		plan_key_reads(g, group, ngroup);
+	long i = look_up(st, g, group, ngroup, block, ctx);
+	if (i >= 0 && g->reads_months && ctx->row)
+		note_months(g, ctx->row);
+	return i;
+}
+
+/*
+ * look_up_group's look-up.  A streamed table keeps no index.  The row's keys
+ * are compared with the last group's once: keys alike keep its words, and
+ * the order watch compares only the others.
+ */
+static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
+		    size_t block, const struct eval_ctx *ctx)
 {
 	const struct value *keys;
 	if (g->shared) {

@@ -80,6 +80,18 @@ struct shared_keys {
 	struct buf text;
 };
 
+/*
+ * How find_group reads a table's key straight from a row (expr_key_cell): a
+ * column, whose cell the last group's key word is, or year() or month() of a
+ * date column, which the last group's key is while the date is in the month
+ * of the row last looked up (from month_from to before month_to).
+ */
+struct key_read {
+	int cell;
+	bool month_part;
+	double month_from, month_to;
+};
+
 /* One aggregate's groups: key values and accumulators, in order of first appearance. */
 struct group_table {
 	uint64_t *index;         /* open addressing: a hash tag above the group's number + 1; 0 empty */
@@ -92,6 +104,9 @@ struct group_table {
 	struct strmap strings;   /* a key string → its copy in texts, each kept once */
 	struct arena texts;      /* the key strings: a 32-bit length, then the bytes */
 	uint64_t recent[RECENT_KEYS]; /* the first keys' last strings kept (their words), or 0: rows repeat them */
+	struct key_read reads[WATCH_KEYS]; /* a table without shared keys, of columns and their months alone: */
+	size_t nreads;           /* its keys as find_group reads them, or 0 (planned on its first look-up) */
+	bool reads_planned, reads_months; /* (a year() or month() among them) */
 	unsigned char *accs;     /* ngroups blocks of accumulators, one after another (agg_block_size) */
 	struct place *places;    /* views' and exports': where each group began (nplaces of them, room for places_cap) */
 	size_t ngroups, cap, nplaces, places_cap;
@@ -411,12 +426,54 @@ static inline long known_group(struct group_table *g)
 	return led >= 0 && (size_t)led < g->ngroups && grows_nothing(g, led) ? looked_up(g, led) : -2;
 }
 
+/* The key string kept as word (group_table.words): a 32-bit length, then the bytes. */
+static inline struct value kept_string(uint64_t word)
+{
+	const unsigned char *p = (const unsigned char *)(uintptr_t)word;
+	uint32_t len;
+	memcpy(&len, p, sizeof len);
+	return (struct value){.str = (const char *)p + sizeof len, .len = len, .type = V_STR};
+}
+
+/*
+ * True if a row of cells is in the last group of a table whose keys are read
+ * from the row (group_table.reads): each column's cell is its key, bit for
+ * bit or byte for byte, and each date whose year or month is a key lies in
+ * the month of the last row looked up.  The last key first: in a sorted file
+ * it is the one that changes most often (a station's day).
+ */
+static inline __attribute__((always_inline)) bool in_last_group(const struct group_table *g, const struct value *cells)
+{
+	size_t n = g->nreads, at = (size_t)g->last_group * n;
+	for (size_t k = n; k-- > 0;) {
+		const struct key_read *r = &g->reads[k];
+		const struct value *c = &cells[r->cell];
+		if (r->month_part) {
+			if (c->type != V_DATE || !(c->num >= r->month_from && c->num < r->month_to))
+				return false;
+			continue;
+		}
+		uint64_t w = g->words[at + k];
+		if (c->type != (enum vtype)g->types[at + k])
+			return false;
+		if (c->type == V_STR) {
+			struct value kept = kept_string(w);
+			if (kept.len != c->len || !bytes_equal(kept.str, c->str, c->len))
+				return false;
+		} else if (!bytes_equal(&w, &c->num, sizeof w)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Finds or creates the group of the current row (look_up_group), without a
  * call where the row's shared keys are worked out and the table knows their
- * group (known_group): most tables' rows, in a sorted file or after a
- * leader's look-up.  A watched table that has kept an order long enough
- * starts ending its groups as they close (end_groups) first.
+ * group (known_group), or the row's cells are its last group's keys
+ * (in_last_group): most tables' rows, in a sorted file or after a leader's
+ * look-up.  A watched table that has kept an order long enough starts
+ * ending its groups as they close (end_groups) first.
  */
 static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
 							     struct expr *const *group, size_t ngroup, size_t block,
@@ -427,11 +484,17 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 		g->mode = GROUPS_STREAMED;
 		end_groups(st, g, true);
 	}
-	const struct shared_keys *ks = g->shared;
-	if (ks && ks->at == st->rows_in[ks->from + 1]) {
+	struct shared_keys *ks = g->shared;
+	uint64_t row = ks ? st->rows_in[ks->from + 1] : 0;
+	if (ks && ks->at == row) {
 		long known = ks->null ? -1 : known_group(g);
 		if (known != -2)
 			return known;
+	}
+	if (g->nreads && g->ngroups && ctx->row && in_last_group(g, ctx->row)) {
+		if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
+			ks->at = row;
+		return g->last_group;
 	}
 	return look_up_group(st, g, group, ngroup, block, ctx);
 }

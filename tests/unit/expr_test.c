@@ -748,8 +748,8 @@ static bool same_acc(const struct agg_acc *x, const struct agg_acc *y, enum agg_
 
 /*
  * Each step agg_update takes in place (a count, a column's sum or mean, its
- * percentile, a test of it, a band of it for count_if() and ratio(), its
- * longest equal run) leaves the accumulator as the general update does,
+ * percentile, its presence, a test of it, a band of it for count_if() and
+ * ratio(), its longest equal run) leaves the accumulator as the general update does,
  * over rows with blanks, numbers, equal runs and a cell of another type; and
  * a band another aggregate reads (longest_run) hands its value on.
  */
@@ -758,11 +758,12 @@ static void test_steps_in_place(void)
 	static const char *const sources[] = {
 		"count()", "mean(n)", "sum(m)", "percentile(n, 90)", "count_if(n != null)", "count_if(n > 1 && n <= 5)",
 		"ratio(n > 1 && n <= 5)", "count_if(m >= 0 && m < 3)", "ratio(b == true && b != false)",
-		"count_if(n > 1 && m > 1)", "longest_equal_run(n)", "min(n)", "longest_run(n > 1 && n <= 5)"};
+		"count_if(n > 1 && m > 1)", "longest_equal_run(n)", "min(n)", "longest_run(n > 1 && n <= 5)",
+		"count_if(n == null)"};
 	static const enum agg_step steps[] = {
-		AGG_STEP_COUNT, AGG_STEP_SUM_CELL, AGG_STEP_SUM_CELL, AGG_STEP_KEEP_CELL, AGG_STEP_COUNT_IF_TEST,
+		AGG_STEP_COUNT, AGG_STEP_SUM_CELL, AGG_STEP_SUM_CELL, AGG_STEP_KEEP_CELL, AGG_STEP_COUNT_PRESENT,
 		AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_ANY, AGG_STEP_EQUAL_RUN_CELL,
-		AGG_STEP_ANY, AGG_STEP_ANY};
+		AGG_STEP_ANY, AGG_STEP_ANY, AGG_STEP_COUNT_IF_TEST};
 	enum { NSRC = sizeof sources / sizeof *sources };
 	char err[256];
 	int pos;
