@@ -137,6 +137,16 @@ static enum vtype value_type(enum coltype t)
 	return types[t];
 }
 
+/* How check_plain_cell reads the usual cell of a column type: FAST_NONE to leave it to check_cell. */
+static enum cell_fast fast_kind(enum coltype t)
+{
+	static const unsigned char kinds[TYPE_COUNT] = {
+		[TYPE_STRING] = FAST_TEXT, [TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE,
+		[TYPE_INTEGER] = FAST_INTEGER,
+	};
+	return kinds[t];
+}
+
 /* Makes the plan of each header cell that is a rule column, in file order. */
 static void plan_cells(struct checker *k)
 {
@@ -153,6 +163,7 @@ static void plan_cells(struct checker *k)
 			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
 			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
 				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
+			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(c->type),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
 		};
 	}
@@ -566,7 +577,25 @@ static const char *fix_code_case(struct checker *k, const struct csvr_record *re
 	return s;
 }
 
-/* Runs every built-in check of one column on one cell. */
+/* Runs the checks of a cell after its type and range: length, pattern, enumeration, reference table. */
+static void check_more(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p,
+		       const char *s, size_t n)
+{
+	const struct column *c = p->c;
+	size_t f = p->file, col = p->col;
+	unsigned checks = p->checks;
+	if (checks & CHECKS_LENGTH)
+		check_length(k, rec, f, col, s, n);
+	if (checks & CHECKS_PATTERN)
+		check_pattern(k, rec, f, col, s, n);
+	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
+		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
+			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
+	if (checks & CHECKS_REF)
+		check_ref(k, rec, f, col, s, n);
+}
+
+/* Runs every built-in check of one column on one cell: the general path, for any cell check_plain_cell leaves. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
 {
 	size_t f = p->file, col = p->col;
@@ -625,18 +654,55 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 	} else {
 		set_value(k, p, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
-	unsigned checks = p->checks;
-	if (!checks) /* the usual column: its type (and range) is all there is to check */
-		return;
-	if (checks & CHECKS_LENGTH)
-		check_length(k, rec, f, col, s, n);
-	if (checks & CHECKS_PATTERN)
-		check_pattern(k, rec, f, col, s, n);
-	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
-		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
-			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
-	if (checks & CHECKS_REF)
-		check_ref(k, rec, f, col, s, n);
+	if (p->checks) /* the usual column has none: its type (and range) is all there is to check */
+		check_more(k, rec, p, s, n);
+}
+
+/*
+ * check_cell for the usual cell, inline in the loop over a record's cells:
+ * one that needs no trimming or folding, of its column's type as the
+ * plain parsers read it, in range.  Does what check_cell would do with it
+ * and returns true; returns false, having set no value, for any other cell,
+ * which check_cell then decides.
+ */
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
+{
+	const struct csvr_cell *cell = &rec->cells[p->file];
+	const unsigned char *u = (const unsigned char *)cell->data;
+	size_t n = cell->len;
+	/* no full-width check: the plain parsers take nothing past ASCII, and text columns do not fold */
+	if (n == 0 || cell->oversized || cell->reported || (utf8_blank_edge[u[0]] & 1) ||
+	    (utf8_blank_edge[u[n - 1]] & 2))
+		return false;
+	struct value *val = &k->values[p->col];
+	double v;
+	switch (p->fast) {
+	case FAST_TEXT:
+		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
+		break;
+	case FAST_NUMBER:
+		if (!parse_plain_decimal(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_NUM, .num = v};
+		break;
+	case FAST_DATE:
+		if (!parse_date(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_DATE, .num = v};
+		break;
+	case FAST_INTEGER:
+		if (!parse_integer(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_NUM, .num = v};
+		break;
+	default:
+		return false;
+	}
+	k->text[p->col] = cell->data;
+	k->textlen[p->col] = n;
+	if (p->checks)
+		check_more(k, rec, p, cell->data, n);
+	return true;
 }
 
 /* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
@@ -916,7 +982,8 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		while (end > p && end[-1].file >= rec->ncells)
 			end--;
 	for (; p < end; p++)
-		check_cell(k, rec, p);
+		if (!check_plain_cell(k, rec, p))
+			check_cell(k, rec, p);
 	return true;
 }
 
