@@ -595,12 +595,21 @@ static void check_more(struct checker *k, const struct csvr_record *rec, const s
 		check_ref(k, rec, f, col, s, n);
 }
 
+/* Makes a column's value null, without text, as it is until a cell of the record sets it. */
+static void clear_column_state(struct checker *k, size_t col)
+{
+	k->values[col] = (struct value){0};
+	k->text[col] = NULL;
+	k->textlen[col] = 0;
+}
+
 /* Runs every built-in check of one column on one cell: the general path, for any cell check_plain_cell leaves. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
 {
 	size_t f = p->file, col = p->col;
 	const struct column *c = p->c;
 	const struct csvr_cell *cell = &rec->cells[f];
+	clear_column_state(k, col);
 	if (cell->oversized || cell->reported)
 		return;
 	const unsigned char *u = (const unsigned char *)cell->data;
@@ -971,16 +980,19 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (!check_shape(k, rec))
 		return false;
 	find_county(k, rec);
-	/* all zero is null, no text */
-	memset(k->values, 0, k->rs->ncols * COLUMN_STATE_SIZE); /* values, text and textlen */
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	prefetch_unique_keys(k->order, k->order->keys);
+	/*
+	 * Each planned column's state (value, text) is set by its cell, or
+	 * cleared when the record is too short to have it; the columns of no
+	 * header cell stay as made, null.  No clearing of the whole row.
+	 */
 	const struct cell_plan *p = k->plan, *end = p + k->nplan;
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
-			end--;
+			clear_column_state(k, (--end)->col);
 	for (; p < end; p++)
 		if (!check_plain_cell(k, rec, p))
 			check_cell(k, rec, p);
