@@ -549,7 +549,7 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 	size_t ncells = 0, room = cell_room(r);
 	size_t start = 0;       /* where the cell in progress starts */
 	size_t checked = 0;     /* the characters before are valid UTF-8 */
-	bool high = false;      /* the cell in progress has a byte past ASCII in an earlier block */
+	unsigned high = 0;      /* not 0: the cell in progress has a byte past ASCII in an earlier block */
 	for (size_t base = 0; base <= text; base += BLOCK) {
 		struct block_marks m = base + BLOCK <= text ? marks_of(s + base, delim, portable)
 					: base < text ? marks_of_tail(s, base, text, delim, portable)
@@ -574,17 +574,17 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
 			size_t at = base + (size_t)__builtin_ctz(ends);
 			struct csvr_cell cell = {.data = (const char *)s + start, .len = at - start,
-						 .ascii = !high && !(hi & before)};
+						 .ascii = !(high | (hi & before))};
 			if (ncells < room)
 				cells[ncells] = cell;
 			else if (ncells < (room = grow_room(r)))
 				cells = r->cells, cells[ncells] = cell;
 			ncells++;
 			start = at + 1;
-			high = false;
+			high = 0;
 			hi &= ~before;
 		}
-		high = high || hi;
+		high |= hi;
 	}
 	r->total_cells = ncells;
 	r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */
