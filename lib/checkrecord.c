@@ -165,6 +165,8 @@ static void plan_cells(struct checker *k)
 				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
 			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(c->type),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
+			.value = &k->values[k->file_to_col[f]], .text = &k->text[k->file_to_col[f]],
+			.textlen = &k->textlen[k->file_to_col[f]],
 		};
 	}
 }
@@ -683,7 +685,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	if (n == 0 || cell->oversized || cell->reported || (utf8_blank_edge[u[0]] & 1) ||
 	    (utf8_blank_edge[u[n - 1]] & 2))
 		return false;
-	struct value *val = &k->values[p->col];
+	struct value *val = p->value;
 	double v;
 	switch (p->fast) {
 	case FAST_TEXT:
@@ -707,8 +709,8 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	default:
 		return false;
 	}
-	k->text[p->col] = cell->data;
-	k->textlen[p->col] = n;
+	*p->text = cell->data;
+	*p->textlen = n;
 	if (p->checks)
 		check_more(k, rec, p, cell->data, n);
 	return true;
