@@ -560,15 +560,17 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 		unsigned hi = m.high & inside, ends = m.delims & inside;
 		if (base + BLOCK > text)
 			ends |= 1u << (text - base);  /* the end of the record ends its last cell */
-		size_t from = checked > base ? checked - base : 0, end;
-		unsigned todo = from < BLOCK ? hi & (~0u << from) : 0;  /* bytes past ASCII not yet checked */
-		if (todo && (end = cjk_block_end(s, base, text, todo, portable)))
-			checked = end, todo = 0;
-		for (unsigned h = todo; h; ) {
-			size_t at = base + (size_t)__builtin_ctz(h);
-			if (at >= checked && !(checked = valid_run_end(s, at, text)))
-				return false;
-			h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+		if (hi) {
+			size_t from = checked > base ? checked - base : 0, end;
+			unsigned todo = from < BLOCK ? hi & (~0u << from) : 0;  /* bytes past ASCII not yet checked */
+			if (todo && (end = cjk_block_end(s, base, text, todo, portable)))
+				checked = end, todo = 0;
+			for (unsigned h = todo; h; ) {
+				size_t at = base + (size_t)__builtin_ctz(h);
+				if (at >= checked && !(checked = valid_run_end(s, at, text)))
+					return false;
+				h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+			}
 		}
 		for (; ends; ends &= ends - 1) {
 			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
