@@ -728,6 +728,11 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
 static void add_key_part(struct buf *key, const char *s, size_t len)
 {
+	if (len < 0x80) { /* its own varint, one byte: the usual key cell, added without a call */
+		buf_addc(key, (char)len);
+		buf_add_piece(key, s, len);
+		return;
+	}
 	unsigned char prefix[10];
 	buf_add(key, prefix, varint_put(prefix, len));
 	buf_add(key, s, len);
