@@ -279,7 +279,7 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	if (!k->reader)
 		die(EXIT_TROUBLE, "iconv cannot convert from %s", encoding_name(ropt.encoding));
 	k->order = new_in_order(rs, opt, out);
-	/* one block, cleared with one memset a record */
+	/* one block: values, then text, then textlen; each cell of a record sets its column's */
 	k->values = xcalloc(rs->ncols + 1, COLUMN_STATE_SIZE);
 	k->text = (const char **)(k->values + rs->ncols);
 	k->textlen = (size_t *)(k->text + rs->ncols);

@@ -27,6 +27,7 @@ struct check_options {
 	const double *as_of;    /* the date rules judge deadlines and "so far" at (as_of()), or NULL */
 	const char *path;       /* the file's name, for a workbook library that opens it; NULL: stdin */
 	const char *sheet;      /* --sheet: a workbook's sheet, over the rule set's dialect.sheet */
+	bool general_cells;     /* every cell by the general path, none by the usual cell's fast one (to test it) */
 	/*
 	 * Asked when a header lacks required columns of the rule set: returns
 	 * the rule set the header fits instead (the file is then not checked,

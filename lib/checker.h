@@ -47,6 +47,14 @@ struct record_key {
 enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
 
 /*
+ * How check_plain_cell reads a column's usual cell (trimmed, half-width,
+ * of its type, in range) without the general path: as text, a plain
+ * decimal, a date, an integer; FAST_NONE for the columns it leaves to
+ * check_cell (codes, and the less common types).
+ */
+enum cell_fast { FAST_NONE, FAST_TEXT, FAST_NUMBER, FAST_DATE, FAST_INTEGER };
+
+/*
  * What check_cell does to the cells of one header cell's column, made once
  * with the header: the column's facts the loop reads, side by side, in file
  * order (header cells of no column have none).
@@ -61,7 +69,11 @@ struct cell_plan {
 	bool code_case;            /* a credit code or permit number, its case checked */
 	bool more;                 /* has a range, length, pattern, enum or reference to check */
 	unsigned char checks;      /* which of length, pattern, enum and reference: CHECKS_* bits */
+	unsigned char fast;        /* enum cell_fast */
 	double lo, hi;             /* its range, -inf and inf where it has none */
+	struct value *value;       /* its column's state in the checker: &values[col], &text[col], &textlen[col] */
+	const char **text;
+	size_t *textlen;
 };
 
 /* The checks that must see the records in file order (unique keys, written rules), and the output. */

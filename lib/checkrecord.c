@@ -137,6 +137,16 @@ static enum vtype value_type(enum coltype t)
 	return types[t];
 }
 
+/* How check_plain_cell reads the usual cell of a column type: FAST_NONE to leave it to check_cell. */
+static enum cell_fast fast_kind(enum coltype t)
+{
+	static const unsigned char kinds[TYPE_COUNT] = {
+		[TYPE_STRING] = FAST_TEXT, [TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE,
+		[TYPE_INTEGER] = FAST_INTEGER,
+	};
+	return kinds[t];
+}
+
 /* Makes the plan of each header cell that is a rule column, in file order. */
 static void plan_cells(struct checker *k)
 {
@@ -153,7 +163,10 @@ static void plan_cells(struct checker *k)
 			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
 			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
 				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
+			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(c->type),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
+			.value = &k->values[k->file_to_col[f]], .text = &k->text[k->file_to_col[f]],
+			.textlen = &k->textlen[k->file_to_col[f]],
 		};
 	}
 }
@@ -566,12 +579,39 @@ static const char *fix_code_case(struct checker *k, const struct csvr_record *re
 	return s;
 }
 
-/* Runs every built-in check of one column on one cell. */
+/* Runs the checks of a cell after its type and range: length, pattern, enumeration, reference table. */
+static void check_more(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p,
+		       const char *s, size_t n)
+{
+	const struct column *c = p->c;
+	size_t f = p->file, col = p->col;
+	unsigned checks = p->checks;
+	if (checks & CHECKS_LENGTH)
+		check_length(k, rec, f, col, s, n);
+	if (checks & CHECKS_PATTERN)
+		check_pattern(k, rec, f, col, s, n);
+	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
+		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
+			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
+	if (checks & CHECKS_REF)
+		check_ref(k, rec, f, col, s, n);
+}
+
+/* Makes a column's value null, without text, as it is until a cell of the record sets it. */
+static void clear_column_state(struct checker *k, size_t col)
+{
+	k->values[col] = (struct value){0};
+	k->text[col] = NULL;
+	k->textlen[col] = 0;
+}
+
+/* Runs every built-in check of one column on one cell: the general path, for any cell check_plain_cell leaves. */
 static void check_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
 {
 	size_t f = p->file, col = p->col;
 	const struct column *c = p->c;
 	const struct csvr_cell *cell = &rec->cells[f];
+	clear_column_state(k, col);
 	if (cell->oversized || cell->reported)
 		return;
 	const unsigned char *u = (const unsigned char *)cell->data;
@@ -625,18 +665,55 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 	} else {
 		set_value(k, p, s, n, v); /* out of range, it stays null: no rule counts or judges it */
 	}
-	unsigned checks = p->checks;
-	if (!checks) /* the usual column: its type (and range) is all there is to check */
-		return;
-	if (checks & CHECKS_LENGTH)
-		check_length(k, rec, f, col, s, n);
-	if (checks & CHECKS_PATTERN)
-		check_pattern(k, rec, f, col, s, n);
-	if ((checks & CHECKS_ENUM) && !enum_has(c, s, n))
-		cell_finding(k, rec, f, col, CHK_ENUM, c->enum_text,
-			     MSG_SAY(&k->msg, k->lang, MSG_ENUM, ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n)));
-	if (checks & CHECKS_REF)
-		check_ref(k, rec, f, col, s, n);
+	if (p->checks) /* the usual column has none: its type (and range) is all there is to check */
+		check_more(k, rec, p, s, n);
+}
+
+/*
+ * check_cell for the usual cell, inline in the loop over a record's cells:
+ * one that needs no trimming or folding, of its column's type as the
+ * plain parsers read it, in range.  Does what check_cell would do with it
+ * and returns true; returns false, having set no value, for any other cell,
+ * which check_cell then decides.
+ */
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
+{
+	const struct csvr_cell *cell = &rec->cells[p->file];
+	const unsigned char *u = (const unsigned char *)cell->data;
+	size_t n = cell->len;
+	/* no full-width check: the plain parsers take nothing past ASCII, and text columns do not fold */
+	if (n == 0 || cell->oversized || cell->reported || (utf8_blank_edge[u[0]] & 1) ||
+	    (utf8_blank_edge[u[n - 1]] & 2))
+		return false;
+	struct value *val = p->value;
+	double v;
+	switch (p->fast) {
+	case FAST_TEXT:
+		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
+		break;
+	case FAST_NUMBER:
+		if (!parse_plain_decimal(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_NUM, .num = v};
+		break;
+	case FAST_DATE:
+		if (!parse_date(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_DATE, .num = v};
+		break;
+	case FAST_INTEGER:
+		if (!parse_integer(cell->data, n, &v) || v < p->lo || v > p->hi)
+			return false;
+		*val = (struct value){.type = V_NUM, .num = v};
+		break;
+	default:
+		return false;
+	}
+	*p->text = cell->data;
+	*p->textlen = n;
+	if (p->checks)
+		check_more(k, rec, p, cell->data, n);
+	return true;
 }
 
 /* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
@@ -651,6 +728,11 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
 static void add_key_part(struct buf *key, const char *s, size_t len)
 {
+	if (len < 0x80) { /* its own varint, one byte: the usual key cell, added without a call */
+		buf_addc(key, (char)len);
+		buf_add_piece(key, s, len);
+		return;
+	}
 	unsigned char prefix[10];
 	buf_add(key, prefix, varint_put(prefix, len));
 	buf_add(key, s, len);
@@ -905,18 +987,22 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (!check_shape(k, rec))
 		return false;
 	find_county(k, rec);
-	/* all zero is null, no text */
-	memset(k->values, 0, k->rs->ncols * COLUMN_STATE_SIZE); /* values, text and textlen */
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	prefetch_unique_keys(k->order, k->order->keys);
+	/*
+	 * Each planned column's state (value, text) is set by its cell, or
+	 * cleared when the record is too short to have it; the columns of no
+	 * header cell stay as made, null.  No clearing of the whole row.
+	 */
 	const struct cell_plan *p = k->plan, *end = p + k->nplan;
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
-			end--;
+			clear_column_state(k, (--end)->col);
 	for (; p < end; p++)
-		check_cell(k, rec, p);
+		if (!check_plain_cell(k, rec, p))
+			check_cell(k, rec, p);
 	return true;
 }
 

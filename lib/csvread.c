@@ -442,6 +442,20 @@ static inline struct block_marks marks_of_vector(const unsigned char *p, unsigne
 		.stops = (unsigned)_mm_movemask_epi8(stops),
 	};
 }
+/*
+ * The three-byte characters of the block at p, one bit a byte: their lead
+ * bytes E1–EC (always valid with two continuation bytes, as utf8_char_len
+ * knows) in *lead and the continuation bytes 80–BF in *cont.
+ */
+static inline void cjk_marks_of_vector(const unsigned char *p, unsigned *lead, unsigned *cont)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i leads = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)0xE1)), v),
+				      _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8((char)0xEC)), v));
+	*lead = (unsigned)_mm_movemask_epi8(leads);
+	*cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)),
+							   _mm_set1_epi8((char)0x80)));
+}
 #else
 #define marks_of_vector marks_of_words
 #endif
@@ -453,21 +467,70 @@ static inline struct block_marks marks_of(const unsigned char *p, unsigned char 
 }
 
 /*
- * The marks of s[at..text), fewer than BLOCK bytes, the last of a record:
- * read from its last BLOCK bytes, without a copy, when there are that many.
- * The bytes past text read as NUL: the caller leaves them out.
+ * Where the block of s[at..text), fewer than BLOCK bytes, the last of a
+ * record, can be read whole: its last BLOCK bytes, without a copy, when
+ * there are that many (its bytes then start at bit *shift), else a copy in
+ * tmp, the bytes past text NUL (the caller leaves them out).
  */
+static inline const unsigned char *tail_block(const unsigned char *s, size_t at, size_t text,
+					      unsigned char tmp[BLOCK], unsigned *shift)
+{
+	if (text < BLOCK) {
+		memset(tmp, 0, BLOCK);
+		memcpy(tmp, s, text);
+		*shift = 0;
+		return tmp;
+	}
+	*shift = (unsigned)(at + BLOCK - text);
+	return s + text - BLOCK;
+}
+
+/* The marks of s[at..text), fewer than BLOCK bytes, the last of a record. */
 static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t text, unsigned char delim,
 					bool portable)
 {
-	if (text < BLOCK) {
-		unsigned char tmp[BLOCK] = {0};
-		memcpy(tmp, s, text);
-		return marks_of(tmp, delim, portable);
-	}
-	struct block_marks m = marks_of(s + text - BLOCK, delim, portable);
-	unsigned shift = (unsigned)(at + BLOCK - text);
+	unsigned char tmp[BLOCK];
+	unsigned shift;
+	struct block_marks m = marks_of(tail_block(s, at, text, tmp, &shift), delim, portable);
 	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift};
+}
+
+/*
+ * Checks the bytes past ASCII of the block at s[base..) not yet checked
+ * (todo, one bit a byte) at once, when they are all three-byte characters
+ * of the usual kind (CJK): each lead byte E1–EC followed by two
+ * continuation bytes.  Returns where the last of those characters ends
+ * (past the block when one runs over into the next), or 0 when the block
+ * holds anything else or a character the record cuts: then valid_run_end
+ * decides, one character at a time.  With SSE2 only (portable: always 0).
+ */
+static inline size_t cjk_block_end(const unsigned char *s, size_t base, size_t text, unsigned todo, bool portable)
+{
+#if defined(__SSE2__)
+	unsigned lead, cont;
+	if (portable)
+		return 0;
+	if (base + BLOCK <= text) {
+		cjk_marks_of_vector(s + base, &lead, &cont);
+	} else {
+		unsigned char tmp[BLOCK];
+		unsigned shift;
+		cjk_marks_of_vector(tail_block(s, base, text, tmp, &shift), &lead, &cont);
+		lead >>= shift, cont >>= shift;
+	}
+	lead &= todo, cont &= todo;
+	unsigned long long expect = (unsigned long long)lead << 1 | (unsigned long long)lead << 2;
+	if (todo != (lead | cont) || cont != (expect & ((1u << BLOCK) - 1)))
+		return 0;
+	size_t end = base + (size_t)(64 - __builtin_clzll(expect));  /* just past the last continuation byte */
+	for (size_t at = base + BLOCK; at < end; at++)  /* continuation bytes in the next block */
+		if (at >= text || (s[at] & 0xC0) != 0x80)
+			return 0;
+	return end;
+#else
+	(void)s, (void)base, (void)text, (void)todo, (void)portable;
+	return 0;
+#endif
 }
 
 /*
@@ -475,8 +538,9 @@ static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_
  * without a quote, NUL or CR; returns false at the first of those or at an
  * invalid byte.  It goes BLOCK bytes at a time, with SSE2 unless portable:
  * the block's delimiters, bytes past ASCII and forbidden bytes are each a
- * mask of one bit a byte, and only the characters past ASCII are looked at
- * one by one, to validate them.
+ * mask of one bit a byte; the characters past ASCII are validated a block
+ * at a time when they are the usual three-byte ones (cjk_block_end), else
+ * one by one.
  */
 static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
 				bool portable)
@@ -485,7 +549,7 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 	size_t ncells = 0, room = cell_room(r);
 	size_t start = 0;       /* where the cell in progress starts */
 	size_t checked = 0;     /* the characters before are valid UTF-8 */
-	bool high = false;      /* the cell in progress has a byte past ASCII in an earlier block */
+	unsigned high = 0;      /* not 0: the cell in progress has a byte past ASCII in an earlier block */
 	for (size_t base = 0; base <= text; base += BLOCK) {
 		struct block_marks m = base + BLOCK <= text ? marks_of(s + base, delim, portable)
 					: base < text ? marks_of_tail(s, base, text, delim, portable)
@@ -496,27 +560,33 @@ static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t t
 		unsigned hi = m.high & inside, ends = m.delims & inside;
 		if (base + BLOCK > text)
 			ends |= 1u << (text - base);  /* the end of the record ends its last cell */
-		for (unsigned h = hi; h; ) {
-			size_t at = base + (size_t)__builtin_ctz(h);
-			if (at >= checked && !(checked = valid_run_end(s, at, text)))
-				return false;
-			h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+		if (hi) {
+			size_t from = checked > base ? checked - base : 0, end;
+			unsigned todo = from < BLOCK ? hi & (~0u << from) : 0;  /* bytes past ASCII not yet checked */
+			if (todo && (end = cjk_block_end(s, base, text, todo, portable)))
+				checked = end, todo = 0;
+			for (unsigned h = todo; h; ) {
+				size_t at = base + (size_t)__builtin_ctz(h);
+				if (at >= checked && !(checked = valid_run_end(s, at, text)))
+					return false;
+				h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+			}
 		}
 		for (; ends; ends &= ends - 1) {
 			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
 			size_t at = base + (size_t)__builtin_ctz(ends);
 			struct csvr_cell cell = {.data = (const char *)s + start, .len = at - start,
-						 .ascii = !high && !(hi & before)};
+						 .ascii = !(high | (hi & before))};
 			if (ncells < room)
 				cells[ncells] = cell;
 			else if (ncells < (room = grow_room(r)))
 				cells = r->cells, cells[ncells] = cell;
 			ncells++;
 			start = at + 1;
-			high = false;
+			high = 0;
 			hi &= ~before;
 		}
-		high = high || hi;
+		high |= hi;
 	}
 	r->total_cells = ncells;
 	r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */

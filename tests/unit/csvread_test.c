@@ -274,6 +274,44 @@ static void test_plain_against_libcsv(void)
 	CHECK("plain records split as libcsv splits them", bad == 0, "round %zu differs", bad);
 }
 
+/*
+ * Characters past ASCII at every offset of a block, whole, cut and broken,
+ * also by the block's end and the record's: each line read with SSE2 (which
+ * checks a block of three-byte characters at once) gives the dump it gives
+ * in portable C and read a byte at a time (libcsv).
+ */
+static void test_characters_across_blocks(void)
+{
+	static const char *const tails[] = {"", "x", ",", "\xB8", "\xB8\x85", "\xB8\x85\xE6", "\xB8\xE6\xB8\x85",
+					    "\x85\x85", "\xB8\x85\x85", "\xB8\x85清新区,站点", "\xBC\x91"};
+	size_t bad = 0;
+	for (size_t pad = 0; pad < 40 && !bad; pad++)
+		for (size_t t = 0; t < sizeof tails / sizeof *tails && !bad; t++)
+			for (int lead = 0; lead < 3 && !bad; lead++) {
+				struct buf in = {0};
+				for (size_t i = 0; i < pad; i++)
+					buf_addc(&in, i % 7 == 3 ? ',' : 'a');
+				buf_adds(&in, lead == 0 ? "\xE6" : lead == 1 ? "清\xE6" : "\xEF");
+				buf_adds(&in, tails[t]);
+				buf_adds(&in, pad % 2 ? "\r\n" : "\n");
+				char *bytewise = dump(in.data, in.len, 1, CSVR_UTF8);
+				for (int p = 0; p < 2 && !bad; p++) {
+					portable = p;
+					char *d = dump(in.data, in.len, in.len, CSVR_UTF8);
+					if (strcmp(d, bytewise) != 0) {
+						bad = pad * 100 + t + 1;
+						printf("# pad %zu, tail %zu, portable %d:\n%s# against\n%s", pad, t, p, d, bytewise);
+					}
+					free(d);
+				}
+				portable = false;
+				free(bytewise);
+				buf_free(&in);
+			}
+	CHECK("characters cut and broken at every offset of a block are read as libcsv reads them", bad == 0,
+	      "case %zu differs", bad);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -298,6 +336,7 @@ int main(int argc, char **argv)
 	}
 	test_longer_than_sample();
 	test_plain_against_libcsv();
+	test_characters_across_blocks();
 	test_ascii_marks();
 	return test_status();
 }
