@@ -140,7 +140,7 @@ static void free_in_order(struct in_order *o)
 		keyset_free(&o->unique_sets[u]);
 	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
-	buf_free(&o->key_text), buf_free(&o->key_fold), msgbuf_free(&o->msg);
+	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->key_as_compared), msgbuf_free(&o->msg);
 	rules_state_free(o->rules);
 	free(o);
 }

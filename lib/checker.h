@@ -90,6 +90,7 @@ struct in_order {
 	struct record_key *keys;     /* per unique set, of the record being checked */
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
+	struct buf key_as_compared;  /* a key cell as its column's values compare */
 	struct rules_state *rules;
 	bool groups_only;            /* a second reading for the rules' groups: the unique keys were checked */
 	struct msgbuf msg;

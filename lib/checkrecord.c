@@ -754,8 +754,37 @@ static inline bool has_high_byte(const char *s, size_t n)
 }
 
 /*
+ * Points *p and *len at a key cell as its column's values compare, where the
+ * text alone would tell equal values apart: an integer without a plus sign or
+ * leading zeros (project 01 is project 1), a credit code or permit number in
+ * its proper case (as it is checked).  Other cells stay as written.
+ */
+static void key_cell_as_compared(struct in_order *o, enum coltype type, const char **p, size_t *len)
+{
+	const char *s = *p;
+	size_t n = *len;
+	double v;
+	if (type == TYPE_INTEGER && n > 1 && (s[0] == '+' || s[0] == '-' || s[0] == '0') &&
+	    parse_integer(s, n, &v)) {
+		buf_reset(&o->key_as_compared);
+		buf_addf(&o->key_as_compared, "%.0f", v == 0 ? 0.0 : v); /* -0 and 0 alike */
+	} else if ((type == TYPE_USCC || type == TYPE_PERMIT) && n) {
+		buf_reset(&o->key_as_compared);
+		buf_grow(&o->key_as_compared, n + 1);
+		if (!code_fix_case(type, s, n, o->key_as_compared.data))
+			return;
+		o->key_as_compared.len = n;
+	} else {
+		return;
+	}
+	*p = o->key_as_compared.data;
+	*len = o->key_as_compared.len;
+}
+
+/*
  * Builds a record's key for every unique set into keys, their bytes appended
- * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key.
+ * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key,
+ * and as its column's values compare (key_cell_as_compared).
  * A key with a blank or absent cell is incomplete and never repeats.  The
  * whole-row key is every cell of the record, known columns or not, up to its
  * last one that is not blank (so a missing trailing cell equals a blank one);
@@ -787,6 +816,8 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
 				p = o->key_fold.data;
 			}
+			if (!key->whole_row)
+				key_cell_as_compared(o, rs->cols[key->cols[i]].type, &p, &len);
 			add_key_part(text, p, len);
 			if (len)
 				end = text->len;
