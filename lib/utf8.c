@@ -129,12 +129,18 @@ size_t utf8_count(const unsigned char *s, size_t n)
 
 const unsigned char utf8_blank_edge[256] = {
 	[' '] = 3, ['\t'] = 3, [0xC2] = 1, [0xE3] = 1, [0xA0] = 2, [0x80] = 2,
+	[0xE2] = 1, [0x8B] = 2, [0xEF] = 1, [0xBF] = 2,
 };
 
-/* Returns the byte length of cp when it is a blank, else 0. */
+/*
+ * Returns the byte length of cp when it is a blank, else 0: a space, a tab,
+ * U+3000, NBSP, and the characters that show as nothing (a zero-width space
+ * U+200B, a byte-order mark U+FEFF pasted into a cell), so that a cell
+ * holding only those is as empty as it looks.
+ */
 static size_t blank_cp_len(uint32_t cp, size_t len)
 {
-	return (cp == ' ' || cp == '\t' || cp == 0x3000 || cp == 0xA0) ? len : 0;
+	return (cp == ' ' || cp == '\t' || cp == 0x3000 || cp == 0xA0 || cp == 0x200B || cp == 0xFEFF) ? len : 0;
 }
 
 size_t utf8_blank_len_slow(const unsigned char *s, size_t n)

@@ -42,13 +42,14 @@ size_t utf8_encode(uint32_t cp, char *out);
 /* Counts characters; each invalid byte counts as one. */
 size_t utf8_count(const unsigned char *s, size_t n);
 
-/* Byte length of the blanks (space, tab, U+3000, NBSP) at the start, and at the end, of s. */
+/* Byte length of the blanks (space, tab, U+3000, NBSP, U+200B, U+FEFF) at the start, and at the end, of s. */
 size_t utf8_blank_len_slow(const unsigned char *s, size_t n);
 size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
 
 /*
- * Bytes a blank can start (1) or end (2) with: ' ' and '\t'; NBSP is C2 A0
- * and U+3000 is E3 80 80.  Any other first or last byte means no blanks at
+ * Bytes a blank can start (1) or end (2) with: ' ' and '\t'; NBSP is C2 A0,
+ * U+3000 is E3 80 80, U+200B is E2 80 8B and U+FEFF is EF BB BF.  Any other
+ * first or last byte means no blanks at
  * that end, which settles the usual cell inline.
  */
 extern const unsigned char utf8_blank_edge[256];
