@@ -2,13 +2,32 @@
 #include "termtext.h"
 #include "utf8.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+
+/*
+ * True for the characters that show as nothing: zero-width spaces and joiners,
+ * direction marks (U+200B–U+200F), the word joiner U+2060 and U+FEFF.  A cell
+ * that seems empty or that seems to equal another may hold one.
+ */
+static bool shows_as_nothing(uint32_t cp)
+{
+	return (cp >= 0x200B && cp <= 0x200F) || cp == 0x2060 || cp == 0xFEFF;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+/* Appends a character that shows as nothing as \uXXXX. */
+static void add_unicode_escape(struct buf *b, uint32_t cp)
+{
+	char esc[6] = {'\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
+	buf_add(b, esc, sizeof esc);
+}
 
 /* Appends one code point or byte as \xNN. */
 static void add_hex(struct buf *b, unsigned v)
 {
-	static const char hex[] = "0123456789abcdef";
 	char esc[4] = {'\\', 'x', hex[(v >> 4) & 15], hex[v & 15]};
 	buf_add(b, esc, sizeof esc);
 }
@@ -23,7 +42,7 @@ void termtext_add(struct buf *b, const char *s, size_t n)
 				p++;
 			uint32_t cp;
 			size_t len = p < end && *p >= 0x80 ? utf8_decode(p, (size_t)(end - p), &cp) : 0;
-			if (!len || cp <= 0x9F)
+			if (!len || cp <= 0x9F || shows_as_nothing(cp))
 				break;
 			p += len;
 		}
@@ -40,6 +59,8 @@ void termtext_add(struct buf *b, const char *s, size_t n)
 			add_hex(b, *p++);
 		else if (cp <= 0x9F)
 			add_hex(b, cp), p += len;
+		else if (shows_as_nothing(cp))
+			add_unicode_escape(b, cp), p += len;
 		else
 			buf_add(b, p, len), p += len;
 	}

@@ -15,7 +15,9 @@
 
 /*
  * Appends s[0..n) with every C0 control (tab and newline included), DEL,
- * C1 control (U+0080–U+009F) and byte that is not UTF-8 written as \xNN.
+ * C1 control (U+0080–U+009F) and byte that is not UTF-8 written as \xNN,
+ * and every character that shows as nothing (U+200B–U+200F, U+2060, U+FEFF)
+ * as \uXXXX.
  */
 void termtext_add(struct buf *b, const char *s, size_t n);
 

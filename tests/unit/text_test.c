@@ -33,6 +33,11 @@ static void test_termtext(void)
 	termtext_add(&b, cjk, sizeof cjk - 1);
 	CHECK_STR("controls within and after CJK runs", b.data, "清远\\x85市ab\\x7f区\\xe4\\xb8");
 	buf_reset(&b);
+	const char unseen[] = "\xE2\x80\x8B清\xE2\x80\x8A\xEF\xBB\xBF\xE2\x81\xA0" "a\xE2\x80\x8F\xE2\x80\x90";
+	termtext_add(&b, unseen, sizeof unseen - 1);
+	CHECK_STR("characters that show as nothing, within and after CJK runs", b.data,
+		  "\\u200b清\xE2\x80\x8A\\ufeff\\u2060a\\u200f\xE2\x80\x90");
+	buf_reset(&b);
 	termtext_add(&b, "", 0);
 	CHECK_STR("empty text", b.data, "");
 	buf_free(&b);
