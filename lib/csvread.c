@@ -7,11 +7,11 @@
  * so blank lines are records too (they are rows in a spreadsheet); the empty
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * record, one line of valid UTF-8 without a quote, is split here instead
- * (plain_record), exactly as libcsv would split it, sixteen bytes at a time,
- * with SSE2 or in portable C; the reader's tests and the CSV fuzzer compare
- * the ways on every input.  Unless the encoding is forced, the first bytes
- * are held until a sample of them decides it (encoding.h), once, before any
- * record is read.
+ * (plain_line), exactly as libcsv would split it, sixteen bytes at a time,
+ * with SSE2 or in portable C, in the same pass that finds where the line
+ * ends; the reader's tests and the CSV fuzzer compare the ways on every
+ * input.  Unless the encoding is forced, the first bytes are held until a
+ * sample of them decides it (encoding.h), once, before any record is read.
  */
 #include "csvread.h"
 #include "encoding.h"
@@ -34,6 +34,7 @@ struct csvr {
 	struct csvr_options opt;
 	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
 	enum csvr_encoding enc;   /* the encoding read: UTF-8 until decided otherwise */
+	bool plain_delimiter;     /* the delimiter lets plain_line split lines (ASCII, not a quote or break) */
 
 	uint64_t offset;          /* original bytes accounted for so far */
 	uint64_t line;            /* physical line at offset */
@@ -167,7 +168,8 @@ static void deliver(struct csvr *r)
 	};
 	r->h.record(r->h.ctx, &rec);
 	r->ncells = r->total_cells = 0;
-	buf_reset(&r->cellbuf);
+	if (r->cellbuf.len)
+		buf_reset(&r->cellbuf);
 	r->unterminated = false;
 }
 
@@ -243,6 +245,8 @@ struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler 
 	if (csv_init(&r->parser, CSV_REPALL_NL) != 0)
 		die(EXIT_TROUBLE, "out of memory");
 	csv_set_delim(&r->parser, r->opt.delimiter);
+	unsigned char d = r->opt.delimiter;
+	r->plain_delimiter = d < 0x80 && d != '"' && d != '\r' && d != '\n' && d != '\0';
 	csv_set_space_func(&r->parser, never_space);
 	r->line = r->rec_line = 1;
 	r->keep_cells = SIZE_MAX;
@@ -350,13 +354,12 @@ static void account_segment(struct csvr *r, const unsigned char *s, size_t n)
 	}
 }
 
-/* Reports NUL bytes, which no text export contains; returns true if there was one. */
-static bool check_nul(struct csvr *r, const unsigned char *s, size_t n)
+/* Reports NUL bytes, which no text export contains. */
+static void check_nul(struct csvr *r, const unsigned char *s, size_t n)
 {
 	const unsigned char *z = memchr(s, '\0', n);
 	if (z)
 		emit_bytes(r, CSVR_EV_NUL, r->offset + (uint64_t)(z - s), z, 1);
-	return z != NULL;
 }
 
 #define ONES 0x0101010101010101ULL
@@ -369,11 +372,11 @@ static inline uint64_t zero_bytes(uint64_t w)
 	return ~(((w & low7) + low7) | w) & HIGH_BITS;
 }
 
-/* The high bit of each byte that is zero in none of a, b and c, exactly (no borrow runs into the next byte). */
-static inline uint64_t no_zero_byte(uint64_t a, uint64_t b, uint64_t c)
+/* The high bit of each byte that is zero in a or in b, exactly (no borrow runs into the next byte). */
+static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 {
 	uint64_t low7 = ~HIGH_BITS;
-	return (((a & low7) + low7) | a) & (((b & low7) + low7) | b) & (((c & low7) + low7) | c) & HIGH_BITS;
+	return ~((((a & low7) + low7) | a) & (((b & low7) + low7) | b)) & HIGH_BITS;
 }
 
 /*
@@ -399,7 +402,8 @@ static size_t valid_run_end(const unsigned char *s, size_t at, size_t n)
 struct block_marks {
 	unsigned delims;  /* the delimiter */
 	unsigned high;    /* bytes past ASCII */
-	unsigned stops;   /* a quote, CR or NUL: not a plain record */
+	unsigned stops;   /* a quote or NUL: not a plain record */
+	unsigned breaks;  /* LF or CR: the end of the line */
 };
 
 /* One bit a byte, bit k for byte k: the high bits (0x80 of each byte) of a word gathered. */
@@ -415,7 +419,8 @@ static inline struct block_marks marks_of_word(const unsigned char *p, unsigned 
 	return (struct block_marks){
 		.delims = gather_high_bits(zero_bytes(w ^ (ONES * delim))),
 		.high = gather_high_bits(w & HIGH_BITS),
-		.stops = gather_high_bits(~no_zero_byte(w ^ (ONES * '"'), w, w ^ (ONES * '\r')) & HIGH_BITS),
+		.stops = gather_high_bits(zero_in_either(w ^ (ONES * '"'), w)),
+		.breaks = gather_high_bits(zero_in_either(w ^ (ONES * '\n'), w ^ (ONES * '\r'))),
 	};
 }
 
@@ -423,7 +428,8 @@ static inline struct block_marks marks_of_word(const unsigned char *p, unsigned 
 static inline struct block_marks marks_of_words(const unsigned char *p, unsigned char delim)
 {
 	struct block_marks lo = marks_of_word(p, delim), hi = marks_of_word(p + 8, delim);
-	return (struct block_marks){lo.delims | hi.delims << 8, lo.high | hi.high << 8, lo.stops | hi.stops << 8};
+	return (struct block_marks){lo.delims | hi.delims << 8, lo.high | hi.high << 8, lo.stops | hi.stops << 8,
+				    lo.breaks | hi.breaks << 8};
 }
 
 #if defined(__SSE2__)
@@ -433,13 +439,14 @@ static inline struct block_marks marks_of_words(const unsigned char *p, unsigned
 static inline struct block_marks marks_of_vector(const unsigned char *p, unsigned char delim)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i stops = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-						  _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
-				     _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	__m128i stops = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	__m128i breaks = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+				      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
 	return (struct block_marks){
 		.delims = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim))),
 		.high = (unsigned)_mm_movemask_epi8(v),
 		.stops = (unsigned)_mm_movemask_epi8(stops),
+		.breaks = (unsigned)_mm_movemask_epi8(breaks),
 	};
 }
 /*
@@ -467,55 +474,57 @@ static inline struct block_marks marks_of(const unsigned char *p, unsigned char 
 }
 
 /*
- * Where the block of s[at..text), fewer than BLOCK bytes, the last of a
- * record, can be read whole: its last BLOCK bytes, without a copy, when
- * there are that many (its bytes then start at bit *shift), else a copy in
- * tmp, the bytes past text NUL (the caller leaves them out).
+ * Where the block of s[at..n), fewer than BLOCK bytes, the last of the
+ * input at hand, can be read whole: its last BLOCK bytes, without a copy,
+ * when there are that many (its bytes then start at bit *shift), else a
+ * copy in tmp, the bytes past n NUL (the caller leaves them out).
  */
-static inline const unsigned char *tail_block(const unsigned char *s, size_t at, size_t text,
+static inline const unsigned char *tail_block(const unsigned char *s, size_t at, size_t n,
 					      unsigned char tmp[BLOCK], unsigned *shift)
 {
-	if (text < BLOCK) {
+	if (n < BLOCK) {
 		memset(tmp, 0, BLOCK);
-		memcpy(tmp, s, text);
+		memcpy(tmp, s, n);
 		*shift = 0;
 		return tmp;
 	}
-	*shift = (unsigned)(at + BLOCK - text);
-	return s + text - BLOCK;
+	*shift = (unsigned)(at + BLOCK - n);
+	return s + n - BLOCK;
 }
 
-/* The marks of s[at..text), fewer than BLOCK bytes, the last of a record. */
-static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t text, unsigned char delim,
+/* The marks of s[at..n), fewer than BLOCK bytes, the last of the input at hand. */
+static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t n, unsigned char delim,
 					bool portable)
 {
 	unsigned char tmp[BLOCK];
 	unsigned shift;
-	struct block_marks m = marks_of(tail_block(s, at, text, tmp, &shift), delim, portable);
-	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift};
+	struct block_marks m = marks_of(tail_block(s, at, n, tmp, &shift), delim, portable);
+	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift, m.breaks >> shift};
 }
 
 /*
  * Checks the bytes past ASCII of the block at s[base..) not yet checked
- * (todo, one bit a byte) at once, when they are all three-byte characters
- * of the usual kind (CJK): each lead byte E1–EC followed by two
- * continuation bytes.  Returns where the last of those characters ends
- * (past the block when one runs over into the next), or 0 when the block
- * holds anything else or a character the record cuts: then valid_run_end
- * decides, one character at a time.  With SSE2 only (portable: always 0).
+ * (todo, one bit a byte, all before text) at once, when they are all
+ * three-byte characters of the usual kind (CJK): each lead byte E1–EC
+ * followed by two continuation bytes before text.  Returns where the last
+ * of those characters ends (past the block when one runs over into the
+ * next), or 0 when the block holds anything else or a character text cuts:
+ * then valid_run_end decides, one character at a time.  The block is read
+ * within s[0..n).  With SSE2 only (portable: always 0).
  */
-static inline size_t cjk_block_end(const unsigned char *s, size_t base, size_t text, unsigned todo, bool portable)
+static inline __attribute__((always_inline))
+size_t cjk_block_end(const unsigned char *s, size_t base, size_t n, size_t text, unsigned todo, bool portable)
 {
 #if defined(__SSE2__)
 	unsigned lead, cont;
 	if (portable)
 		return 0;
-	if (base + BLOCK <= text) {
+	if (base + BLOCK <= n) {
 		cjk_marks_of_vector(s + base, &lead, &cont);
 	} else {
 		unsigned char tmp[BLOCK];
 		unsigned shift;
-		cjk_marks_of_vector(tail_block(s, base, text, tmp, &shift), &lead, &cont);
+		cjk_marks_of_vector(tail_block(s, base, n, tmp, &shift), &lead, &cont);
 		lead >>= shift, cont >>= shift;
 	}
 	lead &= todo, cont &= todo;
@@ -528,142 +537,144 @@ static inline size_t cjk_block_end(const unsigned char *s, size_t base, size_t t
 			return 0;
 	return end;
 #else
-	(void)s, (void)base, (void)text, (void)todo, (void)portable;
+	(void)s, (void)base, (void)n, (void)text, (void)todo, (void)portable;
 	return 0;
 #endif
 }
 
 /*
- * Cuts s[0..text) into cells at the delimiters, checking that it is UTF-8
- * without a quote, NUL or CR; returns false at the first of those or at an
- * invalid byte.  It goes BLOCK bytes at a time, with SSE2 unless portable:
- * the block's delimiters, bytes past ASCII and forbidden bytes are each a
- * mask of one bit a byte; the characters past ASCII are validated a block
- * at a time when they are the usual three-byte ones (cjk_block_end), else
- * one by one.
+ * Keeps cell number i of the line being split, data[0..len), in cells when
+ * the room (*room) or the limit lets it; returns where the cells are now
+ * (they move when the room grows).
  */
-static inline bool split_blocks(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim,
-				bool portable)
+static inline struct csvr_cell *keep_cell(struct csvr *r, struct csvr_cell *cells, size_t *room, size_t i,
+					  const unsigned char *data, size_t len, bool ascii)
+{
+	struct csvr_cell cell = {.data = (const char *)data, .len = len, .ascii = ascii};
+	if (i < *room)
+		cells[i] = cell;
+	else if (i < (*room = grow_room(r)))
+		cells = r->cells, cells[i] = cell;
+	return cells;
+}
+
+/*
+ * Cuts the line at the start of s[0..n) into cells at the delimiters while
+ * it looks for the line's end, checking that the line is UTF-8 without a
+ * quote or NUL; returns where its line break (LF or CR) is, or 0 at the
+ * first quote or NUL, at an invalid byte, when s holds no line break, or
+ * when the line is empty.  It goes BLOCK bytes at a time, with SSE2 unless
+ * portable: the block's delimiters, bytes past ASCII, forbidden bytes and
+ * line breaks are each a mask of one bit a byte; the characters past ASCII
+ * are validated a block at a time when they are the usual three-byte ones
+ * (cjk_block_end), else one by one.  Inlined whole into each caller, so that
+ * the SSE2 and the portable ways are each compiled for themselves.
+ */
+static inline __attribute__((always_inline))
+size_t split_line(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, bool portable)
 {
 	struct csvr_cell *cells = r->cells;
 	size_t ncells = 0, room = cell_room(r);
 	size_t start = 0;       /* where the cell in progress starts */
 	size_t checked = 0;     /* the characters before are valid UTF-8 */
 	unsigned high = 0;      /* not 0: the cell in progress has a byte past ASCII in an earlier block */
-	for (size_t base = 0; base <= text; base += BLOCK) {
-		struct block_marks m = base + BLOCK <= text ? marks_of(s + base, delim, portable)
-					: base < text ? marks_of_tail(s, base, text, delim, portable)
-					: (struct block_marks){0};
-		unsigned inside = base + BLOCK <= text ? (1u << BLOCK) - 1 : (1u << (text - base)) - 1;
+	for (size_t base = 0; base < n; base += BLOCK) {
+		bool whole = base + BLOCK <= n;
+		struct block_marks m = whole ? marks_of(s + base, delim, portable)
+					     : marks_of_tail(s, base, n, delim, portable);
+		unsigned inside = whole ? (1u << BLOCK) - 1 : (1u << (n - base)) - 1;
+		unsigned breaks = m.breaks & inside;
+		unsigned line_end = breaks & -breaks;  /* the bit of the line break, when it is in this block */
+		if (line_end)
+			inside = line_end - 1;
 		if (m.stops & inside)
-			return false;
-		unsigned hi = m.high & inside, ends = m.delims & inside;
-		if (base + BLOCK > text)
-			ends |= 1u << (text - base);  /* the end of the record ends its last cell */
+			return 0;
+		unsigned hi = m.high & inside, ends = (m.delims & inside) | line_end;
 		if (hi) {
-			size_t from = checked > base ? checked - base : 0, end;
+			size_t text = line_end ? base + (size_t)__builtin_ctz(line_end) : n, from, end;
+			from = checked > base ? checked - base : 0;
 			unsigned todo = from < BLOCK ? hi & (~0u << from) : 0;  /* bytes past ASCII not yet checked */
-			if (todo && (end = cjk_block_end(s, base, text, todo, portable)))
+			if (todo && (end = cjk_block_end(s, base, n, text, todo, portable)))
 				checked = end, todo = 0;
 			for (unsigned h = todo; h; ) {
 				size_t at = base + (size_t)__builtin_ctz(h);
 				if (at >= checked && !(checked = valid_run_end(s, at, text)))
-					return false;
+					return 0;
 				h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
 			}
 		}
-		for (; ends; ends &= ends - 1) {
-			unsigned before = (ends & -ends) - 1;  /* the bytes before this cell's end */
-			size_t at = base + (size_t)__builtin_ctz(ends);
-			struct csvr_cell cell = {.data = (const char *)s + start, .len = at - start,
-						 .ascii = !(high | (hi & before))};
-			if (ncells < room)
-				cells[ncells] = cell;
-			else if (ncells < (room = grow_room(r)))
-				cells = r->cells, cells[ncells] = cell;
-			ncells++;
+		/*
+		 * The ends of the cells with a byte past ASCII: adding each such
+		 * byte's bit (and bit 0 for a cell begun so in an earlier block)
+		 * to ~ends carries up to the next cell end and stops there.
+		 */
+		unsigned wide_ends = (~ends + hi + (high != 0)) & ends;
+		high = ends ? hi >> (31 - __builtin_clz(ends)) : high | hi;  /* the cell in progress has one */
+		for (; ends; ends &= ends - 1, ncells++) {
+			unsigned bit = (unsigned)__builtin_ctz(ends);
+			size_t at = base + bit;
+			cells = keep_cell(r, cells, &room, ncells, s + start, at - start, !(wide_ends >> bit & 1));
 			start = at + 1;
-			high = 0;
-			hi &= ~before;
 		}
-		high |= hi;
+		if (line_end) {
+			r->total_cells = ncells;
+			r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */
+			return start - 1;
+		}
 	}
-	r->total_cells = ncells;
-	r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */
-	return true;
-}
-
-/* split_blocks with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do). */
-static bool split_plain(struct csvr *r, const unsigned char *s, size_t text, unsigned char delim)
-{
-	if (r->opt.portable)
-		return split_blocks(r, s, text, delim, true);
-	return split_blocks(r, s, text, delim, false);
+	return 0;
 }
 
 /*
- * The common case without libcsv: a whole UTF-8 record on one line, with no
- * quote, no NUL and no cell over the size limit, starting where libcsv is
- * between records.  Its cells are cut at the delimiters and borrowed from s,
- * and the record is delivered as libcsv would have delivered it.  Returns
- * false, having done nothing, for anything else.
+ * The common case without libcsv: a whole UTF-8 record on the line at the
+ * start of s[0..n), with no quote, no NUL and no cell over the size limit,
+ * starting where libcsv is between records.  Its cells are cut at the
+ * delimiters and borrowed from s, the record is delivered as libcsv would
+ * have delivered it, and the position moves past the line.  Returns the
+ * bytes taken, line break included, or 0, having done nothing, for anything
+ * else (also for a line whose break s does not hold yet).
  */
-static bool plain_record(struct csvr *r, const unsigned char *s, size_t n)
+static size_t plain_line(struct csvr *r, const unsigned char *s, size_t n)
 {
-	size_t text = n - 1;   /* without the line break, which the caller made sure of */
-	int end = s[text];
-	if (end == '\n' && text > 0 && s[text - 1] == '\r') {
-		text--;
-		end = '\r';
-	}
-	unsigned char delim = r->opt.delimiter;
-	if (text == 0 || text > r->opt.max_field || r->parser.pstate != 0 || r->total_cells ||
-	    delim >= 0x80 || delim == '"')
-		return false;
-	if (!split_plain(r, s, text, delim)) {
+	if (r->cd != (iconv_t)-1 || !r->plain_delimiter || r->parser.pstate != 0 || r->total_cells)
+		return 0;
+	/* split_line with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do) */
+	size_t text = r->opt.portable ? split_line(r, s, n, r->opt.delimiter, true)
+				      : split_line(r, s, n, r->opt.delimiter, false);
+	if (text == 0 || text > r->opt.max_field) {
 		r->ncells = r->total_cells = 0;
-		return false;
+		return 0;
 	}
-	/* a CRLF leaves libcsv's bookkeeping as after its dropped empty LF row */
-	r->last_row_end = end == '\r' && s[n - 1] == '\n' ? 0 : end;
+	size_t used = text + 1;
+	int end = s[text];
+	if (end == '\r' && used < n && s[used] == '\n')
+		used++, end = 0;  /* libcsv's bookkeeping after a CRLF is as after its dropped empty LF row */
+	r->last_row_end = end;
 	deliver(r);
-	return true;
-}
-
-/* Delivers s[0..len), a whole line, if plain_record takes it, and moves past its bytes. */
-static bool plain_segment(struct csvr *r, const unsigned char *s, size_t len)
-{
-	if (r->cd != (iconv_t)-1 || !plain_record(r, s, len))
-		return false;
-	account_segment(r, s, len);
-	return true;
+	account_segment(r, s, used);
+	return used;
 }
 
 /*
- * Processes s[0..n) segment by segment.  Returns the bytes consumed: less than
- * n only when the input ends inside a character and more may follow.
+ * Processes s[0..n) line by line, and what plain_line does not take segment
+ * by segment.  Returns the bytes consumed: less than n only when the input
+ * ends inside a character and more may follow.
  */
 static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool final)
 {
 	size_t i = 0;
 	while (i < n && !r->stopped) {
-		/* an ordinary line first: plain_record refuses one with a CR or NUL inside */
-		const unsigned char *lf = memchr(s + i, '\n', n - i);
-		if (lf && plain_segment(r, s + i, (size_t)(lf - s) + 1 - i)) {
-			i = (size_t)(lf - s) + 1;
+		size_t used = plain_line(r, s + i, n - i);
+		if (used) {
+			i += used;
 			continue;
 		}
 		size_t end = segment_end(s, n, i), len = end - i;
-		bool ends_line = s[end - 1] == '\n' || s[end - 1] == '\r';
 		/* a segment that ends at a line break is complete: a character cut there is cut for good */
-		bool complete = final || ends_line;
-		bool nul = check_nul(r, s + i, len);
-		if (ends_line && !nul && plain_segment(r, s + i, len)) {
-			i = end;
-			continue;
-		}
-		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
-						    : legacy_segment(r, s + i, len, complete);
+		bool complete = final || s[end - 1] == '\n' || s[end - 1] == '\r';
+		check_nul(r, s + i, len);
+		used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
+					    : legacy_segment(r, s + i, len, complete);
 		if (used < len) {
 			r->offset += used;
 			return i + used;

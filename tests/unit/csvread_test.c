@@ -312,6 +312,90 @@ static void test_characters_across_blocks(void)
 	      "case %zu differs", bad);
 }
 
+/*
+ * Compares the dump of in read a byte at a time (by libcsv) with its dumps
+ * read whole and in chunks of each of chunks[0..nchunks), with SSE2 and in
+ * portable C; returns false, having printed both, at the first that differs.
+ */
+static bool same_every_way(const struct buf *in, const size_t *chunks, size_t nchunks, const char *what)
+{
+	char *bytewise = dump(in->data, in->len, 1, CSVR_UTF8);
+	bool same = true;
+	for (size_t c = 0; c <= nchunks && same; c++)
+		for (int p = 0; p < 2 && same; p++) {
+			size_t chunk = c < nchunks && chunks[c] ? chunks[c] : in->len;
+			portable = p;
+			char *d = dump(in->data, in->len, chunk, CSVR_UTF8);
+			if (strcmp(d, bytewise) != 0) {
+				same = false;
+				printf("# %s, chunk %zu, portable %d:\n%s# against\n%s", what, chunk, p, d, bytewise);
+			}
+			free(d);
+		}
+	portable = false;
+	free(bytewise);
+	return same;
+}
+
+/*
+ * The splitter finds a plain line's end itself: a line of every length
+ * from 1 to 40 bytes (so its break falls at every offset of a block),
+ * ended by LF, CRLF, a lone CR or nothing, after a BOM (so the input is
+ * read as it is fed) and a line that moves it 0 to 17 bytes on, with a
+ * cell past ASCII whose end is in a later block or not, read whole, in
+ * chunks that end right after its CR or its LF, and in chunks of 16 and 17
+ * bytes (which cut it anywhere), gives the dump read a byte at a time:
+ * positions, cells and ASCII marks.
+ */
+static void test_line_ends(void)
+{
+	static const char *const breaks[] = {"\n", "\r\n", "\r", ""};
+	size_t bad = 0;
+	for (size_t len = 1; len <= 40 && !bad; len++)
+		for (size_t b = 0; b < sizeof breaks / sizeof *breaks && !bad; b++)
+			for (size_t shift = 0; shift <= 17 && !bad; shift++) {
+				struct buf in = {0};
+				buf_adds(&in, "\xEF\xBB\xBF");  /* a BOM settles the encoding: no sample is held */
+				for (size_t i = 0; i < shift; i++)
+					buf_addc(&in, i + 1 == shift ? '\n' : 'p');
+				size_t line = in.len;
+				if (len % 3 == 0)
+					buf_adds(&in, "区");  /* a cell past ASCII, its end 0 to 40 bytes on */
+				while (in.len - line < len)
+					buf_addc(&in, (in.len - line) % 6 == 4 ? ',' : 'a');
+				buf_adds(&in, breaks[b]);
+				size_t cut = in.len;  /* just past the line's break: after CR and LF */
+				if (*breaks[b])
+					buf_adds(&in, "next,line\n");
+				size_t chunks[] = {cut - (b == 1), cut, 16, 17};
+				char what[64];
+				snprintf(what, sizeof what, "length %zu, break %zu, shift %zu", len, b, shift);
+				if (!same_every_way(&in, chunks, sizeof chunks / sizeof *chunks, what))
+					bad = 1;
+				buf_free(&in);
+			}
+	CHECK("plain lines ending at every offset of a block are read as libcsv reads them", bad == 0, "see above");
+	CHECK("no cell marked ASCII holds a byte past ASCII", false_ascii == 0, "%zu cells", false_ascii);
+}
+
+/*
+ * Plain lines (LF and CRLF, cells past ASCII) over more than one 64 KiB
+ * read block: fed in the blocks a file is read in and around them, a
+ * record cut by a block's end gives the dump read a byte at a time.
+ */
+static void test_lines_across_read_blocks(void)
+{
+	struct buf in = {0};
+	buf_adds(&in, "\xEF\xBB\xBF");  /* a BOM settles the encoding: no sample is held */
+	for (unsigned i = 0; in.len < 70000; i++)
+		buf_addf(&in, "441803,清新区,QY-AQ-%04u,%.*s,2021-01-01,46,1.0%s", i, (int)(i % 23),
+			 "abcdefghijklmnopqrstuvw", i % 5 == 0 ? "\r\n" : "\n");
+	static const size_t chunks[] = {65536, 65535, 65537, 4096, 1000};
+	CHECK("plain lines cut by the read blocks are read as libcsv reads them",
+	      same_every_way(&in, chunks, sizeof chunks / sizeof *chunks, "across read blocks"), "see above");
+	buf_free(&in);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -337,6 +421,8 @@ int main(int argc, char **argv)
 	test_longer_than_sample();
 	test_plain_against_libcsv();
 	test_characters_across_blocks();
+	test_line_ends();
+	test_lines_across_read_blocks();
 	test_ascii_marks();
 	return test_status();
 }
