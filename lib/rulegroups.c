@@ -10,7 +10,9 @@
  * alike work the keys out once a row for them all (shared_keys), and those
  * never watched find a group they have by the first one's (follow_leaders).
  * A table keyed by columns and their years and months finds a row whose
- * cells are its last group's keys from the cells alone (in_last_group).
+ * cells are its last group's keys from the cells alone (in_last_group), and
+ * one kept whole, a row in the group made after that, as rows that come back
+ * in the order they first came are (in_next_group).
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
@@ -368,6 +370,8 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 	}
 }
 
+static const struct value *note_shared(struct shared_keys *ks, const struct value *keys, bool null, uint64_t row);
+
 /*
  * Shared keys' values on the current row of the rows they read, worked out
  * on the first call for the row (in the state's scratch), or NULL when one is
@@ -383,14 +387,27 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 	if (ks->at == row)
 		return ks->null ? NULL : ks->values;
 	struct value *keys = scratch_keys(st, ks->ngroup);
-	bool null = false, same = ks->stamp != 0;
+	bool null = false;
 	for (size_t k = 0; k < ks->ngroup && !null; k++) {
 		keys[k] = expr_eval(ks->group[k], ctx);
 		null = keys[k].type == V_NULL;
-		same = same && !ks->null && same_key(&keys[k], &ks->values[k]);
 	}
-	ks->at = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
-	if (same && !null)
+	return note_shared(ks, keys, null, ctx->trouble && ctx->trouble->pattern_limit ? 0 : row);
+}
+
+/*
+ * Makes keys (null: one of them is) the shared keys' values worked out on
+ * row (0: to be worked out again), as shared_values says; returns them, or
+ * NULL when null.
+ */
+static const struct value *note_shared(struct shared_keys *ks, const struct value *keys, bool null, uint64_t row)
+{
+	bool same = ks->stamp != 0 && !ks->null && !null, texts_same = ks->stamp != 0 && !null;
+	for (size_t k = 0; k < ks->ngroup && texts_same; k++)
+		if (!same_key(&keys[k], &ks->values[k]))
+			same = false, texts_same = keys[k].type != V_STR && ks->values[k].type != V_STR;
+	ks->at = row;
+	if (same)
 		return ks->values;
 	if (null && ks->null)
 		return NULL;
@@ -398,6 +415,12 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 	ks->null = null;
 	if (null)
 		return NULL;
+	if (texts_same) { /* (a sorted file's next day: its texts, kept, are the last's) */
+		for (size_t k = 0; k < ks->ngroup; k++)
+			if (keys[k].type != V_STR)
+				ks->values[k] = keys[k];
+		return ks->values;
+	}
 	buf_reset(&ks->text);
 	for (size_t k = 0; k < ks->ngroup; k++)
 		if (keys[k].type == V_STR && keys[k].len)
@@ -411,6 +434,38 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 		}
 	}
 	return ks->values;
+}
+
+/*
+ * Makes the group after a table's last its last, the row's being in it
+ * (in_next_group), as look_up_group would find it: with shared keys, they
+ * are first worked out for the row (shared_values), from the group's keys.
+ */
+long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
+{
+	size_t next = (size_t)g->last_group + 1, n = g->nreads;
+	struct shared_keys *ks = g->shared;
+	uint64_t row = ks ? st->rows_in[ks->from + 1] : 0;
+	if (!ks || ks->at == row)
+		return looked_up(g, (long)next);
+	row = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
+	const uint64_t *last = &g->words[(size_t)g->last_group * n], *words = &g->words[next * n];
+	const unsigned char *last_types = &g->types[(size_t)g->last_group * n], *types = &g->types[next * n];
+	bool texts_same = g->stamp == ks->stamp && !ks->null; /* its values are then the last group's keys */
+	for (size_t k = 0; k < n && texts_same; k++)
+		texts_same = (words[k] == last[k] && types[k] == last_types[k]) || (types[k] != V_STR && last_types[k] != V_STR);
+	if (texts_same) { /* the keys that differ (one at least: another group) are numbers, kept in place */
+		ks->at = row;
+		ks->stamp++;
+		for (size_t k = 0; k < n; k++)
+			if (types[k] != V_STR)
+				ks->values[k] = key_value(words[k], (enum vtype)types[k]);
+	} else {
+		struct value *keys = scratch_keys(st, n);
+		group_keys(g, next, n, keys);
+		note_shared(ks, keys, false, row);
+	}
+	return looked_up(g, (long)next);
 }
 
 /*

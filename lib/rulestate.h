@@ -305,6 +305,7 @@ const struct value *group_key_values(struct rules_state *st, const struct group_
 __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
 					     struct expr *const *group, size_t ngroup, size_t block,
 					     const struct eval_ctx *ctx);
+long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx);
 uint64_t group_index_bytes(const struct group_table *t);
 void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
@@ -436,15 +437,13 @@ static inline struct value kept_string(uint64_t word)
 }
 
 /*
- * True if a row of cells is in the last group of a table whose keys are read
- * from the row (group_table.reads): each column's cell is its key, bit for
- * bit or byte for byte, and each date whose year or month is a key lies in
- * the month of the last row looked up.  The last key first: in a sorted file
- * it is the one that changes most often (a station's day).
+ * True if a row of cells is in group i of a table whose keys are read from
+ * the row (in_last_group; a year or month key is tested against the last
+ * group's month).
  */
-static inline __attribute__((always_inline)) bool in_last_group(const struct group_table *g, const struct value *cells)
+static inline __attribute__((always_inline)) bool in_group(const struct group_table *g, size_t i, const struct value *cells)
 {
-	size_t n = g->nreads, at = (size_t)g->last_group * n;
+	size_t n = g->nreads, at = i * n;
 	for (size_t k = n; k-- > 0;) {
 		const struct key_read *r = &g->reads[k];
 		const struct value *c = &cells[r->cell];
@@ -468,12 +467,46 @@ static inline __attribute__((always_inline)) bool in_last_group(const struct gro
 }
 
 /*
+ * True if a row of cells is in the last group of a table whose keys are read
+ * from the row (group_table.reads): each column's cell is its key, bit for
+ * bit or byte for byte, and each date whose year or month is a key lies in
+ * the month of the last row looked up.  The last key first: in a sorted file
+ * it is the one that changes most often (a station's day).
+ */
+static inline __attribute__((always_inline)) bool in_last_group(const struct group_table *g, const struct value *cells)
+{
+	return in_group(g, (size_t)g->last_group, cells);
+}
+
+/*
+ * True if a row of cells is in the group made after the last one (in_group),
+ * where looking it up would only find it there (look_up_group tries that
+ * group first): rows that come back in the order they first came, as a
+ * county's days do station after station, then need no look-up.  Only for a
+ * table kept whole (not watched for an order, not following a leader),
+ * without year or month keys, whose text keys are each the last text it kept
+ * for that key (group_table.recent), so that no text is looked up, and no
+ * memory taken, that a look-up would have.
+ */
+static inline __attribute__((always_inline)) bool in_next_group(const struct group_table *g, const struct value *cells)
+{
+	size_t next = (size_t)g->last_group + 1, n = g->nreads;
+	if (next >= g->ngroups || g->mode != GROUPS_KEPT || g->leader || g->reads_months || !in_group(g, next, cells))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (g->types[next * n + k] == V_STR && (k >= RECENT_KEYS || g->recent[k] != g->words[next * n + k]))
+			return false;
+	return true;
+}
+
+/*
  * Finds or creates the group of the current row (look_up_group), without a
  * call where the row's shared keys are worked out and the table knows their
  * group (known_group), or the row's cells are its last group's keys
- * (in_last_group): most tables' rows, in a sorted file or after a leader's
- * look-up.  A watched table that has kept an order long enough starts
- * ending its groups as they close (end_groups) first.
+ * (in_last_group) or the next group's (in_next_group): most tables' rows,
+ * in a sorted file or after a leader's look-up.  A watched table that has
+ * kept an order long enough starts ending its groups as they close
+ * (end_groups) first.
  */
 static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
 							     struct expr *const *group, size_t ngroup, size_t block,
@@ -491,10 +524,14 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 		if (known != -2)
 			return known;
 	}
-	if (g->nreads && g->ngroups && ctx->row && in_last_group(g, ctx->row)) {
-		if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
-			ks->at = row;
-		return g->last_group;
+	if (g->nreads && g->ngroups && ctx->row) {
+		if (in_last_group(g, ctx->row)) {
+			if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
+				ks->at = row;
+			return g->last_group;
+		}
+		if (in_next_group(g, ctx->row))
+			return step_to_next_group(st, g, ctx);
 	}
 	return look_up_group(st, g, group, ngroup, block, ctx);
 }
