@@ -818,6 +818,82 @@ static void test_steps_in_place(void)
 	expr_free(month_key[0]);
 }
 
+/*
+ * In a rule's scope (merges_slots) count_if(x) and ratio(x) keep one slot,
+ * and so do count_if(x != null) and a percentile of the number column x,
+ * whichever is written first; what is not the same keeps a slot of its own
+ * (another argument, another column, a text or date column, a count_if(x !=
+ * null) that is not the last slot when the percentile comes).  Each
+ * expression gives, bit for bit, what it gives in a scope that merges none
+ * (a view's), over rows of numbers and blanks, as a checked file's are.
+ */
+static void test_merged_slots(void)
+{
+	static const char *const sources[] = {
+		"count_if(m != null) + count()",
+		"median(m) + count_if(m > 2)",
+		"count_if(n > 1 && n <= 5) + count_if(n != null) * 7 + percentile(n, 90)",
+		"median(n) + 1000 * ratio(n > 1 && n <= 5) + count_if(n != null)",
+		"ratio(m > 2) + count_if(m != null) + count_if(s != null) + count_if(d != null)",
+		"percentile(n, 10) + median(m) * 2"};
+	enum { NSRC = sizeof sources / sizeof *sources };
+	char err[256];
+	int pos;
+	struct expr_scope merged = by_month(), apart = merged;
+	merged.merges_slots = true;
+	struct expr *e[NSRC], *f[NSRC];
+	bool compiled = true;
+	for (size_t i = 0; i < NSRC; i++) {
+		e[i] = expr_compile(sources[i], &merged, err, sizeof err, &pos);
+		f[i] = expr_compile(sources[i], &apart, err, sizeof err, &pos);
+		compiled = compiled && e[i] && f[i];
+	}
+	CHECK("the merged aggregates compile", compiled, "%s at %d", err, pos);
+	if (!compiled)
+		return;
+	const struct agg_slot *s = merged.slots;
+	CHECK("count_if and ratio of one argument, and a percentile and the count of its column, keep one slot",
+	      merged.nslots == 10 && apart.nslots == 13 && s[4].kind == AGG_RATIO && s[4].step == AGG_STEP_BAND &&
+	      s[3].kind == AGG_RATIO && s[3].step == AGG_STEP_ANY && s[5].kind == AGG_PERCENTILE && s[5].counts &&
+	      s[5].step == AGG_STEP_KEEP_COUNT_CELL && s[0].kind == AGG_COUNT_IF && !s[2].counts && !s[6].counts &&
+	      !s[9].counts && s[7].kind == AGG_COUNT_IF && s[8].kind == AGG_COUNT_IF,
+	      "%zu slots and %zu apart", merged.nslots, apart.nslots);
+	struct agg_acc one[16] = {{0}}, other[16] = {{0}};
+	uint64_t state = 7;
+	for (int r = 0; r < 500; r++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned pick = (unsigned)(state >> 33);
+		static const double numbers[] = {NAN, 0, 1, 1.5, 2, 3, 5, 5, -0.0, 6, 2.5, 4.75, NAN};
+		set_row(numbers[pick % 13], numbers[pick / 13 % 13], pick % 5 ? "a" : NULL, pick % 7 ? "2024-02-10" : NULL, 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(merged.slots, merged.nslots, (unsigned char *)one, &ctx);
+		agg_update(apart.slots, apart.nslots, (unsigned char *)other, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)one};
+	struct eval_ctx ctx_apart = {.rs = rs, .keys = &key, .accs = (unsigned char *)other};
+	size_t i = 0;
+	struct value a = {0}, b = {0};
+	for (; i < NSRC; i++) {
+		a = expr_eval(e[i], &ctx), b = expr_eval(f[i], &ctx_apart);
+		if (a.type != b.type || memcmp(&a.num, &b.num, sizeof a.num) != 0)
+			break;
+	}
+	CHECK("merged slots give what slots of their own do", i == NSRC, "%s: %.17g against %.17g",
+	      i < NSRC ? sources[i] : "", a.num, b.num);
+	const struct agg_acc *counted = agg_acc_of((unsigned char *)one, &s[5]), *upgraded = agg_acc_of((unsigned char *)one, &s[3]);
+	CHECK("the rows count", counted->hits > 100 && counted->hits == counted->nvals && upgraded->n > 100 &&
+	      upgraded->hits > 0 && upgraded->hits < upgraded->n, "hits %g of %u, %g of %g", counted->hits, counted->nvals,
+	      upgraded->hits, upgraded->n);
+	agg_acc_free(merged.slots, merged.nslots, (unsigned char *)one, 1);
+	agg_acc_free(apart.slots, apart.nslots, (unsigned char *)other, 1);
+	for (i = 0; i < NSRC; i++)
+		expr_free(e[i]), expr_free(f[i]);
+	free(merged.slots);
+	free(apart.slots);
+	expr_free(month_key[0]);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -1766,6 +1842,7 @@ int main(void)
 	test_percentile_selection();
 	test_shared_arguments();
 	test_steps_in_place();
+	test_merged_slots();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
