@@ -368,10 +368,10 @@ static int number_column(const struct expr *e, int n)
 /* The number column whose presence node n of e tests (x != null, parsed as !is_null(x)), or -1. */
 static int present_number(const struct expr *e, int n)
 {
-	const struct node *x = &e->nodes[n];
-	if (n < 0 || x->op != OP_NOT || e->nodes[x->a].op != OP_CALL || e->nodes[x->a].index != F_IS_NULL)
+	if (n < 0 || e->nodes[n].op != OP_NOT || e->nodes[n].a < 0)
 		return -1;
-	return number_column(e, e->argv[e->nodes[x->a].args]);
+	const struct node *test = &e->nodes[e->nodes[n].a];
+	return test->op == OP_CALL && test->index == F_IS_NULL ? number_column(e, e->argv[test->args]) : -1;
 }
 
 /*
