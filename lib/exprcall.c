@@ -408,9 +408,10 @@ static int merged_slot(struct expr_scope *sc, const struct agg_slot *slot)
 		}
 		if (o->kind == AGG_COUNT_IF && slot->kind == AGG_PERCENTILE && i + 1 == sc->nslots && !o->gives &&
 		    number_column(slot->expr, slot->arg) == column) {
-			uint32_t at = o->at;
-			*o = *slot;
-			o->at = at;
+			/* of the column its own expression tests, which outlives the new one's should that fail to compile */
+			o->arg = o->expr->argv[o->expr->nodes[o->expr->nodes[o->arg].a].args];
+			o->kind = AGG_PERCENTILE;
+			o->p = slot->p;
 			o->size = (uint32_t)agg_acc_size(AGG_PERCENTILE);
 			o->counts = o->replan = true;
 			return (int)i;

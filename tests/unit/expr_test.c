@@ -924,6 +924,20 @@ static void test_merged_slots(void)
 		     sources, sizeof sources / sizeof *sources, merged_as_written, 13);
 	check_merges("other arguments and other columns keep slots of their own", others, sizeof others / sizeof *others,
 		     none_merged, 9);
+	/* a percentile that takes a count_if's slot, in an expression that then fails, leaves the slot its own expression's */
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
+	scope.merges_slots = true;
+	struct expr *when = expr_compile("count_if(n != null) >= 2", &scope, err, sizeof err, &pos);
+	struct expr *failed = expr_compile("median(n) > nosuch", &scope, err, sizeof err, &pos);
+	struct expr *assert = expr_compile("median(n) + count_if(n != null) > 0", &scope, err, sizeof err, &pos);
+	CHECK("a failed expression leaves a merged slot to the one that made it", when && !failed && assert &&
+	      scope.nslots == 1 && scope.slots[0].expr == when && scope.slots[0].counts, "%zu slots", scope.nslots);
+	expr_free(when);
+	expr_free(assert);
+	free(scope.slots);
+	expr_free(month_key[0]);
 }
 
 /* A text value of s. */
