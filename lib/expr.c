@@ -867,7 +867,7 @@ struct expr *expr_compile(const char *src, struct expr_scope *scope, char *err, 
 		fix_group_values(e, e->root, scope);
 	join_cell_tests(e);
 	remember_by_texts(e, scope);
-	pick_slot_reads(e, scope, slots_before);
+	pick_slot_reads(scope, slots_before);
 	e->type = e->nodes[e->root].type;
 	collect_columns(e, e->root);
 	e->key_name = key_name(e);

@@ -77,6 +77,7 @@ enum agg_step {
 	AGG_STEP_COUNT_PRESENT, /* count_if() of a column != null */
 	AGG_STEP_BAND,         /* count_if() or ratio() of a band of a column (agg_band) */
 	AGG_STEP_KEEP_CELL,    /* percentile() or median() of a column */
+	AGG_STEP_KEEP_COUNT_CELL, /* the same, which counts its numbers in hits too (agg_slot.counts) */
 	AGG_STEP_EQUAL_RUN_CELL, /* longest_equal_run() of a column */
 };
 
@@ -104,6 +105,9 @@ struct agg_slot {
 	struct agg_band band; /* AGG_STEP_BAND */
 	int shared;        /* AGG_READ_SHARED: the earlier slot whose argument's value it takes */
 	bool gives;        /* a later slot takes this one's argument's value */
+	bool counts;       /* a percentile of a column that also counts its numbers in hits, for a
+			      count_if(x != null) of the column that takes its slot (see add_slot) */
+	bool replan;       /* changed by a later call to serve it too: its read and step are picked again */
 	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size,
 			      kept: agg_block_size, on every walk and group's end, reads it for less than a call) */
 };
@@ -160,6 +164,9 @@ struct expr_scope {
 	bool ordered;                /* rows come in a group's order: prev(), lag(), longest_run() */
 	int max_lag;                 /* raised by expr_compile to the furthest lag() it saw */
 	bool per_row;                /* a row rule judged in order: its aggregates are its group's, read on each row */
+	bool merges_slots;           /* a rule's: one slot may serve aggregates of different kinds, count_if(x)
+					and ratio(x), each call reading it as its own kind (not a view's or an
+					export's, whose values are read by their slots' kinds) */
 	size_t nfixed;               /* such a rule's values of the group alone (5 * median(x)), each worked out
 					once a group: grown by expr_compile */
 };

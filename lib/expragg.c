@@ -471,7 +471,7 @@ static void update_slot(const struct agg_slot *s, struct agg_acc *a, size_t i, c
 		break;
 	case AGG_PERCENTILE:
 		if (v->type == V_NUM)
-			keep_number(a, v->num);
+			keep_number(a, v->num), a->hits += s->counts;
 		break;
 	case AGG_LONGEST_RUN:
 		/* hits: the current run; hi: the longest, which began at best_from */
@@ -563,6 +563,11 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 			c = cells ? &cells[s->cell] : NULL;
 			if (c && c->type == V_NUM)
 				keep_number(a, c->num);
+			break;
+		case AGG_STEP_KEEP_COUNT_CELL:
+			c = cells ? &cells[s->cell] : NULL;
+			if (c && c->type == V_NUM)
+				keep_number(a, c->num), a->hits++;
 			break;
 		case AGG_STEP_EQUAL_RUN_CELL:
 			c = cells ? &cells[s->cell] : NULL;

@@ -359,13 +359,77 @@ enum vtype make_aggregate(struct parser *P, int call, const struct fninfo *f)
 	return ret;
 }
 
+/* The number column that node n of e is, or -1. */
+static int number_column(const struct expr *e, int n)
+{
+	return n >= 0 && e->nodes[n].op == OP_COL && e->nodes[n].type == V_NUM ? e->nodes[n].index : -1;
+}
+
+/* The number column whose presence node n of e tests (x != null, parsed as !is_null(x)), or -1. */
+static int present_number(const struct expr *e, int n)
+{
+	if (n < 0 || e->nodes[n].op != OP_NOT || e->nodes[n].a < 0)
+		return -1;
+	const struct node *test = &e->nodes[e->nodes[n].a];
+	return test->op == OP_CALL && test->index == F_IS_NULL ? number_column(e, e->argv[test->args]) : -1;
+}
+
+/*
+ * In a rule's scope (merges_slots), the slot already made that can keep a
+ * new aggregate as well as its own, made to; or -1.  count_if(x) counts the
+ * hits ratio(x) does, which counts its non-null values besides; count_if(x
+ * != null) of a number column x counts the numbers (a number column's cells
+ * are numbers or null) that a percentile of x keeps, once the percentile
+ * counts them in hits too (agg_slot.counts).  A count_if() that a new ratio()
+ * or percentile could keep becomes it, a percentile only in the last slot,
+ * whose accumulator may grow in place; each call still reads the slot as its
+ * own kind, which is why a view's slots, read by their kinds, are not merged.
+ */
+static int merged_slot(struct expr_scope *sc, const struct agg_slot *slot)
+{
+	for (size_t i = 0; i < sc->nslots; i++) {
+		struct agg_slot *o = &sc->slots[i];
+		int column = o->kind == AGG_PERCENTILE ? number_column(o->expr, o->arg)
+			   : o->kind == AGG_COUNT_IF ? present_number(o->expr, o->arg) : -1;
+		bool same = (o->kind == AGG_COUNT_IF || o->kind == AGG_RATIO) &&
+			    (slot->kind == AGG_COUNT_IF || slot->kind == AGG_RATIO) &&
+			    same_tree(o->expr, o->arg, slot->expr, slot->arg);
+		if (same) {
+			o->replan |= o->kind != AGG_RATIO;
+			o->kind = AGG_RATIO;
+			return (int)i;
+		}
+		if (column < 0)
+			continue;
+		if (o->kind == AGG_PERCENTILE && slot->kind == AGG_COUNT_IF && present_number(slot->expr, slot->arg) == column) {
+			o->replan |= !o->counts;
+			o->counts = true;
+			return (int)i;
+		}
+		if (o->kind == AGG_COUNT_IF && slot->kind == AGG_PERCENTILE && i + 1 == sc->nslots && !o->gives &&
+		    number_column(slot->expr, slot->arg) == column) {
+			/* of the column its own expression tests, which outlives the new one's should that fail to compile */
+			o->arg = o->expr->argv[o->expr->nodes[o->expr->nodes[o->arg].a].args];
+			o->kind = AGG_PERCENTILE;
+			o->p = slot->p;
+			o->size = (uint32_t)agg_acc_size(AGG_PERCENTILE);
+			o->counts = o->replan = true;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 /*
  * The scope's slot for an aggregate: one written twice (in the assert and the
- * message) is accumulated once.  A new one's accumulator follows the last's in a group's block.
+ * message) is accumulated once, and so is one another slot can keep as well
+ * (merged_slot).  A new one's accumulator follows the last's in a group's block.
  */
 static int add_slot(struct expr_scope *sc, const struct agg_slot *slot)
 {
 	int i = existing_slot(sc, slot);
+	if (i < 0 && sc->merges_slots)
+		i = merged_slot(sc, slot);
 	if (i >= 0)
 		return i;
 	if (sc->nslots == sc->capslots) {

@@ -204,13 +204,14 @@ int add_args(struct expr *e, const int *items, int n);
  * The passes that plan a parsed expression's evaluation (exprplan.c), which
  * expr_compile runs in this order: remembered lets, values of the group (in
  * a row rule judged in order), joined tests of cells, a root remembered by
- * its text cells, and how the slots made since first read their arguments.
+ * its text cells, and how the slots made since first, and those a later
+ * call changed (agg_slot.replan), read their arguments.
  */
 void remember_lets(struct expr *e);
 void fix_group_values(struct expr *e, int n, struct expr_scope *scope);
 void join_cell_tests(struct expr *e);
 void remember_by_texts(struct expr *e, const struct expr_scope *scope);
-void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first);
+void pick_slot_reads(struct expr_scope *sc, size_t first);
 
 /* The value of an aggregate for the group being judged (expragg.c). */
 struct value aggregate(const struct node *x, const struct eval_ctx *ctx);

@@ -242,45 +242,55 @@ void join_cell_tests(struct expr *e)
 }
 
 /*
- * Picks how agg_update reads the argument of each slot made since first: a
- * column's cell where it lies, a test of a column in place, or the value of
- * an earlier slot's same argument (ratio(x) in a message and count_if(x) in
- * its assert), so that each row works each argument out once; and the step
- * of its own that the commonest aggregates of a column take.  A band of a
- * column (count_if(aqi > 95 && aqi <= 100)) is cheaper to test again than to
- * hand on: count_if() and ratio() of one test it in place.
+ * Picks how agg_update reads the argument of slot i: a column's cell where
+ * it lies, a test of a column in place, or the value of an earlier slot's
+ * same argument (ratio(x) in a message and count_if(x) in its assert), so
+ * that each row works each argument out once; and the step of its own that
+ * the commonest aggregates of a column take.  A band of a column
+ * (count_if(aqi > 95 && aqi <= 100)) is cheaper to test again than to hand
+ * on: count_if() and ratio() of one test it in place.
  */
-void pick_slot_reads(const struct expr *e, struct expr_scope *sc, size_t first)
+static void pick_slot_read(struct expr_scope *sc, size_t i)
 {
-	for (size_t i = first; i < sc->nslots; i++) {
-		struct agg_slot *s = &sc->slots[i];
-		if (s->arg < 0) {
-			s->read = AGG_READ_NONE;
-			s->step = s->kind == AGG_COUNT ? AGG_STEP_COUNT : AGG_STEP_ANY;
-			continue;
-		}
-		const struct node *x = &e->nodes[s->arg];
-		bool band = (s->kind == AGG_COUNT_IF || s->kind == AGG_RATIO) && expr_band(e, x, &s->band);
-		s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
-		bool present = s->kind == AGG_COUNT_IF && x->fn == ev_cell_present;
-		s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : present ? x->cell : -1;
-		for (size_t j = 0; s->read != AGG_READ_CELL && !band && j < i && j < AGG_SHARED_MAX; j++) {
-			struct agg_slot *o = &sc->slots[j];
-			if (o->arg >= 0 && o->read != AGG_READ_SHARED && same_tree(o->expr, o->arg, e, s->arg)) {
-				s->read = AGG_READ_SHARED, s->shared = (int)j, o->gives = true;
-				if (o->step != AGG_STEP_BAND)
-					o->step = AGG_STEP_ANY; /* which keeps the value for s, as a band's step does */
-				break;
-			}
-		}
-		s->step = s->read == AGG_READ_CELL && (s->kind == AGG_SUM || s->kind == AGG_MEAN) ? AGG_STEP_SUM_CELL
-			: s->read == AGG_READ_CELL && s->kind == AGG_PERCENTILE ? AGG_STEP_KEEP_CELL
-			: s->read == AGG_READ_CELL && s->kind == AGG_LONGEST_EQUAL_RUN ? AGG_STEP_EQUAL_RUN_CELL
-			: present && s->read == AGG_READ_TEST ? AGG_STEP_COUNT_PRESENT
-			: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
-			: band ? AGG_STEP_BAND
-			: AGG_STEP_ANY;
+	struct agg_slot *s = &sc->slots[i];
+	const struct expr *e = s->expr;
+	s->replan = false;
+	if (s->arg < 0) {
+		s->read = AGG_READ_NONE;
+		s->step = s->kind == AGG_COUNT ? AGG_STEP_COUNT : AGG_STEP_ANY;
+		return;
 	}
+	const struct node *x = &e->nodes[s->arg];
+	bool band = (s->kind == AGG_COUNT_IF || s->kind == AGG_RATIO) && expr_band(e, x, &s->band);
+	s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
+	bool present = s->kind == AGG_COUNT_IF && x->fn == ev_cell_present;
+	s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : present ? x->cell : -1;
+	for (size_t j = 0; s->read != AGG_READ_CELL && !band && j < i && j < AGG_SHARED_MAX; j++) {
+		struct agg_slot *o = &sc->slots[j];
+		if (o->arg >= 0 && o->read != AGG_READ_SHARED && same_tree(o->expr, o->arg, e, s->arg)) {
+			s->read = AGG_READ_SHARED, s->shared = (int)j, o->gives = true;
+			if (o->step != AGG_STEP_BAND)
+				o->step = AGG_STEP_ANY; /* which keeps the value for s, as a band's step does */
+			break;
+		}
+	}
+	s->step = s->read == AGG_READ_CELL && (s->kind == AGG_SUM || s->kind == AGG_MEAN) ? AGG_STEP_SUM_CELL
+		: s->read == AGG_READ_CELL && s->kind == AGG_PERCENTILE
+			? (s->counts ? AGG_STEP_KEEP_COUNT_CELL : AGG_STEP_KEEP_CELL)
+		: s->read == AGG_READ_CELL && s->kind == AGG_LONGEST_EQUAL_RUN ? AGG_STEP_EQUAL_RUN_CELL
+		: present && s->read == AGG_READ_TEST ? AGG_STEP_COUNT_PRESENT
+		: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
+		: band ? AGG_STEP_BAND
+		: AGG_STEP_ANY;
+	if (s->gives && s->step != AGG_STEP_BAND) /* picked again (replan) after a later slot took its value */
+		s->step = AGG_STEP_ANY;
+}
+
+void pick_slot_reads(struct expr_scope *sc, size_t first)
+{
+	for (size_t i = 0; i < sc->nslots; i++)
+		if (i >= first || sc->slots[i].replan)
+			pick_slot_read(sc, i);
 }
 
 /*

@@ -300,6 +300,7 @@ static void load_row_rule(struct loader *L, json_t *obj, const char *jpath, stru
 	load_order(L, obj, jpath, r, &scope, true);
 	/* judged in order, a row also sees its whole group: aggregates over it, robust_z(), … */
 	scope.ordered = scope.aggregate = scope.per_row = r->order != NULL;
+	scope.merges_slots = true;
 	r->when = load_expr(L, obj, "when", jpath, &scope, r->id, false, V_BOOL);
 	load_requires(L, obj, jpath, r);
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
@@ -348,7 +349,7 @@ static void load_aggregate(struct loader *L, json_t *obj, const char *jpath, str
 	r->when = load_expr(L, obj, "when", jpath, &row_scope, r->id, false, V_BOOL);
 	struct expr_scope scope = {.rs = L->rs, .columns = row_scope.columns, .aggregate = true,
 				   .group = r->group, .ngroup = r->ngroup, .ordered = row_scope.ordered,
-				   .max_lag = row_scope.max_lag};
+				   .max_lag = row_scope.max_lag, .merges_slots = true};
 	r->assert = load_expr(L, obj, "assert", jpath, &scope, r->id, true, V_BOOL);
 	load_message(L, obj, jpath, &scope, r, is_group_key, r->message);
 	r->slots = scope.slots;

@@ -818,6 +818,128 @@ static void test_steps_in_place(void)
 	expr_free(month_key[0]);
 }
 
+/* The slots test_merged_slots's first sources keep: which merged, into what, and which did not. */
+static bool merged_as_written(const struct agg_slot *s, size_t n)
+{
+	return n == 10 && s[4].kind == AGG_RATIO && s[4].step == AGG_STEP_BAND && s[3].kind == AGG_RATIO &&
+	       s[3].step == AGG_STEP_ANY && s[5].kind == AGG_PERCENTILE && s[5].counts &&
+	       s[5].step == AGG_STEP_KEEP_COUNT_CELL && s[0].kind == AGG_COUNT_IF && !s[2].counts && !s[6].counts &&
+	       !s[9].counts && s[7].kind == AGG_COUNT_IF && s[8].kind == AGG_COUNT_IF;
+}
+
+/* The slots test_merged_slots's second sources keep: none merged. */
+static bool none_merged(const struct agg_slot *s, size_t n)
+{
+	(void)s;
+	return n == 9;
+}
+
+/* True if each slot's accumulator follows the one before, of its kind's size: none overlaps another. */
+static bool laid_end_to_end(const struct agg_slot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].at != (i ? s[i - 1].at + s[i - 1].size : 0) || s[i].size != agg_acc_size(s[i].kind))
+			return false;
+	return true;
+}
+
+/*
+ * Compiles sources in a scope that merges slots and in one that does not (a
+ * view's), checks the merged slots (slots_ok, laid end to end) and that each expression gives
+ * the same, bit for bit, over rows of numbers and blanks, as a checked file's are.
+ */
+static void check_merges(const char *name, const char *const *sources, size_t nsources,
+			 bool (*slots_ok)(const struct agg_slot *, size_t), size_t apart_slots)
+{
+	char err[256];
+	int pos;
+	struct expr_scope merged = by_month(), apart = merged;
+	merged.merges_slots = true;
+	struct expr *e[8], *f[8];
+	bool compiled = nsources <= 8;
+	for (size_t i = 0; i < nsources && compiled; i++) {
+		e[i] = expr_compile(sources[i], &merged, err, sizeof err, &pos);
+		f[i] = expr_compile(sources[i], &apart, err, sizeof err, &pos);
+		compiled = e[i] && f[i];
+	}
+	CHECK(name, compiled && slots_ok(merged.slots, merged.nslots) && apart.nslots == apart_slots &&
+	      laid_end_to_end(merged.slots, merged.nslots),
+	      "%zu slots and %zu apart", merged.nslots, apart.nslots);
+	if (!compiled)
+		return;
+	struct agg_acc one[16] = {{0}}, other[16] = {{0}};
+	uint64_t state = 7;
+	for (int r = 0; r < 500; r++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned pick = (unsigned)(state >> 33);
+		static const double numbers[] = {NAN, 0, 1, 1.5, 2, 3, 5, 5, -0.0, 6, 2.5, 4.75, NAN};
+		set_row(numbers[pick % 13], numbers[pick / 13 % 13], pick % 5 ? "a" : NULL, pick % 7 ? "2024-02-10" : NULL, 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(merged.slots, merged.nslots, (unsigned char *)one, &ctx);
+		agg_update(apart.slots, apart.nslots, (unsigned char *)other, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)one};
+	struct eval_ctx ctx_apart = {.rs = rs, .keys = &key, .accs = (unsigned char *)other};
+	size_t i = 0;
+	struct value a = {0}, b = {0};
+	for (; i < nsources; i++) {
+		a = expr_eval(e[i], &ctx), b = expr_eval(f[i], &ctx_apart);
+		if (a.type != b.type || memcmp(&a.num, &b.num, sizeof a.num) != 0 || a.type != V_NUM)
+			break;
+	}
+	CHECK("merged slots give what slots of their own do", i == nsources, "%s: %.17g against %.17g",
+	      i < nsources ? sources[i] : "", a.num, b.num);
+	agg_acc_free(merged.slots, merged.nslots, (unsigned char *)one, 1);
+	agg_acc_free(apart.slots, apart.nslots, (unsigned char *)other, 1);
+	for (i = 0; i < nsources; i++)
+		expr_free(e[i]), expr_free(f[i]);
+	free(merged.slots);
+	free(apart.slots);
+	expr_free(month_key[0]);
+}
+
+/*
+ * In a rule's scope (merges_slots) count_if(x) and ratio(x) keep one slot,
+ * and so do count_if(x != null) and a percentile of the number column x,
+ * whichever is written first; what is not the same keeps a slot of its own:
+ * another argument, another column, a text or date column, a count_if(x !=
+ * null) that is not the last slot when the percentile comes.
+ */
+static void test_merged_slots(void)
+{
+	static const char *const sources[] = {
+		"count_if(m != null) + count()",
+		"median(m) + count_if(m > 2)",
+		"count_if(n > 1 && n <= 5) + count_if(n != null) * 7 + percentile(n, 90)",
+		"median(n) + 1000 * ratio(n > 1 && n <= 5) + count_if(n != null)",
+		"ratio(m > 2) + count_if(m != null) + count_if(s != null) + count_if(d != null)",
+		"percentile(n, 10) + median(m) * 2"};
+	static const char *const others[] = {
+		"count_if(n != null) + median(m)",
+		"count_if(m > 1) + ratio(m > 2)",
+		"percentile(n, 75) + count_if(m + 0 != null) + ratio(n >= 1)",
+		"count_if(n > 1) * count_if(m == null)"};
+	check_merges("count_if and ratio of one argument, and a percentile and the count of its column, keep one slot",
+		     sources, sizeof sources / sizeof *sources, merged_as_written, 13);
+	check_merges("other arguments and other columns keep slots of their own", others, sizeof others / sizeof *others,
+		     none_merged, 9);
+	/* a percentile that takes a count_if's slot, in an expression that then fails, leaves the slot its own expression's */
+	char err[256];
+	int pos;
+	struct expr_scope scope = by_month();
+	scope.merges_slots = true;
+	struct expr *when = expr_compile("count_if(n != null) >= 2", &scope, err, sizeof err, &pos);
+	struct expr *failed = expr_compile("median(n) > nosuch", &scope, err, sizeof err, &pos);
+	struct expr *assert = expr_compile("median(n) + count_if(n != null) > 0", &scope, err, sizeof err, &pos);
+	CHECK("a failed expression leaves a merged slot to the one that made it", when && !failed && assert &&
+	      scope.nslots == 1 && scope.slots[0].expr == when && scope.slots[0].counts, "%zu slots", scope.nslots);
+	expr_free(when);
+	expr_free(assert);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
 /* A text value of s. */
 static struct value text(const char *s) { return (struct value){.type = V_STR, .str = s, .len = strlen(s)}; }
 
@@ -1766,6 +1888,7 @@ int main(void)
 	test_percentile_selection();
 	test_shared_arguments();
 	test_steps_in_place();
+	test_merged_slots();
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
