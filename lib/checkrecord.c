@@ -682,8 +682,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	const unsigned char *u = (const unsigned char *)cell->data;
 	size_t n = cell->len;
 	/* no full-width check: the plain parsers take nothing past ASCII, and text columns do not fold */
-	if (n == 0 || cell->oversized || cell->reported || (utf8_blank_edge[u[0]] & 1) ||
-	    (utf8_blank_edge[u[n - 1]] & 2))
+	if (n == 0 || cell->oversized || cell->reported || utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
 		return false;
 	struct value *val = p->value;
 	double v;

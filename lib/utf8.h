@@ -49,23 +49,49 @@ size_t utf8_blank_len_back_slow(const unsigned char *s, size_t n);
 /*
  * Bytes a blank can start (1) or end (2) with: ' ' and '\t'; NBSP is C2 A0,
  * U+3000 is E3 80 80, U+200B is E2 80 8B and U+FEFF is EF BB BF.  Any other
- * first or last byte means no blanks at
- * that end, which settles the usual cell inline.
+ * first or last byte means no blanks at that end, which settles the usual
+ * cell inline.
  */
 extern const unsigned char utf8_blank_edge[256];
 
-static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
+/* True if s starts with a blank: its first byte can, and its first character is one. */
+static inline bool utf8_starts_blank(const unsigned char *s, size_t n)
 {
 	if (n == 0 || !(utf8_blank_edge[s[0]] & 1))
-		return 0;
-	return utf8_blank_len_slow(s, n);
+		return false;
+	if (s[0] < 0x80)
+		return true;
+	if (s[0] == 0xC2)
+		return n >= 2 && s[1] == 0xA0;
+	if (n < 3)
+		return false;
+	uint32_t head = (uint32_t)s[0] << 16 | (uint32_t)s[1] << 8 | s[2];
+	return head == 0xE38080 || head == 0xE2808B || head == 0xEFBBBF;
+}
+
+/* True if s ends with a blank: its last byte can, and its last character is one. */
+static inline bool utf8_ends_blank(const unsigned char *s, size_t n)
+{
+	if (n == 0 || !(utf8_blank_edge[s[n - 1]] & 2))
+		return false;
+	if (s[n - 1] < 0x80)
+		return true;
+	if (s[n - 1] == 0xA0)
+		return n >= 2 && s[n - 2] == 0xC2;
+	if (n < 3)
+		return false;
+	uint32_t tail = (uint32_t)s[n - 3] << 16 | (uint32_t)s[n - 2] << 8 | s[n - 1];
+	return tail == 0xE38080 || tail == 0xE2808B || tail == 0xEFBBBF;
+}
+
+static inline size_t utf8_blank_len(const unsigned char *s, size_t n)
+{
+	return utf8_starts_blank(s, n) ? utf8_blank_len_slow(s, n) : 0;
 }
 
 static inline size_t utf8_blank_len_back(const unsigned char *s, size_t n)
 {
-	if (n == 0 || !(utf8_blank_edge[s[n - 1]] & 2))
-		return 0;
-	return utf8_blank_len_back_slow(s, n);
+	return utf8_ends_blank(s, n) ? utf8_blank_len_back_slow(s, n) : 0;
 }
 
 /*

@@ -22,6 +22,39 @@ static void test_utf8(void)
 	CHECK("width of CJK", utf8_width("清远ab", 8) == 6, "wrong");
 }
 
+/*
+ * The inline tests of a cell's ends against the slow character-by-character
+ * ones: every text of up to three bytes drawn from the bytes blanks are made of
+ * and bytes that share their first or last byte (CJK, quotation marks), with
+ * text before or after.
+ */
+static void test_blank_ends(void)
+{
+	static const unsigned char pool[] = {' ', '\t', 'a', 0xC2, 0xA0, 0xE3, 0x80, 0xE2, 0x8B, 0x9C,
+					     0xEF, 0xBB, 0xBF, 0xE6, 0xB8, 0x85};
+	const size_t np = sizeof pool;
+	size_t wrong = 0, cases = 0;
+	unsigned char t[5];
+	for (size_t len = 1; len <= 3; len++) {
+		size_t total = 1;
+		for (size_t k = 0; k < len; k++)
+			total *= np;
+		for (size_t code = 0; code < total; code++) {
+			size_t c = code;
+			for (size_t k = 0; k < len; k++, c /= np)
+				t[k + 1] = pool[c % np];
+			t[0] = t[len + 1] = 'x';
+			const unsigned char *alone = t + 1, *before = t, *after = t + 1;
+			wrong += utf8_starts_blank(alone, len) != (utf8_blank_len_slow(alone, len) > 0);
+			wrong += utf8_ends_blank(alone, len) != (utf8_blank_len_back_slow(alone, len) > 0);
+			wrong += utf8_ends_blank(before, len + 1) != (utf8_blank_len_back_slow(before, len + 1) > 0);
+			wrong += utf8_starts_blank(after, len + 1) != (utf8_blank_len_slow(after, len + 1) > 0);
+			cases += 4;
+		}
+	}
+	CHECK("blank ends inline against the slow tests", wrong == 0 && cases > 10000, "%zu of %zu differ", wrong, cases);
+}
+
 static void test_termtext(void)
 {
 	struct buf b = {0};
@@ -91,6 +124,7 @@ static void test_strmap(void)
 int main(void)
 {
 	test_utf8();
+	test_blank_ends();
 	test_termtext();
 	test_json();
 	test_strmap();
