@@ -28,6 +28,7 @@
 #include "diag.h"
 #include "header.h"
 #include "msgcat.h"
+#include "platform.h"
 #include "repair.h"
 #include "ruleset.h"
 #include "util.h"
@@ -505,13 +506,6 @@ static char *dir_of(const char *path)
 	return slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup("");
 }
 
-/* True if two paths name one file. */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* Reads fd into the fixer, which writes the copy; returns the bytes read, or sets *err. */
 static uint64_t read_into(struct fixer *x, int fd, struct csvr *reader, int *err)
 {
@@ -633,7 +627,7 @@ static int fix_one(const struct settings *s, const char *file)
 		dest = with_suffix(file, s->suffix);
 	struct message problem = !rs ? MSG_SAY0(&msg, lang, MSG_FIX_NO_RULESET)
 				 : !dest ? MSG_SAY0(&msg, lang, MSG_FIX_STDIN)
-				 : !s->in_place && same_file(file, dest)
+				 : !s->in_place && platform_same_file(file, dest)
 				   ? MSG_SAY(&msg, lang, MSG_FIX_OUTPUT_IS_INPUT, ARG_TEXT("file", dest))
 				   : MESSAGE_TEXT(NULL);
 	if (problem.text) {

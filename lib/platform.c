@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -171,6 +172,29 @@ static WCHAR *final_name(HANDLE h, const WCHAR *name)
 	if (!n || GetFullPathNameW(name, n, full, NULL) >= n)
 		full[0] = L'\0';
 	return full;
+}
+
+/* The volume and index of the file at path, false if it cannot be opened. */
+static bool file_identity(const char *path, BY_HANDLE_FILE_INFORMATION *info)
+{
+	WCHAR *wide = widen(path);
+	if (!wide)
+		return false;
+	HANDLE h = CreateFileW(wide, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+			       FILE_FLAG_BACKUP_SEMANTICS, NULL);
+	free(wide);
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	bool ok = GetFileInformationByHandle(h, info);
+	CloseHandle(h);
+	return ok;
+}
+
+bool platform_same_file(const char *a, const char *b)
+{
+	BY_HANDLE_FILE_INFORMATION ia, ib;
+	return file_identity(a, &ia) && file_identity(b, &ib) && ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber &&
+	       ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
 char *platform_realpath(const char *path)
@@ -728,6 +752,12 @@ int platform_terminal_width(int fd)
 bool platform_broken_pipe(int err) { return err == EPIPE; }
 
 char *platform_realpath(const char *path) { return realpath(path, NULL); }
+
+bool platform_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
 
 const char *platform_temp_dir(void)
 {

@@ -65,6 +65,12 @@ bool platform_is_absolute(const char *path);
  */
 char *platform_realpath(const char *path);
 
+/*
+ * True if two paths name one existing file: the same device and inode, on
+ * Windows the same volume and file index (its stat gives every file inode 0).
+ */
+bool platform_same_file(const char *a, const char *b);
+
 /* The directory for temporary files: $TMPDIR or /tmp (on Windows the user's temporary folder). */
 const char *platform_temp_dir(void);
 
