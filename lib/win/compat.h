@@ -35,6 +35,13 @@ static inline int setenv(const char *name, const char *value, int overwrite)
 	return _putenv_s(name, value) ? -1 : 0;
 }
 
+/*
+ * POSIX rename, which replaces a file already at to; Microsoft's refuses with
+ * EEXIST (lib/win/posix.c).  Declared before stdio.h names it.
+ */
+int posix_rename(const char *from, const char *to);
+#define rename posix_rename
+
 /* POSIX pread: reads at offset, leaving the file's position where it was (lib/win/posix.c). */
 ssize_t pread(int fd, void *buf, size_t n, off_t offset);
 
