@@ -538,6 +538,7 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 		    size_t block, const struct eval_ctx *ctx)
 {
 	const struct value *keys;
+	struct value read_keys[WATCH_KEYS];
 	if (g->shared) {
 		keys = shared_values(st, g->shared, ctx);
 		if (!keys)
@@ -549,6 +550,13 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 					       only if it is the leader's next */
 		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
 			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
+	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
+		for (size_t k = 0; k < ngroup; k++) {
+			read_keys[k] = g->reads[k].month_part ? expr_eval(group[k], ctx) : ctx->row[g->reads[k].cell];
+			if (read_keys[k].type == V_NULL)
+				return -1;
+		}
+		keys = read_keys;
 	} else {
 		struct value *row_keys = scratch_keys(st, ngroup);
 		for (size_t k = 0; k < ngroup; k++) {
@@ -571,9 +579,11 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	uint64_t ended_words[WATCH_KEYS];
 	if (g->mode != GROUPS_KEPT && g->ngroups) { /* (ngroup <= WATCH_KEYS) */
 		/* ending the last group reuses the state's scratch, and its words' place: the keys and words are kept here */
-		memcpy(row_keys, keys, ngroup * sizeof *keys);
+		if (keys != read_keys) {
+			memcpy(row_keys, keys, ngroup * sizeof *keys);
+			keys = row_keys;
+		}
 		memcpy(ended_words, last_words, ngroup * sizeof *last_words);
-		keys = row_keys;
 		last_words = ended_words;
 		follow_order(st, g, keys, ngroup, alike);
 	}
@@ -809,7 +819,7 @@ struct rules_state *rules_state_reread(const struct rules_state *first, struct b
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 {
 	const struct ruleset *rs = st->rs;
-	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots;
+	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots, block;
 	const struct agg_slot *slots;
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
@@ -825,19 +835,19 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 	}
 	if (t->ends == ENDS_VIEW) {
 		const struct view *view = &rs->views[t->owner];
-		ngroup = view->ngroup, slots = view->slots, nslots = view->nslots;
+		ngroup = view->ngroup, slots = view->slots, nslots = view->nslots, block = view_grouping(st, t->owner)->block;
 		for (size_t i = 0; i < ended; i++)
 			view_row_out(st, t->owner, t, i, st->view_row);
 	} else if (t->ends == ENDS_JUDGED) {
 		ngroup = rs->aggregates[t->owner].ngroup, slots = rs->aggregates[t->owner].slots,
-		nslots = rs->aggregates[t->owner].nslots;
+		nslots = rs->aggregates[t->owner].nslots, block = aggregate_grouping(st, t->owner, true)->block;
 		st->holding = rs->nrow_rules + t->owner;
 		for (size_t i = 0; i < ended; i++)
 			judge_group(st, t->owner, i, st->out);
 		st->holding = NOT_HOLDING;
 	} else { /* the rows, judged by every rule that shares them */
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
-		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0;
+		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0, block = 0;
 		size_t rest = walk_sharers(st, true, t->owner, ended, st->out);
 		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
 		o->n -= rest;
@@ -846,7 +856,6 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 	}
 	if (t->ends != ENDS_VIEW || !view_grouping(st, t->owner)->hold) /* (held slots keep no lists) */
 		agg_acc_free(slots, nslots, t->accs, ended);
-	size_t block = agg_block_size(slots, nslots);
 	if (ended && ended < n) {
 		memcpy(t->words, &t->words[ended * ngroup], ngroup * sizeof *t->words);
 		memcpy(t->types, &t->types[ended * ngroup], ngroup * sizeof *t->types);

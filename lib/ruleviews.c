@@ -34,6 +34,20 @@ bool view_rows_kept(const struct ruleset *rs, size_t v)
 	return false;
 }
 
+/* Works out the values of group i of view v's table g into row, after its keys, from its accumulators. */
+static void view_values(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+{
+	const struct view *view = &st->rs->views[v];
+	struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row,
+				.accs = group_accs(g, i, view_grouping(st, v)->block)};
+	for (size_t k = 0; k < view->nvalues; k++) {
+		int slot = st->view_slot[v][k];
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
+							      agg_acc_of(made.accs, &view->slots[slot]))
+						  : expr_eval(view->values[k], &made);
+	}
+}
+
 /*
  * Makes the row of group i of view v's table g into row (keys, then values)
  * and feeds it to the exports, views and aggregates that read from the view.
@@ -45,16 +59,10 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 	struct diag_file *out = st->out;
 	st->rows_in[v + 1]++;
 	group_keys(g, i, view->ngroup, row);
-	struct eval_ctx made = {.rs = rs, .as_of = as_of_of(st), .keys = row,
-				.accs = group_accs(g, i, view_grouping(st, v)->block)};
 	if (g->held == i + 1)
 		memcpy(&row[view->ngroup], g->held_values, view->nvalues * sizeof *row);
-	for (size_t k = 0; k < view->nvalues && g->held != i + 1; k++) {
-		int slot = st->view_slot[v][k];
-		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
-							      agg_acc_of(made.accs, &view->slots[slot]))
-						  : expr_eval(view->values[k], &made);
-	}
+	else
+		view_values(st, v, g, i, row);
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 	struct place at = g->places[i];
 	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
