@@ -576,15 +576,13 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	}
 	const uint64_t *last_words = g->ngroups ? &g->words[(size_t)g->last_group * ngroup] : NULL;
 	struct value row_keys[WATCH_KEYS];
-	uint64_t ended_words[WATCH_KEYS];
 	if (g->mode != GROUPS_KEPT && g->ngroups) { /* (ngroup <= WATCH_KEYS) */
-		/* ending the last group reuses the state's scratch, and its words' place: the keys and words are kept here */
+		/* ending the last group reuses the state's scratch: keys there are kept here (its words stay in
+		   place: ending them all moves none, and a table dropped meanwhile returns below) */
 		if (keys != read_keys) {
 			memcpy(row_keys, keys, ngroup * sizeof *keys);
 			keys = row_keys;
 		}
-		memcpy(ended_words, last_words, ngroup * sizeof *last_words);
-		last_words = ended_words;
 		follow_order(st, g, keys, ngroup, alike);
 	}
 	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
