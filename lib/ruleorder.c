@@ -565,15 +565,18 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 }
 
 /*
- * Reduces the when and assert of each row rule of a walk on the group about
- * to be judged, whose accumulators are full and whose values of the group
- * are not worked out yet (row_test_reduce works them out now, once); true if
- * every rule's could be, so that judge_reduced may judge the group's rows.
+ * Reduces the when and assert of each row rule of a walk that may fail a
+ * row of the group about to be judged (live), whose accumulators are full
+ * and whose values of the group are not worked out yet (row_test_reduce
+ * works them out now, once); true if every such rule's could be, so that
+ * judge_reduced may judge the group's rows.
  */
-static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules)
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		if (!live[k])
+			continue;
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
 		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
 		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
@@ -610,16 +613,19 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
 /*
  * Judges the file's rows [from, to) of one group by row rules whose when and
  * assert are reduced on it (reduce_rules), rule by rule (each holds its own
- * findings): the tests read each row's kept values in place, with no call or
- * context, and those that test one cell alone only on the first row of each
- * kind of value of it (row_fails).  A row is spread only for a finding.
+ * findings), those that may fail one of them (live) alone: the tests read
+ * each row's kept values in place, with no call or context, and those that
+ * test one cell alone only on the first row of each kind of value of it
+ * (row_fails).  A row is spread only for a finding.
  */
-static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
 			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 			  struct diag_file *out)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		if (!live[k])
+			continue;
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
 		for (size_t i = from; i < to; i++) {
@@ -638,6 +644,65 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 }
 
 /*
+ * A row rule's when and assert, of those judge_reduced may judge, reduced
+ * to the tests of a row's cells alone (row_test_reduce without a group):
+ * the same on every group, and passed by every row the rule fails, on
+ * whatever group, where when is a chain of && (or none) and assert one of
+ * ||, as spike-pm25's pm25 != null and pm25 <= 75.  A group none of whose
+ * rows passes them gives the rule no finding: its values of the group
+ * (median(pm25)) need not be worked out, nor its rows judged.
+ */
+struct cells_test {
+	struct row_test when, assert;
+	bool by_when, by_assert;      /* which of them tells rows apart */
+	bool planned;                 /* they test one cell alone: plan memoises each kind of value of it */
+	struct row_fails plan;
+};
+
+/* Works out a row rule's tests of cells alone, c (cells_test), once for all its walks. */
+static void cells_test_make(struct cells_test *c, const struct written_rule *r, const int *kept_at)
+{
+	c->by_when = r->when && row_test_reduce(&c->when, r->when, NULL, kept_at) && c->when.is_and;
+	c->by_assert = row_test_reduce(&c->assert, r->assert, NULL, kept_at) && !c->assert.is_and;
+	c->planned = (c->by_when || c->by_assert) &&
+		     row_fails_plan(&c->plan, c->by_when ? &c->when : NULL, c->by_assert ? &c->assert : NULL);
+}
+
+/* True if a row's kept values pass a row rule's tests of cells alone: the rule may fail it. */
+static bool may_fail(const struct cells_test *c, const struct value *cells)
+{
+	struct value v;
+	if (c->by_when && ((v = row_test_eval(&c->when, cells)).type != V_BOOL || !v.num))
+		return false;
+	return !c->by_assert || ((v = row_test_eval(&c->assert, cells)).type == V_BOOL && !v.num);
+}
+
+/*
+ * Notes in live which of a walk's row rules may fail one of the file's rows
+ * [from, to) of a group (cells_test; each other rule may); true if one may.
+ */
+static bool live_rules(struct cells_test *cells, size_t nrules, const struct ordered_rows *o, size_t from,
+		       size_t to, bool *live)
+{
+	bool any = false;
+	for (size_t k = 0; k < nrules; k++) {
+		struct cells_test *c = &cells[k];
+		live[k] = !c->by_when && !c->by_assert;
+		for (size_t i = from; i < to && !live[k]; i++) {
+			const struct value *row = o->entries[i].kept->values;
+			if (!c->planned) {
+				live[k] = may_fail(c, row);
+				continue;
+			}
+			signed char *known = &c->plan.fails[row_fails_key(&c->plan, row)];
+			live[k] = *known >= 0 ? *known : (*known = may_fail(c, row));
+		}
+		any |= live[k];
+	}
+	return any;
+}
+
+/*
  * What the walks of one list of rows need besides the rows, the same on each
  * walk (a streamed table walks its list group by group): the walked rules,
  * with a group's accumulators and kept values, as the pass that fills the
@@ -653,6 +718,8 @@ struct walk_plan {
 	struct agg_slot *joined;      /* or NULL */
 	size_t njoined;
 	unsigned char **feeding;      /* aggregates fed group by group, or NULL */
+	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
+	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 };
 
 /*
@@ -682,6 +749,8 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	unsigned char *accs = block ? xcalloc(block, 1) : NULL;
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	struct cells_test *cells = NULL;
+	bool *live = NULL;
 	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
 		unsigned char *its = accs && r->nslots ? accs + at : NULL;
@@ -692,6 +761,9 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 			struct row_test *tests = &st->row_tests[2 * (size_t)(r - rs->row_rules)];
 			judging[k].when = r->when ? &tests[0] : NULL;
 			judging[k].assert = &tests[1];
+			cells = cells ? cells : xcalloc(nrules, sizeof *cells);
+			live = live ? live : xcalloc(nrules, sizeof *live);
+			cells_test_make(&cells[k], r, st->kept_at);
 		}
 		at += agg_block_size(r->slots, r->nslots);
 		value += r->nfixed;
@@ -701,7 +773,8 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
 	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
 					  ? xcalloc(nrules, sizeof *feeding) : NULL;
-	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined, feeding};
+	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
+				feeding, cells, live};
 	return p;
 }
 
@@ -717,6 +790,10 @@ static void plans_free(struct walk_ring *ring)
 		free(p->filling);
 		free(p->joined);
 		free(p->feeding);
+		for (size_t k = 0; k < p->nrules && p->cells; k++)
+			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
+		free(p->cells);
+		free(p->live);
 	}
 	free(ring->plans);
 }
@@ -752,14 +829,18 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		if (o->entries[first].group >= until)
 			break;
+		if (p->cells && !live_rules(p->cells, nrules, o, first, i, p->live)) {
+			first = i; /* no rule may fail a row of the group: nothing to fill or judge */
+			continue;
+		}
 		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
 			fill_group(st, filling, nrules, joined, njoined, accs, o, first, i, ring, reads);
 		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		if (row_rule && reduce_rules(st, judging, nrules))
-			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
+		if (p->cells && reduce_rules(st, judging, nrules, p->live))
+			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
 		else if (feeding)
 			feed_aggregates(st, rules, nrules, feeding, o, first, i, ring, reads);
 		else
