@@ -493,14 +493,45 @@ static struct agg_slot *joined_slots(const struct written_rule *const *rules, si
 }
 
 /*
+ * A copy of n slots whose steps read a row's cells alone, each the cell of its
+ * column, with its column's place among a kept row's values instead: a walk
+ * then updates them from a kept row's values in place, unspread; NULL if a
+ * slot reads more (an argument evaluated, a test through its node) or a
+ * column not kept.
+ */
+static struct agg_slot *slots_on_kept(const struct agg_slot *slots, size_t n, const int *kept_at)
+{
+	struct agg_slot *on = xcalloc(n + 1, sizeof *on);
+	for (size_t i = 0; i < n; i++) {
+		on[i] = slots[i];
+		switch (slots[i].step) {
+		case AGG_STEP_COUNT:
+			continue;
+		case AGG_STEP_SUM_CELL: case AGG_STEP_COUNT_PRESENT: case AGG_STEP_BAND: case AGG_STEP_KEEP_CELL:
+		case AGG_STEP_KEEP_COUNT_CELL: case AGG_STEP_EQUAL_RUN_CELL:
+			on[i].cell = kept_at[slots[i].cell];
+			if (on[i].cell >= 0)
+				continue;
+			break;
+		default:
+			break;
+		}
+		free(on);
+		return NULL;
+	}
+	return on;
+}
+
+/*
  * Fills the accumulators of a walk's row rules, none of which looks back,
  * from the file's rows [from, to) of one group, each spread with the values
  * they read (reads) alone: walk_group's pass with feed_window, without its
  * history, and with one call a row over joined (joined_slots, nslots of
- * them, on accs) if it is not NULL, else a call a rule.
+ * them, on accs) if it is not NULL, else a call a rule; joined may read the
+ * kept rows' values in place (on_kept: slots_on_kept's).
  */
 static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
-		       const struct agg_slot *joined, size_t nslots, unsigned char *accs,
+		       const struct agg_slot *joined, size_t nslots, bool on_kept, unsigned char *accs,
 		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 		       const struct kept_places *reads)
 {
@@ -509,8 +540,13 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
 			       .file_col = st->file_col, .accs = accs};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
-		spread(st->rs, e->kept, reads, sr, false);
 		ctx.where = e;
+		if (on_kept) {
+			ctx.row = e->kept->values;
+			agg_update(joined, nslots, accs, &ctx);
+			continue;
+		}
+		spread(st->rs, e->kept, reads, sr, false);
 		if (joined) {
 			agg_update(joined, nslots, accs, &ctx);
 			continue;
@@ -528,10 +564,12 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
  * they read, reads, alone): visit_aggregate's work on each row, with each
  * rule's block of the group found once for the group rather than once a
  * row.  Only without a memory limit, where no table is dropped in a walk.
+ * Aggregates without a when whose slots read a file's row's cells alone
+ * read its kept values in place (on_kept, per rule: slots_on_kept's).
  */
 static void feed_aggregates(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-			    unsigned char **accs, const struct ordered_rows *o, size_t from, size_t to,
-			    struct walk_ring *ring, const struct kept_places *reads)
+			    unsigned char **accs, struct agg_slot *const *on_kept, const struct ordered_rows *o,
+			    size_t from, size_t to, struct walk_ring *ring, const struct kept_places *reads)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < nrules; k++) {
@@ -543,13 +581,20 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
+		ctx.where = e;
+		if (on_kept && e->kept) {
+			ctx.row = e->kept->values;
+			for (size_t k = 0; k < nrules; k++)
+				if (accs[k])
+					agg_update(on_kept[k], rules[k]->nslots, accs[k], &ctx);
+			continue;
+		}
 		ctx.row = e->view_row;
 		if (e->kept) {
 			spread(rs, e->kept, reads, sr, false);
 			ctx.row = sr->values;
 		}
 		ctx.file_col = e->kept ? st->file_col : NULL;
-		ctx.where = e;
 		for (size_t k = 0; k < nrules; k++) {
 			const struct written_rule *r = rules[k];
 			if (!accs[k])
@@ -717,10 +762,21 @@ struct walk_plan {
 	struct walked_rule *filling, *judging;
 	struct agg_slot *joined;      /* or NULL */
 	size_t njoined;
+	bool joined_on_kept;          /* joined reads kept rows' values in place (slots_on_kept) */
 	unsigned char **feeding;      /* aggregates fed group by group, or NULL */
+	struct agg_slot **on_kept;    /* with feeding: per aggregate, its slots on kept values, or NULL */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 };
+
+/* Frees n lists of slots (those of a walk plan's on_kept) and the list of them; returns NULL. */
+static struct agg_slot **slots_free(struct agg_slot **slots, size_t n)
+{
+	for (size_t k = 0; slots && k < n; k++)
+		free(slots[k]);
+	free(slots);
+	return NULL;
+}
 
 /*
  * The plan of the walks of the rows that rules share, made on the first and
@@ -773,8 +829,15 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
 	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
 					  ? xcalloc(nrules, sizeof *feeding) : NULL;
+	struct agg_slot *joined_on_kept = joined ? slots_on_kept(joined, njoined, st->kept_at) : NULL;
+	if (joined_on_kept)
+		free(joined), joined = joined_on_kept;
+	struct agg_slot **on_kept = feeding ? xcalloc(nrules, sizeof *on_kept) : NULL;
+	for (size_t k = 0; k < nrules && on_kept; k++)
+		if (rules[k]->when || !(on_kept[k] = slots_on_kept(rules[k]->slots, rules[k]->nslots, st->kept_at)))
+			on_kept = slots_free(on_kept, k + 1);
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				feeding, cells, live};
+				joined_on_kept != NULL, feeding, on_kept, cells, live};
 	return p;
 }
 
@@ -790,6 +853,7 @@ static void plans_free(struct walk_ring *ring)
 		free(p->filling);
 		free(p->joined);
 		free(p->feeding);
+		slots_free(p->on_kept, p->nrules);
 		for (size_t k = 0; k < p->nrules && p->cells; k++)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
@@ -818,6 +882,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	struct value *fixed = p->fixed;
 	const struct walked_rule *filling = p->filling, *judging = p->judging;
 	const struct agg_slot *joined = p->joined;
+	bool joined_on_kept = p->joined_on_kept;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
@@ -834,7 +899,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		}
 		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
-			fill_group(st, filling, nrules, joined, njoined, accs, o, first, i, ring, reads);
+			fill_group(st, filling, nrules, joined, njoined, joined_on_kept, accs, o, first, i, ring, reads);
 		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
@@ -842,7 +907,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (p->cells && reduce_rules(st, judging, nrules, p->live))
 			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
 		else if (feeding)
-			feed_aggregates(st, rules, nrules, feeding, o, first, i, ring, reads);
+			feed_aggregates(st, rules, nrules, feeding, p->on_kept, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
