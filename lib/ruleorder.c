@@ -459,6 +459,32 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * Lays the slots of a walk's row rules (rule k's own, or lists[k] when lists
+ * is not NULL; only those of the rules live says when it is not NULL) end
+ * to end into joined, as joined_slots does; returns how many, or SIZE_MAX
+ * where a slot that gives its argument's value would lie at AGG_SHARED_MAX
+ * or beyond.
+ */
+static size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
+			 struct agg_slot *const *lists, const bool *live)
+{
+	size_t i = 0, at = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		for (size_t j = 0; j < r->nslots && (!live || live[k]); j++, i++) {
+			joined[i] = lists ? lists[k][j] : r->slots[j];
+			joined[i].at += (uint32_t)at;
+			if (joined[i].read == AGG_READ_SHARED)
+				joined[i].shared += (int)(i - j);
+			if (joined[i].gives && i >= AGG_SHARED_MAX)
+				return SIZE_MAX;
+		}
+		at += agg_block_size(r->slots, r->nslots);
+	}
+	return i;
+}
+
+/*
  * The slots of a walk's row rules as one table over their accumulators laid
  * end to end (walk_ordered's accs), so that filling a group makes one
  * agg_update call a row for them all: each slot's offset moved by its rule's
@@ -473,22 +499,9 @@ static struct agg_slot *joined_slots(const struct written_rule *const *rules, si
 	for (size_t k = 0; k < nrules; k++)
 		total += rules[k]->nslots;
 	struct agg_slot *joined = xcalloc(total + 1, sizeof *joined);
-	size_t i = 0, at = 0;
-	for (size_t k = 0; k < nrules; k++) {
-		const struct written_rule *r = rules[k];
-		for (size_t j = 0; j < r->nslots; j++, i++) {
-			joined[i] = r->slots[j];
-			joined[i].at += (uint32_t)at;
-			if (joined[i].read == AGG_READ_SHARED)
-				joined[i].shared += (int)(i - j);
-			if (joined[i].gives && i >= AGG_SHARED_MAX) {
-				free(joined);
-				return NULL;
-			}
-		}
-		at += agg_block_size(r->slots, r->nslots);
-	}
-	*n = total;
+	*n = join_slots(joined, rules, nrules, NULL, NULL);
+	if (*n == SIZE_MAX)
+		free(joined), joined = NULL;
 	return joined;
 }
 
@@ -722,6 +735,15 @@ static bool may_fail(const struct cells_test *c, const struct value *cells)
 	return !c->by_assert || ((v = row_test_eval(&c->assert, cells)).type == V_BOOL && !v.num);
 }
 
+/* True if each of n rules may fail a row of the group walked (live, per rule). */
+static bool all_live(const bool *live, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!live[k])
+			return false;
+	return true;
+}
+
 /*
  * Notes in live which of a walk's row rules may fail one of the file's rows
  * [from, to) of a group (cells_test; each other rule may); true if one may.
@@ -764,7 +786,9 @@ struct walk_plan {
 	size_t njoined;
 	bool joined_on_kept;          /* joined reads kept rows' values in place (slots_on_kept) */
 	unsigned char **feeding;      /* aggregates fed group by group, or NULL */
-	struct agg_slot **on_kept;    /* with feeding: per aggregate, its slots on kept values, or NULL */
+	struct agg_slot **on_kept;    /* with feeding: per aggregate, its slots on kept values, or NULL;
+					 with cells: per row rule, or NULL */
+	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 };
@@ -832,12 +856,20 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	struct agg_slot *joined_on_kept = joined ? slots_on_kept(joined, njoined, st->kept_at) : NULL;
 	if (joined_on_kept)
 		free(joined), joined = joined_on_kept;
-	struct agg_slot **on_kept = feeding ? xcalloc(nrules, sizeof *on_kept) : NULL;
+	struct agg_slot **on_kept = feeding || (cells && block && !lag) ? xcalloc(nrules, sizeof *on_kept) : NULL;
 	for (size_t k = 0; k < nrules && on_kept; k++)
-		if (rules[k]->when || !(on_kept[k] = slots_on_kept(rules[k]->slots, rules[k]->nslots, st->kept_at)))
+		if ((!row_rule && rules[k]->when) ||
+		    !(on_kept[k] = slots_on_kept(rules[k]->slots, rules[k]->nslots, st->kept_at)))
 			on_kept = slots_free(on_kept, k + 1);
+	struct agg_slot *live_slots = NULL;
+	if (on_kept && row_rule) {
+		size_t total = 0;
+		for (size_t k = 0; k < nrules; k++)
+			total += rules[k]->nslots;
+		live_slots = xcalloc(total + 1, sizeof *live_slots);
+	}
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				joined_on_kept != NULL, feeding, on_kept, cells, live};
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live};
 	return p;
 }
 
@@ -854,6 +886,7 @@ static void plans_free(struct walk_ring *ring)
 		free(p->joined);
 		free(p->feeding);
 		slots_free(p->on_kept, p->nrules);
+		free(p->live_slots);
 		for (size_t k = 0; k < p->nrules && p->cells; k++)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
@@ -898,7 +931,11 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			first = i; /* no rule may fail a row of the group: nothing to fill or judge */
 			continue;
 		}
-		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
+		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
+				       ? join_slots(p->live_slots, rules, nrules, p->on_kept, p->live) : SIZE_MAX;
+		if (nlive != SIZE_MAX) /* the slots of the rules that may fail a row alone */
+			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, o, first, i, ring, reads);
+		else if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
 			fill_group(st, filling, nrules, joined, njoined, joined_on_kept, accs, o, first, i, ring, reads);
 		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
