@@ -261,7 +261,10 @@ void row_test_free(struct row_test *t);
  * Reduces e to t on the group whose accumulators and values of the group ctx
  * has (its row is not read), the group's values worked out now; a test of
  * column c reads cell at[c] of the rows it is given.  False when e is not of
- * that shape: it is then evaluated whole, row by row.
+ * that shape: it is then evaluated whole, row by row.  With ctx NULL, the
+ * operands that read values of the group are left out: the tests of the
+ * row's cells alone, the same on every group, which every row that makes a
+ * chain of && true (or one of || false) makes so too.
  */
 bool row_test_reduce(struct row_test *t, const struct expr *e, const struct eval_ctx *ctx, const int *at);
 

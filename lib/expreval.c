@@ -1146,6 +1146,8 @@ static bool reduce_operand(struct row_test *t, const struct expr *e, int n, cons
 	if ((x->op == OP_AND || x->op == OP_OR) && (x->op == OP_AND) == t->is_and && x->memo < 0 && x->fixed < 0)
 		return reduce_operand(t, e, x->a, ctx, at) && reduce_operand(t, e, x->b, ctx, at);
 	if (x->fixed >= 0 || x->op == OP_LIT) {
+		if (!ctx && x->op != OP_LIT) /* a value of the group, left out */
+			return true;
 		struct value v = x->op == OP_LIT ? x->lit : expr_fixed(e, x, ctx);
 		if (v.type != V_BOOL)
 			t->unknown = true;
@@ -1160,6 +1162,8 @@ static bool reduce_operand(struct row_test *t, const struct expr *e, int n, cons
 		add_test(t, x, at, x->against);
 		return true;
 	}
+	if (!ctx) /* compared with a value of the group: left out */
+		return true;
 	struct value against = expr_fixed(e, &e->nodes[x->b], ctx);
 	if (against.type == V_NULL) { /* compared with null: null */
 		t->unknown = true;

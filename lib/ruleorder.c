@@ -459,6 +459,32 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
+ * Lays the slots of a walk's row rules (rule k's own, or lists[k] when lists
+ * is not NULL; only those of the rules live says when it is not NULL) end
+ * to end into joined, as joined_slots does; returns how many, or SIZE_MAX
+ * where a slot that gives its argument's value would lie at AGG_SHARED_MAX
+ * or beyond.
+ */
+static size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
+			 struct agg_slot *const *lists, const bool *live)
+{
+	size_t i = 0, at = 0;
+	for (size_t k = 0; k < nrules; k++) {
+		const struct written_rule *r = rules[k];
+		for (size_t j = 0; j < r->nslots && (!live || live[k]); j++, i++) {
+			joined[i] = lists ? lists[k][j] : r->slots[j];
+			joined[i].at += (uint32_t)at;
+			if (joined[i].read == AGG_READ_SHARED)
+				joined[i].shared += (int)(i - j);
+			if (joined[i].gives && i >= AGG_SHARED_MAX)
+				return SIZE_MAX;
+		}
+		at += agg_block_size(r->slots, r->nslots);
+	}
+	return i;
+}
+
+/*
  * The slots of a walk's row rules as one table over their accumulators laid
  * end to end (walk_ordered's accs), so that filling a group makes one
  * agg_update call a row for them all: each slot's offset moved by its rule's
@@ -473,23 +499,40 @@ static struct agg_slot *joined_slots(const struct written_rule *const *rules, si
 	for (size_t k = 0; k < nrules; k++)
 		total += rules[k]->nslots;
 	struct agg_slot *joined = xcalloc(total + 1, sizeof *joined);
-	size_t i = 0, at = 0;
-	for (size_t k = 0; k < nrules; k++) {
-		const struct written_rule *r = rules[k];
-		for (size_t j = 0; j < r->nslots; j++, i++) {
-			joined[i] = r->slots[j];
-			joined[i].at += (uint32_t)at;
-			if (joined[i].read == AGG_READ_SHARED)
-				joined[i].shared += (int)(i - j);
-			if (joined[i].gives && i >= AGG_SHARED_MAX) {
-				free(joined);
-				return NULL;
-			}
-		}
-		at += agg_block_size(r->slots, r->nslots);
-	}
-	*n = total;
+	*n = join_slots(joined, rules, nrules, NULL, NULL);
+	if (*n == SIZE_MAX)
+		free(joined), joined = NULL;
 	return joined;
+}
+
+/*
+ * A copy of n slots whose steps read a row's cells alone, each the cell of its
+ * column, with its column's place among a kept row's values instead: a walk
+ * then updates them from a kept row's values in place, unspread; NULL if a
+ * slot reads more (an argument evaluated, a test through its node) or a
+ * column not kept.
+ */
+static struct agg_slot *slots_on_kept(const struct agg_slot *slots, size_t n, const int *kept_at)
+{
+	struct agg_slot *on = xcalloc(n + 1, sizeof *on);
+	for (size_t i = 0; i < n; i++) {
+		on[i] = slots[i];
+		switch (slots[i].step) {
+		case AGG_STEP_COUNT:
+			continue;
+		case AGG_STEP_SUM_CELL: case AGG_STEP_COUNT_PRESENT: case AGG_STEP_BAND: case AGG_STEP_KEEP_CELL:
+		case AGG_STEP_KEEP_COUNT_CELL: case AGG_STEP_EQUAL_RUN_CELL:
+			on[i].cell = kept_at[slots[i].cell];
+			if (on[i].cell >= 0)
+				continue;
+			break;
+		default:
+			break;
+		}
+		free(on);
+		return NULL;
+	}
+	return on;
 }
 
 /*
@@ -497,10 +540,11 @@ static struct agg_slot *joined_slots(const struct written_rule *const *rules, si
  * from the file's rows [from, to) of one group, each spread with the values
  * they read (reads) alone: walk_group's pass with feed_window, without its
  * history, and with one call a row over joined (joined_slots, nslots of
- * them, on accs) if it is not NULL, else a call a rule.
+ * them, on accs) if it is not NULL, else a call a rule; joined may read the
+ * kept rows' values in place (on_kept: slots_on_kept's).
  */
 static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
-		       const struct agg_slot *joined, size_t nslots, unsigned char *accs,
+		       const struct agg_slot *joined, size_t nslots, bool on_kept, unsigned char *accs,
 		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 		       const struct kept_places *reads)
 {
@@ -509,8 +553,13 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
 			       .file_col = st->file_col, .accs = accs};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
-		spread(st->rs, e->kept, reads, sr, false);
 		ctx.where = e;
+		if (on_kept) {
+			ctx.row = e->kept->values;
+			agg_update(joined, nslots, accs, &ctx);
+			continue;
+		}
+		spread(st->rs, e->kept, reads, sr, false);
 		if (joined) {
 			agg_update(joined, nslots, accs, &ctx);
 			continue;
@@ -528,10 +577,12 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
  * they read, reads, alone): visit_aggregate's work on each row, with each
  * rule's block of the group found once for the group rather than once a
  * row.  Only without a memory limit, where no table is dropped in a walk.
+ * Aggregates without a when whose slots read a file's row's cells alone
+ * read its kept values in place (on_kept, per rule: slots_on_kept's).
  */
 static void feed_aggregates(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-			    unsigned char **accs, const struct ordered_rows *o, size_t from, size_t to,
-			    struct walk_ring *ring, const struct kept_places *reads)
+			    unsigned char **accs, struct agg_slot *const *on_kept, const struct ordered_rows *o,
+			    size_t from, size_t to, struct walk_ring *ring, const struct kept_places *reads)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < nrules; k++) {
@@ -543,13 +594,20 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
 	for (size_t i = from; i < to; i++) {
 		const struct ordered_entry *e = &o->entries[i];
+		ctx.where = e;
+		if (on_kept && e->kept) {
+			ctx.row = e->kept->values;
+			for (size_t k = 0; k < nrules; k++)
+				if (accs[k])
+					agg_update(on_kept[k], rules[k]->nslots, accs[k], &ctx);
+			continue;
+		}
 		ctx.row = e->view_row;
 		if (e->kept) {
 			spread(rs, e->kept, reads, sr, false);
 			ctx.row = sr->values;
 		}
 		ctx.file_col = e->kept ? st->file_col : NULL;
-		ctx.where = e;
 		for (size_t k = 0; k < nrules; k++) {
 			const struct written_rule *r = rules[k];
 			if (!accs[k])
@@ -565,15 +623,18 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 }
 
 /*
- * Reduces the when and assert of each row rule of a walk on the group about
- * to be judged, whose accumulators are full and whose values of the group
- * are not worked out yet (row_test_reduce works them out now, once); true if
- * every rule's could be, so that judge_reduced may judge the group's rows.
+ * Reduces the when and assert of each row rule of a walk that may fail a
+ * row of the group about to be judged (live), whose accumulators are full
+ * and whose values of the group are not worked out yet (row_test_reduce
+ * works them out now, once); true if every such rule's could be, so that
+ * judge_reduced may judge the group's rows.
  */
-static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules)
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		if (!live[k])
+			continue;
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
 		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
 		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
@@ -610,16 +671,19 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
 /*
  * Judges the file's rows [from, to) of one group by row rules whose when and
  * assert are reduced on it (reduce_rules), rule by rule (each holds its own
- * findings): the tests read each row's kept values in place, with no call or
- * context, and those that test one cell alone only on the first row of each
- * kind of value of it (row_fails).  A row is spread only for a finding.
+ * findings), those that may fail one of them (live) alone: the tests read
+ * each row's kept values in place, with no call or context, and those that
+ * test one cell alone only on the first row of each kind of value of it
+ * (row_fails).  A row is spread only for a finding.
  */
-static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
 			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 			  struct diag_file *out)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		if (!live[k])
+			continue;
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
 		for (size_t i = from; i < to; i++) {
@@ -638,6 +702,74 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 }
 
 /*
+ * A row rule's when and assert, of those judge_reduced may judge, reduced
+ * to the tests of a row's cells alone (row_test_reduce without a group):
+ * the same on every group, and passed by every row the rule fails, on
+ * whatever group, where when is a chain of && (or none) and assert one of
+ * ||, as spike-pm25's pm25 != null and pm25 <= 75.  A group none of whose
+ * rows passes them gives the rule no finding: its values of the group
+ * (median(pm25)) need not be worked out, nor its rows judged.
+ */
+struct cells_test {
+	struct row_test when, assert;
+	bool by_when, by_assert;      /* which of them tells rows apart */
+	bool planned;                 /* they test one cell alone: plan memoises each kind of value of it */
+	struct row_fails plan;
+};
+
+/* Works out a row rule's tests of cells alone, c (cells_test), once for all its walks. */
+static void cells_test_make(struct cells_test *c, const struct written_rule *r, const int *kept_at)
+{
+	c->by_when = r->when && row_test_reduce(&c->when, r->when, NULL, kept_at) && c->when.is_and;
+	c->by_assert = row_test_reduce(&c->assert, r->assert, NULL, kept_at) && !c->assert.is_and;
+	c->planned = (c->by_when || c->by_assert) &&
+		     row_fails_plan(&c->plan, c->by_when ? &c->when : NULL, c->by_assert ? &c->assert : NULL);
+}
+
+/* True if a row's kept values pass a row rule's tests of cells alone: the rule may fail it. */
+static bool may_fail(const struct cells_test *c, const struct value *cells)
+{
+	struct value v;
+	if (c->by_when && ((v = row_test_eval(&c->when, cells)).type != V_BOOL || !v.num))
+		return false;
+	return !c->by_assert || ((v = row_test_eval(&c->assert, cells)).type == V_BOOL && !v.num);
+}
+
+/* True if each of n rules may fail a row of the group walked (live, per rule). */
+static bool all_live(const bool *live, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!live[k])
+			return false;
+	return true;
+}
+
+/*
+ * Notes in live which of a walk's row rules may fail one of the file's rows
+ * [from, to) of a group (cells_test; each other rule may); true if one may.
+ */
+static bool live_rules(struct cells_test *cells, size_t nrules, const struct ordered_rows *o, size_t from,
+		       size_t to, bool *live)
+{
+	bool any = false;
+	for (size_t k = 0; k < nrules; k++) {
+		struct cells_test *c = &cells[k];
+		live[k] = !c->by_when && !c->by_assert;
+		for (size_t i = from; i < to && !live[k]; i++) {
+			const struct value *row = o->entries[i].kept->values;
+			if (!c->planned) {
+				live[k] = may_fail(c, row);
+				continue;
+			}
+			signed char *known = &c->plan.fails[row_fails_key(&c->plan, row)];
+			live[k] = *known >= 0 ? *known : (*known = may_fail(c, row));
+		}
+		any |= live[k];
+	}
+	return any;
+}
+
+/*
  * What the walks of one list of rows need besides the rows, the same on each
  * walk (a streamed table walks its list group by group): the walked rules,
  * with a group's accumulators and kept values, as the pass that fills the
@@ -652,8 +784,23 @@ struct walk_plan {
 	struct walked_rule *filling, *judging;
 	struct agg_slot *joined;      /* or NULL */
 	size_t njoined;
+	bool joined_on_kept;          /* joined reads kept rows' values in place (slots_on_kept) */
 	unsigned char **feeding;      /* aggregates fed group by group, or NULL */
+	struct agg_slot **on_kept;    /* with feeding: per aggregate, its slots on kept values, or NULL;
+					 with cells: per row rule, or NULL */
+	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
+	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
+	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 };
+
+/* Frees n lists of slots (those of a walk plan's on_kept) and the list of them; returns NULL. */
+static struct agg_slot **slots_free(struct agg_slot **slots, size_t n)
+{
+	for (size_t k = 0; slots && k < n; k++)
+		free(slots[k]);
+	free(slots);
+	return NULL;
+}
 
 /*
  * The plan of the walks of the rows that rules share, made on the first and
@@ -682,6 +829,8 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	unsigned char *accs = block ? xcalloc(block, 1) : NULL;
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
+	struct cells_test *cells = NULL;
+	bool *live = NULL;
 	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
 		unsigned char *its = accs && r->nslots ? accs + at : NULL;
@@ -692,6 +841,9 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 			struct row_test *tests = &st->row_tests[2 * (size_t)(r - rs->row_rules)];
 			judging[k].when = r->when ? &tests[0] : NULL;
 			judging[k].assert = &tests[1];
+			cells = cells ? cells : xcalloc(nrules, sizeof *cells);
+			live = live ? live : xcalloc(nrules, sizeof *live);
+			cells_test_make(&cells[k], r, st->kept_at);
 		}
 		at += agg_block_size(r->slots, r->nslots);
 		value += r->nfixed;
@@ -701,7 +853,23 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
 	unsigned char **feeding = !row_rule && !lag && !(st->budget && st->budget->limit)
 					  ? xcalloc(nrules, sizeof *feeding) : NULL;
-	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined, feeding};
+	struct agg_slot *joined_on_kept = joined ? slots_on_kept(joined, njoined, st->kept_at) : NULL;
+	if (joined_on_kept)
+		free(joined), joined = joined_on_kept;
+	struct agg_slot **on_kept = feeding || (cells && block && !lag) ? xcalloc(nrules, sizeof *on_kept) : NULL;
+	for (size_t k = 0; k < nrules && on_kept; k++)
+		if ((!row_rule && rules[k]->when) ||
+		    !(on_kept[k] = slots_on_kept(rules[k]->slots, rules[k]->nslots, st->kept_at)))
+			on_kept = slots_free(on_kept, k + 1);
+	struct agg_slot *live_slots = NULL;
+	if (on_kept && row_rule) {
+		size_t total = 0;
+		for (size_t k = 0; k < nrules; k++)
+			total += rules[k]->nslots;
+		live_slots = xcalloc(total + 1, sizeof *live_slots);
+	}
+	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live};
 	return p;
 }
 
@@ -717,6 +885,12 @@ static void plans_free(struct walk_ring *ring)
 		free(p->filling);
 		free(p->joined);
 		free(p->feeding);
+		slots_free(p->on_kept, p->nrules);
+		free(p->live_slots);
+		for (size_t k = 0; k < p->nrules && p->cells; k++)
+			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
+		free(p->cells);
+		free(p->live);
 	}
 	free(ring->plans);
 }
@@ -741,6 +915,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	struct value *fixed = p->fixed;
 	const struct walked_rule *filling = p->filling, *judging = p->judging;
 	const struct agg_slot *joined = p->joined;
+	bool joined_on_kept = p->joined_on_kept;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
 	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
@@ -752,16 +927,24 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		if (o->entries[first].group >= until)
 			break;
-		if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
-			fill_group(st, filling, nrules, joined, njoined, accs, o, first, i, ring, reads);
+		if (p->cells && !live_rules(p->cells, nrules, o, first, i, p->live)) {
+			first = i; /* no rule may fail a row of the group: nothing to fill or judge */
+			continue;
+		}
+		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
+				       ? join_slots(p->live_slots, rules, nrules, p->on_kept, p->live) : SIZE_MAX;
+		if (nlive != SIZE_MAX) /* the slots of the rules that may fail a row alone */
+			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, o, first, i, ring, reads);
+		else if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
+			fill_group(st, filling, nrules, joined, njoined, joined_on_kept, accs, o, first, i, ring, reads);
 		else if (block)
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		if (row_rule && reduce_rules(st, judging, nrules))
-			judge_reduced(st, judging, nrules, o, first, i, ring, arg);
+		if (p->cells && reduce_rules(st, judging, nrules, p->live))
+			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
 		else if (feeding)
-			feed_aggregates(st, rules, nrules, feeding, o, first, i, ring, reads);
+			feed_aggregates(st, rules, nrules, feeding, p->on_kept, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
