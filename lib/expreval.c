@@ -451,7 +451,7 @@ static inline bool same_lookup_key(const struct lookup_memo *m, const struct val
 	if (m->key_type != key->type)
 		return false;
 	if (key->type == V_STR)
-		return m->key_len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+		return m->key_len == key->len && bytes_equal(m->text, key->str, key->len);
 	return memcmp(&m->key_num, &key->num, sizeof key->num) == 0;
 }
 
@@ -1083,7 +1083,7 @@ static inline bool same_texts(const struct text_memo *m, const int *cols, int n,
 				return false;
 			continue;
 		}
-		if (c->type != V_STR || m->len[k] != c->len || (c->len && memcmp(kept, c->str, c->len) != 0))
+		if (c->type != V_STR || m->len[k] != c->len || !bytes_equal(kept, c->str, c->len))
 			return false;
 		kept += c->len;
 	}

@@ -233,6 +233,36 @@ static void test_aqi(void)
 	EXPECT("same_pollutants(\"ＰＭ２．５ / pm10\", \"PM10、PM2.5\")", "true");
 }
 
+/*
+ * aqi_level() of a text names a level by each of the twelve names alone:
+ * a name with one byte changed, cut short or run on names none.
+ */
+static void test_aqi_level_names(void)
+{
+	bool named = true;
+	char what[80] = "";
+	for (int level = 1; level <= 6 && named; level++)
+		for (int grade = 0; grade < 2 && named; grade++) {
+			const char *name = grade ? aqi_grade_name(level) : aqi_category_name(level);
+			size_t n = strlen(name);
+			char other[32];
+			snprintf(what, sizeof what, "%s as written", name);
+			named = aqi_level_named(name, n) == level;
+			for (size_t k = 0; k < n && named; k++) {
+				memcpy(other, name, n);
+				other[k] ^= 1;
+				snprintf(what, sizeof what, "%s with byte %zu changed", name, k);
+				named = aqi_level_named(other, n) == 0;
+			}
+			if (!named)
+				break;
+			memcpy(other, name, n), other[n] = 'x';
+			snprintf(what, sizeof what, "%s cut short or run on", name);
+			named = aqi_level_named(name, n - 1) == 0 && aqi_level_named(other, n + 1) == 0;
+		}
+	CHECK("each level's category and grade name it, and nothing near them does", named, "%s", what);
+}
+
 static void test_water(void)
 {
 	set_row(0, 0, NULL, NULL, 0);
@@ -1245,6 +1275,30 @@ static void test_remembered_texts(void)
 	}
 	CHECK("a root remembered by its texts gives its own evaluator's value on every row", agree, "row %zu: %s, want %s",
 	      i - 1, got, want);
+	/* a name (nine bytes) and a code (six) that differ from the last row's by one byte, at each place */
+	struct expr *by_name = expr_compile("lookup(\"counties.name\", s, \"code\") == lookup(\"counties\", code, \"code\")",
+					    &scope, err, sizeof err, &pos);
+	const struct node *name_root = by_name ? &by_name->nodes[by_name->root] : NULL;
+	agree = name_root && name_root->fn == expr_remembered_by_texts;
+	for (size_t k = 0; k < 9 + 6 && agree; k++) {
+		char changed_name[] = "清城区", changed_code[] = "441802";
+		for (int step = 0; step < 2 && agree; step++) {
+			if (step && k < 9)
+				changed_name[k] ^= 1;
+			else if (step)
+				changed_code[k - 9] ^= 1;
+			set_row(0, 0, changed_name, NULL, -1);
+			row[CODE_] = (struct value){.type = V_STR, .str = changed_code, .len = strlen(changed_code)};
+			struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+			snprintf(got, sizeof got, "%s", value_of_ctx(by_name, &ctx));
+			struct value v = name_root->unremembered(by_name, name_root, &ctx);
+			snprintf(want, sizeof want, "%s", v.type == V_NULL ? "null" : v.num ? "true" : "false");
+			agree = strcmp(got, want) == 0;
+			i = k;
+		}
+	}
+	CHECK("a text one byte from the last row's is not taken for it", agree, "byte %zu: %s, want %s", i, got, want);
+	expr_free(by_name);
 	expr_free(e);
 	expr_free(with_number);
 	expr_free(text);
@@ -1876,6 +1930,7 @@ int main(void)
 	test_functions();
 	test_date_parts_remembered();
 	test_aqi();
+	test_aqi_level_names();
 	test_aqi_decimals();
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
