@@ -1361,7 +1361,12 @@ static void test_when_plans(void)
 		"n != null && m != null && d != null", "!(n != null && m != null) && d != null",
 		"m == null && n > 1", "(n > 1 || m == null) && d != null", "in_file(n) || m > 1",
 		"(m != null ? n > 1 : true) && b == true", "m + 1 > 2 && n > 1", "-m < 0 || n == null",
-		"is_null(m) && b", "n > 1", "b",
+		"is_null(m) && b", "n > 1", "b", "n != null", "b == true && m + 1 > 2", "n >= 2 && m + 1 > 2",
+	};
+	/* those whose first operand, in a file with every column, tests one cell (a chain of such tests alone is one operand) */
+	static const char *const cell_first[] = {
+		"n > 1 && in_file(m)", "n > 1 && in_file(m) && m < 5", "is_null(m) && b", "n > 1", "n != null",
+		"b == true && m + 1 > 2", "n >= 2 && m + 1 > 2",
 	};
 	const struct value cells[] = {
 		{.type = V_NULL}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 7},
@@ -1406,9 +1411,12 @@ static void test_when_plans(void)
 						if (absent & 4)
 							row[D_] = cells[0];
 						struct value whole = expr_eval(e, &ctx), planned = expr_when_eval(&w, &ctx);
+						struct value inline_first = expr_when_value(&w, &ctx);
 						bool holds = whole.type == V_BOOL && whole.num;
 						rows++;
-						if ((holds != (planned.type == V_BOOL && planned.num) || (w.never && holds)) && !differ++)
+						if ((holds != (planned.type == V_BOOL && planned.num) || (w.never && holds) ||
+						     inline_first.type != planned.type || inline_first.num != planned.num) &&
+						    !differ++)
 							snprintf(first, sizeof first, "layout %u, cells %zu %zu %d: %s", absent, kn, km, b,
 								 holds ? "holds" : "does not hold");
 					}
@@ -1421,7 +1429,14 @@ static void test_when_plans(void)
 					      "%d operands left%s", w.n, w.never ? ", never holds" : "");
 				}
 		}
+		struct expr_when w;
+		expr_when_plan(&w, e, NULL);
+		bool inline_first = false;
+		for (size_t k = 0; k < sizeof cell_first / sizeof *cell_first; k++)
+			inline_first |= strcmp(whens[i], cell_first[k]) == 0;
 		char what[160];
+		snprintf(what, sizeof what, "%s has its first operand tested inline: %s", whens[i], inline_first ? "yes" : "no");
+		CHECK(what, w.checks_first == inline_first, "it is%s", w.checks_first ? "" : " not");
 		snprintf(what, sizeof what, "%s planned as the whole judges it, on %zu rows", whens[i], rows);
 		CHECK(what, differ == 0, "%zu rows differ, the first at %s", differ, first);
 		expr_free(e);
