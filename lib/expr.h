@@ -239,6 +239,15 @@ struct cell_check {
 	double against;
 };
 
+/* Whether a row's cell passes check c: 1 or 0, or -1 (null) for a cell of another type than it is compared with. */
+static inline int cell_check_holds(const struct cell_check *c, const struct value *row)
+{
+	const struct value *v = &row[c->cell];
+	if (!c->compares)
+		return (v->type != V_NULL) == c->present;
+	return v->type != c->type ? -1 : num_passes(v->num, c->against, c->passes);
+}
+
 /*
  * A row rule judged in order's when or assert on the rows of one group, once
  * the group's values are known (eval_ctx.fixed): && or || of tests of cells
@@ -280,18 +289,10 @@ static inline struct value row_test_eval(const struct row_test *t, const struct 
 		return (struct value){.type = V_BOOL, .num = !t->is_and};
 	bool unknown = t->unknown;
 	for (int k = 0; k < t->n; k++) {
-		const struct cell_check *c = &t->checks[k];
-		const struct value *v = &row[c->cell];
-		bool holds;
-		if (!c->compares) {
-			holds = (v->type != V_NULL) == c->present;
-		} else if (v->type != c->type) {
+		int holds = cell_check_holds(&t->checks[k], row);
+		if (holds < 0)
 			unknown = true;
-			continue;
-		} else {
-			holds = num_passes(v->num, c->against, c->passes);
-		}
-		if (holds != t->is_and)
+		else if ((bool)holds != t->is_and)
 			return (struct value){.type = V_BOOL, .num = holds};
 	}
 	return unknown ? (struct value){.type = V_NULL} : (struct value){.type = V_BOOL, .num = t->is_and};
@@ -363,6 +364,8 @@ struct expr_when {
 	int n;
 	bool never;                  /* an operand that is false or null on every row comes first */
 	bool may_trouble;            /* evaluating it may set eval_trouble (matches()) */
+	bool checks_first;           /* the first operand tests one cell alone (county != null, aqi == null): */
+	struct cell_check first;     /* that test, which expr_when_value makes without a call */
 };
 
 /* Plans when for a file whose columns' cells file_col gives (SIZE_MAX: absent). */
@@ -370,6 +373,21 @@ void expr_when_plan(struct expr_when *w, const struct expr *when, const size_t *
 
 /* What the planned when gives on a row of that file: what expr_eval of it gives, as a when is judged (true or not). */
 struct value expr_when_eval(const struct expr_when *w, const struct eval_ctx *ctx);
+
+/*
+ * What expr_when_eval gives, its first operand tested inline when it tests
+ * one cell alone: most rows' whens are settled by a cell being null or not,
+ * without a call.
+ */
+static inline struct value expr_when_value(const struct expr_when *w, const struct eval_ctx *ctx)
+{
+	if (w->checks_first && ctx->row) {
+		int holds = cell_check_holds(&w->first, ctx->row);
+		if (holds == 0 || (holds > 0 && w->n == 1))
+			return (struct value){.type = V_BOOL, .num = holds};
+	}
+	return expr_when_eval(w, ctx);
+}
 
 /*
  * The columns (of ncols, those not marked in covered) whose being null can

@@ -451,7 +451,7 @@ static inline bool same_lookup_key(const struct lookup_memo *m, const struct val
 	if (m->key_type != key->type)
 		return false;
 	if (key->type == V_STR)
-		return m->key_len == key->len && (!key->len || memcmp(m->text, key->str, key->len) == 0);
+		return m->key_len == key->len && bytes_equal(m->text, key->str, key->len);
 	return memcmp(&m->key_num, &key->num, sizeof key->num) == 0;
 }
 
@@ -613,6 +613,14 @@ bool expr_tests_a_cell(const struct node *x)
 	return x->fn == ev_compare_cell || x->fn == ev_cell_present || x->fn == ev_cell_absent;
 }
 
+/* The check of a test of a cell x (expr_tests_a_cell, or a cell compared with against), reading the rows' cell at. */
+static struct cell_check cell_check_of(const struct node *x, int at, struct value against)
+{
+	bool compares = x->fn != ev_cell_present && x->fn != ev_cell_absent;
+	return (struct cell_check){.cell = (uint32_t)at, .compares = compares, .present = x->fn == ev_cell_present,
+				   .passes = compares ? holds[x->op] : 0, .type = against.type, .against = against.num};
+}
+
 /*
  * && or || of tests of columns alone, its operands left to right: the first
  * that settles it (false for &&, true for ||) is its value, else null if one
@@ -754,8 +762,13 @@ void expr_when_plan(struct expr_when *w, const struct expr *e, const size_t *fil
 		w->node[w->n++] = all.node[k];
 		if (v != VARIES) { /* false or null: the when never holds, and what follows is not evaluated */
 			w->never = w->n == 1;
-			return;
+			break;
 		}
+	}
+	const struct node *first = w->n ? &e->nodes[w->node[0]] : NULL;
+	if (first && expr_tests_a_cell(first)) {
+		w->checks_first = true;
+		w->first = cell_check_of(first, first->cell, first->against);
 	}
 }
 
@@ -1083,7 +1096,7 @@ static inline bool same_texts(const struct text_memo *m, const int *cols, int n,
 				return false;
 			continue;
 		}
-		if (c->type != V_STR || m->len[k] != c->len || (c->len && memcmp(kept, c->str, c->len) != 0))
+		if (c->type != V_STR || m->len[k] != c->len || !bytes_equal(kept, c->str, c->len))
 			return false;
 		kept += c->len;
 	}
@@ -1127,11 +1140,7 @@ static void add_test(struct row_test *t, const struct node *x, const int *at, st
 		t->cap = t->cap ? 2 * t->cap : 4;
 		t->checks = xrealloc(t->checks, (size_t)t->cap * sizeof *t->checks);
 	}
-	bool compares = x->fn != ev_cell_present && x->fn != ev_cell_absent;
-	t->checks[t->n++] = (struct cell_check){.cell = (uint32_t)at[x->cell], .compares = compares,
-						 .present = x->fn == ev_cell_present,
-						 .passes = compares ? holds[x->op] : 0, .type = against.type,
-						 .against = against.num};
+	t->checks[t->n++] = cell_check_of(x, at[x->cell], against);
 }
 
 /*

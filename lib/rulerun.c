@@ -28,6 +28,7 @@ static void rule_lists(struct rules_state *st)
 	st->row_tables = xcalloc(rs->nrow_rules + 1, sizeof *st->row_tables);
 	st->file_ordered = xcalloc(rs->naggregates + 1, sizeof *st->file_ordered);
 	st->file_aggregates = xcalloc(rs->naggregates + 1, sizeof *st->file_aggregates);
+	st->file_whens = xcalloc(rs->naggregates + 1, sizeof *st->file_whens);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		if (!rs->row_rules[i].order)
 			st->rules_now[st->nrules_now++] = i;
@@ -202,7 +203,7 @@ void rules_state_free(struct rules_state *st)
 	held_free(st->held);
 	free(st->ordered_group);
 	free(st->planned);
-	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates);
+	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_whens);
 	free(st->ordered_table);
 	free(st->sharers);
 	free(st->sharers_at);
@@ -313,6 +314,17 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 	}
 }
 
+/* Plans the whens of the aggregates of the file's rows for a file whose columns' cells file_col gives. */
+static void plan_file_whens(struct rules_state *st, const size_t *file_col)
+{
+	for (size_t f = 0; f < st->nfile_aggregates; f++) {
+		const struct expr *when = st->rs->aggregates[st->file_aggregates[f]].when;
+		if (when)
+			expr_when_plan(&st->file_whens[f], when, file_col);
+	}
+	st->file_whens_for = file_col;
+}
+
 /* Judges the row rules planned for the file on a row. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
@@ -325,7 +337,7 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 		const struct written_rule *r = &rs->row_rules[p->rule];
 		if (p->when.n) {
 			ctx->trouble->pattern_limit = false;
-			struct value w = judged(st, r, expr_when_eval(&p->when, ctx), row, ctx, out);
+			struct value w = judged(st, r, expr_when_value(&p->when, ctx), row, ctx, out);
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}
@@ -366,13 +378,18 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	}
 	/* on the second reading, the first told what troubled this row's aggregates */
 	bool told = st->rereading && (!st->reread_from || row->row < st->reread_from);
+	if (row->file_col != st->file_whens_for)
+		plan_file_whens(st, row->file_col);
 	for (size_t f = 0; f < st->nfile_aggregates; f++) {
 		size_t a = st->file_aggregates[f];
 		const struct written_rule *r = &rs->aggregates[a];
 		if (st->groups[a].dropped)
 			continue;
 		if (r->when) {
-			struct value w = told ? expr_eval(r->when, &ctx) : judge(st, r, r->when, row, &ctx, out);
+			trouble.pattern_limit = false;
+			struct value w = expr_when_value(&st->file_whens[f], &ctx);
+			if (!told)
+				w = judged(st, r, w, row, &ctx, out);
 			if (w.type != V_BOOL || !w.num)
 				continue;
 		}

@@ -264,6 +264,8 @@ struct rules_state {
 	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
 	size_t *file_ordered, nfile_ordered; /* aggregates of the file's rows judged in order */
 	size_t *file_aggregates, nfile_aggregates; /* the other aggregates of the file's rows */
+	struct expr_when *file_whens;        /* per file aggregate, its when planned for the columns of */
+	const size_t *file_whens_for;        /* (or NULL) */
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
 					   orders rows as it does, whose group table and rows it shares */
 	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t

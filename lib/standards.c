@@ -236,21 +236,27 @@ int aqi_level(double aqi)
 static const char *const categories[6] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
 static const char *const grades[6] = {"一级", "二级", "三级", "四级", "五级", "六级"};
 
-/* True if s[0..n) is the whole of name, compared byte by byte up to the first that differs. */
-static bool is_name(const char *s, size_t n, const char *name)
-{
-	size_t i = 0;
-	while (i < n && name[i] && name[i] == s[i])
-		i++;
-	return i == n && !name[i];
-}
+/* The bytes of a grade (two characters), and of the categories of levels 1–2 and of levels 3–6. */
+#define GRADE_BYTES 6
+#define GOOD_BYTES 3
+#define POLLUTED_BYTES 12
 
-int aqi_level_named(const char *s, size_t n)
+/* The level of names[from..to) that s is, all of them bytes long (a constant where this is inlined), or 0. */
+static inline __attribute__((always_inline)) int level_among(const char *s, const char *const *names, int from,
+							     int to, size_t bytes)
 {
-	for (int i = 0; i < 6; i++)
-		if (is_name(s, n, categories[i]) || is_name(s, n, grades[i]))
+	for (int i = from; i < to; i++)
+		if (memcmp(s, names[i], bytes) == 0)
 			return i + 1;
 	return 0;
+}
+
+/* Compares a text with the names of its length alone, which the compiler compares without a call. */
+int aqi_level_named(const char *s, size_t n)
+{
+	return n == GRADE_BYTES ? level_among(s, grades, 0, 6, GRADE_BYTES)
+	     : n == GOOD_BYTES ? level_among(s, categories, 0, 2, GOOD_BYTES)
+	     : n == POLLUTED_BYTES ? level_among(s, categories, 2, 6, POLLUTED_BYTES) : 0;
 }
 
 const char *aqi_category_name(int level)

@@ -233,6 +233,36 @@ static void test_aqi(void)
 	EXPECT("same_pollutants(\"ＰＭ２．５ / pm10\", \"PM10、PM2.5\")", "true");
 }
 
+/*
+ * aqi_level() of a text names a level by each of the twelve names alone:
+ * a name with one byte changed, cut short or run on names none.
+ */
+static void test_aqi_level_names(void)
+{
+	bool named = true;
+	char what[80] = "";
+	for (int level = 1; level <= 6 && named; level++)
+		for (int grade = 0; grade < 2 && named; grade++) {
+			const char *name = grade ? aqi_grade_name(level) : aqi_category_name(level);
+			size_t n = strlen(name);
+			char other[32];
+			snprintf(what, sizeof what, "%s as written", name);
+			named = aqi_level_named(name, n) == level;
+			for (size_t k = 0; k < n && named; k++) {
+				memcpy(other, name, n);
+				other[k] ^= 1;
+				snprintf(what, sizeof what, "%s with byte %zu changed", name, k);
+				named = aqi_level_named(other, n) == 0;
+			}
+			if (!named)
+				break;
+			memcpy(other, name, n), other[n] = 'x';
+			snprintf(what, sizeof what, "%s cut short or run on", name);
+			named = aqi_level_named(name, n - 1) == 0 && aqi_level_named(other, n + 1) == 0;
+		}
+	CHECK("each level's category and grade name it, and nothing near them does", named, "%s", what);
+}
+
 static void test_water(void)
 {
 	set_row(0, 0, NULL, NULL, 0);
@@ -1245,6 +1275,30 @@ static void test_remembered_texts(void)
 	}
 	CHECK("a root remembered by its texts gives its own evaluator's value on every row", agree, "row %zu: %s, want %s",
 	      i - 1, got, want);
+	/* a name (nine bytes) and a code (six) that differ from the last row's by one byte, at each place */
+	struct expr *by_name = expr_compile("lookup(\"counties.name\", s, \"code\") == lookup(\"counties\", code, \"code\")",
+					    &scope, err, sizeof err, &pos);
+	const struct node *name_root = by_name ? &by_name->nodes[by_name->root] : NULL;
+	agree = name_root && name_root->fn == expr_remembered_by_texts;
+	for (size_t k = 0; k < 9 + 6 && agree; k++) {
+		char changed_name[] = "清城区", changed_code[] = "441802";
+		for (int step = 0; step < 2 && agree; step++) {
+			if (step && k < 9)
+				changed_name[k] ^= 1;
+			else if (step)
+				changed_code[k - 9] ^= 1;
+			set_row(0, 0, changed_name, NULL, -1);
+			row[CODE_] = (struct value){.type = V_STR, .str = changed_code, .len = strlen(changed_code)};
+			struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+			snprintf(got, sizeof got, "%s", value_of_ctx(by_name, &ctx));
+			struct value v = name_root->unremembered(by_name, name_root, &ctx);
+			snprintf(want, sizeof want, "%s", v.type == V_NULL ? "null" : v.num ? "true" : "false");
+			agree = strcmp(got, want) == 0;
+			i = k;
+		}
+	}
+	CHECK("a text one byte from the last row's is not taken for it", agree, "byte %zu: %s, want %s", i, got, want);
+	expr_free(by_name);
 	expr_free(e);
 	expr_free(with_number);
 	expr_free(text);
@@ -1307,7 +1361,12 @@ static void test_when_plans(void)
 		"n != null && m != null && d != null", "!(n != null && m != null) && d != null",
 		"m == null && n > 1", "(n > 1 || m == null) && d != null", "in_file(n) || m > 1",
 		"(m != null ? n > 1 : true) && b == true", "m + 1 > 2 && n > 1", "-m < 0 || n == null",
-		"is_null(m) && b", "n > 1", "b",
+		"is_null(m) && b", "n > 1", "b", "n != null", "b == true && m + 1 > 2", "n >= 2 && m + 1 > 2",
+	};
+	/* those whose first operand, in a file with every column, tests one cell (a chain of such tests alone is one operand) */
+	static const char *const cell_first[] = {
+		"n > 1 && in_file(m)", "n > 1 && in_file(m) && m < 5", "is_null(m) && b", "n > 1", "n != null",
+		"b == true && m + 1 > 2", "n >= 2 && m + 1 > 2",
 	};
 	const struct value cells[] = {
 		{.type = V_NULL}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 2}, {.type = V_NUM, .num = 7},
@@ -1352,9 +1411,12 @@ static void test_when_plans(void)
 						if (absent & 4)
 							row[D_] = cells[0];
 						struct value whole = expr_eval(e, &ctx), planned = expr_when_eval(&w, &ctx);
+						struct value inline_first = expr_when_value(&w, &ctx);
 						bool holds = whole.type == V_BOOL && whole.num;
 						rows++;
-						if ((holds != (planned.type == V_BOOL && planned.num) || (w.never && holds)) && !differ++)
+						if ((holds != (planned.type == V_BOOL && planned.num) || (w.never && holds) ||
+						     inline_first.type != planned.type || inline_first.num != planned.num) &&
+						    !differ++)
 							snprintf(first, sizeof first, "layout %u, cells %zu %zu %d: %s", absent, kn, km, b,
 								 holds ? "holds" : "does not hold");
 					}
@@ -1367,7 +1429,14 @@ static void test_when_plans(void)
 					      "%d operands left%s", w.n, w.never ? ", never holds" : "");
 				}
 		}
+		struct expr_when w;
+		expr_when_plan(&w, e, NULL);
+		bool inline_first = false;
+		for (size_t k = 0; k < sizeof cell_first / sizeof *cell_first; k++)
+			inline_first |= strcmp(whens[i], cell_first[k]) == 0;
 		char what[160];
+		snprintf(what, sizeof what, "%s has its first operand tested inline: %s", whens[i], inline_first ? "yes" : "no");
+		CHECK(what, w.checks_first == inline_first, "it is%s", w.checks_first ? "" : " not");
 		snprintf(what, sizeof what, "%s planned as the whole judges it, on %zu rows", whens[i], rows);
 		CHECK(what, differ == 0, "%zu rows differ, the first at %s", differ, first);
 		expr_free(e);
@@ -1876,6 +1945,7 @@ int main(void)
 	test_functions();
 	test_date_parts_remembered();
 	test_aqi();
+	test_aqi_level_names();
 	test_aqi_decimals();
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
