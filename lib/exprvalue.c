@@ -60,25 +60,63 @@ int value_order_natural(const struct value *a, const struct value *b)
 	return natural_order((const unsigned char *)a->str, a->len, (const unsigned char *)b->str, b->len);
 }
 
+/*
+ * Writes x, neither whole nor as large as 1e9, to four decimals as "%.4f"
+ * would, into tmp; returns its length, or 0 when x*10000 lies so near a
+ * half that the product's rounding error could decide it (then printf's
+ * exact decimal must).  The product's error is under 0.002 for |x| < 1e9.
+ */
+static size_t four_decimals(double x, char *tmp)
+{
+	double scaled = fabs(x) * 10000.0, whole = floor(scaled);
+	if (fabs(scaled - whole - 0.5) < 0.01)
+		return 0;
+	unsigned long long r = (unsigned long long)whole + (scaled - whole > 0.5);
+	size_t len = 0;
+	if (x < 0)
+		tmp[len++] = '-';
+	len += decimal_put(tmp + len, r / 10000);
+	unsigned frac = (unsigned)(r % 10000);
+	if (frac) {
+		tmp[len++] = '.';
+		for (unsigned unit = 1000; frac; unit /= 10) {
+			tmp[len++] = (char)('0' + frac / unit);
+			frac %= unit;
+		}
+	}
+	return len;
+}
+
+/* Writes x as value_format does: whole numbers in full, others to four decimals without trailing zeros. */
+static void number_format(double x, struct buf *out)
+{
+	char tmp[64];
+	if (!(fabs(x) < 1e15)) {
+		buf_addf(out, "%.15g", x);
+		return;
+	}
+	size_t len;
+	if (x == floor(x)) {
+		len = 0;
+		if (signbit(x))
+			tmp[len++] = '-';
+		len += decimal_put(tmp + len, (unsigned long long)fabs(x));
+	} else if (!(fabs(x) < 1e9) || !(len = four_decimals(x, tmp))) {
+		snprintf(tmp, sizeof tmp, "%.4f", x);
+		len = strlen(tmp);
+		while (len && tmp[len - 1] == '0')
+			len--;
+		if (len && tmp[len - 1] == '.')
+			len--;
+	}
+	buf_add(out, tmp, len);
+}
+
 void value_format(const struct value *v, struct buf *out)
 {
 	char tmp[64];
 	switch (v->type) {
-	case V_NUM:
-		if (!(fabs(v->num) < 1e15)) {
-			buf_addf(out, "%.15g", v->num);
-		} else if (v->num == floor(v->num)) {
-			buf_addf(out, "%.0f", v->num);
-		} else {
-			snprintf(tmp, sizeof tmp, "%.4f", v->num);
-			size_t len = strlen(tmp);
-			while (len && tmp[len - 1] == '0')
-				len--;
-			if (len && tmp[len - 1] == '.')
-				len--;
-			buf_add(out, tmp, len);
-		}
-		break;
+	case V_NUM: number_format(v->num, out); break;
 	case V_STR: buf_add(out, v->str, v->len); break;
 	case V_DATE: format_date(v->num, tmp); buf_adds(out, tmp); break;
 	case V_BOOL: buf_adds(out, v->num ? "true" : "false"); break;

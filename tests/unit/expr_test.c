@@ -1933,6 +1933,76 @@ static void test_held_rows(void)
 	expr_free(month_key[0]);
 }
 
+/* The text printf gives a number that value_format writes: written independently, the slow way. */
+static void number_by_printf(double x, char *out, size_t size)
+{
+	if (!(fabs(x) < 1e15)) {
+		snprintf(out, size, "%.15g", x);
+		return;
+	}
+	snprintf(out, size, x == floor(x) ? "%.0f" : "%.4f", x);
+	if (x == floor(x))
+		return;
+	size_t len = strlen(out);
+	while (out[len - 1] == '0')
+		out[--len] = 0;
+	if (out[len - 1] == '.')
+		out[--len] = 0;
+}
+
+/*
+ * value_format of numbers against printf's text: whole numbers, -0, halves
+ * of the fourth decimal that are exact in binary (k/32) and those that are
+ * not, values a hair either side of them, decimals as a clerk writes them,
+ * tiny negatives ("-0"), and random numbers of every size up to and past
+ * 1e9 and 1e15, where the fast writing gives way to printf's.
+ */
+static void test_number_text(void)
+{
+	struct buf got = {0};
+	char want[64], first[200] = "";
+	unsigned long long seed = 0x9e3779b97f4a7c15u;
+	size_t tried = 0, wrong = 0;
+	for (int i = 0; i < 400000; i++) {
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		unsigned r = (unsigned)(seed >> 33);
+		double x;
+		switch (i % 8) {
+		case 0: x = (double)(int)(r % 2000001) - 1000000; break;                 /* whole */
+		case 1: x = (double)(r % 64001) / 32 - 1000; break;                      /* exact halves and quarters */
+		case 2: x = nextafter((double)(r % 64001) / 32, i & 8 ? 1e300 : -1e300); break;
+		case 3: x = ((double)(r % 2000001) + 0.5) / 10000; break;                /* halves not exact in binary */
+		case 4: x = (double)(int)(r % 200001 - 100000) / (i & 8 ? 10 : 1000); break;  /* as written */
+		case 5: x = -(double)(r % 1000 + 1) * 1e-9; break;                      /* rounds to -0 */
+		case 6: x = ldexp((double)(seed >> 11), (int)(r % 90) - 80) * (r & 1 ? -1 : 1); break;
+		default: x = (r & 1 ? 1e9 : 1e15) + ((double)(r % 2001) - 1000) / 64; break;
+		}
+		number_by_printf(x, want, sizeof want);
+		buf_reset(&got);
+		struct value v = {.type = V_NUM, .num = x};
+		value_format(&v, &got);
+		tried++;
+		if (strcmp(got.data, want)) {
+			if (!wrong++)
+				snprintf(first, sizeof first, "%.17g: got '%s', want '%s'", x, got.data, want);
+		}
+	}
+	const double fixed[] = {0.0, -0.0, 0.03125, -0.03125, 0.00015, 2.5e-5, -1e-5, 0.99995, 999999999.99995, 1e9, -1e9 + 0.5};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+		number_by_printf(fixed[i], want, sizeof want);
+		buf_reset(&got);
+		struct value v = {.type = V_NUM, .num = fixed[i]};
+		value_format(&v, &got);
+		tried++;
+		if (strcmp(got.data, want) && !wrong++)
+			snprintf(first, sizeof first, "%.17g: got '%s', want '%s'", fixed[i], got.data, want);
+	}
+	char what[80];
+	snprintf(what, sizeof what, "value_format writes %zu numbers as printf does", tried);
+	CHECK(what, wrong == 0, "%zu differ, the first %s", wrong, first);
+	buf_free(&got);
+}
+
 int main(void)
 {
 	rs = ruleset_load("tests/rules/expr.json");
@@ -1970,6 +2040,7 @@ int main(void)
 	test_when_plans();
 	test_block_layout();
 	test_held_rows();
+	test_number_text();
 	ruleset_free(rs);
 	return test_status();
 }
