@@ -724,8 +724,8 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, const str
  * look-up where the row begins a sorted file's next group: its texts are the
  * open group's, and its keys compare with that group's as the last new
  * group's did (a station's next day), so that its order holds as before.
- * The open group is ended and the row's made group 0 in its place, as
- * look_up_group would make it (with a block of accumulators of that many
+ * The open group is ended (its row goes out) and the row's made group 0 in
+ * its place, as look_up_group would make it (with a block of accumulators of that many
  * bytes, cleared); -1 if the table was dropped meanwhile, or -2,
  * with nothing done, for any other row.
  */
@@ -747,9 +747,13 @@ static long next_streamed_group(struct rules_state *st, struct group_table *t, s
 	int bytewise[WATCH_KEYS], natural[WATCH_KEYS];
 	if (alike == all_keys(n) || key_signs(t, 0, keys, n, alike, bytewise, natural) != t->signs)
 		return -2;
-	end_groups(st, t, false); /* (the orders kept are those kept by these signs before) */
+	/* the open group ends as end_groups would end it: a held view's slots keep no lists, and a streamed
+	   table no index (the orders kept are those these signs kept before) */
+	view_row_out(st, t->owner, t, 0, st->view_row);
 	if (t->dropped)
 		return -1;
+	t->held = 0;
+	t->nplaces = 0;
 	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's */
 		if (!(alike >> k & 1)) {
 			memcpy(&t->words[k], &keys[k].num, sizeof *t->words);
