@@ -19,7 +19,9 @@
  * order of their keys (station, then day, say).  If the first WATCH_ROWS rows
  * keep to one, each group is ended as the next begins (end_groups): a view's
  * row goes on to what reads from it, a rule's rows are judged and their
- * findings kept for the end, so memory holds one group, not the file.  A
+ * findings kept for the end, so memory holds one group, not the file (a
+ * view's next group, of the same texts, takes the place of the one it ends
+ * without a look-up: next_streamed_group).  A
  * group that comes back after it was ended means the file is not in that
  * order after all: the rules' groups are then made again from a second
  * reading of the file (rules_must_reread), which keeps every group as an
@@ -313,6 +315,27 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 }
 
 /*
+ * How keys compare with group i's, 4 bits a key (keys_alike's alike ones
+ * not compared), as keeps_order keeps them; each key's comparison bytewise
+ * and in natural order into bytewise and natural.
+ */
+static uint32_t key_signs(const struct group_table *t, size_t i, const struct value *keys, size_t n, uint64_t alike,
+			  int *bytewise, int *natural)
+{
+	uint32_t signs = 1u << 31;
+	for (size_t k = 0; k < n; k++) {
+		if (alike >> k & 1)
+			continue;
+		struct value prev = group_key(t, i, n, k);
+		bytewise[k] = value_order(&keys[k], &prev);
+		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
+		signs |= (uint32_t)(((bytewise[k] > 0) - (bytewise[k] < 0) + 1) | ((natural[k] > 0) - (natural[k] < 0) + 1) << 2)
+			 << 4 * k;
+	}
+	return signs;
+}
+
+/*
  * Keeps, of the key orders a watched or streamed table's groups have come in
  * so far, those in which keys come after the previous group's (group i's);
  * true if one is left.  Texts are compared bytewise and, as a file numbered
@@ -325,16 +348,7 @@ static void key_order(unsigned order, size_t n, unsigned char *perm)
 static bool keeps_order(struct group_table *t, size_t i, const struct value *keys, size_t n, uint64_t alike)
 {
 	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0}; /* each key against the previous group's, once */
-	uint32_t signs = 1u << 31; /* how they compared: 4 bits a key */
-	for (size_t k = 0; k < n; k++) {
-		if (alike >> k & 1)
-			continue;
-		struct value prev = group_key(t, i, n, k);
-		bytewise[k] = value_order(&keys[k], &prev);
-		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
-		signs |= (uint32_t)(((bytewise[k] > 0) - (bytewise[k] < 0) + 1) | ((natural[k] > 0) - (natural[k] < 0) + 1) << 2)
-			 << 4 * k;
-	}
+	uint32_t signs = key_signs(t, i, keys, n, alike, bytewise, natural);
 	if (signs == t->signs)
 		return t->orders != 0;
 	t->signs = signs;
@@ -706,6 +720,55 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, const str
 }
 
 /*
+ * The group of a row of a streamed view (one group open), found without a
+ * look-up where the row begins a sorted file's next group: its texts are the
+ * open group's, and its keys compare with that group's as the last new
+ * group's did (a station's next day), so that its order holds as before.
+ * The open group is ended (its row goes out) and the row's made group 0 in
+ * its place, as look_up_group would make it (with a block of accumulators of that many
+ * bytes, cleared); -1 if the table was dropped meanwhile, or -2,
+ * with nothing done, for any other row.
+ */
+static long next_streamed_group(struct rules_state *st, struct group_table *t, size_t block, const struct value *cells)
+{
+	size_t n = t->nreads;
+	if (!n || t->reads_months || t->shared || t->ngroups != 1 || !cells)
+		return -2;
+	struct value keys[WATCH_KEYS];
+	uint64_t alike = 0;
+	for (size_t k = 0; k < n; k++) {
+		keys[k] = cells[t->reads[k].cell];
+		enum vtype type = (enum vtype)t->types[k];
+		bool same = key_is(t->words[k], type, &keys[k]);
+		if (keys[k].type == V_NULL || (!same && (type == V_STR || keys[k].type == V_STR)))
+			return -2;
+		alike |= (uint64_t)same << k;
+	}
+	int bytewise[WATCH_KEYS], natural[WATCH_KEYS];
+	if (alike == all_keys(n) || key_signs(t, 0, keys, n, alike, bytewise, natural) != t->signs)
+		return -2;
+	/* the open group ends as end_groups would end it: a held view's slots keep no lists, and a streamed
+	   table no index (the orders kept are those these signs kept before) */
+	view_row_out(st, t->owner, t, 0, st->view_row);
+	if (t->dropped)
+		return -1;
+	t->held = 0;
+	t->nplaces = 0;
+	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's */
+		if (!(alike >> k & 1)) {
+			memcpy(&t->words[k], &keys[k].num, sizeof *t->words);
+			t->types[k] = (unsigned char)keys[k].type;
+		} else if (k < RECENT_KEYS && keys[k].type == V_STR) {
+			t->recent[k] = t->words[k];
+		}
+	}
+	if (block)
+		memset(t->accs, 0, block);
+	t->ngroups = 1;
+	return looked_up(t, 0);
+}
+
+/*
  * Feeds a row to its group of a grouping (when it passes the when), within
  * the budget; a streamed view's new group holds its first row's values
  * (hold_row) until a second comes.
@@ -721,7 +784,9 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
+	long i = gr->hold && t->mode == GROUPS_STREAMED ? next_streamed_group(st, t, gr->block, ctx->row) : -2;
+	if (i == -2)
+		i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
 	bool first = gr->places && (size_t)i == t->nplaces;
