@@ -488,6 +488,7 @@ static struct agg_slot *joined_slots(const struct written_rule *const *rules, si
 		}
 		at += agg_block_size(r->slots, r->nslots);
 	}
+	agg_plan_runs(joined, total);
 	*n = total;
 	return joined;
 }
