@@ -685,6 +685,8 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 {
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row;
+	if (!n) /* (slots may be NULL then) */
+		return;
 	const struct agg_slot *end = slots + n;
 	if (!cells) { /* no row: each slot reads its argument as null */
 		for (size_t i = 0; i < n; i++)
