@@ -597,11 +597,10 @@ void agg_plan_runs(struct agg_slot *slots, size_t n)
 	}
 }
 
-/* Where the run that slot s begins ends (agg_slot.run, 1 or more once planned), within the slots before end. */
-static inline const struct agg_slot *run_end(const struct agg_slot *s, const struct agg_slot *end)
+/* The slots of the run that slot s begins (agg_slot.run, 1 or more once planned), of the left ones. */
+static inline size_t run_of(const struct agg_slot *s, size_t left)
 {
-	const struct agg_slot *stop = s + s->run;
-	return stop < end ? stop : end;
+	return s->run < left ? s->run : left;
 }
 
 /* Adds a row's cells to a run of sums or means of columns [s, stop). */
@@ -685,25 +684,22 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 {
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row;
-	if (!n) /* (slots may be NULL then) */
-		return;
-	const struct agg_slot *end = slots + n;
 	if (!cells) { /* no row: each slot reads its argument as null */
 		for (size_t i = 0; i < n; i++)
 			update_slot(&slots[i], agg_acc_of(block, &slots[i]), i, row, given);
 		return;
 	}
-	for (const struct agg_slot *s = slots, *stop; s < end; s = stop) {
+	for (const struct agg_slot *s = slots; n; ) { /* (no slots may be NULL: it is not offset then) */
 		struct agg_acc *a = agg_acc_of(block, s);
-		stop = s + 1;
+		size_t run = 1;
 		switch (s->step) {
 		case AGG_STEP_COUNT: a->n++; break;
-		case AGG_STEP_SUM_CELL: sum_cells(s, stop = run_end(s, end), block, cells); break;
+		case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); break;
-		case AGG_STEP_COUNT_PRESENT: count_present_cells(s, stop = run_end(s, end), block, cells); break;
+		case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_BAND: {
 			if (!s->gives) {
-				band_run(s, stop = run_end(s, end), block, &cells[s->cell]);
+				band_run(s, s + (run = run_of(s, n)), block, &cells[s->cell]);
 				break;
 			}
 			int in = band_holds(&s->band, &cells[s->cell]);
@@ -715,12 +711,15 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 			break;
 		}
 		case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL:
-			keep_cells(s, stop = run_end(s, end), block, cells);
+			keep_cells(s, s + (run = run_of(s, n)), block, cells);
 			break;
-		case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(s, stop = run_end(s, end), block, cells, row->where); break;
+		case AGG_STEP_EQUAL_RUN_CELL:
+			equal_run_cells(s, s + (run = run_of(s, n)), block, cells, row->where);
+			break;
 		case AGG_STEP_DISTINCT_CELLS: keep_tuple_of_cells(a, s, cells); break;
 		default: update_slot(s, a, (size_t)(s - slots), row, given);
 		}
+		s += run, n -= run;
 	}
 }
 
