@@ -747,6 +747,29 @@ static bool same_acc(const struct agg_acc *x, const struct agg_acc *y, enum agg_
 			  : x->run_from == y->run_from && x->best_from == y->best_from);
 }
 
+/* Compiles n sources into scope, one slot each (what: the check's name); false, said so, if they do not. */
+static bool compile_slots(const char *const *sources, size_t n, struct expr_scope *scope, struct expr **e,
+			  const char *what)
+{
+	char err[256] = "";
+	int pos = 0;
+	bool compiled = true;
+	for (size_t i = 0; i < n; i++) {
+		e[i] = expr_compile(sources[i], scope, err, sizeof err, &pos);
+		compiled = compiled && e[i];
+	}
+	CHECK(what, compiled && scope->nslots == n, "%s at %d", err, pos);
+	return compiled && scope->nslots == n;
+}
+
+/* The slots copied, each to be updated by the general update (AGG_STEP_ANY) rather than its own step. */
+static void general_slots(const struct agg_slot *slots, size_t n, struct agg_slot *general)
+{
+	memcpy(general, slots, n * sizeof *general);
+	for (size_t i = 0; i < n; i++)
+		general[i].step = AGG_STEP_ANY;
+}
+
 /*
  * Each step agg_update takes in place (a count, a column's sum or mean, its
  * percentile, its presence, a test of it, a band of it for count_if() and
@@ -766,18 +789,11 @@ static void test_steps_in_place(void)
 		AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_ANY, AGG_STEP_EQUAL_RUN_CELL,
 		AGG_STEP_ANY, AGG_STEP_ANY, AGG_STEP_COUNT_IF_TEST};
 	enum { NSRC = sizeof sources / sizeof *sources };
-	char err[256];
-	int pos;
 	struct expr_scope scope = by_month();
 	scope.ordered = true;
 	struct expr *e[NSRC];
-	bool compiled = true, picked = true;
-	for (size_t i = 0; i < NSRC; i++) {
-		e[i] = expr_compile(sources[i], &scope, err, sizeof err, &pos);
-		compiled = compiled && e[i];
-	}
-	CHECK("the steps' aggregates compile", compiled && scope.nslots == NSRC, "%s at %d", err, pos);
-	if (!compiled || scope.nslots != NSRC)
+	bool picked = true;
+	if (!compile_slots(sources, NSRC, &scope, e, "the steps' aggregates compile"))
 		return;
 	size_t i = 0;
 	for (; i < NSRC && picked; i++)
@@ -785,9 +801,7 @@ static void test_steps_in_place(void)
 	CHECK("each aggregate takes its step", picked && scope.slots[12].read == AGG_READ_SHARED && scope.slots[5].gives,
 	      "%s takes step %d", sources[i - 1], (int)scope.slots[i - 1].step);
 	struct agg_slot general[NSRC];
-	memcpy(general, scope.slots, sizeof general);
-	for (i = 0; i < NSRC; i++)
-		general[i].step = AGG_STEP_ANY;
+	general_slots(scope.slots, NSRC, general);
 	struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}};
 	struct value where[600];
 	uint64_t state = 20;
@@ -838,18 +852,10 @@ static void test_runs_in_place(void)
 		"count_if(n != null)", "count_if(m != null)", "count_distinct(n, m, b)", "count_distinct(d, n)", "count()"};
 	static const unsigned char runs[] = {5, 4, 3, 2, 1, 2, 1, 3, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1};
 	enum { NSRC = sizeof sources / sizeof *sources };
-	char err[256];
-	int pos;
 	struct expr_scope scope = by_month();
 	scope.ordered = true;
 	struct expr *e[NSRC];
-	bool compiled = true;
-	for (size_t i = 0; i < NSRC; i++) {
-		e[i] = expr_compile(sources[i], &scope, err, sizeof err, &pos);
-		compiled = compiled && e[i];
-	}
-	CHECK("the runs' aggregates compile", compiled && scope.nslots == NSRC, "%s at %d", err, pos);
-	if (!compiled || scope.nslots != NSRC)
+	if (!compile_slots(sources, NSRC, &scope, e, "the runs' aggregates compile"))
 		return;
 	size_t i = 0;
 	while (i < NSRC && scope.slots[i].run == runs[i])
@@ -861,9 +867,7 @@ static void test_runs_in_place(void)
 	      scope.slots[4].band.reach[1] == 0.5 && scope.slots[5].band.reach[0] == 0 && scope.slots[5].band.reach[1] == 300,
 	      "reach %g to %g", scope.slots[0].band.reach[0], scope.slots[0].band.reach[1]);
 	struct agg_slot general[NSRC];
-	memcpy(general, scope.slots, sizeof general);
-	for (i = 0; i < NSRC; i++)
-		general[i].step = AGG_STEP_ANY;
+	general_slots(scope.slots, NSRC, general);
 	static const double numbers[] = {NAN, 0, -0.0, 1, 1.5, 2, 3, 4.999, 5, 5, 5, 6, 6.5, 7, -1, -0.5, 250, 300.25,
 					 1e300, -1e300, 1e-300, 0.1, 409.5, 1234.567, 2.5e15, 1.0 / 3};
 	enum { NNUM = sizeof numbers / sizeof *numbers };
