@@ -79,6 +79,7 @@ enum agg_step {
 	AGG_STEP_KEEP_CELL,    /* percentile() or median() of a column */
 	AGG_STEP_KEEP_COUNT_CELL, /* the same, which counts its numbers in hits too (agg_slot.counts) */
 	AGG_STEP_EQUAL_RUN_CELL, /* longest_equal_run() of a column */
+	AGG_STEP_DISTINCT_CELLS, /* count_distinct() of columns alone */
 };
 
 /* The slots a row's update can give an argument's value on to (AGG_READ_SHARED): the first of a scope. */
@@ -89,6 +90,8 @@ struct agg_band {
 	double lit[2];
 	unsigned char passes[2]; /* per comparison, the outcomes that pass it: bit 0 less, 1 equal, 2 greater */
 	enum vtype type;         /* the literals' */
+	double reach[2];         /* the least and the greatest number that this band or a later one of its
+				    run (agg_slot.run) may hold for: outside them, none of the run does */
 };
 
 /* One aggregate function call: what to accumulate, from which expression node. */
@@ -108,6 +111,7 @@ struct agg_slot {
 	bool counts;       /* a percentile of a column that also counts its numbers in hits, for a
 			      count_if(x != null) of the column that takes its slot (see add_slot) */
 	bool replan;       /* changed by a later call to serve it too: its read and step are picked again */
+	uint8_t run;       /* this slot and the run - 1 after it take its step in one pass (agg_plan_runs): 1 or more */
 	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size,
 			      kept: agg_block_size, on every walk and group's end, reads it for less than a call) */
 };
@@ -427,6 +431,14 @@ static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block,
 	return (const struct agg_acc *)(const void *)(block + slot->at);
 }
 
+/*
+ * Marks the runs of slots that agg_update takes in one pass (agg_slot.run):
+ * neighbours that sum, keep or count a column each, or that count bands of
+ * one column, which a number outside all of them passes by in one test.
+ * Called once a table of slots is made or joined; a slot's run never
+ * reaches past the table it is marked in.
+ */
+void agg_plan_runs(struct agg_slot *slots, size_t n);
 /* Feeds one row to every slot's accumulator in a group's block. */
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row);
 /*

@@ -5,7 +5,9 @@
  * (agg_step): the commonest read their column themselves, a band of one
  * column (aqi > 95 && aqi <= 100) is tested from the two literals its slot
  * keeps, and a slot whose argument an earlier one has takes that one's
- * value.  Percentiles select their two ranks rather than sort; count_distinct
+ * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
+ * in one pass: bands of one column side by side are passed by in one test
+ * by a number outside them all.  Percentiles select their two ranks rather than sort; count_distinct
  * keeps its tuples packed, a few bytes a value; a group of one row whose
  * slots only count, or sum or average a column, is held as the values it
  * comes to until a second row comes (agg_hold_row).  The slots' arguments are
@@ -209,6 +211,17 @@ static int packed_cmp(const void *a, const void *b)
 	return memcmp(x->at, y->at, x->len);
 }
 
+/* True if two packed tuples are the same bytes: compared in place, as they are short and mostly differ early. */
+static inline bool same_tuple(const struct packed_tuple *x, const struct packed_tuple *y)
+{
+	if (x->len != y->len)
+		return false;
+	for (size_t k = 0; k < x->len; k++)
+		if (x->at[k] != y->at[k])
+			return false;
+	return true;
+}
+
 /* The bytes of the packed value at p (see pack_value). */
 static size_t packed_len(const unsigned char *p)
 {
@@ -241,7 +254,7 @@ static double distinct(const struct agg_acc *acc, size_t width)
 	if (n <= 16) { /* a county-day's stations: each tuple against those before it, cheaper than a sort */
 		for (size_t i = 0; i < n; i++) {
 			size_t j = 0;
-			while (j < i && (t[j].len != t[i].len || memcmp(t[j].at, t[i].at, t[i].len) != 0))
+			while (j < i && !same_tuple(&t[j], &t[i]))
 				j++;
 			count += j == i;
 		}
@@ -382,15 +395,9 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 	return 9;
 }
 
-/*
- * Keeps a tuple of count_distinct, packed: its bytes grow by half again when
- * full.  first: the value of the call's first argument, the others read
- * where they lie on the row.
- */
-static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct value *first, const struct eval_ctx *row)
+/* Makes room in a count_distinct accumulator for a tuple of width values: its bytes grow by half again when full. */
+static inline void tuple_room(struct agg_acc *a, size_t width)
 {
-	const struct node *c = &s->expr->nodes[s->call];
-	size_t width = (size_t)c->nargs;
 	if (a->nvals + width * 9 > a->cap) {
 		if (a->cap > UINT32_MAX / 2)
 			die(EXIT_TROUBLE, "too many values in one group to keep");
@@ -398,6 +405,30 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
 		a->tuples = xrealloc(a->tuples, a->cap);
 	}
 	a->listed = a->packed = true;
+}
+
+/* Keeps a tuple of count_distinct of columns alone (AGG_STEP_DISTINCT_CELLS), packed, read from the row's cells. */
+static inline void keep_tuple_of_cells(struct agg_acc *a, const struct agg_slot *s, const struct value *cells)
+{
+	const struct node *c = &s->expr->nodes[s->call];
+	const int *cols = s->expr->arg_cols + c->args;
+	size_t width = (size_t)c->nargs;
+	tuple_room(a, width);
+	unsigned char *p = a->tuples + a->nvals;
+	for (size_t k = 0; k < width; k++)
+		p += pack_value(p, &cells[cols[k]]);
+	a->nvals = (uint32_t)(p - a->tuples);
+}
+
+/*
+ * Keeps a tuple of count_distinct, packed.  first: the value of the call's
+ * first argument, the others read where they lie on the row or evaluated.
+ */
+static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct value *first, const struct eval_ctx *row)
+{
+	const struct node *c = &s->expr->nodes[s->call];
+	size_t width = (size_t)c->nargs;
+	tuple_room(a, width);
 	a->nvals += pack_value(a->tuples + a->nvals, first);
 	for (size_t k = 1; k < width; k++) {
 		struct value held;
@@ -524,59 +555,171 @@ static bool lists(enum agg_kind kind)
 	return 1u << kind & (1u << AGG_PERCENTILE | 1u << AGG_MAD | 1u << AGG_MAX_CHANGE | 1u << AGG_COUNT_DISTINCT);
 }
 
+/* The least and the greatest number that comparing with lit passes (passes: as agg_band's), bounds included. */
+static void comparison_reach(double lit, unsigned char passes, double *least, double *greatest)
+{
+	*least = passes & 1 ? -INFINITY : lit;
+	*greatest = passes & 4 ? INFINITY : lit;
+}
+
+/* True if slot t may follow slot s in a run: the same step, of a kind a run takes; bands of one column and type, giving no value on. */
+static bool joins_run(const struct agg_slot *s, const struct agg_slot *t)
+{
+	if (s->step != t->step)
+		return false;
+	switch (s->step) {
+	case AGG_STEP_SUM_CELL: case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: case AGG_STEP_EQUAL_RUN_CELL:
+	case AGG_STEP_COUNT_PRESENT:
+		return true;
+	case AGG_STEP_BAND:
+		return !s->gives && !t->gives && s->cell == t->cell && s->band.type == t->band.type;
+	default:
+		return false;
+	}
+}
+
+void agg_plan_runs(struct agg_slot *slots, size_t n)
+{
+	for (size_t i = n; i-- > 0;) {
+		struct agg_slot *s = &slots[i], *next = i + 1 < n ? s + 1 : NULL;
+		bool joins = next && joins_run(s, next) && next->run < UINT8_MAX;
+		s->run = joins ? (uint8_t)(next->run + 1) : 1;
+		if (s->step != AGG_STEP_BAND)
+			continue;
+		double least[2], greatest[2];
+		for (int k = 0; k < 2; k++)
+			comparison_reach(s->band.lit[k], s->band.passes[k], &least[k], &greatest[k]);
+		s->band.reach[0] = fmax(least[0], least[1]), s->band.reach[1] = fmin(greatest[0], greatest[1]);
+		if (joins) {
+			s->band.reach[0] = fmin(s->band.reach[0], next->band.reach[0]);
+			s->band.reach[1] = fmax(s->band.reach[1], next->band.reach[1]);
+		}
+	}
+}
+
+/* The slots of the run that slot s begins (agg_slot.run, 1 or more once planned), of the left ones. */
+static inline size_t run_of(const struct agg_slot *s, size_t left)
+{
+	return s->run < left ? s->run : left;
+}
+
+/* Adds a row's cells to a run of sums or means of columns [s, stop). */
+static inline void sum_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
+			     const struct value *cells)
+{
+	for (; s < stop; s++) {
+		const struct value *c = &cells[s->cell];
+		if (c->type == V_NUM) {
+			struct agg_acc *a = agg_acc_of(block, s);
+			a->n++, a->sum += c->num;
+		}
+	}
+}
+
+/* Adds a row's cells to a run of count_if(x != null) of columns [s, stop). */
+static inline void count_present_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
+				       const struct value *cells)
+{
+	for (; s < stop; s++)
+		if (cells[s->cell].type != V_NULL)
+			agg_acc_of(block, s)->hits++;
+}
+
+/* Adds a row's cells to a run of longest_equal_run() of columns [s, stop); where: the row's record. */
+static inline void equal_run_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
+				   const struct value *cells, const void *where)
+{
+	for (; s < stop; s++) {
+		const struct value *c = &cells[s->cell];
+		if (c->type == V_NUM)
+			equal_run(agg_acc_of(block, s), c->num, where);
+	}
+}
+
+/* Adds a row's cells to a run of percentiles of columns [s, stop), each counting its numbers in hits too if the step says so. */
+static inline void keep_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
+			      const struct value *cells)
+{
+	bool counts = s->step == AGG_STEP_KEEP_COUNT_CELL;
+	for (; s < stop; s++) {
+		const struct value *c = &cells[s->cell];
+		if (c->type == V_NUM) {
+			struct agg_acc *a = agg_acc_of(block, s);
+			keep_number(a, c->num);
+			if (counts)
+				a->hits++;
+		}
+	}
+}
+
+/*
+ * Adds a row's cell to a run of bands of it [s, stop) (agg_plan_runs),
+ * count_if() or ratio() each, none giving its value on: a number outside
+ * the run's reach holds for none of them, which each ratio() counts; any
+ * other is tested band by band.
+ */
+static inline void band_run(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
+			    const struct value *cell)
+{
+	if (cell->type != s->band.type)
+		return;
+	bool outside = cell->num < s->band.reach[0] || cell->num > s->band.reach[1];
+	for (; s < stop; s++) {
+		struct agg_acc *a = agg_acc_of(block, s);
+		if (!outside && band_holds(&s->band, cell) > 0)
+			a->hits++;
+		if (s->kind == AGG_RATIO)
+			a->n++;
+	}
+}
+
+/* count_if() of a test of a column alone, tested in place. */
+static inline void count_if_test(const struct agg_slot *s, unsigned char *block, const struct eval_ctx *row)
+{
+	struct value t = cell_test(&s->expr->nodes[s->arg], row);
+	agg_acc_of(block, s)->hits += t.type == V_BOOL && t.num;
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
-	const struct value *cells = row->row, *c;
-	for (size_t i = 0; i < n; i++) {
-		const struct agg_slot *s = &slots[i];
+	const struct value *cells = row->row;
+	if (!cells) { /* no row: each slot reads its argument as null */
+		for (size_t i = 0; i < n; i++)
+			update_slot(&slots[i], agg_acc_of(block, &slots[i]), i, row, given);
+		return;
+	}
+	for (const struct agg_slot *s = slots; n; ) { /* (no slots may be NULL: it is not offset then) */
 		struct agg_acc *a = agg_acc_of(block, s);
+		size_t run = 1;
 		switch (s->step) {
-		case AGG_STEP_COUNT:
-			a->n++;
-			break;
-		case AGG_STEP_SUM_CELL:
-			c = cells ? &cells[s->cell] : NULL;
-			if (c && c->type == V_NUM)
-				a->n++, a->sum += c->num;
-			break;
-		case AGG_STEP_COUNT_IF_TEST: {
-			struct value t = cell_test(&s->expr->nodes[s->arg], row);
-			a->hits += t.type == V_BOOL && t.num;
-			break;
-		}
-		case AGG_STEP_COUNT_PRESENT:
-			if (cells && cells[s->cell].type != V_NULL)
-				a->hits++;
-			break;
+		case AGG_STEP_COUNT: a->n++; break;
+		case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
+		case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); break;
+		case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_BAND: {
-			int in = cells ? band_holds(&s->band, &cells[s->cell]) : -1;
-			if (s->gives)
-				given[i] = in < 0 ? null_value : boolean(in);
+			if (!s->gives) {
+				band_run(s, s + (run = run_of(s, n)), block, &cells[s->cell]);
+				break;
+			}
+			int in = band_holds(&s->band, &cells[s->cell]);
+			given[s - slots] = in < 0 ? null_value : boolean(in);
 			if (in > 0) /* (counts are whole numbers: adding 0 would change none) */
 				a->hits++;
 			if (in >= 0 && s->kind == AGG_RATIO)
 				a->n++;
 			break;
 		}
-		case AGG_STEP_KEEP_CELL:
-			c = cells ? &cells[s->cell] : NULL;
-			if (c && c->type == V_NUM)
-				keep_number(a, c->num);
-			break;
-		case AGG_STEP_KEEP_COUNT_CELL:
-			c = cells ? &cells[s->cell] : NULL;
-			if (c && c->type == V_NUM)
-				keep_number(a, c->num), a->hits++;
+		case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL:
+			keep_cells(s, s + (run = run_of(s, n)), block, cells);
 			break;
 		case AGG_STEP_EQUAL_RUN_CELL:
-			c = cells ? &cells[s->cell] : NULL;
-			if (c && c->type == V_NUM)
-				equal_run(a, c->num, row->where);
+			equal_run_cells(s, s + (run = run_of(s, n)), block, cells, row->where);
 			break;
-		default:
-			update_slot(s, a, i, row, given);
+		case AGG_STEP_DISTINCT_CELLS: keep_tuple_of_cells(a, s, cells); break;
+		default: update_slot(s, a, (size_t)(s - slots), row, given);
 		}
+		s += run, n -= run;
 	}
 }
 

@@ -205,7 +205,8 @@ int add_args(struct expr *e, const int *items, int n);
  * expr_compile runs in this order: remembered lets, values of the group (in
  * a row rule judged in order), joined tests of cells, a root remembered by
  * its text cells, and how the slots made since first, and those a later
- * call changed (agg_slot.replan), read their arguments.
+ * call changed (agg_slot.replan), read their arguments (and the scope's
+ * runs of slots, agg_plan_runs, marked again).
  */
 void remember_lets(struct expr *e);
 void fix_group_values(struct expr *e, int n, struct expr_scope *scope);

@@ -241,6 +241,16 @@ void join_cell_tests(struct expr *e)
 	}
 }
 
+/* True if the arguments of call node n are all columns. */
+static bool columns_alone(const struct expr *e, int n)
+{
+	const struct node *c = &e->nodes[n];
+	for (int k = 0; k < c->nargs; k++)
+		if (e->arg_cols[c->args + k] < 0)
+			return false;
+	return true;
+}
+
 /*
  * Picks how agg_update reads the argument of slot i: a column's cell where
  * it lies, a test of a column in place, or the value of an earlier slot's
@@ -264,6 +274,7 @@ static void pick_slot_read(struct expr_scope *sc, size_t i)
 	bool band = (s->kind == AGG_COUNT_IF || s->kind == AGG_RATIO) && expr_band(e, x, &s->band);
 	s->read = x->op == OP_COL ? AGG_READ_CELL : expr_tests_a_cell(x) ? AGG_READ_TEST : AGG_READ_EVAL;
 	bool present = s->kind == AGG_COUNT_IF && x->fn == ev_cell_present;
+	bool distinct_cells = s->kind == AGG_COUNT_DISTINCT && columns_alone(e, s->call);
 	s->cell = x->op == OP_COL ? x->index : band ? e->nodes[e->argv[x->tests]].cell : present ? x->cell : -1;
 	for (size_t j = 0; s->read != AGG_READ_CELL && !band && j < i && j < AGG_SHARED_MAX; j++) {
 		struct agg_slot *o = &sc->slots[j];
@@ -281,6 +292,7 @@ static void pick_slot_read(struct expr_scope *sc, size_t i)
 		: present && s->read == AGG_READ_TEST ? AGG_STEP_COUNT_PRESENT
 		: s->read == AGG_READ_TEST && s->kind == AGG_COUNT_IF ? AGG_STEP_COUNT_IF_TEST
 		: band ? AGG_STEP_BAND
+		: distinct_cells ? AGG_STEP_DISTINCT_CELLS
 		: AGG_STEP_ANY;
 	if (s->gives && s->step != AGG_STEP_BAND) /* picked again (replan) after a later slot took its value */
 		s->step = AGG_STEP_ANY;
@@ -291,6 +303,7 @@ void pick_slot_reads(struct expr_scope *sc, size_t first)
 	for (size_t i = 0; i < sc->nslots; i++)
 		if (i >= first || sc->slots[i].replan)
 			pick_slot_read(sc, i);
+	agg_plan_runs(sc->slots, sc->nslots);
 }
 
 /*

@@ -481,6 +481,7 @@ static size_t join_slots(struct agg_slot *joined, const struct written_rule *con
 		}
 		at += agg_block_size(r->slots, r->nslots);
 	}
+	agg_plan_runs(joined, i);
 	return i;
 }
 

@@ -771,9 +771,33 @@ static bool same_acc(const struct agg_acc *x, const struct agg_acc *y, enum agg_
 		return memcmp(x, y, agg_acc_size(kind)) == 0;
 	return memcmp(&x->n, &y->n, sizeof x->n) == 0 && memcmp(&x->sum, &y->sum, sizeof x->sum) == 0 &&
 	       memcmp(&x->hits, &y->hits, sizeof x->hits) == 0 && memcmp(&x->lo, &y->lo, sizeof x->lo) == 0 &&
-	       memcmp(&x->hi, &y->hi, sizeof x->hi) == 0 && x->listed == y->listed &&
-	       (x->listed ? x->nvals == y->nvals && memcmp(x->vals, y->vals, x->nvals * sizeof *x->vals) == 0
+	       memcmp(&x->hi, &y->hi, sizeof x->hi) == 0 && x->listed == y->listed && x->packed == y->packed &&
+	       (x->listed ? x->nvals == y->nvals &&
+				    memcmp(x->vals, y->vals, x->packed ? x->nvals : x->nvals * sizeof *x->vals) == 0
 			  : x->run_from == y->run_from && x->best_from == y->best_from);
+}
+
+/* Compiles n sources into scope, one slot each (what: the check's name); false, said so, if they do not. */
+static bool compile_slots(const char *const *sources, size_t n, struct expr_scope *scope, struct expr **e,
+			  const char *what)
+{
+	char err[256] = "";
+	int pos = 0;
+	bool compiled = true;
+	for (size_t i = 0; i < n; i++) {
+		e[i] = expr_compile(sources[i], scope, err, sizeof err, &pos);
+		compiled = compiled && e[i];
+	}
+	CHECK(what, compiled && scope->nslots == n, "%s at %d", err, pos);
+	return compiled && scope->nslots == n;
+}
+
+/* The slots copied, each to be updated by the general update (AGG_STEP_ANY) rather than its own step. */
+static void general_slots(const struct agg_slot *slots, size_t n, struct agg_slot *general)
+{
+	memcpy(general, slots, n * sizeof *general);
+	for (size_t i = 0; i < n; i++)
+		general[i].step = AGG_STEP_ANY;
 }
 
 /*
@@ -795,18 +819,11 @@ static void test_steps_in_place(void)
 		AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_BAND, AGG_STEP_ANY, AGG_STEP_EQUAL_RUN_CELL,
 		AGG_STEP_ANY, AGG_STEP_ANY, AGG_STEP_COUNT_IF_TEST};
 	enum { NSRC = sizeof sources / sizeof *sources };
-	char err[256];
-	int pos;
 	struct expr_scope scope = by_month();
 	scope.ordered = true;
 	struct expr *e[NSRC];
-	bool compiled = true, picked = true;
-	for (size_t i = 0; i < NSRC; i++) {
-		e[i] = expr_compile(sources[i], &scope, err, sizeof err, &pos);
-		compiled = compiled && e[i];
-	}
-	CHECK("the steps' aggregates compile", compiled && scope.nslots == NSRC, "%s at %d", err, pos);
-	if (!compiled || scope.nslots != NSRC)
+	bool picked = true;
+	if (!compile_slots(sources, NSRC, &scope, e, "the steps' aggregates compile"))
 		return;
 	size_t i = 0;
 	for (; i < NSRC && picked; i++)
@@ -814,9 +831,7 @@ static void test_steps_in_place(void)
 	CHECK("each aggregate takes its step", picked && scope.slots[12].read == AGG_READ_SHARED && scope.slots[5].gives,
 	      "%s takes step %d", sources[i - 1], (int)scope.slots[i - 1].step);
 	struct agg_slot general[NSRC];
-	memcpy(general, scope.slots, sizeof general);
-	for (i = 0; i < NSRC; i++)
-		general[i].step = AGG_STEP_ANY;
+	general_slots(scope.slots, NSRC, general);
 	struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}};
 	struct value where[600];
 	uint64_t state = 20;
@@ -842,6 +857,84 @@ static void test_steps_in_place(void)
 	      ACC(fast, 5)->hits, ACC(fast, 6)->n, ACC(fast, 10)->hi, ACC(fast, 3)->nvals);
 	agg_acc_free(scope.slots, NSRC, (unsigned char *)fast, 1);
 	agg_acc_free(scope.slots, NSRC, (unsigned char *)slow, 1);
+	for (i = 0; i < NSRC; i++)
+		expr_free(e[i]);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
+/*
+ * The runs agg_update takes in one pass (agg_plan_runs) leave what the
+ * general update of each slot does, bit for bit, on groups of no row, one
+ * row, two and many: bands of one column side by side (a number outside
+ * them all passes them by in one test, which each ratio() counts), sums,
+ * percentiles, longest equal runs and null tests of columns side by side,
+ * and count_distinct() of columns alone, over blanks, numbers of every
+ * packed form (whole, tenths, decimals, any other, -0, the extremes) and
+ * a cell of another type.  A table of no slots (NULL) is fed nothing.
+ */
+static void test_runs_in_place(void)
+{
+	static const char *const sources[] = {
+		"count_if(n > 1 && n <= 2)", "ratio(n > 2 && n < 5)", "count_if(n >= 5 && n <= 5)", "ratio(n == 6 && n != 7)",
+		"count_if(n <= 0.5 && n != 9)", "count_if(m > 0 && m <= 1)", "ratio(m > 1 && m <= 300)", "mean(n)",
+		"mean(m)", "sum(n)", "percentile(n, 90)", "median(m)", "longest_equal_run(n)", "longest_equal_run(m)",
+		"count_if(n != null)", "count_if(m != null)", "count_distinct(n, m, b)", "count_distinct(d, n)", "count()"};
+	static const unsigned char runs[] = {5, 4, 3, 2, 1, 2, 1, 3, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1};
+	enum { NSRC = sizeof sources / sizeof *sources };
+	struct expr_scope scope = by_month();
+	scope.ordered = true;
+	struct expr *e[NSRC];
+	if (!compile_slots(sources, NSRC, &scope, e, "the runs' aggregates compile"))
+		return;
+	size_t i = 0;
+	while (i < NSRC && scope.slots[i].run == runs[i])
+		i++;
+	CHECK("neighbours of one step make runs", i == NSRC && scope.slots[16].step == AGG_STEP_DISTINCT_CELLS,
+	      "%s: run %d", i < NSRC ? sources[i] : "", i < NSRC ? scope.slots[i].run : 0);
+	CHECK("a run of bands reaches as far as its bands", scope.slots[0].band.reach[0] == -INFINITY &&
+	      scope.slots[0].band.reach[1] == 6 && scope.slots[4].band.reach[0] == -INFINITY &&
+	      scope.slots[4].band.reach[1] == 0.5 && scope.slots[5].band.reach[0] == 0 && scope.slots[5].band.reach[1] == 300,
+	      "reach %g to %g", scope.slots[0].band.reach[0], scope.slots[0].band.reach[1]);
+	struct agg_slot general[NSRC];
+	general_slots(scope.slots, NSRC, general);
+	static const double numbers[] = {NAN, 0, -0.0, 1, 1.5, 2, 3, 4.999, 5, 5, 5, 6, 6.5, 7, -1, -0.5, 250, 300.25,
+					 1e300, -1e300, 1e-300, 0.1, 409.5, 1234.567, 2.5e15, 1.0 / 3};
+	enum { NNUM = sizeof numbers / sizeof *numbers };
+	static const int sizes[] = {0, 1, 2, 700};
+	struct value where[700];
+	uint64_t state = 7;
+	bool same = true, inside = false, outside = false;
+	double hits = 0;
+	for (size_t g = 0; g < sizeof sizes / sizeof *sizes && same; g++) {
+		struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}};
+		struct eval_ctx none = {.rs = rs, .row = row};
+		agg_update(NULL, 0, (unsigned char *)fast, &none); /* a table of no slots: no block is touched */
+		for (int r = 0; r < sizes[g]; r++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned pick = (unsigned)(state >> 33);
+			double n = numbers[pick % NNUM];
+			set_row(n, numbers[pick / NNUM % NNUM], NULL, pick % 7 ? "2024-02-10" : NULL, (int)(pick / 997 % 3) - 1);
+			if (pick % 19 == 0)
+				row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
+			inside = inside || (n > 1 && n < 7), outside = outside || n > 7 || n < -1;
+			where[r] = (struct value){.type = V_NUM, .num = r};
+			struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
+			agg_update(scope.slots, NSRC, (unsigned char *)fast, &ctx);
+			agg_update(general, NSRC, (unsigned char *)slow, &ctx);
+		}
+		for (i = 0; i < NSRC && same_acc(ACC(fast, i), ACC(slow, i), scope.slots[i].kind); i++)
+			;
+		CHECK("runs leave what the general update does", i == NSRC, "%d rows, %s: hits %g against %g, n %g against %g",
+		      sizes[g], i < NSRC ? sources[i] : "", i < NSRC ? ACC(fast, i)->hits : 0, i < NSRC ? ACC(slow, i)->hits : 0,
+		      i < NSRC ? ACC(fast, i)->n : 0, i < NSRC ? ACC(slow, i)->n : 0);
+		same = i == NSRC;
+		for (i = 0; i < 4; i++)
+			hits += ACC(fast, i)->hits;
+		agg_acc_free(scope.slots, NSRC, (unsigned char *)fast, 1);
+		agg_acc_free(scope.slots, NSRC, (unsigned char *)slow, 1);
+	}
+	CHECK("the rows fall inside the bands and outside them", inside && outside && hits > 0, "hits %g", hits);
 	for (i = 0; i < NSRC; i++)
 		expr_free(e[i]);
 	free(scope.slots);
@@ -2028,6 +2121,7 @@ int main(void)
 	test_percentile_selection();
 	test_shared_arguments();
 	test_steps_in_place();
+	test_runs_in_place();
 	test_merged_slots();
 	test_natural_order();
 	test_remembered_lets();
