@@ -725,9 +725,9 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, const str
  * open group's, and its keys compare with that group's as the last new
  * group's did (a station's next day), so that its order holds as before.
  * The open group is ended (its row goes out) and the row's made group 0 in
- * its place, as look_up_group would make it (with a block of accumulators of that many
- * bytes, cleared); -1 if the table was dropped meanwhile, or -2,
- * with nothing done, for any other row.
+ * its place, as look_up_group would make it (with a cleared block of
+ * accumulators of that many bytes); -1 if the table was dropped meanwhile,
+ * or -2, with nothing done, for any other row.
  */
 static long next_streamed_group(struct rules_state *st, struct group_table *t, size_t block, const struct value *cells)
 {
