@@ -7,11 +7,12 @@
  * keeps, and a slot whose argument an earlier one has takes that one's
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
  * in one pass: bands of one column side by side are passed by in one test
- * by a number outside them all.  Percentiles select their two ranks rather than sort; count_distinct
- * keeps its tuples packed, a few bytes a value; a group of one row whose
- * slots only count, or sum or average a column, is held as the values it
- * comes to until a second row comes (agg_hold_row).  The slots' arguments are
- * evaluated by expreval.c, through exprnode.h's inline helpers.
+ * by a number outside them all.  Percentiles select their two ranks rather
+ * than sort; count_distinct keeps its tuples packed, a few bytes a value; a
+ * group of one row whose slots only count, or sum or average a column, is
+ * held as the values it comes to until a second row comes (agg_hold_row).
+ * The slots' arguments are evaluated by expreval.c, through exprnode.h's
+ * inline helpers.
  */
 #include "exprnode.h"
 
