@@ -13,18 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A kept row's cells' texts (or NULL) and their lengths, after its nkept values. */
+/* A kept row's cells' texts (or NULL) and their lengths. */
 struct kept_texts {
 	const char **text;
 	size_t *len;
 };
 
-/* Where a kept row's texts and their lengths lie, after its nkept values. */
+/* Where a kept row's nkept texts and their lengths lie (k->text); both NULL where it keeps none. */
 static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 {
-	const char **text = (const char **)(uintptr_t)&k->values[nkept];
-	return (struct kept_texts){text, (size_t *)(text + nkept)};
+	return (struct kept_texts){k->text, k->text ? (size_t *)(k->text + nkept) : NULL};
 }
+
+static bool may_give_finding(struct rules_state *st, const struct value *cells);
 
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -86,25 +87,36 @@ void free_ordered(struct rules_state *st)
 	st->kept_bytes = 0;
 }
 
-/* Keeps the current row's cells that ordered rules read, once, in the arena. */
+/*
+ * Keeps the current row's cells that ordered rules read, once, in the arena:
+ * their values, and their texts where a row rule judged in order may fail
+ * the row (may_give_finding), as only a finding reads them.
+ */
 static struct kept_row *keep_row(struct rules_state *st, const struct row_view *row)
 {
 	const struct ruleset *rs = st->rs;
 	if (st->this_row)
 		return st->this_row;
 	size_t n = rs->nkept;
-	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * (sizeof *k->values + sizeof(char *) + sizeof(size_t)));
-	struct kept_texts texts = kept_texts(k, n);
+	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * sizeof *k->values);
 	k->row = row->row;
 	k->line = row->line;
 	k->county = row->county;
+	k->text = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t c = rs->kept_cols[i];
+		k->values[i] = row->values[c];
+		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
+			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
+	}
+	if (!may_give_finding(st, k->values))
+		return st->this_row = k;
+	k->text = arena_alloc(&st->kept, n * (sizeof(char *) + sizeof(size_t)));
+	struct kept_texts texts = kept_texts(k, n);
 	for (size_t i = 0; i < n; i++) {
 		size_t c = rs->kept_cols[i];
 		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
 		texts.text[i] = row->text[c] ? arena_copy(&st->kept, row->text[c], texts.len[i]) : NULL;
-		k->values[i] = row->values[c];
-		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
-			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
 	}
 	return st->this_row = k;
 }
@@ -279,7 +291,8 @@ struct spread_row {
 /*
  * Spreads a kept row over a row of the rule set's columns, zeroed once: only
  * the kept columns are ever written, those at places or all of them (places
- * NULL); their texts too when texts is true (all of them).
+ * NULL); their texts too when texts is true (all of them; none, as blanks,
+ * for a row that keeps none, which no rule fails).
  */
 static void spread(const struct ruleset *rs, const struct kept_row *k, const struct kept_places *places,
 		   struct spread_row *out, bool texts)
@@ -291,8 +304,8 @@ static void spread(const struct ruleset *rs, const struct kept_row *k, const str
 	struct kept_texts kept = kept_texts(k, rs->nkept);
 	for (size_t i = 0; texts && i < rs->nkept; i++) {
 		size_t c = rs->kept_cols[i];
-		out->text[c] = kept.text[i];
-		out->textlen[c] = kept.len[i];
+		out->text[c] = kept.text ? kept.text[i] : NULL;
+		out->textlen[c] = kept.text ? kept.len[i] : 0;
 	}
 }
 
@@ -323,6 +336,10 @@ struct walk_ring {
 	size_t n, cap;
 	struct walk_plan *plans; /* or NULL before the first walk */
 	size_t nplans;
+	struct cells_test **finders;  /* the tests of cells alone of the row rules judged in order
+					 (may_give_finding), or NULL before the first row kept */
+	size_t nfinders;
+	bool all_find;                /* one of those rules has none: it may fail any row */
 };
 
 /*
@@ -357,7 +374,7 @@ void ring_free(struct walk_ring *ring)
 	for (size_t i = 0; ring && i < ring->cap; i++)
 		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
 	if (ring)
-		plans_free(ring), free(ring->rows), free(ring->history);
+		plans_free(ring), free(ring->rows), free(ring->history), free(ring->finders);
 	free(ring);
 }
 
@@ -736,6 +753,15 @@ static bool may_fail(const struct cells_test *c, const struct value *cells)
 	return !c->by_assert || ((v = row_test_eval(&c->assert, cells)).type == V_BOOL && !v.num);
 }
 
+/* may_fail, looked up for a test of one cell alone on the first row of each kind of value of it (row_fails). */
+static bool may_fail_known(struct cells_test *c, const struct value *cells)
+{
+	if (!c->planned)
+		return may_fail(c, cells);
+	signed char *known = &c->plan.fails[row_fails_key(&c->plan, cells)];
+	return *known >= 0 ? *known : (*known = may_fail(c, cells));
+}
+
 /* True if each of n rules may fail a row of the group walked (live, per rule). */
 static bool all_live(const bool *live, size_t n)
 {
@@ -756,15 +782,8 @@ static bool live_rules(struct cells_test *cells, size_t nrules, const struct ord
 	for (size_t k = 0; k < nrules; k++) {
 		struct cells_test *c = &cells[k];
 		live[k] = !c->by_when && !c->by_assert;
-		for (size_t i = from; i < to && !live[k]; i++) {
-			const struct value *row = o->entries[i].kept->values;
-			if (!c->planned) {
-				live[k] = may_fail(c, row);
-				continue;
-			}
-			signed char *known = &c->plan.fails[row_fails_key(&c->plan, row)];
-			live[k] = *known >= 0 ? *known : (*known = may_fail(c, row));
-		}
+		for (size_t i = from; i < to && !live[k]; i++) /* (a row that keeps no texts fails no rule) */
+			live[k] = o->entries[i].kept->text && may_fail_known(c, o->entries[i].kept->values);
 		any |= live[k];
 	}
 	return any;
@@ -872,6 +891,35 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
 				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live};
 	return p;
+}
+
+/*
+ * True if a row rule judged in order may fail a row with these kept values
+ * (cells): one without tests of cells alone (cells_test) may fail any.  A
+ * row none may fail gives no finding, whatever its group, so its texts are
+ * never read.
+ */
+static bool may_give_finding(struct rules_state *st, const struct value *cells)
+{
+	struct walk_ring *ring = ring_ready(st, 1);
+	if (!ring->finders) { /* listed once, from the plans of the walks to come */
+		ring->finders = xcalloc(st->sharers_at[st->rs->nrow_rules] + 1, sizeof *ring->finders);
+		for (size_t t = 0; t < st->nrow_tables; t++) {
+			size_t i = st->row_tables[t], n = st->sharers_at[i + 1] - st->sharers_at[i];
+			struct walk_plan *p = walk_plan_of(st, &st->sharers[st->sharers_at[i]], n, true);
+			for (size_t k = 0; k < n; k++) {
+				ring->all_find |= !p->cells || (!p->cells[k].by_when && !p->cells[k].by_assert);
+				if (p->cells)
+					ring->finders[ring->nfinders++] = &p->cells[k];
+			}
+		}
+	}
+	if (ring->all_find)
+		return true;
+	for (size_t k = 0; k < ring->nfinders; k++)
+		if (may_fail_known(ring->finders[k], cells))
+			return true;
+	return false;
 }
 
 /* Frees the ring's walk plans, with the room their accumulators' lists keep from group to group. */

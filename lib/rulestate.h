@@ -186,12 +186,14 @@ struct view_rows {
 /*
  * A row kept until the file is read: where it was and the cells ordered rules
  * read, one per kept column (ruleset->kept_cols): their values, which a rule's
- * reduced tests read in place (row_test), then their texts and the texts'
- * lengths (kept_texts).
+ * reduced tests read in place (row_test), and their texts and the texts'
+ * lengths (kept_texts), which only a row rule's finding reads: a row that no
+ * row rule judged in order may fail by its cells' tests keeps none.
  */
 struct kept_row {
 	uint64_t row, line;
 	const char *county;
+	const char **text;          /* nkept texts (or NULL), then their lengths; or NULL: none kept */
 	struct value values[];      /* strings point at their own copies */
 };
 
