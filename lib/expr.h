@@ -372,6 +372,9 @@ struct expr_when {
 	struct cell_check first;     /* that test, which expr_when_value makes without a call */
 };
 
+/* True if an expression calls matches(), whose pattern may hit its limit on a row (eval_trouble). */
+bool expr_calls_matches(const struct expr *e);
+
 /* Plans when for a file whose columns' cells file_col gives (SIZE_MAX: absent). */
 void expr_when_plan(struct expr_when *w, const struct expr *when, const size_t *file_col);
 

@@ -735,8 +735,7 @@ static enum settled settled_by_file(const struct expr *e, int n, const size_t *f
 	}
 }
 
-/* True if an expression calls matches(), whose pattern may hit its limit on a row. */
-static bool calls_matches(const struct expr *e)
+bool expr_calls_matches(const struct expr *e)
 {
 	for (int i = 0; i < e->nnodes; i++)
 		if (e->nodes[i].op == OP_CALL && e->nodes[i].index == F_MATCHES)
@@ -747,7 +746,7 @@ static bool calls_matches(const struct expr *e)
 void expr_when_plan(struct expr_when *w, const struct expr *e, const size_t *file_col)
 {
 	struct expr_when all = {.e = e};
-	*w = (struct expr_when){.e = e, .may_trouble = calls_matches(e)};
+	*w = (struct expr_when){.e = e, .may_trouble = expr_calls_matches(e)};
 	if (!list_conjuncts(e, e->root, &all)) {
 		w->node[w->n++] = e->root;
 		return;

@@ -735,11 +735,17 @@ struct cells_test {
 	struct row_fails plan;
 };
 
-/* Works out a row rule's tests of cells alone, c (cells_test), once for all its walks. */
+/*
+ * Works out a row rule's tests of cells alone, c (cells_test), once for all
+ * its walks.  A rule that calls matches() has none: each of its rows is
+ * judged, so that a pattern stopped by its limit is told on every row it
+ * is (pattern-limit), as the rules judged row by row tell it.
+ */
 static void cells_test_make(struct cells_test *c, const struct written_rule *r, const int *kept_at)
 {
-	c->by_when = r->when && row_test_reduce(&c->when, r->when, NULL, kept_at) && c->when.is_and;
-	c->by_assert = row_test_reduce(&c->assert, r->assert, NULL, kept_at) && !c->assert.is_and;
+	bool troubles = expr_calls_matches(r->assert) || (r->when && expr_calls_matches(r->when));
+	c->by_when = !troubles && r->when && row_test_reduce(&c->when, r->when, NULL, kept_at) && c->when.is_and;
+	c->by_assert = !troubles && row_test_reduce(&c->assert, r->assert, NULL, kept_at) && !c->assert.is_and;
 	c->planned = (c->by_when || c->by_assert) &&
 		     row_fails_plan(&c->plan, c->by_when ? &c->when : NULL, c->by_assert ? &c->assert : NULL);
 }
