@@ -800,6 +800,34 @@ static void general_slots(const struct agg_slot *slots, size_t n, struct agg_slo
 		general[i].step = AGG_STEP_ANY;
 }
 
+/* Feeds the test row (its record at where) to slots' own steps, into fast, and to the general update, into slow. */
+static void feed_both(const struct agg_slot *slots, const struct agg_slot *general, size_t n, struct agg_acc *fast,
+		      struct agg_acc *slow, const struct value *where)
+{
+	struct eval_ctx ctx = {.rs = rs, .row = row, .where = where};
+	agg_update(slots, n, (unsigned char *)fast, &ctx);
+	agg_update(general, n, (unsigned char *)slow, &ctx);
+}
+
+/*
+ * The first of n slots (compiled from sources) whose accumulators in fast
+ * and slow differ, or n; a difference is told in what.
+ */
+static size_t first_differing(const struct agg_slot *slots, size_t n, const char *const *sources,
+			      struct agg_acc *fast, struct agg_acc *slow, char *what, size_t size)
+{
+	size_t i = 0;
+	while (i < n && same_acc(agg_acc_of((unsigned char *)fast, &slots[i]), agg_acc_of((unsigned char *)slow, &slots[i]),
+				 slots[i].kind))
+		i++;
+	if (i < n) {
+		const struct agg_acc *f = agg_acc_of((unsigned char *)fast, &slots[i]);
+		const struct agg_acc *g = agg_acc_of((unsigned char *)slow, &slots[i]);
+		snprintf(what, size, "%s: hits %g against %g, n %g against %g", sources[i], f->hits, g->hits, f->n, g->n);
+	}
+	return i;
+}
+
 /*
  * Each step agg_update takes in place (a count, a column's sum or mean, its
  * percentile, its presence, a test of it, a band of it for count_if() and
@@ -843,15 +871,11 @@ static void test_steps_in_place(void)
 		if (pick % 17 == 0)
 			row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
 		where[r] = (struct value){.type = V_NUM, .num = r};
-		struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
-		agg_update(scope.slots, NSRC, (unsigned char *)fast, &ctx);
-		agg_update(general, NSRC, (unsigned char *)slow, &ctx);
+		feed_both(scope.slots, general, NSRC, fast, slow, &where[r]);
 	}
-	for (i = 0; i < NSRC && same_acc(ACC(fast, i), ACC(slow, i), scope.slots[i].kind); i++)
-		;
-	CHECK("steps in place leave what the general update does", i == NSRC, "%s: hits %g against %g, n %g against %g",
-	      i < NSRC ? sources[i] : "", i < NSRC ? ACC(fast, i)->hits : 0, i < NSRC ? ACC(slow, i)->hits : 0, i < NSRC ? ACC(fast, i)->n : 0,
-	      i < NSRC ? ACC(slow, i)->n : 0);
+	char what[200] = "";
+	CHECK("steps in place leave what the general update does",
+	      first_differing(scope.slots, NSRC, sources, fast, slow, what, sizeof what) == NSRC, "%s", what);
 	CHECK("the rows fill every kind of step", ACC(fast, 5)->hits > 0 && ACC(fast, 5)->hits < 600 && ACC(fast, 6)->n < 600 &&
 	      ACC(fast, 8)->hits > 0 && ACC(fast, 10)->hi >= 2 && ACC(fast, 3)->nvals > 32, "hits %g, n %g, run %g, kept %u",
 	      ACC(fast, 5)->hits, ACC(fast, 6)->n, ACC(fast, 10)->hi, ACC(fast, 3)->nvals);
@@ -919,16 +943,11 @@ static void test_runs_in_place(void)
 				row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
 			inside = inside || (n > 1 && n < 7), outside = outside || n > 7 || n < -1;
 			where[r] = (struct value){.type = V_NUM, .num = r};
-			struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
-			agg_update(scope.slots, NSRC, (unsigned char *)fast, &ctx);
-			agg_update(general, NSRC, (unsigned char *)slow, &ctx);
+			feed_both(scope.slots, general, NSRC, fast, slow, &where[r]);
 		}
-		for (i = 0; i < NSRC && same_acc(ACC(fast, i), ACC(slow, i), scope.slots[i].kind); i++)
-			;
-		CHECK("runs leave what the general update does", i == NSRC, "%d rows, %s: hits %g against %g, n %g against %g",
-		      sizes[g], i < NSRC ? sources[i] : "", i < NSRC ? ACC(fast, i)->hits : 0, i < NSRC ? ACC(slow, i)->hits : 0,
-		      i < NSRC ? ACC(fast, i)->n : 0, i < NSRC ? ACC(slow, i)->n : 0);
-		same = i == NSRC;
+		char what[200] = "";
+		same = first_differing(scope.slots, NSRC, sources, fast, slow, what, sizeof what) == NSRC;
+		CHECK("runs leave what the general update does", same, "%d rows, %s", sizes[g], what);
 		for (i = 0; i < 4; i++)
 			hits += ACC(fast, i)->hits;
 		agg_acc_free(scope.slots, NSRC, (unsigned char *)fast, 1);
