@@ -326,16 +326,9 @@ static uint32_t key_signs(const struct group_table *t, size_t i, const struct va
 	for (size_t k = 0; k < n; k++) {
 		if (alike >> k & 1)
 			continue;
-		enum vtype type = (enum vtype)t->types[i * n + k];
-		if (type == keys[k].type && type != V_STR) { /* a day or a number: compared here, as value_order would */
-			double prev;
-			memcpy(&prev, &t->words[i * n + k], sizeof prev);
-			bytewise[k] = natural[k] = (keys[k].num > prev) - (keys[k].num < prev);
-		} else {
-			struct value prev = key_value(t->words[i * n + k], type);
-			bytewise[k] = value_order(&keys[k], &prev);
-			natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
-		}
+		struct value prev = group_key(t, i, n, k);
+		bytewise[k] = value_order(&keys[k], &prev);
+		natural[k] = bytewise[k] && keys[k].type == V_STR ? value_order_natural(&keys[k], &prev) : bytewise[k];
 		signs |= (uint32_t)(((bytewise[k] > 0) - (bytewise[k] < 0) + 1) | ((natural[k] > 0) - (natural[k] < 0) + 1) << 2)
 			 << 4 * k;
 	}
@@ -748,18 +741,30 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 	size_t n = t->nreads;
 	if (!n || t->reads_months || t->shared || t->ngroups != 1 || !cells)
 		return false;
-	struct value keys[WATCH_KEYS];
+	/* in one pass: the keys alike, and how those that differ compare, as key_signs would say it */
 	uint64_t alike = 0;
+	uint32_t signs = 1u << 31;
 	for (size_t k = 0; k < n; k++) {
-		keys[k] = cells[t->reads[k].cell];
+		const struct value *c = &cells[t->reads[k].cell];
 		enum vtype type = (enum vtype)t->types[k];
-		bool same = key_is(t->words[k], type, &keys[k]);
-		if (keys[k].type == V_NULL || (!same && (type == V_STR || keys[k].type == V_STR)))
+		if (c->type == V_NULL || (c->type == V_STR) != (type == V_STR))
 			return false;
-		alike |= (uint64_t)same << k;
+		if (type == V_STR) {
+			if (!key_is(t->words[k], V_STR, c))
+				return false;
+			alike |= UINT64_C(1) << k;
+			continue;
+		}
+		double prev;
+		memcpy(&prev, &t->words[k], sizeof prev);
+		if (c->type == type && bytes_equal(&c->num, &prev, sizeof prev)) {
+			alike |= UINT64_C(1) << k;
+			continue;
+		}
+		int order = c->type != type ? (c->type < type ? -1 : 1) : (c->num > prev) - (c->num < prev);
+		signs |= (uint32_t)((order + 1) | (order + 1) << 2) << 4 * k; /* (natural order is bytewise, but for texts) */
 	}
-	int bytewise[WATCH_KEYS], natural[WATCH_KEYS];
-	if (alike == all_keys(n) || key_signs(t, 0, keys, n, alike, bytewise, natural) != t->signs)
+	if (alike == all_keys(n) || signs != t->signs)
 		return false;
 	/* the open group ends as end_groups would end it: a held view's slots keep no lists, and a streamed
 	   table no index (the orders kept are those these signs kept before) */
@@ -767,11 +772,14 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 	view_row_out(st, t->owner, t, 0, st->view_row);
 	if (t->dropped)
 		return true;
-	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's */
+	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's, and the held row's key */
+		const struct value *c = &cells[t->reads[k].cell];
 		if (!(alike >> k & 1)) {
-			memcpy(&t->words[k], &keys[k].num, sizeof *t->words);
-			t->types[k] = (unsigned char)keys[k].type;
-		} else if (k < RECENT_KEYS && keys[k].type == V_STR) {
+			memcpy(&t->words[k], &c->num, sizeof *t->words);
+			t->types[k] = (unsigned char)c->type;
+			if (was_held)
+				t->held_row[k] = key_value(t->words[k], c->type);
+		} else if (k < RECENT_KEYS && c->type == V_STR) {
 			t->recent[k] = t->words[k];
 		}
 	}
@@ -780,10 +788,6 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 	t->places[0] = (struct place){line, row};
 	t->nplaces = 1;
 	unsigned char *accs = group_accs(t, 0, gr->block);
-	if (was_held) /* the held row's keys alike are this row's already */
-		for (size_t k = 0; k < n; k++)
-			if (!(alike >> k & 1))
-				t->held_row[k] = key_value(t->words[k], (enum vtype)t->types[k]);
 	if (!(was_held ? agg_hold_row(gr->hold_cell, gr->nvalues, cells, t->held_row + n) : hold_row(t, gr, 0, ctx))) {
 		t->held = 0;
 		if (accs)
