@@ -135,7 +135,7 @@ void free_group_table(struct rules_state *st, struct group_table *g, const struc
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
-	free(g->held_values);
+	free(g->held_row);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
 	free(g->days);
@@ -711,61 +711,94 @@ static void note_day(struct group_table *t, size_t i, struct value day)
 	d->n++;
 }
 
-/* Holds a streamed view's new group's values, made of its first row (grouping.hold); false where they cannot be. */
-static bool hold_row(struct group_table *t, const struct grouping *gr, const struct eval_ctx *ctx)
+/*
+ * Holds a streamed view's new group i as its view row, made of its first row
+ * (grouping.hold): its keys, then its values; false where they cannot be.
+ */
+static bool hold_row(struct group_table *t, const struct grouping *gr, size_t i, const struct eval_ctx *ctx)
 {
-	if (!t->held_values)
-		t->held_values = xcalloc(gr->nvalues + 1, sizeof *t->held_values);
-	return agg_hold_row(gr->hold_cell, gr->nvalues, ctx->row, t->held_values);
+	if (!t->held_row)
+		t->held_row = xcalloc(gr->ngroup + gr->nvalues + 1, sizeof *t->held_row);
+	group_keys(t, i, gr->ngroup, t->held_row);
+	return agg_hold_row(gr->hold_cell, gr->nvalues, ctx->row, t->held_row + gr->ngroup);
 }
 
 /*
- * The group of a row of a streamed view (one group open), found without a
- * look-up where the row begins a sorted file's next group: its texts are the
- * open group's, and its keys compare with that group's as the last new
- * group's did (a station's next day), so that its order holds as before.
- * The open group is ended (its row goes out) and the row's made group 0 in
- * its place, as look_up_group would make it (with a cleared block of
- * accumulators of that many bytes); -1 if the table was dropped meanwhile,
- * or -2, with nothing done, for any other row.
+ * Feeds a row of a streamed view (one group open) that begins a sorted
+ * file's next group without a look-up: its texts are the open group's, and
+ * its keys compare with that group's as the last new group's did (a
+ * station's next day), so that its order holds as before.  The open group
+ * ends (its row goes out) and the row becomes group 0 in its place, held as
+ * its view row, whose keys that differ are the only ones written (those
+ * alike, texts too, are the row's already); where its values cannot be held
+ * it is accumulated.  False, with nothing done, for any other row.
  */
-static long next_streamed_group(struct rules_state *st, struct group_table *t, size_t block, const struct value *cells)
+static bool next_streamed_group(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx,
+				uint64_t line, uint64_t row, struct diag_file *out)
 {
+	struct group_table *t = gr->table;
+	const struct value *cells = ctx->row;
 	size_t n = t->nreads;
 	if (!n || t->reads_months || t->shared || t->ngroups != 1 || !cells)
-		return -2;
-	struct value keys[WATCH_KEYS];
+		return false;
+	/* in one pass: the keys alike, and how those that differ compare, as key_signs would say it */
 	uint64_t alike = 0;
+	uint32_t signs = 1u << 31;
 	for (size_t k = 0; k < n; k++) {
-		keys[k] = cells[t->reads[k].cell];
+		const struct value *c = &cells[t->reads[k].cell];
 		enum vtype type = (enum vtype)t->types[k];
-		bool same = key_is(t->words[k], type, &keys[k]);
-		if (keys[k].type == V_NULL || (!same && (type == V_STR || keys[k].type == V_STR)))
-			return -2;
-		alike |= (uint64_t)same << k;
+		if (c->type == V_NULL || (c->type == V_STR) != (type == V_STR))
+			return false;
+		if (type == V_STR) {
+			if (!key_is(t->words[k], V_STR, c))
+				return false;
+			alike |= UINT64_C(1) << k;
+			continue;
+		}
+		double prev;
+		memcpy(&prev, &t->words[k], sizeof prev);
+		if (c->type == type && bytes_equal(&c->num, &prev, sizeof prev)) {
+			alike |= UINT64_C(1) << k;
+			continue;
+		}
+		int order = c->type != type ? (c->type < type ? -1 : 1) : (c->num > prev) - (c->num < prev);
+		signs |= (uint32_t)((order + 1) | (order + 1) << 2) << 4 * k; /* (natural order is bytewise, but for texts) */
 	}
-	int bytewise[WATCH_KEYS], natural[WATCH_KEYS];
-	if (alike == all_keys(n) || key_signs(t, 0, keys, n, alike, bytewise, natural) != t->signs)
-		return -2;
+	if (alike == all_keys(n) || signs != t->signs)
+		return false;
 	/* the open group ends as end_groups would end it: a held view's slots keep no lists, and a streamed
 	   table no index (the orders kept are those these signs kept before) */
+	bool was_held = t->held == 1;
 	view_row_out(st, t->owner, t, 0, st->view_row);
 	if (t->dropped)
-		return -1;
-	t->held = 0;
-	t->nplaces = 0;
-	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's */
+		return true;
+	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's, and the held row's key */
+		const struct value *c = &cells[t->reads[k].cell];
 		if (!(alike >> k & 1)) {
-			memcpy(&t->words[k], &keys[k].num, sizeof *t->words);
-			t->types[k] = (unsigned char)keys[k].type;
-		} else if (k < RECENT_KEYS && keys[k].type == V_STR) {
+			memcpy(&t->words[k], &c->num, sizeof *t->words);
+			t->types[k] = (unsigned char)c->type;
+			if (was_held)
+				t->held_row[k] = key_value(t->words[k], c->type);
+		} else if (k < RECENT_KEYS && c->type == V_STR) {
 			t->recent[k] = t->words[k];
 		}
 	}
-	if (block)
-		memset(t->accs, 0, block);
 	t->ngroups = 1;
-	return looked_up(t, 0);
+	looked_up(t, 0);
+	t->places[0] = (struct place){line, row};
+	t->nplaces = 1;
+	unsigned char *accs = group_accs(t, 0, gr->block);
+	if (!(was_held ? agg_hold_row(gr->hold_cell, gr->nvalues, cells, t->held_row + n) : hold_row(t, gr, 0, ctx))) {
+		t->held = 0;
+		if (accs)
+			memset(accs, 0, gr->block);
+		agg_update(gr->slots, gr->nslots, accs, ctx);
+	} else {
+		t->held = 1;
+	}
+	if (st->budget && st->budget->limit) /* (a held view's slots keep no lists: none kept before) */
+		account_group(st, gr, accs, 0, line, row, out);
+	return true;
 }
 
 /*
@@ -784,9 +817,9 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	long i = gr->hold && t->mode == GROUPS_STREAMED ? next_streamed_group(st, t, gr->block, ctx->row) : -2;
-	if (i == -2)
-		i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
+	if (gr->hold && t->mode == GROUPS_STREAMED && next_streamed_group(st, gr, ctx, line, row, out))
+		return;
+	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
 	bool first = gr->places && (size_t)i == t->nplaces;
@@ -802,11 +835,13 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
-	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, ctx)) {
+	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, (size_t)i, ctx)) {
 		t->held = (size_t)i + 1;
 	} else {
-		if (t->held == (size_t)i + 1) { /* its second row */
-			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_values, accs);
+		if (t->held == (size_t)i + 1) { /* its second row: the accumulators were left as they were */
+			if (accs)
+				memset(accs, 0, gr->block);
+			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_row + gr->ngroup, accs);
 			t->held = 0;
 		}
 		agg_update(gr->slots, gr->nslots, accs, ctx);

@@ -130,9 +130,9 @@ struct group_table {
 				       on each row (follow_leaders), whose groups it numbers alike while
 				       misaligned is false: that one's group is then its group */
 	bool misaligned;         /* it made a group that is not the leader's of the same number */
-	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose values are
-				    held_values and whose accumulators are not filled yet (grouping.hold) */
-	struct value *held_values;
+	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose view row is
+				    held_row and whose accumulators are not filled yet (grouping.hold) */
+	struct value *held_row;  /* its keys, then its values: the row view_row_out feeds as it is */
 };
 
 /* The days an export's group has rows for, sorted, each once. */

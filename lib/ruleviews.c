@@ -50,7 +50,8 @@ static void view_values(struct rules_state *st, size_t v, const struct group_tab
 
 /*
  * Makes the row of group i of view v's table g into row (keys, then values)
- * and feeds it to the exports, views and aggregates that read from the view.
+ * and feeds it to the exports, views and aggregates that read from the view;
+ * a group held as its row (group_table.held) feeds that row as it is.
  */
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
@@ -58,11 +59,12 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 	const struct view *view = &rs->views[v];
 	struct diag_file *out = st->out;
 	st->rows_in[v + 1]++;
-	group_keys(g, i, view->ngroup, row);
-	if (g->held == i + 1)
-		memcpy(&row[view->ngroup], g->held_values, view->nvalues * sizeof *row);
-	else
+	if (g->held == i + 1) {
+		row = g->held_row;
+	} else {
+		group_keys(g, i, view->ngroup, row);
 		view_values(st, v, g, i, row);
+	}
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
 	struct place at = g->places[i];
 	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
