@@ -226,14 +226,13 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 
 /*
  * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
- * pm10, co, o3_1h, o3_8h, pm25), given their concentrations c (none as -1):
- * the largest individual index of those that have one, the names of the
- * items that reach it, and the names of the items above 100.  With items
- * missing, the largest index is a lower bound of the AQI.
+ * pm10, co, o3_1h, o3_8h, pm25) whose indexes items has: the largest
+ * individual index of those that have one, the names of the items that
+ * reach it, and the names of the items above 100.  With items missing, the
+ * largest index is a lower bound of the AQI.
  */
-static struct value aqi_items_value(const struct node *x, const double c[AQI_ITEMS], uint64_t stamp)
+static inline struct value aqi_items_value(const struct node *x, const struct aqi_items *items)
 {
-	const struct aqi_items *items = aqi_items_of(c, stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
@@ -245,7 +244,7 @@ static struct value aqi_items_value(const struct node *x, const double c[AQI_ITE
 	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};
 }
 
-/* aqi_day(), aqi_top() or aqi_over() of any seven arguments, each evaluated. */
+/* aqi_day(), aqi_top() or aqi_over() of any seven arguments (none as -1), each evaluated. */
 static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	double c[AQI_ITEMS];
@@ -254,21 +253,33 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
 		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
 	}
-	return aqi_items_value(x, c, ctx->stamp);
+	return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
 }
 
-/* aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write them: the cells read where they lie. */
+/*
+ * aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write
+ * them: the cells read where they lie, on a row not seen before (another
+ * stamp) straight into the thread's last items, with nothing to compare.
+ */
 static struct value ev_aqi_items_of_cells(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	if (!ctx->row)
 		return ev_aqi_items(e, x, ctx);
 	const int *cols = e->arg_cols + x->args;
+	struct aqi_items *m = &last_items;
 	double c[AQI_ITEMS];
+	bool new_row = !m->filled || (ctx->stamp && ctx->stamp != m->stamp);
+	double *into = new_row ? m->c : c;
 	for (int k = 0; k < AQI_ITEMS; k++) {
 		const struct value *v = &ctx->row[cols[k]];
-		c[k] = v->type == V_NUM ? v->num : -1;
+		into[k] = v->type == V_NUM ? v->num : -1;
 	}
-	return aqi_items_value(x, c, ctx->stamp);
+	if (!new_row)
+		return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
+	m->best = aqi_individuals(m->c, m->iaqi);
+	m->filled = true;
+	m->stamp = ctx->stamp;
+	return aqi_items_value(x, m);
 }
 
 /* True if every argument of call x is a column. */
