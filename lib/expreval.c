@@ -414,12 +414,40 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
-/* aqi_level(x): the HJ 633-2012 level of an AQI, or of a category's or grade's name; null for none. */
+/* The HJ 633-2012 level of an AQI, or of a category's or grade's name; 0 for none. */
+static inline int level_of(const struct value *v)
+{
+	return v->type == V_NUM ? aqi_level(v->num) : v->type == V_STR ? aqi_level_named(v->str, v->len) : 0;
+}
+
+/* aqi_level(x): x's level (level_of), its argument read where it lies when a column; null for none. */
 static struct value ev_aqi_level(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value v = eval(e, e->argv[x->args], ctx);
-	int level = v.type == V_NUM ? aqi_level(v.num) : v.type == V_STR ? aqi_level_named(v.str, v.len) : 0;
+	struct value held;
+	int level = level_of(value_at(e, e->argv[x->args], ctx, &held));
 	return level ? num(level) : null_value;
+}
+
+/* What aqi_level() node y gives on the row (0 for null): without a call of its own unless a let or a value of the group wraps it. */
+static inline int level_at(const struct expr *e, const struct node *y, const struct eval_ctx *ctx)
+{
+	if (y->fn != ev_aqi_level) {
+		struct value v = y->fn(e, y, ctx);
+		return v.type == V_NUM ? (int)v.num : 0;
+	}
+	struct value held;
+	return level_of(value_at(e, e->argv[y->args], ctx, &held));
+}
+
+/*
+ * Two aqi_level() calls compared (aqi_level(grade) == aqi_level(aqi)), as
+ * the category and grade rules write them: both levels worked out in one
+ * step, what comparison() gives of the two (null when either has none).
+ */
+static struct value ev_compare_levels(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	int l = level_at(e, &e->nodes[x->a], ctx), r = level_at(e, &e->nodes[x->b], ctx);
+	return l && r ? boolean(num_passes(l, r, holds[x->op])) : null_value;
 }
 
 /* The cell of lookup() node x's column on the row of its table where its key column holds key (not null); null if none does. */
@@ -936,7 +964,9 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case OP_COND: return ev_cond;
 	case OP_IN: return member;
 	case OP_CALL: break;
-	default: return ev_compare;
+	default:
+		return e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
+			       e->nodes[x->b].index == F_AQI_LEVEL ? ev_compare_levels : ev_compare;
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;

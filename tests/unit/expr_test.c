@@ -1710,6 +1710,59 @@ static void test_special_shapes(void)
 	buf_free(&src);
 }
 
+/*
+ * Two aqi_level() calls compared, worked out in one step, against the
+ * comparison of the two levels each evaluated apart (coalesce() of each),
+ * with every operator, on numbers about each level's top, names of
+ * levels, unknown names, blanks and booleans on either side, and with a
+ * side that is a let remembered on its own (n_level), with and without a
+ * row's stamp.
+ */
+static void test_compared_levels(void)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	static const char *const sides[][2] = {
+		{"aqi_level(n)", "aqi_level(s)"}, {"aqi_level(s)", "aqi_level(m)"}, {"aqi_level(b)", "aqi_level(n)"},
+		{"aqi_level(s)", "n_level"}, {"n_level", "aqi_level(m)"},
+	};
+	static const double numbers[] = {NAN, -1, 0, 50, 50.5, 100, 101, 150, 151, 200, 250, 300, 301, 1e300};
+	static const char *const names[] = {NULL, "优", "良", "轻度污染", "严重污染", "一级", "三级", "六级", "很好", ""};
+	const size_t nnumbers = sizeof numbers / sizeof *numbers, nnames = sizeof names / sizeof *names;
+	char err[256], src[96];
+	int pos;
+	for (size_t side = 0; side < sizeof sides / sizeof *sides; side++)
+		for (size_t op = 0; op < sizeof ops / sizeof *ops; op++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, "%s %s %s", sides[side][0], ops[op], sides[side][1]);
+			struct expr *special = expr_compile(src, &scope, err, sizeof err, &pos);
+			snprintf(src, sizeof src, "coalesce(%s) %s coalesce(%s)", sides[side][0], ops[op], sides[side][1]);
+			struct expr *general = expr_compile(src, &scope, err, sizeof err, &pos);
+			if (!special || !general) {
+				CHECK(src, false, "does not compile: %s at %d", err, pos);
+				expr_free(special), expr_free(general);
+				continue;
+			}
+			bool own = evaluated_otherwise(special, general), agree = true;
+			size_t i = 0, j = 0, k = 0;
+			struct value a = null_value, b = null_value;
+			for (i = 0; i < nnumbers && agree; i++)
+				for (j = 0; j < nnumbers && agree; j += 3)
+					for (k = 0; k < nnames && agree; k++) {
+						set_row(numbers[i], numbers[j], names[k], NULL, (int)((i + k) % 3) - 1);
+						struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = k % 2 ? expr_row_stamp() : 0};
+						a = expr_eval(special, &ctx), b = expr_eval(general, &ctx);
+						agree = same_value(&a, &b);
+					}
+			snprintf(src, sizeof src, "%s %s %s in one step as apart", sides[side][0], ops[op], sides[side][1]);
+			CHECK(src, own && agree, "%s: n %g, m %g, s %s: type %d %g against type %d %g",
+			      own ? "differs" : "evaluated as the general form", numbers[i - 1], numbers[j - 3],
+			      names[k - 1] ? names[k - 1] : "(blank)", a.type, a.num, b.type, b.num);
+			expr_free(special);
+			expr_free(general);
+			free(scope.slots);
+		}
+}
+
 /* The cells of the rows of groups reduced tests are tried on: blanks and numbers first, then other types. */
 static const struct value reduced_cells[] = {
 	{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
@@ -2182,6 +2235,7 @@ int main(void)
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
+	test_compared_levels();
 	test_reduced_tests();
 	test_row_fails();
 	test_lets_by_stamp();
