@@ -226,14 +226,13 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 
 /*
  * aqi_day(), aqi_top() and aqi_over() of the seven daily items (so2, no2,
- * pm10, co, o3_1h, o3_8h, pm25), given their concentrations c (none as -1):
- * the largest individual index of those that have one, the names of the
- * items that reach it, and the names of the items above 100.  With items
- * missing, the largest index is a lower bound of the AQI.
+ * pm10, co, o3_1h, o3_8h, pm25) whose indexes items has: the largest
+ * individual index of those that have one, the names of the items that
+ * reach it, and the names of the items above 100.  With items missing, the
+ * largest index is a lower bound of the AQI.
  */
-static struct value aqi_items_value(const struct node *x, const double c[AQI_ITEMS], uint64_t stamp)
+static inline struct value aqi_items_value(const struct node *x, const struct aqi_items *items)
 {
-	const struct aqi_items *items = aqi_items_of(c, stamp);
 	int best = items->best;
 	if (x->index == F_AQI_DAY)
 		return best >= 0 ? num(best) : null_value;
@@ -245,7 +244,7 @@ static struct value aqi_items_value(const struct node *x, const double c[AQI_ITE
 	return (struct value){.type = V_STR, .str = names, .len = (uint32_t)strlen(names)};
 }
 
-/* aqi_day(), aqi_top() or aqi_over() of any seven arguments, each evaluated. */
+/* aqi_day(), aqi_top() or aqi_over() of any seven arguments (none as -1), each evaluated. */
 static struct value ev_aqi_items(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	double c[AQI_ITEMS];
@@ -254,21 +253,33 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 		const struct value *v = value_at(e, e->argv[x->args + k], ctx, &held);
 		c[k] = v->type == V_NUM ? v->num : -1; /* none, as a negative concentration */
 	}
-	return aqi_items_value(x, c, ctx->stamp);
+	return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
 }
 
-/* aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write them: the cells read where they lie. */
+/*
+ * aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write
+ * them: the cells read where they lie, on a row not seen before (another
+ * stamp) straight into the thread's last items, with nothing to compare.
+ */
 static struct value ev_aqi_items_of_cells(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	if (!ctx->row)
 		return ev_aqi_items(e, x, ctx);
 	const int *cols = e->arg_cols + x->args;
+	struct aqi_items *m = &last_items;
 	double c[AQI_ITEMS];
+	bool new_row = !m->filled || (ctx->stamp && ctx->stamp != m->stamp);
+	double *into = new_row ? m->c : c;
 	for (int k = 0; k < AQI_ITEMS; k++) {
 		const struct value *v = &ctx->row[cols[k]];
-		c[k] = v->type == V_NUM ? v->num : -1;
+		into[k] = v->type == V_NUM ? v->num : -1;
 	}
-	return aqi_items_value(x, c, ctx->stamp);
+	if (!new_row)
+		return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
+	m->best = aqi_individuals(m->c, m->iaqi);
+	m->filled = true;
+	m->stamp = ctx->stamp;
+	return aqi_items_value(x, m);
 }
 
 /* True if every argument of call x is a column. */
@@ -403,12 +414,40 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
-/* aqi_level(x): the HJ 633-2012 level of an AQI, or of a category's or grade's name; null for none. */
+/* The HJ 633-2012 level of an AQI, or of a category's or grade's name; 0 for none. */
+static inline int level_of(const struct value *v)
+{
+	return v->type == V_NUM ? aqi_level(v->num) : v->type == V_STR ? aqi_level_named(v->str, v->len) : 0;
+}
+
+/* aqi_level(x): x's level (level_of), its argument read where it lies when a column; null for none. */
 static struct value ev_aqi_level(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
-	struct value v = eval(e, e->argv[x->args], ctx);
-	int level = v.type == V_NUM ? aqi_level(v.num) : v.type == V_STR ? aqi_level_named(v.str, v.len) : 0;
+	struct value held;
+	int level = level_of(value_at(e, e->argv[x->args], ctx, &held));
 	return level ? num(level) : null_value;
+}
+
+/* What aqi_level() node y gives on the row (0 for null): without a call of its own unless a let or a value of the group wraps it. */
+static inline int level_at(const struct expr *e, const struct node *y, const struct eval_ctx *ctx)
+{
+	if (y->fn != ev_aqi_level) {
+		struct value v = y->fn(e, y, ctx);
+		return v.type == V_NUM ? (int)v.num : 0;
+	}
+	struct value held;
+	return level_of(value_at(e, e->argv[y->args], ctx, &held));
+}
+
+/*
+ * Two aqi_level() calls compared (aqi_level(grade) == aqi_level(aqi)), as
+ * the category and grade rules write them: both levels worked out in one
+ * step, what comparison() gives of the two (null when either has none).
+ */
+static struct value ev_compare_levels(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	int l = level_at(e, &e->nodes[x->a], ctx), r = level_at(e, &e->nodes[x->b], ctx);
+	return l && r ? boolean(num_passes(l, r, holds[x->op])) : null_value;
 }
 
 /* The cell of lookup() node x's column on the row of its table where its key column holds key (not null); null if none does. */
@@ -925,7 +964,9 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case OP_COND: return ev_cond;
 	case OP_IN: return member;
 	case OP_CALL: break;
-	default: return ev_compare;
+	default:
+		return e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
+			       e->nodes[x->b].index == F_AQI_LEVEL ? ev_compare_levels : ev_compare;
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;

@@ -211,14 +211,16 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 	return *iaqi >= 0;
 }
 
+/* The index of item k of c into iaqi, and the larger of it and best: each item's table a constant once unrolled. */
+#define AQI_ITEM_INTO(k) (iaqi[k] = individual_index(k, c[k]), best = iaqi[k] > best ? iaqi[k] : best)
+
 int aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
 {
 	need_whole_index();
 	int best = -1;
-	for (int k = 0; k < AQI_ITEMS; k++) {
-		iaqi[k] = individual_index((enum aqi_item)k, c[k]);
-		best = iaqi[k] > best ? iaqi[k] : best;
-	}
+	AQI_ITEM_INTO(AQI_SO2), AQI_ITEM_INTO(AQI_NO2), AQI_ITEM_INTO(AQI_PM10), AQI_ITEM_INTO(AQI_CO);
+	AQI_ITEM_INTO(AQI_O3_1H), AQI_ITEM_INTO(AQI_O3_8H), AQI_ITEM_INTO(AQI_PM25);
+	_Static_assert(AQI_ITEMS == 7, "every item is worked out");
 	return best;
 }
 

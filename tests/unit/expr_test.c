@@ -644,6 +644,36 @@ static void test_aqi_items_in_turn(void)
 	      "item %d: %s, %s, %s", k - 1, got_day, got_top, got_over);
 }
 
+/*
+ * The seven indexes at once (aqi_individuals, each item's table its own)
+ * against each item's alone, with the largest, on tuples of blanks,
+ * negatives, whole numbers, tenths, hundredths and values past the top
+ * breakpoints, every value in every place.
+ */
+static void test_aqi_individuals_at_once(void)
+{
+	static const double values[] = {-1, -0.0, 0, 1, 4.9, 35, 35.01, 75.5, 100, 120, 160, 215.75, 250.25, 501, 801,
+					 1200, 2620, 2620.5, 3000, 0.6, 14.1, 60.01};
+	const int nvalues = (int)(sizeof values / sizeof *values);
+	bool agree = true;
+	int round = 0, item = 0, iaqi[AQI_ITEMS] = {0}, best = -1, want = -1;
+	double c[AQI_ITEMS];
+	for (round = 0; round < nvalues * nvalues && agree; round++) {
+		for (int k = 0; k < AQI_ITEMS; k++)
+			c[k] = values[(round / nvalues * (k + 1) + round % nvalues * (k + 3) + k) % nvalues];
+		best = aqi_individuals(c, iaqi);
+		want = -1;
+		for (item = 0; item < AQI_ITEMS && agree; item++) {
+			int alone = individual_or_none((enum aqi_item)item, c[item]);
+			agree = iaqi[item] == alone;
+			want = alone > want ? alone : want;
+		}
+		agree = agree && best == want;
+	}
+	CHECK("the seven indexes at once as each item's alone", agree, "round %d, item %d at %g: %d (largest %d, want %d)",
+	      round - 1, item - 1, item ? c[item - 1] : 0, item ? iaqi[item - 1] : 0, best, want);
+}
+
 /* The p-th percentile as it was defined: the values sorted (stably), then interpolated between ranks. */
 static double reference_percentile(const double *vals, size_t n, double p)
 {
@@ -1201,7 +1231,8 @@ static void test_date_parts_remembered(void)
  * aqi_day(), aqi_top() and aqi_over() of seven columns, whose cells are read
  * where they lie, against the same calls with an argument that is not a
  * column (evaluated), on rows of blanks, negatives, decimals, values
- * on and past the top breakpoints, with and without a row's stamp.
+ * on and past the top breakpoints, with and without a row's stamp, first
+ * on their row or after the evaluated call.
  */
 static void test_aqi_items_of_cells(void)
 {
@@ -1225,14 +1256,19 @@ static void test_aqi_items_of_cells(void)
 	const char *got = "";
 	size_t i = 0, j = 0;
 	int f = 0;
-	for (i = 0; i < nvalues && agree; i++)
-		for (j = 0; j < nvalues && agree; j++)
-			for (f = 0; f < 3 && agree; f++)
-				for (int stamped = 0; stamped < 2 && agree; stamped++) {
+	for (int stamped = 0; stamped < 2 && agree; stamped++)
+		for (f = 0; f < 3 && agree; f++)
+			for (i = 0; i < nvalues && agree; i++)
+				for (j = 0; j < nvalues && agree; j++) {
 					set_row(values[i], values[j], j % 2 ? "75" : NULL, NULL, (int)(i % 3) - 1);
 					struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = stamped ? expr_row_stamp() : 0};
+					/* first on its row, every other time: a stamp not seen yet, read straight in */
+					bool cells_first = (i + j) % 2;
+					static char got_first[64];
+					if (cells_first)
+						snprintf(got_first, sizeof got_first, "%s", value_of_ctx(of_cells[f], &ctx));
 					snprintf(want, sizeof want, "%s", value_of_ctx(evaluated[f], &ctx));
-					got = value_of_ctx(of_cells[f], &ctx);
+					got = cells_first ? got_first : value_of_ctx(of_cells[f], &ctx);
 					agree = strcmp(got, want) == 0;
 				}
 	CHECK("aqi_day, aqi_top and aqi_over of columns as of evaluated arguments", agree,
@@ -1672,6 +1708,59 @@ static void test_special_shapes(void)
 		free(scope.slots);
 	}
 	buf_free(&src);
+}
+
+/*
+ * Two aqi_level() calls compared, worked out in one step, against the
+ * comparison of the two levels each evaluated apart (coalesce() of each),
+ * with every operator, on numbers about each level's top, names of
+ * levels, unknown names, blanks and booleans on either side, and with a
+ * side that is a let remembered on its own (n_level), with and without a
+ * row's stamp.
+ */
+static void test_compared_levels(void)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	static const char *const sides[][2] = {
+		{"aqi_level(n)", "aqi_level(s)"}, {"aqi_level(s)", "aqi_level(m)"}, {"aqi_level(b)", "aqi_level(n)"},
+		{"aqi_level(s)", "n_level"}, {"n_level", "aqi_level(m)"},
+	};
+	static const double numbers[] = {NAN, -1, 0, 50, 50.5, 100, 101, 150, 151, 200, 250, 300, 301, 1e300};
+	static const char *const names[] = {NULL, "优", "良", "轻度污染", "严重污染", "一级", "三级", "六级", "很好", ""};
+	const size_t nnumbers = sizeof numbers / sizeof *numbers, nnames = sizeof names / sizeof *names;
+	char err[256], src[96];
+	int pos;
+	for (size_t side = 0; side < sizeof sides / sizeof *sides; side++)
+		for (size_t op = 0; op < sizeof ops / sizeof *ops; op++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, "%s %s %s", sides[side][0], ops[op], sides[side][1]);
+			struct expr *special = expr_compile(src, &scope, err, sizeof err, &pos);
+			snprintf(src, sizeof src, "coalesce(%s) %s coalesce(%s)", sides[side][0], ops[op], sides[side][1]);
+			struct expr *general = expr_compile(src, &scope, err, sizeof err, &pos);
+			if (!special || !general) {
+				CHECK(src, false, "does not compile: %s at %d", err, pos);
+				expr_free(special), expr_free(general);
+				continue;
+			}
+			bool own = evaluated_otherwise(special, general), agree = true;
+			size_t i = 0, j = 0, k = 0;
+			struct value a = null_value, b = null_value;
+			for (i = 0; i < nnumbers && agree; i++)
+				for (j = 0; j < nnumbers && agree; j += 3)
+					for (k = 0; k < nnames && agree; k++) {
+						set_row(numbers[i], numbers[j], names[k], NULL, (int)((i + k) % 3) - 1);
+						struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = k % 2 ? expr_row_stamp() : 0};
+						a = expr_eval(special, &ctx), b = expr_eval(general, &ctx);
+						agree = same_value(&a, &b);
+					}
+			snprintf(src, sizeof src, "%s %s %s in one step as apart", sides[side][0], ops[op], sides[side][1]);
+			CHECK(src, own && agree, "%s: n %g, m %g, s %s: type %d %g against type %d %g",
+			      own ? "differs" : "evaluated as the general form", numbers[i - 1], numbers[j - 3],
+			      names[k - 1] ? names[k - 1] : "(blank)", a.type, a.num, b.type, b.num);
+			expr_free(special);
+			expr_free(general);
+			free(scope.slots);
+		}
 }
 
 /* The cells of the rows of groups reduced tests are tried on: blanks and numbers first, then other types. */
@@ -2132,6 +2221,7 @@ int main(void)
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
 	test_aqi_items_of_cells();
+	test_aqi_individuals_at_once();
 	test_water();
 	test_targets();
 	test_errors();
@@ -2145,6 +2235,7 @@ int main(void)
 	test_natural_order();
 	test_remembered_lets();
 	test_special_shapes();
+	test_compared_levels();
 	test_reduced_tests();
 	test_row_fails();
 	test_lets_by_stamp();
