@@ -681,8 +681,33 @@ static inline void count_if_test(const struct agg_slot *s, unsigned char *block,
 	agg_acc_of(block, s)->hits += t.type == V_BOOL && t.num;
 }
 
+/*
+ * Feeds a row to a table of one slot whose step reads the row's cells or
+ * counts: true if it did, false for any other table, which agg_update's
+ * loop takes.  Such tables are the commonest (a station's stuck readings, a
+ * month's valid days or a median): taken so, their step is found by a few
+ * tests rather than the loop's table of jumps, and no run is planned.
+ */
+static inline bool update_lone_slot(const struct agg_slot *s, size_t n, unsigned char *block,
+				    const struct eval_ctx *row)
+{
+	const struct value *cells = row->row;
+	if (n != 1 || !cells)
+		return false;
+	switch (s->step) {
+	case AGG_STEP_COUNT: agg_acc_of(block, s)->n++; return true;
+	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(s, s + 1, block, cells, row->where); return true;
+	case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + 1, block, cells); return true;
+	case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); return true;
+	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: keep_cells(s, s + 1, block, cells); return true;
+	default: return false;
+	}
+}
+
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
+	if (update_lone_slot(slots, n, block, row))
+		return;
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row;
 	if (!cells) { /* no row: each slot reads its argument as null */

@@ -862,8 +862,10 @@ static size_t first_differing(const struct agg_slot *slots, size_t n, const char
  * Each step agg_update takes in place (a count, a column's sum or mean, its
  * percentile, its presence, a test of it, a band of it for count_if() and
  * ratio(), its longest equal run) leaves the accumulator as the general update does,
- * over rows with blanks, numbers, equal runs and a cell of another type; and
- * a band another aggregate reads (longest_run) hands its value on.
+ * over rows with blanks, numbers, equal runs and a cell of another type, in a
+ * table of all of them and in a table of its own (which agg_update takes
+ * without its loop); and a band another aggregate reads (longest_run) hands
+ * its value on.
  */
 static void test_steps_in_place(void)
 {
@@ -890,7 +892,7 @@ static void test_steps_in_place(void)
 	      "%s takes step %d", sources[i - 1], (int)scope.slots[i - 1].step);
 	struct agg_slot general[NSRC];
 	general_slots(scope.slots, NSRC, general);
-	struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}};
+	struct agg_acc fast[NSRC] = {{0}}, slow[NSRC] = {{0}}, lone[NSRC] = {{0}};
 	struct value where[600];
 	uint64_t state = 20;
 	for (int r = 0; r < 600; r++) {
@@ -902,15 +904,23 @@ static void test_steps_in_place(void)
 			row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
 		where[r] = (struct value){.type = V_NUM, .num = r};
 		feed_both(scope.slots, general, NSRC, fast, slow, &where[r]);
+		struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
+		for (i = 0; i < NSRC; i++) /* (but the one that takes another's value, which a table of its own has not) */
+			if (scope.slots[i].read != AGG_READ_SHARED)
+				agg_update(&scope.slots[i], 1, (unsigned char *)lone, &ctx);
 	}
 	char what[200] = "";
 	CHECK("steps in place leave what the general update does",
 	      first_differing(scope.slots, NSRC, sources, fast, slow, what, sizeof what) == NSRC, "%s", what);
+	memcpy(ACC(lone, 12), ACC(slow, 12), agg_acc_size(scope.slots[12].kind)); /* left out above */
+	CHECK("each step in a table of its own leaves what the general update does",
+	      first_differing(scope.slots, NSRC, sources, lone, slow, what, sizeof what) == NSRC, "%s", what);
 	CHECK("the rows fill every kind of step", ACC(fast, 5)->hits > 0 && ACC(fast, 5)->hits < 600 && ACC(fast, 6)->n < 600 &&
 	      ACC(fast, 8)->hits > 0 && ACC(fast, 10)->hi >= 2 && ACC(fast, 3)->nvals > 32, "hits %g, n %g, run %g, kept %u",
 	      ACC(fast, 5)->hits, ACC(fast, 6)->n, ACC(fast, 10)->hi, ACC(fast, 3)->nvals);
 	agg_acc_free(scope.slots, NSRC, (unsigned char *)fast, 1);
 	agg_acc_free(scope.slots, NSRC, (unsigned char *)slow, 1);
+	agg_acc_free(scope.slots, NSRC, (unsigned char *)lone, 1);
 	for (i = 0; i < NSRC; i++)
 		expr_free(e[i]);
 	free(scope.slots);
