@@ -670,6 +670,36 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 }
 
 /*
+ * True if a cell of its column's type and range passes the one other check
+ * its column has (length, pattern, enumeration or reference table) as
+ * check_more would find, told by a byte length, a memo or a scan of a short
+ * list, without a call and without changing any memo; false when check_more
+ * must decide (a column of several checks, a cell that may fail).
+ */
+static inline bool passes_more(const struct checker *k, const struct cell_plan *p, const char *s, size_t n)
+{
+	const struct column *c = p->c;
+	const struct column_memo *m = &k->memos[p->col];
+	switch (p->checks) {
+	case CHECKS_LENGTH:
+		return (c->max_length < 0 || n <= (size_t)c->max_length) &&
+		       (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
+	case CHECKS_ENUM:
+		return enum_has(c, s, n);
+	case CHECKS_PATTERN:
+		return m->pattern_rc >= 0 && m->pattern_text.valid && m->pattern_text.text.len == n &&
+		       bytes_equal(m->pattern_text.text.data, s, n);
+	case CHECKS_REF:
+		if (p->col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
+			return k->county_found && !k->county_alias && !k->county_width;
+		return m->found && !m->alias && m->ref_text.valid && m->ref_text.text.len == n &&
+		       bytes_equal(m->ref_text.text.data, s, n);
+	default:
+		return false;
+	}
+}
+
+/*
  * check_cell for the usual cell, inline in the loop over a record's cells:
  * one that needs no trimming or folding, of its column's type as the
  * plain parsers read it, in range.  Does what check_cell would do with it
@@ -710,7 +740,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	}
 	*p->text = cell->data;
 	*p->textlen = n;
-	if (p->checks)
+	if (p->checks && !passes_more(k, p, cell->data, n))
 		check_more(k, rec, p, cell->data, n);
 	return true;
 }
