@@ -257,7 +257,9 @@ static const uint64_t pow10_u64[CODE_DIGITS + 1] = {
  * digits without as many as its shape has zeros from there on).  Only the
  * bytes from there on are read, one by one, and the shape is looked up only
  * when it changed; a key that differs in more than its last eight bytes is
- * read whole, eight bytes at a time.
+ * read whole, eight bytes at a time.  The usual key, a station's next day
+ * in the same month, is quicker still: when only its last two bytes differ
+ * and they are digits in both keys, they are the last two of the code's.
  */
 uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
 {
@@ -267,6 +269,17 @@ uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
 	uint64_t id = ks->memo_id, digits;
 	unsigned ndigits;
 	bool follows = id && len == ks->memo_len;  /* the memo holds a key of the same length */
+	if (follows && len >= 2) {
+		unsigned tens = (unsigned)p[len - 2] - '0', ones = (unsigned)p[len - 1] - '0';
+		unsigned char *last = ks->memo_key + len - 2;
+		if (tens < 10 && ones < 10 && ks->memo_shape[len - 2] == '0' && ks->memo_shape[len - 1] == '0' &&
+		    bytes_equal(p, ks->memo_key, len - 2)) {
+			ks->memo_digits = ks->memo_digits - ((unsigned)(last[0] - '0') * 10 + (unsigned)(last[1] - '0')) +
+					  tens * 10 + ones;
+			last[0] = p[len - 2], last[1] = p[len - 1];
+			return id << CODE_SHIFT | ks->memo_digits;
+		}
+	}
 	size_t from = follows ? common_prefix(p, ks->memo_key, len) : 0;
 	if (follows && from == len)
 		return id << CODE_SHIFT | ks->memo_digits;
