@@ -838,14 +838,15 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 			const char *p = c->data + lead;
 			complete = len > 0 || key->whole_row;
-			if (has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
+			if (!c->ascii && has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
 				bool changed;
 				buf_reset(&o->key_fold);
 				buf_grow(&o->key_fold, len + 1);
 				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
 				p = o->key_fold.data;
 			}
-			if (!key->whole_row)
+			if (!key->whole_row && rs->cols[key->cols[i]].type != TYPE_STRING &&
+			    rs->cols[key->cols[i]].type != TYPE_DATE) /* which compare as they are written */
 				key_cell_as_compared(o, rs->cols[key->cols[i]].type, &p, &len);
 			add_key_part(text, p, len);
 			if (len)
