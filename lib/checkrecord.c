@@ -488,7 +488,7 @@ static void set_value(struct checker *k, const struct cell_plan *p, const char *
  * scanned (its lengths and first bytes rule out most values without a
  * memcmp, cheaper than hashing the value), a longer one hashed.
  */
-static bool enum_has(const struct column *c, const char *s, size_t n)
+static inline bool enum_has(const struct column *c, const char *s, size_t n)
 {
 	if (c->nenum > 16)
 		return strmap_get(&c->enum_set, s, n, NULL);
@@ -711,13 +711,19 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	const struct csvr_cell *cell = &rec->cells[p->file];
 	const unsigned char *u = (const unsigned char *)cell->data;
 	size_t n = cell->len;
-	/* no full-width check: the plain parsers take nothing past ASCII, and text columns do not fold */
-	if (n == 0 || cell->oversized || cell->reported || utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
+	/*
+	 * No full-width check: the plain parsers take nothing past ASCII, and
+	 * text columns do not fold.  No blank check but for text: the parsers
+	 * take no blank either.
+	 */
+	if (n == 0 || cell->oversized || cell->reported)
 		return false;
 	struct value *val = p->value;
 	double v;
 	switch (p->fast) {
 	case FAST_TEXT:
+		if (utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
+			return false;
 		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
 		break;
 	case FAST_NUMBER:
