@@ -259,7 +259,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 }
 
 /* True if s is the text the memo holds; if not, it holds s from now on. */
-static bool same_text(struct text_memo *m, const char *s, size_t n)
+static inline bool same_text(struct text_memo *m, const char *s, size_t n)
 {
 	if (m->valid && m->text.len == n && bytes_equal(m->text.data, s, n))
 		return true;
@@ -270,7 +270,7 @@ static bool same_text(struct text_memo *m, const char *s, size_t n)
 }
 
 /* Looks a cell up in its column's reference table, remembering the last answer. */
-static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
+static inline bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
 {
 	const struct column *c = &k->rs->cols[col];
 	struct column_memo *m = &k->memos[col];
