@@ -14,7 +14,7 @@
 #define HUGE_PAGE (2u << 20)
 #define REF_MASK ((1ULL << 48) - 1)
 #define CODE_DIGITS 12            /* 10^12 < 2^40: the digits of a code */
-#define CODE_SHIFT 40
+#define CODE_SHIFT KEYSET_CODE_SHIFT
 #define SHAPES_MAX 4096           /* shapes a set numbers; keys of any other are kept whole */
 
 /* A key kept as its code, with its value: 12 bytes, so that ten million keys take about 150 MB. */
@@ -257,11 +257,9 @@ static const uint64_t pow10_u64[CODE_DIGITS + 1] = {
  * digits without as many as its shape has zeros from there on).  Only the
  * bytes from there on are read, one by one, and the shape is looked up only
  * when it changed; a key that differs in more than its last eight bytes is
- * read whole, eight bytes at a time.  The usual key, a station's next day
- * in the same month, is quicker still: when only its last two bytes differ
- * and they are digits in both keys, they are the last two of the code's.
+ * read whole, eight bytes at a time.
  */
-uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	if (len > KEYSET_SHAPE_MAX)
@@ -269,17 +267,6 @@ uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
 	uint64_t id = ks->memo_id, digits;
 	unsigned ndigits;
 	bool follows = id && len == ks->memo_len;  /* the memo holds a key of the same length */
-	if (follows && len >= 2) {
-		unsigned tens = (unsigned)p[len - 2] - '0', ones = (unsigned)p[len - 1] - '0';
-		unsigned char *last = ks->memo_key + len - 2;
-		if (tens < 10 && ones < 10 && ks->memo_shape[len - 2] == '0' && ks->memo_shape[len - 1] == '0' &&
-		    bytes_equal(p, ks->memo_key, len - 2)) {
-			ks->memo_digits = ks->memo_digits - ((unsigned)(last[0] - '0') * 10 + (unsigned)(last[1] - '0')) +
-					  tens * 10 + ones;
-			last[0] = p[len - 2], last[1] = p[len - 1];
-			return id << CODE_SHIFT | ks->memo_digits;
-		}
-	}
 	size_t from = follows ? common_prefix(p, ks->memo_key, len) : 0;
 	if (follows && from == len)
 		return id << CODE_SHIFT | ks->memo_digits;
