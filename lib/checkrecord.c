@@ -679,7 +679,7 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 static inline bool passes_more(const struct checker *k, const struct cell_plan *p, const char *s, size_t n)
 {
 	const struct column *c = p->c;
-	const struct column_memo *m = &k->memos[p->col];
+	const struct column_memo *m;
 	switch (p->checks) {
 	case CHECKS_LENGTH:
 		return (c->max_length < 0 || n <= (size_t)c->max_length) &&
@@ -687,11 +687,13 @@ static inline bool passes_more(const struct checker *k, const struct cell_plan *
 	case CHECKS_ENUM:
 		return enum_has(c, s, n);
 	case CHECKS_PATTERN:
+		m = &k->memos[p->col];
 		return m->pattern_rc >= 0 && m->pattern_text.valid && m->pattern_text.text.len == n &&
 		       bytes_equal(m->pattern_text.text.data, s, n);
 	case CHECKS_REF:
 		if (p->col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
 			return k->county_found && !k->county_alias && !k->county_width;
+		m = &k->memos[p->col];
 		return m->found && !m->alias && m->ref_text.valid && m->ref_text.text.len == n &&
 		       bytes_equal(m->ref_text.text.data, s, n);
 	default:
