@@ -71,6 +71,7 @@ struct cell_plan {
 	unsigned char checks;      /* which of length, pattern, enum and reference: CHECKS_* bits */
 	unsigned char fast;        /* enum cell_fast */
 	double lo, hi;             /* its range, -inf and inf where it has none */
+	struct date_month month;   /* a date column's month read last */
 	struct value *value;       /* its column's state in the checker: &values[col], &text[col], &textlen[col] */
 	const char **text;
 	size_t *textlen;

@@ -708,7 +708,7 @@ static inline bool passes_more(const struct checker *k, const struct cell_plan *
  * and returns true; returns false, having set no value, for any other cell,
  * which check_cell then decides.
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, struct cell_plan *p)
 {
 	const struct csvr_cell *cell = &rec->cells[p->file];
 	const unsigned char *u = (const unsigned char *)cell->data;
@@ -734,7 +734,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 		*val = (struct value){.type = V_NUM, .num = v};
 		break;
 	case FAST_DATE:
-		if (!parse_date(cell->data, n, &v) || v < p->lo || v > p->hi)
+		if (!parse_date_in(&p->month, cell->data, n, &v) || v < p->lo || v > p->hi)
 			return false;
 		*val = (struct value){.type = V_DATE, .num = v};
 		break;
@@ -1065,7 +1065,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	 * cleared when the record is too short to have it; the columns of no
 	 * header cell stay as made, null.  No clearing of the whole row.
 	 */
-	const struct cell_plan *p = k->plan, *end = p + k->nplan;
+	struct cell_plan *p = k->plan, *end = p + k->nplan;
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);
