@@ -297,7 +297,11 @@ static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, siz
 	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
 }
 
-/* Works out the record's county from the county column, if the rule set has one. */
+/*
+ * Works out the record's county from the county column, if the rule set
+ * has one.  A cell written as the last record's gives what it gave: the
+ * same county, found as it was (a file is mostly of one county).
+ */
 static void find_county(struct checker *k, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = k->rs;
@@ -309,17 +313,24 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	if (f == SIZE_MAX || f >= rec->ncells)
 		return;
 	const struct csvr_cell *c = &rec->cells[f];
+	k->county_looked_up = true;
+	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len)) {
+		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
+		return;
+	}
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 	const char *s = c->data + lead;
 	size_t n = c->len - lead - trail;
-	k->county_looked_up = true;
 	k->county_found = find_ref(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
 	k->county_width = !k->county_found &&
 			  find_ref_halfwidth(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
 	k->county_found = k->county_found || k->county_width;
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
+	k->county_cell_len = c->len <= sizeof k->county_cell ? c->len : 0;
+	memcpy(k->county_cell, c->data, k->county_cell_len);
+	k->county_of_cell = k->county;
 	if (k->county && !k->file_county)
 		k->file_county = k->county;
 	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
