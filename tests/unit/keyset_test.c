@@ -129,7 +129,7 @@ static int station_days_disagree(void)
 	for (int station = 0; station < 3; station++)
 		for (int month = 0; month < 14; month++)
 			for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
-				char key[32];
+				char key[64];
 				int len = snprintf(key, sizeof key, "\nQY-AQ-%04d\n%04d-%02d-%s", station * 7 + 1,
 						   2021 + month / 12, month % 12 + 1, tails[t]);
 				fresh.memo_id = 0;
