@@ -118,22 +118,6 @@ bool parse_other_number(const char *s, size_t n, double *value)
 	return true;
 }
 
-bool parse_integer(const char *s, size_t n, double *value)
-{
-	/* at most 15 digits: exact in a double, as parse_number would give it */
-	size_t i = n && (s[0] == '-' || s[0] == '+');
-	if (i == n || n - i > 15)
-		return false;
-	uint64_t v = 0;
-	for (size_t k = i; k < n; k++) {
-		if (!is_digit(s[k]))
-			return false;
-		v = v * 10 + (uint64_t)(s[k] - '0');
-	}
-	*value = s[0] == '-' ? -(double)v : (double)v;
-	return true;
-}
-
 /* Reads exactly len digits at s into *out. */
 static bool read_digits(const char *s, size_t len, int *out)
 {
@@ -217,10 +201,9 @@ void format_date(double days, char *out)
  * from row to row, and its first day's number and length answer them
  * without days_from_civil.
  */
-static _Thread_local int month_y, month_m, month_len;  /* month_len 0: none yet */
-static _Thread_local long month_first;
+static _Thread_local struct date_month last_month;
 
-bool parse_date(const char *s, size_t n, double *days)
+bool parse_date_month(struct date_month *month, const char *s, size_t n, double *days)
 {
 	if (n != 10)
 		return false;
@@ -236,17 +219,21 @@ bool parse_date(const char *s, size_t n, double *days)
 	int y = (int)(x & 0xFF) * 1000 + (int)(x >> 8 & 0xFF) * 100 + (int)(x >> 16 & 0xFF) * 10 + (int)(x >> 24 & 0xFF);
 	int m = (int)(x >> 40 & 0xFF) * 10 + (int)(x >> 48 & 0xFF);
 	int d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y != month_y || m != month_m || !month_len) {
+	if (w != month->head || !month->len) {
 		if (m < 1 || m > 12)
 			return false;
-		month_y = y, month_m = m, month_len = days_in_month(y, m);
-		month_first = days_from_civil(y, m, 1);
+		*month = (struct date_month){.head = w, .first = days_from_civil(y, m, 1), .len = days_in_month(y, m)};
 	}
-	if (d < 1 || d > month_len)
+	if (d < 1 || d > month->len)
 		return false;
-	*days = (double)(month_first + d - 1);
+	*days = (double)(month->first + d - 1);
 	remember_date(*days, y, m, d);
 	return true;
+}
+
+bool parse_date(const char *s, size_t n, double *days)
+{
+	return parse_date_month(&last_month, s, n, days);
 }
 
 bool parse_month(const char *s, size_t n, double *months)

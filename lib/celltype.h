@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum coltype {
 	TYPE_STRING, TYPE_INTEGER, TYPE_NUMBER, TYPE_PERCENT, TYPE_DATE, TYPE_MONTH,
 	TYPE_YEAR, TYPE_BOOLEAN, TYPE_USCC, TYPE_PERMIT, TYPE_WATER_CLASS, TYPE_COUNT
@@ -83,11 +85,57 @@ static inline bool parse_number(const char *s, size_t n, double *value)
 	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
 }
 
-/* Parses an integer of at most 15 digits, with an optional sign. */
-bool parse_integer(const char *s, size_t n, double *value);
+/* Parses an integer of at most 15 digits, with an optional sign.  Inline: every integer cell pays for it. */
+static inline bool parse_integer(const char *s, size_t n, double *value)
+{
+	/* at most 15 digits: exact in a double, as parse_number would give it */
+	size_t i = n && (s[0] == '-' || s[0] == '+');
+	if (i == n || n - i > 15)
+		return false;
+	uint64_t v = 0;
+	for (size_t k = i; k < n; k++) {
+		unsigned d = (unsigned)(unsigned char)s[k] - '0';
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*value = s[0] == '-' ? -(double)v : (double)v;
+	return true;
+}
 
 /* Parses YYYY-MM-DD (a real calendar day) into days since 1970-01-01. */
 bool parse_date(const char *s, size_t n, double *days);
+
+/*
+ * The month of the last date parse_date_month read: its "YYYY-MM-" as one
+ * word (byte k of the text is bits 8k to 8k+7), the number of its first
+ * day and its length in days (0: no month yet).
+ */
+struct date_month {
+	uint64_t head;
+	long first;
+	int len;
+};
+
+/* parse_date, remembering the month in *month (a column's dates mostly stay in one month). */
+bool parse_date_month(struct date_month *month, const char *s, size_t n, double *days);
+
+/*
+ * parse_date_month, the usual date, a day of the month read last, decided
+ * inline: its first eight bytes are the month's, and its day is in it.
+ */
+static inline bool parse_date_in(struct date_month *month, const char *s, size_t n, double *days)
+{
+	if (n == 10 && month->len && load_le64(s) == month->head) {
+		unsigned tens = (unsigned)(unsigned char)s[8] - '0', ones = (unsigned)(unsigned char)s[9] - '0';
+		int d = (int)(tens * 10 + ones);
+		if (tens < 10 && ones < 10 && d >= 1 && d <= month->len) {
+			*days = (double)(month->first + d - 1);
+			return true;
+		}
+	}
+	return parse_date_month(month, s, n, days);
+}
 
 /* cell_parse_typed, with the commonest column types (every cell pays for this) decided inline. */
 static inline enum parse_result cell_parse(enum coltype t, const char *s, size_t n, double *value)

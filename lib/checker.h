@@ -71,6 +71,7 @@ struct cell_plan {
 	unsigned char checks;      /* which of length, pattern, enum and reference: CHECKS_* bits */
 	unsigned char fast;        /* enum cell_fast */
 	double lo, hi;             /* its range, -inf and inf where it has none */
+	struct date_month month;   /* a date column's month read last */
 	struct value *value;       /* its column's state in the checker: &values[col], &text[col], &textlen[col] */
 	const char **text;
 	size_t *textlen;
@@ -130,6 +131,9 @@ struct checker {
 	bool county_looked_up;     /* the county column's reference lookup, done once a record */
 	bool county_found, county_alias, county_width;  /* county_width: found in half-width */
 	size_t county_row;
+	char county_cell[32];      /* the county cell, as written, of the last record find_county read it in */
+	size_t county_cell_len;    /* 0: none (empty, or too long to keep) */
+	const char *county_of_cell;  /* the county that cell gave */
 	const char *file_county;   /* the county of every record whose county is known so far, or NULL */
 	bool counties_differ;      /* two records of the file are of different counties */
 	struct value *values;      /* per column: the typed value of the current record (text and textlen follow it) */

@@ -259,7 +259,7 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 }
 
 /* True if s is the text the memo holds; if not, it holds s from now on. */
-static bool same_text(struct text_memo *m, const char *s, size_t n)
+static inline bool same_text(struct text_memo *m, const char *s, size_t n)
 {
 	if (m->valid && m->text.len == n && bytes_equal(m->text.data, s, n))
 		return true;
@@ -270,7 +270,7 @@ static bool same_text(struct text_memo *m, const char *s, size_t n)
 }
 
 /* Looks a cell up in its column's reference table, remembering the last answer. */
-static bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
+static inline bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
 {
 	const struct column *c = &k->rs->cols[col];
 	struct column_memo *m = &k->memos[col];
@@ -297,7 +297,11 @@ static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, siz
 	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
 }
 
-/* Works out the record's county from the county column, if the rule set has one. */
+/*
+ * Works out the record's county from the county column, if the rule set
+ * has one.  A cell written as the last record's gives what it gave: the
+ * same county, found as it was (a file is mostly of one county).
+ */
 static void find_county(struct checker *k, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = k->rs;
@@ -309,17 +313,24 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 	if (f == SIZE_MAX || f >= rec->ncells)
 		return;
 	const struct csvr_cell *c = &rec->cells[f];
+	k->county_looked_up = true;
+	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len)) {
+		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
+		return;
+	}
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 	const char *s = c->data + lead;
 	size_t n = c->len - lead - trail;
-	k->county_looked_up = true;
 	k->county_found = find_ref(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
 	k->county_width = !k->county_found &&
 			  find_ref_halfwidth(k, rs->county_col, s, n, &k->county_row, &k->county_alias);
 	k->county_found = k->county_found || k->county_width;
 	if (k->county_found)
 		k->county = reftable_cell(rs->counties, k->county_row, rs->county_code_col);
+	k->county_cell_len = c->len <= sizeof k->county_cell ? c->len : 0;
+	memcpy(k->county_cell, c->data, k->county_cell_len);
+	k->county_of_cell = k->county;
 	if (k->county && !k->file_county)
 		k->file_county = k->county;
 	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
@@ -488,7 +499,7 @@ static void set_value(struct checker *k, const struct cell_plan *p, const char *
  * scanned (its lengths and first bytes rule out most values without a
  * memcmp, cheaper than hashing the value), a longer one hashed.
  */
-static bool enum_has(const struct column *c, const char *s, size_t n)
+static inline bool enum_has(const struct column *c, const char *s, size_t n)
 {
 	if (c->nenum > 16)
 		return strmap_get(&c->enum_set, s, n, NULL);
@@ -670,24 +681,62 @@ static void check_cell(struct checker *k, const struct csvr_record *rec, const s
 }
 
 /*
+ * True if a cell of its column's type and range passes the one other check
+ * its column has (length, pattern, enumeration or reference table) as
+ * check_more would find, told by a byte length, a memo or a scan of a short
+ * list, without a call and without changing any memo; false when check_more
+ * must decide (a column of several checks, a cell that may fail).
+ */
+static inline bool passes_more(const struct checker *k, const struct cell_plan *p, const char *s, size_t n)
+{
+	const struct column *c = p->c;
+	const struct column_memo *m;
+	switch (p->checks) {
+	case CHECKS_LENGTH:
+		return (c->max_length < 0 || n <= (size_t)c->max_length) &&
+		       (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
+	case CHECKS_ENUM:
+		return enum_has(c, s, n);
+	case CHECKS_PATTERN:
+		m = &k->memos[p->col];
+		return m->pattern_rc >= 0 && m->pattern_text.valid && m->pattern_text.text.len == n &&
+		       bytes_equal(m->pattern_text.text.data, s, n);
+	case CHECKS_REF:
+		if (p->col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
+			return k->county_found && !k->county_alias && !k->county_width;
+		m = &k->memos[p->col];
+		return m->found && !m->alias && m->ref_text.valid && m->ref_text.text.len == n &&
+		       bytes_equal(m->ref_text.text.data, s, n);
+	default:
+		return false;
+	}
+}
+
+/*
  * check_cell for the usual cell, inline in the loop over a record's cells:
  * one that needs no trimming or folding, of its column's type as the
  * plain parsers read it, in range.  Does what check_cell would do with it
  * and returns true; returns false, having set no value, for any other cell,
  * which check_cell then decides.
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct cell_plan *p)
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, struct cell_plan *p)
 {
 	const struct csvr_cell *cell = &rec->cells[p->file];
 	const unsigned char *u = (const unsigned char *)cell->data;
 	size_t n = cell->len;
-	/* no full-width check: the plain parsers take nothing past ASCII, and text columns do not fold */
-	if (n == 0 || cell->oversized || cell->reported || utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
+	/*
+	 * No full-width check: the plain parsers take nothing past ASCII, and
+	 * text columns do not fold.  No blank check but for text: the parsers
+	 * take no blank either.
+	 */
+	if (n == 0 || cell->oversized || cell->reported)
 		return false;
 	struct value *val = p->value;
 	double v;
 	switch (p->fast) {
 	case FAST_TEXT:
+		if (utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
+			return false;
 		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
 		break;
 	case FAST_NUMBER:
@@ -696,7 +745,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 		*val = (struct value){.type = V_NUM, .num = v};
 		break;
 	case FAST_DATE:
-		if (!parse_date(cell->data, n, &v) || v < p->lo || v > p->hi)
+		if (!parse_date_in(&p->month, cell->data, n, &v) || v < p->lo || v > p->hi)
 			return false;
 		*val = (struct value){.type = V_DATE, .num = v};
 		break;
@@ -710,7 +759,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	}
 	*p->text = cell->data;
 	*p->textlen = n;
-	if (p->checks)
+	if (p->checks && !passes_more(k, p, cell->data, n))
 		check_more(k, rec, p, cell->data, n);
 	return true;
 }
@@ -808,14 +857,15 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 			const char *p = c->data + lead;
 			complete = len > 0 || key->whole_row;
-			if (has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
+			if (!c->ascii && has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
 				bool changed;
 				buf_reset(&o->key_fold);
 				buf_grow(&o->key_fold, len + 1);
 				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
 				p = o->key_fold.data;
 			}
-			if (!key->whole_row)
+			if (!key->whole_row && rs->cols[key->cols[i]].type != TYPE_STRING &&
+			    rs->cols[key->cols[i]].type != TYPE_DATE) /* which compare as they are written */
 				key_cell_as_compared(o, rs->cols[key->cols[i]].type, &p, &len);
 			add_key_part(text, p, len);
 			if (len)
@@ -1026,7 +1076,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	 * cleared when the record is too short to have it; the columns of no
 	 * header cell stay as made, null.  No clearing of the whole row.
 	 */
-	const struct cell_plan *p = k->plan, *end = p + k->nplan;
+	struct cell_plan *p = k->plan, *end = p + k->nplan;
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);

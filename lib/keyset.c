@@ -14,7 +14,7 @@
 #define HUGE_PAGE (2u << 20)
 #define REF_MASK ((1ULL << 48) - 1)
 #define CODE_DIGITS 12            /* 10^12 < 2^40: the digits of a code */
-#define CODE_SHIFT 40
+#define CODE_SHIFT KEYSET_CODE_SHIFT
 #define SHAPES_MAX 4096           /* shapes a set numbers; keys of any other are kept whole */
 
 /* A key kept as its code, with its value: 12 bytes, so that ten million keys take about 150 MB. */
@@ -259,7 +259,7 @@ static const uint64_t pow10_u64[CODE_DIGITS + 1] = {
  * when it changed; a key that differs in more than its last eight bytes is
  * read whole, eight bytes at a time.
  */
-uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	if (len > KEYSET_SHAPE_MAX)

@@ -21,6 +21,7 @@
 #define QY_KEYSET_H
 
 #include "budget.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,6 +33,7 @@ struct strmap;
 
 #define KEYSET_SHAPE_MAX 64       /* bytes of a key that may have a code */
 #define KEYSET_RUN_STEP 64        /* keys of the run between two marks */
+#define KEYSET_CODE_SHIFT 40      /* a code is its shape's number above this many bits of digits */
 
 struct keyset {
 	struct keyset_code_slot *codes;  /* the keys kept as codes (0: empty) */
@@ -78,11 +80,33 @@ void keyset_free(struct keyset *ks);
  */
 void keyset_reserve(struct keyset *ks, size_t n);
 
+/* keyset_code for a key that is not the last one's with other last two digits: the general way. */
+uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len);
+
 /*
  * The code of a key that has one (see above), or 0; a key's first code
  * gives its shape a number, so the same key always has the same code.
+ * The usual key of a sorted file, a station's next day in the same month,
+ * is decided inline: when only its last two bytes differ from the last
+ * key's and they are digits in both, they are the last two digits of the
+ * code, which is the last one's with those two replaced.
  */
-uint64_t keyset_code(struct keyset *ks, const void *key, size_t len);
+static inline uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	if (ks->memo_id && len == ks->memo_len && len >= 2) {
+		unsigned tens = (unsigned)p[len - 2] - '0', ones = (unsigned)p[len - 1] - '0';
+		unsigned char *last = ks->memo_key + len - 2;
+		if (tens < 10 && ones < 10 && ks->memo_shape[len - 2] == '0' && ks->memo_shape[len - 1] == '0' &&
+		    bytes_equal(p, ks->memo_key, len - 2)) {
+			ks->memo_digits = ks->memo_digits - ((unsigned)(last[0] - '0') * 10 + (unsigned)(last[1] - '0')) +
+					  tens * 10 + ones;
+			last[0] = p[len - 2], last[1] = p[len - 1];
+			return ks->memo_id << KEYSET_CODE_SHIFT | ks->memo_digits;
+		}
+	}
+	return keyset_code_read(ks, key, len);
+}
 
 /* The hash of a key and its code, which keyset_prefetch and keyset_add_hashed take. */
 uint64_t keyset_hash(const void *key, size_t len, uint64_t code);

@@ -142,9 +142,9 @@ static inline uint64_t load_le64(const void *p)
 }
 
 /*
- * True if a[0..n) equals b[0..n), as memcmp would say.  Keys of up to 16
- * bytes (codes, names, station numbers) are compared a byte, or two
- * overlapping words, at a time, without a call.
+ * True if a[0..n) equals b[0..n), as memcmp would say.  Keys of up to 32
+ * bytes (codes, names, station numbers, a station and a day) are compared a
+ * byte, or overlapping words, at a time, without a call.
  */
 static inline bool bytes_equal(const void *a, const void *b, size_t n)
 {
@@ -154,6 +154,8 @@ static inline bool bytes_equal(const void *a, const void *b, size_t n)
 		memcpy(&p0, p, 8), memcpy(&q0, q, 8), memcpy(&p1, p + n - 8, 8), memcpy(&q1, q + n - 8, 8);
 		return ((p0 ^ q0) | (p1 ^ q1)) == 0;
 	}
+	if (n > 16 && n <= 32) /* two halves of up to 16 bytes, overlapping */
+		return bytes_equal(p, q, 16) && bytes_equal(p + n - 16, q + n - 16, 16);
 	if (n >= 4 && n < 8) {
 		uint32_t p0, q0, p1, q1;
 		memcpy(&p0, p, 4), memcpy(&q0, q, 4), memcpy(&p1, p + n - 4, 4), memcpy(&q1, q + n - 4, 4);

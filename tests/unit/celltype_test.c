@@ -121,14 +121,16 @@ static bool reference_date(const char *s, size_t n, double *days)
  * parse_date reads eight bytes at once and remembers the last month: over
  * generated cells (real and unreal days, in runs of one month and at random,
  * with bytes near the digits, blanks, full-width digits, bad UTF-8, other
- * lengths) it agrees with the byte-at-a-time reading, value and all.
+ * lengths) it agrees with the byte-at-a-time reading, value and all; and
+ * so does parse_date_in, which decides a day of the month read last inline.
  */
 static void test_date_differential(void)
 {
 	static const char *const odd[] = {"/", ":", "?", " ", "\xb2", "\xff", "\x80", "\x00", ".", "+", "\x3d", "\x2c"};
 	uint64_t seed = 0x9E3779B97F4A7C15ULL;
-	size_t differ = 0, valid = 0;
-	char first[64] = "";
+	size_t differ = 0, valid = 0, differ_in = 0;
+	char first[64] = "", first_in[64] = "";
+	struct date_month month = {0};
 	for (int t = 0; t < 400000; t++) {
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
 		char text[32];
@@ -163,12 +165,18 @@ static void test_date_differential(void)
 		double got = -1e9, want = -1e9;
 		bool ok = parse_date(text, n, &got), want_ok = reference_date(text, n, &want);
 		valid += want_ok;
+		double in = -1e9;
+		bool in_ok = parse_date_in(&month, text, n, &in);
+		if ((in_ok != want_ok || (in_ok && in != want)) && !differ_in++)
+			snprintf(first_in, sizeof first_in, "%.*s: %d %.0f, want %d %.0f", (int)n, text, in_ok, in, want_ok, want);
 		if (ok != want_ok || (ok && got != want)) {
 			if (!differ++)
 				snprintf(first, sizeof first, "%.*s: %d %.0f, want %d %.0f", (int)n, text, ok, got, want_ok, want);
 		}
 	}
 	CHECK("parse_date agrees with the byte-at-a-time reading", differ == 0, "%zu differ, first %s", differ, first);
+	CHECK("parse_date_in agrees with the byte-at-a-time reading", differ_in == 0, "%zu differ, first %s", differ_in,
+	      first_in);
 	CHECK("the generated cells hold real days", valid > 100000, "only %zu", valid);
 }
 

@@ -112,6 +112,34 @@ static int following_codes_disagree(void)
 	return bad;
 }
 
+/*
+ * A station's days, as a sorted file has them: the keys that differ from
+ * the last only in their last two bytes (the day of the month) are worked
+ * out from those, and the others (a new month, year or station, a key that
+ * ends in a letter, or in a digit after a letter) are read again; every code
+ * is that of a set that forgets the last key.  Returns the keys that disagree.
+ */
+static int station_days_disagree(void)
+{
+	static const char *const tails[] = {"01", "09", "10", "19", "28", "29", "30", "31", "0a", "a1", "a0", "99"};
+	struct keyset ks, fresh;
+	keyset_init(&ks);
+	keyset_init(&fresh);
+	int bad = 0;
+	for (int station = 0; station < 3; station++)
+		for (int month = 0; month < 14; month++)
+			for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+				char key[64];
+				int len = snprintf(key, sizeof key, "\nQY-AQ-%04d\n%04d-%02d-%s", station * 7 + 1,
+						   2021 + month / 12, month % 12 + 1, tails[t]);
+				fresh.memo_id = 0;
+				bad += keyset_code(&ks, key, (size_t)len) != keyset_code(&fresh, key, (size_t)len);
+			}
+	keyset_free(&ks);
+	keyset_free(&fresh);
+	return bad;
+}
+
 int main(void)
 {
 	struct keyset ks;
@@ -126,6 +154,8 @@ int main(void)
 	CHECK("codes of random keys read as byte by byte", disagree == 0, "%d keys disagree", disagree);
 	disagree = following_codes_disagree();
 	CHECK("codes worked out from the key before", disagree == 0, "%d keys disagree", disagree);
+	disagree = station_days_disagree();
+	CHECK("a station's days worked out from the day before", disagree == 0, "%d keys disagree", disagree);
 	CHECK("leading zeros count", keyset_code(&ks, "A01", 3) != keyset_code(&ks, "A1", 2), "same code");
 
 	bool all_new = true;
