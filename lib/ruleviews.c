@@ -51,7 +51,9 @@ static void view_values(struct rules_state *st, size_t v, const struct group_tab
 /*
  * Makes the row of group i of view v's table g into row (keys, then values)
  * and feeds it to the exports, views and aggregates that read from the view;
- * a group held as its row (group_table.held) feeds that row as it is.
+ * a group held as its row (group_table.held) feeds that row as it is.  The
+ * row is stamped like a file's row, so that a let its readers read on it
+ * again (good_day in a when, an assert and an export) is its memo's at once.
  */
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
@@ -65,7 +67,8 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 		group_keys(g, i, view->ngroup, row);
 		view_values(st, v, g, i, row);
 	}
-	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row};
+	/* a stamp of its own, by which the lets its readers ask for again are known for this row's */
+	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row, .stamp = expr_row_stamp()};
 	struct place at = g->places[i];
 	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
 		const struct view_reader *reader = &st->readers[n];
