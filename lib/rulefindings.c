@@ -268,12 +268,12 @@ static const char *group_json(struct rules_state *st, const struct written_rule 
 void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_file *out)
 {
 	const struct written_rule *r = &st->rs->aggregates[a];
-	struct group_table *g = &st->groups[a];
+	const struct group_table *g = &st->groups[a]; /* (in a joined table, its own, where run_at is kept) */
 	enum lang lang = out->opt->lang;
 	char county[64];
-	const struct value *keys = group_key_values(st, g, i, r->ngroup);
+	const struct value *keys = group_key_values(st, aggregate_table(st, a), i, r->ngroup);
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys,
-			       .accs = group_accs(g, i, aggregate_grouping(st, a, true)->block)};
+			       .accs = grouping_accs(aggregate_grouping(st, a, true), i)};
 	struct value v = expr_eval(r->assert, &ctx);
 	if (v.type != V_BOOL || v.num)
 		return;
@@ -306,7 +306,7 @@ void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_file *o
 void finish_aggregate(struct rules_state *st, size_t a, struct diag_file *out)
 {
 	held_write(st->held, st->rs->nrow_rules + a, out);
-	for (size_t i = 0; i < st->groups[a].ngroups; i++)
+	for (size_t i = 0; !st->groups[a].dropped && i < aggregate_table(st, a)->ngroups; i++)
 		judge_group(st, a, i, out);
 }
 

@@ -53,6 +53,78 @@ static bool same_keys(const struct keyed_table *a, const struct keyed_table *b)
 }
 
 /*
+ * True if aggregate b, next after a, may share a's group table: both judged
+ * in order on the file's rows, sharing a list of rows (list_sharers: grouped
+ * and ordered alike), with whens written alike or none.
+ */
+static bool may_join(const struct rules_state *st, size_t a, size_t b)
+{
+	const struct written_rule *x = &st->rs->aggregates[a], *y = &st->rs->aggregates[b];
+	if (!x->order || x->from >= 0 || st->ordered_list[a] != st->ordered_list[b])
+		return false;
+	if (!x->when || !y->when)
+		return !x->when && !y->when;
+	return strcmp(expr_source(x->when), expr_source(y->when)) == 0;
+}
+
+/*
+ * Makes one group table (joined_table) for each run of aggregates next to
+ * one another that may share it (may_join), with their slots laid end to
+ * end as one table's (join_slots); none where a slot would lie too far for
+ * agg_update to give its argument on.
+ */
+void join_tables(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	st->join_of = xcalloc(rs->naggregates + 1, sizeof *st->join_of);
+	st->joins = xcalloc(rs->naggregates + 1, sizeof *st->joins);
+	for (size_t a = 0; a < rs->naggregates; a++)
+		st->join_of[a] = SIZE_MAX;
+	const struct written_rule **rules = xcalloc(rs->naggregates + 1, sizeof *rules);
+	for (size_t a = 0, n; a < rs->naggregates; a += n) {
+		size_t nslots = rs->aggregates[a].nslots;
+		rules[0] = &rs->aggregates[a];
+		for (n = 1; a + n < rs->naggregates && may_join(st, a, a + n); n++) {
+			rules[n] = &rs->aggregates[a + n];
+			nslots += rules[n]->nslots;
+		}
+		if (n < 2)
+			continue;
+		struct joined_table *j = &st->joins[st->njoins];
+		j->slots = xcalloc(nslots + 1, sizeof *j->slots);
+		j->nslots = join_slots(j->slots, rules, n, NULL, NULL);
+		if (j->nslots == SIZE_MAX) {
+			free(j->slots);
+			*j = (struct joined_table){0};
+			continue;
+		}
+		j->block = agg_block_size(j->slots, j->nslots);
+		j->first = a, j->n = n, j->live = n;
+		for (size_t k = 0; k < n; k++)
+			st->join_of[a + k] = st->njoins;
+		st->njoins++;
+	}
+	free(rules);
+}
+
+/* Frees the joined tables. */
+void free_joins(struct rules_state *st)
+{
+	for (size_t k = 0; k < st->njoins; k++) {
+		free_group_table(st, &st->joins[k].table, st->joins[k].slots, st->joins[k].nslots);
+		free(st->joins[k].slots);
+	}
+	free(st->joins);
+	free(st->join_of);
+}
+
+/* True if aggregate a's groups are in a joined table that an aggregate before it looks them up in. */
+static bool joined_after_first(const struct rules_state *st, size_t a)
+{
+	return st->join_of[a] != SIZE_MAX && st->joins[st->join_of[a]].first != a;
+}
+
+/*
  * Gives the tables that group the same rows by keys written alike one
  * shared_keys (group_table.shared), worked out once a row for them all.
  */
@@ -68,7 +140,8 @@ void share_keys(struct rules_state *st)
 	}
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
-		t[n++] = (struct keyed_table){&st->groups[a], r->group, r->ngroup, r->from};
+		if (!joined_after_first(st, a))
+			t[n++] = (struct keyed_table){aggregate_table(st, a), r->group, r->ngroup, r->from};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
@@ -656,6 +729,32 @@ uint64_t group_index_bytes(const struct group_table *t)
 }
 
 /*
+ * Drops a grouping's table for the rest of the file, giving its memory back;
+ * an aggregate's in a joined table drops its own part, and the table goes
+ * with the last of them.
+ */
+static void drop_table(struct rules_state *st, const struct grouping *gr)
+{
+	struct group_table *t = gr->table, *own = gr->own;
+	const struct agg_slot *slots = gr->slots;
+	size_t nslots = gr->nslots;
+	if (own != t) {
+		free_group_table(st, own, NULL, 0);
+		memset(own, 0, sizeof *own);
+		own->dropped = true;
+		struct joined_table *j = st->joins;
+		while (&j->table != t)
+			j++;
+		if (--j->live)
+			return;
+		slots = j->slots, nslots = j->nslots;
+	}
+	free_group_table(st, t, slots, nslots);
+	memset(t, 0, sizeof *t);
+	t->dropped = true;
+}
+
+/*
  * Takes what a table's groups grew by from the budget: the memory they fill
  * (tables grow by doubling; the part not filled yet is not counted, as the
  * system gives it only when touched).  When the budget cannot give it, the
@@ -666,21 +765,19 @@ uint64_t group_index_bytes(const struct group_table *t)
 void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out)
 {
-	struct group_table *t = gr->table;
+	struct group_table *t = gr->table, *own = gr->own;
 	if (accs)
-		t->values += agg_acc_kept_bytes(gr->slots, gr->nslots, accs) - kept_before;
-	uint64_t now = group_index_bytes(t) + t->values + t->day_bytes +
-		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->block) +
+		own->values += agg_acc_kept_bytes(gr->slots, gr->nslots, accs) - kept_before;
+	uint64_t now = group_index_bytes(t) + own->values + t->day_bytes +
+		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->own_block) +
 		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
-	if (now <= t->bytes || budget_take(st->budget, now - t->bytes)) {
-		t->bytes = now > t->bytes ? now : t->bytes;
+	if (now <= own->bytes || budget_take(st->budget, now - own->bytes)) {
+		own->bytes = now > own->bytes ? now : own->bytes;
 		return;
 	}
-	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, t->bytes, now};
+	struct budget_drop drop = {gr->id, gr->kind_zh, gr->kind_en, gr->id, own->bytes, now};
 	budget_report_drop(st->budget, out, &drop, line, row);
-	free_group_table(st, t, gr->slots, gr->nslots);
-	memset(t, 0, sizeof *t);
-	t->dropped = true;
+	drop_table(st, gr);
 }
 
 /* Adds a day to a group's set (rows mostly come in order of days: then it goes at the end). */
@@ -881,8 +978,8 @@ void rules_stream_groups(struct rules_state *st)
 			continue;
 		if (!r->order)
 			watch(&st->groups[a], r->ngroup, ENDS_JUDGED, a);
-		else if (r->from < 0)
-			watch(&st->groups[a], r->ngroup, ENDS_AGGREGATE, a);
+		else if (r->from < 0 && !joined_after_first(st, a))
+			watch(aggregate_table(st, a), r->ngroup, ENDS_AGGREGATE, a);
 	}
 }
 
@@ -900,6 +997,10 @@ struct rules_state *rules_state_reread(const struct rules_state *first, struct b
 	st->ordered_dropped = first->ordered_dropped;
 	for (size_t a = 0; a < rs->naggregates; a++)
 		st->groups[a].dropped = first->groups[a].dropped;
+	for (size_t k = 0; k < st->njoins; k++) {
+		st->joins[k].live = first->joins[k].live;
+		st->joins[k].table.dropped = first->joins[k].table.dropped;
+	}
 	for (size_t v = 0; v < rs->nviews; v++)
 		st->view_groups[v].dropped = first->view_groups[v].dropped;
 	for (size_t e = 0; e < rs->nexports; e++)

@@ -212,13 +212,14 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 		const struct written_rule *r = &rs->row_rules[i];
 		group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
 	}
+	long found = -1; /* (those in a joined table follow the first, which looks their group up) */
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
 		size_t a = st->file_ordered[f];
 		const struct written_rule *r = &rs->aggregates[a];
-		aggregate_group[a] = -1;
-		if (!st->groups[a].dropped)
-			aggregate_group[a] = find_group(st, &st->groups[a], r->group, r->ngroup,
-							aggregate_grouping(st, a, true)->block, ctx);
+		const struct grouping *gr = aggregate_grouping(st, a, true);
+		if (st->join_of[a] == SIZE_MAX || st->joins[st->join_of[a]].first == a)
+			found = gr->table->dropped ? -1 : find_group(st, gr->table, r->group, r->ngroup, gr->block, ctx);
+		aggregate_group[a] = gr->own->dropped ? -1 : found;
 	}
 	bool none_kept = true; /* (only these rules keep rows) */
 	for (size_t t = 0; t < st->nrow_tables && none_kept; t++)
@@ -256,11 +257,11 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
 {
 	size_t a = (size_t)(r - st->rs->aggregates);
-	struct group_table *t = &st->groups[a];
+	struct group_table *t = &st->groups[a]; /* (in a joined table, its own, where run_at is kept) */
 	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
 		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
 			continue;
-		unsigned char *accs = group_accs(t, i, aggregate_grouping(st, a, true)->block);
+		unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), i);
 		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
 		if (!e)
 			continue;
@@ -272,9 +273,10 @@ static void note_run(struct rules_state *st, const struct written_rule *r, size_
 			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
 		}
 		if (i >= t->nrun_at) {
-			t->run_at = xrealloc(t->run_at, t->cap * sizeof *t->run_at);
-			memset(&t->run_at[t->nrun_at], 0, (t->cap - t->nrun_at) * sizeof *t->run_at);
-			t->nrun_at = t->cap;
+			size_t cap = aggregate_table(st, a)->cap;
+			t->run_at = xrealloc(t->run_at, cap * sizeof *t->run_at);
+			memset(&t->run_at[t->nrun_at], 0, (cap - t->nrun_at) * sizeof *t->run_at);
+			t->nrun_at = cap;
 		}
 		t->run_at[i] = at;
 		return;
@@ -476,14 +478,14 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 }
 
 /*
- * Lays the slots of a walk's row rules (rule k's own, or lists[k] when lists
- * is not NULL; only those of the rules live says when it is not NULL) end
+ * Lays the slots of a walk's row rules, or of aggregates that share a group
+ * table (join_tables), (rule k's own, or lists[k] when lists is not NULL; only those of the rules live says when it is not NULL) end
  * to end into joined, as joined_slots does; returns how many, or SIZE_MAX
  * where a slot that gives its argument's value would lie at AGG_SHARED_MAX
  * or beyond.
  */
-static size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
-			 struct agg_slot *const *lists, const bool *live)
+size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
+		  struct agg_slot *const *lists, const bool *live)
 {
 	size_t i = 0, at = 0;
 	for (size_t k = 0; k < nrules; k++) {
@@ -596,18 +598,23 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
  * rule's block of the group found once for the group rather than once a
  * row.  Only without a memory limit, where no table is dropped in a walk.
  * Aggregates without a when whose slots read a file's row's cells alone
- * read its kept values in place (on_kept, per rule: slots_on_kept's).
+ * read its kept values in place (on_kept, per rule: slots_on_kept's); those
+ * of one joined table, with one call a row over joined (nslots of them) if
+ * it is not NULL.
  */
 static void feed_aggregates(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
-			    unsigned char **accs, struct agg_slot *const *on_kept, const struct ordered_rows *o,
-			    size_t from, size_t to, struct walk_ring *ring, const struct kept_places *reads)
+			    unsigned char **accs, struct agg_slot *const *on_kept, const struct agg_slot *joined,
+			    size_t nslots, const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+			    const struct kept_places *reads)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < nrules; k++) {
 		size_t a = (size_t)(rules[k] - rs->aggregates);
 		const struct grouping *gr = aggregate_grouping(st, a, true);
-		accs[k] = gr->table->dropped ? NULL : group_accs(gr->table, o->entries[from].group, gr->block);
+		accs[k] = gr->own->dropped ? NULL : grouping_accs(gr, o->entries[from].group);
 	}
+	for (size_t k = 0; k < nrules && joined; k++)
+		joined = accs[k] ? joined : NULL;
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
 	for (size_t i = from; i < to; i++) {
@@ -615,6 +622,10 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 		ctx.where = e;
 		if (on_kept && e->kept) {
 			ctx.row = e->kept->values;
+			if (joined) { /* (the first's block begins the joined table's) */
+				agg_update(joined, nslots, accs[0], &ctx);
+				continue;
+			}
 			for (size_t k = 0; k < nrules; k++)
 				if (accs[k])
 					agg_update(on_kept[k], rules[k]->nslots, accs[k], &ctx);
@@ -819,6 +830,18 @@ struct walk_plan {
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 };
 
+/* True if a walk's aggregates are those of one joined table, in its order. */
+static bool whole_join(const struct rules_state *st, const struct written_rule *const *rules, size_t nrules)
+{
+	size_t j = st->join_of[(size_t)(rules[0] - st->rs->aggregates)];
+	if (j == SIZE_MAX || st->joins[j].n != nrules)
+		return false;
+	for (size_t k = 0; k < nrules; k++)
+		if (rules[k] != &st->rs->aggregates[st->joins[j].first + k])
+			return false;
+	return true;
+}
+
 /* Frees n lists of slots (those of a walk plan's on_kept) and the list of them; returns NULL. */
 static struct agg_slot **slots_free(struct agg_slot **slots, size_t n)
 {
@@ -887,6 +910,11 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		if ((!row_rule && rules[k]->when) ||
 		    !(on_kept[k] = slots_on_kept(rules[k]->slots, rules[k]->nslots, st->kept_at)))
 			on_kept = slots_free(on_kept, k + 1);
+	if (!row_rule && on_kept && whole_join(st, rules, nrules)) { /* one call a row fills them all */
+		const struct joined_table *j = &st->joins[st->join_of[(size_t)(rules[0] - rs->aggregates)]];
+		joined = joined_on_kept = slots_on_kept(j->slots, j->nslots, st->kept_at);
+		njoined = j->nslots;
+	}
 	struct agg_slot *live_slots = NULL;
 	if (on_kept && row_rule) {
 		size_t total = 0;
@@ -999,7 +1027,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		if (p->cells && reduce_rules(st, judging, nrules, p->live))
 			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
 		else if (feeding)
-			feed_aggregates(st, rules, nrules, feeding, p->on_kept, o, first, i, ring, reads);
+			feed_aggregates(st, rules, nrules, feeding, p->on_kept, joined, njoined, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
@@ -1043,14 +1071,14 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 	size_t a = (size_t)(r - st->rs->aggregates);
 	const struct grouping *gr = aggregate_grouping(st, a, true);
 	(void)row;
-	if (gr->table->dropped)
+	if (gr->own->dropped)
 		return;
 	if (r->when) {
 		struct value w = expr_eval(r->when, ctx);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
-	unsigned char *accs = group_accs(gr->table, e->group, gr->block);
+	unsigned char *accs = grouping_accs(gr, e->group);
 	bool limited = st->budget && st->budget->limit;
 	uint64_t kept = limited ? agg_acc_kept_bytes(r->slots, r->nslots, accs) : 0;
 	agg_update(r->slots, r->nslots, accs, ctx);

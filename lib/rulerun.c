@@ -76,10 +76,17 @@ static void make_groupings(struct rules_state *st)
 	struct grouping *g = st->groupings = xcalloc(2 * rs->naggregates + rs->nviews + rs->nexports + 1, sizeof *g);
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
+		size_t own_block = agg_block_size(r->slots, r->nslots), block = own_block, at = 0;
+		if (st->join_of[a] != SIZE_MAX) { /* its accumulators after those of the aggregates before it */
+			const struct joined_table *j = &st->joins[st->join_of[a]];
+			block = j->block;
+			for (size_t k = j->first; k < a; k++)
+				at += agg_block_size(rs->aggregates[k].slots, rs->aggregates[k].nslots);
+		}
 		for (int with_when = 0; with_when < 2; with_when++)
-			*g++ = (struct grouping){&st->groups[a], r->group, r->ngroup, with_when ? r->when : NULL, r->slots,
-						 r->nslots, r->id, "汇总规则", "aggregate", false, NULL,
-						 agg_block_size(r->slots, r->nslots), NULL, NULL, 0};
+			*g++ = (struct grouping){aggregate_table(st, a), r->group, r->ngroup, with_when ? r->when : NULL,
+						 r->slots, r->nslots, r->id, "汇总规则", "aggregate", false, NULL, block, at,
+						 own_block, &st->groups[a], NULL, NULL, 0};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
@@ -87,16 +94,17 @@ static void make_groupings(struct rules_state *st)
 		int *cell = hold ? xcalloc(view->nvalues + 1, sizeof *cell) : NULL;
 		for (size_t k = 0; k < view->nvalues && hold; k++)
 			cell[k] = agg_held_cell(&view->slots[st->view_slot[v][k]]);
+		size_t block = agg_block_size(view->slots, view->nslots);
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
-					 view->nslots, view->name, "视图", "view", true, NULL,
-					 agg_block_size(view->slots, view->nslots), hold ? st->view_slot[v] : NULL, cell,
-					 view->nvalues};
+					 view->nslots, view->name, "视图", "view", true, NULL, block, 0, block,
+					 &st->view_groups[v], hold ? st->view_slot[v] : NULL, cell, view->nvalues};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
+		size_t block = agg_block_size(x->slots, x->nslots);
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
-					 x->nslots, x->name, "导出", "export", true, x->dates, agg_block_size(x->slots, x->nslots),
-					 NULL, NULL, 0};
+					 x->nslots, x->name, "导出", "export", true, x->dates, block, 0, block,
+					 &st->export_groups[e], NULL, NULL, 0};
 	}
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
 	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
@@ -148,6 +156,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 		st->kept_at[c] = -1;
 	for (size_t i = 0; i < rs->nkept; i++)
 		st->kept_at[rs->kept_cols[i]] = (int)i;
+	join_tables(st);
 	rule_lists(st);
 	share_keys(st);
 	follow_leaders(st);
@@ -181,6 +190,7 @@ void rules_state_free(struct rules_state *st)
 	const struct ruleset *rs = st->rs;
 	for (size_t i = 0; i < rs->naggregates; i++)
 		free_group_table(st, &st->groups[i], rs->aggregates[i].slots, rs->aggregates[i].nslots);
+	free_joins(st);
 	for (size_t i = 0; i < rs->nviews; i++) {
 		free_group_table(st, &st->view_groups[i], rs->views[i].slots, rs->views[i].nslots);
 		free(st->view_rows[i].values);

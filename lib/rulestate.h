@@ -154,12 +154,35 @@ struct grouping {
 	const struct expr *dates;     /* keep each group's days, or NULL */
 	size_t block;                 /* the bytes of a group's accumulators: agg_block_size of the slots, kept
 					 as the rows that feed a table read it, at less cost than working it out */
+	size_t at, own_block;         /* an aggregate's in a joined table (joined_table): where its accumulators
+					 lie in a group's block of the table's block bytes, and their bytes; else 0
+					 and block */
+	struct group_table *own;      /* where its memory taken and its being dropped are kept: the table, or for
+					 an aggregate in a joined table, its own (empty) group_table */
 	const int *hold;              /* a view whose values are each a slot's count(), sum() or mean() of a column
 					 (agg_holds): its values' slots (view_slot), else NULL.  A streamed
 					 group's first row gives its values at once: a view of one row a group,
 					 as a station's day is, then costs no accumulating and no reading back */
 	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
 	size_t nvalues;
+};
+
+/*
+ * One group table for aggregates of the file's rows judged in order, next
+ * to one another in the rule set, that share a list of rows (list_sharers)
+ * and have the same when: they see the same rows, so they have the same
+ * groups, looked up once a row for them all.  A group's block is their
+ * blocks laid end to end, each where its expressions read it.  The memory
+ * each takes is counted as if it had its own table (account_group on its
+ * grouping.own), so that each is dropped where it would be alone; the
+ * table goes when all of them are.
+ */
+struct joined_table {
+	struct group_table table;
+	struct agg_slot *slots;       /* the aggregates' slots laid end to end */
+	size_t nslots, block;
+	size_t first, n;              /* aggregates first to first + n - 1 */
+	size_t live;                  /* of those, not dropped */
 };
 
 /* One reader of a view's rows: a grouping they feed, or an aggregate judged in order, which keeps them. */
@@ -244,7 +267,10 @@ struct rules_state {
 	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
 	double as_of;                   /* the run's date, when has_as_of */
 	bool has_as_of;
-	struct group_table *groups;     /* per aggregate */
+	struct group_table *groups;     /* per aggregate: its groups, or, in a joined table, its memory taken */
+	struct joined_table *joins;     /* tables that aggregates share */
+	size_t njoins;
+	size_t *join_of;                /* per aggregate: its joined table, or SIZE_MAX */
 	struct value *scratch;          /* a row's group key values, and their words after them */
 	uint64_t *scratch_words;
 	size_t nscratch;
@@ -300,6 +326,8 @@ struct rules_state {
 };
 
 /* rulegroups.c */
+void join_tables(struct rules_state *st);
+void free_joins(struct rules_state *st);
 void share_keys(struct rules_state *st);
 void follow_leaders(struct rules_state *st);
 void free_group_table(struct rules_state *st, struct group_table *g, const struct agg_slot *slots, size_t n);
@@ -326,6 +354,8 @@ void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct 
 void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 		      struct diag_file *out);
 void ring_free(struct walk_ring *ring);
+size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
+		  struct agg_slot *const *lists, const bool *live);
 size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t until, struct diag_file *out);
 
 /* ruleviews.c */
@@ -350,6 +380,18 @@ void finish_coverage(struct rules_state *st, size_t i, struct diag_file *out);
 static inline const struct grouping *aggregate_grouping(const struct rules_state *st, size_t a, bool with_when)
 {
 	return &st->groupings[2 * a + with_when];
+}
+
+/* The table that holds aggregate a's groups: its own, or the joined table it is in. */
+static inline struct group_table *aggregate_table(const struct rules_state *st, size_t a)
+{
+	return st->join_of[a] == SIZE_MAX ? &st->groups[a] : &st->joins[st->join_of[a]].table;
+}
+
+/* Group i's accumulators of a grouping, in its table (NULL without any). */
+static inline unsigned char *grouping_accs(const struct grouping *gr, size_t i)
+{
+	return gr->block ? gr->table->accs + i * gr->block + gr->at : NULL;
 }
 
 /* A view's grouping. */
