@@ -8,8 +8,9 @@
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
  * in one pass: bands of one column side by side are passed by in one test
  * by a number outside them all.  Percentiles select their two ranks rather
- * than sort; count_distinct keeps its tuples packed, a few bytes a value; a
- * group of one row whose slots only count, or sum or average a column, is
+ * than sort; count_distinct keeps its tuples packed, a few bytes a value,
+ * and counts them as they come while they are few; a group of one row
+ * whose slots only count, or sum or average a column, is
  * held as the values it comes to until a second row comes (agg_hold_row).
  * The slots' arguments are evaluated by expreval.c, through exprnode.h's
  * inline helpers.
@@ -197,6 +198,14 @@ double mad(struct agg_acc *acc)
 	return acc->lo = m > 0 ? m : sum / (double)acc->nvals * 1.2533 / 1.4826;
 }
 
+/*
+ * A count_distinct accumulator counts its distinct tuples in hits as they
+ * come while there are at most this many (a county-day's stations), and
+ * keeps in lo's bytes a bit of each one's mark (tuple_mark); past them,
+ * hits stays one more and distinct() sorts the kept tuples at the end.
+ */
+#define DISTINCT_COUNTED_MAX 16
+
 /* A packed tuple of count_distinct: where its bytes are, and how many. */
 struct packed_tuple {
 	const unsigned char *at;
@@ -212,17 +221,6 @@ static int packed_cmp(const void *a, const void *b)
 	return memcmp(x->at, y->at, x->len);
 }
 
-/* True if two packed tuples are the same bytes: compared in place, as they are short and mostly differ early. */
-static inline bool same_tuple(const struct packed_tuple *x, const struct packed_tuple *y)
-{
-	if (x->len != y->len)
-		return false;
-	for (size_t k = 0; k < x->len; k++)
-		if (x->at[k] != y->at[k])
-			return false;
-	return true;
-}
-
 /* The bytes of the packed value at p (see pack_value). */
 static size_t packed_len(const unsigned char *p)
 {
@@ -236,9 +234,15 @@ static size_t packed_len(const unsigned char *p)
 	return 1 + varint_get(p + 1, &zigzag);
 }
 
-/* count_distinct(): the distinct tuples among the kept ones, of width values each, sorted to be counted. */
+/*
+ * count_distinct(): the distinct tuples among the kept ones, of width values
+ * each: as counted when they came (count_new_tuple) while they were few,
+ * else sorted to be counted.
+ */
 static double distinct(const struct agg_acc *acc, size_t width)
 {
+	if (acc->hits <= DISTINCT_COUNTED_MAX)
+		return acc->hits;
 	struct packed_tuple few[64], *t = few; /* on the heap past 64 */
 	size_t n = 0, cap = 64;
 	for (size_t at = 0; at < acc->nvals; n++) {
@@ -252,18 +256,9 @@ static double distinct(const struct agg_acc *acc, size_t width)
 		t[n].len = (size_t)(acc->tuples + at - t[n].at);
 	}
 	size_t count = 0;
-	if (n <= 16) { /* a county-day's stations: each tuple against those before it, cheaper than a sort */
-		for (size_t i = 0; i < n; i++) {
-			size_t j = 0;
-			while (j < i && !same_tuple(&t[j], &t[i]))
-				j++;
-			count += j == i;
-		}
-	} else {
-		sort_items(t, n, sizeof *t, packed_cmp);
-		for (size_t i = 0; i < n; i++)
-			count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
-	}
+	sort_items(t, n, sizeof *t, packed_cmp);
+	for (size_t i = 0; i < n; i++)
+		count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
 	if (t != few)
 		free(t);
 	return (double)count;
@@ -396,10 +391,63 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 	return 9;
 }
 
-/* Makes room in a count_distinct accumulator for a tuple of width values: its bytes grow by half again when full. */
+/*
+ * One of 64 bits, picked by a packed tuple's len bytes at p, mixed eight at
+ * a time, the last word's bytes past them zero: tuples with different bits
+ * differ.
+ */
+static inline uint64_t tuple_mark(const unsigned char *p, size_t len)
+{
+	const uint64_t mix = 0x9E3779B97F4A7C15u;
+	uint64_t h = len * mix, word;
+	for (size_t k = 0; k < len; k += sizeof word) {
+		memcpy(&word, p + k, sizeof word);
+		h = (h ^ word) * mix;
+	}
+	return (uint64_t)1 << (h >> 58);
+}
+
+/* True if the packed tuples of width values in tuples[0, end) hold the len bytes at p. */
+static bool holds_tuple(const unsigned char *tuples, size_t end, size_t width, const unsigned char *p, size_t len)
+{
+	for (size_t at = 0; at < end;) {
+		size_t from = at;
+		for (size_t k = 0; k < width; k++)
+			at += packed_len(tuples + at);
+		if (at - from == len && !memcmp(tuples + from, p, len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Counts the tuple of width values just packed at tuples[from, nvals) if no
+ * earlier one is the same (see DISTINCT_COUNTED_MAX): one whose mark's bit
+ * no earlier tuple set is new; one whose bit is set is looked for.
+ */
+static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
+{
+	if (a->hits > DISTINCT_COUNTED_MAX)
+		return;
+	const unsigned char *p = a->tuples + from;
+	size_t len = a->nvals - from;
+	memset(a->tuples + a->nvals, 0, sizeof(uint64_t)); /* (tuple_room left room for it) */
+	uint64_t marks, mark = tuple_mark(p, len);
+	memcpy(&marks, &a->lo, sizeof marks);
+	if (marks & mark && holds_tuple(a->tuples, from, width, p, len))
+		return;
+	marks |= mark;
+	memcpy(&a->lo, &marks, sizeof marks);
+	a->hits++;
+}
+
+/*
+ * Makes room in a count_distinct accumulator for a tuple of width values and
+ * the word past it that tuple_mark reads: its bytes grow by half again when full.
+ */
 static inline void tuple_room(struct agg_acc *a, size_t width)
 {
-	if (a->nvals + width * 9 > a->cap) {
+	if (a->nvals + width * 9 + sizeof(uint64_t) > a->cap) {
 		if (a->cap > UINT32_MAX / 2)
 			die(EXIT_TROUBLE, "too many values in one group to keep");
 		a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
@@ -415,10 +463,12 @@ static inline void keep_tuple_of_cells(struct agg_acc *a, const struct agg_slot 
 	const int *cols = s->expr->arg_cols + c->args;
 	size_t width = (size_t)c->nargs;
 	tuple_room(a, width);
-	unsigned char *p = a->tuples + a->nvals;
+	size_t from = a->nvals;
+	unsigned char *p = a->tuples + from;
 	for (size_t k = 0; k < width; k++)
 		p += pack_value(p, &cells[cols[k]]);
 	a->nvals = (uint32_t)(p - a->tuples);
+	count_new_tuple(a, from, width);
 }
 
 /*
@@ -430,11 +480,13 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
 	const struct node *c = &s->expr->nodes[s->call];
 	size_t width = (size_t)c->nargs;
 	tuple_room(a, width);
+	size_t from = a->nvals;
 	a->nvals += pack_value(a->tuples + a->nvals, first);
 	for (size_t k = 1; k < width; k++) {
 		struct value held;
 		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
 	}
+	count_new_tuple(a, from, width);
 }
 
 /*
