@@ -479,10 +479,11 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 
 /*
  * Lays the slots of a walk's row rules, or of aggregates that share a group
- * table (join_tables), (rule k's own, or lists[k] when lists is not NULL; only those of the rules live says when it is not NULL) end
- * to end into joined, as joined_slots does; returns how many, or SIZE_MAX
- * where a slot that gives its argument's value would lie at AGG_SHARED_MAX
- * or beyond.
+ * table (join_tables), end to end into joined, as joined_slots does: rule
+ * k's own, or lists[k] when lists is not NULL, and only those of the rules
+ * live says when it is not NULL.  Returns how many, or SIZE_MAX where a
+ * slot that gives its argument's value would lie at AGG_SHARED_MAX or
+ * beyond.
  */
 size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
 		  struct agg_slot *const *lists, const bool *live)
