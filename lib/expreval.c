@@ -200,6 +200,21 @@ struct aqi_items {
 
 static _Thread_local struct aqi_items last_items;
 
+/* True if the thread's last items are not of the row with this stamp (none are, or another row's). */
+static inline bool items_stale(const struct aqi_items *m, uint64_t stamp)
+{
+	return !m->filled || (stamp && stamp != m->stamp);
+}
+
+/* Works out the indexes of the concentrations m holds, on the row with this stamp. */
+static inline const struct aqi_items *fill_items(struct aqi_items *m, uint64_t stamp)
+{
+	m->best = aqi_individuals(m->c, m->iaqi);
+	m->filled = true;
+	m->stamp = stamp;
+	return m;
+}
+
 /*
  * The seven items' indexes of concentrations c, worked out unless they are
  * the last ones', which a row with another stamp than theirs (ctx.stamp)
@@ -208,7 +223,7 @@ static _Thread_local struct aqi_items last_items;
 static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t stamp)
 {
 	struct aqi_items *m = &last_items;
-	uint64_t differ = !m->filled || (stamp && stamp != m->stamp);
+	uint64_t differ = items_stale(m, stamp);
 	for (int k = 0; k < AQI_ITEMS && !differ; k++) {
 		uint64_t now_bits, then_bits;
 		memcpy(&now_bits, &c[k], sizeof now_bits);
@@ -217,11 +232,8 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 	}
 	if (!differ)
 		return m;
-	m->best = aqi_individuals(c, m->iaqi);
 	memcpy(m->c, c, sizeof m->c);
-	m->filled = true;
-	m->stamp = stamp;
-	return m;
+	return fill_items(m, stamp);
 }
 
 /*
@@ -268,18 +280,13 @@ static struct value ev_aqi_items_of_cells(const struct expr *e, const struct nod
 	const int *cols = e->arg_cols + x->args;
 	struct aqi_items *m = &last_items;
 	double c[AQI_ITEMS];
-	bool new_row = !m->filled || (ctx->stamp && ctx->stamp != m->stamp);
+	bool new_row = items_stale(m, ctx->stamp);
 	double *into = new_row ? m->c : c;
 	for (int k = 0; k < AQI_ITEMS; k++) {
 		const struct value *v = &ctx->row[cols[k]];
 		into[k] = v->type == V_NUM ? v->num : -1;
 	}
-	if (!new_row)
-		return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
-	m->best = aqi_individuals(m->c, m->iaqi);
-	m->filled = true;
-	m->stamp = ctx->stamp;
-	return aqi_items_value(x, m);
+	return aqi_items_value(x, new_row ? fill_items(m, ctx->stamp) : aqi_items_of(c, ctx->stamp));
 }
 
 /* True if every argument of call x is a column. */

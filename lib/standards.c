@@ -223,6 +223,7 @@ int aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
 	_Static_assert(AQI_ITEMS == 7, "every item is worked out");
 	return best;
 }
+#undef AQI_ITEM_INTO
 
 int aqi_level(double aqi)
 {
