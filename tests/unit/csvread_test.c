@@ -111,7 +111,7 @@ static void test_fixture(const char *dir, const char *name)
 {
 	char path[1024], dpath[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(dpath, sizeof dpath, "%s/%.*s.dump", dir, (int)(strlen(name) - 4), name);
+	snprintf(dpath, sizeof dpath, "%.*s.dump", (int)(strlen(path) - 4), path); /* (name ends in .csv) */
 	size_t n, dn;
 	char *data = slurp(path, &n);
 	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030
