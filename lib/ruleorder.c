@@ -717,6 +717,8 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
 		for (size_t i = from; i < to; i++) {
+			if (!o->entries[i].kept->text) /* (it fails no rule: may_give_finding) */
+				continue;
 			const struct value *cells = o->entries[i].kept->values;
 			bool fails;
 			if (planned) {
@@ -792,19 +794,26 @@ static bool all_live(const bool *live, size_t n)
 /*
  * Notes in live which of a walk's row rules may fail one of the file's rows
  * [from, to) of a group (cells_test; each other rule may); true if one may.
+ * One pass over the rows: a row that keeps no texts fails no rule, and is
+ * passed over at once; each other tests the rules not yet found live.
  */
 static bool live_rules(struct cells_test *cells, size_t nrules, const struct ordered_rows *o, size_t from,
 		       size_t to, bool *live)
 {
-	bool any = false;
+	size_t left = 0;
 	for (size_t k = 0; k < nrules; k++) {
-		struct cells_test *c = &cells[k];
-		live[k] = !c->by_when && !c->by_assert;
-		for (size_t i = from; i < to && !live[k]; i++) /* (a row that keeps no texts fails no rule) */
-			live[k] = o->entries[i].kept->text && may_fail_known(c, o->entries[i].kept->values);
-		any |= live[k];
+		live[k] = !cells[k].by_when && !cells[k].by_assert;
+		left += !live[k];
 	}
-	return any;
+	for (size_t i = from; i < to && left; i++) {
+		const struct kept_row *kept = o->entries[i].kept;
+		if (!kept->text)
+			continue;
+		for (size_t k = 0; k < nrules; k++)
+			if (!live[k] && may_fail_known(&cells[k], kept->values))
+				live[k] = true, left--;
+	}
+	return left < nrules;
 }
 
 /*
@@ -936,8 +945,9 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
  */
 static bool may_give_finding(struct rules_state *st, const struct value *cells)
 {
-	struct walk_ring *ring = ring_ready(st, 1);
-	if (!ring->finders) { /* listed once, from the plans of the walks to come */
+	struct walk_ring *ring = st->ring; /* (no walk is under way: the ring need not be made ready) */
+	if (!ring || !ring->finders) { /* listed once, from the plans of the walks to come */
+		ring = ring_ready(st, 1);
 		ring->finders = xcalloc(st->sharers_at[st->rs->nrow_rules] + 1, sizeof *ring->finders);
 		for (size_t t = 0; t < st->nrow_tables; t++) {
 			size_t i = st->row_tables[t], n = st->sharers_at[i + 1] - st->sharers_at[i];
