@@ -990,6 +990,74 @@ static void plans_free(struct walk_ring *ring)
 }
 
 /*
+ * Counts the places of a list's rows by key (keys[i], each below nkeys)
+ * into count, nkeys + 1 of them, zeroed: where the rows of each key begin,
+ * in a list sorted by key.
+ */
+static void count_places(uint32_t *count, const uint32_t *keys, size_t n, size_t nkeys)
+{
+	memset(count, 0, (nkeys + 1) * sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		count[keys[i] + 1]++;
+	for (size_t k = 0; k < nkeys; k++)
+		count[k + 1] += count[k];
+}
+
+/*
+ * Sorts a list's rows as by_group_and_order does, in two passes that count
+ * keys, each keeping the order of rows of one key: by order key, then by
+ * group.  Only a list whose rows came in order of place, whose order keys
+ * are whole numbers of one type (days) none far from the others, and whose
+ * groups are not many more than its rows: true if it was such (and is
+ * sorted), false if not (and is untouched).  A sort by comparisons takes
+ * some twenty of them a row, each through a call.
+ */
+static bool sort_by_counting(struct ordered_rows *o)
+{
+	struct ordered_entry *e = o->entries;
+	size_t n = o->n;
+	if (n < 64 || n >= UINT32_MAX / 4 || e[0].order.type == V_STR)
+		return false;
+	double least = e[0].order.num, most = least;
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = e[i].order.num;
+		if (e[i].order.type != e[0].order.type || !(x >= -0x1p52 && x <= 0x1p52) || x != (double)(int64_t)x ||
+		    (i && e[i].seq <= e[i - 1].seq))
+			return false;
+		least = x < least ? x : least;
+		most = x > most ? x : most;
+		groups = e[i].group >= groups ? (size_t)e[i].group + 1 : groups;
+	}
+	size_t limit = 4 * n + 4096;
+	if (most - least >= (double)limit || groups >= limit)
+		return false;
+	size_t nkeys = (size_t)(most - least) + 1;
+	uint32_t *keys = xmalloc(n * sizeof *keys), *by_order = xmalloc(n * sizeof *by_order);
+	uint32_t *to = xmalloc(n * sizeof *to);
+	uint32_t *count = xmalloc(((nkeys > groups ? nkeys : groups) + 1) * sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (uint32_t)(e[i].order.num - least);
+	count_places(count, keys, n, nkeys);
+	for (size_t i = 0; i < n; i++)
+		by_order[count[keys[i]]++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = e[i].group;
+	count_places(count, keys, n, groups);
+	for (size_t j = 0; j < n; j++) /* to[i]: where row by_order[j] = i goes */
+		to[by_order[j]] = count[keys[by_order[j]]]++;
+	for (size_t i = 0; i < n; i++) /* each row put in its place, along the cycle it begins */
+		while (to[i] != i) {
+			uint32_t j = to[i];
+			struct ordered_entry t = e[j];
+			e[j] = e[i], e[i] = t;
+			to[i] = to[j], to[j] = j;
+		}
+	free(keys), free(by_order), free(to), free(count);
+	return true;
+}
+
+/*
  * Walks the rows that some rules judged in order share (row rules that
  * group and order alike, or one aggregate), sorted, group by group, the
  * groups numbered below until: calls visit for each rule on each row with an
@@ -1012,7 +1080,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	bool joined_on_kept = p->joined_on_kept;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
-	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
+	if (!o->sorted && !sort_by_counting(o)) /* rows that came in order, or that another rule sharing them
+						     sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
 	size_t i;
