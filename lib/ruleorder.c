@@ -838,6 +838,8 @@ struct walk_plan {
 	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
+	bool *joined_live;            /* with live_slots: the rules live whose slots it holds, nlive of them */
+	size_t nlive;                 /* or SIZE_MAX: none yet */
 };
 
 /* True if a walk's aggregates are those of one joined table, in its order. */
@@ -926,14 +928,16 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		njoined = j->nslots;
 	}
 	struct agg_slot *live_slots = NULL;
+	bool *joined_live = NULL;
 	if (on_kept && row_rule) {
 		size_t total = 0;
 		for (size_t k = 0; k < nrules; k++)
 			total += rules[k]->nslots;
 		live_slots = xcalloc(total + 1, sizeof *live_slots);
+		joined_live = xcalloc(nrules, sizeof *joined_live);
 	}
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live};
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live, joined_live, SIZE_MAX};
 	return p;
 }
 
@@ -981,12 +985,27 @@ static void plans_free(struct walk_ring *ring)
 		free(p->feeding);
 		slots_free(p->on_kept, p->nrules);
 		free(p->live_slots);
+		free(p->joined_live);
 		for (size_t k = 0; k < p->nrules && p->cells; k++)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
 		free(p->live);
 	}
 	free(ring->plans);
+}
+
+/*
+ * The slots of the row rules of a walk that may fail a row of the group
+ * walked (p->live) joined into p->live_slots (join_slots), from their
+ * slots on kept values; kept from the group before where the same rules
+ * are live, as they mostly are.  Returns how many.
+ */
+static size_t live_slots(struct walk_plan *p, const struct written_rule *const *rules)
+{
+	if (p->nlive != SIZE_MAX && !memcmp(p->joined_live, p->live, p->nrules * sizeof *p->live))
+		return p->nlive;
+	memcpy(p->joined_live, p->live, p->nrules * sizeof *p->live);
+	return p->nlive = join_slots(p->live_slots, rules, p->nrules, p->on_kept, p->live);
 }
 
 /*
@@ -1071,7 +1090,7 @@ static bool sort_by_counting(struct ordered_rows *o)
 static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	const struct walk_plan *p = walk_plan_of(st, rules, nrules, row_rule);
+	struct walk_plan *p = walk_plan_of(st, rules, nrules, row_rule);
 	size_t first = 0, block = p->block, nfixed = p->nfixed, lag = p->lag, njoined = p->njoined;
 	unsigned char *accs = p->accs, **feeding = p->feeding;
 	struct value *fixed = p->fixed;
@@ -1095,7 +1114,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		}
 		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
-				       ? join_slots(p->live_slots, rules, nrules, p->on_kept, p->live) : SIZE_MAX;
+				       ? live_slots(p, rules) : SIZE_MAX;
 		if (nlive != SIZE_MAX) /* the slots of the rules that may fail a row alone */
 			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, o, first, i, ring, reads);
 		else if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
@@ -1111,7 +1130,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
-			agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
+			if (nlive == SIZE_MAX || p->live[k]) /* (the others' were not filled) */
+				agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
 		for (size_t k = 0; k < nrules && !row_rule; k++)
 			note_run(st, rules[k], o->entries[first].group);
 		first = i;
