@@ -657,18 +657,27 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
  * row of the group about to be judged (live), whose accumulators are full
  * and whose values of the group are not worked out yet (row_test_reduce
  * works them out now, once); true if every such rule's could be, so that
- * judge_reduced may judge the group's rows.
+ * judge_reduced may judge the group's rows, those of the rules judged says.
+ * A rule whose when is false on every row of the group (too few values for
+ * a median) is not judged, and its assert not reduced: its values of the
+ * group (the median) are not worked out.
  */
-static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live)
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
+			 bool *judged)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		judged[k] = false;
 		if (!live[k])
 			continue;
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
-		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
-		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)))
 			return false;
+		if (w->when && w->when->is_and && w->when->settled)
+			continue;
+		if (!row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+			return false;
+		judged[k] = true;
 	}
 	return true;
 }
@@ -701,18 +710,18 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
 /*
  * Judges the file's rows [from, to) of one group by row rules whose when and
  * assert are reduced on it (reduce_rules), rule by rule (each holds its own
- * findings), those that may fail one of them (live) alone: the tests read
- * each row's kept values in place, with no call or context, and those that
- * test one cell alone only on the first row of each kind of value of it
- * (row_fails).  A row is spread only for a finding.
+ * findings), those reduce_rules judged (may fail one of them) alone: the
+ * tests read each row's kept values in place, with no call or context, and
+ * those that test one cell alone only on the first row of each kind of
+ * value of it (row_fails).  A row is spread only for a finding.
  */
-static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *judged,
 			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 			  struct diag_file *out)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
-		if (!live[k])
+		if (!judged[k])
 			continue;
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
@@ -838,6 +847,7 @@ struct walk_plan {
 	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
+	bool *judged;                 /* with cells: per rule, whether judge_reduced judges it on the group walked */
 	bool *joined_live;            /* with live_slots: the rules live whose slots it holds, nlive of them */
 	size_t nlive;                 /* or SIZE_MAX: none yet */
 };
@@ -891,7 +901,7 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
 	struct cells_test *cells = NULL;
-	bool *live = NULL;
+	bool *live = NULL, *judged = NULL;
 	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
 		unsigned char *its = accs && r->nslots ? accs + at : NULL;
@@ -904,6 +914,7 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 			judging[k].assert = &tests[1];
 			cells = cells ? cells : xcalloc(nrules, sizeof *cells);
 			live = live ? live : xcalloc(nrules, sizeof *live);
+			judged = judged ? judged : xcalloc(nrules, sizeof *judged);
 			cells_test_make(&cells[k], r, st->kept_at);
 		}
 		at += agg_block_size(r->slots, r->nslots);
@@ -937,7 +948,8 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		joined_live = xcalloc(nrules, sizeof *joined_live);
 	}
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live, joined_live, SIZE_MAX};
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live, judged, joined_live,
+				SIZE_MAX};
 	return p;
 }
 
@@ -990,6 +1002,7 @@ static void plans_free(struct walk_ring *ring)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
 		free(p->live);
+		free(p->judged);
 	}
 	free(ring->plans);
 }
@@ -1123,8 +1136,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		if (p->cells && reduce_rules(st, judging, nrules, p->live))
-			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
+		if (p->cells && reduce_rules(st, judging, nrules, p->live, p->judged))
+			judge_reduced(st, judging, nrules, p->judged, o, first, i, ring, arg);
 		else if (feeding)
 			feed_aggregates(st, rules, nrules, feeding, p->on_kept, joined, njoined, o, first, i, ring, reads);
 		else
