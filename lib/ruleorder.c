@@ -657,18 +657,27 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
  * row of the group about to be judged (live), whose accumulators are full
  * and whose values of the group are not worked out yet (row_test_reduce
  * works them out now, once); true if every such rule's could be, so that
- * judge_reduced may judge the group's rows.
+ * judge_reduced may judge the group's rows, those of the rules judged says.
+ * A rule whose when is false on every row of the group (too few values for
+ * a median) is not judged, and its assert not reduced: its values of the
+ * group (the median) are not worked out.
  */
-static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live)
+static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
+			 bool *judged)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
+		judged[k] = false;
 		if (!live[k])
 			continue;
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
-		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)) ||
-		    !row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)))
 			return false;
+		if (w->when && w->when->is_and && w->when->settled)
+			continue;
+		if (!row_test_reduce(w->assert, w->rule->assert, &ctx, st->kept_at))
+			return false;
+		judged[k] = true;
 	}
 	return true;
 }
@@ -701,22 +710,24 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
 /*
  * Judges the file's rows [from, to) of one group by row rules whose when and
  * assert are reduced on it (reduce_rules), rule by rule (each holds its own
- * findings), those that may fail one of them (live) alone: the tests read
- * each row's kept values in place, with no call or context, and those that
- * test one cell alone only on the first row of each kind of value of it
- * (row_fails).  A row is spread only for a finding.
+ * findings), those reduce_rules judged (may fail one of them) alone: the
+ * tests read each row's kept values in place, with no call or context, and
+ * those that test one cell alone only on the first row of each kind of
+ * value of it (row_fails).  A row is spread only for a finding.
  */
-static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *live,
+static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *judged,
 			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
 			  struct diag_file *out)
 {
 	for (size_t k = 0; k < nrules; k++) {
 		const struct walked_rule *w = &rules[k];
-		if (!live[k])
+		if (!judged[k])
 			continue;
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
 		for (size_t i = from; i < to; i++) {
+			if (!o->entries[i].kept->text) /* (it fails no rule: may_give_finding) */
+				continue;
 			const struct value *cells = o->entries[i].kept->values;
 			bool fails;
 			if (planned) {
@@ -792,19 +803,26 @@ static bool all_live(const bool *live, size_t n)
 /*
  * Notes in live which of a walk's row rules may fail one of the file's rows
  * [from, to) of a group (cells_test; each other rule may); true if one may.
+ * One pass over the rows: a row that keeps no texts fails no rule, and is
+ * passed over at once; each other tests the rules not yet found live.
  */
 static bool live_rules(struct cells_test *cells, size_t nrules, const struct ordered_rows *o, size_t from,
 		       size_t to, bool *live)
 {
-	bool any = false;
+	size_t left = 0;
 	for (size_t k = 0; k < nrules; k++) {
-		struct cells_test *c = &cells[k];
-		live[k] = !c->by_when && !c->by_assert;
-		for (size_t i = from; i < to && !live[k]; i++) /* (a row that keeps no texts fails no rule) */
-			live[k] = o->entries[i].kept->text && may_fail_known(c, o->entries[i].kept->values);
-		any |= live[k];
+		live[k] = !cells[k].by_when && !cells[k].by_assert;
+		left += !live[k];
 	}
-	return any;
+	for (size_t i = from; i < to && left; i++) {
+		const struct kept_row *kept = o->entries[i].kept;
+		if (!kept->text)
+			continue;
+		for (size_t k = 0; k < nrules; k++)
+			if (!live[k] && may_fail_known(&cells[k], kept->values))
+				live[k] = true, left--;
+	}
+	return left < nrules;
 }
 
 /*
@@ -829,6 +847,9 @@ struct walk_plan {
 	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
+	bool *judged;                 /* with cells: per rule, whether judge_reduced judges it on the group walked */
+	bool *joined_live;            /* with live_slots: the rules live whose slots it holds, nlive of them */
+	size_t nlive;                 /* or SIZE_MAX: none yet */
 };
 
 /* True if a walk's aggregates are those of one joined table, in its order. */
@@ -880,7 +901,7 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 	struct value *fixed = nfixed ? xcalloc(nfixed, sizeof *fixed) : NULL;
 	struct walked_rule *filling = xcalloc(2 * nrules + 1, sizeof *filling), *judging = filling + nrules;
 	struct cells_test *cells = NULL;
-	bool *live = NULL;
+	bool *live = NULL, *judged = NULL;
 	for (size_t k = 0, at = 0, value = 0; k < nrules; k++) {
 		const struct written_rule *r = rules[k];
 		unsigned char *its = accs && r->nslots ? accs + at : NULL;
@@ -893,6 +914,7 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 			judging[k].assert = &tests[1];
 			cells = cells ? cells : xcalloc(nrules, sizeof *cells);
 			live = live ? live : xcalloc(nrules, sizeof *live);
+			judged = judged ? judged : xcalloc(nrules, sizeof *judged);
 			cells_test_make(&cells[k], r, st->kept_at);
 		}
 		at += agg_block_size(r->slots, r->nslots);
@@ -917,14 +939,17 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		njoined = j->nslots;
 	}
 	struct agg_slot *live_slots = NULL;
+	bool *joined_live = NULL;
 	if (on_kept && row_rule) {
 		size_t total = 0;
 		for (size_t k = 0; k < nrules; k++)
 			total += rules[k]->nslots;
 		live_slots = xcalloc(total + 1, sizeof *live_slots);
+		joined_live = xcalloc(nrules, sizeof *joined_live);
 	}
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live};
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live, judged, joined_live,
+				SIZE_MAX};
 	return p;
 }
 
@@ -936,8 +961,9 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
  */
 static bool may_give_finding(struct rules_state *st, const struct value *cells)
 {
-	struct walk_ring *ring = ring_ready(st, 1);
-	if (!ring->finders) { /* listed once, from the plans of the walks to come */
+	struct walk_ring *ring = st->ring; /* (no walk is under way: the ring need not be made ready) */
+	if (!ring || !ring->finders) { /* listed once, from the plans of the walks to come */
+		ring = ring_ready(st, 1);
 		ring->finders = xcalloc(st->sharers_at[st->rs->nrow_rules] + 1, sizeof *ring->finders);
 		for (size_t t = 0; t < st->nrow_tables; t++) {
 			size_t i = st->row_tables[t], n = st->sharers_at[i + 1] - st->sharers_at[i];
@@ -971,12 +997,96 @@ static void plans_free(struct walk_ring *ring)
 		free(p->feeding);
 		slots_free(p->on_kept, p->nrules);
 		free(p->live_slots);
+		free(p->joined_live);
 		for (size_t k = 0; k < p->nrules && p->cells; k++)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
 		free(p->live);
+		free(p->judged);
 	}
 	free(ring->plans);
+}
+
+/*
+ * The slots of the row rules of a walk that may fail a row of the group
+ * walked (p->live) joined into p->live_slots (join_slots), from their
+ * slots on kept values; kept from the group before where the same rules
+ * are live, as they mostly are.  Returns how many.
+ */
+static size_t live_slots(struct walk_plan *p, const struct written_rule *const *rules)
+{
+	if (p->nlive != SIZE_MAX && !memcmp(p->joined_live, p->live, p->nrules * sizeof *p->live))
+		return p->nlive;
+	memcpy(p->joined_live, p->live, p->nrules * sizeof *p->live);
+	return p->nlive = join_slots(p->live_slots, rules, p->nrules, p->on_kept, p->live);
+}
+
+/*
+ * Counts the places of a list's rows by key (keys[i], each below nkeys)
+ * into count, nkeys + 1 of them, zeroed: where the rows of each key begin,
+ * in a list sorted by key.
+ */
+static void count_places(uint32_t *count, const uint32_t *keys, size_t n, size_t nkeys)
+{
+	memset(count, 0, (nkeys + 1) * sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		count[keys[i] + 1]++;
+	for (size_t k = 0; k < nkeys; k++)
+		count[k + 1] += count[k];
+}
+
+/*
+ * Sorts a list's rows as by_group_and_order does, in two passes that count
+ * keys, each keeping the order of rows of one key: by order key, then by
+ * group.  Only a list whose rows came in order of place, whose order keys
+ * are whole numbers of one type (days) none far from the others, and whose
+ * groups are not many more than its rows: true if it was such (and is
+ * sorted), false if not (and is untouched).  A sort by comparisons takes
+ * some twenty of them a row, each through a call.
+ */
+static bool sort_by_counting(struct ordered_rows *o)
+{
+	struct ordered_entry *e = o->entries;
+	size_t n = o->n;
+	if (n < 64 || n >= UINT32_MAX / 4 || e[0].order.type == V_STR)
+		return false;
+	double least = e[0].order.num, most = least;
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = e[i].order.num;
+		if (e[i].order.type != e[0].order.type || !(x >= -0x1p52 && x <= 0x1p52) || x != (double)(int64_t)x ||
+		    (i && e[i].seq <= e[i - 1].seq))
+			return false;
+		least = x < least ? x : least;
+		most = x > most ? x : most;
+		groups = e[i].group >= groups ? (size_t)e[i].group + 1 : groups;
+	}
+	size_t limit = 4 * n + 4096;
+	if (most - least >= (double)limit || groups >= limit)
+		return false;
+	size_t nkeys = (size_t)(most - least) + 1;
+	uint32_t *keys = xmalloc(n * sizeof *keys), *by_order = xmalloc(n * sizeof *by_order);
+	uint32_t *to = xmalloc(n * sizeof *to);
+	uint32_t *count = xmalloc(((nkeys > groups ? nkeys : groups) + 1) * sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (uint32_t)(e[i].order.num - least);
+	count_places(count, keys, n, nkeys);
+	for (size_t i = 0; i < n; i++)
+		by_order[count[keys[i]]++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = e[i].group;
+	count_places(count, keys, n, groups);
+	for (size_t j = 0; j < n; j++) /* to[i]: where row by_order[j] = i goes */
+		to[by_order[j]] = count[keys[by_order[j]]]++;
+	for (size_t i = 0; i < n; i++) /* each row put in its place, along the cycle it begins */
+		while (to[i] != i) {
+			uint32_t j = to[i];
+			struct ordered_entry t = e[j];
+			e[j] = e[i], e[i] = t;
+			to[i] = to[j], to[j] = j;
+		}
+	free(keys), free(by_order), free(to), free(count);
+	return true;
 }
 
 /*
@@ -993,7 +1103,7 @@ static void plans_free(struct walk_ring *ring)
 static size_t walk_ordered(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			   struct ordered_rows *o, bool row_rule, size_t until, ordered_visit visit, void *arg)
 {
-	const struct walk_plan *p = walk_plan_of(st, rules, nrules, row_rule);
+	struct walk_plan *p = walk_plan_of(st, rules, nrules, row_rule);
 	size_t first = 0, block = p->block, nfixed = p->nfixed, lag = p->lag, njoined = p->njoined;
 	unsigned char *accs = p->accs, **feeding = p->feeding;
 	struct value *fixed = p->fixed;
@@ -1002,7 +1112,8 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 	bool joined_on_kept = p->joined_on_kept;
 	struct walk_ring *ring = ring_ready(st, lag + 1);
 	const struct kept_places *reads = walk_reads(st, rules, nrules, row_rule);
-	if (!o->sorted) /* rows that came in order, or that another rule sharing them sorted, are not sorted again */
+	if (!o->sorted && !sort_by_counting(o)) /* rows that came in order, or that another rule sharing them
+						     sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
 	size_t i;
@@ -1016,7 +1127,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			continue;
 		}
 		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
-				       ? join_slots(p->live_slots, rules, nrules, p->on_kept, p->live) : SIZE_MAX;
+				       ? live_slots(p, rules) : SIZE_MAX;
 		if (nlive != SIZE_MAX) /* the slots of the rules that may fail a row alone */
 			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, o, first, i, ring, reads);
 		else if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
@@ -1025,14 +1136,15 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
 		for (size_t k = 0; k < nfixed; k++)
 			fixed[k] = (struct value){.type = V_ANY};
-		if (p->cells && reduce_rules(st, judging, nrules, p->live))
-			judge_reduced(st, judging, nrules, p->live, o, first, i, ring, arg);
+		if (p->cells && reduce_rules(st, judging, nrules, p->live, p->judged))
+			judge_reduced(st, judging, nrules, p->judged, o, first, i, ring, arg);
 		else if (feeding)
 			feed_aggregates(st, rules, nrules, feeding, p->on_kept, joined, njoined, o, first, i, ring, reads);
 		else
 			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
-			agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
+			if (nlive == SIZE_MAX || p->live[k]) /* (the others' were not filled) */
+				agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
 		for (size_t k = 0; k < nrules && !row_rule; k++)
 			note_run(st, rules[k], o->entries[first].group);
 		first = i;
