@@ -204,6 +204,8 @@ struct view_rows {
 	struct value *values;    /* nrows × the view's columns; strings borrowed from its group table */
 	const struct place *places; /* where each row's group began; borrowed from its group table */
 	size_t nrows;
+	struct eval_ctx feed;    /* the context its rows are fed to their readers in (view_row_out), kept
+				    from row to row: rs and as_of set on the first, row and stamp on each */
 };
 
 /*

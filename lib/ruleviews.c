@@ -7,6 +7,7 @@
 #include "rulestate.h"
 #include "jsonw.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,18 +35,54 @@ bool view_rows_kept(const struct ruleset *rs, size_t v)
 	return false;
 }
 
+/*
+ * Sets *to to the value of a view's slot alone (view_slot) from its
+ * accumulator: count(), count_if(), sum() and mean() as agg_result gives
+ * them, worked out here without a call, as most of a view's values are;
+ * the others from agg_result.
+ */
+static inline void slot_value(const struct agg_slot *slot, unsigned char *accs, struct value *to)
+{
+	struct agg_acc *acc = agg_acc_of(accs, slot);
+	double v;
+	switch (slot->kind) {
+	case AGG_COUNT: v = acc->n; break;
+	case AGG_COUNT_IF: v = acc->hits; break;
+	case AGG_SUM: v = acc->n ? acc->sum : NAN; break;
+	case AGG_MEAN: v = acc->n ? acc->sum / acc->n : NAN; break;
+	default: *to = agg_result(slot->kind, slot->p, acc); return;
+	}
+	to->num = isfinite(v) ? v : 0;
+	to->len = 0;
+	to->type = isfinite(v) ? V_NUM : V_NULL;
+}
+
 /* Works out the values of group i of view v's table g into row, after its keys, from its accumulators. */
 static void view_values(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
 	const struct view *view = &st->rs->views[v];
-	struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row,
-				.accs = group_accs(g, i, view_grouping(st, v)->block)};
-	for (size_t k = 0; k < view->nvalues; k++) {
-		int slot = st->view_slot[v][k];
-		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
-							      agg_acc_of(made.accs, &view->slots[slot]))
-						  : expr_eval(view->values[k], &made);
+	unsigned char *accs = group_accs(g, i, view_grouping(st, v)->block);
+	const int *view_slot = st->view_slot[v];
+	struct value *values = row + view->ngroup;
+	for (size_t k = 0, n = view->nvalues; k < n; k++) {
+		if (view_slot[k] >= 0) {
+			slot_value(&view->slots[view_slot[k]], accs, &values[k]);
+			continue;
+		}
+		struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row, .accs = accs};
+		values[k] = expr_eval(view->values[k], &made);
 	}
+}
+
+/*
+ * Keeps a view's row, ctx's, in its group of aggregate a, judged in order:
+ * out of view_row_out's way, which feeds most rows to groupings alone.
+ */
+static __attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx)
+{
+	const struct written_rule *r = &st->rs->aggregates[a];
+	long group = find_group(st, &st->groups[a], r->group, r->ngroup, aggregate_grouping(st, a, true)->block, ctx);
+	add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, ctx), NULL, ctx->row);
 }
 
 /*
@@ -57,29 +94,27 @@ static void view_values(struct rules_state *st, size_t v, const struct group_tab
  */
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
-	const struct ruleset *rs = st->rs;
-	const struct view *view = &rs->views[v];
-	struct diag_file *out = st->out;
 	st->rows_in[v + 1]++;
 	if (g->held == i + 1) {
 		row = g->held_row;
 	} else {
-		group_keys(g, i, view->ngroup, row);
+		group_keys(g, i, st->rs->views[v].ngroup, row);
 		view_values(st, v, g, i, row);
 	}
 	/* a stamp of its own, by which the lets its readers ask for again are known for this row's */
-	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row, .stamp = expr_row_stamp()};
+	struct eval_ctx *ctx = &st->view_rows[v].feed;
+	if (!ctx->rs) /* the view's first row */
+		ctx->rs = st->rs, ctx->as_of = as_of_of(st);
+	ctx->row = row, ctx->stamp = expr_row_stamp();
 	struct place at = g->places[i];
-	for (size_t n = st->readers_at[v]; n < st->readers_at[v + 1]; n++) {
-		const struct view_reader *reader = &st->readers[n];
+	struct diag_file *out = st->out;
+	const struct view_reader *reader = &st->readers[st->readers_at[v]], *end = &st->readers[st->readers_at[v + 1]];
+	for (; reader < end; reader++) {
 		if (reader->gr) {
-			feed_grouping(st, reader->gr, &ctx, at.line, at.row, out);
+			feed_grouping(st, reader->gr, ctx, at.line, at.row, out);
 			continue;
 		}
-		size_t a = reader->aggregate;
-		const struct written_rule *r = &rs->aggregates[a];
-		long group = find_group(st, &st->groups[a], r->group, r->ngroup, aggregate_grouping(st, a, true)->block, &ctx);
-		add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, &ctx), NULL, ctx.row);
+		keep_view_row(st, reader->aggregate, ctx);
 	}
 }
 
