@@ -7,7 +7,6 @@
 #include "rulestate.h"
 #include "jsonw.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,42 +34,17 @@ bool view_rows_kept(const struct ruleset *rs, size_t v)
 	return false;
 }
 
-/*
- * Sets *to to the value of a view's slot alone (view_slot) from its
- * accumulator: count(), count_if(), sum() and mean() as agg_result gives
- * them, worked out here without a call, as most of a view's values are;
- * the others from agg_result.
- */
-static inline void slot_value(const struct agg_slot *slot, unsigned char *accs, struct value *to)
-{
-	struct agg_acc *acc = agg_acc_of(accs, slot);
-	double v;
-	switch (slot->kind) {
-	case AGG_COUNT: v = acc->n; break;
-	case AGG_COUNT_IF: v = acc->hits; break;
-	case AGG_SUM: v = acc->n ? acc->sum : NAN; break;
-	case AGG_MEAN: v = acc->n ? acc->sum / acc->n : NAN; break;
-	default: *to = agg_result(slot->kind, slot->p, acc); return;
-	}
-	to->num = isfinite(v) ? v : 0;
-	to->len = 0;
-	to->type = isfinite(v) ? V_NUM : V_NULL;
-}
-
 /* Works out the values of group i of view v's table g into row, after its keys, from its accumulators. */
 static void view_values(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
 	const struct view *view = &st->rs->views[v];
-	unsigned char *accs = group_accs(g, i, view_grouping(st, v)->block);
-	const int *view_slot = st->view_slot[v];
-	struct value *values = row + view->ngroup;
-	for (size_t k = 0, n = view->nvalues; k < n; k++) {
-		if (view_slot[k] >= 0) {
-			slot_value(&view->slots[view_slot[k]], accs, &values[k]);
-			continue;
-		}
-		struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row, .accs = accs};
-		values[k] = expr_eval(view->values[k], &made);
+	struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row,
+				.accs = group_accs(g, i, view_grouping(st, v)->block)};
+	for (size_t k = 0; k < view->nvalues; k++) {
+		int slot = st->view_slot[v][k];
+		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
+							      agg_acc_of(made.accs, &view->slots[slot]))
+						  : expr_eval(view->values[k], &made);
 	}
 }
 
