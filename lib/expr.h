@@ -413,6 +413,38 @@ int expr_aggregate_slot(const struct expr *e);
  */
 int expr_key_cell(const struct expr *e, bool *month_part);
 
+/*
+ * Adds to cols (n of them so far) the text columns that node of e (the root
+ * when node is -1) reads, each once; returns how many cols then holds, or
+ * -1 when its value does not follow from the row's cells alone (an equal
+ * row gives it again), or it reads a column that is not text, or more than
+ * max columns.  A row rule read from such cells alone gives what it gave
+ * while they hold the same bytes.
+ */
+int expr_text_inputs(const struct expr *e, int node, int *cols, int n, int max);
+
+/* Two columns compared (pm25 <= pm10): their cells, and the outcomes that pass (bit 0 less, 1 equal, 2 greater). */
+struct cells_compared {
+	int left, right;
+	unsigned char passes;
+};
+
+/* True if e is two columns compared, written to c. */
+bool expr_compares_cells(const struct expr *e, struct cells_compared *c);
+
+/*
+ * What the comparison c gives on a row whose two cells are of one type that
+ * is a number, date or boolean, as expr_eval gives it: 1 or 0; -1 for any
+ * other cells (null, texts, two types), which expr_eval judges.
+ */
+static inline int cells_compared_holds(const struct cells_compared *c, const struct value *row)
+{
+	const struct value *a = &row[c->left], *b = &row[c->right];
+	if (a->type != b->type || (a->type != V_NUM && a->type != V_DATE && a->type != V_BOOL))
+		return -1;
+	return num_passes(a->num, b->num, c->passes);
+}
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 

@@ -915,6 +915,16 @@ static struct value ev_compare_cell_with(const struct expr *e, const struct node
 	return comparison(x->op, l, eval(e, x->b, ctx));
 }
 
+bool expr_compares_cells(const struct expr *e, struct cells_compared *c)
+{
+	const struct node *x = &e->nodes[e->root];
+	if (x->op < OP_EQ || x->op > OP_GE || x->fn != ev_compare_cell_with || e->nodes[x->a].op != OP_COL ||
+	    e->nodes[x->b].op != OP_COL)
+		return false;
+	*c = (struct cells_compared){.left = e->nodes[x->a].index, .right = e->nodes[x->b].index, .passes = holds[x->op]};
+	return true;
+}
+
 /* "x != null": not(is_null(x)) in one step. */
 static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
