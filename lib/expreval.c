@@ -932,6 +932,25 @@ static struct value ev_not_null(const struct expr *e, const struct node *x, cons
 	return boolean(eval(e, e->argv[test->args], ctx).type != V_NULL);
 }
 
+bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, struct guarded_compare *g)
+{
+	if (w->n != 1 || w->may_trouble || expr_calls_matches(assert))
+		return false;
+	const struct node *test = &w->e->nodes[w->node[0]], *x = &assert->nodes[assert->root];
+	if (test->fn != ev_not_null || x->fn != ev_compare_cell_with)
+		return false;
+	int value = w->e->argv[w->e->nodes[test->a].args];
+	if (!same_tree(w->e, value, assert, x->b))
+		return false;
+	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op]};
+	return true;
+}
+
+struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx)
+{
+	return eval(g->when, g->value, ctx);
+}
+
 /* The evaluator of a node that reads a column itself (see expr_evaluator_of), its operands set; or NULL. */
 static evaluator cell_evaluator(const struct expr *e, struct node *x)
 {

@@ -295,14 +295,17 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 /*
  * Picks how a planned rule that requires no absent column is judged on a
  * row: an assert that compares two cells reads them in place (and they are
- * the inputs it requires, when it requires no others), and a rule
- * whose planned when, assert and required columns read text cells alone
- * (expr_text_inputs) is not judged again on a row whose cells are those of
- * the last row it judged without a finding (passed_texts).
+ * the inputs it requires, when it requires no others); a when that tests a
+ * value for null that the assert compares a cell with works the value out
+ * once for both (expr_guards_compare); and a rule whose planned when,
+ * assert and required columns read text cells alone (expr_text_inputs) is
+ * not judged again on a row whose cells are those of the last row it judged
+ * without a finding (passed_texts).
  */
 static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 {
 	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
+	p->guarded = expr_guards_compare(&p->when, r->assert, &p->guard);
 	p->requires_compared = p->compares_cells;
 	for (size_t k = 0; k < r->nrequires; k++)
 		if ((int)r->requires[k] != p->compared.left && (int)r->requires[k] != p->compared.right)
@@ -423,7 +426,16 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
 			continue;
 		}
-		if (p->when.n) {
+		struct value guarded = {.type = V_NULL};
+		if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
+			ctx->trouble->pattern_limit = false;
+			guarded = expr_guard_value(&p->guard, ctx);
+			if (guarded.type == V_NULL) {
+				if (p->passed.n)
+					keep_passed(&p->passed, row->values);
+				continue;
+			}
+		} else if (p->when.n) {
 			ctx->trouble->pattern_limit = false;
 			struct value w = judged(st, r, expr_when_value(&p->when, ctx), row, ctx, out);
 			if (w.type != V_BOOL || !w.num) {
@@ -445,10 +457,12 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values) : -1;
 		if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
 			continue;
+		if (p->guarded)
+			holds = guard_compare_holds(&p->guard, guarded, row->values);
 		struct value v;
-		if (holds >= 0) {
+		if (holds >= 0 || holds == -2) {
 			ctx->trouble->pattern_limit = false; /* as judge leaves it */
-			v = (struct value){.type = V_BOOL, .num = holds};
+			v = holds >= 0 ? (struct value){.type = V_BOOL, .num = holds} : (struct value){.type = V_NULL};
 		} else {
 			v = judge(st, r, r->assert, row, ctx, out);
 		}

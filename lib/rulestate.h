@@ -258,6 +258,9 @@ struct planned_rule {
 	bool compares_cells;             /* its assert compares two cells (expr_compares_cells): */
 	struct cells_compared compared;  /* which, read in place where they are numbers (cells_compared_holds) */
 	bool requires_compared;          /* it requires those two cells alone, or fewer */
+	bool guarded;                    /* its when tests a value for null that its assert compares a cell
+					    with (expr_guards_compare): */
+	struct guarded_compare guard;    /* which, worked out once for both */
 	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): what passed last */
 };
 
