@@ -397,6 +397,40 @@ static inline struct value expr_when_value(const struct expr_when *w, const stru
 }
 
 /*
+ * A row rule whose planned when is one value tested for null (aqi_calc !=
+ * null) and whose assert compares a column with that value (aqi >= aqi_calc):
+ * the value is worked out once for both (expr_guard_value), and a cell of
+ * its type of number compared with it in place (guard_compare_holds).
+ */
+struct guarded_compare {
+	const struct expr *when;
+	int value;                   /* the when's node that is tested */
+	int cell;                    /* the column compared with it, */
+	unsigned char passes;        /* passing on these outcomes (bit 0 less, 1 equal, 2 greater) */
+};
+
+/* True if planned when w and assert are of that shape, written to g. */
+bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, struct guarded_compare *g);
+
+/* The value g's when tests for null on a row, as its when and its assert work it out. */
+struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx);
+
+/*
+ * What g's assert gives on a row whose guarded value is v (not null): null
+ * (-2) when the cell is null, 1 or 0 when the cell is of v's type and that
+ * is a number, date or boolean; -1 for any other cell, which expr_eval judges.
+ */
+static inline int guard_compare_holds(const struct guarded_compare *g, struct value v, const struct value *row)
+{
+	const struct value *c = &row[g->cell];
+	if (c->type == V_NULL)
+		return -2;
+	if (c->type != v.type || (v.type != V_NUM && v.type != V_DATE && v.type != V_BOOL))
+		return -1;
+	return num_passes(c->num, v.num, g->passes);
+}
+
+/*
  * The columns (of ncols, those not marked in covered) whose being null can
  * make the value null, written to out (room for ncols); returns how many.
  * Lint uses it to find an assert that a blank cell silences.
@@ -412,6 +446,38 @@ int expr_aggregate_slot(const struct expr *e);
  * month, has that group's key.  -1 for any other key.
  */
 int expr_key_cell(const struct expr *e, bool *month_part);
+
+/*
+ * Adds to cols (n of them so far) the text columns that node of e (the root
+ * when node is -1) reads, each once; returns how many cols then holds, or
+ * -1 when its value does not follow from the row's cells alone (an equal
+ * row gives it again), or it reads a column that is not text, or more than
+ * max columns.  A row rule read from such cells alone gives what it gave
+ * while they hold the same bytes.
+ */
+int expr_text_inputs(const struct expr *e, int node, int *cols, int n, int max);
+
+/* Two columns compared (pm25 <= pm10): their cells, and the outcomes that pass (bit 0 less, 1 equal, 2 greater). */
+struct cells_compared {
+	int left, right;
+	unsigned char passes;
+};
+
+/* True if e is two columns compared, written to c. */
+bool expr_compares_cells(const struct expr *e, struct cells_compared *c);
+
+/*
+ * What the comparison c gives on a row whose two cells are of one type that
+ * is a number, date or boolean, as expr_eval gives it: 1 or 0; -1 for any
+ * other cells (null, texts, two types), which expr_eval judges.
+ */
+static inline int cells_compared_holds(const struct cells_compared *c, const struct value *row)
+{
+	const struct value *a = &row[c->left], *b = &row[c->right];
+	if (a->type != b->type || (a->type != V_NUM && a->type != V_DATE && a->type != V_BOOL))
+		return -1;
+	return num_passes(a->num, b->num, c->passes);
+}
 
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);

@@ -915,11 +915,40 @@ static struct value ev_compare_cell_with(const struct expr *e, const struct node
 	return comparison(x->op, l, eval(e, x->b, ctx));
 }
 
+bool expr_compares_cells(const struct expr *e, struct cells_compared *c)
+{
+	const struct node *x = &e->nodes[e->root];
+	if (x->op < OP_EQ || x->op > OP_GE || x->fn != ev_compare_cell_with || e->nodes[x->a].op != OP_COL ||
+	    e->nodes[x->b].op != OP_COL)
+		return false;
+	*c = (struct cells_compared){.left = e->nodes[x->a].index, .right = e->nodes[x->b].index, .passes = holds[x->op]};
+	return true;
+}
+
 /* "x != null": not(is_null(x)) in one step. */
 static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	const struct node *test = &e->nodes[x->a];
 	return boolean(eval(e, e->argv[test->args], ctx).type != V_NULL);
+}
+
+bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, struct guarded_compare *g)
+{
+	if (w->n != 1 || w->may_trouble || expr_calls_matches(assert))
+		return false;
+	const struct node *test = &w->e->nodes[w->node[0]], *x = &assert->nodes[assert->root];
+	if (test->fn != ev_not_null || x->fn != ev_compare_cell_with)
+		return false;
+	int value = w->e->argv[w->e->nodes[test->a].args];
+	if (!same_tree(w->e, value, assert, x->b))
+		return false;
+	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op]};
+	return true;
+}
+
+struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx)
+{
+	return eval(g->when, g->value, ctx);
 }
 
 /* The evaluator of a node that reads a column itself (see expr_evaluator_of), its operands set; or NULL. */

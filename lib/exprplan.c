@@ -395,3 +395,35 @@ int expr_key_cell(const struct expr *e, bool *month_part)
 	*month_part = true;
 	return e->nodes[e->argv[x->args]].index;
 }
+
+/* Adds the columns subtree n reads to cols (n of them) once each; false if one is not a text column, or past max. */
+static bool add_text_inputs(const struct expr *e, int n, int *cols, int *ncols, int max)
+{
+	if (n < 0)
+		return true;
+	const struct node *x = &e->nodes[n];
+	if (x->op == OP_COL) {
+		if (x->type != V_STR)
+			return false;
+		for (int k = 0; k < *ncols; k++)
+			if (cols[k] == x->index)
+				return true;
+		if (*ncols == max)
+			return false;
+		cols[(*ncols)++] = x->index;
+		return true;
+	}
+	for (int k = 0; k < x->nargs; k++)
+		if (!add_text_inputs(e, e->argv[x->args + k], cols, ncols, max))
+			return false;
+	return add_text_inputs(e, x->a, cols, ncols, max) && add_text_inputs(e, x->b, cols, ncols, max) &&
+	       add_text_inputs(e, x->c, cols, ncols, max);
+}
+
+int expr_text_inputs(const struct expr *e, int node, int *cols, int n, int max)
+{
+	int at = node < 0 ? e->root : node;
+	if (!from_cells_alone(e, at) || !add_text_inputs(e, at, cols, &n, max))
+		return -1;
+	return n;
+}

@@ -293,6 +293,39 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 }
 
 /*
+ * Picks how a planned rule that requires no absent column is judged on a
+ * row: an assert that compares two cells reads them in place (and they are
+ * the inputs it requires, when it requires no others); a when that tests a
+ * value for null that the assert compares a cell with works the value out
+ * once for both (expr_guards_compare); and a rule whose planned when,
+ * assert and required columns read text cells alone (expr_text_inputs) is
+ * not judged again on a row whose cells are those of the last row it judged
+ * without a finding (passed_texts).
+ */
+static void plan_judging(struct planned_rule *p, const struct written_rule *r)
+{
+	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
+	p->guarded = expr_guards_compare(&p->when, r->assert, &p->guard);
+	p->requires_compared = p->compares_cells;
+	for (size_t k = 0; k < r->nrequires; k++)
+		if ((int)r->requires[k] != p->compared.left && (int)r->requires[k] != p->compared.right)
+			p->requires_compared = false;
+	struct passed_texts *t = &p->passed;
+	int n = 0;
+	for (int k = 0; k < p->when.n && n >= 0; k++)
+		n = expr_text_inputs(p->when.e, p->when.node[k], t->cols, n, PASSED_CELLS);
+	if (n >= 0)
+		n = expr_text_inputs(r->assert, -1, t->cols, n, PASSED_CELLS);
+	for (size_t k = 0; k < r->nrequires && n >= 0; k++) {
+		int c = (int)r->requires[k], j = 0;
+		while (j < n && t->cols[j] != c)
+			j++;
+		n = j < n ? n : n < PASSED_CELLS ? (t->cols[n] = c, n + 1) : -1;
+	}
+	t->n = n > 0 ? n : 0;
+}
+
+/*
  * Plans the row rules judged as each row comes for a file whose columns'
  * cells file_col gives: a rule whose when an absent column's in_file()
  * makes false is left out, and so is one that requires an absent column
@@ -319,8 +352,11 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 		for (size_t k = 0; k < r->nrequires && p->absent == SIZE_MAX; k++)
 			if (file_col[r->requires[k]] == SIZE_MAX)
 				p->absent = r->requires[k];
-		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble)
+		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble) {
+			if (p->absent == SIZE_MAX)
+				plan_judging(p, r);
 			st->nplanned++;
+		}
 	}
 }
 
@@ -335,6 +371,47 @@ static void plan_file_whens(struct rules_state *st, const size_t *file_col)
 	st->file_whens_for = file_col;
 }
 
+/* True if the cells that t reads are those it kept of the last row that passed: the same bytes, nulls for nulls. */
+static inline bool passed_before(const struct passed_texts *t, const struct value *row)
+{
+	if (!t->kept)
+		return false;
+	const char *kept = t->bytes;
+	for (int k = 0; k < t->n; k++) {
+		const struct value *c = &row[t->cols[k]];
+		if (c->type == V_NULL) {
+			if (t->len[k] != UINT32_MAX)
+				return false;
+			continue;
+		}
+		if (c->type != V_STR || t->len[k] != c->len || !bytes_equal(kept, c->str, c->len))
+			return false;
+		kept += c->len;
+	}
+	return true;
+}
+
+/* Keeps the cells that t reads of a row that passed, when they are texts or nulls that fit. */
+static void keep_passed(struct passed_texts *t, const struct value *row)
+{
+	size_t used = 0;
+	t->kept = false;
+	for (int k = 0; k < t->n; k++) {
+		const struct value *c = &row[t->cols[k]];
+		if (c->type == V_NULL) {
+			t->len[k] = UINT32_MAX;
+			continue;
+		}
+		if (c->type != V_STR || c->len > PASSED_BYTES - used)
+			return;
+		t->len[k] = c->len;
+		if (c->len)
+			memcpy(t->bytes + used, c->str, c->len);
+		used += c->len;
+	}
+	t->kept = true;
+}
+
 /* Judges the row rules planned for the file on a row. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
@@ -343,13 +420,29 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 	if (row->file_col != st->planned_for)
 		plan_rules(st, row->file_col);
 	for (size_t n = 0; n < st->nplanned; n++) {
-		const struct planned_rule *p = &st->planned[n];
+		struct planned_rule *p = &st->planned[n];
 		const struct written_rule *r = &rs->row_rules[p->rule];
-		if (p->when.n) {
+		if (p->passed.n && passed_before(&p->passed, row->values)) {
+			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
+			continue;
+		}
+		struct value guarded = {.type = V_NULL};
+		if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
+			ctx->trouble->pattern_limit = false;
+			guarded = expr_guard_value(&p->guard, ctx);
+			if (guarded.type == V_NULL) {
+				if (p->passed.n)
+					keep_passed(&p->passed, row->values);
+				continue;
+			}
+		} else if (p->when.n) {
 			ctx->trouble->pattern_limit = false;
 			struct value w = judged(st, r, expr_when_value(&p->when, ctx), row, ctx, out);
-			if (w.type != V_BOOL || !w.num)
+			if (w.type != V_BOOL || !w.num) {
+				if (p->passed.n && !ctx->trouble->pattern_limit)
+					keep_passed(&p->passed, row->values);
 				continue;
+			}
 		}
 		if (p->absent != SIZE_MAX) {
 			if (!st->absent_input[p->rule])
@@ -360,11 +453,23 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			}
 			continue;
 		}
-		if (!inputs_present(st, p->rule, row, out))
+		/* two cells compared, of one type of number: present, and what they give is the assert's */
+		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values) : -1;
+		if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
 			continue;
-		struct value v = judge(st, r, r->assert, row, ctx, out);
+		if (p->guarded)
+			holds = guard_compare_holds(&p->guard, guarded, row->values);
+		struct value v;
+		if (holds >= 0 || holds == -2) {
+			ctx->trouble->pattern_limit = false; /* as judge leaves it */
+			v = holds >= 0 ? (struct value){.type = V_BOOL, .num = holds} : (struct value){.type = V_NULL};
+		} else {
+			v = judge(st, r, r->assert, row, ctx, out);
+		}
 		if (v.type == V_BOOL && !v.num)
 			row_finding(st, r, row, ctx, out);
+		else if (p->passed.n && !ctx->trouble->pattern_limit)
+			keep_passed(&p->passed, row->values);
 	}
 }
 

@@ -228,6 +228,26 @@ struct kept_places {
 	size_t n;
 };
 
+/* How many text cells a row rule passed_texts remembers may read, and the most bytes of them it keeps. */
+#define PASSED_CELLS 8
+#define PASSED_BYTES 120
+
+/*
+ * The text cells (cols) that a row rule's planned when, its assert and its
+ * required columns read, none of which reads anything else of the row
+ * (expr_text_inputs), and their bytes on the last row that it judged
+ * without a finding: a row with the same bytes gives none either, without
+ * its when and assert worked out again.  A file's rows repeat their county
+ * row after row.
+ */
+struct passed_texts {
+	int cols[PASSED_CELLS];
+	int n;
+	bool kept;                       /* len and bytes hold such a row's cells */
+	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is UINT32_MAX */
+	char bytes[PASSED_BYTES];
+};
+
 /*
  * A row rule judged as each row comes, as the rows of this file meet it
  * (plan_rules): its when with in_file() settled, and a column it requires
@@ -237,6 +257,13 @@ struct planned_rule {
 	size_t rule;
 	struct expr_when when;           /* no operand: it has none, or it always holds */
 	size_t absent;                   /* a required column the file lacks (the first), or SIZE_MAX */
+	bool compares_cells;             /* its assert compares two cells (expr_compares_cells): */
+	struct cells_compared compared;  /* which, read in place where they are numbers (cells_compared_holds) */
+	bool requires_compared;          /* it requires those two cells alone, or fewer */
+	bool guarded;                    /* its when tests a value for null that its assert compares a cell
+					    with (expr_guards_compare): */
+	struct guarded_compare guard;    /* which, worked out once for both */
+	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): what passed last */
 };
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */

@@ -4,7 +4,8 @@
  * (aqi at and between breakpoints, water_class at each class limit, dates
  * across month and leap-year ends, targets), load-time errors with their
  * positions, and the evaluators of the common shapes (a column against a
- * literal, chains of such tests) against the general ones, cell by cell.
+ * literal, chains of such tests, two columns compared, a value a when tests
+ * for null compared with a column) against the general ones, cell by cell.
  */
 #include "celltype.h"
 #include "expr.h"
@@ -1818,6 +1819,174 @@ static void test_compared_levels(void)
 		}
 }
 
+/* The cells row rules' direct judging is tried on: null, numbers (NaN, 0 and -0 among them), dates, texts, booleans. */
+static const struct value direct_cells[] = {
+	{.type = V_NULL}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = -0.0}, {.type = V_NUM, .num = 2},
+	{.type = V_NUM, .num = 7}, {.type = V_NUM, .num = -3.5}, {.type = V_NUM, .num = NAN},
+	{.type = V_DATE, .num = 2}, {.type = V_DATE, .num = 19782}, {.type = V_STR, .str = "2", .len = 1},
+	{.type = V_STR, .str = "b", .len = 1}, {.type = V_BOOL, .num = 0}, {.type = V_BOOL, .num = 1},
+};
+
+#define NDIRECT (sizeof direct_cells / sizeof *direct_cells)
+
+/*
+ * Two columns compared (expr_compares_cells) are judged in place as
+ * expr_eval judges them, on every pair of cells whose comparison
+ * cells_compared_holds gives, and it gives every pair of numbers, dates or
+ * booleans of one type; other shapes are not taken for it.
+ */
+static void test_cells_compared(void)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	static const char *const others[] = {"n <= 5", "n <= m + 1", "coalesce(n) <= m", "n + 0 <= m", "n <= m && b"};
+	char err[256], src[64];
+	int pos;
+	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
+		for (int flip = 0; flip < 2; flip++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, flip ? "m %s n" : "n %s m", ops[op]);
+			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+			struct cells_compared c;
+			bool found = e && expr_compares_cells(e, &c);
+			size_t differ = 0, judged = 0, numbers = 0;
+			char first[120] = "";
+			for (size_t i = 0; found && i < NDIRECT; i++)
+				for (size_t j = 0; j < NDIRECT; j++) {
+					set_row(NAN, NAN, NULL, NULL, -1);
+					row[N_] = direct_cells[i], row[M_] = direct_cells[j];
+					struct eval_ctx ctx = {.rs = rs, .row = row};
+					struct value v = expr_eval(e, &ctx);
+					int holds = cells_compared_holds(&c, row);
+					bool same_type_numbers = direct_cells[i].type == direct_cells[j].type &&
+								 (direct_cells[i].type == V_NUM || direct_cells[i].type == V_DATE ||
+								  direct_cells[i].type == V_BOOL);
+					numbers += same_type_numbers;
+					judged += holds >= 0;
+					if (((holds >= 0 && (v.type != V_BOOL || v.num != holds)) || (same_type_numbers && holds < 0)) &&
+					    !differ++)
+						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
+							 v.type, v.num);
+				}
+			char what[120];
+			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
+			CHECK(what, found && differ == 0 && judged == numbers, "%s; %zu of %zu pairs judged, %zu differ, the first %s",
+			      found ? "found" : "not found", judged, numbers, differ, first);
+			expr_free(e);
+			free(scope.slots);
+		}
+	for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(others[k], &scope, err, sizeof err, &pos);
+		struct cells_compared c;
+		char what[120];
+		snprintf(what, sizeof what, "%s is not two cells compared", others[k]);
+		CHECK(what, e && !expr_compares_cells(e, &c), "it is taken for one");
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
+/*
+ * A when that tests a value for null and an assert that compares a cell
+ * with the same value (expr_guards_compare) give, with the value worked out
+ * once (expr_guard_value), what the planned when and expr_eval of the
+ * assert give, on every pair of cells; other pairs are not taken for it.
+ */
+static void test_guarded_compare(void)
+{
+	static const struct { const char *when, *assert; bool guards; } pairs[] = {
+		{"twice_n != null", "m >= twice_n", true}, {"n * 2 != null", "m < n * 2", true},
+		{"best_or_zero != null", "m == best_or_zero", true}, {"n_level != null", "m != n_level", true},
+		{"n + 1 != null", "m > n + 1", true}, {"in_file(m) && twice_n != null", "m <= twice_n", true},
+		{"twice_n != null", "m >= n * 3", false}, {"twice_n != null", "twice_n <= m", false},
+		{"twice_n != null && b", "m >= twice_n", false}, {"n > 1", "m >= n", false},
+		{"n != null", "m >= n", false}, {"s_head != null", "matches(s, \"^a\") == (m > 1)", false},
+	};
+	char err[256];
+	int pos;
+	size_t file_col[7] = {0, 1, 2, 3, 4, 5, 6};
+	for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *when = expr_compile(pairs[k].when, &scope, err, sizeof err, &pos);
+		struct expr *assert = expr_compile(pairs[k].assert, &scope, err, sizeof err, &pos);
+		char what[160];
+		if (!when || !assert) {
+			CHECK(pairs[k].when, false, "does not compile: %s at %d", err, pos);
+			expr_free(when), expr_free(assert);
+			continue;
+		}
+		struct expr_when w;
+		expr_when_plan(&w, when, file_col);
+		struct guarded_compare g;
+		bool guards = expr_guards_compare(&w, assert, &g);
+		snprintf(what, sizeof what, "when %s, assert %s: one value for both: %s", pairs[k].when, pairs[k].assert,
+			 pairs[k].guards ? "yes" : "no");
+		CHECK(what, guards == pairs[k].guards, "it is%s", guards ? "" : " not");
+		size_t differ = 0, judged = 0, numbers = 0;
+		char first[160] = "";
+		for (size_t i = 0; guards && i < NDIRECT; i++)
+			for (size_t j = 0; j < NDIRECT; j++) {
+				set_row(NAN, NAN, "abc", NULL, -1);
+				row[N_] = direct_cells[i], row[M_] = direct_cells[j], row[D_] = direct_cells[j];
+				struct eval_ctx ctx = {.rs = rs, .row = row, .file_col = file_col, .stamp = j % 2 ? expr_row_stamp() : 0};
+				struct value planned = expr_when_eval(&w, &ctx), v = expr_guard_value(&g, &ctx);
+				bool when_holds = planned.type == V_BOOL && planned.num, bad = when_holds != (v.type != V_NULL);
+				if (when_holds) {
+					struct value whole = expr_eval(assert, &ctx);
+					int holds = guard_compare_holds(&g, v, row);
+					const struct value *c = &row[g.cell];
+					bool same_type_numbers = c->type == v.type && (v.type == V_NUM || v.type == V_DATE || v.type == V_BOOL);
+					numbers += same_type_numbers;
+					judged += holds >= 0;
+					bad |= (holds >= 0 && (whole.type != V_BOOL || whole.num != holds)) ||
+					       (holds == -2 && whole.type != V_NULL) || (same_type_numbers && holds < 0);
+				}
+				if (bad && !differ++)
+					snprintf(first, sizeof first, "cells %zu and %zu", i, j);
+			}
+		if (guards) {
+			snprintf(what, sizeof what, "when %s, assert %s: as the when and the assert give", pairs[k].when,
+				 pairs[k].assert);
+			CHECK(what, differ == 0 && judged == numbers && numbers > 0, "%zu of %zu judged in place, %zu differ, the first %s",
+			      judged, numbers, differ, first);
+		}
+		expr_free(when);
+		expr_free(assert);
+		free(scope.slots);
+	}
+}
+
+/*
+ * The text cells a row rule's parts read (expr_text_inputs), each once, for
+ * what follows from them alone; none (-1) for what reads a number, the
+ * file's columns or a pattern, or more cells than asked.
+ */
+static void test_text_inputs(void)
+{
+	static const struct { const char *src; int max, n; int cols[2]; } cases[] = {
+		{"lookup(\"counties.name\", s, \"code\") == lookup(\"counties\", code, \"code\")", 8, 2, {S_, CODE_}},
+		{"s != null", 8, 1, {S_}}, {"s == code || code == s", 8, 2, {S_, CODE_}}, {"s_head == \"ab\"", 8, 1, {S_}},
+		{"true", 8, 0, {0}}, {"s == code", 1, -1, {0}}, {"n > 1", 8, -1, {0}}, {"s == code && n > 1", 8, -1, {0}},
+		{"in_file(s)", 8, -1, {0}}, {"matches(s, \"^a\")", 8, -1, {0}}, {"len(s) > m", 8, -1, {0}},
+	};
+	char err[256];
+	int pos;
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(cases[k].src, &scope, err, sizeof err, &pos);
+		int cols[8] = {0};
+		int n = e ? expr_text_inputs(e, -1, cols, 0, cases[k].max) : -2;
+		bool right = n == cases[k].n;
+		for (int i = 0; right && i < n; i++)
+			right = cols[i] == cases[k].cols[i];
+		char what[160];
+		snprintf(what, sizeof what, "%s reads %d text cell(s) alone", cases[k].src, cases[k].n);
+		CHECK(what, right, "%d: %d %d", n, cols[0], cols[1]);
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
 /* The cells of the rows of groups reduced tests are tried on: blanks and numbers first, then other types. */
 static const struct value reduced_cells[] = {
 	{.type = V_NULL}, {.type = V_NULL}, {.type = V_NUM, .num = 5}, {.type = V_NUM, .num = 4.999999},
@@ -2292,6 +2461,9 @@ int main(void)
 	test_remembered_lets();
 	test_special_shapes();
 	test_compared_levels();
+	test_cells_compared();
+	test_guarded_compare();
+	test_text_inputs();
 	test_reduced_tests();
 	test_row_fails();
 	test_lets_by_stamp();
