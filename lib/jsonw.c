@@ -155,7 +155,12 @@ static bool escape(struct buf *b, const char *s, size_t n)
 			i += plain, o += plain;
 			do { /* bytes that are not taken as they are, and characters past ASCII */
 				unsigned char c = u[i];
-				if (c >= 0x80) {
+				uint32_t four;
+				if (c >= 0x80 && n - i >= 4 && ((four = load_le32(u + i)) & 0xC0C0F0) == 0x8080E0 &&
+				    c != 0xE0 && c != 0xED) { /* three bytes from E1 to EF but ED: most of Chinese */
+					memcpy(o, u + i, 4); /* four at once: room was made for six */
+					i += 3, o += 3;
+				} else if (c >= 0x80) {
 					size_t len = char_len(u + i, n - i);
 					if (len) {
 						if (n - i >= 4) { /* four bytes at once: room was made for six */
