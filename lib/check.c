@@ -295,7 +295,10 @@ static void checker_free(struct checker *k)
 	free(k->file_to_col);
 	free(k->col_to_file);
 	msgbuf_free(&k->msg), msgbuf_free(&k->byte_event_message);
-	buf_free(&k->folded), buf_free(&k->expected), buf_free(&k->rule);
+	buf_free(&k->folded), buf_free(&k->expected);
+	for (size_t i = 0; k->rule_ids && i < rs->ncols * CHK_COUNT; i++)
+		free(k->rule_ids[i]);
+	free(k->rule_ids);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k->memos[i].ref_text.text), buf_free(&k->memos[i].pattern_text.text);
 		free(k->ranges[i].expected);

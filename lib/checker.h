@@ -120,7 +120,8 @@ struct checker {
 	struct column_memo *memos;   /* per column */
 	struct range_texts *ranges;  /* per column, made on its first range finding */
 	struct msgbuf msg;
-	struct buf folded, expected, rule;
+	struct buf folded, expected;
+	char **rule_ids;           /* per column and check: its findings' rule id, "column.code", made on the first; or NULL */
 	uint64_t records;
 	uint64_t rows;
 	uint64_t file_size;        /* of a regular file, to size the unique sets; 0 if unknown */

@@ -343,14 +343,18 @@ static void cell_finding_at(struct checker *k, const struct csvr_record *rec, si
 {
 	const struct column *c = &k->rs->cols[col];
 	const struct csvr_cell *cell = &rec->cells[file_col];
-	buf_reset(&k->rule);
-	buf_adds(&k->rule, c->name);
-	buf_addc(&k->rule, '.');
-	buf_adds(&k->rule, check_code(chk));
+	if (!k->rule_ids)
+		k->rule_ids = xcalloc(k->rs->ncols * CHK_COUNT, sizeof *k->rule_ids);
+	char **id = &k->rule_ids[col * CHK_COUNT + chk]; /* made once: the same id at the same address for every finding */
+	if (!*id) {
+		struct buf b = {0};
+		buf_addf(&b, "%s.%s", c->name, check_code(chk));
+		*id = b.data;
+	}
 	struct diag d = DIAG_INIT;
 	d.severity = severity;
 	d.code = check_code(chk);
-	d.rule = k->rule.data;
+	d.rule = *id;
 	d.message = message;
 	d.column = c->name;
 	d.cell = file_col;

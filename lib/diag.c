@@ -84,6 +84,114 @@ const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *
 	return b->data;
 }
 
+/*
+ * The JSON a finding takes from its rule, kept for the rule's next findings:
+ * the line's start up to the file's name (severity, code, rule), and its
+ * column, expected and plan members.  Found again by the addresses of the
+ * rule, column and expected (two slots may hold them) and checked against
+ * copies of the texts it was made from, so that a text changed in place is
+ * written anew.
+ */
+enum { KEPT_CODE, KEPT_RULE, KEPT_COLUMN, KEPT_EXPECTED, KEPT_PLAN, KEPT_TEXTS };
+#define KEPT_SLOTS 64 /* a power of two: the top bits of a hash pick one */
+#define KEPT_TEXT_MAX 192
+struct diag_kept {
+	enum severity severity;
+	const char *at[KEPT_TEXTS];    /* the texts' addresses (NULL: none), */
+	size_t len[KEPT_TEXTS];        /* their lengths */
+	char text[KEPT_TEXT_MAX];      /* and their bytes, one after another */
+	size_t head_len, column_at, expected_at, plan_at; /* where in json the members start; each ends where the next does */
+	struct buf json;               /* empty: the slot holds nothing */
+	uint64_t used;                 /* when last found or made: of two slots, the one used longer ago is made anew */
+};
+struct diag_kept_table {
+	uint64_t clock;
+	struct diag_kept slot[KEPT_SLOTS + 1]; /* the last for texts too long to keep: made anew each time */
+};
+
+/* Empties the kept JSON: the file's name or rule set changed. */
+static void kept_forget(struct diag_file *f)
+{
+	for (size_t i = 0; f->kept && i <= KEPT_SLOTS; i++)
+		buf_reset(&f->kept->slot[i].json);
+}
+
+/* True when slot e holds the JSON of these texts at this severity. */
+static inline bool kept_same(const struct diag_kept *e, enum severity severity, const char *const at[KEPT_TEXTS],
+			     const size_t len[KEPT_TEXTS])
+{
+	if (!e->json.len || e->severity != severity)
+		return false;
+	const char *t = e->text;
+	for (int k = 0; k < KEPT_TEXTS; t += len[k++])
+		if (e->at[k] != at[k] || e->len[k] != len[k] || !bytes_equal(t, at[k] ? at[k] : "", len[k]))
+			return false;
+	return true;
+}
+
+/* Appends ,"key": and s as a JSON string when s is not NULL. */
+static void member(struct buf *b, const char *key, size_t key_len, const char *s, size_t n)
+{
+	if (!s)
+		return;
+	buf_add(b, key, key_len);
+	jsonw_string(b, s, n);
+}
+#define MEMBER(b, key, s, n) member((b), (key), sizeof(key) - 1, (s), (n))
+
+/* The JSON of d's parts that come from its rule, made when no slot holds them. */
+static const struct diag_kept *kept_parts(struct diag_file *f, const struct diag *d)
+{
+#define HEAD(severity) "{\"type\":\"diagnostic\",\"severity\":\"" severity "\",\"code\":"
+	static const struct { const char *text; size_t len; } heads[] = {
+		{HEAD("info"), sizeof HEAD("info") - 1}, {HEAD("warning"), sizeof HEAD("warning") - 1},
+		{HEAD("error"), sizeof HEAD("error") - 1}, {HEAD("never"), sizeof HEAD("never") - 1},
+	};
+#undef HEAD
+	const char *at[KEPT_TEXTS] = {d->code, d->rule, d->column, d->expected, d->plan};
+	size_t len[KEPT_TEXTS], total = 0;
+	for (int k = 0; k < KEPT_TEXTS; k++)
+		total += len[k] = at[k] ? strlen(at[k]) : 0;
+	if (!f->kept)
+		f->kept = xcalloc(1, sizeof *f->kept);
+	struct diag_kept_table *t = f->kept;
+	struct diag_kept *e;
+	if (total > KEPT_TEXT_MAX) {
+		e = &t->slot[KEPT_SLOTS];
+	} else {
+		uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) *
+			     0x9E3779B97F4A7C15u >> 58;
+		struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1];
+		e = kept_same(e0, d->severity, at, len) ? e0 : kept_same(e1, d->severity, at, len) ? e1 : NULL;
+		if (e) {
+			e->used = ++t->clock;
+			return e;
+		}
+		e = e0->used <= e1->used ? e0 : e1;
+		e->used = ++t->clock;
+		char *copy = e->text;
+		for (int k = 0; k < KEPT_TEXTS; k++)
+			if (len[k])
+				memcpy(copy, at[k], len[k]), copy += len[k];
+	}
+	e->severity = d->severity;
+	memcpy(e->at, at, sizeof e->at), memcpy(e->len, len, sizeof e->len);
+	struct buf *b = &e->json;
+	buf_reset(b);
+	buf_add(b, heads[d->severity].text, heads[d->severity].len);
+	jsonw_string(b, d->code, len[KEPT_CODE]);
+	buf_add(b, f->rule_head.data, f->rule_head.len);
+	jsonw_escape(b, d->rule, len[KEPT_RULE]);
+	buf_add(b, f->file_tail.data, f->file_tail.len);
+	e->head_len = e->column_at = b->len;
+	MEMBER(b, ",\"column\":", d->column, len[KEPT_COLUMN]);
+	e->expected_at = b->len;
+	MEMBER(b, ",\"expected\":", d->expected, len[KEPT_EXPECTED]);
+	e->plan_at = b->len;
+	MEMBER(b, ",\"plan\":", d->plan, len[KEPT_PLAN]);
+	return e;
+}
+
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,
 		     const char *file, const char *ruleset)
 {
@@ -97,6 +205,7 @@ void diag_file_about(struct diag_file *f, const char *file, const char *ruleset)
 {
 	f->file = file;
 	f->ruleset = ruleset;
+	kept_forget(f);
 	buf_reset(&f->rule_head);
 	buf_reset(&f->file_tail);
 	if (f->opt->format != OUT_JSON)
@@ -160,20 +269,10 @@ static bool cell_ref(const struct diag *d, const struct digits *row, char out[40
 /* Appends one diagnostic as a JSON line. */
 static void render_json(struct diag_file *f, const struct diag *d)
 {
-#define HEAD(severity) "{\"type\":\"diagnostic\",\"severity\":\"" severity "\",\"code\":"
-	static const struct { const char *text; size_t len; } heads[] = {
-		{HEAD("info"), sizeof HEAD("info") - 1}, {HEAD("warning"), sizeof HEAD("warning") - 1},
-		{HEAD("error"), sizeof HEAD("error") - 1}, {HEAD("never"), sizeof HEAD("never") - 1},
-	};
-#undef HEAD
 	struct buf *b = &f->line;
-	char cell[40];
-	size_t cell_len;
-	buf_add(b, heads[d->severity].text, heads[d->severity].len);
-	jsonw_string(b, d->code, strlen(d->code));
-	buf_add(b, f->rule_head.data, f->rule_head.len);
-	jsonw_escape(b, d->rule, strlen(d->rule));
-	buf_add(b, f->file_tail.data, f->file_tail.len);
+	const struct diag_kept *e = kept_parts(f, d);
+	const char *json = e->json.data;
+	buf_add(b, json, e->head_len);
 	JSONW_LIT(b, ",\"message\":");
 	if (d->message.json)
 		buf_add(b, d->message.json, d->message.json_len);
@@ -190,13 +289,22 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		JSONW_LIT(b, ",\"row\":");
 		buf_add_piece(b, row->text, row->len);
 	}
-	if (d->column) {
-		JSONW_LIT(b, ",\"column\":");
-		jsonw_string(b, d->column, strlen(d->column));
-	}
-	if (cell_ref(d, row, cell, &cell_len)) {
+	buf_add_piece(b, json + e->column_at, e->expected_at - e->column_at);
+	if (d->cell_ref) {
+		char cell[40];
+		size_t cell_len;
+		cell_ref(d, row, cell, &cell_len);
 		JSONW_LIT(b, ",\"cell\":");
 		jsonw_string(b, cell, cell_len);
+	} else if (d->cell != SIZE_MAX && row) { /* letters and digits: nothing to escape */
+		buf_grow(b, 10 + 16 + sizeof row->text);
+		char *p = b->data + b->len;
+		memcpy(p, ",\"cell\":\"", 9), p += 9;
+		cell_column_name(d->cell, p);
+		p += strlen(p);
+		memcpy(p, row->text, row->len), p += row->len;
+		*p++ = '"', *p = '\0';
+		b->len = (size_t)(p - b->data);
 	}
 	if (d->value) {
 		size_t n = value_cut(d->value, d->value_len);
@@ -207,10 +315,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 			buf_addc(b, '"');
 		}
 	}
-	if (d->expected) {
-		JSONW_LIT(b, ",\"expected\":");
-		jsonw_string(b, d->expected, strlen(d->expected));
-	}
+	buf_add_piece(b, json + e->expected_at, e->plan_at - e->expected_at);
 	if (d->group) {
 		JSONW_LIT(b, ",\"group\":");
 		buf_adds(b, d->group);
@@ -219,10 +324,7 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		JSONW_LIT(b, ",\"county\":");
 		jsonw_string(b, d->county, strlen(d->county));
 	}
-	if (d->plan) {
-		JSONW_LIT(b, ",\"plan\":");
-		jsonw_string(b, d->plan, strlen(d->plan));
-	}
+	buf_add_piece(b, json + e->plan_at, e->json.len - e->plan_at);
 	if (d->sheet) {
 		JSONW_LIT(b, ",\"sheet\":");
 		jsonw_string(b, d->sheet, strlen(d->sheet));
@@ -466,6 +568,10 @@ void diag_file_release(struct diag_file *f)
 	buf_free(&f->line);
 	buf_free(&f->rule_head);
 	buf_free(&f->file_tail);
+	for (size_t i = 0; f->kept && i <= KEPT_SLOTS; i++)
+		buf_free(&f->kept->slot[i].json);
+	free(f->kept);
+	f->kept = NULL;
 	free(f->sheet);
 	f->sheet = NULL;
 	strmap_free(&f->per_rule);

@@ -101,6 +101,7 @@ struct diag_file {
 	struct buf line;
 	struct buf rule_head;  /* JSON every finding of the file repeats: ,"rule":"RULESET/ */
 	struct buf file_tail;  /* and ","file":"FILE" after the rule id */
+	struct diag_kept_table *kept; /* the JSON of the parts findings take from their rules, by rule (diag.c); or NULL */
 	char *sheet;           /* the worksheet of a workbook (owned), or NULL */
 	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
 	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */

@@ -1,6 +1,5 @@
 /* jsonw.c — JSON string escaping and base64. */
 #include "jsonw.h"
-#include "utf8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -10,6 +9,38 @@
 
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
+
+/*
+ * The high bit of each byte of w (byte k of memory in bits 8k to 8k+7) that
+ * JSON does not take as it is: below a space, the quote, the backslash, or
+ * past ASCII.  Exact at the lowest such byte, the only one looked at: above
+ * it a borrow may set others.
+ */
+static inline uint64_t special_bytes(uint64_t w)
+{
+	uint64_t quote = w ^ ('"' * ONES), backslash = w ^ ('\\' * ONES);
+	return (w | ((w - 0x20 * ONES) & ~w) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) &
+	       HIGHS;
+}
+
+/* Four bytes as a word whose byte k is bits 8k to 8k+7. */
+static inline uint32_t load_le32(const unsigned char *u)
+{
+	uint32_t w;
+	memcpy(&w, u, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap32(w);
+#endif
+	return w;
+}
+
+/* The n bytes at u, n from 1 to 7, as the low bytes of a word (byte k in bits 8k to 8k+7), zeros above. */
+static inline uint64_t load_short(const unsigned char *u, size_t n)
+{
+	if (n >= 4)
+		return load_le32(u) | ((uint64_t)load_le32(u + n - 4) >> 8 * (8 - n)) << 32;
+	return u[0] | (uint64_t)u[n / 2] << 8 * (n / 2) | (uint64_t)u[n - 1] << 8 * (n - 1);
+}
 
 /* True when one of the word's eight bytes is zero. */
 static inline bool has_zero_byte(uint64_t w)
@@ -49,35 +80,124 @@ static inline bool plain_short(const unsigned char *u, size_t n)
 	return true;
 }
 
-/* Length of the run at s that JSON takes as it is: printable ASCII and valid UTF-8 characters. */
-static size_t plain_run(const unsigned char *u, size_t n)
+/*
+ * For each byte from 0x80: the length of the character it starts (0: none),
+ * and from bit 3 which range its second byte must be in (second_lo, _span):
+ * RFC 3629, no overlongs, no surrogates, nothing past U+10FFFF.
+ */
+static const unsigned char lead[128] = {
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 0,  0,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+	 2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+	11,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3, 19,  3,  3,
+	28,  4,  4,  4, 36,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
+static const unsigned char second_lo[5] = {0x80, 0xA0, 0x80, 0x90, 0x80};
+static const unsigned char second_span[5] = {0x3F, 0x1F, 0x1F, 0x2F, 0x0F};
+
+/* The length of the valid UTF-8 character that u[0], a byte from 0x80, starts with left bytes at hand; 0 if none. */
+static inline size_t char_len(const unsigned char *u, size_t left)
 {
-	size_t j = 0;
-	uint64_t w;
-	for (; j + 8 <= n; j += 8) {
-		memcpy(&w, u + j, 8);
-		if (!plain_bytes(w))
-			break;
-	}
-	if (j < n && n - j < 8 && n >= 8) { /* the short tail at once: the last eight bytes, overlapping what went before */
-		memcpy(&w, u + n - 8, 8);
-		if (plain_bytes(w))
-			return n;
-	}
-	while (j < n) {
-		unsigned char c = u[j];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			j++;
-		} else if (c >= 0x80) {
-			size_t len = utf8_char_len(u + j, n - j);
-			if (!len)
-				break;
-			j += len;
-		} else {
-			break;
+	unsigned t = lead[u[0] - 0x80], len = t & 7, range = t >> 3;
+	if (!len || len > left || (unsigned char)(u[1] - second_lo[range]) > second_span[range])
+		return 0;
+	if (len > 2 && (u[2] & 0xC0) != 0x80)
+		return 0;
+	if (len > 3 && (u[3] & 0xC0) != 0x80)
+		return 0;
+	return len;
+}
+
+/* Input bytes escaped between two checks for room: their worst case, six bytes each, is made room for at once. */
+#define ESCAPE_STEP 4096
+
+/*
+ * Appends s[0..n) escaped; false if bytes were replaced.  Eight bytes are looked at a time and stored as they are,
+ * before it is known whether they all can be: the output moves on past
+ * those that can.  A byte that cannot goes one character at a time, and so
+ * do the characters past ASCII that follow it (a run of Chinese).
+ */
+static bool escape(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	bool clean = true;
+	size_t i = 0;
+	buf_grow(b, (n < ESCAPE_STEP ? n : ESCAPE_STEP) * 6 + 16);
+	char *o = b->data + b->len;
+	for (;;) {
+		size_t end = n - i > ESCAPE_STEP ? i + ESCAPE_STEP : n;
+		while (i < end) {
+			uint64_t m;
+			size_t left = end - i;
+			if (left >= 8) {
+				uint64_t w;
+				memcpy(&w, u + i, 8);
+				memcpy(o, &w, 8);
+				m = special_bytes(bytes_from_lowest(w));
+				if (!m) {
+					i += 8, o += 8;
+					continue;
+				}
+			} else { /* the last bytes: as one word, from the last eight when there are so many */
+				uint64_t w = end >= 8 ? load_le64(u + end - 8) >> 8 * (8 - left) : load_short(u + i, left);
+				m = special_bytes(w) & (~0ull >> 8 * (8 - left));
+				copy_short(o, u + i, left);
+				if (!m) {
+					i += left, o += left;
+					break;
+				}
+			}
+			size_t plain = (size_t)__builtin_ctzll(m) / 8;
+			i += plain, o += plain;
+			do { /* bytes that are not taken as they are, and characters past ASCII */
+				unsigned char c = u[i];
+				uint32_t four;
+				if (c >= 0x80 && n - i >= 4 && ((four = load_le32(u + i)) & 0xC0C0F0) == 0x8080E0 &&
+				    c != 0xE0 && c != 0xED) { /* three bytes from E1 to EF but ED: most of Chinese */
+					memcpy(o, u + i, 4); /* four at once: room was made for six */
+					i += 3, o += 3;
+				} else if (c >= 0x80) {
+					size_t len = char_len(u + i, n - i);
+					if (len) {
+						if (n - i >= 4) { /* four bytes at once: room was made for six */
+							memcpy(o, u + i, 4);
+						} else {
+							o[0] = (char)c, o[1] = (char)u[i + 1];
+							if (len > 2)
+								o[2] = (char)u[i + 2];
+						}
+						i += len, o += len;
+					} else { /* a byte that starts no valid character */
+						memcpy(o, "\xEF\xBF\xBD", 3);
+						clean = false;
+						i++, o += 3;
+					}
+				} else if (c == '"' || c == '\\') {
+					o[0] = '\\', o[1] = (char)c;
+					i++, o += 2;
+				} else if (c == '\n' || c == '\r' || c == '\t') {
+					o[0] = '\\', o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+					i++, o += 2;
+				} else {
+					memcpy(o, "\\u00", 4);
+					o[4] = hex[c >> 4], o[5] = hex[c & 15];
+					i++, o += 6;
+				}
+			} while (i < end && u[i] >= 0x80); /* a run of Chinese goes on here */
 		}
+		b->len = (size_t)(o - b->data);
+		if (i >= n)
+			break;
+		buf_grow(b, (n - i < ESCAPE_STEP ? n - i : ESCAPE_STEP) * 6 + 16); /* a character may have run past end */
+		o = b->data + b->len;
 	}
-	return j;
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+	return clean;
 }
 
 bool jsonw_string(struct buf *b, const char *s, size_t n)
@@ -104,7 +224,7 @@ bool jsonw_string(struct buf *b, const char *s, size_t n)
  * are and checked byte for byte, so that a string that changed in place is
  * escaped anew.
  */
-#define LATELY_SLOTS 16
+#define LATELY_SLOTS 64
 #define LATELY_MAX 96
 struct lately {
 	size_t len, esc_len; /* len 0: empty slot */
@@ -121,10 +241,7 @@ static struct lately *lately_slot(const char *s, size_t n)
 
 bool jsonw_escape(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	bool clean = true;
-	if (n <= 16 && plain_short(u, n)) {
+	if (n <= 16 && plain_short((const unsigned char *)s, n)) {
 		buf_add_piece(b, s, n);
 		return true;
 	}
@@ -134,34 +251,7 @@ bool jsonw_escape(struct buf *b, const char *s, size_t n)
 		return kept->clean;
 	}
 	size_t start = b->len;
-	buf_grow(b, n + 2);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = u[i];
-		size_t run = plain_run(u + i, n - i);
-		if (run) {
-			buf_add_piece(b, s + i, run);
-			i += run;
-		} else if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-			i++;
-		} else if (c < 0x20) {
-			switch (c) {
-			case '\n': buf_adds(b, "\\n"); break;
-			case '\r': buf_adds(b, "\\r"); break;
-			case '\t': buf_adds(b, "\\t"); break;
-			default:
-				buf_adds(b, "\\u00");
-				buf_addc(b, hex[c >> 4]);
-				buf_addc(b, hex[c & 15]);
-			}
-			i++;
-		} else { /* a byte that starts no valid character */
-			buf_adds(b, "\xEF\xBF\xBD");
-			clean = false;
-			i++;
-		}
-	}
+	bool clean = escape(b, s, n);
 	if (kept && b->len - start <= sizeof kept->esc) {
 		kept->len = n, kept->esc_len = b->len - start, kept->clean = clean;
 		memcpy(kept->raw, s, n);
