@@ -413,6 +413,9 @@ int expr_aggregate_slot(const struct expr *e);
  */
 int expr_key_cell(const struct expr *e, bool *month_part);
 
+/* True if a key expr_key_cell finds a date's part of is its year(), false for its month(). */
+bool expr_key_is_year(const struct expr *e);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 

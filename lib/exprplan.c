@@ -395,3 +395,9 @@ int expr_key_cell(const struct expr *e, bool *month_part)
 	*month_part = true;
 	return e->nodes[e->argv[x->args]].index;
 }
+
+bool expr_key_is_year(const struct expr *e)
+{
+	const struct node *x = &e->nodes[e->root];
+	return x->op == OP_CALL && x->index == F_YEAR;
+}

@@ -571,6 +571,7 @@ static void plan_key_reads(struct group_table *g, struct expr *const *group, siz
 		g->reads[k].cell = expr_key_cell(group[k], &g->reads[k].month_part);
 		if (g->reads[k].cell < 0)
 			return;
+		g->reads[k].year = g->reads[k].month_part && expr_key_is_year(group[k]);
 		g->reads_months = g->reads_months || g->reads[k].month_part;
 	}
 	g->nreads = ngroup;
@@ -592,6 +593,16 @@ static void note_months(struct group_table *g, const struct value *cells)
 		if (m >= 1 && m <= 12) /* as year() and month() take the day apart: truncated to it */
 			r->month_from = (double)((long)c->num - d + 1), r->month_to = r->month_from + days_in_month(y, m);
 	}
+}
+
+/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
+static inline struct value date_key(const struct key_read *r, const struct value *c)
+{
+	if (c->type != V_DATE)
+		return (struct value){.type = V_NULL};
+	int y, m, d;
+	civil_from_days(c->num, &y, &m, &d);
+	return (struct value){.type = V_NUM, .num = r->year ? y : m};
 }
 
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
@@ -639,7 +650,8 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
 	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
 		for (size_t k = 0; k < ngroup; k++) {
-			read_keys[k] = g->reads[k].month_part ? expr_eval(group[k], ctx) : ctx->row[g->reads[k].cell];
+			const struct key_read *r = &g->reads[k];
+			read_keys[k] = r->month_part ? date_key(r, &ctx->row[r->cell]) : ctx->row[r->cell];
 			if (read_keys[k].type == V_NULL)
 				return -1;
 		}
