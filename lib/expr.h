@@ -479,6 +479,9 @@ static inline int cells_compared_holds(const struct cells_compared *c, const str
 	return num_passes(a->num, b->num, c->passes);
 }
 
+/* True if a key expr_key_cell finds a date's part of is its year(), false for its month(). */
+bool expr_key_is_year(const struct expr *e);
+
 /* True if the value does not depend on the data (no column, group key or aggregate). */
 bool expr_is_constant(const struct expr *e);
 

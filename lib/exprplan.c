@@ -427,3 +427,9 @@ int expr_text_inputs(const struct expr *e, int node, int *cols, int n, int max)
 		return -1;
 	return n;
 }
+
+bool expr_key_is_year(const struct expr *e)
+{
+	const struct node *x = &e->nodes[e->root];
+	return x->op == OP_CALL && x->index == F_YEAR;
+}

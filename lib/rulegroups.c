@@ -257,17 +257,66 @@ static inline bool key_is(uint64_t w, enum vtype type, const struct value *key)
 	return same_key(&kept, key);
 }
 
-/*
- * True if group i has the key words words of keys: a table keeps each string
- * once, so that words alike, of one type, are keys alike.
- */
-static inline bool group_has_words(const struct group_table *g, size_t i, const uint64_t *words,
-				   const struct value *keys, size_t n)
+/* True if group i has the n key values keys: each of its type, a number by its bits, a string by its bytes. */
+static inline bool group_has_keys(const struct group_table *g, size_t i, const struct value *keys, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (g->words[i * n + k] != words[k] || g->types[i * n + k] != (unsigned char)keys[k].type)
+		if (!key_is(g->words[i * n + k], (enum vtype)g->types[i * n + k], &keys[k]))
 			return false;
 	return true;
+}
+
+/* Mixes word w into the running hash h of a group's keys. */
+static inline uint64_t hash_in(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ h >> 29;
+}
+
+/*
+ * The hash that places a group in its table's index: of its key values, by
+ * their types and a number's bits or a string's bytes (eight at a time, the
+ * last eight, or fewer, read once more), so that a row's keys find their
+ * group without their texts being looked up in the table first.
+ */
+static inline uint64_t keys_hash(const struct value *keys, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+	for (size_t k = 0; k < n; k++) {
+		const struct value *v = &keys[k];
+		uint64_t w;
+		if (v->type != V_STR) {
+			memcpy(&w, &v->num, sizeof w);
+			h = hash_in(h, w ^ (uint64_t)v->type << 59);
+			continue;
+		}
+		const unsigned char *p = (const unsigned char *)v->str;
+		size_t len = v->len;
+		h = hash_in(h, len | (uint64_t)V_STR << 59);
+		for (; len > 8; p += 8, len -= 8) {
+			memcpy(&w, p, 8);
+			h = hash_in(h, w);
+		}
+		if (v->len >= 8) {
+			memcpy(&w, p + len - 8, 8);
+		} else if (len >= 4) {
+			uint32_t lo, hi;
+			memcpy(&lo, p, 4);
+			memcpy(&hi, p + len - 4, 4);
+			w = lo | (uint64_t)hi << 32;
+		} else {
+			w = len ? p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16 : 0;
+		}
+		h = hash_in(h, w);
+	}
+	h *= 0x94d049bb133111ebULL;
+	return h ^ h >> 31;
+}
+
+/* Where a group goes first in an index of n: by its hash's tag, the upper half of its index entry. */
+static inline size_t index_slot(uint64_t entry, size_t n)
+{
+	return (size_t)(entry >> 32) & (n - 1);
 }
 
 /* Every one of n keys, a bit each (as keys_alike gives them); beyond 64 keys, all bits. */
@@ -299,7 +348,7 @@ static uint64_t keys_alike(const struct group_table *g, size_t i, const struct v
  * The word key k's value is kept as: its number's bits, or its string's one
  * copy in the table, looked up only when it is not the one key k had last.
  */
-static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
+static inline __attribute__((always_inline)) uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
 {
 	uint64_t w;
 	if (v->type != V_STR) {
@@ -324,16 +373,18 @@ static uint64_t key_word(struct group_table *g, size_t k, const struct value *v)
 	return *copy;
 }
 
-/* Doubles a group table's index, placing every group again by the hash of its words. */
-static void grow_index(struct group_table *g, size_t ngroup)
+/*
+ * Doubles a group table's index, placing every group again by its hash's
+ * tag, which places it (index_slot): its keys are not read again.
+ */
+static void grow_index(struct group_table *g)
 {
 	size_t n = g->nindex ? g->nindex * 2 : 64;
 	uint64_t *index = xcalloc(n, sizeof *index);
 	for (size_t i = 0; i < g->nindex; i++) {
 		if (!g->index[i])
 			continue;
-		size_t group = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
-		size_t j = strmap_hash(&g->words[group * ngroup], ngroup * sizeof *g->words) & (n - 1);
+		size_t j = index_slot(g->index[i], n);
 		while (index[j])
 			j = (j + 1) & (n - 1);
 		index[j] = g->index[i];
@@ -571,6 +622,7 @@ static void plan_key_reads(struct group_table *g, struct expr *const *group, siz
 		g->reads[k].cell = expr_key_cell(group[k], &g->reads[k].month_part);
 		if (g->reads[k].cell < 0)
 			return;
+		g->reads[k].year = g->reads[k].month_part && expr_key_is_year(group[k]);
 		g->reads_months = g->reads_months || g->reads[k].month_part;
 	}
 	g->nreads = ngroup;
@@ -592,6 +644,57 @@ static void note_months(struct group_table *g, const struct value *cells)
 		if (m >= 1 && m <= 12) /* as year() and month() take the day apart: truncated to it */
 			r->month_from = (double)((long)c->num - d + 1), r->month_to = r->month_from + days_in_month(y, m);
 	}
+}
+
+/*
+ * Looks up in the table's texts' map, where that map is past half full, the
+ * first of a row's text keys that working out its words would look up there
+ * (one other than the last group's, alike, and than its key's last text),
+ * so that the map grows on this row, as then it would; key_words finds the
+ * text its key's last after that.
+ */
+static void grow_texts(struct group_table *g, const struct value *keys, size_t ngroup, uint64_t alike)
+{
+	for (size_t k = 0; k < ngroup; k++)
+		if (keys[k].type == V_STR && !(k < 64 && alike >> k & 1) &&
+		    !(k < RECENT_KEYS && g->recent[k] && key_is(g->recent[k], V_STR, &keys[k]))) {
+			key_word(g, k, &keys[k]);
+			return;
+		}
+}
+
+/* The words of a row's keys into words: those alike (the last group's) its words, the others key_word's. */
+static void key_words(struct group_table *g, const struct value *keys, size_t ngroup, uint64_t alike,
+		      const uint64_t *last_words, uint64_t *words)
+{
+	for (size_t k = 0; k < ngroup; k++) {
+		if (k < 64 && alike >> k & 1) { /* its string, kept once, as key_word would find it */
+			words[k] = last_words[k];
+			if (k < RECENT_KEYS && keys[k].type == V_STR)
+				g->recent[k] = words[k];
+		} else {
+			words[k] = key_word(g, k, &keys[k]);
+		}
+	}
+}
+
+/* Makes group i, the row's, the table's last, and its texts each its key's last (as key_words leaves them). */
+static inline long found_group(struct group_table *g, size_t i, const struct value *keys, size_t ngroup)
+{
+	for (size_t k = 0; k < ngroup && k < RECENT_KEYS; k++)
+		if (keys[k].type == V_STR)
+			g->recent[k] = g->words[i * ngroup + k];
+	return looked_up(g, (long)i);
+}
+
+/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
+static inline struct value date_key(const struct key_read *r, const struct value *c)
+{
+	if (c->type != V_DATE)
+		return (struct value){.type = V_NULL};
+	int y, m, d;
+	civil_from_days(c->num, &y, &m, &d);
+	return (struct value){.type = V_NUM, .num = r->year ? y : m};
 }
 
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
@@ -639,7 +742,8 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
 	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
 		for (size_t k = 0; k < ngroup; k++) {
-			read_keys[k] = g->reads[k].month_part ? expr_eval(group[k], ctx) : ctx->row[g->reads[k].cell];
+			const struct key_read *r = &g->reads[k];
+			read_keys[k] = r->month_part ? date_key(r, &ctx->row[r->cell]) : ctx->row[r->cell];
 			if (read_keys[k].type == V_NULL)
 				return -1;
 		}
@@ -674,34 +778,28 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	}
 	if (g->dropped) /* judging the groups it ended took more memory than the budget had */
 		return -1;
-	scratch_keys(st, ngroup);
-	uint64_t *words = st->scratch_words;
-	for (size_t k = 0; k < ngroup; k++) {
-		if (k < 64 && alike >> k & 1) { /* its string, kept once, as key_word would find it */
-			words[k] = last_words[k];
-			if (k < RECENT_KEYS && keys[k].type == V_STR)
-				g->recent[k] = words[k];
-		} else {
-			words[k] = key_word(g, k, &keys[k]);
-		}
-	}
+	/* a group it has is found by the keys themselves; their words are worked out for a group it makes */
+	if (strmap_upsert_grows(&g->strings))
+		grow_texts(g, keys, ngroup, alike);
 	size_t i = 0;
 	uint64_t tag = 0;
 	if (g->mode != GROUPS_STREAMED) {
 		/* the group made after the last one first: rows that come back in the order they first came find it so */
 		size_t next = (size_t)g->last_group + 1;
-		if (g->ngroups && next < g->ngroups && group_has_words(g, next, words, keys, ngroup))
-			return looked_up(g, (long)next);
+		if (g->ngroups && next < g->ngroups && group_has_keys(g, next, keys, ngroup))
+			return found_group(g, next, keys, ngroup);
 		if ((g->ngroups + 1) * 4 > g->nindex * 3)
-			grow_index(g, ngroup);
-		uint64_t hash = strmap_hash(words, ngroup * sizeof *words);
-		tag = hash & ~(uint64_t)0xFFFFFFFFu;
-		for (i = hash & (g->nindex - 1); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
+			grow_index(g);
+		tag = keys_hash(keys, ngroup) & ~(uint64_t)0xFFFFFFFFu;
+		for (i = index_slot(tag, g->nindex); g->index[i]; i = (i + 1) & (g->nindex - 1)) {
 			size_t at = (size_t)(g->index[i] & 0xFFFFFFFFu) - 1;
-			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_words(g, at, words, keys, ngroup))
-				return looked_up(g, (long)at);
+			if ((g->index[i] & ~(uint64_t)0xFFFFFFFFu) == tag && group_has_keys(g, at, keys, ngroup))
+				return found_group(g, at, keys, ngroup);
 		}
 	}
+	scratch_keys(st, ngroup);
+	uint64_t *words = st->scratch_words;
+	key_words(g, keys, ngroup, alike, last_words, words);
 	if (g->ngroups >= 0xFFFFFFFEu)
 		die(EXIT_TROUBLE, "too many groups to remember");
 	if (g->ngroups == g->cap) {

@@ -89,6 +89,7 @@ struct shared_keys {
 struct key_read {
 	int cell;
 	bool month_part;
+	bool year;               /* with month_part: the key is year(), else month() */
 	double month_from, month_to;
 };
 
