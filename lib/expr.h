@@ -436,8 +436,9 @@ static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block,
 
 /*
  * Marks the runs of slots that agg_update takes in one pass (agg_slot.run):
- * neighbours that sum, keep or count a column each, or that count bands of
- * one column, which a number outside all of them passes by in one test.
+ * neighbours that sum, keep or count a column each (counts of rows among
+ * sums), or that count bands of one column, which a number outside all of
+ * them passes by in one test.
  * Called once a table of slots is made or joined; a slot's run never
  * reaches past the table it is marked in.
  */

@@ -6,14 +6,16 @@
  * column (aqi > 95 && aqi <= 100) is tested from the two literals its slot
  * keeps, and a slot whose argument an earlier one has takes that one's
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
- * in one pass: bands of one column side by side are passed by in one test
- * by a number outside them all.  Percentiles select their two ranks rather
- * than sort; count_distinct keeps its tuples packed, a few bytes a value,
- * and counts them as they come while they are few; a group of one row
- * whose slots only count, or sum or average a column, is
- * held as the values it comes to until a second row comes (agg_hold_row).
- * The slots' arguments are evaluated by expreval.c, through exprnode.h's
- * inline helpers.
+ * in one pass, and so do counts among sums and means: bands of one column
+ * side by side are passed by in one test by a number outside them all.  A
+ * table that is one run (the commonest) is fed without a frame, any other
+ * by a loop over its runs (update_runs).  Percentiles select their two
+ * ranks rather than sort; count_distinct keeps its tuples packed, a few
+ * bytes a value, and counts them as they come while they are few; a group
+ * of one row whose slots only count, or sum or average a column, is held
+ * as the values it comes to until a second row comes (agg_hold_row).  The
+ * slots' arguments are evaluated by expreval.c, through exprnode.h's inline
+ * helpers.
  */
 #include "exprnode.h"
 
@@ -615,14 +617,20 @@ static void comparison_reach(double lit, unsigned char passes, double *least, do
 	*greatest = passes & 4 ? INFINITY : lit;
 }
 
+/* True if a slot counts rows or sums a column: a run of them may mix the two (sum_cells). */
+static bool tallies(const struct agg_slot *s)
+{
+	return s->step == AGG_STEP_COUNT || s->step == AGG_STEP_SUM_CELL;
+}
+
 /* True if slot t may follow slot s in a run: the same step, of a kind a run takes; bands of one column and type, giving no value on. */
 static bool joins_run(const struct agg_slot *s, const struct agg_slot *t)
 {
 	if (s->step != t->step)
-		return false;
+		return tallies(s) && tallies(t);
 	switch (s->step) {
-	case AGG_STEP_SUM_CELL: case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: case AGG_STEP_EQUAL_RUN_CELL:
-	case AGG_STEP_COUNT_PRESENT:
+	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL:
+	case AGG_STEP_EQUAL_RUN_CELL: case AGG_STEP_COUNT_PRESENT:
 		return true;
 	case AGG_STEP_BAND:
 		return !s->gives && !t->gives && s->cell == t->cell && s->band.type == t->band.type;
@@ -656,16 +664,19 @@ static inline size_t run_of(const struct agg_slot *s, size_t left)
 	return s->run < left ? s->run : left;
 }
 
-/* Adds a row's cells to a run of sums or means of columns [s, stop). */
+/* Adds a row's cells to a run of sums or means of columns and of counts [s, stop). */
 static inline void sum_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
 			     const struct value *cells)
 {
 	for (; s < stop; s++) {
-		const struct value *c = &cells[s->cell];
-		if (c->type == V_NUM) {
-			struct agg_acc *a = agg_acc_of(block, s);
-			a->n++, a->sum += c->num;
+		struct agg_acc *a = agg_acc_of(block, s);
+		if (s->step == AGG_STEP_COUNT) {
+			a->n++;
+			continue;
 		}
+		const struct value *c = &cells[s->cell];
+		if (c->type == V_NUM)
+			a->n++, a->sum += c->num;
 	}
 }
 
@@ -734,32 +745,13 @@ static inline void count_if_test(const struct agg_slot *s, unsigned char *block,
 }
 
 /*
- * Feeds a row to a table of one slot whose step reads the row's cells or
- * counts: true if it did, false for any other table, which agg_update's
- * loop takes.  Such tables are the commonest (a station's stuck readings, a
- * month's valid days or a median): taken so, their step is found by a few
- * tests rather than the loop's table of jumps, and no run is planned.
+ * Feeds a row to a table run by run, each by its step, the arguments that
+ * later slots take kept in given: the tables agg_update does not take in
+ * one pass.  Not inlined, so that agg_update itself needs no frame.
  */
-static inline bool update_lone_slot(const struct agg_slot *s, size_t n, unsigned char *block,
-				    const struct eval_ctx *row)
+static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, size_t n, unsigned char *block,
+						  const struct eval_ctx *row)
 {
-	const struct value *cells = row->row;
-	if (n != 1 || !cells)
-		return false;
-	switch (s->step) {
-	case AGG_STEP_COUNT: agg_acc_of(block, s)->n++; return true;
-	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(s, s + 1, block, cells, row->where); return true;
-	case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + 1, block, cells); return true;
-	case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); return true;
-	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: keep_cells(s, s + 1, block, cells); return true;
-	default: return false;
-	}
-}
-
-void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
-{
-	if (update_lone_slot(slots, n, block, row))
-		return;
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row;
 	if (!cells) { /* no row: each slot reads its argument as null */
@@ -767,12 +759,11 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 			update_slot(&slots[i], agg_acc_of(block, &slots[i]), i, row, given);
 		return;
 	}
-	for (const struct agg_slot *s = slots; n; ) { /* (no slots may be NULL: it is not offset then) */
+	for (const struct agg_slot *s = slots; n; ) {
 		struct agg_acc *a = agg_acc_of(block, s);
 		size_t run = 1;
 		switch (s->step) {
-		case AGG_STEP_COUNT: a->n++; break;
-		case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
+		case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); break;
 		case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_BAND: {
@@ -799,6 +790,50 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 		}
 		s += run, n -= run;
 	}
+}
+
+/*
+ * A table that is one run (agg_plan_runs) of a step that reads the row's
+ * cells or counts, and gives no value on, is fed here in one pass: a
+ * station's stuck readings, the bands of a column, a month's valid days, a
+ * median whose list has room, a day's means and its count.  Any other goes
+ * to update_runs.  With no call on its way, this needs no frame.
+ */
+void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	const struct value *cells = row->row;
+	if (!n) /* (no slots may be NULL: it is not read then) */
+		return;
+	if (!cells || slots->run < n)
+		goto runs;
+	const struct agg_slot *stop = slots + n;
+	switch (slots->step) {
+	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(slots, stop, block, cells); return;
+	case AGG_STEP_COUNT_IF_TEST: count_if_test(slots, block, row); return;
+	case AGG_STEP_COUNT_PRESENT: count_present_cells(slots, stop, block, cells); return;
+	case AGG_STEP_BAND:
+		if (slots->gives)
+			break;
+		band_run(slots, stop, block, &cells[slots->cell]);
+		return;
+	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: {
+		struct agg_acc *a = agg_acc_of(block, slots);
+		const struct value *c = &cells[slots->cell];
+		if (n > 1 || a->nvals == a->cap) /* (keep_number would grow the list: a call) */
+			break;
+		if (c->type == V_NUM) { /* keep_number, with room */
+			a->vals[a->nvals++] = c->num;
+			a->sorted = false;
+			if (slots->step == AGG_STEP_KEEP_COUNT_CELL)
+				a->hits++;
+		}
+		return;
+	}
+	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(slots, stop, block, cells, row->where); return;
+	default: break;
+	}
+runs:
+	update_runs(slots, n, block, row);
 }
 
 bool agg_holds(const struct agg_slot *slots, size_t n)
