@@ -361,6 +361,8 @@ static inline void keep_number(struct agg_acc *a, double v)
  * equal each other).  A value's form follows from the value alone, so equal
  * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
  */
+#define PACK_BITS_224 UINT64_C(0x406C000000000000)   /* 224's bits */
+#define PACK_BITS_409_6 UINT64_C(0x407999999999999A) /* 409.6's */
 static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
 	static const double scale[] = {1, 10, 100, 1000};
@@ -369,12 +371,14 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 		*p = 0xFF;
 		return 1;
 	}
-	if (d >= 0 && d < 224 && d == (double)(int)d) {
+	uint64_t bits; /* of numbers from 0 up, one is below another exactly when its bits are: one test each */
+	memcpy(&bits, &d, sizeof bits);
+	if ((bits < PACK_BITS_224 || d == 0) && d == (double)(int)d) { /* (d == 0: -0, whose sign bit is set) */
 		*p = (unsigned char)(int)d;
 		return 1;
 	}
 	/* k / 10 * 10 is k again for each k below 4096: d * 10, truncated, is the tenths that give d if any do */
-	long long tenths = d >= 0 && d < 409.6 ? (long long)(d * 10) : -1;
+	long long tenths = bits < PACK_BITS_409_6 ? (long long)(d * 10) : -1; /* (-0 has gone) */
 	if (tenths >= 0 && (double)tenths / 10 == d) {
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
@@ -498,7 +502,7 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
  */
 static inline void equal_run(struct agg_acc *a, double v, const void *where)
 {
-	if (!a->hits || v != a->lo)
+	if (v != a->lo || !a->hits) /* (the commoner first: the value changes) */
 		a->hits = 0, a->lo = v, a->run_from = where;
 	if (++a->hits > a->hi)
 		a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
@@ -727,10 +731,16 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 {
 	if (cell->type != s->band.type)
 		return;
-	bool outside = cell->num < s->band.reach[0] || cell->num > s->band.reach[1];
-	for (; s < stop; s++) {
+	double v = cell->num;
+	if (v < s->band.reach[0] || v > s->band.reach[1]) {
+		for (; s < stop; s++)
+			if (s->kind == AGG_RATIO)
+				agg_acc_of(block, s)->n++;
+		return;
+	}
+	for (; s < stop; s++) { /* (each of the run's type: band_holds without its test of it) */
 		struct agg_acc *a = agg_acc_of(block, s);
-		if (!outside && band_holds(&s->band, cell) > 0)
+		if (num_passes(v, s->band.lit[0], s->band.passes[0]) && num_passes(v, s->band.lit[1], s->band.passes[1]))
 			a->hits++;
 		if (s->kind == AGG_RATIO)
 			a->n++;
@@ -852,16 +862,26 @@ int agg_held_cell(const struct agg_slot *slot)
 
 bool agg_hold_row(const int *cell, size_t n, const struct value *cells, struct value *values)
 {
+	if (!cells) { /* (no row: each cell null) */
+		for (size_t k = 0; k < n; k++)
+			values[k] = cell[k] < 0 ? num(1) : null_value;
+		return true;
+	}
 	for (size_t k = 0; k < n; k++) {
-		const struct value *c = cell[k] < 0 ? NULL : cells ? &cells[cell[k]] : &null_value;
-		if (!c)
-			values[k] = num(1);
-		else if (c->type != V_NUM)
-			values[k] = null_value;
-		else if (isfinite(c->num))
-			values[k] = (struct value){.type = V_NUM, .num = 0.0 + c->num}; /* a sum of 0 and it, divided by 1 for a mean */
-		else
+		struct value *v = &values[k];
+		if (cell[k] < 0) {
+			*v = num(1);
+			continue;
+		}
+		const struct value *c = &cells[cell[k]];
+		if (c->type != V_NUM) {
+			*v = null_value;
+			continue;
+		}
+		if (!isfinite(c->num))
 			return false;
+		v->num = 0.0 + c->num; /* a sum of 0 and it, divided by 1 for a mean; stored field by field, */
+		v->len = 0, v->type = V_NUM; /* which takes two stores where a whole value takes four */
 	}
 	return true;
 }

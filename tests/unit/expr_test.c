@@ -1131,6 +1131,80 @@ static void test_runs_alone(void)
 	expr_free(month_key[0]);
 }
 
+/* The bytes a varint of v takes, 7 bits a byte. */
+static size_t varint_bytes(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 128; v >>= 7)
+		n++;
+	return n;
+}
+
+/*
+ * The bytes count_distinct packs a value in, by the forms pack_value's
+ * comment gives, worked out plainly: a blank 1; a whole number below 224, 1;
+ * tenths below 409.6, 2; a number of at most three decimals, 1 and its
+ * zigzag varint; any other 9.
+ */
+static size_t packed_bytes(double d)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	if (isnan(d))
+		return 1;
+	if (d >= 0 && d < 224 && d == floor(d))
+		return 1;
+	if (d >= 0 && d < 409.6 && floor(d * 10) / 10 == d)
+		return 2;
+	for (int s = 0; s < 4; s++) {
+		if (!(fabs(d * scale[s]) < 9007199254740992.0) || round(d * scale[s]) / scale[s] != d)
+			continue;
+		long long k = llround(d * scale[s]);
+		return 1 + varint_bytes(k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
+	}
+	return 9;
+}
+
+/*
+ * Each value of a count_distinct's tuple is kept in the bytes its packed
+ * form takes, which the memory limit counts: whole numbers and tenths
+ * about the edges of the one- and two-byte forms (223, 224, 409.5, 409.6
+ * and the doubles next to them), 0 and -0, negative, decimal, huge and tiny
+ * numbers and a blank, each in a group of its own.
+ */
+static void test_packed_sizes(void)
+{
+	struct expr_scope scope = by_month();
+	const char *source = "count_distinct(n)";
+	struct expr *e;
+	if (!compile_slots(&source, 1, &scope, &e, "count_distinct of a column compiles"))
+		return;
+	double values[8500];
+	size_t n = 0;
+	static const double edges[] = {0, -0.0, 223, 224, 225, 223.9, 224.1, 409.5, 409.6, 409.7, 35.5, 0.05, -1, -0.5,
+				       -409.5, 12.345, 12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN, 1.0 / 3};
+	for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
+		values[n++] = edges[k];
+	for (int k = 0; k < 4200; k++) /* every tenth up to 420, and the double just below each */
+		values[n++] = k / 10.0, values[n++] = nextafter(k / 10.0, -1);
+	size_t k = 0;
+	uint64_t kept = 0;
+	for (; k < n; k++) {
+		struct agg_acc acc = {0};
+		set_row(values[k], 0, NULL, "2024-02-10", 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope.slots, 1, (unsigned char *)&acc, &ctx);
+		kept = agg_acc_kept_bytes(scope.slots, 1, (unsigned char *)&acc);
+		agg_acc_free(scope.slots, 1, (unsigned char *)&acc, 1);
+		if (kept != packed_bytes(values[k]))
+			break;
+	}
+	CHECK("each value is kept in the bytes of its packed form", k == n, "%.17g: %llu bytes, not %zu",
+	      k < n ? values[k] : 0, (unsigned long long)kept, k < n ? packed_bytes(values[k]) : 0);
+	expr_free(e);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
 /* The slots test_merged_slots's first sources keep: which merged, into what, and which did not. */
 static bool merged_as_written(const struct agg_slot *s, size_t n)
 {
@@ -2262,6 +2336,18 @@ static void test_held_rows(void)
 	struct value values[NSRC];
 	set_row(INFINITY, 1, NULL, NULL, -1);
 	CHECK("a number that is not finite is not held", !compiled || !agg_hold_row(cell, NSRC, row, values), "held");
+	if (compiled) { /* no row: what accumulating it gives, each cell null */
+		struct eval_ctx none = {.rs = rs};
+		memset(twice, 0, block_size);
+		agg_update(scope.slots, scope.nslots, twice, &none);
+		same = agg_hold_row(cell, NSRC, NULL, values);
+		for (size_t i = 0; i < NSRC && same; i++) {
+			const struct agg_slot *s = &scope.slots[slot[i]];
+			struct value v = agg_result(s->kind, s->p, agg_acc_of(twice, s));
+			same = same_value(&v, &values[i]), where = sources[i];
+		}
+	}
+	CHECK("no row held gives what accumulating it gives", same, "%s", where);
 	free(twice), free(held);
 	for (size_t i = 0; i < NSRC; i++)
 		expr_free(e[i]);
@@ -2374,6 +2460,7 @@ int main(void)
 	test_steps_in_place();
 	test_runs_in_place();
 	test_runs_alone();
+	test_packed_sizes();
 	test_merged_slots();
 	test_natural_order();
 	test_remembered_lets();
