@@ -1073,8 +1073,7 @@ static void test_runs_alone(void)
 		i++;
 	CHECK("a count joins the run of sums and means about it", i == NSRC && scope.slots[4].step == AGG_STEP_COUNT,
 	      "%s: run %d", i < NSRC ? sources[i] : "", i < NSRC ? scope.slots[i].run : 0);
-	struct expr_scope merging = by_month();
-	merging.merges_slots = true;
+	struct expr_scope merging = {.rs = rs, .aggregate = true, .group = month_key, .ngroup = 1, .merges_slots = true};
 	struct expr *m[2];
 	static const char *const counted[] = {"median(n)", "count_if(n != null)"};
 	char err[256] = "";
