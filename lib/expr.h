@@ -111,7 +111,8 @@ struct agg_slot {
 	bool counts;       /* a percentile of a column that also counts its numbers in hits, for a
 			      count_if(x != null) of the column that takes its slot (see add_slot) */
 	bool replan;       /* changed by a later call to serve it too: its read and step are picked again */
-	uint8_t run;       /* this slot and the run - 1 after it take its step in one pass (agg_plan_runs): 1 or more */
+	uint8_t run;       /* this slot and the run - 1 after it take its step in one pass (agg_plan_runs; counts and
+			      sums take each other's): 1 or more */
 	uint32_t at, size; /* its accumulator's byte offset in a group's block, and its bytes (agg_acc_size,
 			      kept: agg_block_size, on every walk and group's end, reads it for less than a call) */
 };
@@ -505,8 +506,9 @@ static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block,
 
 /*
  * Marks the runs of slots that agg_update takes in one pass (agg_slot.run):
- * neighbours that sum, keep or count a column each, or that count bands of
- * one column, which a number outside all of them passes by in one test.
+ * neighbours that sum, keep or count a column each (counts of rows among
+ * sums), or that count bands of one column, which a number outside all of
+ * them passes by in one test.
  * Called once a table of slots is made or joined; a slot's run never
  * reaches past the table it is marked in.
  */

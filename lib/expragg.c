@@ -6,14 +6,16 @@
  * column (aqi > 95 && aqi <= 100) is tested from the two literals its slot
  * keeps, and a slot whose argument an earlier one has takes that one's
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
- * in one pass: bands of one column side by side are passed by in one test
- * by a number outside them all.  Percentiles select their two ranks rather
- * than sort; count_distinct keeps its tuples packed, a few bytes a value,
- * and counts them as they come while they are few; a group of one row
- * whose slots only count, or sum or average a column, is
- * held as the values it comes to until a second row comes (agg_hold_row).
- * The slots' arguments are evaluated by expreval.c, through exprnode.h's
- * inline helpers.
+ * in one pass, and so do counts among sums and means: bands of one column
+ * side by side are passed by in one test by a number outside them all.  A
+ * table that is one run (the commonest) is fed without a frame, any other
+ * by a loop over its runs (update_runs).  Percentiles select their two
+ * ranks rather than sort; count_distinct keeps its tuples packed, a few
+ * bytes a value, and counts them as they come while they are few; a group
+ * of one row whose slots only count, or sum or average a column, is held
+ * as the values it comes to until a second row comes (agg_hold_row).  The
+ * slots' arguments are evaluated by expreval.c, through exprnode.h's inline
+ * helpers.
  */
 #include "exprnode.h"
 
@@ -359,6 +361,8 @@ static inline void keep_number(struct agg_acc *a, double v)
  * equal each other).  A value's form follows from the value alone, so equal
  * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
  */
+#define PACK_BITS_224 UINT64_C(0x406C000000000000)   /* 224's bits */
+#define PACK_BITS_409_6 UINT64_C(0x407999999999999A) /* 409.6's */
 static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
 	static const double scale[] = {1, 10, 100, 1000};
@@ -367,12 +371,14 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 		*p = 0xFF;
 		return 1;
 	}
-	if (d >= 0 && d < 224 && d == (double)(int)d) {
+	uint64_t bits; /* of numbers from 0 up, one is below another exactly when its bits are: one test each */
+	memcpy(&bits, &d, sizeof bits);
+	if ((bits < PACK_BITS_224 || d == 0) && d == (double)(int)d) { /* (d == 0: -0, whose sign bit is set) */
 		*p = (unsigned char)(int)d;
 		return 1;
 	}
 	/* k / 10 * 10 is k again for each k below 4096: d * 10, truncated, is the tenths that give d if any do */
-	long long tenths = d >= 0 && d < 409.6 ? (long long)(d * 10) : -1;
+	long long tenths = bits < PACK_BITS_409_6 ? (long long)(d * 10) : -1; /* (-0 has gone) */
 	if (tenths >= 0 && (double)tenths / 10 == d) {
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
@@ -496,7 +502,7 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
  */
 static inline void equal_run(struct agg_acc *a, double v, const void *where)
 {
-	if (!a->hits || v != a->lo)
+	if (v != a->lo || !a->hits) /* (the commoner first: the value changes) */
 		a->hits = 0, a->lo = v, a->run_from = where;
 	if (++a->hits > a->hi)
 		a->hi = a->hits, a->best_from = a->run_from, a->sum = a->lo;
@@ -615,14 +621,20 @@ static void comparison_reach(double lit, unsigned char passes, double *least, do
 	*greatest = passes & 4 ? INFINITY : lit;
 }
 
+/* True if a slot counts rows or sums a column: a run of them may mix the two (sum_cells). */
+static bool tallies(const struct agg_slot *s)
+{
+	return s->step == AGG_STEP_COUNT || s->step == AGG_STEP_SUM_CELL;
+}
+
 /* True if slot t may follow slot s in a run: the same step, of a kind a run takes; bands of one column and type, giving no value on. */
 static bool joins_run(const struct agg_slot *s, const struct agg_slot *t)
 {
 	if (s->step != t->step)
-		return false;
+		return tallies(s) && tallies(t);
 	switch (s->step) {
-	case AGG_STEP_SUM_CELL: case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: case AGG_STEP_EQUAL_RUN_CELL:
-	case AGG_STEP_COUNT_PRESENT:
+	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL:
+	case AGG_STEP_EQUAL_RUN_CELL: case AGG_STEP_COUNT_PRESENT:
 		return true;
 	case AGG_STEP_BAND:
 		return !s->gives && !t->gives && s->cell == t->cell && s->band.type == t->band.type;
@@ -656,16 +668,19 @@ static inline size_t run_of(const struct agg_slot *s, size_t left)
 	return s->run < left ? s->run : left;
 }
 
-/* Adds a row's cells to a run of sums or means of columns [s, stop). */
+/* Adds a row's cells to a run of sums or means of columns and of counts [s, stop). */
 static inline void sum_cells(const struct agg_slot *s, const struct agg_slot *stop, unsigned char *block,
 			     const struct value *cells)
 {
 	for (; s < stop; s++) {
-		const struct value *c = &cells[s->cell];
-		if (c->type == V_NUM) {
-			struct agg_acc *a = agg_acc_of(block, s);
-			a->n++, a->sum += c->num;
+		struct agg_acc *a = agg_acc_of(block, s);
+		if (s->step == AGG_STEP_COUNT) {
+			a->n++;
+			continue;
 		}
+		const struct value *c = &cells[s->cell];
+		if (c->type == V_NUM)
+			a->n++, a->sum += c->num;
 	}
 }
 
@@ -716,10 +731,16 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 {
 	if (cell->type != s->band.type)
 		return;
-	bool outside = cell->num < s->band.reach[0] || cell->num > s->band.reach[1];
-	for (; s < stop; s++) {
+	double v = cell->num;
+	if (v < s->band.reach[0] || v > s->band.reach[1]) {
+		for (; s < stop; s++)
+			if (s->kind == AGG_RATIO)
+				agg_acc_of(block, s)->n++;
+		return;
+	}
+	for (; s < stop; s++) { /* (each of the run's type: band_holds without its test of it) */
 		struct agg_acc *a = agg_acc_of(block, s);
-		if (!outside && band_holds(&s->band, cell) > 0)
+		if (num_passes(v, s->band.lit[0], s->band.passes[0]) && num_passes(v, s->band.lit[1], s->band.passes[1]))
 			a->hits++;
 		if (s->kind == AGG_RATIO)
 			a->n++;
@@ -734,32 +755,13 @@ static inline void count_if_test(const struct agg_slot *s, unsigned char *block,
 }
 
 /*
- * Feeds a row to a table of one slot whose step reads the row's cells or
- * counts: true if it did, false for any other table, which agg_update's
- * loop takes.  Such tables are the commonest (a station's stuck readings, a
- * month's valid days or a median): taken so, their step is found by a few
- * tests rather than the loop's table of jumps, and no run is planned.
+ * Feeds a row to a table run by run, each by its step, the arguments that
+ * later slots take kept in given: the tables agg_update does not take in
+ * one pass.  Not inlined, so that agg_update itself needs no frame.
  */
-static inline bool update_lone_slot(const struct agg_slot *s, size_t n, unsigned char *block,
-				    const struct eval_ctx *row)
+static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, size_t n, unsigned char *block,
+						  const struct eval_ctx *row)
 {
-	const struct value *cells = row->row;
-	if (n != 1 || !cells)
-		return false;
-	switch (s->step) {
-	case AGG_STEP_COUNT: agg_acc_of(block, s)->n++; return true;
-	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(s, s + 1, block, cells, row->where); return true;
-	case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + 1, block, cells); return true;
-	case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); return true;
-	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: keep_cells(s, s + 1, block, cells); return true;
-	default: return false;
-	}
-}
-
-void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
-{
-	if (update_lone_slot(slots, n, block, row))
-		return;
 	struct value given[AGG_SHARED_MAX]; /* the arguments' values later slots take (set before they are read) */
 	const struct value *cells = row->row;
 	if (!cells) { /* no row: each slot reads its argument as null */
@@ -767,12 +769,11 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 			update_slot(&slots[i], agg_acc_of(block, &slots[i]), i, row, given);
 		return;
 	}
-	for (const struct agg_slot *s = slots; n; ) { /* (no slots may be NULL: it is not offset then) */
+	for (const struct agg_slot *s = slots; n; ) {
 		struct agg_acc *a = agg_acc_of(block, s);
 		size_t run = 1;
 		switch (s->step) {
-		case AGG_STEP_COUNT: a->n++; break;
-		case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
+		case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_COUNT_IF_TEST: count_if_test(s, block, row); break;
 		case AGG_STEP_COUNT_PRESENT: count_present_cells(s, s + (run = run_of(s, n)), block, cells); break;
 		case AGG_STEP_BAND: {
@@ -801,6 +802,50 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 	}
 }
 
+/*
+ * A table that is one run (agg_plan_runs) of a step that reads the row's
+ * cells or counts, and gives no value on, is fed here in one pass: a
+ * station's stuck readings, the bands of a column, a month's valid days, a
+ * median whose list has room, a day's means and its count.  Any other goes
+ * to update_runs.  With no call on its way, this needs no frame.
+ */
+void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	const struct value *cells = row->row;
+	if (!n) /* (no slots may be NULL: it is not read then) */
+		return;
+	if (!cells || slots->run < n)
+		goto runs;
+	const struct agg_slot *stop = slots + n;
+	switch (slots->step) {
+	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(slots, stop, block, cells); return;
+	case AGG_STEP_COUNT_IF_TEST: count_if_test(slots, block, row); return;
+	case AGG_STEP_COUNT_PRESENT: count_present_cells(slots, stop, block, cells); return;
+	case AGG_STEP_BAND:
+		if (slots->gives)
+			break;
+		band_run(slots, stop, block, &cells[slots->cell]);
+		return;
+	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: {
+		struct agg_acc *a = agg_acc_of(block, slots);
+		const struct value *c = &cells[slots->cell];
+		if (n > 1 || a->nvals == a->cap) /* (keep_number would grow the list: a call) */
+			break;
+		if (c->type == V_NUM) { /* keep_number, with room */
+			a->vals[a->nvals++] = c->num;
+			a->sorted = false;
+			if (slots->step == AGG_STEP_KEEP_COUNT_CELL)
+				a->hits++;
+		}
+		return;
+	}
+	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(slots, stop, block, cells, row->where); return;
+	default: break;
+	}
+runs:
+	update_runs(slots, n, block, row);
+}
+
 bool agg_holds(const struct agg_slot *slots, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -817,16 +862,26 @@ int agg_held_cell(const struct agg_slot *slot)
 
 bool agg_hold_row(const int *cell, size_t n, const struct value *cells, struct value *values)
 {
+	if (!cells) { /* (no row: each cell null) */
+		for (size_t k = 0; k < n; k++)
+			values[k] = cell[k] < 0 ? num(1) : null_value;
+		return true;
+	}
 	for (size_t k = 0; k < n; k++) {
-		const struct value *c = cell[k] < 0 ? NULL : cells ? &cells[cell[k]] : &null_value;
-		if (!c)
-			values[k] = num(1);
-		else if (c->type != V_NUM)
-			values[k] = null_value;
-		else if (isfinite(c->num))
-			values[k] = (struct value){.type = V_NUM, .num = 0.0 + c->num}; /* a sum of 0 and it, divided by 1 for a mean */
-		else
+		struct value *v = &values[k];
+		if (cell[k] < 0) {
+			*v = num(1);
+			continue;
+		}
+		const struct value *c = &cells[cell[k]];
+		if (c->type != V_NUM) {
+			*v = null_value;
+			continue;
+		}
+		if (!isfinite(c->num))
 			return false;
+		v->num = 0.0 + c->num; /* a sum of 0 and it, divided by 1 for a mean; stored field by field, */
+		v->len = 0, v->type = V_NUM; /* which takes two stores where a whole value takes four */
 	}
 	return true;
 }

@@ -1046,6 +1046,165 @@ static void test_runs_in_place(void)
 	expr_free(month_key[0]);
 }
 
+/*
+ * A table that is one run is fed by agg_update in one pass, without
+ * update_from's loop: each run of a table (bands of a column, sums and
+ * means with the counts between them, longest equal runs and null tests of
+ * columns, a percentile, a test of a column), fed as a table of its own,
+ * leaves what the general update of its slots does, bit for bit, over 700
+ * rows whose percentile's list grows past its room again and again; and so
+ * does a percentile that counts its numbers for a count_if(x != null)
+ * merged into it.
+ */
+static void test_runs_alone(void)
+{
+	static const char *const sources[] = {
+		"count_if(n > 1 && n <= 2)", "ratio(n > 2 && n < 5)", "count_if(n >= 5 && n <= 5)", "mean(n)", "count()",
+		"sum(m)", "longest_equal_run(n)", "longest_equal_run(m)", "count_if(n != null)", "count_if(m != null)",
+		"percentile(n, 90)", "count_if(n == null)", "ratio(m > 0 && m <= 300)"};
+	static const unsigned char runs[] = {3, 2, 1, 3, 2, 1, 2, 1, 2, 1, 1, 1, 1};
+	enum { NSRC = sizeof sources / sizeof *sources };
+	struct expr_scope scope = by_month();
+	scope.ordered = true;
+	struct expr *e[NSRC];
+	if (!compile_slots(sources, NSRC, &scope, e, "the runs' aggregates compile"))
+		return;
+	size_t i = 0;
+	while (i < NSRC && scope.slots[i].run == runs[i])
+		i++;
+	CHECK("a count joins the run of sums and means about it", i == NSRC && scope.slots[4].step == AGG_STEP_COUNT,
+	      "%s: run %d", i < NSRC ? sources[i] : "", i < NSRC ? scope.slots[i].run : 0);
+	struct expr_scope merging = {.rs = rs, .aggregate = true, .group = month_key, .ngroup = 1, .merges_slots = true};
+	struct expr *m[2];
+	static const char *const counted[] = {"median(n)", "count_if(n != null)"};
+	char err[256] = "";
+	int pos = 0;
+	m[0] = expr_compile(counted[0], &merging, err, sizeof err, &pos);
+	m[1] = expr_compile(counted[1], &merging, err, sizeof err, &pos);
+	CHECK("a percentile counts its numbers for a count_if(x != null) merged into it",
+	      m[0] && m[1] && merging.nslots == 1 && merging.slots[0].step == AGG_STEP_KEEP_COUNT_CELL, "%s at %d", err, pos);
+	struct agg_slot general[NSRC], counted_general[1];
+	general_slots(scope.slots, NSRC, general);
+	general_slots(merging.slots, 1, counted_general);
+	struct agg_acc alone[NSRC] = {{0}}, slow[NSRC] = {{0}}, counts[1] = {{0}}, counts_slow[1] = {{0}};
+	static const double numbers[] = {NAN, 0, -0.0, 1, 1.5, 2, 3, 4.999, 5, 5, 5, 6, 6.5, 7, -1, 250, 300, 1e300};
+	enum { NNUM = sizeof numbers / sizeof *numbers };
+	struct value where[700];
+	uint64_t state = 11;
+	double last = 0, run = 0, longest = 0; /* n's longest run of one number, blanks and texts passed by, counted plainly */
+	for (int r = 0; r < 700; r++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned pick = (unsigned)(state >> 33);
+		set_row(numbers[pick % NNUM], numbers[pick / NNUM % NNUM], NULL, "2024-02-10", 1);
+		if (pick % 19 == 0)
+			row[N_] = (struct value){.type = V_STR, .str = "5", .len = 1}; /* a cell of another type than its tests' */
+		if (row[N_].type == V_NUM) {
+			run = run && row[N_].num == last ? run + 1 : 1, last = row[N_].num;
+			longest = run > longest ? run : longest;
+		}
+		where[r] = (struct value){.type = V_NUM, .num = r};
+		struct eval_ctx ctx = {.rs = rs, .row = row, .where = &where[r]};
+		for (i = 0; i < NSRC; i += scope.slots[i].run)
+			agg_update(&scope.slots[i], scope.slots[i].run, (unsigned char *)alone, &ctx);
+		agg_update(general, NSRC, (unsigned char *)slow, &ctx);
+		agg_update(merging.slots, 1, (unsigned char *)counts, &ctx);
+		agg_update(counted_general, 1, (unsigned char *)counts_slow, &ctx);
+	}
+	char what[200] = "";
+	CHECK("each run in a table of its own leaves what the general update does",
+	      first_differing(scope.slots, NSRC, sources, alone, slow, what, sizeof what) == NSRC, "%s", what);
+	CHECK("a longest equal run is the longest run of one number", ACC(alone, 6)->hi == longest && longest >= 2,
+	      "%g, not %g", ACC(alone, 6)->hi, longest);
+	CHECK("a counting percentile in a table of its own leaves what the general update does",
+	      first_differing(merging.slots, 1, counted, counts, counts_slow, what, sizeof what) == 1 &&
+	      counts[0].hits > 0 && counts[0].nvals > 256, "%s; hits %g, kept %u", what, counts[0].hits, counts[0].nvals);
+	agg_acc_free(scope.slots, NSRC, (unsigned char *)alone, 1);
+	agg_acc_free(scope.slots, NSRC, (unsigned char *)slow, 1);
+	agg_acc_free(merging.slots, 1, (unsigned char *)counts, 1);
+	agg_acc_free(merging.slots, 1, (unsigned char *)counts_slow, 1);
+	for (i = 0; i < NSRC; i++)
+		expr_free(e[i]);
+	for (i = 0; i < 2; i++)
+		expr_free(m[i]);
+	free(scope.slots);
+	free(merging.slots);
+	expr_free(month_key[0]);
+}
+
+/* The bytes a varint of v takes, 7 bits a byte. */
+static size_t varint_bytes(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 128; v >>= 7)
+		n++;
+	return n;
+}
+
+/*
+ * The bytes count_distinct packs a value in, by the forms pack_value's
+ * comment gives, worked out plainly: a blank 1; a whole number below 224, 1;
+ * tenths below 409.6, 2; a number of at most three decimals, 1 and its
+ * zigzag varint; any other 9.
+ */
+static size_t packed_bytes(double d)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	if (isnan(d))
+		return 1;
+	if (d >= 0 && d < 224 && d == floor(d))
+		return 1;
+	if (d >= 0 && d < 409.6 && floor(d * 10) / 10 == d)
+		return 2;
+	for (int s = 0; s < 4; s++) {
+		if (!(fabs(d * scale[s]) < 9007199254740992.0) || round(d * scale[s]) / scale[s] != d)
+			continue;
+		long long k = llround(d * scale[s]);
+		return 1 + varint_bytes(k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
+	}
+	return 9;
+}
+
+/*
+ * Each value of a count_distinct's tuple is kept in the bytes its packed
+ * form takes, which the memory limit counts: whole numbers and tenths
+ * about the edges of the one- and two-byte forms (223, 224, 409.5, 409.6
+ * and the doubles next to them), 0 and -0, negative, decimal, huge and tiny
+ * numbers and a blank, each in a group of its own.
+ */
+static void test_packed_sizes(void)
+{
+	struct expr_scope scope = by_month();
+	const char *source = "count_distinct(n)";
+	struct expr *e;
+	if (!compile_slots(&source, 1, &scope, &e, "count_distinct of a column compiles"))
+		return;
+	double values[8500];
+	size_t n = 0;
+	static const double edges[] = {0, -0.0, 223, 224, 225, 223.9, 224.1, 409.5, 409.6, 409.7, 35.5, 0.05, -1, -0.5,
+				       -409.5, 12.345, 12.3456, 1e15, 9007199254740993.0, 1e300, 5e-324, NAN, 1.0 / 3};
+	for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
+		values[n++] = edges[k];
+	for (int k = 0; k < 4200; k++) /* every tenth up to 420, and the double just below each */
+		values[n++] = k / 10.0, values[n++] = nextafter(k / 10.0, -1);
+	size_t k = 0;
+	uint64_t kept = 0;
+	for (; k < n; k++) {
+		struct agg_acc acc = {0};
+		set_row(values[k], 0, NULL, "2024-02-10", 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope.slots, 1, (unsigned char *)&acc, &ctx);
+		kept = agg_acc_kept_bytes(scope.slots, 1, (unsigned char *)&acc);
+		agg_acc_free(scope.slots, 1, (unsigned char *)&acc, 1);
+		if (kept != packed_bytes(values[k]))
+			break;
+	}
+	CHECK("each value is kept in the bytes of its packed form", k == n, "%.17g: %llu bytes, not %zu",
+	      k < n ? values[k] : 0, (unsigned long long)kept, k < n ? packed_bytes(values[k]) : 0);
+	expr_free(e);
+	free(scope.slots);
+	expr_free(month_key[0]);
+}
+
 /* The slots test_merged_slots's first sources keep: which merged, into what, and which did not. */
 static bool merged_as_written(const struct agg_slot *s, size_t n)
 {
@@ -2345,6 +2504,18 @@ static void test_held_rows(void)
 	struct value values[NSRC];
 	set_row(INFINITY, 1, NULL, NULL, -1);
 	CHECK("a number that is not finite is not held", !compiled || !agg_hold_row(cell, NSRC, row, values), "held");
+	if (compiled) { /* no row: what accumulating it gives, each cell null */
+		struct eval_ctx none = {.rs = rs};
+		memset(twice, 0, block_size);
+		agg_update(scope.slots, scope.nslots, twice, &none);
+		same = agg_hold_row(cell, NSRC, NULL, values);
+		for (size_t i = 0; i < NSRC && same; i++) {
+			const struct agg_slot *s = &scope.slots[slot[i]];
+			struct value v = agg_result(s->kind, s->p, agg_acc_of(twice, s));
+			same = same_value(&v, &values[i]), where = sources[i];
+		}
+	}
+	CHECK("no row held gives what accumulating it gives", same, "%s", where);
 	free(twice), free(held);
 	for (size_t i = 0; i < NSRC; i++)
 		expr_free(e[i]);
@@ -2456,6 +2627,8 @@ int main(void)
 	test_shared_arguments();
 	test_steps_in_place();
 	test_runs_in_place();
+	test_runs_alone();
+	test_packed_sizes();
 	test_merged_slots();
 	test_natural_order();
 	test_remembered_lets();
