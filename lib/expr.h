@@ -480,6 +480,52 @@ static inline int cells_compared_holds(const struct cells_compared *c, const str
 	return num_passes(a->num, b->num, c->passes);
 }
 
+/* A blank cell's length among the texts row_texts_keep keeps. */
+#define BLANK_TEXT UINT32_MAX
+
+/*
+ * Keeps the text cells cols[0..n) of row in bytes (room of them), one after
+ * another, each one's length in len (a blank's BLANK_TEXT); false when one
+ * is neither a text nor a blank, or they do not fit.
+ */
+static inline bool row_texts_keep(uint32_t *len, char *bytes, size_t room, const int *cols, int n,
+				  const struct value *row)
+{
+	size_t used = 0;
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			len[k] = BLANK_TEXT;
+			continue;
+		}
+		if (c->type != V_STR || c->len > room - used)
+			return false;
+		len[k] = c->len;
+		if (c->len)
+			memcpy(bytes + used, c->str, c->len);
+		used += c->len;
+	}
+	return true;
+}
+
+/* True if the text cells cols[0..n) of row are those row_texts_keep kept in len and bytes, blanks for blanks. */
+static inline bool row_texts_same(const uint32_t *len, const char *bytes, const int *cols, int n,
+				  const struct value *row)
+{
+	for (int k = 0; k < n; k++) {
+		const struct value *c = &row[cols[k]];
+		if (c->type == V_NULL) {
+			if (len[k] != BLANK_TEXT)
+				return false;
+			continue;
+		}
+		if (c->type != V_STR || len[k] != c->len || !bytes_equal(bytes, c->str, c->len))
+			return false;
+		bytes += c->len;
+	}
+	return true;
+}
+
 /* True if a key expr_key_cell finds a date's part of is its year(), false for its month(). */
 bool expr_key_is_year(const struct expr *e);
 

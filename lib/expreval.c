@@ -1133,8 +1133,6 @@ struct text_memo {
 	struct value out;
 };
 
-#define BLANK_TEXT UINT32_MAX
-
 static _Thread_local struct text_memo text_memos[TEXT_MEMOS];
 
 /* Keeps v as the value of e's root for the text cells cols[0..n) of row, when they are texts or blanks that fit. */
@@ -1142,41 +1140,9 @@ static void remember_texts(struct text_memo *m, const struct expr *e, unsigned l
 			   const struct value *row, struct value v)
 {
 	m->e = NULL;
-	if (v.type == V_STR)
+	if (v.type == V_STR || !row_texts_keep(m->len, m->bytes, sizeof m->bytes, cols, n, row))
 		return;
-	size_t used = 0;
-	for (int k = 0; k < n; k++) {
-		const struct value *c = &row[cols[k]];
-		if (c->type == V_NULL) {
-			m->len[k] = BLANK_TEXT;
-			continue;
-		}
-		if (c->type != V_STR || c->len > TEXT_MEMO_BYTES - used)
-			return;
-		m->len[k] = c->len;
-		if (c->len)
-			memcpy(m->bytes + used, c->str, c->len);
-		used += c->len;
-	}
 	m->e = e, m->generation = now, m->out = v;
-}
-
-/* True if the text cells cols[0..n) of row are those memo m keeps, blanks for blanks. */
-static inline bool same_texts(const struct text_memo *m, const int *cols, int n, const struct value *row)
-{
-	const char *kept = m->bytes;
-	for (int k = 0; k < n; k++) {
-		const struct value *c = &row[cols[k]];
-		if (c->type == V_NULL) {
-			if (m->len[k] != BLANK_TEXT)
-				return false;
-			continue;
-		}
-		if (c->type != V_STR || m->len[k] != c->len || !bytes_equal(kept, c->str, c->len))
-			return false;
-		kept += c->len;
-	}
-	return true;
 }
 
 struct value expr_remembered_by_texts(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
@@ -1186,7 +1152,7 @@ struct value expr_remembered_by_texts(const struct expr *e, const struct node *x
 	struct text_memo *m = &text_memos[e->text_memo];
 	unsigned long now = atomic_load_explicit(&generation, memory_order_relaxed);
 	const int *cols = e->memo_cols + x->inputs;
-	if (m->e == e && m->generation == now && same_texts(m, cols, x->ninputs, ctx->row))
+	if (m->e == e && m->generation == now && row_texts_same(m->len, m->bytes, cols, x->ninputs, ctx->row))
 		return m->out;
 	struct value v = x->unremembered(e, x, ctx);
 	remember_texts(m, e, now, cols, x->ninputs, ctx->row, v);

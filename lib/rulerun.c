@@ -374,42 +374,13 @@ static void plan_file_whens(struct rules_state *st, const size_t *file_col)
 /* True if the cells that t reads are those it kept of the last row that passed: the same bytes, nulls for nulls. */
 static inline bool passed_before(const struct passed_texts *t, const struct value *row)
 {
-	if (!t->kept)
-		return false;
-	const char *kept = t->bytes;
-	for (int k = 0; k < t->n; k++) {
-		const struct value *c = &row[t->cols[k]];
-		if (c->type == V_NULL) {
-			if (t->len[k] != UINT32_MAX)
-				return false;
-			continue;
-		}
-		if (c->type != V_STR || t->len[k] != c->len || !bytes_equal(kept, c->str, c->len))
-			return false;
-		kept += c->len;
-	}
-	return true;
+	return t->kept && row_texts_same(t->len, t->bytes, t->cols, t->n, row);
 }
 
 /* Keeps the cells that t reads of a row that passed, when they are texts or nulls that fit. */
 static void keep_passed(struct passed_texts *t, const struct value *row)
 {
-	size_t used = 0;
-	t->kept = false;
-	for (int k = 0; k < t->n; k++) {
-		const struct value *c = &row[t->cols[k]];
-		if (c->type == V_NULL) {
-			t->len[k] = UINT32_MAX;
-			continue;
-		}
-		if (c->type != V_STR || c->len > PASSED_BYTES - used)
-			return;
-		t->len[k] = c->len;
-		if (c->len)
-			memcpy(t->bytes + used, c->str, c->len);
-		used += c->len;
-	}
-	t->kept = true;
+	t->kept = row_texts_keep(t->len, t->bytes, sizeof t->bytes, t->cols, t->n, row);
 }
 
 /* Judges the row rules planned for the file on a row. */

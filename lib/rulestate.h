@@ -245,7 +245,7 @@ struct passed_texts {
 	int cols[PASSED_CELLS];
 	int n;
 	bool kept;                       /* len and bytes hold such a row's cells */
-	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is UINT32_MAX */
+	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is BLANK_TEXT */
 	char bytes[PASSED_BYTES];
 };
 
