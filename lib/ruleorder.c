@@ -85,6 +85,7 @@ void free_ordered(struct rules_state *st)
 		st->ordered_aggregates[i].entries = NULL;
 		st->ordered_aggregates[i].n = st->ordered_aggregates[i].cap = 0;
 	}
+	st->ordered_room = 0;
 	arena_free(&st->kept);
 	budget_give(st->budget, st->kept_bytes);
 	st->kept_bytes = 0;
@@ -154,8 +155,10 @@ static inline __attribute__((always_inline)) void add_entry(struct rules_state *
 	if (g < 0 || order.type == V_NULL)
 		return;
 	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->entries = xrealloc(o->entries, o->cap * sizeof *o->entries);
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		st->ordered_room += (cap - o->cap) * sizeof *o->entries;
+		o->entries = xrealloc(o->entries, cap * sizeof *o->entries);
+		o->cap = cap;
 	}
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
@@ -178,12 +181,9 @@ void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct 
 static void account_ordered(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	uint64_t now = st->kept.held;
-	for (size_t i = 0; i < rs->nrow_rules; i++)
-		now += st->ordered_rules[i].cap * sizeof(struct ordered_entry) +
-		       group_index_bytes(&st->ordered_rules[i].groups);
-	for (size_t i = 0; i < rs->naggregates; i++)
-		now += st->ordered_aggregates[i].cap * sizeof(struct ordered_entry);
+	uint64_t now = st->kept.held + st->ordered_room; /* (only the row rules' first sharers group rows) */
+	for (size_t t = 0; t < st->nrow_tables; t++)
+		now += group_index_bytes(&st->ordered_rules[st->row_tables[t]].groups);
 	if (now <= st->kept_bytes || budget_take(st->budget, now - st->kept_bytes)) {
 		st->kept_bytes = now > st->kept_bytes ? now : st->kept_bytes;
 		return;

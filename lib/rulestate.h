@@ -258,6 +258,7 @@ struct rules_state {
 	const struct ruleset *rs;
 	struct budget *budget;          /* what the groups and kept rows may hold, or NULL */
 	uint64_t kept_bytes;            /* taken from it for the kept rows and ordered lists */
+	uint64_t ordered_room;          /* the bytes of the ordered lists' room for entries (their cap), all of them */
 	bool ordered_dropped;           /* the rules in order ran out of it: not judged in this file */
 	struct arena kept;              /* kept rows and the texts of order keys */
 	struct keep_plan *keep;         /* what keep_for_ordered does on a file's row, or NULL before the first */
