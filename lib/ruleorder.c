@@ -10,6 +10,7 @@
  */
 #include "rulestate.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,9 @@ static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 	return (struct kept_texts){k->text, k->text ? (size_t *)(k->text + nkept) : NULL};
 }
 
-static bool may_give_finding(struct rules_state *st, const struct value *cells);
+struct keep_plan;
+static void list_finders(struct rules_state *st, struct keep_plan *p);
+static bool may_give_finding(const struct keep_plan *p, const struct value *cells);
 
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -82,6 +85,7 @@ void free_ordered(struct rules_state *st)
 		st->ordered_aggregates[i].entries = NULL;
 		st->ordered_aggregates[i].n = st->ordered_aggregates[i].cap = 0;
 	}
+	st->ordered_room = 0;
 	arena_free(&st->kept);
 	budget_give(st->budget, st->kept_bytes);
 	st->kept_bytes = 0;
@@ -95,8 +99,6 @@ void free_ordered(struct rules_state *st)
 static struct kept_row *keep_row(struct rules_state *st, const struct row_view *row)
 {
 	const struct ruleset *rs = st->rs;
-	if (st->this_row)
-		return st->this_row;
 	size_t n = rs->nkept;
 	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * sizeof *k->values);
 	k->row = row->row;
@@ -109,8 +111,8 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
 			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
 	}
-	if (!may_give_finding(st, k->values))
-		return st->this_row = k;
+	if (!may_give_finding(st->keep, k->values))
+		return k;
 	k->text = arena_alloc(&st->kept, n * (sizeof(char *) + sizeof(size_t)));
 	struct kept_texts texts = kept_texts(k, n);
 	for (size_t i = 0; i < n; i++) {
@@ -118,7 +120,7 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
 		texts.text[i] = row->text[c] ? arena_copy(&st->kept, row->text[c], texts.len[i]) : NULL;
 	}
-	return st->this_row = k;
+	return k;
 }
 
 /* Orders entries by group, then order key (numbers and dates as such, texts bytewise), then place. */
@@ -146,20 +148,29 @@ static bool comes_after(const struct ordered_entry *a, const struct ordered_entr
 }
 
 /* Adds a row to an ordered rule's list, in group g, with its order key (a text copied). */
-void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
-		 const struct kept_row *kept, const struct value *view_row)
+static inline __attribute__((always_inline)) void add_entry(struct rules_state *st, struct ordered_rows *o, long g,
+							   struct value order, const struct kept_row *kept,
+							   const struct value *view_row)
 {
 	if (g < 0 || order.type == V_NULL)
 		return;
 	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->entries = xrealloc(o->entries, o->cap * sizeof *o->entries);
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		st->ordered_room += (cap - o->cap) * sizeof *o->entries;
+		o->entries = xrealloc(o->entries, cap * sizeof *o->entries);
+		o->cap = cap;
 	}
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
 	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
 	o->sorted = !o->n || (o->sorted && comes_after(&o->entries[o->n - 1], &e));
 	o->entries[o->n++] = e;
+}
+
+void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
+		 const struct kept_row *kept, const struct value *view_row)
+{
+	add_entry(st, o, g, order, kept, view_row);
 }
 
 /*
@@ -170,12 +181,9 @@ void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct 
 static void account_ordered(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	uint64_t now = st->kept.held;
-	for (size_t i = 0; i < rs->nrow_rules; i++)
-		now += st->ordered_rules[i].cap * sizeof(struct ordered_entry) +
-		       group_index_bytes(&st->ordered_rules[i].groups);
-	for (size_t i = 0; i < rs->naggregates; i++)
-		now += st->ordered_aggregates[i].cap * sizeof(struct ordered_entry);
+	uint64_t now = st->kept.held + st->ordered_room; /* (only the row rules' first sharers group rows) */
+	for (size_t t = 0; t < st->nrow_tables; t++)
+		now += group_index_bytes(&st->ordered_rules[st->row_tables[t]].groups);
 	if (now <= st->kept_bytes || budget_take(st->budget, now - st->kept_bytes)) {
 		st->kept_bytes = now > st->kept_bytes ? now : st->kept_bytes;
 		return;
@@ -197,52 +205,166 @@ static void account_ordered(struct rules_state *st, const struct row_view *row, 
 	st->ordered_dropped = true;
 }
 
-/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
-void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
-		      struct diag_file *out)
+/*
+ * A list of rows a file's row goes to, as keep_for_ordered meets it: a row
+ * rule's (the first of those that share it), which looks the row's group up
+ * in its table, or an aggregate's (the first of those that share it), whose
+ * group is its sharers' first not dropped; and its order key, a column's
+ * cell read in place where it is one.
+ */
+struct kept_list {
+	struct ordered_rows *o;
+	const struct expr *order;
+	int order_col;                /* or -1: order is evaluated */
+	struct group_table *table;    /* a row rule's; NULL for an aggregate's */
+	struct expr *const *group;
+	size_t ngroup;
+	long now;                     /* a row rule's: the row's group */
+	const size_t *sharers;        /* an aggregate's: its sharers' places in keep_plan.aggs */
+	size_t nsharers;
+};
+
+/*
+ * A row rule judged in order's tests of cells alone (cells_test), as
+ * keep_row asks whether the rule may fail a row: where they test one cell,
+ * the numbers of the type they compare it with that the rule may fail,
+ * worked out once on a number of each kind (row_fails), are those from lo
+ * to hi when they lie together, so that such a cell is told by two
+ * comparisons; any other value is looked up (may_fail_known).
+ */
+struct finder {
+	uint32_t cell;
+	enum vtype type;              /* or V_ANY: every value is looked up */
+	double lo, hi;                /* lo > hi: none */
+	struct cells_test *test;
+};
+
+/* An aggregate of the file's rows judged in order, in the order keep_for_ordered looks groups up. */
+struct kept_aggregate {
+	const struct grouping *gr;
+	bool looks_up;                /* alone or first in its joined table: it looks the group up for those after */
+	long now;                     /* the row's group in its table, or -1 */
+};
+
+/*
+ * What keep_for_ordered does on each of a file's rows, worked out on the
+ * first (keep_plan_make) rather than sought on each: the lists of rows, the
+ * row rules' first, and the aggregates.
+ */
+struct keep_plan {
+	struct kept_list *lists;
+	size_t nlists, nrow_lists;
+	struct kept_aggregate *aggs;
+	size_t naggs;
+	size_t *sharers;              /* the aggregates' lists' sharers, one after another */
+	struct finder *finders;       /* the row rules' tests of cells alone (may_give_finding) */
+	size_t nfinders;
+	bool all_find;                /* one of those rules has none: it may fail any row */
+};
+
+/* A list of rows as keep_for_ordered meets it, with its order key. */
+static struct kept_list kept_list(struct ordered_rows *o, const struct expr *order)
+{
+	bool month_part;
+	int col = expr_key_cell(order, &month_part);
+	return (struct kept_list){.o = o, .order = order, .order_col = month_part ? -1 : col};
+}
+
+/* Plans keep_for_ordered's work on a file's rows (keep_plan). */
+static struct keep_plan *keep_plan_make(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
-	if (!rs->nkept || st->ordered_dropped)
-		return;
-	st->this_row = NULL;
-	long *group = st->ordered_group, *aggregate_group = group + rs->nrow_rules;
-	/* first every group of the row, which may end the groups before */
+	struct keep_plan *p = xcalloc(1, sizeof *p);
+	p->lists = xcalloc(st->nrow_tables + st->nfile_ordered + 1, sizeof *p->lists);
+	p->aggs = xcalloc(st->nfile_ordered + 1, sizeof *p->aggs);
+	p->sharers = xcalloc(st->nfile_ordered + 1, sizeof *p->sharers);
 	for (size_t t = 0; t < st->nrow_tables; t++) {
 		size_t i = st->row_tables[t];
 		const struct written_rule *r = &rs->row_rules[i];
-		group[i] = find_group(st, &st->ordered_rules[i].groups, r->group, r->ngroup, 0, ctx);
+		struct kept_list *l = &p->lists[p->nlists++];
+		*l = kept_list(&st->ordered_rules[i], r->order);
+		l->table = &st->ordered_rules[i].groups, l->group = r->group, l->ngroup = r->ngroup;
 	}
-	long found = -1; /* (those in a joined table follow the first, which looks their group up) */
+	p->nrow_lists = p->nlists;
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
 		size_t a = st->file_ordered[f];
-		const struct written_rule *r = &rs->aggregates[a];
-		const struct grouping *gr = aggregate_grouping(st, a, true);
-		if (st->join_of[a] == SIZE_MAX || st->joins[st->join_of[a]].first == a)
-			found = gr->table->dropped ? -1 : find_group(st, gr->table, r->group, r->ngroup, gr->block, ctx);
-		aggregate_group[a] = gr->own->dropped ? -1 : found;
+		p->aggs[p->naggs++] = (struct kept_aggregate){aggregate_grouping(st, a, true),
+							      st->join_of[a] == SIZE_MAX || st->joins[st->join_of[a]].first == a,
+							      -1};
 	}
-	bool none_kept = true; /* (only these rules keep rows) */
-	for (size_t t = 0; t < st->nrow_tables && none_kept; t++)
-		none_kept = !st->ordered_rules[st->row_tables[t]].n;
-	for (size_t f = 0; f < st->nfile_ordered && none_kept; f++)
-		none_kept = !st->ordered_aggregates[st->file_ordered[f]].n;
-	if (none_kept) /* every group that kept rows has ended: their memory serves the next */
-		arena_free(&st->kept);
-	for (size_t t = 0; t < st->nrow_tables; t++) {
-		size_t i = st->row_tables[t];
-		add_ordered(st, &st->ordered_rules[i], group[i], expr_eval(rs->row_rules[i].order, ctx), keep_row(st, row),
-			    NULL);
-	}
+	size_t nsharers = 0;
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
 		size_t a = st->file_ordered[f];
 		if (st->ordered_list[a] != a) /* its rows are kept in the first sharer's list */
 			continue;
+		struct kept_list *l = &p->lists[p->nlists++];
+		*l = kept_list(&st->ordered_aggregates[a], rs->aggregates[a].order);
+		l->sharers = &p->sharers[nsharers];
+		for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1]; s++) {
+			size_t k = 0; /* (a sharer of an aggregate of the file's rows is one) */
+			while (st->file_ordered[k] != (size_t)(st->list_sharers[s] - rs->aggregates))
+				k++;
+			p->sharers[nsharers++] = k;
+		}
+		l->nsharers = (size_t)(&p->sharers[nsharers] - l->sharers);
+	}
+	list_finders(st, p);
+	return p;
+}
+
+void keep_plan_free(struct keep_plan *p)
+{
+	if (p)
+		free(p->lists), free(p->aggs), free(p->sharers), free(p->finders);
+	free(p);
+}
+
+/* The order key of a list of rows on the row. */
+static inline struct value order_of(const struct kept_list *l, const struct eval_ctx *ctx)
+{
+	if (l->order_col < 0)
+		return expr_eval(l->order, ctx);
+	return ctx->row ? ctx->row[l->order_col] : (struct value){.type = V_NULL};
+}
+
+/* True if no list of rows of the file's holds any (only these rules keep rows). */
+static bool none_kept(const struct keep_plan *p)
+{
+	for (size_t t = 0; t < p->nlists; t++)
+		if (p->lists[t].o->n)
+			return false;
+	return true;
+}
+
+/* Files a file row under each rule judged in order (its group and order key now, the rest later). */
+void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
+		      struct diag_file *out)
+{
+	if (!st->rs->nkept || st->ordered_dropped)
+		return;
+	struct keep_plan *p = st->keep ? st->keep : (st->keep = keep_plan_make(st));
+	struct kept_list *lists = p->lists;
+	/* first every group of the row, which may end the groups before */
+	for (size_t t = 0; t < p->nrow_lists; t++)
+		lists[t].now = find_group(st, lists[t].table, lists[t].group, lists[t].ngroup, 0, ctx);
+	long found = -1; /* (those in a joined table follow the first, which looks their group up) */
+	for (size_t f = 0; f < p->naggs; f++) {
+		const struct grouping *gr = p->aggs[f].gr;
+		if (p->aggs[f].looks_up)
+			found = gr->table->dropped ? -1 : find_group(st, gr->table, gr->group, gr->ngroup, gr->block, ctx);
+		p->aggs[f].now = gr->own->dropped ? -1 : found;
+	}
+	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
+		arena_free(&st->kept);
+	const struct kept_row *k = p->nrow_lists ? keep_row(st, row) : NULL;
+	for (size_t t = 0; t < p->nrow_lists; t++)
+		add_entry(st, lists[t].o, lists[t].now, order_of(&lists[t], ctx), k, NULL);
+	for (size_t t = p->nrow_lists; t < p->nlists; t++) {
 		long g = -1; /* the group in the tables of those sharing the list that are not dropped */
-		for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1] && g < 0; s++)
-			g = aggregate_group[st->list_sharers[s] - rs->aggregates];
+		for (size_t s = 0; s < lists[t].nsharers && g < 0; s++)
+			g = p->aggs[lists[t].sharers[s]].now;
 		if (g >= 0)
-			add_ordered(st, &st->ordered_aggregates[a], g, expr_eval(rs->aggregates[a].order, ctx),
-				    keep_row(st, row), NULL);
+			add_entry(st, lists[t].o, g, order_of(&lists[t], ctx), k ? k : (k = keep_row(st, row)), NULL);
 	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
@@ -338,10 +460,6 @@ struct walk_ring {
 	size_t n, cap;
 	struct walk_plan *plans; /* or NULL before the first walk */
 	size_t nplans;
-	struct cells_test **finders;  /* the tests of cells alone of the row rules judged in order
-					 (may_give_finding), or NULL before the first row kept */
-	size_t nfinders;
-	bool all_find;                /* one of those rules has none: it may fail any row */
 };
 
 /*
@@ -376,7 +494,7 @@ void ring_free(struct walk_ring *ring)
 	for (size_t i = 0; ring && i < ring->cap; i++)
 		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
 	if (ring)
-		plans_free(ring), free(ring->rows), free(ring->history), free(ring->finders);
+		plans_free(ring), free(ring->rows), free(ring->history);
 	free(ring);
 }
 
@@ -954,32 +1072,96 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 }
 
 /*
+ * The least and the greatest number of kind k of those a row_fails tells
+ * apart (row_fails_key: 2j below bound j and above the one before, 2j + 1
+ * bound j); false if no number is of that kind.
+ */
+static bool kind_span(const struct row_fails *f, int k, double *least, double *most)
+{
+	int j = k / 2;
+	if (k % 2) {
+		*least = *most = f->bounds[j];
+		return true;
+	}
+	bool some = true;
+	*least = j ? nextafter(f->bounds[j - 1], INFINITY) : -INFINITY;
+	*most = j < f->nbounds ? nextafter(f->bounds[j], -INFINITY) : INFINITY;
+	if (j)
+		some &= *least > f->bounds[j - 1];
+	if (j < f->nbounds)
+		some &= *most < f->bounds[j];
+	return some && *least <= *most;
+}
+
+/*
+ * Makes a finder of a row rule's tests of cells alone: the numbers it may
+ * fail, where they lie together, found by judging a number of each kind on
+ * cells (the kept values, null, left so).
+ */
+static struct finder finder_of(struct cells_test *c, struct value *cells)
+{
+	struct finder fd = {.type = V_ANY, .test = c};
+	const struct row_fails *f = &c->plan;
+	if (!c->planned || f->type == V_ANY)
+		return fd;
+	double lo = INFINITY, hi = -INFINITY;
+	bool ended = false; /* a kind it passes came after one it fails */
+	for (int k = 0; k <= 2 * f->nbounds; k++) {
+		double least, most;
+		if (!kind_span(f, k, &least, &most))
+			continue;
+		cells[f->cell] = (struct value){.num = least, .type = f->type};
+		bool fails = may_fail(c, cells);
+		cells[f->cell] = (struct value){.type = V_NULL};
+		if (fails && ended)
+			return fd;
+		if (fails)
+			lo = lo > hi ? least : lo, hi = most;
+		ended |= !fails && lo <= hi;
+	}
+	fd.cell = f->cell, fd.type = f->type, fd.lo = lo, fd.hi = hi;
+	return fd;
+}
+
+/* Lists the finders of the row rules judged in order (keep_plan), from the plans of the walks to come. */
+static void list_finders(struct rules_state *st, struct keep_plan *p)
+{
+	p->finders = xcalloc(st->sharers_at[st->rs->nrow_rules] + 1, sizeof *p->finders);
+	struct value *cells = xcalloc(st->rs->nkept + 1, sizeof *cells);
+	for (size_t t = 0; t < st->nrow_tables; t++) {
+		size_t i = st->row_tables[t], n = st->sharers_at[i + 1] - st->sharers_at[i];
+		struct walk_plan *w = walk_plan_of(st, &st->sharers[st->sharers_at[i]], n, true);
+		for (size_t k = 0; k < n; k++) {
+			p->all_find |= !w->cells || (!w->cells[k].by_when && !w->cells[k].by_assert);
+			if (w->cells)
+				p->finders[p->nfinders++] = finder_of(&w->cells[k], cells);
+		}
+	}
+	free(cells);
+}
+
+/*
  * True if a row rule judged in order may fail a row with these kept values
  * (cells): one without tests of cells alone (cells_test) may fail any.  A
  * row none may fail gives no finding, whatever its group, so its texts are
  * never read.
  */
-static bool may_give_finding(struct rules_state *st, const struct value *cells)
+static bool may_give_finding(const struct keep_plan *p, const struct value *cells)
 {
-	struct walk_ring *ring = st->ring; /* (no walk is under way: the ring need not be made ready) */
-	if (!ring || !ring->finders) { /* listed once, from the plans of the walks to come */
-		ring = ring_ready(st, 1);
-		ring->finders = xcalloc(st->sharers_at[st->rs->nrow_rules] + 1, sizeof *ring->finders);
-		for (size_t t = 0; t < st->nrow_tables; t++) {
-			size_t i = st->row_tables[t], n = st->sharers_at[i + 1] - st->sharers_at[i];
-			struct walk_plan *p = walk_plan_of(st, &st->sharers[st->sharers_at[i]], n, true);
-			for (size_t k = 0; k < n; k++) {
-				ring->all_find |= !p->cells || (!p->cells[k].by_when && !p->cells[k].by_assert);
-				if (p->cells)
-					ring->finders[ring->nfinders++] = &p->cells[k];
-			}
-		}
-	}
-	if (ring->all_find)
+	if (p->all_find)
 		return true;
-	for (size_t k = 0; k < ring->nfinders; k++)
-		if (may_fail_known(ring->finders[k], cells))
+	for (size_t k = 0; k < p->nfinders; k++) {
+		const struct finder *f = &p->finders[k];
+		const struct value *v = &cells[f->cell];
+		if (v->type == f->type) {
+			if (v->num >= f->lo && v->num <= f->hi)
+				return true;
+			if (v->num == v->num) /* (NaN is a kind of its own) */
+				continue;
+		}
+		if (may_fail_known(f->test, cells))
 			return true;
+	}
 	return false;
 }
 

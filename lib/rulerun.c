@@ -141,7 +141,6 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	st->held = held_new(rs->nrow_rules + rs->naggregates);
 	st->holding = NOT_HOLDING;
-	st->ordered_group = xcalloc(rs->nrow_rules + rs->naggregates + 1, sizeof *st->ordered_group);
 	list_sharers(rs->row_rules, rs->nrow_rules, &st->ordered_table, &st->sharers, &st->sharers_at);
 	/* aggregates that share a list see the same rows, so their group tables number their groups alike */
 	list_sharers(rs->aggregates, rs->naggregates, &st->ordered_list, &st->list_sharers, &st->list_sharers_at);
@@ -211,7 +210,7 @@ void rules_state_free(struct rules_state *st)
 		free_values(st->seen[i].per_seen, st->seen[i].nper);
 	}
 	held_free(st->held);
-	free(st->ordered_group);
+	keep_plan_free(st->keep);
 	free(st->planned);
 	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_whens);
 	free(st->ordered_table);

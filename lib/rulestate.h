@@ -288,9 +288,10 @@ struct rules_state {
 	const struct ruleset *rs;
 	struct budget *budget;          /* what the groups and kept rows may hold, or NULL */
 	uint64_t kept_bytes;            /* taken from it for the kept rows and ordered lists */
+	uint64_t ordered_room;          /* the bytes of the ordered lists' room for entries (their cap), all of them */
 	bool ordered_dropped;           /* the rules in order ran out of it: not judged in this file */
 	struct arena kept;              /* kept rows and the texts of order keys */
-	struct kept_row *this_row;      /* the current row, once some ordered rule kept it */
+	struct keep_plan *keep;         /* what keep_for_ordered does on a file's row, or NULL before the first */
 	int *kept_at;                   /* per column: its place among a kept row's values, or -1 */
 	const size_t *file_col;         /* the file's cell of each column */
 	uint64_t seq;
@@ -313,7 +314,6 @@ struct rules_state {
 	struct held *held;              /* a list per row rule, then per aggregate: findings of its ended groups */
 	size_t holding;                 /* the list findings go to instead of out while a group ended early is
 					   judged, or NOT_HOLDING */
-	long *ordered_group;            /* per row rule, then per aggregate: the current row's group */
 	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
 	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
 	struct planned_rule *planned;        /* those that may fire in this file, planned for its columns */
@@ -383,6 +383,7 @@ void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct 
 		 const struct kept_row *kept, const struct value *view_row);
 void keep_for_ordered(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 		      struct diag_file *out);
+void keep_plan_free(struct keep_plan *p);
 void ring_free(struct walk_ring *ring);
 size_t join_slots(struct agg_slot *joined, const struct written_rule *const *rules, size_t nrules,
 		  struct agg_slot *const *lists, const bool *live);
