@@ -823,6 +823,25 @@ static bool compile_slots(const char *const *sources, size_t n, struct expr_scop
 	return compiled && scope->nslots == n;
 }
 
+/*
+ * Compiles the n sources into e as aggregates judged in order by month
+ * (scope), each a slot; *first_other: the first slot whose run is not the
+ * one runs gives it, or n.  False if they do not compile.
+ */
+static bool runs_compiled(const char *const *sources, size_t n, const unsigned char *runs, struct expr_scope *scope,
+			  struct expr **e, size_t *first_other)
+{
+	*scope = by_month();
+	scope->ordered = true;
+	if (!compile_slots(sources, n, scope, e, "the runs' aggregates compile"))
+		return false;
+	size_t i = 0;
+	while (i < n && scope->slots[i].run == runs[i])
+		i++;
+	*first_other = i;
+	return true;
+}
+
 /* The slots copied, each to be updated by the general update (AGG_STEP_ANY) rather than its own step. */
 static void general_slots(const struct agg_slot *slots, size_t n, struct agg_slot *general)
 {
@@ -992,14 +1011,11 @@ static void test_runs_in_place(void)
 		"count_if(n != null)", "count_if(m != null)", "count_distinct(n, m, b)", "count_distinct(d, n)", "count()"};
 	static const unsigned char runs[] = {5, 4, 3, 2, 1, 2, 1, 3, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1};
 	enum { NSRC = sizeof sources / sizeof *sources };
-	struct expr_scope scope = by_month();
-	scope.ordered = true;
+	struct expr_scope scope;
 	struct expr *e[NSRC];
-	if (!compile_slots(sources, NSRC, &scope, e, "the runs' aggregates compile"))
+	size_t i;
+	if (!runs_compiled(sources, NSRC, runs, &scope, e, &i))
 		return;
-	size_t i = 0;
-	while (i < NSRC && scope.slots[i].run == runs[i])
-		i++;
 	CHECK("neighbours of one step make runs", i == NSRC && scope.slots[16].step == AGG_STEP_DISTINCT_CELLS,
 	      "%s: run %d", i < NSRC ? sources[i] : "", i < NSRC ? scope.slots[i].run : 0);
 	CHECK("a run of bands reaches as far as its bands", scope.slots[0].band.reach[0] == -INFINITY &&
@@ -1064,14 +1080,11 @@ static void test_runs_alone(void)
 		"percentile(n, 90)", "count_if(n == null)", "ratio(m > 0 && m <= 300)"};
 	static const unsigned char runs[] = {3, 2, 1, 3, 2, 1, 2, 1, 2, 1, 1, 1, 1};
 	enum { NSRC = sizeof sources / sizeof *sources };
-	struct expr_scope scope = by_month();
-	scope.ordered = true;
+	struct expr_scope scope;
 	struct expr *e[NSRC];
-	if (!compile_slots(sources, NSRC, &scope, e, "the runs' aggregates compile"))
+	size_t i;
+	if (!runs_compiled(sources, NSRC, runs, &scope, e, &i))
 		return;
-	size_t i = 0;
-	while (i < NSRC && scope.slots[i].run == runs[i])
-		i++;
 	CHECK("a count joins the run of sums and means about it", i == NSRC && scope.slots[4].step == AGG_STEP_COUNT,
 	      "%s: run %d", i < NSRC ? sources[i] : "", i < NSRC ? scope.slots[i].run : 0);
 	struct expr_scope merging = {.rs = rs, .aggregate = true, .group = month_key, .ngroup = 1, .merges_slots = true};
