@@ -266,18 +266,11 @@ static inline bool group_has_keys(const struct group_table *g, size_t i, const s
 	return true;
 }
 
-/* Mixes word w into the running hash h of a group's keys. */
-static inline uint64_t hash_in(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-	return h ^ h >> 29;
-}
-
 /*
  * The hash that places a group in its table's index: of its key values, by
- * their types and a number's bits or a string's bytes (eight at a time, the
- * last eight, or fewer, read once more), so that a row's keys find their
- * group without their texts being looked up in the table first.
+ * their types and a number's bits or a string's bytes (strmap_hash_bytes),
+ * so that a row's keys find their group without their texts being looked
+ * up in the table first.
  */
 static inline uint64_t keys_hash(const struct value *keys, size_t n)
 {
@@ -287,27 +280,12 @@ static inline uint64_t keys_hash(const struct value *keys, size_t n)
 		uint64_t w;
 		if (v->type != V_STR) {
 			memcpy(&w, &v->num, sizeof w);
-			h = hash_in(h, w ^ (uint64_t)v->type << 59);
+			h = strmap_hash_in(h, w ^ (uint64_t)v->type << 59);
 			continue;
 		}
-		const unsigned char *p = (const unsigned char *)v->str;
-		size_t len = v->len;
-		h = hash_in(h, len | (uint64_t)V_STR << 59);
-		for (; len > 8; p += 8, len -= 8) {
-			memcpy(&w, p, 8);
-			h = hash_in(h, w);
-		}
-		if (v->len >= 8) {
-			memcpy(&w, p + len - 8, 8);
-		} else if (len >= 4) {
-			uint32_t lo, hi;
-			memcpy(&lo, p, 4);
-			memcpy(&hi, p + len - 4, 4);
-			w = lo | (uint64_t)hi << 32;
-		} else {
-			w = len ? p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16 : 0;
-		}
-		h = hash_in(h, w);
+		h = strmap_hash_in(h, v->len | (uint64_t)V_STR << 59);
+		h = strmap_hash_bytes(h, v->str, v->len, &w);
+		h = strmap_hash_in(h, w);
 	}
 	h *= 0x94d049bb133111ebULL;
 	return h ^ h >> 31;

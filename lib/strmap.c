@@ -46,29 +46,7 @@ static uint64_t mix(uint64_t x)
  */
 uint64_t strmap_hash(const void *key, size_t len)
 {
-	const unsigned char *p = key;
-	size_t total = len;
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
-	while (len >= 8) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 29;
-		p += 8;
-		len -= 8;
-	}
-	/* the last 0–7 bytes, without a variable-length copy (len is in the seed) */
-	uint64_t w = 0;
-	if (total >= 8) {
-		memcpy(&w, p + len - 8, 8); /* overlaps bytes already mixed in */
-	} else if (len >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, p, 4);
-		memcpy(&hi, p + len - 4, 4);
-		w = lo | (uint64_t)hi << 32;
-	} else if (len) {
-		w = p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16;
-	}
+	uint64_t w, h = strmap_hash_bytes(0x9E3779B97F4A7C15ULL ^ len, key, len, &w); /* (len is in the seed) */
 	h = mix(h ^ w);
 	return h ? h : 1;
 }
