@@ -53,27 +53,46 @@ static bool calls_function(const struct expr *e, int n)
 	return calls_function(e, x->a) || calls_function(e, x->b) || calls_function(e, x->c);
 }
 
-/* Adds the columns subtree n reads to its let's inputs, once each; false past MEMO_INPUTS. */
-static bool add_inputs(struct expr *e, int n, struct node *let)
+/*
+ * Adds the columns subtree n reads to cols (*ncols of them so far), once
+ * each; false past max, or, with texts_only, for a column that is not text.
+ */
+static bool add_columns(const struct expr *e, int n, bool texts_only, int *cols, int *ncols, int max)
 {
 	if (n < 0)
 		return true;
 	const struct node *x = &e->nodes[n];
 	if (x->op == OP_COL) {
-		for (int k = 0; k < let->ninputs; k++)
-			if (e->memo_cols[let->inputs + k] == x->index)
-				return true;
-		if (let->ninputs == MEMO_INPUTS)
+		if (texts_only && x->type != V_STR)
 			return false;
-		e->memo_cols = xrealloc(e->memo_cols, (size_t)(e->nmemo_cols + 1) * sizeof *e->memo_cols);
-		e->memo_cols[e->nmemo_cols++] = x->index;
-		let->ninputs++;
+		for (int k = 0; k < *ncols; k++)
+			if (cols[k] == x->index)
+				return true;
+		if (*ncols == max)
+			return false;
+		cols[(*ncols)++] = x->index;
 		return true;
 	}
 	for (int k = 0; k < x->nargs; k++)
-		if (!add_inputs(e, e->argv[x->args + k], let))
+		if (!add_columns(e, e->argv[x->args + k], texts_only, cols, ncols, max))
 			return false;
-	return add_inputs(e, x->a, let) && add_inputs(e, x->b, let) && add_inputs(e, x->c, let);
+	return add_columns(e, x->a, texts_only, cols, ncols, max) && add_columns(e, x->b, texts_only, cols, ncols, max) &&
+	       add_columns(e, x->c, texts_only, cols, ncols, max);
+}
+
+/* Makes the columns subtree n reads its let's inputs, once each, at the end of e's memo_cols; false past MEMO_INPUTS. */
+static bool add_inputs(struct expr *e, int n, struct node *let)
+{
+	int cols[MEMO_INPUTS], ncols = 0;
+	if (!add_columns(e, n, false, cols, &ncols, MEMO_INPUTS))
+		return false;
+	if (ncols) {
+		e->memo_cols = xrealloc(e->memo_cols, (size_t)(e->nmemo_cols + ncols) * sizeof *e->memo_cols);
+		memcpy(e->memo_cols + e->nmemo_cols, cols, (size_t)ncols * sizeof *cols);
+		e->nmemo_cols += ncols;
+	}
+	let->ninputs = ncols;
+	return true;
 }
 
 /*
@@ -396,34 +415,10 @@ int expr_key_cell(const struct expr *e, bool *month_part)
 	return e->nodes[e->argv[x->args]].index;
 }
 
-/* Adds the columns subtree n reads to cols (n of them) once each; false if one is not a text column, or past max. */
-static bool add_text_inputs(const struct expr *e, int n, int *cols, int *ncols, int max)
-{
-	if (n < 0)
-		return true;
-	const struct node *x = &e->nodes[n];
-	if (x->op == OP_COL) {
-		if (x->type != V_STR)
-			return false;
-		for (int k = 0; k < *ncols; k++)
-			if (cols[k] == x->index)
-				return true;
-		if (*ncols == max)
-			return false;
-		cols[(*ncols)++] = x->index;
-		return true;
-	}
-	for (int k = 0; k < x->nargs; k++)
-		if (!add_text_inputs(e, e->argv[x->args + k], cols, ncols, max))
-			return false;
-	return add_text_inputs(e, x->a, cols, ncols, max) && add_text_inputs(e, x->b, cols, ncols, max) &&
-	       add_text_inputs(e, x->c, cols, ncols, max);
-}
-
 int expr_text_inputs(const struct expr *e, int node, int *cols, int n, int max)
 {
 	int at = node < 0 ? e->root : node;
-	if (!from_cells_alone(e, at) || !add_text_inputs(e, at, cols, &n, max))
+	if (!from_cells_alone(e, at) || !add_columns(e, at, true, cols, &n, max))
 		return -1;
 	return n;
 }
