@@ -1,5 +1,6 @@
 /* jsonw.c — JSON string escaping and base64. */
 #include "jsonw.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -80,37 +81,6 @@ static inline bool plain_short(const unsigned char *u, size_t n)
 	return true;
 }
 
-/*
- * For each byte from 0x80: the length of the character it starts (0: none),
- * and from bit 3 which range its second byte must be in (second_lo, _span):
- * RFC 3629, no overlongs, no surrogates, nothing past U+10FFFF.
- */
-static const unsigned char lead[128] = {
-	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-	 0,  0,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
-	 2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
-	11,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3, 19,  3,  3,
-	28,  4,  4,  4, 36,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-};
-static const unsigned char second_lo[5] = {0x80, 0xA0, 0x80, 0x90, 0x80};
-static const unsigned char second_span[5] = {0x3F, 0x1F, 0x1F, 0x2F, 0x0F};
-
-/* The length of the valid UTF-8 character that u[0], a byte from 0x80, starts with left bytes at hand; 0 if none. */
-static inline size_t char_len(const unsigned char *u, size_t left)
-{
-	unsigned t = lead[u[0] - 0x80], len = t & 7, range = t >> 3;
-	if (!len || len > left || (unsigned char)(u[1] - second_lo[range]) > second_span[range])
-		return 0;
-	if (len > 2 && (u[2] & 0xC0) != 0x80)
-		return 0;
-	if (len > 3 && (u[3] & 0xC0) != 0x80)
-		return 0;
-	return len;
-}
-
 /* Input bytes escaped between two checks for room: their worst case, six bytes each, is made room for at once. */
 #define ESCAPE_STEP 4096
 
@@ -161,7 +131,7 @@ static bool escape(struct buf *b, const char *s, size_t n)
 					memcpy(o, u + i, 4); /* four at once: room was made for six */
 					i += 3, o += 3;
 				} else if (c >= 0x80) {
-					size_t len = char_len(u + i, n - i);
+					size_t len = utf8_char_len(u + i, n - i);
 					if (len) {
 						if (n - i >= 4) { /* four bytes at once: room was made for six */
 							memcpy(o, u + i, 4);
