@@ -343,13 +343,19 @@ static void grow_numbers(struct agg_acc *a)
 	a->listed = true;
 }
 
+/* Appends v to a list of numbers that has room for it. */
+static inline void put_number(struct agg_acc *a, double v)
+{
+	a->vals[a->nvals++] = v;
+	a->sorted = false;
+}
+
 /* Appends a number to an accumulator's list (percentile values, max_change pairs). */
 static inline void keep_number(struct agg_acc *a, double v)
 {
 	if (a->nvals == a->cap)
 		grow_numbers(a);
-	a->vals[a->nvals++] = v;
-	a->sorted = false;
+	put_number(a, v);
 }
 
 /*
@@ -831,9 +837,8 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 		const struct value *c = &cells[slots->cell];
 		if (n > 1 || a->nvals == a->cap) /* (keep_number would grow the list: a call) */
 			break;
-		if (c->type == V_NUM) { /* keep_number, with room */
-			a->vals[a->nvals++] = c->num;
-			a->sorted = false;
+		if (c->type == V_NUM) { /* keep_cells, with room */
+			put_number(a, c->num);
 			if (slots->step == AGG_STEP_KEEP_COUNT_CELL)
 				a->hits++;
 		}
