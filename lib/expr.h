@@ -398,6 +398,18 @@ static inline struct value expr_when_value(const struct expr_when *w, const stru
 }
 
 /*
+ * a compared with b, passing on the outcomes passes (bit 0 less, 1 equal, 2
+ * greater), when both are of one type that is a number, date or boolean: 1
+ * or 0, as expr_eval gives it; -1 for any other pair, which expr_eval judges.
+ */
+static inline int numbers_compared(const struct value *a, const struct value *b, unsigned char passes)
+{
+	if (a->type != b->type || (a->type != V_NUM && a->type != V_DATE && a->type != V_BOOL))
+		return -1;
+	return num_passes(a->num, b->num, passes);
+}
+
+/*
  * A row rule whose planned when is one value tested for null (aqi_calc !=
  * null) and whose assert compares a column with that value (aqi >= aqi_calc):
  * the value is worked out once for both (expr_guard_value), and a cell of
@@ -424,11 +436,7 @@ struct value expr_guard_value(const struct guarded_compare *g, const struct eval
 static inline int guard_compare_holds(const struct guarded_compare *g, struct value v, const struct value *row)
 {
 	const struct value *c = &row[g->cell];
-	if (c->type == V_NULL)
-		return -2;
-	if (c->type != v.type || (v.type != V_NUM && v.type != V_DATE && v.type != V_BOOL))
-		return -1;
-	return num_passes(c->num, v.num, g->passes);
+	return c->type == V_NULL ? -2 : numbers_compared(c, &v, g->passes);
 }
 
 /*
@@ -474,10 +482,7 @@ bool expr_compares_cells(const struct expr *e, struct cells_compared *c);
  */
 static inline int cells_compared_holds(const struct cells_compared *c, const struct value *row)
 {
-	const struct value *a = &row[c->left], *b = &row[c->right];
-	if (a->type != b->type || (a->type != V_NUM && a->type != V_DATE && a->type != V_BOOL))
-		return -1;
-	return num_passes(a->num, b->num, c->passes);
+	return numbers_compared(&row[c->left], &row[c->right], c->passes);
 }
 
 /* A blank cell's length among the texts row_texts_keep keeps. */
