@@ -18,10 +18,12 @@
 #include <process.h>
 #include <windows.h>
 #else
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -632,6 +634,12 @@ long platform_worker_read(struct platform_worker *w, void *buf, size_t len)
 	return -1;
 }
 
+struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx)
+{
+	(void)body, (void)ctx;
+	return NULL;
+}
+
 void platform_worker_kill(struct platform_worker *w) { TerminateProcess(w->process, 1); }
 
 /* Ends a read under way, so that its buffer can go. */
@@ -919,6 +927,34 @@ int platform_worker_poll(struct platform_worker *const *workers, int n, bool *re
 }
 
 long platform_worker_read(struct platform_worker *w, void *buf, size_t len) { return read(w->fd, buf, len); }
+
+struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return NULL;
+	fflush(stdout); /* the child must not inherit output the parent has not written yet */
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]), close(p[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		int null = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd <= 2 && null >= 0; fd++)
+			dup2(null, fd);
+		struct rlimit none = {0, 0};
+		setrlimit(RLIMIT_CORE, &none);
+		setenv("LIBC_FATAL_STDERR_", "1", 1); /* glibc's abort messages to stderr, not the terminal */
+		body(ctx, p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	struct platform_worker *w = xmalloc(sizeof *w);
+	*w = (struct platform_worker){.pid = pid, .fd = p[0]};
+	return w;
+}
 
 void platform_worker_kill(struct platform_worker *w) { kill(w->pid, SIGKILL); }
 

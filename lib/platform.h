@@ -146,6 +146,17 @@ int platform_worker_poll(struct platform_worker *const *workers, int n, bool *re
 /* Reads what a ready worker sent: the bytes read, 0 once its pipe has ended, -1 with errno. */
 long platform_worker_read(struct platform_worker *w, void *buf, size_t len);
 
+/*
+ * Runs body(ctx, fd) in a forked child whose standard streams lead nowhere
+ * and which leaves no core file, so that a library that corrupts memory on a
+ * hostile file takes only the child down; body writes to fd, the write end of
+ * the child's pipe, and returns to end the child with status 0.  Read it with
+ * platform_worker_read, stop it with platform_worker_kill, end it with
+ * platform_worker_end.  NULL where no child can be made (always on Windows,
+ * which cannot fork): the caller then does the work itself.
+ */
+struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx);
+
 /* Stops a worker at once: SIGKILL; on Windows TerminateProcess with status 1, as Task Manager does. */
 void platform_worker_kill(struct platform_worker *w);
 

@@ -245,6 +245,15 @@ def rename_stream(src, dst, old, new):
     open(dst, "wb").write(bytes(data))
 
 
+def write_damaged(src, dst, offset, byte):
+    """A copy of src with one byte changed: found by changing bytes of
+    air.xls at random, each of these makes libfreexl 1.0.6 free a pointer that
+    the file's own bytes have overwritten, inside freexl_open."""
+    data = bytearray(open(src, "rb").read())
+    data[offset] = byte
+    open(dst, "wb").write(bytes(data))
+
+
 def main():
     rows = air_rows()
     write_air_csv(rows)
@@ -255,6 +264,8 @@ def main():
     write_not_tables()
     rename_stream(out("air.xls"), out("letter.doc"), "Workbook", "WordDocument")
     rename_stream(out("air.xls"), out("locked.xlsx"), "Workbook", "EncryptedPackage")
+    write_damaged(out("air.xls"), out("damaged-free.xls"), 2036, 0x7F)
+    write_damaged(out("air.xls"), out("damaged-free2.xls"), 1986, 0x00)
 
 
 if __name__ == "__main__":
