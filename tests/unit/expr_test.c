@@ -582,7 +582,7 @@ static void test_aqi_near_steps(void)
 						long long m = t * unit + side;
 						if (m < 0 || (side == 0 && j > 2))
 							continue;
-						char text[40];
+						char text[48];
 						long long pow10 = unit * 100;
 						snprintf(text, sizeof text, "%lld.%0*lld", m / pow10, j, m % pow10);
 						bad = strtod(text, NULL);
