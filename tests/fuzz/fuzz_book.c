@@ -7,6 +7,8 @@
  * OLE2 files (.xls) are left out: they go to libfreexl, which is not built
  * with the sanitizers, and whose string conversion reads past its buffer on
  * some mutated files (clang's iconv interceptor says so within seconds).
+ * qy reads them in a child process (lib/xls.c), whose death is a finding;
+ * golden workbook-xls-damaged checks that on files libfreexl dies on.
  */
 #include "check.h"
 #include "diag.h"
