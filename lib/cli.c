@@ -3,6 +3,7 @@
 #include "platform.h"
 #include "rulefiles.h"
 #include "util.h"
+#include "xls.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,10 @@ void cli_init(const char *name)
 {
 	progname = name;
 	platform_init();
+	const char *job;
+	int fd;
+	if (platform_guarded_child(&job, &fd)) /* started again to read a .xls (Windows) */
+		_exit(xls_serve(job, fd) ? EXIT_PASS : EXIT_TROUBLE);
 	opterr = 0; /* cli_bad_option words the errors, under the command's own name */
 }
 

@@ -503,6 +503,62 @@ static WCHAR *worker_command(char *const *restart_args, int *argc)
 }
 
 /*
+ * A pipe for a child to write to: its read end in a new platform_worker, and
+ * its write end, inheritable, in *write_end; NULL when it cannot be made.
+ */
+static struct platform_worker *pipe_from_child(HANDLE *write_end)
+{
+	WCHAR name[80];
+	swprintf(name, 80, L"\\\\.\\pipe\\qy-worker-%lu-%u", (unsigned long)GetCurrentProcessId(), pipes_made++);
+	struct platform_worker *w = xcalloc(1, sizeof *w);
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	*write_end = INVALID_HANDLE_VALUE;
+	w->pipe = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+				   PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 0,
+				   WORKER_READ, 0, NULL);
+	w->read.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (w->pipe != INVALID_HANDLE_VALUE && w->read.hEvent)
+		*write_end = CreateFileW(name, GENERIC_WRITE, 0, &inherit, OPEN_EXISTING, 0, NULL);
+	if (*write_end == INVALID_HANDLE_VALUE) {
+		platform_worker_forget(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Opens NUL for a child's standard stream, inheritable. */
+static HANDLE null_device(void)
+{
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	return CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
+			   OPEN_EXISTING, 0, NULL);
+}
+
+/*
+ * Starts command with the standard handles given and variable set to value
+ * while it starts; sets w->process.  False, with Windows's error in *error, when it cannot.
+ */
+static bool start_child(struct platform_worker *w, WCHAR *command, const WCHAR *variable, const WCHAR *value,
+			HANDLE in, HANDLE out, HANDLE err, DWORD *error)
+{
+	STARTUPINFOW si = {.cb = sizeof si, .dwFlags = STARTF_USESTDHANDLES, .hStdInput = in, .hStdOutput = out,
+			   .hStdError = err};
+	PROCESS_INFORMATION pi;
+	SetEnvironmentVariableW(variable, value);
+	/* a console of this process is the child's too; without one, it has none (no
+	   console host started for each) */
+	bool ok = CreateProcessW(NULL, command, NULL, NULL, TRUE, GetConsoleWindow() ? 0 : DETACHED_PROCESS, NULL,
+				 NULL, &si, &pi);
+	*error = GetLastError();
+	SetEnvironmentVariableW(variable, NULL);
+	if (ok) {
+		CloseHandle(pi.hThread);
+		w->process = pi.hProcess;
+	}
+	return ok;
+}
+
+/*
  * The worker gets its pipe's write end, the shared mapping and a handle of
  * this process (to die with it) by inheritance, and their values, its slot,
  * the shared size and its number of arguments in QY_WORKER, set only while
@@ -513,45 +569,24 @@ struct platform_worker *platform_worker_start(int slot, char *const *restart_arg
 					      void (*body)(void *ctx, int slot, int fd), void *ctx)
 {
 	(void)body, (void)ctx;
-	WCHAR name[80];
-	swprintf(name, 80, L"\\\\.\\pipe\\qy-worker-%lu-%u", (unsigned long)GetCurrentProcessId(), pipes_made++);
-	struct platform_worker *w = xcalloc(1, sizeof *w);
-	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
 	HANDLE write_end = INVALID_HANDLE_VALUE, parent = NULL, out = INVALID_HANDLE_VALUE;
 	HANDLE in = inheritable(STD_INPUT_HANDLE), err = inheritable(STD_ERROR_HANDLE);
 	int argc;
 	WCHAR *command = worker_command(restart_args, &argc);
-	w->pipe = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-				   PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 0,
-				   WORKER_READ, 0, NULL);
-	w->read.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (w->pipe != INVALID_HANDLE_VALUE && w->read.hEvent)
-		write_end = CreateFileW(name, GENERIC_WRITE, 0, &inherit, OPEN_EXISTING, 0, NULL);
-	out = CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
-	bool ok = command && shared_map && write_end != INVALID_HANDLE_VALUE && out != INVALID_HANDLE_VALUE &&
+	struct platform_worker *w = pipe_from_child(&write_end);
+	out = null_device();
+	bool ok = command && shared_map && w && out != INVALID_HANDLE_VALUE &&
 		  DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), GetCurrentProcess(), &parent, SYNCHRONIZE,
 				  TRUE, 0);
 	if (ok) {
 		WCHAR env[160];
+		DWORD error;
 		swprintf(env, 160, L"%d %llu %llu %llu %llu %d", slot, (unsigned long long)(uintptr_t)write_end,
 			 (unsigned long long)(uintptr_t)shared_map, (unsigned long long)(uintptr_t)parent,
 			 (unsigned long long)shared_size, argc);
-		STARTUPINFOW si = {.cb = sizeof si, .dwFlags = STARTF_USESTDHANDLES, .hStdInput = in, .hStdOutput = out,
-				   .hStdError = err};
-		PROCESS_INFORMATION pi;
-		SetEnvironmentVariableW(L"QY_WORKER", env);
-		/* a console of this process is the workers' too; without one, they have none (no
-		   console host started for each) */
-		ok = CreateProcessW(NULL, command, NULL, NULL, TRUE, GetConsoleWindow() ? 0 : DETACHED_PROCESS, NULL,
-				    NULL, &si, &pi);
-		DWORD error = GetLastError();
-		SetEnvironmentVariableW(L"QY_WORKER", NULL);
-		if (ok) {
-			CloseHandle(pi.hThread);
-			w->process = pi.hProcess;
-		} else {
+		ok = start_child(w, command, L"QY_WORKER", env, in, out, err, &error);
+		if (!ok)
 			warnmsg("cannot start a worker: CreateProcess failed (Windows error %lu)", (unsigned long)error);
-		}
 	} else {
 		warnmsg("cannot start a worker: no pipe to it (Windows error %lu)", (unsigned long)GetLastError());
 	}
@@ -560,11 +595,58 @@ struct platform_worker *platform_worker_start(int slot, char *const *restart_arg
 		if (ours[i] && ours[i] != INVALID_HANDLE_VALUE)
 			CloseHandle(ours[i]);
 	free(command);
-	if (!ok) {
+	if (!ok && w) {
 		platform_worker_forget(w);
 		return NULL;
 	}
-	return w;
+	return ok ? w : NULL;
+}
+
+/*
+ * Windows cannot fork: the child is this program started again, with no
+ * arguments, NUL for its standard streams, its pipe's write end by
+ * inheritance, and the handle's value and the job in QY_GUARDED, set only
+ * while it starts; cli_init finds it (platform_guarded_child) and does the job.
+ */
+struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx)
+{
+	(void)body, (void)ctx;
+	HANDLE write_end, null = null_device();
+	WCHAR exe[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH), error;
+	struct platform_worker *w = null != INVALID_HANDLE_VALUE && n > 0 && n < MAX_PATH ? pipe_from_child(&write_end) : NULL;
+	bool ok = false;
+	if (w) {
+		struct buf line = {0}, value = {0};
+		char *self = narrow(exe);
+		quote_arg(&line, self);
+		buf_addf(&value, "%llu %s", (unsigned long long)(uintptr_t)write_end, job);
+		WCHAR *command = widen(line.data), *env = widen(value.data);
+		ok = start_child(w, command, L"QY_GUARDED", env, null, null, null, &error);
+		free(self), free(command), free(env);
+		buf_free(&line), buf_free(&value);
+		CloseHandle(write_end);
+		if (!ok)
+			platform_worker_forget(w);
+	}
+	if (null != INVALID_HANDLE_VALUE)
+		CloseHandle(null);
+	return ok ? w : NULL;
+}
+
+bool platform_guarded_child(const char **job, int *fd)
+{
+	static char *given;
+	const char *v = getenv("QY_GUARDED");
+	unsigned long long pipe;
+	int at = 0;
+	if (!v || sscanf(v, "%llu %n", &pipe, &at) != 1 || at == 0)
+		return false;
+	given = xstrdup(v + at);
+	SetEnvironmentVariableW(L"QY_GUARDED", NULL);
+	*fd = _open_osfhandle((intptr_t)pipe, _O_WRONLY | _O_BINARY);
+	*job = given;
+	return *fd >= 0;
 }
 
 /* Starts reading what w sends, unless a read is under way, its data is not all taken, or it ended. */
@@ -632,12 +714,6 @@ long platform_worker_read(struct platform_worker *w, void *buf, size_t len)
 		return 0;
 	errno = EAGAIN;
 	return -1;
-}
-
-struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx)
-{
-	(void)body, (void)ctx;
-	return NULL;
 }
 
 void platform_worker_kill(struct platform_worker *w) { TerminateProcess(w->process, 1); }
@@ -928,8 +1004,9 @@ int platform_worker_poll(struct platform_worker *const *workers, int n, bool *re
 
 long platform_worker_read(struct platform_worker *w, void *buf, size_t len) { return read(w->fd, buf, len); }
 
-struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx)
+struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx)
 {
+	(void)job;
 	int p[2];
 	if (pipe(p) != 0)
 		return NULL;
@@ -954,6 +1031,12 @@ struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), 
 	struct platform_worker *w = xmalloc(sizeof *w);
 	*w = (struct platform_worker){.pid = pid, .fd = p[0]};
 	return w;
+}
+
+bool platform_guarded_child(const char **job, int *fd)
+{
+	(void)job, (void)fd;
+	return false;
 }
 
 void platform_worker_kill(struct platform_worker *w) { kill(w->pid, SIGKILL); }

@@ -147,15 +147,24 @@ int platform_worker_poll(struct platform_worker *const *workers, int n, bool *re
 long platform_worker_read(struct platform_worker *w, void *buf, size_t len);
 
 /*
- * Runs body(ctx, fd) in a forked child whose standard streams lead nowhere
- * and which leaves no core file, so that a library that corrupts memory on a
- * hostile file takes only the child down; body writes to fd, the write end of
- * the child's pipe, and returns to end the child with status 0.  Read it with
- * platform_worker_read, stop it with platform_worker_kill, end it with
- * platform_worker_end.  NULL where no child can be made (always on Windows,
- * which cannot fork): the caller then does the work itself.
+ * Runs a job in a child process whose standard streams lead nowhere and which
+ * leaves no core file, so that a library that corrupts memory on a hostile
+ * file takes only the child down.  On POSIX the child is forked and calls
+ * body(ctx, fd), fd being the write end of its pipe, and ends with status 0
+ * when body returns.  Windows cannot fork: there the child is this program
+ * started again, which finds job (a string) with platform_guarded_child.
+ * Read it with platform_worker_poll and platform_worker_read, stop it with
+ * platform_worker_kill, end it with platform_worker_end.  NULL when no child
+ * can be made: the caller then does the work itself.
  */
-struct platform_worker *platform_guarded_start(void (*body)(void *ctx, int fd), void *ctx);
+struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx);
+
+/*
+ * In this program started again by platform_guarded_start (Windows): sets
+ * the job it was given and the write end of its pipe.  Always false on
+ * POSIX, where such children are forked.
+ */
+bool platform_guarded_child(const char **job, int *fd);
 
 /* Stops a worker at once: SIGKILL; on Windows TerminateProcess with status 1, as Task Manager does. */
 void platform_worker_kill(struct platform_worker *w);

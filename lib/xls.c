@@ -7,11 +7,12 @@
  *
  * libfreexl trusts the file: on some damaged ones it writes past its buffers
  * and frees what it never allocated.  So it runs in a child process
- * (platform_guarded_start) that writes what it read to a pipe, in a dump of
- * its own, and this process checks the dump and hands it to the sheet.  A
- * child that dies, or whose dump stops short or makes no sense, leaves the
- * workbook damaged: a finding, never a crash.  Where no child can be made
- * (Windows) the same dump is made and read in this process.
+ * (platform_guarded_start: forked, or on Windows this program started again)
+ * that writes what it read to a pipe, in a dump of its own, and this process
+ * checks the dump and hands it to the sheet.  A child that dies, or whose
+ * dump stops short or makes no sense, leaves the workbook damaged: a
+ * finding, never a crash.  Where no child can be made the same dump is made
+ * and read in this process.
  *
  * The dump, one letter a message, numbers in this machine's byte order (both
  * ends are one program):
@@ -178,6 +179,17 @@ static void child_pass(void *ctx, int fd)
 	buf_free(&d.out);
 }
 
+bool xls_serve(const char *job, int fd)
+{
+	char *end;
+	long pick = strtol(job, &end, 10);
+	if (end == job || *end != ' ')
+		return false;
+	struct pass p = {.path = end + 1, .pick = pick};
+	child_pass(&p, fd);
+	return true;
+}
+
 /* Takes n bytes at *at of a message of len bytes into out; false when they have not all come. */
 static bool take(const char *m, size_t len, size_t *at, void *out, size_t n)
 {
@@ -301,7 +313,10 @@ static bool run_pass(struct replay *r, const char *path, long pick)
 	r->whole = r->bad = false;
 	r->giving_cells = pick >= 0;
 	buf_reset(&r->pending);
-	struct platform_worker *w = platform_guarded_start(child_pass, &p);
+	struct buf job = {0};
+	buf_addf(&job, "%ld %s", pick, path);
+	struct platform_worker *w = platform_guarded_start(job.data, child_pass, &p);
+	buf_free(&job);
 	if (!w) {
 		struct dump d = {.fd = -1, .direct = r};
 		read_pass(&p, &d);
@@ -310,10 +325,13 @@ static bool run_pass(struct replay *r, const char *path, long pick)
 	}
 	char *chunk = xmalloc(DUMP_FLUSH);
 	for (;;) {
+		bool ready;
 		if (r->whole || r->bad || sheet_stopped(r->s))
 			break;
+		if (platform_worker_poll(&w, 1, &ready) < 0 && errno != EINTR)
+			break;
 		long got = platform_worker_read(w, chunk, DUMP_FLUSH);
-		if (got < 0 && errno == EINTR)
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (got <= 0)
 			break;

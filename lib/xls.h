@@ -16,4 +16,11 @@
  */
 bool xls_read(const char *path, struct sheet *s);
 
+/*
+ * In this program started again to read a .xls for its parent (Windows):
+ * does job, one pass of the reader, writing its dump to fd; false when job
+ * is not one.
+ */
+bool xls_serve(const char *job, int fd);
+
 #endif
