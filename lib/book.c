@@ -85,20 +85,16 @@ static void whole_file_event(struct book *b, enum book_event_kind kind, enum boo
 
 /*
  * Copies the input (head, then the rest of fd) into a temporary file whose
- * name goes in *path (unlinked by the caller); returns its descriptor, or -1
- * after an event.
+ * name goes in *path (unlinked by the caller), one the .xls reader's child
+ * can open; returns its descriptor, or -1 after an event.
  */
 static int spool(struct book *b, int fd, const void *head, size_t nhead, char **path, uint64_t *bytes)
 {
-	struct buf name = {0};
-	buf_addf(&name, "%s/qy-book-XXXXXX", platform_temp_dir());
-	int out = mkstemp(name.data);
+	int out = platform_temp_file("qy-book", path);
 	if (out < 0) {
 		whole_file_event(b, BOOK_EV_BROKEN, BOOK_TEXT, 0, 0, "cannot create a temporary file");
-		buf_free(&name);
 		return -1;
 	}
-	*path = name.data;
 	char *chunk = xmalloc(SCAN_CHUNK);
 	bool ok = write_all(out, head, nhead);
 	*bytes = nhead;

@@ -274,6 +274,31 @@ int platform_scratch_file(void)
 	return fd;
 }
 
+int platform_temp_file(const char *prefix, char **path)
+{
+	WCHAR dir[MAX_PATH + 1], name[MAX_PATH + 1];
+	WCHAR *wide = widen(prefix);
+	DWORD n = GetTempPathW(MAX_PATH + 1, dir);
+	bool made = n > 0 && n <= MAX_PATH && GetTempFileNameW(dir, wide, 0, name);
+	free(wide);
+	if (!made) {
+		errno = path_errno(GetLastError());
+		return -1;
+	}
+	HANDLE h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+			       NULL, TRUNCATE_EXISTING, FILE_ATTRIBUTE_TEMPORARY, NULL);
+	int fd = h == INVALID_HANDLE_VALUE ? -1 : _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
+	if (fd < 0) {
+		errno = h == INVALID_HANDLE_VALUE ? path_errno(GetLastError()) : EMFILE;
+		if (h != INVALID_HANDLE_VALUE)
+			CloseHandle(h);
+		DeleteFileW(name);
+		return -1;
+	}
+	*path = narrow(name);
+	return fd;
+}
+
 const char *platform_exe_dir(void)
 {
 	static char dir[MAX_PATH * 3];
@@ -857,6 +882,19 @@ int platform_scratch_file(void)
 	if (fd >= 0)
 		unlink(name.data);
 	buf_free(&name);
+	return fd;
+}
+
+int platform_temp_file(const char *prefix, char **path)
+{
+	struct buf name = {0};
+	buf_addf(&name, "%s/%s-XXXXXX", platform_temp_dir(), prefix);
+	int fd = mkstemp(name.data);
+	if (fd < 0) {
+		buf_free(&name);
+		return -1;
+	}
+	*path = name.data;
 	return fd;
 }
 

@@ -82,6 +82,15 @@ const char *platform_temp_dir(void);
 int platform_scratch_file(void);
 
 /*
+ * A new temporary file in platform_temp_dir, named prefix and something
+ * unique, open for reading and writing (binary), that another process may
+ * open by its name while this one holds it (on Windows too): its descriptor,
+ * and its name in *path (owned; the caller closes, then unlinks it), or -1
+ * with errno.
+ */
+int platform_temp_file(const char *prefix, char **path);
+
+/*
  * Runs the program at path (search: looked up on PATH) with args, in place of
  * this one: POSIX execv; on Windows the program runs as a child with the same
  * standard streams and this process exits with its status.  Returns only
