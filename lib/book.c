@@ -280,6 +280,8 @@ struct message book_event_message(const struct book_event *ev, enum lang lang, s
 		buf_free(&where);
 		return said;
 	}
+	case BOOK_EV_READER_DIED:
+		return MSG_SAY0(b, lang, MSG_BOOK_READER_DIED);
 	case BOOK_EV_NO_SHEET:
 		return MSG_SAY(b, lang, MSG_BOOK_NO_SHEET, ARG_TEXT("sheet", value), ARG_TEXT("sheets", detail));
 	case BOOK_EV_NOT_TABLE:

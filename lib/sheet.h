@@ -51,6 +51,7 @@ enum book_event_kind {
 	BOOK_EV_OVERSIZED,    /* a cell over the size limit: kept in part */
 	BOOK_EV_LIMIT,        /* a bound against hostile workbooks was reached; reading stopped */
 	BOOK_EV_BROKEN,       /* a part cannot be read (detail: why); reading stopped */
+	BOOK_EV_READER_DIED,  /* the .xls reader's child died or sent what makes no sense; reading stopped */
 	BOOK_EV_NO_SHEET,     /* the sheet asked for is not there (detail: the sheets); reading stopped */
 	BOOK_EV_NOT_TABLE,    /* not CSV and not a workbook qy reads (what); nothing read */
 	BOOK_EV_ENCRYPTED,    /* the workbook is password-protected; nothing read */

@@ -10,9 +10,9 @@
  * (platform_guarded_start: forked, or on Windows this program started again)
  * that writes what it read to a pipe, in a dump of its own, and this process
  * checks the dump and hands it to the sheet.  A child that dies, or whose
- * dump stops short or makes no sense, leaves the workbook damaged: a
- * finding, never a crash.  Where no child can be made the same dump is made
- * and read in this process.
+ * dump stops short or makes no sense, gives the workbook one finding
+ * (BOOK_EV_READER_DIED), never a crash.  Where no child can be made the same
+ * dump is made and read in this process.
  *
  * The dump, one letter a message, numbers in this machine's byte order (both
  * ends are one program):
@@ -346,10 +346,9 @@ static bool run_pass(struct replay *r, const char *path, long pick)
 }
 
 /* Tells the sheet that the reader could not read the workbook through. */
-static void damaged(struct sheet *s)
+static void reader_died(struct sheet *s)
 {
-	struct book_event ev = {.kind = BOOK_EV_BROKEN, .col = SIZE_MAX,
-				.detail = "the .xls reader stopped on this file"};
+	struct book_event ev = {.kind = BOOK_EV_READER_DIED, .col = SIZE_MAX};
 	sheet_problem(s, &ev);
 }
 
@@ -358,7 +357,7 @@ bool xls_read(const char *path, struct sheet *s)
 	struct replay r = {.s = s};
 	bool opened = true;
 	if (!run_pass(&r, path, -1)) {
-		damaged(s);
+		reader_died(s);
 	} else if (r.cannot_open) {
 		opened = false;
 	} else if (r.obfuscated) {
@@ -374,7 +373,7 @@ bool xls_read(const char *path, struct sheet *s)
 		}
 		if (pick >= 0) {
 			if (!run_pass(&r, path, pick))
-				damaged(s);
+				reader_died(s);
 			else if (!r.no_cells)
 				sheet_finish(s);
 		}
