@@ -171,28 +171,44 @@ void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
+/* Makes t follow *leader where it groups by the keys ks, or, the first to, lead them. */
+static void follow(struct group_table **leader, struct group_table *t, const struct shared_keys *ks)
+{
+	if (t->shared != ks)
+		return;
+	if (*leader)
+		t->leader = *leader;
+	else
+		*leader = t;
+}
+
 /*
- * Makes each table never watched (an export, a view of a view's rows) that
- * shares its keys with such a table looked up before it on each row (exports
- * first, then views, as rules_row and view_row_out feed them) follow the
- * first of them (group_table.leader).  Each keeps its own groups and index
- * (and takes as much memory as alone): the leader's numbering spares it the
+ * Makes each table that shares its keys with one fed before it on each row
+ * follow the first of them (group_table.leader): of the file's rows, the
+ * aggregates, then the exports, as rules_row feeds them; of a view's rows,
+ * the exports, the views, then the aggregates, as view_row_out does.  Views
+ * of the file's rows and aggregates judged in order, whose rows are watched
+ * or kept, neither lead nor follow.  Each keeps its own groups and index (and
+ * takes as much memory as alone): the leader's numbering spares it the
  * look-up of a group it has, while it makes its groups as the leader did.
  */
 void follow_leaders(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < st->nshared; k++) {
+		const struct shared_keys *ks = &st->shared[k];
 		struct group_table *leader = NULL;
-		for (size_t n = 0; n < rs->nexports + rs->nviews; n++) {
-			struct group_table *t = n < rs->nexports ? &st->export_groups[n] : &st->view_groups[n - rs->nexports];
-			if (t->shared != &st->shared[k] || (n >= rs->nexports && rs->views[n - rs->nexports].from < 0))
-				continue;
-			if (leader)
-				t->leader = leader;
-			else
-				leader = t;
-		}
+		for (size_t a = 0; a < rs->naggregates && ks->from < 0; a++)
+			if (!rs->aggregates[a].order)
+				follow(&leader, &st->groups[a], ks);
+		for (size_t e = 0; e < rs->nexports; e++)
+			follow(&leader, &st->export_groups[e], ks);
+		for (size_t v = 0; v < rs->nviews; v++)
+			if (rs->views[v].from >= 0)
+				follow(&leader, &st->view_groups[v], ks);
+		for (size_t a = 0; a < rs->naggregates && ks->from >= 0; a++)
+			if (!rs->aggregates[a].order)
+				follow(&leader, &st->groups[a], ks);
 	}
 }
 
@@ -707,6 +723,7 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 {
 	const struct value *keys;
 	struct value read_keys[WATCH_KEYS];
+	long led = -1;
 	if (g->shared) {
 		keys = shared_values(st, g->shared, ctx);
 		if (!keys)
@@ -714,10 +731,8 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 		long known = known_group(g);
 		if (known >= 0)
 			return known;
-		long led = leader_group(g); /* one it has is found as ever; one it makes now keeps the numbering
-					       only if it is the leader's next */
-		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
-			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
+		led = leaders_last(g); /* one it has is found as ever; one it makes keeps the numbering only if it
+					  is the leader's next (below) */
 	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
 		for (size_t k = 0; k < ngroup; k++) {
 			const struct key_read *r = &g->reads[k];
@@ -780,6 +795,8 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	key_words(g, keys, ngroup, alike, last_words, words);
 	if (g->ngroups >= 0xFFFFFFFEu)
 		die(EXIT_TROUBLE, "too many groups to remember");
+	if (g->leader && (size_t)led != g->ngroups)
+		g->misaligned = true;
 	if (g->ngroups == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->words = xrealloc(g->words, g->cap * (ngroup + 1) * sizeof *g->words);
@@ -1096,6 +1113,7 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 	const struct ruleset *rs = st->rs;
 	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots, block;
 	const struct agg_slot *slots;
+	t->misaligned = true; /* its groups are numbered afresh: it neither leads nor follows from now on */
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
 		size_t l = st->ordered_list[t->owner];
