@@ -505,23 +505,60 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 static const struct value *note_shared(struct shared_keys *ks, const struct value *keys, bool null, uint64_t row);
 
 /*
+ * A date cell's year, month and day, and its month's length, worked out once
+ * for a look-up (date_parts_of): the keys year() and month() of one date,
+ * and the month noted after, all read them.
+ */
+struct date_parts {
+	int cell;                /* the cell they are of, or -1: none yet */
+	int y, m, d, len;        /* len: the days of the month, 0 until note_months asks */
+};
+
+/* The parts of the date in cell r->cell of cells (which is a date), worked out on the first call for it. */
+static inline struct date_parts *date_parts_of(struct date_parts *p, const struct key_read *r, const struct value *cells)
+{
+	if (p->cell != r->cell) {
+		civil_from_days(cells[r->cell].num, &p->y, &p->m, &p->d);
+		p->cell = r->cell, p->len = 0;
+	}
+	return p;
+}
+
+/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
+static inline struct value date_key(const struct key_read *r, const struct value *cells, struct date_parts *parts)
+{
+	if (cells[r->cell].type != V_DATE)
+		return (struct value){.type = V_NULL};
+	const struct date_parts *p = date_parts_of(parts, r, cells);
+	return (struct value){.type = V_NUM, .num = r->year ? p->y : p->m};
+}
+
+/* Key r of a table whose keys are read from the row (group_table.reads), from the row's cells, as evaluating it gives. */
+static inline struct value read_key(const struct key_read *r, const struct value *cells, struct date_parts *parts)
+{
+	return r->month_part ? date_key(r, cells, parts) : cells[r->cell];
+}
+
+/*
  * Shared keys' values on the current row of the rows they read, worked out
  * on the first call for the row (in the state's scratch), or NULL when one is
  * null; they stay in ks until the keys are next worked out.  Values that
  * differ from the last worked out take a new stamp and a copy.  Keys whose
  * working out may have hit a pattern limit (ctx's trouble says one was hit)
  * are worked out again by the next table, so that each meets the limit as it
- * would alone.
+ * would alone.  Table g's, where it reads them from the row's cells
+ * (group_table.reads), are read so.
  */
-static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx)
+static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct group_table *g,
+					 const struct eval_ctx *ctx, struct date_parts *parts)
 {
 	uint64_t row = st->rows_in[ks->from + 1];
 	if (ks->at == row)
 		return ks->null ? NULL : ks->values;
 	struct value *keys = scratch_keys(st, ks->ngroup);
-	bool null = false;
+	bool null = false, read = g->nreads && ctx->row; /* (nreads: ngroup) */
 	for (size_t k = 0; k < ks->ngroup && !null; k++) {
-		keys[k] = expr_eval(ks->group[k], ctx);
+		keys[k] = read ? read_key(&g->reads[k], ctx->row, parts) : expr_eval(ks->group[k], ctx);
 		null = keys[k].type == V_NULL;
 	}
 	return note_shared(ks, keys, null, ctx->trouble && ctx->trouble->pattern_limit ? 0 : row);
@@ -623,20 +660,22 @@ static void plan_key_reads(struct group_table *g, struct expr *const *group, siz
 }
 
 /* Notes the months of a row's dates whose year or month are keys of the group it was found in (in_last_group). */
-static void note_months(struct group_table *g, const struct value *cells)
+static void note_months(struct group_table *g, const struct value *cells, struct date_parts *parts)
 {
 	for (size_t k = 0; k < g->nreads; k++) {
 		struct key_read *r = &g->reads[k];
 		if (!r->month_part)
 			continue;
 		const struct value *c = &cells[r->cell];
-		int y, m, d;
 		r->month_from = 1, r->month_to = 0; /* none */
 		if (c->type != V_DATE || !(c->num >= 0))
 			continue;
-		civil_from_days(c->num, &y, &m, &d);
-		if (m >= 1 && m <= 12) /* as year() and month() take the day apart: truncated to it */
-			r->month_from = (double)((long)c->num - d + 1), r->month_to = r->month_from + days_in_month(y, m);
+		struct date_parts *p = date_parts_of(parts, r, cells);
+		if (p->m < 1 || p->m > 12)
+			continue;
+		if (!p->len) /* as year() and month() take the day apart: truncated to it */
+			p->len = days_in_month(p->y, p->m);
+		r->month_from = (double)((long)c->num - p->d + 1), r->month_to = r->month_from + p->len;
 	}
 }
 
@@ -681,18 +720,8 @@ static inline long found_group(struct group_table *g, size_t i, const struct val
 	return looked_up(g, (long)i);
 }
 
-/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
-static inline struct value date_key(const struct key_read *r, const struct value *c)
-{
-	if (c->type != V_DATE)
-		return (struct value){.type = V_NULL};
-	int y, m, d;
-	civil_from_days(c->num, &y, &m, &d);
-	return (struct value){.type = V_NUM, .num = r->year ? y : m};
-}
-
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		    size_t block, const struct eval_ctx *ctx);
+		    size_t block, const struct eval_ctx *ctx, struct date_parts *parts);
 
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
@@ -707,9 +736,10 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 {
 	if (!g->reads_planned)
 		plan_key_reads(g, group, ngroup);
-	long i = look_up(st, g, group, ngroup, block, ctx);
+	struct date_parts parts = {.cell = -1};
+	long i = look_up(st, g, group, ngroup, block, ctx, &parts);
 	if (i >= 0 && g->reads_months && ctx->row)
-		note_months(g, ctx->row);
+		note_months(g, ctx->row, &parts);
 	return i;
 }
 
@@ -719,13 +749,13 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
  * the order watch compares only the others.
  */
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		    size_t block, const struct eval_ctx *ctx)
+		    size_t block, const struct eval_ctx *ctx, struct date_parts *parts)
 {
 	const struct value *keys;
 	struct value read_keys[WATCH_KEYS];
 	long led = -1;
 	if (g->shared) {
-		keys = shared_values(st, g->shared, ctx);
+		keys = shared_values(st, g->shared, g, ctx, parts);
 		if (!keys)
 			return -1;
 		long known = known_group(g);
@@ -736,7 +766,7 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
 		for (size_t k = 0; k < ngroup; k++) {
 			const struct key_read *r = &g->reads[k];
-			read_keys[k] = r->month_part ? date_key(r, &ctx->row[r->cell]) : ctx->row[r->cell];
+			read_keys[k] = read_key(r, ctx->row, parts);
 			if (read_keys[k].type == V_NULL)
 				return -1;
 		}
