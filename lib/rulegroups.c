@@ -171,28 +171,44 @@ void share_keys(struct rules_state *st)
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
 }
 
+/* Makes t follow *leader where it groups by the keys ks, or, the first to, lead them. */
+static void follow(struct group_table **leader, struct group_table *t, const struct shared_keys *ks)
+{
+	if (t->shared != ks)
+		return;
+	if (*leader)
+		t->leader = *leader;
+	else
+		*leader = t;
+}
+
 /*
- * Makes each table never watched (an export, a view of a view's rows) that
- * shares its keys with such a table looked up before it on each row (exports
- * first, then views, as rules_row and view_row_out feed them) follow the
- * first of them (group_table.leader).  Each keeps its own groups and index
- * (and takes as much memory as alone): the leader's numbering spares it the
+ * Makes each table that shares its keys with one fed before it on each row
+ * follow the first of them (group_table.leader): of the file's rows, the
+ * aggregates, then the exports, as rules_row feeds them; of a view's rows,
+ * the exports, the views, then the aggregates, as view_row_out does.  Views
+ * of the file's rows and aggregates judged in order, whose rows are watched
+ * or kept, neither lead nor follow.  Each keeps its own groups and index (and
+ * takes as much memory as alone): the leader's numbering spares it the
  * look-up of a group it has, while it makes its groups as the leader did.
  */
 void follow_leaders(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < st->nshared; k++) {
+		const struct shared_keys *ks = &st->shared[k];
 		struct group_table *leader = NULL;
-		for (size_t n = 0; n < rs->nexports + rs->nviews; n++) {
-			struct group_table *t = n < rs->nexports ? &st->export_groups[n] : &st->view_groups[n - rs->nexports];
-			if (t->shared != &st->shared[k] || (n >= rs->nexports && rs->views[n - rs->nexports].from < 0))
-				continue;
-			if (leader)
-				t->leader = leader;
-			else
-				leader = t;
-		}
+		for (size_t a = 0; a < rs->naggregates && ks->from < 0; a++)
+			if (!rs->aggregates[a].order)
+				follow(&leader, &st->groups[a], ks);
+		for (size_t e = 0; e < rs->nexports; e++)
+			follow(&leader, &st->export_groups[e], ks);
+		for (size_t v = 0; v < rs->nviews; v++)
+			if (rs->views[v].from >= 0)
+				follow(&leader, &st->view_groups[v], ks);
+		for (size_t a = 0; a < rs->naggregates && ks->from >= 0; a++)
+			if (!rs->aggregates[a].order)
+				follow(&leader, &st->groups[a], ks);
 	}
 }
 
@@ -489,23 +505,60 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 static const struct value *note_shared(struct shared_keys *ks, const struct value *keys, bool null, uint64_t row);
 
 /*
+ * A date cell's year, month and day, and its month's length, worked out once
+ * for a look-up (date_parts_of): the keys year() and month() of one date,
+ * and the month noted after, all read them.
+ */
+struct date_parts {
+	int cell;                /* the cell they are of, or -1: none yet */
+	int y, m, d, len;        /* len: the days of the month, 0 until note_months asks */
+};
+
+/* The parts of the date in cell r->cell of cells (which is a date), worked out on the first call for it. */
+static inline struct date_parts *date_parts_of(struct date_parts *p, const struct key_read *r, const struct value *cells)
+{
+	if (p->cell != r->cell) {
+		civil_from_days(cells[r->cell].num, &p->y, &p->m, &p->d);
+		p->cell = r->cell, p->len = 0;
+	}
+	return p;
+}
+
+/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
+static inline struct value date_key(const struct key_read *r, const struct value *cells, struct date_parts *parts)
+{
+	if (cells[r->cell].type != V_DATE)
+		return (struct value){.type = V_NULL};
+	const struct date_parts *p = date_parts_of(parts, r, cells);
+	return (struct value){.type = V_NUM, .num = r->year ? p->y : p->m};
+}
+
+/* Key r of a table whose keys are read from the row (group_table.reads), from the row's cells, as evaluating it gives. */
+static inline struct value read_key(const struct key_read *r, const struct value *cells, struct date_parts *parts)
+{
+	return r->month_part ? date_key(r, cells, parts) : cells[r->cell];
+}
+
+/*
  * Shared keys' values on the current row of the rows they read, worked out
  * on the first call for the row (in the state's scratch), or NULL when one is
  * null; they stay in ks until the keys are next worked out.  Values that
  * differ from the last worked out take a new stamp and a copy.  Keys whose
  * working out may have hit a pattern limit (ctx's trouble says one was hit)
  * are worked out again by the next table, so that each meets the limit as it
- * would alone.
+ * would alone.  Table g's, where it reads them from the row's cells
+ * (group_table.reads), are read so.
  */
-static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct eval_ctx *ctx)
+static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct group_table *g,
+					 const struct eval_ctx *ctx, struct date_parts *parts)
 {
 	uint64_t row = st->rows_in[ks->from + 1];
 	if (ks->at == row)
 		return ks->null ? NULL : ks->values;
 	struct value *keys = scratch_keys(st, ks->ngroup);
-	bool null = false;
+	bool null = false, read = g->nreads && ctx->row; /* (nreads: ngroup) */
 	for (size_t k = 0; k < ks->ngroup && !null; k++) {
-		keys[k] = expr_eval(ks->group[k], ctx);
+		keys[k] = read ? read_key(&g->reads[k], ctx->row, parts) : expr_eval(ks->group[k], ctx);
 		null = keys[k].type == V_NULL;
 	}
 	return note_shared(ks, keys, null, ctx->trouble && ctx->trouble->pattern_limit ? 0 : row);
@@ -607,20 +660,22 @@ static void plan_key_reads(struct group_table *g, struct expr *const *group, siz
 }
 
 /* Notes the months of a row's dates whose year or month are keys of the group it was found in (in_last_group). */
-static void note_months(struct group_table *g, const struct value *cells)
+static void note_months(struct group_table *g, const struct value *cells, struct date_parts *parts)
 {
 	for (size_t k = 0; k < g->nreads; k++) {
 		struct key_read *r = &g->reads[k];
 		if (!r->month_part)
 			continue;
 		const struct value *c = &cells[r->cell];
-		int y, m, d;
 		r->month_from = 1, r->month_to = 0; /* none */
 		if (c->type != V_DATE || !(c->num >= 0))
 			continue;
-		civil_from_days(c->num, &y, &m, &d);
-		if (m >= 1 && m <= 12) /* as year() and month() take the day apart: truncated to it */
-			r->month_from = (double)((long)c->num - d + 1), r->month_to = r->month_from + days_in_month(y, m);
+		struct date_parts *p = date_parts_of(parts, r, cells);
+		if (p->m < 1 || p->m > 12)
+			continue;
+		if (!p->len) /* as year() and month() take the day apart: truncated to it */
+			p->len = days_in_month(p->y, p->m);
+		r->month_from = (double)((long)c->num - p->d + 1), r->month_to = r->month_from + p->len;
 	}
 }
 
@@ -665,18 +720,8 @@ static inline long found_group(struct group_table *g, size_t i, const struct val
 	return looked_up(g, (long)i);
 }
 
-/* A key that is year() or month() of a date cell (key_read.month_part), as evaluating it gives: null but for a date. */
-static inline struct value date_key(const struct key_read *r, const struct value *c)
-{
-	if (c->type != V_DATE)
-		return (struct value){.type = V_NULL};
-	int y, m, d;
-	civil_from_days(c->num, &y, &m, &d);
-	return (struct value){.type = V_NUM, .num = r->year ? y : m};
-}
-
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		    size_t block, const struct eval_ctx *ctx);
+		    size_t block, const struct eval_ctx *ctx, struct date_parts *parts);
 
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
@@ -691,9 +736,10 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 {
 	if (!g->reads_planned)
 		plan_key_reads(g, group, ngroup);
-	long i = look_up(st, g, group, ngroup, block, ctx);
+	struct date_parts parts = {.cell = -1};
+	long i = look_up(st, g, group, ngroup, block, ctx, &parts);
 	if (i >= 0 && g->reads_months && ctx->row)
-		note_months(g, ctx->row);
+		note_months(g, ctx->row, &parts);
 	return i;
 }
 
@@ -703,25 +749,24 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
  * the order watch compares only the others.
  */
 static long look_up(struct rules_state *st, struct group_table *g, struct expr *const *group, size_t ngroup,
-		    size_t block, const struct eval_ctx *ctx)
+		    size_t block, const struct eval_ctx *ctx, struct date_parts *parts)
 {
 	const struct value *keys;
 	struct value read_keys[WATCH_KEYS];
+	long led = -1;
 	if (g->shared) {
-		keys = shared_values(st, g->shared, ctx);
+		keys = shared_values(st, g->shared, g, ctx, parts);
 		if (!keys)
 			return -1;
 		long known = known_group(g);
 		if (known >= 0)
 			return known;
-		long led = leader_group(g); /* one it has is found as ever; one it makes now keeps the numbering
-					       only if it is the leader's next */
-		if (g->leader && (led < 0 || (size_t)led >= g->ngroups))
-			g->misaligned = g->misaligned || (size_t)led != g->ngroups;
+		led = leaders_last(g); /* one it has is found as ever; one it makes keeps the numbering only if it
+					  is the leader's next (below) */
 	} else if (g->nreads && ctx->row) { /* a column's key is its cell, as evaluating it would give (nreads: ngroup) */
 		for (size_t k = 0; k < ngroup; k++) {
 			const struct key_read *r = &g->reads[k];
-			read_keys[k] = r->month_part ? date_key(r, &ctx->row[r->cell]) : ctx->row[r->cell];
+			read_keys[k] = read_key(r, ctx->row, parts);
 			if (read_keys[k].type == V_NULL)
 				return -1;
 		}
@@ -780,6 +825,8 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 	key_words(g, keys, ngroup, alike, last_words, words);
 	if (g->ngroups >= 0xFFFFFFFEu)
 		die(EXIT_TROUBLE, "too many groups to remember");
+	if (g->leader && (size_t)led != g->ngroups)
+		g->misaligned = true;
 	if (g->ngroups == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->words = xrealloc(g->words, g->cap * (ngroup + 1) * sizeof *g->words);
@@ -1096,6 +1143,7 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 	const struct ruleset *rs = st->rs;
 	size_t n = t->ngroups, ended = keep_last && n ? n - 1 : n, ngroup, nslots, block;
 	const struct agg_slot *slots;
+	t->misaligned = true; /* its groups are numbered afresh: it neither leads nor follows from now on */
 	if (t->ends == ENDS_AGGREGATE) { /* the groups stay, to be judged at the end: only their rows go */
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
 		size_t l = st->ordered_list[t->owner];

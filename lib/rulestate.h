@@ -127,10 +127,10 @@ struct group_table {
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
-	struct group_table *leader; /* a table never watched that shares its keys with one looked up before it
-				       on each row (follow_leaders), whose groups it numbers alike while
-				       misaligned is false: that one's group is then its group */
-	bool misaligned;         /* it made a group that is not the leader's of the same number */
+	struct group_table *leader; /* a table that shares its keys with one looked up before it on each row
+				       (follow_leaders), whose groups it numbers alike while neither is
+				       misaligned: that one's group is then its group */
+	bool misaligned;         /* it made a group that is not the leader's of the same number, or ended groups */
 	size_t held;             /* a streamed view's group (+ 1, or 0) of one row so far, whose view row is
 				    held_row and whose accumulators are not filled yet (grouping.hold) */
 	struct value *held_row;  /* its keys, then its values: the row view_row_out feeds as it is */
@@ -451,19 +451,26 @@ static inline unsigned char *group_accs(const struct group_table *t, size_t i, s
 
 /*
  * The group of a table that follows a leader (group_table.leader) with the
- * keys of the leader's last look-up, which are the row's: the leader's group
- * of the same number, while the table has made its groups as the leader did
- * and neither ends its groups as it reads (today no leader or follower does:
- * only views of the file's rows are watched); or -1 to look it up.
+ * keys of the leader's last look-up: the leader's group of the same number,
+ * while the table has made its groups as the leader did and neither has
+ * ended any (misaligned); or -1.
+ */
+static inline long leaders_last(const struct group_table *g)
+{
+	const struct group_table *l = g->leader;
+	if (!l || g->misaligned || l->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
+		return -1;
+	return l->last_group;
+}
+
+/*
+ * The group of a table that follows a leader with the keys of the leader's
+ * last look-up, which are the row's (leaders_last), where the table does not
+ * watch its groups' order (which its own look-up follows); or -1 to look it up.
  */
 static inline long leader_group(const struct group_table *g)
 {
-	const struct group_table *l = g->leader;
-	if (!l || g->misaligned || l->dropped || !l->ngroups || l->stamp != g->shared->stamp)
-		return -1;
-	if (g->mode != GROUPS_KEPT || l->mode != GROUPS_KEPT) /* ending groups renumbers them: no longer alike */
-		return -1;
-	return l->last_group;
+	return g->mode == GROUPS_KEPT ? leaders_last(g) : -1;
 }
 
 /* Makes group the table's last group, looked up with its shared keys' stamp. */
