@@ -1509,6 +1509,60 @@ static void test_aqi_items_of_cells(void)
 }
 
 /*
+ * aqi_day() of two orders of the same two columns on one stamped row, in
+ * every order of three calls (each order of columns read where they lie
+ * and evaluated, on that row or on a row without a stamp between): the
+ * row's items of one order of columns are not those of the other, nor what
+ * an evaluated call or another row worked out last.
+ */
+static void test_aqi_items_of_other_columns(void)
+{
+	static const char *const srcs[4] = {"aqi_day(n, m, m, n, n, m, n)", "aqi_day(m, n, n, m, m, n, m)",
+					    "aqi_day(n, m, m, n, n, m, n * 1)", "aqi_day(m, n, n, m, m, n, m * 1)"};
+	char err[256], want[2][4][16];
+	int pos, k;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *e[4];
+	for (k = 0; k < 4; k++) {
+		e[k] = expr_compile(srcs[k], &scope, err, sizeof err, &pos);
+		CHECK("aqi calls compile", e[k] != NULL, "%s at %d", err, pos);
+		if (!e[k])
+			return;
+	}
+	struct value rows[2][7]; /* the stamped row, and the other: its columns swapped */
+	set_row(80, 41, NULL, NULL, -1);
+	memcpy(rows[0], row, sizeof row);
+	set_row(41, 80, NULL, NULL, -1);
+	memcpy(rows[1], row, sizeof row);
+	for (int r = 0; r < 2; r++)
+		for (k = 0; k < 4; k++) { /* without a stamp, worked out each time */
+			struct eval_ctx ctx = {.rs = rs, .row = rows[r]};
+			snprintf(want[r][k], sizeof want[r][k], "%s", value_of_ctx(e[k], &ctx));
+		}
+	CHECK("the two orders give two indexes", strcmp(want[0][0], want[0][1]) != 0 && !strcmp(want[0][0], want[0][2]) &&
+	      !strcmp(want[0][1], want[0][3]) && !strcmp(want[0][0], want[1][1]),
+	      "%s, %s, %s, %s", want[0][0], want[0][1], want[0][2], want[0][3]);
+	bool agree = true;
+	int order = 0, r = 0;
+	const char *got = "";
+	for (order = 0; order < 512 && agree; order++) { /* three calls, each any of eight */
+		uint64_t stamp = expr_row_stamp();
+		for (int step = 0; step < 3 && agree; step++) {
+			int call = order >> (3 * step) & 7;
+			k = call & 3, r = call >> 2;
+			struct eval_ctx ctx = {.rs = rs, .row = rows[r], .stamp = r ? 0 : stamp};
+			got = value_of_ctx(e[k], &ctx);
+			agree = strcmp(got, want[r][k]) == 0;
+		}
+	}
+	CHECK("aqi_day of other columns on one row", agree, "order %d: %s on row %d gave %s, want %s", order - 1, srcs[k],
+	      r, got, want[r][k]);
+	for (k = 0; k < 4; k++)
+		expr_free(e[k]);
+	free(scope.slots);
+}
+
+/*
  * A let computed by a function is remembered from one expression to the next
  * by its input cells: a changed cell, even 0 to -0, computes it again, and an
  * aggregate's argument sees each row's value.
@@ -2629,6 +2683,7 @@ int main(void)
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
 	test_aqi_items_of_cells();
+	test_aqi_items_of_other_columns();
 	test_aqi_individuals_at_once();
 	test_water();
 	test_targets();
