@@ -946,6 +946,24 @@ bool expr_compares_cells(const struct expr *e, struct cells_compared *c)
 	return true;
 }
 
+bool expr_compares_levels(const struct expr *e, struct cells_compared *c)
+{
+	const struct node *x = &e->nodes[e->root];
+	if (x->fn != ev_compare_levels)
+		return false;
+	const struct node *a = &e->nodes[x->a], *b = &e->nodes[x->b];
+	if (a->fn != ev_aqi_level || b->fn != ev_aqi_level || e->arg_cols[a->args] < 0 || e->arg_cols[b->args] < 0)
+		return false;
+	*c = (struct cells_compared){.left = e->arg_cols[a->args], .right = e->arg_cols[b->args], .passes = holds[x->op]};
+	return true;
+}
+
+int levels_compared_holds(const struct cells_compared *c, const struct value *row)
+{
+	int l = level_of(&row[c->left]), r = level_of(&row[c->right]);
+	return l && r ? num_passes(l, r, c->passes) : -2;
+}
+
 /* "x != null": not(is_null(x)) in one step. */
 static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {

@@ -293,10 +293,11 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 
 /*
  * Picks how a planned rule that requires no absent column is judged on a
- * row: an assert that compares two cells reads them in place (and they are
- * the inputs it requires, when it requires no others); a when that tests a
- * value for null that the assert compares a cell with works the value out
- * once for both (expr_guards_compare); and a rule whose planned when,
+ * row: an assert that compares two cells, or their aqi_level()s, reads them
+ * in place (and they are the inputs it requires, when it requires no
+ * others); a when that tests a value for null that the assert compares a
+ * cell with works the value out once for both (expr_guards_compare); and a
+ * rule whose planned when,
  * assert and required columns read text cells alone (expr_text_inputs) is
  * not judged again on a row whose cells are those of the last row it judged
  * without a finding (passed_texts).
@@ -304,8 +305,9 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 {
 	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
+	p->compares_levels = !p->compares_cells && expr_compares_levels(r->assert, &p->compared);
 	p->guarded = expr_guards_compare(&p->when, r->assert, &p->guard);
-	p->requires_compared = p->compares_cells;
+	p->requires_compared = p->compares_cells || p->compares_levels;
 	for (size_t k = 0; k < r->nrequires; k++)
 		if ((int)r->requires[k] != p->compared.left && (int)r->requires[k] != p->compared.right)
 			p->requires_compared = false;
@@ -424,7 +426,8 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			continue;
 		}
 		/* two cells compared, of one type of number: present, and what they give is the assert's */
-		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values) : -1;
+		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values)
+			  : p->compares_levels ? levels_compared_holds(&p->compared, row->values) : -1;
 		if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
 			continue;
 		if (p->guarded)

@@ -258,7 +258,8 @@ struct planned_rule {
 	size_t rule;
 	struct expr_when when;           /* no operand: it has none, or it always holds */
 	size_t absent;                   /* a required column the file lacks (the first), or SIZE_MAX */
-	bool compares_cells;             /* its assert compares two cells (expr_compares_cells): */
+	bool compares_cells;             /* its assert compares two cells (expr_compares_cells), */
+	bool compares_levels;            /* or their aqi_level()s (expr_compares_levels): */
 	struct cells_compared compared;  /* which, read in place where they are numbers (cells_compared_holds) */
 	bool requires_compared;          /* it requires those two cells alone, or fewer */
 	bool guarded;                    /* its when tests a value for null that its assert compares a cell

@@ -2113,6 +2113,69 @@ static void test_cells_compared(void)
 }
 
 /*
+ * aqi_level() of one column compared with aqi_level() of another
+ * (expr_compares_levels) is judged in place (levels_compared_holds) as
+ * expr_eval judges it, on every pair of cells: AQIs on and off the
+ * levels' tops, names of categories and grades, other texts, blanks and
+ * other types; other shapes are not taken for it.
+ */
+static void test_levels_compared(void)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	static const char *const others[] = {"aqi_level(n) == n_level", "aqi_level(n + 0) == aqi_level(s)",
+					     "aqi_level(n) == 3", "aqi_level(n) + 0 == aqi_level(s)"};
+	static const struct value cells[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = -1}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 50},
+		{.type = V_NUM, .num = 50.5}, {.type = V_NUM, .num = 101}, {.type = V_NUM, .num = 300},
+		{.type = V_NUM, .num = 301}, {.type = V_NUM, .num = NAN}, {.type = V_STR, .str = "优", .len = 3},
+		{.type = V_STR, .str = "轻度污染", .len = 12}, {.type = V_STR, .str = "六级", .len = 6},
+		{.type = V_STR, .str = "二级", .len = 6}, {.type = V_STR, .str = "很好", .len = 6},
+		{.type = V_STR, .str = "", .len = 0}, {.type = V_DATE, .num = 2}, {.type = V_BOOL, .num = 1},
+	};
+	const size_t ncells = sizeof cells / sizeof *cells;
+	char err[256], src[64];
+	int pos;
+	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
+		for (int flip = 0; flip < 2; flip++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, flip ? "aqi_level(s) %s aqi_level(n)" : "aqi_level(n) %s aqi_level(s)", ops[op]);
+			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+			struct cells_compared c;
+			bool found = e && expr_compares_levels(e, &c);
+			size_t differ = 0;
+			char first[120] = "";
+			for (size_t i = 0; found && i < ncells; i++)
+				for (size_t j = 0; j < ncells; j++) {
+					set_row(NAN, NAN, NULL, NULL, -1);
+					row[N_] = cells[i], row[S_] = cells[j];
+					struct eval_ctx ctx = {.rs = rs, .row = row};
+					struct value v = expr_eval(e, &ctx);
+					int holds = levels_compared_holds(&c, row);
+					bool same = holds == -2 ? v.type == V_NULL : v.type == V_BOOL && v.num == holds;
+					if (!same && !differ++)
+						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
+							 v.type, v.num);
+				}
+			char what[120];
+			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
+			CHECK(what, found && differ == 0, "%s; %zu differ, the first %s", found ? "found" : "not found", differ,
+			      first);
+			expr_free(e);
+			free(scope.slots);
+		}
+	for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(others[k], &scope, err, sizeof err, &pos);
+		struct cells_compared c;
+		char what[120];
+		snprintf(what, sizeof what, "%s is not two cells' levels compared", others[k]);
+		CHECK(what, e && !expr_compares_levels(e, &c) && !expr_compares_cells(e, &c), "it is taken for one");
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
+/*
  * A when that tests a value for null and an assert that compares a cell
  * with the same value (expr_guards_compare) give, with the value worked out
  * once (expr_guard_value), what the planned when and expr_eval of the
@@ -2703,6 +2766,7 @@ int main(void)
 	test_special_shapes();
 	test_compared_levels();
 	test_cells_compared();
+	test_levels_compared();
 	test_guarded_compare();
 	test_text_inputs();
 	test_reduced_tests();
