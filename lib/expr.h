@@ -485,6 +485,15 @@ static inline int cells_compared_holds(const struct cells_compared *c, const str
 	return numbers_compared(&row[c->left], &row[c->right], c->passes);
 }
 
+/*
+ * True if e is aqi_level() of one column compared with aqi_level() of
+ * another (aqi_level(grade) == aqi_level(aqi)), written to c; what it gives
+ * on a row is levels_compared_holds: 1 or 0, or -2 (null) when a cell has
+ * no level.
+ */
+bool expr_compares_levels(const struct expr *e, struct cells_compared *c);
+int levels_compared_holds(const struct cells_compared *c, const struct value *row);
+
 /* A blank cell's length among the texts row_texts_keep keeps. */
 #define BLANK_TEXT UINT32_MAX
 

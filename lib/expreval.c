@@ -188,12 +188,15 @@ static struct value ev_aqi(const struct expr *e, const struct node *x, const str
  * The seven daily items' concentrations (none as -1) and their individual
  * indexes (-1 for none), with the largest.  The last of each thread is
  * remembered by the concentrations, bit for bit, and the row's stamp, as
- * aqi_day(), aqi_top() and aqi_over() of one row (a let each) ask for the
- * same seven.
+ * aqi_day(), aqi_top() and aqi_over() of one row (lets that rules and
+ * messages read again) ask for the same seven; read from seven columns of
+ * a stamped row, they are that row's items of those columns, and are not
+ * compared again.
  */
 struct aqi_items {
 	bool filled;
 	uint64_t stamp;           /* the row they were worked out on (eval_ctx.stamp), or 0 */
+	int cols[AQI_ITEMS];      /* the columns of that row they were read from; -1 first: not read from columns */
 	double c[AQI_ITEMS];
 	int iaqi[AQI_ITEMS], best;
 };
@@ -233,6 +236,7 @@ static const struct aqi_items *aqi_items_of(const double c[AQI_ITEMS], uint64_t 
 	if (!differ)
 		return m;
 	memcpy(m->c, c, sizeof m->c);
+	m->cols[0] = -1;
 	return fill_items(m, stamp);
 }
 
@@ -268,25 +272,42 @@ static struct value ev_aqi_items(const struct expr *e, const struct node *x, con
 	return aqi_items_value(x, aqi_items_of(c, ctx->stamp));
 }
 
+/* The cells cols[] of row as the seven items' concentrations into c: none (null, or not a number) as -1. */
+static inline void concentrations(double c[AQI_ITEMS], const struct value *row, const int *cols)
+{
+	_Static_assert(AQI_ITEMS == 7, "every item is read");
+#define ITEM_AT(k) (c[k] = row[cols[k]].type == V_NUM ? row[cols[k]].num : -1)
+	ITEM_AT(0), ITEM_AT(1), ITEM_AT(2), ITEM_AT(3), ITEM_AT(4), ITEM_AT(5), ITEM_AT(6);
+#undef ITEM_AT
+}
+
 /*
  * aqi_day(), aqi_top() or aqi_over() of seven columns, as rule sets write
- * them: the cells read where they lie, on a row not seen before (another
- * stamp) straight into the thread's last items, with nothing to compare.
+ * them: the cells read where they lie; on a row not seen before (another
+ * stamp) straight into the thread's last items, with nothing to compare,
+ * and on a row whose items of these columns they are, not read at all.
+ * Not a let remembered by expr_remembered: these are its memo.
  */
 static struct value ev_aqi_items_of_cells(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	if (!ctx->row)
 		return ev_aqi_items(e, x, ctx);
 	const int *cols = e->arg_cols + x->args;
+	const struct value *row = ctx->row;
 	struct aqi_items *m = &last_items;
-	double c[AQI_ITEMS];
-	bool new_row = items_stale(m, ctx->stamp);
-	double *into = new_row ? m->c : c;
-	for (int k = 0; k < AQI_ITEMS; k++) {
-		const struct value *v = &ctx->row[cols[k]];
-		into[k] = v->type == V_NUM ? v->num : -1;
+	if (ctx->stamp && items_stale(m, ctx->stamp)) {
+		concentrations(m->c, row, cols);
+		memcpy(m->cols, cols, sizeof m->cols);
+		return aqi_items_value(x, fill_items(m, ctx->stamp));
 	}
-	return aqi_items_value(x, new_row ? fill_items(m, ctx->stamp) : aqi_items_of(c, ctx->stamp));
+	if (ctx->stamp && memcmp(m->cols, cols, sizeof m->cols) == 0) /* this row's items of these columns */
+		return aqi_items_value(x, m);
+	double c[AQI_ITEMS];
+	concentrations(c, row, cols);
+	const struct aqi_items *items = aqi_items_of(c, ctx->stamp);
+	if (ctx->stamp) /* the row's items of these columns, compared or worked out again */
+		memcpy(m->cols, cols, sizeof m->cols);
+	return aqi_items_value(x, items);
 }
 
 /* True if every argument of call x is a column. */
@@ -923,6 +944,24 @@ bool expr_compares_cells(const struct expr *e, struct cells_compared *c)
 		return false;
 	*c = (struct cells_compared){.left = e->nodes[x->a].index, .right = e->nodes[x->b].index, .passes = holds[x->op]};
 	return true;
+}
+
+bool expr_compares_levels(const struct expr *e, struct cells_compared *c)
+{
+	const struct node *x = &e->nodes[e->root];
+	if (x->fn != ev_compare_levels)
+		return false;
+	const struct node *a = &e->nodes[x->a], *b = &e->nodes[x->b];
+	if (a->fn != ev_aqi_level || b->fn != ev_aqi_level || e->arg_cols[a->args] < 0 || e->arg_cols[b->args] < 0)
+		return false;
+	*c = (struct cells_compared){.left = e->arg_cols[a->args], .right = e->arg_cols[b->args], .passes = holds[x->op]};
+	return true;
+}
+
+int levels_compared_holds(const struct cells_compared *c, const struct value *row)
+{
+	int l = level_of(&row[c->left]), r = level_of(&row[c->right]);
+	return l && r ? num_passes(l, r, c->passes) : -2;
 }
 
 /* "x != null": not(is_null(x)) in one step. */

@@ -95,6 +95,16 @@ static bool add_inputs(struct expr *e, int n, struct node *let)
 	return true;
 }
 
+/* True if the arguments of call node n are all columns. */
+static bool columns_alone(const struct expr *e, int n)
+{
+	const struct node *c = &e->nodes[n];
+	for (int k = 0; k < c->nargs; k++)
+		if (e->arg_cols[c->args + k] < 0)
+			return false;
+	return true;
+}
+
 /*
  * Makes the root of each let expanded here remember its value, which rules
  * that name the same let read again for the same row, when a function
@@ -102,7 +112,9 @@ static bool add_inputs(struct expr *e, int n, struct node *let)
  * remembering them).  A number, date or boolean of at most MEMO_INPUTS cells
  * is remembered by those cells too; any other (a string may be borrowed from
  * the row, and dies with it; aqi_day() and its kin remember their last items
- * themselves, for the three of them, on any row) by the row alone.
+ * themselves, for the three of them, on any row) by the row alone.  Those
+ * of seven columns are not remembered here: what they remember is the
+ * row's items of those columns, as cheap to read again as a memo.
  */
 void remember_lets(struct expr *e)
 {
@@ -114,7 +126,8 @@ void remember_lets(struct expr *e)
 		x->inputs = used;
 		bool remembers_itself = x->op == OP_CALL && (x->index == F_AQI_DAY || x->index == F_AQI_TOP ||
 							    x->index == F_AQI_OVER);
-		bool worth = x->memo < MEMO_LETS && calls_function(e, i) && from_cells_alone(e, i);
+		bool worth = x->memo < MEMO_LETS && !(remembers_itself && columns_alone(e, i)) && calls_function(e, i) &&
+			     from_cells_alone(e, i);
 		bool by_inputs = (x->type == V_NUM || x->type == V_DATE || x->type == V_BOOL) && !remembers_itself;
 		if (!worth) {
 			x->memo = -1;
@@ -258,16 +271,6 @@ void join_cell_tests(struct expr *e)
 		x->ntests = ntests;
 		x->fn = expr_cell_tests;
 	}
-}
-
-/* True if the arguments of call node n are all columns. */
-static bool columns_alone(const struct expr *e, int n)
-{
-	const struct node *c = &e->nodes[n];
-	for (int k = 0; k < c->nargs; k++)
-		if (e->arg_cols[c->args + k] < 0)
-			return false;
-	return true;
 }
 
 /*

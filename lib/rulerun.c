@@ -293,10 +293,11 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 
 /*
  * Picks how a planned rule that requires no absent column is judged on a
- * row: an assert that compares two cells reads them in place (and they are
- * the inputs it requires, when it requires no others); a when that tests a
- * value for null that the assert compares a cell with works the value out
- * once for both (expr_guards_compare); and a rule whose planned when,
+ * row: an assert that compares two cells, or their aqi_level()s, reads them
+ * in place (and they are the inputs it requires, when it requires no
+ * others); a when that tests a value for null that the assert compares a
+ * cell with works the value out once for both (expr_guards_compare), and
+ * reads that cell in place likewise; and a rule whose planned when,
  * assert and required columns read text cells alone (expr_text_inputs) is
  * not judged again on a row whose cells are those of the last row it judged
  * without a finding (passed_texts).
@@ -304,10 +305,14 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
 static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 {
 	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
+	p->compares_levels = !p->compares_cells && expr_compares_levels(r->assert, &p->compared);
 	p->guarded = expr_guards_compare(&p->when, r->assert, &p->guard);
-	p->requires_compared = p->compares_cells;
+	int read[2] = {p->compared.left, p->compared.right}; /* the cells the assert reads, when it gives a value */
+	if (p->guarded)
+		read[0] = read[1] = p->guard.cell;
+	p->requires_compared = p->compares_cells || p->compares_levels || p->guarded;
 	for (size_t k = 0; k < r->nrequires; k++)
-		if ((int)r->requires[k] != p->compared.left && (int)r->requires[k] != p->compared.right)
+		if ((int)r->requires[k] != read[0] && (int)r->requires[k] != read[1])
 			p->requires_compared = false;
 	struct passed_texts *t = &p->passed;
 	int n = 0;
@@ -342,7 +347,7 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 		size_t i = st->rules_now[n];
 		const struct written_rule *r = &rs->row_rules[i];
 		struct planned_rule *p = &st->planned[st->nplanned];
-		*p = (struct planned_rule){.rule = i, .absent = SIZE_MAX};
+		*p = (struct planned_rule){.rule = i, .written = r, .absent = SIZE_MAX};
 		if (r->when) {
 			expr_when_plan(&p->when, r->when, file_col);
 			if (p->when.never)
@@ -386,12 +391,9 @@ static void keep_passed(struct passed_texts *t, const struct value *row)
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
 {
-	const struct ruleset *rs = st->rs;
 	if (row->file_col != st->planned_for)
 		plan_rules(st, row->file_col);
-	for (size_t n = 0; n < st->nplanned; n++) {
-		struct planned_rule *p = &st->planned[n];
-		const struct written_rule *r = &rs->row_rules[p->rule];
+	for (struct planned_rule *p = st->planned, *end = p + st->nplanned; p < end; p++) {
 		if (p->passed.n && passed_before(&p->passed, row->values)) {
 			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
 			continue;
@@ -407,7 +409,7 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 			}
 		} else if (p->when.n) {
 			ctx->trouble->pattern_limit = false;
-			struct value w = judged(st, r, expr_when_value(&p->when, ctx), row, ctx, out);
+			struct value w = judged(st, p->written, expr_when_value(&p->when, ctx), row, ctx, out);
 			if (w.type != V_BOOL || !w.num) {
 				if (p->passed.n && !ctx->trouble->pattern_limit)
 					keep_passed(&p->passed, row->values);
@@ -417,27 +419,25 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 		if (p->absent != SIZE_MAX) {
 			if (!st->absent_input[p->rule])
 				report_absent_input(st, p->rule, p->absent, out);
-			if (!p->when.may_trouble) { /* nothing more it can say in this file */
-				memmove(&st->planned[n], &st->planned[n + 1], (--st->nplanned - n) * sizeof *st->planned);
-				n--;
-			}
+			if (!p->when.may_trouble) /* nothing more it can say in this file: planned again without it */
+				st->planned_for = NULL;
 			continue;
 		}
-		/* two cells compared, of one type of number: present, and what they give is the assert's */
-		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values) : -1;
+		/* cells read in place: present when they give the assert's value (1 or 0) */
+		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values)
+			  : p->compares_levels ? levels_compared_holds(&p->compared, row->values)
+			  : p->guarded ? guard_compare_holds(&p->guard, guarded, row->values) : -1;
 		if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
 			continue;
-		if (p->guarded)
-			holds = guard_compare_holds(&p->guard, guarded, row->values);
 		struct value v;
 		if (holds >= 0 || holds == -2) {
 			ctx->trouble->pattern_limit = false; /* as judge leaves it */
 			v = holds >= 0 ? (struct value){.type = V_BOOL, .num = holds} : (struct value){.type = V_NULL};
 		} else {
-			v = judge(st, r, r->assert, row, ctx, out);
+			v = judge(st, p->written, p->written->assert, row, ctx, out);
 		}
 		if (v.type == V_BOOL && !v.num)
-			row_finding(st, r, row, ctx, out);
+			row_finding(st, p->written, row, ctx, out);
 		else if (p->passed.n && !ctx->trouble->pattern_limit)
 			keep_passed(&p->passed, row->values);
 	}

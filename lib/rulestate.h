@@ -256,11 +256,13 @@ struct passed_texts {
  */
 struct planned_rule {
 	size_t rule;
+	const struct written_rule *written; /* the row rule it is */
 	struct expr_when when;           /* no operand: it has none, or it always holds */
 	size_t absent;                   /* a required column the file lacks (the first), or SIZE_MAX */
-	bool compares_cells;             /* its assert compares two cells (expr_compares_cells): */
+	bool compares_cells;             /* its assert compares two cells (expr_compares_cells), */
+	bool compares_levels;            /* or their aqi_level()s (expr_compares_levels): */
 	struct cells_compared compared;  /* which, read in place where they are numbers (cells_compared_holds) */
-	bool requires_compared;          /* it requires those two cells alone, or fewer */
+	bool requires_compared;          /* it requires no other cells than those read in place (these, or the guard's) */
 	bool guarded;                    /* its when tests a value for null that its assert compares a cell
 					    with (expr_guards_compare): */
 	struct guarded_compare guard;    /* which, worked out once for both */

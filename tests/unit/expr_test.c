@@ -1509,6 +1509,60 @@ static void test_aqi_items_of_cells(void)
 }
 
 /*
+ * aqi_day() of two orders of the same two columns on one stamped row, in
+ * every order of three calls (each order of columns read where they lie
+ * and evaluated, on that row or on a row without a stamp between): the
+ * row's items of one order of columns are not those of the other, nor what
+ * an evaluated call or another row worked out last.
+ */
+static void test_aqi_items_of_other_columns(void)
+{
+	static const char *const srcs[4] = {"aqi_day(n, m, m, n, n, m, n)", "aqi_day(m, n, n, m, m, n, m)",
+					    "aqi_day(n, m, m, n, n, m, n * 1)", "aqi_day(m, n, n, m, m, n, m * 1)"};
+	char err[256], want[2][4][16];
+	int pos, k;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *e[4];
+	for (k = 0; k < 4; k++) {
+		e[k] = expr_compile(srcs[k], &scope, err, sizeof err, &pos);
+		CHECK("aqi calls compile", e[k] != NULL, "%s at %d", err, pos);
+		if (!e[k])
+			return;
+	}
+	struct value rows[2][7]; /* the stamped row, and the other: its columns swapped */
+	set_row(80, 41, NULL, NULL, -1);
+	memcpy(rows[0], row, sizeof row);
+	set_row(41, 80, NULL, NULL, -1);
+	memcpy(rows[1], row, sizeof row);
+	for (int r = 0; r < 2; r++)
+		for (k = 0; k < 4; k++) { /* without a stamp, worked out each time */
+			struct eval_ctx ctx = {.rs = rs, .row = rows[r]};
+			snprintf(want[r][k], sizeof want[r][k], "%s", value_of_ctx(e[k], &ctx));
+		}
+	CHECK("the two orders give two indexes", strcmp(want[0][0], want[0][1]) != 0 && !strcmp(want[0][0], want[0][2]) &&
+	      !strcmp(want[0][1], want[0][3]) && !strcmp(want[0][0], want[1][1]),
+	      "%s, %s, %s, %s", want[0][0], want[0][1], want[0][2], want[0][3]);
+	bool agree = true;
+	int order = 0, r = 0;
+	const char *got = "";
+	for (order = 0; order < 512 && agree; order++) { /* three calls, each any of eight */
+		uint64_t stamp = expr_row_stamp();
+		for (int step = 0; step < 3 && agree; step++) {
+			int call = order >> (3 * step) & 7;
+			k = call & 3, r = call >> 2;
+			struct eval_ctx ctx = {.rs = rs, .row = rows[r], .stamp = r ? 0 : stamp};
+			got = value_of_ctx(e[k], &ctx);
+			agree = strcmp(got, want[r][k]) == 0;
+		}
+	}
+	CHECK("aqi_day of other columns on one row", agree, "order %d: %s on row %d gave %s, want %s", order - 1, srcs[k],
+	      r, got, want[r][k]);
+	for (k = 0; k < 4; k++)
+		expr_free(e[k]);
+	free(scope.slots);
+}
+
+/*
  * A let computed by a function is remembered from one expression to the next
  * by its input cells: a changed cell, even 0 to -0, computes it again, and an
  * aggregate's argument sees each row's value.
@@ -2053,6 +2107,69 @@ static void test_cells_compared(void)
 		char what[120];
 		snprintf(what, sizeof what, "%s is not two cells compared", others[k]);
 		CHECK(what, e && !expr_compares_cells(e, &c), "it is taken for one");
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
+/*
+ * aqi_level() of one column compared with aqi_level() of another
+ * (expr_compares_levels) is judged in place (levels_compared_holds) as
+ * expr_eval judges it, on every pair of cells: AQIs on and off the
+ * levels' tops, names of categories and grades, other texts, blanks and
+ * other types; other shapes are not taken for it.
+ */
+static void test_levels_compared(void)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	static const char *const others[] = {"aqi_level(n) == n_level", "aqi_level(n + 0) == aqi_level(s)",
+					     "aqi_level(n) == 3", "aqi_level(n) + 0 == aqi_level(s)"};
+	static const struct value cells[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = -1}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 50},
+		{.type = V_NUM, .num = 50.5}, {.type = V_NUM, .num = 101}, {.type = V_NUM, .num = 300},
+		{.type = V_NUM, .num = 301}, {.type = V_NUM, .num = NAN}, {.type = V_STR, .str = "优", .len = 3},
+		{.type = V_STR, .str = "轻度污染", .len = 12}, {.type = V_STR, .str = "六级", .len = 6},
+		{.type = V_STR, .str = "二级", .len = 6}, {.type = V_STR, .str = "很好", .len = 6},
+		{.type = V_STR, .str = "", .len = 0}, {.type = V_DATE, .num = 2}, {.type = V_BOOL, .num = 1},
+	};
+	const size_t ncells = sizeof cells / sizeof *cells;
+	char err[256], src[64];
+	int pos;
+	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
+		for (int flip = 0; flip < 2; flip++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, flip ? "aqi_level(s) %s aqi_level(n)" : "aqi_level(n) %s aqi_level(s)", ops[op]);
+			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+			struct cells_compared c;
+			bool found = e && expr_compares_levels(e, &c);
+			size_t differ = 0;
+			char first[120] = "";
+			for (size_t i = 0; found && i < ncells; i++)
+				for (size_t j = 0; j < ncells; j++) {
+					set_row(NAN, NAN, NULL, NULL, -1);
+					row[N_] = cells[i], row[S_] = cells[j];
+					struct eval_ctx ctx = {.rs = rs, .row = row};
+					struct value v = expr_eval(e, &ctx);
+					int holds = levels_compared_holds(&c, row);
+					bool same = holds == -2 ? v.type == V_NULL : v.type == V_BOOL && v.num == holds;
+					if (!same && !differ++)
+						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
+							 v.type, v.num);
+				}
+			char what[120];
+			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
+			CHECK(what, found && differ == 0, "%s; %zu differ, the first %s", found ? "found" : "not found", differ,
+			      first);
+			expr_free(e);
+			free(scope.slots);
+		}
+	for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(others[k], &scope, err, sizeof err, &pos);
+		struct cells_compared c;
+		char what[120];
+		snprintf(what, sizeof what, "%s is not two cells' levels compared", others[k]);
+		CHECK(what, e && !expr_compares_levels(e, &c) && !expr_compares_cells(e, &c), "it is taken for one");
 		expr_free(e);
 		free(scope.slots);
 	}
@@ -2629,6 +2746,7 @@ int main(void)
 	test_aqi_near_steps();
 	test_aqi_items_in_turn();
 	test_aqi_items_of_cells();
+	test_aqi_items_of_other_columns();
 	test_aqi_individuals_at_once();
 	test_water();
 	test_targets();
@@ -2648,6 +2766,7 @@ int main(void)
 	test_special_shapes();
 	test_compared_levels();
 	test_cells_compared();
+	test_levels_compared();
 	test_guarded_compare();
 	test_text_inputs();
 	test_reduced_tests();
