@@ -99,17 +99,20 @@ void free_ordered(struct rules_state *st)
 static struct kept_row *keep_row(struct rules_state *st, const struct row_view *row)
 {
 	const struct ruleset *rs = st->rs;
+	const size_t *cols = rs->kept_cols;
+	const struct value *cells = row->values;
 	size_t n = rs->nkept;
 	struct kept_row *k = arena_alloc(&st->kept, sizeof *k + n * sizeof *k->values);
 	k->row = row->row;
 	k->line = row->line;
 	k->county = row->county;
 	k->text = NULL;
+	struct value *values = k->values; /* (read once: a text's copy may write anywhere) */
 	for (size_t i = 0; i < n; i++) {
-		size_t c = rs->kept_cols[i];
-		k->values[i] = row->values[c];
-		if (k->values[i].type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
-			k->values[i].str = arena_copy(&st->kept, row->values[c].str, row->values[c].len);
+		const struct value *c = &cells[cols[i]];
+		values[i] = *c;
+		if (c->type == V_STR) /* the typed text is the cell's text, folded maybe: keep its own copy */
+			values[i].str = arena_copy(&st->kept, c->str, c->len);
 	}
 	if (!may_give_finding(st->keep, k->values))
 		return k;
@@ -162,9 +165,10 @@ static inline __attribute__((always_inline)) void add_entry(struct rules_state *
 	}
 	if (order.type == V_STR)
 		order.str = arena_copy(&st->kept, order.str, order.len);
-	struct ordered_entry e = {order, kept, view_row, st->seq++, (uint32_t)g};
-	o->sorted = !o->n || (o->sorted && comes_after(&o->entries[o->n - 1], &e));
-	o->entries[o->n++] = e;
+	struct ordered_entry *e = &o->entries[o->n];
+	*e = (struct ordered_entry){order, kept, view_row, st->seq++, (uint32_t)g};
+	o->sorted = !o->n || (o->sorted && comes_after(e - 1, e));
+	o->n++;
 }
 
 void add_ordered(struct rules_state *st, struct ordered_rows *o, long g, struct value order,
@@ -206,21 +210,37 @@ static void account_ordered(struct rules_state *st, const struct row_view *row, 
 }
 
 /*
+ * A table that keep_for_ordered looks a row's group up in: a row rule's
+ * (the first of those that share a list), an aggregate's own, or a joined
+ * table, looked up once for all the aggregates in it.
+ */
+struct kept_table {
+	struct group_table *table;
+	struct expr *const *group;
+	size_t ngroup, block;
+	long now;                     /* the row's group, or -1 */
+};
+
+/* An aggregate that shares a list of rows: where its memory taken and its being dropped are kept, and its table. */
+struct kept_sharer {
+	const struct group_table *own;
+	size_t table;                 /* in keep_plan.tables */
+};
+
+/*
  * A list of rows a file's row goes to, as keep_for_ordered meets it: a row
- * rule's (the first of those that share it), which looks the row's group up
- * in its table, or an aggregate's (the first of those that share it), whose
- * group is its sharers' first not dropped; and its order key, a column's
- * cell read in place where it is one.
+ * rule's (the first of those that share it), whose group is the row's in its
+ * table, or an aggregate's (the first of those that share it), whose group
+ * is the row's in the table of its first sharer not dropped; and its order
+ * key, a column's cell read in place where it is one.
  */
 struct kept_list {
 	struct ordered_rows *o;
 	const struct expr *order;
 	int order_col;                /* or -1: order is evaluated */
-	struct group_table *table;    /* a row rule's; NULL for an aggregate's */
-	struct expr *const *group;
-	size_t ngroup;
-	long now;                     /* a row rule's: the row's group */
-	const size_t *sharers;        /* an aggregate's: its sharers' places in keep_plan.aggs */
+	size_t table;                 /* a row rule's, in keep_plan.tables */
+	long now;                     /* the row's group, or -1 */
+	const struct kept_sharer *sharers; /* an aggregate's: those that share it (none: a row rule's) */
 	size_t nsharers;
 };
 
@@ -239,13 +259,6 @@ struct finder {
 	struct cells_test *test;
 };
 
-/* An aggregate of the file's rows judged in order, in the order keep_for_ordered looks groups up. */
-struct kept_aggregate {
-	const struct grouping *gr;
-	bool looks_up;                /* alone or first in its joined table: it looks the group up for those after */
-	long now;                     /* the row's group in its table, or -1 */
-};
-
 /*
  * What keep_for_ordered does on each of a file's rows, worked out on the
  * first (keep_plan_make) rather than sought on each: the lists of rows, the
@@ -254,9 +267,9 @@ struct kept_aggregate {
 struct keep_plan {
 	struct kept_list *lists;
 	size_t nlists, nrow_lists;
-	struct kept_aggregate *aggs;
-	size_t naggs;
-	size_t *sharers;              /* the aggregates' lists' sharers, one after another */
+	struct kept_table *tables;
+	size_t ntables;
+	struct kept_sharer *sharers;  /* the aggregates' lists' sharers, one after another */
 	struct finder *finders;       /* the row rules' tests of cells alone (may_give_finding) */
 	size_t nfinders;
 	bool all_find;                /* one of those rules has none: it may fail any row */
@@ -276,21 +289,24 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 	const struct ruleset *rs = st->rs;
 	struct keep_plan *p = xcalloc(1, sizeof *p);
 	p->lists = xcalloc(st->nrow_tables + st->nfile_ordered + 1, sizeof *p->lists);
-	p->aggs = xcalloc(st->nfile_ordered + 1, sizeof *p->aggs);
+	p->tables = xcalloc(st->nrow_tables + st->nfile_ordered + 1, sizeof *p->tables);
 	p->sharers = xcalloc(st->nfile_ordered + 1, sizeof *p->sharers);
+	size_t *table_of = xcalloc(st->nfile_ordered + 1, sizeof *table_of); /* per aggregate of file_ordered */
 	for (size_t t = 0; t < st->nrow_tables; t++) {
 		size_t i = st->row_tables[t];
 		const struct written_rule *r = &rs->row_rules[i];
 		struct kept_list *l = &p->lists[p->nlists++];
 		*l = kept_list(&st->ordered_rules[i], r->order);
-		l->table = &st->ordered_rules[i].groups, l->group = r->group, l->ngroup = r->ngroup;
+		l->table = p->ntables;
+		p->tables[p->ntables++] = (struct kept_table){&st->ordered_rules[i].groups, r->group, r->ngroup, 0, -1};
 	}
 	p->nrow_lists = p->nlists;
-	for (size_t f = 0; f < st->nfile_ordered; f++) {
+	for (size_t f = 0; f < st->nfile_ordered; f++) { /* (those in a joined table follow the first) */
 		size_t a = st->file_ordered[f];
-		p->aggs[p->naggs++] = (struct kept_aggregate){aggregate_grouping(st, a, true),
-							      st->join_of[a] == SIZE_MAX || st->joins[st->join_of[a]].first == a,
-							      -1};
+		const struct grouping *gr = aggregate_grouping(st, a, true);
+		if (st->join_of[a] == SIZE_MAX || st->joins[st->join_of[a]].first == a)
+			p->tables[p->ntables++] = (struct kept_table){gr->table, gr->group, gr->ngroup, gr->block, -1};
+		table_of[f] = p->ntables - 1;
 	}
 	size_t nsharers = 0;
 	for (size_t f = 0; f < st->nfile_ordered; f++) {
@@ -304,10 +320,12 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 			size_t k = 0; /* (a sharer of an aggregate of the file's rows is one) */
 			while (st->file_ordered[k] != (size_t)(st->list_sharers[s] - rs->aggregates))
 				k++;
-			p->sharers[nsharers++] = k;
+			p->sharers[nsharers++] = (struct kept_sharer){aggregate_grouping(st, st->file_ordered[k], true)->own,
+								      table_of[k]};
 		}
 		l->nsharers = (size_t)(&p->sharers[nsharers] - l->sharers);
 	}
+	free(table_of);
 	list_finders(st, p);
 	return p;
 }
@@ -315,7 +333,7 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 void keep_plan_free(struct keep_plan *p)
 {
 	if (p)
-		free(p->lists), free(p->aggs), free(p->sharers), free(p->finders);
+		free(p->lists), free(p->tables), free(p->sharers), free(p->finders);
 	free(p);
 }
 
@@ -344,28 +362,25 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 		return;
 	struct keep_plan *p = st->keep ? st->keep : (st->keep = keep_plan_make(st));
 	struct kept_list *lists = p->lists;
+	struct kept_table *tables = p->tables;
 	/* first every group of the row, which may end the groups before */
-	for (size_t t = 0; t < p->nrow_lists; t++)
-		lists[t].now = find_group(st, lists[t].table, lists[t].group, lists[t].ngroup, 0, ctx);
-	long found = -1; /* (those in a joined table follow the first, which looks their group up) */
-	for (size_t f = 0; f < p->naggs; f++) {
-		const struct grouping *gr = p->aggs[f].gr;
-		if (p->aggs[f].looks_up)
-			found = gr->table->dropped ? -1 : find_group(st, gr->table, gr->group, gr->ngroup, gr->block, ctx);
-		p->aggs[f].now = gr->own->dropped ? -1 : found;
+	for (size_t f = 0; f < p->ntables; f++) {
+		struct kept_table *t = &tables[f];
+		t->now = t->table->dropped ? -1 : find_group(st, t->table, t->group, t->ngroup, t->block, ctx);
+	}
+	bool keeps = p->nrow_lists > 0; /* (a row rule's list keeps the row, in a group or not) */
+	for (size_t t = 0; t < p->nlists; t++) {
+		long g = lists[t].nsharers ? -1 : tables[lists[t].table].now;
+		for (size_t s = 0; s < lists[t].nsharers && g < 0; s++) /* an aggregate's: its first sharer not dropped's */
+			if (!lists[t].sharers[s].own->dropped)
+				g = tables[lists[t].sharers[s].table].now;
+		keeps |= (lists[t].now = g) >= 0;
 	}
 	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
 		arena_free(&st->kept);
-	const struct kept_row *k = p->nrow_lists ? keep_row(st, row) : NULL;
-	for (size_t t = 0; t < p->nrow_lists; t++)
+	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
+	for (size_t t = 0; t < p->nlists; t++)
 		add_entry(st, lists[t].o, lists[t].now, order_of(&lists[t], ctx), k, NULL);
-	for (size_t t = p->nrow_lists; t < p->nlists; t++) {
-		long g = -1; /* the group in the tables of those sharing the list that are not dropped */
-		for (size_t s = 0; s < lists[t].nsharers && g < 0; s++)
-			g = p->aggs[lists[t].sharers[s]].now;
-		if (g >= 0)
-			add_entry(st, lists[t].o, g, order_of(&lists[t], ctx), k ? k : (k = keep_row(st, row)), NULL);
-	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
 }
@@ -1150,14 +1165,13 @@ static bool may_give_finding(const struct keep_plan *p, const struct value *cell
 {
 	if (p->all_find)
 		return true;
-	for (size_t k = 0; k < p->nfinders; k++) {
-		const struct finder *f = &p->finders[k];
+	for (const struct finder *f = p->finders, *end = f + p->nfinders; f < end; f++) {
 		const struct value *v = &cells[f->cell];
 		if (v->type == f->type) {
-			if (v->num >= f->lo && v->num <= f->hi)
-				return true;
-			if (v->num == v->num) /* (NaN is a kind of its own) */
+			if (v->num < f->lo || v->num > f->hi) /* a number it passes */
 				continue;
+			if (v->num == v->num) /* (NaN is a kind of its own) */
+				return true;
 		}
 		if (may_fail_known(f->test, cells))
 			return true;
