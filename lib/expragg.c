@@ -8,14 +8,14 @@
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
  * in one pass, and so do counts among sums and means: bands of one column
  * side by side are passed by in one test by a number outside them all.  A
- * table that is one run (the commonest) is fed without a frame, any other
- * by a loop over its runs (update_runs).  Percentiles select their two
- * ranks rather than sort; count_distinct keeps its tuples packed, a few
- * bytes a value, and counts them as they come while they are few; a group
- * of one row whose slots only count, or sum or average a column, is held
- * as the values it comes to until a second row comes (agg_hold_row).  The
- * slots' arguments are evaluated by expreval.c, through exprnode.h's inline
- * helpers.
+ * table that is one run (the commonest), or count() and one other slot, is
+ * fed without a frame, any other by a loop over its runs (update_runs).
+ * Percentiles select their two ranks rather than sort; count_distinct keeps
+ * its tuples packed, a few bytes a value, and counts them as they come
+ * while they are few; a group of one row whose slots only count, or sum or
+ * average a column, is held as the values it comes to until a second row
+ * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
+ * through exprnode.h's inline helpers.
  */
 #include "exprnode.h"
 
@@ -468,8 +468,12 @@ static inline void tuple_room(struct agg_acc *a, size_t width)
 	a->listed = a->packed = true;
 }
 
-/* Keeps a tuple of count_distinct of columns alone (AGG_STEP_DISTINCT_CELLS), packed, read from the row's cells. */
-static inline void keep_tuple_of_cells(struct agg_acc *a, const struct agg_slot *s, const struct value *cells)
+/*
+ * Keeps a tuple of count_distinct of columns alone (AGG_STEP_DISTINCT_CELLS),
+ * packed, read from the row's cells.  Not inlined: agg_update's last call.
+ */
+static __attribute__((noinline)) void keep_tuple_of_cells(struct agg_acc *a, const struct agg_slot *s,
+							  const struct value *cells)
 {
 	const struct node *c = &s->expr->nodes[s->call];
 	const int *cols = s->expr->arg_cols + c->args;
@@ -812,16 +816,26 @@ static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, 
  * A table that is one run (agg_plan_runs) of a step that reads the row's
  * cells or counts, and gives no value on, is fed here in one pass: a
  * station's stuck readings, the bands of a column, a month's valid days, a
- * median whose list has room, a day's means and its count.  Any other goes
- * to update_runs.  With no call on its way, this needs no frame.
+ * median whose list has room, a day's means and its count, a county-day's
+ * distinct sets of values.  So is a table of count() and one other slot (a
+ * county-day's stations and its distinct sets, a year's days and its
+ * percentile): the count added, the other taken as a table of its own,
+ * which it is, as a count gives no value on.  Any other goes to
+ * update_runs.  With no call on its way but a last one, this needs no frame.
  */
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	const struct value *cells = row->row;
 	if (!n) /* (no slots may be NULL: it is not read then) */
 		return;
-	if (!cells || slots->run < n)
+	if (!cells)
 		goto runs;
+	if (slots->run < n) {
+		if (n != 2 || slots->step != AGG_STEP_COUNT) /* (a longer table's slots may take given values by place) */
+			goto runs;
+		agg_acc_of(block, slots)->n++; /* count() and one other slot: that one a table, and a run, of its own */
+		slots++, n--;
+	}
 	const struct agg_slot *stop = slots + n;
 	switch (slots->step) {
 	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(slots, stop, block, cells); return;
@@ -845,6 +859,7 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 		return;
 	}
 	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(slots, stop, block, cells, row->where); return;
+	case AGG_STEP_DISTINCT_CELLS: keep_tuple_of_cells(agg_acc_of(block, slots), slots, cells); return;
 	default: break;
 	}
 runs:

@@ -1144,6 +1144,63 @@ static void test_runs_alone(void)
 	expr_free(month_key[0]);
 }
 
+/*
+ * A table of count() and one other slot that make two runs is fed by
+ * agg_update without update_runs' loop: the count added, the other slot
+ * taken as a table of its own.  Each such table (count_distinct() of
+ * columns, a percentile whose list grows past its room, a band, a
+ * longest_run(), a ratio() evaluated), a count joined to a mean's run, and
+ * a count before two slots that share an argument, leave what the general
+ * update of their slots does, bit for bit, over 700 rows, a few of them no
+ * row at all (each argument null).
+ */
+static void test_count_and_one_other(void)
+{
+	static const char *const tables[][3] = {
+		{"count()", "count_distinct(n, m)"}, {"count()", "percentile(n, 90)"}, {"count()", "ratio(n > 1 && n <= 5)"},
+		{"count()", "longest_run(n > 2)"}, {"count()", "ratio(b)"}, {"count()", "mean(n)"},
+		{"count()", "count_if(n > 1 && m > 1)", "ratio(n > 1 && m > 1)"}};
+	enum { NTAB = sizeof tables / sizeof *tables };
+	static const double numbers[] = {NAN, 0, -0.0, 1, 1.5, 2, 3, 5, 5, 6, -1, 250, 300.25, 1e300};
+	enum { NNUM = sizeof numbers / sizeof *numbers };
+	for (size_t t = 0; t < NTAB; t++) {
+		size_t n = tables[t][2] ? 3 : 2;
+		struct expr_scope scope = by_month();
+		scope.ordered = true;
+		struct expr *e[3];
+		if (!compile_slots(tables[t], n, &scope, e, "count() and other aggregates compile"))
+			return;
+		bool planned = scope.slots[0].step == AGG_STEP_COUNT && scope.slots[0].run == (t == 5 ? 2 : 1) &&
+			       (n == 2 || scope.slots[2].read == AGG_READ_SHARED);
+		CHECK("count() is a run of its own but beside a mean, and the last slot of three takes a value given",
+		      planned, "%s: run %d", tables[t][1], scope.slots[0].run);
+		struct agg_slot general[3];
+		general_slots(scope.slots, n, general);
+		struct agg_acc fast[3] = {{0}}, slow[3] = {{0}};
+		struct value where[700];
+		uint64_t state = 29 + t;
+		for (int r = 0; r < 700; r++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned pick = (unsigned)(state >> 33);
+			set_row(numbers[pick % NNUM], numbers[pick / NNUM % NNUM], NULL, "2024-02-10", (int)(pick / 997 % 3) - 1);
+			where[r] = (struct value){.type = V_NUM, .num = r};
+			struct eval_ctx ctx = {.rs = rs, .row = r % 97 == 50 ? NULL : row, .where = &where[r]};
+			agg_update(scope.slots, n, (unsigned char *)fast, &ctx);
+			agg_update(general, n, (unsigned char *)slow, &ctx);
+		}
+		char what[200] = "";
+		CHECK("count() and one other slot leave what the general update does",
+		      first_differing(scope.slots, n, tables[t], fast, slow, what, sizeof what) == n && ACC(fast, 0)->n == 700,
+		      "%s", what);
+		agg_acc_free(scope.slots, n, (unsigned char *)fast, 1);
+		agg_acc_free(scope.slots, n, (unsigned char *)slow, 1);
+		for (size_t i = 0; i < n; i++)
+			expr_free(e[i]);
+		free(scope.slots);
+		expr_free(month_key[0]);
+	}
+}
+
 /* The bytes a varint of v takes, 7 bits a byte. */
 static size_t varint_bytes(uint64_t v)
 {
@@ -2641,6 +2698,7 @@ int main(void)
 	test_steps_in_place();
 	test_runs_in_place();
 	test_runs_alone();
+	test_count_and_one_other();
 	test_packed_sizes();
 	test_merged_slots();
 	test_natural_order();
