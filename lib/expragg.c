@@ -8,14 +8,15 @@
  * value.  Neighbouring slots of one step make a run (agg_plan_runs), taken
  * in one pass, and so do counts among sums and means: bands of one column
  * side by side are passed by in one test by a number outside them all.  A
- * table that is one run (the commonest) is fed without a frame, any other
- * by a loop over its runs (update_runs).  Percentiles select their two
- * ranks rather than sort; count_distinct keeps its tuples packed, a few
- * bytes a value, and counts them as they come while they are few; a group
- * of one row whose slots only count, or sum or average a column, is held
- * as the values it comes to until a second row comes (agg_hold_row).  The
- * slots' arguments are evaluated by expreval.c, through exprnode.h's inline
- * helpers.
+ * table that is one run (the commonest), or count() and one other slot, is
+ * fed without a frame by its step's feed, any other by a loop over its runs
+ * (update_runs).
+ * Percentiles select their two ranks rather than sort; count_distinct keeps
+ * its tuples packed, a few bytes a value, and counts them as they come
+ * while they are few; a group of one row whose slots only count, or sum or
+ * average a column, is held as the values it comes to until a second row
+ * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
+ * through exprnode.h's inline helpers.
  */
 #include "exprnode.h"
 
@@ -763,7 +764,8 @@ static inline void count_if_test(const struct agg_slot *s, unsigned char *block,
 /*
  * Feeds a row to a table run by run, each by its step, the arguments that
  * later slots take kept in given: the tables agg_update does not take in
- * one pass.  Not inlined, so that agg_update itself needs no frame.
+ * one pass.  Not inlined, so that agg_update and the other feeds need no
+ * frame.
  */
 static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, size_t n, unsigned char *block,
 						  const struct eval_ctx *row)
@@ -808,47 +810,104 @@ static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, 
 	}
 }
 
+/* Feeds a row to a table that is one run of sums, means and counts. */
+static void feed_sums(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	sum_cells(s, s + n, block, row->row);
+}
+
+/* Feeds a row to a table of one count_if() of a test of a column. */
+static void feed_count_if_test(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	(void)n;
+	count_if_test(s, block, row);
+}
+
+/* Feeds a row to a table that is one run of count_if(x != null) of columns. */
+static void feed_present(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	count_present_cells(s, s + n, block, row->row);
+}
+
 /*
- * A table that is one run (agg_plan_runs) of a step that reads the row's
- * cells or counts, and gives no value on, is fed here in one pass: a
+ * Feeds a row to a table that is one run of bands of a column.  A band that
+ * gives its value on is a run of its own, and a table of its own gives it
+ * to none: its readers are other slots of its table (update_runs).
+ */
+static void feed_bands(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	band_run(s, s + n, block, &row->row[s->cell]);
+}
+
+/* Feeds a row to a table of one percentile of a column whose list has room; any other to update_runs. */
+static void feed_kept(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	struct agg_acc *a = agg_acc_of(block, s);
+	const struct value *c = &row->row[s->cell];
+	if (n > 1 || a->nvals == a->cap) { /* (keep_number would grow the list: a call) */
+		update_runs(s, n, block, row);
+		return;
+	}
+	if (c->type == V_NUM) { /* keep_cells, with room */
+		put_number(a, c->num);
+		if (s->step == AGG_STEP_KEEP_COUNT_CELL)
+			a->hits++;
+	}
+}
+
+/* Feeds a row to a table that is one run of longest_equal_run() of columns. */
+static void feed_equal_runs(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	equal_run_cells(s, s + n, block, row->row, row->where);
+}
+
+/* Feeds a row to a table of one count_distinct() of columns alone. */
+static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	(void)n;
+	keep_tuple_of_cells(agg_acc_of(block, s), s, row->row);
+}
+
+/*
+ * How agg_update feeds a row to a table that is one run of a step: in one
+ * pass, without a frame, the steps that read the row's cells or count; the
+ * others (AGG_STEP_ANY) by update_runs.
+ */
+static void (*const feeds[])(const struct agg_slot *, size_t, unsigned char *, const struct eval_ctx *) = {
+	[AGG_STEP_ANY] = update_runs, [AGG_STEP_COUNT] = feed_sums, [AGG_STEP_SUM_CELL] = feed_sums,
+	[AGG_STEP_COUNT_IF_TEST] = feed_count_if_test, [AGG_STEP_COUNT_PRESENT] = feed_present,
+	[AGG_STEP_BAND] = feed_bands, [AGG_STEP_KEEP_CELL] = feed_kept, [AGG_STEP_KEEP_COUNT_CELL] = feed_kept,
+	[AGG_STEP_EQUAL_RUN_CELL] = feed_equal_runs, [AGG_STEP_DISTINCT_CELLS] = feed_distinct,
+};
+_Static_assert(sizeof feeds / sizeof *feeds == AGG_STEP_DISTINCT_CELLS + 1, "a feed for each step");
+
+/*
+ * A table that is one run (agg_plan_runs) is fed by its step's feed: a
  * station's stuck readings, the bands of a column, a month's valid days, a
- * median whose list has room, a day's means and its count.  Any other goes
- * to update_runs.  With no call on its way, this needs no frame.
+ * median whose list has room, a day's means and its count, a county-day's
+ * distinct sets of values.  So is a table of count() and one other slot (a
+ * county-day's stations and its distinct sets, a year's days and its
+ * percentile): the count added, the other taken as a table of its own,
+ * which it is, as a count gives no value on.  Any other goes to
+ * update_runs.
  */
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
-	const struct value *cells = row->row;
 	if (!n) /* (no slots may be NULL: it is not read then) */
 		return;
-	if (!cells || slots->run < n)
-		goto runs;
-	const struct agg_slot *stop = slots + n;
-	switch (slots->step) {
-	case AGG_STEP_COUNT: case AGG_STEP_SUM_CELL: sum_cells(slots, stop, block, cells); return;
-	case AGG_STEP_COUNT_IF_TEST: count_if_test(slots, block, row); return;
-	case AGG_STEP_COUNT_PRESENT: count_present_cells(slots, stop, block, cells); return;
-	case AGG_STEP_BAND:
-		if (slots->gives)
-			break;
-		band_run(slots, stop, block, &cells[slots->cell]);
+	if (!row->row) {
+		update_runs(slots, n, block, row);
 		return;
-	case AGG_STEP_KEEP_CELL: case AGG_STEP_KEEP_COUNT_CELL: {
-		struct agg_acc *a = agg_acc_of(block, slots);
-		const struct value *c = &cells[slots->cell];
-		if (n > 1 || a->nvals == a->cap) /* (keep_number would grow the list: a call) */
-			break;
-		if (c->type == V_NUM) { /* keep_cells, with room */
-			put_number(a, c->num);
-			if (slots->step == AGG_STEP_KEEP_COUNT_CELL)
-				a->hits++;
+	}
+	if (slots->run < n) {
+		if (n != 2 || slots->step != AGG_STEP_COUNT) { /* (a longer table's slots may take given values by place) */
+			update_runs(slots, n, block, row);
+			return;
 		}
-		return;
+		agg_acc_of(block, slots)->n++; /* count() and one other slot: that one a table, and a run, of its own */
+		slots++, n--;
 	}
-	case AGG_STEP_EQUAL_RUN_CELL: equal_run_cells(slots, stop, block, cells, row->where); return;
-	default: break;
-	}
-runs:
-	update_runs(slots, n, block, row);
+	feeds[slots->step](slots, n, block, row);
 }
 
 bool agg_holds(const struct agg_slot *slots, size_t n)

@@ -1064,11 +1064,11 @@ static void test_runs_in_place(void)
 
 /*
  * A table that is one run is fed by agg_update in one pass, without
- * update_from's loop: each run of a table (bands of a column, sums and
+ * update_runs' loop: each run of a table (bands of a column, sums and
  * means with the counts between them, longest equal runs and null tests of
- * columns, a percentile, a test of a column), fed as a table of its own,
+ * columns, two percentiles, a test of a column), fed as a table of its own,
  * leaves what the general update of its slots does, bit for bit, over 700
- * rows whose percentile's list grows past its room again and again; and so
+ * rows whose percentiles' lists grow past their room again and again; and so
  * does a percentile that counts its numbers for a count_if(x != null)
  * merged into it.
  */
@@ -1077,8 +1077,8 @@ static void test_runs_alone(void)
 	static const char *const sources[] = {
 		"count_if(n > 1 && n <= 2)", "ratio(n > 2 && n < 5)", "count_if(n >= 5 && n <= 5)", "mean(n)", "count()",
 		"sum(m)", "longest_equal_run(n)", "longest_equal_run(m)", "count_if(n != null)", "count_if(m != null)",
-		"percentile(n, 90)", "count_if(n == null)", "ratio(m > 0 && m <= 300)"};
-	static const unsigned char runs[] = {3, 2, 1, 3, 2, 1, 2, 1, 2, 1, 1, 1, 1};
+		"percentile(n, 90)", "median(m)", "count_if(n == null)", "ratio(m > 0 && m <= 300)"};
+	static const unsigned char runs[] = {3, 2, 1, 3, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1};
 	enum { NSRC = sizeof sources / sizeof *sources };
 	struct expr_scope scope;
 	struct expr *e[NSRC];
@@ -1142,6 +1142,63 @@ static void test_runs_alone(void)
 	free(scope.slots);
 	free(merging.slots);
 	expr_free(month_key[0]);
+}
+
+/*
+ * A table of count() and one other slot that make two runs is fed by
+ * agg_update without update_runs' loop: the count added, the other slot
+ * taken as a table of its own.  Each such table (count_distinct() of
+ * columns, a percentile whose list grows past its room, a band, a
+ * longest_run(), a ratio() evaluated), a count joined to a mean's run, and
+ * a count before two slots that share an argument, leave what the general
+ * update of their slots does, bit for bit, over 700 rows, a few of them no
+ * row at all (each argument null).
+ */
+static void test_count_and_one_other(void)
+{
+	static const char *const tables[][3] = {
+		{"count()", "count_distinct(n, m)"}, {"count()", "percentile(n, 90)"}, {"count()", "ratio(n > 1 && n <= 5)"},
+		{"count()", "longest_run(n > 2)"}, {"count()", "ratio(b)"}, {"count()", "mean(n)"},
+		{"count()", "count_if(n > 1 && m > 1)", "ratio(n > 1 && m > 1)"}};
+	enum { NTAB = sizeof tables / sizeof *tables };
+	static const double numbers[] = {NAN, 0, -0.0, 1, 1.5, 2, 3, 5, 5, 6, -1, 250, 300.25, 1e300};
+	enum { NNUM = sizeof numbers / sizeof *numbers };
+	for (size_t t = 0; t < NTAB; t++) {
+		size_t n = tables[t][2] ? 3 : 2;
+		struct expr_scope scope = by_month();
+		scope.ordered = true;
+		struct expr *e[3];
+		if (!compile_slots(tables[t], n, &scope, e, "count() and other aggregates compile"))
+			return;
+		bool planned = scope.slots[0].step == AGG_STEP_COUNT && scope.slots[0].run == (t == 5 ? 2 : 1) &&
+			       (n == 2 || scope.slots[2].read == AGG_READ_SHARED);
+		CHECK("count() is a run of its own but beside a mean, and the last slot of three takes a value given",
+		      planned, "%s: run %d", tables[t][1], scope.slots[0].run);
+		struct agg_slot general[3];
+		general_slots(scope.slots, n, general);
+		struct agg_acc fast[3] = {{0}}, slow[3] = {{0}};
+		struct value where[700];
+		uint64_t state = 29 + t;
+		for (int r = 0; r < 700; r++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned pick = (unsigned)(state >> 33);
+			set_row(numbers[pick % NNUM], numbers[pick / NNUM % NNUM], NULL, "2024-02-10", (int)(pick / 997 % 3) - 1);
+			where[r] = (struct value){.type = V_NUM, .num = r};
+			struct eval_ctx ctx = {.rs = rs, .row = r % 97 == 50 ? NULL : row, .where = &where[r]};
+			agg_update(scope.slots, n, (unsigned char *)fast, &ctx);
+			agg_update(general, n, (unsigned char *)slow, &ctx);
+		}
+		char what[200] = "";
+		CHECK("count() and one other slot leave what the general update does",
+		      first_differing(scope.slots, n, tables[t], fast, slow, what, sizeof what) == n && ACC(fast, 0)->n == 700,
+		      "%s", what);
+		agg_acc_free(scope.slots, n, (unsigned char *)fast, 1);
+		agg_acc_free(scope.slots, n, (unsigned char *)slow, 1);
+		for (size_t i = 0; i < n; i++)
+			expr_free(e[i]);
+		free(scope.slots);
+		expr_free(month_key[0]);
+	}
 }
 
 /* The bytes a varint of v takes, 7 bits a byte. */
@@ -2759,6 +2816,7 @@ int main(void)
 	test_steps_in_place();
 	test_runs_in_place();
 	test_runs_alone();
+	test_count_and_one_other();
 	test_packed_sizes();
 	test_merged_slots();
 	test_natural_order();
