@@ -22,6 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The texts of a column decoded for suggestions (reftable_suggest), in table order. */
+struct ref_spellings {
+	bool built;
+	uint32_t *cps;          /* every text's code points */
+	struct ref_spelling {
+		size_t row;
+		size_t at, len; /* its code points, cps[at..at+len) */
+	} *texts;
+	size_t ntexts;
+};
+
 struct reftable {
 	char *path;
 	char **colnames;
@@ -34,6 +45,7 @@ struct reftable {
 	int ended_col;          /* when the former values went out of use, or -1 */
 	uint32_t (*variants)[2];  /* variant character → the name's, learned from the aliases */
 	size_t nvariants;
+	struct ref_spellings *spellings; /* per column, made by its first reftable_suggest */
 };
 
 /*
@@ -76,7 +88,7 @@ bool reftable_find_variant(const struct reftable *t, int col, const char *s, siz
  * characters or more), names matched through their aliases too; nearest
  * first, then in table order.  Returns how many.
  */
-size_t reftable_suggest(const struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max);
+size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max);
 
 /* Returns the text of a cell (NUL-terminated, borrowed). */
 const char *reftable_cell(const struct reftable *t, size_t row, int col);
