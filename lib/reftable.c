@@ -212,7 +212,7 @@ void reftable_free(struct reftable *t)
 		if (t->index)
 			strmap_free(&t->index[i]);
 		if (t->spellings)
-			free(t->spellings[i].cps), free(t->spellings[i].texts);
+			free(t->spellings[i].cps), free(t->spellings[i].texts), free(t->spellings[i].kept);
 	}
 	free(t->spellings);
 	free(t->colnames);
@@ -387,7 +387,8 @@ static const struct ref_spellings *spellings_of(struct reftable *t, int col)
 	return sp;
 }
 
-size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
+/* The suggestions for s, found anew. */
+static size_t suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
 {
 	size_t count = 0, variant_row = SIZE_MAX;
 	if (max && reftable_find_variant(t, col, s, n, &variant_row))
@@ -425,4 +426,32 @@ size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, si
 	}
 	memmove(rows + ones, rows + max - twos, twos * sizeof *rows);
 	return ones + twos;
+}
+
+/* The slot where the suggestions for s are kept, or NULL for a value too long to keep (or empty). */
+static struct ref_suggested *kept_slot(struct reftable *t, int col, const char *s, size_t n, size_t max)
+{
+	if (!n || n > REF_KEPT_BYTES || max > REF_KEPT_ROWS)
+		return NULL;
+	struct ref_spellings *sp = &t->spellings[col];
+	if (!sp->kept)
+		sp->kept = xcalloc(REF_KEPT_VALUES, sizeof *sp->kept);
+	return &sp->kept[strmap_hash(s, n) % REF_KEPT_VALUES];
+}
+
+size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
+{
+	spellings_of(t, col);
+	struct ref_suggested *kept = kept_slot(t, col, s, n, max);
+	if (kept && kept->len == n && kept->max == max && memcmp(kept->text, s, n) == 0) {
+		memcpy(rows, kept->rows, kept->count * sizeof *rows);
+		return kept->count;
+	}
+	size_t count = suggest(t, col, s, n, rows, max);
+	if (kept) {
+		kept->len = n, kept->max = max, kept->count = count;
+		memcpy(kept->text, s, n);
+		memcpy(kept->rows, rows, count * sizeof *rows);
+	}
+	return count;
 }
