@@ -141,6 +141,9 @@ static void free_in_order(struct in_order *o)
 	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
 	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->key_as_compared), msgbuf_free(&o->msg);
+	for (size_t u = 0; o->unique_texts && u < o->rs->nunique; u++)
+		buf_free(&o->unique_texts[u].rule), buf_free(&o->unique_texts[u].labels);
+	free(o->unique_texts), buf_free(&o->key_values), buf_free(&o->said);
 	rules_state_free(o->rules);
 	free(o);
 }

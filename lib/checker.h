@@ -92,6 +92,11 @@ struct in_order {
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */
+	struct unique_texts {        /* per unique set, made with its first finding */
+		struct buf rule, labels;
+	} *unique_texts;
+	struct buf key_values;       /* a repeated key's values, for its finding */
+	struct buf said;             /* the expected of a repeated key's finding */
 	struct rules_state *rules;
 	bool groups_only;            /* a second reading for the rules' groups: the unique keys were checked */
 	struct msgbuf msg;

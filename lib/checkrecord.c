@@ -939,12 +939,20 @@ static bool add_unique_keys(struct in_order *o, const struct record_key *keys, c
 	return repeated;
 }
 
+/* Sets o->said to text followed by the row first was first seen at, in parentheses: a finding's expected. */
+static const char *first_at(struct in_order *o, const char *text, uint64_t first)
+{
+	buf_reset(&o->said);
+	buf_adds(&o->said, text);
+	buf_add_uint(&o->said, first);
+	buf_addc(&o->said, ')');
+	return o->said.data;
+}
+
 /* Reports a row repeated whole: the row of its first occurrence, no cell of its own. */
 static void report_duplicate_row(struct in_order *o, const struct unique_key *key, const struct csvr_record *rec,
 				 const char *county, uint64_t first)
 {
-	struct buf expected = {0};
-	buf_addf(&expected, "a row of its own (first at row %llu)", (unsigned long long)first);
 	struct diag d = DIAG_INIT;
 	d.severity = key->severity;
 	d.code = "duplicate-row";
@@ -952,10 +960,27 @@ static void report_duplicate_row(struct in_order *o, const struct unique_key *ke
 	d.line = rec->line;
 	d.row = rec->row;
 	d.county = county;
-	d.expected = expected.data;
+	d.expected = first_at(o, "a row of its own (first at row ", first);
 	d.message = MSG_SAY(&o->msg, o->lang, MSG_DUPLICATE_ROW, ARG_NUM("first", first));
 	diag_emit(o->out, &d);
-	buf_free(&expected);
+}
+
+/*
+ * The texts of a unique key's findings that stay the same from one to the
+ * next, made with its first: its rule's name and its columns' labels.
+ */
+static const struct unique_texts *unique_texts(struct in_order *o, size_t u)
+{
+	if (!o->unique_texts)
+		o->unique_texts = xcalloc(o->rs->nunique, sizeof *o->unique_texts);
+	struct unique_texts *t = &o->unique_texts[u];
+	if (t->rule.data)
+		return t;
+	const struct unique_key *key = &o->rs->uniques[u];
+	unique_rule_name(key, &t->rule);
+	for (size_t i = 0; i < key->ncols; i++)
+		buf_addf(&t->labels, "%s%s", i ? "+" : "", column_shown(&o->rs->cols[key->cols[i]]));
+	return t;
 }
 
 /* Reports the keys add_unique_keys found repeated, naming the row of each one's first occurrence. */
@@ -971,22 +996,22 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 			report_duplicate_row(o, key, rec, county, first);
 			continue;
 		}
-		struct buf values = {0}, labels = {0};
+		const struct unique_texts *t = unique_texts(o, u);
+		buf_reset(&o->key_values);
 		for (size_t i = 0; i < key->ncols; i++) {
 			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
-			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
-			buf_addf(&labels, "%s%s", i ? "+" : "", column_shown(&rs->cols[key->cols[i]]));
+			if (i)
+				buf_add(&o->key_values, ", ", 2);
+			buf_add(&o->key_values, c->data, strnlen(c->data, c->len)); /* a text up to a NUL, as the message */
 		}
-		char cell[40];
+		char cell[16 + 24];
 		cell_column_name(o->col_to_file[key->cols[0]], cell);
-		snprintf(cell + strlen(cell), sizeof cell - strlen(cell), "%llu", (unsigned long long)first);
-		struct buf rule = {0}, expected = {0};
-		unique_rule_name(key, &rule);
-		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
+		size_t cell_len = strlen(cell);
+		cell[cell_len + decimal_put(cell + cell_len, first)] = '\0';
 		struct diag d = DIAG_INIT;
 		d.severity = key->severity;
 		d.code = "unique";
-		d.rule = rule.data;
+		d.rule = t->rule.data;
 		d.line = rec->line;
 		d.row = rec->row;
 		d.county = county;
@@ -994,11 +1019,10 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		d.cell = o->col_to_file[key->cols[0]];
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
-		d.expected = expected.data;
-		d.message = MSG_SAY(&o->msg, o->lang, MSG_UNIQUE, ARG_TEXT("columns", labels.data), ARG_TEXT("values", values.data),
-				    ARG_NUM("first", first), ARG_TEXT("cell", cell));
+		d.expected = first_at(o, "unique (first at row ", first);
+		d.message = MSG_SAY(&o->msg, o->lang, MSG_UNIQUE, ARG_TEXT("columns", t->labels.data),
+				    ARG_TEXT("values", o->key_values.data), ARG_NUM("first", first), ARG_TEXT("cell", cell));
 		diag_emit(o->out, &d);
-		buf_free(&values), buf_free(&labels), buf_free(&rule), buf_free(&expected);
 	}
 }
 
