@@ -287,7 +287,7 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	k->text = (const char **)(k->values + rs->ncols);
 	k->textlen = (size_t *)(k->text + rs->ncols);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
-	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
+	k->expected_texts = xcalloc(rs->ncols + 1, sizeof *k->expected_texts);
 }
 
 /* Frees what a checker holds but its in-order state (free_in_order). */
@@ -304,9 +304,10 @@ static void checker_free(struct checker *k)
 	free(k->rule_ids);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k->memos[i].ref_text.text), buf_free(&k->memos[i].pattern_text.text);
-		free(k->ranges[i].expected);
+		struct expected_texts *t = &k->expected_texts[i];
+		free(t->range), free(t->at_least), free(t->at_most), free(t->pattern);
 	}
-	free(k->memos), free(k->ranges);
+	free(k->memos), free(k->expected_texts);
 	free(k->values); /* text and textlen with it */
 	free(k->plan);
 	buf_free(&k->rowtext);

@@ -123,7 +123,7 @@ struct checker {
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct in_order *order;
 	struct column_memo *memos;   /* per column */
-	struct range_texts *ranges;  /* per column, made on its first range finding */
+	struct expected_texts *expected_texts; /* per column */
 	struct msgbuf msg;
 	struct buf folded, expected;
 	char **rule_ids;           /* per column and check: its findings' rule id, "column.code", made on the first; or NULL */
@@ -154,9 +154,9 @@ struct checker {
 /* The bytes of a column's state for the current record: its value, text and text length. */
 #define COLUMN_STATE_SIZE (sizeof(struct value) + sizeof(const char *) + sizeof(size_t))
 
-/* A column's allowed range, as the finding's "expected"; made once. */
-struct range_texts {
-	char *expected;
+/* What a column's findings of range, length and pattern give as expected, each made on its first. */
+struct expected_texts {
+	char *range, *at_least, *at_most, *pattern;
 };
 
 /* Emits a finding. */

@@ -371,12 +371,13 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	cell_finding_at(k, rec, file_col, col, chk, k->rs->cols[col].severity[chk], expected, message);
 }
 
-static const struct range_texts *range_texts(struct checker *k, size_t col)
+/* A column's range as its findings' expected. */
+static const char *range_expected(struct checker *k, size_t col)
 {
 	const struct column *c = &k->rs->cols[col];
-	struct range_texts *t = &k->ranges[col];
-	if (t->expected)
-		return t;
+	struct expected_texts *t = &k->expected_texts[col];
+	if (t->range)
+		return t->range;
 	struct buf e = {0};
 	if (c->has_min && c->has_max)
 		buf_addf(&e, ">= %s and <= %s", c->min_text, c->max_text);
@@ -384,8 +385,7 @@ static const struct range_texts *range_texts(struct checker *k, size_t col)
 		buf_addf(&e, ">= %s", c->min_text);
 	else
 		buf_addf(&e, "<= %s", c->max_text);
-	t->expected = e.data;
-	return t;
+	return t->range = e.data;
 }
 
 /* Checks a value's length in characters against min_length and max_length. */
@@ -402,13 +402,15 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 	if (!short_ && !long_)
 		return;
 	long limit = short_ ? c->min_length : c->max_length;
-	buf_reset(&k->expected);
-	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most", limit);
-	char *expected = xstrdup(k->expected.data);
-	cell_finding(k, rec, f, col, CHK_LENGTH, expected,
+	char **expected = short_ ? &k->expected_texts[col].at_least : &k->expected_texts[col].at_most;
+	if (!*expected) {
+		struct buf e = {0};
+		buf_addf(&e, "%s %ld characters", short_ ? "at least" : "at most", limit);
+		*expected = e.data;
+	}
+	cell_finding(k, rec, f, col, CHK_LENGTH, *expected,
 		     MSG_SAY(&k->msg, k->lang, short_ ? MSG_LENGTH_SHORT : MSG_LENGTH_LONG, ARG_TEXT("column", shown(c)),
 			     ARG_NUM("length", chars), ARG_NUM(short_ ? "min" : "max", limit)));
-	free(expected);
 }
 
 /* Runs the pattern on a value; a match limit hit is a warning, not a verdict. */
@@ -422,11 +424,14 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	int rc = m->pattern_rc;
 	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return; /* matched, or invalid UTF-8 already reported */
-	buf_reset(&k->expected);
-	buf_addf(&k->expected, "matches %s", c->pattern_src);
-	char *expected = xstrdup(k->expected.data);
+	char **expected = &k->expected_texts[col].pattern;
+	if (!*expected) {
+		struct buf e = {0};
+		buf_addf(&e, "matches %s", c->pattern_src);
+		*expected = e.data;
+	}
 	if (rc == PCRE2_ERROR_NOMATCH) {
-		cell_finding(k, rec, f, col, CHK_PATTERN, expected, advice_pattern(&k->msg, k->lang, c));
+		cell_finding(k, rec, f, col, CHK_PATTERN, *expected, advice_pattern(&k->msg, k->lang, c));
 	} else {
 		struct diag d = DIAG_INIT;
 		struct buf rule = {0};
@@ -438,12 +443,11 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 		d.cell = f;
 		d.value = rec->cells[f].data;
 		d.value_len = rec->cells[f].len;
-		d.expected = expected;
+		d.expected = *expected;
 		d.message = MSG_SAY(&k->msg, k->lang, MSG_PATTERN_LIMIT, ARG_TEXT("column", shown(c)));
 		emit_at(k, &d, rec);
 		buf_free(&rule);
 	}
-	free(expected);
 }
 
 static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n);
@@ -674,10 +678,10 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
 	if (p->more && (v < p->lo || v > p->hi)) {
-		const struct range_texts *range = range_texts(k, col);
+
 		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
 					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
-		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
+		cell_finding(k, rec, f, col, CHK_RANGE, range_expected(k, col),
 			     !c->has_max ? msg_say(&k->msg, k->lang, MSG_RANGE_MIN, args, 3)
 			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
 					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
