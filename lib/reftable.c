@@ -360,8 +360,9 @@ static const struct ref_spellings *spellings_of(struct reftable *t, int col)
 	if (sp->built)
 		return sp;
 	sp->built = true;
-	size_t cap_texts = 0, cap_cps = 0, ncps = 0;
+	size_t cap_texts = 0, cap_cps = 256, ncps = 0;
 	uint32_t cps[SUGGEST_CHARS];
+	sp->cps = xmalloc(cap_cps * sizeof *sp->cps); /* an empty text has none, but its address */
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *list = "", *a = reftable_cell(t, r, col);
 		size_t len = strlen(a);
@@ -376,7 +377,7 @@ static const struct ref_spellings *spellings_of(struct reftable *t, int col)
 				sp->texts = xrealloc(sp->texts, cap_texts * sizeof *sp->texts);
 			}
 			while (ncps + m > cap_cps) {
-				cap_cps = cap_cps ? 2 * cap_cps : 256;
+				cap_cps *= 2;
 				sp->cps = xrealloc(sp->cps, cap_cps * sizeof *sp->cps);
 			}
 			memcpy(sp->cps + ncps, cps, m * sizeof *cps);
