@@ -141,6 +141,9 @@ static void free_in_order(struct in_order *o)
 	free(o->unique_sets), free(o->dropped);
 	free(o->keys), free(o->first);
 	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->key_as_compared), msgbuf_free(&o->msg);
+	for (size_t u = 0; o->unique_texts && u < o->rs->nunique; u++)
+		buf_free(&o->unique_texts[u].rule), buf_free(&o->unique_texts[u].labels);
+	free(o->unique_texts), buf_free(&o->key_values), buf_free(&o->said);
 	rules_state_free(o->rules);
 	free(o);
 }
@@ -284,7 +287,7 @@ static void checker_init(struct checker *k, const struct ruleset *rs, const stru
 	k->text = (const char **)(k->values + rs->ncols);
 	k->textlen = (size_t *)(k->text + rs->ncols);
 	k->memos = xcalloc(rs->ncols + 1, sizeof *k->memos);
-	k->ranges = xcalloc(rs->ncols + 1, sizeof *k->ranges);
+	k->expected_texts = xcalloc(rs->ncols + 1, sizeof *k->expected_texts);
 }
 
 /* Frees what a checker holds but its in-order state (free_in_order). */
@@ -301,9 +304,10 @@ static void checker_free(struct checker *k)
 	free(k->rule_ids);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k->memos[i].ref_text.text), buf_free(&k->memos[i].pattern_text.text);
-		free(k->ranges[i].expected);
+		struct expected_texts *t = &k->expected_texts[i];
+		free(t->range), free(t->at_least), free(t->at_most), free(t->pattern);
 	}
-	free(k->memos), free(k->ranges);
+	free(k->memos), free(k->expected_texts);
 	free(k->values); /* text and textlen with it */
 	free(k->plan);
 	buf_free(&k->rowtext);

@@ -92,6 +92,11 @@ struct in_order {
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */
+	struct unique_texts {        /* per unique set, made with its first finding */
+		struct buf rule, labels;
+	} *unique_texts;
+	struct buf key_values;       /* a repeated key's values, for its finding */
+	struct buf said;             /* the expected of a repeated key's finding */
 	struct rules_state *rules;
 	bool groups_only;            /* a second reading for the rules' groups: the unique keys were checked */
 	struct msgbuf msg;
@@ -118,7 +123,7 @@ struct checker {
 	size_t *col_to_file;       /* header cell of each rule column, or SIZE_MAX */
 	struct in_order *order;
 	struct column_memo *memos;   /* per column */
-	struct range_texts *ranges;  /* per column, made on its first range finding */
+	struct expected_texts *expected_texts; /* per column */
 	struct msgbuf msg;
 	struct buf folded, expected;
 	char **rule_ids;           /* per column and check: its findings' rule id, "column.code", made on the first; or NULL */
@@ -149,9 +154,9 @@ struct checker {
 /* The bytes of a column's state for the current record: its value, text and text length. */
 #define COLUMN_STATE_SIZE (sizeof(struct value) + sizeof(const char *) + sizeof(size_t))
 
-/* A column's allowed range, as the finding's "expected"; made once. */
-struct range_texts {
-	char *expected;
+/* What a column's findings of range, length and pattern give as expected, each made on its first. */
+struct expected_texts {
+	char *range, *at_least, *at_most, *pattern;
 };
 
 /* Emits a finding. */

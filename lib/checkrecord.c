@@ -371,12 +371,13 @@ static void cell_finding(struct checker *k, const struct csvr_record *rec, size_
 	cell_finding_at(k, rec, file_col, col, chk, k->rs->cols[col].severity[chk], expected, message);
 }
 
-static const struct range_texts *range_texts(struct checker *k, size_t col)
+/* A column's range as its findings' expected. */
+static const char *range_expected(struct checker *k, size_t col)
 {
 	const struct column *c = &k->rs->cols[col];
-	struct range_texts *t = &k->ranges[col];
-	if (t->expected)
-		return t;
+	struct expected_texts *t = &k->expected_texts[col];
+	if (t->range)
+		return t->range;
 	struct buf e = {0};
 	if (c->has_min && c->has_max)
 		buf_addf(&e, ">= %s and <= %s", c->min_text, c->max_text);
@@ -384,8 +385,7 @@ static const struct range_texts *range_texts(struct checker *k, size_t col)
 		buf_addf(&e, ">= %s", c->min_text);
 	else
 		buf_addf(&e, "<= %s", c->max_text);
-	t->expected = e.data;
-	return t;
+	return t->range = e.data;
 }
 
 /* Checks a value's length in characters against min_length and max_length. */
@@ -402,13 +402,15 @@ static void check_length(struct checker *k, const struct csvr_record *rec, size_
 	if (!short_ && !long_)
 		return;
 	long limit = short_ ? c->min_length : c->max_length;
-	buf_reset(&k->expected);
-	buf_addf(&k->expected, "%s %ld characters", short_ ? "at least" : "at most", limit);
-	char *expected = xstrdup(k->expected.data);
-	cell_finding(k, rec, f, col, CHK_LENGTH, expected,
+	char **expected = short_ ? &k->expected_texts[col].at_least : &k->expected_texts[col].at_most;
+	if (!*expected) {
+		struct buf e = {0};
+		buf_addf(&e, "%s %ld characters", short_ ? "at least" : "at most", limit);
+		*expected = e.data;
+	}
+	cell_finding(k, rec, f, col, CHK_LENGTH, *expected,
 		     MSG_SAY(&k->msg, k->lang, short_ ? MSG_LENGTH_SHORT : MSG_LENGTH_LONG, ARG_TEXT("column", shown(c)),
 			     ARG_NUM("length", chars), ARG_NUM(short_ ? "min" : "max", limit)));
-	free(expected);
 }
 
 /* Runs the pattern on a value; a match limit hit is a warning, not a verdict. */
@@ -422,11 +424,14 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 	int rc = m->pattern_rc;
 	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return; /* matched, or invalid UTF-8 already reported */
-	buf_reset(&k->expected);
-	buf_addf(&k->expected, "matches %s", c->pattern_src);
-	char *expected = xstrdup(k->expected.data);
+	char **expected = &k->expected_texts[col].pattern;
+	if (!*expected) {
+		struct buf e = {0};
+		buf_addf(&e, "matches %s", c->pattern_src);
+		*expected = e.data;
+	}
 	if (rc == PCRE2_ERROR_NOMATCH) {
-		cell_finding(k, rec, f, col, CHK_PATTERN, expected, advice_pattern(&k->msg, k->lang, c));
+		cell_finding(k, rec, f, col, CHK_PATTERN, *expected, advice_pattern(&k->msg, k->lang, c));
 	} else {
 		struct diag d = DIAG_INIT;
 		struct buf rule = {0};
@@ -438,12 +443,11 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 		d.cell = f;
 		d.value = rec->cells[f].data;
 		d.value_len = rec->cells[f].len;
-		d.expected = expected;
+		d.expected = *expected;
 		d.message = MSG_SAY(&k->msg, k->lang, MSG_PATTERN_LIMIT, ARG_TEXT("column", shown(c)));
 		emit_at(k, &d, rec);
 		buf_free(&rule);
 	}
-	free(expected);
 }
 
 static char *fold_room(struct checker *k, const struct csvr_record *rec, size_t n);
@@ -674,10 +678,10 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 	if (pr == PARSE_CHECK_DIGIT)
 		check_digit_finding(k, rec, f, col, s);
 	if (p->more && (v < p->lo || v > p->hi)) {
-		const struct range_texts *range = range_texts(k, col);
+
 		struct msg_arg args[] = {ARG_TEXT("column", shown(c)), ARG_TEXTN("value", s, n),
 					 ARG_TEXT("min", c->has_min ? c->min_text : ""), ARG_TEXT("max", c->has_max ? c->max_text : "")};
-		cell_finding(k, rec, f, col, CHK_RANGE, range->expected,
+		cell_finding(k, rec, f, col, CHK_RANGE, range_expected(k, col),
 			     !c->has_max ? msg_say(&k->msg, k->lang, MSG_RANGE_MIN, args, 3)
 			     : !c->has_min ? msg_say(&k->msg, k->lang, MSG_RANGE_MAX, (struct msg_arg[]){args[0], args[1], args[3]}, 3)
 					   : msg_say(&k->msg, k->lang, MSG_RANGE, args, 4));
@@ -939,12 +943,20 @@ static bool add_unique_keys(struct in_order *o, const struct record_key *keys, c
 	return repeated;
 }
 
+/* Sets o->said to text followed by the row first was first seen at, in parentheses: a finding's expected. */
+static const char *first_at(struct in_order *o, const char *text, uint64_t first)
+{
+	buf_reset(&o->said);
+	buf_adds(&o->said, text);
+	buf_add_uint(&o->said, first);
+	buf_addc(&o->said, ')');
+	return o->said.data;
+}
+
 /* Reports a row repeated whole: the row of its first occurrence, no cell of its own. */
 static void report_duplicate_row(struct in_order *o, const struct unique_key *key, const struct csvr_record *rec,
 				 const char *county, uint64_t first)
 {
-	struct buf expected = {0};
-	buf_addf(&expected, "a row of its own (first at row %llu)", (unsigned long long)first);
 	struct diag d = DIAG_INIT;
 	d.severity = key->severity;
 	d.code = "duplicate-row";
@@ -952,10 +964,27 @@ static void report_duplicate_row(struct in_order *o, const struct unique_key *ke
 	d.line = rec->line;
 	d.row = rec->row;
 	d.county = county;
-	d.expected = expected.data;
+	d.expected = first_at(o, "a row of its own (first at row ", first);
 	d.message = MSG_SAY(&o->msg, o->lang, MSG_DUPLICATE_ROW, ARG_NUM("first", first));
 	diag_emit(o->out, &d);
-	buf_free(&expected);
+}
+
+/*
+ * The texts of a unique key's findings that stay the same from one to the
+ * next, made with its first: its rule's name and its columns' labels.
+ */
+static const struct unique_texts *unique_texts(struct in_order *o, size_t u)
+{
+	if (!o->unique_texts)
+		o->unique_texts = xcalloc(o->rs->nunique, sizeof *o->unique_texts);
+	struct unique_texts *t = &o->unique_texts[u];
+	if (t->rule.data)
+		return t;
+	const struct unique_key *key = &o->rs->uniques[u];
+	unique_rule_name(key, &t->rule);
+	for (size_t i = 0; i < key->ncols; i++)
+		buf_addf(&t->labels, "%s%s", i ? "+" : "", column_shown(&o->rs->cols[key->cols[i]]));
+	return t;
 }
 
 /* Reports the keys add_unique_keys found repeated, naming the row of each one's first occurrence. */
@@ -971,22 +1000,22 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 			report_duplicate_row(o, key, rec, county, first);
 			continue;
 		}
-		struct buf values = {0}, labels = {0};
+		const struct unique_texts *t = unique_texts(o, u);
+		buf_reset(&o->key_values);
 		for (size_t i = 0; i < key->ncols; i++) {
 			const struct csvr_cell *c = &rec->cells[o->col_to_file[key->cols[i]]];
-			buf_addf(&values, "%s%.*s", i ? ", " : "", (int)c->len, c->data);
-			buf_addf(&labels, "%s%s", i ? "+" : "", column_shown(&rs->cols[key->cols[i]]));
+			if (i)
+				buf_add(&o->key_values, ", ", 2);
+			buf_add(&o->key_values, c->data, strnlen(c->data, c->len)); /* a text up to a NUL, as the message */
 		}
-		char cell[40];
+		char cell[16 + 24];
 		cell_column_name(o->col_to_file[key->cols[0]], cell);
-		snprintf(cell + strlen(cell), sizeof cell - strlen(cell), "%llu", (unsigned long long)first);
-		struct buf rule = {0}, expected = {0};
-		unique_rule_name(key, &rule);
-		buf_addf(&expected, "unique (first at row %llu)", (unsigned long long)first);
+		size_t cell_len = strlen(cell);
+		cell[cell_len + decimal_put(cell + cell_len, first)] = '\0';
 		struct diag d = DIAG_INIT;
 		d.severity = key->severity;
 		d.code = "unique";
-		d.rule = rule.data;
+		d.rule = t->rule.data;
 		d.line = rec->line;
 		d.row = rec->row;
 		d.county = county;
@@ -994,11 +1023,10 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 		d.cell = o->col_to_file[key->cols[0]];
 		d.value = rec->cells[d.cell].data;
 		d.value_len = rec->cells[d.cell].len;
-		d.expected = expected.data;
-		d.message = MSG_SAY(&o->msg, o->lang, MSG_UNIQUE, ARG_TEXT("columns", labels.data), ARG_TEXT("values", values.data),
-				    ARG_NUM("first", first), ARG_TEXT("cell", cell));
+		d.expected = first_at(o, "unique (first at row ", first);
+		d.message = MSG_SAY(&o->msg, o->lang, MSG_UNIQUE, ARG_TEXT("columns", t->labels.data),
+				    ARG_TEXT("values", o->key_values.data), ARG_NUM("first", first), ARG_TEXT("cell", cell));
 		diag_emit(o->out, &d);
-		buf_free(&values), buf_free(&labels), buf_free(&rule), buf_free(&expected);
 	}
 }
 

@@ -93,7 +93,7 @@ const char *diag_msg(struct buf *b, enum lang lang, const char *zh, const char *
  * written anew.
  */
 enum { KEPT_CODE, KEPT_RULE, KEPT_COLUMN, KEPT_EXPECTED, KEPT_PLAN, KEPT_TEXTS };
-#define KEPT_SLOTS 64 /* a power of two: the top bits of a hash pick one */
+#define KEPT_SLOTS 256 /* a power of two: the top bits of a hash pick one */
 #define KEPT_TEXT_MAX 192
 struct diag_kept {
 	enum severity severity;
@@ -160,7 +160,7 @@ static const struct diag_kept *kept_parts(struct diag_file *f, const struct diag
 		e = &t->slot[KEPT_SLOTS];
 	} else {
 		uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) *
-			     0x9E3779B97F4A7C15u >> 58;
+			     0x9E3779B97F4A7C15u >> 56;
 		struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1];
 		e = kept_same(e0, d->severity, at, len) ? e0 : kept_same(e1, d->severity, at, len) ? e1 : NULL;
 		if (e) {

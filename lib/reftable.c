@@ -211,7 +211,10 @@ void reftable_free(struct reftable *t)
 		free(t->colnames[i]);
 		if (t->index)
 			strmap_free(&t->index[i]);
+		if (t->spellings)
+			free(t->spellings[i].cps), free(t->spellings[i].texts), free(t->spellings[i].kept);
 	}
+	free(t->spellings);
 	free(t->colnames);
 	free(t->former_col);
 	free(t->index);
@@ -316,54 +319,140 @@ bool reftable_find_variant(const struct reftable *t, int col, const char *s, siz
 	return found;
 }
 
-/* Levenshtein distance between two short strings of code points. */
-static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+/*
+ * The Levenshtein distance between two short strings of code points when it
+ * is at most cap, else cap + 1: a length difference past cap, or a row of the
+ * table all past it, settles that without the rest.
+ */
+static size_t distance_within(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t cap)
 {
-	size_t prev[SUGGEST_CHARS + 1], cur[SUGGEST_CHARS + 1];
+	if ((na > nb ? na - nb : nb - na) > cap)
+		return cap + 1;
+	size_t rows[2][SUGGEST_CHARS + 1], *prev = rows[0], *cur = rows[1];
 	for (size_t j = 0; j <= nb; j++)
 		prev[j] = j;
 	for (size_t i = 1; i <= na; i++) {
-		cur[0] = i;
+		size_t least = cur[0] = i;
 		for (size_t j = 1; j <= nb; j++) {
 			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
 			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			least = cur[j] < least ? cur[j] : least;
 		}
-		memcpy(prev, cur, (nb + 1) * sizeof *prev);
+		if (least > cap)
+			return cap + 1;
+		size_t *swap = prev;
+		prev = cur, cur = swap;
 	}
-	return prev[nb];
+	return prev[nb] <= cap ? prev[nb] : cap + 1;
 }
 
-/* The distance from s to a text of the table, or SIZE_MAX when it cannot be told. */
-static size_t distance_to(const uint32_t *s, size_t n, const char *text, size_t len)
+/*
+ * Decodes, once per column, the texts a value of it may be near: each row's
+ * value, and for the name column its aliases, in table order.  A text that
+ * cannot be decoded (or is too long) is left out: nothing is near it.
+ */
+static const struct ref_spellings *spellings_of(struct reftable *t, int col)
 {
+	if (!t->spellings)
+		t->spellings = xcalloc(t->ncols, sizeof *t->spellings);
+	struct ref_spellings *sp = &t->spellings[col];
+	if (sp->built)
+		return sp;
+	sp->built = true;
+	size_t cap_texts = 0, cap_cps = 256, ncps = 0;
 	uint32_t cps[SUGGEST_CHARS];
-	size_t m = decode_chars(text, len, cps, SUGGEST_CHARS);
-	return m == SIZE_MAX ? SIZE_MAX : edit_distance(s, n, cps, m);
+	sp->cps = xmalloc(cap_cps * sizeof *sp->cps); /* an empty text has none, but its address */
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *list = "", *a = reftable_cell(t, r, col);
+		size_t len = strlen(a);
+		if (col == t->name_col && t->alias_col >= 0)
+			list = reftable_cell(t, r, t->alias_col);
+		do {
+			size_t m = decode_chars(a, len, cps, SUGGEST_CHARS);
+			if (m == SIZE_MAX)
+				continue;
+			if (sp->ntexts == cap_texts) {
+				cap_texts = cap_texts ? 2 * cap_texts : 16;
+				sp->texts = xrealloc(sp->texts, cap_texts * sizeof *sp->texts);
+			}
+			while (ncps + m > cap_cps) {
+				cap_cps *= 2;
+				sp->cps = xrealloc(sp->cps, cap_cps * sizeof *sp->cps);
+			}
+			memcpy(sp->cps + ncps, cps, m * sizeof *cps);
+			sp->texts[sp->ntexts++] = (struct ref_spelling){.row = r, .at = ncps, .len = m};
+			ncps += m;
+		} while (next_alias(&list, &a, &len));
+	}
+	return sp;
 }
 
-size_t reftable_suggest(const struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
+/* The suggestions for s, found anew. */
+static size_t suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
 {
 	size_t count = 0, variant_row = SIZE_MAX;
 	if (max && reftable_find_variant(t, col, s, n, &variant_row))
 		rows[count++] = variant_row;
 	uint32_t cps[SUGGEST_CHARS];
-	size_t chars = decode_chars(s, n, cps, SUGGEST_CHARS);
+	size_t chars = count < max ? decode_chars(s, n, cps, SUGGEST_CHARS) : SIZE_MAX;
 	if (chars == SIZE_MAX)
 		return count;
-	size_t limit = chars >= 6 ? 2 : 1;
-	for (size_t d = 1; d <= limit && count < max; d++)
-		for (size_t r = 0; r < t->nrows && count < max; r++) {
-			const char *v = reftable_cell(t, r, col), *list = "", *a;
-			size_t best = distance_to(cps, chars, v, strlen(v)), len;
-			if (col == t->name_col && t->alias_col >= 0)
-				list = reftable_cell(t, r, t->alias_col);
-			while (next_alias(&list, &a, &len)) {
-				size_t e = distance_to(cps, chars, a, len);
-				best = e < best ? e : best;
-			}
-			if (best == d && r != variant_row)
-				rows[count++] = r;
+	/*
+	 * One pass: the rows one edit away fill rows from the front, those two
+	 * away its free end from the back, latest first, giving way to the ones;
+	 * then the twos are put in table order after the ones.
+	 */
+	size_t limit = chars >= 6 ? 2 : 1, ones = count, twos = 0;
+	const struct ref_spellings *sp = spellings_of(t, col);
+	for (size_t i = 0; i < sp->ntexts && ones < max;) {
+		size_t r = sp->texts[i].row, best = limit + 1;
+		for (; i < sp->ntexts && sp->texts[i].row == r; i++) {
+			size_t e = distance_within(cps, chars, sp->cps + sp->texts[i].at, sp->texts[i].len, limit);
+			best = e < best ? e : best;
 		}
+		if (r == variant_row || best == 0 || best > limit)
+			continue;
+		if (best == 1) {
+			twos -= ones + twos == max; /* the latest two gives way */
+			rows[ones++] = r;
+		} else if (ones + twos < max) {
+			rows[max - ++twos] = r;
+		}
+	}
+	for (size_t i = 0; i < twos / 2; i++) {
+		size_t swap = rows[max - 1 - i];
+		rows[max - 1 - i] = rows[max - twos + i];
+		rows[max - twos + i] = swap;
+	}
+	memmove(rows + ones, rows + max - twos, twos * sizeof *rows);
+	return ones + twos;
+}
+
+/* The slot where the suggestions for s are kept, or NULL for a value too long to keep (or empty). */
+static struct ref_suggested *kept_slot(struct reftable *t, int col, const char *s, size_t n, size_t max)
+{
+	if (!n || n > REF_KEPT_BYTES || max > REF_KEPT_ROWS)
+		return NULL;
+	struct ref_spellings *sp = &t->spellings[col];
+	if (!sp->kept)
+		sp->kept = xcalloc(REF_KEPT_VALUES, sizeof *sp->kept);
+	return &sp->kept[strmap_hash(s, n) % REF_KEPT_VALUES];
+}
+
+size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max)
+{
+	spellings_of(t, col);
+	struct ref_suggested *kept = kept_slot(t, col, s, n, max);
+	if (kept && kept->len == n && kept->max == max && memcmp(kept->text, s, n) == 0) {
+		memcpy(rows, kept->rows, kept->count * sizeof *rows);
+		return kept->count;
+	}
+	size_t count = suggest(t, col, s, n, rows, max);
+	if (kept) {
+		kept->len = n, kept->max = max, kept->count = count;
+		memcpy(kept->text, s, n);
+		memcpy(kept->rows, rows, count * sizeof *rows);
+	}
 	return count;
 }

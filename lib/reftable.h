@@ -22,6 +22,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The texts of a column decoded for suggestions (reftable_suggest), in table
+ * order, and the suggestions made lately for values not in it (a misspelt
+ * value comes back on many rows), each in the slot its hash picks.
+ */
+#define REF_KEPT_VALUES 256 /* a power of two */
+#define REF_KEPT_BYTES 48
+#define REF_KEPT_ROWS 4
+struct ref_spellings {
+	bool built;
+	uint32_t *cps;          /* every text's code points */
+	struct ref_spelling {
+		size_t row;
+		size_t at, len; /* its code points, cps[at..at+len) */
+	} *texts;
+	size_t ntexts;
+	struct ref_suggested {
+		size_t len;     /* of the value; 0: the slot is empty */
+		size_t max, count, rows[REF_KEPT_ROWS];
+		char text[REF_KEPT_BYTES];
+	} *kept;                /* REF_KEPT_VALUES slots, made with the first */
+};
+
 struct reftable {
 	char *path;
 	char **colnames;
@@ -34,6 +57,7 @@ struct reftable {
 	int ended_col;          /* when the former values went out of use, or -1 */
 	uint32_t (*variants)[2];  /* variant character → the name's, learned from the aliases */
 	size_t nvariants;
+	struct ref_spellings *spellings; /* per column, made by its first reftable_suggest */
 };
 
 /*
@@ -74,9 +98,11 @@ bool reftable_find_variant(const struct reftable *t, int col, const char *s, siz
  * Fills rows (up to max) with the rows whose value in an indexed column is
  * nearest to s: its variant fold, or within one edit (two for values of six
  * characters or more), names matched through their aliases too; nearest
- * first, then in table order.  Returns how many.
+ * first, then in table order.  Returns how many.  The column's texts are
+ * decoded on its first call, and the suggestions for lately seen values kept,
+ * in t (hence not const).
  */
-size_t reftable_suggest(const struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max);
+size_t reftable_suggest(struct reftable *t, int col, const char *s, size_t n, size_t *rows, size_t max);
 
 /* Returns the text of a cell (NUL-terminated, borrowed). */
 const char *reftable_cell(const struct reftable *t, size_t row, int col);
