@@ -1131,6 +1131,15 @@ struct rules_state *rules_state_reread(const struct rules_state *first, struct b
 	return st;
 }
 
+/* Drops the first n rows of a list, those a walk has judged (a list never made has none). */
+static void drop_walked(struct ordered_rows *o, size_t n)
+{
+	if (n == 0)
+		return;
+	memmove(o->entries, o->entries + n, (o->n - n) * sizeof *o->entries);
+	o->n -= n;
+}
+
 /*
  * Ends a streamed table's groups, all of them, or all but the last when it
  * starts streaming (the open group): a view's become rows for what reads
@@ -1148,9 +1157,7 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 		/* (the rows of every aggregate sharing the list: the other sharers' tables then find none below ended) */
 		size_t l = st->ordered_list[t->owner];
 		struct ordered_rows *o = &st->ordered_aggregates[l];
-		size_t rest = walk_sharers(st, false, l, ended, st->out);
-		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
-		o->n -= rest;
+		drop_walked(o, walk_sharers(st, false, l, ended, st->out));
 		free(t->index);
 		t->index = NULL;
 		t->nindex = 0;
@@ -1171,9 +1178,7 @@ void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 	} else { /* the rows, judged by every rule that shares them */
 		struct ordered_rows *o = &st->ordered_rules[t->owner];
 		ngroup = rs->row_rules[t->owner].ngroup, slots = NULL, nslots = 0, block = 0;
-		size_t rest = walk_sharers(st, true, t->owner, ended, st->out);
-		memmove(o->entries, o->entries + rest, (o->n - rest) * sizeof *o->entries);
-		o->n -= rest;
+		drop_walked(o, walk_sharers(st, true, t->owner, ended, st->out));
 		for (size_t k = 0; k < o->n; k++)
 			o->entries[k].group = 0;
 	}
