@@ -566,14 +566,14 @@ static const struct kept_places *walk_reads(struct rules_state *st, const struct
 }
 
 /*
- * Walks the sorted rows [from, to) of one group, each with its history,
+ * Walks the n sorted rows of one group (rows), each with its history,
  * calling visit for each of the rules on each row, which is spread once for
  * them all.  Only judging a row rule reads the row's texts and its row view
  * (for a finding), and every kept value; the other visits are given the
  * values the rules read (reads) alone.
  */
 static void walk_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
-		       struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring, ordered_visit visit,
+		       const struct ordered_entry *rows, size_t n, struct walk_ring *ring, ordered_visit visit,
 		       const struct kept_places *reads, void *arg)
 {
 	const struct ruleset *rs = st->rs;
@@ -581,17 +581,17 @@ static void walk_group(struct rules_state *st, const struct walked_rule *rules, 
 	bool reads_row = visit == visit_row_rule;
 	struct eval_trouble trouble = {0};
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = history, .trouble = reads_row ? &trouble : NULL};
-	for (size_t i = from; i < to; i++) {
-		const struct ordered_entry *e = &o->entries[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct ordered_entry *e = &rows[i];
 		struct spread_row *sr = &ring->rows[i % ring->n];
 		const struct value *values = e->view_row;
 		if (e->kept) {
 			spread(rs, e->kept, reads_row ? NULL : reads, sr, reads_row);
 			values = sr->values;
 		}
-		size_t back = i - from < ring->n - 1 ? i - from : ring->n - 1;
+		size_t back = i < ring->n - 1 ? i : ring->n - 1;
 		for (size_t k = 1; k <= back; k++) {
-			const struct ordered_entry *p = &o->entries[i - k];
+			const struct ordered_entry *p = &rows[i - k];
 			history[k - 1] = p->kept ? ring->rows[(i - k) % ring->n].values : p->view_row;
 		}
 		struct row_view view;
@@ -691,7 +691,7 @@ static struct agg_slot *slots_on_kept(const struct agg_slot *slots, size_t n, co
 
 /*
  * Fills the accumulators of a walk's row rules, none of which looks back,
- * from the file's rows [from, to) of one group, each spread with the values
+ * from the n file rows of one group (rows), each spread with the values
  * they read (reads) alone: walk_group's pass with feed_window, without its
  * history, and with one call a row over joined (joined_slots, nslots of
  * them, on accs) if it is not NULL, else a call a rule; joined may read the
@@ -699,14 +699,14 @@ static struct agg_slot *slots_on_kept(const struct agg_slot *slots, size_t n, co
  */
 static void fill_group(struct rules_state *st, const struct walked_rule *rules, size_t nrules,
 		       const struct agg_slot *joined, size_t nslots, bool on_kept, unsigned char *accs,
-		       const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+		       const struct ordered_entry *rows, size_t n, struct walk_ring *ring,
 		       const struct kept_places *reads)
 {
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .history = ring->history, .row = sr->values,
 			       .file_col = st->file_col, .accs = accs};
-	for (size_t i = from; i < to; i++) {
-		const struct ordered_entry *e = &o->entries[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct ordered_entry *e = &rows[i];
 		ctx.where = e;
 		if (on_kept) {
 			ctx.row = e->kept->values;
@@ -727,7 +727,7 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
 
 /*
  * Fills the accumulators of a walk's aggregates, none of which looks back,
- * from the rows [from, to) of one group (file rows spread with the values
+ * from the n rows of one group (rows; file rows spread with the values
  * they read, reads, alone): visit_aggregate's work on each row, with each
  * rule's block of the group found once for the group rather than once a
  * row.  Only without a memory limit, where no table is dropped in a walk.
@@ -738,21 +738,21 @@ static void fill_group(struct rules_state *st, const struct walked_rule *rules, 
  */
 static void feed_aggregates(struct rules_state *st, const struct written_rule *const *rules, size_t nrules,
 			    unsigned char **accs, struct agg_slot *const *on_kept, const struct agg_slot *joined,
-			    size_t nslots, const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+			    size_t nslots, const struct ordered_entry *rows, size_t n, struct walk_ring *ring,
 			    const struct kept_places *reads)
 {
 	const struct ruleset *rs = st->rs;
 	for (size_t k = 0; k < nrules; k++) {
 		size_t a = (size_t)(rules[k] - rs->aggregates);
 		const struct grouping *gr = aggregate_grouping(st, a, true);
-		accs[k] = gr->own->dropped ? NULL : grouping_accs(gr, o->entries[from].group);
+		accs[k] = gr->own->dropped ? NULL : grouping_accs(gr, rows[0].group);
 	}
 	for (size_t k = 0; k < nrules && joined; k++)
 		joined = accs[k] ? joined : NULL;
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
-	for (size_t i = from; i < to; i++) {
-		const struct ordered_entry *e = &o->entries[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct ordered_entry *e = &rows[i];
 		ctx.where = e;
 		if (on_kept && e->kept) {
 			ctx.row = e->kept->values;
@@ -785,11 +785,18 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 	}
 }
 
+/* Forgets n values of a walk's rules of the group before (walked_rule.fixed), to be worked out on the next. */
+static void forget_fixed(struct value *fixed, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		fixed[k] = (struct value){.type = V_ANY};
+}
+
 /*
  * Reduces the when and assert of each row rule of a walk that may fail a
  * row of the group about to be judged (live), whose accumulators are full
- * and whose values of the group are not worked out yet (row_test_reduce
- * works them out now, once); true if every such rule's could be, so that
+ * and whose values of the group are forgotten (row_test_reduce works them
+ * out now, once); true if every such rule's could be, so that
  * judge_reduced may judge the group's rows, those of the rules judged says.
  * A rule whose when is false on every row of the group (too few values for
  * a median) is not judged, and its assert not reduced: its values of the
@@ -803,6 +810,7 @@ static bool reduce_rules(struct rules_state *st, const struct walked_rule *rules
 		judged[k] = false;
 		if (!live[k])
 			continue;
+		forget_fixed(w->fixed, w->rule->nfixed);
 		struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .accs = w->accs, .fixed = w->fixed};
 		if (!w->assert || (w->when && !row_test_reduce(w->when, w->rule->when, &ctx, st->kept_at)))
 			return false;
@@ -841,7 +849,7 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
 }
 
 /*
- * Judges the file's rows [from, to) of one group by row rules whose when and
+ * Judges the n file rows of one group (rows) by row rules whose when and
  * assert are reduced on it (reduce_rules), rule by rule (each holds its own
  * findings), those reduce_rules judged (may fail one of them) alone: the
  * tests read each row's kept values in place, with no call or context, and
@@ -849,7 +857,7 @@ static void reduced_finding(struct rules_state *st, const struct walked_rule *w,
  * value of it (row_fails).  A row is spread only for a finding.
  */
 static void judge_reduced(struct rules_state *st, const struct walked_rule *rules, size_t nrules, const bool *judged,
-			  const struct ordered_rows *o, size_t from, size_t to, struct walk_ring *ring,
+			  const struct ordered_entry *rows, size_t n, struct walk_ring *ring,
 			  struct diag_file *out)
 {
 	for (size_t k = 0; k < nrules; k++) {
@@ -858,10 +866,10 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 			continue;
 		struct row_fails plan;
 		bool planned = row_fails_plan(&plan, w->when, w->assert);
-		for (size_t i = from; i < to; i++) {
-			if (!o->entries[i].kept->text) /* (it fails no rule: may_give_finding) */
+		for (size_t i = 0; i < n; i++) {
+			if (!rows[i].kept->text) /* (it fails no rule: may_give_finding) */
 				continue;
-			const struct value *cells = o->entries[i].kept->values;
+			const struct value *cells = rows[i].kept->values;
 			bool fails;
 			if (planned) {
 				signed char *known = &plan.fails[row_fails_key(&plan, cells)];
@@ -870,7 +878,7 @@ static void judge_reduced(struct rules_state *st, const struct walked_rule *rule
 				fails = fails_reduced(w, cells);
 			}
 			if (fails)
-				reduced_finding(st, w, &o->entries[i], &ring->rows[i % ring->n], ring, out);
+				reduced_finding(st, w, &rows[i], &ring->rows[i % ring->n], ring, out);
 		}
 	}
 }
@@ -934,21 +942,19 @@ static bool all_live(const bool *live, size_t n)
 }
 
 /*
- * Notes in live which of a walk's row rules may fail one of the file's rows
- * [from, to) of a group (cells_test; each other rule may); true if one may.
- * One pass over the rows: a row that keeps no texts fails no rule, and is
- * passed over at once; each other tests the rules not yet found live.
+ * Notes in live which of a walk's row rules may fail one of the n file rows
+ * of a group (rows), by their tests of cells alone (cells_test), which
+ * ntested of them have (each other may, as untested says); true if one
+ * may.  One pass over the rows: a row that keeps no texts fails no rule,
+ * and is passed over at once; each other tests the rules not yet found live.
  */
-static bool live_rules(struct cells_test *cells, size_t nrules, const struct ordered_rows *o, size_t from,
-		       size_t to, bool *live)
+static bool live_rules(struct cells_test *cells, size_t nrules, const bool *untested, size_t ntested,
+		       const struct ordered_entry *rows, size_t n, bool *live)
 {
-	size_t left = 0;
-	for (size_t k = 0; k < nrules; k++) {
-		live[k] = !cells[k].by_when && !cells[k].by_assert;
-		left += !live[k];
-	}
-	for (size_t i = from; i < to && left; i++) {
-		const struct kept_row *kept = o->entries[i].kept;
+	size_t left = ntested;
+	memcpy(live, untested, nrules * sizeof *live);
+	for (size_t i = 0; i < n && left; i++) {
+		const struct kept_row *kept = rows[i].kept;
 		if (!kept->text)
 			continue;
 		for (size_t k = 0; k < nrules; k++)
@@ -979,6 +985,8 @@ struct walk_plan {
 					 with cells: per row rule, or NULL */
 	struct agg_slot *live_slots;  /* with cells and on_kept: room for those of the rules live joined */
 	struct cells_test *cells;     /* row rules judge_reduced may judge: per rule, or NULL */
+	bool *untested;               /* with cells: per rule, true if it has no tests of cells alone */
+	size_t ntested;               /* with cells: how many have */
 	bool *live;                   /* with cells: per rule, whether it may fail a row of the group walked */
 	bool *judged;                 /* with cells: per rule, whether judge_reduced judges it on the group walked */
 	bool *joined_live;            /* with live_slots: the rules live whose slots it holds, nlive of them */
@@ -1053,6 +1061,12 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		at += agg_block_size(r->slots, r->nslots);
 		value += r->nfixed;
 	}
+	bool *untested = cells ? xcalloc(nrules, sizeof *untested) : NULL;
+	size_t ntested = 0;
+	for (size_t k = 0; k < nrules && cells; k++) {
+		untested[k] = !cells[k].by_when && !cells[k].by_assert;
+		ntested += !untested[k];
+	}
 	size_t njoined = 0;
 	struct agg_slot *joined = block && row_rule && !lag ? joined_slots(rules, nrules, &njoined) : NULL;
 	/* aggregates that need no look back are fed group by group, where no table may be dropped on the way */
@@ -1081,8 +1095,8 @@ static struct walk_plan *walk_plan_of(struct rules_state *st, const struct writt
 		joined_live = xcalloc(nrules, sizeof *joined_live);
 	}
 	*p = (struct walk_plan){true, nrules, block, nfixed, lag, accs, fixed, filling, judging, joined, njoined,
-				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, live, judged, joined_live,
-				SIZE_MAX};
+				joined_on_kept != NULL, feeding, on_kept, live_slots, cells, untested, ntested, live, judged,
+				joined_live, SIZE_MAX};
 	return p;
 }
 
@@ -1197,6 +1211,7 @@ static void plans_free(struct walk_ring *ring)
 		for (size_t k = 0; k < p->nrules && p->cells; k++)
 			row_test_free(&p->cells[k].when), row_test_free(&p->cells[k].assert);
 		free(p->cells);
+		free(p->untested);
 		free(p->live);
 		free(p->judged);
 	}
@@ -1312,38 +1327,36 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 						     sorted, are not sorted again */
 		sort_items(o->entries, o->n, sizeof *o->entries, by_group_and_order);
 	o->sorted = true;
-	size_t i;
-	for (i = 1; i <= o->n; i++) {
-		if (i < o->n && o->entries[i].group == o->entries[first].group)
-			continue;
-		if (o->entries[first].group >= until)
+	const struct ordered_entry *entries = o->entries;
+	for (size_t i, n = o->n; first < n; first = i) {
+		uint32_t group = entries[first].group;
+		if (group >= until)
 			break;
-		if (p->cells && !live_rules(p->cells, nrules, o, first, i, p->live)) {
-			first = i; /* no rule may fail a row of the group: nothing to fill or judge */
-			continue;
-		}
+		for (i = first + 1; i < n && entries[i].group == group; i++)
+			;
+		if (p->cells && !live_rules(p->cells, nrules, p->untested, p->ntested, entries + first, i - first, p->live))
+			continue; /* no rule may fail a row of the group: nothing to fill or judge */
 		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
 				       ? live_slots(p, rules) : SIZE_MAX;
 		if (nlive != SIZE_MAX) /* the slots of the rules that may fail a row alone */
-			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, o, first, i, ring, reads);
+			fill_group(st, filling, nrules, p->live_slots, nlive, true, accs, entries + first, i - first, ring, reads);
 		else if (block && row_rule && !lag) /* (a row rule's rows are all the file's) */
-			fill_group(st, filling, nrules, joined, njoined, joined_on_kept, accs, o, first, i, ring, reads);
+			fill_group(st, filling, nrules, joined, njoined, joined_on_kept, accs, entries + first, i - first, ring, reads);
 		else if (block)
-			walk_group(st, filling, nrules, o, first, i, ring, feed_window, reads, NULL);
-		for (size_t k = 0; k < nfixed; k++)
-			fixed[k] = (struct value){.type = V_ANY};
-		if (p->cells && reduce_rules(st, judging, nrules, p->live, p->judged))
-			judge_reduced(st, judging, nrules, p->judged, o, first, i, ring, arg);
-		else if (feeding)
-			feed_aggregates(st, rules, nrules, feeding, p->on_kept, joined, njoined, o, first, i, ring, reads);
-		else
-			walk_group(st, judging, nrules, o, first, i, ring, visit, reads, arg);
+			walk_group(st, filling, nrules, entries + first, i - first, ring, feed_window, reads, NULL);
+		if (p->cells && reduce_rules(st, judging, nrules, p->live, p->judged)) {
+			judge_reduced(st, judging, nrules, p->judged, entries + first, i - first, ring, arg);
+		} else if (feeding) {
+			feed_aggregates(st, rules, nrules, feeding, p->on_kept, joined, njoined, entries + first, i - first, ring, reads);
+		} else {
+			forget_fixed(fixed, nfixed);
+			walk_group(st, judging, nrules, entries + first, i - first, ring, visit, reads, arg);
+		}
 		for (size_t k = 0; k < nrules && block; k++) /* the next group's, the room of their lists kept */
 			if (nlive == SIZE_MAX || p->live[k]) /* (the others' were not filled) */
 				agg_acc_empty(rules[k]->slots, rules[k]->nslots, filling[k].accs);
 		for (size_t k = 0; k < nrules && !row_rule; k++)
-			note_run(st, rules[k], o->entries[first].group);
-		first = i;
+			note_run(st, rules[k], group);
 	}
 	return first;
 }
