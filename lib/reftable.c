@@ -68,19 +68,6 @@ static void on_record(void *ctx, const struct csvr_record *rec)
 	t->nrows++;
 }
 
-/* Decodes s[0..n) into at most max code points; returns how many, or SIZE_MAX if it is invalid or longer. */
-static size_t decode_chars(const char *s, size_t n, uint32_t *cps, size_t max)
-{
-	size_t count = 0;
-	for (size_t i = 0; i < n; count++) {
-		size_t len = count < max ? utf8_decode((const unsigned char *)s + i, n - i, &cps[count]) : 0;
-		if (!len)
-			return SIZE_MAX;
-		i += len;
-	}
-	return count;
-}
-
 /* The next '|'-separated alias of a list, advancing *list; false at the end. */
 static bool next_alias(const char **list, const char **alias, size_t *len)
 {
@@ -114,7 +101,7 @@ static bool in_a_name(const struct reftable *t, uint32_t cp)
 	uint32_t cps[SUGGEST_CHARS];
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *name = reftable_cell(t, r, t->name_col);
-		size_t n = decode_chars(name, strlen(name), cps, SUGGEST_CHARS);
+		size_t n = utf8_decode_all(name, strlen(name), cps, SUGGEST_CHARS);
 		for (size_t i = 0; n != SIZE_MAX && i < n; i++)
 			if (cps[i] == cp)
 				return true;
@@ -130,9 +117,9 @@ static void learn_variants(struct reftable *t)
 	uint32_t name[SUGGEST_CHARS], alias[SUGGEST_CHARS];
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *text = reftable_cell(t, r, t->name_col), *list = reftable_cell(t, r, t->alias_col), *a;
-		size_t n = decode_chars(text, strlen(text), name, SUGGEST_CHARS), len;
+		size_t n = utf8_decode_all(text, strlen(text), name, SUGGEST_CHARS), len;
 		while (n != SIZE_MAX && next_alias(&list, &a, &len))
-			if (decode_chars(a, len, alias, SUGGEST_CHARS) == n)
+			if (utf8_decode_all(a, len, alias, SUGGEST_CHARS) == n)
 				for (size_t i = 0; i < n; i++)
 					if (alias[i] != name[i])
 						add_variant(t, alias[i], name[i]);
@@ -369,7 +356,7 @@ static const struct ref_spellings *spellings_of(struct reftable *t, int col)
 		if (col == t->name_col && t->alias_col >= 0)
 			list = reftable_cell(t, r, t->alias_col);
 		do {
-			size_t m = decode_chars(a, len, cps, SUGGEST_CHARS);
+			size_t m = utf8_decode_all(a, len, cps, SUGGEST_CHARS);
 			if (m == SIZE_MAX)
 				continue;
 			if (sp->ntexts == cap_texts) {
@@ -395,7 +382,7 @@ static size_t suggest(struct reftable *t, int col, const char *s, size_t n, size
 	if (max && reftable_find_variant(t, col, s, n, &variant_row))
 		rows[count++] = variant_row;
 	uint32_t cps[SUGGEST_CHARS];
-	size_t chars = count < max ? decode_chars(s, n, cps, SUGGEST_CHARS) : SIZE_MAX;
+	size_t chars = count < max ? utf8_decode_all(s, n, cps, SUGGEST_CHARS) : SIZE_MAX;
 	if (chars == SIZE_MAX)
 		return count;
 	/*

@@ -93,6 +93,18 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+size_t utf8_decode_all(const char *s, size_t n, uint32_t *cps, size_t max)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; count++) {
+		size_t len = count < max ? utf8_decode((const unsigned char *)s + i, n - i, &cps[count]) : 0;
+		if (!len)
+			return SIZE_MAX;
+		i += len;
+	}
+	return count;
+}
+
 size_t utf8_encode(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {

@@ -20,6 +20,9 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, bool *partial);
 /* Decodes one character; returns its length, or 0 (and *cp = U+FFFD) when invalid. */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Decodes s[0..n) into at most max code points: how many, or SIZE_MAX if s is invalid or has more. */
+size_t utf8_decode_all(const char *s, size_t n, uint32_t *cps, size_t max);
+
 /*
  * Length of the valid character at s[0..n) (n > 0), or 0 if it is not one.
  * ASCII and the usual CJK character (lead E1–EC, always valid with two

@@ -52,24 +52,11 @@ static const char *former(int col, const char *s)
 	return ended ? ended : "(none)";
 }
 
-/* Decodes s into at most max code points; their number, or SIZE_MAX if s is invalid or longer. */
-static size_t plain_decode(const char *s, size_t n, uint32_t *cps, size_t max)
-{
-	size_t count = 0;
-	for (size_t i = 0; i < n; count++) {
-		size_t len = count < max ? utf8_decode((const unsigned char *)s + i, n - i, &cps[count]) : 0;
-		if (!len)
-			return SIZE_MAX;
-		i += len;
-	}
-	return count;
-}
-
 /* The full Levenshtein distance from s to a text, or SIZE_MAX when the text cannot be decoded. */
 static size_t plain_distance(const uint32_t *a, size_t na, const char *text, size_t len)
 {
 	uint32_t b[64];
-	size_t nb = plain_decode(text, len, b, 64), prev[65], cur[65];
+	size_t nb = utf8_decode_all(text, len, b, 64), prev[65], cur[65];
 	if (nb == SIZE_MAX)
 		return SIZE_MAX;
 	for (size_t j = 0; j <= nb; j++)
@@ -92,7 +79,7 @@ static size_t plain_suggest(int col, const char *s, size_t n, size_t *rows, size
 	if (max && reftable_find_variant(t, col, s, n, &variant_row))
 		rows[count++] = variant_row;
 	uint32_t cps[64];
-	size_t chars = plain_decode(s, n, cps, 64);
+	size_t chars = utf8_decode_all(s, n, cps, 64);
 	if (chars == SIZE_MAX)
 		return count;
 	for (size_t d = 1; d <= (chars >= 6 ? 2u : 1u) && count < max; d++)
