@@ -2113,6 +2113,27 @@ static const struct value direct_cells[] = {
 #define NDIRECT (sizeof direct_cells / sizeof *direct_cells)
 
 /*
+ * Each of srcs compiles and is not taken for two cells compared (nor, with
+ * levels, for their aqi_level()s compared).
+ */
+static void check_not_compared(const char *const *srcs, size_t n, bool levels)
+{
+	char err[256];
+	int pos;
+	for (size_t k = 0; k < n; k++) {
+		struct expr_scope scope = {.rs = rs};
+		struct expr *e = expr_compile(srcs[k], &scope, err, sizeof err, &pos);
+		struct cells_compared c;
+		char what[120];
+		snprintf(what, sizeof what, "%s is not two cells%s compared", srcs[k], levels ? "' levels" : "");
+		CHECK(what, e && !(levels && expr_compares_levels(e, &c)) && !expr_compares_cells(e, &c),
+		      "it is taken for one");
+		expr_free(e);
+		free(scope.slots);
+	}
+}
+
+/*
  * Two columns compared (expr_compares_cells) are judged in place as
  * expr_eval judges them, on every pair of cells whose comparison
  * cells_compared_holds gives, and it gives every pair of numbers, dates or
@@ -2157,16 +2178,7 @@ static void test_cells_compared(void)
 			expr_free(e);
 			free(scope.slots);
 		}
-	for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
-		struct expr_scope scope = {.rs = rs};
-		struct expr *e = expr_compile(others[k], &scope, err, sizeof err, &pos);
-		struct cells_compared c;
-		char what[120];
-		snprintf(what, sizeof what, "%s is not two cells compared", others[k]);
-		CHECK(what, e && !expr_compares_cells(e, &c), "it is taken for one");
-		expr_free(e);
-		free(scope.slots);
-	}
+	check_not_compared(others, sizeof others / sizeof *others, false);
 }
 
 /*
@@ -2220,16 +2232,7 @@ static void test_levels_compared(void)
 			expr_free(e);
 			free(scope.slots);
 		}
-	for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
-		struct expr_scope scope = {.rs = rs};
-		struct expr *e = expr_compile(others[k], &scope, err, sizeof err, &pos);
-		struct cells_compared c;
-		char what[120];
-		snprintf(what, sizeof what, "%s is not two cells' levels compared", others[k]);
-		CHECK(what, e && !expr_compares_levels(e, &c) && !expr_compares_cells(e, &c), "it is taken for one");
-		expr_free(e);
-		free(scope.slots);
-	}
+	check_not_compared(others, sizeof others / sizeof *others, true);
 }
 
 /*
