@@ -669,6 +669,7 @@ bool platform_guarded_child(const char **job, int *fd)
 		return false;
 	given = xstrdup(v + at);
 	SetEnvironmentVariableW(L"QY_GUARDED", NULL);
+	SetErrorMode(GetErrorMode() | SEM_NOGPFAULTERRORBOX); /* a crash ends it quietly: its parent says what happened */
 	*fd = _open_osfhandle((intptr_t)pipe, _O_WRONLY | _O_BINARY);
 	*job = given;
 	return *fd >= 0;
