@@ -2133,6 +2133,69 @@ static void check_not_compared(const char *const *srcs, size_t n, bool levels)
 	}
 }
 
+/* A way of judging two cells in place, and the cells to try it on. */
+struct in_place {
+	const char *form, *flipped;  /* the expression around its operator, and with its sides swapped */
+	bool (*finds)(const struct expr *e, struct cells_compared *c);
+	int (*holds)(const struct cells_compared *c, const struct value *row);
+	int left, right;             /* the row's columns the two cells go in */
+	const struct value *cells;
+	size_t ncells;
+	bool numbers_judged;         /* every pair of numbers, dates or booleans of one type must be judged in place */
+};
+
+/* What cells_compared_holds gives, as the function check_in_place calls. */
+static int cells_holds(const struct cells_compared *c, const struct value *row) { return cells_compared_holds(c, row); }
+
+/*
+ * For every operator, both ways round, the expression is found (t->finds)
+ * and judged in place (t->holds) as expr_eval judges it on every pair of
+ * t's cells: 1 or 0 as its boolean, -2 as its null; -1 leaves the pair to
+ * expr_eval.
+ */
+static void check_in_place(const struct in_place *t)
+{
+	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+	char err[256], src[64];
+	int pos;
+	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
+		for (int flip = 0; flip < 2; flip++) {
+			struct expr_scope scope = {.rs = rs};
+			snprintf(src, sizeof src, flip ? t->flipped : t->form, ops[op]);
+			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
+			struct cells_compared c;
+			bool found = e && t->finds(e, &c);
+			size_t differ = 0, judged = 0, numbers = 0;
+			char first[120] = "";
+			for (size_t i = 0; found && i < t->ncells; i++)
+				for (size_t j = 0; j < t->ncells; j++) {
+					set_row(NAN, NAN, NULL, NULL, -1);
+					row[t->left] = t->cells[i], row[t->right] = t->cells[j];
+					struct eval_ctx ctx = {.rs = rs, .row = row};
+					struct value v = expr_eval(e, &ctx);
+					int holds = t->holds(&c, row);
+					enum vtype type = t->cells[i].type;
+					bool same_type_numbers = t->numbers_judged && type == t->cells[j].type &&
+								 (type == V_NUM || type == V_DATE || type == V_BOOL);
+					numbers += same_type_numbers;
+					judged += holds >= 0;
+					bool same = holds >= 0    ? v.type == V_BOOL && v.num == holds
+						    : holds == -2 ? v.type == V_NULL
+								  : !same_type_numbers;
+					if (!same && !differ++)
+						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
+							 v.type, v.num);
+				}
+			char what[120];
+			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
+			CHECK(what, found && differ == 0 && (!t->numbers_judged || judged == numbers),
+			      "%s; %zu of %zu pairs judged, %zu differ, the first %s", found ? "found" : "not found", judged,
+			      numbers, differ, first);
+			expr_free(e);
+			free(scope.slots);
+		}
+}
+
 /*
  * Two columns compared (expr_compares_cells) are judged in place as
  * expr_eval judges them, on every pair of cells whose comparison
@@ -2141,43 +2204,10 @@ static void check_not_compared(const char *const *srcs, size_t n, bool levels)
  */
 static void test_cells_compared(void)
 {
-	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
 	static const char *const others[] = {"n <= 5", "n <= m + 1", "coalesce(n) <= m", "n + 0 <= m", "n <= m && b"};
-	char err[256], src[64];
-	int pos;
-	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
-		for (int flip = 0; flip < 2; flip++) {
-			struct expr_scope scope = {.rs = rs};
-			snprintf(src, sizeof src, flip ? "m %s n" : "n %s m", ops[op]);
-			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
-			struct cells_compared c;
-			bool found = e && expr_compares_cells(e, &c);
-			size_t differ = 0, judged = 0, numbers = 0;
-			char first[120] = "";
-			for (size_t i = 0; found && i < NDIRECT; i++)
-				for (size_t j = 0; j < NDIRECT; j++) {
-					set_row(NAN, NAN, NULL, NULL, -1);
-					row[N_] = direct_cells[i], row[M_] = direct_cells[j];
-					struct eval_ctx ctx = {.rs = rs, .row = row};
-					struct value v = expr_eval(e, &ctx);
-					int holds = cells_compared_holds(&c, row);
-					bool same_type_numbers = direct_cells[i].type == direct_cells[j].type &&
-								 (direct_cells[i].type == V_NUM || direct_cells[i].type == V_DATE ||
-								  direct_cells[i].type == V_BOOL);
-					numbers += same_type_numbers;
-					judged += holds >= 0;
-					if (((holds >= 0 && (v.type != V_BOOL || v.num != holds)) || (same_type_numbers && holds < 0)) &&
-					    !differ++)
-						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
-							 v.type, v.num);
-				}
-			char what[120];
-			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
-			CHECK(what, found && differ == 0 && judged == numbers, "%s; %zu of %zu pairs judged, %zu differ, the first %s",
-			      found ? "found" : "not found", judged, numbers, differ, first);
-			expr_free(e);
-			free(scope.slots);
-		}
+	check_in_place(&(struct in_place){.form = "n %s m", .flipped = "m %s n", .finds = expr_compares_cells,
+					  .holds = cells_holds, .left = N_, .right = M_, .cells = direct_cells,
+					  .ncells = NDIRECT, .numbers_judged = true});
 	check_not_compared(others, sizeof others / sizeof *others, false);
 }
 
@@ -2190,7 +2220,6 @@ static void test_cells_compared(void)
  */
 static void test_levels_compared(void)
 {
-	static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
 	static const char *const others[] = {"aqi_level(n) == n_level", "aqi_level(n + 0) == aqi_level(s)",
 					     "aqi_level(n) == 3", "aqi_level(n) + 0 == aqi_level(s)"};
 	static const struct value cells[] = {
@@ -2201,37 +2230,9 @@ static void test_levels_compared(void)
 		{.type = V_STR, .str = "二级", .len = 6}, {.type = V_STR, .str = "很好", .len = 6},
 		{.type = V_STR, .str = "", .len = 0}, {.type = V_DATE, .num = 2}, {.type = V_BOOL, .num = 1},
 	};
-	const size_t ncells = sizeof cells / sizeof *cells;
-	char err[256], src[64];
-	int pos;
-	for (size_t op = 0; op < sizeof ops / sizeof *ops; op++)
-		for (int flip = 0; flip < 2; flip++) {
-			struct expr_scope scope = {.rs = rs};
-			snprintf(src, sizeof src, flip ? "aqi_level(s) %s aqi_level(n)" : "aqi_level(n) %s aqi_level(s)", ops[op]);
-			struct expr *e = expr_compile(src, &scope, err, sizeof err, &pos);
-			struct cells_compared c;
-			bool found = e && expr_compares_levels(e, &c);
-			size_t differ = 0;
-			char first[120] = "";
-			for (size_t i = 0; found && i < ncells; i++)
-				for (size_t j = 0; j < ncells; j++) {
-					set_row(NAN, NAN, NULL, NULL, -1);
-					row[N_] = cells[i], row[S_] = cells[j];
-					struct eval_ctx ctx = {.rs = rs, .row = row};
-					struct value v = expr_eval(e, &ctx);
-					int holds = levels_compared_holds(&c, row);
-					bool same = holds == -2 ? v.type == V_NULL : v.type == V_BOOL && v.num == holds;
-					if (!same && !differ++)
-						snprintf(first, sizeof first, "cells %zu and %zu: %d against type %d %g", i, j, holds,
-							 v.type, v.num);
-				}
-			char what[120];
-			snprintf(what, sizeof what, "%s judged in place as expr_eval judges it", src);
-			CHECK(what, found && differ == 0, "%s; %zu differ, the first %s", found ? "found" : "not found", differ,
-			      first);
-			expr_free(e);
-			free(scope.slots);
-		}
+	check_in_place(&(struct in_place){.form = "aqi_level(n) %s aqi_level(s)", .flipped = "aqi_level(s) %s aqi_level(n)",
+					  .finds = expr_compares_levels, .holds = levels_compared_holds, .left = N_,
+					  .right = S_, .cells = cells, .ncells = sizeof cells / sizeof *cells});
 	check_not_compared(others, sizeof others / sizeof *others, true);
 }
 
