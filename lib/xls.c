@@ -298,8 +298,10 @@ static void replay_feed(struct replay *r, const void *p, size_t n)
 			break;
 		at += used;
 	}
-	memmove(r->pending.data, r->pending.data + at, r->pending.len - at);
-	r->pending.len -= at;
+	if (at > 0) {
+		memmove(r->pending.data, r->pending.data + at, r->pending.len - at);
+		r->pending.len -= at;
+	}
 }
 
 /*
