@@ -322,6 +322,12 @@ struct value agg_result(enum agg_kind kind, double p, struct agg_acc *acc)
 	return null_value;
 }
 
+/* True if v, of the band's type, passes both its comparisons. */
+static inline bool in_band(const struct agg_band *band, double v)
+{
+	return num_passes(v, band->lit[0], band->passes[0]) && num_passes(v, band->lit[1], band->passes[1]);
+}
+
 /*
  * A band (expr_band) on a cell: -1 (null) when the cell is not of the
  * literals' type (both comparisons are null then), else 1 if both hold and
@@ -331,7 +337,7 @@ static inline int band_holds(const struct agg_band *band, const struct value *ce
 {
 	if (cell->type != band->type)
 		return -1;
-	return num_passes(cell->num, band->lit[0], band->passes[0]) && num_passes(cell->num, band->lit[1], band->passes[1]);
+	return in_band(band, cell->num);
 }
 
 /* Doubles the room of an accumulator's list of numbers. */
@@ -745,9 +751,9 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 				agg_acc_of(block, s)->n++;
 		return;
 	}
-	for (; s < stop; s++) { /* (each of the run's type: band_holds without its test of it) */
+	for (; s < stop; s++) { /* (each of the run's type, tested once above) */
 		struct agg_acc *a = agg_acc_of(block, s);
-		if (num_passes(v, s->band.lit[0], s->band.passes[0]) && num_passes(v, s->band.lit[1], s->band.passes[1]))
+		if (in_band(&s->band, v))
 			a->hits++;
 		if (s->kind == AGG_RATIO)
 			a->n++;
