@@ -6,11 +6,10 @@
  * its start offset and line are known exactly.  libcsv runs with CSV_REPALL_NL
  * so blank lines are records too (they are rows in a spreadsheet); the empty
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
- * record, one line of valid UTF-8 without a quote, is split here instead
- * (plain_line), exactly as libcsv would split it, sixteen bytes at a time,
- * with SSE2 or in portable C, in the same pass that finds where the line
- * ends; the reader's tests and the CSV fuzzer compare the ways on every
- * input.  Unless the encoding is forced, the first bytes are held until a
+ * records, lines of valid UTF-8 without a quote, are split here instead
+ * (split_lines), exactly as libcsv would split them, from masks of one bit
+ * a byte over sixty-four bytes at a time, made with SSE2 or in portable C;
+ * the reader's tests and the CSV fuzzer compare the ways on every input.  Unless the encoding is forced, the first bytes are held until a
  * sample of them decides it (encoding.h), once, before any record is read.
  */
 #include "csvread.h"
@@ -34,7 +33,7 @@ struct csvr {
 	struct csvr_options opt;
 	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
 	enum csvr_encoding enc;   /* the encoding read: UTF-8 until decided otherwise */
-	bool plain_delimiter;     /* the delimiter lets plain_line split lines (ASCII, not a quote or break) */
+	bool plain_delimiter;     /* the delimiter lets split_lines split lines (ASCII, not a quote or break) */
 
 	uint64_t offset;          /* original bytes accounted for so far */
 	uint64_t line;            /* physical line at offset */
@@ -116,14 +115,18 @@ static inline size_t cell_room(const struct csvr *r)
 
 /*
  * Makes room for one more cell when the room (cell_room) is full: doubles
- * it unless the limit is what filled it; returns the room now.  The rare
- * path of new_cell and split_blocks, kept out of line.
+ * it unless the limit is what filled it; returns the room now.  New cells
+ * are cleared: outside a record of libcsv's, no cell is marked oversized
+ * or reported, so that split_lines sets only a cell's text and ASCII mark.
+ * The rare path of new_cell and split_lines, kept out of line.
  */
 static size_t grow_room(struct csvr *r)
 {
 	if (r->cap_cells < r->keep_cells) {
-		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+		size_t had = r->cap_cells;
+		r->cap_cells = had ? had * 2 : 32;
 		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
+		memset(r->cells + had, 0, (r->cap_cells - had) * sizeof *r->cells);
 	}
 	return cell_room(r);
 }
@@ -183,9 +186,12 @@ static void on_row(int c, void *ctx)
 		return;
 	}
 	r->last_row_end = c;
-	for (size_t i = 0; i < r->ncells; i++)
+	size_t n = r->ncells;
+	for (size_t i = 0; i < n; i++)
 		r->cells[i].data = r->cellbuf.data + r->cells[i].off;
 	deliver(r);
+	for (size_t i = 0; i < n; i++)
+		r->cells[i].oversized = false;  /* as split_lines expects (grow_room) */
 }
 
 /* Hands UTF-8 text to libcsv and keeps any one cell within the size limit. */
@@ -379,302 +385,294 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 	return ~((((a & low7) + low7) | a) & (((b & low7) + low7) | b)) & HIGH_BITS;
 }
 
+/* Bytes plain lines are scanned in at a time: one bit a byte of a 64-bit mask. */
+#define CHUNK 64
+
 /*
- * Checks the characters past ASCII from at on, a run of them up to the next
- * ASCII byte (or the end of s[0..n)); returns where the run ends, or 0 at an
- * invalid or incomplete character.
+ * What a chunk of bytes holds, one bit a byte (bit k for byte k).  The
+ * lead and continuation bytes are found with SSE2 only (else they are 0,
+ * and every byte past ASCII is checked one character at a time).
  */
-static size_t valid_run_end(const unsigned char *s, size_t at, size_t n)
-{
-	do {
-		size_t len = utf8_char_len(s + at, n - at);
-		if (!len)
-			return 0;
-		at += len;
-	} while (at < n && s[at] >= 0x80);
-	return at;
-}
-
-/* Bytes a plain record is cut in at a time. */
-#define BLOCK 16
-
-/* What a block of bytes holds, one bit a byte (bit k for byte k). */
-struct block_marks {
-	unsigned delims;  /* the delimiter */
-	unsigned high;    /* bytes past ASCII */
-	unsigned stops;   /* a quote or NUL: not a plain record */
-	unsigned breaks;  /* LF or CR: the end of the line */
+struct chunk_marks {
+	uint64_t delims;    /* the delimiter */
+	uint64_t specials;  /* LF or CR (a line's end), a quote or NUL (not a plain line) */
+	uint64_t high;      /* bytes past ASCII */
+	uint64_t leads;     /* leads of three-byte characters valid with any continuation bytes: E1–EC, EE, EF */
+	uint64_t conts;     /* continuation bytes, 80–BF */
 };
 
 /* One bit a byte, bit k for byte k: the high bits (0x80 of each byte) of a word gathered. */
-static inline unsigned gather_high_bits(uint64_t high)
+static inline uint64_t gather_high_bits(uint64_t high)
 {
-	return (unsigned)(((high >> 7) * 0x0102040810204080ULL) >> 56);
+	return ((high >> 7) * 0x0102040810204080ULL) >> 56;
 }
 
-/* The marks of the eight bytes at p, in portable C. */
-static inline struct block_marks marks_of_word(const unsigned char *p, unsigned char delim)
+/* The marks of the chunk at p, eight bytes at a time in portable C (no leads or continuation bytes). */
+static inline struct chunk_marks marks_of_words(const unsigned char *p, unsigned char delim)
 {
-	uint64_t w = load_le64(p);
-	return (struct block_marks){
-		.delims = gather_high_bits(zero_bytes(w ^ (ONES * delim))),
-		.high = gather_high_bits(w & HIGH_BITS),
-		.stops = gather_high_bits(zero_in_either(w ^ (ONES * '"'), w)),
-		.breaks = gather_high_bits(zero_in_either(w ^ (ONES * '\n'), w ^ (ONES * '\r'))),
-	};
-}
-
-/* The marks of the block at p, two words at a time in portable C. */
-static inline struct block_marks marks_of_words(const unsigned char *p, unsigned char delim)
-{
-	struct block_marks lo = marks_of_word(p, delim), hi = marks_of_word(p + 8, delim);
-	return (struct block_marks){lo.delims | hi.delims << 8, lo.high | hi.high << 8, lo.stops | hi.stops << 8,
-				    lo.breaks | hi.breaks << 8};
+	struct chunk_marks m = {0};
+	for (unsigned k = 0; k < CHUNK; k += 8) {
+		uint64_t w = load_le64(p + k);
+		uint64_t specials = zero_in_either(w ^ (ONES * '"'), w) |
+				    zero_in_either(w ^ (ONES * '\n'), w ^ (ONES * '\r'));
+		m.delims |= gather_high_bits(zero_bytes(w ^ (ONES * delim))) << k;
+		m.specials |= gather_high_bits(specials) << k;
+		m.high |= gather_high_bits(w & HIGH_BITS) << k;
+	}
+	return m;
 }
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The marks of the block at p, with SSE2. */
-static inline struct block_marks marks_of_vector(const unsigned char *p, unsigned char delim)
+/* The bits of the sixteen bytes a vector compare set, as a mask from bit k on. */
+static inline uint64_t vector_bits(__m128i v, unsigned k)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i stops = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128()));
-	__m128i breaks = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-				      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-	return (struct block_marks){
-		.delims = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim))),
-		.high = (unsigned)_mm_movemask_epi8(v),
-		.stops = (unsigned)_mm_movemask_epi8(stops),
-		.breaks = (unsigned)_mm_movemask_epi8(breaks),
-	};
+	return (uint64_t)(unsigned)_mm_movemask_epi8(v) << k;
 }
-/*
- * The three-byte characters of the block at p, one bit a byte: their lead
- * bytes E1–EC (always valid with two continuation bytes, as utf8_char_len
- * knows) in *lead and the continuation bytes 80–BF in *cont.
- */
-static inline void cjk_marks_of_vector(const unsigned char *p, unsigned *lead, unsigned *cont)
+
+/* Adds the delimiters, specials and bytes past ASCII of the sixteen bytes at p + k to m, from bit k on. */
+static inline __attribute__((always_inline))
+void mark_vector(const unsigned char *p, unsigned k, unsigned char delim, struct chunk_marks *m)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i leads = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)0xE1)), v),
-				      _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8((char)0xEC)), v));
-	*lead = (unsigned)_mm_movemask_epi8(leads);
-	*cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)),
-							   _mm_set1_epi8((char)0x80)));
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+	__m128i specials = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+	m->delims |= vector_bits(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim)), k);
+	m->specials |= vector_bits(specials, k);
+	m->high |= vector_bits(v, k);
+}
+
+/*
+ * Adds the leads and continuation bytes of the sixteen bytes at p + k to m,
+ * from bit k on.  As signed bytes, continuation bytes are below (char)0xC0
+ * and the leads E1–EF between (char)0xE0 and (char)0xF0, ED left out.
+ */
+static inline __attribute__((always_inline))
+void mark_vector_utf8(const unsigned char *p, unsigned k, struct chunk_marks *m)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+	__m128i leads = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)),
+					 _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xE0)),
+						       _mm_cmpgt_epi8(_mm_set1_epi8((char)0xF0), v)));
+	m->leads |= vector_bits(leads, k);
+	m->conts |= vector_bits(_mm_cmpgt_epi8(_mm_set1_epi8((char)0xC0), v), k);
+}
+
+/* The marks of the chunk at p, sixteen bytes at a time with SSE2; leads and continuations only when it has bytes past ASCII. */
+static inline __attribute__((always_inline))
+struct chunk_marks marks_of_vectors(const unsigned char *p, unsigned char delim)
+{
+	struct chunk_marks m = {0};
+	mark_vector(p, 0, delim, &m), mark_vector(p, 16, delim, &m);
+	mark_vector(p, 32, delim, &m), mark_vector(p, 48, delim, &m);
+	if (m.high) {
+		mark_vector_utf8(p, 0, &m), mark_vector_utf8(p, 16, &m);
+		mark_vector_utf8(p, 32, &m), mark_vector_utf8(p, 48, &m);
+	}
+	return m;
 }
 #else
-#define marks_of_vector marks_of_words
+#define marks_of_vectors marks_of_words
 #endif
 
-/* The marks of the block at p: with SSE2 where there is SSE2, unless told portable. */
-static inline struct block_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
+/* The marks of the chunk at p: with SSE2 where there is SSE2, unless told portable. */
+static inline __attribute__((always_inline))
+struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
 {
-	return portable ? marks_of_words(p, delim) : marks_of_vector(p, delim);
+	return portable ? marks_of_words(p, delim) : marks_of_vectors(p, delim);
 }
 
 /*
- * Where the block of s[at..n), fewer than BLOCK bytes, the last of the
- * input at hand, can be read whole: its last BLOCK bytes, without a copy,
- * when there are that many (its bytes then start at bit *shift), else a
- * copy in tmp, the bytes past n NUL (the caller leaves them out).
+ * The marks of the last chunk of s[0..n), at base, shorter than CHUNK: read
+ * through the last CHUNK bytes of s (or a copy when s is shorter), its
+ * marks shifted down to start at base and cut at n.
  */
-static inline const unsigned char *tail_block(const unsigned char *s, size_t at, size_t n,
-					      unsigned char tmp[BLOCK], unsigned *shift)
-{
-	if (n < BLOCK) {
-		memset(tmp, 0, BLOCK);
-		memcpy(tmp, s, n);
-		*shift = 0;
-		return tmp;
-	}
-	*shift = (unsigned)(at + BLOCK - n);
-	return s + n - BLOCK;
-}
-
-/* The marks of s[at..n), fewer than BLOCK bytes, the last of the input at hand. */
-static struct block_marks marks_of_tail(const unsigned char *s, size_t at, size_t n, unsigned char delim,
+static struct chunk_marks marks_of_tail(const unsigned char *s, size_t base, size_t n, unsigned char delim,
 					bool portable)
 {
-	unsigned char tmp[BLOCK];
-	unsigned shift;
-	struct block_marks m = marks_of(tail_block(s, at, n, tmp, &shift), delim, portable);
-	return (struct block_marks){m.delims >> shift, m.high >> shift, m.stops >> shift, m.breaks >> shift};
-}
-
-/*
- * Checks the bytes past ASCII of the block at s[base..) not yet checked
- * (todo, one bit a byte, all before text) at once, when they are all
- * three-byte characters of the usual kind (CJK): each lead byte E1–EC
- * followed by two continuation bytes before text.  Returns where the last
- * of those characters ends (past the block when one runs over into the
- * next), or 0 when the block holds anything else or a character text cuts:
- * then valid_run_end decides, one character at a time.  The block is read
- * within s[0..n).  With SSE2 only (portable: always 0).
- */
-static inline __attribute__((always_inline))
-size_t cjk_block_end(const unsigned char *s, size_t base, size_t n, size_t text, unsigned todo, bool portable)
-{
-#if defined(__SSE2__)
-	unsigned lead, cont;
-	if (portable)
-		return 0;
-	if (base + BLOCK <= n) {
-		cjk_marks_of_vector(s + base, &lead, &cont);
-	} else {
-		unsigned char tmp[BLOCK];
-		unsigned shift;
-		cjk_marks_of_vector(tail_block(s, base, n, tmp, &shift), &lead, &cont);
-		lead >>= shift, cont >>= shift;
+	unsigned char tmp[CHUNK];
+	const unsigned char *p = s + n - CHUNK;
+	unsigned shift = (unsigned)(base + CHUNK - n);
+	if (n < CHUNK) {
+		memset(tmp, 0, CHUNK);
+		memcpy(tmp, s, n);
+		p = tmp, shift = 0;
 	}
-	lead &= todo, cont &= todo;
-	unsigned long long expect = (unsigned long long)lead << 1 | (unsigned long long)lead << 2;
-	if (todo != (lead | cont) || cont != (expect & ((1u << BLOCK) - 1)))
-		return 0;
-	size_t end = base + (size_t)(64 - __builtin_clzll(expect));  /* just past the last continuation byte */
-	for (size_t at = base + BLOCK; at < end; at++)  /* continuation bytes in the next block */
-		if (at >= text || (s[at] & 0xC0) != 0x80)
-			return 0;
-	return end;
-#else
-	(void)s, (void)base, (void)n, (void)text, (void)todo, (void)portable;
-	return 0;
-#endif
+	struct chunk_marks m = portable ? marks_of(p, delim, true) : marks_of(p, delim, false);
+	uint64_t inside = ~0ULL >> (CHUNK - (n - base));
+	return (struct chunk_marks){m.delims >> shift & inside, m.specials >> shift & inside, m.high >> shift & inside,
+				    m.leads >> shift & inside, m.conts >> shift & inside};
 }
 
+/* What the masks of one chunk hand to the next. */
+struct chunk_carry {
+	uint64_t wanted;  /* the continuation bytes its last leads ask for, from bit 0 of the next chunk */
+	uint64_t wide;    /* 1: the bytes after its last cell end include one past ASCII */
+};
+
 /*
- * Keeps cell number i of the line being split, data[0..len), in cells when
- * the room (*room) or the limit lets it; returns where the cells are now
- * (they move when the room grows).
+ * The bytes past ASCII of a chunk that its masks do not show to be part of
+ * a valid character: a byte that is neither a lead (m->leads) nor a
+ * continuation byte, a continuation byte no lead asks for, a place where
+ * one is asked for and missing.  Without leads and continuation bytes
+ * (portable C), every byte past ASCII.  A lead that a line break cuts off
+ * from the bytes it asks for makes its own line doubtful there, and a run
+ * of plain lines stops at the first invalid one: no continuation byte
+ * counts for a lead on an earlier line.
  */
-static inline struct csvr_cell *keep_cell(struct csvr *r, struct csvr_cell *cells, size_t *room, size_t i,
-					  const unsigned char *data, size_t len, bool ascii)
+static inline uint64_t utf8_doubts(const struct chunk_marks *m, struct chunk_carry *c)
 {
-	struct csvr_cell cell = {.data = (const char *)data, .len = len, .ascii = ascii};
-	if (i < *room)
-		cells[i] = cell;
-	else if (i < (*room = grow_room(r)))
-		cells = r->cells, cells[i] = cell;
-	return cells;
+	uint64_t wanted = m->leads << 1 | m->leads << 2 | c->wanted;
+	c->wanted = m->leads >> 62 | m->leads >> 63;
+	return (m->high & ~(m->leads | m->conts)) | (m->conts ^ wanted);
 }
 
 /*
- * Cuts the line at the start of s[0..n) into cells at the delimiters while
- * it looks for the line's end, checking that the line is UTF-8 without a
- * quote or NUL; returns where its line break (LF or CR) is, or 0 at the
- * first quote or NUL, at an invalid byte, when s holds no line break, or
- * when the line is empty.  It goes BLOCK bytes at a time, with SSE2 unless
- * portable: the block's delimiters, bytes past ASCII, forbidden bytes and
- * line breaks are each a mask of one bit a byte; the characters past ASCII
- * are validated a block at a time when they are the usual three-byte ones
- * (cjk_block_end), else one by one.  Inlined whole into each caller, so that
- * the SSE2 and the portable ways are each compiled for themselves.
+ * The cell ends (delimiters and specials) of a chunk whose cells hold a byte
+ * past ASCII: adding each such byte's bit (and bit 0 for a cell begun so in
+ * an earlier chunk) to the complement of the ends carries up to the next end
+ * and stops there; what carries out of the chunk is the cell in progress.
+ */
+static inline uint64_t wide_ends(const struct chunk_marks *m, struct chunk_carry *c)
+{
+	uint64_t ends = m->delims | m->specials;
+	uint64_t t = ~ends + c->wide, sum = t + m->high;
+	c->wide = (t < c->wide) | (sum < m->high);
+	return sum & ends;
+}
+
+/*
+ * Where cell c (the next of the line being split, in r->cells) is kept when
+ * the room is full: the room grows unless the limit is reached.  Returns
+ * NULL, the cell to be counted only, past the limit.
+ */
+static struct csvr_cell *more_room(struct csvr *r, const struct csvr_cell *c)
+{
+	size_t i = (size_t)(c - r->cells);
+	return i < grow_room(r) ? r->cells + i : NULL;
+}
+
+/*
+ * Splits and delivers the plain lines at the start of s[0..n), as libcsv
+ * would have split and delivered them, and moves the position past them;
+ * returns the bytes taken.  A plain line is a whole record on one line
+ * that ends in s (LF, CRLF or a lone CR), not empty, of valid UTF-8
+ * without a quote or NUL, no longer than the size limit; the first line
+ * that is not stops the run, undelivered.  The bytes are read a chunk at
+ * a time into masks of one bit a byte, with SSE2 unless portable; a line's
+ * cells are cut at the delimiter bits, and its characters past ASCII are
+ * checked one at a time only where the masks do not vouch for them
+ * (utf8_doubts).  Inlined whole into its caller, so that the SSE2 and the
+ * portable ways are each compiled for themselves.
  */
 static inline __attribute__((always_inline))
-size_t split_line(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, bool portable)
+size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, bool portable)
 {
-	struct csvr_cell *cells = r->cells;
-	size_t ncells = 0, room = cell_room(r);
-	size_t start = 0;       /* where the cell in progress starts */
-	size_t checked = 0;     /* the characters before are valid UTF-8 */
-	unsigned high = 0;      /* not 0: the cell in progress has a byte past ASCII in an earlier block */
-	for (size_t base = 0; base < n; base += BLOCK) {
-		bool whole = base + BLOCK <= n;
-		struct block_marks m = whole ? marks_of(s + base, delim, portable)
-					     : marks_of_tail(s, base, n, delim, portable);
-		unsigned inside = whole ? (1u << BLOCK) - 1 : (1u << (n - base)) - 1;
-		unsigned breaks = m.breaks & inside;
-		unsigned line_end = breaks & -breaks;  /* the bit of the line break, when it is in this block */
-		if (line_end)
-			inside = line_end - 1;
-		if (m.stops & inside)
-			return 0;
-		unsigned hi = m.high & inside, ends = (m.delims & inside) | line_end;
-		if (hi) {
-			size_t text = line_end ? base + (size_t)__builtin_ctz(line_end) : n, from, end;
-			from = checked > base ? checked - base : 0;
-			unsigned todo = from < BLOCK ? hi & (~0u << from) : 0;  /* bytes past ASCII not yet checked */
-			if (todo && (end = cjk_block_end(s, base, n, text, todo, portable)))
-				checked = end, todo = 0;
-			for (unsigned h = todo; h; ) {
-				size_t at = base + (size_t)__builtin_ctz(h);
-				if (at >= checked && !(checked = valid_run_end(s, at, text)))
-					return 0;
-				h = checked - base >= BLOCK ? 0 : h & (~0u << (checked - base));
+	struct csvr_cell *c = r->cells, *room_end = c + cell_room(r);  /* the next cell, the end of the room */
+	size_t uncounted = 0;   /* the line's cells past the limit */
+	size_t line = 0;        /* where the line in progress starts: the lines before are delivered */
+	const unsigned char *start = s;  /* where its cell in progress starts */
+	bool doubtful = false;  /* it has bytes past ASCII the masks do not vouch for */
+	struct chunk_carry carry = {0};
+	for (size_t base = 0; base < n; base += CHUNK) {
+		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, portable)
+							 : marks_of_tail(s, base, n, delim, portable);
+		uint64_t doubts = utf8_doubts(&m, &carry), narrow = ~wide_ends(&m, &carry);  /* at a cell's end: ASCII */
+		const unsigned char *chunk = s + base;
+		unsigned from = start > chunk ? (unsigned)(start - chunk) : 0;  /* the bytes before are taken */
+		for (;;) {
+			uint64_t rest = ~0ULL << from, stop = m.specials & rest, end = stop & -stop;
+			uint64_t span = end ? rest & (end | (end - 1)) : rest;  /* the line's, up to its end */
+			doubtful |= (doubts & span) != 0;
+			for (uint64_t d = m.delims & span; d; d &= d - 1) {
+				size_t bit = (size_t)__builtin_ctzll(d);
+				const unsigned char *at = chunk + bit;
+				if (c == room_end && (c = more_room(r, c)))
+					room_end = r->cells + cell_room(r);
+				if (c) {
+					c->data = (const char *)start;
+					c->len = (size_t)(at - start);
+					c->ascii = narrow >> bit & 1;
+					c++;
+				} else {
+					c = room_end, uncounted++;
+				}
+				start = at + 1;
 			}
-		}
-		/*
-		 * The ends of the cells with a byte past ASCII: adding each such
-		 * byte's bit (and bit 0 for a cell begun so in an earlier block)
-		 * to ~ends carries up to the next cell end and stops there.
-		 */
-		unsigned wide_ends = (~ends + hi + (high != 0)) & ends;
-		high = ends ? hi >> (31 - __builtin_clz(ends)) : high | hi;  /* the cell in progress has one */
-		for (; ends; ends &= ends - 1, ncells++) {
-			unsigned bit = (unsigned)__builtin_ctz(ends);
+			if (!end)
+				break;
+			unsigned bit = (unsigned)__builtin_ctzll(end);
 			size_t at = base + bit;
-			cells = keep_cell(r, cells, &room, ncells, s + start, at - start, !(wide_ends >> bit & 1));
-			start = at + 1;
-		}
-		if (line_end) {
-			r->total_cells = ncells;
-			r->ncells = ncells < room ? ncells : room; /* room is the limit when ncells passed it */
-			return start - 1;
+			int brk = s[at];
+			bool partial;
+			if ((brk != '\n' && brk != '\r') || at == line || at - line > r->opt.max_field ||
+			    (doubtful && utf8_valid_prefix(s + line, at - line, &partial) != at - line))
+				goto out;
+			if (c == room_end && (c = more_room(r, c)))
+				room_end = r->cells + cell_room(r);
+			if (c) {
+				c->data = (const char *)start;
+				c->len = (size_t)(s + at - start);
+				c->ascii = narrow >> bit & 1;
+				c++;
+			} else {
+				c = room_end, uncounted++;
+			}
+			size_t used = at + 1;
+			if (brk == '\r' && used < n && s[used] == '\n')
+				used++, brk = 0;  /* libcsv's bookkeeping after a CRLF is as after its dropped empty LF row */
+			r->ncells = (size_t)(c - r->cells);
+			r->total_cells = r->ncells + uncounted;
+			r->last_row_end = brk;
+			deliver(r);
+			account_segment(r, s + line, used - line);
+			line = used, start = s + used;
+			c = r->cells, room_end = c + cell_room(r), uncounted = 0;  /* the record's handler may limit the cells */
+			doubtful = false;
+			if (used - base >= CHUNK)
+				break;
+			from = (unsigned)(used - base);
 		}
 	}
-	return 0;
+out:
+	r->ncells = r->total_cells = 0;
+	return line;
 }
 
 /*
- * The common case without libcsv: a whole UTF-8 record on the line at the
- * start of s[0..n), with no quote, no NUL and no cell over the size limit,
- * starting where libcsv is between records.  Its cells are cut at the
- * delimiters and borrowed from s, the record is delivered as libcsv would
- * have delivered it, and the position moves past the line.  Returns the
- * bytes taken, line break included, or 0, having done nothing, for anything
- * else (also for a line whose break s does not hold yet).
+ * The common case without libcsv: the plain lines (split_lines) at the
+ * start of s[0..n), where libcsv is between records and the input is
+ * UTF-8.  Returns the bytes taken, 0 when there is none.
  */
-static size_t plain_line(struct csvr *r, const unsigned char *s, size_t n)
+static size_t plain_lines(struct csvr *r, const unsigned char *s, size_t n)
 {
 	if (r->cd != (iconv_t)-1 || !r->plain_delimiter || r->parser.pstate != 0 || r->total_cells)
 		return 0;
-	/* split_line with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do) */
-	size_t text = r->opt.portable ? split_line(r, s, n, r->opt.delimiter, true)
-				      : split_line(r, s, n, r->opt.delimiter, false);
-	if (text == 0 || text > r->opt.max_field) {
-		r->ncells = r->total_cells = 0;
-		return 0;
-	}
-	size_t used = text + 1;
-	int end = s[text];
-	if (end == '\r' && used < n && s[used] == '\n')
-		used++, end = 0;  /* libcsv's bookkeeping after a CRLF is as after its dropped empty LF row */
-	r->last_row_end = end;
-	deliver(r);
-	account_segment(r, s, used);
-	return used;
+	/* split_lines with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do) */
+	return r->opt.portable ? split_lines(r, s, n, r->opt.delimiter, true)
+			       : split_lines(r, s, n, r->opt.delimiter, false);
 }
 
 /*
- * Processes s[0..n) line by line, and what plain_line does not take segment
- * by segment.  Returns the bytes consumed: less than n only when the input
- * ends inside a character and more may follow.
+ * Processes s[0..n): the plain lines (plain_lines), and segment by segment
+ * what they do not take.  Returns the bytes consumed: less than n only when
+ * the input ends inside a character and more may follow.
  */
 static size_t process(struct csvr *r, const unsigned char *s, size_t n, bool final)
 {
 	size_t i = 0;
 	while (i < n && !r->stopped) {
-		size_t used = plain_line(r, s + i, n - i);
-		if (used) {
-			i += used;
-			continue;
-		}
+		i += plain_lines(r, s + i, n - i);
+		if (i == n)
+			break;
 		size_t end = segment_end(s, n, i), len = end - i;
 		/* a segment that ends at a line break is complete: a character cut there is cut for good */
 		bool complete = final || s[end - 1] == '\n' || s[end - 1] == '\r';
 		check_nul(r, s + i, len);
-		used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
-					    : legacy_segment(r, s + i, len, complete);
+		size_t used = r->cd == (iconv_t)-1 ? utf8_segment(r, s + i, len, complete)
+						   : legacy_segment(r, s + i, len, complete);
 		if (used < len) {
 			r->offset += used;
 			return i + used;

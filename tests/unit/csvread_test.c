@@ -275,17 +275,19 @@ static void test_plain_against_libcsv(void)
 }
 
 /*
- * Characters past ASCII at every offset of a block, whole, cut and broken,
- * also by the block's end and the record's: each line read with SSE2 (which
- * checks a block of three-byte characters at once) gives the dump it gives
- * in portable C and read a byte at a time (libcsv).
+ * Characters past ASCII at every offset of a chunk, whole, cut and broken,
+ * also by the chunk's end, the record's and a line break (a continuation
+ * byte after it does not count for the lead before it): each line read
+ * with SSE2 (which checks a chunk of three-byte characters at once) gives
+ * the dump it gives in portable C and read a byte at a time (libcsv).
  */
 static void test_characters_across_blocks(void)
 {
 	static const char *const tails[] = {"", "x", ",", "\xB8", "\xB8\x85", "\xB8\x85\xE6", "\xB8\xE6\xB8\x85",
-					    "\x85\x85", "\xB8\x85\x85", "\xB8\x85清新区,站点", "\xBC\x91"};
+					    "\x85\x85", "\xB8\x85\x85", "\xB8\x85清新区,站点", "\xBC\x91",
+					    "\n\xB8", "\n\x85\x85", "\xB8\n\x85"};
 	size_t bad = 0;
-	for (size_t pad = 0; pad < 40 && !bad; pad++)
+	for (size_t pad = 0; pad < 140 && !bad; pad++)
 		for (size_t t = 0; t < sizeof tails / sizeof *tails && !bad; t++)
 			for (int lead = 0; lead < 3 && !bad; lead++) {
 				struct buf in = {0};
@@ -339,10 +341,10 @@ static bool same_every_way(const struct buf *in, const size_t *chunks, size_t nc
 
 /*
  * The splitter finds a plain line's end itself: a line of every length
- * from 1 to 40 bytes (so its break falls at every offset of a block),
+ * from 1 to 140 bytes (so its break falls at every offset of a chunk),
  * ended by LF, CRLF, a lone CR or nothing, after a BOM (so the input is
  * read as it is fed) and a line that moves it 0 to 17 bytes on, with a
- * cell past ASCII whose end is in a later block or not, read whole, in
+ * cell past ASCII whose end is in a later chunk or not, read whole, in
  * chunks that end right after its CR or its LF, and in chunks of 16 and 17
  * bytes (which cut it anywhere), gives the dump read a byte at a time:
  * positions, cells and ASCII marks.
@@ -351,7 +353,7 @@ static void test_line_ends(void)
 {
 	static const char *const breaks[] = {"\n", "\r\n", "\r", ""};
 	size_t bad = 0;
-	for (size_t len = 1; len <= 40 && !bad; len++)
+	for (size_t len = 1; len <= 140 && !bad; len++)
 		for (size_t b = 0; b < sizeof breaks / sizeof *breaks && !bad; b++)
 			for (size_t shift = 0; shift <= 17 && !bad; shift++) {
 				struct buf in = {0};
