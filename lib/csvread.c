@@ -8,8 +8,9 @@
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * records, lines of valid UTF-8 without a quote, are split here instead
  * (split_lines), exactly as libcsv would split them, from masks of one bit
- * a byte over sixty-four bytes at a time, made with SSE2 or in portable C;
- * the reader's tests and the CSV fuzzer compare the ways on every input.  Unless the encoding is forced, the first bytes are held until a
+ * a byte over sixty-four bytes at a time, made with AVX2 where the
+ * processor has it, else with SSE2 or in portable C; the reader's tests and
+ * the CSV fuzzer compare the ways on every input.  Unless the encoding is forced, the first bytes are held until a
  * sample of them decides it (encoding.h), once, before any record is read.
  */
 #include "csvread.h"
@@ -24,6 +25,13 @@
 #include <string.h>
 
 #define DEFAULT_MAX_FIELD (1024 * 1024)
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#define HAVE_AVX2_WAY 1  /* AVX2 code compiled for itself, used where the processor has it */
+#endif
+
+/* The ways plain lines are split (split_lines), by how their masks are made. */
+enum split_way { WAY_PORTABLE, WAY_SSE2, WAY_AVX2 };
 /* libcsv's parser state for "inside a field" (libcsv.c: FIELD_BEGUN). */
 #define LIBCSV_FIELD_BEGUN 2
 
@@ -34,6 +42,7 @@ struct csvr {
 	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
 	enum csvr_encoding enc;   /* the encoding read: UTF-8 until decided otherwise */
 	bool plain_delimiter;     /* the delimiter lets split_lines split lines (ASCII, not a quote or break) */
+	enum split_way way;       /* how split_lines makes its masks */
 
 	uint64_t offset;          /* original bytes accounted for so far */
 	uint64_t line;            /* physical line at offset */
@@ -254,6 +263,11 @@ struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler 
 	unsigned char d = r->opt.delimiter;
 	r->plain_delimiter = d < 0x80 && d != '"' && d != '\r' && d != '\n' && d != '\0';
 	csv_set_space_func(&r->parser, never_space);
+	r->way = opt->split == CSVR_SPLIT_PORTABLE ? WAY_PORTABLE : WAY_SSE2;
+#ifdef HAVE_AVX2_WAY
+	if (opt->split == CSVR_SPLIT_FASTEST && __builtin_cpu_supports("avx2"))
+		r->way = WAY_AVX2;
+#endif
 	r->line = r->rec_line = 1;
 	r->keep_cells = SIZE_MAX;
 	return r;
@@ -446,16 +460,17 @@ void mark_vector(const unsigned char *p, unsigned k, unsigned char delim, struct
 
 /*
  * Adds the leads and continuation bytes of the sixteen bytes at p + k to m,
- * from bit k on.  As signed bytes, continuation bytes are below (char)0xC0
- * and the leads E1–EF between (char)0xE0 and (char)0xF0, ED left out.
+ * from bit k on.  As signed bytes, continuation bytes are below (char)0xC0;
+ * adding 0x9F takes the leads E1–EF, and only them, to the signed bytes
+ * below (char)0x8F; ED is left out.
  */
 static inline __attribute__((always_inline))
 void mark_vector_utf8(const unsigned char *p, unsigned k, struct chunk_marks *m)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
 	__m128i leads = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED)),
-					 _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xE0)),
-						       _mm_cmpgt_epi8(_mm_set1_epi8((char)0xF0), v)));
+					 _mm_cmpgt_epi8(_mm_set1_epi8((char)0x8F),
+							_mm_add_epi8(v, _mm_set1_epi8((char)0x9F))));
 	m->leads |= vector_bits(leads, k);
 	m->conts |= vector_bits(_mm_cmpgt_epi8(_mm_set1_epi8((char)0xC0), v), k);
 }
@@ -477,11 +492,60 @@ struct chunk_marks marks_of_vectors(const unsigned char *p, unsigned char delim)
 #define marks_of_vectors marks_of_words
 #endif
 
-/* The marks of the chunk at p: with SSE2 where there is SSE2, unless told portable. */
-static inline __attribute__((always_inline))
-struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
+#ifdef HAVE_AVX2_WAY
+#include <immintrin.h>
+
+/* The bits of the thirty-two bytes an AVX2 compare set, as a mask from bit k on. */
+__attribute__((target("avx2"))) static inline uint64_t vector_bits_avx2(__m256i v, unsigned k)
 {
-	return portable ? marks_of_words(p, delim) : marks_of_vectors(p, delim);
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(v) << k;
+}
+
+/* Adds the delimiters, specials and bytes past ASCII of the thirty-two bytes at p + k to m, as mark_vector does. */
+__attribute__((target("avx2"))) static inline void mark_vector_avx2(const unsigned char *p, unsigned k, unsigned char delim,
+								  struct chunk_marks *m)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
+	__m256i specials = _mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_setzero_si256())),
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'))));
+	m->delims |= vector_bits_avx2(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)delim)), k);
+	m->specials |= vector_bits_avx2(specials, k);
+	m->high |= vector_bits_avx2(v, k);
+}
+
+/* Adds the leads and continuation bytes of the thirty-two bytes at p + k to m, as mark_vector_utf8 does. */
+__attribute__((target("avx2"))) static inline void mark_vector_utf8_avx2(const unsigned char *p, unsigned k,
+								       struct chunk_marks *m)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
+	__m256i leads = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xED)),
+					    _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0x8F),
+							      _mm256_add_epi8(v, _mm256_set1_epi8((char)0x9F))));
+	m->leads |= vector_bits_avx2(leads, k);
+	m->conts |= vector_bits_avx2(_mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v), k);
+}
+
+/* The marks of the chunk at p, as marks_of_vectors makes them, thirty-two bytes at a time with AVX2. */
+__attribute__((target("avx2"))) static struct chunk_marks marks_of_avx2(const unsigned char *p, unsigned char delim)
+{
+	struct chunk_marks m = {0};
+	mark_vector_avx2(p, 0, delim, &m), mark_vector_avx2(p, 32, delim, &m);
+	if (m.high)
+		mark_vector_utf8_avx2(p, 0, &m), mark_vector_utf8_avx2(p, 32, &m);
+	return m;
+}
+#endif
+
+/* The marks of the chunk at p, made the given way. */
+static inline __attribute__((always_inline))
+struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, enum split_way way)
+{
+#ifdef HAVE_AVX2_WAY
+	if (way == WAY_AVX2)
+		return marks_of_avx2(p, delim);
+#endif
+	return way == WAY_PORTABLE ? marks_of_words(p, delim) : marks_of_vectors(p, delim);
 }
 
 /*
@@ -490,7 +554,7 @@ struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, bool po
  * marks shifted down to start at base and cut at n.
  */
 static struct chunk_marks marks_of_tail(const unsigned char *s, size_t base, size_t n, unsigned char delim,
-					bool portable)
+					enum split_way way)
 {
 	unsigned char tmp[CHUNK];
 	const unsigned char *p = s + n - CHUNK;
@@ -500,7 +564,8 @@ static struct chunk_marks marks_of_tail(const unsigned char *s, size_t base, siz
 		memcpy(tmp, s, n);
 		p = tmp, shift = 0;
 	}
-	struct chunk_marks m = portable ? marks_of(p, delim, true) : marks_of(p, delim, false);
+	/* (with SSE2 for the AVX2 way, so that marks_of_avx2 is inlined into its one caller) */
+	struct chunk_marks m = marks_of(p, delim, way == WAY_AVX2 ? WAY_SSE2 : way);
 	uint64_t inside = ~0ULL >> (CHUNK - (n - base));
 	return (struct chunk_marks){m.delims >> shift & inside, m.specials >> shift & inside, m.high >> shift & inside,
 				    m.leads >> shift & inside, m.conts >> shift & inside};
@@ -561,14 +626,14 @@ static struct csvr_cell *more_room(struct csvr *r, const struct csvr_cell *c)
  * that ends in s (LF, CRLF or a lone CR), not empty, of valid UTF-8
  * without a quote or NUL, no longer than the size limit; the first line
  * that is not stops the run, undelivered.  The bytes are read a chunk at
- * a time into masks of one bit a byte, with SSE2 unless portable; a line's
+ * a time into masks of one bit a byte, made the given way; a line's
  * cells are cut at the delimiter bits, and its characters past ASCII are
  * checked one at a time only where the masks do not vouch for them
- * (utf8_doubts).  Inlined whole into its caller, so that the SSE2 and the
- * portable ways are each compiled for themselves.
+ * (utf8_doubts).  Inlined whole into its callers, so that each way is
+ * compiled for itself.
  */
 static inline __attribute__((always_inline))
-size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, bool portable)
+size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, enum split_way way)
 {
 	struct csvr_cell *c = r->cells, *room_end = c + cell_room(r);  /* the next cell, the end of the room */
 	size_t uncounted = 0;   /* the line's cells past the limit */
@@ -577,8 +642,8 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 	bool doubtful = false;  /* it has bytes past ASCII the masks do not vouch for */
 	struct chunk_carry carry = {0};
 	for (size_t base = 0; base < n; base += CHUNK) {
-		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, portable)
-							 : marks_of_tail(s, base, n, delim, portable);
+		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, way)
+							 : marks_of_tail(s, base, n, delim, way);
 		uint64_t doubts = utf8_doubts(&m, &carry), narrow = ~wide_ends(&m, &carry);  /* at a cell's end: ASCII */
 		const unsigned char *chunk = s + base;
 		unsigned from = start > chunk ? (unsigned)(start - chunk) : 0;  /* the bytes before are taken */
@@ -587,14 +652,14 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			uint64_t span = end ? rest & (end | (end - 1)) : rest;  /* the line's, up to its end */
 			doubtful |= (doubts & span) != 0;
 			for (uint64_t d = m.delims & span; d; d &= d - 1) {
-				size_t bit = (size_t)__builtin_ctzll(d);
+				size_t bit = (unsigned)__builtin_ctzll(d);
 				const unsigned char *at = chunk + bit;
 				if (c == room_end && (c = more_room(r, c)))
 					room_end = r->cells + cell_room(r);
 				if (c) {
 					c->data = (const char *)start;
 					c->len = (size_t)(at - start);
-					c->ascii = narrow >> bit & 1;
+					c->ascii = (narrow & (uint64_t)1 << bit) != 0;
 					c++;
 				} else {
 					c = room_end, uncounted++;
@@ -615,7 +680,7 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			if (c) {
 				c->data = (const char *)start;
 				c->len = (size_t)(s + at - start);
-				c->ascii = narrow >> bit & 1;
+				c->ascii = (narrow & (uint64_t)1 << bit) != 0;
 				c++;
 			} else {
 				c = room_end, uncounted++;
@@ -641,18 +706,34 @@ out:
 	return line;
 }
 
+#ifdef HAVE_AVX2_WAY
+/* split_lines with AVX2, compiled for processors that have it. */
+__attribute__((target("avx2"))) static size_t split_lines_avx2(struct csvr *r, const unsigned char *s, size_t n)
+{
+	return split_lines(r, s, n, r->opt.delimiter, WAY_AVX2);
+}
+#endif
+
 /*
  * The common case without libcsv: the plain lines (split_lines) at the
  * start of s[0..n), where libcsv is between records and the input is
- * UTF-8.  Returns the bytes taken, 0 when there is none.
+ * UTF-8, split the reader's way.  Returns the bytes taken, 0 when there is
+ * none.
  */
 static size_t plain_lines(struct csvr *r, const unsigned char *s, size_t n)
 {
 	if (r->cd != (iconv_t)-1 || !r->plain_delimiter || r->parser.pstate != 0 || r->total_cells)
 		return 0;
-	/* split_lines with SSE2 where there is SSE2, unless the reader is told to be portable (as the tests do) */
-	return r->opt.portable ? split_lines(r, s, n, r->opt.delimiter, true)
-			       : split_lines(r, s, n, r->opt.delimiter, false);
+	switch (r->way) {
+#ifdef HAVE_AVX2_WAY
+	case WAY_AVX2:
+		return split_lines_avx2(r, s, n);
+#endif
+	case WAY_SSE2:
+		return split_lines(r, s, n, r->opt.delimiter, WAY_SSE2);
+	default:
+		return split_lines(r, s, n, r->opt.delimiter, WAY_PORTABLE);
+	}
 }
 
 /*

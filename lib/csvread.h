@@ -77,11 +77,14 @@ struct csvr_handler {
 	void *ctx;
 };
 
+/* How plain records are split: the fastest way the processor has, or (to test each way) with SSE2 or in portable C. */
+enum csvr_split { CSVR_SPLIT_FASTEST, CSVR_SPLIT_SSE2, CSVR_SPLIT_PORTABLE };
+
 struct csvr_options {
 	unsigned char delimiter;   /* ',' by default */
 	enum csvr_encoding encoding;  /* as declared, or CSVR_AUTO */
 	size_t max_field;          /* bytes; 0 means the default of 1 MiB */
-	bool portable;             /* split plain records in portable C even with SSE2 (to test that way) */
+	enum csvr_split split;     /* CSVR_SPLIT_FASTEST unless testing a way */
 };
 
 struct csvr;

@@ -82,14 +82,14 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 	buf_addc(out, '\n');
 }
 
-/* Split plain records in portable C, as where SSE2 is missing. */
-static bool portable;
+/* How plain records are split: the fastest way, or a way tested for itself. */
+static enum csvr_split way;
 
 /* Reads data in pieces of chunk bytes and returns the dump. */
 static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding enc)
 {
 	struct buf out = {0};
-	struct csvr_options opt = {.encoding = enc, .max_field = 64, .portable = portable};
+	struct csvr_options opt = {.encoding = enc, .max_field = 64, .split = way};
 	struct csvr_handler h = {on_record, on_event, &out};
 	struct csvr *r = csvr_new(&opt, &h);
 	for (size_t i = 0; i < n; i += chunk)
@@ -116,13 +116,17 @@ static void test_fixture(const char *dir, const char *name)
 	char *data = slurp(path, &n);
 	enum csvr_encoding enc = strstr(name, ".gb18030.") ? CSVR_GB18030
 				 : strstr(name, ".auto.") ? CSVR_AUTO : CSVR_UTF8;
-	portable = true;
+	way = CSVR_SPLIT_PORTABLE;
 	char *whole_portable = dump(data, n, n ? n : 1, enc);
-	portable = false;
+	way = CSVR_SPLIT_SSE2;
+	char *whole_sse2 = dump(data, n, n ? n : 1, enc);
+	way = CSVR_SPLIT_FASTEST;
 	char *whole = dump(data, n, n ? n : 1, enc);
 	char *want = slurp(dpath, &dn);
 	CHECK(name, strcmp(whole, whole_portable) == 0, "split in portable C:\n%s", whole_portable);
+	CHECK(name, strcmp(whole, whole_sse2) == 0, "split with SSE2:\n%s", whole_sse2);
 	free(whole_portable);
+	free(whole_sse2);
 	if (getenv("UPDATE")) {
 		FILE *f = fopen(dpath, "wb");
 		fputs(whole, f);
@@ -242,8 +246,8 @@ static void add_generated_line(struct buf *in, unsigned *seed)
 /*
  * Plain records are split by the reader, any other by libcsv: over generated
  * lines (quotes, CR, LF, CRLF, NUL, text past ASCII valid and not, cells of
- * every length around the block sizes), the dump read whole, where plain
- * lines are split with SSE2 and in portable C, equals the dump read a
+ * every length around the chunk size), the dump read whole, where plain
+ * lines are split each way (AVX2, SSE2, portable C), equals the dump read a
  * byte at a time, where every record goes through libcsv, and the dump read
  * in chunks that cut lines and characters anywhere.
  */
@@ -258,16 +262,16 @@ static void test_plain_against_libcsv(void)
 		char *bytewise = dump(in.data, in.len, 1, CSVR_UTF8);
 		static const size_t chunks[] = {0, 7, 16, 61};
 		for (size_t c = 0; c < sizeof chunks / sizeof *chunks && !bad; c++)
-			for (int p = 0; p < 2 && !bad; p++) {
-				portable = p;
+			for (int w = 0; w < 3 && !bad; w++) {
+				way = (enum csvr_split)w;
 				char *d = dump(in.data, in.len, chunks[c] ? chunks[c] : in.len, CSVR_UTF8);
 				if (strcmp(d, bytewise) != 0) {
 					bad = round + 1;
-					printf("# round %d, chunk %zu, portable %d:\n%s# against\n%s", round, chunks[c], p, d, bytewise);
+					printf("# round %d, chunk %zu, way %d:\n%s# against\n%s", round, chunks[c], w, d, bytewise);
 				}
 				free(d);
 			}
-		portable = false;
+		way = CSVR_SPLIT_FASTEST;
 		free(bytewise);
 		buf_free(&in);
 	}
@@ -278,8 +282,8 @@ static void test_plain_against_libcsv(void)
  * Characters past ASCII at every offset of a chunk, whole, cut and broken,
  * also by the chunk's end, the record's and a line break (a continuation
  * byte after it does not count for the lead before it): each line read
- * with SSE2 (which checks a chunk of three-byte characters at once) gives
- * the dump it gives in portable C and read a byte at a time (libcsv).
+ * with AVX2 or SSE2 (which check a chunk of three-byte characters at once)
+ * gives the dump it gives in portable C and read a byte at a time (libcsv).
  */
 static void test_characters_across_blocks(void)
 {
@@ -297,16 +301,16 @@ static void test_characters_across_blocks(void)
 				buf_adds(&in, tails[t]);
 				buf_adds(&in, pad % 2 ? "\r\n" : "\n");
 				char *bytewise = dump(in.data, in.len, 1, CSVR_UTF8);
-				for (int p = 0; p < 2 && !bad; p++) {
-					portable = p;
+				for (int w = 0; w < 3 && !bad; w++) {
+					way = (enum csvr_split)w;
 					char *d = dump(in.data, in.len, in.len, CSVR_UTF8);
 					if (strcmp(d, bytewise) != 0) {
 						bad = pad * 100 + t + 1;
-						printf("# pad %zu, tail %zu, portable %d:\n%s# against\n%s", pad, t, p, d, bytewise);
+						printf("# pad %zu, tail %zu, way %d:\n%s# against\n%s", pad, t, w, d, bytewise);
 					}
 					free(d);
 				}
-				portable = false;
+				way = CSVR_SPLIT_FASTEST;
 				free(bytewise);
 				buf_free(&in);
 			}
@@ -316,25 +320,25 @@ static void test_characters_across_blocks(void)
 
 /*
  * Compares the dump of in read a byte at a time (by libcsv) with its dumps
- * read whole and in chunks of each of chunks[0..nchunks), with SSE2 and in
- * portable C; returns false, having printed both, at the first that differs.
+ * read whole and in chunks of each of chunks[0..nchunks), split each way;
+ * returns false, having printed both, at the first that differs.
  */
 static bool same_every_way(const struct buf *in, const size_t *chunks, size_t nchunks, const char *what)
 {
 	char *bytewise = dump(in->data, in->len, 1, CSVR_UTF8);
 	bool same = true;
 	for (size_t c = 0; c <= nchunks && same; c++)
-		for (int p = 0; p < 2 && same; p++) {
+		for (int w = 0; w < 3 && same; w++) {
 			size_t chunk = c < nchunks && chunks[c] ? chunks[c] : in->len;
-			portable = p;
+			way = (enum csvr_split)w;
 			char *d = dump(in->data, in->len, chunk, CSVR_UTF8);
 			if (strcmp(d, bytewise) != 0) {
 				same = false;
-				printf("# %s, chunk %zu, portable %d:\n%s# against\n%s", what, chunk, p, d, bytewise);
+				printf("# %s, chunk %zu, way %d:\n%s# against\n%s", what, chunk, w, d, bytewise);
 			}
 			free(d);
 		}
-	portable = false;
+	way = CSVR_SPLIT_FASTEST;
 	free(bytewise);
 	return same;
 }
