@@ -270,6 +270,7 @@ struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler 
 #endif
 	r->line = r->rec_line = 1;
 	r->keep_cells = SIZE_MAX;
+	grow_room(r);  /* cells from the start: split_lines points into them */
 	return r;
 }
 
