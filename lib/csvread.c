@@ -55,6 +55,8 @@ struct csvr {
 	struct csvr_cell *cells;
 	size_t ncells, cap_cells, total_cells, keep_cells;
 	struct buf cellbuf;
+	struct csvr_cell spare;   /* where split_lines puts the cells past the limit */
+	size_t dropped;           /* how many it put there in the line being split */
 	bool field_oversized;
 	bool unterminated;
 
@@ -403,6 +405,9 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 /* Bytes plain lines are scanned in at a time: one bit a byte of a 64-bit mask. */
 #define CHUNK 64
 
+/* The line breaks among the specials (LF, CR, quote, NUL), as bits by byte value. */
+#define LINE_BREAKS (1ULL << '\n' | 1ULL << '\r')
+
 /*
  * What a chunk of bytes holds, one bit a byte (bit k for byte k).  The
  * lead and continuation bytes are found with SSE2 only (else they are 0,
@@ -610,14 +615,34 @@ static inline uint64_t wide_ends(const struct chunk_marks *m, struct chunk_carry
 }
 
 /*
- * Where cell c (the next of the line being split, in r->cells) is kept when
- * the room is full: the room grows unless the limit is reached.  Returns
- * NULL, the cell to be counted only, past the limit.
+ * Where cell c (the next of the line being split) is kept when the room is
+ * full: in the room grown, or, past the limit, in r->spare, counted in
+ * r->dropped.  Out of line: the rare path of put_cell.
  */
 static struct csvr_cell *more_room(struct csvr *r, const struct csvr_cell *c)
 {
-	size_t i = (size_t)(c - r->cells);
-	return i < grow_room(r) ? r->cells + i : NULL;
+	if (c != &r->spare + 1) {
+		size_t i = (size_t)(c - r->cells);
+		if (i < grow_room(r))
+			return r->cells + i;
+	}
+	r->dropped++;
+	return &r->spare;
+}
+
+/* Keeps a cell of the line being split, text[0..len), at *c, the next place, and moves *c on (more_room). */
+static inline __attribute__((always_inline))
+void put_cell(struct csvr *r, struct csvr_cell **c, struct csvr_cell **room_end, const unsigned char *text,
+	      size_t len, bool ascii)
+{
+	if (*c == *room_end) {
+		*c = more_room(r, *c);
+		*room_end = *c == &r->spare ? &r->spare + 1 : r->cells + cell_room(r);
+	}
+	(*c)->data = (const char *)text;
+	(*c)->len = len;
+	(*c)->ascii = ascii;
+	(*c)++;
 }
 
 /*
@@ -637,10 +662,9 @@ static inline __attribute__((always_inline))
 size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, enum split_way way)
 {
 	struct csvr_cell *c = r->cells, *room_end = c + cell_room(r);  /* the next cell, the end of the room */
-	size_t uncounted = 0;   /* the line's cells past the limit */
 	size_t line = 0;        /* where the line in progress starts: the lines before are delivered */
 	const unsigned char *start = s;  /* where its cell in progress starts */
-	bool doubtful = false;  /* it has bytes past ASCII the masks do not vouch for */
+	uint64_t doubtful = 0;  /* not 0: it has bytes past ASCII the masks do not vouch for */
 	struct chunk_carry carry = {0};
 	for (size_t base = 0; base < n; base += CHUNK) {
 		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, way)
@@ -651,20 +675,11 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 		for (;;) {
 			uint64_t rest = ~0ULL << from, stop = m.specials & rest, end = stop & -stop;
 			uint64_t span = end ? rest & (end | (end - 1)) : rest;  /* the line's, up to its end */
-			doubtful |= (doubts & span) != 0;
+			doubtful |= doubts & span;
 			for (uint64_t d = m.delims & span; d; d &= d - 1) {
 				size_t bit = (unsigned)__builtin_ctzll(d);
 				const unsigned char *at = chunk + bit;
-				if (c == room_end && (c = more_room(r, c)))
-					room_end = r->cells + cell_room(r);
-				if (c) {
-					c->data = (const char *)start;
-					c->len = (size_t)(at - start);
-					c->ascii = (narrow & (uint64_t)1 << bit) != 0;
-					c++;
-				} else {
-					c = room_end, uncounted++;
-				}
+				put_cell(r, &c, &room_end, start, (size_t)(at - start), narrow >> bit & 1);
 				start = at + 1;
 			}
 			if (!end)
@@ -673,37 +688,28 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			size_t at = base + bit;
 			int brk = s[at];
 			bool partial;
-			if ((brk != '\n' && brk != '\r') || at == line || at - line > r->opt.max_field ||
+			if (!(LINE_BREAKS >> brk & 1) || at == line || at - line > r->opt.max_field ||
 			    (doubtful && utf8_valid_prefix(s + line, at - line, &partial) != at - line))
 				goto out;
-			if (c == room_end && (c = more_room(r, c)))
-				room_end = r->cells + cell_room(r);
-			if (c) {
-				c->data = (const char *)start;
-				c->len = (size_t)(s + at - start);
-				c->ascii = (narrow & (uint64_t)1 << bit) != 0;
-				c++;
-			} else {
-				c = room_end, uncounted++;
-			}
+			put_cell(r, &c, &room_end, start, (size_t)(s + at - start), narrow >> bit & 1);
 			size_t used = at + 1;
 			if (brk == '\r' && used < n && s[used] == '\n')
 				used++, brk = 0;  /* libcsv's bookkeeping after a CRLF is as after its dropped empty LF row */
-			r->ncells = (size_t)(c - r->cells);
-			r->total_cells = r->ncells + uncounted;
+			r->ncells = r->dropped ? cell_room(r) : (size_t)(c - r->cells);
+			r->total_cells = r->ncells + r->dropped;
 			r->last_row_end = brk;
 			deliver(r);
 			account_segment(r, s + line, used - line);
 			line = used, start = s + used;
-			c = r->cells, room_end = c + cell_room(r), uncounted = 0;  /* the record's handler may limit the cells */
-			doubtful = false;
+			c = r->cells, room_end = c + cell_room(r), r->dropped = 0;  /* the record's handler may limit the cells */
+			doubtful = 0;
 			if (used - base >= CHUNK)
 				break;
 			from = (unsigned)(used - base);
 		}
 	}
 out:
-	r->ncells = r->total_cells = 0;
+	r->ncells = r->total_cells = r->dropped = 0;
 	return line;
 }
 

@@ -85,6 +85,9 @@ static void on_event(void *ctx, const struct csvr_event *ev)
 /* How plain records are split: the fastest way, or a way tested for itself. */
 static enum csvr_split way;
 
+/* The cells of a record kept (csvr_keep_cells), or 0 for all. */
+static size_t keep;
+
 /* Reads data in pieces of chunk bytes and returns the dump. */
 static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding enc)
 {
@@ -92,6 +95,8 @@ static char *dump(const char *data, size_t n, size_t chunk, enum csvr_encoding e
 	struct csvr_options opt = {.encoding = enc, .max_field = 64, .split = way};
 	struct csvr_handler h = {on_record, on_event, &out};
 	struct csvr *r = csvr_new(&opt, &h);
+	if (keep)
+		csvr_keep_cells(r, keep);
 	for (size_t i = 0; i < n; i += chunk)
 		csvr_feed(r, data + i, n - i < chunk ? n - i : chunk);
 	csvr_finish(r);
@@ -402,6 +407,33 @@ static void test_lines_across_read_blocks(void)
 	buf_free(&in);
 }
 
+/*
+ * Cells past the limit are counted, not kept: lines of 1 to 80 cells,
+ * their delimiters in one chunk or in two, with at most 3, 32 (the room
+ * the reader starts with) or 33 kept, give the dump read a byte at a time
+ * (libcsv): cells kept and cells counted.
+ */
+static void test_cells_past_the_limit(void)
+{
+	static const size_t keeps[] = {3, 32, 33};
+	struct buf in = {0};
+	buf_adds(&in, "\xEF\xBB\xBF");  /* a BOM settles the encoding: no sample is held */
+	for (size_t cells = 1; cells <= 80; cells++) {
+		for (size_t i = 0; i < cells; i++)
+			buf_adds(&in, i == 0 ? "" : i % 5 == 1 ? ",区" : ",");
+		buf_adds(&in, cells % 2 ? "\n" : "\r\n");
+	}
+	static const size_t chunks[] = {7, 64};
+	bool same = true;
+	for (size_t k = 0; k < sizeof keeps / sizeof *keeps && same; k++) {
+		keep = keeps[k];
+		same = same_every_way(&in, chunks, sizeof chunks / sizeof *chunks, "cells past the limit");
+	}
+	keep = 0;
+	CHECK("cells past the limit are counted as libcsv counts them", same, "see above");
+	buf_free(&in);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/csv";
@@ -429,6 +461,7 @@ int main(int argc, char **argv)
 	test_characters_across_blocks();
 	test_line_ends();
 	test_lines_across_read_blocks();
+	test_cells_past_the_limit();
 	test_ascii_marks();
 	return test_status();
 }
