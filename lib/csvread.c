@@ -129,7 +129,7 @@ static inline size_t cell_room(const struct csvr *r)
  * it unless the limit is what filled it; returns the room now.  New cells
  * are cleared: outside a record of libcsv's, no cell is marked oversized
  * or reported, so that split_lines sets only a cell's text and ASCII mark.
- * The rare path of new_cell and split_lines, kept out of line.
+ * The rare path of new_cell and more_room, kept out of line.
  */
 static size_t grow_room(struct csvr *r)
 {
@@ -410,8 +410,8 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 
 /*
  * What a chunk of bytes holds, one bit a byte (bit k for byte k).  The
- * lead and continuation bytes are found with SSE2 only (else they are 0,
- * and every byte past ASCII is checked one character at a time).
+ * lead and continuation bytes are found with SSE2 or AVX2 only (in portable
+ * C they are 0, and every byte past ASCII is checked a character at a time).
  */
 struct chunk_marks {
 	uint64_t delims;    /* the delimiter */
