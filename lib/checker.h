@@ -47,12 +47,18 @@ struct record_key {
 enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
 
 /*
- * How check_plain_cell reads a column's usual cell (trimmed, half-width,
- * of its type, in range) without the general path: as text, a plain
- * decimal, a date, an integer; FAST_NONE for the columns it leaves to
- * check_cell (codes, and the less common types).
+ * How check_plain_cell decides a column's usual cell (trimmed, half-width,
+ * of its type, in range, passing its one other check) without the general
+ * path: a plain decimal, a date, an integer (columns of these types with no
+ * other check), or text with no other check, or with the one named (its
+ * memo or county lookup, a length, an enumeration), or with several
+ * (check_more then runs them); FAST_NONE for the columns it leaves to
+ * check_cell (codes, the less common types, typed columns with more checks).
  */
-enum cell_fast { FAST_NONE, FAST_TEXT, FAST_NUMBER, FAST_DATE, FAST_INTEGER };
+enum cell_fast {
+	FAST_NONE, FAST_NUMBER, FAST_DATE, FAST_INTEGER, FAST_TEXT, FAST_TEXT_LENGTH, FAST_TEXT_PATTERN,
+	FAST_TEXT_ENUM, FAST_TEXT_REF, FAST_TEXT_COUNTY, FAST_TEXT_MORE
+};
 
 /*
  * What check_cell does to the cells of one header cell's column, made once

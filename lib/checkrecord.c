@@ -137,14 +137,25 @@ static enum vtype value_type(enum coltype t)
 	return types[t];
 }
 
-/* How check_plain_cell reads the usual cell of a column type: FAST_NONE to leave it to check_cell. */
-static enum cell_fast fast_kind(enum coltype t)
+/*
+ * How check_plain_cell decides the usual cell of a column (see enum
+ * cell_fast): by its type, and for text by the one other check it has.
+ */
+static enum cell_fast fast_kind(const struct ruleset *rs, const struct column *c, size_t col, unsigned checks)
 {
-	static const unsigned char kinds[TYPE_COUNT] = {
-		[TYPE_STRING] = FAST_TEXT, [TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE,
-		[TYPE_INTEGER] = FAST_INTEGER,
+	static const unsigned char typed[TYPE_COUNT] = {
+		[TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE, [TYPE_INTEGER] = FAST_INTEGER,
 	};
-	return kinds[t];
+	if (c->type != TYPE_STRING)
+		return checks ? FAST_NONE : typed[c->type];
+	switch (checks) {
+	case 0: return FAST_TEXT;
+	case CHECKS_LENGTH: return FAST_TEXT_LENGTH;
+	case CHECKS_PATTERN: return FAST_TEXT_PATTERN;
+	case CHECKS_ENUM: return FAST_TEXT_ENUM;
+	case CHECKS_REF: return col == rs->county_col && rs->county_mode != COUNTY_NONE ? FAST_TEXT_COUNTY : FAST_TEXT_REF;
+	default: return FAST_TEXT_MORE;
+	}
 }
 
 /* Makes the plan of each header cell that is a rule column, in file order. */
@@ -157,13 +168,13 @@ static void plan_cells(struct checker *k)
 		const struct column *c = &k->rs->cols[k->file_to_col[f]];
 		bool length = c->min_length >= 0 || c->max_length >= 0;
 		bool more = c->has_min || c->has_max || length || c->pattern || c->nenum || c->ref;
+		unsigned checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
+				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0);
 		k->plan[k->nplan++] = (struct cell_plan){
 			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
 			.required = c->required, .folds = coltype_folds_width(c->type),
-			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
-			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
-				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
-			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(c->type),
+			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more, .checks = checks,
+			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(k->rs, c, k->file_to_col[f], checks),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
 			.value = &k->values[k->file_to_col[f]], .text = &k->text[k->file_to_col[f]],
 			.textlen = &k->textlen[k->file_to_col[f]],
@@ -692,50 +703,58 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 		check_more(k, rec, p, s, n);
 }
 
-/*
- * True if a cell of its column's type and range passes the one other check
- * its column has (length, pattern, enumeration or reference table) as
- * check_more would find, told by a byte length, a memo or a scan of a short
- * list, without a call and without changing any memo; false when check_more
- * must decide (a column of several checks, a cell that may fail).
- */
-static inline bool passes_more(const struct checker *k, const struct cell_plan *p, const char *s, size_t n)
+/* Keeps a column's usual number (date) cell: true, with its value, if it is one (v not NaN) and in range. */
+static inline bool plain_number(const struct cell_plan *p, const char *s, size_t n, double v, enum vtype type)
 {
-	const struct column *c = p->c;
-	const struct column_memo *m;
-	switch (p->checks) {
-	case CHECKS_LENGTH:
-		return (c->max_length < 0 || n <= (size_t)c->max_length) &&
-		       (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
-	case CHECKS_ENUM:
-		return enum_has(c, s, n);
-	case CHECKS_PATTERN:
-		m = &k->memos[p->col];
-		return m->pattern_rc >= 0 && m->pattern_text.valid && m->pattern_text.text.len == n &&
-		       bytes_equal(m->pattern_text.text.data, s, n);
-	case CHECKS_REF:
-		if (p->col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
-			return k->county_found && !k->county_alias && !k->county_width;
-		m = &k->memos[p->col];
-		return m->found && !m->alias && m->ref_text.valid && m->ref_text.text.len == n &&
-		       bytes_equal(m->ref_text.text.data, s, n);
-	default:
+	if (!(v >= p->lo && v <= p->hi)) /* not of the type (NaN), or out of range */
 		return false;
-	}
+	struct value *val = p->value; /* field by field, the type a constant: fewer stores than a compound literal */
+	val->num = v;
+	val->len = 0;
+	val->type = type;
+	*p->text = s;
+	*p->textlen = n;
+	return true;
+}
+
+/* Keeps a column's usual text cell: true, with its value, if it needs no trimming.  Inline in each case of check_plain_cell. */
+static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
+{
+	if (utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
+		return false;
+	struct value *val = p->value;
+	val->str = s;
+	val->len = (uint32_t)n;
+	val->type = V_STR;
+	*p->text = s;
+	*p->textlen = n;
+	return true;
+}
+
+/* True if the text memo m holds s and its answer was found (a match, a reference found as written). */
+static inline bool memo_holds(const struct text_memo *m, bool found, const char *s, size_t n)
+{
+	return found && m->valid && m->text.len == n && bytes_equal(m->text.data, s, n);
 }
 
 /*
  * check_cell for the usual cell, inline in the loop over a record's cells:
  * one that needs no trimming or folding, of its column's type as the
- * plain parsers read it, in range.  Does what check_cell would do with it
- * and returns true; returns false, having set no value, for any other cell,
- * which check_cell then decides.
+ * plain parsers read it, in range, and for text passing the one other check
+ * its column has as check_more would find, told by a byte length, a memo,
+ * the county lookup or a scan of a short list, without a call and without
+ * changing any memo.  Does what check_cell would do with it and returns
+ * true (for text that may fail its other checks, check_more decides them);
+ * returns false, having set no value, for any other cell, which check_cell
+ * then decides.
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, struct cell_plan *p)
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
+				    struct cell_plan *p)
 {
-	const struct csvr_cell *cell = &rec->cells[p->file];
-	const unsigned char *u = (const unsigned char *)cell->data;
+	const struct csvr_cell *cell = &cells[p->file];
+	const char *s = cell->data;
 	size_t n = cell->len;
+	const struct column *c = p->c;
 	/*
 	 * No full-width check: the plain parsers take nothing past ASCII, and
 	 * text columns do not fold.  No blank check but for text: the parsers
@@ -743,36 +762,52 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	 */
 	if (n == 0 || cell->oversized || cell->reported)
 		return false;
-	struct value *val = p->value;
-	double v;
+	bool passes;
 	switch (p->fast) {
-	case FAST_TEXT:
-		if (utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
-			return false;
-		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
-		break;
 	case FAST_NUMBER:
-		if (!parse_plain_decimal(cell->data, n, &v) || v < p->lo || v > p->hi)
-			return false;
-		*val = (struct value){.type = V_NUM, .num = v};
-		break;
+		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM);
 	case FAST_DATE:
-		if (!parse_date_in(&p->month, cell->data, n, &v) || v < p->lo || v > p->hi)
-			return false;
-		*val = (struct value){.type = V_DATE, .num = v};
-		break;
+		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE);
 	case FAST_INTEGER:
-		if (!parse_integer(cell->data, n, &v) || v < p->lo || v > p->hi)
+		return plain_number(p, s, n, integer_value(s, n), V_NUM);
+	case FAST_TEXT:
+		return plain_text(p, s, n);
+	case FAST_TEXT_LENGTH:
+		if (!plain_text(p, s, n))
 			return false;
-		*val = (struct value){.type = V_NUM, .num = v};
+		passes = (c->max_length < 0 || n <= (size_t)c->max_length) &&
+			 (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
+		break;
+	case FAST_TEXT_ENUM:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = enum_has(c, s, n);
+		break;
+	case FAST_TEXT_PATTERN:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = memo_holds(&k->memos[p->col].pattern_text, k->memos[p->col].pattern_rc >= 0, s, n);
+		break;
+	case FAST_TEXT_REF:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = memo_holds(&k->memos[p->col].ref_text, k->memos[p->col].found && !k->memos[p->col].alias, s, n);
+		break;
+	case FAST_TEXT_COUNTY: /* find_county asked already */
+		if (!plain_text(p, s, n))
+			return false;
+		passes = k->county_found && !k->county_alias && !k->county_width;
+		break;
+	case FAST_TEXT_MORE:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = false;
 		break;
 	default:
 		return false;
 	}
-	*p->text = cell->data;
-	*p->textlen = n;
-	if (p->checks && !passes_more(k, p, cell->data, n))
-		check_more(k, rec, p, cell->data, n);
+	if (!passes)
+		check_more(k, rec, p, s, n);
 	return true;
 }
 
@@ -1116,8 +1151,8 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);
-	for (; p < end; p++)
-		if (!check_plain_cell(k, rec, p))
+	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
+		if (!check_plain_cell(k, rec, cells, p))
 			check_cell(k, rec, p);
 	return true;
 }
