@@ -43,6 +43,15 @@ struct record_key {
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
+/*
+ * A cell of a unique key, made with the header: its header cell (UINT32_MAX:
+ * none) and how its column's values compare (TYPE_STRING: as written).
+ */
+struct key_part {
+	uint32_t file;
+	enum coltype type;
+};
+
 /* The checks of a cell_plan after its type and range, one bit each. */
 enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
 
@@ -95,6 +104,7 @@ struct in_order {
 	struct budget budget;        /* what the unique sets and the rules' groups may hold */
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of the record being checked */
+	struct key_part *key_parts;  /* the cells of each unique key but the whole-row one, in turn; set with the header */
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */

@@ -182,6 +182,26 @@ static void plan_cells(struct checker *k)
 	}
 }
 
+/*
+ * Makes the parts of the unique keys (but the whole-row one) for the header:
+ * each key's cells, in turn, with how their columns' values compare.
+ */
+static struct key_part *plan_keys(const struct ruleset *rs, const size_t *col_to_file)
+{
+	size_t n = 0;
+	for (size_t u = 0; u < rs->nunique; u++)
+		n += rs->uniques[u].ncols;
+	struct key_part *parts = xcalloc(n + 1, sizeof *parts), *part = parts;
+	for (size_t u = 0; u < rs->nunique; u++)
+		for (size_t i = 0; i < rs->uniques[u].ncols; i++, part++) {
+			size_t col = rs->uniques[u].cols[i], f = col_to_file[col];
+			enum coltype type = rs->cols[col].type;
+			part->file = f == SIZE_MAX || f >= UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+			part->type = type == TYPE_DATE ? TYPE_STRING : type; /* dates compare as they are written */
+		}
+	return parts;
+}
+
 /* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
 static void read_header(struct checker *k, const struct csvr_record *rec)
 {
@@ -264,6 +284,8 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 	buf_free(&optional_zh), buf_free(&optional_en);
 	plan_cells(k);
 	k->order->col_to_file = k->col_to_file;
+	free(k->order->key_parts);
+	k->order->key_parts = plan_keys(rs, k->col_to_file);
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 	if (k->book)
 		book_keep_cells(k->book, rec->ncells + 1);
@@ -821,16 +843,20 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 }
 
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
-static void add_key_part(struct buf *key, const char *s, size_t len)
+static inline void add_key_part(struct buf *key, const char *s, size_t len)
 {
-	if (len < 0x80) { /* its own varint, one byte: the usual key cell, added without a call */
-		buf_addc(key, (char)len);
-		buf_add_piece(key, s, len);
-		return;
-	}
-	unsigned char prefix[10];
-	buf_add(key, prefix, varint_put(prefix, len));
-	buf_add(key, s, len);
+	buf_grow(key, len + 10);
+	char *at = key->data + key->len;
+	if (len < 0x80) /* its own varint, one byte: the usual key cell */
+		*at++ = (char)len;
+	else
+		at += varint_put((unsigned char *)at, len);
+	if (len <= 16)
+		copy_short(at, s, len);
+	else
+		memcpy(at, s, len);
+	at[len] = '\0';
+	key->len = (size_t)(at + len - key->data);
 }
 
 /* True if s has a byte past ASCII, eight at a time: a key cell that has none needs no folding. */
@@ -877,53 +903,77 @@ static void key_cell_as_compared(struct in_order *o, enum coltype type, const ch
 }
 
 /*
+ * Points *p and *len at a key cell as the unique sets compare it: trimmed,
+ * half-width, so that ２０２４ and 2024 are one key, and as its column's
+ * values compare (key_cell_as_compared; TYPE_STRING: as written).
+ */
+static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum coltype type, const char **p, size_t *len)
+{
+	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
+	size_t n = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+	const char *s = c->data + lead;
+	if (!c->ascii && has_high_byte(s, n) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+		bool changed;
+		buf_reset(&o->key_fold);
+		buf_grow(&o->key_fold, n + 1);
+		n = utf8_halfwidth((const unsigned char *)s, n, o->key_fold.data, &changed);
+		s = o->key_fold.data;
+	}
+	if (type != TYPE_STRING)
+		key_cell_as_compared(o, type, &s, &n);
+	*p = s;
+	*len = n;
+}
+
+/*
  * Builds a record's key for every unique set into keys, their bytes appended
- * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key,
- * and as its column's values compare (key_cell_as_compared).
- * A key with a blank or absent cell is incomplete and never repeats.  The
- * whole-row key is every cell of the record, known columns or not, up to its
- * last one that is not blank (so a missing trailing cell equals a blank one);
- * a row with nothing in it has none.
+ * to text, each cell as key_cell gives it.  A key with a blank or absent
+ * cell is incomplete and never repeats.  The whole-row key is every cell of
+ * the record, known columns or not, up to its last one that is not blank
+ * (so a missing trailing cell equals a blank one); a row with nothing in it
+ * has none.  The slot of each key is prefetched: the sets are too big for
+ * the cache, and the cells checked before add_unique_keys give the fetch time
+ * to arrive.
  */
 static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
 {
 	const struct ruleset *rs = o->rs;
+	const struct key_part *part = o->key_parts;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
+		size_t at = text->len, len;
+		const char *p;
 		bool complete = true;
-		size_t at = text->len, end = at, n = key->whole_row ? rec->ncells : key->ncols;
-		for (size_t i = 0; i < n && complete; i++) {
-			size_t f = key->whole_row ? i : o->col_to_file[key->cols[i]];
-			if (f == SIZE_MAX || f >= rec->ncells) {
-				complete = false;
-				break;
+		if (key->whole_row) {
+			size_t end = at;
+			for (size_t i = 0; i < rec->ncells; i++) {
+				key_cell(o, &rec->cells[i], TYPE_STRING, &p, &len);
+				add_key_part(text, p, len);
+				if (len)
+					end = text->len;
 			}
-			const struct csvr_cell *c = &rec->cells[f];
-			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
-			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-			const char *p = c->data + lead;
-			complete = len > 0 || key->whole_row;
-			if (!c->ascii && has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
-				bool changed;
-				buf_reset(&o->key_fold);
-				buf_grow(&o->key_fold, len + 1);
-				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
-				p = o->key_fold.data;
-			}
-			if (!key->whole_row && rs->cols[key->cols[i]].type != TYPE_STRING &&
-			    rs->cols[key->cols[i]].type != TYPE_DATE) /* which compare as they are written */
-				key_cell_as_compared(o, rs->cols[key->cols[i]].type, &p, &len);
-			add_key_part(text, p, len);
-			if (len)
-				end = text->len;
-		}
-		if (key->whole_row)
 			text->len = end, complete = end > at;
-		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
+		} else {
+			const struct key_part *last = part + key->ncols;
+			for (; part < last && complete; part++) {
+				complete = part->file < rec->ncells;
+				if (complete) {
+					key_cell(o, &rec->cells[part->file], part->type, &p, &len);
+					add_key_part(text, p, len);
+					complete = len > 0;
+				}
+			}
+			part = last;
+		}
+		struct record_key *k = &keys[u]; /* field by field: code and hash matter only when complete */
+		k->at = at;
+		k->len = text->len - at;
+		k->complete = complete;
 		if (complete) {
-			keys[u].code = keyset_code(&o->unique_sets[u], text->data + at, keys[u].len);
-			keys[u].hash = keyset_hash(text->data + at, keys[u].len, keys[u].code);
+			k->code = keyset_code(&o->unique_sets[u], text->data + at, k->len);
+			k->hash = keyset_hash(text->data + at, k->len, k->code);
+			keyset_prefetch(&o->unique_sets[u], k->code, k->hash);
 		}
 	}
 }
@@ -932,17 +982,6 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 static void unique_rule_name(const struct unique_key *key, struct buf *rule)
 {
 	buf_addf(rule, key->whole_row ? "%s" : "%s.unique", key->id);
-}
-
-/*
- * Prefetches the slots of a record's keys: the sets are too big for the
- * cache, and the work done before add_unique_keys gives the fetch time to arrive.
- */
-static void prefetch_unique_keys(const struct in_order *o, const struct record_key *keys)
-{
-	for (size_t u = 0; u < o->rs->nunique; u++)
-		if (keys[u].complete)
-			keyset_prefetch(&o->unique_sets[u], keys[u].code, keys[u].hash);
 }
 
 /*
@@ -1141,7 +1180,6 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
-	prefetch_unique_keys(k->order, k->order->keys);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
 	 * cleared when the record is too short to have it; the columns of no
