@@ -58,23 +58,28 @@ extern const double pow10_exact[23];
  */
 static inline double plain_decimal_value(const char *s, size_t n)
 {
-	if (n == 0 || n > 15)
+	if (n - 1 > 14) /* n is 0, or over 15 */
 		return NAN;
 	uint64_t mant = 0;
-	size_t dot = n;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(unsigned char)s[i] - '0';
-		if (d < 10)
+	size_t i = 0, frac = 0;
+	unsigned d;
+	do { /* the digits before the point: all of them, mostly */
+		if ((d = (unsigned)(unsigned char)s[i] - '0') > 9)
+			break;
+		mant = mant * 10 + d;
+	} while (++i < n);
+	if (i < n) {
+		if (s[i] != '.' || n == 1)
+			return NAN; /* not a digit or the point, or "." alone */
+		frac = n - i - 1;
+		while (++i < n) {
+			if ((d = (unsigned)(unsigned char)s[i] - '0') > 9)
+				return NAN;
 			mant = mant * 10 + d;
-		else if (s[i] == '.' && dot == n)
-			dot = i;
-		else
-			return NAN;
+		}
 	}
-	if (n == 1 && dot == 0)
-		return NAN; /* "." alone */
-	size_t frac = dot == n ? 0 : n - dot - 1;
-	return frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
+	double v = (double)(int64_t)mant; /* at most 15 digits: exact, and as int64_t a shorter conversion */
+	return frac ? v / pow10_exact[frac] : v;
 }
 
 /* plain_decimal_value into *value; false, leaving it, for a cell it does not take. */

@@ -739,10 +739,10 @@ static inline bool plain_number(const struct cell_plan *p, const char *s, size_t
 	return true;
 }
 
-/* Keeps a column's usual text cell: true, with its value, if it needs no trimming.  Inline in each case of check_plain_cell. */
+/* Keeps a column's usual text cell: true, with its value, if it is not empty and needs no trimming.  Inline in each case of check_plain_cell. */
 static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
 {
-	if (utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
+	if (n == 0 || utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
 		return false;
 	struct value *val = p->value;
 	val->str = s;
@@ -780,9 +780,9 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	/*
 	 * No full-width check: the plain parsers take nothing past ASCII, and
 	 * text columns do not fold.  No blank check but for text: the parsers
-	 * take no blank either.
+	 * take no blank (nor empty) cell either.
 	 */
-	if (n == 0 || cell->oversized || cell->reported)
+	if (cell->oversized || cell->reported)
 		return false;
 	bool passes;
 	switch (p->fast) {
