@@ -330,27 +330,10 @@ static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, siz
 	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
 }
 
-/*
- * Works out the record's county from the county column, if the rule set
- * has one.  A cell written as the last record's gives what it gave: the
- * same county, found as it was (a file is mostly of one county).
- */
-static void find_county(struct checker *k, const struct csvr_record *rec)
+/* Looks the county cell c up, for a cell not written as the last record's, and remembers what it gave. */
+static void look_up_county(struct checker *k, const struct csvr_cell *c)
 {
 	const struct ruleset *rs = k->rs;
-	k->county = NULL;
-	k->county_looked_up = false;
-	if (rs->county_mode == COUNTY_NONE)
-		return;
-	size_t f = k->col_to_file[rs->county_col];
-	if (f == SIZE_MAX || f >= rec->ncells)
-		return;
-	const struct csvr_cell *c = &rec->cells[f];
-	k->county_looked_up = true;
-	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len)) {
-		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
-		return;
-	}
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 	const char *s = c->data + lead;
@@ -368,6 +351,30 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 		k->file_county = k->county;
 	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
 		k->counties_differ = true;
+}
+
+/*
+ * Works out the record's county from the county column, if the rule set
+ * has one.  A cell written as the last record's gives what it gave: the
+ * same county, found as it was (a file is mostly of one county), decided
+ * inline; look_up_county looks any other up.
+ */
+static inline void find_county(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	k->county = NULL;
+	k->county_looked_up = false;
+	if (rs->county_mode == COUNTY_NONE)
+		return;
+	size_t f = k->col_to_file[rs->county_col];
+	if (f == SIZE_MAX || f >= rec->ncells)
+		return;
+	const struct csvr_cell *c = &rec->cells[f];
+	k->county_looked_up = true;
+	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len))
+		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
+	else
+		look_up_county(k, c);
 }
 
 /* Emits a finding about one cell of a column, at the severity given. */
@@ -753,10 +760,10 @@ static inline __attribute__((always_inline)) bool plain_text(const struct cell_p
 	return true;
 }
 
-/* True if the text memo m holds s and its answer was found (a match, a reference found as written). */
-static inline bool memo_holds(const struct text_memo *m, bool found, const char *s, size_t n)
+/* True if the text memo m holds s. */
+static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n)
 {
-	return found && m->valid && m->text.len == n && bytes_equal(m->text.data, s, n);
+	return m->valid && m->text.len == n && bytes_equal(m->text.data, s, n);
 }
 
 /*
@@ -785,6 +792,7 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	if (cell->oversized || cell->reported)
 		return false;
 	bool passes;
+	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
 	case FAST_NUMBER:
 		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM);
@@ -808,12 +816,14 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	case FAST_TEXT_PATTERN:
 		if (!plain_text(p, s, n))
 			return false;
-		passes = memo_holds(&k->memos[p->col].pattern_text, k->memos[p->col].pattern_rc >= 0, s, n);
+		memo = &k->memos[p->col].pattern_text;
+		passes = k->memos[p->col].pattern_rc >= 0;
 		break;
 	case FAST_TEXT_REF:
 		if (!plain_text(p, s, n))
 			return false;
-		passes = memo_holds(&k->memos[p->col].ref_text, k->memos[p->col].found && !k->memos[p->col].alias, s, n);
+		memo = &k->memos[p->col].ref_text;
+		passes = k->memos[p->col].found && !k->memos[p->col].alias;
 		break;
 	case FAST_TEXT_COUNTY: /* find_county asked already */
 		if (!plain_text(p, s, n))
@@ -825,10 +835,12 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 			return false;
 		passes = false;
 		break;
-	default:
+	case FAST_NONE:
 		return false;
+	default: /* every kind has its case: no bounds test before the jump */
+		__builtin_unreachable();
 	}
-	if (!passes)
+	if (!passes || (memo && !memo_holds(memo, s, n)))
 		check_more(k, rec, p, s, n);
 	return true;
 }

@@ -420,6 +420,15 @@ static enum keyset_added add_code(struct keyset *ks, const void *key, size_t len
 	return KEYSET_NEW;
 }
 
+/* varint_put for a difference in the run, which is mostly one byte, written without a call. */
+static inline size_t run_varint(unsigned char *p, uint64_t v)
+{
+	if (v >= 0x80)
+		return varint_put(p, v);
+	*p = (unsigned char)v;
+	return 1;
+}
+
 /*
  * Adds a key to the run, as the differences of its code and value from the
  * last key's, with a mark every KEYSET_RUN_STEP keys; false when the budget
@@ -450,8 +459,8 @@ bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value)
 		ks->run = xrealloc(ks->run, cap);
 		ks->run_cap = cap;
 	}
-	ks->run_bytes += varint_put(ks->run + ks->run_bytes, code - ks->run_code);
-	ks->run_bytes += varint_put(ks->run + ks->run_bytes, value - ks->run_value);
+	ks->run_bytes += run_varint(ks->run + ks->run_bytes, code - ks->run_code);
+	ks->run_bytes += run_varint(ks->run + ks->run_bytes, value - ks->run_value);
 	ks->run_code = code;
 	ks->run_value = value;
 	ks->run_count++;
