@@ -746,7 +746,10 @@ static inline bool plain_number(const struct cell_plan *p, const char *s, size_t
 	return true;
 }
 
-/* Keeps a column's usual text cell: true, with its value, if it is not empty and needs no trimming.  Inline in each case of check_plain_cell. */
+/*
+ * Keeps a column's usual text cell: true, with its value, if it is not empty
+ * and needs no trimming.  Inline in each case of check_plain_cell.
+ */
 static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
 {
 	if (n == 0 || utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
@@ -919,7 +922,8 @@ static void key_cell_as_compared(struct in_order *o, enum coltype type, const ch
  * half-width, so that ２０２４ and 2024 are one key, and as its column's
  * values compare (key_cell_as_compared; TYPE_STRING: as written).
  */
-static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum coltype type, const char **p, size_t *len)
+static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum coltype type, const char **p,
+			    size_t *len)
 {
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t n = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);

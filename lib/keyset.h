@@ -140,7 +140,10 @@ static inline void keyset_prefetch(const struct keyset *ks, uint64_t code, uint6
 		keyset_prefetch_slot(ks, code, hash);
 }
 
-/* Adds a code that follows the run's last (keyset_add_hashed's usual case); false when the budget cannot give the memory. */
+/*
+ * Adds a code that follows the run's last (keyset_add_hashed's usual case);
+ * false when the budget cannot give the memory.
+ */
 bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value);
 
 /* keyset_add_hashed for any key but one that joins the run. */
