@@ -231,6 +231,12 @@ bool parse_date_month(struct date_month *month, const char *s, size_t n, double 
 	return true;
 }
 
+double date_month_value(struct date_month *month, const char *s, size_t n)
+{
+	double days;
+	return parse_date_month(month, s, n, &days) ? days : NAN;
+}
+
 bool parse_date(const char *s, size_t n, double *days)
 {
 	return parse_date_month(&last_month, s, n, days);

@@ -6,6 +6,7 @@
 #ifndef QY_CELLTYPE_H
 #define QY_CELLTYPE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,28 +52,43 @@ extern const double pow10_exact[23];
 /*
  * The usual number cell: at most 15 characters, digits and at most one point
  * (with a digit on some side of it).  Converted as parse_number would, since
- * it has at most 15 significant digits; returns false, having decided nothing,
- * for anything else.  Inline: every number cell pays for it.
+ * it has at most 15 significant digits; NaN, having decided nothing, for
+ * anything else (a range test rejects NaN too).  Inline: every number cell
+ * pays for it.
  */
+static inline double plain_decimal_value(const char *s, size_t n)
+{
+	if (n - 1 > 14) /* n is 0, or over 15 */
+		return NAN;
+	uint64_t mant = 0;
+	size_t i = 0, frac = 0;
+	unsigned d;
+	do { /* the digits before the point: all of them, mostly */
+		if ((d = (unsigned)(unsigned char)s[i] - '0') > 9)
+			break;
+		mant = mant * 10 + d;
+	} while (++i < n);
+	if (i < n) {
+		if (s[i] != '.' || n == 1)
+			return NAN; /* not a digit or the point, or "." alone */
+		frac = n - i - 1;
+		while (++i < n) {
+			if ((d = (unsigned)(unsigned char)s[i] - '0') > 9)
+				return NAN;
+			mant = mant * 10 + d;
+		}
+	}
+	double v = (double)(int64_t)mant; /* at most 15 digits: exact, and as int64_t a shorter conversion */
+	return frac ? v / pow10_exact[frac] : v;
+}
+
+/* plain_decimal_value into *value; false, leaving it, for a cell it does not take. */
 static inline bool parse_plain_decimal(const char *s, size_t n, double *value)
 {
-	if (n == 0 || n > 15)
+	double v = plain_decimal_value(s, n);
+	if (isnan(v))
 		return false;
-	uint64_t mant = 0;
-	size_t dot = n;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(unsigned char)s[i] - '0';
-		if (d < 10)
-			mant = mant * 10 + d;
-		else if (s[i] == '.' && dot == n)
-			dot = i;
-		else
-			return false;
-	}
-	if (n == 1 && dot == 0)
-		return false; /* "." alone */
-	size_t frac = dot == n ? 0 : n - dot - 1;
-	*value = frac ? (double)mant / pow10_exact[frac] : (double)mant; /* x / 1 is x */
+	*value = v;
 	return true;
 }
 
@@ -85,21 +101,33 @@ static inline bool parse_number(const char *s, size_t n, double *value)
 	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
 }
 
-/* Parses an integer of at most 15 digits, with an optional sign.  Inline: every integer cell pays for it. */
-static inline bool parse_integer(const char *s, size_t n, double *value)
+/*
+ * An integer of at most 15 digits, with an optional sign, or NaN for
+ * anything else.  Inline: every integer cell pays for it.
+ */
+static inline double integer_value(const char *s, size_t n)
 {
 	/* at most 15 digits: exact in a double, as parse_number would give it */
 	size_t i = n && (s[0] == '-' || s[0] == '+');
 	if (i == n || n - i > 15)
-		return false;
+		return NAN;
 	uint64_t v = 0;
 	for (size_t k = i; k < n; k++) {
 		unsigned d = (unsigned)(unsigned char)s[k] - '0';
 		if (d > 9)
-			return false;
+			return NAN;
 		v = v * 10 + d;
 	}
-	*value = s[0] == '-' ? -(double)v : (double)v;
+	return s[0] == '-' ? -(double)v : (double)v;
+}
+
+/* Parses an integer of at most 15 digits, with an optional sign. */
+static inline bool parse_integer(const char *s, size_t n, double *value)
+{
+	double v = integer_value(s, n);
+	if (isnan(v))
+		return false;
+	*value = v;
 	return true;
 }
 
@@ -120,21 +148,32 @@ struct date_month {
 /* parse_date, remembering the month in *month (a column's dates mostly stay in one month). */
 bool parse_date_month(struct date_month *month, const char *s, size_t n, double *days);
 
+/* parse_date_month's day number, or NaN for a cell that is not a date. */
+double date_month_value(struct date_month *month, const char *s, size_t n);
+
 /*
- * parse_date_month, the usual date, a day of the month read last, decided
+ * date_month_value, the usual date, a day of the month read last, decided
  * inline: its first eight bytes are the month's, and its day is in it.
  */
-static inline bool parse_date_in(struct date_month *month, const char *s, size_t n, double *days)
+static inline double date_in_value(struct date_month *month, const char *s, size_t n)
 {
 	if (n == 10 && month->len && load_le64(s) == month->head) {
 		unsigned tens = (unsigned)(unsigned char)s[8] - '0', ones = (unsigned)(unsigned char)s[9] - '0';
 		int d = (int)(tens * 10 + ones);
-		if (tens < 10 && ones < 10 && d >= 1 && d <= month->len) {
-			*days = (double)(month->first + d - 1);
-			return true;
-		}
+		if (tens < 10 && ones < 10 && d >= 1 && d <= month->len)
+			return (double)(month->first + d - 1);
 	}
-	return parse_date_month(month, s, n, days);
+	return date_month_value(month, s, n);
+}
+
+/* parse_date_month by date_in_value: the usual date decided inline. */
+static inline bool parse_date_in(struct date_month *month, const char *s, size_t n, double *days)
+{
+	double v = date_in_value(month, s, n);
+	if (isnan(v))
+		return false;
+	*days = v;
+	return true;
 }
 
 /* cell_parse_typed, with the commonest column types (every cell pays for this) decided inline. */

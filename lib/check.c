@@ -139,7 +139,7 @@ static void free_in_order(struct in_order *o)
 	for (size_t u = 0; u < o->rs->nunique; u++)
 		keyset_free(&o->unique_sets[u]);
 	free(o->unique_sets), free(o->dropped);
-	free(o->keys), free(o->first);
+	free(o->keys), free(o->first), free(o->key_parts);
 	buf_free(&o->key_text), buf_free(&o->key_fold), buf_free(&o->key_as_compared), msgbuf_free(&o->msg);
 	for (size_t u = 0; o->unique_texts && u < o->rs->nunique; u++)
 		buf_free(&o->unique_texts[u].rule), buf_free(&o->unique_texts[u].labels);

@@ -43,16 +43,31 @@ struct record_key {
 	bool complete;             /* false if a key cell is missing or blank */
 };
 
+/*
+ * A cell of a unique key, made with the header: its header cell (UINT32_MAX:
+ * none) and how its column's values compare (TYPE_STRING: as written).
+ */
+struct key_part {
+	uint32_t file;
+	enum coltype type;
+};
+
 /* The checks of a cell_plan after its type and range, one bit each. */
 enum { CHECKS_LENGTH = 1, CHECKS_PATTERN = 2, CHECKS_ENUM = 4, CHECKS_REF = 8 };
 
 /*
- * How check_plain_cell reads a column's usual cell (trimmed, half-width,
- * of its type, in range) without the general path: as text, a plain
- * decimal, a date, an integer; FAST_NONE for the columns it leaves to
- * check_cell (codes, and the less common types).
+ * How check_plain_cell decides a column's usual cell (trimmed, half-width,
+ * of its type, in range, passing its one other check) without the general
+ * path: a plain decimal, a date, an integer (columns of these types with no
+ * other check), or text with no other check, or with the one named (its
+ * memo or county lookup, a length, an enumeration), or with several
+ * (check_more then runs them); FAST_NONE for the columns it leaves to
+ * check_cell (codes, the less common types, typed columns with more checks).
  */
-enum cell_fast { FAST_NONE, FAST_TEXT, FAST_NUMBER, FAST_DATE, FAST_INTEGER };
+enum cell_fast {
+	FAST_NONE, FAST_NUMBER, FAST_DATE, FAST_INTEGER, FAST_TEXT, FAST_TEXT_LENGTH, FAST_TEXT_PATTERN,
+	FAST_TEXT_ENUM, FAST_TEXT_REF, FAST_TEXT_COUNTY, FAST_TEXT_MORE
+};
 
 /*
  * What check_cell does to the cells of one header cell's column, made once
@@ -89,6 +104,7 @@ struct in_order {
 	struct budget budget;        /* what the unique sets and the rules' groups may hold */
 	uint64_t *first;             /* per unique set: where the record's key was first seen, or 0 */
 	struct record_key *keys;     /* per unique set, of the record being checked */
+	struct key_part *key_parts;  /* the cells of each unique key but the whole-row one, in turn; set with the header */
 	struct buf key_text;
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */

@@ -137,14 +137,25 @@ static enum vtype value_type(enum coltype t)
 	return types[t];
 }
 
-/* How check_plain_cell reads the usual cell of a column type: FAST_NONE to leave it to check_cell. */
-static enum cell_fast fast_kind(enum coltype t)
+/*
+ * How check_plain_cell decides the usual cell of a column (see enum
+ * cell_fast): by its type, and for text by the one other check it has.
+ */
+static enum cell_fast fast_kind(const struct ruleset *rs, const struct column *c, size_t col, unsigned checks)
 {
-	static const unsigned char kinds[TYPE_COUNT] = {
-		[TYPE_STRING] = FAST_TEXT, [TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE,
-		[TYPE_INTEGER] = FAST_INTEGER,
+	static const unsigned char typed[TYPE_COUNT] = {
+		[TYPE_NUMBER] = FAST_NUMBER, [TYPE_DATE] = FAST_DATE, [TYPE_INTEGER] = FAST_INTEGER,
 	};
-	return kinds[t];
+	if (c->type != TYPE_STRING)
+		return checks ? FAST_NONE : typed[c->type];
+	switch (checks) {
+	case 0: return FAST_TEXT;
+	case CHECKS_LENGTH: return FAST_TEXT_LENGTH;
+	case CHECKS_PATTERN: return FAST_TEXT_PATTERN;
+	case CHECKS_ENUM: return FAST_TEXT_ENUM;
+	case CHECKS_REF: return col == rs->county_col && rs->county_mode != COUNTY_NONE ? FAST_TEXT_COUNTY : FAST_TEXT_REF;
+	default: return FAST_TEXT_MORE;
+	}
 }
 
 /* Makes the plan of each header cell that is a rule column, in file order. */
@@ -157,18 +168,38 @@ static void plan_cells(struct checker *k)
 		const struct column *c = &k->rs->cols[k->file_to_col[f]];
 		bool length = c->min_length >= 0 || c->max_length >= 0;
 		bool more = c->has_min || c->has_max || length || c->pattern || c->nenum || c->ref;
+		unsigned checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
+				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0);
 		k->plan[k->nplan++] = (struct cell_plan){
 			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
 			.required = c->required, .folds = coltype_folds_width(c->type),
-			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more,
-			.checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
-				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0),
-			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(c->type),
+			.code_case = c->type == TYPE_USCC || c->type == TYPE_PERMIT, .more = more, .checks = checks,
+			.fast = k->opt->general_cells ? FAST_NONE : fast_kind(k->rs, c, k->file_to_col[f], checks),
 			.lo = more && c->has_min ? c->min : -INFINITY, .hi = more && c->has_max ? c->max : INFINITY,
 			.value = &k->values[k->file_to_col[f]], .text = &k->text[k->file_to_col[f]],
 			.textlen = &k->textlen[k->file_to_col[f]],
 		};
 	}
+}
+
+/*
+ * Makes the parts of the unique keys (but the whole-row one) for the header:
+ * each key's cells, in turn, with how their columns' values compare.
+ */
+static struct key_part *plan_keys(const struct ruleset *rs, const size_t *col_to_file)
+{
+	size_t n = 0;
+	for (size_t u = 0; u < rs->nunique; u++)
+		n += rs->uniques[u].ncols;
+	struct key_part *parts = xcalloc(n + 1, sizeof *parts), *part = parts;
+	for (size_t u = 0; u < rs->nunique; u++)
+		for (size_t i = 0; i < rs->uniques[u].ncols; i++, part++) {
+			size_t col = rs->uniques[u].cols[i], f = col_to_file[col];
+			enum coltype type = rs->cols[col].type;
+			part->file = f == SIZE_MAX || f >= UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+			part->type = type == TYPE_DATE ? TYPE_STRING : type; /* dates compare as they are written */
+		}
+	return parts;
 }
 
 /* Maps header cells to columns and reports unknown, duplicate, blank and missing ones. */
@@ -253,6 +284,8 @@ static void read_header(struct checker *k, const struct csvr_record *rec)
 	buf_free(&optional_zh), buf_free(&optional_en);
 	plan_cells(k);
 	k->order->col_to_file = k->col_to_file;
+	free(k->order->key_parts);
+	k->order->key_parts = plan_keys(rs, k->col_to_file);
 	csvr_keep_cells(k->reader, rec->ncells + 1);
 	if (k->book)
 		book_keep_cells(k->book, rec->ncells + 1);
@@ -297,27 +330,10 @@ static bool find_ref_halfwidth(struct checker *k, size_t col, const char *s, siz
 	return changed && find_ref(k, col, k->folded.data, k->folded.len, row, alias);
 }
 
-/*
- * Works out the record's county from the county column, if the rule set
- * has one.  A cell written as the last record's gives what it gave: the
- * same county, found as it was (a file is mostly of one county).
- */
-static void find_county(struct checker *k, const struct csvr_record *rec)
+/* Looks the county cell c up, for a cell not written as the last record's, and remembers what it gave. */
+static void look_up_county(struct checker *k, const struct csvr_cell *c)
 {
 	const struct ruleset *rs = k->rs;
-	k->county = NULL;
-	k->county_looked_up = false;
-	if (rs->county_mode == COUNTY_NONE)
-		return;
-	size_t f = k->col_to_file[rs->county_col];
-	if (f == SIZE_MAX || f >= rec->ncells)
-		return;
-	const struct csvr_cell *c = &rec->cells[f];
-	k->county_looked_up = true;
-	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len)) {
-		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
-		return;
-	}
 	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
 	size_t trail = utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
 	const char *s = c->data + lead;
@@ -335,6 +351,30 @@ static void find_county(struct checker *k, const struct csvr_record *rec)
 		k->file_county = k->county;
 	else if (k->county && !k->counties_differ && strcmp(k->county, k->file_county) != 0)
 		k->counties_differ = true;
+}
+
+/*
+ * Works out the record's county from the county column, if the rule set
+ * has one.  A cell written as the last record's gives what it gave: the
+ * same county, found as it was (a file is mostly of one county), decided
+ * inline; look_up_county looks any other up.
+ */
+static inline void find_county(struct checker *k, const struct csvr_record *rec)
+{
+	const struct ruleset *rs = k->rs;
+	k->county = NULL;
+	k->county_looked_up = false;
+	if (rs->county_mode == COUNTY_NONE)
+		return;
+	size_t f = k->col_to_file[rs->county_col];
+	if (f == SIZE_MAX || f >= rec->ncells)
+		return;
+	const struct csvr_cell *c = &rec->cells[f];
+	k->county_looked_up = true;
+	if (c->len && c->len == k->county_cell_len && bytes_equal(c->data, k->county_cell, c->len))
+		k->county = k->county_of_cell; /* county_found, _row, _alias and _width stay as they were */
+	else
+		look_up_county(k, c);
 }
 
 /* Emits a finding about one cell of a column, at the severity given. */
@@ -692,87 +732,119 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 		check_more(k, rec, p, s, n);
 }
 
-/*
- * True if a cell of its column's type and range passes the one other check
- * its column has (length, pattern, enumeration or reference table) as
- * check_more would find, told by a byte length, a memo or a scan of a short
- * list, without a call and without changing any memo; false when check_more
- * must decide (a column of several checks, a cell that may fail).
- */
-static inline bool passes_more(const struct checker *k, const struct cell_plan *p, const char *s, size_t n)
+/* Keeps a column's usual number (date) cell: true, with its value, if it is one (v not NaN) and in range. */
+static inline bool plain_number(const struct cell_plan *p, const char *s, size_t n, double v, enum vtype type)
 {
-	const struct column *c = p->c;
-	const struct column_memo *m;
-	switch (p->checks) {
-	case CHECKS_LENGTH:
-		return (c->max_length < 0 || n <= (size_t)c->max_length) &&
-		       (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
-	case CHECKS_ENUM:
-		return enum_has(c, s, n);
-	case CHECKS_PATTERN:
-		m = &k->memos[p->col];
-		return m->pattern_rc >= 0 && m->pattern_text.valid && m->pattern_text.text.len == n &&
-		       bytes_equal(m->pattern_text.text.data, s, n);
-	case CHECKS_REF:
-		if (p->col == k->rs->county_col && k->county_looked_up) /* find_county asked already */
-			return k->county_found && !k->county_alias && !k->county_width;
-		m = &k->memos[p->col];
-		return m->found && !m->alias && m->ref_text.valid && m->ref_text.text.len == n &&
-		       bytes_equal(m->ref_text.text.data, s, n);
-	default:
+	if (!(v >= p->lo && v <= p->hi)) /* not of the type (NaN), or out of range */
 		return false;
-	}
+	struct value *val = p->value; /* field by field, the type a constant: fewer stores than a compound literal */
+	val->num = v;
+	val->len = 0;
+	val->type = type;
+	*p->text = s;
+	*p->textlen = n;
+	return true;
+}
+
+/*
+ * Keeps a column's usual text cell: true, with its value, if it is not empty
+ * and needs no trimming.  Inline in each case of check_plain_cell.
+ */
+static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
+{
+	if (n == 0 || utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
+		return false;
+	struct value *val = p->value;
+	val->str = s;
+	val->len = (uint32_t)n;
+	val->type = V_STR;
+	*p->text = s;
+	*p->textlen = n;
+	return true;
+}
+
+/* True if the text memo m holds s. */
+static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n)
+{
+	return m->valid && m->text.len == n && bytes_equal(m->text.data, s, n);
 }
 
 /*
  * check_cell for the usual cell, inline in the loop over a record's cells:
  * one that needs no trimming or folding, of its column's type as the
- * plain parsers read it, in range.  Does what check_cell would do with it
- * and returns true; returns false, having set no value, for any other cell,
- * which check_cell then decides.
+ * plain parsers read it, in range, and for text passing the one other check
+ * its column has as check_more would find, told by a byte length, a memo,
+ * the county lookup or a scan of a short list, without a call and without
+ * changing any memo.  Does what check_cell would do with it and returns
+ * true (for text that may fail its other checks, check_more decides them);
+ * returns false, having set no value, for any other cell, which check_cell
+ * then decides.
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, struct cell_plan *p)
+static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
+				    struct cell_plan *p)
 {
-	const struct csvr_cell *cell = &rec->cells[p->file];
-	const unsigned char *u = (const unsigned char *)cell->data;
+	const struct csvr_cell *cell = &cells[p->file];
+	const char *s = cell->data;
 	size_t n = cell->len;
+	const struct column *c = p->c;
 	/*
 	 * No full-width check: the plain parsers take nothing past ASCII, and
 	 * text columns do not fold.  No blank check but for text: the parsers
-	 * take no blank either.
+	 * take no blank (nor empty) cell either.
 	 */
-	if (n == 0 || cell->oversized || cell->reported)
+	if (cell->oversized || cell->reported)
 		return false;
-	struct value *val = p->value;
-	double v;
+	bool passes;
+	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
-	case FAST_TEXT:
-		if (utf8_starts_blank(u, n) || utf8_ends_blank(u, n))
-			return false;
-		*val = (struct value){.type = V_STR, .str = cell->data, .len = (uint32_t)n};
-		break;
 	case FAST_NUMBER:
-		if (!parse_plain_decimal(cell->data, n, &v) || v < p->lo || v > p->hi)
-			return false;
-		*val = (struct value){.type = V_NUM, .num = v};
-		break;
+		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM);
 	case FAST_DATE:
-		if (!parse_date_in(&p->month, cell->data, n, &v) || v < p->lo || v > p->hi)
-			return false;
-		*val = (struct value){.type = V_DATE, .num = v};
-		break;
+		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE);
 	case FAST_INTEGER:
-		if (!parse_integer(cell->data, n, &v) || v < p->lo || v > p->hi)
+		return plain_number(p, s, n, integer_value(s, n), V_NUM);
+	case FAST_TEXT:
+		return plain_text(p, s, n);
+	case FAST_TEXT_LENGTH:
+		if (!plain_text(p, s, n))
 			return false;
-		*val = (struct value){.type = V_NUM, .num = v};
+		passes = (c->max_length < 0 || n <= (size_t)c->max_length) &&
+			 (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
 		break;
-	default:
+	case FAST_TEXT_ENUM:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = enum_has(c, s, n);
+		break;
+	case FAST_TEXT_PATTERN:
+		if (!plain_text(p, s, n))
+			return false;
+		memo = &k->memos[p->col].pattern_text;
+		passes = k->memos[p->col].pattern_rc >= 0;
+		break;
+	case FAST_TEXT_REF:
+		if (!plain_text(p, s, n))
+			return false;
+		memo = &k->memos[p->col].ref_text;
+		passes = k->memos[p->col].found && !k->memos[p->col].alias;
+		break;
+	case FAST_TEXT_COUNTY: /* find_county asked already */
+		if (!plain_text(p, s, n))
+			return false;
+		passes = k->county_found && !k->county_alias && !k->county_width;
+		break;
+	case FAST_TEXT_MORE:
+		if (!plain_text(p, s, n))
+			return false;
+		passes = false;
+		break;
+	case FAST_NONE:
 		return false;
+	default: /* every kind has its case: no bounds test before the jump */
+		__builtin_unreachable();
 	}
-	*p->text = cell->data;
-	*p->textlen = n;
-	if (p->checks && !passes_more(k, p, cell->data, n))
-		check_more(k, rec, p, cell->data, n);
+	if (!passes || (memo && !memo_holds(memo, s, n)))
+		check_more(k, rec, p, s, n);
 	return true;
 }
 
@@ -786,16 +858,20 @@ static void reserve_unique_sets(struct checker *k, const struct csvr_record *rec
 }
 
 /* Appends one cell to a composite key, length first, so that ("ab","c") and ("a","bc") differ. */
-static void add_key_part(struct buf *key, const char *s, size_t len)
+static inline void add_key_part(struct buf *key, const char *s, size_t len)
 {
-	if (len < 0x80) { /* its own varint, one byte: the usual key cell, added without a call */
-		buf_addc(key, (char)len);
-		buf_add_piece(key, s, len);
-		return;
-	}
-	unsigned char prefix[10];
-	buf_add(key, prefix, varint_put(prefix, len));
-	buf_add(key, s, len);
+	buf_grow(key, len + 10);
+	char *at = key->data + key->len;
+	if (len < 0x80) /* its own varint, one byte: the usual key cell */
+		*at++ = (char)len;
+	else
+		at += varint_put((unsigned char *)at, len);
+	if (len <= 16)
+		copy_short(at, s, len);
+	else
+		memcpy(at, s, len);
+	at[len] = '\0';
+	key->len = (size_t)(at + len - key->data);
 }
 
 /* True if s has a byte past ASCII, eight at a time: a key cell that has none needs no folding. */
@@ -842,53 +918,78 @@ static void key_cell_as_compared(struct in_order *o, enum coltype type, const ch
 }
 
 /*
+ * Points *p and *len at a key cell as the unique sets compare it: trimmed,
+ * half-width, so that ２０２４ and 2024 are one key, and as its column's
+ * values compare (key_cell_as_compared; TYPE_STRING: as written).
+ */
+static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum coltype type, const char **p,
+			    size_t *len)
+{
+	size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
+	size_t n = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
+	const char *s = c->data + lead;
+	if (!c->ascii && has_high_byte(s, n) && utf8_may_have_fullwidth((const unsigned char *)s, n)) {
+		bool changed;
+		buf_reset(&o->key_fold);
+		buf_grow(&o->key_fold, n + 1);
+		n = utf8_halfwidth((const unsigned char *)s, n, o->key_fold.data, &changed);
+		s = o->key_fold.data;
+	}
+	if (type != TYPE_STRING)
+		key_cell_as_compared(o, type, &s, &n);
+	*p = s;
+	*len = n;
+}
+
+/*
  * Builds a record's key for every unique set into keys, their bytes appended
- * to text: each cell trimmed and half-width, so that ２０２４ and 2024 are one key,
- * and as its column's values compare (key_cell_as_compared).
- * A key with a blank or absent cell is incomplete and never repeats.  The
- * whole-row key is every cell of the record, known columns or not, up to its
- * last one that is not blank (so a missing trailing cell equals a blank one);
- * a row with nothing in it has none.
+ * to text, each cell as key_cell gives it.  A key with a blank or absent
+ * cell is incomplete and never repeats.  The whole-row key is every cell of
+ * the record, known columns or not, up to its last one that is not blank
+ * (so a missing trailing cell equals a blank one); a row with nothing in it
+ * has none.  The slot of each key is prefetched: the sets are too big for
+ * the cache, and the cells checked before add_unique_keys give the fetch time
+ * to arrive.
  */
 static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
 			      struct record_key *keys)
 {
 	const struct ruleset *rs = o->rs;
+	const struct key_part *part = o->key_parts;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
+		size_t at = text->len, len;
+		const char *p;
 		bool complete = true;
-		size_t at = text->len, end = at, n = key->whole_row ? rec->ncells : key->ncols;
-		for (size_t i = 0; i < n && complete; i++) {
-			size_t f = key->whole_row ? i : o->col_to_file[key->cols[i]];
-			if (f == SIZE_MAX || f >= rec->ncells) {
-				complete = false;
-				break;
+		if (key->whole_row) {
+			size_t end = at;
+			for (size_t i = 0; i < rec->ncells; i++) {
+				key_cell(o, &rec->cells[i], TYPE_STRING, &p, &len);
+				add_key_part(text, p, len);
+				if (len)
+					end = text->len;
 			}
-			const struct csvr_cell *c = &rec->cells[f];
-			size_t lead = utf8_blank_len((const unsigned char *)c->data, c->len);
-			size_t len = c->len - lead - utf8_blank_len_back((const unsigned char *)c->data + lead, c->len - lead);
-			const char *p = c->data + lead;
-			complete = len > 0 || key->whole_row;
-			if (!c->ascii && has_high_byte(p, len) && utf8_may_have_fullwidth((const unsigned char *)p, len)) {
-				bool changed;
-				buf_reset(&o->key_fold);
-				buf_grow(&o->key_fold, len + 1);
-				len = utf8_halfwidth((const unsigned char *)p, len, o->key_fold.data, &changed);
-				p = o->key_fold.data;
-			}
-			if (!key->whole_row && rs->cols[key->cols[i]].type != TYPE_STRING &&
-			    rs->cols[key->cols[i]].type != TYPE_DATE) /* which compare as they are written */
-				key_cell_as_compared(o, rs->cols[key->cols[i]].type, &p, &len);
-			add_key_part(text, p, len);
-			if (len)
-				end = text->len;
-		}
-		if (key->whole_row)
 			text->len = end, complete = end > at;
-		keys[u] = (struct record_key){.at = at, .len = text->len - at, .complete = complete};
+		} else {
+			const struct key_part *last = part + key->ncols;
+			for (; part < last && complete; part++) {
+				complete = part->file < rec->ncells;
+				if (complete) {
+					key_cell(o, &rec->cells[part->file], part->type, &p, &len);
+					add_key_part(text, p, len);
+					complete = len > 0;
+				}
+			}
+			part = last;
+		}
+		struct record_key *k = &keys[u]; /* field by field: code and hash matter only when complete */
+		k->at = at;
+		k->len = text->len - at;
+		k->complete = complete;
 		if (complete) {
-			keys[u].code = keyset_code(&o->unique_sets[u], text->data + at, keys[u].len);
-			keys[u].hash = keyset_hash(text->data + at, keys[u].len, keys[u].code);
+			k->code = keyset_code(&o->unique_sets[u], text->data + at, k->len);
+			k->hash = keyset_hash(text->data + at, k->len, k->code);
+			keyset_prefetch(&o->unique_sets[u], k->code, k->hash);
 		}
 	}
 }
@@ -897,17 +998,6 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 static void unique_rule_name(const struct unique_key *key, struct buf *rule)
 {
 	buf_addf(rule, key->whole_row ? "%s" : "%s.unique", key->id);
-}
-
-/*
- * Prefetches the slots of a record's keys: the sets are too big for the
- * cache, and the work done before add_unique_keys gives the fetch time to arrive.
- */
-static void prefetch_unique_keys(const struct in_order *o, const struct record_key *keys)
-{
-	for (size_t u = 0; u < o->rs->nunique; u++)
-		if (keys[u].complete)
-			keyset_prefetch(&o->unique_sets[u], keys[u].code, keys[u].hash);
 }
 
 /*
@@ -1106,7 +1196,6 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	k->rowtext_reserved = false;
 	buf_reset(&k->order->key_text);
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
-	prefetch_unique_keys(k->order, k->order->keys);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
 	 * cleared when the record is too short to have it; the columns of no
@@ -1116,8 +1205,8 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);
-	for (; p < end; p++)
-		if (!check_plain_cell(k, rec, p))
+	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
+		if (!check_plain_cell(k, rec, cells, p))
 			check_cell(k, rec, p);
 	return true;
 }

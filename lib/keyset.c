@@ -381,17 +381,9 @@ void keyset_reserve(struct keyset *ks, size_t n)
 		resize(ks, slots); /* short of budget: the set grows as keys come instead */
 }
 
-uint64_t keyset_hash(const void *key, size_t len, uint64_t code)
-{
-	if (!code)
-		return strmap_hash(key, len);
-	code *= 0x9E3779B97F4A7C15ULL; /* as strmap's mix: every bit of the code reaches the high half */
-	code ^= code >> 29;
-	code *= 0xbf58476d1ce4e5b9ULL;
-	return code ^ code >> 32;
-}
+uint64_t keyset_hash_whole(const void *key, size_t len) { return strmap_hash(key, len); }
 
-void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash)
+void keyset_prefetch_slot(const struct keyset *ks, uint64_t code, uint64_t hash)
 {
 	if (code && ks->ncodes)
 		__builtin_prefetch(&ks->codes[code_start(hash, ks->ncodes)], 1);
@@ -428,12 +420,21 @@ static enum keyset_added add_code(struct keyset *ks, const void *key, size_t len
 	return KEYSET_NEW;
 }
 
+/* varint_put for a difference in the run, which is mostly one byte, written without a call. */
+static inline size_t run_varint(unsigned char *p, uint64_t v)
+{
+	if (v >= 0x80)
+		return varint_put(p, v);
+	*p = (unsigned char)v;
+	return 1;
+}
+
 /*
  * Adds a key to the run, as the differences of its code and value from the
  * last key's, with a mark every KEYSET_RUN_STEP keys; false when the budget
  * cannot give the memory.
  */
-static bool run_add(struct keyset *ks, uint64_t code, uint64_t value)
+bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value)
 {
 	if (ks->run_count % KEYSET_RUN_STEP == 0) {
 		size_t n = ks->run_count / KEYSET_RUN_STEP;
@@ -458,8 +459,8 @@ static bool run_add(struct keyset *ks, uint64_t code, uint64_t value)
 		ks->run = xrealloc(ks->run, cap);
 		ks->run_cap = cap;
 	}
-	ks->run_bytes += varint_put(ks->run + ks->run_bytes, code - ks->run_code);
-	ks->run_bytes += varint_put(ks->run + ks->run_bytes, value - ks->run_value);
+	ks->run_bytes += run_varint(ks->run + ks->run_bytes, code - ks->run_code);
+	ks->run_bytes += run_varint(ks->run + ks->run_bytes, value - ks->run_value);
 	ks->run_code = code;
 	ks->run_value = value;
 	ks->run_count++;
@@ -507,14 +508,11 @@ static void end_run(struct keyset *ks)
 		keyset_reserve(ks, ks->reserved - ks->run_count);
 }
 
-enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
-				    uint64_t hash, uint64_t value, uint64_t *existing)
+enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t code,
+				      uint64_t hash, uint64_t value, uint64_t *existing)
 {
-	if (!ks->run_ended) {
-		if (code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value)))
-			return run_add(ks, code, value) ? KEYSET_NEW : KEYSET_FULL;
+	if (!ks->run_ended)
 		end_run(ks);
-	}
 	if (code && run_find(ks, code, existing))
 		return KEYSET_SEEN;
 	if (code)

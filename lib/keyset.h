@@ -108,24 +108,61 @@ static inline uint64_t keyset_code(struct keyset *ks, const void *key, size_t le
 	return keyset_code_read(ks, key, len);
 }
 
-/* The hash of a key and its code, which keyset_prefetch and keyset_add_hashed take. */
-uint64_t keyset_hash(const void *key, size_t len, uint64_t code);
+/* The hash of a key kept whole (its code is 0). */
+uint64_t keyset_hash_whole(const void *key, size_t len);
+
+/*
+ * The hash of a key and its code, which keyset_prefetch and keyset_add_hashed
+ * take.  Inline: every record's key is hashed, and most have a code.
+ */
+static inline uint64_t keyset_hash(const void *key, size_t len, uint64_t code)
+{
+	if (!code)
+		return keyset_hash_whole(key, len);
+	code *= 0x9E3779B97F4A7C15ULL; /* as strmap's mix: every bit of the code reaches the high half */
+	code ^= code >> 29;
+	code *= 0xbf58476d1ce4e5b9ULL;
+	return code ^ code >> 32;
+}
+
+/* keyset_prefetch for a set that has slots. */
+void keyset_prefetch_slot(const struct keyset *ks, uint64_t code, uint64_t hash);
 
 /*
  * Asks the processor to fetch the slot a key's hash starts at, so that an add
  * made a little later finds it in cache: the table is too big to stay there.
- * Not inline: a caller that only prefetches would look free of effects, and
- * the compiler would drop the call.
+ * The keys of a sorted file go to the run, and need no fetch: the test is
+ * inline, the fetch (keyset_prefetch_slot) is not.
  */
-void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash);
+static inline void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash)
+{
+	if (ks->ncodes || ks->nslots)
+		keyset_prefetch_slot(ks, code, hash);
+}
+
+/*
+ * Adds a code that follows the run's last (keyset_add_hashed's usual case);
+ * false when the budget cannot give the memory.
+ */
+bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value);
+
+/* keyset_add_hashed for any key but one that joins the run. */
+enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t code,
+				      uint64_t hash, uint64_t value, uint64_t *existing);
 
 /*
  * Adds key, whose keyset_code is code and keyset_hash hash, with value: KEYSET_NEW.  When it is
  * there already, leaves the set as it was and sets *existing to the value
  * stored with the key: KEYSET_SEEN.  When the budget cannot give the memory
  * the key needs, leaves the set as it was and sets needed: KEYSET_FULL.
+ * Inline: a key of a sorted file joins the run, without the rest's frame.
  */
-enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
-				    uint64_t hash, uint64_t value, uint64_t *existing);
+static inline enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
+						  uint64_t hash, uint64_t value, uint64_t *existing)
+{
+	if (!ks->run_ended && code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value)))
+		return keyset_run_add(ks, code, value) ? KEYSET_NEW : KEYSET_FULL;
+	return keyset_add_past_run(ks, key, len, code, hash, value, existing);
+}
 
 #endif
