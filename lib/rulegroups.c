@@ -125,8 +125,24 @@ static bool joined_after_first(const struct rules_state *st, size_t a)
 }
 
 /*
+ * Notes of the n tables t which feed_grouping may feed a row at once
+ * (group_table.plain): those that keep no days (an export's with dates
+ * do), where no budget limits the groups.
+ */
+static void note_plain(struct rules_state *st, const struct keyed_table *t, size_t n)
+{
+	bool limited = st->budget && st->budget->limit;
+	for (size_t i = 0; i < n; i++)
+		t[i].table->plain = !limited;
+	for (size_t e = 0; e < st->rs->nexports; e++)
+		if (st->rs->exports[e].dates)
+			st->export_groups[e].plain = false;
+}
+
+/*
  * Gives the tables that group the same rows by keys written alike one
- * shared_keys (group_table.shared), worked out once a row for them all.
+ * shared_keys (group_table.shared), worked out once a row for them all,
+ * and notes which are plain (note_plain).
  */
 void share_keys(struct rules_state *st)
 {
@@ -167,8 +183,11 @@ void share_keys(struct rules_state *st)
 		if (ks)
 			t[i].table->shared = ks;
 	}
+	note_plain(st, t, n);
 	free(t);
 	st->rows_in = xcalloc(rs->nviews + 1, sizeof *st->rows_in);
+	for (size_t k = 0; k < st->nshared; k++)
+		st->shared[k].rows_in = &st->rows_in[st->shared[k].from + 1];
 }
 
 /* Makes t follow *leader where it groups by the keys ks, or, the first to, lead them. */
@@ -552,7 +571,7 @@ static inline struct value read_key(const struct key_read *r, const struct value
 static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct group_table *g,
 					 const struct eval_ctx *ctx, struct date_parts *parts)
 {
-	uint64_t row = st->rows_in[ks->from + 1];
+	uint64_t row = *ks->rows_in;
 	if (ks->at == row)
 		return ks->null ? NULL : ks->values;
 	struct value *keys = scratch_keys(st, ks->ngroup);
@@ -605,34 +624,44 @@ static const struct value *note_shared(struct shared_keys *ks, const struct valu
 	return ks->values;
 }
 
+/* Notes group i's keys as the shared keys' values worked out on row (note_shared). */
+static __attribute__((noinline)) void note_group_keys(struct rules_state *st, struct group_table *g, size_t i,
+						      uint64_t row)
+{
+	struct value *keys = scratch_keys(st, g->nreads);
+	group_keys(g, i, g->nreads, keys);
+	note_shared(g->shared, keys, false, row);
+}
+
 /*
  * Makes the group after a table's last its last, the row's being in it
  * (in_next_group), as look_up_group would find it: with shared keys, they
- * are first worked out for the row (shared_values), from the group's keys.
+ * are first worked out for the row (shared_values), from the group's keys:
+ * where its texts are the last group's, which the shared keys hold, only
+ * its numbers are written (a sorted file's next day).
  */
 long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
 {
 	size_t next = (size_t)g->last_group + 1, n = g->nreads;
 	struct shared_keys *ks = g->shared;
-	uint64_t row = ks ? st->rows_in[ks->from + 1] : 0;
+	uint64_t row = ks ? *ks->rows_in : 0;
 	if (!ks || ks->at == row)
 		return looked_up(g, (long)next);
 	row = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
 	const uint64_t *last = &g->words[(size_t)g->last_group * n], *words = &g->words[next * n];
 	const unsigned char *last_types = &g->types[(size_t)g->last_group * n], *types = &g->types[next * n];
 	bool texts_same = g->stamp == ks->stamp && !ks->null; /* its values are then the last group's keys */
-	for (size_t k = 0; k < n && texts_same; k++)
-		texts_same = (words[k] == last[k] && types[k] == last_types[k]) || (types[k] != V_STR && last_types[k] != V_STR);
-	if (texts_same) { /* the keys that differ (one at least: another group) are numbers, kept in place */
+	for (size_t k = 0; k < n && texts_same; k++) { /* (a number written before a text differs is written again) */
+		if (types[k] == V_STR || last_types[k] == V_STR)
+			texts_same = words[k] == last[k] && types[k] == last_types[k];
+		else
+			ks->values[k] = key_value(words[k], (enum vtype)types[k]);
+	}
+	if (!texts_same) {
+		note_group_keys(st, g, next, row);
+	} else { /* the keys that differ (one at least: another group) are numbers */
 		ks->at = row;
 		ks->stamp++;
-		for (size_t k = 0; k < n; k++)
-			if (types[k] != V_STR)
-				ks->values[k] = key_value(words[k], (enum vtype)types[k]);
-	} else {
-		struct value *keys = scratch_keys(st, n);
-		group_keys(g, next, n, keys);
-		note_shared(ks, keys, false, row);
 	}
 	return looked_up(g, (long)next);
 }
@@ -1022,9 +1051,47 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 }
 
 /*
- * Feeds a row to its group of a grouping (when it passes the when), within
- * the budget; a streamed view's new group holds its first row's values
- * (hold_row) until a second comes.
+ * Feeds a row to group i of a grouping, a new group's place noted: a
+ * streamed view's new group holds its first row's values (hold_row) until a
+ * second comes; its days noted, and its memory taken from a limited budget.
+ */
+static __attribute__((noinline)) void feed_group(struct rules_state *st, const struct grouping *gr, size_t i,
+						 const struct eval_ctx *ctx, uint64_t line, uint64_t row,
+						 struct diag_file *out)
+{
+	struct group_table *t = gr->table;
+	bool first = gr->places && i == t->nplaces;
+	if (first) { /* a new group: groups are numbered as they come */
+		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
+			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
+			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
+		}
+		t->places[t->nplaces++] = (struct place){line, row};
+	}
+	if (gr->dates)
+		note_day(t, i, expr_eval(gr->dates, ctx));
+	unsigned char *accs = group_accs(t, i, gr->block);
+	bool limited = st->budget && st->budget->limit;
+	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
+	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, i, ctx)) {
+		t->held = i + 1;
+	} else {
+		if (t->held == i + 1) { /* its second row: the accumulators were left as they were */
+			if (accs)
+				memset(accs, 0, gr->block);
+			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_row + gr->ngroup, accs);
+			t->held = 0;
+		}
+		agg_update(gr->slots, gr->nslots, accs, ctx);
+	}
+	if (limited)
+		account_group(st, gr, accs, kept, line, row, out);
+}
+
+/*
+ * Feeds a row to its group of a grouping (when it passes the when): a group
+ * it has, that holds no row, of a plain table (group_table.plain) at once;
+ * any other through feed_group.
  */
 void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 		   uint64_t row, struct diag_file *out)
@@ -1042,32 +1109,11 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 	long i = find_group(st, t, gr->group, gr->ngroup, gr->block, ctx);
 	if (i < 0)
 		return;
-	bool first = gr->places && (size_t)i == t->nplaces;
-	if (first) { /* a new group: groups are numbered as they come */
-		if (t->nplaces == t->places_cap) { /* grown by doubling: a streamed view starts again at 0 each group */
-			t->places_cap = t->places_cap ? t->places_cap * 2 : 64;
-			t->places = xrealloc(t->places, t->places_cap * sizeof *t->places);
-		}
-		t->places[t->nplaces++] = (struct place){line, row};
+	if (t->plain && !(gr->places && (size_t)i == t->nplaces) && t->held != (size_t)i + 1) {
+		agg_update(gr->slots, gr->nslots, group_accs(t, (size_t)i, gr->block), ctx);
+		return;
 	}
-	if (gr->dates)
-		note_day(t, (size_t)i, expr_eval(gr->dates, ctx));
-	unsigned char *accs = group_accs(t, (size_t)i, gr->block);
-	bool limited = st->budget && st->budget->limit;
-	uint64_t kept = limited ? agg_acc_kept_bytes(gr->slots, gr->nslots, accs) : 0;
-	if (first && gr->hold && t->mode == GROUPS_STREAMED && hold_row(t, gr, (size_t)i, ctx)) {
-		t->held = (size_t)i + 1;
-	} else {
-		if (t->held == (size_t)i + 1) { /* its second row: the accumulators were left as they were */
-			if (accs)
-				memset(accs, 0, gr->block);
-			agg_unhold(gr->slots, gr->hold, gr->nvalues, t->held_row + gr->ngroup, accs);
-			t->held = 0;
-		}
-		agg_update(gr->slots, gr->nslots, accs, ctx);
-	}
-	if (limited)
-		account_group(st, gr, accs, kept, line, row, out);
+	feed_group(st, gr, (size_t)i, ctx, line, row, out);
 }
 
 /* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */

@@ -73,7 +73,8 @@ struct shared_keys {
 	struct expr *const *group;
 	size_t ngroup;
 	int from;                /* the rows they read: -1 the file's, or a view's */
-	uint64_t at;             /* the row (rules_state.rows_in) they were worked out on, or 0 */
+	const uint64_t *rows_in; /* of those, the rows run so far (rules_state.rows_in[from + 1]) */
+	uint64_t at;             /* the row (rows_in) they were worked out on, or 0 */
 	uint64_t stamp;          /* from 1, one more each time they came out other than the time before */
 	bool null;               /* a key came out null */
 	struct value *values;    /* ngroup; strings in text, so that the next row can be compared with them */
@@ -114,6 +115,7 @@ struct group_table {
 	uint64_t bytes;          /* memory taken from the budget for all of it */
 	uint64_t values;         /* of which: percentile values kept */
 	bool dropped;            /* over --max-memory: not judged in this file */
+	bool plain;              /* it keeps no days and has no budget to keep to (feed_grouping) */
 	struct day_set *days;    /* exports with dates: per group, the days its rows stand for */
 	size_t ndays;
 	uint64_t day_bytes;      /* of the bytes: the days kept */
@@ -604,7 +606,7 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 		end_groups(st, g, true);
 	}
 	struct shared_keys *ks = g->shared;
-	uint64_t row = ks ? st->rows_in[ks->from + 1] : 0;
+	uint64_t row = ks ? *ks->rows_in : 0;
 	if (ks && ks->at == row) {
 		long known = ks->null ? -1 : known_group(g);
 		if (known != -2)
