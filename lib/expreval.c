@@ -981,8 +981,29 @@ bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, s
 	int value = w->e->argv[w->e->nodes[test->a].args];
 	if (!same_tree(w->e, value, assert, x->b))
 		return false;
-	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op]};
+	const struct node *v = &w->e->nodes[value];
+	bool aqi_day = v->fn == ev_aqi_items_of_cells && v->index == F_AQI_DAY && x->op == OP_GE;
+	if (aqi_day)
+		aqi_tables_need(); /* for expr_guard_holds on the rows to come */
+	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op],
+				      .items = aqi_day ? w->e->arg_cols + v->args : NULL};
 	return true;
+}
+
+bool expr_guard_holds(const struct guarded_compare *g, const struct value *row)
+{
+	const struct value *bound = &row[g->cell];
+	if (!g->items || bound->type != V_NUM || !(bound->num >= 0))
+		return false;
+	/* the cell at least every index ⇔ its whole part at least every index */
+	const double *ceiling = aqi_ceilings[bound->num >= AQI_MAX ? AQI_MAX : (int)bound->num];
+	const int *cols = g->items;
+	bool above = false;
+	_Static_assert(AQI_ITEMS == 7, "every item is read");
+#define ABOVE(k) (above |= row[cols[k]].type == V_NUM && row[cols[k]].num > ceiling[k])
+	ABOVE(0), ABOVE(1), ABOVE(2), ABOVE(3), ABOVE(4), ABOVE(5), ABOVE(6);
+#undef ABOVE
+	return !above;
 }
 
 struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx)

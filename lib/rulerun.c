@@ -401,7 +401,9 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 		struct value guarded = {.type = V_NULL};
 		if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
 			ctx->trouble->pattern_limit = false;
-			guarded = expr_guard_value(&p->guard, ctx);
+			/* sure to hold: no finding, as when its when skips it (its value left null) */
+			if (!p->requires_compared || !expr_guard_holds(&p->guard, row->values))
+				guarded = expr_guard_value(&p->guard, ctx);
 			if (guarded.type == V_NULL) {
 				if (p->passed.n)
 					keep_passed(&p->passed, row->values);

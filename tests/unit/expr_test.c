@@ -610,6 +610,35 @@ static void test_aqi_near_steps(void)
 }
 
 /*
+ * The highest concentration of each item whose index is at most a, for
+ * every a of 0 to 500 (aqi_ceilings): it has an index of at most a, and the
+ * next hundredth one above a or none; where it is +inf, no whole
+ * concentration to 3000 has an index above a.
+ */
+static void test_aqi_ceilings(void)
+{
+	bool agree = true;
+	int item = 0, a = 0, got = 0;
+	double at = 0;
+	aqi_tables_need();
+	for (item = 0; item < AQI_ITEMS && agree; item++)
+		for (a = 0; a <= AQI_MAX && agree; a++) {
+			at = aqi_ceilings[a][item];
+			if (at == INFINITY) {
+				for (int c = 0; c <= 3000 && agree; c++)
+					agree = individual_or_none((enum aqi_item)item, c) <= a;
+				continue;
+			}
+			long long hundredths = llround(at * 100);
+			got = individual_or_none((enum aqi_item)item, at);
+			int next = reference_index((enum aqi_item)item, hundredths + 1, 2);
+			agree = (double)hundredths / 100 == at && got >= 0 && got <= a && (next > a || next < 0);
+		}
+	CHECK("the highest concentration of each index, each item", agree, "item %d, index %d at %.17g: %d",
+	      item - 1, a - 1, at, got);
+}
+
+/*
  * aqi_day(), aqi_top() and aqi_over() in turn on seven items of which one
  * changes each time, in each place, and on a blank where the seven were
  * numbers: each answer is the one of its own items, never the last call's.
@@ -2805,6 +2834,7 @@ int main(void)
 	test_aqi_level_names();
 	test_aqi_decimals();
 	test_aqi_near_steps();
+	test_aqi_ceilings();
 	test_aqi_items_in_turn();
 	test_aqi_items_of_cells();
 	test_aqi_items_of_other_columns();
