@@ -929,6 +929,40 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	return comparison(x->op, l, eval(e, x->b, ctx));
 }
 
+/*
+ * aqi_day() of seven columns compared with a number by <= or > (aqi_calc >
+ * 100, as good_day writes it): what comparison() gives of the two, with
+ * each item held against its ceiling for the number's whole part b
+ * (aqi_ceilings): an item at or below it has an index of at most b, or
+ * none when it is negative, and only one above it (or whose index has no
+ * ceiling) has its index worked out.  An index above b settles it.
+ */
+static struct value ev_aqi_day_compared(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	double lit = e->nodes[x->b].lit.num;
+	if (!ctx->row || !(lit >= 0))
+		return ev_compare(e, x, ctx);
+	aqi_tables_need();
+	int b = lit >= AQI_MAX ? AQI_MAX : (int)lit;
+	const double *ceiling = aqi_ceilings[b];
+	const int *cols = e->arg_cols + e->nodes[x->a].args;
+	bool some = false; /* an item has an index, of at most b */
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		const struct value *v = &ctx->row[cols[k]];
+		if (v->type != V_NUM)
+			continue;
+		if (v->num <= ceiling[k] && ceiling[k] < INFINITY) {
+			some |= v->num >= 0;
+			continue;
+		}
+		int iaqi;
+		if (aqi_individual((enum aqi_item)k, v->num, &iaqi) && iaqi > b)
+			return boolean(x->op == OP_GT);
+		some |= iaqi >= 0;
+	}
+	return some ? boolean(x->op == OP_LE) : null_value;
+}
+
 /* A column compared with what is not a literal (pm25 <= 5 * median(pm25)): the cell read directly. */
 static struct value ev_compare_cell_with(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -1061,8 +1095,13 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case OP_IN: return member;
 	case OP_CALL: break;
 	default:
-		return e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
-			       e->nodes[x->b].index == F_AQI_LEVEL ? ev_compare_levels : ev_compare;
+		if (e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
+		    e->nodes[x->b].index == F_AQI_LEVEL)
+			return ev_compare_levels;
+		if ((x->op == OP_LE || x->op == OP_GT) && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_DAY &&
+		    args_are_columns(e, &e->nodes[x->a]) && e->nodes[x->b].op == OP_LIT && e->nodes[x->b].lit.type == V_NUM)
+			return ev_aqi_day_compared;
+		return ev_compare;
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;
