@@ -300,7 +300,9 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
  * reads that cell in place likewise; and a rule whose planned when,
  * assert and required columns read text cells alone (expr_text_inputs) is
  * not judged again on a row whose cells are those of the last row it judged
- * without a finding (passed_texts).
+ * without a finding (passed_texts).  A rule whose two cells, their levels or
+ * its guard are read in place, and that reads nothing else, is passed on the
+ * usual row by that test alone (planned_rule.quick).
  */
 static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 {
@@ -327,6 +329,10 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 		n = j < n ? n : n < PASSED_CELLS ? (t->cols[n] = c, n + 1) : -1;
 	}
 	t->n = n > 0 ? n : 0;
+	bool plain = !t->n && p->requires_compared && !p->when.n;
+	p->quick = plain && p->compares_cells ? QUICK_CELLS
+		 : plain && p->compares_levels ? QUICK_LEVELS
+		 : !t->n && p->requires_compared && p->guarded && p->guard.items ? QUICK_AQI_BOUND : QUICK_NONE;
 }
 
 /*
@@ -359,6 +365,8 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble) {
 			if (p->absent == SIZE_MAX)
 				plan_judging(p, r);
+			if (!p->quick && !p->guarded && p->when.checks_first && !p->passed.n)
+				p->quick = QUICK_WHEN_FALSE; /* (aqi == null first: false on most rows) */
 			st->nplanned++;
 		}
 	}
@@ -387,6 +395,18 @@ static void keep_passed(struct passed_texts *t, const struct value *row)
 	t->kept = row_texts_keep(t->len, t->bytes, sizeof t->bytes, t->cols, t->n, row);
 }
 
+/* True if a planned rule's quick test (plan_judging) passes it on a row: nothing more to do there. */
+static inline bool passes_quickly(const struct planned_rule *p, const struct value *row)
+{
+	switch (p->quick) {
+	case QUICK_CELLS: return cells_compared_holds(&p->compared, row) == 1;
+	case QUICK_LEVELS: return levels_compared_holds(&p->compared, row) == 1;
+	case QUICK_AQI_BOUND: return expr_guard_holds(&p->guard, row);
+	case QUICK_WHEN_FALSE: return cell_check_holds(&p->when.first, row) == 0;
+	default: return false;
+	}
+}
+
 /* Judges the row rules planned for the file on a row. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
@@ -394,16 +414,14 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 	if (row->file_col != st->planned_for)
 		plan_rules(st, row->file_col);
 	for (struct planned_rule *p = st->planned, *end = p + st->nplanned; p < end; p++) {
-		if (p->passed.n && passed_before(&p->passed, row->values)) {
+		if ((p->quick && passes_quickly(p, row->values)) || (p->passed.n && passed_before(&p->passed, row->values))) {
 			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
 			continue;
 		}
 		struct value guarded = {.type = V_NULL};
 		if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
 			ctx->trouble->pattern_limit = false;
-			/* sure to hold: no finding, as when its when skips it (its value left null) */
-			if (!p->requires_compared || !expr_guard_holds(&p->guard, row->values))
-				guarded = expr_guard_value(&p->guard, ctx);
+			guarded = expr_guard_value(&p->guard, ctx);
 			if (guarded.type == V_NULL) {
 				if (p->passed.n)
 					keep_passed(&p->passed, row->values);

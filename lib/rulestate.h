@@ -250,6 +250,19 @@ struct passed_texts {
 };
 
 /*
+ * A test that passes a planned rule on the usual row before anything else
+ * of it is looked at (plan_judging); where it does not pass, the rule is
+ * judged as any other.
+ */
+enum quick_pass {
+	QUICK_NONE,
+	QUICK_CELLS,      /* it has no when and its two cells compared hold (cells_compared_holds) */
+	QUICK_LEVELS,     /* it has no when and its two cells' levels compared hold (levels_compared_holds) */
+	QUICK_AQI_BOUND,  /* its guard is sure to hold (expr_guard_holds) */
+	QUICK_WHEN_FALSE, /* the first test of its when, of one cell, is false */
+};
+
+/*
  * A row rule judged as each row comes, as the rows of this file meet it
  * (plan_rules): its when with in_file() settled, and a column it requires
  * that the file does not have.
@@ -267,6 +280,7 @@ struct planned_rule {
 					    with (expr_guards_compare): */
 	struct guarded_compare guard;    /* which, worked out once for both */
 	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): what passed last */
+	enum quick_pass quick;           /* what passes it on the usual row */
 };
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
