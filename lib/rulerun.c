@@ -383,16 +383,49 @@ static void plan_file_whens(struct rules_state *st, const size_t *file_col)
 	st->file_whens_for = file_col;
 }
 
-/* True if the cells that t reads are those it kept of the last row that passed: the same bytes, nulls for nulls. */
-static inline bool passed_before(const struct passed_texts *t, const struct value *row)
+/* True if the cells that t reads of a row are those kept in r: the same bytes, nulls for nulls. */
+static inline bool passed_as(const struct passed_texts *t, const struct passed_cells *r, const struct value *row)
 {
-	return t->kept && row_texts_same(t->len, t->bytes, t->cols, t->n, row);
+	return r->kept && row_texts_same(r->len, r->bytes, t->cols, t->n, row);
 }
 
-/* Keeps the cells that t reads of a row that passed, when they are texts or nulls that fit. */
+/* The place among t's rows that the cells it reads of a row pick: a hash of their lengths and last bytes. */
+static int passed_place(const struct passed_texts *t, const struct value *row)
+{
+	uint32_t h = 0;
+	for (int k = 0; k < t->n; k++) {
+		const struct value *c = &row[t->cols[k]];
+		uint32_t len = c->type == V_STR ? c->len : 0;
+		h = h * 131 + len + (c->type == V_STR);
+		for (uint32_t i = len > 4 ? len - 4 : 0; i < len; i++)
+			h = h * 131 + (unsigned char)c->str[i];
+	}
+	return (int)((h ^ h >> 11) % PASSED_ROWS);
+}
+
+/* True if the cells that t reads of a row are those kept in their place, which then become the last. */
+static __attribute__((noinline)) bool passed_in_place(struct passed_texts *t, const struct value *row)
+{
+	const struct passed_cells *r = &t->rows[passed_place(t, row)];
+	if (!passed_as(t, r, row))
+		return false;
+	memcpy(&t->last, r, sizeof *r);
+	return true;
+}
+
+/* True if the cells that t reads are those of a row that passed: the last such row's, or those kept in their place. */
+static inline bool passed_before(struct passed_texts *t, const struct value *row)
+{
+	return passed_as(t, &t->last, row) || passed_in_place(t, row);
+}
+
+/* Keeps the cells that t reads of a row that passed, as the last and in their place, when they are texts or nulls that fit. */
 static void keep_passed(struct passed_texts *t, const struct value *row)
 {
-	t->kept = row_texts_keep(t->len, t->bytes, sizeof t->bytes, t->cols, t->n, row);
+	struct passed_cells *r = &t->rows[passed_place(t, row)];
+	r->kept = t->last.kept = row_texts_keep(r->len, r->bytes, sizeof r->bytes, t->cols, t->n, row);
+	if (r->kept)
+		memcpy(&t->last, r, sizeof *r);
 }
 
 /* True if a planned rule's quick test (plan_judging) passes it on a row: nothing more to do there. */

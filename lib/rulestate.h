@@ -233,20 +233,31 @@ struct kept_places {
 #define PASSED_CELLS 8
 #define PASSED_BYTES 120
 
+/* How many rows' cells a passed_texts keeps: a file's counties, its rows in any order. */
+#define PASSED_ROWS 8
+
+/* The text cells of a row that a rule judged without a finding. */
+struct passed_cells {
+	bool kept;                       /* len and bytes hold such a row's cells */
+	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is BLANK_TEXT */
+	char bytes[PASSED_BYTES];
+};
+
 /*
  * The text cells (cols) that a row rule's planned when, its assert and its
  * required columns read, none of which reads anything else of the row
- * (expr_text_inputs), and their bytes on the last row that it judged
- * without a finding: a row with the same bytes gives none either, without
- * its when and assert worked out again.  A file's rows repeat their county
- * row after row.
+ * (expr_text_inputs), and their bytes on rows that it judged without a
+ * finding: a row with the same bytes gives none either, without its when and
+ * assert worked out again.  A file's rows repeat their county row after row,
+ * and a file of few counties in any order repeats a few: the last row's
+ * cells are looked at first, then those kept in the place that the row's
+ * bytes pick (passed_place).
  */
 struct passed_texts {
 	int cols[PASSED_CELLS];
 	int n;
-	bool kept;                       /* len and bytes hold such a row's cells */
-	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is BLANK_TEXT */
-	char bytes[PASSED_BYTES];
+	struct passed_cells last;
+	struct passed_cells rows[PASSED_ROWS];
 };
 
 /*
@@ -279,8 +290,8 @@ struct planned_rule {
 	bool guarded;                    /* its when tests a value for null that its assert compares a cell
 					    with (expr_guards_compare): */
 	struct guarded_compare guard;    /* which, worked out once for both */
-	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): what passed last */
 	enum quick_pass quick;           /* what passes it on the usual row */
+	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): rows that passed */
 };
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
