@@ -211,7 +211,7 @@ void rules_state_free(struct rules_state *st)
 	}
 	held_free(st->held);
 	keep_plan_free(st->keep);
-	free(st->planned);
+	free(st->planned), free(st->passed_rows);
 	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_whens);
 	free(st->ordered_table);
 	free(st->sharers);
@@ -304,7 +304,7 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
  * its guard are read in place, and that reads nothing else, is passed on the
  * usual row by that test alone (planned_rule.quick).
  */
-static void plan_judging(struct planned_rule *p, const struct written_rule *r)
+static void plan_judging(struct planned_rule *p, const struct written_rule *r, struct passed_cells *passed_rows)
 {
 	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
 	p->compares_levels = !p->compares_cells && expr_compares_levels(r->assert, &p->compared);
@@ -329,6 +329,10 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 		n = j < n ? n : n < PASSED_CELLS ? (t->cols[n] = c, n + 1) : -1;
 	}
 	t->n = n > 0 ? n : 0;
+	if (t->n) {
+		t->rows = passed_rows;
+		memset(passed_rows, 0, PASSED_ROWS * sizeof *passed_rows);
+	}
 	bool plain = !t->n && p->requires_compared && !p->when.n;
 	p->quick = plain && p->compares_cells ? QUICK_CELLS
 		 : plain && p->compares_levels ? QUICK_LEVELS
@@ -345,8 +349,10 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 static void plan_rules(struct rules_state *st, const size_t *file_col)
 {
 	const struct ruleset *rs = st->rs;
-	if (!st->planned)
+	if (!st->planned) {
 		st->planned = xcalloc(st->nrules_now + 1, sizeof *st->planned);
+		st->passed_rows = xcalloc(st->nrules_now * PASSED_ROWS + 1, sizeof *st->passed_rows);
+	}
 	st->nplanned = 0;
 	st->planned_for = file_col;
 	for (size_t n = 0; n < st->nrules_now; n++) {
@@ -364,7 +370,7 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 				p->absent = r->requires[k];
 		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble) {
 			if (p->absent == SIZE_MAX)
-				plan_judging(p, r);
+				plan_judging(p, r, &st->passed_rows[st->nplanned * PASSED_ROWS]);
 			if (!p->quick && !p->guarded && p->when.checks_first && !p->passed.n)
 				p->quick = QUICK_WHEN_FALSE; /* (aqi == null first: false on most rows) */
 			st->nplanned++;
@@ -389,25 +395,29 @@ static inline bool passed_as(const struct passed_texts *t, const struct passed_c
 	return r->kept && row_texts_same(r->len, r->bytes, t->cols, t->n, row);
 }
 
-/* The place among t's rows that the cells it reads of a row pick: a hash of their lengths and last bytes. */
+/* The place among t's rows that the cells it reads of a row pick: a hash of their lengths and last four bytes. */
 static int passed_place(const struct passed_texts *t, const struct value *row)
 {
 	uint32_t h = 0;
 	for (int k = 0; k < t->n; k++) {
 		const struct value *c = &row[t->cols[k]];
-		uint32_t len = c->type == V_STR ? c->len : 0;
-		h = h * 131 + len + (c->type == V_STR);
-		for (uint32_t i = len > 4 ? len - 4 : 0; i < len; i++)
-			h = h * 131 + (unsigned char)c->str[i];
+		uint32_t len = c->type == V_STR ? c->len : UINT32_MAX, tail = 0;
+		if (len != UINT32_MAX && len >= 4)
+			memcpy(&tail, c->str + len - 4, 4);
+		else
+			for (uint32_t i = 0; len != UINT32_MAX && i < len; i++)
+				tail = tail << 8 | (unsigned char)c->str[i];
+		h = (h ^ tail ^ len) * 0x9E3779B1u;
 	}
-	return (int)((h ^ h >> 11) % PASSED_ROWS);
+	_Static_assert((PASSED_ROWS & (PASSED_ROWS - 1)) == 0, "a power of two");
+	return (int)(h >> 24) & (PASSED_ROWS - 2); /* a place's first row */
 }
 
-/* True if the cells that t reads of a row are those kept in their place, which then become the last. */
+/* True if the cells that t reads of a row are one of the two kept in their place, which then becomes the last. */
 static __attribute__((noinline)) bool passed_in_place(struct passed_texts *t, const struct value *row)
 {
 	const struct passed_cells *r = &t->rows[passed_place(t, row)];
-	if (!passed_as(t, r, row))
+	if (!passed_as(t, r, row) && !passed_as(t, ++r, row))
 		return false;
 	memcpy(&t->last, r, sizeof *r);
 	return true;
@@ -419,10 +429,15 @@ static inline bool passed_before(struct passed_texts *t, const struct value *row
 	return passed_as(t, &t->last, row) || passed_in_place(t, row);
 }
 
-/* Keeps the cells that t reads of a row that passed, as the last and in their place, when they are texts or nulls that fit. */
+/*
+ * Keeps the cells that t reads of a row that passed, as the last and in
+ * their place (the first of its two while it is free, else the second), when
+ * they are texts or nulls that fit.
+ */
 static void keep_passed(struct passed_texts *t, const struct value *row)
 {
 	struct passed_cells *r = &t->rows[passed_place(t, row)];
+	r += r->kept;
 	r->kept = t->last.kept = row_texts_keep(r->len, r->bytes, sizeof r->bytes, t->cols, t->n, row);
 	if (r->kept)
 		memcpy(&t->last, r, sizeof *r);

@@ -233,8 +233,8 @@ struct kept_places {
 #define PASSED_CELLS 8
 #define PASSED_BYTES 120
 
-/* How many rows' cells a passed_texts keeps: a file's counties, its rows in any order. */
-#define PASSED_ROWS 8
+/* How many rows' cells a passed_texts keeps, two to a place: a file's counties, its rows in any order. */
+#define PASSED_ROWS 32
 
 /* The text cells of a row that a rule judged without a finding. */
 struct passed_cells {
@@ -250,14 +250,14 @@ struct passed_cells {
  * finding: a row with the same bytes gives none either, without its when and
  * assert worked out again.  A file's rows repeat their county row after row,
  * and a file of few counties in any order repeats a few: the last row's
- * cells are looked at first, then those kept in the place that the row's
+ * cells are looked at first, then the two kept in the place that the row's
  * bytes pick (passed_place).
  */
 struct passed_texts {
 	int cols[PASSED_CELLS];
 	int n;
 	struct passed_cells last;
-	struct passed_cells rows[PASSED_ROWS];
+	struct passed_cells *rows;       /* PASSED_ROWS of them, n > 0 (rules_state.passed_rows) */
 };
 
 /*
@@ -344,6 +344,7 @@ struct rules_state {
 	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
 	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
 	struct planned_rule *planned;        /* those that may fire in this file, planned for its columns */
+	struct passed_cells *passed_rows;    /* PASSED_ROWS for each of them (planned_rule.passed) */
 	size_t nplanned;
 	const size_t *planned_for;           /* the columns' cells they were planned for, or NULL */
 	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
