@@ -420,7 +420,16 @@ struct guarded_compare {
 	int value;                   /* the when's node that is tested */
 	int cell;                    /* the column compared with it, */
 	unsigned char passes;        /* passing on these outcomes (bit 0 less, 1 equal, 2 greater) */
+	const int *items;            /* a cell >= aqi_day() of seven columns: those columns (see expr_guard_holds); or NULL */
 };
+
+/*
+ * True if g's rule is sure to pass on a row without its value worked out: a
+ * cell >= aqi_day() of seven columns passes, or its when skips it, when the
+ * cell is a number from which no item's concentration gives a higher index
+ * (aqi_ceilings), as on most rows.  False tells nothing.
+ */
+bool expr_guard_holds(const struct guarded_compare *g, const struct value *row);
 
 /* True if planned when w and assert are of that shape, written to g. */
 bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, struct guarded_compare *g);

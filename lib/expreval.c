@@ -929,6 +929,40 @@ static struct value ev_compare(const struct expr *e, const struct node *x, const
 	return comparison(x->op, l, eval(e, x->b, ctx));
 }
 
+/*
+ * aqi_day() of seven columns compared with a number by <= or > (aqi_calc >
+ * 100, as good_day writes it): what comparison() gives of the two, with
+ * each item held against its ceiling for the number's whole part b
+ * (aqi_ceilings): an item at or below it has an index of at most b, or
+ * none when it is negative, and only one above it (or whose index has no
+ * ceiling) has its index worked out.  An index above b settles it.
+ */
+static struct value ev_aqi_day_compared(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
+{
+	double lit = e->nodes[x->b].lit.num;
+	if (!ctx->row || !(lit >= 0))
+		return ev_compare(e, x, ctx);
+	aqi_tables_need();
+	int b = lit >= AQI_MAX ? AQI_MAX : (int)lit;
+	const double *ceiling = aqi_ceilings[b];
+	const int *cols = e->arg_cols + e->nodes[x->a].args;
+	bool some = false; /* an item has an index, of at most b */
+	for (int k = 0; k < AQI_ITEMS; k++) {
+		const struct value *v = &ctx->row[cols[k]];
+		if (v->type != V_NUM)
+			continue;
+		if (v->num <= ceiling[k] && ceiling[k] < INFINITY) {
+			some |= v->num >= 0;
+			continue;
+		}
+		int iaqi;
+		if (aqi_individual((enum aqi_item)k, v->num, &iaqi) && iaqi > b)
+			return boolean(x->op == OP_GT);
+		some |= iaqi >= 0;
+	}
+	return some ? boolean(x->op == OP_LE) : null_value;
+}
+
 /* A column compared with what is not a literal (pm25 <= 5 * median(pm25)): the cell read directly. */
 static struct value ev_compare_cell_with(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -981,8 +1015,29 @@ bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, s
 	int value = w->e->argv[w->e->nodes[test->a].args];
 	if (!same_tree(w->e, value, assert, x->b))
 		return false;
-	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op]};
+	const struct node *v = &w->e->nodes[value];
+	bool aqi_day = v->fn == ev_aqi_items_of_cells && v->index == F_AQI_DAY && x->op == OP_GE;
+	if (aqi_day)
+		aqi_tables_need(); /* for expr_guard_holds on the rows to come */
+	*g = (struct guarded_compare){.when = w->e, .value = value, .cell = x->cell, .passes = holds[x->op],
+				      .items = aqi_day ? w->e->arg_cols + v->args : NULL};
 	return true;
+}
+
+bool expr_guard_holds(const struct guarded_compare *g, const struct value *row)
+{
+	const struct value *bound = &row[g->cell];
+	if (!g->items || bound->type != V_NUM || !(bound->num >= 0))
+		return false;
+	/* the cell at least every index ⇔ its whole part at least every index */
+	const double *ceiling = aqi_ceilings[bound->num >= AQI_MAX ? AQI_MAX : (int)bound->num];
+	const int *cols = g->items;
+	bool above = false;
+	_Static_assert(AQI_ITEMS == 7, "every item is read");
+#define ABOVE(k) (above |= row[cols[k]].type == V_NUM && row[cols[k]].num > ceiling[k])
+	ABOVE(0), ABOVE(1), ABOVE(2), ABOVE(3), ABOVE(4), ABOVE(5), ABOVE(6);
+#undef ABOVE
+	return !above;
 }
 
 struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx)
@@ -1040,8 +1095,13 @@ evaluator expr_evaluator_of(const struct expr *e, struct node *x)
 	case OP_IN: return member;
 	case OP_CALL: break;
 	default:
-		return e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
-			       e->nodes[x->b].index == F_AQI_LEVEL ? ev_compare_levels : ev_compare;
+		if (e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_LEVEL && e->nodes[x->b].op == OP_CALL &&
+		    e->nodes[x->b].index == F_AQI_LEVEL)
+			return ev_compare_levels;
+		if ((x->op == OP_LE || x->op == OP_GT) && e->nodes[x->a].op == OP_CALL && e->nodes[x->a].index == F_AQI_DAY &&
+		    args_are_columns(e, &e->nodes[x->a]) && e->nodes[x->b].op == OP_LIT && e->nodes[x->b].lit.type == V_NUM)
+			return ev_aqi_day_compared;
+		return ev_compare;
 	}
 	switch ((enum fn)x->index) {
 	case F_IS_NULL: return ev_is_null;

@@ -211,7 +211,7 @@ void rules_state_free(struct rules_state *st)
 	}
 	held_free(st->held);
 	keep_plan_free(st->keep);
-	free(st->planned);
+	free(st->planned), free(st->passed_rows);
 	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_whens);
 	free(st->ordered_table);
 	free(st->sharers);
@@ -300,9 +300,11 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
  * reads that cell in place likewise; and a rule whose planned when,
  * assert and required columns read text cells alone (expr_text_inputs) is
  * not judged again on a row whose cells are those of the last row it judged
- * without a finding (passed_texts).
+ * without a finding (passed_texts).  A rule whose two cells, their levels or
+ * its guard are read in place, and that reads nothing else, is passed on the
+ * usual row by that test alone (planned_rule.quick).
  */
-static void plan_judging(struct planned_rule *p, const struct written_rule *r)
+static void plan_judging(struct planned_rule *p, const struct written_rule *r, struct passed_cells *passed_rows)
 {
 	p->compares_cells = expr_compares_cells(r->assert, &p->compared);
 	p->compares_levels = !p->compares_cells && expr_compares_levels(r->assert, &p->compared);
@@ -327,6 +329,14 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 		n = j < n ? n : n < PASSED_CELLS ? (t->cols[n] = c, n + 1) : -1;
 	}
 	t->n = n > 0 ? n : 0;
+	if (t->n) {
+		t->rows = passed_rows;
+		memset(passed_rows, 0, PASSED_ROWS * sizeof *passed_rows);
+	}
+	bool plain = !t->n && p->requires_compared && !p->when.n;
+	p->quick = plain && p->compares_cells ? QUICK_CELLS
+		 : plain && p->compares_levels ? QUICK_LEVELS
+		 : !t->n && p->requires_compared && p->guarded && p->guard.items ? QUICK_AQI_BOUND : QUICK_NONE;
 }
 
 /*
@@ -339,8 +349,10 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r)
 static void plan_rules(struct rules_state *st, const size_t *file_col)
 {
 	const struct ruleset *rs = st->rs;
-	if (!st->planned)
+	if (!st->planned) {
 		st->planned = xcalloc(st->nrules_now + 1, sizeof *st->planned);
+		st->passed_rows = xcalloc(st->nrules_now * PASSED_ROWS + 1, sizeof *st->passed_rows);
+	}
 	st->nplanned = 0;
 	st->planned_for = file_col;
 	for (size_t n = 0; n < st->nrules_now; n++) {
@@ -358,7 +370,9 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 				p->absent = r->requires[k];
 		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble) {
 			if (p->absent == SIZE_MAX)
-				plan_judging(p, r);
+				plan_judging(p, r, &st->passed_rows[st->nplanned * PASSED_ROWS]);
+			if (!p->quick && !p->guarded && p->when.checks_first && !p->passed.n)
+				p->quick = QUICK_WHEN_FALSE; /* (aqi == null first: false on most rows) */
 			st->nplanned++;
 		}
 	}
@@ -375,16 +389,70 @@ static void plan_file_whens(struct rules_state *st, const size_t *file_col)
 	st->file_whens_for = file_col;
 }
 
-/* True if the cells that t reads are those it kept of the last row that passed: the same bytes, nulls for nulls. */
-static inline bool passed_before(const struct passed_texts *t, const struct value *row)
+/* True if the cells that t reads of a row are those kept in r: the same bytes, nulls for nulls. */
+static inline bool passed_as(const struct passed_texts *t, const struct passed_cells *r, const struct value *row)
 {
-	return t->kept && row_texts_same(t->len, t->bytes, t->cols, t->n, row);
+	return r->kept && row_texts_same(r->len, r->bytes, t->cols, t->n, row);
 }
 
-/* Keeps the cells that t reads of a row that passed, when they are texts or nulls that fit. */
+/* The place among t's rows that the cells it reads of a row pick: a hash of their lengths and last four bytes. */
+static int passed_place(const struct passed_texts *t, const struct value *row)
+{
+	uint32_t h = 0;
+	for (int k = 0; k < t->n; k++) {
+		const struct value *c = &row[t->cols[k]];
+		uint32_t len = c->type == V_STR ? c->len : UINT32_MAX, tail = 0;
+		if (len != UINT32_MAX && len >= 4)
+			memcpy(&tail, c->str + len - 4, 4);
+		else
+			for (uint32_t i = 0; len != UINT32_MAX && i < len; i++)
+				tail = tail << 8 | (unsigned char)c->str[i];
+		h = (h ^ tail ^ len) * 0x9E3779B1u;
+	}
+	_Static_assert((PASSED_ROWS & (PASSED_ROWS - 1)) == 0, "a power of two");
+	return (int)(h >> 24) & (PASSED_ROWS - 2); /* a place's first row */
+}
+
+/* True if the cells that t reads of a row are one of the two kept in their place, which then becomes the last. */
+static __attribute__((noinline)) bool passed_in_place(struct passed_texts *t, const struct value *row)
+{
+	const struct passed_cells *r = &t->rows[passed_place(t, row)];
+	if (!passed_as(t, r, row) && !passed_as(t, ++r, row))
+		return false;
+	memcpy(&t->last, r, sizeof *r);
+	return true;
+}
+
+/* True if the cells that t reads are those of a row that passed: the last such row's, or those kept in their place. */
+static inline bool passed_before(struct passed_texts *t, const struct value *row)
+{
+	return passed_as(t, &t->last, row) || passed_in_place(t, row);
+}
+
+/*
+ * Keeps the cells that t reads of a row that passed, as the last and in
+ * their place (the first of its two while it is free, else the second), when
+ * they are texts or nulls that fit.
+ */
 static void keep_passed(struct passed_texts *t, const struct value *row)
 {
-	t->kept = row_texts_keep(t->len, t->bytes, sizeof t->bytes, t->cols, t->n, row);
+	struct passed_cells *r = &t->rows[passed_place(t, row)];
+	r += r->kept;
+	r->kept = t->last.kept = row_texts_keep(r->len, r->bytes, sizeof r->bytes, t->cols, t->n, row);
+	if (r->kept)
+		memcpy(&t->last, r, sizeof *r);
+}
+
+/* True if a planned rule's quick test (plan_judging) passes it on a row: nothing more to do there. */
+static inline bool passes_quickly(const struct planned_rule *p, const struct value *row)
+{
+	switch (p->quick) {
+	case QUICK_CELLS: return cells_compared_holds(&p->compared, row) == 1;
+	case QUICK_LEVELS: return levels_compared_holds(&p->compared, row) == 1;
+	case QUICK_AQI_BOUND: return expr_guard_holds(&p->guard, row);
+	case QUICK_WHEN_FALSE: return cell_check_holds(&p->when.first, row) == 0;
+	default: return false;
+	}
 }
 
 /* Judges the row rules planned for the file on a row. */
@@ -394,7 +462,7 @@ static void judge_row_rules(struct rules_state *st, const struct row_view *row, 
 	if (row->file_col != st->planned_for)
 		plan_rules(st, row->file_col);
 	for (struct planned_rule *p = st->planned, *end = p + st->nplanned; p < end; p++) {
-		if (p->passed.n && passed_before(&p->passed, row->values)) {
+		if ((p->quick && passes_quickly(p, row->values)) || (p->passed.n && passed_before(&p->passed, row->values))) {
 			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
 			continue;
 		}

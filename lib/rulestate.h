@@ -235,20 +235,44 @@ struct kept_places {
 #define PASSED_CELLS 8
 #define PASSED_BYTES 120
 
+/* How many rows' cells a passed_texts keeps, two to a place: a file's counties, its rows in any order. */
+#define PASSED_ROWS 32
+
+/* The text cells of a row that a rule judged without a finding. */
+struct passed_cells {
+	bool kept;                       /* len and bytes hold such a row's cells */
+	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is BLANK_TEXT */
+	char bytes[PASSED_BYTES];
+};
+
 /*
  * The text cells (cols) that a row rule's planned when, its assert and its
  * required columns read, none of which reads anything else of the row
- * (expr_text_inputs), and their bytes on the last row that it judged
- * without a finding: a row with the same bytes gives none either, without
- * its when and assert worked out again.  A file's rows repeat their county
- * row after row.
+ * (expr_text_inputs), and their bytes on rows that it judged without a
+ * finding: a row with the same bytes gives none either, without its when and
+ * assert worked out again.  A file's rows repeat their county row after row,
+ * and a file of few counties in any order repeats a few: the last row's
+ * cells are looked at first, then the two kept in the place that the row's
+ * bytes pick (passed_place).
  */
 struct passed_texts {
 	int cols[PASSED_CELLS];
 	int n;
-	bool kept;                       /* len and bytes hold such a row's cells */
-	uint32_t len[PASSED_CELLS];      /* each cell's bytes, one after another; a null's is BLANK_TEXT */
-	char bytes[PASSED_BYTES];
+	struct passed_cells last;
+	struct passed_cells *rows;       /* PASSED_ROWS of them, n > 0 (rules_state.passed_rows) */
+};
+
+/*
+ * A test that passes a planned rule on the usual row before anything else
+ * of it is looked at (plan_judging); where it does not pass, the rule is
+ * judged as any other.
+ */
+enum quick_pass {
+	QUICK_NONE,
+	QUICK_CELLS,      /* it has no when and its two cells compared hold (cells_compared_holds) */
+	QUICK_LEVELS,     /* it has no when and its two cells' levels compared hold (levels_compared_holds) */
+	QUICK_AQI_BOUND,  /* its guard is sure to hold (expr_guard_holds) */
+	QUICK_WHEN_FALSE, /* the first test of its when, of one cell, is false */
 };
 
 /*
@@ -268,7 +292,8 @@ struct planned_rule {
 	bool guarded;                    /* its when tests a value for null that its assert compares a cell
 					    with (expr_guards_compare): */
 	struct guarded_compare guard;    /* which, worked out once for both */
-	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): what passed last */
+	enum quick_pass quick;           /* what passes it on the usual row */
+	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): rows that passed */
 };
 
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
@@ -321,6 +346,7 @@ struct rules_state {
 	/* the rules a file's row goes to, by kind, listed once (rule_lists) rather than sought on every row */
 	size_t *rules_now, nrules_now;       /* row rules judged as each row comes */
 	struct planned_rule *planned;        /* those that may fire in this file, planned for its columns */
+	struct passed_cells *passed_rows;    /* PASSED_ROWS for each of them (planned_rule.passed) */
 	size_t nplanned;
 	const size_t *planned_for;           /* the columns' cells they were planned for, or NULL */
 	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */

@@ -4,7 +4,8 @@
  * written as, in 64-bit integer arithmetic, because the standard rounds
  * them up to integers and a floating-point slope lands on the wrong side of
  * an integer (PM2.5 4.9 must give exactly 7, not 7.000000000000001); those
- * of whole concentrations are worked out once, into a table, and those of
+ * of whole concentrations are worked out once, into a table (and so are the
+ * highest concentrations of each index, aqi_ceilings), and those of
  * concentrations well away from where the index steps in floating point,
  * which gives the same integer there.
  */
@@ -129,6 +130,30 @@ static short tenths_index[AQI_ITEMS][TENTHS_MAX + 1];
 static pthread_once_t whole_index_once = PTHREAD_ONCE_INIT;
 static atomic_bool whole_index_made;
 
+double aqi_ceilings[AQI_MAX + 1][8];
+
+/*
+ * The highest concentration of an item whose index is at most a: within the
+ * segment where a falls, BP_lo + (a - I_lo)(BP_hi - BP_lo) / (I_hi - I_lo),
+ * a decimal of at most two places (I_hi - I_lo is 50 or 100), as the double
+ * nearest it; +inf at or past the item's top step.  A double c <= it when
+ * the decimal index_of_decimal() takes for c is at most it (a decimal of two
+ * places and any other that a double holds apart are two doubles), and so
+ * when its index is at most a; a c above it may still round to it (taken
+ * to nine places), so nothing is said there.
+ */
+static double ceiling_of(enum aqi_item item, int a)
+{
+	const int *bp = breakpoints[item];
+	for (int i = 1; i < 8 && bp[i] >= 0; i++)
+		if (a < iaqi_steps[i]) {
+			int64_t di = iaqi_steps[i] - iaqi_steps[i - 1];
+			int64_t hundredths = bp[i - 1] * 100 + (a - iaqi_steps[i - 1]) * (bp[i] - bp[i - 1]) * 100 / di;
+			return (double)hundredths / 100;
+		}
+	return INFINITY;
+}
+
 static void make_whole_index(void)
 {
 	for (int item = 0; item < AQI_ITEMS; item++) {
@@ -136,6 +161,8 @@ static void make_whole_index(void)
 			whole_index[item][c] = (short)index_of_decimal((enum aqi_item)item, c, 0);
 		for (int t = 0; t <= TENTHS_MAX; t++)
 			tenths_index[item][t] = (short)index_of_decimal((enum aqi_item)item, t, 1);
+		for (int a = 0; a <= AQI_MAX; a++)
+			aqi_ceilings[a][item] = ceiling_of((enum aqi_item)item, a);
 	}
 	atomic_store_explicit(&whole_index_made, true, memory_order_release);
 }
@@ -197,8 +224,7 @@ static inline int individual_index(enum aqi_item item, double c)
 	return written_decimal(c, &m, &scale) ? index_of_decimal(item, m, scale) : -1;
 }
 
-/* Makes the tables of whole and one-decimal concentrations, once for the process. */
-static inline void need_whole_index(void)
+void aqi_tables_need(void)
 {
 	if (!atomic_load_explicit(&whole_index_made, memory_order_acquire))
 		pthread_once(&whole_index_once, make_whole_index);
@@ -206,7 +232,7 @@ static inline void need_whole_index(void)
 
 bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 {
-	need_whole_index();
+	aqi_tables_need();
 	*iaqi = individual_index(item, c);
 	return *iaqi >= 0;
 }
@@ -216,7 +242,7 @@ bool aqi_individual(enum aqi_item item, double c, int *iaqi)
 
 int aqi_individuals(const double c[AQI_ITEMS], int iaqi[AQI_ITEMS])
 {
-	need_whole_index();
+	aqi_tables_need();
 	int best = -1;
 	AQI_ITEM_INTO(AQI_SO2), AQI_ITEM_INTO(AQI_NO2), AQI_ITEM_INTO(AQI_PM10), AQI_ITEM_INTO(AQI_CO);
 	AQI_ITEM_INTO(AQI_O3_1H), AQI_ITEM_INTO(AQI_O3_8H), AQI_ITEM_INTO(AQI_PM25);

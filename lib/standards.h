@@ -33,6 +33,21 @@ int aqi_item(const char *name);
  */
 bool aqi_individual(enum aqi_item item, double concentration, int *iaqi);
 
+/* Makes the tables of indexes (aqi_ceilings among them), once for the process: before they are read on a thread. */
+void aqi_tables_need(void);
+
+/* The highest index HJ 633-2012 gives. */
+#define AQI_MAX 500
+
+/*
+ * Per index a of 0 … AQI_MAX, per item, the highest concentration whose
+ * index is at most a (+inf when every index of the item is), made by
+ * aqi_tables_need(): a concentration no higher has an index of at most a,
+ * or none, exactly as aqi_individual() works it out; a higher one may have
+ * any.
+ */
+extern double aqi_ceilings[AQI_MAX + 1][8];
+
 /* The individual indexes of the seven items at once, in Table 1 order: -1 where aqi_individual() gives none; returns the largest. */
 int aqi_individuals(const double concentration[AQI_ITEMS], int iaqi[AQI_ITEMS]);
 

@@ -610,6 +610,35 @@ static void test_aqi_near_steps(void)
 }
 
 /*
+ * The highest concentration of each item whose index is at most a, for
+ * every a of 0 to 500 (aqi_ceilings): it has an index of at most a, and the
+ * next hundredth one above a or none; where it is +inf, no whole
+ * concentration to 3000 has an index above a.
+ */
+static void test_aqi_ceilings(void)
+{
+	bool agree = true;
+	int item = 0, a = 0, got = 0;
+	double at = 0;
+	aqi_tables_need();
+	for (item = 0; item < AQI_ITEMS && agree; item++)
+		for (a = 0; a <= AQI_MAX && agree; a++) {
+			at = aqi_ceilings[a][item];
+			if (at == INFINITY) {
+				for (int c = 0; c <= 3000 && agree; c++)
+					agree = individual_or_none((enum aqi_item)item, c) <= a;
+				continue;
+			}
+			long long hundredths = llround(at * 100);
+			got = individual_or_none((enum aqi_item)item, at);
+			int next = reference_index((enum aqi_item)item, hundredths + 1, 2);
+			agree = (double)hundredths / 100 == at && got >= 0 && got <= a && (next > a || next < 0);
+		}
+	CHECK("the highest concentration of each index, each item", agree, "item %d, index %d at %.17g: %d",
+	      item - 1, a - 1, at, got);
+}
+
+/*
  * aqi_day(), aqi_top() and aqi_over() in turn on seven items of which one
  * changes each time, in each place, and on a blank where the seven were
  * numbers: each answer is the one of its own items, never the last call's.
@@ -1563,6 +1592,48 @@ static void test_aqi_items_of_cells(void)
 		expr_free(evaluated[f]);
 	}
 	free(scope.slots);
+}
+
+/*
+ * aqi_day() of columns compared with a number by <= and by > (held against
+ * the ceilings of its whole part) as aqi_day() of an evaluated argument
+ * compared with it, on pairs of values about the ceilings and the tops, each
+ * number from below 0 to past 500.
+ */
+static void test_aqi_day_compared(void)
+{
+	static const double values[] = {NAN, 0, -0.0, -1, 4.9, 34.99, 35, 35.01, 74.99, 75, 75.000000001, 75.01, 100,
+					 150, 160, 160.4, 250.25, 475, 500, 501, 800, 800.5, 801, 1200, 2620, 3000};
+	static const char *const numbers[] = {"-1", "0", "49", "50", "99.5", "100", "100.5", "101", "150", "299", "300",
+					      "499", "500", "600"};
+	const size_t nvalues = sizeof values / sizeof *values, nnumbers = sizeof numbers / sizeof *numbers;
+	char err[256], src[96], want[64] = "", got[64] = "";
+	int pos;
+	bool agree = true;
+	size_t i = 0, j = 0, k = 0;
+	int op = 0;
+	struct expr_scope scope = {.rs = rs};
+	for (k = 0; k < nnumbers && agree; k++)
+		for (op = 0; op < 2 && agree; op++) {
+			snprintf(src, sizeof src, "aqi_day(n, m, m, n, n, m, n) %s %s", op ? ">" : "<=", numbers[k]);
+			struct expr *of_cells = expr_compile(src, &scope, err, sizeof err, &pos);
+			snprintf(src, sizeof src, "aqi_day(n, m, m, n, n, m, n * 1) %s %s", op ? ">" : "<=", numbers[k]);
+			struct expr *evaluated = expr_compile(src, &scope, err, sizeof err, &pos);
+			agree = of_cells && evaluated;
+			for (i = 0; i < nvalues && agree; i++)
+				for (j = 0; j < nvalues && agree; j++) {
+					set_row(values[i], values[j], NULL, NULL, 0);
+					struct eval_ctx ctx = {.rs = rs, .row = row, .stamp = expr_row_stamp()};
+					snprintf(got, sizeof got, "%s", value_of_ctx(of_cells, &ctx));
+					snprintf(want, sizeof want, "%s", value_of_ctx(evaluated, &ctx));
+					agree = strcmp(got, want) == 0;
+				}
+			expr_free(of_cells);
+			expr_free(evaluated);
+		}
+	free(scope.slots);
+	CHECK("aqi_day of columns compared with a number as of evaluated arguments", agree,
+	      "%s with n %g, m %g: %s, want %s", src, values[i - 1], values[j - 1], got, want);
 }
 
 /*
@@ -2805,8 +2876,10 @@ int main(void)
 	test_aqi_level_names();
 	test_aqi_decimals();
 	test_aqi_near_steps();
+	test_aqi_ceilings();
 	test_aqi_items_in_turn();
 	test_aqi_items_of_cells();
+	test_aqi_day_compared();
 	test_aqi_items_of_other_columns();
 	test_aqi_individuals_at_once();
 	test_water();
