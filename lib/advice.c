@@ -142,8 +142,12 @@ static void suggestions(struct buf *b, bool zh, const struct column *c, const si
 struct message advice_reference(struct msgbuf *msg, enum lang lang, const struct column *c, const char *s, size_t n)
 {
 	struct buf table_zh = {0}, table_en = {0}, suggest_zh = {0}, suggest_en = {0};
-	buf_addf(&table_zh, "%s%s", c->ref_zh ? "" : "参考表 ", c->ref_zh ? c->ref_zh : c->ref_text);
-	buf_addf(&table_en, "%s%s", c->ref_en ? "" : "reference table ", c->ref_en ? c->ref_en : c->ref_text);
+	buf_adds(&table_zh, c->ref_zh ? c->ref_zh : "参考表 "); /* no printf: a finding of every cell can be one of these */
+	if (!c->ref_zh)
+		buf_adds(&table_zh, c->ref_text);
+	buf_adds(&table_en, c->ref_en ? c->ref_en : "reference table ");
+	if (!c->ref_en)
+		buf_adds(&table_en, c->ref_text);
 	size_t rows[ADVICE_SUGGESTIONS];
 	size_t k = reftable_suggest(c->ref, c->ref_col, s, n, rows, ADVICE_SUGGESTIONS);
 	suggestions(&suggest_zh, true, c, rows, k);
