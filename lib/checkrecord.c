@@ -401,7 +401,6 @@ static void cell_finding_at(struct checker *k, const struct csvr_record *rec, si
 	d.value = cell->data;
 	d.value_len = cell->len;
 	d.expected = expected;
-	d.fixed_texts = true; /* the code, the id made above and the column's name */
 	emit_at(k, &d, rec);
 }
 

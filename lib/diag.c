@@ -129,22 +129,6 @@ static inline bool kept_same(const struct diag_kept *e, enum severity severity, 
 	return true;
 }
 
-/*
- * True when slot e holds the JSON of a diagnostic whose texts but the
- * expected are fixed_texts: their addresses are compared, the expected's bytes.
- */
-static inline bool kept_same_fixed(const struct diag_kept *e, enum severity severity, const char *const at[KEPT_TEXTS],
-				   size_t expected_len)
-{
-	if (!e->json.len || e->severity != severity || e->len[KEPT_EXPECTED] != expected_len)
-		return false;
-	for (int k = 0; k < KEPT_TEXTS; k++)
-		if (e->at[k] != at[k])
-			return false;
-	const char *t = e->text + e->len[KEPT_CODE] + e->len[KEPT_RULE] + e->len[KEPT_COLUMN];
-	return bytes_equal(t, at[KEPT_EXPECTED] ? at[KEPT_EXPECTED] : "", expected_len);
-}
-
 /* Appends ,"key": and s as a JSON string when s is not NULL. */
 static void member(struct buf *b, const char *key, size_t key_len, const char *s, size_t n)
 {
@@ -165,26 +149,19 @@ static const struct diag_kept *kept_parts(struct diag_file *f, const struct diag
 	};
 #undef HEAD
 	const char *at[KEPT_TEXTS] = {d->code, d->rule, d->column, d->expected, d->plan};
-	if (!f->kept)
-		f->kept = xcalloc(1, sizeof *f->kept);
-	struct diag_kept_table *t = f->kept;
-	uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) * 0x9E3779B97F4A7C15u >> 56;
-	struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1], *e;
-	if (d->fixed_texts) { /* found by the addresses and the expected alone: no other text measured */
-		size_t expected_len = d->expected ? strlen(d->expected) : 0;
-		e = kept_same_fixed(e0, d->severity, at, expected_len) ? e0
-		    : kept_same_fixed(e1, d->severity, at, expected_len) ? e1 : NULL;
-		if (e) {
-			e->used = ++t->clock;
-			return e;
-		}
-	}
 	size_t len[KEPT_TEXTS], total = 0;
 	for (int k = 0; k < KEPT_TEXTS; k++)
 		total += len[k] = at[k] ? strlen(at[k]) : 0;
+	if (!f->kept)
+		f->kept = xcalloc(1, sizeof *f->kept);
+	struct diag_kept_table *t = f->kept;
+	struct diag_kept *e;
 	if (total > KEPT_TEXT_MAX) {
 		e = &t->slot[KEPT_SLOTS];
 	} else {
+		uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) *
+			     0x9E3779B97F4A7C15u >> 56;
+		struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1];
 		e = kept_same(e0, d->severity, at, len) ? e0 : kept_same(e1, d->severity, at, len) ? e1 : NULL;
 		if (e) {
 			e->used = ++t->clock;

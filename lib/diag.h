@@ -65,7 +65,6 @@ struct diag {
 	const char *fixed;      /* qy-fix: the cell's new text (value holds the old one), or NULL */
 	size_t fixed_len;
 	const char *related;    /* qy-reconcile: a JSON array of the other side's {file, row, …}, or NULL */
-	bool fixed_texts;       /* code, rule, column and plan stay as they are while the file is checked: their addresses tell them apart */
 };
 
 /* An empty diagnostic: no position, no cell. */
