@@ -996,14 +996,16 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 	for (size_t k = 0; k < n; k++) {
 		const struct value *c = &cells[t->reads[k].cell];
 		enum vtype type = (enum vtype)t->types[k];
-		if (c->type == V_NULL || (c->type == V_STR) != (type == V_STR))
-			return false;
 		if (type == V_STR) {
-			if (!key_is(t->words[k], V_STR, c))
+			if (c->type != V_STR || !key_is(t->words[k], V_STR, c))
 				return false;
+			if (k < RECENT_KEYS) /* its word stays, the last kept for that key (as key_words leaves it) */
+				t->recent[k] = t->words[k];
 			alike |= UINT64_C(1) << k;
 			continue;
 		}
+		if (c->type == V_NULL || c->type == V_STR)
+			return false;
 		double prev;
 		memcpy(&prev, &t->words[k], sizeof prev);
 		if (c->type == type && bytes_equal(&c->num, &prev, sizeof prev)) {
@@ -1021,16 +1023,13 @@ static bool next_streamed_group(struct rules_state *st, const struct grouping *g
 	view_row_out(st, t->owner, t, 0, st->view_row);
 	if (t->dropped)
 		return true;
-	for (size_t k = 0; k < n; k++) { /* a text's word stays: it is the last group's, and the held row's key */
+	for (uint64_t differ = all_keys(n) & ~alike; differ; differ &= differ - 1) { /* none a text */
+		size_t k = (size_t)__builtin_ctzll(differ);
 		const struct value *c = &cells[t->reads[k].cell];
-		if (!(alike >> k & 1)) {
-			memcpy(&t->words[k], &c->num, sizeof *t->words);
-			t->types[k] = (unsigned char)c->type;
-			if (was_held)
-				t->held_row[k] = key_value(t->words[k], c->type);
-		} else if (k < RECENT_KEYS && c->type == V_STR) {
-			t->recent[k] = t->words[k];
-		}
+		memcpy(&t->words[k], &c->num, sizeof *t->words);
+		t->types[k] = (unsigned char)c->type;
+		if (was_held)
+			t->held_row[k] = key_value(t->words[k], c->type);
 	}
 	t->ngroups = 1;
 	looked_up(t, 0);
