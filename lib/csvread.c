@@ -8,9 +8,9 @@
  * record it reports for the "\n" of a "\r\n" pair is dropped.  The usual
  * records, lines of valid UTF-8 without a quote, are split here instead
  * (split_lines), exactly as libcsv would split them, from masks of one bit
- * a byte over sixty-four bytes at a time, made with AVX2 where the
- * processor has it, else with SSE2 or in portable C; the reader's tests and
- * the CSV fuzzer compare the ways on every input.  Unless the encoding is forced, the first bytes are held until a
+ * a byte over sixty-four bytes at a time, made with SSE2 or in portable C;
+ * the reader's tests and the CSV fuzzer compare the two ways on every
+ * input.  Unless the encoding is forced, the first bytes are held until a
  * sample of them decides it (encoding.h), once, before any record is read.
  */
 #include "csvread.h"
@@ -26,12 +26,6 @@
 
 #define DEFAULT_MAX_FIELD (1024 * 1024)
 
-#if defined(__SSE2__) && defined(__GNUC__)
-#define HAVE_AVX2_WAY 1  /* AVX2 code compiled for itself, used where the processor has it */
-#endif
-
-/* The ways plain lines are split (split_lines), by how their masks are made. */
-enum split_way { WAY_PORTABLE, WAY_SSE2, WAY_AVX2 };
 /* libcsv's parser state for "inside a field" (libcsv.c: FIELD_BEGUN). */
 #define LIBCSV_FIELD_BEGUN 2
 
@@ -42,7 +36,7 @@ struct csvr {
 	iconv_t cd;               /* (iconv_t)-1 for UTF-8 input */
 	enum csvr_encoding enc;   /* the encoding read: UTF-8 until decided otherwise */
 	bool plain_delimiter;     /* the delimiter lets split_lines split lines (ASCII, not a quote or break) */
-	enum split_way way;       /* how split_lines makes its masks */
+	bool portable;            /* split_lines makes its masks in portable C even with SSE2 (to test that way) */
 
 	uint64_t offset;          /* original bytes accounted for so far */
 	uint64_t line;            /* physical line at offset */
@@ -265,11 +259,7 @@ struct csvr *csvr_new(const struct csvr_options *opt, const struct csvr_handler 
 	unsigned char d = r->opt.delimiter;
 	r->plain_delimiter = d < 0x80 && d != '"' && d != '\r' && d != '\n' && d != '\0';
 	csv_set_space_func(&r->parser, never_space);
-	r->way = opt->split == CSVR_SPLIT_PORTABLE ? WAY_PORTABLE : WAY_SSE2;
-#ifdef HAVE_AVX2_WAY
-	if (opt->split == CSVR_SPLIT_FASTEST && __builtin_cpu_supports("avx2"))
-		r->way = WAY_AVX2;
-#endif
+	r->portable = opt->split == CSVR_SPLIT_PORTABLE;
 	r->line = r->rec_line = 1;
 	r->keep_cells = SIZE_MAX;
 	grow_room(r);  /* cells from the start: split_lines points into them */
@@ -410,7 +400,7 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 
 /*
  * What a chunk of bytes holds, one bit a byte (bit k for byte k).  The
- * lead and continuation bytes are found with SSE2 or AVX2 only (in portable
+ * lead and continuation bytes are found with SSE2 only (in portable
  * C they are 0, and every byte past ASCII is checked a character at a time).
  */
 struct chunk_marks {
@@ -498,60 +488,12 @@ struct chunk_marks marks_of_vectors(const unsigned char *p, unsigned char delim)
 #define marks_of_vectors marks_of_words
 #endif
 
-#ifdef HAVE_AVX2_WAY
-#include <immintrin.h>
 
-/* The bits of the thirty-two bytes an AVX2 compare set, as a mask from bit k on. */
-__attribute__((target("avx2"))) static inline uint64_t vector_bits_avx2(__m256i v, unsigned k)
-{
-	return (uint64_t)(uint32_t)_mm256_movemask_epi8(v) << k;
-}
-
-/* Adds the delimiters, specials and bytes past ASCII of the thirty-two bytes at p + k to m, as mark_vector does. */
-__attribute__((target("avx2"))) static inline void mark_vector_avx2(const unsigned char *p, unsigned k, unsigned char delim,
-								  struct chunk_marks *m)
-{
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
-	__m256i specials = _mm256_or_si256(
-		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_setzero_si256())),
-		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'))));
-	m->delims |= vector_bits_avx2(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)delim)), k);
-	m->specials |= vector_bits_avx2(specials, k);
-	m->high |= vector_bits_avx2(v, k);
-}
-
-/* Adds the leads and continuation bytes of the thirty-two bytes at p + k to m, as mark_vector_utf8 does. */
-__attribute__((target("avx2"))) static inline void mark_vector_utf8_avx2(const unsigned char *p, unsigned k,
-								       struct chunk_marks *m)
-{
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
-	__m256i leads = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xED)),
-					    _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0x8F),
-							      _mm256_add_epi8(v, _mm256_set1_epi8((char)0x9F))));
-	m->leads |= vector_bits_avx2(leads, k);
-	m->conts |= vector_bits_avx2(_mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v), k);
-}
-
-/* The marks of the chunk at p, as marks_of_vectors makes them, thirty-two bytes at a time with AVX2. */
-__attribute__((target("avx2"))) static struct chunk_marks marks_of_avx2(const unsigned char *p, unsigned char delim)
-{
-	struct chunk_marks m = {0};
-	mark_vector_avx2(p, 0, delim, &m), mark_vector_avx2(p, 32, delim, &m);
-	if (m.high)
-		mark_vector_utf8_avx2(p, 0, &m), mark_vector_utf8_avx2(p, 32, &m);
-	return m;
-}
-#endif
-
-/* The marks of the chunk at p, made the given way. */
+/* The marks of the chunk at p: with SSE2 where there is SSE2, unless told portable. */
 static inline __attribute__((always_inline))
-struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, enum split_way way)
+struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, bool portable)
 {
-#ifdef HAVE_AVX2_WAY
-	if (way == WAY_AVX2)
-		return marks_of_avx2(p, delim);
-#endif
-	return way == WAY_PORTABLE ? marks_of_words(p, delim) : marks_of_vectors(p, delim);
+	return portable ? marks_of_words(p, delim) : marks_of_vectors(p, delim);
 }
 
 /*
@@ -560,7 +502,7 @@ struct chunk_marks marks_of(const unsigned char *p, unsigned char delim, enum sp
  * marks shifted down to start at base and cut at n.
  */
 static struct chunk_marks marks_of_tail(const unsigned char *s, size_t base, size_t n, unsigned char delim,
-					enum split_way way)
+					bool portable)
 {
 	unsigned char tmp[CHUNK];
 	const unsigned char *p = s + n - CHUNK;
@@ -570,8 +512,7 @@ static struct chunk_marks marks_of_tail(const unsigned char *s, size_t base, siz
 		memcpy(tmp, s, n);
 		p = tmp, shift = 0;
 	}
-	/* (with SSE2 for the AVX2 way, so that marks_of_avx2 is inlined into its one caller) */
-	struct chunk_marks m = marks_of(p, delim, way == WAY_AVX2 ? WAY_SSE2 : way);
+	struct chunk_marks m = marks_of(p, delim, portable);
 	uint64_t inside = ~0ULL >> (CHUNK - (n - base));
 	return (struct chunk_marks){m.delims >> shift & inside, m.specials >> shift & inside, m.high >> shift & inside,
 				    m.leads >> shift & inside, m.conts >> shift & inside};
@@ -652,14 +593,14 @@ void put_cell(struct csvr *r, struct csvr_cell **c, struct csvr_cell **room_end,
  * that ends in s (LF, CRLF or a lone CR), not empty, of valid UTF-8
  * without a quote or NUL, no longer than the size limit; the first line
  * that is not stops the run, undelivered.  The bytes are read a chunk at
- * a time into masks of one bit a byte, made the given way; a line's
+ * a time into masks of one bit a byte, with SSE2 unless portable; a line's
  * cells are cut at the delimiter bits, and its characters past ASCII are
  * checked one at a time only where the masks do not vouch for them
- * (utf8_doubts).  Inlined whole into its callers, so that each way is
- * compiled for itself.
+ * (utf8_doubts).  Inlined whole into its caller, so that the SSE2 and the
+ * portable ways are each compiled for themselves.
  */
 static inline __attribute__((always_inline))
-size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, enum split_way way)
+size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned char delim, bool portable)
 {
 	struct csvr_cell *c = r->cells, *room_end = c + cell_room(r);  /* the next cell, the end of the room */
 	size_t line = 0;        /* where the line in progress starts: the lines before are delivered */
@@ -667,8 +608,8 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 	uint64_t doubtful = 0;  /* not 0: it has bytes past ASCII the masks do not vouch for */
 	struct chunk_carry carry = {0};
 	for (size_t base = 0; base < n; base += CHUNK) {
-		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, way)
-							 : marks_of_tail(s, base, n, delim, way);
+		struct chunk_marks m = base + CHUNK <= n ? marks_of(s + base, delim, portable)
+							 : marks_of_tail(s, base, n, delim, portable);
 		uint64_t doubts = utf8_doubts(&m, &carry), narrow = ~wide_ends(&m, &carry);  /* at a cell's end: ASCII */
 		const unsigned char *chunk = s + base;
 		unsigned from = start > chunk ? (unsigned)(start - chunk) : 0;  /* the bytes before are taken */
@@ -713,14 +654,6 @@ out:
 	return line;
 }
 
-#ifdef HAVE_AVX2_WAY
-/* split_lines with AVX2, compiled for processors that have it. */
-__attribute__((target("avx2"))) static size_t split_lines_avx2(struct csvr *r, const unsigned char *s, size_t n)
-{
-	return split_lines(r, s, n, r->opt.delimiter, WAY_AVX2);
-}
-#endif
-
 /*
  * The common case without libcsv: the plain lines (split_lines) at the
  * start of s[0..n), where libcsv is between records and the input is
@@ -731,16 +664,8 @@ static size_t plain_lines(struct csvr *r, const unsigned char *s, size_t n)
 {
 	if (r->cd != (iconv_t)-1 || !r->plain_delimiter || r->parser.pstate != 0 || r->total_cells)
 		return 0;
-	switch (r->way) {
-#ifdef HAVE_AVX2_WAY
-	case WAY_AVX2:
-		return split_lines_avx2(r, s, n);
-#endif
-	case WAY_SSE2:
-		return split_lines(r, s, n, r->opt.delimiter, WAY_SSE2);
-	default:
-		return split_lines(r, s, n, r->opt.delimiter, WAY_PORTABLE);
-	}
+	return r->portable ? split_lines(r, s, n, r->opt.delimiter, true)
+			   : split_lines(r, s, n, r->opt.delimiter, false);
 }
 
 /*

@@ -77,8 +77,8 @@ struct csvr_handler {
 	void *ctx;
 };
 
-/* How plain records are split: the fastest way the processor has, or (to test each way) with SSE2 or in portable C. */
-enum csvr_split { CSVR_SPLIT_FASTEST, CSVR_SPLIT_SSE2, CSVR_SPLIT_PORTABLE };
+/* How plain records are split: with SSE2 where the build has it, or (to test that way) in portable C. */
+enum csvr_split { CSVR_SPLIT_FASTEST, CSVR_SPLIT_PORTABLE };
 
 struct csvr_options {
 	unsigned char delimiter;   /* ',' by default */

@@ -4,8 +4,8 @@
  * the air-daily rule set with its row rules, aggregates and unique key.  The
  * first byte picks the encoding and the chunk size.  The reader must deliver the same records and events however the
  * input is cut: fed a byte at a time (every record through libcsv), in the
- * chosen chunks, and whole (plain records split without libcsv, the fastest
- * way, with SSE2 and in portable C).
+ * chosen chunks, and whole (plain records split without libcsv, with SSE2 and in
+ * portable C).
  */
 #include "check.h"
 #include "csvread.h"
@@ -103,17 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t chunk = (size_t)(data[0] >> 2) + 1;
 	data++, size--;
 
-	struct buf bytewise = {0}, chunked = {0}, whole = {0}, sse2 = {0}, portable = {0};
+	struct buf bytewise = {0}, chunked = {0}, whole = {0}, portable = {0};
 	transcript(data, size, 1, enc, CSVR_SPLIT_FASTEST, &bytewise);
 	transcript(data, size, chunk, enc, CSVR_SPLIT_FASTEST, &chunked);
 	transcript(data, size, size ? size : 1, enc, CSVR_SPLIT_FASTEST, &whole);
-	transcript(data, size, size ? size : 1, enc, CSVR_SPLIT_SSE2, &sse2);
 	transcript(data, size, size ? size : 1, enc, CSVR_SPLIT_PORTABLE, &portable);
-	if (bytewise.len != chunked.len || bytewise.len != whole.len || bytewise.len != sse2.len ||
-	    bytewise.len != portable.len ||
+	if (bytewise.len != chunked.len || bytewise.len != whole.len || bytewise.len != portable.len ||
 	    (bytewise.len && (memcmp(bytewise.data, chunked.data, bytewise.len) != 0 ||
 			      memcmp(bytewise.data, whole.data, bytewise.len) != 0 ||
-			      memcmp(bytewise.data, sse2.data, bytewise.len) != 0 ||
 			      memcmp(bytewise.data, portable.data, bytewise.len) != 0))) {
 		fprintf(stderr, "records differ with the chunking:\n--- bytewise\n");
 		fwrite(bytewise.data, 1, bytewise.len, stderr);
@@ -121,13 +118,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fwrite(chunked.data, 1, chunked.len, stderr);
 		fprintf(stderr, "--- whole\n");
 		fwrite(whole.data, 1, whole.len, stderr);
-		fprintf(stderr, "--- whole, split with SSE2\n");
-		fwrite(sse2.data, 1, sse2.len, stderr);
 		fprintf(stderr, "--- whole, split in portable C\n");
 		fwrite(portable.data, 1, portable.len, stderr);
 		abort();
 	}
-	buf_free(&bytewise), buf_free(&chunked), buf_free(&whole), buf_free(&sse2), buf_free(&portable);
+	buf_free(&bytewise), buf_free(&chunked), buf_free(&whole), buf_free(&portable);
 
 	if (!rs)
 		return 0;
