@@ -59,7 +59,7 @@ static size_t read_mantissa(const char *s, size_t i, size_t n, uint64_t *mant, i
 }
 
 /*
- * parse_number for any cell parse_plain_decimal does not take: checks the
+ * parse_number for any cell plain_decimal_value does not take: checks the
  * grammar, then converts: with at most 15 significant digits and no exponent,
  * mantissa / 10^k is one correctly rounded division (Clinger's fast path),
  * identical to strtod; anything else goes to strtod.

@@ -82,23 +82,17 @@ static inline double plain_decimal_value(const char *s, size_t n)
 	return frac ? v / pow10_exact[frac] : v;
 }
 
-/* plain_decimal_value into *value; false, leaving it, for a cell it does not take. */
-static inline bool parse_plain_decimal(const char *s, size_t n, double *value)
-{
-	double v = plain_decimal_value(s, n);
-	if (isnan(v))
-		return false;
-	*value = v;
-	return true;
-}
-
-/* parse_number for the cells parse_plain_decimal does not take. */
+/* parse_number for the cells plain_decimal_value does not take. */
 bool parse_other_number(const char *s, size_t n, double *value);
 
 /* Parses a plain decimal number ([+-]digits[.digits][e±digits]); exact as strtod. */
 static inline bool parse_number(const char *s, size_t n, double *value)
 {
-	return parse_plain_decimal(s, n, value) || parse_other_number(s, n, value);
+	double v = plain_decimal_value(s, n);
+	if (isnan(v))
+		return parse_other_number(s, n, value);
+	*value = v;
+	return true;
 }
 
 /*
@@ -164,16 +158,6 @@ static inline double date_in_value(struct date_month *month, const char *s, size
 			return (double)(month->first + d - 1);
 	}
 	return date_month_value(month, s, n);
-}
-
-/* parse_date_month by date_in_value: the usual date decided inline. */
-static inline bool parse_date_in(struct date_month *month, const char *s, size_t n, double *days)
-{
-	double v = date_in_value(month, s, n);
-	if (isnan(v))
-		return false;
-	*days = v;
-	return true;
 }
 
 /* cell_parse_typed, with the commonest column types (every cell pays for this) decided inline. */
