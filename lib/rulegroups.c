@@ -634,13 +634,34 @@ static __attribute__((noinline)) void note_group_keys(struct rules_state *st, st
 }
 
 /*
+ * True if a row of cells is in the group made after the last one (in_group),
+ * where looking it up would only find it there (look_up_group tries that
+ * group first): rows that come back in the order they first came, as a
+ * county's days do station after station, then need no look-up.  Only for a
+ * table kept whole (not watched for an order, not following a leader),
+ * without year or month keys, whose text keys are each the last text it kept
+ * for that key (group_table.recent), so that no text is looked up, and no
+ * memory taken, that a look-up would have.
+ */
+static inline bool in_next_group(const struct group_table *g, const struct value *cells)
+{
+	size_t next = (size_t)g->last_group + 1, n = g->nreads;
+	if (next >= g->ngroups || g->mode != GROUPS_KEPT || g->leader || g->reads_months || !in_group(g, next, cells))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (g->types[next * n + k] == V_STR && (k >= RECENT_KEYS || g->recent[k] != g->words[next * n + k]))
+			return false;
+	return true;
+}
+
+/*
  * Makes the group after a table's last its last, the row's being in it
- * (in_next_group), as look_up_group would find it: with shared keys, they
+ * (in_next_group), as look_up would find it: with shared keys, they
  * are first worked out for the row (shared_values), from the group's keys:
  * where its texts are the last group's, which the shared keys hold, only
  * its numbers are written (a sorted file's next day).
  */
-long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
+static long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
 {
 	size_t next = (size_t)g->last_group + 1, n = g->nreads;
 	struct shared_keys *ks = g->shared;
@@ -755,9 +776,12 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
 /*
  * Finds or creates the group of the current row in a table grouped by ngroup
  * expressions with a block of accumulators of that many bytes; returns its number, or -1 for a null key
- * (find_group's work, once it has seen to a watched table's order), noting
- * what find_group needs to find the group again from the row's cells.  Not
- * inlined: find_group, which is, calls it only when it must.
+ * (find_group's work, once it has seen to a watched table's order and the
+ * row is not in its last group), noting what find_group needs to find the
+ * group again from the row's cells.  The group made after the last one is
+ * tried first from the row's cells (in_next_group).  Not inlined:
+ * find_group, which is, calls it only when it must, and keeps to the last
+ * group's test, which most rows of a sorted file meet.
  */
 __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
 					     struct expr *const *group, size_t ngroup, size_t block,
@@ -765,6 +789,8 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 {
 	if (!g->reads_planned)
 		plan_key_reads(g, group, ngroup);
+	if (g->nreads && g->ngroups && ctx->row && in_next_group(g, ctx->row))
+		return step_to_next_group(st, g, ctx);
 	struct date_parts parts = {.cell = -1};
 	long i = look_up(st, g, group, ngroup, block, ctx, &parts);
 	if (i >= 0 && g->reads_months && ctx->row)

@@ -397,7 +397,6 @@ const struct value *group_key_values(struct rules_state *st, const struct group_
 __attribute__((noinline)) long look_up_group(struct rules_state *st, struct group_table *g,
 					     struct expr *const *group, size_t ngroup, size_t block,
 					     const struct eval_ctx *ctx);
-long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx);
 uint64_t group_index_bytes(const struct group_table *t);
 void account_group(struct rules_state *st, const struct grouping *gr, const unsigned char *accs,
 		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
@@ -593,34 +592,12 @@ static inline __attribute__((always_inline)) bool in_last_group(const struct gro
 }
 
 /*
- * True if a row of cells is in the group made after the last one (in_group),
- * where looking it up would only find it there (look_up_group tries that
- * group first): rows that come back in the order they first came, as a
- * county's days do station after station, then need no look-up.  Only for a
- * table kept whole (not watched for an order, not following a leader),
- * without year or month keys, whose text keys are each the last text it kept
- * for that key (group_table.recent), so that no text is looked up, and no
- * memory taken, that a look-up would have.
- */
-static inline __attribute__((always_inline)) bool in_next_group(const struct group_table *g, const struct value *cells)
-{
-	size_t next = (size_t)g->last_group + 1, n = g->nreads;
-	if (next >= g->ngroups || g->mode != GROUPS_KEPT || g->leader || g->reads_months || !in_group(g, next, cells))
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (g->types[next * n + k] == V_STR && (k >= RECENT_KEYS || g->recent[k] != g->words[next * n + k]))
-			return false;
-	return true;
-}
-
-/*
  * Finds or creates the group of the current row (look_up_group), without a
  * call where the row's shared keys are worked out and the table knows their
  * group (known_group), or the row's cells are its last group's keys
- * (in_last_group) or the next group's (in_next_group): most tables' rows,
- * in a sorted file or after a leader's look-up.  A watched table that has
- * kept an order long enough starts ending its groups as they close
- * (end_groups) first.
+ * (in_last_group): most tables' rows, in a sorted file or after a leader's
+ * look-up.  A watched table that has kept an order long enough starts
+ * ending its groups as they close (end_groups) first.
  */
 static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
 							     struct expr *const *group, size_t ngroup, size_t block,
@@ -638,14 +615,10 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 		if (known != -2)
 			return known;
 	}
-	if (g->nreads && g->ngroups && ctx->row) {
-		if (in_last_group(g, ctx->row)) {
-			if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
-				ks->at = row;
-			return g->last_group;
-		}
-		if (in_next_group(g, ctx->row))
-			return step_to_next_group(st, g, ctx);
+	if (g->nreads && g->ngroups && ctx->row && in_last_group(g, ctx->row)) {
+		if (ks && g->stamp == ks->stamp) /* the shared keys are still its group's: the row's, for the others */
+			ks->at = row;
+		return g->last_group;
 	}
 	return look_up_group(st, g, group, ngroup, block, ctx);
 }
