@@ -385,41 +385,6 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 		account_ordered(st, row, out);
 }
 
-/*
- * Notes where the longest run (longest_run()) of group i of an aggregate
- * judged in order began, once its rows have been walked, for its finding to
- * point at: the file's row that began it, or the first file row of the view
- * row that did.  The rows themselves may be gone when the group is judged.
- */
-static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
-{
-	size_t a = (size_t)(r - st->rs->aggregates);
-	struct group_table *t = &st->groups[a]; /* (in a joined table, its own, where run_at is kept) */
-	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
-		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
-			continue;
-		unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), i);
-		const struct ordered_entry *e = agg_acc_of(accs, &r->slots[k])->best_from;
-		if (!e)
-			continue;
-		struct place at = {0};
-		if (e->kept) {
-			at = (struct place){e->kept->line, e->kept->row};
-		} else if (e->view_row && r->from >= 0) {
-			const struct view_rows *vr = &st->view_rows[r->from];
-			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
-		}
-		if (i >= t->nrun_at) {
-			size_t cap = aggregate_table(st, a)->cap;
-			t->run_at = xrealloc(t->run_at, cap * sizeof *t->run_at);
-			memset(&t->run_at[t->nrun_at], 0, (cap - t->nrun_at) * sizeof *t->run_at);
-			t->nrun_at = cap;
-		}
-		t->run_at[i] = at;
-		return;
-	}
-}
-
 /* A kept row spread back over the rule set's columns, with its cells' texts, for a rule to read. */
 struct spread_row {
 	struct value *values;
@@ -466,8 +431,9 @@ struct walk_plan;
 
 /*
  * The rows a walk keeps spread over the rule set's columns: the last n of a
- * group, for lag() to look back on; and the plans of the walks of each list
- * of rows (walk_plan_of), per row rule, then per aggregate, that leads one.
+ * group, for lag() to look back on; the plans of the walks of each list of
+ * rows (walk_plan_of), per row rule, then per aggregate, that leads one; and
+ * where the longest runs of the groups walked began.
  */
 struct walk_ring {
 	struct spread_row *rows;
@@ -475,6 +441,7 @@ struct walk_ring {
 	size_t n, cap;
 	struct walk_plan *plans; /* or NULL before the first walk */
 	size_t nplans;
+	struct arena runs;       /* where the longest runs of the groups walked began (note_run) */
 };
 
 /*
@@ -509,8 +476,54 @@ void ring_free(struct walk_ring *ring)
 	for (size_t i = 0; ring && i < ring->cap; i++)
 		free(ring->rows[i].values), free(ring->rows[i].text), free(ring->rows[i].textlen);
 	if (ring)
-		plans_free(ring), free(ring->rows), free(ring->history);
+		plans_free(ring), free(ring->rows), free(ring->history), arena_free(&ring->runs);
 	free(ring);
+}
+
+/*
+ * Notes where the longest runs (longest_run()) of group i of an aggregate
+ * judged in order began, once its rows have been walked: the order key
+ * their results give, copied where it stays (walk_ring.runs) without the
+ * row, as the rows may be gone when the group is judged; and, for the
+ * first, for its finding to point at, the file's row that began it, or the
+ * first file row of the view row that did.
+ */
+static void note_run(struct rules_state *st, const struct written_rule *r, size_t i)
+{
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct group_table *t = &st->groups[a]; /* (in a joined table, its own, where run_at is kept) */
+	bool placed = false;
+	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
+		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+			continue;
+		unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), i);
+		struct agg_acc *acc = agg_acc_of(accs, &r->slots[k]);
+		const struct ordered_entry *e = acc->best_from;
+		if (!e)
+			continue;
+		struct ordered_entry *from = arena_alloc(&st->ring->runs, sizeof *from);
+		*from = (struct ordered_entry){.order = e->order}; /* (no row: a group noted again keeps its place) */
+		if (from->order.type == V_STR)
+			from->order.str = arena_copy(&st->ring->runs, from->order.str, from->order.len);
+		acc->best_from = from;
+		if (placed || (!e->kept && !e->view_row))
+			continue;
+		placed = true;
+		struct place at = {0};
+		if (e->kept) {
+			at = (struct place){e->kept->line, e->kept->row};
+		} else if (e->view_row && r->from >= 0) {
+			const struct view_rows *vr = &st->view_rows[r->from];
+			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
+		}
+		if (i >= t->nrun_at) {
+			size_t cap = aggregate_table(st, a)->cap;
+			t->run_at = xrealloc(t->run_at, cap * sizeof *t->run_at);
+			memset(&t->run_at[t->nrun_at], 0, (cap - t->nrun_at) * sizeof *t->run_at);
+			t->nrun_at = cap;
+		}
+		t->run_at[i] = at;
+	}
 }
 
 /*
