@@ -13,7 +13,8 @@
  * (update_runs).
  * Percentiles select their two ranks rather than sort; count_distinct keeps
  * its tuples packed, a few bytes a value, and counts them as they come
- * while they are few; a group of one row whose slots only count, or sum or
+ * while they are few, past that at the end in a table of them by their
+ * hashes; a group of one row whose slots only count, or sum or
  * average a column, is held as the values it comes to until a second row
  * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
  * through exprnode.h's inline helpers.
@@ -204,25 +205,10 @@ double mad(struct agg_acc *acc)
 /*
  * A count_distinct accumulator counts its distinct tuples in hits as they
  * come while there are at most this many (a county-day's stations), and
- * keeps in lo's bytes a bit of each one's mark (tuple_mark); past them,
- * hits stays one more and distinct() sorts the kept tuples at the end.
+ * keeps in lo's bytes a bit of each one's mark (tuple_hash); past them,
+ * hits stays one more and distinct() counts the kept tuples at the end.
  */
 #define DISTINCT_COUNTED_MAX 16
-
-/* A packed tuple of count_distinct: where its bytes are, and how many. */
-struct packed_tuple {
-	const unsigned char *at;
-	size_t len;
-};
-
-/* Orders packed tuples by length, then bytes: equal tuples come together. */
-static int packed_cmp(const void *a, const void *b)
-{
-	const struct packed_tuple *x = a, *y = b;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->at, y->at, x->len);
-}
 
 /* The bytes of the packed value at p (see pack_value). */
 static size_t packed_len(const unsigned char *p)
@@ -238,33 +224,71 @@ static size_t packed_len(const unsigned char *p)
 }
 
 /*
- * count_distinct(): the distinct tuples among the kept ones, of width values
- * each: as counted when they came (count_new_tuple) while they were few,
- * else sorted to be counted.
+ * A hash of a packed tuple's len bytes at p, mixed eight at a time, of the
+ * last word only the bytes of the tuple (a word is read past it: tuple_room
+ * leaves room for one after the last): tuples with different hashes differ.
  */
-static double distinct(const struct agg_acc *acc, size_t width)
+static inline uint64_t tuple_hash(const unsigned char *p, size_t len)
 {
-	if (acc->hits <= DISTINCT_COUNTED_MAX)
-		return acc->hits;
-	struct packed_tuple few[64], *t = few; /* on the heap past 64 */
-	size_t n = 0, cap = 64;
-	for (size_t at = 0; at < acc->nvals; n++) {
-		if (n == cap) {
-			t = t == few ? memcpy(xmalloc(2 * cap * sizeof *t), few, sizeof few) : xrealloc(t, 2 * cap * sizeof *t);
-			cap *= 2;
-		}
-		t[n].at = acc->tuples + at;
+	const uint64_t mix = 0x9E3779B97F4A7C15u;
+	uint64_t h = len * mix, word;
+	size_t k = 0;
+	for (; len - k > sizeof word; k += sizeof word) {
+		memcpy(&word, p + k, sizeof word);
+		h = (h ^ word) * mix;
+	}
+	memcpy(&word, p + k, sizeof word);
+	unsigned past = 8 * (unsigned)(sizeof word - (len - k)); /* the bits of the bytes after the tuple's */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	word &= ~(uint64_t)0 << past;
+#else
+	word &= ~(uint64_t)0 >> past;
+#endif
+	return (h ^ word) * mix;
+}
+
+/* A packed tuple of count_distinct in distinct()'s table: where its bytes are, and how many (0: no tuple). */
+struct packed_tuple {
+	const unsigned char *at;
+	size_t len;
+};
+
+/*
+ * The distinct tuples among the kept ones of a count_distinct accumulator,
+ * of width values each, counted in a table of them by their hashes, at most
+ * half full.
+ */
+static __attribute__((noinline)) double count_tuples(const struct agg_acc *acc, size_t width)
+{
+	unsigned bits = 8; /* of the table's size: twice the tuples at most (a value takes a byte or more) */
+	while (((size_t)1 << bits) < 2 * (acc->nvals / width))
+		bits++;
+	size_t mask = ((size_t)1 << bits) - 1, count = 0;
+	struct packed_tuple few[256], *t = bits == 8 ? memset(few, 0, sizeof few) : xcalloc(mask + 1, sizeof *t);
+	for (size_t at = 0; at < acc->nvals;) {
+		const unsigned char *p = acc->tuples + at;
 		for (size_t k = 0; k < width; k++)
 			at += packed_len(acc->tuples + at);
-		t[n].len = (size_t)(acc->tuples + at - t[n].at);
+		size_t len = (size_t)(acc->tuples + at - p);
+		for (size_t i = (size_t)(tuple_hash(p, len) >> (64 - bits));; i = (i + 1) & mask) {
+			if (!t[i].len) {
+				t[i] = (struct packed_tuple){p, len};
+				count++;
+				break;
+			}
+			if (t[i].len == len && !memcmp(t[i].at, p, len))
+				break;
+		}
 	}
-	size_t count = 0;
-	sort_items(t, n, sizeof *t, packed_cmp);
-	for (size_t i = 0; i < n; i++)
-		count += i == 0 || packed_cmp(&t[i - 1], &t[i]) != 0;
 	if (t != few)
 		free(t);
 	return (double)count;
+}
+
+/* count_distinct(): as counted when the tuples came (count_new_tuple) while they were few, else by count_tuples. */
+static inline double distinct(const struct agg_acc *acc, size_t width)
+{
+	return acc->hits <= DISTINCT_COUNTED_MAX ? acc->hits : count_tuples(acc, width);
 }
 
 /* Where a run began, as its order key: the caller's row record starts with it (see eval_ctx.where). */
@@ -365,6 +389,24 @@ static inline void keep_number(struct agg_acc *a, double v)
 	put_number(a, v);
 }
 
+/* Packs a number of neither short form of pack_value's: out of line, so that packing the commoner ones calls nothing. */
+static __attribute__((noinline)) size_t pack_long(unsigned char *p, double d)
+{
+	static const double scale[] = {1, 10, 100, 1000};
+	for (int s = 0; s < 4; s++) {
+		if (!(fabs(d * scale[s]) < 9007199254740992.0))
+			continue;
+		long long k = llround(d * scale[s]);
+		if ((double)k / scale[s] != d)
+			continue;
+		p[0] = (unsigned char)(0xF0 + s);
+		return 1 + varint_put(p + 1, k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
+	}
+	p[0] = 0xF4;
+	memcpy(p + 1, &d, sizeof d);
+	return 9;
+}
+
 /*
  * Packs a value of a count_distinct tuple so that two values are equal
  * exactly when their bytes are, and most take a byte or two: a whole number
@@ -378,7 +420,6 @@ static inline void keep_number(struct agg_acc *a, double v)
 #define PACK_BITS_409_6 UINT64_C(0x407999999999999A) /* 409.6's */
 static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
-	static const double scale[] = {1, 10, 100, 1000};
 	double d = v->num;
 	if (v->type == V_NULL) {
 		*p = 0xFF;
@@ -396,34 +437,7 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
 	}
-	for (int s = 0; s < 4; s++) {
-		if (!(fabs(d * scale[s]) < 9007199254740992.0))
-			continue;
-		long long k = llround(d * scale[s]);
-		if ((double)k / scale[s] != d)
-			continue;
-		p[0] = (unsigned char)(0xF0 + s);
-		return 1 + varint_put(p + 1, k < 0 ? ~((uint64_t)k << 1) : (uint64_t)k << 1);
-	}
-	p[0] = 0xF4;
-	memcpy(p + 1, &d, sizeof d);
-	return 9;
-}
-
-/*
- * One of 64 bits, picked by a packed tuple's len bytes at p, mixed eight at
- * a time, the last word's bytes past them zero: tuples with different bits
- * differ.
- */
-static inline uint64_t tuple_mark(const unsigned char *p, size_t len)
-{
-	const uint64_t mix = 0x9E3779B97F4A7C15u;
-	uint64_t h = len * mix, word;
-	for (size_t k = 0; k < len; k += sizeof word) {
-		memcpy(&word, p + k, sizeof word);
-		h = (h ^ word) * mix;
-	}
-	return (uint64_t)1 << (h >> 58);
+	return pack_long(p, d);
 }
 
 /* True if the packed tuples of width values in tuples[0, end) hold the len bytes at p. */
@@ -450,8 +464,7 @@ static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
 		return;
 	const unsigned char *p = a->tuples + from;
 	size_t len = a->nvals - from;
-	memset(a->tuples + a->nvals, 0, sizeof(uint64_t)); /* (tuple_room left room for it) */
-	uint64_t marks, mark = tuple_mark(p, len);
+	uint64_t marks, mark = (uint64_t)1 << (tuple_hash(p, len) >> 58); /* one of 64 bits */
 	memcpy(&marks, &a->lo, sizeof marks);
 	if (marks & mark && holds_tuple(a->tuples, from, width, p, len))
 		return;
@@ -462,7 +475,7 @@ static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
 
 /*
  * Makes room in a count_distinct accumulator for a tuple of width values and
- * the word past it that tuple_mark reads: its bytes grow by half again when full.
+ * the word past it that tuple_hash reads: its bytes grow by half again when full.
  */
 static inline void tuple_room(struct agg_acc *a, size_t width)
 {
@@ -473,21 +486,6 @@ static inline void tuple_room(struct agg_acc *a, size_t width)
 		a->tuples = xrealloc(a->tuples, a->cap);
 	}
 	a->listed = a->packed = true;
-}
-
-/* Keeps a tuple of count_distinct of columns alone (AGG_STEP_DISTINCT_CELLS), packed, read from the row's cells. */
-static inline void keep_tuple_of_cells(struct agg_acc *a, const struct agg_slot *s, const struct value *cells)
-{
-	const struct node *c = &s->expr->nodes[s->call];
-	const int *cols = s->expr->arg_cols + c->args;
-	size_t width = (size_t)c->nargs;
-	tuple_room(a, width);
-	size_t from = a->nvals;
-	unsigned char *p = a->tuples + from;
-	for (size_t k = 0; k < width; k++)
-		p += pack_value(p, &cells[cols[k]]);
-	a->nvals = (uint32_t)(p - a->tuples);
-	count_new_tuple(a, from, width);
 }
 
 /*
@@ -760,6 +758,22 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 	}
 }
 
+/* Feeds a row to a table of one count_distinct() of columns alone: keeps its tuple, packed, read from the row's cells. */
+static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
+{
+	(void)n;
+	struct agg_acc *a = agg_acc_of(block, s);
+	const struct node *c = &s->expr->nodes[s->call];
+	const int *col = s->expr->arg_cols + c->args, *end = col + c->nargs;
+	tuple_room(a, (size_t)c->nargs);
+	size_t from = a->nvals;
+	unsigned char *p = a->tuples + from;
+	for (; col < end; col++)
+		p += pack_value(p, &row->row[*col]);
+	a->nvals = (uint32_t)(p - a->tuples);
+	count_new_tuple(a, from, (size_t)c->nargs);
+}
+
 /* count_if() of a test of a column alone, tested in place. */
 static inline void count_if_test(const struct agg_slot *s, unsigned char *block, const struct eval_ctx *row)
 {
@@ -809,7 +823,7 @@ static __attribute__((noinline)) void update_runs(const struct agg_slot *slots, 
 		case AGG_STEP_EQUAL_RUN_CELL:
 			equal_run_cells(s, s + (run = run_of(s, n)), block, cells, row->where);
 			break;
-		case AGG_STEP_DISTINCT_CELLS: keep_tuple_of_cells(a, s, cells); break;
+		case AGG_STEP_DISTINCT_CELLS: feed_distinct(s, 1, block, row); break;
 		default: update_slot(s, a, (size_t)(s - slots), row, given);
 		}
 		s += run, n -= run;
@@ -865,13 +879,6 @@ static void feed_kept(const struct agg_slot *s, size_t n, unsigned char *block, 
 static void feed_equal_runs(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	equal_run_cells(s, s + n, block, row->row, row->where);
-}
-
-/* Feeds a row to a table of one count_distinct() of columns alone. */
-static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
-{
-	(void)n;
-	keep_tuple_of_cells(agg_acc_of(block, s), s, row->row);
 }
 
 /*

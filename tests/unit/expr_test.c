@@ -977,9 +977,10 @@ static void test_steps_in_place(void)
 }
 
 /*
- * count_distinct counts its tuples as they come while they are few and
- * sorts them at the end past that: groups of 1 to 40 distinct tuples (the
- * few and the many, and 16 and 17 either side of the change), each tuple
+ * count_distinct counts its tuples as they come while they are few and in
+ * a table of them by their hashes at the end past that: groups of 1 to 40
+ * distinct tuples (the few and the many, and 16 and 17 either side of the
+ * change) and of 300 (a table larger than the one on the stack), each tuple
  * coming once and then again in random order (0 again as -0, blanks), read
  * from the cells and evaluated, all count exactly their distinct tuples;
  * 40 tuples in 64 bits of marks make many a mark come twice.
@@ -993,9 +994,10 @@ static void test_count_distinct_as_they_come(void)
 		return;
 	uint64_t state = 633;
 	bool agree = true;
-	int tuples = 1, which = 0;
+	int tuples = 0, which = 0;
 	struct value v = {0};
-	for (; tuples <= 40 && agree; tuples++) {
+	for (int size = 0; size <= 40 && agree; size++) {
+		tuples = size < 40 ? size + 1 : 300;
 		struct agg_acc accs[4] = {0};
 		for (int r = 0; r < 3 * tuples; r++) {
 			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -1014,7 +1016,7 @@ static void test_count_distinct_as_they_come(void)
 		agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 	}
 	CHECK("count_distinct counts tuples that come again once, few or many", agree, "%s over %d tuples: %g",
-	      sources[which - 1], tuples - 1, v.num);
+	      sources[which - 1], tuples, v.num);
 	for (int i = 0; i < 2; i++)
 		expr_free(e[i]);
 	free(scope.slots);
