@@ -34,17 +34,27 @@ bool view_rows_kept(const struct ruleset *rs, size_t v)
 	return false;
 }
 
-/* Works out the values of group i of view v's table g into row, after its keys, from its accumulators. */
-static void view_values(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+/*
+ * Makes the row of group i of view v's table g into row: its keys, then its
+ * values from its accumulators, a slot's straight from agg_result, any other
+ * by the evaluator.  Out of view_row_out's way: most rows it feeds are held.
+ */
+static __attribute__((noinline)) void make_view_row(struct rules_state *st, size_t v, const struct group_table *g,
+						    size_t i, struct value *row)
 {
 	const struct view *view = &st->rs->views[v];
-	struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row,
-				.accs = group_accs(g, i, view_grouping(st, v)->block)};
+	const int *slots = st->view_slot[v];
+	unsigned char *accs = group_accs(g, i, view_grouping(st, v)->block);
+	struct value *values = row + view->ngroup;
+	group_keys(g, i, view->ngroup, row);
 	for (size_t k = 0; k < view->nvalues; k++) {
-		int slot = st->view_slot[v][k];
-		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
-							      agg_acc_of(made.accs, &view->slots[slot]))
-						  : expr_eval(view->values[k], &made);
+		if (slots[k] >= 0) {
+			const struct agg_slot *s = &view->slots[slots[k]];
+			values[k] = agg_result(s->kind, s->p, agg_acc_of(accs, s));
+			continue;
+		}
+		struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row, .accs = accs};
+		values[k] = expr_eval(view->values[k], &made);
 	}
 }
 
@@ -59,26 +69,31 @@ static __attribute__((noinline)) void keep_view_row(struct rules_state *st, size
 	add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, ctx), NULL, ctx->row);
 }
 
+/* The context view v's rows are fed in (view_rows.feed), made on its first row. */
+static struct eval_ctx *feed_ctx(struct rules_state *st, size_t v)
+{
+	struct eval_ctx *ctx = &st->view_rows[v].feed;
+	if (!ctx->rs)
+		ctx->rs = st->rs, ctx->as_of = as_of_of(st);
+	return ctx;
+}
+
 /*
- * Makes the row of group i of view v's table g into row (keys, then values)
- * and feeds it to the exports, views and aggregates that read from the view;
- * a group held as its row (group_table.held) feeds that row as it is.  The
+ * Makes the row of group i of view v's table g into row (keys, then values;
+ * a group held as its row, group_table.held, has it made) and feeds it, in
+ * ctx, to the exports, views and aggregates that read from the view.  The
  * row is stamped like a file's row, so that a let its readers read on it
  * again (good_day in a when, an assert and an export) is its memo's at once.
  */
-void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+static inline __attribute__((always_inline)) void row_out(struct rules_state *st, size_t v,
+							  const struct group_table *g, size_t i, struct value *row,
+							  struct eval_ctx *ctx)
 {
 	st->rows_in[v + 1]++;
-	if (g->held == i + 1) {
+	if (g->held == i + 1)
 		row = g->held_row;
-	} else {
-		group_keys(g, i, st->rs->views[v].ngroup, row);
-		view_values(st, v, g, i, row);
-	}
-	/* a stamp of its own, by which the lets its readers ask for again are known for this row's */
-	struct eval_ctx *ctx = &st->view_rows[v].feed;
-	if (!ctx->rs) /* the view's first row */
-		ctx->rs = st->rs, ctx->as_of = as_of_of(st);
+	else
+		make_view_row(st, v, g, i, row);
 	ctx->row = row, ctx->stamp = expr_row_stamp();
 	struct place at = g->places[i];
 	struct diag_file *out = st->out;
@@ -92,12 +107,17 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 	}
 }
 
+void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+{
+	row_out(st, v, g, i, row, feed_ctx(st, v));
+}
+
 /*
  * Makes a view's rows from its groups (those still open, when it streamed
  * them), in the order they first appeared, and feeds each to what reads from
- * it.  The rows are kept only for aggregates judged in order; otherwise one
- * row at a time is made, fed and forgotten, so that a view with a group a
- * row costs no more at the end of the file.
+ * it (row_out).  The rows are kept only for aggregates judged in order;
+ * otherwise one row at a time is made, fed and forgotten, so that a view
+ * with a group a row costs no more at the end of the file.
  */
 void finish_view(struct rules_state *st, size_t v)
 {
@@ -108,8 +128,9 @@ void finish_view(struct rules_state *st, size_t v)
 	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
 	vr->places = g->places;
+	struct eval_ctx *ctx = feed_ctx(st, v);
 	for (size_t i = 0; i < vr->nrows; i++)
-		view_row_out(st, v, g, i, &vr->values[kept ? i * width : 0]);
+		row_out(st, v, g, i, &vr->values[kept ? i * width : 0], ctx);
 }
 
 /* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
