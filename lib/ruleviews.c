@@ -107,6 +107,7 @@ static inline __attribute__((always_inline)) void row_out(struct rules_state *st
 	}
 }
 
+/* Makes and feeds the row of one group of a view (row_out): a streamed view's, as the group ends. */
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
 {
 	row_out(st, v, g, i, row, feed_ctx(st, v));
