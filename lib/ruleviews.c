@@ -34,17 +34,27 @@ bool view_rows_kept(const struct ruleset *rs, size_t v)
 	return false;
 }
 
-/* Works out the values of group i of view v's table g into row, after its keys, from its accumulators. */
-static void view_values(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+/*
+ * Makes the row of group i of view v's table g into row: its keys, then its
+ * values from its accumulators, a slot's straight from agg_result, any other
+ * by the evaluator.  Out of view_row_out's way: most rows it feeds are held.
+ */
+static __attribute__((noinline)) void make_view_row(struct rules_state *st, size_t v, const struct group_table *g,
+						    size_t i, struct value *row)
 {
 	const struct view *view = &st->rs->views[v];
-	struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row,
-				.accs = group_accs(g, i, view_grouping(st, v)->block)};
+	const int *slots = st->view_slot[v];
+	unsigned char *accs = group_accs(g, i, view_grouping(st, v)->block);
+	struct value *values = row + view->ngroup;
+	group_keys(g, i, view->ngroup, row);
 	for (size_t k = 0; k < view->nvalues; k++) {
-		int slot = st->view_slot[v][k];
-		row[view->ngroup + k] = slot >= 0 ? agg_result(view->slots[slot].kind, view->slots[slot].p,
-							      agg_acc_of(made.accs, &view->slots[slot]))
-						  : expr_eval(view->values[k], &made);
+		if (slots[k] >= 0) {
+			const struct agg_slot *s = &view->slots[slots[k]];
+			values[k] = agg_result(s->kind, s->p, agg_acc_of(accs, s));
+			continue;
+		}
+		struct eval_ctx made = {.rs = st->rs, .as_of = as_of_of(st), .keys = row, .accs = accs};
+		values[k] = expr_eval(view->values[k], &made);
 	}
 }
 
@@ -59,26 +69,31 @@ static __attribute__((noinline)) void keep_view_row(struct rules_state *st, size
 	add_ordered(st, &st->ordered_aggregates[a], group, expr_eval(r->order, ctx), NULL, ctx->row);
 }
 
+/* The context view v's rows are fed in (view_rows.feed), made on its first row. */
+static struct eval_ctx *feed_ctx(struct rules_state *st, size_t v)
+{
+	struct eval_ctx *ctx = &st->view_rows[v].feed;
+	if (!ctx->rs)
+		ctx->rs = st->rs, ctx->as_of = as_of_of(st);
+	return ctx;
+}
+
 /*
- * Makes the row of group i of view v's table g into row (keys, then values)
- * and feeds it to the exports, views and aggregates that read from the view;
- * a group held as its row (group_table.held) feeds that row as it is.  The
+ * Makes the row of group i of view v's table g into row (keys, then values;
+ * a group held as its row, group_table.held, has it made) and feeds it, in
+ * ctx, to the exports, views and aggregates that read from the view.  The
  * row is stamped like a file's row, so that a let its readers read on it
  * again (good_day in a when, an assert and an export) is its memo's at once.
  */
-void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+static inline __attribute__((always_inline)) void row_out(struct rules_state *st, size_t v,
+							  const struct group_table *g, size_t i, struct value *row,
+							  struct eval_ctx *ctx)
 {
 	st->rows_in[v + 1]++;
-	if (g->held == i + 1) {
+	if (g->held == i + 1)
 		row = g->held_row;
-	} else {
-		group_keys(g, i, st->rs->views[v].ngroup, row);
-		view_values(st, v, g, i, row);
-	}
-	/* a stamp of its own, by which the lets its readers ask for again are known for this row's */
-	struct eval_ctx *ctx = &st->view_rows[v].feed;
-	if (!ctx->rs) /* the view's first row */
-		ctx->rs = st->rs, ctx->as_of = as_of_of(st);
+	else
+		make_view_row(st, v, g, i, row);
 	ctx->row = row, ctx->stamp = expr_row_stamp();
 	struct place at = g->places[i];
 	struct diag_file *out = st->out;
@@ -92,12 +107,18 @@ void view_row_out(struct rules_state *st, size_t v, const struct group_table *g,
 	}
 }
 
+/* Makes and feeds the row of one group of a view (row_out): a streamed view's, as the group ends. */
+void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row)
+{
+	row_out(st, v, g, i, row, feed_ctx(st, v));
+}
+
 /*
  * Makes a view's rows from its groups (those still open, when it streamed
  * them), in the order they first appeared, and feeds each to what reads from
- * it.  The rows are kept only for aggregates judged in order; otherwise one
- * row at a time is made, fed and forgotten, so that a view with a group a
- * row costs no more at the end of the file.
+ * it (row_out).  The rows are kept only for aggregates judged in order;
+ * otherwise one row at a time is made, fed and forgotten, so that a view
+ * with a group a row costs no more at the end of the file.
  */
 void finish_view(struct rules_state *st, size_t v)
 {
@@ -108,17 +129,26 @@ void finish_view(struct rules_state *st, size_t v)
 	vr->values = xcalloc((kept ? g->ngroups : 1) * width + 1, sizeof *vr->values);
 	vr->nrows = g->ngroups;
 	vr->places = g->places;
+	struct eval_ctx *ctx = feed_ctx(st, v);
 	for (size_t i = 0; i < vr->nrows; i++)
-		view_row_out(st, v, g, i, &vr->values[kept ? i * width : 0]);
+		row_out(st, v, g, i, &vr->values[kept ? i * width : 0], ctx);
 }
 
-/* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
+/*
+ * Appends a number or a date as the facts write it: every digit a sum needs,
+ * a date as text.  A whole number (a count, mostly) is its digits, as
+ * jsonw_number writes it, without printf's three tries.
+ */
 static void fact_number(double v, bool date, struct buf *b)
 {
 	char day[16];
 	if (date) {
 		format_date(v, day);
 		jsonw_string(b, day, strlen(day));
+	} else if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
+		if (v < 0)
+			buf_addc(b, '-');
+		buf_add_uint(b, (unsigned long long)(v < 0 ? -v : v));
 	} else {
 		jsonw_number(b, v);
 	}
@@ -139,14 +169,14 @@ static void parts_json(const struct agg_slot *slot, const struct agg_acc *acc, s
 	buf_addc(b, '{');
 	if (slot->kind != AGG_COUNT_IF) {
 		jsonw_key(b, "n");
-		jsonw_number(b, acc->n);
+		fact_number(acc->n, false, b);
 	}
 	if (slot->kind == AGG_SUM || slot->kind == AGG_MEAN) {
 		jsonw_key(b, "sum");
-		jsonw_number(b, acc->sum);
+		fact_number(acc->sum, false, b);
 	} else if (slot->kind == AGG_RATIO || slot->kind == AGG_COUNT_IF) {
 		jsonw_key(b, "hits");
-		jsonw_number(b, acc->hits);
+		fact_number(acc->hits, false, b);
 	} else if ((slot->kind == AGG_MIN || slot->kind == AGG_MAX) && acc->n) {
 		jsonw_key(b, slot->kind == AGG_MIN ? "min" : "max");
 		fact_number(slot->kind == AGG_MIN ? acc->lo : acc->hi, acc->date, b);
@@ -163,30 +193,49 @@ static void days_json(const struct day_set *d, struct buf *b)
 		uint32_t j = i;
 		while (j + 1 < d->n && d->days[j + 1] == d->days[j] + 1)
 			j++;
+		if (i)
+			buf_addc(b, ',');
+		buf_addc(b, '"');
 		format_date(d->days[i], from);
-		format_date(d->days[j], to);
-		buf_addf(b, "%s\"%s%s%s\"", i ? "," : "", from, j > i ? "/" : "", j > i ? to : "");
+		buf_adds(b, from);
+		if (j > i) {
+			buf_addc(b, '/');
+			format_date(d->days[j], to);
+			buf_adds(b, to);
+		}
+		buf_addc(b, '"');
 		i = j + 1;
 	}
 	buf_addc(b, ']');
 }
 
-/* Writes one export's facts record for group i (design.md §3.4; "parts", "dates" and "cell" added). */
+/* Writes the start every facts record of export x has into head: its type, rule set, export, file and "key". */
+static void facts_head(const struct rules_state *st, const struct view *x, const struct diag_file *out,
+		       struct buf *head)
+{
+	buf_reset(head);
+	JSONW_LIT(head, "{\"type\":\"facts\",\"ruleset\":");
+	jsonw_string(head, st->rs->id, strlen(st->rs->id));
+	JSONW_LIT(head, ",\"export\":");
+	jsonw_string(head, x->name, strlen(x->name));
+	JSONW_LIT(head, ",\"file\":");
+	jsonw_string(head, out->file, strlen(out->file));
+	JSONW_LIT(head, ",\"key\":");
+}
+
+/*
+ * Writes one export's facts record for group i after its start, head
+ * (facts_head; design.md §3.4; "parts", "dates" and "cell" added).
+ */
 static void write_fact(struct rules_state *st, const struct view *x, const struct group_table *g, size_t i,
-		       struct diag_file *out)
+		       const struct buf *head, struct diag_file *out)
 {
 	struct buf *b = &st->json;
 	const struct value *keys = group_key_values(st, g, i, x->ngroup);
 	unsigned char *accs = group_accs(g, i, export_grouping(st, (size_t)(x - st->rs->exports))->block);
 	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .keys = keys, .accs = accs};
 	buf_reset(b);
-	JSONW_LIT(b, "{\"type\":\"facts\",\"ruleset\":");
-	jsonw_string(b, st->rs->id, strlen(st->rs->id));
-	jsonw_key(b, "export");
-	jsonw_string(b, x->name, strlen(x->name));
-	jsonw_key(b, "file");
-	jsonw_string(b, out->file, strlen(out->file));
-	jsonw_key(b, "key");
+	buf_add(b, head->data, head->len);
 	values_object_json(x->out_names, keys, x->ngroup, b);
 	JSONW_LIT(b, ",\"values\":{");
 	for (size_t k = 0; k < x->nvalues; k++) {
@@ -205,37 +254,40 @@ static void write_fact(struct rules_state *st, const struct view *x, const struc
 	}
 	buf_addc(b, '}');
 	if (x->dates) {
-		jsonw_key(b, "dates");
+		JSONW_LIT(b, ",\"dates\":");
 		days_json(i < g->ndays ? &g->days[i] : NULL, b);
 	}
 	uint64_t row = g->places[i].row, line = g->places[i].line;
-	jsonw_key(b, "row");
+	JSONW_LIT(b, ",\"row\":");
 	buf_add_uint(b, row);
 	if (line) { /* a workbook's rows have no line */
-		jsonw_key(b, "line");
+		JSONW_LIT(b, ",\"line\":");
 		buf_add_uint(b, line);
 	}
 	if (x->cell >= 0 && st->file_col && st->file_col[x->cell] != SIZE_MAX) {
 		char cell[24];
 		cell_column_name(st->file_col[x->cell], cell);
-		jsonw_key(b, "column");
+		JSONW_LIT(b, ",\"column\":");
 		jsonw_string(b, st->rs->cols[x->cell].name, strlen(st->rs->cols[x->cell].name));
-		jsonw_key(b, "cell");
+		JSONW_LIT(b, ",\"cell\":");
 		buf_addf(b, "\"%s%llu\"", cell, (unsigned long long)row);
 	}
 	if (out->sheet) {
-		jsonw_key(b, "sheet");
+		JSONW_LIT(b, ",\"sheet\":");
 		jsonw_string(b, out->sheet, strlen(out->sheet));
 	}
-	buf_adds(b, "}\n");
+	JSONW_LIT(b, "}\n");
 	diag_emit_record(out, b->data, b->len);
 }
 
 void rules_write_facts(struct rules_state *st, struct diag_file *out)
 {
+	struct buf head = {0};
 	for (size_t e = 0; e < st->rs->nexports; e++) {
 		const struct group_table *g = &st->export_groups[e];
+		facts_head(st, &st->rs->exports[e], out, &head);
 		for (size_t i = 0; !g->dropped && i < g->ngroups; i++)
-			write_fact(st, &st->rs->exports[e], g, i, out);
+			write_fact(st, &st->rs->exports[e], g, i, &head, out);
 	}
+	buf_free(&head);
 }
