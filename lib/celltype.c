@@ -193,7 +193,14 @@ void format_date(double days, char *out)
 {
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+		return;
+	}
+	const char text[] = {(char)('0' + y / 1000), (char)('0' + y / 100 % 10), (char)('0' + y / 10 % 10),
+	                     (char)('0' + y % 10), '-', (char)('0' + m / 10), (char)('0' + m % 10), '-',
+	                     (char)('0' + d / 10), (char)('0' + d % 10), '\0'};
+	memcpy(out, text, sizeof text);
 }
 
 /*

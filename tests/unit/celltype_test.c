@@ -302,11 +302,38 @@ static void test_inline_dispatch(void)
 	CHECK("cell_parse agrees with cell_parse_typed on every type", differ == 0, "%zu differ", differ);
 }
 
+/* format_date writes back every day of years 0–9999 as parse_date reads it, and the rest as printf does. */
+static void test_date_round_trip(void)
+{
+	double first, last, got = 0;
+	parse_date("0000-01-01", 10, &first);
+	parse_date("9999-12-31", 10, &last);
+	size_t differ = 0;
+	char out[16], bad[16] = "";
+	for (double day = first; day <= last; day++) {
+		format_date(day, out);
+		if ((strlen(out) != 10 || !parse_date(out, 10, &got) || got != day) && !differ++)
+			memcpy(bad, out, sizeof bad);
+	}
+	CHECK("format_date reads back as the same day, years 0-9999", differ == 0, "%zu differ, first %s", differ, bad);
+	CHECK("the round trip spans ten thousand years", last - first == 3652424, "spans %.0f days", last - first);
+	static const double beyond[] = {-800000, -719529, 2932897, 2999999};
+	for (size_t i = 0; i < sizeof beyond / sizeof *beyond; i++) {
+		int y, m, d;
+		char want[16];
+		civil_from_days(beyond[i], &y, &m, &d);
+		snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+		format_date(beyond[i], out);
+		CHECK_STR("a day outside years 0-9999 written as printf does", out, want);
+	}
+}
+
 int main(void)
 {
 	test_numbers();
 	test_dates();
 	test_date_differential();
+	test_date_round_trip();
 	test_date_forms();
 	test_codes();
 	test_inline_dispatch();
