@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,12 +113,22 @@ static void run_guarded(const char *job, char *got, size_t size, int *how)
 	*how = platform_worker_end(w);
 }
 
-/* A guarded child is ended at its limit of processor time, and not for time it spends waiting. */
+/*
+ * A guarded child is ended at its limit of processor time (even where its
+ * parent ignores SIGXCPU, as one started with it ignored does), and not for
+ * time it spends waiting.
+ */
 static void test_guarded(void)
 {
 	char got[64];
 	int how, status;
+#ifdef SIGXCPU
+	void (*was)(int) = signal(SIGXCPU, SIG_IGN);
+#endif
 	run_guarded("spin", got, sizeof got, &how);
+#ifdef SIGXCPU
+	signal(SIGXCPU, was);
+#endif
 	CHECK("a spinning child is stopped at 1 s of processor time", platform_out_of_time(how) && got[0] == '\0',
 	      "it ended with status %#x after writing '%s'", (unsigned)how, got);
 	run_guarded("sleep", got, sizeof got, &how);
