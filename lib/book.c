@@ -198,7 +198,7 @@ bool book_read(struct book *b, enum book_kind kind, int fd, const void *head, si
 	}
 	if (kind == BOOK_ZIP)
 		xlsx_read(in, b->sink, b->opt.max_field ? b->opt.max_field : 1024 * 1024);
-	else if (!xls_read(path, b->sink))
+	else if (!xls_read(path, *bytes, b->sink))
 		name_ole2(b, in);
 	if (temp) {
 		close(in);
@@ -239,6 +239,8 @@ static struct message limit_message(const struct book_event *ev, enum lang lang,
 		return MSG_SAY(b, lang, MSG_BOOK_ROWS, ARG_NUM("limit", n));
 	case LIMIT_COUNT:
 		return MSG_SAY(b, lang, MSG_BOOK_COUNT, ARG_TEXT("part", part), ARG_NUM("limit", n));
+	case LIMIT_READER_TIME:
+		return MSG_SAY(b, lang, MSG_BOOK_READER_TIME, ARG_NUM("seconds", n));
 	case LIMIT_SPOOL:
 		break;
 	}

@@ -189,6 +189,8 @@ const struct msg_def msg_defs[MSG_COUNT] = {
 			      "the workbook is damaged and cannot be read ({detail}): open it in Excel and save it as .xlsx again"},
 	[MSG_BOOK_READER_DIED] = {"workbook.reader-died", "无法读取该工作簿：.xls 读取程序在此文件上出错退出，文件可能已损坏：请在 Excel 或 WPS 中打开并另存为 .xlsx",
 				  "the workbook cannot be read: the .xls reader failed on this file, which may be damaged: open it in Excel or WPS and save it as .xlsx"},
+	[MSG_BOOK_READER_TIME] = {"workbook.reader-time", "工作簿未检查：.xls 读取程序在此文件上用了超过 {seconds} 秒处理器时间仍未读完，已被停止，文件可能已损坏：请在 Excel 或 WPS 中打开并另存为 .xlsx",
+				  "the workbook is not checked: the .xls reader used more than {seconds} s of processor time on this file without finishing and was stopped; the file may be damaged: open it in Excel or WPS and save it as .xlsx"},
 	[MSG_BOOK_NO_SHEET] = {"workbook.no-sheet", "工作簿中没有名为“{sheet}”的工作表（有：{sheets}）：请用 --sheet 或规则集的 dialect.sheet 指定",
 			       "the workbook has no sheet '{sheet}' (it has {sheets}): name one with --sheet or the rule set's dialect.sheet"},
 	[MSG_BOOK_PASSWORD] = {"workbook.password", "工作簿设有打开密码，无法读取：请去掉密码后另存为 .xlsx",

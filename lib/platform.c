@@ -628,12 +628,43 @@ struct platform_worker *platform_worker_start(int slot, char *const *restart_arg
 }
 
 /*
+ * The status of a guarded child ended at its limit of processor time: the
+ * NTSTATUS of a quota exceeded, which no crash gives.
+ */
+#define GUARDED_OUT_OF_TIME 0xC0000044u
+
+static ULONGLONG cpu_limit_ms; /* in a guarded child: the processor time it may use */
+
+/* Milliseconds of a FILETIME duration. */
+static ULONGLONG filetime_ms(FILETIME t) { return (((ULONGLONG)t.dwHighDateTime << 32) | t.dwLowDateTime) / 10000; }
+
+/*
+ * In a guarded child: ends it once it has used cpu_limit_ms of processor
+ * time, looking again when what is left could have been used (one thread
+ * works: its processor time passes no faster than the clock).
+ */
+static DWORD WINAPI watch_time(void *unused)
+{
+	(void)unused;
+	FILETIME created, exited, kernel, user;
+	ULONGLONG used;
+	while (GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user) &&
+	       (used = filetime_ms(kernel) + filetime_ms(user)) < cpu_limit_ms)
+		Sleep((DWORD)(cpu_limit_ms - used));
+	TerminateProcess(GetCurrentProcess(), GUARDED_OUT_OF_TIME); /* at the limit, or unwatched: it must not run on */
+	return 0;
+}
+
+/*
  * Windows cannot fork: the child is this program started again, with no
  * arguments, NUL for its standard streams, its pipe's write end by
- * inheritance, and the handle's value and the job in QY_GUARDED, set only
- * while it starts; cli_init finds it (platform_guarded_child) and does the job.
+ * inheritance, and the handle's value, its limit of processor time and the
+ * job in QY_GUARDED, set only while it starts; cli_init finds it
+ * (platform_guarded_child) and does the job.  Job objects would bound its
+ * time too, but Wine does not enforce their limits: the child watches itself.
  */
-struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx)
+struct platform_worker *platform_guarded_start(const char *job, unsigned cpu_seconds,
+					       void (*body)(void *ctx, int fd), void *ctx)
 {
 	(void)body, (void)ctx;
 	HANDLE write_end, null = null_device();
@@ -645,7 +676,7 @@ struct platform_worker *platform_guarded_start(const char *job, void (*body)(voi
 		struct buf line = {0}, value = {0};
 		char *self = narrow(exe);
 		quote_arg(&line, self);
-		buf_addf(&value, "%llu %s", (unsigned long long)(uintptr_t)write_end, job);
+		buf_addf(&value, "%llu %u %s", (unsigned long long)(uintptr_t)write_end, cpu_seconds, job);
 		WCHAR *command = widen(line.data), *env = widen(value.data);
 		ok = start_child(w, command, L"QY_GUARDED", env, null, null, null, &error);
 		free(self), free(command), free(env);
@@ -664,12 +695,18 @@ bool platform_guarded_child(const char **job, int *fd)
 	static char *given;
 	const char *v = getenv("QY_GUARDED");
 	unsigned long long pipe;
+	unsigned seconds;
 	int at = 0;
-	if (!v || sscanf(v, "%llu %n", &pipe, &at) != 1 || at == 0)
+	if (!v || sscanf(v, "%llu %u %n", &pipe, &seconds, &at) != 2 || at == 0)
 		return false;
 	given = xstrdup(v + at);
 	SetEnvironmentVariableW(L"QY_GUARDED", NULL);
 	SetErrorMode(GetErrorMode() | SEM_NOGPFAULTERRORBOX); /* a crash ends it quietly: its parent says what happened */
+	cpu_limit_ms = (ULONGLONG)seconds * 1000;
+	HANDLE watch = CreateThread(NULL, 64 << 10, watch_time, NULL, 0, NULL);
+	if (!watch)
+		_exit(EXIT_TROUBLE); /* it would have no limit: its parent says the job was not done */
+	CloseHandle(watch);
 	*fd = _open_osfhandle((intptr_t)pipe, _O_WRONLY | _O_BINARY);
 	*job = given;
 	return *fd >= 0;
@@ -741,6 +778,8 @@ long platform_worker_read(struct platform_worker *w, void *buf, size_t len)
 	errno = EAGAIN;
 	return -1;
 }
+
+bool platform_out_of_time(int how) { return (DWORD)how == GUARDED_OUT_OF_TIME; }
 
 void platform_worker_kill(struct platform_worker *w) { TerminateProcess(w->process, 1); }
 
@@ -1043,7 +1082,29 @@ int platform_worker_poll(struct platform_worker *const *workers, int n, bool *re
 
 long platform_worker_read(struct platform_worker *w, void *buf, size_t len) { return read(w->fd, buf, len); }
 
-struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx)
+/*
+ * In a guarded child: ends it with SIGXCPU once it has used seconds of
+ * processor time, and with SIGKILL a second later should SIGXCPU be caught;
+ * within a hard limit this process was given, if that is lower.
+ */
+static void limit_processor_time(unsigned seconds)
+{
+	struct rlimit was, cpu = {seconds, (rlim_t)seconds + 1};
+	if (getrlimit(RLIMIT_CPU, &was) == 0 && was.rlim_max != RLIM_INFINITY && was.rlim_max < cpu.rlim_max) {
+		cpu.rlim_max = was.rlim_max;
+		if (cpu.rlim_cur > cpu.rlim_max)
+			cpu.rlim_cur = cpu.rlim_max;
+	}
+	setrlimit(RLIMIT_CPU, &cpu);
+	sigset_t xcpu;
+	sigemptyset(&xcpu);
+	sigaddset(&xcpu, SIGXCPU);
+	signal(SIGXCPU, SIG_DFL); /* neither ignored nor blocked, whatever this process inherited */
+	sigprocmask(SIG_UNBLOCK, &xcpu, NULL);
+}
+
+struct platform_worker *platform_guarded_start(const char *job, unsigned cpu_seconds,
+					       void (*body)(void *ctx, int fd), void *ctx)
 {
 	(void)job;
 	int p[2];
@@ -1062,6 +1123,7 @@ struct platform_worker *platform_guarded_start(const char *job, void (*body)(voi
 			dup2(null, fd);
 		struct rlimit none = {0, 0};
 		setrlimit(RLIMIT_CORE, &none);
+		limit_processor_time(cpu_seconds);
 		setenv("LIBC_FATAL_STDERR_", "1", 1); /* glibc's abort messages to stderr, not the terminal */
 		body(ctx, p[1]);
 		_exit(0);
@@ -1077,6 +1139,8 @@ bool platform_guarded_child(const char **job, int *fd)
 	(void)job, (void)fd;
 	return false;
 }
+
+bool platform_out_of_time(int how) { return how != -1 && WIFSIGNALED(how) && WTERMSIG(how) == SIGXCPU; }
 
 void platform_worker_kill(struct platform_worker *w) { kill(w->pid, SIGKILL); }
 

@@ -158,22 +158,32 @@ long platform_worker_read(struct platform_worker *w, void *buf, size_t len);
 /*
  * Runs a job in a child process whose standard streams lead nowhere and which
  * leaves no core file, so that a library that corrupts memory on a hostile
- * file takes only the child down.  On POSIX the child is forked and calls
- * body(ctx, fd), fd being the write end of its pipe, and ends with status 0
- * when body returns.  Windows cannot fork: there the child is this program
- * started again, which finds job (a string) with platform_guarded_child.
- * Read it with platform_worker_poll and platform_worker_read, stop it with
- * platform_worker_kill, end it with platform_worker_end.  NULL when no child
- * can be made: the caller then does the work itself.
+ * file takes only the child down, and which is ended once it has used
+ * cpu_seconds (at least 1) of processor time, so that one that loops forever
+ * does not hang its parent (platform_out_of_time then tells).  On POSIX the
+ * child is forked and calls body(ctx, fd), fd being the write end of its
+ * pipe, and ends with status 0 when body returns; RLIMIT_CPU bounds it
+ * (SIGXCPU, and SIGKILL a second later should that be caught).  Windows
+ * cannot fork: there the child is this program started again, which finds
+ * job (a string) with platform_guarded_child, and a thread of its own ends
+ * it at the limit.  Read it with platform_worker_poll and
+ * platform_worker_read, stop it with platform_worker_kill, end it with
+ * platform_worker_end.  NULL when no child can be made: the caller then does
+ * the work itself.
  */
-struct platform_worker *platform_guarded_start(const char *job, void (*body)(void *ctx, int fd), void *ctx);
+struct platform_worker *platform_guarded_start(const char *job, unsigned cpu_seconds,
+					       void (*body)(void *ctx, int fd), void *ctx);
 
 /*
  * In this program started again by platform_guarded_start (Windows): sets
- * the job it was given and the write end of its pipe.  Always false on
- * POSIX, where such children are forked.
+ * the job it was given and the write end of its pipe, and starts the thread
+ * that ends it at its limit of processor time.  Always false on POSIX, where
+ * such children are forked.
  */
 bool platform_guarded_child(const char **job, int *fd);
+
+/* Whether a child of platform_guarded_start, by how platform_worker_end says it ended, was ended at its limit of processor time. */
+bool platform_out_of_time(int how);
 
 /* Stops a worker at once: SIGKILL; on Windows TerminateProcess with status 1, as Task Manager does. */
 void platform_worker_kill(struct platform_worker *w);

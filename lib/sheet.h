@@ -67,6 +67,7 @@ enum book_limit {
 	LIMIT_ROWS,       /* a row beyond 1048576 */
 	LIMIT_COUNT,      /* more than amount sheets, styles or formats */
 	LIMIT_SPOOL,      /* a workbook on standard input larger than amount bytes */
+	LIMIT_READER_TIME, /* the .xls reader's child used amount seconds of processor time */
 };
 
 struct book_event {

@@ -11,8 +11,12 @@
  * that writes what it read to a pipe, in a dump of its own, and this process
  * checks the dump and hands it to the sheet.  A child that dies, or whose
  * dump stops short or makes no sense, gives the workbook one finding
- * (BOOK_EV_READER_DIED), never a crash.  Where no child can be made the same
- * dump is made and read in this process.
+ * (BOOK_EV_READER_DIED), never a crash.  On some others libfreexl loops for
+ * hours (a sector chain that leads back to itself): the child may use
+ * READER_SECONDS of processor time and one more a MiB of the file, far more
+ * than libfreexl needs, and one stopped there gives the workbook a finding
+ * of its own (LIMIT_READER_TIME), never a hang.  Where no child can be made
+ * the same dump is made and read in this process.
  *
  * The dump, one letter a message, numbers in this machine's byte order (both
  * ends are one program):
@@ -42,7 +46,11 @@ enum {
 	DUMP_SHEETS_MAX = 65536,     /* libfreexl numbers sheets with an unsigned short */
 	DUMP_ROWS_MAX = 65536,       /* BIFF8's bounds */
 	DUMP_COLS_MAX = 256,
+	READER_SECONDS = 5,          /* a pass's processor time, and a second more a MiB */
 };
+
+/* How a pass ended. */
+enum pass_end { PASS_READ, PASS_DIED, PASS_OUT_OF_TIME };
 
 /* What this process makes of a dump. */
 struct replay {
@@ -305,11 +313,12 @@ static void replay_feed(struct replay *r, const void *p, size_t n)
 }
 
 /*
- * Runs one pass, in a child where one can be made, and reads its dump: false
- * when the child died or its dump was not whole, unless the sheet stopped
- * wanting it first.
+ * Runs one pass, in a child of cpu_seconds where one can be made, and reads
+ * its dump: PASS_DIED when the child died or its dump was not whole,
+ * PASS_OUT_OF_TIME when it was stopped at its limit, unless the sheet
+ * stopped wanting it first.
  */
-static bool run_pass(struct replay *r, const char *path, long pick)
+static enum pass_end run_pass(struct replay *r, const char *path, long pick, unsigned cpu_seconds)
 {
 	struct pass p = {.path = path, .pick = pick};
 	r->whole = r->bad = false;
@@ -317,13 +326,13 @@ static bool run_pass(struct replay *r, const char *path, long pick)
 	buf_reset(&r->pending);
 	struct buf job = {0};
 	buf_addf(&job, "%ld %s", pick, path);
-	struct platform_worker *w = platform_guarded_start(job.data, child_pass, &p);
+	struct platform_worker *w = platform_guarded_start(job.data, cpu_seconds, child_pass, &p);
 	buf_free(&job);
 	if (!w) {
 		struct dump d = {.fd = -1, .direct = r};
 		read_pass(&p, &d);
 		buf_free(&d.out);
-		return (r->whole && !r->bad) || sheet_stopped(r->s);
+		return (r->whole && !r->bad) || sheet_stopped(r->s) ? PASS_READ : PASS_DIED;
 	}
 	char *chunk = xmalloc(DUMP_FLUSH);
 	for (;;) {
@@ -344,22 +353,28 @@ static bool run_pass(struct replay *r, const char *path, long pick)
 	if (!r->whole)
 		platform_worker_kill(w);
 	int how = platform_worker_end(w), status;
-	return stopped || (r->whole && !r->bad && r->pending.len == 0 && platform_exited(how, &status) && status == 0);
+	if (stopped || (r->whole && !r->bad && r->pending.len == 0 && platform_exited(how, &status) && status == 0))
+		return PASS_READ;
+	return platform_out_of_time(how) ? PASS_OUT_OF_TIME : PASS_DIED;
 }
 
-/* Tells the sheet that the reader could not read the workbook through. */
-static void reader_died(struct sheet *s)
+/* Tells the sheet why the reader could not read the workbook through, after a pass of cpu_seconds. */
+static void reader_failed(struct sheet *s, enum pass_end end, unsigned cpu_seconds)
 {
 	struct book_event ev = {.kind = BOOK_EV_READER_DIED, .col = SIZE_MAX};
+	if (end == PASS_OUT_OF_TIME)
+		ev.kind = BOOK_EV_LIMIT, ev.limit = LIMIT_READER_TIME, ev.amount = cpu_seconds;
 	sheet_problem(s, &ev);
 }
 
-bool xls_read(const char *path, struct sheet *s)
+bool xls_read(const char *path, uint64_t bytes, struct sheet *s)
 {
 	struct replay r = {.s = s};
 	bool opened = true;
-	if (!run_pass(&r, path, -1)) {
-		reader_died(s);
+	unsigned cpu_seconds = READER_SECONDS + (unsigned)(bytes >> 20);
+	enum pass_end end = run_pass(&r, path, -1, cpu_seconds);
+	if (end != PASS_READ) {
+		reader_failed(s, end, cpu_seconds);
 	} else if (r.cannot_open) {
 		opened = false;
 	} else if (r.obfuscated) {
@@ -374,8 +389,8 @@ bool xls_read(const char *path, struct sheet *s)
 			sheet_problem(s, &ev);
 		}
 		if (pick >= 0) {
-			if (!run_pass(&r, path, pick))
-				reader_died(s);
+			if ((end = run_pass(&r, path, pick, cpu_seconds)) != PASS_READ)
+				reader_failed(s, end, cpu_seconds);
 			else if (!r.no_cells)
 				sheet_finish(s);
 		}

@@ -8,13 +8,14 @@
 #include "sheet.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
- * Reads the workbook at path into s: the sheet s picks, its cells, its
- * problems.  False, with nothing sent, when libfreexl cannot open the file
- * as a workbook (the caller then says what the file is).
+ * Reads the workbook at path, of bytes bytes, into s: the sheet s picks, its
+ * cells, its problems.  False, with nothing sent, when libfreexl cannot open
+ * the file as a workbook (the caller then says what the file is).
  */
-bool xls_read(const char *path, struct sheet *s);
+bool xls_read(const char *path, uint64_t bytes, struct sheet *s);
 
 /*
  * In this program started again to read a .xls for its parent (Windows):

@@ -3,13 +3,17 @@
 #include "platform.h"
 #include "test.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _WIN32
 #include <io.h>
+#include <windows.h>
 #endif
 
 static void test_paths(void)
@@ -61,10 +65,88 @@ static void test_system(void)
 #endif
 }
 
+/*
+ * A guarded child's job: "spin" uses processor time, for 20 s at most, then
+ * says it was not stopped; "sleep" waits 1.5 s, using none, and says so.
+ */
+static void guarded_job(const char *job, int fd)
+{
+	time_t start = time(NULL);
+	const char *said = "slept";
+	if (strcmp(job, "spin") == 0) {
+		for (volatile unsigned long n = 0; time(NULL) - start < 20; n++)
+			;
+		said = "not stopped";
+	} else {
+#ifdef _WIN32
+		Sleep(1500);
+#else
+		nanosleep(&(struct timespec){1, 500000000}, NULL);
+#endif
+	}
+	if (write(fd, said, strlen(said)) < 0)
+		return;
+}
+
+static void guarded_body(void *ctx, int fd) { guarded_job(ctx, fd); }
+
+/* Runs job in a guarded child of 1 s of processor time: what it wrote, and how it ended in *how. */
+static void run_guarded(const char *job, char *got, size_t size, int *how)
+{
+	size_t n = 0;
+	struct platform_worker *w = platform_guarded_start(job, 1, guarded_body, (void *)job);
+	if (!w) {
+		snprintf(got, size, "(no child)");
+		*how = -1;
+		return;
+	}
+	for (;;) {
+		bool ready;
+		if (platform_worker_poll(&w, 1, &ready) < 0)
+			continue;
+		long r = platform_worker_read(w, got + n, size - 1 - n);
+		if (r <= 0 && !(r < 0 && errno == EAGAIN))
+			break;
+		n += r > 0 ? (size_t)r : 0;
+	}
+	got[n] = '\0';
+	*how = platform_worker_end(w);
+}
+
+/*
+ * A guarded child is ended at its limit of processor time (even where its
+ * parent ignores SIGXCPU, as one started with it ignored does), and not for
+ * time it spends waiting.
+ */
+static void test_guarded(void)
+{
+	char got[64];
+	int how, status;
+#ifdef SIGXCPU
+	void (*was)(int) = signal(SIGXCPU, SIG_IGN);
+#endif
+	run_guarded("spin", got, sizeof got, &how);
+#ifdef SIGXCPU
+	signal(SIGXCPU, was);
+#endif
+	CHECK("a spinning child is stopped at 1 s of processor time", platform_out_of_time(how) && got[0] == '\0',
+	      "it ended with status %#x after writing '%s'", (unsigned)how, got);
+	run_guarded("sleep", got, sizeof got, &how);
+	CHECK("a child that waits is not stopped", !platform_out_of_time(how) && platform_exited(how, &status) &&
+	      status == 0 && strcmp(got, "slept") == 0, "it ended with status %#x after writing '%s'", (unsigned)how, got);
+}
+
 int main(void)
 {
+	const char *job;
+	int fd;
+	if (platform_guarded_child(&job, &fd)) { /* started again by test_guarded (Windows) */
+		guarded_job(job, fd);
+		return 0;
+	}
 	cli_init("platform_test");
 	test_paths();
 	test_system();
+	test_guarded();
 	return test_status();
 }

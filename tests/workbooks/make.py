@@ -254,6 +254,19 @@ def write_damaged(src, dst, offset, byte):
     open(dst, "wb").write(bytes(data))
 
 
+def write_looping(src, dst):
+    """A copy of src whose DIFAT chain (the sectors that list the FAT sectors
+    beyond the header's 109) is a sector that names itself as the next one, in
+    a chain said to be 4,294,967,295 sectors long: libfreexl 1.0.6 follows it,
+    reading the one sector again and again, inside freexl_open, for hours."""
+    data = bytearray(open(src, "rb").read())
+    sector = (len(data) - 512) // 512
+    data[0x44:0x48] = sector.to_bytes(4, "little")       # the DIFAT's first sector
+    data[0x48:0x4C] = (0xFFFFFFFF).to_bytes(4, "little")  # its length in sectors
+    data += b"\xff" * 508 + sector.to_bytes(4, "little")  # no FAT sector; next: itself
+    open(dst, "wb").write(bytes(data))
+
+
 def main():
     rows = air_rows()
     write_air_csv(rows)
@@ -266,6 +279,7 @@ def main():
     rename_stream(out("air.xls"), out("locked.xlsx"), "Workbook", "EncryptedPackage")
     write_damaged(out("air.xls"), out("damaged-free.xls"), 2036, 0x7F)
     write_damaged(out("air.xls"), out("damaged-free2.xls"), 1986, 0x00)
+    write_looping(out("air.xls"), out("looping.xls"))
 
 
 if __name__ == "__main__":
