@@ -17,7 +17,7 @@ static enum keyset_added add(struct keyset *ks, const char *key, uint64_t value,
 {
 	size_t len = strlen(key);
 	uint64_t code = keyset_code(ks, key, len);
-	return keyset_add_hashed(ks, key, len, code, keyset_hash(key, len, code), value, existing);
+	return keyset_add_hashed(ks, key, len, code, keyset_prefetch(ks, key, len, code), value, existing);
 }
 
 /* A key of a shape of its own for each i below 8192: its bits as letters, then a digit. */
