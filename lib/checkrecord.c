@@ -778,7 +778,7 @@ static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n
  * changing any memo.  Does what check_cell would do with it and returns
  * true (for text that may fail its other checks, check_more decides them);
  * returns false, having set no value, for any other cell, which check_cell
- * then decides.
+ * then decides.  Never given an oversized or reported cell (check_record).
  */
 static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
 				    struct cell_plan *p)
@@ -792,8 +792,6 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	 * text columns do not fold.  No blank check but for text: the parsers
 	 * take no blank (nor empty) cell either.
 	 */
-	if (cell->oversized || cell->reported)
-		return false;
 	bool passes;
 	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
@@ -846,6 +844,15 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	if (!passes || (memo && !memo_holds(memo, s, n)))
 		check_more(k, rec, p, s, n);
 	return true;
+}
+
+/* True if a cell of the record is oversized or reported: check_plain_cell takes neither. */
+static bool marked_cell(const struct csvr_record *rec)
+{
+	for (size_t i = 0; i < rec->ncells; i++)
+		if (rec->cells[i].oversized || rec->cells[i].reported)
+			return true;
+	return false;
 }
 
 /* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
@@ -1211,7 +1218,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	buf_reset(&k->order->key_text);
+	k->order->key_text.len = 0; /* its bytes are read by the keys' lengths only */
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
@@ -1222,6 +1229,11 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);
+	if (!rec->unmarked && marked_cell(rec)) { /* a workbook's error value: check_cell sees to every cell */
+		for (; p < end; p++)
+			check_cell(k, rec, p);
+		return true;
+	}
 	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
 		if (!check_plain_cell(k, rec, cells, p))
 			check_cell(k, rec, p);
