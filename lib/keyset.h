@@ -145,8 +145,9 @@ static inline uint64_t keyset_prefetch(const struct keyset *ks, const void *key,
 }
 
 /*
- * Adds a code that follows the run's last (keyset_add_hashed's usual case);
- * false when the budget cannot give the memory.
+ * Adds a code that follows the run's last where keyset_add_hashed does not
+ * write it inline: at a mark, with a difference past one byte, or when the
+ * run's room must grow; false when the budget cannot give the memory.
  */
 bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value);
 
