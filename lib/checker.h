@@ -39,7 +39,7 @@ struct column_memo {
 /* A record's key for one unique set: bytes at in a key text. */
 struct record_key {
 	size_t at, len;
-	uint64_t code, hash;       /* its keyset_code and keyset_hash */
+	uint64_t code, hash;       /* its keyset_code and keyset_hash (0: not worked out, see keyset_prefetch) */
 	bool complete;             /* false if a key cell is missing or blank */
 };
 

@@ -778,7 +778,7 @@ static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n
  * changing any memo.  Does what check_cell would do with it and returns
  * true (for text that may fail its other checks, check_more decides them);
  * returns false, having set no value, for any other cell, which check_cell
- * then decides.
+ * then decides.  Never given an oversized or reported cell (check_record).
  */
 static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
 				    struct cell_plan *p)
@@ -792,8 +792,6 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	 * text columns do not fold.  No blank check but for text: the parsers
 	 * take no blank (nor empty) cell either.
 	 */
-	if (cell->oversized || cell->reported)
-		return false;
 	bool passes;
 	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
@@ -846,6 +844,15 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	if (!passes || (memo && !memo_holds(memo, s, n)))
 		check_more(k, rec, p, s, n);
 	return true;
+}
+
+/* True if a cell of the record is oversized or reported: check_plain_cell takes neither. */
+static bool marked_cell(const struct csvr_record *rec)
+{
+	for (size_t i = 0; i < rec->ncells; i++)
+		if (rec->cells[i].oversized || rec->cells[i].reported)
+			return true;
+	return false;
 }
 
 /* Sizes the unique sets for the rows the whole file will likely have, from the first ones. */
@@ -942,6 +949,32 @@ static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum 
 }
 
 /*
+ * Appends the cells of a unique key (not the whole-row one) from part to last
+ * to text, each as key_cell gives it; false at the first that is absent or
+ * blank, which makes the key incomplete.  The usual cell, ASCII of a column
+ * compared as written, with no blank (nothing up to a space) at either end
+ * and under 128 bytes, is what key_cell would give as it is.
+ */
+static inline bool add_key_cells(struct in_order *o, const struct csvr_record *rec, const struct key_part *part,
+				 const struct key_part *last, struct buf *text)
+{
+	for (; part < last; part++) {
+		if (part->file >= rec->ncells)
+			return false;
+		const struct csvr_cell *c = &rec->cells[part->file];
+		const char *p = c->data;
+		size_t len = c->len;
+		if (!c->ascii || part->type != TYPE_STRING || len - 1 >= 0x7F || (unsigned char)p[0] <= ' ' ||
+		    (unsigned char)p[len - 1] <= ' ')
+			key_cell(o, c, part->type, &p, &len);
+		add_key_part(text, p, len);
+		if (!len)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Builds a record's key for every unique set into keys, their bytes appended
  * to text, each cell as key_cell gives it.  A key with a blank or absent
  * cell is incomplete and never repeats.  The whole-row key is every cell of
@@ -958,11 +991,11 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 	const struct key_part *part = o->key_parts;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
-		size_t at = text->len, len;
-		const char *p;
-		bool complete = true;
+		size_t at = text->len;
+		bool complete;
 		if (key->whole_row) {
-			size_t end = at;
+			size_t end = at, len;
+			const char *p;
 			for (size_t i = 0; i < rec->ncells; i++) {
 				key_cell(o, &rec->cells[i], TYPE_STRING, &p, &len);
 				add_key_part(text, p, len);
@@ -971,16 +1004,8 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			}
 			text->len = end, complete = end > at;
 		} else {
-			const struct key_part *last = part + key->ncols;
-			for (; part < last && complete; part++) {
-				complete = part->file < rec->ncells;
-				if (complete) {
-					key_cell(o, &rec->cells[part->file], part->type, &p, &len);
-					add_key_part(text, p, len);
-					complete = len > 0;
-				}
-			}
-			part = last;
+			complete = add_key_cells(o, rec, part, part + key->ncols, text);
+			part += key->ncols;
 		}
 		struct record_key *k = &keys[u]; /* field by field: code and hash matter only when complete */
 		k->at = at;
@@ -988,8 +1013,7 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 		k->complete = complete;
 		if (complete) {
 			k->code = keyset_code(&o->unique_sets[u], text->data + at, k->len);
-			k->hash = keyset_hash(text->data + at, k->len, k->code);
-			keyset_prefetch(&o->unique_sets[u], k->code, k->hash);
+			k->hash = keyset_prefetch(&o->unique_sets[u], text->data + at, k->len, k->code);
 		}
 	}
 }
@@ -1194,7 +1218,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	buf_reset(&k->order->key_text);
+	k->order->key_text.len = 0; /* its bytes are read by the keys' lengths only */
 	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
@@ -1205,6 +1229,11 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 	if (rec->ncells < k->header_cells) /* a short record: only the plans of the cells it has */
 		while (end > p && end[-1].file >= rec->ncells)
 			clear_column_state(k, (--end)->col);
+	if (!rec->unmarked && marked_cell(rec)) { /* a workbook's error value: check_cell sees to every cell */
+		for (; p < end; p++)
+			check_cell(k, rec, p);
+		return true;
+	}
 	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
 		if (!check_plain_cell(k, rec, cells, p))
 			check_cell(k, rec, p);

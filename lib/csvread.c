@@ -52,6 +52,7 @@ struct csvr {
 	struct csvr_cell spare;   /* where split_lines puts the cells past the limit */
 	size_t dropped;           /* how many it put there in the line being split */
 	bool field_oversized;
+	bool record_oversized;    /* a cell of the record in progress was cut to the size limit */
 	bool unterminated;
 
 	unsigned char carry[8];   /* an incomplete character held for the next feed */
@@ -157,6 +158,7 @@ static void on_field(void *data, size_t len, void *ctx)
 	}
 	bool oversized = r->field_oversized;
 	r->field_oversized = false;
+	r->record_oversized |= oversized;
 	struct csvr_cell *c = new_cell(r);
 	if (!c)
 		return;
@@ -172,13 +174,13 @@ static void deliver(struct csvr *r)
 	struct csvr_record rec = {
 		.cells = r->cells, .ncells = r->ncells, .total_cells = r->total_cells,
 		.row = ++r->rows, .line = r->rec_line, .offset = r->rec_offset,
-		.unterminated = r->unterminated,
+		.unterminated = r->unterminated, .unmarked = !r->record_oversized,
 	};
 	r->h.record(r->h.ctx, &rec);
 	r->ncells = r->total_cells = 0;
 	if (r->cellbuf.len)
 		buf_reset(&r->cellbuf);
-	r->unterminated = false;
+	r->unterminated = r->record_oversized = false;
 }
 
 /* libcsv row callback: points the cells at their copies and delivers the record. */

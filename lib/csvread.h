@@ -46,6 +46,7 @@ struct csvr_record {
 	uint64_t line;      /* 1-based physical line where the record starts */
 	uint64_t offset;    /* byte offset in the original input where it starts */
 	bool unterminated;  /* a quoted field ran to the end of the input */
+	bool unmarked;      /* no cell is oversized or reported (false: not known) */
 };
 
 enum csvr_event_kind {

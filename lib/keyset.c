@@ -513,6 +513,8 @@ enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t
 {
 	if (!ks->run_ended)
 		end_run(ks);
+	if (!hash)
+		hash = keyset_hash(key, len, code);
 	if (code && run_find(ks, code, existing))
 		return KEYSET_SEEN;
 	if (code)

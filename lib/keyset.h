@@ -131,18 +131,23 @@ void keyset_prefetch_slot(const struct keyset *ks, uint64_t code, uint64_t hash)
 /*
  * Asks the processor to fetch the slot a key's hash starts at, so that an add
  * made a little later finds it in cache: the table is too big to stay there.
- * The keys of a sorted file go to the run, and need no fetch: the test is
- * inline, the fetch (keyset_prefetch_slot) is not.
+ * Returns the key's keyset_hash, or 0 when the set has no slots yet: the keys
+ * of a sorted file go to the run, and need neither hash nor fetch (the test is
+ * inline, the fetch, keyset_prefetch_slot, is not).
  */
-static inline void keyset_prefetch(const struct keyset *ks, uint64_t code, uint64_t hash)
+static inline uint64_t keyset_prefetch(const struct keyset *ks, const void *key, size_t len, uint64_t code)
 {
-	if (ks->ncodes || ks->nslots)
-		keyset_prefetch_slot(ks, code, hash);
+	if (!ks->ncodes && !ks->nslots)
+		return 0;
+	uint64_t hash = keyset_hash(key, len, code);
+	keyset_prefetch_slot(ks, code, hash);
+	return hash;
 }
 
 /*
- * Adds a code that follows the run's last (keyset_add_hashed's usual case);
- * false when the budget cannot give the memory.
+ * Adds a code that follows the run's last where keyset_add_hashed does not
+ * write it inline: at a mark, with a difference past one byte, or when the
+ * run's room must grow; false when the budget cannot give the memory.
  */
 bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value);
 
@@ -151,17 +156,31 @@ enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t
 				      uint64_t hash, uint64_t value, uint64_t *existing);
 
 /*
- * Adds key, whose keyset_code is code and keyset_hash hash, with value: KEYSET_NEW.  When it is
- * there already, leaves the set as it was and sets *existing to the value
- * stored with the key: KEYSET_SEEN.  When the budget cannot give the memory
- * the key needs, leaves the set as it was and sets needed: KEYSET_FULL.
- * Inline: a key of a sorted file joins the run, without the rest's frame.
+ * Adds key, whose keyset_code is code, with value: KEYSET_NEW.  hash is its
+ * keyset_hash, or 0 to have it worked out if it is needed (a real hash of 0
+ * is worked out again as 0).  When the key is there already, leaves the set
+ * as it was and sets *existing to the value stored with the key: KEYSET_SEEN.
+ * When the budget cannot give the memory the key needs, leaves the set as it
+ * was and sets needed: KEYSET_FULL.  Inline: a key of a sorted file joins the
+ * run, without the rest's frame, and the usual one, a code and a value a
+ * little past the last key's and not the first after a mark, without a call.
  */
 static inline enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
 						  uint64_t hash, uint64_t value, uint64_t *existing)
 {
-	if (!ks->run_ended && code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value)))
+	if (!ks->run_ended && code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value))) {
+		uint64_t dc = code - ks->run_code, dv = value - ks->run_value;
+		if (ks->run_count % KEYSET_RUN_STEP && (dc | dv) < 0x80 && ks->run_bytes + 20 <= ks->run_cap) {
+			ks->run[ks->run_bytes] = (unsigned char)dc; /* as keyset_run_add writes it: two one-byte varints */
+			ks->run[ks->run_bytes + 1] = (unsigned char)dv;
+			ks->run_bytes += 2;
+			ks->run_code = code;
+			ks->run_value = value;
+			ks->run_count++;
+			return KEYSET_NEW;
+		}
 		return keyset_run_add(ks, code, value) ? KEYSET_NEW : KEYSET_FULL;
+	}
 	return keyset_add_past_run(ks, key, len, code, hash, value, existing);
 }
 
