@@ -36,22 +36,28 @@ enum lang lang_from_env(void)
 	return LANG_EN;
 }
 
-void cell_column_name(size_t index, char out[16])
+/* Writes the letters of a 0-based column index, without a NUL; returns how many (at most 15). */
+static size_t column_letters(size_t index, char *out)
 {
 	char tmp[16];
-	int n = 0;
+	size_t n = 0;
 	size_t v = index + 1;
 	if (index < 26) { /* most tables' columns: one letter */
-		out[0] = (char)('A' + index), out[1] = '\0';
-		return;
+		out[0] = (char)('A' + index);
+		return 1;
 	}
 	while (v > 0 && n < 15) {
 		tmp[n++] = (char)('A' + (v - 1) % 26);
 		v = (v - 1) / 26;
 	}
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
+	return n;
+}
+
+void cell_column_name(size_t index, char out[16])
+{
+	out[column_letters(index, out)] = '\0';
 }
 
 const char *diag_strerror(int err, enum lang lang)
@@ -99,7 +105,7 @@ struct diag_kept {
 	enum severity severity;
 	const char *at[KEPT_TEXTS];    /* the texts' addresses (NULL: none), */
 	size_t len[KEPT_TEXTS];        /* their lengths */
-	char text[KEPT_TEXT_MAX];      /* and their bytes, one after another */
+	char text[KEPT_TEXT_MAX];      /* and their bytes, one after another, each with its NUL */
 	size_t head_len, column_at, expected_at, plan_at; /* where in json the members start; each ends where the next does */
 	struct buf json;               /* empty: the slot holds nothing */
 	uint64_t used;                 /* when last found or made: of two slots, the one used longer ago is made anew */
@@ -116,15 +122,17 @@ static void kept_forget(struct diag_file *f)
 		buf_reset(&f->kept->slot[i].json);
 }
 
-/* True when slot e holds the JSON of these texts at this severity. */
-static inline bool kept_same(const struct diag_kept *e, enum severity severity, const char *const at[KEPT_TEXTS],
-			     const size_t len[KEPT_TEXTS])
+/* True when slot e holds the JSON of these texts at this severity: the same addresses, holding the bytes copied. */
+static inline bool kept_same(const struct diag_kept *e, enum severity severity, const char *const at[KEPT_TEXTS])
 {
 	if (!e->json.len || e->severity != severity)
 		return false;
+	for (int k = 0; k < KEPT_TEXTS; k++)
+		if (e->at[k] != at[k])
+			return false;
 	const char *t = e->text;
-	for (int k = 0; k < KEPT_TEXTS; t += len[k++])
-		if (e->at[k] != at[k] || e->len[k] != len[k] || !bytes_equal(t, at[k] ? at[k] : "", len[k]))
+	for (int k = 0; k < KEPT_TEXTS; t += e->len[k++] + 1)
+		if (at[k] && strcmp(t, at[k]) != 0)
 			return false;
 	return true;
 }
@@ -149,30 +157,30 @@ static const struct diag_kept *kept_parts(struct diag_file *f, const struct diag
 	};
 #undef HEAD
 	const char *at[KEPT_TEXTS] = {d->code, d->rule, d->column, d->expected, d->plan};
-	size_t len[KEPT_TEXTS], total = 0;
-	for (int k = 0; k < KEPT_TEXTS; k++)
-		total += len[k] = at[k] ? strlen(at[k]) : 0;
 	if (!f->kept)
 		f->kept = xcalloc(1, sizeof *f->kept);
 	struct diag_kept_table *t = f->kept;
-	struct diag_kept *e;
+	uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) *
+		     0x9E3779B97F4A7C15u >> 56;
+	struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1];
+	struct diag_kept *e = kept_same(e0, d->severity, at) ? e0 : kept_same(e1, d->severity, at) ? e1 : NULL;
+	if (e) {
+		e->used = ++t->clock;
+		return e;
+	}
+	size_t len[KEPT_TEXTS], total = 0;
+	for (int k = 0; k < KEPT_TEXTS; k++)
+		total += (len[k] = at[k] ? strlen(at[k]) : 0) + 1;
 	if (total > KEPT_TEXT_MAX) {
 		e = &t->slot[KEPT_SLOTS];
 	} else {
-		uint64_t h = ((uintptr_t)d->rule ^ (uintptr_t)d->column * 3 ^ (uintptr_t)d->expected * 5) *
-			     0x9E3779B97F4A7C15u >> 56;
-		struct diag_kept *e0 = &t->slot[h], *e1 = &t->slot[h ^ 1];
-		e = kept_same(e0, d->severity, at, len) ? e0 : kept_same(e1, d->severity, at, len) ? e1 : NULL;
-		if (e) {
-			e->used = ++t->clock;
-			return e;
-		}
 		e = e0->used <= e1->used ? e0 : e1;
 		e->used = ++t->clock;
 		char *copy = e->text;
-		for (int k = 0; k < KEPT_TEXTS; k++)
-			if (len[k])
-				memcpy(copy, at[k], len[k]), copy += len[k];
+		for (int k = 0; k < KEPT_TEXTS; k++) {
+			memcpy(copy, at[k] ? at[k] : "", len[k] + 1);
+			copy += len[k] + 1;
+		}
 	}
 	e->severity = d->severity;
 	memcpy(e->at, at, sizeof e->at), memcpy(e->len, len, sizeof e->len);
@@ -266,45 +274,81 @@ static bool cell_ref(const struct diag *d, const struct digits *row, char out[40
 	return true;
 }
 
+/* Copies n bytes to p, where room was made, and returns the end. */
+static inline char *put(char *p, const char *s, size_t n)
+{
+	if (n <= 16)
+		copy_short(p, s, n);
+	else
+		memcpy(p, s, n);
+	return p + n;
+}
+
+/* Appends the county member, the last one's again when the county is the same (a file is mostly of one). */
+static void county_member(struct diag_file *f, const char *county)
+{
+	struct buf *b = &f->line;
+	if (f->last_county.json_len && strcmp(f->last_county.text, county) == 0) {
+		buf_add_piece(b, f->last_county.json, f->last_county.json_len);
+		return;
+	}
+	size_t at = b->len, n = strlen(county);
+	JSONW_LIT(b, ",\"county\":");
+	jsonw_string(b, county, n);
+	f->last_county.json_len = 0;
+	if (n < sizeof f->last_county.text && b->len - at <= sizeof f->last_county.json) {
+		memcpy(f->last_county.text, county, n + 1);
+		memcpy(f->last_county.json, b->data + at, b->len - at);
+		f->last_county.json_len = b->len - at;
+	}
+}
+
 /* Appends one diagnostic as a JSON line. */
 static void render_json(struct diag_file *f, const struct diag *d)
 {
 	struct buf *b = &f->line;
 	const struct diag_kept *e = kept_parts(f, d);
 	const char *json = e->json.data;
-	buf_add(b, json, e->head_len);
-	JSONW_LIT(b, ",\"message\":");
-	if (d->message.json)
-		buf_add(b, d->message.json, d->message.json_len);
-	else
+	const struct digits *line = d->row && d->line ? digits_of(&f->line_digits, d->line) : NULL; /* workbooks: no line */
+	const struct digits *row = !d->row ? NULL : line && d->row == d->line ? line /* mostly the line's number */
+						  : digits_of(&f->row_digits, d->row);
+	if (!d->message.json) {
+		buf_add(b, json, e->head_len);
+		JSONW_LIT(b, ",\"message\":");
 		jsonw_string(b, d->message.text, strlen(d->message.text));
-	const struct digits *row = NULL;
-	if (d->row) {
-		if (d->line) { /* a workbook's rows have no line */
-			const struct digits *line = digits_of(&f->line_digits, d->line);
-			JSONW_LIT(b, ",\"line\":");
-			buf_add_piece(b, line->text, line->len);
-		}
-		row = digits_of(&f->row_digits, d->row);
-		JSONW_LIT(b, ",\"row\":");
-		buf_add_piece(b, row->text, row->len);
 	}
-	buf_add_piece(b, json + e->column_at, e->expected_at - e->column_at);
+	size_t column_len = e->expected_at - e->column_at;
+	buf_grow(b, e->head_len + 11 + d->message.json_len + 2 * (8 + sizeof row->text) + column_len + 10 + 15 +
+			    sizeof row->text); /* the members up to the cell's, written at once */
+	char *p = b->data + b->len;
+	if (d->message.json) {
+		p = put(p, json, e->head_len);
+		memcpy(p, ",\"message\":", 11), p += 11;
+		p = put(p, d->message.json, d->message.json_len);
+	}
+	if (line) {
+		memcpy(p, ",\"line\":", 8), p += 8;
+		p = put(p, line->text, line->len);
+	}
+	if (row) {
+		memcpy(p, ",\"row\":", 7), p += 7;
+		p = put(p, row->text, row->len);
+	}
+	p = put(p, json + e->column_at, column_len);
+	if (!d->cell_ref && d->cell != SIZE_MAX && row) { /* letters and digits: nothing to escape */
+		memcpy(p, ",\"cell\":\"", 9), p += 9;
+		p += column_letters(d->cell, p);
+		p = put(p, row->text, row->len);
+		*p++ = '"';
+	}
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
 	if (d->cell_ref) {
 		char cell[40];
 		size_t cell_len;
 		cell_ref(d, row, cell, &cell_len);
 		JSONW_LIT(b, ",\"cell\":");
 		jsonw_string(b, cell, cell_len);
-	} else if (d->cell != SIZE_MAX && row) { /* letters and digits: nothing to escape */
-		buf_grow(b, 10 + 16 + sizeof row->text);
-		char *p = b->data + b->len;
-		memcpy(p, ",\"cell\":\"", 9), p += 9;
-		cell_column_name(d->cell, p);
-		p += strlen(p);
-		memcpy(p, row->text, row->len), p += row->len;
-		*p++ = '"', *p = '\0';
-		b->len = (size_t)(p - b->data);
 	}
 	if (d->value) {
 		size_t n = value_cut(d->value, d->value_len);
@@ -320,10 +364,8 @@ static void render_json(struct diag_file *f, const struct diag *d)
 		JSONW_LIT(b, ",\"group\":");
 		buf_adds(b, d->group);
 	}
-	if (d->county) {
-		JSONW_LIT(b, ",\"county\":");
-		jsonw_string(b, d->county, strlen(d->county));
-	}
+	if (d->county)
+		county_member(f, d->county);
 	buf_add_piece(b, json + e->plan_at, e->json.len - e->plan_at);
 	if (d->sheet) {
 		JSONW_LIT(b, ",\"sheet\":");

@@ -106,6 +106,7 @@ struct diag_file {
 	const char *encoding_source;  /* "detected" or "declared", set before diag_file_end; or NULL */
 	const char *output;           /* qy-fix: the file the repaired copy went to, or NULL */
 	struct digits { uint64_t of; size_t len; char text[20]; } line_digits, row_digits; /* the last line and row written, for the row's next findings */
+	struct { char text[24], json[48]; size_t json_len; } last_county; /* the county member last written (json_len 0: none), for the next */
 };
 
 void diag_file_begin(struct diag_file *f, const struct diag_options *opt,

@@ -3,6 +3,7 @@
 #include "jsonw.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 const struct msg_def msg_defs[MSG_COUNT] = {
@@ -281,6 +282,7 @@ struct compiled {
 static struct compiled compiled[MSG_COUNT][2];
 static struct buf args_head[MSG_COUNT];
 static pthread_once_t compiled_once = PTHREAD_ONCE_INIT;
+static atomic_bool compiled_ready; /* set once compiled: a message then makes no call to look */
 
 /* Splits one template into its pieces. */
 static void compile_template(struct compiled *t, const char *tmpl)
@@ -315,12 +317,14 @@ static void compile_catalogue(void)
 		buf_adds(&args_head[i], "{\"msg\":");
 		jsonw_string(&args_head[i], msg_defs[i].id, strlen(msg_defs[i].id));
 	}
+	atomic_store_explicit(&compiled_ready, true, memory_order_release);
 }
 
 /* The pieces of message id's template in lang. */
 static const struct compiled *template_of(enum msg_id id, enum lang lang)
 {
-	pthread_once(&compiled_once, compile_catalogue);
+	if (!atomic_load_explicit(&compiled_ready, memory_order_acquire))
+		pthread_once(&compiled_once, compile_catalogue);
 	return &compiled[id][lang == LANG_ZH];
 }
 
@@ -357,6 +361,12 @@ struct said_arg {
 	size_t len, esc_at, esc_len;
 };
 
+/* True when a parameter's key is the piece's. */
+static inline bool key_is(const struct said_arg *s, const char *key, const struct piece *pc)
+{
+	return s->key_len == pc->key_len && bytes_equal(key, pc->key, pc->key_len);
+}
+
 /* Appends s[0..n) to the args as a JSON string, noting where its escaped bytes are; false if bytes were replaced. */
 static bool args_string(struct buf *args, const char *s, size_t n, size_t *at, size_t *len)
 {
@@ -373,11 +383,10 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 	const struct compiled *t = template_of(id, lang);
 	struct said_arg said[MSG_ARGS_MAX];
 	bool clean = t->clean;
+	size_t longest = 0, longest_esc = 0; /* room for the text and its JSON, made once: no check a piece */
 	if (n > MSG_ARGS_MAX)
 		die(EXIT_TROUBLE, "message %s has more than %d parameters", msg_defs[id].id, MSG_ARGS_MAX);
-	buf_reset(&m->text);
-	buf_reset(&m->args);
-	buf_reset(&m->json);
+	m->args.len = 0;
 	buf_add(&m->args, args_head[id].data, args_head[id].len);
 	for (size_t i = 0; i < n; i++) { /* the args, each value escaped once: the text's JSON copies it */
 		const struct msg_arg *a = &args[i];
@@ -408,13 +417,10 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 			buf_add_uint(&m->args, a->number);
 			s->len = s->esc_len = m->args.len - s->esc_at;
 		}
+		longest = s->len > longest ? s->len : longest;
+		longest_esc = s->esc_len > longest_esc ? s->esc_len : longest_esc;
 	}
 	buf_addc(&m->args, '}');
-	size_t longest = 0, longest_esc = 0; /* room for the text and its JSON, made once: no check a piece */
-	for (size_t i = 0; i < n; i++) {
-		longest = said[i].len > longest ? said[i].len : longest;
-		longest_esc = said[i].esc_len > longest_esc ? said[i].esc_len : longest_esc;
-	}
 	buf_grow(&m->text, t->lit_total + t->keys * longest);
 	buf_grow(&m->json, t->json.len + t->keys * longest_esc + 2);
 	char *text = m->text.data, *json = m->json.data;
@@ -424,9 +430,10 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		json = put(json, t->json.data + pc->json_at, pc->json_len);
 		if (!pc->key)
 			break;
-		size_t i = 0;
-		while (i < n && !(said[i].key_len == pc->key_len && bytes_equal(args[i].key, pc->key, pc->key_len)))
-			i++;
+		size_t i = (size_t)(pc - t->pieces); /* the args mostly come in the template's order */
+		if (i >= n || !key_is(&said[i], args[i].key, pc))
+			for (i = 0; i < n && !key_is(&said[i], args[i].key, pc); i++)
+				;
 		if (i == n) /* a key without its value: the text stops there */
 			break;
 		const char *esc = m->args.data + said[i].esc_at;
@@ -446,12 +453,19 @@ struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const 
 	buf_reset(&m->text);
 	buf_reset(&m->args);
 	buf_adds(&m->text, lang == LANG_ZH ? zh : en);
-	buf_adds(&m->args, "{\"zh\":");
+	JSONW_LIT(&m->args, "{\"zh\":");
+	size_t zh_at = m->args.len; /* the text in lang as a JSON string: the message's */
 	jsonw_string(&m->args, zh, strlen(zh));
-	buf_adds(&m->args, ",\"en\":");
+	size_t zh_end = m->args.len;
+	JSONW_LIT(&m->args, ",\"en\":");
+	size_t en_at = m->args.len;
 	jsonw_string(&m->args, en, strlen(en));
+	size_t en_end = m->args.len;
 	buf_addc(&m->args, '}');
-	return (struct message){.text = m->text.data, .args = m->args.data};
+	bool zh_shown = lang == LANG_ZH;
+	return (struct message){.text = m->text.data, .args = m->args.data, .args_len = m->args.len,
+				.json = m->args.data + (zh_shown ? zh_at : en_at),
+				.json_len = zh_shown ? zh_end - zh_at : en_end - en_at};
 }
 
 struct message msg_keep(struct msgbuf *m, struct message said)

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 enum msg_id {
@@ -74,8 +75,9 @@ struct msg_def {
 extern const struct msg_def msg_defs[MSG_COUNT];
 
 /*
- * A parameter: text (len bytes), a whole number, or a phrase whose words
- * differ by language (zh and en both set).  Make them with the ARG_ macros.
+ * A parameter: text (len bytes, or up to its NUL), a whole number, or a
+ * phrase whose words differ by language (zh and en both set).  Make them
+ * with the ARG_ macros.
  */
 struct msg_arg {
 	const char *key;
@@ -85,7 +87,7 @@ struct msg_arg {
 	unsigned long long number;
 };
 
-#define ARG_TEXT(k, s) ((struct msg_arg){.key = (k), .text = (s), .len = strlen(s)})
+#define ARG_TEXT(k, s) ((struct msg_arg){.key = (k), .text = (s), .len = SIZE_MAX})
 #define ARG_TEXTN(k, s, n) ((struct msg_arg){.key = (k), .text = (s), .len = (n)})
 #define ARG_NUM(k, v) ((struct msg_arg){.key = (k), .number = (unsigned long long)(v)})
 #define ARG_PHRASE(k, z, e) ((struct msg_arg){.key = (k), .zh = (z), .en = (e)})

@@ -59,14 +59,24 @@ static void say(struct rules_state *st, struct diag_file *out, const struct diag
 		held_add(st->held, st->holding, d);
 }
 
-/* {name} in a row rule: the column's cell text. */
+struct row_names {
+	const struct row_view *row;
+	const struct ruleset *rs;
+	const struct written_rule *r;
+};
+
+/* {name} in a row rule: the column's cell text; mostly one of the rule's own columns, looked at first (names are unique). */
 static void row_name(void *arg, const char *name, struct buf *out)
 {
-	const struct row_view *row = ((void **)arg)[0];
-	const struct ruleset *rs = ((void **)arg)[1];
-	int c = ruleset_column(rs, name);
-	if (c >= 0 && row->text[c])
-		buf_add(out, row->text[c], row->textlen[c]);
+	const struct row_names *rn = arg;
+	int c = -1;
+	for (size_t k = 0; k < rn->r->ncols && c < 0; k++)
+		if (strcmp(rn->rs->cols[rn->r->cols[k]].name, name) == 0)
+			c = (int)rn->r->cols[k];
+	if (c < 0)
+		c = ruleset_column(rn->rs, name);
+	if (c >= 0 && rn->row->text[c])
+		buf_add(out, rn->row->text[c], rn->row->textlen[c]);
 }
 
 /* Emits a failed row rule, pointing at its first column's cell. */
@@ -74,7 +84,7 @@ void row_finding(struct rules_state *st, const struct written_rule *r, const str
 		 const struct eval_ctx *ctx, struct diag_file *out)
 {
 	enum lang lang = out->opt->lang;
-	void *arg[2] = {(void *)row, (void *)st->rs};
+	struct row_names arg = {row, st->rs, r};
 	struct diag d = DIAG_INIT;
 	d.severity = r->severity;
 	d.code = r->code;
@@ -94,7 +104,7 @@ void row_finding(struct rules_state *st, const struct written_rule *r, const str
 		}
 	}
 	if (r->message[lang].nparts) {
-		d.message = render_both(st, r->message, lang, ctx, row_name, arg);
+		d.message = render_both(st, r->message, lang, ctx, row_name, &arg);
 	} else {
 		buf_reset(&st->msg);
 		buf_reset(&st->msg_en);

@@ -4,7 +4,9 @@
  * code, rule, column, expected, plan) are written anew when one of their
  * texts changed in place, at the same address, or the severity differs,
  * when many rules share the slots, when the texts are too long to keep, and
- * after the file's name changed; the cell is its column's letters and row.
+ * after the file's name changed; so is the county kept from the finding
+ * before, and a row's number that is not its line's; the cell is its
+ * column's letters and row.
  */
 #include "diag.h"
 #include "test.h"
@@ -46,7 +48,8 @@ int main(void)
 	static const char *const expecteds[] = {">= 0 and <= 60", "no leading or trailing blanks", "half-width characters",
 						"pm25 <= pm10"};
 	static const char *const plans[] = {"第四章 · 大气环境质量改善", "HJ 633-2012 5.1: AQI the largest IAQI"};
-	char rule[64], expected[256], long_text[300];
+	static const char *const counties[] = {"441803", "441821", "4418", "县\"名\""};
+	char rule[64], expected[256], long_text[300], county[32];
 	struct buf got = {0}, want = {0};
 	struct diag_options opt = {.format = OUT_JSON, .lang = LANG_EN, .max_per_rule = -1, .max_errors = -1,
 				   .write = collect, .write_ctx = &got};
@@ -73,8 +76,14 @@ int main(void)
 			d.expected = long_text; /* too long to keep */
 		d.plan = next(3) ? plans[next(2)] : NULL;
 		d.line = d.row = 1 + next(100000);
+		if (!next(4)) /* a row on a line of its own, or below a cell that runs over lines */
+			d.row = next(2) ? d.line + 1 : 1 + next(100000);
 		if (!next(1000))
 			d.line = d.row = 12345678901234567890u;
+		if (next(4)) { /* the county in one buffer, changed in place (at times to a longer one) */
+			snprintf(county, sizeof county, "%s", counties[next(4)]);
+			d.county = next(2) ? county : counties[next(4)];
+		}
 		d.cell = next(4) ? next(60) : SIZE_MAX;
 		d.value = next(2) ? "-1" : NULL;
 		d.value_len = d.value ? 2 : 0;
