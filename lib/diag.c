@@ -274,16 +274,6 @@ static bool cell_ref(const struct diag *d, const struct digits *row, char out[40
 	return true;
 }
 
-/* Copies n bytes to p, where room was made, and returns the end. */
-static inline char *put(char *p, const char *s, size_t n)
-{
-	if (n <= 16)
-		copy_short(p, s, n);
-	else
-		memcpy(p, s, n);
-	return p + n;
-}
-
 /* Appends the county member, the last one's again when the county is the same (a file is mostly of one). */
 static void county_member(struct diag_file *f, const char *county)
 {
@@ -322,23 +312,23 @@ static void render_json(struct diag_file *f, const struct diag *d)
 			    sizeof row->text); /* the members up to the cell's, written at once */
 	char *p = b->data + b->len;
 	if (d->message.json) {
-		p = put(p, json, e->head_len);
+		p = put_bytes(p, json, e->head_len);
 		memcpy(p, ",\"message\":", 11), p += 11;
-		p = put(p, d->message.json, d->message.json_len);
+		p = put_bytes(p, d->message.json, d->message.json_len);
 	}
 	if (line) {
 		memcpy(p, ",\"line\":", 8), p += 8;
-		p = put(p, line->text, line->len);
+		p = put_bytes(p, line->text, line->len);
 	}
 	if (row) {
 		memcpy(p, ",\"row\":", 7), p += 7;
-		p = put(p, row->text, row->len);
+		p = put_bytes(p, row->text, row->len);
 	}
-	p = put(p, json + e->column_at, column_len);
+	p = put_bytes(p, json + e->column_at, column_len);
 	if (!d->cell_ref && d->cell != SIZE_MAX && row) { /* letters and digits: nothing to escape */
 		memcpy(p, ",\"cell\":\"", 9), p += 9;
 		p += column_letters(d->cell, p);
-		p = put(p, row->text, row->len);
+		p = put_bytes(p, row->text, row->len);
 		*p++ = '"';
 	}
 	*p = '\0';

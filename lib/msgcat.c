@@ -344,16 +344,6 @@ static bool expand(struct buf *out, const struct compiled *t,
 	}
 }
 
-/* Copies n bytes to p, where room was made, and returns the end. */
-static inline char *put(char *p, const char *s, size_t n)
-{
-	if (n <= 16)
-		copy_short(p, s, n);
-	else
-		memcpy(p, s, n);
-	return p + n;
-}
-
 /* A parameter as msg_say uses it: its key's length, its text in the chosen language, and where that text is escaped in the args. */
 struct said_arg {
 	size_t key_len;
@@ -395,7 +385,7 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		buf_grow(&m->args, s->key_len + 4);
 		char *p = m->args.data + m->args.len;
 		p[0] = ',', p[1] = '"';
-		p = put(p + 2, a->key, s->key_len);
+		p = put_bytes(p + 2, a->key, s->key_len);
 		p[0] = '"', p[1] = ':', p[2] = '\0';
 		m->args.len += s->key_len + 4;
 		if (a->text) {
@@ -426,8 +416,8 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 	char *text = m->text.data, *json = m->json.data;
 	*json++ = '"';
 	for (const struct piece *pc = t->pieces;; pc++) {
-		text = put(text, pc->lit, pc->lit_len);
-		json = put(json, t->json.data + pc->json_at, pc->json_len);
+		text = put_bytes(text, pc->lit, pc->lit_len);
+		json = put_bytes(json, t->json.data + pc->json_at, pc->json_len);
 		if (!pc->key)
 			break;
 		size_t i = (size_t)(pc - t->pieces); /* the args mostly come in the template's order */
@@ -437,8 +427,8 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 		if (i == n) /* a key without its value: the text stops there */
 			break;
 		const char *esc = m->args.data + said[i].esc_at;
-		text = put(text, said[i].text ? said[i].text : esc, said[i].len);
-		json = put(json, esc, said[i].esc_len);
+		text = put_bytes(text, said[i].text ? said[i].text : esc, said[i].len);
+		json = put_bytes(json, esc, said[i].esc_len);
 	}
 	*json++ = '"';
 	*text = *json = '\0';

@@ -85,6 +85,16 @@ static inline void copy_short(char *dst, const void *src, size_t n)
 	}
 }
 
+/* Copies n bytes to p, where room was made (up to 16 without a call, as copy_short), and returns the end. */
+static inline char *put_bytes(char *p, const void *s, size_t n)
+{
+	if (n <= 16)
+		copy_short(p, s, n);
+	else
+		memcpy(p, s, n);
+	return p + n;
+}
+
 /*
  * Appends n bytes as buf_add does, copying up to 16 without a call: for the
  * many short pieces (names, codes, numbers) a line of output is made of,
