@@ -12,7 +12,7 @@
  * A table keyed by columns and their years and months finds a row whose
  * cells are its last group's keys from the cells alone (in_last_group), and
  * one kept whole, a row in the group made after that, as rows that come back
- * in the order they first came are (in_next_group).
+ * in the order they first came are (step_to_next_group).
  *
  * A sorted file need not be held: a view of the file's rows, and a row rule
  * judged in order, watch whether their groups come one after another in some
@@ -634,57 +634,70 @@ static __attribute__((noinline)) void note_group_keys(struct rules_state *st, st
 }
 
 /*
- * True if a row of cells is in the group made after the last one (in_group),
- * where looking it up would only find it there (look_up_group tries that
- * group first): rows that come back in the order they first came, as a
- * county's days do station after station, then need no look-up.  Only for a
- * table kept whole (not watched for an order, not following a leader),
- * without year or month keys, whose text keys are each the last text it kept
- * for that key (group_table.recent), so that no text is looked up, and no
- * memory taken, that a look-up would have.
+ * Works out a table's shared keys for the row from group i's, the one after
+ * its last, which the row is in (step_to_next_group): where its texts are
+ * the last group's, which the shared keys then hold, only its numbers are
+ * written (a sorted file's next day).
  */
-static inline bool in_next_group(const struct group_table *g, const struct value *cells)
+static void step_shared_keys(struct rules_state *st, struct group_table *g, size_t i, const struct eval_ctx *ctx)
 {
-	size_t next = (size_t)g->last_group + 1, n = g->nreads;
-	if (next >= g->ngroups || g->mode != GROUPS_KEPT || g->leader || g->reads_months || !in_group(g, next, cells))
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (g->types[next * n + k] == V_STR && (k >= RECENT_KEYS || g->recent[k] != g->words[next * n + k]))
-			return false;
-	return true;
-}
-
-/*
- * Makes the group after a table's last its last, the row's being in it
- * (in_next_group), as look_up would find it: with shared keys, they
- * are first worked out for the row (shared_values), from the group's keys:
- * where its texts are the last group's, which the shared keys hold, only
- * its numbers are written (a sorted file's next day).
- */
-static long step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
-{
-	size_t next = (size_t)g->last_group + 1, n = g->nreads;
 	struct shared_keys *ks = g->shared;
-	uint64_t row = ks ? *ks->rows_in : 0;
-	if (!ks || ks->at == row)
-		return looked_up(g, (long)next);
-	row = ctx->trouble && ctx->trouble->pattern_limit ? 0 : row;
-	const uint64_t *last = &g->words[(size_t)g->last_group * n], *words = &g->words[next * n];
-	const unsigned char *last_types = &g->types[(size_t)g->last_group * n], *types = &g->types[next * n];
+	size_t n = g->nreads;
+	uint64_t row = ctx->trouble && ctx->trouble->pattern_limit ? 0 : *ks->rows_in;
+	const uint64_t *words = &g->words[i * n], *last = words - n;
+	const unsigned char *types = &g->types[i * n], *last_types = types - n;
 	bool texts_same = g->stamp == ks->stamp && !ks->null; /* its values are then the last group's keys */
-	for (size_t k = 0; k < n && texts_same; k++) { /* (a number written before a text differs is written again) */
+	for (size_t k = 0; k < n && texts_same; k++) /* (a number written before a text differs is written again) */
 		if (types[k] == V_STR || last_types[k] == V_STR)
 			texts_same = words[k] == last[k] && types[k] == last_types[k];
 		else
 			ks->values[k] = key_value(words[k], (enum vtype)types[k]);
-	}
 	if (!texts_same) {
-		note_group_keys(st, g, next, row);
+		note_group_keys(st, g, i, row);
 	} else { /* the keys that differ (one at least: another group) are numbers */
 		ks->at = row;
 		ks->stamp++;
 	}
-	return looked_up(g, (long)next);
+}
+
+/*
+ * Makes the group made after a table's last its last where the row of cells
+ * is in it and looking it up would only find it there (look_up tries that
+ * group first): rows that come back in the order they first came, as a
+ * county's days do station after station, then need no look-up.  Only for a
+ * table kept whole (not watched for an order, not following a leader),
+ * without year or month keys, whose text keys are each the last text it
+ * kept for that key (group_table.recent), so that no text is looked up, and
+ * no memory taken, that a look-up would have; its shared keys are worked
+ * out for the row from the group's (step_shared_keys).  False, with nothing
+ * done, for any other row.
+ */
+static inline bool step_to_next_group(struct rules_state *st, struct group_table *g, const struct eval_ctx *ctx)
+{
+	size_t next = (size_t)g->last_group + 1, n = g->nreads;
+	if (next >= g->ngroups || g->mode != GROUPS_KEPT || g->leader || g->reads_months)
+		return false;
+	const uint64_t *words = &g->words[next * n];
+	const unsigned char *types = &g->types[next * n];
+	for (size_t k = 0; k < n; k++) {
+		const struct value *c = &ctx->row[g->reads[k].cell];
+		if (c->type != (enum vtype)types[k])
+			return false;
+		if (c->type != V_STR) {
+			if (!bytes_equal(&words[k], &c->num, sizeof *words))
+				return false;
+			continue;
+		}
+		struct value kept = kept_string(words[k]);
+		if (k >= RECENT_KEYS || g->recent[k] != words[k] || kept.len != c->len ||
+		    !bytes_equal(kept.str, c->str, c->len))
+			return false;
+	}
+	struct shared_keys *ks = g->shared;
+	if (ks && ks->at != *ks->rows_in)
+		step_shared_keys(st, g, next, ctx);
+	looked_up(g, (long)next);
+	return true;
 }
 
 /*
@@ -779,7 +792,7 @@ static long look_up(struct rules_state *st, struct group_table *g, struct expr *
  * (find_group's work, once it has seen to a watched table's order and the
  * row is not in its last group), noting what find_group needs to find the
  * group again from the row's cells.  The group made after the last one is
- * tried first from the row's cells (in_next_group).  Not inlined:
+ * tried first from the row's cells (step_to_next_group).  Not inlined:
  * find_group, which is, calls it only when it must, and keeps to the last
  * group's test, which most rows of a sorted file meet.
  */
@@ -789,8 +802,8 @@ __attribute__((noinline)) long look_up_group(struct rules_state *st, struct grou
 {
 	if (!g->reads_planned)
 		plan_key_reads(g, group, ngroup);
-	if (g->nreads && g->ngroups && ctx->row && in_next_group(g, ctx->row))
-		return step_to_next_group(st, g, ctx);
+	if (g->nreads && g->ngroups && ctx->row && step_to_next_group(st, g, ctx))
+		return g->last_group;
 	struct date_parts parts = {.cell = -1};
 	long i = look_up(st, g, group, ngroup, block, ctx, &parts);
 	if (i >= 0 && g->reads_months && ctx->row)
