@@ -171,6 +171,69 @@ void report_absent_input(struct rules_state *st, size_t i, size_t col, struct di
 	say(st, out, &d);
 }
 
+/* The messages for blank inputs a row rule keeps: rows that lack an input mostly lack one of a few. */
+#define BLANK_KEPT 4
+
+/* A row rule's messages for blank inputs, each in its lang and for the required columns blank (bit k: requires[k]). */
+struct blank_said {
+	struct {
+		uint64_t blank; /* 0: none kept */
+		enum lang lang;
+		struct msgbuf kept;
+		struct message said;
+	} kept[BLANK_KEPT];
+	size_t next; /* the one replaced next */
+};
+
+void rules_findings_free(struct rules_state *st)
+{
+	for (size_t i = 0; st->blank_said && i < st->rs->nrow_rules; i++)
+		for (size_t k = 0; k < BLANK_KEPT; k++)
+			msgbuf_free(&st->blank_said[i].kept[k].kept);
+	free(st->blank_said);
+}
+
+/*
+ * The cannot-verify message naming a row rule's required columns blank on
+ * the row, from requires[from] on (bit k of blank: requires[k], for the first
+ * 64); kept per rule and set of columns.
+ */
+static struct message blank_message(struct rules_state *st, size_t i, const struct row_view *row, size_t from,
+				    uint64_t blank, enum lang lang)
+{
+	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
+	bool keep = r->nrequires <= 64;
+	if (!st->blank_said)
+		st->blank_said = xcalloc(rs->nrow_rules, sizeof *st->blank_said);
+	struct blank_said *b = &st->blank_said[i];
+	for (size_t k = 0; keep && k < BLANK_KEPT; k++)
+		if (b->kept[k].blank == blank && b->kept[k].lang == lang)
+			return b->kept[k].said;
+	buf_reset(&st->text);
+	buf_reset(&st->msg_en);
+	for (size_t k = from; k < r->nrequires; k++) {
+		size_t c = r->requires[k];
+		if (row->values[c].type != V_NULL)
+			continue;
+		if (k > from) { /* requires[from] is the first blank one */
+			buf_adds(&st->text, "、");
+			buf_adds(&st->msg_en, "', '");
+		}
+		buf_adds(&st->text, shown_name(rs, c));
+		buf_adds(&st->msg_en, shown_name(rs, c));
+	}
+	struct message said = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY,
+				      ARG_PHRASE("columns", st->text.data, st->msg_en.data), ARG_TEXT("rule", r->id));
+	if (!keep)
+		return said;
+	size_t k = b->next;
+	b->next = (k + 1) % BLANK_KEPT;
+	b->kept[k].said = msg_keep(&b->kept[k].kept, said);
+	b->kept[k].blank = blank, b->kept[k].lang = lang;
+	return b->kept[k].said;
+}
+
 /*
  * Reports a row rule's inputs blank on this row, its required columns from
  * requires[from] (the first blank one) on: cannot-verify at the first,
@@ -182,7 +245,8 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 {
 	const struct ruleset *rs = st->rs;
 	const struct written_rule *r = &rs->row_rules[i];
-	size_t first = SIZE_MAX;
+	size_t first = SIZE_MAX, first_k = from;
+	uint64_t blank = 0;
 	for (size_t k = from; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
@@ -192,16 +256,10 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 				report_absent_input(st, i, c, out);
 			return;
 		}
-		if (first == SIZE_MAX) { /* the names go into text and msg_en, made empty only now: most rows have all */
-			first = c;
-			buf_reset(&st->text);
-			buf_reset(&st->msg_en);
-		} else {
-			buf_adds(&st->text, "、");
-			buf_adds(&st->msg_en, "', '");
-		}
-		buf_adds(&st->text, shown_name(rs, c));
-		buf_adds(&st->msg_en, shown_name(rs, c));
+		if (first == SIZE_MAX)
+			first = c, first_k = k;
+		if (k < 64)
+			blank |= (uint64_t)1 << k;
 	}
 	enum lang lang = out->opt->lang;
 	struct diag d = DIAG_INIT;
@@ -218,8 +276,7 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 		d.value = row->text[first] ? row->text[first] : "";
 		d.value_len = row->text[first] ? row->textlen[first] : 0;
 	}
-	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
-			    ARG_TEXT("rule", r->id));
+	d.message = blank_message(st, i, row, first_k, blank, lang);
 	say(st, out, &d);
 }
 
