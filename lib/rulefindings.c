@@ -13,13 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
-			    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
+/* The parts of a template rendered with their places noted; longer ones are rendered without. */
+#define PLACED_MAX 32
+
+/*
+ * Renders t into out; with at, notes where each part's text begins (at[i]; at[nparts] is the end) and copies
+ * a part that has a twin from the other language's rendering, from[from_at[twin]..from_at[twin + 1]).
+ */
+static void render_parts(struct buf *out, const struct template *t, size_t *at, const struct buf *from,
+			 const size_t *from_at, const struct eval_ctx *ctx,
+			 void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
 	buf_reset(out);
 	for (size_t i = 0; i < t->nparts; i++) {
 		const struct template_part *p = &t->parts[i];
-		if (p->expr) {
+		if (at)
+			at[i] = out->len;
+		if (from && p->twin >= 0) {
+			size_t b = from_at[p->twin], e = from_at[p->twin + 1];
+			if (e > b)
+				buf_add(out, from->data + b, e - b);
+		} else if (p->expr) {
 			struct value v = expr_eval(p->expr, ctx);
 			if (v.type == V_NULL)
 				buf_adds(out, "—"); /* no value: a dash, as tables show it */
@@ -28,18 +42,78 @@ const char *template_render(struct buf *out, const struct template *t, const str
 		} else if (p->is_name) {
 			name(arg, p->text, out);
 		} else {
-			buf_adds(out, p->text);
+			buf_add(out, p->text, p->len);
 		}
 	}
-	return out->data ? out->data : "";
+	if (at)
+		at[t->nparts] = out->len;
+}
+
+/*
+ * Appends t's rendering text (its parts at at[]) as a JSON string: literal
+ * parts as escaped when loaded, each run of the others escaped at once (a
+ * literal part starts and ends whole characters, so this is the text escaped).
+ */
+static void json_parts(struct buf *b, const struct template *t, const struct buf *text, const size_t *at)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < t->nparts;) {
+		if (t->parts[i].json) {
+			buf_add(b, t->parts[i].json, t->parts[i].json_len);
+			i++;
+			continue;
+		}
+		size_t from = at[i];
+		while (i < t->nparts && !t->parts[i].json)
+			i++;
+		if (at[i] > from)
+			jsonw_escape(b, text->data + from, at[i] - from);
+	}
+	buf_addc(b, '"');
+}
+
+/* True when a rendering holds a NUL byte, where msg_both's texts end. */
+static bool has_nul(const struct buf *b)
+{
+	return b->len && strlen(b->data) != b->len;
 }
 
 struct message template_render_both(struct msgbuf *said, struct buf *zh, struct buf *en, const struct template message[2],
 				    enum lang lang, const struct eval_ctx *ctx,
 				    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
-	return msg_both(said, lang, template_render(zh, &message[LANG_ZH], ctx, name, arg),
-			template_render(en, &message[LANG_EN], ctx, name, arg));
+	const struct template *tz = &message[LANG_ZH], *te = &message[LANG_EN];
+	size_t zat[PLACED_MAX + 1], eat[PLACED_MAX + 1];
+	bool placed = tz->nparts <= PLACED_MAX && te->nparts <= PLACED_MAX;
+	bool shared = te->parts == tz->parts;
+	render_parts(zh, tz, placed ? zat : NULL, NULL, NULL, ctx, name, arg);
+	if (shared && placed) {
+		buf_reset(en);
+		buf_add(en, zh->data ? zh->data : "", zh->len);
+		memcpy(eat, zat, (tz->nparts + 1) * sizeof *zat);
+	} else {
+		render_parts(en, te, placed ? eat : NULL, placed ? zh : NULL, placed ? zat : NULL, ctx, name, arg);
+	}
+	if (!placed || has_nul(zh) || has_nul(en))
+		return msg_both(said, lang, zh->data ? zh->data : "", en->data ? en->data : "");
+	/* msg_both's message, its JSON strings made of the parts */
+	const struct buf *shown = lang == LANG_ZH ? zh : en;
+	buf_reset(&said->text);
+	buf_reset(&said->args);
+	buf_add(&said->text, shown->data ? shown->data : "", shown->len);
+	JSONW_LIT(&said->args, "{\"zh\":");
+	size_t zh_at = said->args.len;
+	json_parts(&said->args, tz, zh, zat);
+	size_t zh_end = said->args.len;
+	JSONW_LIT(&said->args, ",\"en\":");
+	size_t en_at = said->args.len;
+	json_parts(&said->args, te, en, eat);
+	size_t en_end = said->args.len;
+	buf_addc(&said->args, '}');
+	bool zh_shown = lang == LANG_ZH;
+	return (struct message){.text = said->text.data, .args = said->args.data, .args_len = said->args.len,
+				.json = said->args.data + (zh_shown ? zh_at : en_at),
+				.json_len = zh_shown ? zh_end - zh_at : en_end - en_at};
 }
 
 /* Renders a rule's message in both languages, in the state's buffers. */
