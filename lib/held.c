@@ -1,6 +1,7 @@
 /*
  * held.c — a finding packed as its struct diag, then the length and bytes of
- * each string it points at that would not last; a list's packed findings in
+ * each string it points at that would not last (its message's JSON as a
+ * place in its args when it is there); a list's packed findings in
  * one buffer, and the pieces of it already in the temporary file.
  */
 #include "held.h"
@@ -112,8 +113,17 @@ void held_add(struct held *h, size_t list, const struct diag *d)
 	struct buf *b = &h->lists[list].packed;
 	size_t before = b->len;
 	buf_add(b, d, sizeof *d);
-	pack_text(b, d->message.text, strlen(d->message.text));
-	pack_text(b, d->message.args, d->message.args ? strlen(d->message.args) : 0);
+	const struct message *m = &d->message;
+	size_t args_len = !m->args ? 0 : m->args_len ? m->args_len : strlen(m->args);
+	pack_text(b, m->text, strlen(m->text));
+	pack_text(b, m->args, args_len);
+	/* the text's JSON: where it is in the args (a rule set's message), or its own copy */
+	uintptr_t json = (uintptr_t)m->json, args = (uintptr_t)m->args;
+	bool in_args = m->json && m->args && json >= args && json + m->json_len <= args + args_len;
+	uint32_t at[2] = {in_args ? (uint32_t)(json - args) : NO_TEXT, (uint32_t)m->json_len};
+	buf_add(b, at, sizeof at);
+	if (!in_args)
+		pack_text(b, m->json, m->json_len);
 	pack_text(b, d->value, d->value_len);
 	pack_text(b, d->group, d->group ? strlen(d->group) : 0);
 	pack_text(b, d->county, d->county ? strlen(d->county) : 0);
@@ -136,8 +146,14 @@ static void write_packed(const char *p, size_t len, struct diag_file *out)
 		p += sizeof d;
 		size_t n;
 		p = unpack_text(p, &d.message.text, &n);
-		p = unpack_text(p, &d.message.args, &n);
-		d.message.args_len = 0, d.message.json = NULL; /* made anew from the text and args */
+		p = unpack_text(p, &d.message.args, &d.message.args_len);
+		uint32_t at[2];
+		memcpy(at, p, sizeof at);
+		p += sizeof at;
+		if (at[0] != NO_TEXT)
+			d.message.json = d.message.args + at[0], d.message.json_len = at[1];
+		else
+			p = unpack_text(p, &d.message.json, &d.message.json_len);
 		p = unpack_text(p, &d.value, &d.value_len);
 		p = unpack_text(p, &d.group, &n);
 		p = unpack_text(p, &d.county, &n);

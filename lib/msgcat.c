@@ -462,10 +462,23 @@ struct message msg_keep(struct msgbuf *m, struct message said)
 {
 	buf_reset(&m->text);
 	buf_reset(&m->args);
+	buf_reset(&m->json);
 	buf_adds(&m->text, said.text);
+	size_t args_len = !said.args ? 0 : said.args_len ? said.args_len : strlen(said.args);
 	if (said.args)
-		buf_adds(&m->args, said.args);
-	return (struct message){.text = m->text.data, .args = said.args ? m->args.data : NULL};
+		buf_add(&m->args, said.args, args_len);
+	struct message kept = {.text = m->text.data, .args = said.args ? m->args.data : NULL, .args_len = args_len};
+	if (!said.json)
+		return kept;
+	uintptr_t json = (uintptr_t)said.json, args = (uintptr_t)said.args;
+	if (said.args && json >= args && json + said.json_len <= args + args_len) { /* msg_both's: within the args */
+		kept.json = m->args.data + (json - args);
+	} else {
+		buf_add(&m->json, said.json, said.json_len);
+		kept.json = m->json.data;
+	}
+	kept.json_len = said.json_len;
+	return kept;
 }
 
 void msgbuf_free(struct msgbuf *m)

@@ -111,7 +111,7 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 /* A message written in a rule set, given in both languages: the args are the two texts. */
 struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en);
 
-/* Copies a message into m, so that it outlives the buffer that made it. */
+/* Copies a message (and its JSON, when it has it) into m, so that it outlives the buffer that made it. */
 struct message msg_keep(struct msgbuf *m, struct message said);
 
 void msgbuf_free(struct msgbuf *m);

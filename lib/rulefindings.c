@@ -13,13 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
-			    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
+/* The parts of a template rendered with their places noted; longer ones are rendered without. */
+#define PLACED_MAX 32
+
+/*
+ * Renders t into out; with at, notes where each part's text begins (at[i]; at[nparts] is the end) and copies
+ * a part that has a twin from the other language's rendering, from[from_at[twin]..from_at[twin + 1]).
+ */
+static void render_parts(struct buf *out, const struct template *t, size_t *at, const struct buf *from,
+			 const size_t *from_at, const struct eval_ctx *ctx,
+			 void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
 	buf_reset(out);
 	for (size_t i = 0; i < t->nparts; i++) {
 		const struct template_part *p = &t->parts[i];
-		if (p->expr) {
+		if (at)
+			at[i] = out->len;
+		if (from && p->twin >= 0) {
+			size_t b = from_at[p->twin], e = from_at[p->twin + 1];
+			if (e > b)
+				buf_add(out, from->data + b, e - b);
+		} else if (p->expr) {
 			struct value v = expr_eval(p->expr, ctx);
 			if (v.type == V_NULL)
 				buf_adds(out, "—"); /* no value: a dash, as tables show it */
@@ -28,18 +42,78 @@ const char *template_render(struct buf *out, const struct template *t, const str
 		} else if (p->is_name) {
 			name(arg, p->text, out);
 		} else {
-			buf_adds(out, p->text);
+			buf_add(out, p->text, p->len);
 		}
 	}
-	return out->data ? out->data : "";
+	if (at)
+		at[t->nparts] = out->len;
+}
+
+/*
+ * Appends t's rendering text (its parts at at[]) as a JSON string: literal
+ * parts as escaped when loaded, each run of the others escaped at once (a
+ * literal part starts and ends whole characters, so this is the text escaped).
+ */
+static void json_parts(struct buf *b, const struct template *t, const struct buf *text, const size_t *at)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < t->nparts;) {
+		if (t->parts[i].json) {
+			buf_add(b, t->parts[i].json, t->parts[i].json_len);
+			i++;
+			continue;
+		}
+		size_t from = at[i];
+		while (i < t->nparts && !t->parts[i].json)
+			i++;
+		if (at[i] > from)
+			jsonw_escape(b, text->data + from, at[i] - from);
+	}
+	buf_addc(b, '"');
+}
+
+/* True when a rendering holds a NUL byte, where msg_both's texts end. */
+static bool has_nul(const struct buf *b)
+{
+	return b->len && strlen(b->data) != b->len;
 }
 
 struct message template_render_both(struct msgbuf *said, struct buf *zh, struct buf *en, const struct template message[2],
 				    enum lang lang, const struct eval_ctx *ctx,
 				    void (*name)(void *arg, const char *name, struct buf *out), void *arg)
 {
-	return msg_both(said, lang, template_render(zh, &message[LANG_ZH], ctx, name, arg),
-			template_render(en, &message[LANG_EN], ctx, name, arg));
+	const struct template *tz = &message[LANG_ZH], *te = &message[LANG_EN];
+	size_t zat[PLACED_MAX + 1], eat[PLACED_MAX + 1];
+	bool placed = tz->nparts <= PLACED_MAX && te->nparts <= PLACED_MAX;
+	bool shared = te->parts == tz->parts;
+	render_parts(zh, tz, placed ? zat : NULL, NULL, NULL, ctx, name, arg);
+	if (shared && placed) {
+		buf_reset(en);
+		buf_add(en, zh->data ? zh->data : "", zh->len);
+		memcpy(eat, zat, (tz->nparts + 1) * sizeof *zat);
+	} else {
+		render_parts(en, te, placed ? eat : NULL, placed ? zh : NULL, placed ? zat : NULL, ctx, name, arg);
+	}
+	if (!placed || has_nul(zh) || has_nul(en))
+		return msg_both(said, lang, zh->data ? zh->data : "", en->data ? en->data : "");
+	/* msg_both's message, its JSON strings made of the parts */
+	const struct buf *shown = lang == LANG_ZH ? zh : en;
+	buf_reset(&said->text);
+	buf_reset(&said->args);
+	buf_add(&said->text, shown->data ? shown->data : "", shown->len);
+	JSONW_LIT(&said->args, "{\"zh\":");
+	size_t zh_at = said->args.len;
+	json_parts(&said->args, tz, zh, zat);
+	size_t zh_end = said->args.len;
+	JSONW_LIT(&said->args, ",\"en\":");
+	size_t en_at = said->args.len;
+	json_parts(&said->args, te, en, eat);
+	size_t en_end = said->args.len;
+	buf_addc(&said->args, '}');
+	bool zh_shown = lang == LANG_ZH;
+	return (struct message){.text = said->text.data, .args = said->args.data, .args_len = said->args.len,
+				.json = said->args.data + (zh_shown ? zh_at : en_at),
+				.json_len = zh_shown ? zh_end - zh_at : en_end - en_at};
 }
 
 /* Renders a rule's message in both languages, in the state's buffers. */
@@ -171,6 +245,69 @@ void report_absent_input(struct rules_state *st, size_t i, size_t col, struct di
 	say(st, out, &d);
 }
 
+/* The messages for blank inputs a row rule keeps: rows that lack an input mostly lack one of a few. */
+#define BLANK_KEPT 4
+
+/* A row rule's messages for blank inputs, each in its lang and for the required columns blank (bit k: requires[k]). */
+struct blank_said {
+	struct {
+		uint64_t blank; /* 0: none kept */
+		enum lang lang;
+		struct msgbuf kept;
+		struct message said;
+	} kept[BLANK_KEPT];
+	size_t next; /* the one replaced next */
+};
+
+void rules_findings_free(struct rules_state *st)
+{
+	for (size_t i = 0; st->blank_said && i < st->rs->nrow_rules; i++)
+		for (size_t k = 0; k < BLANK_KEPT; k++)
+			msgbuf_free(&st->blank_said[i].kept[k].kept);
+	free(st->blank_said);
+}
+
+/*
+ * The cannot-verify message naming a row rule's required columns blank on
+ * the row, from requires[from] on (bit k of blank: requires[k], for the first
+ * 64); kept per rule and set of columns.
+ */
+static struct message blank_message(struct rules_state *st, size_t i, const struct row_view *row, size_t from,
+				    uint64_t blank, enum lang lang)
+{
+	const struct ruleset *rs = st->rs;
+	const struct written_rule *r = &rs->row_rules[i];
+	bool keep = r->nrequires <= 64;
+	if (!st->blank_said)
+		st->blank_said = xcalloc(rs->nrow_rules, sizeof *st->blank_said);
+	struct blank_said *b = &st->blank_said[i];
+	for (size_t k = 0; keep && k < BLANK_KEPT; k++)
+		if (b->kept[k].blank == blank && b->kept[k].lang == lang)
+			return b->kept[k].said;
+	buf_reset(&st->text);
+	buf_reset(&st->msg_en);
+	for (size_t k = from; k < r->nrequires; k++) {
+		size_t c = r->requires[k];
+		if (row->values[c].type != V_NULL)
+			continue;
+		if (k > from) { /* requires[from] is the first blank one */
+			buf_adds(&st->text, "、");
+			buf_adds(&st->msg_en, "', '");
+		}
+		buf_adds(&st->text, shown_name(rs, c));
+		buf_adds(&st->msg_en, shown_name(rs, c));
+	}
+	struct message said = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY,
+				      ARG_PHRASE("columns", st->text.data, st->msg_en.data), ARG_TEXT("rule", r->id));
+	if (!keep)
+		return said;
+	size_t k = b->next;
+	b->next = (k + 1) % BLANK_KEPT;
+	b->kept[k].said = msg_keep(&b->kept[k].kept, said);
+	b->kept[k].blank = blank, b->kept[k].lang = lang;
+	return b->kept[k].said;
+}
+
 /*
  * Reports a row rule's inputs blank on this row, its required columns from
  * requires[from] (the first blank one) on: cannot-verify at the first,
@@ -182,7 +319,8 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 {
 	const struct ruleset *rs = st->rs;
 	const struct written_rule *r = &rs->row_rules[i];
-	size_t first = SIZE_MAX;
+	size_t first = SIZE_MAX, first_k = from;
+	uint64_t blank = 0;
 	for (size_t k = from; k < r->nrequires; k++) {
 		size_t c = r->requires[k];
 		if (row->values[c].type != V_NULL)
@@ -192,16 +330,10 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 				report_absent_input(st, i, c, out);
 			return;
 		}
-		if (first == SIZE_MAX) { /* the names go into text and msg_en, made empty only now: most rows have all */
-			first = c;
-			buf_reset(&st->text);
-			buf_reset(&st->msg_en);
-		} else {
-			buf_adds(&st->text, "、");
-			buf_adds(&st->msg_en, "', '");
-		}
-		buf_adds(&st->text, shown_name(rs, c));
-		buf_adds(&st->msg_en, shown_name(rs, c));
+		if (first == SIZE_MAX)
+			first = c, first_k = k;
+		if (k < 64)
+			blank |= (uint64_t)1 << k;
 	}
 	enum lang lang = out->opt->lang;
 	struct diag d = DIAG_INIT;
@@ -218,8 +350,7 @@ void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const st
 		d.value = row->text[first] ? row->text[first] : "";
 		d.value_len = row->text[first] ? row->textlen[first] : 0;
 	}
-	d.message = MSG_SAY(&st->said, lang, MSG_CANNOT_VERIFY, ARG_PHRASE("columns", st->text.data, st->msg_en.data),
-			    ARG_TEXT("rule", r->id));
+	d.message = blank_message(st, i, row, first_k, blank, lang);
 	say(st, out, &d);
 }
 

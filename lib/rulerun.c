@@ -242,6 +242,7 @@ void rules_state_free(struct rules_state *st)
 	free(st->scratch);
 	free(st->seen);
 	free(st->absent_input);
+	rules_findings_free(st);
 	buf_free(&st->key), buf_free(&st->msg), buf_free(&st->msg_en), buf_free(&st->rule), buf_free(&st->text);
 	buf_free(&st->json), msgbuf_free(&st->said);
 	free(st);

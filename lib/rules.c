@@ -5,6 +5,7 @@
  * rulestate.h.
  */
 #include "rules.h"
+#include "jsonw.h"
 #include "ruleset.h"
 
 #include <stdio.h>
@@ -63,6 +64,16 @@ static struct expr *load_expr(struct loader *L, json_t *obj, const char *key, co
 	return e;
 }
 
+/* A literal part of a message: its text, and that text escaped once for the JSON of every finding. */
+static void literal_part(struct template_part *part, const struct buf *lit)
+{
+	struct buf json = {0};
+	jsonw_escape(&json, lit->data, lit->len);
+	*part = (struct template_part){.text = xstrndup(lit->data, lit->len), .len = lit->len,
+				       .json = xstrndup(json.data, json.len), .json_len = json.len, .twin = -1};
+	buf_free(&json);
+}
+
 /* Splits a message into text, {name} and {=expression} parts. */
 static void parse_template(struct loader *L, const char *text, const char *jpath, struct expr_scope *scope,
 			   struct written_rule *r, name_check names, struct template *out)
@@ -94,11 +105,11 @@ static void parse_template(struct loader *L, const char *text, const char *jpath
 		}
 		out->parts = xrealloc(out->parts, (out->nparts + 2) * sizeof *out->parts);
 		if (lit.len) {
-			out->parts[out->nparts++] = (struct template_part){.text = xstrndup(lit.data, lit.len)};
+			literal_part(&out->parts[out->nparts++], &lit);
 			buf_reset(&lit);
 		}
 		struct template_part *part = &out->parts[out->nparts++];
-		memset(part, 0, sizeof *part);
+		*part = (struct template_part){.twin = -1};
 		if (s[1] == '=') {
 			char *src = xstrndup(s + 2, (size_t)(end - s - 2)), err[256];
 			int pos;
@@ -127,9 +138,23 @@ static void parse_template(struct loader *L, const char *text, const char *jpath
 	}
 	if (lit.len) {
 		out->parts = xrealloc(out->parts, (out->nparts + 1) * sizeof *out->parts);
-		out->parts[out->nparts++] = (struct template_part){.text = xstrndup(lit.data, lit.len)};
+		literal_part(&out->parts[out->nparts++], &lit);
 	}
 	buf_free(&lit);
+}
+
+/* Points each placeholder of en at the first of zh that renders the same: the same name, or the same expression. */
+static void find_twins(const struct template *zh, struct template *en)
+{
+	for (size_t i = 0; i < en->nparts; i++) {
+		struct template_part *e = &en->parts[i];
+		for (size_t j = 0; j < zh->nparts && e->twin < 0; j++) {
+			const struct template_part *z = &zh->parts[j];
+			if (e->is_name ? z->is_name && strcmp(z->text, e->text) == 0
+				       : e->expr && z->expr && strcmp(expr_source(z->expr), expr_source(e->expr)) == 0)
+				e->twin = (int)j;
+		}
+	}
 }
 
 /* Reads a message ({"zh", "en"} or one string) into both templates. */
@@ -147,6 +172,8 @@ void rules_load_message(struct loader *L, json_t *obj, const char *key, const ch
 		msg[LANG_EN] = msg[LANG_ZH]; /* one string for both: shared, freed once */
 	else if (en)
 		parse_template(L, en, p, scope, r, names, &msg[LANG_EN]);
+	if (zh && en && msg[LANG_EN].parts != msg[LANG_ZH].parts)
+		find_twins(&msg[LANG_ZH], &msg[LANG_EN]);
 	free(zh);
 	free(en);
 }
@@ -809,6 +836,7 @@ static void free_template(struct template *t)
 {
 	for (size_t i = 0; i < t->nparts; i++) {
 		free(t->parts[i].text);
+		free(t->parts[i].json);
 		expr_free(t->parts[i].expr);
 	}
 	free(t->parts);

@@ -25,8 +25,11 @@ struct ruleset;
 /* A message template: text with {name} and {=expression} placeholders. */
 struct template_part {
 	char *text;            /* literal text, or the placeholder's name */
+	char *json;            /* literal text: as escaped in a JSON string */
+	size_t len, json_len;  /* of the literal text and of json */
 	struct expr *expr;     /* {=…} */
 	bool is_name;
+	int twin;              /* English: the Chinese part that renders the same (same name or expression), or -1 */
 };
 
 struct template {
@@ -125,16 +128,11 @@ void rules_free_written(struct written_rule *r);
 void rules_free_messages(struct template msg[2]);
 
 /*
- * Renders a message template into out: {=…} parts evaluated in ctx (null
- * shows as a dash), {name} parts by the caller's function.
- */
-const char *template_render(struct buf *out, const struct template *t, const struct eval_ctx *ctx,
-			    void (*name)(void *arg, const char *name, struct buf *out), void *arg);
-
-/*
  * Renders a message given in both languages (indexed by enum lang) into zh
- * and en: the finding shows it in lang and carries both (msgcat.h), so that a
- * report renders either.
+ * and en: {=…} parts evaluated in ctx (null shows as a dash), {name} parts by
+ * the caller's function, each once where both languages have it.  The
+ * finding shows it in lang and carries both (msgcat.h), so that a report
+ * renders either.
  */
 struct msgbuf;
 struct message template_render_both(struct msgbuf *said, struct buf *zh, struct buf *en, const struct template message[2],

@@ -339,6 +339,7 @@ struct rules_state {
 	struct group_table *export_groups; /* per export */
 	struct coverage_seen *seen;     /* per coverage rule */
 	bool *absent_input;             /* per row rule: a required column not in the file was reported */
+	struct blank_said *blank_said;  /* per row rule, made when first needed: its last messages for blank inputs */
 	struct diag_file *out;          /* the file's findings, while a row is run */
 	struct held *held;              /* a list per row rule, then per aggregate: findings of its ended groups */
 	size_t holding;                 /* the list findings go to instead of out while a group ended early is
@@ -430,6 +431,8 @@ void row_finding(struct rules_state *st, const struct written_rule *r, const str
 void pattern_limit_finding(struct rules_state *st, const struct written_rule *r,
 			   const struct row_view *row, const struct eval_trouble *t, struct diag_file *out);
 void report_absent_input(struct rules_state *st, size_t i, size_t col, struct diag_file *out);
+/* Frees what the findings keep in st. */
+void rules_findings_free(struct rules_state *st);
 void report_blank_inputs(struct rules_state *st, size_t i, size_t from, const struct row_view *row,
 			 struct diag_file *out);
 void judge_group(struct rules_state *st, size_t a, size_t i, struct diag_file *out);
