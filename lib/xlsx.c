@@ -182,6 +182,17 @@ static void collect(struct xlsx *x, struct buf *b, size_t max)
 }
 
 /*
+ * Starts collecting a cell's text into b: as written, where an _xHHHH_
+ * escape of seven bytes may stand for one, enough that once unescaped
+ * (cell_text) it still holds a byte past max_field if the cell does.
+ */
+static void collect_cell_text(struct xlsx *x, struct buf *b)
+{
+	size_t want = x->max_field + 1;
+	collect(x, b, want > SIZE_MAX / 7 ? SIZE_MAX : want * 7);
+}
+
+/*
  * Parses one part of the archive with the given element handlers.  Returns
  * false when the part is missing (a problem when required) or reading
  * stopped.
@@ -417,6 +428,14 @@ static void unescape_text(struct buf *b)
 	b->data[out] = '\0';
 }
 
+/* A cell's text collected by collect_cell_text, unescaped, and cut to one byte past max_field, which marks it oversized. */
+static void cell_text(const struct xlsx *x, struct buf *b)
+{
+	unescape_text(b);
+	if (b->len > x->max_field + 1)
+		b->len = x->max_field + 1, b->data[b->len] = '\0';
+}
+
 static void strings_start(struct xlsx *x, const char *name, const char **attrs)
 {
 	(void)attrs;
@@ -426,7 +445,7 @@ static void strings_start(struct xlsx *x, const char *name, const char **attrs)
 	} else if (strcmp(name, "rPh") == 0) {
 		x->skip_depth = 1;
 	} else if (strcmp(name, "t") == 0 && x->in_si) {
-		collect(x, &x->text, x->max_field + 1);
+		collect_cell_text(x, &x->text);
 	}
 }
 
@@ -436,7 +455,7 @@ static void strings_end(struct xlsx *x, const char *name)
 		x->collect = NULL;
 	} else if (strcmp(name, "si") == 0 && x->in_si) {
 		x->in_si = false;
-		unescape_text(&x->text);
+		cell_text(x, &x->text);
 		if (x->nstrings + 1 >= STRINGS_COUNT || x->strings.len + x->text.len >= STRINGS_BYTES) {
 			limit_hit(x, LIMIT_STRINGS, x->nstrings + 1 >= STRINGS_COUNT ? STRINGS_COUNT : STRINGS_BYTES);
 			return;
@@ -492,7 +511,7 @@ static void sheet_start(struct xlsx *x, const char *name, const char **attrs)
 		buf_reset(&x->v), buf_reset(&x->f), buf_reset(&x->text);
 	} else if (strcmp(name, "v") == 0) {
 		x->has_v = true;
-		collect(x, &x->v, x->max_field + 1);
+		collect_cell_text(x, &x->v);
 	} else if (strcmp(name, "f") == 0) {
 		x->has_f = true;
 		collect(x, &x->f, FORMULA_MAX);
@@ -501,7 +520,7 @@ static void sheet_start(struct xlsx *x, const char *name, const char **attrs)
 	} else if (strcmp(name, "rPh") == 0) {
 		x->skip_depth = 1;
 	} else if (strcmp(name, "t") == 0 && x->in_is) {
-		collect(x, &x->text, x->max_field + 1);
+		collect_cell_text(x, &x->text);
 	}
 }
 
@@ -538,9 +557,9 @@ static void finish_cell(struct xlsx *x)
 	}
 	if (strcmp(t, "inlineStr") == 0 || (x->has_is && !x->has_v)) {
 		text = &x->text;
-		unescape_text(text);
+		cell_text(x, text);
 	} else if (strcmp(t, "str") == 0) {
-		unescape_text(text);
+		cell_text(x, text);
 	} else if (strcmp(t, "b") == 0) {
 		info.type = BV_BOOL;
 		info.number = x->v.len && x->v.data[0] == '1';
