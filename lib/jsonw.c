@@ -250,6 +250,12 @@ void jsonw_number(struct buf *b, double v)
 		buf_addc(b, '0');
 		return;
 	}
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v) { /* a whole number (a count, mostly): %.15g's digits */
+		if (v < 0)
+			buf_addc(b, '-');
+		buf_add_uint(b, (unsigned long long)(v < 0 ? -v : v));
+		return;
+	}
 	for (int digits = 15; digits <= 17; digits++) {
 		snprintf(tmp, sizeof tmp, "%.*g", digits, v);
 		if (strtod(tmp, NULL) == v)

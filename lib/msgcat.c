@@ -438,24 +438,40 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 				.json = clean ? m->json.data : NULL, .json_len = m->json.len};
 }
 
-struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en)
+struct message msg_both_written(struct msgbuf *m, enum lang lang, const char *shown, size_t shown_len,
+				void (*json)(struct buf *args, enum lang which, void *ctx), void *ctx)
 {
 	buf_reset(&m->text);
 	buf_reset(&m->args);
-	buf_adds(&m->text, lang == LANG_ZH ? zh : en);
+	buf_add(&m->text, shown, shown_len);
 	JSONW_LIT(&m->args, "{\"zh\":");
 	size_t zh_at = m->args.len; /* the text in lang as a JSON string: the message's */
-	jsonw_string(&m->args, zh, strlen(zh));
+	json(&m->args, LANG_ZH, ctx);
 	size_t zh_end = m->args.len;
 	JSONW_LIT(&m->args, ",\"en\":");
 	size_t en_at = m->args.len;
-	jsonw_string(&m->args, en, strlen(en));
+	json(&m->args, LANG_EN, ctx);
 	size_t en_end = m->args.len;
 	buf_addc(&m->args, '}');
 	bool zh_shown = lang == LANG_ZH;
 	return (struct message){.text = m->text.data, .args = m->args.data, .args_len = m->args.len,
 				.json = m->args.data + (zh_shown ? zh_at : en_at),
 				.json_len = zh_shown ? zh_end - zh_at : en_end - en_at};
+}
+
+/* A text of msg_both as a JSON string: ctx holds both, by language. */
+static void both_text_json(struct buf *args, enum lang which, void *ctx)
+{
+	const char *const *texts = ctx;
+	jsonw_string(args, texts[which], strlen(texts[which]));
+}
+
+struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en)
+{
+	const char *texts[2];
+	texts[LANG_ZH] = zh, texts[LANG_EN] = en;
+	const char *shown = texts[lang];
+	return msg_both_written(m, lang, shown, strlen(shown), both_text_json, (void *)texts);
 }
 
 struct message msg_keep(struct msgbuf *m, struct message said)

@@ -111,6 +111,14 @@ struct message msg_say(struct msgbuf *m, enum lang lang, enum msg_id id, const s
 /* A message written in a rule set, given in both languages: the args are the two texts. */
 struct message msg_both(struct msgbuf *m, enum lang lang, const char *zh, const char *en);
 
+/*
+ * msg_both's message from texts its caller writes: shown (shown_len bytes)
+ * is the text in lang, and json(args, which, ctx) appends the text in
+ * language which as a JSON string.
+ */
+struct message msg_both_written(struct msgbuf *m, enum lang lang, const char *shown, size_t shown_len,
+				void (*json)(struct buf *args, enum lang which, void *ctx), void *ctx);
+
 /* Copies a message (and its JSON, when it has it) into m, so that it outlives the buffer that made it. */
 struct message msg_keep(struct msgbuf *m, struct message said);
 

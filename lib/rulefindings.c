@@ -72,6 +72,20 @@ static void json_parts(struct buf *b, const struct template *t, const struct buf
 	buf_addc(b, '"');
 }
 
+/* A message's templates rendered in both languages, by language: the texts and where their parts begin. */
+struct rendered {
+	const struct template *t[2];
+	const struct buf *text[2];
+	const size_t *at[2];
+};
+
+/* Appends the rendering in language which (ctx: struct rendered) as a JSON string, for msg_both_written. */
+static void rendered_json(struct buf *args, enum lang which, void *ctx)
+{
+	const struct rendered *r = ctx;
+	json_parts(args, r->t[which], r->text[which], r->at[which]);
+}
+
 /* True when a rendering holds a NUL byte, where msg_both's texts end. */
 static bool has_nul(const struct buf *b)
 {
@@ -96,24 +110,10 @@ struct message template_render_both(struct msgbuf *said, struct buf *zh, struct 
 	}
 	if (!placed || has_nul(zh) || has_nul(en))
 		return msg_both(said, lang, zh->data ? zh->data : "", en->data ? en->data : "");
-	/* msg_both's message, its JSON strings made of the parts */
-	const struct buf *shown = lang == LANG_ZH ? zh : en;
-	buf_reset(&said->text);
-	buf_reset(&said->args);
-	buf_add(&said->text, shown->data ? shown->data : "", shown->len);
-	JSONW_LIT(&said->args, "{\"zh\":");
-	size_t zh_at = said->args.len;
-	json_parts(&said->args, tz, zh, zat);
-	size_t zh_end = said->args.len;
-	JSONW_LIT(&said->args, ",\"en\":");
-	size_t en_at = said->args.len;
-	json_parts(&said->args, te, en, eat);
-	size_t en_end = said->args.len;
-	buf_addc(&said->args, '}');
-	bool zh_shown = lang == LANG_ZH;
-	return (struct message){.text = said->text.data, .args = said->args.data, .args_len = said->args.len,
-				.json = said->args.data + (zh_shown ? zh_at : en_at),
-				.json_len = zh_shown ? zh_end - zh_at : en_end - en_at};
+	struct rendered both = {{[LANG_ZH] = tz, [LANG_EN] = te}, {[LANG_ZH] = zh, [LANG_EN] = en},
+				{[LANG_ZH] = zat, [LANG_EN] = eat}};
+	const struct buf *shown = both.text[lang];
+	return msg_both_written(said, lang, shown->data ? shown->data : "", shown->len, rendered_json, &both);
 }
 
 /* Renders a rule's message in both languages, in the state's buffers. */

@@ -134,21 +134,13 @@ void finish_view(struct rules_state *st, size_t v)
 		row_out(st, v, g, i, &vr->values[kept ? i * width : 0], ctx);
 }
 
-/*
- * Appends a number or a date as the facts write it: every digit a sum needs,
- * a date as text.  A whole number (a count, mostly) is its digits, as
- * jsonw_number writes it, without printf's three tries.
- */
+/* Appends a number or a date as the facts write it: every digit a sum needs, a date as text. */
 static void fact_number(double v, bool date, struct buf *b)
 {
 	char day[16];
 	if (date) {
 		format_date(v, day);
 		jsonw_string(b, day, strlen(day));
-	} else if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
-		if (v < 0)
-			buf_addc(b, '-');
-		buf_add_uint(b, (unsigned long long)(v < 0 ? -v : v));
 	} else {
 		jsonw_number(b, v);
 	}
@@ -169,14 +161,14 @@ static void parts_json(const struct agg_slot *slot, const struct agg_acc *acc, s
 	buf_addc(b, '{');
 	if (slot->kind != AGG_COUNT_IF) {
 		jsonw_key(b, "n");
-		fact_number(acc->n, false, b);
+		jsonw_number(b, acc->n);
 	}
 	if (slot->kind == AGG_SUM || slot->kind == AGG_MEAN) {
 		jsonw_key(b, "sum");
-		fact_number(acc->sum, false, b);
+		jsonw_number(b, acc->sum);
 	} else if (slot->kind == AGG_RATIO || slot->kind == AGG_COUNT_IF) {
 		jsonw_key(b, "hits");
-		fact_number(acc->hits, false, b);
+		jsonw_number(b, acc->hits);
 	} else if ((slot->kind == AGG_MIN || slot->kind == AGG_MAX) && acc->n) {
 		jsonw_key(b, slot->kind == AGG_MIN ? "min" : "max");
 		fact_number(slot->kind == AGG_MIN ? acc->lo : acc->hi, acc->date, b);
