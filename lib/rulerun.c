@@ -28,7 +28,6 @@ static void rule_lists(struct rules_state *st)
 	st->row_tables = xcalloc(rs->nrow_rules + 1, sizeof *st->row_tables);
 	st->file_ordered = xcalloc(rs->naggregates + 1, sizeof *st->file_ordered);
 	st->file_aggregates = xcalloc(rs->naggregates + 1, sizeof *st->file_aggregates);
-	st->file_whens = xcalloc(rs->naggregates + 1, sizeof *st->file_whens);
 	for (size_t i = 0; i < rs->nrow_rules; i++) {
 		if (!rs->row_rules[i].order)
 			st->rules_now[st->nrules_now++] = i;
@@ -41,8 +40,24 @@ static void rule_lists(struct rules_state *st)
 		if (rs->aggregates[a].order)
 			st->file_ordered[st->nfile_ordered++] = a;
 		else
-			st->file_aggregates[st->nfile_aggregates++] = a;
+			st->file_aggregates[st->nfile_aggregates++] = (struct file_aggregate){
+				.rule = &rs->aggregates[a], .dropped = &st->groups[a].dropped};
 	}
+}
+
+/* Lists the groupings of the views and exports of the file's rows (rules_state.file_feeds), and the aggregates'. */
+static void feed_lists(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	st->file_feeds = xcalloc(rs->nviews + rs->nexports + 1, sizeof *st->file_feeds);
+	for (size_t v = 0; v < rs->nviews; v++)
+		if (rs->views[v].from < 0)
+			st->file_feeds[st->nfile_views++] = view_grouping(st, v);
+	for (size_t e = 0; e < rs->nexports; e++)
+		if (rs->exports[e].from < 0)
+			st->file_feeds[st->nfile_views + st->nfile_exports++] = export_grouping(st, e);
+	for (size_t f = 0; f < st->nfile_aggregates; f++)
+		st->file_aggregates[f].gr = aggregate_grouping(st, (size_t)(st->file_aggregates[f].rule - rs->aggregates), false);
 }
 
 /*
@@ -166,6 +181,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 			st->view_slot[v][k] = direct_slot(&rs->views[v], k);
 	}
 	make_groupings(st);
+	feed_lists(st);
 	for (size_t i = 0; i < rs->ncoverage; i++) {
 		strmap_init(&st->seen[i].pairs);
 		strmap_init(&st->seen[i].per_index);
@@ -212,7 +228,7 @@ void rules_state_free(struct rules_state *st)
 	held_free(st->held);
 	keep_plan_free(st->keep);
 	free(st->planned), free(st->passed_rows);
-	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_whens);
+	free(st->rules_now), free(st->row_tables), free(st->file_ordered), free(st->file_aggregates), free(st->file_feeds);
 	free(st->ordered_table);
 	free(st->sharers);
 	free(st->sharers_at);
@@ -383,9 +399,11 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 static void plan_file_whens(struct rules_state *st, const size_t *file_col)
 {
 	for (size_t f = 0; f < st->nfile_aggregates; f++) {
-		const struct expr *when = st->rs->aggregates[st->file_aggregates[f]].when;
-		if (when)
-			expr_when_plan(&st->file_whens[f], when, file_col);
+		struct file_aggregate *a = &st->file_aggregates[f];
+		if (a->rule->when) {
+			expr_when_plan(&a->when, a->rule->when, file_col);
+			a->by_cell = a->when.checks_first && a->when.n == 1;
+		}
 	}
 	st->file_whens_for = file_col;
 }
@@ -516,15 +534,15 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 {
 	const struct ruleset *rs = st->rs;
 	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
-	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble,
-			       .stamp = expr_row_stamp()};
+	struct eval_ctx c = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble,
+			     .stamp = expr_row_stamp()}, *ctx = &c;
 	st->file_col = row->file_col;
 	st->out = out;
 	st->rows_in[0]++;
 	if (!st->reread)
-		keep_for_ordered(st, row, &ctx, out);
+		keep_for_ordered(st, row, ctx, out);
 	if (!st->rereading)
-		judge_row_rules(st, row, &ctx, out);
+		judge_row_rules(st, row, ctx, out);
 	if (st->reread) { /* the second reading makes the groups, from this row on too */
 		if (!st->reread_from)
 			st->reread_from = row->row;
@@ -534,32 +552,34 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	bool told = st->rereading && (!st->reread_from || row->row < st->reread_from);
 	if (row->file_col != st->file_whens_for)
 		plan_file_whens(st, row->file_col);
-	for (size_t f = 0; f < st->nfile_aggregates; f++) {
-		size_t a = st->file_aggregates[f];
-		const struct written_rule *r = &rs->aggregates[a];
-		if (st->groups[a].dropped)
+	for (struct file_aggregate *f = st->file_aggregates, *end = f + st->nfile_aggregates; f < end; f++) {
+		if (*f->dropped)
 			continue;
-		if (r->when) {
+		if (f->rule->when) {
 			trouble.pattern_limit = false;
-			struct value w = expr_when_value(&st->file_whens[f], &ctx);
-			if (!told)
-				w = judged(st, r, w, row, &ctx, out);
-			if (w.type != V_BOOL || !w.num)
-				continue;
+			if (f->by_cell) { /* (a cell of another type than it is compared with makes it null) */
+				if (cell_check_holds(&f->when.first, row->values) != 1)
+					continue;
+			} else {
+				struct value w = expr_when_value(&f->when, ctx);
+				if (!told)
+					w = judged(st, f->rule, w, row, ctx, out);
+				if (w.type != V_BOOL || !w.num)
+					continue;
+			}
 		}
 		trouble.pattern_limit = false;
-		feed_grouping(st, aggregate_grouping(st, a, false), &ctx, row->line, row->row, out);
+		feed_grouping(st, f->gr, ctx, row->line, row->row, out);
 		if (trouble.pattern_limit && !told)
-			pattern_limit_finding(st, r, row, &trouble, out);
+			pattern_limit_finding(st, f->rule, row, &trouble, out);
 	}
-	for (size_t v = 0; v < rs->nviews; v++)
-		if (rs->views[v].from < 0)
-			feed_grouping(st, view_grouping(st, v), &ctx, row->line, row->row, out);
+	const struct grouping *const *feed = st->file_feeds, *const *views_end = feed + st->nfile_views;
+	for (; feed < views_end; feed++)
+		feed_grouping(st, *feed, ctx, row->line, row->row, out);
 	for (size_t i = 0; i < rs->ncoverage; i++)
-		coverage_row(st, i, row, &ctx);
-	for (size_t e = 0; e < rs->nexports; e++)
-		if (rs->exports[e].from < 0)
-			feed_grouping(st, export_grouping(st, e), &ctx, row->line, row->row, out);
+		coverage_row(st, i, row, ctx);
+	for (const struct grouping *const *end = feed + st->nfile_exports; feed < end; feed++)
+		feed_grouping(st, *feed, ctx, row->line, row->row, out);
 }
 
 void rules_finish(struct rules_state *st, struct diag_file *out)

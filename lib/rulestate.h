@@ -296,6 +296,15 @@ struct planned_rule {
 	struct passed_texts passed;      /* a rule read from text cells alone (n > 0): rows that passed */
 };
 
+/* An aggregate of the file's rows not judged in order, as rules_row feeds it its rows. */
+struct file_aggregate {
+	const struct written_rule *rule;
+	const struct grouping *gr;       /* its grouping without its when, which rules_row judges: */
+	struct expr_when when;           /* planned for the file's columns (rules_state.file_whens_for), */
+	bool by_cell;                    /* which is one cell's test alone (expr_when.first) */
+	const bool *dropped;             /* its group_table.dropped */
+};
+
 /* One row (of the file or of a view) in an ordered rule's group, with its order key. */
 struct ordered_entry {
 	struct value order;              /* first: runs report where they began by it (eval_ctx.where) */
@@ -352,9 +361,11 @@ struct rules_state {
 	const size_t *planned_for;           /* the columns' cells they were planned for, or NULL */
 	size_t *row_tables, nrow_tables;     /* row rules judged in order that group rows for those sharing them */
 	size_t *file_ordered, nfile_ordered; /* aggregates of the file's rows judged in order */
-	size_t *file_aggregates, nfile_aggregates; /* the other aggregates of the file's rows */
-	struct expr_when *file_whens;        /* per file aggregate, its when planned for the columns of */
-	const size_t *file_whens_for;        /* (or NULL) */
+	struct file_aggregate *file_aggregates; /* the other aggregates of the file's rows, */
+	size_t nfile_aggregates;
+	const size_t *file_whens_for;        /* their whens planned for these columns' cells (or NULL) */
+	const struct grouping **file_feeds;  /* the views of the file's rows, then its exports */
+	size_t nfile_views, nfile_exports;
 	size_t *ordered_table;          /* per row rule judged in order: the first such rule that groups and
 					   orders rows as it does, whose group table and rows it shares */
 	const struct written_rule **sharers; /* the row rules judged in order, those of each such first rule t
