@@ -156,6 +156,7 @@ struct rules_state *rules_state_new(const struct ruleset *rs, struct budget *bud
 	st->seen = xcalloc(rs->ncoverage + 1, sizeof *st->seen);
 	st->held = held_new(rs->nrow_rules + rs->naggregates);
 	st->holding = NOT_HOLDING;
+	st->row_ctx = (struct eval_ctx){.rs = rs, .as_of = as_of_of(st), .trouble = &st->trouble};
 	list_sharers(rs->row_rules, rs->nrow_rules, &st->ordered_table, &st->sharers, &st->sharers_at);
 	/* aggregates that share a list see the same rows, so their group tables number their groups alike */
 	list_sharers(rs->aggregates, rs->naggregates, &st->ordered_list, &st->list_sharers, &st->list_sharers_at);
@@ -319,7 +320,8 @@ static void coverage_row(struct rules_state *st, size_t i, const struct row_view
  * not judged again on a row whose cells are those of the last row it judged
  * without a finding (passed_texts).  A rule whose two cells, their levels or
  * its guard are read in place, and that reads nothing else, is passed on the
- * usual row by that test alone (planned_rule.quick).
+ * usual row by that test alone, as one read from text cells alone is by the
+ * rows it passed (planned_rule.quick).
  */
 static void plan_judging(struct planned_rule *p, const struct written_rule *r, struct passed_cells *passed_rows)
 {
@@ -351,9 +353,10 @@ static void plan_judging(struct planned_rule *p, const struct written_rule *r, s
 		memset(passed_rows, 0, PASSED_ROWS * sizeof *passed_rows);
 	}
 	bool plain = !t->n && p->requires_compared && !p->when.n;
-	p->quick = plain && p->compares_cells ? QUICK_CELLS
+	p->quick = t->n ? QUICK_TEXTS
+		 : plain && p->compares_cells ? QUICK_CELLS
 		 : plain && p->compares_levels ? QUICK_LEVELS
-		 : !t->n && p->requires_compared && p->guarded && p->guard.items ? QUICK_AQI_BOUND : QUICK_NONE;
+		 : p->requires_compared && p->guarded && p->guard.items ? QUICK_AQI_BOUND : QUICK_NONE;
 }
 
 /*
@@ -388,7 +391,7 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 		if (p->absent == SIZE_MAX || !st->absent_input[i] || p->when.may_trouble) {
 			if (p->absent == SIZE_MAX)
 				plan_judging(p, r, &st->passed_rows[st->nplanned * PASSED_ROWS]);
-			if (!p->quick && !p->guarded && p->when.checks_first && !p->passed.n)
+			if (!p->quick && !p->guarded && p->when.checks_first)
 				p->quick = QUICK_WHEN_FALSE; /* (aqi == null first: false on most rows) */
 			st->nplanned++;
 		}
@@ -463,79 +466,97 @@ static void keep_passed(struct passed_texts *t, const struct value *row)
 }
 
 /* True if a planned rule's quick test (plan_judging) passes it on a row: nothing more to do there. */
-static inline bool passes_quickly(const struct planned_rule *p, const struct value *row)
+static inline bool passes_quickly(struct planned_rule *p, const struct value *row)
 {
 	switch (p->quick) {
 	case QUICK_CELLS: return cells_compared_holds(&p->compared, row) == 1;
 	case QUICK_LEVELS: return levels_compared_holds(&p->compared, row) == 1;
 	case QUICK_AQI_BOUND: return expr_guard_holds(&p->guard, row);
 	case QUICK_WHEN_FALSE: return cell_check_holds(&p->when.first, row) == 0;
+	case QUICK_TEXTS: return passed_before(&p->passed, row);
 	default: return false;
 	}
 }
 
-/* Judges the row rules planned for the file on a row. */
+/* Judges a planned rule on a row that its quick test did not pass: its when, its inputs, its assert. */
+static __attribute__((noinline)) void judge_planned(struct rules_state *st, struct planned_rule *p,
+						    const struct row_view *row, const struct eval_ctx *ctx,
+						    struct diag_file *out)
+{
+	struct value guarded = {.type = V_NULL};
+	if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
+		ctx->trouble->pattern_limit = false;
+		guarded = expr_guard_value(&p->guard, ctx);
+		if (guarded.type == V_NULL) {
+			if (p->passed.n)
+				keep_passed(&p->passed, row->values);
+			return;
+		}
+	} else if (p->when.n) {
+		ctx->trouble->pattern_limit = false;
+		struct value w = judged(st, p->written, expr_when_value(&p->when, ctx), row, ctx, out);
+		if (w.type != V_BOOL || !w.num) {
+			if (p->passed.n && !ctx->trouble->pattern_limit)
+				keep_passed(&p->passed, row->values);
+			return;
+		}
+	}
+	if (p->absent != SIZE_MAX) {
+		if (!st->absent_input[p->rule])
+			report_absent_input(st, p->rule, p->absent, out);
+		if (!p->when.may_trouble) /* nothing more it can say in this file: planned again without it */
+			st->planned_for = NULL;
+		return;
+	}
+	/* cells read in place: present when they give the assert's value (1 or 0) */
+	int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values)
+		  : p->compares_levels ? levels_compared_holds(&p->compared, row->values)
+		  : p->guarded ? guard_compare_holds(&p->guard, guarded, row->values) : -1;
+	if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
+		return;
+	struct value v;
+	if (holds >= 0 || holds == -2) {
+		ctx->trouble->pattern_limit = false; /* as judge leaves it */
+		v = holds >= 0 ? (struct value){.type = V_BOOL, .num = holds} : (struct value){.type = V_NULL};
+	} else {
+		v = judge(st, p->written, p->written->assert, row, ctx, out);
+	}
+	if (v.type == V_BOOL && !v.num)
+		row_finding(st, p->written, row, ctx, out);
+	else if (p->passed.n && !ctx->trouble->pattern_limit)
+		keep_passed(&p->passed, row->values);
+}
+
+/* Judges the row rules planned for the file on a row: those the usual row passes by their quick tests alone. */
 static void judge_row_rules(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx,
 			    struct diag_file *out)
 {
 	if (row->file_col != st->planned_for)
 		plan_rules(st, row->file_col);
+	const struct value *cells = row->values;
+	bool passed = false; /* the rule before passed quickly, leaving no trouble, as its when or its assert would */
 	for (struct planned_rule *p = st->planned, *end = p + st->nplanned; p < end; p++) {
-		if ((p->quick && passes_quickly(p, row->values)) || (p->passed.n && passed_before(&p->passed, row->values))) {
-			ctx->trouble->pattern_limit = false; /* as its when or its assert left it */
+		if (passes_quickly(p, cells)) {
+			passed = true;
 			continue;
 		}
-		struct value guarded = {.type = V_NULL};
-		if (p->guarded) { /* (nothing in it can hit a pattern's limit) */
+		if (passed)
 			ctx->trouble->pattern_limit = false;
-			guarded = expr_guard_value(&p->guard, ctx);
-			if (guarded.type == V_NULL) {
-				if (p->passed.n)
-					keep_passed(&p->passed, row->values);
-				continue;
-			}
-		} else if (p->when.n) {
-			ctx->trouble->pattern_limit = false;
-			struct value w = judged(st, p->written, expr_when_value(&p->when, ctx), row, ctx, out);
-			if (w.type != V_BOOL || !w.num) {
-				if (p->passed.n && !ctx->trouble->pattern_limit)
-					keep_passed(&p->passed, row->values);
-				continue;
-			}
-		}
-		if (p->absent != SIZE_MAX) {
-			if (!st->absent_input[p->rule])
-				report_absent_input(st, p->rule, p->absent, out);
-			if (!p->when.may_trouble) /* nothing more it can say in this file: planned again without it */
-				st->planned_for = NULL;
-			continue;
-		}
-		/* cells read in place: present when they give the assert's value (1 or 0) */
-		int holds = p->compares_cells ? cells_compared_holds(&p->compared, row->values)
-			  : p->compares_levels ? levels_compared_holds(&p->compared, row->values)
-			  : p->guarded ? guard_compare_holds(&p->guard, guarded, row->values) : -1;
-		if (!(holds >= 0 && p->requires_compared) && !inputs_present(st, p->rule, row, out))
-			continue;
-		struct value v;
-		if (holds >= 0 || holds == -2) {
-			ctx->trouble->pattern_limit = false; /* as judge leaves it */
-			v = holds >= 0 ? (struct value){.type = V_BOOL, .num = holds} : (struct value){.type = V_NULL};
-		} else {
-			v = judge(st, p->written, p->written->assert, row, ctx, out);
-		}
-		if (v.type == V_BOOL && !v.num)
-			row_finding(st, p->written, row, ctx, out);
-		else if (p->passed.n && !ctx->trouble->pattern_limit)
-			keep_passed(&p->passed, row->values);
+		judge_planned(st, p, row, ctx, out);
+		passed = false;
 	}
+	if (passed)
+		ctx->trouble->pattern_limit = false;
 }
 
 void rules_row(struct rules_state *st, const struct row_view *row, struct diag_file *out)
 {
 	const struct ruleset *rs = st->rs;
-	struct eval_trouble trouble = {0}; /* read before a rule resets it by the keys tables share (shared_values) */
-	struct eval_ctx c = {.rs = rs, .as_of = as_of_of(st), .row = row->values, .file_col = row->file_col, .trouble = &trouble,
-			     .stamp = expr_row_stamp()}, *ctx = &c;
+	struct eval_ctx *ctx = &st->row_ctx;
+	st->trouble = (struct eval_trouble){0}; /* read before a rule resets it by the keys tables share (shared_values) */
+	ctx->row = row->values;
+	ctx->file_col = row->file_col;
+	ctx->stamp = expr_row_stamp();
 	st->file_col = row->file_col;
 	st->out = out;
 	st->rows_in[0]++;
@@ -556,7 +577,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 		if (*f->dropped)
 			continue;
 		if (f->rule->when) {
-			trouble.pattern_limit = false;
+			st->trouble.pattern_limit = false;
 			if (f->by_cell) { /* (a cell of another type than it is compared with makes it null) */
 				if (cell_check_holds(&f->when.first, row->values) != 1)
 					continue;
@@ -568,10 +589,10 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 					continue;
 			}
 		}
-		trouble.pattern_limit = false;
+		st->trouble.pattern_limit = false;
 		feed_grouping(st, f->gr, ctx, row->line, row->row, out);
-		if (trouble.pattern_limit && !told)
-			pattern_limit_finding(st, f->rule, row, &trouble, out);
+		if (st->trouble.pattern_limit && !told)
+			pattern_limit_finding(st, f->rule, row, &st->trouble, out);
 	}
 	const struct grouping *const *feed = st->file_feeds, *const *views_end = feed + st->nfile_views;
 	for (; feed < views_end; feed++)

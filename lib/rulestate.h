@@ -273,6 +273,7 @@ enum quick_pass {
 	QUICK_LEVELS,     /* it has no when and its two cells' levels compared hold (levels_compared_holds) */
 	QUICK_AQI_BOUND,  /* its guard is sure to hold (expr_guard_holds) */
 	QUICK_WHEN_FALSE, /* the first test of its when, of one cell, is false */
+	QUICK_TEXTS,      /* the text cells it reads are those of a row it passed (passed_texts) */
 };
 
 /*
@@ -332,6 +333,8 @@ struct rules_state {
 	struct keep_plan *keep;         /* what keep_for_ordered does on a file's row, or NULL before the first */
 	int *kept_at;                   /* per column: its place among a kept row's values, or -1 */
 	const size_t *file_col;         /* the file's cell of each column */
+	struct eval_ctx row_ctx;        /* what a file's row is judged in: its row, columns and stamp set on each */
+	struct eval_trouble trouble;    /* row_ctx's */
 	uint64_t seq;
 	struct ordered_rows *ordered_rules, *ordered_aggregates; /* per row rule, per aggregate */
 	double as_of;                   /* the run's date, when has_as_of */
