@@ -25,6 +25,7 @@
 #ifndef QY_EXPR_H
 #define QY_EXPR_H
 
+#include "standards.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -501,7 +502,19 @@ static inline int cells_compared_holds(const struct cells_compared *c, const str
  * no level.
  */
 bool expr_compares_levels(const struct expr *e, struct cells_compared *c);
-int levels_compared_holds(const struct cells_compared *c, const struct value *row);
+
+/* The HJ 633-2012 level of an AQI, or of a category's or grade's name; 0 for none. */
+static inline int value_level(const struct value *v)
+{
+	return v->type == V_NUM ? aqi_level(v->num) : v->type == V_STR ? aqi_level_named(v->str, v->len) : 0;
+}
+
+/* Inline, as cells_compared_holds: it runs on every row, with a call for each cell's level alone. */
+static inline int levels_compared_holds(const struct cells_compared *c, const struct value *row)
+{
+	int l = value_level(&row[c->left]), r = value_level(&row[c->right]);
+	return l && r ? num_passes(l, r, c->passes) : -2;
+}
 
 /* A blank cell's length among the texts row_texts_keep keeps. */
 #define BLANK_TEXT UINT32_MAX

@@ -442,17 +442,11 @@ static struct value ev_abs(const struct expr *e, const struct node *x, const str
 	return v.type == V_NUM ? num(fabs(v.num)) : null_value;
 }
 
-/* The HJ 633-2012 level of an AQI, or of a category's or grade's name; 0 for none. */
-static inline int level_of(const struct value *v)
-{
-	return v->type == V_NUM ? aqi_level(v->num) : v->type == V_STR ? aqi_level_named(v->str, v->len) : 0;
-}
-
-/* aqi_level(x): x's level (level_of), its argument read where it lies when a column; null for none. */
+/* aqi_level(x): x's level (value_level), its argument read where it lies when a column; null for none. */
 static struct value ev_aqi_level(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
 	struct value held;
-	int level = level_of(value_at(e, e->argv[x->args], ctx, &held));
+	int level = value_level(value_at(e, e->argv[x->args], ctx, &held));
 	return level ? num(level) : null_value;
 }
 
@@ -464,7 +458,7 @@ static inline int level_at(const struct expr *e, const struct node *y, const str
 		return v.type == V_NUM ? (int)v.num : 0;
 	}
 	struct value held;
-	return level_of(value_at(e, e->argv[y->args], ctx, &held));
+	return value_level(value_at(e, e->argv[y->args], ctx, &held));
 }
 
 /*
@@ -992,12 +986,6 @@ bool expr_compares_levels(const struct expr *e, struct cells_compared *c)
 	return true;
 }
 
-int levels_compared_holds(const struct cells_compared *c, const struct value *row)
-{
-	int l = level_of(&row[c->left]), r = level_of(&row[c->right]);
-	return l && r ? num_passes(l, r, c->passes) : -2;
-}
-
 /* "x != null": not(is_null(x)) in one step. */
 static struct value ev_not_null(const struct expr *e, const struct node *x, const struct eval_ctx *ctx)
 {
@@ -1024,6 +1012,18 @@ bool expr_guards_compare(const struct expr_when *w, const struct expr *assert, s
 	return true;
 }
 
+/* True if no item of g that is a number is above its ceiling in a row: what expr_guard_holds tells once some cell's bits are. */
+static __attribute__((noinline)) bool numbers_below(const struct guarded_compare *g, const struct value *row,
+						   const double *ceiling)
+{
+	const int *cols = g->items;
+	bool above = false;
+#define ABOVE(k) (above |= row[cols[k]].type == V_NUM && row[cols[k]].num > ceiling[k])
+	ABOVE(0), ABOVE(1), ABOVE(2), ABOVE(3), ABOVE(4), ABOVE(5), ABOVE(6);
+#undef ABOVE
+	return !above;
+}
+
 bool expr_guard_holds(const struct guarded_compare *g, const struct value *row)
 {
 	const struct value *bound = &row[g->cell];
@@ -1032,12 +1032,13 @@ bool expr_guard_holds(const struct guarded_compare *g, const struct value *row)
 	/* the cell at least every index ⇔ its whole part at least every index */
 	const double *ceiling = aqi_ceilings[bound->num >= AQI_MAX ? AQI_MAX : (int)bound->num];
 	const int *cols = g->items;
-	bool above = false;
 	_Static_assert(AQI_ITEMS == 7, "every item is read");
-#define ABOVE(k) (above |= row[cols[k]].type == V_NUM && row[cols[k]].num > ceiling[k])
-	ABOVE(0), ABOVE(1), ABOVE(2), ABOVE(3), ABOVE(4), ABOVE(5), ABOVE(6);
-#undef ABOVE
-	return !above;
+	/* each cell's bits read as a number whatever its type first: no number is above its ceiling unless one of these is */
+	bool above = false;
+#define BITS_ABOVE(k) (above |= row[cols[k]].num > ceiling[k])
+	BITS_ABOVE(0), BITS_ABOVE(1), BITS_ABOVE(2), BITS_ABOVE(3), BITS_ABOVE(4), BITS_ABOVE(5), BITS_ABOVE(6);
+#undef BITS_ABOVE
+	return !above || numbers_below(g, row, ceiling);
 }
 
 struct value expr_guard_value(const struct guarded_compare *g, const struct eval_ctx *ctx)

@@ -1639,6 +1639,64 @@ static void test_aqi_day_compared(void)
 }
 
 /*
+ * A cell at least aqi_day() of seven columns (m >= aqi_day(n, …)) passes by
+ * expr_guard_holds where the cell is a number from 0 whose whole part's
+ * ceilings (aqi_ceilings) no item that is a number is above: items of other
+ * types count for none, whatever their bits as numbers; and a row it passes
+ * is one that the when skips or the assert holds on.
+ */
+static void test_aqi_guard(void)
+{
+	static const struct value items[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 35}, {.type = V_NUM, .num = 35.01},
+		{.type = V_NUM, .num = 75}, {.type = V_NUM, .num = 75.01}, {.type = V_NUM, .num = 150}, {.type = V_NUM, .num = 800},
+		{.type = V_NUM, .num = NAN}, {.type = V_NUM, .num = -1}, {.type = V_DATE, .num = 1e6}, {.type = V_BOOL, .num = 1},
+	};
+	static const struct value bounds[] = {
+		{.type = V_NULL}, {.type = V_NUM, .num = -1}, {.type = V_NUM, .num = 0}, {.type = V_NUM, .num = 50},
+		{.type = V_NUM, .num = 74.5}, {.type = V_NUM, .num = 100}, {.type = V_NUM, .num = 101}, {.type = V_NUM, .num = 500},
+		{.type = V_NUM, .num = 600}, {.type = V_DATE, .num = 100},
+	};
+	size_t file_col[7] = {0, 1, 2, 3, 4, 5, 6};
+	char err[256], what[160] = "";
+	int pos;
+	struct expr_scope scope = {.rs = rs};
+	struct expr *when = expr_compile("aqi_day(n, n, n, n, n, n, n) != null", &scope, err, sizeof err, &pos);
+	struct expr *assert = expr_compile("m >= aqi_day(n, n, n, n, n, n, n)", &scope, err, sizeof err, &pos);
+	struct expr_when w;
+	struct guarded_compare g;
+	bool guards = when && assert;
+	if (guards) {
+		expr_when_plan(&w, when, file_col);
+		guards = expr_guards_compare(&w, assert, &g) && g.items;
+	}
+	CHECK("m >= aqi_day of columns, guarded", guards, "not taken for it");
+	size_t wrong = 0, passed = 0;
+	for (size_t i = 0; guards && i < sizeof items / sizeof *items; i++)
+		for (size_t j = 0; j < sizeof bounds / sizeof *bounds; j++) {
+			set_row(NAN, NAN, NULL, NULL, -1);
+			row[N_] = items[i], row[M_] = bounds[j];
+			const struct value *b = &bounds[j];
+			bool want = b->type == V_NUM && b->num >= 0;
+			for (int k = 0; k < AQI_ITEMS && want; k++)
+				want = items[i].type != V_NUM || !(items[i].num > aqi_ceilings[b->num >= AQI_MAX ? AQI_MAX : (int)b->num][k]);
+			bool holds = expr_guard_holds(&g, row);
+			struct eval_ctx ctx = {.rs = rs, .row = row, .file_col = file_col};
+			struct value skips = expr_when_eval(&w, &ctx), v = expr_eval(assert, &ctx);
+			bool sound = !holds || !(skips.type == V_BOOL && skips.num) || !(v.type == V_BOOL && !v.num);
+			passed += holds;
+			if ((holds != want || !sound) && !wrong++)
+				snprintf(what, sizeof what, "item %zu, bound %zu: %s, want %s%s", i, j, holds ? "passes" : "not",
+					 want ? "passes" : "not", sound ? "" : ", where the assert fails");
+		}
+	CHECK("m >= aqi_day of columns passed by the ceilings of m", !guards || (wrong == 0 && passed > 0), "%zu wrong, the first %s",
+	      wrong, what);
+	expr_free(when);
+	expr_free(assert);
+	free(scope.slots);
+}
+
+/*
  * aqi_day() of two orders of the same two columns on one stamped row, in
  * every order of three calls (each order of columns read where they lie
  * and evaluated, on that row or on a row without a stamp between): the
@@ -2905,6 +2963,7 @@ int main(void)
 	test_cells_compared();
 	test_levels_compared();
 	test_guarded_compare();
+	test_aqi_guard();
 	test_text_inputs();
 	test_reduced_tests();
 	test_row_fails();
