@@ -571,6 +571,8 @@ static inline struct value read_key(const struct key_read *r, const struct value
 static const struct value *shared_values(struct rules_state *st, struct shared_keys *ks, const struct group_table *g,
 					 const struct eval_ctx *ctx, struct date_parts *parts)
 {
+	if (ks->owed)
+		settle_shared(ks);
 	uint64_t row = *ks->rows_in;
 	if (ks->at == row)
 		return ks->null ? NULL : ks->values;
@@ -581,6 +583,35 @@ static const struct value *shared_values(struct rules_state *st, struct shared_k
 		null = keys[k].type == V_NULL;
 	}
 	return note_shared(ks, keys, null, ctx->trouble && ctx->trouble->pattern_limit ? 0 : row);
+}
+
+/*
+ * Makes keys the shared keys' values: their numbers, and where texts_same
+ * (their texts are the values' already: a sorted file's next day) no more;
+ * else their texts copied too.  Returns the values.
+ */
+static inline __attribute__((always_inline)) const struct value *keep_values(struct shared_keys *ks,
+									      const struct value *keys, bool texts_same)
+{
+	if (texts_same) {
+		for (size_t k = 0; k < ks->ngroup; k++)
+			if (keys[k].type != V_STR)
+				ks->values[k] = keys[k];
+		return ks->values;
+	}
+	buf_reset(&ks->text);
+	for (size_t k = 0; k < ks->ngroup; k++)
+		if (keys[k].type == V_STR && keys[k].len)
+			buf_add(&ks->text, keys[k].str, keys[k].len);
+	size_t at = 0;
+	for (size_t k = 0; k < ks->ngroup; k++) {
+		ks->values[k] = keys[k];
+		if (keys[k].type == V_STR && keys[k].len) {
+			ks->values[k].str = ks->text.data + at;
+			at += keys[k].len;
+		}
+	}
+	return ks->values;
 }
 
 /*
@@ -603,25 +634,7 @@ static const struct value *note_shared(struct shared_keys *ks, const struct valu
 	ks->null = null;
 	if (null)
 		return NULL;
-	if (texts_same) { /* (a sorted file's next day: its texts, kept, are the last's) */
-		for (size_t k = 0; k < ks->ngroup; k++)
-			if (keys[k].type != V_STR)
-				ks->values[k] = keys[k];
-		return ks->values;
-	}
-	buf_reset(&ks->text);
-	for (size_t k = 0; k < ks->ngroup; k++)
-		if (keys[k].type == V_STR && keys[k].len)
-			buf_add(&ks->text, keys[k].str, keys[k].len);
-	size_t at = 0;
-	for (size_t k = 0; k < ks->ngroup; k++) {
-		ks->values[k] = keys[k];
-		if (keys[k].type == V_STR && keys[k].len) {
-			ks->values[k].str = ks->text.data + at;
-			at += keys[k].len;
-		}
-	}
-	return ks->values;
+	return keep_values(ks, keys, texts_same);
 }
 
 /* Notes group i's keys as the shared keys' values worked out on row (note_shared). */
@@ -635,29 +648,45 @@ static __attribute__((noinline)) void note_group_keys(struct rules_state *st, st
 
 /*
  * Works out a table's shared keys for the row from group i's, the one after
- * its last, which the row is in (step_to_next_group): where its texts are
- * the last group's, which the shared keys then hold, only its numbers are
- * written (a sorted file's next day).
+ * its last, which the row is in (step_to_next_group).  Where they hold its
+ * last group's keys, the row's differ: they take a new stamp, and their
+ * values are owed until read (settle_shared), as most rows' are never (the
+ * tables that share them take the group they stamp).
  */
-static void step_shared_keys(struct rules_state *st, struct group_table *g, size_t i, const struct eval_ctx *ctx)
+static inline void step_shared_keys(struct rules_state *st, struct group_table *g, size_t i, const struct eval_ctx *ctx)
 {
 	struct shared_keys *ks = g->shared;
-	size_t n = g->nreads;
 	uint64_t row = ctx->trouble && ctx->trouble->pattern_limit ? 0 : *ks->rows_in;
-	const uint64_t *words = &g->words[i * n], *last = words - n;
-	const unsigned char *types = &g->types[i * n], *last_types = types - n;
-	bool texts_same = g->stamp == ks->stamp && !ks->null; /* its values are then the last group's keys */
-	for (size_t k = 0; k < n && texts_same; k++) /* (a number written before a text differs is written again) */
-		if (types[k] == V_STR || last_types[k] == V_STR)
-			texts_same = words[k] == last[k] && types[k] == last_types[k];
-		else
-			ks->values[k] = key_value(words[k], (enum vtype)types[k]);
-	if (!texts_same) {
-		note_group_keys(st, g, i, row);
-	} else { /* the keys that differ (one at least: another group) are numbers */
+	if (g->stamp == ks->stamp && !ks->null) {
+		ks->owed = g, ks->owed_group = i;
 		ks->at = row;
 		ks->stamp++;
+		return;
 	}
+	if (ks->owed)
+		settle_shared(ks);
+	note_group_keys(st, g, i, row);
+}
+
+/*
+ * Writes the shared keys' values owed since a table stepped to its next
+ * group (step_shared_keys): that group's keys, as note_shared would have
+ * written them.  Done before the values are read, and before that table
+ * goes (drop_table).
+ */
+void settle_shared(struct shared_keys *ks)
+{
+	const struct group_table *g = ks->owed;
+	if (!g)
+		return;
+	ks->owed = NULL;
+	struct value keys[WATCH_KEYS]; /* (a table that steps reads its keys: nreads <= WATCH_KEYS) */
+	group_keys(g, ks->owed_group, g->nreads, keys);
+	bool texts_same = true;
+	for (size_t k = 0; k < ks->ngroup; k++)
+		if ((keys[k].type == V_STR || ks->values[k].type == V_STR) && !same_key(&keys[k], &ks->values[k]))
+			texts_same = false;
+	keep_values(ks, keys, texts_same);
 }
 
 /*
@@ -929,6 +958,8 @@ static void drop_table(struct rules_state *st, const struct grouping *gr)
 	struct group_table *t = gr->table, *own = gr->own;
 	const struct agg_slot *slots = gr->slots;
 	size_t nslots = gr->nslots;
+	if (t->shared && t->shared->owed == t)
+		settle_shared(t->shared);
 	if (own != t) {
 		free_group_table(st, own, NULL, 0);
 		memset(own, 0, sizeof *own);

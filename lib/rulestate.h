@@ -79,6 +79,8 @@ struct shared_keys {
 	bool null;               /* a key came out null */
 	struct value *values;    /* ngroup; strings in text, so that the next row can be compared with them */
 	struct buf text;
+	struct group_table *owed; /* a table that stepped to its next group (step_shared_keys), whose keys the */
+	size_t owed_group;        /* values are but are not written yet (settle_shared), and that group; or NULL */
 };
 
 /*
@@ -405,6 +407,7 @@ void join_tables(struct rules_state *st);
 void free_joins(struct rules_state *st);
 void share_keys(struct rules_state *st);
 void follow_leaders(struct rules_state *st);
+void settle_shared(struct shared_keys *ks);
 void free_group_table(struct rules_state *st, struct group_table *g, const struct agg_slot *slots, size_t n);
 void group_keys(const struct group_table *g, size_t i, size_t ngroup, struct value *keys);
 const struct value *group_key_values(struct rules_state *st, const struct group_table *g, size_t i,
@@ -535,11 +538,14 @@ static inline long looked_up(struct group_table *g, long group)
  */
 static inline bool grows_nothing(const struct group_table *g, long group)
 {
-	const struct shared_keys *ks = g->shared;
-	if (strmap_upsert_grows(&g->strings))
+	struct shared_keys *ks = g->shared;
+	if (strmap_upsert_grows(&g->strings)) {
+		if (ks->owed)
+			settle_shared(ks);
 		for (size_t k = 0; k < ks->ngroup; k++)
 			if (ks->values[k].type == V_STR)
 				return false;
+	}
 	return group == g->last_group || group == g->last_group + 1 || (g->ngroups + 1) * 4 <= g->nindex * 3;
 }
 
