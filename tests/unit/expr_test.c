@@ -1024,6 +1024,71 @@ static void test_count_distinct_as_they_come(void)
 }
 
 /*
+ * count_distinct of wide tuples, read a word at a time where their values
+ * take a byte or two: tuples of 3, 6 and 9 values (past a word) of two
+ * columns over and over, each value of a byte, of two, blank or longer, so
+ * that tuples all of single bytes are followed by ones that begin with a
+ * value of two or a blank, and longer values lie anywhere in a word, and of
+ * seven single bytes (a boolean) and the two columns, the word's last byte
+ * the first of theirs: groups of 1 to 60 rows, 16 and 17 distinct tuples
+ * either side of counting as they come, count as many as there are
+ * distinct pairs of the two columns.
+ */
+static void test_count_distinct_wide(void)
+{
+	static const char *const sources[] = {"count_distinct(n, m, n)", "count_distinct(n, m, n, m, n, m)",
+					      "count_distinct(n, m, n, m, n, m, n, m, n)",
+					      "count_distinct(b, b, b, b, b, b, b, n, m)"};
+	static const double values[] = {0, 7, 35, 223, 0.9, 224, 409.5, NAN, 0.001, 1e300, 3, 0.5};
+	const size_t nvalues = sizeof values / sizeof *values;
+	uint64_t state = 663;
+	bool agree = true;
+	int rows = 0, want = 0;
+	struct value v = {0};
+	size_t which = 0;
+	for (which = 0; which < 4 && agree; which++) {
+		struct expr_scope scope = by_month();
+		struct expr *e;
+		if (!compile_slots(&sources[which], 1, &scope, &e, "count_distinct of wide tuples compiles"))
+			return;
+		for (rows = 1; rows <= 60 && agree; rows++) {
+			struct agg_acc accs[2] = {0};
+			double pairs[60][2];
+			for (int r = 0; r < rows; r++) {
+				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+				int k = (int)(state >> 33) % (rows < 30 ? 5 * rows : 144); /* most come once; some again */
+				pairs[r][0] = values[k % nvalues], pairs[r][1] = values[k / nvalues % nvalues];
+				set_row(pairs[r][0], pairs[r][1], NULL, "2024-02-10", 1);
+				struct eval_ctx ctx = {.rs = rs, .row = row};
+				agg_update(scope.slots, scope.nslots, (unsigned char *)accs, &ctx);
+			}
+			want = 0;
+			for (int r = 0; r < rows; r++) {
+				bool seen = false;
+				for (int j = 0; j < r && !seen; j++) {
+					bool same = true;
+					for (int k = 0; k < 2; k++)
+						same = same && (isnan(pairs[r][k]) ? isnan(pairs[j][k])
+										   : pairs[r][k] == pairs[j][k]);
+					seen = same;
+				}
+				want += !seen;
+			}
+			struct value key = {.type = V_NUM, .num = 2};
+			struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)accs};
+			v = expr_eval(e, &ctx);
+			agree = v.type == V_NUM && v.num == want;
+			agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
+		}
+		expr_free(e);
+		free(scope.slots);
+		expr_free(month_key[0]);
+	}
+	CHECK("count_distinct counts wide tuples of values of a byte, two and more", agree, "%s over %d rows: %g, want %d",
+	      sources[which - 1], rows - 1, v.num, want);
+}
+
+/*
  * The runs agg_update takes in one pass (agg_plan_runs) leave what the
  * general update of each slot does, bit for bit, on groups of no row, one
  * row, two and many: bands of one column side by side (a number outside
@@ -2948,6 +3013,7 @@ int main(void)
 	test_aggregates();
 	test_count_distinct();
 	test_count_distinct_as_they_come();
+	test_count_distinct_wide();
 	test_percentile_selection();
 	test_shared_arguments();
 	test_steps_in_place();
