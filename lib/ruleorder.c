@@ -239,7 +239,6 @@ struct kept_list {
 	const struct expr *order;
 	int order_col;                /* or -1: order is evaluated */
 	size_t table;                 /* a row rule's, in keep_plan.tables */
-	long now;                     /* the row's group, or -1 */
 	const struct kept_sharer *sharers; /* an aggregate's: those that share it (none: a row rule's) */
 	size_t nsharers;
 };
@@ -345,6 +344,17 @@ static inline struct value order_of(const struct kept_list *l, const struct eval
 	return ctx->row ? ctx->row[l->order_col] : (struct value){.type = V_NULL};
 }
 
+/* The row's group in a list of rows: a row rule's table's, or an aggregate's first sharer not dropped's. */
+static inline long list_group(const struct keep_plan *p, const struct kept_list *l)
+{
+	if (!l->nsharers)
+		return p->tables[l->table].now;
+	for (size_t s = 0; s < l->nsharers; s++)
+		if (!l->sharers[s].own->dropped && p->tables[l->sharers[s].table].now >= 0)
+			return p->tables[l->sharers[s].table].now;
+	return -1;
+}
+
 /* True if no list of rows of the file's holds any (only these rules keep rows). */
 static bool none_kept(const struct keep_plan *p)
 {
@@ -369,18 +379,17 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 		t->now = t->table->dropped ? -1 : find_group(st, t->table, t->group, t->ngroup, t->block, ctx);
 	}
 	bool keeps = p->nrow_lists > 0; /* (a row rule's list keeps the row, in a group or not) */
-	for (size_t t = 0; t < p->nlists; t++) {
-		long g = lists[t].nsharers ? -1 : tables[lists[t].table].now;
-		for (size_t s = 0; s < lists[t].nsharers && g < 0; s++) /* an aggregate's: its first sharer not dropped's */
-			if (!lists[t].sharers[s].own->dropped)
-				g = tables[lists[t].sharers[s].table].now;
-		keeps |= (lists[t].now = g) >= 0;
-	}
+	for (size_t t = p->nrow_lists; t < p->nlists && !keeps; t++)
+		keeps = list_group(p, &lists[t]) >= 0;
 	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
 		arena_free(&st->kept);
 	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
-	for (size_t t = 0; t < p->nlists; t++)
-		add_entry(st, lists[t].o, lists[t].now, order_of(&lists[t], ctx), k, NULL);
+	struct value order = {.type = V_NULL};
+	for (size_t t = 0; t < p->nlists; t++) {
+		if (!t || lists[t].order_col < 0 || lists[t].order_col != lists[t - 1].order_col)
+			order = order_of(&lists[t], ctx); /* (lists ordered by one column read it once) */
+		add_entry(st, lists[t].o, list_group(p, &lists[t]), order, k, NULL);
+	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
 }
@@ -764,15 +773,17 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 		joined = accs[k] ? joined : NULL;
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
-	for (size_t i = 0; i < n; i++) {
-		const struct ordered_entry *e = &rows[i];
+	const struct ordered_entry *e = rows, *end = rows + n;
+	if (on_kept && joined) /* one call a row (the first's block begins the joined table's) */
+		for (; e < end && e->kept; e++) {
+			ctx.where = e;
+			ctx.row = e->kept->values;
+			agg_update(joined, nslots, accs[0], &ctx);
+		}
+	for (; e < end; e++) { /* (a list holds a view's rows or the file's, not both) */
 		ctx.where = e;
 		if (on_kept && e->kept) {
 			ctx.row = e->kept->values;
-			if (joined) { /* (the first's block begins the joined table's) */
-				agg_update(joined, nslots, accs[0], &ctx);
-				continue;
-			}
 			for (size_t k = 0; k < nrules; k++)
 				if (accs[k])
 					agg_update(on_kept[k], rules[k]->nslots, accs[k], &ctx);
@@ -1314,6 +1325,28 @@ static bool sort_by_counting(struct ordered_rows *o)
 }
 
 /*
+ * Where the rows of entries[first]'s group end in a list sorted by group
+ * (of n rows): found by steps that double, then halve, as a group mostly
+ * has many rows.
+ */
+static size_t group_end(const struct ordered_entry *entries, size_t first, size_t n)
+{
+	uint32_t group = entries[first].group;
+	size_t in = first, step = 1; /* entries[in] is of the group */
+	while (step < n - in && entries[in + step].group == group)
+		in += step, step *= 2;
+	size_t out = step < n - in ? in + step : n; /* the first not of it, or n */
+	while (out - in > 1) {
+		size_t mid = in + (out - in) / 2;
+		if (entries[mid].group == group)
+			in = mid;
+		else
+			out = mid;
+	}
+	return out;
+}
+
+/*
  * Walks the rows that some rules judged in order share (row rules that
  * group and order alike, or one aggregate), sorted, group by group, the
  * groups numbered below until: calls visit for each rule on each row with an
@@ -1345,8 +1378,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		uint32_t group = entries[first].group;
 		if (group >= until)
 			break;
-		for (i = first + 1; i < n && entries[i].group == group; i++)
-			;
+		i = group_end(entries, first, n);
 		if (p->cells && !live_rules(p->cells, nrules, p->untested, p->ntested, entries + first, i - first, p->live))
 			continue; /* no rule may fail a row of the group: nothing to fill or judge */
 		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
