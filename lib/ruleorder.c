@@ -28,7 +28,7 @@ static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 
 struct keep_plan;
 static void list_finders(struct rules_state *st, struct keep_plan *p);
-static bool may_give_finding(const struct keep_plan *p, const struct value *cells);
+static bool may_give_finding(struct keep_plan *p, const struct value *cells);
 
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -108,6 +108,7 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 	k->county = row->county;
 	k->text = NULL;
 	struct value *values = k->values; /* (read once: a text's copy may write anywhere) */
+#pragma GCC unroll 8 /* (a row keeps a few cells: the loop's count and test cost as much as a copy) */
 	for (size_t i = 0; i < n; i++) {
 		const struct value *c = &cells[cols[i]];
 		values[i] = *c;
@@ -118,6 +119,7 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 		return k;
 	k->text = arena_alloc(&st->kept, n * (sizeof(char *) + sizeof(size_t)));
 	struct kept_texts texts = kept_texts(k, n);
+#pragma GCC unroll 8
 	for (size_t i = 0; i < n; i++) {
 		size_t c = rs->kept_cols[i];
 		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
@@ -238,6 +240,7 @@ struct kept_list {
 	struct ordered_rows *o;
 	const struct expr *order;
 	int order_col;                /* or -1: order is evaluated */
+	bool order_read;              /* its order key is read anew, not the list before's (by the same column) */
 	size_t table;                 /* a row rule's, in keep_plan.tables */
 	const struct kept_sharer *sharers; /* an aggregate's: those that share it (none: a row rule's) */
 	size_t nsharers;
@@ -325,6 +328,8 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 		l->nsharers = (size_t)(&p->sharers[nsharers] - l->sharers);
 	}
 	free(table_of);
+	for (size_t t = 0; t < p->nlists; t++)
+		p->lists[t].order_read = !t || p->lists[t].order_col < 0 || p->lists[t].order_col != p->lists[t - 1].order_col;
 	list_finders(st, p);
 	return p;
 }
@@ -386,8 +391,8 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
 	struct value order = {.type = V_NULL};
 	for (size_t t = 0; t < p->nlists; t++) {
-		if (!t || lists[t].order_col < 0 || lists[t].order_col != lists[t - 1].order_col)
-			order = order_of(&lists[t], ctx); /* (lists ordered by one column read it once) */
+		if (lists[t].order_read)
+			order = order_of(&lists[t], ctx);
 		add_entry(st, lists[t].o, list_group(p, &lists[t]), order, k, NULL);
 	}
 	if (st->budget && st->budget->limit)
@@ -1194,25 +1199,39 @@ static void list_finders(struct rules_state *st, struct keep_plan *p)
 }
 
 /*
+ * Makes a finder that found a row the first to be asked on the next (the
+ * order they are asked in tells nothing but how soon a row that may be
+ * failed is found: the rule most often failed, first); returns true.
+ */
+static bool first_finder(struct keep_plan *p, struct finder *f)
+{
+	if (f != p->finders) {
+		struct finder first = p->finders[0];
+		p->finders[0] = *f, *f = first;
+	}
+	return true;
+}
+
+/*
  * True if a row rule judged in order may fail a row with these kept values
  * (cells): one without tests of cells alone (cells_test) may fail any.  A
  * row none may fail gives no finding, whatever its group, so its texts are
  * never read.
  */
-static bool may_give_finding(const struct keep_plan *p, const struct value *cells)
+static bool may_give_finding(struct keep_plan *p, const struct value *cells)
 {
 	if (p->all_find)
 		return true;
-	for (const struct finder *f = p->finders, *end = f + p->nfinders; f < end; f++) {
+	for (struct finder *f = p->finders, *end = f + p->nfinders; f < end; f++) {
 		const struct value *v = &cells[f->cell];
 		if (v->type == f->type) {
 			if (v->num < f->lo || v->num > f->hi) /* a number it passes */
 				continue;
 			if (v->num == v->num) /* (NaN is a kind of its own) */
-				return true;
+				return first_finder(p, f);
 		}
 		if (may_fail_known(f->test, cells))
-			return true;
+			return first_finder(p, f);
 	}
 	return false;
 }
