@@ -28,7 +28,7 @@ static struct kept_texts kept_texts(const struct kept_row *k, size_t nkept)
 
 struct keep_plan;
 static void list_finders(struct rules_state *st, struct keep_plan *p);
-static bool may_give_finding(const struct keep_plan *p, const struct value *cells);
+static bool may_give_finding(struct keep_plan *p, const struct value *cells);
 
 /* True if two rules judged in order of the file's rows group and order them by the same keys, written alike. */
 static bool same_rows(const struct written_rule *a, const struct written_rule *b)
@@ -108,6 +108,7 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 	k->county = row->county;
 	k->text = NULL;
 	struct value *values = k->values; /* (read once: a text's copy may write anywhere) */
+#pragma GCC unroll 8 /* (a row keeps a few cells: the loop's count and test cost as much as a copy) */
 	for (size_t i = 0; i < n; i++) {
 		const struct value *c = &cells[cols[i]];
 		values[i] = *c;
@@ -118,6 +119,7 @@ static struct kept_row *keep_row(struct rules_state *st, const struct row_view *
 		return k;
 	k->text = arena_alloc(&st->kept, n * (sizeof(char *) + sizeof(size_t)));
 	struct kept_texts texts = kept_texts(k, n);
+#pragma GCC unroll 8
 	for (size_t i = 0; i < n; i++) {
 		size_t c = rs->kept_cols[i];
 		texts.len[i] = row->text[c] ? row->textlen[c] : 0;
@@ -238,8 +240,8 @@ struct kept_list {
 	struct ordered_rows *o;
 	const struct expr *order;
 	int order_col;                /* or -1: order is evaluated */
+	bool order_read;              /* its order key is read anew, not the list before's (by the same column) */
 	size_t table;                 /* a row rule's, in keep_plan.tables */
-	long now;                     /* the row's group, or -1 */
 	const struct kept_sharer *sharers; /* an aggregate's: those that share it (none: a row rule's) */
 	size_t nsharers;
 };
@@ -326,6 +328,8 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 		l->nsharers = (size_t)(&p->sharers[nsharers] - l->sharers);
 	}
 	free(table_of);
+	for (size_t t = 0; t < p->nlists; t++)
+		p->lists[t].order_read = !t || p->lists[t].order_col < 0 || p->lists[t].order_col != p->lists[t - 1].order_col;
 	list_finders(st, p);
 	return p;
 }
@@ -343,6 +347,17 @@ static inline struct value order_of(const struct kept_list *l, const struct eval
 	if (l->order_col < 0)
 		return expr_eval(l->order, ctx);
 	return ctx->row ? ctx->row[l->order_col] : (struct value){.type = V_NULL};
+}
+
+/* The row's group in a list of rows: a row rule's table's, or an aggregate's first sharer not dropped's. */
+static inline long list_group(const struct keep_plan *p, const struct kept_list *l)
+{
+	if (!l->nsharers)
+		return p->tables[l->table].now;
+	for (size_t s = 0; s < l->nsharers; s++)
+		if (!l->sharers[s].own->dropped && p->tables[l->sharers[s].table].now >= 0)
+			return p->tables[l->sharers[s].table].now;
+	return -1;
 }
 
 /* True if no list of rows of the file's holds any (only these rules keep rows). */
@@ -369,18 +384,17 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 		t->now = t->table->dropped ? -1 : find_group(st, t->table, t->group, t->ngroup, t->block, ctx);
 	}
 	bool keeps = p->nrow_lists > 0; /* (a row rule's list keeps the row, in a group or not) */
-	for (size_t t = 0; t < p->nlists; t++) {
-		long g = lists[t].nsharers ? -1 : tables[lists[t].table].now;
-		for (size_t s = 0; s < lists[t].nsharers && g < 0; s++) /* an aggregate's: its first sharer not dropped's */
-			if (!lists[t].sharers[s].own->dropped)
-				g = tables[lists[t].sharers[s].table].now;
-		keeps |= (lists[t].now = g) >= 0;
-	}
+	for (size_t t = p->nrow_lists; t < p->nlists && !keeps; t++)
+		keeps = list_group(p, &lists[t]) >= 0;
 	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
 		arena_free(&st->kept);
 	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
-	for (size_t t = 0; t < p->nlists; t++)
-		add_entry(st, lists[t].o, lists[t].now, order_of(&lists[t], ctx), k, NULL);
+	struct value order = {.type = V_NULL};
+	for (size_t t = 0; t < p->nlists; t++) {
+		if (lists[t].order_read)
+			order = order_of(&lists[t], ctx);
+		add_entry(st, lists[t].o, list_group(p, &lists[t]), order, k, NULL);
+	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
 }
@@ -764,15 +778,17 @@ static void feed_aggregates(struct rules_state *st, const struct written_rule *c
 		joined = accs[k] ? joined : NULL;
 	struct spread_row *sr = &ring->rows[0];
 	struct eval_ctx ctx = {.rs = rs, .as_of = as_of_of(st), .history = ring->history};
-	for (size_t i = 0; i < n; i++) {
-		const struct ordered_entry *e = &rows[i];
+	const struct ordered_entry *e = rows, *end = rows + n;
+	if (on_kept && joined) /* one call a row (the first's block begins the joined table's) */
+		for (; e < end && e->kept; e++) {
+			ctx.where = e;
+			ctx.row = e->kept->values;
+			agg_update(joined, nslots, accs[0], &ctx);
+		}
+	for (; e < end; e++) { /* (a list holds a view's rows or the file's, not both) */
 		ctx.where = e;
 		if (on_kept && e->kept) {
 			ctx.row = e->kept->values;
-			if (joined) { /* (the first's block begins the joined table's) */
-				agg_update(joined, nslots, accs[0], &ctx);
-				continue;
-			}
 			for (size_t k = 0; k < nrules; k++)
 				if (accs[k])
 					agg_update(on_kept[k], rules[k]->nslots, accs[k], &ctx);
@@ -1183,25 +1199,39 @@ static void list_finders(struct rules_state *st, struct keep_plan *p)
 }
 
 /*
+ * Makes a finder that found a row the first to be asked on the next (the
+ * order they are asked in tells nothing but how soon a row that may be
+ * failed is found: the rule most often failed, first); returns true.
+ */
+static bool first_finder(struct keep_plan *p, struct finder *f)
+{
+	if (f != p->finders) {
+		struct finder first = p->finders[0];
+		p->finders[0] = *f, *f = first;
+	}
+	return true;
+}
+
+/*
  * True if a row rule judged in order may fail a row with these kept values
  * (cells): one without tests of cells alone (cells_test) may fail any.  A
  * row none may fail gives no finding, whatever its group, so its texts are
  * never read.
  */
-static bool may_give_finding(const struct keep_plan *p, const struct value *cells)
+static bool may_give_finding(struct keep_plan *p, const struct value *cells)
 {
 	if (p->all_find)
 		return true;
-	for (const struct finder *f = p->finders, *end = f + p->nfinders; f < end; f++) {
+	for (struct finder *f = p->finders, *end = f + p->nfinders; f < end; f++) {
 		const struct value *v = &cells[f->cell];
 		if (v->type == f->type) {
 			if (v->num < f->lo || v->num > f->hi) /* a number it passes */
 				continue;
 			if (v->num == v->num) /* (NaN is a kind of its own) */
-				return true;
+				return first_finder(p, f);
 		}
 		if (may_fail_known(f->test, cells))
-			return true;
+			return first_finder(p, f);
 	}
 	return false;
 }
@@ -1314,6 +1344,28 @@ static bool sort_by_counting(struct ordered_rows *o)
 }
 
 /*
+ * Where the rows of entries[first]'s group end in a list sorted by group
+ * (of n rows): found by steps that double, then halve, as a group mostly
+ * has many rows.
+ */
+static size_t group_end(const struct ordered_entry *entries, size_t first, size_t n)
+{
+	uint32_t group = entries[first].group;
+	size_t in = first, step = 1; /* entries[in] is of the group */
+	while (step < n - in && entries[in + step].group == group)
+		in += step, step *= 2;
+	size_t out = step < n - in ? in + step : n; /* the first not of it, or n */
+	while (out - in > 1) {
+		size_t mid = in + (out - in) / 2;
+		if (entries[mid].group == group)
+			in = mid;
+		else
+			out = mid;
+	}
+	return out;
+}
+
+/*
  * Walks the rows that some rules judged in order share (row rules that
  * group and order alike, or one aggregate), sorted, group by group, the
  * groups numbered below until: calls visit for each rule on each row with an
@@ -1345,8 +1397,7 @@ static size_t walk_ordered(struct rules_state *st, const struct written_rule *co
 		uint32_t group = entries[first].group;
 		if (group >= until)
 			break;
-		for (i = first + 1; i < n && entries[i].group == group; i++)
-			;
+		i = group_end(entries, first, n);
 		if (p->cells && !live_rules(p->cells, nrules, p->untested, p->ntested, entries + first, i - first, p->live))
 			continue; /* no rule may fail a row of the group: nothing to fill or judge */
 		size_t nlive = block && row_rule && !lag && p->on_kept && !all_live(p->live, nrules)
