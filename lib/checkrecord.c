@@ -732,11 +732,17 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 		check_more(k, rec, p, s, n);
 }
 
-/* Keeps a column's usual number (date) cell: true, with its value, if it is one (v not NaN) and in range. */
-static inline bool plain_number(const struct cell_plan *p, const char *s, size_t n, double v, enum vtype type)
+/*
+ * Keeps a column's usual number (date) cell: true, with its value if keep,
+ * if it is one (v not NaN) and in range.
+ */
+static inline __attribute__((always_inline)) bool plain_number(const struct cell_plan *p, const char *s, size_t n,
+							      double v, enum vtype type, bool keep)
 {
 	if (!(v >= p->lo && v <= p->hi)) /* not of the type (NaN), or out of range */
 		return false;
+	if (!keep)
+		return true;
 	struct value *val = p->value; /* field by field, the type a constant: fewer stores than a compound literal */
 	val->num = v;
 	val->len = 0;
@@ -747,13 +753,16 @@ static inline bool plain_number(const struct cell_plan *p, const char *s, size_t
 }
 
 /*
- * Keeps a column's usual text cell: true, with its value, if it is not empty
- * and needs no trimming.  Inline in each case of check_plain_cell.
+ * Keeps a column's usual text cell: true, with its value if keep, if it is
+ * not empty and needs no trimming.  Inline in each case of check_plain_cell.
  */
-static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
+static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n,
+							    bool keep)
 {
 	if (n == 0 || utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
 		return false;
+	if (!keep)
+		return true;
 	struct value *val = p->value;
 	val->str = s;
 	val->len = (uint32_t)n;
@@ -775,13 +784,15 @@ static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n
  * plain parsers read it, in range, and for text passing the one other check
  * its column has as check_more would find, told by a byte length, a memo,
  * the county lookup or a scan of a short list, without a call and without
- * changing any memo.  Does what check_cell would do with it and returns
- * true (for text that may fail its other checks, check_more decides them);
- * returns false, having set no value, for any other cell, which check_cell
- * then decides.  Never given an oversized or reported cell (check_record).
+ * changing any memo.  Does what check_cell would do with it (but keep its
+ * value, unless keep) and returns true (for text that may fail its other
+ * checks, check_more decides them); returns false, having set no value,
+ * for any other cell, which check_cell then decides.  Never given an
+ * oversized or reported cell (check_record).
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
-				    struct cell_plan *p)
+static inline __attribute__((always_inline)) bool check_plain_cell(struct checker *k, const struct csvr_record *rec,
+								   const struct csvr_cell *cells, struct cell_plan *p,
+								   bool keep)
 {
 	const struct csvr_cell *cell = &cells[p->file];
 	const char *s = cell->data;
@@ -796,43 +807,43 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
 	case FAST_NUMBER:
-		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM);
+		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM, keep);
 	case FAST_DATE:
-		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE);
+		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE, keep);
 	case FAST_INTEGER:
-		return plain_number(p, s, n, integer_value(s, n), V_NUM);
+		return plain_number(p, s, n, integer_value(s, n), V_NUM, keep);
 	case FAST_TEXT:
-		return plain_text(p, s, n);
+		return plain_text(p, s, n, keep);
 	case FAST_TEXT_LENGTH:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = (c->max_length < 0 || n <= (size_t)c->max_length) &&
 			 (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
 		break;
 	case FAST_TEXT_ENUM:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = enum_has(c, s, n);
 		break;
 	case FAST_TEXT_PATTERN:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		memo = &k->memos[p->col].pattern_text;
 		passes = k->memos[p->col].pattern_rc >= 0;
 		break;
 	case FAST_TEXT_REF:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		memo = &k->memos[p->col].ref_text;
 		passes = k->memos[p->col].found && !k->memos[p->col].alias;
 		break;
 	case FAST_TEXT_COUNTY: /* find_county asked already */
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = k->county_found && !k->county_alias && !k->county_width;
 		break;
 	case FAST_TEXT_MORE:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = false;
 		break;
@@ -1208,6 +1219,20 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 }
 
 /*
+ * Checks the cells of plans p to end of a record none of whose cells is
+ * oversized or reported, keeping their values if keep (only the written
+ * rules read them: without any, the usual cell's is not kept).  Inlined
+ * into check_record for each.
+ */
+static inline __attribute__((always_inline)) void check_cells(struct checker *k, const struct csvr_record *rec,
+							      struct cell_plan *p, const struct cell_plan *end, bool keep)
+{
+	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
+		if (!check_plain_cell(k, rec, cells, p, keep))
+			check_cell(k, rec, p);
+}
+
+/*
  * Checks a data record's shape and cells into values, text and textlen; false
  * if it has no cells to check further (blank, or cut by an open quote).
  */
@@ -1234,9 +1259,10 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 			check_cell(k, rec, p);
 		return true;
 	}
-	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
-		if (!check_plain_cell(k, rec, cells, p))
-			check_cell(k, rec, p);
+	if (k->order->rules)
+		check_cells(k, rec, p, end, true);
+	else
+		check_cells(k, rec, p, end, false);
 	return true;
 }
 
