@@ -158,6 +158,51 @@ static enum cell_fast fast_kind(const struct ruleset *rs, const struct column *c
 	}
 }
 
+/*
+ * A text's signature: its first and last four bytes (its first, middle and
+ * last, when shorter), with its length; of two texts of the same length up
+ * to 8 bytes, the same signature is the same text.
+ */
+static inline uint64_t enum_sig(const char *s, size_t n)
+{
+	if (n >= 4) {
+		uint32_t first, last;
+		memcpy(&first, s, 4), memcpy(&last, s + n - 4, 4);
+		return ((uint64_t)first << 32 | last) ^ n;
+	}
+	if (!n)
+		return 0;
+	return ((uint64_t)(unsigned char)s[0] << 40 | (uint64_t)(unsigned char)s[n / 2] << 24 |
+		(uint64_t)(unsigned char)s[n - 1] << 8) ^ n;
+}
+
+/* Where a text of signature sig goes in a column's enum_slots, by its multiplier. */
+static inline unsigned enum_slot(const struct column_memo *m, uint64_t sig)
+{
+	return (unsigned)((sig * m->enum_mul) >> 58);
+}
+
+/*
+ * Fills a column's enum_slots and enum_sigs from its enumeration, by the
+ * first of 64 multipliers that gives each value a slot of its own (else the
+ * last, some slots shared); all shared past 16 values: enum_has hashes those.
+ */
+static void plan_enum_slots(const struct column *c, struct column_memo *m)
+{
+	bool shared = true;
+	for (uint64_t k = 0; k < 64 && shared; k++) {
+		m->enum_mul = 0x9E3779B97F4A7C15ULL * (2 * k + 1);
+		memset(m->enum_slots, c->nenum > 16 ? ENUM_SLOT_SHARED : 0, sizeof m->enum_slots);
+		shared = false;
+		for (size_t i = 0; i < c->nenum && c->nenum <= 16; i++) {
+			m->enum_sigs[i] = enum_sig(c->enum_values[i], c->enum_lens[i]);
+			unsigned char *at = &m->enum_slots[enum_slot(m, m->enum_sigs[i])];
+			shared = shared || *at;
+			*at = *at ? ENUM_SLOT_SHARED : (unsigned char)(i + 1);
+		}
+	}
+}
+
 /* Makes the plan of each header cell that is a rule column, in file order. */
 static void plan_cells(struct checker *k)
 {
@@ -170,6 +215,8 @@ static void plan_cells(struct checker *k)
 		bool more = c->has_min || c->has_max || length || c->pattern || c->nenum || c->ref;
 		unsigned checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
 				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0);
+		if (c->nenum)
+			plan_enum_slots(c, &k->memos[k->file_to_col[f]]);
 		k->plan[k->nplan++] = (struct cell_plan){
 			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
 			.required = c->required, .folds = coltype_folds_width(c->type),
@@ -559,6 +606,22 @@ static inline bool enum_has(const struct column *c, const char *s, size_t n)
 }
 
 /*
+ * enum_has for the usual cell, by its slot in the column's enum_slots:
+ * false at once where no value goes, where only one does its signature
+ * (and for a text past 8 bytes, its bytes) compared.
+ */
+static inline __attribute__((always_inline)) bool enum_slot_has(const struct column *c, const struct column_memo *m,
+								const char *s, size_t n)
+{
+	uint64_t sig = enum_sig(s, n);
+	unsigned i = m->enum_slots[enum_slot(m, sig)];
+	if (i == ENUM_SLOT_SHARED)
+		return enum_has(c, s, n);
+	return i && m->enum_sigs[i - 1] == sig && c->enum_lens[i - 1] == n &&
+	       (n <= 8 || bytes_equal(c->enum_values[i - 1], s, n));
+}
+
+/*
  * Room for n bytes of a folded cell text that lasts as long as the record's
  * values: rowtext, which makes room for every cell of the record on its
  * first folded cell (texts already folded into it must not move).
@@ -823,7 +886,7 @@ static inline __attribute__((always_inline)) bool check_plain_cell(struct checke
 	case FAST_TEXT_ENUM:
 		if (!plain_text(p, s, n, keep))
 			return false;
-		passes = enum_has(c, s, n);
+		passes = enum_slot_has(c, &k->memos[p->col], s, n);
 		break;
 	case FAST_TEXT_PATTERN:
 		if (!plain_text(p, s, n, keep))
