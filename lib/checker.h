@@ -117,6 +117,7 @@ struct in_order {
 	struct record_key *keys;     /* per unique set, of the record being checked */
 	struct key_part *key_parts;  /* the cells of each unique key but the whole-row one, in turn; set with the header */
 	struct buf key_text;
+	bool keys_kept;              /* key_text and keys hold the last record's keys, all complete, with codes */
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */
 	struct unique_texts {        /* per unique set, made with its first finding */

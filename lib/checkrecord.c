@@ -1023,11 +1023,20 @@ static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum 
 }
 
 /*
+ * True if key_cell would give a key cell as it is: the usual cell, ASCII of
+ * a column compared as written, with no blank (nothing up to a space) at
+ * either end and under 128 bytes (its length is a one-byte varint).
+ */
+static inline bool key_cell_as_written(const struct csvr_cell *c, const struct key_part *part)
+{
+	const unsigned char *p = (const unsigned char *)c->data;
+	return c->ascii && part->type == TYPE_STRING && c->len - 1 < 0x7F && p[0] > ' ' && p[c->len - 1] > ' ';
+}
+
+/*
  * Appends the cells of a unique key (not the whole-row one) from part to last
  * to text, each as key_cell gives it; false at the first that is absent or
- * blank, which makes the key incomplete.  The usual cell, ASCII of a column
- * compared as written, with no blank (nothing up to a space) at either end
- * and under 128 bytes, is what key_cell would give as it is.
+ * blank, which makes the key incomplete.
  */
 static inline bool add_key_cells(struct in_order *o, const struct csvr_record *rec, const struct key_part *part,
 				 const struct key_part *last, struct buf *text)
@@ -1038,8 +1047,7 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
 		const struct csvr_cell *c = &rec->cells[part->file];
 		const char *p = c->data;
 		size_t len = c->len;
-		if (!c->ascii || part->type != TYPE_STRING || len - 1 >= 0x7F || (unsigned char)p[0] <= ' ' ||
-		    (unsigned char)p[len - 1] <= ' ')
+		if (!key_cell_as_written(c, part))
 			key_cell(o, c, part->type, &p, &len);
 		add_key_part(text, p, len);
 		if (!len)
@@ -1049,20 +1057,67 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
 }
 
 /*
- * Builds a record's key for every unique set into keys, their bytes appended
- * to text, each cell as key_cell gives it.  A key with a blank or absent
- * cell is incomplete and never repeats.  The whole-row key is every cell of
- * the record, known columns or not, up to its last one that is not blank
- * (so a missing trailing cell equals a blank one); a row with nothing in it
- * has none.  The slot of each key is prefetched: the sets are too big for
- * the cache, and the cells checked before add_unique_keys give the fetch time
- * to arrive.
+ * Makes the last record's keys (o->keys_kept) the record's, when they are
+ * but for the last two bytes of each, digits in both (a station's next day
+ * in a sorted file), and every cell is as key_cell gives it: each key's
+ * last two bytes are written over, and its code is the last one's with
+ * those two digits, the code's last two, replaced (as keyset_code would
+ * make it).  False when they are not, some keys perhaps changed: all are
+ * then built again.
  */
-static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
-			      struct record_key *keys)
+static bool keys_follow(struct in_order *o, const struct csvr_record *rec)
 {
+	const struct key_part *part = o->key_parts;
+	for (size_t u = 0; u < o->rs->nunique; u++) {
+		struct record_key *k = &o->keys[u];
+		const struct key_part *last = part + o->rs->uniques[u].ncols - 1;
+		unsigned char *at = (unsigned char *)o->key_text.data + k->at;
+		const struct csvr_cell *c;
+		for (;; part++) {
+			if (part->file >= rec->ncells)
+				return false;
+			c = &rec->cells[part->file];
+			if (!key_cell_as_written(c, part) || *at != c->len || (part == last && c->len < 2) ||
+			    !bytes_equal(at + 1, c->data, part == last ? c->len - 2 : c->len))
+				return false;
+			at += 1 + c->len;
+			if (part == last)
+				break;
+		}
+		part++;
+		unsigned old_tens = at[-2] - (unsigned)'0', old_ones = at[-1] - (unsigned)'0';
+		unsigned tens = (unsigned char)c->data[c->len - 2] - (unsigned)'0';
+		unsigned ones = (unsigned char)c->data[c->len - 1] - (unsigned)'0';
+		if (old_tens > 9 || old_ones > 9 || tens > 9 || ones > 9)
+			return false;
+		at[-2] = (unsigned char)c->data[c->len - 2], at[-1] = (unsigned char)c->data[c->len - 1];
+		k->code = k->code - (old_tens * 10 + old_ones) + tens * 10 + ones;
+		k->hash = keyset_prefetch(&o->unique_sets[u], o->key_text.data + k->at, k->len, k->code);
+	}
+	return true;
+}
+
+/*
+ * Builds a record's key for every unique set into o->keys, their bytes in
+ * o->key_text, each cell as key_cell gives it (keys_follow, when it can,
+ * from the last record's).  A key with a blank or absent cell is incomplete
+ * and never repeats.  The whole-row key is every cell of the record, known
+ * columns or not, up to its last one that is not blank (so a missing
+ * trailing cell equals a blank one); a row with nothing in it has none.
+ * The slot of each key is prefetched: the sets are too big for the cache,
+ * and the cells checked before add_unique_keys give the fetch time to
+ * arrive.
+ */
+static void build_unique_keys(struct in_order *o, const struct csvr_record *rec)
+{
+	if (o->keys_kept && keys_follow(o, rec))
+		return;
 	const struct ruleset *rs = o->rs;
 	const struct key_part *part = o->key_parts;
+	struct buf *text = &o->key_text;
+	struct record_key *keys = o->keys;
+	text->len = 0; /* its bytes are read by the keys' lengths only */
+	o->keys_kept = true;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
 		size_t at = text->len;
@@ -1089,6 +1144,7 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			k->code = keyset_code(&o->unique_sets[u], text->data + at, k->len);
 			k->hash = keyset_prefetch(&o->unique_sets[u], text->data + at, k->len, k->code);
 		}
+		o->keys_kept = o->keys_kept && complete && k->code && !key->whole_row;
 	}
 }
 
@@ -1306,8 +1362,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	k->order->key_text.len = 0; /* its bytes are read by the keys' lengths only */
-	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
+	build_unique_keys(k->order, rec);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
 	 * cleared when the record is too short to have it; the columns of no
