@@ -1057,15 +1057,17 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
 }
 
 /*
- * Makes the last record's keys (o->keys_kept) the record's, when they are
- * but for the last two bytes of each, digits in both (a station's next day
- * in a sorted file), and every cell is as key_cell gives it: each key's
- * last two bytes are written over, and its code is the last one's with
- * those two digits, the code's last two, replaced (as keyset_code would
- * make it).  False when they are not, some keys perhaps changed: all are
- * then built again.
+ * Makes the last record's keys (o->keys_kept) the record's, when its key
+ * cells are but for the last two bytes of each key, digits in both (a
+ * station's next day in a sorted file): each key's last two bytes are
+ * written over, and its code is the last one's with those two digits, the
+ * code's last two, replaced (as keyset_code would make it).  A cell equal
+ * to a key cell as key_cell gave it (of a column compared as written) is
+ * what key_cell gives, and so is one that differs from it in digits at its
+ * end.  False when they are not, some keys perhaps changed: all are then
+ * built again.
  */
-static bool keys_follow(struct in_order *o, const struct csvr_record *rec)
+static inline bool keys_follow(struct in_order *o, const struct csvr_record *rec)
 {
 	const struct key_part *part = o->key_parts;
 	for (size_t u = 0; u < o->rs->nunique; u++) {
@@ -1077,7 +1079,7 @@ static bool keys_follow(struct in_order *o, const struct csvr_record *rec)
 			if (part->file >= rec->ncells)
 				return false;
 			c = &rec->cells[part->file];
-			if (!key_cell_as_written(c, part) || *at != c->len || (part == last && c->len < 2) ||
+			if (*at != c->len || (part == last && c->len < 2) ||
 			    !bytes_equal(at + 1, c->data, part == last ? c->len - 2 : c->len))
 				return false;
 			at += 1 + c->len;
@@ -1099,19 +1101,18 @@ static bool keys_follow(struct in_order *o, const struct csvr_record *rec)
 
 /*
  * Builds a record's key for every unique set into o->keys, their bytes in
- * o->key_text, each cell as key_cell gives it (keys_follow, when it can,
- * from the last record's).  A key with a blank or absent cell is incomplete
- * and never repeats.  The whole-row key is every cell of the record, known
- * columns or not, up to its last one that is not blank (so a missing
- * trailing cell equals a blank one); a row with nothing in it has none.
- * The slot of each key is prefetched: the sets are too big for the cache,
- * and the cells checked before add_unique_keys give the fetch time to
- * arrive.
+ * o->key_text, each cell as key_cell gives it.  A key with a blank or
+ * absent cell is incomplete and never repeats.  The whole-row key is every
+ * cell of the record, known columns or not, up to its last one that is not
+ * blank (so a missing trailing cell equals a blank one); a row with nothing
+ * in it has none.  The slot of each key is prefetched: the sets are too big
+ * for the cache, and the cells checked before add_unique_keys give the
+ * fetch time to arrive.  Notes whether keys_follow may make the next
+ * record's keys from these: all complete, with codes, of cells compared as
+ * written.
  */
-static void build_unique_keys(struct in_order *o, const struct csvr_record *rec)
+static __attribute__((noinline)) void build_unique_keys(struct in_order *o, const struct csvr_record *rec)
 {
-	if (o->keys_kept && keys_follow(o, rec))
-		return;
 	const struct ruleset *rs = o->rs;
 	const struct key_part *part = o->key_parts;
 	struct buf *text = &o->key_text;
@@ -1134,7 +1135,8 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec)
 			text->len = end, complete = end > at;
 		} else {
 			complete = add_key_cells(o, rec, part, part + key->ncols, text);
-			part += key->ncols;
+			for (const struct key_part *end = part + key->ncols; part < end; part++)
+				o->keys_kept = o->keys_kept && part->type == TYPE_STRING;
 		}
 		struct record_key *k = &keys[u]; /* field by field: code and hash matter only when complete */
 		k->at = at;
@@ -1362,7 +1364,8 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	build_unique_keys(k->order, rec);
+	if (!k->order->keys_kept || !keys_follow(k->order, rec))
+		build_unique_keys(k->order, rec);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
 	 * cleared when the record is too short to have it; the columns of no
