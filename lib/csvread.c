@@ -172,7 +172,7 @@ static void on_field(void *data, size_t len, void *ctx)
 }
 
 /* Delivers the record whose cells are ready, with its position, and starts the next. */
-static void deliver(struct csvr *r)
+static inline __attribute__((always_inline)) void deliver(struct csvr *r)
 {
 	r->row_ended = true;
 	flush_bytes(r);
@@ -372,6 +372,20 @@ static void account_segment(struct csvr *r, const unsigned char *s, size_t n)
 		r->rec_offset = r->offset;
 		r->rec_line = r->line;
 	}
+}
+
+/*
+ * account_segment for a plain line of n bytes just delivered (split_lines):
+ * it ends at a line break, a lone CR when cr, and ends a record.
+ */
+static inline void account_line(struct csvr *r, size_t n, bool cr)
+{
+	r->offset += n;
+	r->line++;
+	r->prev_cr = cr;
+	r->row_ended = false;
+	r->rec_offset = r->offset;
+	r->rec_line = r->line;
 }
 
 /* Reports NUL bytes, which no text export contains. */
@@ -699,7 +713,7 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			r->total_cells = r->ncells + r->dropped;
 			r->last_row_end = brk;
 			deliver(r);
-			account_segment(r, s + line, used - line);
+			account_line(r, used - line, brk == '\r');
 			line = used, start = s + used;
 			c = r->cells, room_end = c + cell_room(r), r->dropped = 0;  /* the record's handler may limit the cells */
 			doubtful = 0;
