@@ -118,6 +118,7 @@ struct in_order {
 	struct key_part *key_parts;  /* the cells of each unique key but the whole-row one, in turn; set with the header */
 	struct buf key_text;
 	bool keys_kept;              /* key_text and keys hold the last record's keys, all complete, with codes */
+	unsigned follow_misses, follow_wait; /* keys_follow's failures in a row, and the records to wait after them */
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */
 	struct unique_texts {        /* per unique set, made with its first finding */

@@ -1100,6 +1100,28 @@ static inline __attribute__((always_inline)) bool keys_follow(struct in_order *o
 }
 
 /*
+ * keys_follow, when the last record's keys were kept, but for a while
+ * after it failed: as long again as the failures in a row, so that in a
+ * file not sorted by its key it is seldom tried (in a sorted one, it fails
+ * once at a month's end).
+ */
+static inline __attribute__((always_inline)) bool try_keys_follow(struct in_order *o, const struct csvr_record *rec)
+{
+	if (!o->keys_kept)
+		return false;
+	if (o->follow_wait) {
+		o->follow_wait--;
+		return false;
+	}
+	if (keys_follow(o, rec)) {
+		o->follow_misses = 0;
+		return true;
+	}
+	o->follow_wait = ++o->follow_misses;
+	return false;
+}
+
+/*
  * Builds a record's key for every unique set into o->keys, their bytes in
  * o->key_text, each cell as key_cell gives it.  A key with a blank or
  * absent cell is incomplete and never repeats.  The whole-row key is every
@@ -1376,7 +1398,7 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	if (!k->order->keys_kept || !keys_follow(k->order, rec))
+	if (!try_keys_follow(k->order, rec))
 		build_unique_keys(k->order, rec);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
