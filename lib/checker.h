@@ -28,12 +28,23 @@ struct text_memo {
 	bool valid;
 };
 
-/* A column's memos: its last reference lookup and its last pattern match. */
+/* An enum_slots entry shared by two values or more (or any, past 16 values): look the value up. */
+#define ENUM_SLOT_SHARED 0xFF
+
+/*
+ * A column's memos: its last reference lookup and its last pattern match;
+ * and, made with the header, its enumeration's values by slot (checkrecord.c's
+ * enum_slot, by a multiplier that mostly gives each value a slot of its own):
+ * 0 where none goes, i + 1 where only value i does, with their signatures
+ * (enum_sig), which tell apart the values of up to 8 bytes.
+ */
 struct column_memo {
 	struct text_memo ref_text, pattern_text;
 	bool found, alias;
 	size_t row;
 	int pattern_rc;
+	unsigned char enum_slots[64];
+	uint64_t enum_sigs[16], enum_mul;
 };
 
 /* A record's key for one unique set: bytes at in a key text. */
@@ -106,6 +117,8 @@ struct in_order {
 	struct record_key *keys;     /* per unique set, of the record being checked */
 	struct key_part *key_parts;  /* the cells of each unique key but the whole-row one, in turn; set with the header */
 	struct buf key_text;
+	bool keys_kept;              /* key_text and keys hold the last record's keys, all complete, with codes */
+	unsigned follow_misses, follow_wait; /* keys_follow's failures in a row, and the records to wait after them */
 	struct buf key_fold;         /* a key cell made half-width */
 	struct buf key_as_compared;  /* a key cell as its column's values compare */
 	struct unique_texts {        /* per unique set, made with its first finding */

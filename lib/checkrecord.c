@@ -158,6 +158,51 @@ static enum cell_fast fast_kind(const struct ruleset *rs, const struct column *c
 	}
 }
 
+/*
+ * A text's signature: its first and last four bytes (its first, middle and
+ * last, when shorter), with its length; of two texts of the same length up
+ * to 8 bytes, the same signature is the same text.
+ */
+static inline uint64_t enum_sig(const char *s, size_t n)
+{
+	if (n >= 4) {
+		uint32_t first, last;
+		memcpy(&first, s, 4), memcpy(&last, s + n - 4, 4);
+		return ((uint64_t)first << 32 | last) ^ n;
+	}
+	if (!n)
+		return 0;
+	return ((uint64_t)(unsigned char)s[0] << 40 | (uint64_t)(unsigned char)s[n / 2] << 24 |
+		(uint64_t)(unsigned char)s[n - 1] << 8) ^ n;
+}
+
+/* Where a text of signature sig goes in a column's enum_slots, by its multiplier. */
+static inline unsigned enum_slot(const struct column_memo *m, uint64_t sig)
+{
+	return (unsigned)((sig * m->enum_mul) >> 58);
+}
+
+/*
+ * Fills a column's enum_slots and enum_sigs from its enumeration, by the
+ * first of 64 multipliers that gives each value a slot of its own (else the
+ * last, some slots shared); all shared past 16 values: enum_has hashes those.
+ */
+static void plan_enum_slots(const struct column *c, struct column_memo *m)
+{
+	bool shared = true;
+	for (uint64_t k = 0; k < 64 && shared; k++) {
+		m->enum_mul = 0x9E3779B97F4A7C15ULL * (2 * k + 1);
+		memset(m->enum_slots, c->nenum > 16 ? ENUM_SLOT_SHARED : 0, sizeof m->enum_slots);
+		shared = false;
+		for (size_t i = 0; i < c->nenum && c->nenum <= 16; i++) {
+			m->enum_sigs[i] = enum_sig(c->enum_values[i], c->enum_lens[i]);
+			unsigned char *at = &m->enum_slots[enum_slot(m, m->enum_sigs[i])];
+			shared = shared || *at;
+			*at = *at ? ENUM_SLOT_SHARED : (unsigned char)(i + 1);
+		}
+	}
+}
+
 /* Makes the plan of each header cell that is a rule column, in file order. */
 static void plan_cells(struct checker *k)
 {
@@ -170,6 +215,8 @@ static void plan_cells(struct checker *k)
 		bool more = c->has_min || c->has_max || length || c->pattern || c->nenum || c->ref;
 		unsigned checks = (length ? CHECKS_LENGTH : 0) | (c->pattern ? CHECKS_PATTERN : 0) |
 				  (c->nenum ? CHECKS_ENUM : 0) | (c->ref ? CHECKS_REF : 0);
+		if (c->nenum)
+			plan_enum_slots(c, &k->memos[k->file_to_col[f]]);
 		k->plan[k->nplan++] = (struct cell_plan){
 			.c = c, .file = (uint32_t)f, .col = (uint32_t)k->file_to_col[f], .type = c->type, .vtype = value_type(c->type),
 			.required = c->required, .folds = coltype_folds_width(c->type),
@@ -559,6 +606,22 @@ static inline bool enum_has(const struct column *c, const char *s, size_t n)
 }
 
 /*
+ * enum_has for the usual cell, by its slot in the column's enum_slots:
+ * false at once where no value goes, where only one does its signature
+ * (and for a text past 8 bytes, its bytes) compared.
+ */
+static inline __attribute__((always_inline)) bool enum_slot_has(const struct column *c, const struct column_memo *m,
+								const char *s, size_t n)
+{
+	uint64_t sig = enum_sig(s, n);
+	unsigned i = m->enum_slots[enum_slot(m, sig)];
+	if (i == ENUM_SLOT_SHARED)
+		return enum_has(c, s, n);
+	return i && m->enum_sigs[i - 1] == sig && c->enum_lens[i - 1] == n &&
+	       (n <= 8 || bytes_equal(c->enum_values[i - 1], s, n));
+}
+
+/*
  * Room for n bytes of a folded cell text that lasts as long as the record's
  * values: rowtext, which makes room for every cell of the record on its
  * first folded cell (texts already folded into it must not move).
@@ -732,11 +795,17 @@ static __attribute__((noinline)) void check_cell(struct checker *k, const struct
 		check_more(k, rec, p, s, n);
 }
 
-/* Keeps a column's usual number (date) cell: true, with its value, if it is one (v not NaN) and in range. */
-static inline bool plain_number(const struct cell_plan *p, const char *s, size_t n, double v, enum vtype type)
+/*
+ * Keeps a column's usual number (date) cell: true, with its value if keep,
+ * if it is one (v not NaN) and in range.
+ */
+static inline __attribute__((always_inline)) bool plain_number(const struct cell_plan *p, const char *s, size_t n,
+							      double v, enum vtype type, bool keep)
 {
 	if (!(v >= p->lo && v <= p->hi)) /* not of the type (NaN), or out of range */
 		return false;
+	if (!keep)
+		return true;
 	struct value *val = p->value; /* field by field, the type a constant: fewer stores than a compound literal */
 	val->num = v;
 	val->len = 0;
@@ -747,13 +816,16 @@ static inline bool plain_number(const struct cell_plan *p, const char *s, size_t
 }
 
 /*
- * Keeps a column's usual text cell: true, with its value, if it is not empty
- * and needs no trimming.  Inline in each case of check_plain_cell.
+ * Keeps a column's usual text cell: true, with its value if keep, if it is
+ * not empty and needs no trimming.  Inline in each case of check_plain_cell.
  */
-static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n)
+static inline __attribute__((always_inline)) bool plain_text(const struct cell_plan *p, const char *s, size_t n,
+							    bool keep)
 {
 	if (n == 0 || utf8_starts_blank((const unsigned char *)s, n) || utf8_ends_blank((const unsigned char *)s, n))
 		return false;
+	if (!keep)
+		return true;
 	struct value *val = p->value;
 	val->str = s;
 	val->len = (uint32_t)n;
@@ -775,13 +847,15 @@ static inline bool memo_holds(const struct text_memo *m, const char *s, size_t n
  * plain parsers read it, in range, and for text passing the one other check
  * its column has as check_more would find, told by a byte length, a memo,
  * the county lookup or a scan of a short list, without a call and without
- * changing any memo.  Does what check_cell would do with it and returns
- * true (for text that may fail its other checks, check_more decides them);
- * returns false, having set no value, for any other cell, which check_cell
- * then decides.  Never given an oversized or reported cell (check_record).
+ * changing any memo.  Does what check_cell would do with it (but keep its
+ * value, unless keep) and returns true (for text that may fail its other
+ * checks, check_more decides them); returns false, having set no value,
+ * for any other cell, which check_cell then decides.  Never given an
+ * oversized or reported cell (check_record).
  */
-static inline bool check_plain_cell(struct checker *k, const struct csvr_record *rec, const struct csvr_cell *cells,
-				    struct cell_plan *p)
+static inline __attribute__((always_inline)) bool check_plain_cell(struct checker *k, const struct csvr_record *rec,
+								   const struct csvr_cell *cells, struct cell_plan *p,
+								   bool keep)
 {
 	const struct csvr_cell *cell = &cells[p->file];
 	const char *s = cell->data;
@@ -796,43 +870,43 @@ static inline bool check_plain_cell(struct checker *k, const struct csvr_record 
 	const struct text_memo *memo = NULL; /* a memo that must hold the cell as well */
 	switch (p->fast) {
 	case FAST_NUMBER:
-		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM);
+		return plain_number(p, s, n, plain_decimal_value(s, n), V_NUM, keep);
 	case FAST_DATE:
-		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE);
+		return plain_number(p, s, n, date_in_value(&p->month, s, n), V_DATE, keep);
 	case FAST_INTEGER:
-		return plain_number(p, s, n, integer_value(s, n), V_NUM);
+		return plain_number(p, s, n, integer_value(s, n), V_NUM, keep);
 	case FAST_TEXT:
-		return plain_text(p, s, n);
+		return plain_text(p, s, n, keep);
 	case FAST_TEXT_LENGTH:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = (c->max_length < 0 || n <= (size_t)c->max_length) &&
 			 (c->min_length < 0 || (n + 3) / 4 >= (size_t)c->min_length);
 		break;
 	case FAST_TEXT_ENUM:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
-		passes = enum_has(c, s, n);
+		passes = enum_slot_has(c, &k->memos[p->col], s, n);
 		break;
 	case FAST_TEXT_PATTERN:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		memo = &k->memos[p->col].pattern_text;
 		passes = k->memos[p->col].pattern_rc >= 0;
 		break;
 	case FAST_TEXT_REF:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		memo = &k->memos[p->col].ref_text;
 		passes = k->memos[p->col].found && !k->memos[p->col].alias;
 		break;
 	case FAST_TEXT_COUNTY: /* find_county asked already */
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = k->county_found && !k->county_alias && !k->county_width;
 		break;
 	case FAST_TEXT_MORE:
-		if (!plain_text(p, s, n))
+		if (!plain_text(p, s, n, keep))
 			return false;
 		passes = false;
 		break;
@@ -949,11 +1023,20 @@ static inline void key_cell(struct in_order *o, const struct csvr_cell *c, enum 
 }
 
 /*
+ * True if key_cell would give a key cell as it is: the usual cell, ASCII of
+ * a column compared as written, with no blank (nothing up to a space) at
+ * either end and under 128 bytes (its length is a one-byte varint).
+ */
+static inline bool key_cell_as_written(const struct csvr_cell *c, const struct key_part *part)
+{
+	const unsigned char *p = (const unsigned char *)c->data;
+	return c->ascii && part->type == TYPE_STRING && c->len - 1 < 0x7F && p[0] > ' ' && p[c->len - 1] > ' ';
+}
+
+/*
  * Appends the cells of a unique key (not the whole-row one) from part to last
  * to text, each as key_cell gives it; false at the first that is absent or
- * blank, which makes the key incomplete.  The usual cell, ASCII of a column
- * compared as written, with no blank (nothing up to a space) at either end
- * and under 128 bytes, is what key_cell would give as it is.
+ * blank, which makes the key incomplete.
  */
 static inline bool add_key_cells(struct in_order *o, const struct csvr_record *rec, const struct key_part *part,
 				 const struct key_part *last, struct buf *text)
@@ -964,8 +1047,7 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
 		const struct csvr_cell *c = &rec->cells[part->file];
 		const char *p = c->data;
 		size_t len = c->len;
-		if (!c->ascii || part->type != TYPE_STRING || len - 1 >= 0x7F || (unsigned char)p[0] <= ' ' ||
-		    (unsigned char)p[len - 1] <= ' ')
+		if (!key_cell_as_written(c, part))
 			key_cell(o, c, part->type, &p, &len);
 		add_key_part(text, p, len);
 		if (!len)
@@ -975,20 +1057,90 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
 }
 
 /*
- * Builds a record's key for every unique set into keys, their bytes appended
- * to text, each cell as key_cell gives it.  A key with a blank or absent
- * cell is incomplete and never repeats.  The whole-row key is every cell of
- * the record, known columns or not, up to its last one that is not blank
- * (so a missing trailing cell equals a blank one); a row with nothing in it
- * has none.  The slot of each key is prefetched: the sets are too big for
- * the cache, and the cells checked before add_unique_keys give the fetch time
- * to arrive.
+ * Makes the last record's keys (o->keys_kept) the record's, when its key
+ * cells are but for the last two bytes of each key, digits in both (a
+ * station's next day in a sorted file): each key's last two bytes are
+ * written over, and its code is the last one's with those two digits, the
+ * code's last two, replaced (as keyset_code would make it).  A cell equal
+ * to a key cell as key_cell gave it (of a column compared as written) is
+ * what key_cell gives, and so is one that differs from it in digits at its
+ * end.  False when they are not, some keys perhaps changed: all are then
+ * built again.
  */
-static void build_unique_keys(struct in_order *o, const struct csvr_record *rec, struct buf *text,
-			      struct record_key *keys)
+static inline __attribute__((always_inline)) bool keys_follow(struct in_order *o, const struct csvr_record *rec)
+{
+	const struct key_part *part = o->key_parts;
+	for (size_t u = 0; u < o->rs->nunique; u++) {
+		struct record_key *k = &o->keys[u];
+		const struct key_part *last = part + o->rs->uniques[u].ncols - 1;
+		unsigned char *at = (unsigned char *)o->key_text.data + k->at;
+		const struct csvr_cell *c;
+		for (;; part++) {
+			if (part->file >= rec->ncells)
+				return false;
+			c = &rec->cells[part->file];
+			if (*at != c->len || (part == last && c->len < 2) ||
+			    !bytes_equal(at + 1, c->data, part == last ? c->len - 2 : c->len))
+				return false;
+			at += 1 + c->len;
+			if (part == last)
+				break;
+		}
+		part++;
+		unsigned old_tens = at[-2] - (unsigned)'0', old_ones = at[-1] - (unsigned)'0';
+		unsigned tens = (unsigned char)c->data[c->len - 2] - (unsigned)'0';
+		unsigned ones = (unsigned char)c->data[c->len - 1] - (unsigned)'0';
+		if (old_tens > 9 || old_ones > 9 || tens > 9 || ones > 9)
+			return false;
+		at[-2] = (unsigned char)c->data[c->len - 2], at[-1] = (unsigned char)c->data[c->len - 1];
+		k->code = k->code - (old_tens * 10 + old_ones) + tens * 10 + ones;
+		k->hash = keyset_prefetch(&o->unique_sets[u], o->key_text.data + k->at, k->len, k->code);
+	}
+	return true;
+}
+
+/*
+ * keys_follow, when the last record's keys were kept, but for a while
+ * after it failed: as long again as the failures in a row, so that in a
+ * file not sorted by its key it is seldom tried (in a sorted one, it fails
+ * once at a month's end).
+ */
+static inline __attribute__((always_inline)) bool try_keys_follow(struct in_order *o, const struct csvr_record *rec)
+{
+	if (!o->keys_kept)
+		return false;
+	if (o->follow_wait) {
+		o->follow_wait--;
+		return false;
+	}
+	if (keys_follow(o, rec)) {
+		o->follow_misses = 0;
+		return true;
+	}
+	o->follow_wait = ++o->follow_misses;
+	return false;
+}
+
+/*
+ * Builds a record's key for every unique set into o->keys, their bytes in
+ * o->key_text, each cell as key_cell gives it.  A key with a blank or
+ * absent cell is incomplete and never repeats.  The whole-row key is every
+ * cell of the record, known columns or not, up to its last one that is not
+ * blank (so a missing trailing cell equals a blank one); a row with nothing
+ * in it has none.  The slot of each key is prefetched: the sets are too big
+ * for the cache, and the cells checked before add_unique_keys give the
+ * fetch time to arrive.  Notes whether keys_follow may make the next
+ * record's keys from these: all complete, with codes, of cells compared as
+ * written.
+ */
+static __attribute__((noinline)) void build_unique_keys(struct in_order *o, const struct csvr_record *rec)
 {
 	const struct ruleset *rs = o->rs;
 	const struct key_part *part = o->key_parts;
+	struct buf *text = &o->key_text;
+	struct record_key *keys = o->keys;
+	text->len = 0; /* its bytes are read by the keys' lengths only */
+	o->keys_kept = true;
 	for (size_t u = 0; u < rs->nunique; u++) {
 		const struct unique_key *key = &rs->uniques[u];
 		size_t at = text->len;
@@ -1005,7 +1157,8 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			text->len = end, complete = end > at;
 		} else {
 			complete = add_key_cells(o, rec, part, part + key->ncols, text);
-			part += key->ncols;
+			for (const struct key_part *end = part + key->ncols; part < end; part++)
+				o->keys_kept = o->keys_kept && part->type == TYPE_STRING;
 		}
 		struct record_key *k = &keys[u]; /* field by field: code and hash matter only when complete */
 		k->at = at;
@@ -1015,6 +1168,7 @@ static void build_unique_keys(struct in_order *o, const struct csvr_record *rec,
 			k->code = keyset_code(&o->unique_sets[u], text->data + at, k->len);
 			k->hash = keyset_prefetch(&o->unique_sets[u], text->data + at, k->len, k->code);
 		}
+		o->keys_kept = o->keys_kept && complete && k->code && !key->whole_row;
 	}
 }
 
@@ -1208,18 +1362,44 @@ static bool check_shape(struct checker *k, const struct csvr_record *rec)
 }
 
 /*
+ * True for the usual record, which check_shape would count and pass without
+ * a finding: whole, as many cells as the header has, its first not blank.
+ */
+static inline bool plain_shape(const struct checker *k, const struct csvr_record *rec)
+{
+	return rec->total_cells == k->header_cells && !rec->unterminated && rec->ncells && rec->cells[0].len &&
+	       !utf8_starts_blank((const unsigned char *)rec->cells[0].data, rec->cells[0].len);
+}
+
+/*
+ * Checks the cells of plans p to end of a record none of whose cells is
+ * oversized or reported, keeping their values if keep (only the written
+ * rules read them: without any, the usual cell's is not kept).  Inlined
+ * into check_record for each.
+ */
+static inline __attribute__((always_inline)) void check_cells(struct checker *k, const struct csvr_record *rec,
+							      struct cell_plan *p, const struct cell_plan *end, bool keep)
+{
+	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
+		if (!check_plain_cell(k, rec, cells, p, keep))
+			check_cell(k, rec, p);
+}
+
+/*
  * Checks a data record's shape and cells into values, text and textlen; false
  * if it has no cells to check further (blank, or cut by an open quote).
  */
 static bool check_record(struct checker *k, const struct csvr_record *rec)
 {
 	k->county = NULL;
-	if (!check_shape(k, rec))
+	if (plain_shape(k, rec))
+		k->records++;
+	else if (!check_shape(k, rec))
 		return false;
 	find_county(k, rec);
 	k->rowtext_reserved = false;
-	k->order->key_text.len = 0; /* its bytes are read by the keys' lengths only */
-	build_unique_keys(k->order, rec, &k->order->key_text, k->order->keys);
+	if (!try_keys_follow(k->order, rec))
+		build_unique_keys(k->order, rec);
 	/*
 	 * Each planned column's state (value, text) is set by its cell, or
 	 * cleared when the record is too short to have it; the columns of no
@@ -1234,9 +1414,10 @@ static bool check_record(struct checker *k, const struct csvr_record *rec)
 			check_cell(k, rec, p);
 		return true;
 	}
-	for (const struct csvr_cell *cells = rec->cells; p < end; p++)
-		if (!check_plain_cell(k, rec, cells, p))
-			check_cell(k, rec, p);
+	if (k->order->rules)
+		check_cells(k, rec, p, end, true);
+	else
+		check_cells(k, rec, p, end, false);
 	return true;
 }
 

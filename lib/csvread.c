@@ -26,6 +26,9 @@
 
 #define DEFAULT_MAX_FIELD (1024 * 1024)
 
+/* Bytes plain lines are scanned in at a time: one bit a byte of a 64-bit mask. */
+#define CHUNK 64
+
 /* libcsv's parser state for "inside a field" (libcsv.c: FIELD_BEGUN). */
 #define LIBCSV_FIELD_BEGUN 2
 
@@ -124,15 +127,17 @@ static inline size_t cell_room(const struct csvr *r)
  * it unless the limit is what filled it; returns the room now.  New cells
  * are cleared: outside a record of libcsv's, no cell is marked oversized
  * or reported, so that split_lines sets only a cell's text and ASCII mark.
- * The rare path of new_cell and more_room, kept out of line.
+ * CHUNK more cells follow the room, where put_cells may put a chunk's
+ * cells before it sees whether the room holds them.  The rare path of
+ * new_cell, more_room and past_room, kept out of line.
  */
 static size_t grow_room(struct csvr *r)
 {
 	if (r->cap_cells < r->keep_cells) {
-		size_t had = r->cap_cells;
-		r->cap_cells = had ? had * 2 : 32;
-		r->cells = xrealloc(r->cells, r->cap_cells * sizeof *r->cells);
-		memset(r->cells + had, 0, (r->cap_cells - had) * sizeof *r->cells);
+		size_t had = r->cap_cells ? r->cap_cells + CHUNK : 0;
+		r->cap_cells = r->cap_cells ? r->cap_cells * 2 : 32;
+		r->cells = xrealloc(r->cells, (r->cap_cells + CHUNK) * sizeof *r->cells);
+		memset(r->cells + had, 0, (r->cap_cells + CHUNK - had) * sizeof *r->cells);
 	}
 	return cell_room(r);
 }
@@ -167,7 +172,7 @@ static void on_field(void *data, size_t len, void *ctx)
 }
 
 /* Delivers the record whose cells are ready, with its position, and starts the next. */
-static void deliver(struct csvr *r)
+static inline __attribute__((always_inline)) void deliver(struct csvr *r)
 {
 	r->row_ended = true;
 	flush_bytes(r);
@@ -369,6 +374,20 @@ static void account_segment(struct csvr *r, const unsigned char *s, size_t n)
 	}
 }
 
+/*
+ * account_segment for a plain line of n bytes just delivered (split_lines):
+ * it ends at a line break, a lone CR when cr, and ends a record.
+ */
+static inline void account_line(struct csvr *r, size_t n, bool cr)
+{
+	r->offset += n;
+	r->line++;
+	r->prev_cr = cr;
+	r->row_ended = false;
+	r->rec_offset = r->offset;
+	r->rec_line = r->line;
+}
+
 /* Reports NUL bytes, which no text export contains. */
 static void check_nul(struct csvr *r, const unsigned char *s, size_t n)
 {
@@ -394,8 +413,6 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 	return ~((((a & low7) + low7) | a) & (((b & low7) + low7) | b)) & HIGH_BITS;
 }
 
-/* Bytes plain lines are scanned in at a time: one bit a byte of a 64-bit mask. */
-#define CHUNK 64
 
 /* The line breaks among the specials (LF, CR, quote, NUL), as bits by byte value. */
 #define LINE_BREAKS (1ULL << '\n' | 1ULL << '\r')
@@ -407,7 +424,7 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
  */
 struct chunk_marks {
 	uint64_t delims;    /* the delimiter */
-	uint64_t specials;  /* LF or CR (a line's end), a quote or NUL (not a plain line) */
+	uint64_t specials;  /* LF or CR (a line's end), a quote or NUL (not a plain line); with SSE2, any byte up to CR but the delimiter */
 	uint64_t high;      /* bytes past ASCII */
 	uint64_t leads;     /* leads of three-byte characters valid with any continuation bytes: E1–EC, EE, EF */
 	uint64_t conts;     /* continuation bytes, 80–BF */
@@ -443,15 +460,21 @@ static inline uint64_t vector_bits(__m128i v, unsigned k)
 	return (uint64_t)(unsigned)_mm_movemask_epi8(v) << k;
 }
 
-/* Adds the delimiters, specials and bytes past ASCII of the sixteen bytes at p + k to m, from bit k on. */
+/*
+ * Adds the delimiters, specials and bytes past ASCII of the sixteen bytes at
+ * p + k to m, from bit k on.  The specials are the bytes up to CR (as the
+ * unsigned minimum of a byte and CR is the byte) and the quote: LF, CR and
+ * NUL, and the other control bytes below CR, a tab most often, which send
+ * the few lines that have one to libcsv (a tab delimiter is no special).
+ */
 static inline __attribute__((always_inline))
 void mark_vector(const unsigned char *p, unsigned k, unsigned char delim, struct chunk_marks *m)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-	__m128i specials = _mm_or_si128(
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())),
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-	m->delims |= vector_bits(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim)), k);
+	__m128i delims = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim));
+	__m128i specials = _mm_andnot_si128(delims, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8('\r')), v)));
+	m->delims |= vector_bits(delims, k);
 	m->specials |= vector_bits(specials, k);
 	m->high |= vector_bits(v, k);
 }
@@ -589,12 +612,65 @@ void put_cell(struct csvr *r, struct csvr_cell **c, struct csvr_cell **room_end,
 }
 
 /*
+ * Where the cells of the line being split that put_cells put from the room
+ * on, up to c, are kept: in the room grown to hold them, or, past the
+ * limit, nowhere, counted in r->dropped, the next ones in r->spare.  Sets
+ * *room_end to match.  Out of line: the rare path of put_cells.
+ */
+static struct csvr_cell *past_room(struct csvr *r, const struct csvr_cell *c, struct csvr_cell **room_end)
+{
+	size_t n = (size_t)(c - r->cells), room = cell_room(r), grown;
+	while (room < n && (grown = grow_room(r)) > room)
+		room = grown;
+	if (n <= room) {
+		*room_end = r->cells + room;
+		return r->cells + n;
+	}
+	r->dropped += n - room;
+	*room_end = &r->spare + 1;
+	return &r->spare + 1;
+}
+
+/*
+ * Keeps the cells that end at the delimiter bits d of the chunk at chunk
+ * (narrow: its ASCII cell ends), the first from *start on, moving *c and
+ * *start past them.  In the room, they are put without a test of the room
+ * a cell: the CHUNK cells after it take what it does not, which past_room
+ * then sees to.
+ */
+static inline __attribute__((always_inline))
+void put_cells(struct csvr *r, struct csvr_cell **c, struct csvr_cell **room_end, const unsigned char **start,
+	       const unsigned char *chunk, uint64_t d, uint64_t narrow)
+{
+	if (*room_end == &r->spare + 1) {
+		for (; d; d &= d - 1) {
+			unsigned bit = (unsigned)__builtin_ctzll(d);
+			put_cell(r, c, room_end, *start, (size_t)(chunk + bit - *start), narrow >> bit & 1);
+			*start = chunk + bit + 1;
+		}
+		return;
+	}
+	struct csvr_cell *at_cell = *c;
+	const unsigned char *from = *start;
+	for (; d; d &= d - 1, at_cell++) {
+		unsigned bit = (unsigned)__builtin_ctzll(d);
+		at_cell->data = (const char *)from;
+		at_cell->len = (size_t)(chunk + bit - from);
+		at_cell->ascii = narrow >> bit & 1;
+		from = chunk + bit + 1;
+	}
+	*c = at_cell > *room_end ? past_room(r, at_cell, room_end) : at_cell;
+	*start = from;
+}
+
+/*
  * Splits and delivers the plain lines at the start of s[0..n), as libcsv
  * would have split and delivered them, and moves the position past them;
  * returns the bytes taken.  A plain line is a whole record on one line
  * that ends in s (LF, CRLF or a lone CR), not empty, of valid UTF-8
- * without a quote or NUL, no longer than the size limit; the first line
- * that is not stops the run, undelivered.  The bytes are read a chunk at
+ * without a quote or NUL (with SSE2, nor another byte below CR but the
+ * delimiter), no longer than the size limit; the first line that is not
+ * stops the run, undelivered.  The bytes are read a chunk at
  * a time into masks of one bit a byte, with SSE2 unless portable; a line's
  * cells are cut at the delimiter bits, and its characters past ASCII are
  * checked one at a time only where the masks do not vouch for them
@@ -619,12 +695,7 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			uint64_t rest = ~0ULL << from, stop = m.specials & rest, end = stop & -stop;
 			uint64_t span = end ? rest & (end | (end - 1)) : rest;  /* the line's, up to its end */
 			doubtful |= doubts & span;
-			for (uint64_t d = m.delims & span; d; d &= d - 1) {
-				size_t bit = (unsigned)__builtin_ctzll(d);
-				const unsigned char *at = chunk + bit;
-				put_cell(r, &c, &room_end, start, (size_t)(at - start), narrow >> bit & 1);
-				start = at + 1;
-			}
+			put_cells(r, &c, &room_end, &start, chunk, m.delims & span, narrow);
 			if (!end)
 				break;
 			unsigned bit = (unsigned)__builtin_ctzll(end);
@@ -642,7 +713,7 @@ size_t split_lines(struct csvr *r, const unsigned char *s, size_t n, unsigned ch
 			r->total_cells = r->ncells + r->dropped;
 			r->last_row_end = brk;
 			deliver(r);
-			account_segment(r, s + line, used - line);
+			account_line(r, used - line, brk == '\r');
 			line = used, start = s + used;
 			c = r->cells, room_end = c + cell_room(r), r->dropped = 0;  /* the record's handler may limit the cells */
 			doubtful = 0;

@@ -3,10 +3,11 @@
  * general one (check_cell): over generated files of cells that matter to
  * either (numbers, dates and codes valid, out of range and malformed;
  * blanks; full-width forms; text past ASCII valid and not, GB18030 bytes;
- * NUL; quoted cells with line breaks; CRLF), the findings are the same with
- * the fast path as with every cell taken by the general path, for rule sets
- * with every column type and with patterns, enumerations, lengths and
- * reference tables, read as UTF-8 and as GB18030, with a small cell limit too.
+ * NUL; quoted cells with line breaks; CRLF; a text an enumeration's value
+ * begins and ends as), the findings are the same with the fast path as with
+ * every cell taken by the general path, for rule sets with every column type
+ * and with patterns, enumerations, lengths and reference tables, read as
+ * UTF-8 and as GB18030, with a small cell limit too.
  */
 #include "check.h"
 #include "diag.h"
@@ -26,7 +27,7 @@ static const char *const pieces[] = {
 	"2021-01-01", "2025-12-31", "2020-12-31", "2024-02-29", "2023-02-29", "2021-13-01", "2021-1-1",
 	"2024-01", "2024", "是", "否", "true", "Ⅱ", "劣Ⅴ", "12%",
 	"91441800MA4UJ0E14X", "91441800ma4uj0e14x", "91441800MA4UJ0E14Y", "91441800MA4UJ0E14X001P",
-	"QY-AQ-0001", "QY-AQ-01", "清新区", "英德市", "441803", "优", "良", "轻度污染", "前期", "ab", "abcdefg",
+	"QY-AQ-0001", "QY-AQ-01", "清新区", "英德市", "441803", "优", "良", "轻度污染", "轻庆污染", "前期", "ab", "abcdefg",
 	"", " ", " 12", "12 ", "\t7", "\xE3\x80\x80" "12", "12\xC2\xA0", "１２", "２０２１-０１-０１", "ＱＹ-ＡＱ-０００１",
 	"\xC7\xE5\xD0\xC2\xC7\xF8", "\xFF", "\xE6\xB8", "\xED\xA0\x80", "\xF0\x9F\x98\x80", "a\0b",
 	"\"12\"", "\"1,2\"", "\"a\nb\"", "\"a\r\nb\"", "\"\"\"q\"\"\"", ",", ",,", "\r\n", "\n",

@@ -407,27 +407,37 @@ static void test_lines_across_read_blocks(void)
  * Cells past the limit are counted, not kept: lines of 1 to 80 cells,
  * their delimiters in one chunk or in two, with at most 3, 32 (the room
  * the reader starts with) or 33 kept, give the dump read a byte at a time
- * (libcsv): cells kept and cells counted.
+ * (libcsv): cells kept and cells counted.  So do lines of 60 cells down to
+ * 1, whose first line's cells pass the room the reader starts with in one
+ * chunk: the room grows to hold them, up to the limit when there is one.
  */
 static void test_cells_past_the_limit(void)
 {
-	static const size_t keeps[] = {3, 32, 33};
-	struct buf in = {0};
-	buf_adds(&in, "\xEF\xBB\xBF");  /* a BOM settles the encoding: no sample is held */
+	static const size_t keeps[] = {3, 32, 33, 40, 0};
+	struct buf up = {0}, down = {0};
+	buf_adds(&up, "\xEF\xBB\xBF");  /* a BOM settles the encoding: no sample is held */
 	for (size_t cells = 1; cells <= 80; cells++) {
 		for (size_t i = 0; i < cells; i++)
-			buf_adds(&in, i == 0 ? "" : i % 5 == 1 ? ",区" : ",");
-		buf_adds(&in, cells % 2 ? "\n" : "\r\n");
+			buf_adds(&up, i == 0 ? "" : i % 5 == 1 ? ",区" : ",");
+		buf_adds(&up, cells % 2 ? "\n" : "\r\n");
+	}
+	buf_adds(&down, "\xEF\xBB\xBF");
+	for (size_t cells = 60; cells >= 1; cells--) {
+		for (size_t i = 1; i < cells; i++)
+			buf_addc(&down, ',');
+		buf_adds(&down, "x\n");
 	}
 	static const size_t chunks[] = {7, 64};
 	bool same = true;
 	for (size_t k = 0; k < sizeof keeps / sizeof *keeps && same; k++) {
 		keep = keeps[k];
-		same = same_every_way(&in, chunks, sizeof chunks / sizeof *chunks, "cells past the limit");
+		same = same_every_way(&up, chunks, sizeof chunks / sizeof *chunks, "cells past the limit") &&
+		       same_every_way(&down, chunks, sizeof chunks / sizeof *chunks, "cells past the room");
 	}
 	keep = 0;
 	CHECK("cells past the limit are counted as libcsv counts them", same, "see above");
-	buf_free(&in);
+	buf_free(&up);
+	buf_free(&down);
 }
 
 int main(int argc, char **argv)
