@@ -35,6 +35,41 @@ static void set_row(double n, double m, const char *s, const char *d, int b)
 	row[CODE_] = (struct value){.type = V_STR, .str = "441881", .len = 6};
 }
 
+/* The number of distinct pairs among n, worked out by comparing each with those before it (NAN, a
+ * blank, equals only NAN). */
+static int distinct_pairs(double (*pairs)[2], int n)
+{
+	int distinct = 0;
+	for (int i = 0; i < n; i++) {
+		bool seen = false;
+		for (int j = 0; j < i && !seen; j++) {
+			bool same = true;
+			for (int k = 0; k < 2; k++)
+				same = same && (isnan(pairs[i][k]) ? isnan(pairs[j][k]) : pairs[i][k] == pairs[j][k]);
+			seen = same;
+		}
+		distinct += !seen;
+	}
+	return distinct;
+}
+
+/* e, an aggregate of the scope's slots, over n rows whose n and m are the pairs (in February 2024's
+ * group), its accumulators freed after. */
+static struct value pairs_counted(const struct expr_scope *scope, const struct expr *e, double (*pairs)[2], int n)
+{
+	struct agg_acc accs[4] = {0};
+	for (int i = 0; i < n; i++) {
+		set_row(pairs[i][0], pairs[i][1], NULL, "2024-02-10", 1);
+		struct eval_ctx ctx = {.rs = rs, .row = row};
+		agg_update(scope->slots, scope->nslots, (unsigned char *)accs, &ctx);
+	}
+	struct value key = {.type = V_NUM, .num = 2};
+	struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)accs};
+	struct value v = expr_eval(e, &ctx);
+	agg_acc_free(scope->slots, scope->nslots, (unsigned char *)accs, 1);
+	return v;
+}
+
 /* Evaluates src on the test row and renders the result ("null" for null). */
 static const char *run(const char *src)
 {
@@ -462,7 +497,6 @@ static void test_count_distinct(void)
 	int round = 0, want = 0;
 	struct value v = {0};
 	for (; round < 200 && agree; round++) {
-		struct agg_acc accs[4] = {0};
 		double pairs[64][2];
 		int n = 1 + round % 64;
 		for (int i = 0; i < n; i++) {
@@ -470,26 +504,10 @@ static void test_count_distinct(void)
 				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
 				pairs[i][k] = tricky[(state >> 33) % ntricky]; /* NAN stands for a blank */
 			}
-			set_row(pairs[i][0], pairs[i][1], NULL, "2024-02-10", 1);
-			struct eval_ctx ctx = {.rs = rs, .row = row};
-			agg_update(scope.slots, scope.nslots, (unsigned char *)accs, &ctx);
 		}
-		want = 0;
-		for (int i = 0; i < n; i++) {
-			bool seen = false;
-			for (int j = 0; j < i && !seen; j++) {
-				bool same = true;
-				for (int k = 0; k < 2; k++)
-					same = same && (isnan(pairs[i][k]) ? isnan(pairs[j][k]) : pairs[i][k] == pairs[j][k]);
-				seen = same;
-			}
-			want += !seen;
-		}
-		struct value key = {.type = V_NUM, .num = 2};
-		struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)accs};
-		v = expr_eval(e, &ctx);
+		want = distinct_pairs(pairs, n);
+		v = pairs_counted(&scope, e, pairs, n);
 		agree = v.type == V_NUM && v.num == want;
-		agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 	}
 	CHECK("count_distinct agrees with == in 200 groups", agree, "group %d: %g, want %d", round, v.num, want);
 	int k = 0;
@@ -1052,33 +1070,15 @@ static void test_count_distinct_wide(void)
 		if (!compile_slots(&sources[which], 1, &scope, &e, "count_distinct of wide tuples compiles"))
 			return;
 		for (rows = 1; rows <= 60 && agree; rows++) {
-			struct agg_acc accs[2] = {0};
 			double pairs[60][2];
 			for (int r = 0; r < rows; r++) {
 				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
 				int k = (int)(state >> 33) % (rows < 30 ? 5 * rows : 144); /* most come once; some again */
 				pairs[r][0] = values[k % nvalues], pairs[r][1] = values[k / nvalues % nvalues];
-				set_row(pairs[r][0], pairs[r][1], NULL, "2024-02-10", 1);
-				struct eval_ctx ctx = {.rs = rs, .row = row};
-				agg_update(scope.slots, scope.nslots, (unsigned char *)accs, &ctx);
 			}
-			want = 0;
-			for (int r = 0; r < rows; r++) {
-				bool seen = false;
-				for (int j = 0; j < r && !seen; j++) {
-					bool same = true;
-					for (int k = 0; k < 2; k++)
-						same = same && (isnan(pairs[r][k]) ? isnan(pairs[j][k])
-										   : pairs[r][k] == pairs[j][k]);
-					seen = same;
-				}
-				want += !seen;
-			}
-			struct value key = {.type = V_NUM, .num = 2};
-			struct eval_ctx ctx = {.rs = rs, .keys = &key, .accs = (unsigned char *)accs};
-			v = expr_eval(e, &ctx);
+			want = distinct_pairs(pairs, rows);
+			v = pairs_counted(&scope, e, pairs, rows);
 			agree = v.type == V_NUM && v.num == want;
-			agg_acc_free(scope.slots, scope.nslots, (unsigned char *)accs, 1);
 		}
 		expr_free(e);
 		free(scope.slots);
