@@ -1052,8 +1052,10 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, size_t i,
  * alike, texts too, are the row's already); where its values cannot be held
  * it is accumulated.  False, with nothing done, for any other row.
  */
-static bool next_streamed_group(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx,
-				uint64_t line, uint64_t row, struct diag_file *out)
+static inline __attribute__((always_inline)) bool next_streamed_group(struct rules_state *st,
+								       const struct grouping *gr,
+								       const struct eval_ctx *ctx, uint64_t line,
+								       uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	const struct value *cells = ctx->row;
@@ -1160,10 +1162,11 @@ static __attribute__((noinline)) void feed_group(struct rules_state *st, const s
 /*
  * Feeds a row to its group of a grouping (when it passes the when): a group
  * it has, that holds no row, of a plain table (group_table.plain) at once;
- * any other through feed_group.
+ * any other through feed_group.  Inline in feed_grouping and feed_readers.
  */
-void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
-		   uint64_t row, struct diag_file *out)
+static inline __attribute__((always_inline)) void feed(struct rules_state *st, const struct grouping *gr,
+						       const struct eval_ctx *ctx, uint64_t line, uint64_t row,
+						       struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	if (t->dropped)
@@ -1183,6 +1186,28 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 		return;
 	}
 	feed_group(st, gr, (size_t)i, ctx, line, row, out);
+}
+
+void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+		   uint64_t row, struct diag_file *out)
+{
+	feed(st, gr, ctx, line, row, out);
+}
+
+/*
+ * Feeds a view's row, ctx's, to its readers from reader to before end, in
+ * one loop: each grouping as feed_grouping would, each aggregate judged in
+ * order keeping it (keep_view_row).
+ */
+void feed_readers(struct rules_state *st, const struct view_reader *reader, const struct view_reader *end,
+		  const struct eval_ctx *ctx, uint64_t line, uint64_t row, struct diag_file *out)
+{
+	for (; reader < end; reader++) {
+		if (reader->gr)
+			feed(st, reader->gr, ctx, line, row, out);
+		else
+			keep_view_row(st, reader->aggregate, ctx);
+	}
 }
 
 /* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */

@@ -420,6 +420,8 @@ void account_group(struct rules_state *st, const struct grouping *gr, const unsi
 		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
 void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 		   uint64_t row, struct diag_file *out);
+void feed_readers(struct rules_state *st, const struct view_reader *reader, const struct view_reader *end,
+		  const struct eval_ctx *ctx, uint64_t line, uint64_t row, struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
 /* ruleorder.c */
@@ -439,6 +441,7 @@ size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t unt
 /* ruleviews.c */
 int direct_slot(const struct view *view, size_t k);
 bool view_rows_kept(const struct ruleset *rs, size_t v);
+__attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx);
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row);
 void finish_view(struct rules_state *st, size_t v);
 
