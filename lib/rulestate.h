@@ -170,6 +170,8 @@ struct grouping {
 					 as a station's day is, then costs no accumulating and no reading back */
 	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
 	size_t nvalues;
+	bool when_cells;              /* its when is && or || of tests of the row's cells alone: when_test */
+	struct row_test when_test;    /* (row_test_reduce), which gives what evaluating it would, inline */
 };
 
 /*
@@ -422,6 +424,8 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 		   uint64_t row, struct diag_file *out);
 void feed_readers(struct rules_state *st, const struct view_reader *reader, const struct view_reader *end,
 		  const struct eval_ctx *ctx, uint64_t line, uint64_t row, struct diag_file *out);
+void feed_file_aggregates(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx, bool told,
+			  struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
 /* ruleorder.c */
