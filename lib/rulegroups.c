@@ -1052,8 +1052,10 @@ static bool hold_row(struct group_table *t, const struct grouping *gr, size_t i,
  * alike, texts too, are the row's already); where its values cannot be held
  * it is accumulated.  False, with nothing done, for any other row.
  */
-static bool next_streamed_group(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx,
-				uint64_t line, uint64_t row, struct diag_file *out)
+static inline __attribute__((always_inline)) bool next_streamed_group(struct rules_state *st,
+								       const struct grouping *gr,
+								       const struct eval_ctx *ctx, uint64_t line,
+								       uint64_t row, struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	const struct value *cells = ctx->row;
@@ -1160,16 +1162,19 @@ static __attribute__((noinline)) void feed_group(struct rules_state *st, const s
 /*
  * Feeds a row to its group of a grouping (when it passes the when): a group
  * it has, that holds no row, of a plain table (group_table.plain) at once;
- * any other through feed_group.
+ * any other through feed_group.  Inline in feed_grouping, feed_readers and
+ * feed_file_aggregates.
  */
-void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
-		   uint64_t row, struct diag_file *out)
+static inline __attribute__((always_inline)) void feed(struct rules_state *st, const struct grouping *gr,
+						       const struct eval_ctx *ctx, uint64_t line, uint64_t row,
+						       struct diag_file *out)
 {
 	struct group_table *t = gr->table;
 	if (t->dropped)
 		return;
 	if (gr->when) {
-		struct value w = expr_eval(gr->when, ctx);
+		struct value w = gr->when_cells && ctx->row ? row_test_eval(&gr->when_test, ctx->row)
+							   : expr_eval(gr->when, ctx);
 		if (w.type != V_BOOL || !w.num)
 			return;
 	}
@@ -1183,6 +1188,60 @@ void feed_grouping(struct rules_state *st, const struct grouping *gr, const stru
 		return;
 	}
 	feed_group(st, gr, (size_t)i, ctx, line, row, out);
+}
+
+void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
+		   uint64_t row, struct diag_file *out)
+{
+	feed(st, gr, ctx, line, row, out);
+}
+
+/*
+ * Feeds a view's row, ctx's, to its readers from reader to before end, in
+ * one loop: each grouping as feed_grouping would, each aggregate judged in
+ * order keeping it (keep_view_row).
+ */
+void feed_readers(struct rules_state *st, const struct view_reader *reader, const struct view_reader *end,
+		  const struct eval_ctx *ctx, uint64_t line, uint64_t row, struct diag_file *out)
+{
+	for (; reader < end; reader++) {
+		if (reader->gr)
+			feed(st, reader->gr, ctx, line, row, out);
+		else
+			keep_view_row(st, reader->aggregate, ctx);
+	}
+}
+
+/*
+ * Feeds the file's row, ctx's, to each aggregate of the file's rows not
+ * judged in order (rules_state.file_aggregates) whose when it passes, in one
+ * loop, each grouping's feed in line; a pattern's limit hit on the way is
+ * reported, unless told (the first reading of the file reported it).
+ */
+void feed_file_aggregates(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx, bool told,
+			  struct diag_file *out)
+{
+	for (struct file_aggregate *f = st->file_aggregates, *end = f + st->nfile_aggregates; f < end; f++) {
+		if (*f->dropped)
+			continue;
+		if (f->rule->when) {
+			st->trouble.pattern_limit = false;
+			if (f->by_cell) { /* (a cell of another type than it is compared with makes it null) */
+				if (cell_check_holds(&f->when.first, row->values) != 1)
+					continue;
+			} else {
+				struct value w = expr_when_value(&f->when, ctx);
+				if (!told)
+					w = judged(st, f->rule, w, row, ctx, out);
+				if (w.type != V_BOOL || !w.num)
+					continue;
+			}
+		}
+		st->trouble.pattern_limit = false;
+		feed(st, f->gr, ctx, row->line, row->row, out);
+		if (st->trouble.pattern_limit && !told)
+			pattern_limit_finding(st, f->rule, row, &st->trouble, out);
+	}
 }
 
 /* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */

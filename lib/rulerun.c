@@ -80,6 +80,35 @@ static bool every_slot_a_value(const struct view *view, const int *view_slot)
 	return true;
 }
 
+/* The number of groupings make_groupings makes. */
+static size_t ngroupings(const struct ruleset *rs)
+{
+	return 2 * rs->naggregates + rs->nviews + rs->nexports;
+}
+
+/*
+ * Reduces each grouping's when that tests the row's cells alone to those
+ * tests (grouping.when_test), a cell read where it lies in the row.  A
+ * grouping's when reads no value of a group (only a row rule judged in
+ * order has those), so that nothing of it is left out.
+ */
+static void plan_when_tests(struct rules_state *st)
+{
+	const struct ruleset *rs = st->rs;
+	size_t width = rs->ncols;
+	for (size_t v = 0; v < rs->nviews; v++)
+		width = rs->views[v].out.n > width ? rs->views[v].out.n : width;
+	int *at = xcalloc(width + 1, sizeof *at);
+	for (size_t c = 0; c < width; c++)
+		at[c] = (int)c;
+	for (size_t k = 0; k < ngroupings(rs); k++) {
+		struct grouping *g = &st->groupings[k];
+		if (g->when && !(g->when_cells = row_test_reduce(&g->when_test, g->when, NULL, at)))
+			row_test_free(&g->when_test);
+	}
+	free(at);
+}
+
 /*
  * Makes every table's grouping once (rules_state.groupings) and lists what
  * reads each view (readers), in the order view_row_out feeds them: exports,
@@ -88,7 +117,7 @@ static bool every_slot_a_value(const struct view *view, const int *view_slot)
 static void make_groupings(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
-	struct grouping *g = st->groupings = xcalloc(2 * rs->naggregates + rs->nviews + rs->nexports + 1, sizeof *g);
+	struct grouping *g = st->groupings = xcalloc(ngroupings(rs) + 1, sizeof *g);
 	for (size_t a = 0; a < rs->naggregates; a++) {
 		const struct written_rule *r = &rs->aggregates[a];
 		size_t own_block = agg_block_size(r->slots, r->nslots), block = own_block, at = 0;
@@ -101,7 +130,7 @@ static void make_groupings(struct rules_state *st)
 		for (int with_when = 0; with_when < 2; with_when++)
 			*g++ = (struct grouping){aggregate_table(st, a), r->group, r->ngroup, with_when ? r->when : NULL,
 						 r->slots, r->nslots, r->id, "汇总规则", "aggregate", false, NULL, block, at,
-						 own_block, &st->groups[a], NULL, NULL, 0};
+						 own_block, &st->groups[a], NULL, NULL, 0, false, {0}};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
@@ -112,15 +141,16 @@ static void make_groupings(struct rules_state *st)
 		size_t block = agg_block_size(view->slots, view->nslots);
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
 					 view->nslots, view->name, "视图", "view", true, NULL, block, 0, block,
-					 &st->view_groups[v], hold ? st->view_slot[v] : NULL, cell, view->nvalues};
+					 &st->view_groups[v], hold ? st->view_slot[v] : NULL, cell, view->nvalues, false, {0}};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
 		size_t block = agg_block_size(x->slots, x->nslots);
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
 					 x->nslots, x->name, "导出", "export", true, x->dates, block, 0, block,
-					 &st->export_groups[e], NULL, NULL, 0};
+					 &st->export_groups[e], NULL, NULL, 0, false, {0}};
 	}
+	plan_when_tests(st);
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);
 	st->readers_at = xcalloc(rs->nviews + 1, sizeof *st->readers_at);
 	size_t n = 0;
@@ -246,6 +276,8 @@ void rules_state_free(struct rules_state *st)
 	free(st->read_places);
 	for (size_t v = 0; v < rs->nviews; v++)
 		free(view_grouping(st, v)->hold_cell);
+	for (size_t k = 0; st->groupings && k < ngroupings(rs); k++)
+		row_test_free(&st->groupings[k].when_test);
 	free(st->groupings), free(st->readers), free(st->readers_at);
 	ring_free(st->ring);
 	for (size_t i = 0; i < st->nshared; i++)
@@ -573,27 +605,7 @@ void rules_row(struct rules_state *st, const struct row_view *row, struct diag_f
 	bool told = st->rereading && (!st->reread_from || row->row < st->reread_from);
 	if (row->file_col != st->file_whens_for)
 		plan_file_whens(st, row->file_col);
-	for (struct file_aggregate *f = st->file_aggregates, *end = f + st->nfile_aggregates; f < end; f++) {
-		if (*f->dropped)
-			continue;
-		if (f->rule->when) {
-			st->trouble.pattern_limit = false;
-			if (f->by_cell) { /* (a cell of another type than it is compared with makes it null) */
-				if (cell_check_holds(&f->when.first, row->values) != 1)
-					continue;
-			} else {
-				struct value w = expr_when_value(&f->when, ctx);
-				if (!told)
-					w = judged(st, f->rule, w, row, ctx, out);
-				if (w.type != V_BOOL || !w.num)
-					continue;
-			}
-		}
-		st->trouble.pattern_limit = false;
-		feed_grouping(st, f->gr, ctx, row->line, row->row, out);
-		if (st->trouble.pattern_limit && !told)
-			pattern_limit_finding(st, f->rule, row, &st->trouble, out);
-	}
+	feed_file_aggregates(st, row, ctx, told, out);
 	const struct grouping *const *feed = st->file_feeds, *const *views_end = feed + st->nfile_views;
 	for (; feed < views_end; feed++)
 		feed_grouping(st, *feed, ctx, row->line, row->row, out);

@@ -170,6 +170,8 @@ struct grouping {
 					 as a station's day is, then costs no accumulating and no reading back */
 	int *hold_cell;               /* with hold: the values' slots' columns (agg_held_cell); owned */
 	size_t nvalues;
+	bool when_cells;              /* its when is && or || of tests of the row's cells alone: when_test */
+	struct row_test when_test;    /* (row_test_reduce), which gives what evaluating it would, inline */
 };
 
 /*
@@ -420,6 +422,10 @@ void account_group(struct rules_state *st, const struct grouping *gr, const unsi
 		   uint64_t kept_before, uint64_t line, uint64_t row, struct diag_file *out);
 void feed_grouping(struct rules_state *st, const struct grouping *gr, const struct eval_ctx *ctx, uint64_t line,
 		   uint64_t row, struct diag_file *out);
+void feed_readers(struct rules_state *st, const struct view_reader *reader, const struct view_reader *end,
+		  const struct eval_ctx *ctx, uint64_t line, uint64_t row, struct diag_file *out);
+void feed_file_aggregates(struct rules_state *st, const struct row_view *row, const struct eval_ctx *ctx, bool told,
+			  struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
 /* ruleorder.c */
@@ -439,6 +445,7 @@ size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t unt
 /* ruleviews.c */
 int direct_slot(const struct view *view, size_t k);
 bool view_rows_kept(const struct ruleset *rs, size_t v);
+__attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx);
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row);
 void finish_view(struct rules_state *st, size_t v);
 

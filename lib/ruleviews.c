@@ -60,9 +60,9 @@ static __attribute__((noinline)) void make_view_row(struct rules_state *st, size
 
 /*
  * Keeps a view's row, ctx's, in its group of aggregate a, judged in order:
- * out of view_row_out's way, which feeds most rows to groupings alone.
+ * out of feed_readers' way, which feeds most rows to groupings alone.
  */
-static __attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx)
+__attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx)
 {
 	const struct written_rule *r = &st->rs->aggregates[a];
 	long group = find_group(st, &st->groups[a], r->group, r->ngroup, aggregate_grouping(st, a, true)->block, ctx);
@@ -96,15 +96,8 @@ static inline __attribute__((always_inline)) void row_out(struct rules_state *st
 		make_view_row(st, v, g, i, row);
 	ctx->row = row, ctx->stamp = expr_row_stamp();
 	struct place at = g->places[i];
-	struct diag_file *out = st->out;
-	const struct view_reader *reader = &st->readers[st->readers_at[v]], *end = &st->readers[st->readers_at[v + 1]];
-	for (; reader < end; reader++) {
-		if (reader->gr) {
-			feed_grouping(st, reader->gr, ctx, at.line, at.row, out);
-			continue;
-		}
-		keep_view_row(st, reader->aggregate, ctx);
-	}
+	feed_readers(st, &st->readers[st->readers_at[v]], &st->readers[st->readers_at[v + 1]], ctx, at.line, at.row,
+		     st->out);
 }
 
 /* Makes and feeds the row of one group of a view (row_out): a streamed view's, as the group ends. */
