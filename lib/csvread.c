@@ -424,7 +424,7 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
  */
 struct chunk_marks {
 	uint64_t delims;    /* the delimiter */
-	uint64_t specials;  /* LF or CR (a line's end), a quote or NUL (not a plain line); with SSE2, any byte up to CR but the delimiter */
+	uint64_t specials;  /* LF or CR (a line's end), a quote or NUL (not a plain line) */
 	uint64_t high;      /* bytes past ASCII */
 	uint64_t leads;     /* leads of three-byte characters valid with any continuation bytes: E1–EC, EE, EF */
 	uint64_t conts;     /* continuation bytes, 80–BF */
@@ -460,21 +460,15 @@ static inline uint64_t vector_bits(__m128i v, unsigned k)
 	return (uint64_t)(unsigned)_mm_movemask_epi8(v) << k;
 }
 
-/*
- * Adds the delimiters, specials and bytes past ASCII of the sixteen bytes at
- * p + k to m, from bit k on.  The specials are the bytes up to CR (as the
- * unsigned minimum of a byte and CR is the byte) and the quote: LF, CR and
- * NUL, and the other control bytes below CR, a tab most often, which send
- * the few lines that have one to libcsv (a tab delimiter is no special).
- */
+/* Adds the delimiters, specials and bytes past ASCII of the sixteen bytes at p + k to m, from bit k on. */
 static inline __attribute__((always_inline))
 void mark_vector(const unsigned char *p, unsigned k, unsigned char delim, struct chunk_marks *m)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-	__m128i delims = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim));
-	__m128i specials = _mm_andnot_si128(delims, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-		_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8('\r')), v)));
-	m->delims |= vector_bits(delims, k);
+	__m128i specials = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+	m->delims |= vector_bits(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)delim)), k);
 	m->specials |= vector_bits(specials, k);
 	m->high |= vector_bits(v, k);
 }
@@ -668,9 +662,8 @@ void put_cells(struct csvr *r, struct csvr_cell **c, struct csvr_cell **room_end
  * would have split and delivered them, and moves the position past them;
  * returns the bytes taken.  A plain line is a whole record on one line
  * that ends in s (LF, CRLF or a lone CR), not empty, of valid UTF-8
- * without a quote or NUL (with SSE2, nor another byte below CR but the
- * delimiter), no longer than the size limit; the first line that is not
- * stops the run, undelivered.  The bytes are read a chunk at
+ * without a quote or NUL, no longer than the size limit; the first line
+ * that is not stops the run, undelivered.  The bytes are read a chunk at
  * a time into masks of one bit a byte, with SSE2 unless portable; a line's
  * cells are cut at the delimiter bits, and its characters past ASCII are
  * checked one at a time only where the masks do not vouch for them

@@ -209,14 +209,16 @@ static char *ascii_marks(const char *data)
 /*
  * A plain line's cells are marked ASCII when they are: a character past ASCII
  * marks its cell only, whether the delimiter after it is found a byte or a
- * word at a time; a quoted record (read by libcsv) is not marked.
+ * word at a time; a quoted record (read by libcsv) is not marked, but one
+ * with a tab or another control byte but NUL, LF and CR is plain.
  */
 static void test_ascii_marks(void)
 {
 	char *got = ascii_marks("12,清新区,2021-01-01,x\n"
 				"区abcdefg,12345678,abcdefgh区,abcdefgh\n"
-				"abc,\"q\",1\n");
-	CHECK_STR("a plain record's ASCII cells are marked", got, "a-aa\n-a-a\n---\n");
+				"abc,\"q\",1\n"
+				"tab\there,\x01x,\x0c\n");
+	CHECK_STR("a plain record's ASCII cells are marked", got, "a-aa\n-a-a\n---\naaa\n");
 	free(got);
 	CHECK("no cell marked ASCII holds a byte past ASCII", false_ascii == 0, "%zu cells", false_ascii);
 }
