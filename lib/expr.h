@@ -137,7 +137,6 @@ struct agg_acc {
 	bool packed;       /* tuples, not vals */
 	bool sorted;
 	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
-	bool bytes;        /* count_distinct: tuples kept byte after byte, not each a word (see expragg.c) */
 	union {
 		struct {
 			union {

@@ -12,10 +12,9 @@
  * fed without a frame by its step's feed, any other by a loop over its runs
  * (update_runs).
  * Percentiles select their two ranks rather than sort; count_distinct keeps
- * its tuples packed, a few bytes a value (a word a tuple while they are
- * short), and counts them as they come while they are few, past that at
- * the end in a table of them by their hashes; a group of one row whose
- * slots only count, or sum or
+ * its tuples packed, a few bytes a value, and counts them as they come
+ * while they are few, past that at the end in a table of them by their
+ * hashes; a group of one row whose slots only count, or sum or
  * average a column, is held as the values it comes to until a second row
  * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
  * through exprnode.h's inline helpers.
@@ -204,20 +203,12 @@ double mad(struct agg_acc *acc)
 }
 
 /*
- * A count_distinct accumulator keeps its tuples packed (pack_value), each a
- * word while every one packs into 7 bytes or fewer: its bytes and, in the
- * top byte, their count (word_of); from the first longer one on, byte after
- * byte (agg_acc.bytes): nvals is the bytes they fill, hi the bytes they
- * pack into, which a memory limit counts either way.  It counts its
- * distinct tuples in hits as they come while there are at most this many
- * (a county-day's stations), and keeps in lo's bytes a bit of each one's
- * mark and in n's and sum's a byte of it, its print (tuple_hash,
- * count_new_tuple); past them, hits stays one more and distinct() counts
- * the kept tuples at the end.
+ * A count_distinct accumulator counts its distinct tuples in hits as they
+ * come while there are at most this many (a county-day's stations), and
+ * keeps in lo's bytes a bit of each one's mark (tuple_hash); past them,
+ * hits stays one more and distinct() counts the kept tuples at the end.
  */
 #define DISTINCT_COUNTED_MAX 16
-_Static_assert(offsetof(struct agg_acc, n) == 0 && offsetof(struct agg_acc, sum) == 8,
-	       "n's and sum's bytes hold DISTINCT_COUNTED_MAX prints");
 
 /* The bytes of the packed value at p (see pack_value). */
 static size_t packed_len(const unsigned char *p)
@@ -233,25 +224,10 @@ static size_t packed_len(const unsigned char *p)
 }
 
 /*
- * The first eight bytes of a packed tuple of len bytes at p, of them only
- * the tuple's (a word is read past it: keep_packed leaves room for one after
- * the last): the whole tuple when it is eight bytes or fewer.
+ * A hash of a packed tuple's len bytes at p, mixed eight at a time, of the
+ * last word only the bytes of the tuple (a word is read past it: tuple_room
+ * leaves room for one after the last): tuples with different hashes differ.
  */
-static inline uint64_t tuple_word(const unsigned char *p, size_t len)
-{
-	uint64_t word;
-	memcpy(&word, p, sizeof word);
-	if (len >= sizeof word)
-		return word;
-	unsigned past = 8 * (unsigned)(sizeof word - len); /* the bits of the bytes after the tuple's */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return word & ~(uint64_t)0 << past;
-#else
-	return word & ~(uint64_t)0 >> past;
-#endif
-}
-
-/* A hash of a packed tuple's len bytes at p, mixed eight at a time (tuple_word's): tuples with different hashes differ. */
 static inline uint64_t tuple_hash(const unsigned char *p, size_t len)
 {
 	const uint64_t mix = 0x9E3779B97F4A7C15u;
@@ -261,74 +237,20 @@ static inline uint64_t tuple_hash(const unsigned char *p, size_t len)
 		memcpy(&word, p + k, sizeof word);
 		h = (h ^ word) * mix;
 	}
-	return (h ^ tuple_word(p + k, len - k)) * mix;
-}
-
-/* True if the packed tuples of len bytes at p and q are the same. */
-static inline bool same_tuple(const unsigned char *p, const unsigned char *q, size_t len)
-{
-	if (len <= sizeof(uint64_t))
-		return tuple_word(p, len) == tuple_word(q, len);
-	return !memcmp(p, q, len);
-}
-
-/*
- * The bytes of the packed tuple of width values at p.  In its first word
- * (tuple_word: it is always there to read), values of a byte below 0xE0 are
- * passed by together up to the next byte from 0xE0 up, which begins a value
- * of one byte or two; from a longer one or past the word, value by value.
- */
-static inline size_t tuple_len(const unsigned char *p, size_t width)
-{
-	size_t at = 0;
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
-	uint64_t word;
-	memcpy(&word, p, sizeof word);
-	uint64_t leads = word & word << 1 & word << 2 & UINT64_C(0x8080808080808080); /* top bits of bytes >= 0xE0 */
-	while (width && at < sizeof word) {
-		uint64_t ahead = leads & ~(uint64_t)0 << 8 * at;
-		if (!ahead) {
-			if (at + width <= sizeof word)
-				return at + width;
-			break;
-		}
-		size_t lead = (size_t)__builtin_ctzll(ahead) / 8;
-		if (lead - at >= width)
-			return at + width;
-		width -= lead - at + 1, at = lead;
-		if (p[at] != 0xFF && p[at] >= 0xF0) {
-			width++;
-			break;
-		}
-		at += p[at] == 0xFF ? 1 : 2;
-	}
+	memcpy(&word, p + k, sizeof word);
+	unsigned past = 8 * (unsigned)(sizeof word - (len - k)); /* the bits of the bytes after the tuple's */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	word &= ~(uint64_t)0 << past;
+#else
+	word &= ~(uint64_t)0 >> past;
 #endif
-	for (; width; width--)
-		at += packed_len(p + at);
-	return at;
+	return (h ^ word) * mix;
 }
 
-/* The distinct ones of n tuples kept as words, counted in a table of 2^bits of them by their hashes (0: none). */
-static double count_words(const uint64_t *words, size_t n, unsigned bits)
-{
-	const uint64_t mix = 0x9E3779B97F4A7C15u;
-	size_t mask = ((size_t)1 << bits) - 1, count = 0;
-	uint64_t few[256], *t = bits <= 8 ? memset(few, 0, (mask + 1) * sizeof *few) : xcalloc(mask + 1, sizeof *t);
-	for (size_t k = 0; k < n; k++) {
-		size_t i = (size_t)(words[k] * mix >> (64 - bits));
-		while (t[i] && t[i] != words[k])
-			i = (i + 1) & mask;
-		count += !t[i];
-		t[i] = words[k];
-	}
-	if (t != few)
-		free(t);
-	return (double)count;
-}
-
-/* A packed tuple of count_distinct in count_tuples' table: where its bytes begin, and how many (0: no tuple). */
+/* A packed tuple of count_distinct in distinct()'s table: where its bytes are, and how many (0: no tuple). */
 struct packed_tuple {
-	uint32_t at, len;
+	const unsigned char *at;
+	size_t len;
 };
 
 /*
@@ -338,26 +260,23 @@ struct packed_tuple {
  */
 static __attribute__((noinline)) double count_tuples(const struct agg_acc *acc, size_t width)
 {
-	unsigned bits = 5; /* of the table's size: twice the tuples at most */
-	size_t words = acc->nvals / sizeof(uint64_t);
-	while (((size_t)1 << bits) < 2 * (acc->bytes ? acc->nvals / width : words)) /* (a value takes a byte or more) */
+	unsigned bits = 8; /* of the table's size: twice the tuples at most (a value takes a byte or more) */
+	while (((size_t)1 << bits) < 2 * (acc->nvals / width))
 		bits++;
-	if (!acc->bytes)
-		return count_words((const uint64_t *)(const void *)acc->tuples, words, bits);
 	size_t mask = ((size_t)1 << bits) - 1, count = 0;
-	struct packed_tuple few[256], *t = bits <= 8 ? memset(few, 0, (mask + 1) * sizeof *few)
-						    : xcalloc(mask + 1, sizeof *t);
-	const unsigned char *tuples = acc->tuples;
-	for (uint32_t at = 0, len; at < acc->nvals; at += len) {
-		const unsigned char *p = tuples + at;
-		len = (uint32_t)tuple_len(p, width);
+	struct packed_tuple few[256], *t = bits == 8 ? memset(few, 0, sizeof few) : xcalloc(mask + 1, sizeof *t);
+	for (size_t at = 0; at < acc->nvals;) {
+		const unsigned char *p = acc->tuples + at;
+		for (size_t k = 0; k < width; k++)
+			at += packed_len(acc->tuples + at);
+		size_t len = (size_t)(acc->tuples + at - p);
 		for (size_t i = (size_t)(tuple_hash(p, len) >> (64 - bits));; i = (i + 1) & mask) {
 			if (!t[i].len) {
-				t[i] = (struct packed_tuple){at, len};
+				t[i] = (struct packed_tuple){p, len};
 				count++;
 				break;
 			}
-			if (t[i].len == len && same_tuple(tuples + t[i].at, p, len))
+			if (t[i].len == len && !memcmp(t[i].at, p, len))
 				break;
 		}
 	}
@@ -495,14 +414,11 @@ static __attribute__((noinline)) size_t pack_long(unsigned char *p, double d)
  * byte; a number of at most three decimals, 0xF0 + the decimals and its
  * zigzag varint; any other, 0xF4 and its 8 bytes; a blank, 0xFF (blanks
  * equal each other).  A value's form follows from the value alone, so equal
- * values pack alike (0 and -0 as well).  pack_short writes the forms of a
- * byte or two, pack_value any.
+ * values pack alike (0 and -0 as well).  Returns the bytes written, at most 9.
  */
 #define PACK_BITS_224 UINT64_C(0x406C000000000000)   /* 224's bits */
 #define PACK_BITS_409_6 UINT64_C(0x407999999999999A) /* 409.6's */
-
-/* Packs a value if it takes a form of a byte or two: the bytes written, or 0 when it takes neither. */
-static inline size_t pack_short(unsigned char *p, const struct value *v)
+static inline size_t pack_value(unsigned char *p, const struct value *v)
 {
 	double d = v->num;
 	if (v->type == V_NULL) {
@@ -521,147 +437,56 @@ static inline size_t pack_short(unsigned char *p, const struct value *v)
 		p[0] = (unsigned char)(0xE0 | tenths >> 8), p[1] = (unsigned char)(tenths & 0xFF);
 		return 2;
 	}
-	return 0;
+	return pack_long(p, d);
 }
 
-/* Packs a value (see pack_short); returns the bytes written, at most 9. */
-static inline size_t pack_value(unsigned char *p, const struct value *v)
+/* True if the packed tuples of width values in tuples[0, end) hold the len bytes at p. */
+static bool holds_tuple(const unsigned char *tuples, size_t end, size_t width, const unsigned char *p, size_t len)
 {
-	size_t n = pack_short(p, v);
-	return n ? n : pack_long(p, v->num);
-}
-
-/*
- * A packed tuple of len bytes (7 or fewer) at p as a word: its bytes, the
- * word past them read as 0 (a tuple is packed with them so), and their
- * count in the top byte.
- */
-static inline uint64_t word_of(const unsigned char *p, size_t len)
-{
-	uint64_t word;
-	memcpy(&word, p, sizeof word);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	word >>= 8;
-#endif
-	return word | (uint64_t)len << 56;
-}
-
-/* True if the tuples of width values kept before the last one hold the len bytes at p. */
-static bool holds_tuple(const struct agg_acc *a, size_t width, const unsigned char *p, size_t len)
-{
-	if (!a->bytes) {
-		const uint64_t *words = (const uint64_t *)(const void *)a->tuples, word = word_of(p, len);
-		for (size_t k = 0; k + 1 < a->nvals / sizeof word; k++)
-			if (words[k] == word)
-				return true;
-		return false;
-	}
-	for (size_t at = 0, n, end = a->nvals - len; at < end; at += n) {
-		n = tuple_len(a->tuples + at, width);
-		if (n == len && same_tuple(a->tuples + at, p, len))
+	for (size_t at = 0; at < end;) {
+		size_t from = at;
+		for (size_t k = 0; k < width; k++)
+			at += packed_len(tuples + at);
+		if (at - from == len && !memcmp(tuples + from, p, len))
 			return true;
 	}
 	return false;
 }
 
 /*
- * True if a tuple kept before the last one, of the first counted ones whose
- * prints (see DISTINCT_COUNTED_MAX) are at prints, is the len bytes at p,
- * whose print is print: looked for only where a print matches.
+ * Counts the tuple of width values just packed at tuples[from, nvals) if no
+ * earlier one is the same (see DISTINCT_COUNTED_MAX): one whose mark's bit
+ * no earlier tuple set is new; one whose bit is set is looked for.
  */
-static __attribute__((noinline)) bool counted_before(const struct agg_acc *a, size_t width, const unsigned char *p,
-						     size_t len, const unsigned char *prints, size_t counted,
-						     unsigned char print)
+static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
 {
-	return memchr(prints, print, counted) && holds_tuple(a, width, p, len);
-}
-
-/*
- * Counts the tuple of width values just kept, packed in the len bytes at p,
- * if no earlier one is the same (see DISTINCT_COUNTED_MAX): one whose mark's
- * bit no earlier tuple set is new; one whose bit is set is new unless
- * counted_before finds it.  hash: its hash (keep_packed's).
- */
-static inline void count_new_tuple(struct agg_acc *a, size_t width, const unsigned char *p, size_t len, uint64_t hash)
-{
-	size_t counted = (size_t)a->hits;
-	unsigned char *prints = (unsigned char *)(void *)a; /* n's and sum's bytes, one a tuple counted */
-	uint64_t marks, mark = (uint64_t)1 << (hash >> 58); /* one of 64 bits */
-	unsigned char print = (unsigned char)(hash >> 50);
+	if (a->hits > DISTINCT_COUNTED_MAX)
+		return;
+	const unsigned char *p = a->tuples + from;
+	size_t len = a->nvals - from;
+	uint64_t marks, mark = (uint64_t)1 << (tuple_hash(p, len) >> 58); /* one of 64 bits */
 	memcpy(&marks, &a->lo, sizeof marks);
-	if (marks & mark && counted_before(a, width, p, len, prints, counted, print))
+	if (marks & mark && holds_tuple(a->tuples, from, width, p, len))
 		return;
 	marks |= mark;
 	memcpy(&a->lo, &marks, sizeof marks);
-	if (counted < DISTINCT_COUNTED_MAX)
-		prints[counted] = print;
 	a->hits++;
 }
 
-/* Grows a count_distinct accumulator's room to at least need bytes, by half again and more (out of line: seldom). */
-static __attribute__((noinline)) void grow_tuples(struct agg_acc *a, size_t need, size_t width)
-{
-	if (a->cap > UINT32_MAX / 2)
-		die(EXIT_TROUBLE, "too many values in one group to keep");
-	a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
-	if (a->cap < need)
-		a->cap = (uint32_t)need;
-	a->tuples = xrealloc(a->tuples, a->cap);
-}
-
 /*
- * Keeps its words' tuples byte after byte from the first that packs into
- * more than 7 bytes on, in the room they took (out of line: seldom).
+ * Makes room in a count_distinct accumulator for a tuple of width values and
+ * the word past it that tuple_hash reads: its bytes grow by half again when full.
  */
-static __attribute__((noinline)) void unword_tuples(struct agg_acc *a)
+static inline void tuple_room(struct agg_acc *a, size_t width)
 {
-	const uint64_t *words = (const uint64_t *)(void *)a->tuples;
-	size_t n = a->nvals / sizeof *words, at = 0;
-	for (size_t k = 0; k < n; k++) {
-		uint64_t word = words[k];
-		size_t len = (size_t)(word >> 56);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		word <<= 8;
-#endif
-		memcpy(a->tuples + at, &word, len); /* (at most the word's own bytes, at or before it) */
-		at += len;
-	}
-	a->nvals = (uint32_t)at;
-	a->bytes = true;
-}
-
-/*
- * Keeps a tuple of width values, packed in the len bytes at p (followed by
- * a word of 0), as a word or byte after byte, and counts it if its
- * accumulator still counts as tuples come: its room is made for it and for
- * the word past it that tuple_hash and tuple_len read.
- */
-static inline __attribute__((always_inline)) void keep_packed(struct agg_acc *a, size_t width, const unsigned char *p,
-							      size_t len)
-{
-	uint64_t word = len < sizeof word ? word_of(p, len) : 0;
-	if (!a->bytes && word) {
-		if (a->nvals + sizeof word > a->cap)
-			grow_tuples(a, a->nvals + sizeof word, width);
-		memcpy(a->tuples + a->nvals, &word, sizeof word);
-		a->nvals += sizeof word;
-	} else {
-		if (!a->bytes && a->nvals)
-			unword_tuples(a);
-		a->bytes = true;
-		if (a->nvals + len + sizeof(uint64_t) > a->cap)
-			grow_tuples(a, a->nvals + len + sizeof(uint64_t), width);
-		memcpy(a->tuples + a->nvals, p, len);
-		a->nvals += (uint32_t)len;
+	if (a->nvals + width * 9 + sizeof(uint64_t) > a->cap) {
+		if (a->cap > UINT32_MAX / 2)
+			die(EXIT_TROUBLE, "too many values in one group to keep");
+		a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
+		a->tuples = xrealloc(a->tuples, a->cap);
 	}
 	a->listed = a->packed = true;
-	a->hi += (double)len;
-	if (a->hits <= DISTINCT_COUNTED_MAX) /* (a word's hash mixes it alone) */
-		count_new_tuple(a, width, p, len, word ? word * 0x9E3779B97F4A7C15u : tuple_hash(p, len));
 }
-
-/* The room a tuple is packed in first (at most 9 bytes a value) and the word past it. */
-#define TUPLE_ROOM (EXPR_DISTINCT_MAX * 9 + 8)
 
 /*
  * Keeps a tuple of count_distinct, packed.  first: the value of the call's
@@ -671,14 +496,14 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
 {
 	const struct node *c = &s->expr->nodes[s->call];
 	size_t width = (size_t)c->nargs;
-	unsigned char tuple[TUPLE_ROOM], *p = tuple;
-	p += pack_value(p, first);
+	tuple_room(a, width);
+	size_t from = a->nvals;
+	a->nvals += pack_value(a->tuples + a->nvals, first);
 	for (size_t k = 1; k < width; k++) {
 		struct value held;
-		p += pack_value(p, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
+		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
 	}
-	memset(p, 0, sizeof(uint64_t));
-	keep_packed(a, width, tuple, (size_t)(p - tuple));
+	count_new_tuple(a, from, width);
 }
 
 /*
@@ -933,37 +758,20 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 	}
 }
 
-/* Packs the values of the cells of columns [col, end) of a row (pack_value) at p; returns where they end. */
-static __attribute__((noinline)) unsigned char *pack_cells(unsigned char *p, const int *col, const int *end,
-							   const struct value *cells)
-{
-	for (; col < end; col++)
-		p += pack_value(p, &cells[*col]);
-	return p;
-}
-
-/*
- * Feeds a row to a table of one count_distinct() of columns alone: keeps its
- * tuple, packed, read from the row's cells, those of a byte or two in place
- * (pack_short), from the first that takes more by pack_cells.
- */
+/* Feeds a row to a table of one count_distinct() of columns alone: keeps its tuple, packed, read from the row's cells. */
 static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	(void)n;
+	struct agg_acc *a = agg_acc_of(block, s);
 	const struct node *c = &s->expr->nodes[s->call];
 	const int *col = s->expr->arg_cols + c->args, *end = col + c->nargs;
-	const struct value *cells = row->row;
-	unsigned char tuple[TUPLE_ROOM], *p = tuple;
-	for (; col < end; col++) {
-		size_t len = pack_short(p, &cells[*col]);
-		if (!len) {
-			p = pack_cells(p, col, end, cells);
-			break;
-		}
-		p += len;
-	}
-	memset(p, 0, sizeof(uint64_t));
-	keep_packed(agg_acc_of(block, s), (size_t)c->nargs, tuple, (size_t)(p - tuple));
+	tuple_room(a, (size_t)c->nargs);
+	size_t from = a->nvals;
+	unsigned char *p = a->tuples + from;
+	for (; col < end; col++)
+		p += pack_value(p, &row->row[*col]);
+	a->nvals = (uint32_t)(p - a->tuples);
+	count_new_tuple(a, from, (size_t)c->nargs);
 }
 
 /* count_if() of a test of a column alone, tested in place. */
@@ -1203,7 +1011,7 @@ uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsign
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_acc *a = agg_acc_of_const(block, &slots[i]);
 		if (lists(slots[i].kind) && a->listed)
-			bytes += a->packed ? (uint64_t)a->hi : a->nvals * sizeof *a->vals; /* (packed: see DISTINCT_COUNTED_MAX) */
+			bytes += a->packed ? a->nvals : a->nvals * sizeof *a->vals;
 	}
 	return bytes;
 }

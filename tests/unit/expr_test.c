@@ -1042,8 +1042,8 @@ static void test_count_distinct_as_they_come(void)
 }
 
 /*
- * count_distinct of wide tuples, read a word at a time where their values
- * take a byte or two: tuples of 3, 6 and 9 values (past a word) of two
+ * count_distinct of wide tuples, whose packed values take a byte, two or
+ * more, in any mix: tuples of 3, 6 and 9 values (past a word) of two
  * columns over and over, each value of a byte, of two, blank or longer, so
  * that tuples all of single bytes are followed by ones that begin with a
  * value of two or a blank, and longer values lie anywhere in a word, and of
