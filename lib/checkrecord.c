@@ -1064,9 +1064,12 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
  * code's last two, replaced (as keyset_code would make it).  A cell equal
  * to a key cell as key_cell gave it (of a column compared as written) is
  * what key_cell gives, and so is one that differs from it in digits at its
- * end.  False when they are not, some keys perhaps changed: all are then
- * built again.
+ * end.  A key with a code is at most KEYSET_SHAPE_MAX bytes, so that each
+ * cell's length is its one-byte varint.  False when they are not, some keys
+ * perhaps changed: all are then built again.
  */
+_Static_assert(KEYSET_SHAPE_MAX < 0x80, "a key cell's length with a code is one byte");
+
 static inline __attribute__((always_inline)) bool keys_follow(struct in_order *o, const struct csvr_record *rec)
 {
 	const struct key_part *part = o->key_parts;

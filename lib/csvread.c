@@ -413,7 +413,6 @@ static inline uint64_t zero_in_either(uint64_t a, uint64_t b)
 	return ~((((a & low7) + low7) | a) & (((b & low7) + low7) | b)) & HIGH_BITS;
 }
 
-
 /* The line breaks among the specials (LF, CR, quote, NUL), as bits by byte value. */
 #define LINE_BREAKS (1ULL << '\n' | 1ULL << '\r')
 

@@ -445,7 +445,7 @@ size_t walk_sharers(struct rules_state *st, bool row_rules, size_t t, size_t unt
 /* ruleviews.c */
 int direct_slot(const struct view *view, size_t k);
 bool view_rows_kept(const struct ruleset *rs, size_t v);
-__attribute__((noinline)) void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx);
+void keep_view_row(struct rules_state *st, size_t a, const struct eval_ctx *ctx);
 void view_row_out(struct rules_state *st, size_t v, const struct group_table *g, size_t i, struct value *row);
 void finish_view(struct rules_state *st, size_t v);
 
