@@ -123,7 +123,8 @@ struct agg_slot {
 /*
  * The running state of one slot for one group.  Runs count in hits (the
  * current run) and hi (the longest); longest_equal_run keeps the current
- * run's value in lo and the longest's in sum.  A slot keeps a list of values
+ * run's value in lo and the longest's in sum; a percentile remembers its
+ * last value in lo (see percentile()).  A slot keeps a list of values
  * (listed) or where its runs began, never both: they share their bytes.  A
  * kind's accumulator is the first bytes of it that the kind reads and writes
  * (agg_acc_size): count() has n alone, 8 bytes; sum() and mean() 16; count_if()
@@ -136,7 +137,6 @@ struct agg_acc {
 	bool listed;       /* vals or tuples hold a list (freed with the slot) */
 	bool packed;       /* tuples, not vals */
 	bool sorted;
-	bool selected;     /* a percentile was selected from vals: read again, they are sorted */
 	union {
 		struct {
 			union {

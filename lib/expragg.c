@@ -11,7 +11,8 @@
  * table that is one run (the commonest), or count() and one other slot, is
  * fed without a frame by its step's feed, any other by a loop over its runs
  * (update_runs).
- * Percentiles select their two ranks rather than sort; count_distinct keeps
+ * Percentiles select their two ranks rather than sort, and remember what
+ * they come to until another value comes in; count_distinct keeps
  * its tuples packed, a few bytes a value, and counts them as they come
  * while they are few, past that at the end in a table of them by their
  * hashes; a group of one row whose slots only count, or sum or
@@ -62,72 +63,69 @@ static void sort_kept(struct agg_acc *acc)
 	}
 }
 
-/* Swaps two numbers of a list. */
-static inline void swap_numbers(double *v, size_t i, size_t j)
-{
-	double t = v[i];
-	v[i] = v[j], v[j] = t;
-}
+/* The values a percentile selects from in two lists of its own at most, on the stack (a station-month's days). */
+#define SELECT_ON_STACK 64
 
 /*
- * Moves the r-th smallest of v[0..n) (r < n - 1) to v[r], the smaller ones
- * before it and the others after (Hoare's selection, the pivot the median of
- * three), and gives it and the (r+1)-th smallest: the two values a
- * percentile interpolates between, in expected linear time rather than a
- * sort's n log n.
+ * Gives the r-th and the (r+1)-th smallest of v[0..n) (r < n - 1): the two
+ * values a percentile interpolates between, in expected linear time rather
+ * than a sort's n log n, v left as it is.  Each pass splits the values left
+ * about a pivot (the median of three) into those below it, kept in place,
+ * and those above it, into the other list, with no branch a value, as the
+ * commoner outcome of a comparison is no likelier than the other; the
+ * pivot's equals are counted and dropped.  The (r+1)-th is the pivot again,
+ * the least above it or the least of what an earlier pass set above.
  */
-static void select_ranks(double *v, size_t n, size_t r, double *at, double *next)
+static void select_ranks(const double *v, size_t n, size_t r, double *at, double *next)
 {
-	size_t lo = 0, hi = n - 1;
-	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] < v[lo])
-			swap_numbers(v, mid, lo);
-		if (v[hi] < v[lo])
-			swap_numbers(v, hi, lo);
-		if (v[hi] < v[mid])
-			swap_numbers(v, hi, mid);
-		double pivot = v[mid];
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (pivot < v[j])
-				j--;
-			if (i <= j) {
-				swap_numbers(v, i, j);
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
+	double on_stack[2 * SELECT_ON_STACK];
+	double *room = n <= SELECT_ON_STACK ? on_stack : xmalloc(2 * n * sizeof *room);
+	double *below = room, *over = room + n, above = INFINITY; /* above: the least value known above those left */
+	const double *left = v;
+	for (;;) {
+		double x = left[0], y = left[n / 2], z = left[n - 1];
+		double lo = y < x ? y : x, hi = y < x ? x : y;
+		double pivot = z < lo ? lo : z > hi ? hi : z;
+		size_t nb = 0, no = 0;
+		for (size_t i = 0; i < n; i++) {
+			double t = left[i];
+			below[nb] = t, over[no] = t; /* (below may be left itself: nb <= i) */
+			nb += t < pivot;
+			no += t > pivot;
 		}
-		/* now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot */
-		if (r <= j)
-			hi = j;
-		else if (r >= i)
-			lo = i;
-		else
+		size_t upto = n - no; /* those below and the pivot's equals */
+		if (r < nb) {
+			above = pivot;
+			left = below, n = nb;
+		} else if (r >= upto) {
+			double *t = over;
+			r -= upto;
+			over = below, below = t, left = t, n = no;
+		} else {
+			*at = pivot;
+			if (r + 1 < upto) {
+				*next = pivot;
+			} else {
+				for (size_t k = 0; k < no; k++)
+					above = over[k] < above ? over[k] : above;
+				*next = above;
+			}
 			break;
+		}
 	}
-	*at = v[r];
-	double least = v[r + 1];
-	for (size_t k = r + 2; k < n; k++)
-		if (v[k] < least)
-			least = v[k];
-	*next = least;
+	if (room != on_stack)
+		free(room);
 }
 
 /*
  * The p-th percentile of the values, interpolating between ranks:
  * k = 1 + (n-1)p/100, X[s] + (X[s+1] - X[s])(k - s) with s = floor(k).  The
- * two ranks are selected, not sorted for: values that compare equal are the
- * same number or 0 and -0, and X[s] + (X[s+1] - X[s])(k - s) comes out the
- * same whichever zero stands where.  The largest (s = n) is sorted for, and
- * so is any read after the first, so that a rule reading the percentile on
- * each row of its group sorts once.
+ * two ranks are selected, not sorted for, unless the values are sorted
+ * already: values that compare equal are the same number or 0 and -0, and
+ * X[s] + (X[s+1] - X[s])(k - s) comes out the same whichever zero stands
+ * where.  The largest (s = n) is sorted for.
  */
-double percentile(struct agg_acc *acc, double p)
+static double percentile_of(struct agg_acc *acc, double p)
 {
 	double k = 1 + (double)(acc->nvals - 1) * p / 100;
 	size_t s = (size_t)floor(k);
@@ -135,16 +133,25 @@ double percentile(struct agg_acc *acc, double p)
 		sort_kept(acc);
 		return acc->vals[acc->nvals - 1];
 	}
-	if (acc->selected)
-		sort_kept(acc); /* read again (robust_z() on each row of a group): sorted once, then read in place */
 	double below, above;
-	if (acc->sorted) {
+	if (acc->sorted)
 		below = acc->vals[s - 1], above = acc->vals[s];
-	} else {
+	else
 		select_ranks(acc->vals, acc->nvals, s - 1, &below, &above);
-		acc->selected = true;
-	}
 	return below + (above - below) * (k - (double)s);
+}
+
+/*
+ * A percentile's value (percentile_of), remembered in its accumulator's
+ * unused numbers until another value comes in: lo holds it, of the p in hi,
+ * worked out on the n values in n; so a rule and its message, or a rule
+ * reading it on each row of its group, work it out once.
+ */
+double percentile(struct agg_acc *acc, double p)
+{
+	if (acc->n != acc->nvals || acc->hi != p)
+		acc->lo = percentile_of(acc, p), acc->n = acc->nvals, acc->hi = p;
+	return acc->lo;
 }
 
 /* Orders (time, value) pairs by time. */
@@ -192,11 +199,11 @@ double mad(struct agg_acc *acc)
 	if (acc->hits) /* worked out once a group: lo holds it until a value comes in */
 		return acc->lo;
 	sort_kept(acc); /* the deviations are summed in the values' order: sorted, as they always were */
-	double med = percentile(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
+	double med = percentile_of(acc, 50), *dev = xmalloc((acc->nvals + 1) * sizeof *dev), sum = 0;
 	for (size_t i = 0; i < acc->nvals; i++)
 		sum += dev[i] = fabs(acc->vals[i] - med);
 	struct agg_acc d = {.vals = dev, .nvals = acc->nvals};
-	double m = percentile(&d, 50);
+	double m = percentile_of(&d, 50);
 	free(dev);
 	acc->hits = 1;
 	return acc->lo = m > 0 ? m : sum / (double)acc->nvals * 1.2533 / 1.4826;
