@@ -349,13 +349,18 @@ static inline struct value order_of(const struct kept_list *l, const struct eval
 	return ctx->row ? ctx->row[l->order_col] : (struct value){.type = V_NULL};
 }
 
-/* The row's group in a list of rows: a row rule's table's, or an aggregate's first sharer not dropped's. */
+/*
+ * The row's group in a list of rows: a row rule's table's, or that of an
+ * aggregate's first sharer whose table lives.  A dropped sharer's table is
+ * gone (now -1) unless it is joined, and then it lives for the partners next
+ * to it in the list, which give the same table's group.
+ */
 static inline long list_group(const struct keep_plan *p, const struct kept_list *l)
 {
 	if (!l->nsharers)
 		return p->tables[l->table].now;
 	for (size_t s = 0; s < l->nsharers; s++)
-		if (!l->sharers[s].own->dropped && p->tables[l->sharers[s].table].now >= 0)
+		if (p->tables[l->sharers[s].table].now >= 0)
 			return p->tables[l->sharers[s].table].now;
 	return -1;
 }
