@@ -17,6 +17,12 @@ void cli_init(const char *name)
 {
 	progname = name;
 	platform_init();
+	/* stdout to a file or a pipe is written 64 KiB at a time, not at the device's block
+	 * size (4 KiB for a pipe or /dev/null): a write a few findings costs more than
+	 * writing them; a terminal keeps its line buffering */
+	static char out_buffer[64 << 10];
+	if (!platform_is_terminal(1))
+		setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
 	const char *job;
 	int fd;
 	if (platform_guarded_child(&job, &fd)) /* started again to read a .xls (Windows) */
