@@ -16,7 +16,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HELD_MEMORY (4u << 20)
+/* (small: the same buffers serve again after each move to the file, where growing
+ * them to megabytes touched as many fresh pages as it held findings) */
+#define HELD_MEMORY (256u << 10)
 
 struct held;
 
