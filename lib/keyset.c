@@ -500,12 +500,64 @@ static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 	return false;
 }
 
-/* Ends the run: the keys from now on go to the slots, which get the room reserved for them. */
+/* The marks' room for n marks, as keyset_run_add doubles it: the least power of two not below n. */
+static size_t marks_cap(size_t n)
+{
+	size_t cap = n ? 1 : 0;
+	while (cap < n)
+		cap *= 2;
+	return cap;
+}
+
+/*
+ * Moves the run's keys into the code slots and gives its memory back, so
+ * that a later key is looked for in the slots alone; leaves it as it is when
+ * the slots cannot take it (a value past 32 bits, or the budget).
+ */
+static void move_run(struct keyset *ks)
+{
+	if (ks->run_value > UINT32_MAX || ks->wide_values)
+		return;
+	size_t n = ks->ncodes ? ks->ncodes : 1024;
+	while ((ks->coded + ks->run_count) * 20 > n * 17)
+		n *= 2;
+	if (n > ks->ncodes && !resize_codes(ks, n))
+		return;
+	uint64_t c = 0, v = 0;
+	for (size_t at = 0; at < ks->run_bytes;) {
+		uint64_t dc, dv;
+		at += varint_get(ks->run + at, &dc);
+		at += varint_get(ks->run + at, &dv);
+		c += dc, v += dv;
+		*find_code(ks->codes, ks->ncodes, c, keyset_hash(NULL, 0, c)) =
+			(struct keyset_code_slot){(uint32_t)c, (uint32_t)(c >> 32), (uint32_t)v};
+	}
+	ks->coded += ks->run_count;
+	uint64_t freed = ks->run_cap + marks_cap(ks->nmarks) * sizeof *ks->marks;
+	budget_give(ks->budget, freed);
+	ks->bytes -= freed;
+	free(ks->run);
+	free(ks->marks);
+	ks->run = NULL, ks->marks = NULL;
+	ks->run_bytes = ks->run_cap = ks->run_count = ks->nmarks = 0;
+	ks->run_code = ks->run_value = 0;
+}
+
+/*
+ * Ends the run: the keys from now on go to the slots, which get the room
+ * reserved for them.  A run that ended within its first KEYSET_RUN_MOVE keys
+ * (a file sorted by day, then station, whose run is its first day's
+ * stations) goes into the slots too, where looking a key up takes a probe,
+ * not a search of the run and up to KEYSET_RUN_STEP differences read one by
+ * one; a longer one stays, in its two bytes a key.
+ */
 static void end_run(struct keyset *ks)
 {
 	ks->run_ended = true;
 	if (ks->reserved > ks->run_count)
 		keyset_reserve(ks, ks->reserved - ks->run_count);
+	if (ks->run_count && ks->run_count <= KEYSET_RUN_MOVE)
+		move_run(ks);
 }
 
 enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t code,

@@ -14,7 +14,7 @@
  * as a run, each code and value as its difference from the one before (about
  * two bytes a key), with a mark every KEYSET_RUN_STEP keys to search it by;
  * no key can repeat in it, and a key that comes later is looked for there
- * as well as in the slots.  Owns its memory, which it takes from a budget
+ * as well as in the slots (a run that ends short goes to the slots).  Owns its memory, which it takes from a budget
  * when it has one.
  */
 #ifndef QY_KEYSET_H
@@ -33,6 +33,7 @@ struct strmap;
 
 #define KEYSET_SHAPE_MAX 64       /* bytes of a key that may have a code */
 #define KEYSET_RUN_STEP 64        /* keys of the run between two marks */
+#define KEYSET_RUN_MOVE 65536     /* keys of a run short enough to go to the slots when it ends */
 #define KEYSET_CODE_SHIFT 40      /* a code is its shape's number above this many bits of digits */
 
 struct keyset {

@@ -4,7 +4,8 @@
  * is not a digit stay apart; values past 32 bits and shapes past the set's
  * limit are kept whole and still found; a budget that runs out says so.
  * Keys that come in rising order are kept as a run, without slots, and are
- * found again as exactly as the others, whatever comes after the run.
+ * found again as exactly as the others, whatever comes after the run, and
+ * so are those of a run that ended short and went to the slots.
  */
 #include "keyset.h"
 #include "test.h"
@@ -26,6 +27,38 @@ static void shape_key(char key[16], int i)
 	for (int b = 0; b < 13; b++)
 		key[b] = (i >> b) & 1 ? 'a' : 'b';
 	key[13] = '7', key[14] = 0;
+}
+
+/*
+ * Adds keys to a new set as a plain list of when each was first seen would:
+ * the first rising keys rising (every fifth), the rest of the total drawn at
+ * random among them and the keys between; true when the set agrees with the
+ * list on every key, new or seen and with which value.  *left is the run's
+ * length at the end.
+ */
+static bool agrees_with_list(int rising, int total, size_t *left)
+{
+	static uint64_t seen_at[KEYSET_RUN_MOVE * 5 + 5];
+	int keys = rising * 5 > 20000 ? rising * 5 : 20000;
+	memset(seen_at, 0, sizeof seen_at);
+	struct keyset ks;
+	keyset_init(&ks);
+	uint64_t state = 12345, first;
+	bool agree = true;
+	char key[16];
+	for (int i = 0; i < total; i++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		int n = i < rising ? i * 5 : (int)((state >> 33) % (uint64_t)keys);
+		snprintf(key, sizeof key, "K%06d", n);
+		enum keyset_added got = add(&ks, key, (uint64_t)i + 1, &first);
+		if (seen_at[n])
+			agree = agree && got == KEYSET_SEEN && first == seen_at[n];
+		else
+			agree = agree && got == KEYSET_NEW, seen_at[n] = (uint64_t)i + 1;
+	}
+	*left = ks.run_count;
+	keyset_free(&ks);
+	return agree;
 }
 
 /*
@@ -219,29 +252,21 @@ int main(void)
 	      add(&ks, "QY-AQ-0100|0000000", 1, &first) == KEYSET_SEEN && first == 3 && ks.ncodes, "first %llu", (unsigned long long)first);
 	keyset_free(&ks);
 
-	/* against a plain list: a rising start, then keys in any order, some again */
-	keyset_init(&ks);
-	static uint64_t seen_at[20000];
-	uint64_t state = 12345;
-	bool agree = true;
-	for (int i = 0; i < 60000; i++) {
-		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-		int n = i < 3000 ? i * 5 : (int)(state >> 33) % 20000;
-		snprintf(key, sizeof key, "K%05d", n);
-		enum keyset_added got = add(&ks, key, (uint64_t)i + 1, &first);
-		if (seen_at[n])
-			agree = agree && got == KEYSET_SEEN && first == seen_at[n];
-		else
-			agree = agree && got == KEYSET_NEW, seen_at[n] = (uint64_t)i + 1;
-	}
-	CHECK("a run and slots agree with a plain list", agree && ks.run_count == 3000, "run of %zu", ks.run_count);
-	keyset_free(&ks);
+	/* against a plain list: a rising start, then keys in any order, some again; a start short enough
+	   goes to the slots when the order breaks, a longer one stays a run */
+	size_t left;
+	CHECK("a short run and slots agree with a plain list", agrees_with_list(3000, 20000, &left) && left == 0,
+	      "run of %zu left", left);
+	CHECK("a long run and slots agree with a plain list",
+	      agrees_with_list(KEYSET_RUN_MOVE + 1, KEYSET_RUN_MOVE * 5, &left) && left == KEYSET_RUN_MOVE + 1,
+	      "run of %zu left", left);
 
 	/* rising keys whose value falls (rows handed over out of order) leave the run: no negative difference */
 	keyset_init(&ks);
 	bool kept = add(&ks, "K00001", 10, NULL) == KEYSET_NEW && add(&ks, "K00002", 20, NULL) == KEYSET_NEW &&
 		    add(&ks, "K00003", 5, NULL) == KEYSET_NEW && add(&ks, "K00004", 30, NULL) == KEYSET_NEW;
-	CHECK("a falling value ends the run", kept && ks.run_count == 2, "run of %zu", ks.run_count);
+	CHECK("a falling value ends the run, whose two keys go to the slots", kept && ks.run_count == 0 && ks.coded == 4,
+	      "run of %zu, %zu coded", ks.run_count, ks.coded);
 	bool values = true;
 	const uint64_t want[] = {10, 20, 5, 30};
 	for (int k = 0; k < 4; k++) {
