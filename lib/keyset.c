@@ -123,6 +123,9 @@ static struct keyset_code_slot *find_code(struct keyset_code_slot *codes, size_t
 	}
 }
 
+/* True if n code slots hold the set's coded keys and more others with at most 85% of them in use. */
+static bool codes_take(const struct keyset *ks, size_t more, size_t n) { return (ks->coded + more) * 20 <= n * 17; }
+
 /*
  * Resizes the code slot array to n slots (fewer than 2^32), placing every
  * code again; false when the budget cannot give the new array.
@@ -402,7 +405,7 @@ static enum keyset_added add_whole(struct keyset *ks, const void *key, size_t le
 static enum keyset_added add_code(struct keyset *ks, const void *key, size_t len, uint64_t code, uint64_t hash,
 				  uint64_t value, uint64_t *existing)
 {
-	if ((ks->coded + 1) * 20 > ks->ncodes * 17 && !resize_codes(ks, ks->ncodes ? ks->ncodes * 2 : 1024))
+	if (!codes_take(ks, 1, ks->ncodes) && !resize_codes(ks, ks->ncodes ? ks->ncodes * 2 : 1024))
 		return KEYSET_FULL;
 	struct keyset_code_slot *s = find_code(ks->codes, ks->ncodes, code, hash);
 	if (code_of(s)) {
@@ -467,6 +470,15 @@ bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value)
 	return true;
 }
 
+/* Reads the run's key at *at, from the one before's code and value in *code and *value, and moves *at past it. */
+static inline void run_next(const struct keyset *ks, size_t *at, uint64_t *code, uint64_t *value)
+{
+	uint64_t dc, dv;
+	*at += varint_get(ks->run + *at, &dc);
+	*at += varint_get(ks->run + *at, &dv);
+	*code += dc, *value += dv;
+}
+
 /* Looks for a code in the run: the last mark at or below it, then the keys after it; false if absent. */
 static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 {
@@ -487,10 +499,7 @@ static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 	const struct keyset_run_mark *m = &ks->marks[lo - 1];
 	uint64_t c = m->code, v = m->value;
 	for (size_t at = m->at, i = 0; i < KEYSET_RUN_STEP && at < ks->run_bytes; i++) {
-		uint64_t dc, dv;
-		at += varint_get(ks->run + at, &dc);
-		at += varint_get(ks->run + at, &dv);
-		c += dc, v += dv;
+		run_next(ks, &at, &c, &v);
 		if (c >= code) {
 			if (c == code && existing)
 				*existing = v;
@@ -519,16 +528,13 @@ static void move_run(struct keyset *ks)
 	if (ks->run_value > UINT32_MAX || ks->wide_values)
 		return;
 	size_t n = ks->ncodes ? ks->ncodes : 1024;
-	while ((ks->coded + ks->run_count) * 20 > n * 17)
+	while (!codes_take(ks, ks->run_count, n))
 		n *= 2;
 	if (n > ks->ncodes && !resize_codes(ks, n))
 		return;
 	uint64_t c = 0, v = 0;
 	for (size_t at = 0; at < ks->run_bytes;) {
-		uint64_t dc, dv;
-		at += varint_get(ks->run + at, &dc);
-		at += varint_get(ks->run + at, &dv);
-		c += dc, v += dv;
+		run_next(ks, &at, &c, &v);
 		*find_code(ks->codes, ks->ncodes, c, keyset_hash(NULL, 0, c)) =
 			(struct keyset_code_slot){(uint32_t)c, (uint32_t)(c >> 32), (uint32_t)v};
 	}

@@ -14,8 +14,8 @@
  * as a run, each code and value as its difference from the one before (about
  * two bytes a key), with a mark every KEYSET_RUN_STEP keys to search it by;
  * no key can repeat in it, and a key that comes later is looked for there
- * as well as in the slots (a run that ends short goes to the slots).  Owns its memory, which it takes from a budget
- * when it has one.
+ * as well as in the slots (a run that ends short goes to the slots).  Owns
+ * its memory, which it takes from a budget when it has one.
  */
 #ifndef QY_KEYSET_H
 #define QY_KEYSET_H
