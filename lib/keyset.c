@@ -432,6 +432,15 @@ static inline size_t run_varint(unsigned char *p, uint64_t v)
 	return 1;
 }
 
+/* The marks' room for n marks, which doubles: the least power of two not below n. */
+static size_t marks_cap(size_t n)
+{
+	size_t cap = n ? 1 : 0;
+	while (cap < n)
+		cap *= 2;
+	return cap;
+}
+
 /*
  * Adds a key to the run, as the differences of its code and value from the
  * last key's, with a mark every KEYSET_RUN_STEP keys; false when the budget
@@ -440,14 +449,13 @@ static inline size_t run_varint(unsigned char *p, uint64_t v)
 bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value)
 {
 	if (ks->run_count % KEYSET_RUN_STEP == 0) {
-		size_t n = ks->run_count / KEYSET_RUN_STEP;
-		if ((n & (n - 1)) == 0) { /* 0, 1, 2, 4…: the marks double */
-			size_t cap = n ? 2 * n : 1;
-			if (!budget_take(ks->budget, (cap - n) * sizeof *ks->marks)) {
-				ks->needed = ks->bytes + (cap - n) * sizeof *ks->marks;
+		size_t had = marks_cap(ks->nmarks), cap = marks_cap(ks->nmarks + 1);
+		if (cap > had) {
+			if (!budget_take(ks->budget, (cap - had) * sizeof *ks->marks)) {
+				ks->needed = ks->bytes + (cap - had) * sizeof *ks->marks;
 				return false;
 			}
-			ks->bytes += (cap - n) * sizeof *ks->marks;
+			ks->bytes += (cap - had) * sizeof *ks->marks;
 			ks->marks = xrealloc(ks->marks, cap * sizeof *ks->marks);
 		}
 		ks->marks[ks->nmarks++] = (struct keyset_run_mark){ks->run_code, ks->run_value, ks->run_bytes};
@@ -507,15 +515,6 @@ static bool run_find(const struct keyset *ks, uint64_t code, uint64_t *existing)
 		}
 	}
 	return false;
-}
-
-/* The marks' room for n marks, as keyset_run_add doubles it: the least power of two not below n. */
-static size_t marks_cap(size_t n)
-{
-	size_t cap = n ? 1 : 0;
-	while (cap < n)
-		cap *= 2;
-	return cap;
 }
 
 /*
