@@ -26,6 +26,14 @@
  * order after all: the rules' groups are then made again from a second
  * reading of the file (rules_must_reread), which keeps every group as an
  * unsorted file's are.  Either way the findings, and their order, are the same.
+ *
+ * A daily report lists every station's day, then the next day: a rule's
+ * groups by station and month then come back day after day, in no order,
+ * but their months never fall.  A table that keeps rows watches for such a
+ * prefix of its keys too (one key or two), and if its first WATCH_ROWS rows
+ * keep to one, it is batched: it keeps its groups, and ends them all when
+ * the prefix rises (a new month), so memory holds a month of rows, not the
+ * file.  A prefix that falls later asks for the second reading as well.
  */
 #include "rulestate.h"
 #include "celltype.h"
@@ -474,18 +482,16 @@ static uint32_t key_signs(const struct group_table *t, size_t i, const struct va
 
 /*
  * Keeps, of the key orders a watched or streamed table's groups have come in
- * so far, those in which keys come after the previous group's (group i's);
+ * so far, those in which keys come after the previous group's, as they
+ * compared with its (key_signs: signs, and each key bytewise and natural);
  * true if one is left.  Texts are compared bytewise and, as a file numbered
- * S1, S2, …, S10 is sorted, in natural order.  alike: the keys known to be
- * the previous group's (keys_alike), which need no comparing.  Keys that
- * compare as the last time did (a file sorted by station and day: the same
- * station, a later day) leave the orders as they are, which that time kept.
- * (A group that comes back is never after itself in any order.)
+ * S1, S2, …, S10 is sorted, in natural order.  Keys that compare as the last
+ * time did (a file sorted by station and day: the same station, a later day)
+ * leave the orders as they are, which that time kept.  (A group that comes
+ * back is never after itself in any order.)
  */
-static bool keeps_order(struct group_table *t, size_t i, const struct value *keys, size_t n, uint64_t alike)
+static bool keeps_order(struct group_table *t, uint32_t signs, size_t n, const int *bytewise, const int *natural)
 {
-	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0}; /* each key against the previous group's, once */
-	uint32_t signs = key_signs(t, i, keys, n, alike, bytewise, natural);
 	if (signs == t->signs)
 		return t->orders != 0;
 	t->signs = signs;
@@ -503,21 +509,111 @@ static bool keeps_order(struct group_table *t, size_t i, const struct value *key
 }
 
 /*
- * Follows a watched or streamed table to a row whose group is not the last
- * one's: a watched table that leaves every order keeps all its groups from
+ * Keeps, of the prefixes a watched or batched table's groups have come in
+ * order of so far (group_table.prefixes), those among within whose keys did
+ * not fall from the previous group's, as they compared with its (bytewise,
+ * natural); returns those whose keys rose.
+ */
+static uint64_t keep_prefixes(struct group_table *t, uint64_t within, const int *bytewise, const int *natural)
+{
+	uint64_t rose = 0;
+	for (uint64_t left = t->prefixes & within; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctzll(left);
+		const unsigned char *p = t->prefix[bit / 2];
+		const int *compared = bit % 2 ? natural : bytewise;
+		int c = compared[p[1]];
+		if (!c && p[0] == 2)
+			c = compared[p[2]];
+		if (c < 0)
+			t->prefixes &= ~(1ull << bit);
+		else if (c > 0)
+			rose |= 1ull << bit;
+	}
+	return rose;
+}
+
+/* The keys of a table's prefixes among live, a bit each (as keys_alike gives them). */
+static uint64_t prefix_keys(const struct group_table *t, uint64_t live)
+{
+	uint64_t keys = 0;
+	for (; live; live &= live - 1) {
+		const unsigned char *p = t->prefix[__builtin_ctzll(live) / 2];
+		keys |= 1ull << p[1] | (p[0] == 2 ? 1ull << p[2] : 0);
+	}
+	return keys;
+}
+
+/*
+ * Follows a batched table to a row whose group is not the last one's: where
+ * a prefix that rose at each end of its groups so far (group_table.must)
+ * rose again, it ends all its groups, which then come before the row in it;
+ * where every such prefix fell, a group it ended may come back, and it asks
+ * for the second reading (rules_must_reread).  Most rows of a month need no
+ * comparing: the keys of those prefixes are the last group's (alike).
+ */
+static void follow_batch(struct rules_state *st, struct group_table *t, const struct value *keys, size_t ngroup,
+			 uint64_t alike)
+{
+	if (!(t->batch_keys & ~alike))
+		return;
+	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0};
+	key_signs(t, (size_t)t->last_group, keys, ngroup, alike | ~t->batch_keys, bytewise, natural);
+	uint64_t rose = keep_prefixes(t, t->must, bytewise, natural);
+	if (!(t->prefixes & t->must)) {
+		st->reread = true;
+		t->mode = GROUPS_KEPT;
+		return;
+	}
+	if (rose & t->must) {
+		t->must &= rose;
+		end_groups(st, t, false);
+	}
+	t->batch_keys = prefix_keys(t, t->prefixes & t->must);
+}
+
+/*
+ * Follows a watched, streamed or batched table to a row whose group is not
+ * the last one's, by how the row's keys compare with that group's: a watched
+ * table that leaves every order and every prefix keeps all its groups from
  * now on; a streamed one ends its open group, or, out of order, asks for the
- * second reading (rules_must_reread).  keys: the row's, which must not be in
- * the state's scratch (ending a group reuses it); alike: as keeps_order's.
+ * second reading (rules_must_reread), as a group it ended may come back; a
+ * batched one goes by its prefixes (follow_batch).  keys: the row's, which
+ * must not be in the state's scratch (ending a group reuses it); alike: the
+ * keys known to be the last group's (keys_alike), which need no comparing.
  */
 static void follow_order(struct rules_state *st, struct group_table *t, const struct value *keys, size_t ngroup,
 			 uint64_t alike)
 {
-	if (!keeps_order(t, (size_t)t->last_group, keys, ngroup, alike)) {
-		if (t->mode == GROUPS_STREAMED)
-			st->reread = true;
+	if (t->mode == GROUPS_BATCHED) {
+		follow_batch(st, t, keys, ngroup, alike);
+		return;
+	}
+	int bytewise[WATCH_KEYS] = {0}, natural[WATCH_KEYS] = {0}; /* each key against the last group's, once */
+	uint32_t signs = key_signs(t, (size_t)t->last_group, keys, ngroup, alike, bytewise, natural);
+	bool ordered = keeps_order(t, signs, ngroup, bytewise, natural);
+	if (t->mode == GROUPS_STREAMED) {
+		if (ordered) {
+			end_groups(st, t, false);
+			return;
+		}
+		st->reread = true;
 		t->mode = GROUPS_KEPT;
-	} else if (t->mode == GROUPS_STREAMED) {
-		end_groups(st, t, false);
+		return;
+	}
+	keep_prefixes(t, ~0ull, bytewise, natural);
+	if (!ordered && !t->prefixes)
+		t->mode = GROUPS_KEPT;
+}
+
+void end_watch(struct rules_state *st, struct group_table *t)
+{
+	if (t->orders) {
+		t->mode = GROUPS_STREAMED;
+		end_groups(st, t, true);
+	} else {
+		t->mode = GROUPS_BATCHED;
+		t->must = ~0ull;
+		t->batch_keys = prefix_keys(t, t->prefixes);
 	}
 }
 
@@ -1243,7 +1339,26 @@ void feed_file_aggregates(struct rules_state *st, const struct row_view *row, co
 	}
 }
 
-/* Starts watching a table's groups for an order of their keys; ends and owner: what ends them. */
+/*
+ * Lists the prefixes of a table of n keys that it watches (group_table.prefix):
+ * each key alone, then each two in each order, shorter than all n.
+ */
+static void list_prefixes(struct group_table *t, size_t n)
+{
+	size_t p = 0;
+	for (size_t a = 0; n > 1 && a < n; a++, p++)
+		t->prefix[p][0] = 1, t->prefix[p][1] = (unsigned char)a;
+	for (size_t a = 0; n > 2 && a < n; a++)
+		for (size_t b = 0; b < n; b++)
+			if (b != a)
+				t->prefix[p][0] = 2, t->prefix[p][1] = (unsigned char)a, t->prefix[p++][2] = (unsigned char)b;
+	t->prefixes = p ? (1ull << 2 * p) - 1 : 0;
+}
+
+/*
+ * Starts watching a table's groups for an order of their keys, and, for a
+ * table that keeps rows, of a prefix of them; ends and owner: what ends them.
+ */
 static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, size_t owner)
 {
 	t->mode = GROUPS_WATCHED;
@@ -1251,6 +1366,8 @@ static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, si
 	t->signs = 0;
 	for (unsigned order = 0; order < key_orders(ngroup); order++) /* worked out once, not on every group */
 		key_order(order, ngroup, t->perms[order]);
+	if (ends == ENDS_ROW_RULE || ends == ENDS_AGGREGATE)
+		list_prefixes(t, ngroup);
 	t->ends = ends;
 	t->owner = owner;
 }
@@ -1314,11 +1431,11 @@ static void drop_walked(struct ordered_rows *o, size_t n)
 }
 
 /*
- * Ends a streamed table's groups, all of them, or all but the last when it
- * starts streaming (the open group): a view's become rows for what reads
- * from it; a row rule's rows are judged, their findings held for the end of
- * the file.  The table then keeps only the open group, as its group 0, and
- * no index.
+ * Ends a streamed or batched table's groups, all of them, or all but the
+ * last when it starts streaming (the open group): a view's become rows for
+ * what reads from it; a row rule's rows are judged, their findings held for
+ * the end of the file.  The table then keeps only the open group, as its
+ * group 0, or none, and no index.
  */
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last)
 {

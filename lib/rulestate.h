@@ -48,12 +48,21 @@ enum table_mode {
 	GROUPS_WATCHED,   /* kept, while watching whether they come in an order of their keys */
 	GROUPS_STREAMED,  /* each as the next begins: only the open one is kept (an aggregate's keep
 			     their accumulators, not their rows); no index */
+	GROUPS_BATCHED,   /* kept, and all ended as the keys of a prefix rise (a daily report's month,
+			     say, whose stations come back day after day): a table that keeps rows */
 };
 
 /* The most group keys whose orders a table watches (4! = 24 orders, each with texts bytewise and in natural order: a bit each). */
 #define WATCH_KEYS 4
 
 #define WATCH_ORDERS 24
+
+/*
+ * The prefixes of one or two of a table's keys it watches (group_table.prefix):
+ * 4 of one key and 12 of two for 4 keys, each with texts bytewise and in
+ * natural order (a bit each).
+ */
+#define WATCH_PREFIXES 16
 
 /* Of how many of a table's first keys the last string is remembered (group_table.recent). */
 #define RECENT_KEYS 4
@@ -127,6 +136,12 @@ struct group_table {
 	uint64_t watched;        /* watched: the rows looked up so far */
 	uint32_t signs;          /* watched or streamed: how the last keys compared that the orders were kept by (keeps_order) */
 	unsigned char perms[WATCH_ORDERS][WATCH_KEYS]; /* watched or streamed: each order's keys, compared first first */
+	uint64_t prefixes;       /* watched or batched, of a table that keeps rows: the prefixes whose keys never fell
+				    from a group to the next so far, a bit each as orders' (prefix k: bits 2k, 2k + 1) */
+	uint64_t must;           /* batched: the prefixes that rose at every end of its groups so far (all before the
+				    first): while one of them lives, no group it ended can come back */
+	uint64_t batch_keys;     /* batched: the keys of the prefixes among must that live, a bit each */
+	unsigned char prefix[WATCH_PREFIXES][3]; /* each prefix's length (1 or 2), then its keys, compared first first */
 	enum group_ends ends;    /* watched or streamed: what it groups for, */
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
@@ -428,6 +443,13 @@ void feed_file_aggregates(struct rules_state *st, const struct row_view *row, co
 			  struct diag_file *out);
 void end_groups(struct rules_state *st, struct group_table *t, bool keep_last);
 
+/*
+ * Ends a table's watch: one whose groups kept an order of their keys is
+ * streamed from now on, its groups but the open one ended (end_groups); one
+ * whose groups kept the order of a prefix alone is batched.
+ */
+void end_watch(struct rules_state *st, struct group_table *t);
+
 /* ruleorder.c */
 void list_sharers(const struct written_rule *rules, size_t n, size_t **first,
 		  const struct written_rule ***sharers, size_t **at);
@@ -626,18 +648,16 @@ static inline __attribute__((always_inline)) bool in_last_group(const struct gro
  * call where the row's shared keys are worked out and the table knows their
  * group (known_group), or the row's cells are its last group's keys
  * (in_last_group): most tables' rows, in a sorted file or after a leader's
- * look-up.  A watched table that has kept an order long enough starts
- * ending its groups as they close (end_groups) first.
+ * look-up.  A watched table that has kept an order, or a prefix's, long
+ * enough starts ending its groups as they close (end_watch) first.
  */
 static inline __attribute__((always_inline)) long find_group(struct rules_state *st, struct group_table *g,
 							     struct expr *const *group, size_t ngroup, size_t block,
 							     const struct eval_ctx *ctx)
 {
 	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
-	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS)) {
-		g->mode = GROUPS_STREAMED;
-		end_groups(st, g, true);
-	}
+	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS))
+		end_watch(st, g);
 	struct shared_keys *ks = g->shared;
 	uint64_t row = ks ? *ks->rows_in : 0;
 	if (ks && ks->at == row) {
