@@ -251,6 +251,8 @@ void free_group_table(struct rules_state *st, struct group_table *g, const struc
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
+	free(g->marks);
+	arena_free(&g->run_marks);
 	free(g->held_row);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
@@ -1088,7 +1090,8 @@ void account_group(struct rules_state *st, const struct grouping *gr, const unsi
 		own->values += agg_acc_kept_bytes(gr->slots, gr->nslots, accs) - kept_before;
 	uint64_t now = group_index_bytes(t) + own->values + t->day_bytes +
 		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->own_block) +
-		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days;
+		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days +
+		       own->nmarks * sizeof *own->marks + own->run_marks.held;
 	if (now <= own->bytes || budget_take(st->budget, now - own->bytes)) {
 		own->bytes = now > own->bytes ? now : own->bytes;
 		return;
@@ -1375,6 +1378,7 @@ static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, si
 void rules_stream_groups(struct rules_state *st)
 {
 	const struct ruleset *rs = st->rs;
+	st->may_arrive = true;
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
 		if (view->from < 0 && view->ngroup && view->ngroup <= WATCH_KEYS && !view_rows_kept(rs, v))

@@ -7,6 +7,14 @@
  * reduce to tests of the row's cells on the group, by those tests alone;
  * and it fills the accumulators of aggregates judged in order.  Rules that
  * group and order rows alike share one list, walked once for them all.
+ *
+ * An aggregate's list whose table keeps every group to the end of the file
+ * (a daily report's stations, whose days come back day after day), but
+ * whose first WATCH_ROWS rows came in order in each group, keeps none from
+ * then on: each row fills its group's accumulators as it comes (arrive), as
+ * a walk would have in that order, and where the group's runs began is kept
+ * apart (hold_runs).  A row that comes before its group's last asks for the
+ * file's second reading (rules_must_reread), which keeps the rows.
  */
 #include "rulestate.h"
 
@@ -244,6 +252,16 @@ struct kept_list {
 	size_t table;                 /* a row rule's, in keep_plan.tables */
 	const struct kept_sharer *sharers; /* an aggregate's: those that share it (none: a row rule's) */
 	size_t nsharers;
+	bool arriving;                /* an aggregate's whose rows fill its sharers' groups as they come (arrive) */
+	bool unordered;               /* an aggregate's whose rows are kept to the end of their groups: one of
+					 its groups' rows came out of order, a rule looks back (lag()), or the
+					 file cannot be read again */
+	uint64_t seen;                /* an aggregate's: the rows it has taken (until WATCH_ROWS, then it arrives) */
+	enum vtype order_type;        /* the type of its order keys, a number's or a date's (V_NULL before the first) */
+	const struct joined_table *join; /* arriving: the joined table whose slots fill all its sharers at once
+					    (none has a when, no budget limits them), or NULL: one by one */
+	double *last;                 /* per group (nlast of them), the order key of its last row, or NaN: none yet */
+	size_t nlast;
 };
 
 /*
@@ -285,6 +303,74 @@ static struct kept_list kept_list(struct ordered_rows *o, const struct expr *ord
 	return (struct kept_list){.o = o, .order = order, .order_col = month_part ? -1 : col};
 }
 
+/* True if one of the aggregates that share aggregate a's list of rows looks back (lag()). */
+static bool looks_back(const struct rules_state *st, size_t a)
+{
+	for (size_t s = st->list_sharers_at[a]; s < st->list_sharers_at[a + 1]; s++)
+		if (st->list_sharers[s]->max_lag)
+			return true;
+	return false;
+}
+
+/* Makes an aggregate's list keep its rows to the end of their groups from now on (kept_list.unordered). */
+static void keep_rows(struct kept_list *l)
+{
+	l->unordered = true;
+	free(l->last);
+	l->last = NULL, l->nlast = 0;
+}
+
+/*
+ * Notes a row of group g, with order key order, in an aggregate's list:
+ * true if it comes after the group's last row in that order (a number's or
+ * a date's, of the type the list's first had); if not, the list is
+ * unordered from now on.
+ */
+static bool comes_in_order(struct kept_list *l, long g, struct value order)
+{
+	if (l->order_type == V_NULL && (order.type == V_NUM || order.type == V_DATE))
+		l->order_type = order.type;
+	if ((size_t)g >= l->nlast) {
+		size_t n = (size_t)g + 1 > 2 * l->nlast ? (size_t)g + 1 : 2 * l->nlast;
+		l->last = xrealloc(l->last, n * sizeof *l->last);
+		for (size_t i = l->nlast; i < n; i++)
+			l->last[i] = NAN;
+		l->nlast = n;
+	}
+	if (order.type != l->order_type || order.num < l->last[g]) {
+		keep_rows(l);
+		return false;
+	}
+	l->last[g] = order.num;
+	return true;
+}
+
+static void start_arriving(struct rules_state *st, struct kept_list *l, struct diag_file *out);
+
+/*
+ * Decides, once an aggregate's list has taken WATCH_ROWS rows, each group's
+ * in order, and its table has watched its groups as long, whether its
+ * sharers are fed its rows as they come: where the table keeps all its
+ * groups (their rows would all be kept to the end of the file), not where
+ * it streams or batches them (it keeps a group's rows, or a batch's, at a
+ * time, and a walk fills the accumulators at less cost a row).
+ */
+static void decide_arriving(struct rules_state *st, const struct keep_plan *p, struct kept_list *l,
+			    struct diag_file *out)
+{
+	enum table_mode mode = p->tables[l->sharers[0].table].table->mode;
+	if (mode == GROUPS_WATCHED)
+		return;
+	if (mode == GROUPS_KEPT) {
+		start_arriving(st, l, out);
+		return;
+	}
+	keep_rows(l);
+}
+
+static void arrive(struct rules_state *st, struct kept_list *l, long g, struct value order,
+		   const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out);
+
 /* Plans keep_for_ordered's work on a file's rows (keep_plan). */
 static struct keep_plan *keep_plan_make(struct rules_state *st)
 {
@@ -299,6 +385,7 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 		const struct written_rule *r = &rs->row_rules[i];
 		struct kept_list *l = &p->lists[p->nlists++];
 		*l = kept_list(&st->ordered_rules[i], r->order);
+		l->unordered = true; /* (a row rule's rows are judged in their group: kept to its end) */
 		l->table = p->ntables;
 		p->tables[p->ntables++] = (struct kept_table){&st->ordered_rules[i].groups, r->group, r->ngroup, 0, -1};
 	}
@@ -326,6 +413,7 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 								      table_of[k]};
 		}
 		l->nsharers = (size_t)(&p->sharers[nsharers] - l->sharers);
+		l->unordered = !st->may_arrive || looks_back(st, a);
 	}
 	free(table_of);
 	for (size_t t = 0; t < p->nlists; t++)
@@ -336,6 +424,8 @@ static struct keep_plan *keep_plan_make(struct rules_state *st)
 
 void keep_plan_free(struct keep_plan *p)
 {
+	for (size_t t = 0; p && t < p->nlists; t++)
+		free(p->lists[t].last);
 	if (p)
 		free(p->lists), free(p->tables), free(p->sharers), free(p->finders);
 	free(p);
@@ -390,15 +480,23 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 	}
 	bool keeps = p->nrow_lists > 0; /* (a row rule's list keeps the row, in a group or not) */
 	for (size_t t = p->nrow_lists; t < p->nlists && !keeps; t++)
-		keeps = list_group(p, &lists[t]) >= 0;
+		keeps = !lists[t].arriving && list_group(p, &lists[t]) >= 0;
 	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
 		arena_free(&st->kept);
 	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
 	struct value order = {.type = V_NULL};
 	for (size_t t = 0; t < p->nlists; t++) {
-		if (lists[t].order_read)
-			order = order_of(&lists[t], ctx);
-		add_entry(st, lists[t].o, list_group(p, &lists[t]), order, k, NULL);
+		struct kept_list *l = &lists[t];
+		if (l->order_read)
+			order = order_of(l, ctx);
+		long g = list_group(p, l);
+		if (!l->unordered && !l->arriving && g >= 0 && order.type != V_NULL && comes_in_order(l, g, order) &&
+		    ++l->seen >= WATCH_ROWS)
+			decide_arriving(st, p, l, out);
+		if (l->arriving)
+			arrive(st, l, g, order, row, ctx, out);
+		else
+			add_entry(st, l->o, g, order, k, NULL);
 	}
 	if (st->budget && st->budget->limit)
 		account_ordered(st, row, out);
@@ -499,6 +597,19 @@ void ring_free(struct walk_ring *ring)
 	free(ring);
 }
 
+/* Notes that the longest run of aggregate a's group i began at a file's row at (group_table.run_at). */
+static void set_run_at(struct rules_state *st, size_t a, size_t i, struct place at)
+{
+	struct group_table *t = &st->groups[a]; /* (in a joined table, its own) */
+	if (i >= t->nrun_at) {
+		size_t cap = aggregate_table(st, a)->cap;
+		t->run_at = xrealloc(t->run_at, cap * sizeof *t->run_at);
+		memset(&t->run_at[t->nrun_at], 0, (cap - t->nrun_at) * sizeof *t->run_at);
+		t->nrun_at = cap;
+	}
+	t->run_at[i] = at;
+}
+
 /*
  * Notes where the longest runs (longest_run()) of group i of an aggregate
  * judged in order began, once its rows have been walked: the order key
@@ -535,13 +646,7 @@ static void note_run(struct rules_state *st, const struct written_rule *r, size_
 			const struct view_rows *vr = &st->view_rows[r->from];
 			at = vr->places[(size_t)(e->view_row - vr->values) / st->rs->views[r->from].out.n];
 		}
-		if (i >= t->nrun_at) {
-			size_t cap = aggregate_table(st, a)->cap;
-			t->run_at = xrealloc(t->run_at, cap * sizeof *t->run_at);
-			memset(&t->run_at[t->nrun_at], 0, (cap - t->nrun_at) * sizeof *t->run_at);
-			t->nrun_at = cap;
-		}
-		t->run_at[i] = at;
+		set_run_at(st, a, i, at);
 	}
 }
 
@@ -1475,6 +1580,145 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 	agg_update(r->slots, r->nslots, accs, ctx);
 	if (limited)
 		account_group(st, gr, accs, kept, e->kept ? e->kept->line : 0, e->kept ? e->kept->row : 0, out);
+}
+
+/* Aggregate r's run marks for its group g (group_table.marks), made (zeroed) on its first row. */
+static struct run_mark *marks_of(struct group_table *t, const struct written_rule *r, size_t g)
+{
+	if (g >= t->nmarks) {
+		size_t n = g + 1 > 2 * t->nmarks ? g + 1 : 2 * t->nmarks;
+		t->marks = xrealloc(t->marks, n * sizeof *t->marks);
+		memset(&t->marks[t->nmarks], 0, (n - t->nmarks) * sizeof *t->marks);
+		t->nmarks = n;
+	}
+	if (!t->marks[g]) {
+		size_t runs = 0;
+		for (size_t k = 0; k < r->nslots; k++)
+			runs += r->slots[k].kind == AGG_LONGEST_RUN || r->slots[k].kind == AGG_LONGEST_EQUAL_RUN;
+		t->marks[g] = arena_alloc(&t->run_marks, runs * sizeof **t->marks);
+		memset(t->marks[g], 0, runs * sizeof **t->marks);
+	}
+	return t->marks[g];
+}
+
+/*
+ * Keeps where the runs of aggregate r's group began that row e, just fed,
+ * began or made the longest (eval_ctx.where was e): in the group's run
+ * marks, where they stay when e is gone; the first run's longest also in
+ * group_table.run_at, as note_run does for a group walked.
+ */
+static void hold_runs(struct rules_state *st, const struct written_rule *r, const struct ordered_entry *e)
+{
+	size_t a = (size_t)(r - st->rs->aggregates);
+	struct group_table *t = &st->groups[a]; /* (in a joined table, its own) */
+	if (t->dropped)
+		return;
+	unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), e->group);
+	bool placed = false; /* an earlier run has a longest */
+	for (size_t k = 0, run = 0; k < r->nslots; k++) {
+		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+			continue;
+		struct agg_acc *acc = agg_acc_of(accs, &r->slots[k]);
+		bool began = acc->run_from == e;
+		/* (a longest held is never the current run: the same means that e made it the longest) */
+		if (!began && !(acc->run_from && acc->best_from == acc->run_from)) {
+			placed = placed || acc->best_from;
+			run++;
+			continue;
+		}
+		struct run_mark *m = marks_of(t, r, e->group) + run++;
+		if (began) {
+			m->from = e->order;
+			m->from_at = (struct place){e->kept->line, e->kept->row};
+			acc->run_from = &m->from;
+		}
+		if (acc->best_from == e || acc->best_from == &m->from) {
+			m->best = m->from;
+			acc->best_from = &m->best;
+			if (!placed)
+				set_run_at(st, a, e->group, m->from_at);
+		}
+		placed = placed || acc->best_from;
+	}
+}
+
+/*
+ * Feeds a file's row e (ctx's, where: e) to the aggregates that share an
+ * arriving list, as a walk would: with one call where their joined table's
+ * slots fill them all (kept_list.join).
+ */
+static void feed_arrived(struct rules_state *st, const struct kept_list *l, const struct ordered_entry *e,
+			 const struct eval_ctx *ctx, struct diag_file *out)
+{
+	size_t a = (size_t)(l->o - st->ordered_aggregates);
+	const struct written_rule *const *sharer = &st->list_sharers[st->list_sharers_at[a]];
+	const struct written_rule *const *end = &st->list_sharers[st->list_sharers_at[a + 1]];
+	if (l->join)
+		agg_update(l->join->slots, l->join->nslots, grouping_accs(aggregate_grouping(st, a, true), e->group), ctx);
+	for (const struct written_rule *const *r = sharer; r < end; r++) {
+		if (!l->join)
+			visit_aggregate(st, *r, e, ctx, NULL, out);
+		hold_runs(st, *r, e);
+	}
+}
+
+/* The joined table an arriving list's sharers may all be fed through at once (kept_list.join), or NULL. */
+static const struct joined_table *arriving_join(const struct rules_state *st, size_t a)
+{
+	const struct written_rule *const *sharers = &st->list_sharers[st->list_sharers_at[a]];
+	size_t n = st->list_sharers_at[a + 1] - st->list_sharers_at[a];
+	if ((st->budget && st->budget->limit) || !whole_join(st, sharers, n))
+		return NULL;
+	for (size_t k = 0; k < n; k++)
+		if (sharers[k]->when)
+			return NULL;
+	return &st->joins[st->join_of[a]];
+}
+
+/*
+ * Starts feeding an aggregate's list's rows to its sharers as they come
+ * (kept_list.arriving), once its first WATCH_ROWS rows came in order in each
+ * group: the rows it keeps go first, each group's in the order they came,
+ * and the list keeps none from now on.
+ */
+static void start_arriving(struct rules_state *st, struct kept_list *l, struct diag_file *out)
+{
+	struct ordered_rows *o = l->o;
+	l->join = arriving_join(st, (size_t)(o - st->ordered_aggregates));
+	struct spread_row *sr = &ring_ready(st, 1)->rows[0];
+	struct eval_ctx ctx = {.rs = st->rs, .as_of = as_of_of(st), .row = sr->values, .file_col = st->file_col};
+	for (size_t i = 0; i < o->n; i++) { /* (as they came: a table that keeps its groups walks none before the end) */
+		const struct ordered_entry *e = &o->entries[i];
+		spread(st->rs, e->kept, NULL, sr, false);
+		ctx.where = e;
+		feed_arrived(st, l, e, &ctx, out);
+	}
+	o->n = 0;
+	l->arriving = true;
+}
+
+/*
+ * Feeds a file's row of group g, with order key order, to the aggregates
+ * that share an arriving list.  A row that comes before its group's last
+ * means the file is not in order after all: it is read a second time
+ * (rules_must_reread), which keeps the rows, and this reading feeds none.
+ */
+static void arrive(struct rules_state *st, struct kept_list *l, long g, struct value order,
+		   const struct row_view *row, const struct eval_ctx *ctx, struct diag_file *out)
+{
+	if (g < 0 || order.type == V_NULL || l->unordered)
+		return;
+	if (!comes_in_order(l, g, order)) {
+		st->reread = true;
+		return;
+	}
+	struct kept_row at = {.row = row->row, .line = row->line, .county = row->county};
+	struct ordered_entry here = {order, &at, NULL, st->seq++, (uint32_t)g};
+	struct eval_ctx c = *ctx;
+	c.where = &here;
+	c.trouble = NULL; /* (as a walk's) */
+	c.nhistory = 0;
+	feed_arrived(st, l, &here, &c, out);
 }
 
 /*

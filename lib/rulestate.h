@@ -146,6 +146,9 @@ struct group_table {
 	size_t owner;            /* and which one */
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
+	struct run_mark **marks; /* an aggregate fed its rows as they come (kept_list.arriving): per group (nmarks */
+	size_t nmarks;           /* of them), where its runs began (run_marks, or NULL before its first row) */
+	struct arena run_marks;
 	struct group_table *leader; /* a table that shares its keys with one looked up before it on each row
 				       (follow_leaders), whose groups it numbers alike while neither is
 				       misaligned: that one's group is then its group */
@@ -334,6 +337,17 @@ struct ordered_entry {
 	uint32_t group;
 };
 
+/*
+ * Where a run (longest_run(), longest_equal_run()) of a group fed its rows as
+ * they come began, kept while the group lives, as eval_ctx.where points at a
+ * row's order key only while it is fed: the current run's order key and row,
+ * and the longest's order key.
+ */
+struct run_mark {
+	struct value from, best;
+	struct place from_at;
+};
+
 /* An ordered rule's rows, sorted by group and order once all are in; row rules group here. */
 struct ordered_rows {
 	struct ordered_entry *entries;
@@ -413,6 +427,8 @@ struct rules_state {
 	int **view_slot;                /* per view, per value: the slot it is when one alone (direct_slot), or -1 */
 	bool reread;                    /* a streamed group came back: the groups must be made from a second reading */
 	bool rereading;                 /* this is that second reading: the groups' work only */
+	bool may_arrive;                /* a file that can be read again: an aggregate judged in order may be fed
+					   its rows as they come (kept_list.arriving) */
 	uint64_t reread_from;           /* the first row whose aggregates the first reading did not run, or 0 */
 
 	struct buf key, msg, msg_en, rule, text, json;
