@@ -21,9 +21,29 @@ int value_order(const struct value *a, const struct value *b)
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Compares texts in natural order, a run of digits against a run of digits by value, the rest bytewise. */
+static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/*
+ * Compares texts in natural order, a run of digits against a run of digits by
+ * value, the rest bytewise.  Where they first differ decides it bytewise, as
+ * the usual identifiers (QY-AQ-0001, QY-AQ-0002) do, when neither byte there
+ * is a digit, or both are and their runs end together: the runs before are
+ * the same bytes, and digit runs of one length compare by value as bytewise.
+ */
 static int natural_order(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
 {
+	size_t p = 0, n = na < nb ? na : nb;
+	while (p < n && a[p] == b[p])
+		p++;
+	if (p < n && is_digit(a[p]) == is_digit(b[p])) {
+		size_t ea = p, eb = p;
+		while (ea < na && is_digit(a[ea]))
+			ea++;
+		while (eb < nb && is_digit(b[eb]))
+			eb++;
+		if (ea == eb)
+			return a[p] < b[p] ? -1 : 1;
+	}
 	size_t i = 0, j = 0;
 	while (i < na && j < nb) {
 		if (a[i] < '0' || a[i] > '9' || b[j] < '0' || b[j] > '9') {
