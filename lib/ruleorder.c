@@ -254,9 +254,10 @@ struct kept_list {
 	size_t nsharers;
 	bool arriving;                /* an aggregate's whose rows fill its sharers' groups as they come (arrive) */
 	bool unordered;               /* an aggregate's whose rows are kept to the end of their groups: one of
-					 its groups' rows came out of order, a rule looks back (lag()), or the
-					 file cannot be read again */
-	uint64_t seen;                /* an aggregate's: the rows it has taken (until WATCH_ROWS, then it arrives) */
+					 its groups' rows came out of order, a rule looks back (lag()), the
+					 file cannot be read again, or its table streams or batches its groups */
+	uint64_t seen;                /* an aggregate's: the rows it has taken in order (from WATCH_ROWS on,
+					 decide_arriving decides) */
 	enum vtype order_type;        /* the type of its order keys, a number's or a date's (V_NULL before the first) */
 	const struct joined_table *join; /* arriving: the joined table whose slots fill all its sharers at once
 					    (none has a when, no budget limits them), or NULL: one by one */
