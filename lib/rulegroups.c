@@ -546,6 +546,16 @@ static uint64_t prefix_keys(const struct group_table *t, uint64_t live)
 }
 
 /*
+ * Asks for the second reading of the file (rules_must_reread), as a group a
+ * table ended may come back; the table keeps all its groups from now on.
+ */
+static void read_again(struct rules_state *st, struct group_table *t)
+{
+	st->reread = true;
+	t->mode = GROUPS_KEPT;
+}
+
+/*
  * Follows a batched table to a row whose group is not the last one's: where
  * a prefix that rose at each end of its groups so far (group_table.must)
  * rose again, it ends all its groups, which then come before the row in it;
@@ -562,8 +572,7 @@ static void follow_batch(struct rules_state *st, struct group_table *t, const st
 	key_signs(t, (size_t)t->last_group, keys, ngroup, alike | ~t->batch_keys, bytewise, natural);
 	uint64_t rose = keep_prefixes(t, t->must, bytewise, natural);
 	if (!(t->prefixes & t->must)) {
-		st->reread = true;
-		t->mode = GROUPS_KEPT;
+		read_again(st, t);
 		return;
 	}
 	if (rose & t->must) {
@@ -594,12 +603,10 @@ static void follow_order(struct rules_state *st, struct group_table *t, const st
 	uint32_t signs = key_signs(t, (size_t)t->last_group, keys, ngroup, alike, bytewise, natural);
 	bool ordered = keeps_order(t, signs, ngroup, bytewise, natural);
 	if (t->mode == GROUPS_STREAMED) {
-		if (ordered) {
+		if (ordered)
 			end_groups(st, t, false);
-			return;
-		}
-		st->reread = true;
-		t->mode = GROUPS_KEPT;
+		else
+			read_again(st, t);
 		return;
 	}
 	keep_prefixes(t, ~0ull, bytewise, natural);
