@@ -251,8 +251,9 @@ void free_group_table(struct rules_state *st, struct group_table *g, const struc
 	free(g->accs);
 	free(g->places);
 	free(g->run_at);
+	for (size_t i = 0; i < g->nmarks; i++)
+		free(g->marks[i]);
 	free(g->marks);
-	arena_free(&g->run_marks);
 	free(g->held_row);
 	for (size_t i = 0; i < g->ndays; i++)
 		free(g->days[i].days);
@@ -1098,7 +1099,7 @@ void account_group(struct rules_state *st, const struct grouping *gr, const unsi
 	uint64_t now = group_index_bytes(t) + own->values + t->day_bytes +
 		       t->ngroups * (gr->ngroup * (sizeof *t->words + sizeof *t->types) + gr->own_block) +
 		       t->nplaces * sizeof *t->places + t->ndays * sizeof *t->days +
-		       own->nmarks * sizeof *own->marks + own->run_marks.held;
+		       own->nmarks * sizeof *own->marks + own->mark_bytes;
 	if (now <= own->bytes || budget_take(st->budget, now - own->bytes)) {
 		own->bytes = now > own->bytes ? now : own->bytes;
 		return;

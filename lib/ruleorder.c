@@ -1596,8 +1596,8 @@ static struct run_mark *marks_of(struct group_table *t, const struct written_rul
 		size_t runs = 0;
 		for (size_t k = 0; k < r->nslots; k++)
 			runs += r->slots[k].kind == AGG_LONGEST_RUN || r->slots[k].kind == AGG_LONGEST_EQUAL_RUN;
-		t->marks[g] = arena_alloc(&t->run_marks, runs * sizeof **t->marks);
-		memset(t->marks[g], 0, runs * sizeof **t->marks);
+		t->marks[g] = xcalloc(runs, sizeof **t->marks);
+		t->mark_bytes += runs * sizeof **t->marks;
 	}
 	return t->marks[g];
 }

@@ -147,8 +147,8 @@ struct group_table {
 	struct place *run_at;    /* aggregates judged in order: per group, where its longest run began */
 	size_t nrun_at;
 	struct run_mark **marks; /* an aggregate fed its rows as they come (kept_list.arriving): per group (nmarks */
-	size_t nmarks;           /* of them), where its runs began (run_marks, or NULL before its first row) */
-	struct arena run_marks;
+	size_t nmarks;           /* of them), where its runs began, or NULL before its first row */
+	uint64_t mark_bytes;     /* the bytes of those run marks */
 	struct group_table *leader; /* a table that shares its keys with one looked up before it on each row
 				       (follow_leaders), whose groups it numbers alike while neither is
 				       misaligned: that one's group is then its group */
