@@ -46,7 +46,7 @@ static int natural_order(const unsigned char *a, size_t na, const unsigned char 
 	}
 	size_t i = 0, j = 0;
 	while (i < na && j < nb) {
-		if (a[i] < '0' || a[i] > '9' || b[j] < '0' || b[j] > '9') {
+		if (!is_digit(a[i]) || !is_digit(b[j])) {
 			if (a[i] != b[j])
 				return a[i] < b[j] ? -1 : 1;
 			i++, j++;
@@ -57,9 +57,9 @@ static int natural_order(const unsigned char *a, size_t na, const unsigned char 
 			zi++;
 		while (zj < nb && b[zj] == '0')
 			zj++;
-		for (ei = zi; ei < na && a[ei] >= '0' && a[ei] <= '9'; ei++)
+		for (ei = zi; ei < na && is_digit(a[ei]); ei++)
 			;
-		for (ej = zj; ej < nb && b[ej] >= '0' && b[ej] <= '9'; ej++)
+		for (ej = zj; ej < nb && is_digit(b[ej]); ej++)
 			;
 		if (ei - zi != ej - zj) /* more significant digits: the larger number */
 			return ei - zi < ej - zj ? -1 : 1;

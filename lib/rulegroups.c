@@ -1377,10 +1377,10 @@ static void watch(struct group_table *t, size_t ngroup, enum group_ends ends, si
 	t->signs = 0;
 	for (unsigned order = 0; order < key_orders(ngroup); order++) /* worked out once, not on every group */
 		key_order(order, ngroup, t->perms[order]);
-	if (ends == ENDS_ROW_RULE || ends == ENDS_AGGREGATE)
-		list_prefixes(t, ngroup);
 	t->ends = ends;
 	t->owner = owner;
+	if (keeps_rows(t))
+		list_prefixes(t, ngroup);
 }
 
 void rules_stream_groups(struct rules_state *st)

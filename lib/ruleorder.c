@@ -304,6 +304,12 @@ static struct kept_list kept_list(struct ordered_rows *o, const struct expr *ord
 	return (struct kept_list){.o = o, .order = order, .order_col = month_part ? -1 : col};
 }
 
+/* The room a list indexed by group grows to, from n, for index i: doubled, or to i + 1. */
+static size_t room_for(size_t n, size_t i)
+{
+	return i + 1 > 2 * n ? i + 1 : 2 * n;
+}
+
 /* True if one of the aggregates that share aggregate a's list of rows looks back (lag()). */
 static bool looks_back(const struct rules_state *st, size_t a)
 {
@@ -314,7 +320,7 @@ static bool looks_back(const struct rules_state *st, size_t a)
 }
 
 /* Makes an aggregate's list keep its rows to the end of their groups from now on (kept_list.unordered). */
-static void keep_rows(struct kept_list *l)
+static void never_arrive(struct kept_list *l)
 {
 	l->unordered = true;
 	free(l->last);
@@ -332,14 +338,14 @@ static bool comes_in_order(struct kept_list *l, long g, struct value order)
 	if (l->order_type == V_NULL && (order.type == V_NUM || order.type == V_DATE))
 		l->order_type = order.type;
 	if ((size_t)g >= l->nlast) {
-		size_t n = (size_t)g + 1 > 2 * l->nlast ? (size_t)g + 1 : 2 * l->nlast;
+		size_t n = room_for(l->nlast, (size_t)g);
 		l->last = xrealloc(l->last, n * sizeof *l->last);
 		for (size_t i = l->nlast; i < n; i++)
 			l->last[i] = NAN;
 		l->nlast = n;
 	}
 	if (order.type != l->order_type || order.num < l->last[g]) {
-		keep_rows(l);
+		never_arrive(l);
 		return false;
 	}
 	l->last[g] = order.num;
@@ -366,7 +372,7 @@ static void decide_arriving(struct rules_state *st, const struct keep_plan *p, s
 		start_arriving(st, l, out);
 		return;
 	}
-	keep_rows(l);
+	never_arrive(l);
 }
 
 static void arrive(struct rules_state *st, struct kept_list *l, long g, struct value order,
@@ -598,6 +604,12 @@ void ring_free(struct walk_ring *ring)
 	free(ring);
 }
 
+/* True if a slot notes where its runs began (longest_run(), longest_equal_run()). */
+static bool notes_runs(const struct agg_slot *s)
+{
+	return s->kind == AGG_LONGEST_RUN || s->kind == AGG_LONGEST_EQUAL_RUN;
+}
+
 /* Notes that the longest run of aggregate a's group i began at a file's row at (group_table.run_at). */
 static void set_run_at(struct rules_state *st, size_t a, size_t i, struct place at)
 {
@@ -625,7 +637,7 @@ static void note_run(struct rules_state *st, const struct written_rule *r, size_
 	struct group_table *t = &st->groups[a]; /* (in a joined table, its own, where run_at is kept) */
 	bool placed = false;
 	for (size_t k = 0; !t->dropped && k < r->nslots; k++) {
-		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+		if (!notes_runs(&r->slots[k]))
 			continue;
 		unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), i);
 		struct agg_acc *acc = agg_acc_of(accs, &r->slots[k]);
@@ -1587,7 +1599,7 @@ static void visit_aggregate(struct rules_state *st, const struct written_rule *r
 static struct run_mark *marks_of(struct group_table *t, const struct written_rule *r, size_t g)
 {
 	if (g >= t->nmarks) {
-		size_t n = g + 1 > 2 * t->nmarks ? g + 1 : 2 * t->nmarks;
+		size_t n = room_for(t->nmarks, g);
 		t->marks = xrealloc(t->marks, n * sizeof *t->marks);
 		memset(&t->marks[t->nmarks], 0, (n - t->nmarks) * sizeof *t->marks);
 		t->nmarks = n;
@@ -1595,7 +1607,7 @@ static struct run_mark *marks_of(struct group_table *t, const struct written_rul
 	if (!t->marks[g]) {
 		size_t runs = 0;
 		for (size_t k = 0; k < r->nslots; k++)
-			runs += r->slots[k].kind == AGG_LONGEST_RUN || r->slots[k].kind == AGG_LONGEST_EQUAL_RUN;
+			runs += notes_runs(&r->slots[k]);
 		t->marks[g] = xcalloc(runs, sizeof **t->marks);
 		t->mark_bytes += runs * sizeof **t->marks;
 	}
@@ -1617,7 +1629,7 @@ static void hold_runs(struct rules_state *st, const struct written_rule *r, cons
 	unsigned char *accs = grouping_accs(aggregate_grouping(st, a, true), e->group);
 	bool placed = false; /* an earlier run has a longest */
 	for (size_t k = 0, run = 0; k < r->nslots; k++) {
-		if (r->slots[k].kind != AGG_LONGEST_RUN && r->slots[k].kind != AGG_LONGEST_EQUAL_RUN)
+		if (!notes_runs(&r->slots[k]))
 			continue;
 		struct agg_acc *acc = agg_acc_of(accs, &r->slots[k]);
 		bool began = acc->run_from == e;

@@ -659,6 +659,12 @@ static inline __attribute__((always_inline)) bool in_last_group(const struct gro
 	return in_group(g, (size_t)g->last_group, cells);
 }
 
+/* True if a watched table groups rows it keeps (a rule's judged in order), not only accumulators. */
+static inline bool keeps_rows(const struct group_table *g)
+{
+	return g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
+}
+
 /*
  * Finds or creates the group of the current row (look_up_group), without a
  * call where the row's shared keys are worked out and the table knows their
@@ -671,8 +677,7 @@ static inline __attribute__((always_inline)) long find_group(struct rules_state 
 							     struct expr *const *group, size_t ngroup, size_t block,
 							     const struct eval_ctx *ctx)
 {
-	bool keeps_rows = g->ends == ENDS_ROW_RULE || g->ends == ENDS_AGGREGATE;
-	if (g->mode == GROUPS_WATCHED && (keeps_rows ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS))
+	if (g->mode == GROUPS_WATCHED && (keeps_rows(g) ? ++g->watched > WATCH_ROWS : g->ngroups >= WATCH_GROUPS))
 		end_watch(st, g);
 	struct shared_keys *ks = g->shared;
 	uint64_t row = ks ? *ks->rows_in : 0;
