@@ -1060,8 +1060,8 @@ static inline bool add_key_cells(struct in_order *o, const struct csvr_record *r
  * Makes the last record's keys (o->keys_kept) the record's, when its key
  * cells are but for the last two bytes of each key, digits in both (a
  * station's next day in a sorted file): each key's last two bytes are
- * written over, and its code is the last one's with those two digits, the
- * code's last two, replaced (as keyset_code would make it).  A cell equal
+ * written over, and its code is the last one's with those two digits
+ * replaced (keyset_code_follow, as keyset_code would make it).  A cell equal
  * to a key cell as key_cell gave it (of a column compared as written) is
  * what key_cell gives, and so is one that differs from it in digits at its
  * end.  A key with a code is at most KEYSET_SHAPE_MAX bytes, so that each
@@ -1096,7 +1096,7 @@ static inline __attribute__((always_inline)) bool keys_follow(struct in_order *o
 		if (old_tens > 9 || old_ones > 9 || tens > 9 || ones > 9)
 			return false;
 		at[-2] = (unsigned char)c->data[c->len - 2], at[-1] = (unsigned char)c->data[c->len - 1];
-		k->code = k->code - (old_tens * 10 + old_ones) + tens * 10 + ones;
+		k->code = keyset_code_follow(&o->unique_sets[u], k->code, old_tens * 10 + old_ones, tens * 10 + ones);
 		k->hash = keyset_prefetch(&o->unique_sets[u], o->key_text.data + k->at, k->len, k->code);
 	}
 	return true;
@@ -1186,16 +1186,16 @@ static void unique_rule_name(const struct unique_key *key, struct buf *rule)
  * becomes the row where a repeated key was first seen, or 0.  Returns true if
  * any key repeated.
  */
-static bool add_unique_keys(struct in_order *o, const struct record_key *keys, const struct row_view *view)
+static bool add_unique_keys(struct in_order *o, struct record_key *keys, const struct row_view *view)
 {
 	bool repeated = false;
 	for (size_t u = 0; u < o->rs->nunique; u++) {
-		const struct record_key *p = &keys[u];
+		struct record_key *p = &keys[u];
 		struct keyset *set = &o->unique_sets[u];
 		o->first[u] = 0;
 		if (!p->complete || o->dropped[u])
 			continue;
-		enum keyset_added added = keyset_add_hashed(set, o->key_text.data + p->at, p->len, p->code,
+		enum keyset_added added = keyset_add_hashed(set, o->key_text.data + p->at, p->len, &p->code,
 							    p->hash, view->row, &o->first[u]);
 		if (added == KEYSET_SEEN) {
 			repeated = true;
@@ -1302,7 +1302,7 @@ static void report_repeats(struct in_order *o, const struct csvr_record *rec, co
 }
 
 /* Runs the checks bound to file order on a record whose cells were checked. */
-static void check_in_order(struct in_order *o, const struct csvr_record *rec, const struct record_key *keys,
+static void check_in_order(struct in_order *o, const struct csvr_record *rec, struct record_key *keys,
 			   const struct row_view *view)
 {
 	if (!o->groups_only && add_unique_keys(o, keys, view))

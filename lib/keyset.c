@@ -253,6 +253,27 @@ static const uint64_t pow10_u64[CODE_DIGITS + 1] = {
 	10000000000ULL, 100000000000ULL, 1000000000000ULL,
 };
 
+/* A key's digits, ndigits of them read in its order, in the order its code reads them (keyset.rotation). */
+static uint64_t code_digits(unsigned rotation, uint64_t digits, unsigned ndigits)
+{
+	if (!rotation || rotation >= ndigits)
+		return digits;
+	return digits % pow10_u64[rotation] * pow10_u64[ndigits - rotation] + digits / pow10_u64[rotation];
+}
+
+/* The weight in a code of the last of a key's ndigits digits. */
+static uint64_t last_digit_weight(unsigned rotation, unsigned ndigits)
+{
+	return !rotation || rotation >= ndigits ? 1 : pow10_u64[ndigits - rotation];
+}
+
+/* Notes in the memo its code's digits, from its digits in the key's order. */
+static void memo_code_digits(struct keyset *ks)
+{
+	ks->memo_code = code_digits(ks->rotation, ks->memo_digits, ks->memo_ndigits);
+	ks->memo_scale = last_digit_weight(ks->rotation, ks->memo_ndigits);
+}
+
 /*
  * The code is worked out from the last key's: keys that follow each other
  * (a station's days) differ in their last bytes, and the bytes before the
@@ -272,7 +293,7 @@ uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len)
 	bool follows = id && len == ks->memo_len;  /* the memo holds a key of the same length */
 	size_t from = follows ? common_prefix(p, ks->memo_key, len) : 0;
 	if (follows && from == len)
-		return id << CODE_SHIFT | ks->memo_digits;
+		return id << CODE_SHIFT | ks->memo_code;
 	ks->memo_id = 0; /* until the key is read in full */
 	if (!follows || len - from > 8) {
 		if (!key_shape(p, len, ks->memo_key, ks->memo_shape, &digits, &ndigits))
@@ -305,7 +326,8 @@ uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len)
 	ks->memo_id = id;
 	ks->memo_digits = digits;
 	ks->memo_ndigits = ndigits;
-	return id ? id << CODE_SHIFT | digits : 0;
+	memo_code_digits(ks);
+	return id ? id << CODE_SHIFT | ks->memo_code : 0;
 }
 
 /*
@@ -565,9 +587,115 @@ static void end_run(struct keyset *ks)
 		move_run(ks);
 }
 
-enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t code,
+/* A code of a key of ndigits digits read in order, with its last rotation digits read first instead. */
+static uint64_t code_rotated(uint64_t code, unsigned ndigits, unsigned rotation)
+{
+	return code >> CODE_SHIFT << CODE_SHIFT | code_digits(rotation, code & ((1ULL << CODE_SHIFT) - 1), ndigits);
+}
+
+/*
+ * True if, with the last rotation digits of each key read first, the run's
+ * keys, all of shape id with ndigits digits, would still rise, and the code
+ * next (of that shape, read in order) would follow the last of them.
+ */
+static bool run_rises_rotated(const struct keyset *ks, uint64_t id, unsigned ndigits, unsigned rotation, uint64_t next)
+{
+	uint64_t c = 0, v = 0, last = 0;
+	for (size_t at = 0, i = 0; at < ks->run_bytes; i++) {
+		run_next(ks, &at, &c, &v);
+		uint64_t now = code_rotated(c, ndigits, rotation);
+		if (c >> CODE_SHIFT != id || (i && now <= last))
+			return false;
+		last = now;
+	}
+	return code_rotated(next, ndigits, rotation) > last;
+}
+
+/*
+ * Writes the run again with each key's last rotation digits read first (all
+ * of ndigits digits, as run_rises_rotated found them rising), its marks where
+ * they were in keys; false, the run as it was, when the budget cannot give
+ * the room it grows to.
+ */
+static bool rotate_run(struct keyset *ks, unsigned ndigits, unsigned rotation)
+{
+	unsigned char scratch[20];
+	uint64_t c = 0, v = 0, was_c = 0, was_v = 0;
+	size_t need = 20; /* (room for one more key, as keyset_run_add keeps) */
+	for (size_t at = 0; at < ks->run_bytes;) { /* first the room it takes */
+		run_next(ks, &at, &c, &v);
+		uint64_t now = code_rotated(c, ndigits, rotation);
+		need += run_varint(scratch, now - was_c) + run_varint(scratch, v - was_v);
+		was_c = now, was_v = v;
+	}
+	size_t cap = ks->run_cap;
+	while (cap < need)
+		cap *= 2;
+	if (!budget_take(ks->budget, cap)) {
+		ks->needed = ks->bytes + cap;
+		return false;
+	}
+	unsigned char *run = xmalloc(cap);
+	size_t out = 0;
+	uint64_t rc = 0, rv = 0;
+	c = 0, v = 0;
+	for (size_t at = 0, i = 0; at < ks->run_bytes; i++) {
+		run_next(ks, &at, &c, &v);
+		uint64_t now = code_rotated(c, ndigits, rotation);
+		if (i % KEYSET_RUN_STEP == 0)
+			ks->marks[i / KEYSET_RUN_STEP] = (struct keyset_run_mark){rc, rv, out};
+		out += run_varint(run + out, now - rc);
+		out += run_varint(run + out, v - rv);
+		rc = now, rv = v;
+	}
+	free(ks->run);
+	budget_give(ks->budget, ks->run_cap);
+	ks->bytes += cap - ks->run_cap;
+	ks->run = run;
+	ks->run_cap = cap;
+	ks->run_bytes = out;
+	ks->run_code = rc;
+	return true;
+}
+
+/*
+ * When the run first ends, short (a file listed day by day, keyed by
+ * station and date: its first day's stations), tries reading each key's
+ * last digits first from now on, as many as keep the run and the key next
+ * (of code *code, value value) rising: the most of them that do, from all
+ * but one digit down to two (a key's last two digits stay side by side, for
+ * keyset_code_follow).  The run's keys and the next must be of one shape.
+ * True when it reads them so: the run is written again, the memo's code
+ * and *code are in the new order, and the key joins the run.  Decided once.
+ */
+static bool choose_rotation(struct keyset *ks, uint64_t *code, uint64_t value)
+{
+	if (ks->rotation_tried || !*code || !ks->run_count || ks->run_count > KEYSET_RUN_MOVE || value < ks->run_value)
+		return false;
+	ks->rotation_tried = true;
+	uint64_t id = *code >> CODE_SHIFT;
+	if (id != ks->memo_id) /* (the memo is the next key's shape: its digits) */
+		return false;
+	unsigned ndigits = ks->memo_ndigits;
+	for (unsigned rotation = ndigits - 1; rotation >= 2 && rotation < ndigits; rotation--) {
+		if (!run_rises_rotated(ks, id, ndigits, rotation, *code))
+			continue;
+		if (!rotate_run(ks, ndigits, rotation))
+			return false;
+		ks->rotation = rotation;
+		memo_code_digits(ks);
+		*code = code_rotated(*code, ndigits, rotation);
+		return true;
+	}
+	return false;
+}
+
+enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t *code_of_key,
 				      uint64_t hash, uint64_t value, uint64_t *existing)
 {
+	if (!ks->run_ended && choose_rotation(ks, code_of_key, value))
+		return keyset_run_add(ks, *code_of_key, value) ? KEYSET_NEW : KEYSET_FULL;
+	uint64_t code = *code_of_key;
 	if (!ks->run_ended)
 		end_run(ks);
 	if (!hash)

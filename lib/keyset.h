@@ -14,8 +14,11 @@
  * as a run, each code and value as its difference from the one before (about
  * two bytes a key), with a mark every KEYSET_RUN_STEP keys to search it by;
  * no key can repeat in it, and a key that comes later is looked for there
- * as well as in the slots (a run that ends short goes to the slots).  Owns
- * its memory, which it takes from a budget when it has one.
+ * as well as in the slots (a run that ends short goes to the slots).  When
+ * the run first ends short, the set may read a key's last digits first from
+ * then on, if the run would go on so (a file listed day by day, keyed by
+ * station and date: the date's digits first).  Owns its memory, which it
+ * takes from a budget when it has one.
  */
 #ifndef QY_KEYSET_H
 #define QY_KEYSET_H
@@ -51,6 +54,10 @@ struct keyset {
 	uint64_t memo_digits;
 	unsigned memo_ndigits;
 	uint64_t memo_id;         /* the number of its shape, or 0 */
+	uint64_t memo_code;       /* its digits in the order its code reads them (rotation) */
+	uint64_t memo_scale;      /* the weight in that order of its last digit (its tens' is ten times it) */
+	unsigned rotation;        /* a code reads a key's last this many digits first, where it has more (0: in order) */
+	bool rotation_tried;      /* the run has ended short once: rotation is chosen for good */
 	uint64_t *slots;
 	size_t nslots, count;
 	unsigned char *run;       /* the run: codes and values rising, as differences */
@@ -85,12 +92,22 @@ void keyset_reserve(struct keyset *ks, size_t n);
 uint64_t keyset_code_read(struct keyset *ks, const void *key, size_t len);
 
 /*
+ * The code of a key of the shape keyset_code read last, from code, the
+ * code of a key that differed from it only in its last two digits, was
+ * (as a number from 0 to 99): those two digits are now now.
+ */
+static inline uint64_t keyset_code_follow(const struct keyset *ks, uint64_t code, unsigned was, unsigned now)
+{
+	return code - was * ks->memo_scale + now * ks->memo_scale;
+}
+
+/*
  * The code of a key that has one (see above), or 0; a key's first code
  * gives its shape a number, so the same key always has the same code.
  * The usual key of a sorted file, a station's next day in the same month,
  * is decided inline: when only its last two bytes differ from the last
- * key's and they are digits in both, they are the last two digits of the
- * code, which is the last one's with those two replaced.
+ * key's and they are digits in both, the code is the last one's with those
+ * two digits replaced (keyset_code_follow).
  */
 static inline uint64_t keyset_code(struct keyset *ks, const void *key, size_t len)
 {
@@ -100,10 +117,11 @@ static inline uint64_t keyset_code(struct keyset *ks, const void *key, size_t le
 		unsigned char *last = ks->memo_key + len - 2;
 		if (tens < 10 && ones < 10 && ks->memo_shape[len - 2] == '0' && ks->memo_shape[len - 1] == '0' &&
 		    bytes_equal(p, ks->memo_key, len - 2)) {
-			ks->memo_digits = ks->memo_digits - ((unsigned)(last[0] - '0') * 10 + (unsigned)(last[1] - '0')) +
-					  tens * 10 + ones;
+			unsigned was = (unsigned)(last[0] - '0') * 10 + (unsigned)(last[1] - '0'), now = tens * 10 + ones;
+			ks->memo_digits = ks->memo_digits - was + now;
+			ks->memo_code = keyset_code_follow(ks, ks->memo_code, was, now);
 			last[0] = p[len - 2], last[1] = p[len - 1];
-			return ks->memo_id << KEYSET_CODE_SHIFT | ks->memo_digits;
+			return ks->memo_id << KEYSET_CODE_SHIFT | ks->memo_code;
 		}
 	}
 	return keyset_code_read(ks, key, len);
@@ -153,11 +171,13 @@ static inline uint64_t keyset_prefetch(const struct keyset *ks, const void *key,
 bool keyset_run_add(struct keyset *ks, uint64_t code, uint64_t value);
 
 /* keyset_add_hashed for any key but one that joins the run. */
-enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t code,
+enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t len, uint64_t *code,
 				      uint64_t hash, uint64_t value, uint64_t *existing);
 
 /*
- * Adds key, whose keyset_code is code, with value: KEYSET_NEW.  hash is its
+ * Adds key, whose keyset_code is *code, with value: KEYSET_NEW.  When the
+ * set comes to read keys' digits in another order (see above), *code
+ * becomes the key's code in the new one.  hash is its
  * keyset_hash, or 0 to have it worked out if it is needed (a real hash of 0
  * is worked out again as 0).  When the key is there already, leaves the set
  * as it was and sets *existing to the value stored with the key: KEYSET_SEEN.
@@ -166,9 +186,10 @@ enum keyset_added keyset_add_past_run(struct keyset *ks, const void *key, size_t
  * run, without the rest's frame, and the usual one, a code and a value a
  * little past the last key's and not the first after a mark, without a call.
  */
-static inline enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t code,
+static inline enum keyset_added keyset_add_hashed(struct keyset *ks, const void *key, size_t len, uint64_t *code_of_key,
 						  uint64_t hash, uint64_t value, uint64_t *existing)
 {
+	uint64_t code = *code_of_key;
 	if (!ks->run_ended && code && (!ks->run_count || (code > ks->run_code && value >= ks->run_value))) {
 		uint64_t dc = code - ks->run_code, dv = value - ks->run_value;
 		if (ks->run_count % KEYSET_RUN_STEP && (dc | dv) < 0x80 && ks->run_bytes + 20 <= ks->run_cap) {
@@ -182,7 +203,7 @@ static inline enum keyset_added keyset_add_hashed(struct keyset *ks, const void 
 		}
 		return keyset_run_add(ks, code, value) ? KEYSET_NEW : KEYSET_FULL;
 	}
-	return keyset_add_past_run(ks, key, len, code, hash, value, existing);
+	return keyset_add_past_run(ks, key, len, code_of_key, hash, value, existing);
 }
 
 #endif

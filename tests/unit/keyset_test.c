@@ -5,7 +5,8 @@
  * limit are kept whole and still found; a budget that runs out says so.
  * Keys that come in rising order are kept as a run, without slots, and are
  * found again as exactly as the others, whatever comes after the run, and
- * so are those of a run that ended short and went to the slots.
+ * so are those of a run that ended short and went to the slots.  Keys of
+ * station and date listed day by day are read date first, and stay a run.
  */
 #include "keyset.h"
 #include "test.h"
@@ -18,7 +19,7 @@ static enum keyset_added add(struct keyset *ks, const char *key, uint64_t value,
 {
 	size_t len = strlen(key);
 	uint64_t code = keyset_code(ks, key, len);
-	return keyset_add_hashed(ks, key, len, code, keyset_prefetch(ks, key, len, code), value, existing);
+	return keyset_add_hashed(ks, key, len, &code, keyset_prefetch(ks, key, len, code), value, existing);
 }
 
 /* A key of a shape of its own for each i below 8192: its bits as letters, then a digit. */
@@ -173,6 +174,70 @@ static int station_days_disagree(void)
 	return bad;
 }
 
+/* The key of a station and a day n days after 2024-12-20 (across a year's and months' ends). */
+static void station_day_key(char key[48], int station, int n)
+{
+	static const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y = 2024, m = 12, d = 20 + n;
+	while (d > month_days[m - 1] + (m == 2 && y % 4 == 0)) {
+		d -= month_days[m - 1] + (m == 2 && y % 4 == 0);
+		if (++m > 12)
+			m = 1, y++;
+	}
+	snprintf(key, 48, "QY-AQ-%04d|%04d-%02d-%02d", station, y, m, d);
+}
+
+/*
+ * A report listed day by day, stations days: the run of the first day's
+ * stations ends at the second day's first key, and from then on the set
+ * reads a key's date before its station (its last eight digits first), so
+ * that day after day the keys go on as one run.  Then more keys drawn at
+ * random, stations and days among those listed and a few past them, some of
+ * one station's days one after the other (a key worked out from the one
+ * before).  True when the set agrees with a plain list of when each key was
+ * first seen, on every key; *run is the run's length after the days listed,
+ * *rotation the digits read first, *bad_codes the keys whose codes differ
+ * from those of a set that reads each key anew with the same digits first.
+ */
+static bool by_day_agrees(int stations, int days, int more, size_t *run, unsigned *rotation, int *bad_codes)
+{
+	static uint64_t seen_at[310][260];
+	memset(seen_at, 0, sizeof seen_at);
+	struct keyset ks, fresh;
+	keyset_init(&ks);
+	keyset_init(&fresh);
+	uint64_t first, state = 99, row = 0;
+	bool agree = true;
+	char key[48];
+	*bad_codes = 0;
+	for (int i = 0; i < stations * days + more; i++) {
+		int station = i % stations + 1, n = i / stations;
+		if (i >= stations * days) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			if ((state >> 60) % 4) /* one station's next day, or a random one */
+				station = (int)((state >> 33) % (uint64_t)(stations + 3)) + 1,
+				n = (int)((state >> 13) % (uint64_t)(days + 5));
+			else
+				n = (n + 1) % (days + 5);
+		}
+		if (i == stations * days)
+			*run = ks.run_count, *rotation = ks.rotation;
+		station_day_key(key, station, n);
+		size_t len = strlen(key);
+		enum keyset_added got = add(&ks, key, ++row, &first);
+		uint64_t *at = &seen_at[station][n];
+		if (*at)
+			agree = agree && got == KEYSET_SEEN && first == *at;
+		else
+			agree = agree && got == KEYSET_NEW, *at = row;
+		fresh.rotation = ks.rotation, fresh.memo_id = 0;
+		*bad_codes += keyset_code(&ks, key, len) != keyset_code(&fresh, key, len);
+	}
+	keyset_free(&ks);
+	keyset_free(&fresh);
+	return agree;
+}
+
 int main(void)
 {
 	struct keyset ks;
@@ -255,15 +320,33 @@ int main(void)
 	/* against a plain list: a rising start, then keys in any order, some again; a start short enough
 	   goes to the slots when the order breaks, a longer one stays a run */
 	size_t left;
+	bool kept;
 	CHECK("a short run and slots agree with a plain list", agrees_with_list(3000, 20000, &left) && left == 0,
 	      "run of %zu left", left);
 	CHECK("a long run and slots agree with a plain list",
 	      agrees_with_list(KEYSET_RUN_MOVE + 1, KEYSET_RUN_MOVE * 5, &left) && left == KEYSET_RUN_MOVE + 1,
 	      "run of %zu left", left);
 
+	/* listed day by day: the date read first keeps one run, past KEYSET_RUN_MOVE keys and its marks */
+	unsigned rotation;
+	int bad_codes;
+	CHECK("listed by day: one run, the date read first, as a plain list",
+	      by_day_agrees(300, 250, 20000, &left, &rotation, &bad_codes) && left == 300 * 250 && rotation == 8 &&
+	      bad_codes == 0, "run of %zu, last %u digits first, %d codes differ", left, rotation, bad_codes);
+	CHECK("a short run read by date first, then slots, as a plain list",
+	      by_day_agrees(7, 40, 3000, &left, &rotation, &bad_codes) && left == 7 * 40 && rotation == 8 &&
+	      bad_codes == 0, "run of %zu, last %u digits first, %d codes differ", left, rotation, bad_codes);
+	keyset_init(&ks); /* a first day's stations out of order: no order keeps the run */
+	kept = add(&ks, "QY-AQ-0002|2025-01-01", 1, NULL) == KEYSET_NEW &&
+	       add(&ks, "QY-AQ-0001|2025-01-01", 2, NULL) == KEYSET_NEW &&
+	       add(&ks, "QY-AQ-0002|2025-01-01", 3, &first) == KEYSET_SEEN && first == 1;
+	CHECK("stations out of order: read in order, the keys in slots", kept && ks.rotation == 0 && ks.run_ended &&
+	      ks.coded == 2, "last %u digits first, %zu coded", ks.rotation, ks.coded);
+	keyset_free(&ks);
+
 	/* rising keys whose value falls (rows handed over out of order) leave the run: no negative difference */
 	keyset_init(&ks);
-	bool kept = add(&ks, "K00001", 10, NULL) == KEYSET_NEW && add(&ks, "K00002", 20, NULL) == KEYSET_NEW &&
+	kept = add(&ks, "K00001", 10, NULL) == KEYSET_NEW && add(&ks, "K00002", 20, NULL) == KEYSET_NEW &&
 		    add(&ks, "K00003", 5, NULL) == KEYSET_NEW && add(&ks, "K00004", 30, NULL) == KEYSET_NEW;
 	CHECK("a falling value ends the run, whose two keys go to the slots", kept && ks.run_count == 0 && ks.coded == 4,
 	      "run of %zu, %zu coded", ks.run_count, ks.coded);
