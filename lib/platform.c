@@ -30,6 +30,9 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #endif
 
 const char *platform_basename(const char *path)
@@ -880,8 +883,14 @@ bool platform_worker_child(int *slot, int *fd, void **shared, size_t bytes)
 #else /* POSIX */
 
 #define HUGE_PAGE (2u << 20)
+#define KEEP_FREED (64u << 20) /* bytes freed at the heap's top that glibc keeps for the next use */
 
-void platform_init(void) {}
+void platform_init(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_TRIM_THRESHOLD, KEEP_FREED);
+#endif
+}
 
 bool platform_is_terminal(int fd) { return isatty(fd); }
 bool platform_escapes(int fd) { return isatty(fd); }
