@@ -304,6 +304,7 @@ static void checker_free(struct checker *k)
 	free(k->rule_ids);
 	for (size_t i = 0; i < rs->ncols; i++) {
 		buf_free(&k->memos[i].ref_text.text), buf_free(&k->memos[i].pattern_text.text);
+		free(k->memos[i].ref_text.seen), free(k->memos[i].pattern_text.seen);
 		struct expected_texts *t = &k->expected_texts[i];
 		free(t->range), free(t->at_least), free(t->at_most), free(t->pattern);
 	}

@@ -18,14 +18,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define MEMO_TEXT_MAX 23          /* bytes of a text whose answer a memo keeps beside the last one */
+#define MEMO_TEXTS 1024           /* such texts a memo keeps, at most (in twice as many slots) */
+
+/* A short text a column answered a question about, and the answer (0 bytes long: an empty slot). */
+struct memo_entry {
+	int64_t answer;
+	unsigned char len;
+	char text[MEMO_TEXT_MAX];
+};
+
 /*
  * A column's last cell text, to answer a question about it (a reference
  * lookup, a pattern) again without asking: sorted files repeat the same
- * county and station row after row.
+ * county and station row after row.  Beside it, the answers for the first
+ * MEMO_TEXTS short texts asked about (none until a second text comes): a
+ * file listed day by day goes through every station every day.
  */
 struct text_memo {
 	struct buf text;
 	bool valid;
+	struct memo_entry *seen;  /* by strmap_hash, 2 * MEMO_TEXTS of them, or NULL */
+	size_t nseen;
 };
 
 /* An enum_slots entry shared by two values or more (or any, past 16 values): look the value up. */

@@ -349,13 +349,75 @@ static inline bool same_text(struct text_memo *m, const char *s, size_t n)
 	return false;
 }
 
-/* Looks a cell up in its column's reference table, remembering the last answer. */
+/* A hash of a text of 1 to MEMO_TEXT_MAX bytes, from eight of its bytes at a time (overlapping) and its length. */
+static inline uint64_t short_text_hash(const char *s, size_t n)
+{
+	uint64_t a, b, c = 0;
+	if (n >= 8) {
+		memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
+		if (n > 16)
+			memcpy(&c, s + 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4), memcpy(&y, s + n - 4, 4);
+		a = x, b = y;
+	} else {
+		a = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 | (unsigned)(unsigned char)s[n - 1] << 16;
+		b = 0;
+	}
+	uint64_t h = (a ^ (b << 29 | b >> 35) ^ (c << 47 | c >> 17) ^ n) * 0x9E3779B97F4A7C15ULL;
+	return h ^ h >> 32;
+}
+
+/* The slot of a short text in a memo's answers: the one that holds it, or the empty one where it goes. */
+static struct memo_entry *memo_slot(const struct text_memo *m, const char *s, size_t n)
+{
+	const size_t mask = 2 * MEMO_TEXTS - 1;
+	for (size_t i = short_text_hash(s, n) & mask;; i = (i + 1) & mask) {
+		struct memo_entry *e = &m->seen[i];
+		if (!e->len || (e->len == n && bytes_equal(e->text, s, n)))
+			return e;
+	}
+}
+
+/* True if the memo kept an answer for s (not its last text), then in *answer. */
+static bool recall(const struct text_memo *m, const char *s, size_t n, int64_t *answer)
+{
+	if (!m->seen || !n || n > MEMO_TEXT_MAX)
+		return false;
+	const struct memo_entry *e = memo_slot(m, s, n);
+	*answer = e->answer;
+	return e->len != 0;
+}
+
+/* Keeps the answer for s, which recall did not have, while the memo has room and s is short. */
+static void remember(struct text_memo *m, const char *s, size_t n, int64_t answer)
+{
+	if (!n || n > MEMO_TEXT_MAX || m->nseen >= MEMO_TEXTS)
+		return;
+	if (!m->seen)
+		m->seen = xcalloc(2 * MEMO_TEXTS, sizeof *m->seen);
+	struct memo_entry *e = memo_slot(m, s, n);
+	e->answer = answer;
+	e->len = (unsigned char)n;
+	memcpy(e->text, s, n);
+	m->nseen++;
+}
+
+/* Looks a cell up in its column's reference table, remembering the answers (text_memo). */
 static inline bool find_ref(struct checker *k, size_t col, const char *s, size_t n, size_t *row, bool *alias)
 {
 	const struct column *c = &k->rs->cols[col];
 	struct column_memo *m = &k->memos[col];
-	if (!same_text(&m->ref_text, s, n))
-		m->found = reftable_find(c->ref, c->ref_col, s, n, &m->row, &m->alias);
+	int64_t kept;
+	if (!same_text(&m->ref_text, s, n)) {
+		if (recall(&m->ref_text, s, n, &kept)) {
+			m->row = (size_t)(kept >> 2), m->found = kept >> 1 & 1, m->alias = kept & 1;
+		} else {
+			m->found = reftable_find(c->ref, c->ref_col, s, n, &m->row, &m->alias);
+			remember(&m->ref_text, s, n, (int64_t)(m->found ? m->row : 0) << 2 | m->found << 1 | m->alias);
+		}
+	}
 	*row = m->row;
 	*alias = m->alias;
 	return m->found;
@@ -506,8 +568,15 @@ static void check_pattern(struct checker *k, const struct csvr_record *rec, size
 {
 	const struct column *c = &k->rs->cols[col];
 	struct column_memo *m = &k->memos[col];
-	if (!same_text(&m->pattern_text, s, n))
-		m->pattern_rc = ruleset_pattern_match(k->rs, c->pattern, c->match, s, n);
+	int64_t kept;
+	if (!same_text(&m->pattern_text, s, n)) {
+		if (recall(&m->pattern_text, s, n, &kept))
+			m->pattern_rc = (int)kept;
+		else {
+			m->pattern_rc = ruleset_pattern_match(k->rs, c->pattern, c->match, s, n);
+			remember(&m->pattern_text, s, n, m->pattern_rc);
+		}
+	}
 	int rc = m->pattern_rc;
 	if (rc >= 0 || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21))
 		return; /* matched, or invalid UTF-8 already reported */
