@@ -34,7 +34,11 @@
  * to 64 MiB, not given back at once: the rows a rule keeps a month at a
  * time (a file listed day by day) are freed and taken again every month,
  * and each time the heap would shrink and grow by a system call and fresh
- * pages (a tenth of such a file's time on a virtual machine).
+ * pages (a tenth of such a file's time on a virtual machine).  Blocks under
+ * 32 MiB come from the heap as well, as glibc's own rule comes to once a
+ * big block is freed, which a fixed trim would stop: a worker of -j would
+ * map and unmap its buffers for every file (43,000 page faults over 2,000
+ * small files, against 1,500).
  */
 void platform_init(void);
 
