@@ -20,6 +20,7 @@ struct arena {
 	unsigned char *free, *end; /* the current block's room not yet handed out */
 	size_t used;       /* bytes handed out, padding included */
 	size_t held;       /* bytes of the blocks */
+	struct arena_block *spare; /* blocks arena_empty kept, handed out again before new ones */
 };
 
 /* Starts a new block for n bytes (rounded) that the current one has no room for, and returns them. */
@@ -51,5 +52,12 @@ static inline void *arena_copy(struct arena *a, const void *p, size_t n)
 
 /* Frees every block; the arena is empty and reusable. */
 void arena_free(struct arena *a);
+
+/*
+ * Empties the arena, but keeps its blocks of the usual size for the pieces
+ * to come (not counted in held): rows kept a month at a time, freed and
+ * taken again every month, would make the heap shrink and grow each time.
+ */
+void arena_empty(struct arena *a);
 
 #endif

@@ -489,7 +489,7 @@ void keep_for_ordered(struct rules_state *st, const struct row_view *row, const 
 	for (size_t t = p->nrow_lists; t < p->nlists && !keeps; t++)
 		keeps = !lists[t].arriving && list_group(p, &lists[t]) >= 0;
 	if (none_kept(p)) /* every group that kept rows has ended: their memory serves the next */
-		arena_free(&st->kept);
+		arena_empty(&st->kept);
 	const struct kept_row *k = keeps ? keep_row(st, row) : NULL;
 	struct value order = {.type = V_NULL};
 	for (size_t t = 0; t < p->nlists; t++) {

@@ -3,7 +3,8 @@
  * counts what it holds exactly as a --max-memory budget reads it: a piece
  * that fits the room left in a block goes there, one that does not starts a
  * new 64 KiB block (or a block of its own size when larger), and freeing
- * leaves an empty arena that serves again.
+ * leaves an empty arena that serves again.  Emptying keeps the blocks of the
+ * usual size, which the pieces after take before any new one.
  */
 #include "arena.h"
 #include "test.h"
@@ -60,6 +61,22 @@ int main(void)
 	char *again = arena_copy(&a, "441803", 6);
 	CHECK("a freed arena serves again", a.held == BLOCK && memcmp(again, "441803", 6) == 0, "held %zu", a.held);
 	arena_free(&a);
+
+	/* emptied, it keeps its blocks of the usual size and hands them out again, a larger one not */
+	char *one = arena_alloc(&a, BLOCK), *two = arena_alloc(&a, BLOCK);
+	arena_alloc(&a, 2 * BLOCK);
+	arena_empty(&a);
+	CHECK("emptied: nothing held, nothing used", a.held == 0 && a.used == 0 && a.spare, "held %zu, used %zu",
+	      a.held, a.used);
+	char *reused = arena_alloc(&a, 10), *reused2 = arena_alloc(&a, BLOCK);
+	CHECK("the kept blocks serve first", (reused == one || reused == two) && (reused2 == one || reused2 == two) &&
+	      reused != reused2 && a.held == 2 * BLOCK && !a.spare, "held %zu", a.held);
+	memset(reused2, 'x', BLOCK); /* (each the whole usual size: under ASan, a byte past it is an error) */
+	arena_alloc(&a, 1);
+	CHECK("past them, a new block", a.held == 3 * BLOCK, "held %zu", a.held);
+	arena_empty(&a);
+	arena_free(&a);
+	CHECK("freed after emptied: nothing kept", a.held == 0 && !a.spare && !a.blocks, "held %zu", a.held);
 
 	/* a copy of every length up to past the short ones keeps its bytes and writes none after them, read from
 	   the end of an allocation of its own (under ASan, a byte read past it is an error) */
