@@ -30,9 +30,6 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #endif
 
 const char *platform_basename(const char *path)
@@ -883,16 +880,8 @@ bool platform_worker_child(int *slot, int *fd, void **shared, size_t bytes)
 #else /* POSIX */
 
 #define HUGE_PAGE (2u << 20)
-#define KEEP_FREED (64u << 20) /* bytes freed at the heap's top that glibc keeps for the next use */
-#define MAPPED_FROM (32u << 20) /* a block of this many bytes or more is mapped on its own (glibc's most) */
 
-void platform_init(void)
-{
-#ifdef __GLIBC__
-	mallopt(M_TRIM_THRESHOLD, KEEP_FREED);
-	mallopt(M_MMAP_THRESHOLD, MAPPED_FROM);
-#endif
-}
+void platform_init(void) {}
 
 bool platform_is_terminal(int fd) { return isatty(fd); }
 bool platform_escapes(int fd) { return isatty(fd); }

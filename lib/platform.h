@@ -29,16 +29,7 @@
  * files and pipes (so JSON Lines end in "\n" and input bytes are counted as
  * they are), text mode only on a console ("\r\n"), virtual-terminal
  * sequences where the console has them, and no console window error boxes.
- * Elsewhere a closed pipe ends the process with SIGPIPE, as it should; with
- * glibc, memory freed at the top of the heap is kept for the next use, up
- * to 64 MiB, not given back at once: the rows a rule keeps a month at a
- * time (a file listed day by day) are freed and taken again every month,
- * and each time the heap would shrink and grow by a system call and fresh
- * pages (a tenth of such a file's time on a virtual machine).  Blocks under
- * 32 MiB come from the heap as well, as glibc's own rule comes to once a
- * big block is freed, which a fixed trim would stop: a worker of -j would
- * map and unmap its buffers for every file (43,000 page faults over 2,000
- * small files, against 1,500).
+ * Elsewhere nothing is needed: a closed pipe ends the process with SIGPIPE.
  */
 void platform_init(void);
 
