@@ -631,10 +631,8 @@ static bool rotate_run(struct keyset *ks, unsigned ndigits, unsigned rotation)
 	size_t cap = ks->run_cap;
 	while (cap < need)
 		cap *= 2;
-	if (!budget_take(ks->budget, cap)) {
-		ks->needed = ks->bytes + cap;
+	if (!budget_take(ks->budget, cap))
 		return false;
-	}
 	unsigned char *run = xmalloc(cap);
 	size_t out = 0;
 	uint64_t rc = 0, rv = 0;
