@@ -38,7 +38,7 @@ struct memo_entry {
 struct text_memo {
 	struct buf text;
 	bool valid;
-	struct memo_entry *seen;  /* by a hash of the text, 2 * MEMO_TEXTS of them, or NULL */
+	struct memo_entry *seen;  /* by strmap_hash, 2 * MEMO_TEXTS of them, or NULL */
 	size_t nseen;
 };
 

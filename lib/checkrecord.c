@@ -13,6 +13,7 @@
 #include "keyset.h"
 #include "msgcat.h"
 #include "rules.h"
+#include "strmap.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -349,31 +350,11 @@ static inline bool same_text(struct text_memo *m, const char *s, size_t n)
 	return false;
 }
 
-/* A hash of a text of 1 to MEMO_TEXT_MAX bytes, from eight of its bytes at a time (overlapping) and its length. */
-static inline uint64_t short_text_hash(const char *s, size_t n)
-{
-	uint64_t a, b, c = 0;
-	if (n >= 8) {
-		memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
-		if (n > 16)
-			memcpy(&c, s + 8, 8);
-	} else if (n >= 4) {
-		uint32_t x, y;
-		memcpy(&x, s, 4), memcpy(&y, s + n - 4, 4);
-		a = x, b = y;
-	} else {
-		a = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 | (unsigned)(unsigned char)s[n - 1] << 16;
-		b = 0;
-	}
-	uint64_t h = (a ^ (b << 29 | b >> 35) ^ (c << 47 | c >> 17) ^ n) * 0x9E3779B97F4A7C15ULL;
-	return h ^ h >> 32;
-}
-
 /* The slot of a short text in a memo's answers: the one that holds it, or the empty one where it goes. */
 static struct memo_entry *memo_slot(const struct text_memo *m, const char *s, size_t n)
 {
 	const size_t mask = 2 * MEMO_TEXTS - 1;
-	for (size_t i = short_text_hash(s, n) & mask;; i = (i + 1) & mask) {
+	for (size_t i = strmap_hash(s, n) & mask;; i = (i + 1) & mask) {
 		struct memo_entry *e = &m->seen[i];
 		if (!e->len || (e->len == n && bytes_equal(e->text, s, n)))
 			return e;

@@ -664,13 +664,13 @@ static bool rotate_run(struct keyset *ks, unsigned ndigits, unsigned rotation)
  * but one digit down to two (a key's last two digits stay side by side, for
  * keyset_code_follow).  The run's keys and the next must be of one shape.
  * True when it reads them so: the run is written again, the memo's code
- * and *code are in the new order, and the key joins the run.  Decided once.
+ * and *code are in the new order, and the key joins the run.  Decided once:
+ * a run it keeps going has a rotation, and one it does not ends.
  */
 static bool choose_rotation(struct keyset *ks, uint64_t *code, uint64_t value)
 {
-	if (ks->rotation_tried || !*code || !ks->run_count || ks->run_count > KEYSET_RUN_MOVE || value < ks->run_value)
+	if (ks->rotation || !*code || !ks->run_count || ks->run_count > KEYSET_RUN_MOVE || value < ks->run_value)
 		return false;
-	ks->rotation_tried = true;
 	uint64_t id = *code >> CODE_SHIFT;
 	if (id != ks->memo_id) /* (the memo is the next key's shape: its digits) */
 		return false;

@@ -56,8 +56,8 @@ struct keyset {
 	uint64_t memo_id;         /* the number of its shape, or 0 */
 	uint64_t memo_code;       /* its digits in the order its code reads them (rotation) */
 	uint64_t memo_scale;      /* the weight in that order of its last digit (its tens' is ten times it) */
-	unsigned rotation;        /* a code reads a key's last this many digits first, where it has more (0: in order) */
-	bool rotation_tried;      /* the run has ended short once: rotation is chosen for good */
+	unsigned rotation;        /* a code reads a key's last this many digits first, where it has more (0: in order;
+				     chosen, for good, the first time the run ends) */
 	uint64_t *slots;
 	size_t nslots, count;
 	unsigned char *run;       /* the run: codes and values rising, as differences */
