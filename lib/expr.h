@@ -124,12 +124,24 @@ struct agg_slot {
  * The running state of one slot for one group.  Runs count in hits (the
  * current run) and hi (the longest); longest_equal_run keeps the current
  * run's value in lo and the longest's in sum; a percentile remembers its
- * last value in lo (see percentile()).  A slot keeps a list of values
+ * last value in lo (see percentile()); count_distinct counts its tuples
+ * in n, its distinct ones while few in hits (see expragg.c).  A slot keeps a list of values
  * (listed) or where its runs began, never both: they share their bytes.  A
  * kind's accumulator is the first bytes of it that the kind reads and writes
  * (agg_acc_size): count() has n alone, 8 bytes; sum() and mean() 16; count_if()
  * and ratio() 24; min() and max() 48; lists and runs all 64.
  */
+/*
+ * A piece of a count_distinct accumulator's packed tuples (see expragg.c),
+ * each tuple whole in one piece, with room past the last for a word that
+ * hashing it reads.
+ */
+struct tuple_piece {
+	struct tuple_piece *older;
+	uint32_t used, room;          /* its tuples' bytes, and the bytes it has */
+	unsigned char bytes[];
+};
+
 struct agg_acc {
 	double n;          /* rows (count) or non-null values */
 	double sum, hits, lo, hi;
@@ -141,9 +153,9 @@ struct agg_acc {
 		struct {
 			union {
 				double *vals;          /* percentile: values; max_change: (time, value) pairs */
-				unsigned char *tuples; /* count_distinct: its tuples, packed (see pack_value) */
+				struct tuple_piece *pieces; /* count_distinct: its tuples, packed, newest piece first */
 			};
-			uint32_t nvals, cap;           /* values kept and room; bytes when packed */
+			uint32_t nvals, cap;           /* values kept and room; the tuples' bytes when packed */
 		};
 		struct {
 			const void *run_from, *best_from; /* runs: where the current and the longest run began */

@@ -13,9 +13,9 @@
  * (update_runs).
  * Percentiles select their two ranks rather than sort, and remember what
  * they come to until another value comes in; count_distinct keeps
- * its tuples packed, a few bytes a value, and counts them as they come
- * while they are few, past that at the end in a table of them by their
- * hashes; a group of one row whose slots only count, or sum or
+ * its tuples packed, a few bytes a value, in pieces of a fixed size taken
+ * as they fill, and counts them as they come while they are few, past that
+ * at the end in a table of them by their hashes; a group of one row whose slots only count, or sum or
  * average a column, is held as the values it comes to until a second row
  * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
  * through exprnode.h's inline helpers.
@@ -217,6 +217,19 @@ double mad(struct agg_acc *acc)
  */
 #define DISTINCT_COUNTED_MAX 16
 
+/*
+ * The bytes of a piece of tuples (struct tuple_piece) a group takes when its
+ * newest is full, unless a tuple needs more: a piece and its malloc header
+ * make 128 bytes.  The groups of a table filled in turn (a county-day's,
+ * station after station) take their pieces in turn too, so that a row's
+ * tuple goes next to the row before's: grown in place, a group's bytes lay
+ * a group's length from the next's, and the rows' writes went a page apart.
+ */
+#define TUPLE_PIECE_BYTES 104
+
+/* The most bytes a tuple packs to, and the word past it that tuple_hash reads. */
+#define TUPLE_MAX_BYTES (EXPR_DISTINCT_MAX * 9 + 8)
+
 /* The bytes of the packed value at p (see pack_value). */
 static size_t packed_len(const unsigned char *p)
 {
@@ -267,24 +280,26 @@ struct packed_tuple {
  */
 static __attribute__((noinline)) double count_tuples(const struct agg_acc *acc, size_t width)
 {
-	unsigned bits = 8; /* of the table's size: twice the tuples at most (a value takes a byte or more) */
-	while (((size_t)1 << bits) < 2 * (acc->nvals / width))
+	unsigned bits = 8; /* of the table's size: twice the tuples at most */
+	while (((size_t)1 << bits) < 2 * (size_t)acc->n)
 		bits++;
 	size_t mask = ((size_t)1 << bits) - 1, count = 0;
 	struct packed_tuple few[256], *t = bits == 8 ? memset(few, 0, sizeof few) : xcalloc(mask + 1, sizeof *t);
-	for (size_t at = 0; at < acc->nvals;) {
-		const unsigned char *p = acc->tuples + at;
-		for (size_t k = 0; k < width; k++)
-			at += packed_len(acc->tuples + at);
-		size_t len = (size_t)(acc->tuples + at - p);
-		for (size_t i = (size_t)(tuple_hash(p, len) >> (64 - bits));; i = (i + 1) & mask) {
-			if (!t[i].len) {
-				t[i] = (struct packed_tuple){p, len};
-				count++;
-				break;
+	for (const struct tuple_piece *piece = acc->pieces; piece; piece = piece->older) {
+		for (size_t at = 0; at < piece->used;) {
+			const unsigned char *p = piece->bytes + at;
+			for (size_t k = 0; k < width; k++)
+				at += packed_len(piece->bytes + at);
+			size_t len = (size_t)(piece->bytes + at - p);
+			for (size_t i = (size_t)(tuple_hash(p, len) >> (64 - bits));; i = (i + 1) & mask) {
+				if (!t[i].len) {
+					t[i] = (struct packed_tuple){p, len};
+					count++;
+					break;
+				}
+				if (t[i].len == len && !memcmp(t[i].at, p, len))
+					break;
 			}
-			if (t[i].len == len && !memcmp(t[i].at, p, len))
-				break;
 		}
 	}
 	if (t != few)
@@ -447,33 +462,33 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 	return pack_long(p, d);
 }
 
-/* True if the packed tuples of width values in tuples[0, end) hold the len bytes at p. */
-static bool holds_tuple(const unsigned char *tuples, size_t end, size_t width, const unsigned char *p, size_t len)
+/* True if a count_distinct accumulator's kept tuples of width values hold the len bytes at p. */
+static bool holds_tuple(const struct agg_acc *a, size_t width, const unsigned char *p, size_t len)
 {
-	for (size_t at = 0; at < end;) {
-		size_t from = at;
-		for (size_t k = 0; k < width; k++)
-			at += packed_len(tuples + at);
-		if (at - from == len && !memcmp(tuples + from, p, len))
-			return true;
+	for (const struct tuple_piece *piece = a->pieces; piece; piece = piece->older) {
+		for (size_t at = 0; at < piece->used;) {
+			size_t from = at;
+			for (size_t k = 0; k < width; k++)
+				at += packed_len(piece->bytes + at);
+			if (at - from == len && !memcmp(piece->bytes + from, p, len))
+				return true;
+		}
 	}
 	return false;
 }
 
 /*
- * Counts the tuple of width values just packed at tuples[from, nvals) if no
- * earlier one is the same (see DISTINCT_COUNTED_MAX): one whose mark's bit
- * no earlier tuple set is new; one whose bit is set is looked for.
+ * Counts the tuple of width values packed at p, len bytes, if no kept one
+ * is the same (see DISTINCT_COUNTED_MAX): one whose mark's bit no kept
+ * tuple set is new; one whose bit is set is looked for.
  */
-static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
+static inline void count_new_tuple(struct agg_acc *a, const unsigned char *p, size_t len, size_t width)
 {
 	if (a->hits > DISTINCT_COUNTED_MAX)
 		return;
-	const unsigned char *p = a->tuples + from;
-	size_t len = a->nvals - from;
 	uint64_t marks, mark = (uint64_t)1 << (tuple_hash(p, len) >> 58); /* one of 64 bits */
 	memcpy(&marks, &a->lo, sizeof marks);
-	if (marks & mark && holds_tuple(a->tuples, from, width, p, len))
+	if (marks & mark && holds_tuple(a, width, p, len))
 		return;
 	marks |= mark;
 	memcpy(&a->lo, &marks, sizeof marks);
@@ -481,18 +496,38 @@ static inline void count_new_tuple(struct agg_acc *a, size_t from, size_t width)
 }
 
 /*
- * Makes room in a count_distinct accumulator for a tuple of width values and
- * the word past it that tuple_hash reads: its bytes grow by half again when full.
+ * Keeps a tuple of width values packed at p, len bytes (and room for a word
+ * past them), in a count_distinct accumulator: counted if new while they
+ * are few, then copied into its newest piece, or a new one.
  */
-static inline void tuple_room(struct agg_acc *a, size_t width)
+static void keep_packed(struct agg_acc *a, const unsigned char *p, size_t len, size_t width)
 {
-	if (a->nvals + width * 9 + sizeof(uint64_t) > a->cap) {
-		if (a->cap > UINT32_MAX / 2)
+	count_new_tuple(a, p, len, width);
+	struct tuple_piece *piece = a->pieces;
+	if (!piece || piece->used + len + sizeof(uint64_t) > piece->room) {
+		uint32_t room = len + sizeof(uint64_t) > TUPLE_PIECE_BYTES ? (uint32_t)(len + sizeof(uint64_t))
+									   : TUPLE_PIECE_BYTES;
+		if (a->nvals > UINT32_MAX / 2)
 			die(EXIT_TROUBLE, "too many values in one group to keep");
-		a->cap = a->cap + a->cap / 2 + (uint32_t)width * 9 + 64;
-		a->tuples = xrealloc(a->tuples, a->cap);
+		piece = xmalloc(sizeof *piece + room);
+		*piece = (struct tuple_piece){a->pieces, 0, room};
+		a->pieces = piece;
+		a->listed = a->packed = true;
 	}
-	a->listed = a->packed = true;
+	memcpy(piece->bytes + piece->used, p, len);
+	piece->used += (uint32_t)len;
+	a->nvals += (uint32_t)len;
+	a->n++;
+}
+
+/* Frees a count_distinct accumulator's pieces. */
+static void free_pieces(struct tuple_piece *piece)
+{
+	while (piece) {
+		struct tuple_piece *older = piece->older;
+		free(piece);
+		piece = older;
+	}
 }
 
 /*
@@ -503,14 +538,13 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
 {
 	const struct node *c = &s->expr->nodes[s->call];
 	size_t width = (size_t)c->nargs;
-	tuple_room(a, width);
-	size_t from = a->nvals;
-	a->nvals += pack_value(a->tuples + a->nvals, first);
+	unsigned char tuple[TUPLE_MAX_BYTES], *p = tuple;
+	p += pack_value(p, first);
 	for (size_t k = 1; k < width; k++) {
 		struct value held;
-		a->nvals += pack_value(a->tuples + a->nvals, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
+		p += pack_value(p, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
 	}
-	count_new_tuple(a, from, width);
+	keep_packed(a, tuple, (size_t)(p - tuple), width);
 }
 
 /*
@@ -769,16 +803,12 @@ static inline void band_run(const struct agg_slot *s, const struct agg_slot *sto
 static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *block, const struct eval_ctx *row)
 {
 	(void)n;
-	struct agg_acc *a = agg_acc_of(block, s);
 	const struct node *c = &s->expr->nodes[s->call];
 	const int *col = s->expr->arg_cols + c->args, *end = col + c->nargs;
-	tuple_room(a, (size_t)c->nargs);
-	size_t from = a->nvals;
-	unsigned char *p = a->tuples + from;
+	unsigned char tuple[TUPLE_MAX_BYTES], *p = tuple;
 	for (; col < end; col++)
 		p += pack_value(p, &row->row[*col]);
-	a->nvals = (uint32_t)(p - a->tuples);
-	count_new_tuple(a, from, (size_t)c->nargs);
+	keep_packed(agg_acc_of(block, s), tuple, (size_t)(p - tuple), (size_t)c->nargs);
 }
 
 /* count_if() of a test of a column alone, tested in place. */
@@ -991,7 +1021,9 @@ void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks,
 			continue;
 		for (size_t g = 0; g < nblocks; g++) {
 			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
-			if (a->listed)
+			if (a->listed && a->packed)
+				free_pieces(a->pieces);
+			else if (a->listed)
 				free(a->vals);
 		}
 	}
@@ -1001,7 +1033,9 @@ void agg_acc_empty(const struct agg_slot *slots, size_t n, unsigned char *block)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct agg_acc *a = agg_acc_of(block, &slots[i]);
-		if (!lists(slots[i].kind) || !a->listed) {
+		if (!lists(slots[i].kind) || !a->listed || a->packed) { /* (a list of numbers keeps its room) */
+			if (lists(slots[i].kind) && a->listed)
+				free_pieces(a->pieces);
 			memset(a, 0, agg_acc_size(slots[i].kind));
 			continue;
 		}
