@@ -121,17 +121,6 @@ struct agg_slot {
 #define EXPR_DISTINCT_MAX 16 /* count_distinct's arguments at most: the width of a tuple */
 
 /*
- * The running state of one slot for one group.  Runs count in hits (the
- * current run) and hi (the longest); longest_equal_run keeps the current
- * run's value in lo and the longest's in sum; a percentile remembers its
- * last value in lo (see percentile()); count_distinct counts its tuples
- * in n, its distinct ones while few in hits (see expragg.c).  A slot keeps a list of values
- * (listed) or where its runs began, never both: they share their bytes.  A
- * kind's accumulator is the first bytes of it that the kind reads and writes
- * (agg_acc_size): count() has n alone, 8 bytes; sum() and mean() 16; count_if()
- * and ratio() 24; min() and max() 48; lists and runs all 64.
- */
-/*
  * A piece of a count_distinct accumulator's packed tuples (see expragg.c),
  * each tuple whole in one piece, with room past the last for a word that
  * hashing it reads.
@@ -142,8 +131,20 @@ struct tuple_piece {
 	unsigned char bytes[];
 };
 
+/*
+ * The running state of one slot for one group.  Runs count in hits (the
+ * current run) and hi (the longest); longest_equal_run keeps the current
+ * run's value in lo and the longest's in sum; a percentile remembers its
+ * last value in lo (see percentile()); count_distinct counts its tuples
+ * in n, its distinct ones while few in hits (see expragg.c).  A slot keeps a
+ * list of values (listed) or where its runs began, never both: they share
+ * their bytes.  A kind's accumulator is the first bytes of it that the kind
+ * reads and writes (agg_acc_size): count() has n alone, 8 bytes; sum() and
+ * mean() 16; count_if() and ratio() 24; min() and max() 48; lists and runs
+ * all 64.
+ */
 struct agg_acc {
-	double n;          /* rows (count) or non-null values */
+	double n;          /* rows (count), non-null values, or count_distinct's tuples */
 	double sum, hits, lo, hi;
 	bool date;         /* min and max saw dates */
 	bool listed;       /* vals or tuples hold a list (freed with the slot) */
@@ -155,7 +156,7 @@ struct agg_acc {
 				double *vals;          /* percentile: values; max_change: (time, value) pairs */
 				struct tuple_piece *pieces; /* count_distinct: its tuples, packed, newest piece first */
 			};
-			uint32_t nvals, cap;           /* values kept and room; the tuples' bytes when packed */
+			uint32_t nvals, cap;           /* values kept and their room; packed, the tuples' bytes */
 		};
 		struct {
 			const void *run_from, *best_from; /* runs: where the current and the longest run began */

@@ -15,9 +15,9 @@
  * they come to until another value comes in; count_distinct keeps
  * its tuples packed, a few bytes a value, in pieces of a fixed size taken
  * as they fill, and counts them as they come while they are few, past that
- * at the end in a table of them by their hashes; a group of one row whose slots only count, or sum or
- * average a column, is held as the values it comes to until a second row
- * comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
+ * at the end in a table of them by their hashes; a group of one row whose
+ * slots only count, or sum or average a column, is held as the values it
+ * comes to until a second row comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
  * through exprnode.h's inline helpers.
  */
 #include "exprnode.h"
@@ -280,7 +280,7 @@ struct packed_tuple {
  */
 static __attribute__((noinline)) double count_tuples(const struct agg_acc *acc, size_t width)
 {
-	unsigned bits = 8; /* of the table's size: twice the tuples at most */
+	unsigned bits = 8; /* of the table's size: twice the tuples kept (n), or more */
 	while (((size_t)1 << bits) < 2 * (size_t)acc->n)
 		bits++;
 	size_t mask = ((size_t)1 << bits) - 1, count = 0;
