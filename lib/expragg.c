@@ -17,8 +17,8 @@
  * as they fill, and counts them as they come while they are few, past that
  * at the end in a table of them by their hashes; a group of one row whose
  * slots only count, or sum or average a column, is held as the values it
- * comes to until a second row comes (agg_hold_row).  The slots' arguments are evaluated by expreval.c,
- * through exprnode.h's inline helpers.
+ * comes to until a second row comes (agg_hold_row).  The slots' arguments
+ * are evaluated by expreval.c, through exprnode.h's inline helpers.
  */
 #include "exprnode.h"
 
@@ -243,6 +243,15 @@ static size_t packed_len(const unsigned char *p)
 	return 1 + varint_get(p + 1, &zigzag);
 }
 
+/* The bytes of the packed tuple of width values at p. */
+static size_t tuple_len(const unsigned char *p, size_t width)
+{
+	size_t len = 0;
+	for (size_t k = 0; k < width; k++)
+		len += packed_len(p + len);
+	return len;
+}
+
 /*
  * A hash of a packed tuple's len bytes at p, mixed eight at a time, of the
  * last word only the bytes of the tuple (a word is read past it: tuple_room
@@ -286,11 +295,9 @@ static __attribute__((noinline)) double count_tuples(const struct agg_acc *acc, 
 	size_t mask = ((size_t)1 << bits) - 1, count = 0;
 	struct packed_tuple few[256], *t = bits == 8 ? memset(few, 0, sizeof few) : xcalloc(mask + 1, sizeof *t);
 	for (const struct tuple_piece *piece = acc->pieces; piece; piece = piece->older) {
-		for (size_t at = 0; at < piece->used;) {
+		for (size_t at = 0, len; at < piece->used; at += len) {
 			const unsigned char *p = piece->bytes + at;
-			for (size_t k = 0; k < width; k++)
-				at += packed_len(piece->bytes + at);
-			size_t len = (size_t)(piece->bytes + at - p);
+			len = tuple_len(p, width);
 			for (size_t i = (size_t)(tuple_hash(p, len) >> (64 - bits));; i = (i + 1) & mask) {
 				if (!t[i].len) {
 					t[i] = (struct packed_tuple){p, len};
@@ -466,11 +473,9 @@ static inline size_t pack_value(unsigned char *p, const struct value *v)
 static bool holds_tuple(const struct agg_acc *a, size_t width, const unsigned char *p, size_t len)
 {
 	for (const struct tuple_piece *piece = a->pieces; piece; piece = piece->older) {
-		for (size_t at = 0; at < piece->used;) {
-			size_t from = at;
-			for (size_t k = 0; k < width; k++)
-				at += packed_len(piece->bytes + at);
-			if (at - from == len && !memcmp(piece->bytes + from, p, len))
+		for (size_t at = 0, kept; at < piece->used; at += kept) {
+			kept = tuple_len(piece->bytes + at, width);
+			if (kept == len && !memcmp(piece->bytes + at, p, len))
 				return true;
 		}
 	}
