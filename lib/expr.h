@@ -632,7 +632,7 @@ void agg_unhold(const struct agg_slot *slots, const int *slot, size_t n, const s
 		unsigned char *block);
 /* Frees the value lists of nblocks groups' blocks of accumulators, one after another. */
 void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks, size_t nblocks);
-/* Empties a block of accumulators for another group, as new but for the room of their value lists (agg_acc_free frees it). */
+/* Empties a block of accumulators for another group, as new but for the room of their lists of numbers (agg_acc_free frees it). */
 void agg_acc_empty(const struct agg_slot *slots, size_t n, unsigned char *block);
 /* The bytes a group's accumulators' value lists fill. */
 uint64_t agg_acc_kept_bytes(const struct agg_slot *slots, size_t n, const unsigned char *block);

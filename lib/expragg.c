@@ -254,8 +254,9 @@ static size_t tuple_len(const unsigned char *p, size_t width)
 
 /*
  * A hash of a packed tuple's len bytes at p, mixed eight at a time, of the
- * last word only the bytes of the tuple (a word is read past it: tuple_room
- * leaves room for one after the last): tuples with different hashes differ.
+ * last word only the bytes of the tuple (a word is read past it: a tuple is
+ * packed into TUPLE_MAX_BYTES, and a piece keeps room for one after its
+ * last): tuples with different hashes differ.
  */
 static inline uint64_t tuple_hash(const unsigned char *p, size_t len)
 {
@@ -1038,8 +1039,9 @@ void agg_acc_empty(const struct agg_slot *slots, size_t n, unsigned char *block)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct agg_acc *a = agg_acc_of(block, &slots[i]);
-		if (!lists(slots[i].kind) || !a->listed || a->packed) { /* (a list of numbers keeps its room) */
-			if (lists(slots[i].kind) && a->listed)
+		bool listed = lists(slots[i].kind) && a->listed;
+		if (!listed || a->packed) { /* (a list of numbers keeps its room; tuples' pieces go) */
+			if (listed)
 				free_pieces(a->pieces);
 			memset(a, 0, agg_acc_size(slots[i].kind));
 			continue;
