@@ -1061,6 +1061,10 @@ struct platform_worker *platform_worker_start(int slot, char *const *restart_arg
 		_exit(EXIT_TROUBLE); /* body does not return */
 	}
 	close(p[1]);
+#ifdef F_SETPIPE_SZ
+	/* (a pipe that stays at its first size is only slower) */
+	(void)fcntl(p[0], F_SETPIPE_SZ, (int)PLATFORM_PIPE_ROOM);
+#endif
 	struct platform_worker *w = xmalloc(sizeof *w);
 	*w = (struct platform_worker){.pid = pid, .fd = p[0]};
 	return w;

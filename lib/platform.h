@@ -138,9 +138,18 @@ void *platform_shared_new(size_t bytes);
 void platform_shared_free(void *p, size_t bytes);
 
 /*
+ * What a worker's pipe holds where the system lets a pipe be made that big
+ * (Linux: F_SETPIPE_SZ, up to fs.pipe-max-size, 1 MiB by default): a worker
+ * then writes many frames before it waits for the parent to read, and the
+ * parent reads them in one go.  Elsewhere a pipe holds what it holds.
+ */
+#define PLATFORM_PIPE_ROOM (1u << 20)
+
+/*
  * Starts a worker for slot: on POSIX the child calls body(ctx, slot, fd),
- * which never returns, fd being the write end of its pipe.  Returns NULL,
- * with a message on stderr, when it cannot.
+ * which never returns, fd being the write end of its pipe (made to hold
+ * PLATFORM_PIPE_ROOM where it can be).  Returns NULL, with a message on
+ * stderr, when it cannot.
  */
 struct platform_worker *platform_worker_start(int slot, char *const *restart_args,
 					      void (*body)(void *ctx, int slot, int fd), void *ctx);

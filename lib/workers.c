@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define FRAME_DATA (64u << 10)   /* a worker sends an item's output in frames of about this much */
-#define READ_SIZE (64u << 10)
+#define READ_SIZE PLATFORM_PIPE_ROOM /* all a pipe may hold at once */
 #define MORE (-1)                /* the status in a frame that is not its item's last */
 
 /* What comes before a frame's records, and its stderr text after them, in a pipe. */
