@@ -20,6 +20,7 @@
 
 #define MEMO_TEXT_MAX 23          /* bytes of a text whose answer a memo keeps beside the last one */
 #define MEMO_TEXTS 1024           /* such texts a memo keeps, at most (in twice as many slots) */
+#define MEMO_SLOTS_FIRST 64       /* a memo's slots at first: doubled while it is half full */
 
 /* A short text a column answered a question about, and the answer (0 bytes long: an empty slot). */
 struct memo_entry {
@@ -38,8 +39,8 @@ struct memo_entry {
 struct text_memo {
 	struct buf text;
 	bool valid;
-	struct memo_entry *seen;  /* by strmap_hash, 2 * MEMO_TEXTS of them, or NULL */
-	size_t nseen;
+	struct memo_entry *seen;  /* by strmap_hash, nslots of them (a power of two), or NULL */
+	size_t nseen, nslots;
 };
 
 /* An enum_slots entry shared by two values or more (or any, past 16 values): look the value up. */

@@ -353,12 +353,29 @@ static inline bool same_text(struct text_memo *m, const char *s, size_t n)
 /* The slot of a short text in a memo's answers: the one that holds it, or the empty one where it goes. */
 static struct memo_entry *memo_slot(const struct text_memo *m, const char *s, size_t n)
 {
-	const size_t mask = 2 * MEMO_TEXTS - 1;
+	const size_t mask = m->nslots - 1;
 	for (size_t i = strmap_hash(s, n) & mask;; i = (i + 1) & mask) {
 		struct memo_entry *e = &m->seen[i];
 		if (!e->len || (e->len == n && bytes_equal(e->text, s, n)))
 			return e;
 	}
+}
+
+/*
+ * Gives a memo twice the slots (MEMO_SLOTS_FIRST at first), its answers put
+ * in their new places: a small file, or one of few stations, never makes
+ * the room that MEMO_TEXTS texts need.
+ */
+static void grow_memo(struct text_memo *m)
+{
+	struct memo_entry *was = m->seen;
+	size_t had = m->nslots;
+	m->nslots = had ? 2 * had : MEMO_SLOTS_FIRST;
+	m->seen = xcalloc(m->nslots, sizeof *m->seen);
+	for (size_t i = 0; i < had; i++)
+		if (was[i].len)
+			*memo_slot(m, was[i].text, was[i].len) = was[i];
+	free(was);
 }
 
 /* True if the memo kept an answer for s (not its last text), then in *answer. */
@@ -376,8 +393,8 @@ static void remember(struct text_memo *m, const char *s, size_t n, int64_t answe
 {
 	if (!n || n > MEMO_TEXT_MAX || m->nseen >= MEMO_TEXTS)
 		return;
-	if (!m->seen)
-		m->seen = xcalloc(2 * MEMO_TEXTS, sizeof *m->seen);
+	if (2 * (m->nseen + 1) > m->nslots) /* (at most 2 * MEMO_TEXTS slots: nseen stays below MEMO_TEXTS) */
+		grow_memo(m);
 	struct memo_entry *e = memo_slot(m, s, n);
 	e->answer = answer;
 	e->len = (unsigned char)n;

@@ -403,7 +403,8 @@ static void plan_rules(struct rules_state *st, const size_t *file_col)
 	const struct ruleset *rs = st->rs;
 	if (!st->planned) {
 		st->planned = xcalloc(st->nrules_now + 1, sizeof *st->planned);
-		st->passed_rows = xcalloc(st->nrules_now * PASSED_ROWS + 1, sizeof *st->passed_rows);
+		/* (a rule's rows are emptied where plan_judging gives them to it) */
+		st->passed_rows = xmalloc((st->nrules_now * PASSED_ROWS + 1) * sizeof *st->passed_rows);
 	}
 	st->nplanned = 0;
 	st->planned_for = file_col;
