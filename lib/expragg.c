@@ -526,13 +526,16 @@ static void keep_packed(struct agg_acc *a, const unsigned char *p, size_t len, s
 	a->n++;
 }
 
-/* Frees a count_distinct accumulator's pieces. */
-static void free_pieces(struct tuple_piece *piece)
+/* Frees the list a listed accumulator keeps: count_distinct's pieces of tuples, or the values. */
+static void free_list(struct agg_acc *a)
 {
-	while (piece) {
-		struct tuple_piece *older = piece->older;
+	if (!a->packed) {
+		free(a->vals);
+		return;
+	}
+	for (struct tuple_piece *piece = a->pieces, *older; piece; piece = older) {
+		older = piece->older;
 		free(piece);
-		piece = older;
 	}
 }
 
@@ -1027,10 +1030,8 @@ void agg_acc_free(const struct agg_slot *slots, size_t n, unsigned char *blocks,
 			continue;
 		for (size_t g = 0; g < nblocks; g++) {
 			struct agg_acc *a = agg_acc_of(blocks + g * size, &slots[i]);
-			if (a->listed && a->packed)
-				free_pieces(a->pieces);
-			else if (a->listed)
-				free(a->vals);
+			if (a->listed)
+				free_list(a);
 		}
 	}
 }
@@ -1042,7 +1043,7 @@ void agg_acc_empty(const struct agg_slot *slots, size_t n, unsigned char *block)
 		bool listed = lists(slots[i].kind) && a->listed;
 		if (!listed || a->packed) { /* (a list of numbers keeps its room; tuples' pieces go) */
 			if (listed)
-				free_pieces(a->pieces);
+				free_list(a);
 			memset(a, 0, agg_acc_size(slots[i].kind));
 			continue;
 		}
