@@ -12,27 +12,67 @@ BINS = $(CMDS:%=$(BUILD)/%)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PKG_CFLAGS = `$(PKG_CONFIG) --cflags $(PKGS)`
 
-all: $(BUILD)/.deps $(BINS) $(UNITS)
+# With PGO = yes and GCC 11 or later, a profile-guided build: $(BUILD)/pgo is the same
+# build made to count where its work goes, mk/train.sh runs its qy-check on files of the
+# kinds it checks, and each object here is compiled with the counts of its twin there
+# (PGO = use), found as the twin's (-dumpdir, -dumpbase: GCC matches a file's functions to
+# their counts by the object's name).  PGO = no builds once.
+ifeq ($(PGO),yes)
+PGO_GCC := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && \
+	[ "$$($(CC) -dumpversion | cut -d. -f1)" -ge 11 ] && echo yes)
+endif
+ifeq ($(PGO_GCC),yes)
+PGO_COUNT = -fprofile-generate -fprofile-update=single
+all: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/pgo PGO=no OPT="$(OPT) $(PGO_COUNT)" \
+		LDFLAGS="$(LDFLAGS) $(PGO_COUNT)" $(BUILD)/pgo/qy-check $(BUILD)/pgo/gen
+	@$(MAKE) --no-print-directory $(BUILD)/pgo/.trained
+	@$(MAKE) --no-print-directory PGO=use binaries
+else
+all: binaries
+endif
+
+binaries: $(BUILD)/.deps $(BINS) $(UNITS)
+
+$(BUILD)/pgo/.trained: $(BUILD)/pgo/qy-check $(BUILD)/pgo/gen mk/train.sh
+	sh mk/train.sh $(BUILD)/pgo
+	@touch $@
+
+# The benchmark's generator of daily air rows (bench/run builds its own), for the training run.
+$(BUILD)/gen: bench/gen.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o $@ bench/gen.c -lm
+
+# An object with counts is compiled with them, and again when they change.  Its warnings
+# are its twin's, which compiled the same source with the same flags: GCC's notes on a
+# compile with counts are about the counts (functions inlined where they were counted).
+ifeq ($(PGO),use)
+PGO_TWIN = $(BUILD)/pgo/$(patsubst $(BUILD)/%.o,%,$@)
+PGO_USE = $(if $(wildcard $(PGO_TWIN).gcda),-fprofile-use -fprofile-partial-training -w \
+	-dumpdir $(dir $(PGO_TWIN)) -dumpbase $(notdir $(PGO_TWIN)))
+.SECONDEXPANSION:
+$(LIB_OBJ) $(CMD_SRC:%.c=$(BUILD)/%.o): $$(wildcard $$(patsubst $(BUILD)/%.o,$(BUILD)/pgo/%.gcda,$$@))
+endif
 
 # Libraries present (installed with apt-get when root), checked once per build dir.
 $(BUILD)/.deps: mk/deps.sh
 	@CC="$(CC)" sh mk/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-# The installed rules directory is compiled in: rebuild when PREFIX or DATADIR changes.
-$(BUILD)/.datadir: FORCE
+# The flags the objects are compiled with (the installed rules directory among them, and
+# whether counts are used): the objects are compiled again when they change.
+FLAGS_USED = $(CC) $(CPPFLAGS) $(CFLAGS) PGO=$(PGO)
+$(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+	@echo '$(FLAGS_USED)' | cmp -s - $@ || echo '$(FLAGS_USED)' > $@
 
-$(BUILD)/lib/ruleset.o: $(BUILD)/.datadir
-
-$(BUILD)/lib/%.o: lib/%.c lib/*.h config.mk | $(BUILD)/.deps
+$(BUILD)/lib/%.o: lib/%.c lib/*.h config.mk $(BUILD)/.flags | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PGO_USE) $(PKG_CFLAGS) -Ilib -c -o $@ $<
 
-$(BUILD)/cmd/%.o: cmd/%.c lib/*.h config.mk | $(BUILD)/.deps
+$(BUILD)/cmd/%.o: cmd/%.c lib/*.h config.mk $(BUILD)/.flags | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PGO_USE) $(PKG_CFLAGS) -Ilib -c -o $@ $<
 
 $(BUILD)/libqy.a: $(LIB_OBJ)
 	rm -f $@
@@ -59,7 +99,7 @@ check: $(BUILD)/.deps
 
 check-asan: $(BUILD)/.deps
 	@CC="$(CC)" sh mk/deps.sh --tests
-	$(MAKE) BUILD=build-asan WARN="$(WARN) -Werror" SAN="$(ASAN)" OPT="-O1 -g" all
+	$(MAKE) BUILD=build-asan WARN="$(WARN) -Werror" SAN="$(ASAN)" OPT="-O1 -g" PGO=no all
 	VALGRIND= ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		sh tests/run build-asan   # valgrind cannot run ASan binaries
 
@@ -138,4 +178,4 @@ distcheck: dist
 clean:
 	rm -rf build build-asan build-install build-dist build-fuzz build-win bench/data qy-*.tar.gz
 
-.PHONY: all check check-asan windows check-windows demo bench install uninstall lint-man dist distcheck fuzz clean FORCE
+.PHONY: all binaries check check-asan windows check-windows demo bench install uninstall lint-man dist distcheck fuzz clean FORCE

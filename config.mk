@@ -14,6 +14,9 @@ PKG_CONFIG = pkg-config
 PKGS = jansson libpcre2-8 libzip expat freexl xlsxwriter
 
 OPT = -O2 -g
+# Profile-guided: compiled twice, the second time with the counts of a training run
+# (Makefile, mk/train.sh); no to compile once.  Only with GCC.
+PGO = yes
 WARN = -Wall -Wextra
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DQY_RULES_DIR=\"$(DATADIR)/rules\" -DQY_URL=\"$(URL)\"
 CFLAGS = -std=c11 -pthread $(OPT) $(WARN) $(SAN)

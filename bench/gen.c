@@ -4,7 +4,8 @@
  * 2021-01-01, six pollutants with the AQI and level that follow from them
  * (HJ 633), and about 2% of the pollutant cells defective in the ways county
  * files are (negative, text, out of range, full-width, blank-padded).
- * A fixed seed makes the file the same on every machine.
+ * A fixed seed makes the file the same on every machine; a second argument
+ * gives another seed, for other rows of the same kind (mk/train.sh's).
  */
 #include <math.h>
 #include <stdint.h>
@@ -66,6 +67,8 @@ static void value(double v, int decimals)
 int main(int argc, char **argv)
 {
 	long rows = argc > 1 ? atol(argv[1]) : 1000000;
+	if (argc > 2)
+		state ^= strtoull(argv[2], NULL, 10) * 0x9E3779B97F4A7C15ULL;
 	const int days = 1826; /* 2021-01-01 .. 2025-12-31 */
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	printf("区县代码,区县,站点编号,站点名称,日期,PM2.5,PM10,SO2,NO2,CO,O3-8h,AQI,空气质量级别\n");
