@@ -227,7 +227,7 @@ double mad(struct agg_acc *acc)
  */
 #define TUPLE_PIECE_BYTES 104
 
-/* The most bytes a tuple packs to, and the word past it that tuple_hash reads. */
+/* The most bytes a tuple packs to, and the word past it that tuple_hash reads (zeroed by the packer). */
 #define TUPLE_MAX_BYTES (EXPR_DISTINCT_MAX * 9 + 8)
 
 /* The bytes of the packed value at p (see pack_value). */
@@ -553,6 +553,7 @@ static void keep_tuple(struct agg_acc *a, const struct agg_slot *s, const struct
 		struct value held;
 		p += pack_value(p, value_at(s->expr, s->expr->argv[c->args + k], row, &held));
 	}
+	memset(p, 0, sizeof(uint64_t));
 	keep_packed(a, tuple, (size_t)(p - tuple), width);
 }
 
@@ -817,6 +818,7 @@ static void feed_distinct(const struct agg_slot *s, size_t n, unsigned char *blo
 	unsigned char tuple[TUPLE_MAX_BYTES], *p = tuple;
 	for (; col < end; col++)
 		p += pack_value(p, &row->row[*col]);
+	memset(p, 0, sizeof(uint64_t));
 	keep_packed(agg_acc_of(block, s), tuple, (size_t)(p - tuple), (size_t)c->nargs);
 }
 
