@@ -610,20 +610,6 @@ static inline const struct agg_acc *agg_acc_of_const(const unsigned char *block,
 void agg_plan_runs(struct agg_slot *slots, size_t n);
 /* Feeds one row to every slot's accumulator in a group's block. */
 void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, const struct eval_ctx *row);
-/* The first of n slots that keeps count_distinct()'s tuples, or NULL. */
-const struct agg_slot *agg_tuples_slot(const struct agg_slot *slots, size_t n);
-/*
- * Asks the processor to fetch, while other work goes on, the newest piece
- * of tuples that a count_distinct() slot keeps in a group's block: the one
- * the group's next row writes into.  Pieces lie wherever they were taken,
- * and a row that waited for its piece waited for memory.
- */
-static inline void agg_fetch_tuples(const struct agg_slot *slot, const unsigned char *block)
-{
-	const struct agg_acc *a = agg_acc_of_const(block, slot);
-	if (a->pieces)
-		__builtin_prefetch(&a->pieces->used, 1);
-}
 /*
  * What an accumulator comes to for its aggregate (p: a percentile's); a
  * percentile reorders its values (selects, or sorts).  A run's length, not where it began, and no

@@ -971,14 +971,6 @@ void agg_update(const struct agg_slot *slots, size_t n, unsigned char *block, co
 	feeds[slots->step](slots, n, block, row);
 }
 
-const struct agg_slot *agg_tuples_slot(const struct agg_slot *slots, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (slots[i].kind == AGG_COUNT_DISTINCT)
-			return &slots[i];
-	return NULL;
-}
-
 bool agg_holds(const struct agg_slot *slots, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -1291,9 +1291,6 @@ static inline void feed(struct rules_state *st, const struct grouping *gr, const
 		return;
 	if (t->plain && !(gr->places && (size_t)i == t->nplaces) && t->held != (size_t)i + 1) {
 		agg_update(gr->slots, gr->nslots, group_accs(t, (size_t)i, gr->block), ctx);
-		/* the next row most likely goes to the next group (a county's days, station after station) */
-		if (gr->tuples && (size_t)i + 1 < t->ngroups)
-			agg_fetch_tuples(gr->tuples, group_accs(t, (size_t)i + 1, gr->block));
 		return;
 	}
 	feed_group(st, gr, (size_t)i, ctx, line, row, out);

@@ -130,8 +130,7 @@ static void make_groupings(struct rules_state *st)
 		for (int with_when = 0; with_when < 2; with_when++)
 			*g++ = (struct grouping){aggregate_table(st, a), r->group, r->ngroup, with_when ? r->when : NULL,
 						 r->slots, r->nslots, r->id, "汇总规则", "aggregate", false, NULL, block, at,
-						 own_block, &st->groups[a], NULL, NULL, 0, false, {0},
-						 agg_tuples_slot(r->slots, r->nslots)};
+						 own_block, &st->groups[a], NULL, NULL, 0, false, {0}};
 	}
 	for (size_t v = 0; v < rs->nviews; v++) {
 		const struct view *view = &rs->views[v];
@@ -142,16 +141,14 @@ static void make_groupings(struct rules_state *st)
 		size_t block = agg_block_size(view->slots, view->nslots);
 		*g++ = (struct grouping){&st->view_groups[v], view->group, view->ngroup, view->when, view->slots,
 					 view->nslots, view->name, "视图", "view", true, NULL, block, 0, block,
-					 &st->view_groups[v], hold ? st->view_slot[v] : NULL, cell, view->nvalues, false, {0},
-					 agg_tuples_slot(view->slots, view->nslots)};
+					 &st->view_groups[v], hold ? st->view_slot[v] : NULL, cell, view->nvalues, false, {0}};
 	}
 	for (size_t e = 0; e < rs->nexports; e++) {
 		const struct view *x = &rs->exports[e];
 		size_t block = agg_block_size(x->slots, x->nslots);
 		*g++ = (struct grouping){&st->export_groups[e], x->group, x->ngroup, x->when, x->slots,
 					 x->nslots, x->name, "导出", "export", true, x->dates, block, 0, block,
-					 &st->export_groups[e], NULL, NULL, 0, false, {0},
-					 agg_tuples_slot(x->slots, x->nslots)};
+					 &st->export_groups[e], NULL, NULL, 0, false, {0}};
 	}
 	plan_when_tests(st);
 	st->readers = xcalloc(rs->nexports + rs->nviews + rs->naggregates + 1, sizeof *st->readers);

@@ -190,8 +190,6 @@ struct grouping {
 	size_t nvalues;
 	bool when_cells;              /* its when is && or || of tests of the row's cells alone: when_test */
 	struct row_test when_test;    /* (row_test_reduce), which gives what evaluating it would, inline */
-	const struct agg_slot *tuples; /* a slot of count_distinct() (agg_tuples_slot), or NULL: the next group's
-					  newest piece of its tuples is fetched ahead (agg_fetch_tuples) */
 };
 
 /*
